@@ -1,0 +1,32 @@
+"""fisherlab: exact information geometry for exponential families, compiled and verified.
+
+>>> import fisherlab as fl
+>>> fl.kernels("gamma", "shape_rate").fisher([2.0, 3.0])   # doctest: +SKIP
+
+The public API is re-exported here; nothing heavy (sympy, scipy.stats, matplotlib) is imported
+until it is used.
+"""
+
+from ._api import Family, as_family, families, family, kernels
+from .errors import (ConvergenceError, DomainError, FisherlabError, NoMLEError, ShapeError,
+                     SpecError, SupportError, UnknownFamilyError)
+from .families._spec import (Constraint, Domain, ExponentialFamily, Param, Parametrization,
+                             Support)
+from .kernels._runtime import Kernels, NotAvailableError
+
+__version__ = "0.1.0"
+
+
+def verify(family_or_spec, params=None, seed: int = 0, **options):
+    """Run every identity on a family; see :func:`fisherlab.verify.verify_family`."""
+    from .verify import verify_family
+
+    return verify_family(family_or_spec, params=params, seed=seed, **options)
+
+
+__all__ = [
+    "Family", "as_family", "families", "family", "kernels", "verify", "Kernels",
+    "ExponentialFamily", "Param", "Parametrization", "Domain", "Constraint", "Support",
+    "FisherlabError", "DomainError", "SupportError", "ShapeError", "UnknownFamilyError",
+    "SpecError", "NoMLEError", "ConvergenceError", "NotAvailableError", "__version__",
+]

@@ -1,0 +1,277 @@
+"""The user-facing handle of a family: derive, compile, convert, estimate, sample.
+
+This module sits downstream of families/, symbolic/, compile/ and kernels/ and imports the
+symbolic layer (sympy) only when a derivation or an in-memory compilation is asked for.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import math
+
+import numpy as np
+
+from .families import load as _load_spec, names as _catalog_names
+from .errors import ConvergenceError, DomainError, NoMLEError, ShapeError, UnknownFamilyError
+from .families._spec import ExponentialFamily
+from .kernels._runtime import Kernels
+
+_COMPILED: dict[ExponentialFamily, dict] = {}
+
+
+def _namespace(spec: ExponentialFamily, builtin: bool) -> dict:
+    """The kernel namespace of a family: the generated module, or an in-memory compilation."""
+    if spec in _COMPILED:
+        return _COMPILED[spec]
+    ns = None
+    if builtin:
+        modname = f"fisherlab.kernels.{spec.key}"
+        if importlib.util.find_spec(modname) is not None:
+            ns = vars(importlib.import_module(modname))
+    if ns is None:
+        from .compile.codegen import compile_family  # imports sympy: user families only
+
+        ns = compile_family(spec)
+    _COMPILED[spec] = ns
+    return ns
+
+
+class Family:
+    """An exponential family with its parametrizations, ready to derive and compile.
+
+    Build one with :func:`fisherlab.family` for the catalog, or ``Family(spec)`` for a family
+    you declare with :class:`fisherlab.ExponentialFamily`.
+
+    Attributes
+    ----------
+    spec : ExponentialFamily
+        The declaration.
+    name : str
+        The family's name; ``key`` adds its dimensions.
+    parametrizations : tuple of str
+        Every parametrization, ``"natural"`` first.
+    """
+
+    def __init__(self, spec: ExponentialFamily, *, _builtin: bool = False):
+        if not isinstance(spec, ExponentialFamily):
+            raise TypeError(f"Family needs an ExponentialFamily declaration, got {type(spec).__name__}")
+        self.spec = spec
+        self._builtin = _builtin
+        self._kernels: dict[str, Kernels] = {}
+
+    def __repr__(self) -> str:
+        return f"<Family {self.spec.key}: {', '.join(self.parametrizations)}>"
+
+    name = property(lambda self: self.spec.name)
+    key = property(lambda self: self.spec.key)
+    dims = property(lambda self: dict(self.spec.dims))
+    support = property(lambda self: self.spec.support)
+    parametrizations = property(lambda self: self.spec.parametrization_names)
+
+    def params(self, param: str = "natural") -> tuple[str, ...]:
+        """Names of the entries of θ in parametrization ``param``."""
+        return self.spec.parametrization(param).param_names
+
+    def derive(self, param: str = "natural"):
+        """The exact :class:`~fisherlab.symbolic.derive.Derivation` in parametrization ``param``."""
+        self.spec.parametrization(param)
+        from .symbolic.derive import derive
+
+        return derive(self.spec, param)
+
+    def kernels(self, param: str = "natural") -> Kernels:
+        """Batched numpy kernels in parametrization ``param`` (cached)."""
+        if param not in self._kernels:
+            self.spec.parametrization(param)
+            ns = _namespace(self.spec, self._builtin)
+            self._kernels[param] = Kernels(self.spec, param, ns)
+        return self._kernels[param]
+
+    def _ns(self) -> dict:
+        return _namespace(self.spec, self._builtin)
+
+    # -- conversions
+    def convert(self, theta, src: str, dst: str) -> np.ndarray:
+        """Map parameters from parametrization ``src`` to ``dst``: (..., p_src) -> (..., p_dst).
+
+        Uses the closed-form inverse θ(η) of ``dst`` where it is declared and Newton's method on
+        η(θ) = η otherwise.
+        """
+        eta = self.kernels(src).to_natural(theta)
+        return self.from_natural(eta, dst)
+
+    def from_natural(self, eta, dst: str) -> np.ndarray:
+        """θ(η) in parametrization ``dst``: (..., m) -> (..., p)."""
+        k = self.kernels(dst)
+        if "from_natural" in k._f:
+            return k.from_natural(eta)
+        return self._solve_from_natural(k, np.asarray(eta, dtype=np.float64))
+
+    def _solve_from_natural(self, k: Kernels, eta: np.ndarray) -> np.ndarray:
+        self.kernels("natural")._theta(eta, "eta")
+        if k._p != k._m:
+            raise DomainError(f"{self.key} {k.parametrization}: no inverse of η(θ) is declared "
+                              "and the map is not square")
+        theta = np.broadcast_to(_start(k._pz.params), eta.shape).copy()
+        raw = k.unchecked()
+        for _ in range(200):
+            resid = raw.to_natural(theta) - eta
+            step = np.linalg.solve(raw.jacobian(theta), resid[..., None])[..., 0]
+            t = 1.0
+            while True:
+                cand = theta - t * step
+                ok = _inside(k, cand) & (np.abs(raw.to_natural(cand) - eta).sum(-1)
+                                         <= np.abs(resid).sum(-1) * (1 + 1e-12))
+                if np.all(ok) or t < 1e-12:
+                    break
+                t /= 2
+            theta = cand
+            if np.all(np.abs(step) <= 4 * np.finfo(float).eps * (1 + np.abs(theta))):
+                return theta
+        raise ConvergenceError(f"{self.key} {k.parametrization}: Newton's method for θ(η) did "
+                               "not converge in 200 steps")
+
+    # -- estimation and sampling
+    def statistics(self, x) -> np.ndarray:
+        """T(x), the sufficient statistics: x (...) or (..., k) -> (..., m)."""
+        arr = self.spec.support.check(x)
+        cols = [arr[..., i] for i in range(arr.shape[-1])] if self.spec.support.size else [arr]
+        return self._ns()["statistics"](*cols)
+
+    def mle(self, x, param: str = "natural") -> np.ndarray:
+        """Maximum-likelihood estimate of a sample, in parametrization ``param``.
+
+        Solves ∇A(η) = mean of T(x): in closed form when the family declares the inverse of the
+        mean map, by Newton's method in natural parameters (to full precision) otherwise.
+
+        Parameters
+        ----------
+        x : array, shape (n,) or (n, k)
+            The sample; the first axis runs over observations.
+        param : str
+            The parametrization of the result.
+
+        Returns
+        -------
+        theta : ndarray, shape (p,)
+
+        Raises
+        ------
+        NoMLEError
+            When the sample mean of T lies on the boundary of the mean space (an all-zero
+            Bernoulli sample, one distinct value for the normal): the MLE does not exist.
+        """
+        self.spec.parametrization(param)
+        arr = np.asarray(x, dtype=np.float64)
+        if arr.ndim != 1 + len(self.spec.support.event_shape) or arr.shape[0] == 0:
+            raise ShapeError(f"mle needs a sample of shape (n, {', '.join(map(str, self.spec.support.event_shape))})"
+                             f" with n >= 1, got shape {arr.shape}".replace("(n, )", "(n,)"))
+        tbar = self.statistics(arr).mean(axis=0)
+        if self.spec.mean_space is not None and np.any(self.spec.mean_space.violations(tbar)):
+            raise NoMLEError(f"{self.key}: no maximum-likelihood estimate exists for this sample: "
+                             f"{self.spec.mean_space.text}")
+        if "natural_from_mean" in self._ns():
+            eta = self._ns()["natural_from_mean"](*tbar)
+        else:
+            eta = self._newton_natural(tbar)
+        return self.from_natural(eta, param)
+
+    def _newton_natural(self, tbar: np.ndarray) -> np.ndarray:
+        """Minimize A(η) − ⟨η, t̄⟩ (strictly convex) by damped Newton, kept inside the domain."""
+        k = self.kernels("natural")
+        raw = k.unchecked()
+        eta = _start(k._pz.params)
+
+        def objective(e):
+            return float(raw.log_partition(e) - e @ tbar)
+
+        f = objective(eta)
+        last = math.inf
+        for _ in range(500):
+            grad = raw.mean(eta) - tbar
+            step = np.linalg.solve(raw.fisher(eta), grad)
+            t = 1.0
+            while True:
+                cand = eta - t * step
+                if _inside(k, cand) and objective(cand) <= f + 1e-15 * abs(f):
+                    break
+                t /= 2
+                if t < 1e-30:
+                    raise ConvergenceError(f"{self.key}: Newton's method for the MLE stalled")
+            eta, f = cand, objective(cand)
+            size = float(np.max(np.abs(t * step) / (1 + np.abs(eta))))
+            # Quadratic convergence: stop once a full step no longer shrinks (round-off reached).
+            if size <= 2 * np.finfo(float).eps or (size >= last and size < 1e-12):
+                return eta
+            last = size
+        raise ConvergenceError(f"{self.key}: Newton's method for the MLE did not converge")
+
+    def sample(self, theta, param: str = "natural", size=None, seed=None) -> np.ndarray:
+        """Draw observations from the family at θ (one point): shape ``size + event_shape``."""
+        if self.spec.sampler is None:
+            raise DomainError(f"{self.key} declares no sampler")
+        home, draw = self.spec.sampler
+        cols = self.kernels(param)._theta(theta)
+        t = self.convert(np.stack(cols, -1), param, home) if param != home else np.stack(cols, -1)
+        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        return draw(rng, *[t[..., i] for i in range(t.shape[-1])], size)
+
+
+def _start(params) -> np.ndarray:
+    """A point well inside every domain: the centre of each parameter's test range."""
+    out = []
+    for p in params:
+        lo, hi = p.test_range
+        if lo > 0:
+            out.append(math.sqrt(lo * hi))
+        elif hi < 0:
+            out.append(-math.sqrt(lo * hi))
+        else:
+            out.append((lo + hi) / 2)
+    return np.array(out)
+
+
+def _inside(k: Kernels, theta: np.ndarray):
+    ok = np.ones(theta.shape[:-1], dtype=bool)
+    for i, (_, dom) in enumerate(k._domains):
+        ok &= ~dom.violations(theta[..., i])
+    if k._pz.constraint is not None:
+        ok &= ~k._pz.constraint.violations(theta)
+    return ok
+
+
+# -- module-level API
+
+
+def families() -> tuple[str, ...]:
+    """Names of the built-in families."""
+    return _catalog_names()
+
+
+_FAMILIES: dict[tuple, Family] = {}
+
+
+def family(name: str, **dims) -> Family:
+    """The built-in family ``name``, with dimensions where it has them (e.g. ``k=3``)."""
+    spec = _load_spec(name, **dims)
+    key = (name, tuple(sorted(spec.dims.items())))
+    if key not in _FAMILIES:
+        _FAMILIES[key] = Family(spec, _builtin=True)
+    return _FAMILIES[key]
+
+
+def kernels(name: str, param: str = "natural", **dims) -> Kernels:
+    """Shortcut for ``family(name, **dims).kernels(param)``."""
+    return family(name, **dims).kernels(param)
+
+
+def as_family(family_or_spec, **dims) -> Family:
+    """A Family from a catalog name, a declaration or a Family."""
+    if isinstance(family_or_spec, Family):
+        return family_or_spec
+    if isinstance(family_or_spec, ExponentialFamily):
+        return Family(family_or_spec)
+    if isinstance(family_or_spec, str):
+        return family(family_or_spec, **dims)
+    raise UnknownFamilyError(f"not a family: {family_or_spec!r}")

@@ -1,0 +1,1 @@
+"""Derivation -> batched numpy kernels (code generation; imports sympy)."""

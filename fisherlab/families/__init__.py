@@ -1,0 +1,55 @@
+"""The catalog of built-in exponential families: one small declaration module per family.
+
+A module declares either ``SPEC`` (a family with no dimensions) or ``make(**dims)`` together with
+``DIMS``, the default dimensions (``fl.family("dirichlet")`` is ``fl.family("dirichlet", k=3)``).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+
+from ..errors import DomainError, UnknownFamilyError
+from ._spec import ExponentialFamily
+
+CATALOG: tuple[str, ...] = (
+    "bernoulli", "poisson", "exponential", "normal", "gamma",
+)
+
+
+def names() -> tuple[str, ...]:
+    """Names of the built-in families, in catalog order."""
+    return CATALOG
+
+
+def default_dims(name: str) -> dict:
+    """The default dimensions of a built-in family (empty when it has none)."""
+    return dict(getattr(_module(name), "DIMS", {}))
+
+
+def _module(name: str):
+    if not isinstance(name, str) or name not in CATALOG:
+        raise UnknownFamilyError(
+            f"unknown family {name!r}; known families: {', '.join(CATALOG)}")
+    return importlib.import_module(f"{__name__}.{name}")
+
+
+def load(name: str, **dims) -> ExponentialFamily:
+    """The declaration of built-in family ``name`` with dimensions ``dims``."""
+    module = _module(name)
+    if hasattr(module, "make"):
+        full = {**module.DIMS, **dims}
+        unknown = set(dims) - set(module.DIMS)
+        if unknown:
+            raise DomainError(
+                f"family {name!r} takes dimensions {', '.join(module.DIMS)}; "
+                f"got unknown {', '.join(sorted(unknown))}")
+        return _make(name, tuple(sorted(full.items())))
+    if dims:
+        raise DomainError(f"family {name!r} takes no dimensions, got {', '.join(dims)}")
+    return module.SPEC
+
+
+@functools.lru_cache(maxsize=None)
+def _make(name: str, dims: tuple) -> ExponentialFamily:
+    return _module(name).make(**dict(dims))

@@ -1,0 +1,63 @@
+"""Normal distribution: p(x) = exp(−(x − μ)² / (2σ²)) / √(2πσ²) for real x.
+
+Exponential-family form: T(x) = (x, x²), log h(x) = −½ log 2π, η = (μ/σ², −1/(2σ²)),
+A(η) = −η₁²/(4η₂) − ½ log(−2η₂).
+"""
+
+import numpy as np
+
+from ._spec import (NEGATIVE, POSITIVE, REAL, REALS, Constraint, ExponentialFamily, Param,
+                    Parametrization)
+
+MEAN = Param("mean", REAL, (-1e3, 1e3), "μ, the mean", r"\mu")
+
+
+def _no_mle(t):
+    # The sample variance must be positive: at least two distinct observations.
+    return ~(t[..., 1] - t[..., 0] ** 2 > 0)
+
+
+SPEC = ExponentialFamily(
+    name="normal",
+    title="Normal",
+    density=r"p(x) = \frac{1}{\sqrt{2\pi\sigma^2}} e^{-(x-\mu)^2/(2\sigma^2)},\quad x \in \mathbb{R}",
+    support=REALS,
+    statistics=lambda sp, x: [x, x**2],
+    log_base_measure=lambda sp, x: -sp.log(2 * sp.pi) / 2,
+    natural=[Param("eta1", REAL, (-1e3, 1e3), "η₁ = μ/σ²", r"\eta_1"),
+             Param("eta2", NEGATIVE, (-1e3, -1e-3), "η₂ = −1/(2σ²)", r"\eta_2")],
+    log_partition=lambda sp, e1, e2: -e1**2 / (4 * e2) - sp.log(-2 * e2) / 2,
+    parametrizations=[
+        Parametrization(
+            "mean",
+            [Param("mean_x", REAL, (-30.0, 30.0), "m₁ = E[x]", "m_1"),
+             Param("mean_x2", POSITIVE, (1e-2, 1e3), "m₂ = E[x²] > m₁²", "m_2")],
+            to_natural=lambda sp, m1, m2: [m1 / (m2 - m1**2), -1 / (2 * (m2 - m1**2))],
+            from_natural=lambda sp, e1, e2: [-e1 / (2 * e2), e1**2 / (4 * e2**2) - 1 / (2 * e2)],
+            constraint=Constraint(lambda t: ~(t[..., 1] - t[..., 0] ** 2 > 0),
+                                  "mean_x2 > mean_x**2 (a positive variance)"),
+            doc="The mean parameters μ = E[T(x)] = (E[x], E[x²]); the variance is m₂ − m₁²."),
+        Parametrization(
+            "mean_std", [MEAN, Param("std", POSITIVE, (1e-3, 1e3), "σ > 0, the standard deviation", r"\sigma")],
+            to_natural=lambda sp, m, s: [m / s**2, -1 / (2 * s**2)],
+            from_natural=lambda sp, e1, e2: [-e1 / (2 * e2), 1 / sp.sqrt(-2 * e2)],
+            doc="μ the mean, σ > 0 the standard deviation."),
+        Parametrization(
+            "mean_var", [MEAN, Param("var", POSITIVE, (1e-4, 1e4), "σ² > 0, the variance", r"\sigma^2")],
+            to_natural=lambda sp, m, v: [m / v, -1 / (2 * v)],
+            from_natural=lambda sp, e1, e2: [-e1 / (2 * e2), -1 / (2 * e2)],
+            doc="μ the mean, σ² > 0 the variance."),
+        Parametrization(
+            "mean_logstd", [MEAN, Param("log_std", REAL, (-6.5, 6.5), "log σ", r"\log\sigma")],
+            to_natural=lambda sp, m, ls: [m * sp.exp(-2 * ls), -sp.exp(-2 * ls) / 2],
+            from_natural=lambda sp, e1, e2: [-e1 / (2 * e2), -sp.log(-2 * e2) / 2],
+            doc="μ the mean, log σ the log standard deviation (unconstrained)."),
+    ],
+    natural_from_mean=lambda sp, m1, m2: [m1 / (m2 - m1**2), -1 / (2 * (m2 - m1**2))],
+    mean_space=Constraint(_no_mle, "the MLE needs a positive sample variance: "
+                                   "at least two distinct observations"),
+    sampler=("mean_std", lambda rng, m, s, size: rng.normal(m, s, size=size)),
+    scipy=("mean_std", lambda st, m, s: st.norm(m, s)),
+    fisher_rao=("mean_std", lambda sp, m1, s1, m2, s2: sp.sqrt(2) * sp.acosh(
+        1 + ((m1 - m2)**2 / 2 + (s1 - s2)**2) / (2 * s1 * s2))),
+)

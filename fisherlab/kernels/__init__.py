@@ -1,0 +1,2 @@
+"""Compiled kernels: the runtime (argument checking, special functions) and the generated
+modules of the built-in catalog, written by ``scripts/generate_kernels.py``. No sympy here."""

@@ -1,0 +1,251 @@
+"""The Kernels object: argument checking and batching around a family's generated functions.
+
+Imports numpy and scipy only, never sympy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import DomainError, FisherlabError, ShapeError, describe
+from ..families._spec import ExponentialFamily
+
+
+class NotAvailableError(FisherlabError, NotImplementedError):
+    """The quantity has no closed form for this family (e.g. a Fisher–Rao distance)."""
+
+
+class Kernels:
+    """Batched numpy kernels of one family in one parametrization.
+
+    Parameter vectors θ are float64 arrays of shape (..., p) with the parameters (``params``,
+    in order) on the last axis; batch axes broadcast like numpy ufuncs. Observations x have
+    shape (...) for scalar families and (..., k) for vector ones (``event_shape``).
+
+    Every method checks its arguments (shape, finiteness, domain, support) and raises
+    :class:`~fisherlab.errors.ShapeError`, :class:`~fisherlab.errors.DomainError` or
+    :class:`~fisherlab.errors.SupportError` naming the parameter, the constraint and the
+    offending value. ``validate=False`` (the constructor argument, or :meth:`unchecked`) skips
+    those checks for hot loops whose inputs are known to be valid: a wrong input then gives a
+    wrong number or NaN, not an error.
+
+    Attributes
+    ----------
+    family : str
+        The family's key (its name, with dimensions when it has any).
+    parametrization : str
+        Name of the parametrization.
+    params : tuple of str
+        Names of the entries of θ.
+    natural_params : tuple of str
+        Names of the entries of η.
+    event_shape : tuple of int
+        Shape of one observation.
+    """
+
+    def __init__(self, spec: ExponentialFamily, parametrization: str, namespace: dict,
+                 validate: bool = True):
+        pz = spec.parametrization(parametrization)
+        self.spec = spec
+        self.family = spec.key
+        self.parametrization = parametrization
+        self.params = pz.param_names
+        self.natural_params = tuple(p.name for p in spec.natural)
+        self.event_shape = spec.support.event_shape
+        self.validate = validate
+        self._pz = pz
+        self._ns = namespace
+        table = namespace["KERNELS"][parametrization]
+        self._f = dict(table)  # quantity -> generated function
+        self._p = len(self.params)
+        self._m = len(self.natural_params)
+        self._domains = [(p.name, p.domain) for p in pz.params]
+
+    def __repr__(self) -> str:
+        return f"<Kernels {self.family} {self.parametrization} {self.params}>"
+
+    def unchecked(self) -> "Kernels":
+        """A copy that skips argument checking (documented opt-out for hot loops)."""
+        return Kernels(self.spec, self.parametrization, self._ns, validate=False)
+
+    # -- argument checking
+    def _theta(self, theta, name: str = "theta") -> list[np.ndarray]:
+        arr = np.asarray(theta, dtype=np.float64)
+        if arr.ndim == 0 or arr.shape[-1] != self._p:
+            raise ShapeError(
+                f"{name} must have last axis of length {self._p} ({', '.join(self.params)}) for "
+                f"{self.family} {self.parametrization}, got shape {arr.shape}")
+        cols = [arr[..., i] for i in range(self._p)]
+        if self.validate:
+            self._check_domain(arr, cols, name)
+        return cols
+
+    def _check_domain(self, arr, cols, name):
+        for (pname, dom), col in zip(self._domains, cols):
+            bad = dom.violations(col)
+            if bad.any():
+                values = col[bad]
+                what = "finite and " if not np.isfinite(values).all() else ""
+                raise DomainError(
+                    f"{self.family} {self.parametrization}: parameter {pname!r} in {name} must be "
+                    f"{what}{dom.text}, got {describe(values)}")
+        c = self._pz.constraint
+        if c is not None:
+            bad = c.violations(arr)
+            if np.any(bad):
+                raise DomainError(
+                    f"{self.family} {self.parametrization}: {name} must satisfy {c.text}, got "
+                    f"{describe(arr[bad] if np.ndim(bad) else arr)}")
+
+    def _x(self, x) -> list[np.ndarray]:
+        if self.validate:
+            arr = self.spec.support.check(x)
+        else:
+            arr = np.asarray(x, dtype=np.float64)
+        if self.event_shape:
+            return [arr[..., i] for i in range(self.event_shape[0])]
+        return [arr]
+
+    def _natural(self, eta, name: str = "eta") -> list[np.ndarray]:
+        nat = Kernels(self.spec, "natural", self._ns, self.validate)
+        return nat._theta(eta, name)
+
+    # -- the kernels
+    def to_natural(self, theta) -> np.ndarray:
+        """η(θ): (..., p) -> (..., m)."""
+        return self._f["to_natural"](*self._theta(theta))
+
+    def from_natural(self, eta) -> np.ndarray:
+        """θ(η): (..., m) -> (..., p), the closed-form inverse of :meth:`to_natural`."""
+        if "from_natural" not in self._f:
+            raise NotAvailableError(
+                f"{self.family} {self.parametrization} declares no closed-form inverse of η(θ); "
+                "use Family.convert, which solves for it")
+        return self._f["from_natural"](*self._natural(eta))
+
+    def jacobian(self, theta) -> np.ndarray:
+        """J = ∂η/∂θ: (..., p) -> (..., m, p)."""
+        return self._f["jacobian"](*self._theta(theta))
+
+    def log_partition(self, theta) -> np.ndarray:
+        """A(η(θ)): (..., p) -> (...)."""
+        return self._f["log_partition"](*self._theta(theta))
+
+    def mean(self, theta) -> np.ndarray:
+        """Mean parameters μ = E[T(x)] = ∇A(η(θ)): (..., p) -> (..., m)."""
+        return self._f["mean"](*self._theta(theta))
+
+    def log_density(self, x, theta) -> np.ndarray:
+        """log p(x | θ): x (...) or (..., k), θ (..., p) -> (...)."""
+        return self._f["log_density"](*self._x(x), *self._theta(theta))
+
+    def score(self, x, theta) -> np.ndarray:
+        """∇_θ log p(x | θ): -> (..., p)."""
+        return self._f["score"](*self._x(x), *self._theta(theta))
+
+    def hessian(self, x, theta) -> np.ndarray:
+        """Observed Hessian ∇²_θ log p(x | θ): -> (..., p, p), exactly symmetric."""
+        return self._f["hessian"](*self._x(x), *self._theta(theta))
+
+    def fisher(self, theta) -> np.ndarray:
+        """Fisher information F(θ) = Jᵀ ∇²A J: (..., p) -> (..., p, p), exactly symmetric."""
+        return self._f["fisher"](*self._theta(theta))
+
+    def natural_fisher(self, theta) -> np.ndarray:
+        """∇²A at η(θ), the Fisher information in natural coordinates: -> (..., m, m)."""
+        return self._f["natural_fisher"](*self._theta(theta))
+
+    def skewness(self, theta) -> np.ndarray:
+        """∂³A at η(θ), the skewness tensor in natural coordinates: -> (..., m, m, m)."""
+        return self._f["skewness"](*self._theta(theta))
+
+    def kl(self, theta_p, theta_q) -> np.ndarray:
+        """KL(p_θp ‖ p_θq): (..., p), (..., p) -> (...)."""
+        return self._f["kl"](*self._theta(theta_p, "theta_p"), *self._theta(theta_q, "theta_q"))
+
+    def entropy(self, theta) -> np.ndarray:
+        """Differential (or Shannon, for discrete families) entropy in nats: -> (...)."""
+        cols = self._theta(theta)
+        closed = self._f["entropy"](*cols)
+        if not self._sums_support:
+            return closed
+        return closed - self._expected_log_base_measure(cols)
+
+    def natural_gradient(self, theta, grad, damping: float = 0.0) -> np.ndarray:
+        """(F(θ) + damping·I)⁻¹ grad: θ (..., p), grad (..., p) -> (..., p), batched solve.
+
+        ``damping`` (≥ 0) is explicit Tikhonov damping; it defaults to none.
+        """
+        F = self.fisher(theta)
+        g = np.asarray(grad, dtype=np.float64)
+        if g.ndim == 0 or g.shape[-1] != self._p:
+            raise ShapeError(f"grad must have last axis of length {self._p}, got shape {g.shape}")
+        if not np.isfinite(g).all():
+            raise DomainError(f"grad must be finite, got {describe(g[~np.isfinite(g)])}")
+        if not (np.isfinite(damping) and damping >= 0):
+            raise DomainError(f"damping must be finite and >= 0, got {damping!r}")
+        if damping:
+            F = F + damping * np.eye(self._p)
+        F, g = np.broadcast_arrays(F, g[..., None])
+        return np.linalg.solve(F, g)[..., 0]
+
+    def fisher_rao_distance(self, theta1, theta2) -> np.ndarray:
+        """Closed-form Fisher–Rao geodesic distance: (..., p), (..., p) -> (...).
+
+        Computed in the parametrization the family declares it in, after mapping both points
+        there through η, so every parametrization gives the same number.
+        """
+        decl = self.spec.fisher_rao
+        if decl is None:
+            raise NotAvailableError(f"{self.family} has no closed-form Fisher–Rao distance")
+        a, b = self._theta(theta1, "theta1"), self._theta(theta2, "theta2")
+        home = decl[0]
+        if home == self.parametrization:
+            return self._f["fisher_rao"](*a, *b)
+        table = self._ns["KERNELS"][home]
+        to_home = table["from_natural"]
+        ha = to_home(*np.moveaxis(self._f["to_natural"](*a), -1, 0))
+        hb = to_home(*np.moveaxis(self._f["to_natural"](*b), -1, 0))
+        return table["fisher_rao"](*np.moveaxis(ha, -1, 0), *np.moveaxis(hb, -1, 0))
+
+    # -- entropy of discrete families whose E[log h(x)] has no closed form
+    @property
+    def _sums_support(self) -> bool:
+        return bool(self._ns.get("ENTROPY_SUMS_SUPPORT", {}).get(self.parametrization, False))
+
+    def _expected_log_base_measure(self, cols) -> np.ndarray:
+        return expected_over_support(self.spec, self._ns["log_base_measure"],
+                                     self._f["log_density"], cols)
+
+
+def expected_over_support(spec: ExponentialFamily, fn, log_density, cols,
+                          block: int = 512, max_terms: int = 10_000_000) -> np.ndarray:
+    """E[fn(x)] under p(x | θ) for a scalar discrete support, summed until the tail is negligible.
+
+    The sum runs over x = low, low+1, … in blocks; it stops once a block's largest term is below
+    1e-17 of the running sum's magnitude while the probabilities decrease, and raises if
+    ``max_terms`` are reached first.
+    """
+    support = spec.support
+    if not support.discrete or support.size:
+        raise NotAvailableError(f"{spec.key}: E[log h(x)] needs a scalar discrete support")
+    shape = np.broadcast_shapes(*(np.shape(c) for c in cols))
+    cols = [np.broadcast_to(c, shape)[..., None] for c in cols]
+    total = np.zeros(shape)
+    start = support.low
+    while True:
+        stop = min(start + block, support.high + 1)
+        x = np.arange(start, stop, dtype=np.float64)
+        logp = log_density(x, *cols)
+        terms = np.exp(logp) * fn(x)
+        terms = np.where(np.exp(logp) == 0.0, 0.0, terms)
+        total += terms.sum(axis=-1)
+        if stop > support.high:
+            return total
+        tail = np.abs(terms[..., -1])
+        decreasing = logp[..., -1] <= logp[..., -2] if x.size > 1 else True
+        if np.all((tail <= 1e-17 * np.maximum(np.abs(total), 1e-300)) & decreasing):
+            return total
+        start = stop
+        if start - support.low > max_terms:
+            raise FisherlabError(f"{spec.key}: the sum over the support did not converge")

@@ -1,0 +1,1 @@
+"""Symbolic derivations (the only part of fisherlab that imports sympy)."""

@@ -1,0 +1,343 @@
+"""Declaration -> Derivation: every quantity of a parametrized exponential family, exactly.
+
+With θ the parameters of a parametrization, η = η(θ), J = ∂η/∂θ and A the log-partition:
+
+    mean        μ(θ) = ∇A(η)
+    score       s(x; θ) = Jᵀ (T(x) − μ)
+    fisher      F(θ) = Jᵀ ∇²A(η) J
+    hessian     ∇²_θ log p = Σ_k ∂²η_k/∂θ² (T_k(x) − μ_k) − F(θ)
+    kl          KL(θp ‖ θq) = A(ηq) − A(ηp) − ⟨μ(θp), ηq − ηp⟩
+    entropy     A(η) − ⟨η, μ⟩ − E[log h(x)]
+    skewness    ∂³A(η) in natural coordinates
+
+Each is simplified once, when first asked for, and cached with the Derivation.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from functools import cached_property
+
+import sympy as sp
+
+from ..errors import SpecError
+from ..families._spec import ExponentialFamily, Parametrization
+
+#: Placeholder in entropies whose E[log h(x)] has no closed form (the kernel sums over x).
+EXPECTED_LOG_BASE_MEASURE = sp.Symbol(r"\mathbb{E}[\log h(x)]")
+
+
+def simplify(expr):
+    """Simplify to a textbook form that also evaluates well in floating point; matrices entrywise.
+
+    Among the expression, sympy's ``simplify`` of it, that with its logarithms expanded and the
+    factored form, keep the cheapest, where a power with a symbolic exponent (``(a/b)**a``, born
+    of combining logarithms) costs extra: it overflows where the expanded logarithms do not.
+    """
+    if isinstance(expr, sp.MatrixBase):
+        return expr.applyfunc(simplify)
+    expr = sp.sympify(expr)
+    if expr.is_number or expr.is_Symbol:
+        return expr
+    simple = sp.simplify(expr)
+    candidates = [expr, simple]
+    for expanded in (sp.expand_log(simple), sp.expand_log(simple, force=True)):
+        candidates += [expanded, sp.factor(expanded), sp.factor_terms(expanded)]
+    # Forced expansion can split log(a/b) into log(a) − log(b) with a, b < 0 (NaN in floats) or
+    # into log(a) + iπ: keep only candidates whose every log has an argument known positive or
+    # already present in the unexpanded forms.
+    trusted = {q.args[0] for e in (expr, simple) for q in e.atoms(sp.log)}
+    safe = [c for c in candidates if not c.has(sp.I) and all(
+        q.args[0].is_positive or q.args[0] in trusted for q in c.atoms(sp.log))]
+    return min(safe or [expr], key=_cost)
+
+
+def _cost(expr) -> int:
+    symbolic_powers = sum(1 for q in expr.atoms(sp.Pow) if not q.exp.is_number)
+    return sp.count_ops(expr) + 10 * symbolic_powers
+
+
+def _symbols(params, suffix: str = ""):
+    return tuple(sp.Symbol(p.name + suffix, **p.domain.assumptions) for p in params)
+
+
+def _as_list(value, what: str, family: str, n: int | None = None):
+    seq = list(value) if isinstance(value, (list, tuple)) else [value]
+    if n is not None and len(seq) != n:
+        raise SpecError(f"family {family!r}: {what} returns {len(seq)} entries, expected {n}")
+    return [sp.sympify(v) for v in seq]
+
+
+@dataclass(frozen=True)
+class NaturalForm:
+    """The parametrization-free part of a family: T, log h, A and its derivatives in η."""
+
+    spec: ExponentialFamily
+
+    @cached_property
+    def x(self) -> tuple[sp.Symbol, ...]:
+        s = self.spec.support
+        real = {"real": True}
+        if s.kind in ("positive_reals",):
+            real = {"positive": True}
+        elif s.kind in ("nonnegative_integers", "integer_range", "binary"):
+            real = {"integer": True, "nonnegative": True}
+        if s.size:
+            return tuple(sp.Symbol(f"x{i + 1}", **real) for i in range(s.size))
+        return (sp.Symbol("x", **real),)
+
+    @cached_property
+    def _x_arg(self):
+        return list(self.x) if self.spec.support.size else self.x[0]
+
+    @cached_property
+    def eta(self) -> tuple[sp.Symbol, ...]:
+        return _symbols(self.spec.natural)
+
+    @cached_property
+    def statistics(self) -> sp.Matrix:
+        stats = _as_list(self.spec.statistics(sp, self._x_arg), "statistics", self.spec.name,
+                         len(self.eta))
+        return sp.Matrix(stats)
+
+    @cached_property
+    def log_base_measure(self):
+        return sp.sympify(self.spec.log_base_measure(sp, self._x_arg))
+
+    @cached_property
+    def log_partition(self):
+        A = sp.sympify(self.spec.log_partition(sp, *self.eta))
+        missing = [e for e in self.eta if e not in A.free_symbols]
+        if missing:
+            raise SpecError(
+                f"family {self.spec.name!r}: natural parameter(s) "
+                f"{', '.join(str(e) for e in missing)} do not appear in the log-partition A")
+        return A
+
+    @cached_property
+    def gradient(self) -> sp.Matrix:
+        return simplify(sp.Matrix([sp.diff(self.log_partition, e) for e in self.eta]))
+
+    @cached_property
+    def hessian(self) -> sp.Matrix:
+        g = self.gradient
+        m = len(self.eta)
+        H = sp.zeros(m, m)
+        for i in range(m):
+            for j in range(i, m):
+                H[i, j] = H[j, i] = simplify(sp.diff(g[i], self.eta[j]))
+        return H
+
+    @cached_property
+    def skewness(self) -> sp.Array:
+        """∂³A/∂η_i∂η_j∂η_k, an (m, m, m) array."""
+        m = len(self.eta)
+        H = self.hessian
+        return sp.Array([[[simplify(sp.diff(H[i, j], self.eta[k])) for k in range(m)]
+                          for j in range(m)] for i in range(m)])
+
+    @cached_property
+    def expected_log_base_measure(self):
+        """E[log h(x)] as an expression in η, or None when it has no closed form here."""
+        logh = self.log_base_measure
+        if not (logh.free_symbols & set(self.x)):
+            return logh
+        if self.spec.expected_log_base_measure is not None:
+            return sp.sympify(self.spec.expected_log_base_measure(sp, *self.eta))
+        # When log h is affine in the statistics, E[log h] is that affine map of μ = ∇A.
+        taus = sp.symbols(f"tau0:{len(self.eta)}")
+        replaced = logh
+        for t, tau in zip(self.statistics, taus):
+            if not t.is_Symbol or t in self.x:
+                replaced = replaced.subs(t, tau)
+        if not (replaced.free_symbols & set(self.x)) and all(
+                sp.diff(replaced, a, 2) == 0 for a in taus):
+            return simplify(replaced.subs(dict(zip(taus, self.gradient))))
+        return None
+
+
+@functools.lru_cache(maxsize=None)
+def natural_form(spec: ExponentialFamily) -> NaturalForm:
+    return NaturalForm(spec)
+
+
+class Derivation:
+    """Every quantity of one family in one parametrization, as exact sympy expressions.
+
+    Attributes (all computed on first access, then cached)
+    ----------
+    params : tuple of Symbol
+        θ, in order.
+    params_q : tuple of Symbol
+        A second copy of θ (suffix ``_q``), the second argument of ``kl``.
+    x : tuple of Symbol
+        The observation (one symbol, or the entries of a vector observation).
+    natural : tuple of Symbol
+        The natural parameter symbols η.
+    to_natural : Matrix (m, 1)
+        η(θ).
+    from_natural : Matrix (p, 1) or None
+        θ(η), where a closed form is declared.
+    jacobian : Matrix (m, p)
+        J = ∂η/∂θ.
+    log_partition : expr
+        A(η(θ)).
+    mean : Matrix (m, 1)
+        μ = E[T(x)] = ∇A(η(θ)).
+    log_density, score (p, 1), hessian (p, p), fisher (p, p), kl, entropy : expr / Matrix
+        As in the module docstring.
+    entropy_sums_support : bool
+        True when E[log h(x)] has no closed form; ``entropy`` then holds the placeholder
+        :data:`EXPECTED_LOG_BASE_MEASURE` and the kernel sums over the support.
+    fisher_rao : expr or None
+        The closed-form Fisher–Rao distance between θ and θq, where the family declares one.
+    """
+
+    def __init__(self, spec: ExponentialFamily, parametrization: Parametrization):
+        self.spec = spec
+        self.parametrization = parametrization
+        self.nat = natural_form(spec)
+        self.params = _symbols(parametrization.params)
+        self.params_q = _symbols(parametrization.params, "_q")
+        self.x = self.nat.x
+        self.natural = self.nat.eta
+        self.statistics = self.nat.statistics
+        self.log_base_measure = self.nat.log_base_measure
+
+    def __repr__(self) -> str:
+        return f"Derivation({self.spec.key!r}, {self.parametrization.name!r})"
+
+    # -- the map to η
+    @cached_property
+    def to_natural(self) -> sp.Matrix:
+        eta = _as_list(self.parametrization.to_natural(sp, *self.params),
+                       f"parametrization {self.parametrization.name!r} to_natural",
+                       self.spec.name, len(self.natural))
+        return simplify(sp.Matrix(eta))
+
+    def _to_natural_q(self) -> sp.Matrix:
+        return self.to_natural.subs(dict(zip(self.params, self.params_q)), simultaneous=True)
+
+    @cached_property
+    def from_natural(self) -> sp.Matrix | None:
+        f = self.parametrization.from_natural
+        if f is None:
+            return None
+        theta = _as_list(f(sp, *self.natural), f"parametrization {self.parametrization.name!r} "
+                         "from_natural", self.spec.name, len(self.params))
+        return simplify(sp.Matrix(theta))
+
+    @cached_property
+    def jacobian(self) -> sp.Matrix:
+        J = simplify(self.to_natural.jacobian(sp.Matrix(self.params)))
+        if J.shape[0] == J.shape[1] and J.det() == 0:
+            raise SpecError(f"family {self.spec.name!r}: parametrization "
+                            f"{self.parametrization.name!r} has a singular Jacobian ∂η/∂θ")
+        if J.shape[1] > J.shape[0]:
+            raise SpecError(f"family {self.spec.name!r}: parametrization "
+                            f"{self.parametrization.name!r} has more parameters than η")
+        return J
+
+    def _at(self, expr):
+        """Substitute η = η(θ) into an expression in the natural symbols."""
+        return expr.subs(dict(zip(self.natural, self.to_natural)), simultaneous=True)
+
+    def _at_q(self, expr):
+        return expr.subs(dict(zip(self.natural, self._to_natural_q())), simultaneous=True)
+
+    # -- derived quantities
+    @cached_property
+    def log_partition(self):
+        return simplify(self._at(self.nat.log_partition))
+
+    @cached_property
+    def mean(self) -> sp.Matrix:
+        return simplify(self._at(self.nat.gradient))
+
+    @cached_property
+    def log_density(self):
+        eta = self.to_natural
+        return simplify(self.log_base_measure + (eta.T * self.statistics)[0, 0] - self.log_partition)
+
+    @cached_property
+    def score(self) -> sp.Matrix:
+        return simplify(self.jacobian.T * (self.statistics - self.mean))
+
+    @cached_property
+    def natural_fisher(self) -> sp.Matrix:
+        """∇²A at η(θ): the Fisher information in natural coordinates, as a function of θ."""
+        return self._at(self.nat.hessian)
+
+    @cached_property
+    def fisher(self) -> sp.Matrix:
+        J = self.jacobian
+        F = J.T * self.natural_fisher * J
+        p = F.shape[0]
+        out = sp.zeros(p, p)
+        for i in range(p):
+            for j in range(i, p):
+                out[i, j] = out[j, i] = simplify(F[i, j])
+        return out
+
+    @cached_property
+    def hessian(self) -> sp.Matrix:
+        p = len(self.params)
+        resid = self.statistics - self.mean
+        H = -self.fisher
+        for k, eta_k in enumerate(self.to_natural):
+            d2 = sp.hessian(eta_k, self.params)
+            if d2 != sp.zeros(p, p):
+                H = H + d2 * resid[k]
+        out = sp.zeros(p, p)
+        for i in range(p):
+            for j in range(i, p):
+                out[i, j] = out[j, i] = simplify(H[i, j])
+        return out
+
+    @cached_property
+    def kl(self):
+        """KL(p_θ ‖ p_θq) as a Bregman divergence of A."""
+        A = self.nat.log_partition
+        eta_p, eta_q = self.to_natural, self._to_natural_q()
+        expr = self._at_q(A) - self._at(A) - (self.mean.T * (eta_q - eta_p))[0, 0]
+        return simplify(expr)
+
+    @cached_property
+    def entropy_sums_support(self) -> bool:
+        return self.nat.expected_log_base_measure is None
+
+    @cached_property
+    def entropy(self):
+        elogh = self.nat.expected_log_base_measure
+        elogh = EXPECTED_LOG_BASE_MEASURE if elogh is None else self._at(elogh)
+        return simplify(self.log_partition - (self.to_natural.T * self.mean)[0, 0] - elogh)
+
+    @cached_property
+    def skewness(self) -> sp.Array:
+        """∂³A in natural coordinates, at η(θ): the cubic term of the local KL."""
+        return self._at(self.nat.skewness)
+
+    @cached_property
+    def fisher_rao(self):
+        decl = self.spec.fisher_rao
+        if decl is None:
+            return None
+        if decl[0] == self.parametrization.name:
+            return simplify(decl[1](sp, *self.params, *self.params_q))
+        return None  # available numerically through the declaring parametrization
+
+    def quantities(self) -> dict[str, object]:
+        """Name -> expression of every derived quantity (for printing and reports)."""
+        return {
+            "log_partition": self.log_partition, "to_natural": self.to_natural,
+            "jacobian": self.jacobian, "mean": self.mean, "log_density": self.log_density,
+            "score": self.score, "hessian": self.hessian, "fisher": self.fisher,
+            "kl": self.kl, "entropy": self.entropy,
+        }
+
+
+@functools.lru_cache(maxsize=None)
+def derive(spec: ExponentialFamily, param: str) -> Derivation:
+    """The (cached) Derivation of ``spec`` in parametrization ``param``."""
+    return Derivation(spec, spec.parametrization(param))

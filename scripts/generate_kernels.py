@@ -1,0 +1,69 @@
+"""Write fisherlab/kernels/<family>.py for every built-in family (and listed dimensions).
+
+Usage: python scripts/generate_kernels.py [--out DIR] [--check]
+
+``--check`` writes nothing and exits 1 when a committed module differs from a fresh generation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import importlib  # noqa: E402
+
+catalog = importlib.import_module("fisherlab.families")  # the package, not fl.families()
+from fisherlab.compile.codegen import family_source  # noqa: E402
+
+#: Dimensions generated ahead of time for families that have them; others compile on first use.
+GENERATED_DIMS: dict[str, list[dict]] = {}
+
+
+def specs():
+    for name in catalog.names():
+        if catalog.default_dims(name):
+            dims_list = GENERATED_DIMS.get(name, [catalog.default_dims(name)])
+            for dims in dims_list:
+                yield catalog.load(name, **dims)
+        else:
+            yield catalog.load(name)
+
+
+def render_all() -> dict[str, str]:
+    """File name -> source of every generated module."""
+    out = {}
+    for spec in specs():
+        out[f"{spec.key}.py"] = family_source(spec, source=f"fisherlab/families/{spec.name}.py")
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default=str(ROOT / "fisherlab" / "kernels"))
+    ap.add_argument("--check", action="store_true")
+    args = ap.parse_args(argv)
+    out = Path(args.out)
+    stale = []
+    for fname, src in render_all().items():
+        path = out / fname
+        if args.check:
+            if not path.exists() or path.read_text() != src:
+                stale.append(fname)
+            continue
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(src)
+        os.replace(tmp, path)
+        print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    if stale:
+        print("stale kernel modules: " + ", ".join(stale))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
