@@ -3,6 +3,8 @@
     fisherlab list                                   families and their parametrizations
     fisherlab derive FAMILY [--param P] [--latex] [--dim k=3]
                                                      every derived quantity, exactly
+    fisherlab eval FAMILY QUANTITY --param P --theta 2,3 [--x 1.5] [--theta-q ...]
+                                                     one kernel at one point
 
 Other subcommands (verify, experiment, report) live with their subsystems and register here
 through ``SUBCOMMANDS``. A FisherlabError prints one line on stderr and exits with status 2.
@@ -66,6 +68,49 @@ def _cmd_derive(args) -> int:
     return 0
 
 
+#: quantity -> (needs x, needs theta_q)
+_EVAL = {
+    "fisher": (False, False), "mean": (False, False), "entropy": (False, False),
+    "to_natural": (False, False), "log_partition": (False, False),
+    "log_density": (True, False), "score": (True, False), "hessian": (True, False),
+    "kl": (False, True), "fisher_rao_distance": (False, True),
+}
+
+
+def _floats(text: str, what: str):
+    import numpy as np
+
+    try:
+        return np.array([float(v) for v in text.split(",")], dtype=float)
+    except ValueError:
+        raise FisherlabError(f"{what} must be comma-separated numbers, got {text!r}") from None
+
+
+def _cmd_eval(args) -> int:
+    import numpy as np
+
+    from . import _api
+
+    k = _api.family(args.family, **_dims(args.dim)).kernels(args.param)
+    needs_x, needs_q = _EVAL[args.quantity]
+    theta = _floats(args.theta, "--theta")
+    call = []
+    if needs_x:
+        if args.x is None:
+            raise FisherlabError(f"{args.quantity} needs an observation: --x VALUE[,VALUE...]")
+        x = _floats(args.x, "--x")
+        call.append(x if k.event_shape else x.reshape(()) if x.size == 1 else x)
+    call.append(theta)
+    if needs_q:
+        if args.theta_q is None:
+            raise FisherlabError(f"{args.quantity} needs a second point: --theta-q VALUES")
+        call.append(_floats(args.theta_q, "--theta-q"))
+    out = getattr(k, args.quantity)(*call)
+    with np.printoptions(precision=17):
+        print(out)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fisherlab",
@@ -83,6 +128,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dim", action="append", metavar="NAME=N",
                    help="dimension of the family, e.g. --dim k=3 (repeatable)")
     p.set_defaults(func=_cmd_derive)
+
+    p = sub.add_parser("eval", help="evaluate one kernel at a parameter point")
+    p.add_argument("family")
+    p.add_argument("quantity", choices=sorted(_EVAL))
+    p.add_argument("--param", "-p", default="natural", help="parametrization (default: natural)")
+    p.add_argument("--theta", required=True, help="comma-separated parameter values, in order")
+    p.add_argument("--theta-q", help="the second point, for kl and fisher_rao_distance")
+    p.add_argument("--x", help="the observation (comma-separated for vector families)")
+    p.add_argument("--dim", action="append", metavar="NAME=N", help="dimension, e.g. --dim k=3")
+    p.set_defaults(func=_cmd_eval)
 
     for name, module in SUBCOMMANDS.items():
         mod = importlib.import_module(module)
