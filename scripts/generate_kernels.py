@@ -21,7 +21,10 @@ catalog = importlib.import_module("fisherlab.families")  # the package, not fl.f
 from fisherlab.compile.codegen import family_source  # noqa: E402
 
 #: Dimensions generated ahead of time for families that have them; others compile on first use.
-GENERATED_DIMS: dict[str, list[dict]] = {}
+GENERATED_DIMS: dict[str, list[dict]] = {
+    "dirichlet": [{"k": 2}, {"k": 3}, {"k": 5}],
+    "multivariate_normal": [{"d": 2}, {"d": 3}],
+}
 
 
 def specs():

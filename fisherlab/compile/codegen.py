@@ -53,6 +53,17 @@ class KernelPrinter(SciPyPrinter):
                     f" - _special.gammaln({self._print(n - k + 1)}))")
         return super()._print_log(expr)
 
+    # Overflow-free special functions of fisherlab.families._functions (von Mises, inverse
+    # Gaussian): evaluated by fisherlab.kernels._special.
+    def _print_log_besseli0(self, expr):
+        return f"_special.log_besseli0({self._print(expr.args[0])})"
+
+    def _print_besseli_ratio(self, expr):
+        return f"_special.besseli_ratio({self._print(expr.args[0])})"
+
+    def _print_exp_expint1(self, expr):
+        return f"_special.exp_expint1({self._print(expr.args[0])})"
+
     def _print_Pi(self, expr):
         return "numpy.pi"
 

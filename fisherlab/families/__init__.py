@@ -14,6 +14,7 @@ from ._spec import ExponentialFamily
 
 CATALOG: tuple[str, ...] = (
     "bernoulli", "poisson", "exponential", "normal", "gamma",
+    "beta", "dirichlet", "lognormal", "von_mises", "inverse_gaussian",
 )
 
 

@@ -1,0 +1,59 @@
+"""Beta distribution: p(x) = x^(α−1) (1 − x)^(β−1) / B(α, β) for 0 < x < 1.
+
+Exponential-family form: T(x) = (log x, log(1 − x)), log h(x) = −log x − log(1 − x),
+η = (α, β) (the convention of the gamma family: η is the shape itself, not α − 1),
+A(η) = log Γ(η₁) + log Γ(η₂) − log Γ(η₁ + η₂).
+
+Valid range: α and β from 1e-3 to 1e6 (equivalently μ in (0, 1) with κ = α + β in that range).
+Across it the kernels are finite; quantities built from differences of polygamma functions at
+nearby arguments, such as ψ'(α) − ψ'(α + β) when β ≪ α, lose relative accuracy in proportion
+to α/β (they are computed as written), while every entry stays accurate relative to the largest
+entry of its matrix.
+"""
+
+import numpy as np
+
+from ._spec import (POSITIVE, UNIT, UNIT_INTERVAL, Constraint, ExponentialFamily, Param,
+                    Parametrization)
+
+ALPHA = Param("alpha", POSITIVE, (1e-3, 1e6), "α > 0, the first shape", r"\alpha")
+BETA = Param("beta", POSITIVE, (1e-3, 1e6), "β > 0, the second shape", r"\beta")
+
+
+def _no_mle(t):
+    # T(x) = (log x, log(1 − x)) lies on the curve e^t₁ + e^t₂ = 1; the interior of its convex
+    # hull is e^t₁ + e^t₂ < 1, reached (Jensen) by any sample with two distinct values.
+    return ~(np.exp(t[..., 0]) + np.exp(t[..., 1]) < 1.0)
+
+
+SPEC = ExponentialFamily(
+    name="beta",
+    title="Beta",
+    density=r"p(x) = \frac{x^{\alpha-1}(1-x)^{\beta-1}}{B(\alpha,\beta)},\quad 0 < x < 1",
+    support=UNIT,
+    statistics=lambda sp, x: [sp.log(x), sp.log(1 - x)],
+    log_base_measure=lambda sp, x: -sp.log(x) - sp.log(1 - x),
+    natural=[Param("eta1", POSITIVE, (1e-3, 1e6), "η₁ = α", r"\eta_1"),
+             Param("eta2", POSITIVE, (1e-3, 1e6), "η₂ = β", r"\eta_2")],
+    log_partition=lambda sp, e1, e2: sp.loggamma(e1) + sp.loggamma(e2) - sp.loggamma(e1 + e2),
+    parametrizations=[
+        Parametrization(
+            "alpha_beta", [ALPHA, BETA],
+            to_natural=lambda sp, a, b: [a, b],
+            from_natural=lambda sp, e1, e2: [e1, e2],
+            doc="α > 0 and β > 0, the two shapes: mean α/(α+β)."),
+        Parametrization(
+            "mean_precision",
+            [Param("mean", UNIT_INTERVAL, (1e-3, 1 - 1e-3), "μ = α/(α+β) in (0, 1), the mean", r"\mu"),
+             Param("precision", POSITIVE, (2e-3, 1e6), "κ = α + β > 0, the precision (sample size)",
+                   r"\kappa")],
+            to_natural=lambda sp, m, k: [m * k, (1 - m) * k],
+            from_natural=lambda sp, e1, e2: [e1 / (e1 + e2), e1 + e2],
+            doc="μ = α/(α+β) in (0, 1) the mean and κ = α + β > 0 the precision: "
+                "variance μ(1 − μ)/(1 + κ)."),
+    ],
+    mean_space=Constraint(_no_mle, "the MLE needs exp(mean log x) + exp(mean log(1 - x)) < 1: "
+                                   "at least two distinct observations"),
+    sampler=("alpha_beta", lambda rng, a, b, size: rng.beta(a, b, size=size)),
+    scipy=("alpha_beta", lambda st, a, b: st.beta(a, b)),
+)

@@ -1,0 +1,59 @@
+"""Dirichlet distribution of dimension k: p(x) = Γ(Σα) / ΠΓ(α_i) · Π x_i^(α_i − 1) on the simplex.
+
+Observations are x of shape (..., k) with positive entries summing to 1. Exponential-family form:
+T(x) = (log x₁, …, log x_k), log h(x) = −Σ log x_i, η = α (the shapes themselves, as for beta),
+A(η) = Σ log Γ(η_i) − log Γ(Σ η_i).
+
+Dimensions: ``k`` ≥ 2 (default 3); ``fl.family("dirichlet", k=5)``. Kernels are generated ahead
+of time for k = 2, 3, 5 and compiled on first use for other k.
+
+Valid range: every α_i from 1e-3 to 1e6. The kernels are finite across it; differences of
+polygamma functions at nearby arguments (ψ'(α_i) − ψ'(Σα) when the other shapes are tiny) lose
+relative accuracy in proportion to α_i over the rest, while every entry stays accurate relative
+to the largest entry of its matrix.
+"""
+
+import numpy as np
+
+from ._spec import (POSITIVE, Constraint, ExponentialFamily, Param, Parametrization, require_int,
+                    simplex)
+
+DIMS = {"k": 3}
+
+
+def _no_mle(t):
+    # T(x) = log x lies on the surface Σ e^{t_i} = 1; the interior of its convex hull is
+    # Σ e^{t_i} < 1, reached (Jensen) by any sample with two distinct points.
+    return ~(np.exp(t).sum(axis=-1) < 1.0)
+
+
+def make(k: int = 3) -> ExponentialFamily:
+    """The Dirichlet family on the (k−1)-simplex, observations of shape (..., k)."""
+    k = require_int("k", k, 2)
+    alphas = [Param(f"alpha{i}", POSITIVE, (1e-3, 1e6), f"α_{i} > 0, the {i}th concentration",
+                    rf"\alpha_{{{i}}}") for i in range(1, k + 1)]
+    return ExponentialFamily(
+        name="dirichlet",
+        title="Dirichlet",
+        density=(r"p(x) = \frac{\Gamma(\sum_i \alpha_i)}{\prod_i \Gamma(\alpha_i)}"
+                 r" \prod_i x_i^{\alpha_i - 1},\quad x \in \Delta^{k-1}"),
+        support=simplex(k),
+        statistics=lambda sp, x: [sp.log(xi) for xi in x],
+        log_base_measure=lambda sp, x: -sum(sp.log(xi) for xi in x),
+        natural=[Param(f"eta{i}", POSITIVE, (1e-3, 1e6), f"η_{i} = α_{i}", rf"\eta_{{{i}}}")
+                 for i in range(1, k + 1)],
+        log_partition=lambda sp, *e: sum(sp.loggamma(ei) for ei in e) - sp.loggamma(sum(e)),
+        parametrizations=[
+            Parametrization(
+                "alpha", alphas,
+                to_natural=lambda sp, *a: list(a),
+                from_natural=lambda sp, *e: list(e),
+                doc="α_1, …, α_k > 0, the concentrations: mean α/Σα."),
+        ],
+        mean_space=Constraint(_no_mle, "the MLE needs sum_i exp(mean log x_i) < 1: "
+                                       "at least two distinct observations"),
+        sampler=("alpha", lambda rng, *a_size: rng.dirichlet(np.array(a_size[:-1]),
+                                                             size=a_size[-1])),
+        scipy=("alpha", lambda st, *a: st.dirichlet(np.array(a))),
+        dims={"k": k},
+    )

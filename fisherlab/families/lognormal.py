@@ -1,0 +1,46 @@
+"""Log-normal distribution: p(x) = exp(−(log x − μ)² / (2σ²)) / (x σ √(2π)) for x > 0.
+
+log x is normal with mean μ and standard deviation σ. Exponential-family form:
+T(x) = (log x, (log x)²), log h(x) = −log x − ½ log 2π, η = (μ/σ², −1/(2σ²)),
+A(η) = −η₁²/(4η₂) − ½ log(−2η₂).
+
+Valid range: μ in [−1e3, 1e3] and σ in [1e-3, 1e3] (six decades); η₂ in [−1e6, −1e-6].
+"""
+
+import numpy as np
+
+from ._spec import (NEGATIVE, POSITIVE, POSITIVE_REALS, REAL, Constraint, ExponentialFamily,
+                    Param, Parametrization)
+
+
+def _no_mle(t):
+    # The sample variance of log x must be positive: at least two distinct observations.
+    return ~(t[..., 1] - t[..., 0] ** 2 > 0)
+
+
+SPEC = ExponentialFamily(
+    name="lognormal",
+    title="Log-normal",
+    density=r"p(x) = \frac{1}{x\sigma\sqrt{2\pi}} e^{-(\log x-\mu)^2/(2\sigma^2)},\quad x > 0",
+    support=POSITIVE_REALS,
+    statistics=lambda sp, x: [sp.log(x), sp.log(x) ** 2],
+    log_base_measure=lambda sp, x: -sp.log(x) - sp.log(2 * sp.pi) / 2,
+    natural=[Param("eta1", REAL, (-1e3, 1e3), "η₁ = μ/σ²", r"\eta_1"),
+             Param("eta2", NEGATIVE, (-1e6, -1e-6), "η₂ = −1/(2σ²)", r"\eta_2")],
+    log_partition=lambda sp, e1, e2: -e1**2 / (4 * e2) - sp.log(-2 * e2) / 2,
+    parametrizations=[
+        Parametrization(
+            "mu_sigma",
+            [Param("mu", REAL, (-1e3, 1e3), "μ, the mean of log x", r"\mu"),
+             Param("sigma", POSITIVE, (1e-3, 1e3), "σ > 0, the standard deviation of log x",
+                   r"\sigma")],
+            to_natural=lambda sp, m, s: [m / s**2, -1 / (2 * s**2)],
+            from_natural=lambda sp, e1, e2: [-e1 / (2 * e2), 1 / sp.sqrt(-2 * e2)],
+            doc="μ the mean and σ > 0 the standard deviation of log x (the median is e^μ)."),
+    ],
+    natural_from_mean=lambda sp, m1, m2: [m1 / (m2 - m1**2), -1 / (2 * (m2 - m1**2))],
+    mean_space=Constraint(_no_mle, "the MLE needs a positive sample variance of log x: "
+                                   "at least two distinct observations"),
+    sampler=("mu_sigma", lambda rng, m, s, size: rng.lognormal(m, s, size=size)),
+    scipy=("mu_sigma", lambda st, m, s: st.lognorm(s, scale=np.exp(m))),
+)

@@ -1,0 +1,59 @@
+"""Von Mises distribution on the circle: p(x) = exp(κ cos(x − μ)) / (2π I₀(κ)) for −π ≤ x ≤ π.
+
+Exponential-family form: T(x) = (cos x, sin x), log h(x) = −log 2π, η = (κ cos μ, κ sin μ),
+A(η) = log I₀(‖η‖). The mean parameters are E[T] = R(κ) (cos μ, sin μ) with R = I₁/I₀.
+
+A is declared through ``log_besseli0`` and ``besseli_ratio`` (see
+:mod:`fisherlab.families._functions`), so no derived quantity contains I₀ or I₁ alone: the
+kernels compute log I₀(κ) = log i0e(κ) + κ and I₁/I₀ = i1e/i0e, and never overflow.
+
+Valid range: concentration κ from 1e-3 to 1e4 (larger κ stay finite too); the location μ in
+(−π, π]. In natural parameters η ≠ 0: at η = 0 (the uniform distribution) A is smooth but the
+derived formulas have a removable 0/0, so the natural kernels exclude it. Terms such as the
+Fisher information of κ, 1 − R/κ − R², are differences of numbers near 1 that lose relative
+accuracy like κ²·1e-16 for large κ.
+"""
+
+import math
+
+import numpy as np
+
+from ._functions import functions
+from ._spec import (CIRCLE, POSITIVE, REAL, Constraint, Domain, ExponentialFamily, Param,
+                    Parametrization)
+
+LOC = Param("loc", Domain(-math.pi, math.pi, hi_closed=True), (-3.1, 3.1),
+            "μ in (−π, π], the mean direction", r"\mu")
+CONCENTRATION = Param("concentration", POSITIVE, (1e-3, 1e4), "κ > 0, the concentration",
+                      r"\kappa")
+
+
+def _log_partition(sp, e1, e2):
+    return functions(sp)["log_besseli0"](sp.sqrt(e1**2 + e2**2))
+
+
+SPEC = ExponentialFamily(
+    name="von_mises",
+    title="Von Mises",
+    density=r"p(x) = \frac{e^{\kappa\cos(x-\mu)}}{2\pi I_0(\kappa)},\quad -\pi \le x \le \pi",
+    support=CIRCLE,
+    statistics=lambda sp, x: [sp.cos(x), sp.sin(x)],
+    log_base_measure=lambda sp, x: -sp.log(2 * sp.pi),
+    natural=[Param("eta1", REAL, (-1e3, 1e3), "η₁ = κ cos μ", r"\eta_1"),
+             Param("eta2", REAL, (-1e3, 1e3), "η₂ = κ sin μ", r"\eta_2")],
+    natural_constraint=Constraint(lambda t: ~(t[..., 0] ** 2 + t[..., 1] ** 2 > 0),
+                                  "eta1**2 + eta2**2 > 0 (eta = 0, the uniform law, is excluded)"),
+    log_partition=_log_partition,
+    parametrizations=[
+        Parametrization(
+            "loc_concentration", [LOC, CONCENTRATION],
+            to_natural=lambda sp, m, k: [k * sp.cos(m), k * sp.sin(m)],
+            from_natural=lambda sp, e1, e2: [sp.atan2(e2, e1), sp.sqrt(e1**2 + e2**2)],
+            doc="μ in (−π, π] the mean direction, κ > 0 the concentration."),
+    ],
+    mean_space=Constraint(lambda t: ~(t[..., 0] ** 2 + t[..., 1] ** 2 < 1.0),
+                          "the MLE needs a mean resultant length below 1: "
+                          "at least two distinct angles"),
+    sampler=("loc_concentration", lambda rng, m, k, size: rng.vonmises(m, k, size=size)),
+    scipy=("loc_concentration", lambda st, m, k: st.vonmises(k, loc=m)),
+)
