@@ -1,0 +1,350 @@
+"""Properties of the steppers on the exact kernels (issue 6, §2), tested exactly.
+
+Each identity compares two independently computed sides: NGD's one step against ``Family.mle``
+(closed form / Newton in η), Newton against NGD (Hessian vs Fisher kernels, LU vs Cholesky),
+mirror descent (a gradient step in μ, mapped back through (∇A)⁻¹) against NGD in mean
+parameters, GLM curvature against autograd of a loss written here from the densities, and
+Newton on logistic regression against an IRLS written here as weighted least squares.
+"""
+
+from __future__ import annotations
+
+import autograd
+import autograd.numpy as anp
+import autograd.scipy.special as asp
+import autograd.scipy.stats.norm as anorm
+import numpy as np
+import pytest
+
+import fisherlab as fl
+from fisherlab.errors import DomainError, SupportError
+from fisherlab.optim import (GD, GLM, MLE, Adam, DiagonalFisher, EmpiricalFisher, MirrorDescent,
+                             Momentum, NaturalGradient, Newton, RMSProp, run)
+
+
+def _centre(fam):
+    """A central natural parameter of the family and the sampler's parametrization."""
+    from fisherlab._api import _start
+
+    home = fam.spec.sampler[0]
+    eta = _start(fam.spec.natural)
+    try:  # the centre of the natural parameters' test ranges, when it is a valid point
+        fam.from_natural(eta, home)
+    except DomainError:
+        eta = fam.kernels(home).to_natural(_start(fam.spec.parametrization(home).params))
+    return eta, home
+
+
+def _valid_points(fam, param, count, seed=0):
+    """Points inside the domain near the centre: η_c + 0.1·max(|η_c|, 1)·u, u uniform in [−1, 1]."""
+    eta, home = _centre(fam)
+    rng = np.random.default_rng(seed)
+    pts = [fam.from_natural(eta + 0.1 * np.maximum(np.abs(eta), 1) * rng.uniform(-1, 1, eta.shape), param)
+           for _ in range(count)]
+    return pts, fam.from_natural(eta, home), home
+
+
+def _family_handles():
+    out = []
+    for name in fl.families():
+        fam = fl.family(name)
+        if fam.spec.sampler is None:
+            continue
+        out.append(fam)
+    return out
+
+
+def _is_affine_in_mean(fam, param) -> bool:
+    """Whether μ = E[T] is an affine function of θ (checked on points of the domain)."""
+    k = fam.kernels(param)
+    if len(k.params) != len(k.natural_params):
+        return False
+    pts, _, _ = _valid_points(fam, param, 3, seed=100)
+    a, b, c = pts
+    for w in (0.3, 0.7):
+        mid = w * a + (1 - w) * b
+        if not np.allclose(k.mean(mid), w * k.mean(a) + (1 - w) * k.mean(b), rtol=1e-12, atol=0):
+            return False
+    # and the Jacobian of μ(θ) is the same at two points (affine, not merely linear on a segment)
+    dmu = lambda t: k.natural_fisher(t) @ k.jacobian(t)  # noqa: E731  dμ/dθ = ∇²A · ∂η/∂θ
+    return np.allclose(dmu(a), dmu(c), rtol=1e-10, atol=1e-12)
+
+
+#: Mean parametrizations the issue names; those whose family is in the catalog must be detected.
+KNOWN_MEAN = [("normal", "mean"), ("poisson", "rate"), ("bernoulli", "p"), ("exponential", "scale"),
+              ("binomial", "p"), ("categorical", "probs"), ("multinomial", "probs"),
+              ("geometric", "mean"), ("negative_binomial", "mean")]
+
+
+def _mean_parametrizations():
+    found = []
+    for fam in _family_handles():
+        for param in fam.parametrizations:
+            if param != "natural" and _is_affine_in_mean(fam, param):
+                found.append((fam.name, param))
+    return found
+
+
+MEAN_PARAMS = _mean_parametrizations()
+
+
+def test_known_mean_parametrizations_are_detected():
+    catalog = set(fl.families())
+    for name, param in KNOWN_MEAN:
+        if name in catalog and param in fl.family(name).parametrizations:
+            assert (name, param) in MEAN_PARAMS, (name, param)
+    assert {("normal", "mean"), ("poisson", "rate"), ("bernoulli", "p"),
+            ("exponential", "scale")} <= set(MEAN_PARAMS)
+
+
+@pytest.mark.parametrize("name,param", MEAN_PARAMS, ids=[f"{a}-{b}" for a, b in MEAN_PARAMS])
+def test_ngd_step_one_in_mean_parameters_reaches_mle(name, param):
+    fam = fl.family(name)
+    pts, centre, home = _valid_points(fam, param, 2, seed=7)
+    x = fam.sample(centre, home, size=300, seed=11)
+    prob = MLE(fam, param, x)
+    res = run(prob, NaturalGradient(lr=1.0), pts[1], max_iter=1, record_kl=False, keep_path=True)
+    one_step = res.path[1]
+    mle = fam.mle(x, param)
+    np.testing.assert_allclose(one_step, mle, rtol=1e-12, atol=1e-14)
+
+
+NATURAL = [fam.name for fam in _family_handles()]
+
+
+@pytest.mark.parametrize("name", NATURAL)
+@pytest.mark.parametrize("lr,damping", [(1.0, 0.0), (0.5, 0.0), (0.7, 0.3)])
+def test_newton_equals_ngd_in_natural_parameters(name, lr, damping):
+    fam = fl.family(name)
+    pts, centre, home = _valid_points(fam, "natural", 1, seed=3)
+    x = fam.sample(centre, home, size=200, seed=5)
+    prob = MLE(fam, "natural", x)
+    start = pts[0]
+    a = run(prob, Newton(lr=lr, damping=damping), start, max_iter=6, record_kl=False, keep_path=True)
+    b = run(prob, NaturalGradient(lr=lr, damping=damping), start, max_iter=6, record_kl=False,
+            keep_path=True)
+    assert a.status == b.status and len(a.path) == len(b.path) >= 2
+    for ta, tb in zip(a.path, b.path):
+        np.testing.assert_allclose(ta, tb, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name,param", MEAN_PARAMS, ids=[f"{a}-{b}" for a, b in MEAN_PARAMS])
+@pytest.mark.parametrize("mirror_param", ["natural", "home"])
+def test_mirror_descent_equals_ngd_in_mean_parameters(name, param, mirror_param):
+    fam = fl.family(name)
+    pts, centre, home = _valid_points(fam, param, 1, seed=21)
+    x = fam.sample(centre, home, size=200, seed=23)
+    mp = home if mirror_param == "home" else "natural"
+    lr = 0.4
+    ngd = run(MLE(fam, param, x), NaturalGradient(lr=lr), pts[0], max_iter=5, record_kl=False,
+              keep_path=True)
+    md = run(MLE(fam, mp, x), MirrorDescent(lr=lr), fam.convert(pts[0], param, mp), max_iter=5,
+             record_kl=False, keep_path=True)
+    assert ngd.status == md.status == "max_iter"
+    for tn, tm in zip(ngd.path, md.path):
+        np.testing.assert_allclose(fam.convert(tm, mp, param), tn, rtol=1e-11, atol=1e-12)
+
+
+# ----------------------------------------------------------------------------- GLMs
+
+
+def _glm_data(family, link, n=60, d=3, K=3, seed=0):
+    rng = np.random.default_rng(seed)
+    X = np.column_stack([np.ones(n), rng.normal(size=(n, d - 1))])
+    beta = rng.normal(scale=0.6, size=d)
+    eta = X @ beta
+    if family == "bernoulli":
+        from scipy.special import expit, ndtr
+
+        mu = expit(eta) if link == "logit" else ndtr(eta)
+        y = (rng.random(n) < mu).astype(float)
+    elif family == "poisson":
+        y = rng.poisson(np.exp(eta)).astype(float)
+    elif family == "normal":
+        y = eta + rng.normal(size=n)
+    elif family == "gamma":
+        y = rng.gamma(2.0, np.exp(eta) / 2.0)
+    else:
+        B = rng.normal(scale=0.6, size=(d, K - 1))
+        logits = np.column_stack([np.zeros(n), X @ B])
+        p = np.exp(logits - logits.max(1, keepdims=True))
+        p /= p.sum(1, keepdims=True)
+        y = np.array([rng.choice(K, p=row) for row in p], dtype=float)
+    return X, y
+
+
+def _autograd_loss(family, link, X, y, l2, scale, K=3):
+    """The mean NLL written from the densities, for autograd (independent of GLM's row terms)."""
+    n, d = X.shape
+
+    def loss(theta):
+        if family == "categorical":
+            Y = np.eye(K)[y.astype(int)]
+            logits = anp.concatenate([anp.zeros((n, 1)), anp.dot(X, anp.reshape(theta, (d, K - 1)))], 1)
+            logp = logits - asp.logsumexp(logits, axis=1, keepdims=True)
+            nll = -anp.sum(Y * logp, axis=1)
+        else:
+            eta = anp.dot(X, theta)
+            if (family, link) == ("bernoulli", "logit"):
+                p = asp.expit(eta)
+                nll = -(y * anp.log(p) + (1 - y) * anp.log(1 - p))
+            elif (family, link) == ("bernoulli", "probit"):
+                nll = -(y * anorm.logcdf(eta) + (1 - y) * anorm.logcdf(-eta))
+            elif family == "poisson":
+                nll = anp.exp(eta) - y * eta + asp.gammaln(y + 1)
+            elif family == "normal":
+                nll = 0.5 * anp.log(2 * anp.pi * scale) + (y - eta) ** 2 / (2 * scale)
+            else:  # gamma with shape α = scale and mean μ = e^η: rate α/μ
+                a, rate = scale, scale * anp.exp(-eta)
+                nll = -(a * anp.log(rate) + (a - 1) * anp.log(y) - rate * y - asp.gammaln(a))
+        return anp.mean(nll) + 0.5 * l2 * anp.sum(theta ** 2)
+
+    return loss
+
+
+GLMS = [("bernoulli", "logit"), ("poisson", "log"), ("normal", "identity"),
+        ("categorical", "softmax"), ("bernoulli", "probit"), ("gamma", "log")]
+CANONICAL = GLMS[:4]
+NONCANONICAL = GLMS[4:]
+
+
+@pytest.mark.parametrize("family,link", GLMS)
+def test_glm_loss_grad_hessian_against_autograd(family, link):
+    X, y = _glm_data(family, link)
+    scale = 2.0 if family == "gamma" else 1.5
+    glm = GLM(X, y, family, link, l2=0.01, scale=scale)
+    f = _autograd_loss(family, link, X, y, 0.01, scale)
+    rng = np.random.default_rng(4)
+    for _ in range(3):
+        th = rng.normal(scale=0.5, size=glm.dim)
+        assert glm.loss(th) == pytest.approx(float(f(th)), rel=1e-13)
+        np.testing.assert_allclose(glm.grad(th), autograd.grad(f)(th), rtol=1e-11, atol=1e-13)
+        np.testing.assert_allclose(glm.hessian(th), autograd.hessian(f)(th), rtol=1e-11, atol=1e-13)
+        # per-sample gradients sum to the data part of the gradient
+        np.testing.assert_allclose(glm.per_sample_grads(th).mean(0) + 0.01 * th, glm.grad(th),
+                                   rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("family,link", CANONICAL)
+def test_canonical_glm_fisher_equals_hessian_everywhere(family, link):
+    X, y = _glm_data(family, link, seed=1)
+    glm = GLM(X, y, family, link)
+    rng = np.random.default_rng(2)
+    for th in [np.zeros(glm.dim)] + [rng.normal(scale=s, size=glm.dim) for s in (0.3, 1.0, 2.0)]:
+        np.testing.assert_allclose(glm.fisher(th), glm.hessian(th), rtol=1e-12, atol=1e-15)
+
+
+def _expected_hessian(family, link, X, theta, scale):
+    """E_y[∇²ℓ] under the model at θ, exactly, from Hessians of one-row GLMs."""
+    from scipy.special import ndtr
+
+    n = X.shape[0]
+    total = 0.0
+    for i in range(n):
+        xi = X[i:i + 1]
+        eta = float((xi @ theta)[0])
+        if family == "bernoulli":  # enumerate y ∈ {0, 1}
+            p1 = ndtr(eta)
+            total = total + p1 * GLM(xi, [1.0], family, link).hessian(theta) \
+                + (1 - p1) * GLM(xi, [0.0], family, link).hessian(theta)
+        else:  # gamma-log: ∇²ℓ = α·y·e^{−η}·x xᵀ is affine in y, so E[∇²ℓ] is its value at y = E[y] = e^η
+            total = total + GLM(xi, [np.exp(eta)], family, link, scale=scale).hessian(theta)
+    return total / n
+
+
+@pytest.mark.parametrize("family,link", NONCANONICAL)
+def test_noncanonical_glm_fisher_is_expected_hessian_not_hessian(family, link):
+    X, y = _glm_data(family, link, n=40, seed=3)
+    scale = 2.0
+    glm = GLM(X, y, family, link, scale=scale)
+    rng = np.random.default_rng(5)
+    for th in (rng.normal(scale=0.5, size=glm.dim), rng.normal(scale=0.5, size=glm.dim)):
+        np.testing.assert_allclose(_expected_hessian(family, link, X, th, scale), glm.fisher(th),
+                                   rtol=1e-12, atol=1e-15)
+    opt = glm.optimum()
+    assert np.linalg.norm(glm.grad(opt)) < 1e-12
+    H, F = glm.hessian(opt), glm.fisher(opt)
+    assert np.linalg.norm(H - F) > 1e-3 * np.linalg.norm(F)
+
+
+def _irls(X, y, iters):
+    """Textbook IRLS for logistic regression: weighted least squares on the working response."""
+    beta = np.zeros(X.shape[1])
+    out = [beta]
+    for _ in range(iters):
+        eta = X @ beta
+        mu = 1.0 / (1.0 + np.exp(-eta))
+        w = mu * (1 - mu)
+        z = eta + (y - mu) / w
+        sw = np.sqrt(w)
+        beta = np.linalg.lstsq(X * sw[:, None], z * sw, rcond=None)[0]
+        out.append(beta)
+    return out
+
+
+@pytest.mark.parametrize("stepper", [Newton, NaturalGradient])
+def test_step_one_on_logistic_regression_is_irls(stepper):
+    X, y = _glm_data("bernoulli", "logit", n=300, d=4, seed=8)
+    glm = GLM(X, y, "bernoulli")
+    res = run(glm, stepper(lr=1.0), np.zeros(4), max_iter=6, record_kl=False, keep_path=True)
+    ref = _irls(X, y, 6)
+    assert len(res.path) == 7
+    for a, b in zip(res.path, ref):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_multinomial_optimum_and_kl():
+    X, y = _glm_data("categorical", "softmax", n=200, seed=9)
+    glm = GLM(X, y, "categorical", l2=1e-3)
+    res = run(glm, NaturalGradient(), np.zeros(glm.dim), gtol=1e-12, max_iter=50)
+    assert res.converged and res.iterations < 15
+    assert abs(res.kl[-1]) < 1e-15  # round-off of the log-probabilities
+    assert res.kl[0] > 0 and np.all(np.diff(res.loss) <= 1e-15)
+
+
+# ----------------------------------------------------------------------------- runner
+
+
+def test_runner_reports_divergence_and_domain_exits():
+    X, y = _glm_data("poisson", "log", seed=2)
+    glm = GLM(X, y, "poisson")
+    res = run(glm, GD(lr=50.0), np.zeros(glm.dim), max_iter=100)
+    assert res.status == "diverged" and res.diverged and not res.converged
+    fam = fl.family("gamma")
+    x = fam.sample([2.0, 3.0], "shape_rate", size=100, seed=0)
+    res = run(MLE(fam, "shape_rate", x), GD(lr=100.0), [1.0, 1.0], max_iter=100)
+    assert res.status == "left_domain" and "domain" in res.message
+    res = run(MLE(fam, "shape_rate", x), GD(lr=1e-3), [1.0, 1.0], max_iter=3)
+    assert res.status == "max_iter" and res.iterations == 3 and len(res.loss) == 4
+
+
+@pytest.mark.parametrize("stepper,gtol", [
+    (GD(lr=0.5), 1e-9), (Momentum(lr=0.1), 1e-9), (Adam(lr=0.05), 1e-9), (Newton(), 1e-12),
+    (NaturalGradient(), 1e-12), (EmpiricalFisher(), 1e-12), (DiagonalFisher(lr=0.5), 1e-9),
+    (MirrorDescent(lr=0.5), 1e-12),
+    # a constant-step RMSProp ends in a cycle of size ~lr around the optimum
+    (RMSProp(lr=1e-4), 1e-3)], ids=lambda s: getattr(s, "name", ""))
+def test_every_stepper_reaches_the_mle(stepper, gtol):
+    fam = fl.family("gamma")
+    x = fam.sample([2.0, 3.0], "shape_rate", size=100, seed=1)
+    prob = MLE(fam, "shape_rate", x)
+    res = run(prob, stepper, [1.5, 2.0], gtol=gtol, max_iter=5000)
+    assert res.converged, res.message
+    mle = fam.mle(x, "shape_rate")
+    # |θ − θ̂| ≤ ‖F⁻¹‖·|g| near the optimum, with a factor 10 of room for the local Hessian
+    bound = 10 * gtol * np.linalg.norm(np.linalg.inv(prob.hessian(mle)), 2)
+    assert np.linalg.norm(res.theta - mle) <= bound
+    assert res.kl[0] > 1e-3 and res.kl[-1] < res.kl[0] * 1e-3
+
+
+def test_bad_inputs_raise():
+    X, y = _glm_data("bernoulli", "logit")
+    with pytest.raises(SupportError, match="0 or 1"):
+        GLM(X, y + 0.5, "bernoulli")
+    with pytest.raises(DomainError, match="lr"):
+        GD(lr=-1.0)
+    with pytest.raises(KeyError, match="probit"):
+        GLM(X, y, "poisson", "probit")
+    fam = fl.family("gamma")
+    with pytest.raises(DomainError, match="starting point"):
+        run(MLE(fam, "shape_rate", [1.0, 2.0]), GD(), [-1.0, 1.0])
