@@ -1,0 +1,214 @@
+"""An independent oracle: the declaration's log density, compiled for autograd and differentiated.
+
+The generated kernels get the score, the Hessian and the Fisher information from closed forms
+that sympy derives (s = Jᵀ(T − ∇A), F = Jᵀ∇²A J, ...). This module gets the same quantities a
+different way, for the verifier to compare against:
+
+* each piece of the *declaration* (T(x), log h(x), A(η) and the map θ ↦ η, unsimplified) is
+  lambdified separately to ``autograd.numpy`` / ``autograd.scipy.special``;
+* the log density log h(x) + ⟨η(θ), T(x)⟩ − A(η(θ)) is composed from those pieces at run time;
+* autograd (reverse mode) differentiates it: the score, the observed Hessian, and the Fisher
+  information as the Hessian in θq of A(η(θq)) − ⟨∇A(η(θ)), η(θq)⟩ at θq = θ (the second
+  argument of the KL divergence; its curvature at θ is F(θ)).
+
+No simplification, no symbolic derivative and no generated code are shared with the kernels.
+Imports sympy and autograd: this is a verification tool, never on a kernel's hot path.
+"""
+
+from __future__ import annotations
+
+import functools
+import types
+
+import autograd
+import autograd.numpy as anp
+import autograd.scipy.special as aspecial
+import numpy as np
+import scipy.special
+import sympy as sp
+from sympy.printing.numpy import SciPyPrinter
+
+from ..families._spec import ExponentialFamily
+from ..symbolic.derive import natural_form
+
+
+class _Special(types.SimpleNamespace):
+    """``scipy.special`` as the lambdified code sees it: autograd's version of each function.
+
+    Functions autograd does not wrap (e.g. ``binom``) fall back to scipy's; they may only be
+    applied to the observation x, which is never differentiated. Applied to a traced parameter
+    they raise inside autograd, loudly.
+    """
+
+    def __getattr__(self, name):
+        if hasattr(aspecial, name):
+            return getattr(aspecial, name)
+        return getattr(scipy.special, name)
+
+
+_NAMESPACE = {"numpy": anp, "scipy": types.SimpleNamespace(special=_Special())}
+
+
+class _Printer(SciPyPrinter):
+    def __init__(self):
+        super().__init__({"fully_qualified_modules": True, "inline": True,
+                          "allow_unknown_functions": False})
+
+    def _print_loggamma(self, expr):
+        return f"scipy.special.gammaln({self._print(expr.args[0])})"
+
+    def _print_polygamma(self, expr):
+        n, arg = expr.args
+        return f"scipy.special.polygamma({self._print(n)}, {self._print(arg)})"
+
+
+def _lambdify(args, exprs):
+    """Compile a list of sympy expressions to one function returning a list of autograd arrays."""
+    fn = sp.lambdify(args, list(exprs), modules=[_NAMESPACE], printer=_Printer())
+    return fn
+
+
+def _ag_stack(values, shape):
+    """Stack scalar-or-array autograd values (constants included) along a new last axis."""
+    return anp.stack([v + anp.zeros(shape) for v in values], axis=-1)
+
+
+class AutogradOracle:
+    """Score, Hessian, Fisher and the η-map Jacobian of one parametrization, by autograd.
+
+    Parameters
+    ----------
+    spec : ExponentialFamily
+        The declaration.
+    param : str
+        The parametrization θ.
+
+    Notes
+    -----
+    Every method takes a batch: θ of shape (n, p) and, where needed, x of shape (n,) or (n, k).
+    Rows are independent, so the gradient of the sum over rows is the per-row gradient; the
+    Hessian is assembled from p such gradients.
+    """
+
+    def __init__(self, spec: ExponentialFamily, param: str):
+        self.spec = spec
+        self.param = param
+        pz = spec.parametrization(param)
+        nat = natural_form(spec)
+        self.p = len(pz.params)
+        self.m = len(spec.natural)
+        theta = [sp.Symbol(f"t{i}", real=True) for i in range(self.p)]
+        eta = list(nat.eta)
+        xs = list(nat.x)
+        x_arg = xs if spec.support.size else xs[0]
+        self._to_natural = _lambdify(theta, pz.to_natural(sp, *theta))
+        self._log_partition = _lambdify(eta, [spec.log_partition(sp, *eta)])
+        self._statistics = _lambdify(xs, spec.statistics(sp, x_arg))
+        self._log_base = _lambdify(xs, [spec.log_base_measure(sp, x_arg)])
+
+    # -- pieces
+    def _x_cols(self, x):
+        x = np.asarray(x, dtype=np.float64)
+        return [x[..., i] for i in range(x.shape[-1])] if self.spec.support.size else [x]
+
+    def to_natural(self, theta):
+        """η(θ) from the declaration: (n, p) -> (n, m)."""
+        cols = [theta[..., i] for i in range(self.p)]
+        return _ag_stack(self._to_natural(*cols), theta.shape[:-1])
+
+    def log_partition_natural(self, eta):
+        """A(η) from the declaration: (n, m) -> (n,)."""
+        return self._log_partition(*[eta[..., i] for i in range(self.m)])[0] + anp.zeros(eta.shape[:-1])
+
+    def log_density(self, x, theta):
+        """log h(x) + ⟨η(θ), T(x)⟩ − A(η(θ)): x (n,) or (n, k), θ (n, p) -> (n,)."""
+        cols = self._x_cols(x)
+        shape = theta.shape[:-1]
+        T = _ag_stack(self._statistics(*cols), shape)
+        logh = self._log_base(*cols)[0] + anp.zeros(shape)
+        eta = self.to_natural(theta)
+        return logh + anp.sum(eta * T, axis=-1) - self.log_partition_natural(eta)
+
+    # -- derivatives
+    def score(self, x, theta):
+        """∇_θ log p(x | θ): (n, p)."""
+        theta = np.asarray(theta, dtype=np.float64)
+        return autograd.grad(lambda t: anp.sum(self.log_density(x, t)))(theta)
+
+    def hessian(self, x, theta):
+        """∇²_θ log p(x | θ): (n, p, p)."""
+        theta = np.asarray(theta, dtype=np.float64)
+        return self._hessian(lambda t: self.log_density(x, t), theta)
+
+    def fisher(self, theta):
+        """F(θ) as the curvature of the KL in its second argument: (n, p, p)."""
+        theta = np.asarray(theta, dtype=np.float64)
+        eta0 = np.asarray(self.to_natural(theta))
+        mu0 = autograd.grad(lambda e: anp.sum(self.log_partition_natural(e)))(eta0)
+
+        def cross_entropy(tq):  # A(η(θq)) − ⟨μ(θ), η(θq)⟩: the KL up to a θq-free constant
+            eq = self.to_natural(tq)
+            return self.log_partition_natural(eq) - anp.sum(mu0 * eq, axis=-1)
+
+        return self._hessian(cross_entropy, theta)
+
+    def jacobian(self, theta):
+        """J = ∂η/∂θ from the declaration: (n, m, p)."""
+        theta = np.asarray(theta, dtype=np.float64)
+        rows = [autograd.grad(lambda t, k=k: anp.sum(self.to_natural(t)[..., k]))(theta)
+                for k in range(self.m)]
+        return np.stack(rows, axis=-2)
+
+    def _hessian(self, f, theta):
+        grad = autograd.grad(lambda t: anp.sum(f(t)))
+        rows = [autograd.grad(lambda t, i=i: anp.sum(grad(t)[..., i]))(theta)
+                for i in range(self.p)]
+        H = np.stack(rows, axis=-2)
+        return 0.5 * (H + np.swapaxes(H, -1, -2))
+
+
+@functools.lru_cache(maxsize=None)
+def oracle(spec: ExponentialFamily, param: str) -> AutogradOracle:
+    """The (cached) :class:`AutogradOracle` of ``spec`` in parametrization ``param``."""
+    return AutogradOracle(spec, param)
+
+
+@functools.lru_cache(maxsize=None)
+def _inverse(spec: ExponentialFamily, dst: str):
+    nat = natural_form(spec)
+    eta = list(nat.eta)
+    return _lambdify(eta, spec.parametrization(dst).from_natural(sp, *eta))
+
+
+def map_jacobian(spec: ExponentialFamily, src: str, dst: str, theta, phi):
+    """∂φ/∂θ of the map between two parametrizations, from the declarations by autograd.
+
+    When ``dst`` declares a closed-form inverse θ(η), differentiate φ = from_natural_dst(η_src(θ))
+    directly; otherwise use the implicit function theorem, J = J_dst(φ)⁺ J_src(θ), with both
+    Jacobians of the declared maps θ ↦ η taken by autograd.
+
+    Parameters
+    ----------
+    theta : (n, p) array in ``src``; phi : (n, q) array, the same points in ``dst``.
+
+    Returns
+    -------
+    (n, q, p) array.
+    """
+    theta = np.asarray(theta, dtype=np.float64)
+    pz = spec.parametrization(dst)
+    src_oracle = oracle(spec, src)
+    if pz.from_natural is not None:
+        inv = _inverse(spec, dst)
+        m = src_oracle.m
+
+        def phi_of(t):
+            e = src_oracle.to_natural(t)
+            return _ag_stack(inv(*[e[..., i] for i in range(m)]), t.shape[:-1])
+
+        q = len(pz.params)
+        rows = [autograd.grad(lambda t, k=k: anp.sum(phi_of(t)[..., k]))(theta) for k in range(q)]
+        return np.stack(rows, axis=-2)
+    J_src = src_oracle.jacobian(theta)
+    J_dst = oracle(spec, dst).jacobian(np.asarray(phi, dtype=np.float64))
+    return np.linalg.pinv(J_dst) @ J_src

@@ -1,0 +1,56 @@
+"""Parameter points for the checks: drawn over each parameter's ``test_range``.
+
+A unit vector u ∈ [0, 1]^p maps to a point entry by entry: log-uniformly when the test range is
+positive, negative-log-uniformly when it is negative, uniformly otherwise. The same map serves
+the seeded draws of :func:`draw_points` and the hypothesis strategies of the test suite, so
+``pytest`` and ``fisherlab verify`` explore the same ranges.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import DomainError
+
+
+def from_unit(params, u) -> np.ndarray:
+    """Map u ∈ [0, 1]^p (..., p) to parameter points (..., p) over the test ranges."""
+    u = np.clip(np.asarray(u, dtype=np.float64), 0.0, 1.0)
+    out = np.empty_like(u)
+    for i, p in enumerate(params):
+        lo, hi = p.test_range
+        if lo > 0:
+            out[..., i] = np.exp(math.log(lo) + u[..., i] * (math.log(hi) - math.log(lo)))
+        elif hi < 0:
+            out[..., i] = -np.exp(math.log(-lo) + u[..., i] * (math.log(-hi) - math.log(-lo)))
+        else:
+            out[..., i] = lo + u[..., i] * (hi - lo)
+        # Rounding of exp/log may step a hair outside the declared range's ends.
+        out[..., i] = np.clip(out[..., i], min(lo, hi), max(lo, hi))
+    return out
+
+
+def valid(pz, theta) -> np.ndarray:
+    """Mask (...) of points inside every domain and the joint constraint of ``pz``."""
+    theta = np.asarray(theta, dtype=np.float64)
+    ok = np.ones(theta.shape[:-1], dtype=bool)
+    for i, p in enumerate(pz.params):
+        ok &= ~p.domain.violations(theta[..., i])
+    if pz.constraint is not None:
+        ok &= ~np.asarray(pz.constraint.violations(theta), dtype=bool)
+    return ok
+
+
+def draw_points(spec, param: str, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` points (n, p) of parametrization ``param`` over the test ranges, by rejection."""
+    pz = spec.parametrization(param)
+    out = []
+    for _ in range(1000):
+        cand = from_unit(pz.params, rng.random((max(n, 16), len(pz.params))))
+        out.extend(cand[valid(pz, cand)])
+        if len(out) >= n:
+            return np.array(out[:n])
+    raise DomainError(f"{spec.key} {param}: fewer than {n} points of the test ranges satisfy "
+                      f"{pz.constraint.text if pz.constraint else 'the domains'}")
