@@ -19,7 +19,9 @@ import sys
 from .errors import FisherlabError
 
 #: name -> module providing ``add_parser(subparsers)`` and ``run(args) -> int``.
-SUBCOMMANDS: dict[str, str] = {}
+SUBCOMMANDS: dict[str, str] = {
+    "verify": "fisherlab.verify.cli",
+}
 
 
 def _dims(items) -> dict:

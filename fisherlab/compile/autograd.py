@@ -46,7 +46,8 @@ class _Special(types.SimpleNamespace):
         return getattr(scipy.special, name)
 
 
-_NAMESPACE = {"numpy": anp, "scipy": types.SimpleNamespace(special=_Special())}
+_NAMESPACE = {"numpy": anp, "scipy": types.SimpleNamespace(special=_Special(),
+                                                           constants=types.SimpleNamespace(pi=np.pi))}
 
 
 class _Printer(SciPyPrinter):
@@ -60,6 +61,20 @@ class _Printer(SciPyPrinter):
     def _print_polygamma(self, expr):
         n, arg = expr.args
         return f"scipy.special.polygamma({self._print(n)}, {self._print(arg)})"
+
+    # The overflow-free functions of fisherlab.families._functions, written with autograd's
+    # exponentially scaled Bessel function (differentiable) rather than the kernels' _special.
+    def _print_log_besseli0(self, expr):
+        z = self._print(expr.args[0])
+        return f"(numpy.log(scipy.special.ive(0, {z})) + numpy.abs({z}))"
+
+    def _print_besseli_ratio(self, expr):
+        z = self._print(expr.args[0])
+        return f"(scipy.special.ive(1, {z}) / scipy.special.ive(0, {z}))"
+
+    def _print_exp_expint1(self, expr):
+        z = self._print(expr.args[0])
+        return f"(numpy.exp({z}) * scipy.special.exp1({z}))"
 
 
 def _lambdify(args, exprs):
