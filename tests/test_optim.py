@@ -323,7 +323,7 @@ def test_runner_reports_divergence_and_domain_exits():
     (NaturalGradient(), 1e-12), (EmpiricalFisher(), 1e-12), (DiagonalFisher(lr=0.5), 1e-9),
     (MirrorDescent(lr=0.5), 1e-12),
     # a constant-step RMSProp ends in a cycle of size ~lr around the optimum
-    (RMSProp(lr=1e-4), 1e-3)], ids=lambda s: getattr(s, "name", ""))
+    (RMSProp(lr=1e-3), 1e-2)], ids=lambda s: getattr(s, "name", ""))
 def test_every_stepper_reaches_the_mle(stepper, gtol):
     fam = fl.family("gamma")
     x = fam.sample([2.0, 3.0], "shape_rate", size=100, seed=1)
@@ -334,7 +334,9 @@ def test_every_stepper_reaches_the_mle(stepper, gtol):
     # |θ − θ̂| ≤ ‖F⁻¹‖·|g| near the optimum, with a factor 10 of room for the local Hessian
     bound = 10 * gtol * np.linalg.norm(np.linalg.inv(prob.hessian(mle)), 2)
     assert np.linalg.norm(res.theta - mle) <= bound
-    assert res.kl[0] > 1e-3 and res.kl[-1] < res.kl[0] * 1e-3
+    # KL(θ̂ ‖ θ) ≈ ½ δᵀF δ, so it is bounded by ½‖F‖·bound² (+ round-off)
+    F = np.linalg.norm(prob.fisher(mle), 2)
+    assert res.kl[0] > 1e-3 and res.kl[-1] <= 0.5 * F * bound**2 * 1.1 + 1e-15
 
 
 def test_bad_inputs_raise():

@@ -1,0 +1,45 @@
+"""Experiments that answer the natural-gradient questions with numbers.
+
+Each experiment is a function ``run_<name>(out_dir=None, **options) -> dict`` that returns its
+numbers and, given ``out_dir``, writes ``<name>.json`` and a figure ``<name>.png`` there; the
+``fisherlab experiment NAME`` command runs it. ``EXPERIMENTS`` maps each name to its module,
+function and a one-line description; modules are imported on use (matplotlib, sklearn load late).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+#: name -> (module, function, description)
+EXPERIMENTS: dict[str, tuple[str, str, str]] = {
+    "race": ("race", "run_race",
+             "iterations and wall time to a tolerance for every stepper on MLE problems"),
+    "invariance": ("invariance", "run_invariance",
+                   "GD vs natural-gradient trajectories in three normal parametrizations"),
+    "empirical-fisher": ("empirical_fisher", "run_empirical_fisher",
+                         "Kunstner, Balles & Hennig (2019) Fig. 1: Fisher vs empirical Fisher fields"),
+    "logistic-real": ("logistic_real", "run_logistic_real",
+                      "L2 logistic regression on the breast-cancer data, checked against scikit-learn"),
+    "fisher-efficiency": ("fisher_efficiency", "run_fisher_efficiency",
+                          "online natural gradient with step 1/t reaches the Cramér–Rao bound"),
+    "minibatch-noise": ("minibatch_noise", "run_minibatch_noise",
+                        "covariance of minibatch gradients equals F(θ*)/b"),
+}
+
+
+def get(name: str):
+    """The function of experiment ``name``."""
+    from ..errors import UnknownFamilyError
+
+    if name not in EXPERIMENTS:
+        raise UnknownFamilyError(f"unknown experiment {name!r}; known: {', '.join(EXPERIMENTS)}")
+    module, fn, _ = EXPERIMENTS[name]
+    return getattr(importlib.import_module(f"{__name__}.{module}"), fn)
+
+
+def run_experiment(name: str, out_dir=None, **options) -> dict:
+    """Run experiment ``name``; see the module of each experiment for its options."""
+    return get(name)(out_dir, **options)
+
+
+__all__ = ["EXPERIMENTS", "get", "run_experiment"]
