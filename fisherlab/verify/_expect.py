@@ -284,6 +284,9 @@ def _quadrature(spec, log_density, integrand, atol):
             points.append(uhi if sign > 0 else ulo)
         else:
             raise QuadratureError("the integrand's tail does not decay")
+    # On a bounded support (the circle) the whole range is covered: a peak near one end wraps
+    # around to the other.
+    points += [b for b in (ulo, uhi) if np.isfinite(b)]
     edges = np.unique(np.asarray(points, dtype=np.float64))
     # 4. Adaptive composite Gauss–Legendre on the segments, all at once.
     segs = np.stack([edges[:-1], edges[1:]], axis=-1)
