@@ -42,11 +42,18 @@ def main(argv=None) -> int:
     out = Path(args.out)
     names = args.families or list(fl.families())
     failed = []
+    errors = []
     for name in names:
         t0 = time.perf_counter()
         fam = fl.family(name)
-        res = write_report(fam, out, verify=not args.no_verify, seed=SEED,
-                           figures=not args.no_figures, generator=GENERATOR)
+        try:
+            res = write_report(fam, out, verify=not args.no_verify, seed=SEED,
+                               figures=not args.no_figures, generator=GENERATOR)
+        except fl.FisherlabError as exc:
+            # One family's failure must not hide the others' reports; it still fails the run.
+            print(f"{fam.key:<24} ERROR: {type(exc).__name__}: {exc}", flush=True)
+            errors.append(name)
+            continue
         if res.ok is False:
             failed.append(name)
         status = "not verified" if res.ok is None else ("ok" if res.ok else "VERIFICATION FAILED")
@@ -61,6 +68,9 @@ def main(argv=None) -> int:
     atomic_write_text(target(out, "README.md"), render_index(entries, GENERATOR))
     if failed:
         print(f"verification failed for: {', '.join(failed)} (shown in their reports)")
+    if errors:
+        print(f"no report written for: {', '.join(errors)}")
+        return 1
     return 0
 
 

@@ -176,10 +176,11 @@ def _verification_section(rows: list[Row] | None, seed: int) -> list:
     failed = [r for r in rows if not r.passed]
     intro = (f"`fl.verify(..., seed={seed})` checks each identity against an independent "
              f"oracle (quadrature or summation, Monte Carlo with a 6σ bound, autograd, scipy.stats, "
-             f"the pullback between parametrizations). Errors are printed to two significant "
-             f"digits; errors are relative, or in standard errors for Monte Carlo, and slope "
-             f"deficits for the local-KL fits. An identity whose route does not exist for this "
-             f"family (n/a) passes and says why. **{passed} of {len(rows)} checks passed.**")
+             f"the pullback between parametrizations). Each worst error is on its identity's "
+             f"own scale (a relative error, a number of Monte Carlo standard errors, or the "
+             f"deficit of a fitted slope; `fisherlab verify` explains each) and is printed to "
+             f"two significant digits. An identity whose route does not exist for this family "
+             f"(n/a) passes and says why. **{passed} of {len(rows)} checks passed.**")
     table = Table(["parametrization", "identity", "worst error", "tolerance", "points", "result"],
                   [[f"`{r.parametrization}`", f"`{r.identity}`", fmt_number(r.worst_error),
                     fmt_number(r.tolerance), "" if r.points is None else str(r.points),

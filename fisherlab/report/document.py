@@ -85,7 +85,9 @@ def _md_prose(text: str) -> str:
     """Escape Markdown specials outside $…$ math, `code` and **bold** markup."""
     out = []
     for part in _INLINE.split(text):
-        if part.startswith("$") or part.startswith("`"):
+        if part.startswith("$"):
+            out.append(_md_math(part))
+        elif part.startswith("`"):
             out.append(part)
         elif part.startswith("**") and len(part) > 4:
             out.append("**" + _md_prose(part[2:-2]) + "**")
@@ -94,13 +96,18 @@ def _md_prose(text: str) -> str:
     return "".join(out)
 
 
+def _md_math(latex: str) -> str:
+    # \{ and \} are also Markdown escapes; \lbrace / \rbrace survive any Markdown pass.
+    return latex.replace(r"\{", r"\lbrace ").replace(r"\}", r"\rbrace ")
+
+
 def _md_cell(text: str) -> str:
     # Inside a table a | ends the cell even within math: write it as \vert.
     parts = re.split(r"(\$[^$]+\$)", text)
     out = []
     for part in parts:
         if part.startswith("$"):
-            out.append(part.replace("|", r"\vert "))
+            out.append(_md_math(part).replace("|", r"\vert "))
         else:
             out.append(_md_prose(part))
     return "".join(out)
@@ -115,7 +122,7 @@ def to_markdown(doc: Document) -> str:
             out += [_md_prose(b.text), ""]
         elif isinstance(b, Math):
             body = f"{b.label} {b.latex}" if b.label else b.latex
-            out += ["$$", body, "$$", ""]
+            out += ["$$", _md_math(body), "$$", ""]
         elif isinstance(b, Table):
             out.append("| " + " | ".join(_md_cell(h) for h in b.header) + " |")
             out.append("|" + "|".join("---" for _ in b.header) + "|")
@@ -134,19 +141,19 @@ def to_markdown(doc: Document) -> str:
 # LaTeX (standalone article)
 
 _TEX_UNICODE = {
-    "α": r"$\alpha$", "β": r"$\beta$", "γ": r"$\gamma$", "δ": r"$\delta$", "ε": r"$\varepsilon$",
-    "ζ": r"$\zeta$", "η": r"$\eta$", "θ": r"$\theta$", "κ": r"$\kappa$", "λ": r"$\lambda$",
-    "μ": r"$\mu$", "ν": r"$\nu$", "ξ": r"$\xi$", "π": r"$\pi$", "ρ": r"$\rho$", "σ": r"$\sigma$",
-    "τ": r"$\tau$", "φ": r"$\phi$", "χ": r"$\chi$", "ψ": r"$\psi$", "ω": r"$\omega$",
-    "Γ": r"$\Gamma$", "Δ": r"$\Delta$", "Σ": r"$\Sigma$", "Π": r"$\Pi$", "Ω": r"$\Omega$",
-    "₀": r"$_0$", "₁": r"$_1$", "₂": r"$_2$", "₃": r"$_3$", "₄": r"$_4$", "ᵢ": r"$_i$",
-    "ₖ": r"$_k$", "²": r"$^2$", "³": r"$^3$", "ᵀ": r"$^\top$", "⁻": r"$^-$", "¹": r"$^1$",
-    "−": "-", "–": "--", "—": "---", "…": r"\dots{}", "·": r"$\cdot$", "×": r"$\times$",
-    "≤": r"$\le$", "≥": r"$\ge$", "≠": r"$\ne$", "≈": r"$\approx$", "∈": r"$\in$",
-    "∉": r"$\notin$", "∞": r"$\infty$", "∑": r"$\sum$", "∏": r"$\prod$", "√": r"$\surd$",
-    "‖": r"$\|$", "⟨": r"$\langle$", "⟩": r"$\rangle$", "∇": r"$\nabla$", "∂": r"$\partial$",
-    "→": r"$\to$", "↦": r"$\mapsto$", "ℝ": r"$\mathbb{R}$", "’": "'", "“": "``", "”": "''",
-    "✓": "yes", "✗": "no", "½": r"$\frac12$", "⊤": r"$^\top$",
+    "α": r"\ensuremath{\alpha}", "β": r"\ensuremath{\beta}", "γ": r"\ensuremath{\gamma}", "δ": r"\ensuremath{\delta}", "ε": r"\ensuremath{\varepsilon}",
+    "ζ": r"\ensuremath{\zeta}", "η": r"\ensuremath{\eta}", "θ": r"\ensuremath{\theta}", "κ": r"\ensuremath{\kappa}", "λ": r"\ensuremath{\lambda}",
+    "μ": r"\ensuremath{\mu}", "ν": r"\ensuremath{\nu}", "ξ": r"\ensuremath{\xi}", "π": r"\ensuremath{\pi}", "ρ": r"\ensuremath{\rho}", "σ": r"\ensuremath{\sigma}",
+    "τ": r"\ensuremath{\tau}", "φ": r"\ensuremath{\phi}", "χ": r"\ensuremath{\chi}", "ψ": r"\ensuremath{\psi}", "ω": r"\ensuremath{\omega}",
+    "Γ": r"\ensuremath{\Gamma}", "Δ": r"\ensuremath{\Delta}", "Σ": r"\ensuremath{\Sigma}", "Π": r"\ensuremath{\Pi}", "Ω": r"\ensuremath{\Omega}",
+    "₀": r"\ensuremath{_0}", "₁": r"\ensuremath{_1}", "₂": r"\ensuremath{_2}", "₃": r"\ensuremath{_3}", "₄": r"\ensuremath{_4}", "ᵢ": r"\ensuremath{_i}",
+    "ₖ": r"\ensuremath{_k}", "²": r"\ensuremath{^2}", "³": r"\ensuremath{^3}", "ᵀ": r"\ensuremath{^\top}", "⁻": r"\ensuremath{^-}", "¹": r"\ensuremath{^1}",
+    "−": "-", "–": "--", "—": "---", "…": r"\dots{}", "·": r"\ensuremath{\cdot}", "×": r"\ensuremath{\times}",
+    "≤": r"\ensuremath{\le}", "≥": r"\ensuremath{\ge}", "≠": r"\ensuremath{\ne}", "≈": r"\ensuremath{\approx}", "∈": r"\ensuremath{\in}",
+    "∉": r"\ensuremath{\notin}", "∞": r"\ensuremath{\infty}", "∑": r"\ensuremath{\sum}", "∏": r"\ensuremath{\prod}", "√": r"\ensuremath{\surd}",
+    "‖": r"\ensuremath{\|}", "⟨": r"\ensuremath{\langle}", "⟩": r"\ensuremath{\rangle}", "∇": r"\ensuremath{\nabla}", "∂": r"\ensuremath{\partial}",
+    "→": r"\ensuremath{\to}", "↦": r"\ensuremath{\mapsto}", "ℝ": r"\ensuremath{\mathbb{R}}", "’": "'", "“": "``", "”": "''",
+    "✓": "yes", "✗": "no", "½": r"\ensuremath{\frac12}", "⊤": r"\ensuremath{^\top}",
 }
 _TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_",
                 "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",

@@ -80,7 +80,8 @@ def plan(fam: Family, params) -> list[FigurePlan]:
                       "KL(θ ‖ θ + tδ) (solid), its quadratic model ½t²δᵀF(θ)δ (dashed) and their "
                       "difference (dotted), along a fixed random direction δ. The difference "
                       "shrinks like t³ (slope 3 on log-log axes, fitted in the legend), the cubic "
-                      "term being (1/6)∂³A[δ,δ,δ] in natural coordinates.")]
+                      "term being (1/6)∂³A[δ,δ,δ] in natural coordinates; where that term "
+                      "vanishes the slope is 4.")]
     if len(fam.params(home)) == 2 and partner is not None:
         out.append(FigurePlan(
             "ellipses", (home, partner),
@@ -90,6 +91,8 @@ def plan(fam: Family, params) -> list[FigurePlan]:
             f"`{partner}`. The same distributions, the same divergence: only the coordinates "
             f"differ, which is why raw parameters live on different scales."))
     pair = (home,) if partner is None else (home, partner)
+    if fam.spec.sampler is None:
+        return out  # the descent figure fits a sample: no sampler, no figure
     if len(fam.params(home)) == 2 and partner is not None:
         cap = (f"Maximum likelihood of a sample (n = {_N_SAMPLE}): gradient descent (GD) and "
                f"natural gradient (NG) from the same starting distribution, over the contours of "
@@ -99,8 +102,9 @@ def plan(fam: Family, params) -> list[FigurePlan]:
                f"coordinates, and so does the step size GD can take.")
     else:
         cap = (f"Maximum likelihood of a sample (n = {_N_SAMPLE}): loss gap L(θ) − L(θ̂) per "
-               f"iteration for gradient descent (GD) and natural gradient (NG), each run in "
-               + " and ".join(f"`{q}`" for q in pair) + ".")
+               f"iteration for gradient descent (GD, step 1/largest curvature) and natural "
+               f"gradient (NG, full Fisher-scoring step), each run in "
+               + " and ".join(f"`{q}`" for q in pair) + "; gaps at round-off are drawn at the dotted line.")
     out.append(FigurePlan("descent", pair, cap))
     return out
 
@@ -117,7 +121,11 @@ def _typical(lo: float, hi: float) -> float:
     if hi < 0:
         c = -math.sqrt(lo * hi)
         return max(min(c, min(hi, -0.5)), max(lo, -4.0)) if lo < -0.5 else c
-    c = (lo + hi) / 2
+    # Off-centre on purpose: at a symmetric point (p = ½, η = 0) the cubic term of the local
+    # KL can vanish, and the figures should show the generic case.
+    if math.isfinite(lo) and math.isfinite(hi) and hi - lo <= 2.0:
+        return lo + 0.3 * (hi - lo)
+    c = (lo + hi) / 2 + 0.5
     return min(max(c, max(lo, -1.0)), min(hi, 1.0))
 
 
@@ -322,6 +330,12 @@ def _descend(problem, method: str, theta0, lr: float, steps: int):
     return np.array(res.path), np.array(res.loss), res.status
 
 
+#: Natural-gradient step sizes: a quarter step where the path is drawn over contours (so the
+#: curve is visible), the full Fisher-scoring step where only the loss gap is plotted.
+NG_LR_PATH = 0.25
+NG_LR_GAP = 1.0
+
+
 def descent_data(fam: Family, params, steps: int = 60):
     """Sample, problems, start point and GD / NG runs of the descent figure, per parametrization."""
     home = params[0]
@@ -344,10 +358,11 @@ def descent_data(fam: Family, params, steps: int = 60):
         # GD's step: 1/(largest curvature) between the start and the optimum, the classical
         # stable choice for a smooth loss; NG needs no such tuning (a quarter step, to show the path).
         curv = max(np.linalg.eigvalsh(prob.hessian(start)).max(), np.linalg.eigvalsh(prob.hessian(opt)).max())
+        lr_ng = NG_LR_PATH if len(start) == 2 and len(params) == 2 else NG_LR_GAP
         gd = _descend(prob, "GD", start, 1.0 / curv, steps)
-        ng = _descend(prob, "NG", start, 0.25, steps)
+        ng = _descend(prob, "NG", start, lr_ng, steps)
         runs[q] = dict(problem=prob, start=start, opt=opt, gd=gd, ng=ng, lr_gd=1.0 / curv,
-                       opt_loss=prob.loss(opt))
+                       lr_ng=lr_ng, opt_loss=prob.loss(opt))
     return runs
 
 
@@ -390,7 +405,7 @@ def draw_descent(fam: Family, params) -> bytes:
                 ax.plot(gdp[:, 0], gdp[:, 1], "o-", ms=3, lw=1.4, color="C3",
                         label=f"GD, lr = {r['lr_gd']:.2g} ({_outcome(r['gd'], r['opt_loss'])})")
                 ax.plot(ngp[:, 0], ngp[:, 1], "s-", ms=3, lw=1.4, color="C0",
-                        label=f"NG, lr = 0.25 ({_outcome(r['ng'], r['opt_loss'])})")
+                        label=f"NG, lr = {r['lr_ng']:g} ({_outcome(r['ng'], r['opt_loss'])})")
                 ax.plot(*r["start"], "k^", ms=8, label="start")
                 ax.plot(*r["opt"], "k*", ms=12, label="MLE")
                 ax.set_xlabel(_label(fam, q, 0) + f"   ({fam.params(q)[0]})")
@@ -401,15 +416,24 @@ def draw_descent(fam: Family, params) -> bytes:
         else:
             fig, ax = plt.subplots(figsize=(6.8, 4.6))
             styles = {"GD": ("C3", "o"), "NG": ("C0", "s")}
+            floors = []
             for qi, q in enumerate(params):
                 r = runs[q]
                 for method, key in (("GD", "gd"), ("NG", "ng")):
                     losses = r[key][1]
-                    gap = np.maximum(losses - r["opt_loss"], 1e-17)
+                    # Below a few ulps of the loss the gap is round-off: drawn at that level.
+                    floor = 8 * np.finfo(float).eps * max(abs(r["opt_loss"]), 1.0)
+                    floors.append(floor)
+                    gap = np.maximum(losses - r["opt_loss"], floor)
                     color, marker = styles[method]
+                    lr = r["lr_gd"] if method == "GD" else r["lr_ng"]
+                    status = r[key][2]
+                    note = "" if status in ("converged", "max_iter") else \
+                        f", {status.replace('_', ' ')} at step {len(losses)}"
                     ax.semilogy(np.arange(len(gap)), gap, marker=marker, ms=3,
                                 ls="-" if qi == 0 else "--", color=color,
-                                label=f"{method} in {q}")
+                                label=f"{method} in {q} (lr = {lr:.2g}{note})")
+            ax.axhline(max(floors), color="0.5", ls=":", lw=1, label="round-off level")
             ax.set_xlabel("iteration")
             ax.set_ylabel(r"loss gap $L(\theta) - L(\hat\theta)$")
             ax.set_title(f"{fam.spec.title}: maximum likelihood, GD vs natural gradient")
