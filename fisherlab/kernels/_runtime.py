@@ -60,6 +60,14 @@ class Kernels:
         self._p = len(self.params)
         self._m = len(self.natural_params)
         self._domains = [(p.name, p.domain) for p in pz.params]
+        # All per-parameter domains as one open box lo < θ < hi (a closed end moved out by one
+        # ulp): one vectorized comparison checks every entry, NaN and ±inf included; only when
+        # it fails does _check_domain look at each parameter to word the error.
+        self._lo = np.array([np.nextafter(d.lo, -np.inf) if d.lo_closed else d.lo
+                             for _, d in self._domains])
+        self._hi = np.array([np.nextafter(d.hi, np.inf) if d.hi_closed else d.hi
+                             for _, d in self._domains])
+        self._constraint = pz.constraint
 
     def __repr__(self) -> str:
         return f"<Kernels {self.family} {self.parametrization} {self.params}>"
@@ -70,6 +78,10 @@ class Kernels:
 
     # -- argument checking
     def _theta(self, theta, name: str = "theta") -> list[np.ndarray]:
+        return self._cols(theta, name)[0]
+
+    def _cols(self, theta, name: str = "theta") -> tuple[list[np.ndarray], tuple]:
+        """The columns of θ (checked unless ``validate`` is off) and their common batch shape."""
         arr = np.asarray(theta, dtype=np.float64)
         if arr.ndim == 0 or arr.shape[-1] != self._p:
             raise ShapeError(
@@ -77,8 +89,10 @@ class Kernels:
                 f"{self.family} {self.parametrization}, got shape {arr.shape}")
         cols = [arr[..., i] for i in range(self._p)]
         if self.validate:
-            self._check_domain(arr, cols, name)
-        return cols
+            inside = (arr > self._lo) & (arr < self._hi)
+            if not inside.all() or self._constraint is not None:
+                self._check_domain(arr, cols, name)
+        return cols, arr.shape[:-1]
 
     def _check_domain(self, arr, cols, name):
         for (pname, dom), col in zip(self._domains, cols):
@@ -113,7 +127,8 @@ class Kernels:
     # -- the kernels
     def to_natural(self, theta) -> np.ndarray:
         """η(θ): (..., p) -> (..., m)."""
-        return self._f["to_natural"](*self._theta(theta))
+        cols, shape = self._cols(theta)
+        return self._f["to_natural"](*cols, _shape=shape)
 
     def from_natural(self, eta) -> np.ndarray:
         """θ(η): (..., m) -> (..., p), the closed-form inverse of :meth:`to_natural`."""
@@ -125,15 +140,18 @@ class Kernels:
 
     def jacobian(self, theta) -> np.ndarray:
         """J = ∂η/∂θ: (..., p) -> (..., m, p)."""
-        return self._f["jacobian"](*self._theta(theta))
+        cols, shape = self._cols(theta)
+        return self._f["jacobian"](*cols, _shape=shape)
 
     def log_partition(self, theta) -> np.ndarray:
         """A(η(θ)): (..., p) -> (...)."""
-        return self._f["log_partition"](*self._theta(theta))
+        cols, shape = self._cols(theta)
+        return self._f["log_partition"](*cols, _shape=shape)
 
     def mean(self, theta) -> np.ndarray:
         """Mean parameters μ = E[T(x)] = ∇A(η(θ)): (..., p) -> (..., m)."""
-        return self._f["mean"](*self._theta(theta))
+        cols, shape = self._cols(theta)
+        return self._f["mean"](*cols, _shape=shape)
 
     def log_density(self, x, theta) -> np.ndarray:
         """log p(x | θ): x (...) or (..., k), θ (..., p) -> (...)."""
@@ -149,24 +167,30 @@ class Kernels:
 
     def fisher(self, theta) -> np.ndarray:
         """Fisher information F(θ) = Jᵀ ∇²A J: (..., p) -> (..., p, p), exactly symmetric."""
-        return self._f["fisher"](*self._theta(theta))
+        cols, shape = self._cols(theta)
+        return self._f["fisher"](*cols, _shape=shape)
 
     def natural_fisher(self, theta) -> np.ndarray:
         """∇²A at η(θ), the Fisher information in natural coordinates: -> (..., m, m)."""
-        return self._f["natural_fisher"](*self._theta(theta))
+        cols, shape = self._cols(theta)
+        return self._f["natural_fisher"](*cols, _shape=shape)
 
     def skewness(self, theta) -> np.ndarray:
         """∂³A at η(θ), the skewness tensor in natural coordinates: -> (..., m, m, m)."""
-        return self._f["skewness"](*self._theta(theta))
+        cols, shape = self._cols(theta)
+        return self._f["skewness"](*cols, _shape=shape)
 
     def kl(self, theta_p, theta_q) -> np.ndarray:
         """KL(p_θp ‖ p_θq): (..., p), (..., p) -> (...)."""
-        return self._f["kl"](*self._theta(theta_p, "theta_p"), *self._theta(theta_q, "theta_q"))
+        cp, shape_p = self._cols(theta_p, "theta_p")
+        cq, shape_q = self._cols(theta_q, "theta_q")
+        shape = shape_p if shape_p == shape_q else np.broadcast_shapes(shape_p, shape_q)
+        return self._f["kl"](*cp, *cq, _shape=shape)
 
     def entropy(self, theta) -> np.ndarray:
         """Differential (or Shannon, for discrete families) entropy in nats: -> (...)."""
-        cols = self._theta(theta)
-        closed = self._f["entropy"](*cols)
+        cols, shape = self._cols(theta)
+        closed = self._f["entropy"](*cols, _shape=shape)
         if not self._sums_support:
             return closed
         return closed - self._expected_log_base_measure(cols)
