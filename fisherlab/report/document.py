@@ -223,7 +223,9 @@ def to_tex(doc: Document) -> str:
             out.append(r"\hline\end{tabular}}\end{center}")
         elif isinstance(b, Figure):
             out += [r"\begin{figure}[h!]\centering",
-                    rf"\includegraphics[width=\linewidth]{{{b.path}}}",
+                    # A report written without its figures (--no-figures) still compiles.
+                    rf"\IfFileExists{{{b.path}}}{{\includegraphics[width=\linewidth]{{{b.path}}}}}"
+                    rf"{{\fbox{{figure not drawn: \texttt{{{tex_text(b.path)}}}}}}}",
                     r"\par\smallskip{\small " + _tex_prose(b.caption) + "}", r"\end{figure}"]
         elif isinstance(b, Verbatim):
             out.append(b.tex)

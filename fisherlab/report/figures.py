@@ -147,7 +147,13 @@ def base_point(fam: Family, param: str) -> np.ndarray:
 
 
 def _pyplot():
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        from ..errors import FisherlabError
+
+        raise FisherlabError("report figures need matplotlib: pip install 'fisherlab[report]', "
+                             "or pass --no-figures") from None
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
