@@ -73,6 +73,6 @@ def _figure(nb):
     ax.set_ylabel("b × covariance of the minibatch gradient")
     ax.set_title(f"{nb['family']} {nb['param']} at θ* = {tuple(nb['theta_star'])}, "
                  f"{nb['reps']} minibatches per b", fontsize=9)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="center right")
     fig.tight_layout()
     return fig

@@ -31,7 +31,7 @@ STEPPERS = FIRST_ORDER + SECOND_ORDER
 def grids(quick: bool = False) -> dict:
     """Hyperparameter grid of every stepper."""
     lrs = [1e-3, 1e-2, 1e-1] if quick else list(10.0 ** np.arange(-4.0, 0.51, 0.5))
-    second = [0.25, 1.0] if quick else [0.1, 0.25, 0.5, 1.0]
+    second = [0.25, 1.0] if quick else [0.03, 0.1, 0.25, 0.5, 1.0]
     out = {name: [{"lr": float(lr)} for lr in lrs] for name in FIRST_ORDER}
     out.update({name: [{"lr": lr} for lr in second] for name in SECOND_ORDER})
     return out

@@ -276,6 +276,7 @@ class GLM(Problem):
         self._target = None if target is None else self._vector(target, "target")
         self._cache_theta = None
         self._cache = {}
+        self._zbuf = None
 
     def _check_y(self, y, n_classes):
         y = np.asarray(y, dtype=np.float64)
@@ -341,8 +342,11 @@ class GLM(Problem):
             c["d1"] = c["pi"][:, 1:] - y[:, 1:]
             return c[which] if which in c else c["pi"]
         if (fam, link) == ("bernoulli", "logit"):
-            mu = special.expit(eta)
-            c["l"] = np.logaddexp(0.0, eta) - y * eta
+            # one exp pass for both: softplus(η) = max(η, 0) + log1p(e), σ(η) from e = e^{−|η|}
+            e = np.exp(-np.abs(eta))
+            inv = 1.0 / (1.0 + e)
+            mu = np.where(eta >= 0, inv, e * inv)
+            c["l"] = np.maximum(eta, 0.0) + np.log1p(e) - y * eta
             c["d1"] = mu - y
             c["w"] = c["d2"] = mu * (1.0 - mu)
         elif (fam, link) == ("bernoulli", "probit"):
@@ -394,7 +398,10 @@ class GLM(Problem):
     def _weighted_gram(self, w) -> np.ndarray:
         """Xᵀ diag(w) X / n; with w ≥ 0 as one BLAS product of X·√w with itself."""
         if np.all(w >= 0):
-            Z = self.X * np.sqrt(w)[:, None]
+            # reuse one (n, d) buffer: a fresh 8·n·d-byte array per call costs page faults
+            if getattr(self, "_zbuf", None) is None:
+                self._zbuf = np.empty_like(self.X)
+            Z = np.multiply(self.X, np.sqrt(w)[:, None], out=self._zbuf)
             return (Z.T @ Z) / self.n
         return (self.X.T @ (self.X * w[:, None])) / self.n
 
