@@ -258,10 +258,21 @@ __all__ += ["logsumexp0", "softmax0", "cosoftmax0", "binomial_expected_lgamma"]
 def log_besseli0(z):
     """log I₀(z) for real z, through the exponentially scaled i0e: finite for any finite z.
 
-    I₀(z) overflows for |z| > 713; log I₀(z) = log(i0e(z)) + |z| does not.
+    I₀(z) overflows for |z| > 713; log I₀(z) = log(i0e(z)) + |z| does not. For |z| < 2 that
+    sum cancels (log I₀(z) ≈ z²/4), so there log1p of the power series I₀(z) − 1 =
+    Σ_{k≥1} (z²/4)^k/(k!)² is used; 20 terms leave a remainder below 1e-40.
     """
-    z = numpy.asarray(z, dtype=numpy.float64)
-    return numpy.log(scipy.special.i0e(z)) + numpy.abs(z)
+    z = numpy.abs(numpy.asarray(z, dtype=numpy.float64))
+    small = z < 2.0
+    q = numpy.where(small, z, 0.0) ** 2 / 4.0
+    term = numpy.ones_like(q)
+    series = numpy.zeros_like(q)
+    for k in range(1, 21):
+        term = term * q / (k * k)
+        series = series + term
+    with numpy.errstate(divide="ignore"):
+        large = numpy.log(scipy.special.i0e(z)) + z
+    return numpy.where(small, numpy.log1p(series), large)
 
 
 def besseli_ratio(z):

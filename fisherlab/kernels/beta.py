@@ -10,27 +10,39 @@ FAMILY = 'beta'
 DIMS = {}
 
 
-def natural__to_natural(eta1, eta2):
-    """η(θ), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__to_natural(eta1, eta2, _shape=None):
+    """η(θ), (..., m).
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     return _out
 
 
-def natural__from_natural(eta1, eta2):
-    """θ(η), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__from_natural(eta1, eta2, _shape=None):
+    """θ(η), (..., p).
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     return _out
 
 
-def natural__jacobian(eta1, eta2):
-    """J = ∂η/∂θ, (..., m, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__jacobian(eta1, eta2, _shape=None):
+    """J = ∂η/∂θ, (..., m, p).
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = 1
     _out[..., 0, 1] = 0
@@ -39,17 +51,25 @@ def natural__jacobian(eta1, eta2):
     return _out
 
 
-def natural__log_partition(eta1, eta2):
-    """A(η(θ)), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__log_partition(eta1, eta2, _shape=None):
+    """A(η(θ)), (...).
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape)
     _out[...] = _special.gammaln(eta1) + _special.gammaln(eta2) - _special.gammaln(eta1 + eta2)
     return _out
 
 
-def natural__mean(eta1, eta2):
-    """μ = E[T(x)] = ∇A(η(θ)), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__mean(eta1, eta2, _shape=None):
+    """μ = E[T(x)] = ∇A(η(θ)), (..., m).
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _c0 = -_special.digamma(eta1 + eta2)
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = _c0 + _special.digamma(eta1)
@@ -57,9 +77,13 @@ def natural__mean(eta1, eta2):
     return _out
 
 
-def natural__log_density(x, eta1, eta2):
-    """log p(x | θ), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
+def natural__log_density(x, eta1, eta2, _shape=None):
+    """log p(x | θ), (...).
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
     _c0 = numpy.log(x)
     _c1 = numpy.log1p(-x)
     _out = numpy.empty(_shape)
@@ -67,9 +91,13 @@ def natural__log_density(x, eta1, eta2):
     return _out
 
 
-def natural__score(x, eta1, eta2):
-    """∇_θ log p(x | θ), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
+def natural__score(x, eta1, eta2, _shape=None):
+    """∇_θ log p(x | θ), (..., p).
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
     _c0 = _special.digamma(eta1 + eta2)
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = _c0 + numpy.log(x) - _special.digamma(eta1)
@@ -77,9 +105,13 @@ def natural__score(x, eta1, eta2):
     return _out
 
 
-def natural__hessian(x, eta1, eta2):
-    """∇²_θ log p(x | θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
+def natural__hessian(x, eta1, eta2, _shape=None):
+    """∇²_θ log p(x | θ), (..., p, p).
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
     _c0 = _special.trigamma(eta1 + eta2)
     _c1 = -_c0
     _out = numpy.empty(_shape + (2, 2))
@@ -90,9 +122,13 @@ def natural__hessian(x, eta1, eta2):
     return _out
 
 
-def natural__fisher(eta1, eta2):
-    """F(θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__fisher(eta1, eta2, _shape=None):
+    """F(θ), (..., p, p).
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _c0 = -_special.trigamma(eta1 + eta2)
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = _c0 + _special.trigamma(eta1)
@@ -102,9 +138,13 @@ def natural__fisher(eta1, eta2):
     return _out
 
 
-def natural__natural_fisher(eta1, eta2):
-    """∇²A at η(θ), (..., m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__natural_fisher(eta1, eta2, _shape=None):
+    """∇²A at η(θ), (..., m, m).
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _c0 = -_special.trigamma(eta1 + eta2)
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = _c0 + _special.trigamma(eta1)
@@ -114,19 +154,35 @@ def natural__natural_fisher(eta1, eta2):
     return _out
 
 
-def natural__kl(eta1, eta2, eta1_q, eta2_q):
-    """KL(p_θ ‖ p_θq), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta1_q), numpy.shape(eta2_q))
+def natural__kl(eta1, eta2, eta1_q, eta2_q, _shape=None):
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta1_q), numpy.shape(eta2_q))
     _c0 = eta1 + eta2
     _c1 = -_special.digamma(_c0)
+    _t0 = -_special.gammaln(eta1)
+    _t1 = -_special.gammaln(eta2)
+    _t2 = -_special.gammaln(eta1_q + eta2_q)
+    _t3 = (_c1 + _special.digamma(eta1))*(eta1 - eta1_q)
+    _t4 = (_c1 + _special.digamma(eta2))*(eta2 - eta2_q)
+    _t5 = _special.gammaln(eta1_q)
+    _t6 = _special.gammaln(eta2_q)
+    _t7 = _special.gammaln(_c0)
     _out = numpy.empty(_shape)
-    _out[...] = (_c1 + _special.digamma(eta1))*(eta1 - eta1_q) + (_c1 + _special.digamma(eta2))*(eta2 - eta2_q) + _special.gammaln(_c0) - _special.gammaln(eta1) + _special.gammaln(eta1_q) - _special.gammaln(eta2) + _special.gammaln(eta2_q) - _special.gammaln(eta1_q + eta2_q)
-    return _out
+    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6 + _t7
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7), natural__to_natural, _kl_series, (eta1, eta2,), (eta1_q, eta2_q,))
 
 
-def natural__entropy(eta1, eta2):
-    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__entropy(eta1, eta2, _shape=None):
+    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _c0 = eta1 + eta2
     _c1 = _special.digamma(eta1)
     _c2 = _special.digamma(eta2)
@@ -137,9 +193,13 @@ def natural__entropy(eta1, eta2):
     return _out
 
 
-def natural__skewness(eta1, eta2):
-    """∂³A at η(θ), (..., m, m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__skewness(eta1, eta2, _shape=None):
+    """∂³A at η(θ), (..., m, m, m).
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _c0 = -_special.polygamma(2, eta1 + eta2)
     _out = numpy.empty(_shape + (2, 2, 2))
     _out[..., 0, 0, 0] = _c0 + _special.polygamma(2, eta1)
@@ -153,27 +213,39 @@ def natural__skewness(eta1, eta2):
     return _out
 
 
-def alpha_beta__to_natural(alpha, beta):
-    """η(θ), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta))
+def alpha_beta__to_natural(alpha, beta, _shape=None):
+    """η(θ), (..., m).
+
+    Valid range: alpha in [0.001, 1e+06], beta in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = alpha
     _out[..., 1] = beta
     return _out
 
 
-def alpha_beta__from_natural(eta1, eta2):
-    """θ(η), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def alpha_beta__from_natural(eta1, eta2, _shape=None):
+    """θ(η), (..., p).
+
+    Valid range: alpha in [0.001, 1e+06], beta in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     return _out
 
 
-def alpha_beta__jacobian(alpha, beta):
-    """J = ∂η/∂θ, (..., m, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta))
+def alpha_beta__jacobian(alpha, beta, _shape=None):
+    """J = ∂η/∂θ, (..., m, p).
+
+    Valid range: alpha in [0.001, 1e+06], beta in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta))
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = 1
     _out[..., 0, 1] = 0
@@ -182,17 +254,25 @@ def alpha_beta__jacobian(alpha, beta):
     return _out
 
 
-def alpha_beta__log_partition(alpha, beta):
-    """A(η(θ)), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta))
+def alpha_beta__log_partition(alpha, beta, _shape=None):
+    """A(η(θ)), (...).
+
+    Valid range: alpha in [0.001, 1e+06], beta in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta))
     _out = numpy.empty(_shape)
     _out[...] = _special.gammaln(alpha) + _special.gammaln(beta) - _special.gammaln(alpha + beta)
     return _out
 
 
-def alpha_beta__mean(alpha, beta):
-    """μ = E[T(x)] = ∇A(η(θ)), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta))
+def alpha_beta__mean(alpha, beta, _shape=None):
+    """μ = E[T(x)] = ∇A(η(θ)), (..., m).
+
+    Valid range: alpha in [0.001, 1e+06], beta in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta))
     _c0 = -_special.digamma(alpha + beta)
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = _c0 + _special.digamma(alpha)
@@ -200,9 +280,13 @@ def alpha_beta__mean(alpha, beta):
     return _out
 
 
-def alpha_beta__log_density(x, alpha, beta):
-    """log p(x | θ), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(alpha), numpy.shape(beta))
+def alpha_beta__log_density(x, alpha, beta, _shape=None):
+    """log p(x | θ), (...).
+
+    Valid range: alpha in [0.001, 1e+06], beta in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(alpha), numpy.shape(beta))
     _c0 = numpy.log(x)
     _c1 = numpy.log1p(-x)
     _out = numpy.empty(_shape)
@@ -210,9 +294,13 @@ def alpha_beta__log_density(x, alpha, beta):
     return _out
 
 
-def alpha_beta__score(x, alpha, beta):
-    """∇_θ log p(x | θ), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(alpha), numpy.shape(beta))
+def alpha_beta__score(x, alpha, beta, _shape=None):
+    """∇_θ log p(x | θ), (..., p).
+
+    Valid range: alpha in [0.001, 1e+06], beta in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(alpha), numpy.shape(beta))
     _c0 = _special.digamma(alpha + beta)
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = _c0 + numpy.log(x) - _special.digamma(alpha)
@@ -220,9 +308,13 @@ def alpha_beta__score(x, alpha, beta):
     return _out
 
 
-def alpha_beta__hessian(x, alpha, beta):
-    """∇²_θ log p(x | θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(alpha), numpy.shape(beta))
+def alpha_beta__hessian(x, alpha, beta, _shape=None):
+    """∇²_θ log p(x | θ), (..., p, p).
+
+    Valid range: alpha in [0.001, 1e+06], beta in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(alpha), numpy.shape(beta))
     _c0 = _special.trigamma(alpha + beta)
     _c1 = -_c0
     _out = numpy.empty(_shape + (2, 2))
@@ -233,9 +325,13 @@ def alpha_beta__hessian(x, alpha, beta):
     return _out
 
 
-def alpha_beta__fisher(alpha, beta):
-    """F(θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta))
+def alpha_beta__fisher(alpha, beta, _shape=None):
+    """F(θ), (..., p, p).
+
+    Valid range: alpha in [0.001, 1e+06], beta in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta))
     _c0 = -_special.trigamma(alpha + beta)
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = _c0 + _special.trigamma(alpha)
@@ -245,9 +341,13 @@ def alpha_beta__fisher(alpha, beta):
     return _out
 
 
-def alpha_beta__natural_fisher(alpha, beta):
-    """∇²A at η(θ), (..., m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta))
+def alpha_beta__natural_fisher(alpha, beta, _shape=None):
+    """∇²A at η(θ), (..., m, m).
+
+    Valid range: alpha in [0.001, 1e+06], beta in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta))
     _c0 = -_special.trigamma(alpha + beta)
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = _c0 + _special.trigamma(alpha)
@@ -257,19 +357,35 @@ def alpha_beta__natural_fisher(alpha, beta):
     return _out
 
 
-def alpha_beta__kl(alpha, beta, alpha_q, beta_q):
-    """KL(p_θ ‖ p_θq), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta), numpy.shape(alpha_q), numpy.shape(beta_q))
+def alpha_beta__kl(alpha, beta, alpha_q, beta_q, _shape=None):
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+
+    Valid range: alpha in [0.001, 1e+06], beta in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta), numpy.shape(alpha_q), numpy.shape(beta_q))
     _c0 = alpha + beta
     _c1 = -_special.digamma(_c0)
+    _t0 = -_special.gammaln(alpha)
+    _t1 = -_special.gammaln(beta)
+    _t2 = -_special.gammaln(alpha_q + beta_q)
+    _t3 = (_c1 + _special.digamma(alpha))*(alpha - alpha_q)
+    _t4 = (_c1 + _special.digamma(beta))*(beta - beta_q)
+    _t5 = _special.gammaln(alpha_q)
+    _t6 = _special.gammaln(beta_q)
+    _t7 = _special.gammaln(_c0)
     _out = numpy.empty(_shape)
-    _out[...] = (_c1 + _special.digamma(alpha))*(alpha - alpha_q) + (_c1 + _special.digamma(beta))*(beta - beta_q) + _special.gammaln(_c0) - _special.gammaln(alpha) + _special.gammaln(alpha_q) - _special.gammaln(beta) + _special.gammaln(beta_q) - _special.gammaln(alpha_q + beta_q)
-    return _out
+    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6 + _t7
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7), alpha_beta__to_natural, _kl_series, (alpha, beta,), (alpha_q, beta_q,))
 
 
-def alpha_beta__entropy(alpha, beta):
-    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta))
+def alpha_beta__entropy(alpha, beta, _shape=None):
+    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
+
+    Valid range: alpha in [0.001, 1e+06], beta in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta))
     _c0 = alpha + beta
     _c1 = _special.digamma(alpha)
     _c2 = _special.digamma(beta)
@@ -280,9 +396,13 @@ def alpha_beta__entropy(alpha, beta):
     return _out
 
 
-def alpha_beta__skewness(alpha, beta):
-    """∂³A at η(θ), (..., m, m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta))
+def alpha_beta__skewness(alpha, beta, _shape=None):
+    """∂³A at η(θ), (..., m, m, m).
+
+    Valid range: alpha in [0.001, 1e+06], beta in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta))
     _c0 = -_special.polygamma(2, alpha + beta)
     _out = numpy.empty(_shape + (2, 2, 2))
     _out[..., 0, 0, 0] = _c0 + _special.polygamma(2, alpha)
@@ -296,18 +416,28 @@ def alpha_beta__skewness(alpha, beta):
     return _out
 
 
-def mean_precision__to_natural(mean, precision):
-    """η(θ), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision))
+def mean_precision__to_natural(mean, precision, _shape=None):
+    """η(θ), (..., m).
+
+    Valid range: mean in [0.001, 0.999], precision in [0.002, 1e+06]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = mean*precision
     _out[..., 1] = -precision*(mean - 1)
     return _out
 
 
-def mean_precision__from_natural(eta1, eta2):
-    """θ(η), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def mean_precision__from_natural(eta1, eta2, _shape=None):
+    """θ(η), (..., p).
+
+    Valid range: mean in [0.001, 0.999], precision in [0.002, 1e+06]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _c0 = eta1 + eta2
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = eta1/_c0
@@ -315,9 +445,14 @@ def mean_precision__from_natural(eta1, eta2):
     return _out
 
 
-def mean_precision__jacobian(mean, precision):
-    """J = ∂η/∂θ, (..., m, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision))
+def mean_precision__jacobian(mean, precision, _shape=None):
+    """J = ∂η/∂θ, (..., m, p).
+
+    Valid range: mean in [0.001, 0.999], precision in [0.002, 1e+06]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision))
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = precision
     _out[..., 0, 1] = mean
@@ -326,17 +461,27 @@ def mean_precision__jacobian(mean, precision):
     return _out
 
 
-def mean_precision__log_partition(mean, precision):
-    """A(η(θ)), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision))
+def mean_precision__log_partition(mean, precision, _shape=None):
+    """A(η(θ)), (...).
+
+    Valid range: mean in [0.001, 0.999], precision in [0.002, 1e+06]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision))
     _out = numpy.empty(_shape)
     _out[...] = -_special.gammaln(precision) + _special.gammaln(mean*precision) + _special.gammaln(-precision*(mean - 1))
     return _out
 
 
-def mean_precision__mean(mean, precision):
-    """μ = E[T(x)] = ∇A(η(θ)), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision))
+def mean_precision__mean(mean, precision, _shape=None):
+    """μ = E[T(x)] = ∇A(η(θ)), (..., m).
+
+    Valid range: mean in [0.001, 0.999], precision in [0.002, 1e+06]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision))
     _c0 = _special.digamma(precision)
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = -_c0 + _special.digamma(mean*precision)
@@ -344,9 +489,14 @@ def mean_precision__mean(mean, precision):
     return _out
 
 
-def mean_precision__log_density(x, mean, precision):
-    """log p(x | θ), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(precision))
+def mean_precision__log_density(x, mean, precision, _shape=None):
+    """log p(x | θ), (...).
+
+    Valid range: mean in [0.001, 0.999], precision in [0.002, 1e+06]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(precision))
     _c0 = numpy.log(x)
     _c1 = numpy.log1p(-x)
     _c2 = precision*(mean - 1)
@@ -355,9 +505,14 @@ def mean_precision__log_density(x, mean, precision):
     return _out
 
 
-def mean_precision__score(x, mean, precision):
-    """∇_θ log p(x | θ), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(precision))
+def mean_precision__score(x, mean, precision, _shape=None):
+    """∇_θ log p(x | θ), (..., p).
+
+    Valid range: mean in [0.001, 0.999], precision in [0.002, 1e+06]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(precision))
     _c0 = numpy.log1p(-x)
     _c1 = mean - 1
     _c2 = numpy.log(x) - _special.digamma(mean*precision)
@@ -368,9 +523,14 @@ def mean_precision__score(x, mean, precision):
     return _out
 
 
-def mean_precision__hessian(x, mean, precision):
-    """∇²_θ log p(x | θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(precision))
+def mean_precision__hessian(x, mean, precision, _shape=None):
+    """∇²_θ log p(x | θ), (..., p, p).
+
+    Valid range: mean in [0.001, 0.999], precision in [0.002, 1e+06]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(precision))
     _c0 = mean*precision
     _c1 = _special.trigamma(_c0)
     _c2 = mean - 1
@@ -384,9 +544,14 @@ def mean_precision__hessian(x, mean, precision):
     return _out
 
 
-def mean_precision__fisher(mean, precision):
-    """F(θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision))
+def mean_precision__fisher(mean, precision, _shape=None):
+    """F(θ), (..., p, p).
+
+    Valid range: mean in [0.001, 0.999], precision in [0.002, 1e+06]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision))
     _c0 = _special.trigamma(mean*precision)
     _c1 = mean - 1
     _c2 = _special.trigamma(-_c1*precision)
@@ -399,9 +564,14 @@ def mean_precision__fisher(mean, precision):
     return _out
 
 
-def mean_precision__natural_fisher(mean, precision):
-    """∇²A at η(θ), (..., m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision))
+def mean_precision__natural_fisher(mean, precision, _shape=None):
+    """∇²A at η(θ), (..., m, m).
+
+    Valid range: mean in [0.001, 0.999], precision in [0.002, 1e+06]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision))
     _c0 = _special.trigamma(precision)
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = -_c0 + _special.trigamma(mean*precision)
@@ -411,23 +581,41 @@ def mean_precision__natural_fisher(mean, precision):
     return _out
 
 
-def mean_precision__kl(mean, precision, mean_q, precision_q):
-    """KL(p_θ ‖ p_θq), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision), numpy.shape(mean_q), numpy.shape(precision_q))
+def mean_precision__kl(mean, precision, mean_q, precision_q, _shape=None):
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+
+    Valid range: mean in [0.001, 0.999], precision in [0.002, 1e+06]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision), numpy.shape(mean_q), numpy.shape(precision_q))
     _c0 = mean*precision
-    _c1 = mean_q*precision_q
-    _c2 = precision*(mean - 1)
-    _c3 = -_c2
-    _c4 = -precision_q*(mean_q - 1)
-    _c5 = _special.digamma(precision)
+    _c1 = precision*(mean - 1)
+    _c2 = -_c1
+    _c3 = -precision_q*(mean_q - 1)
+    _c4 = _special.digamma(precision)
+    _c5 = mean_q*precision_q
+    _t0 = -_special.gammaln(precision_q)
+    _t1 = -_special.gammaln(_c0)
+    _t2 = -_special.gammaln(_c2)
+    _t3 = (_c1 + _c3)*(_c4 - _special.digamma(_c2))
+    _t4 = -(_c0 - _c5)*(_c4 - _special.digamma(_c0))
+    _t5 = _special.gammaln(precision)
+    _t6 = _special.gammaln(_c5)
+    _t7 = _special.gammaln(_c3)
     _out = numpy.empty(_shape)
-    _out[...] = -(_c0 - _c1)*(_c5 - _special.digamma(_c0)) + (_c2 + _c4)*(_c5 - _special.digamma(_c3)) - _special.gammaln(_c0) + _special.gammaln(_c1) - _special.gammaln(_c3) + _special.gammaln(_c4) + _special.gammaln(precision) - _special.gammaln(precision_q)
-    return _out
+    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6 + _t7
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7), mean_precision__to_natural, _kl_series, (mean, precision,), (mean_q, precision_q,))
 
 
-def mean_precision__entropy(mean, precision):
-    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision))
+def mean_precision__entropy(mean, precision, _shape=None):
+    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
+
+    Valid range: mean in [0.001, 0.999], precision in [0.002, 1e+06]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision))
     _c0 = mean*precision
     _c1 = _special.digamma(precision)
     _c2 = _special.digamma(_c0)
@@ -439,9 +627,14 @@ def mean_precision__entropy(mean, precision):
     return _out
 
 
-def mean_precision__skewness(mean, precision):
-    """∂³A at η(θ), (..., m, m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision))
+def mean_precision__skewness(mean, precision, _shape=None):
+    """∂³A at η(θ), (..., m, m, m).
+
+    Valid range: mean in [0.001, 0.999], precision in [0.002, 1e+06]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision))
     _c0 = _special.polygamma(2, precision)
     _c1 = -_c0
     _out = numpy.empty(_shape + (2, 2, 2))
@@ -456,17 +649,34 @@ def mean_precision__skewness(mean, precision):
     return _out
 
 
-def log_base_measure(x):
+def _kl_series(eta1, eta2, d_eta1, d_eta2, _shape=None):
+    """g⁽²⁾(0), g⁽³⁾(0), g⁽⁴⁾(0) of g(t) = A(η + tδ), (..., 3): the Taylor terms of the KL near coincidence."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(d_eta1), numpy.shape(d_eta2))
+    _c0 = eta1 + eta2
+    _c1 = _special.trigamma(_c0)
+    _c2 = -_c1
+    _c3 = d_eta1 + d_eta2
+    _out = numpy.empty(_shape + (3,))
+    _out[..., 0] = -2*_c1*d_eta1*d_eta2 + d_eta1**2*(_c2 + _special.trigamma(eta1)) + d_eta2**2*(_c2 + _special.trigamma(eta2))
+    _out[..., 1] = -_c3**3*_special.polygamma(2, _c0) + d_eta1**3*_special.polygamma(2, eta1) + d_eta2**3*_special.polygamma(2, eta2)
+    _out[..., 2] = -_c3**4*_special.polygamma(3, _c0) + d_eta1**4*_special.polygamma(3, eta1) + d_eta2**4*_special.polygamma(3, eta2)
+    return _out
+
+
+def log_base_measure(x, _shape=None):
     """log h(x), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x))
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x))
     _out = numpy.empty(_shape)
     _out[...] = -numpy.log(x) - numpy.log1p(-x)
     return _out
 
 
-def statistics(x):
+def statistics(x, _shape=None):
     """T(x), the sufficient statistics, (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x))
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = numpy.log(x)
     _out[..., 1] = numpy.log1p(-x)

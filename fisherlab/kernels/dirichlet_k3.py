@@ -10,9 +10,14 @@ FAMILY = 'dirichlet'
 DIMS = {'k': 3}
 
 
-def natural__to_natural(eta1, eta2, eta3):
-    """η(θ), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3))
+def natural__to_natural(eta1, eta2, eta3, _shape=None):
+    """η(θ), (..., m).
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06]; there
+    it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3))
     _out = numpy.empty(_shape + (3,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
@@ -20,9 +25,14 @@ def natural__to_natural(eta1, eta2, eta3):
     return _out
 
 
-def natural__from_natural(eta1, eta2, eta3):
-    """θ(η), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3))
+def natural__from_natural(eta1, eta2, eta3, _shape=None):
+    """θ(η), (..., p).
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06]; there
+    it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3))
     _out = numpy.empty(_shape + (3,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
@@ -30,9 +40,14 @@ def natural__from_natural(eta1, eta2, eta3):
     return _out
 
 
-def natural__jacobian(eta1, eta2, eta3):
-    """J = ∂η/∂θ, (..., m, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3))
+def natural__jacobian(eta1, eta2, eta3, _shape=None):
+    """J = ∂η/∂θ, (..., m, p).
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06]; there
+    it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3))
     _out = numpy.empty(_shape + (3, 3))
     _out[..., 0, 0] = 1
     _out[..., 0, 1] = 0
@@ -46,17 +61,27 @@ def natural__jacobian(eta1, eta2, eta3):
     return _out
 
 
-def natural__log_partition(eta1, eta2, eta3):
-    """A(η(θ)), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3))
+def natural__log_partition(eta1, eta2, eta3, _shape=None):
+    """A(η(θ)), (...).
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06]; there
+    it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3))
     _out = numpy.empty(_shape)
     _out[...] = _special.gammaln(eta1) + _special.gammaln(eta2) + _special.gammaln(eta3) - _special.gammaln(eta1 + eta2 + eta3)
     return _out
 
 
-def natural__mean(eta1, eta2, eta3):
-    """μ = E[T(x)] = ∇A(η(θ)), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3))
+def natural__mean(eta1, eta2, eta3, _shape=None):
+    """μ = E[T(x)] = ∇A(η(θ)), (..., m).
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06]; there
+    it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3))
     _c0 = -_special.digamma(eta1 + eta2 + eta3)
     _out = numpy.empty(_shape + (3,))
     _out[..., 0] = _c0 + _special.digamma(eta1)
@@ -65,9 +90,14 @@ def natural__mean(eta1, eta2, eta3):
     return _out
 
 
-def natural__log_density(x1, x2, x3, eta1, eta2, eta3):
-    """log p(x | θ), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3))
+def natural__log_density(x1, x2, x3, eta1, eta2, eta3, _shape=None):
+    """log p(x | θ), (...).
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06]; there
+    it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3))
     _c0 = numpy.log(x1)
     _c1 = numpy.log(x2)
     _c2 = numpy.log(x3)
@@ -76,9 +106,14 @@ def natural__log_density(x1, x2, x3, eta1, eta2, eta3):
     return _out
 
 
-def natural__score(x1, x2, x3, eta1, eta2, eta3):
-    """∇_θ log p(x | θ), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3))
+def natural__score(x1, x2, x3, eta1, eta2, eta3, _shape=None):
+    """∇_θ log p(x | θ), (..., p).
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06]; there
+    it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3))
     _c0 = _special.digamma(eta1 + eta2 + eta3)
     _out = numpy.empty(_shape + (3,))
     _out[..., 0] = _c0 + numpy.log(x1) - _special.digamma(eta1)
@@ -87,9 +122,14 @@ def natural__score(x1, x2, x3, eta1, eta2, eta3):
     return _out
 
 
-def natural__hessian(x1, x2, x3, eta1, eta2, eta3):
-    """∇²_θ log p(x | θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3))
+def natural__hessian(x1, x2, x3, eta1, eta2, eta3, _shape=None):
+    """∇²_θ log p(x | θ), (..., p, p).
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06]; there
+    it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3))
     _c0 = _special.trigamma(eta1 + eta2 + eta3)
     _c1 = -_c0
     _out = numpy.empty(_shape + (3, 3))
@@ -105,9 +145,14 @@ def natural__hessian(x1, x2, x3, eta1, eta2, eta3):
     return _out
 
 
-def natural__fisher(eta1, eta2, eta3):
-    """F(θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3))
+def natural__fisher(eta1, eta2, eta3, _shape=None):
+    """F(θ), (..., p, p).
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06]; there
+    it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3))
     _c0 = -_special.trigamma(eta1 + eta2 + eta3)
     _out = numpy.empty(_shape + (3, 3))
     _out[..., 0, 0] = _c0 + _special.trigamma(eta1)
@@ -122,9 +167,14 @@ def natural__fisher(eta1, eta2, eta3):
     return _out
 
 
-def natural__natural_fisher(eta1, eta2, eta3):
-    """∇²A at η(θ), (..., m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3))
+def natural__natural_fisher(eta1, eta2, eta3, _shape=None):
+    """∇²A at η(θ), (..., m, m).
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06]; there
+    it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3))
     _c0 = -_special.trigamma(eta1 + eta2 + eta3)
     _out = numpy.empty(_shape + (3, 3))
     _out[..., 0, 0] = _c0 + _special.trigamma(eta1)
@@ -139,19 +189,40 @@ def natural__natural_fisher(eta1, eta2, eta3):
     return _out
 
 
-def natural__kl(eta1, eta2, eta3, eta1_q, eta2_q, eta3_q):
-    """KL(p_θ ‖ p_θq), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta1_q), numpy.shape(eta2_q), numpy.shape(eta3_q))
+def natural__kl(eta1, eta2, eta3, eta1_q, eta2_q, eta3_q, _shape=None):
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06]; there
+    it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta1_q), numpy.shape(eta2_q), numpy.shape(eta3_q))
     _c0 = eta1 + eta2 + eta3
     _c1 = -_special.digamma(_c0)
+    _t0 = -_special.gammaln(eta1)
+    _t1 = -_special.gammaln(eta2)
+    _t2 = -_special.gammaln(eta3)
+    _t3 = -_special.gammaln(eta1_q + eta2_q + eta3_q)
+    _t4 = (_c1 + _special.digamma(eta1))*(eta1 - eta1_q)
+    _t5 = (_c1 + _special.digamma(eta2))*(eta2 - eta2_q)
+    _t6 = (_c1 + _special.digamma(eta3))*(eta3 - eta3_q)
+    _t7 = _special.gammaln(eta1_q)
+    _t8 = _special.gammaln(eta2_q)
+    _t9 = _special.gammaln(eta3_q)
+    _t10 = _special.gammaln(_c0)
     _out = numpy.empty(_shape)
-    _out[...] = (_c1 + _special.digamma(eta1))*(eta1 - eta1_q) + (_c1 + _special.digamma(eta2))*(eta2 - eta2_q) + (_c1 + _special.digamma(eta3))*(eta3 - eta3_q) + _special.gammaln(_c0) - _special.gammaln(eta1) + _special.gammaln(eta1_q) - _special.gammaln(eta2) + _special.gammaln(eta2_q) - _special.gammaln(eta3) + _special.gammaln(eta3_q) - _special.gammaln(eta1_q + eta2_q + eta3_q)
-    return _out
+    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6 + _t7 + _t8 + _t9 + _t10
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7) + numpy.abs(_t8) + numpy.abs(_t9) + numpy.abs(_t10), natural__to_natural, _kl_series, (eta1, eta2, eta3,), (eta1_q, eta2_q, eta3_q,))
 
 
-def natural__entropy(eta1, eta2, eta3):
-    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3))
+def natural__entropy(eta1, eta2, eta3, _shape=None):
+    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06]; there
+    it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3))
     _c0 = _special.digamma(eta1)
     _c1 = _special.digamma(eta2)
     _c2 = _special.digamma(eta3)
@@ -163,9 +234,14 @@ def natural__entropy(eta1, eta2, eta3):
     return _out
 
 
-def natural__skewness(eta1, eta2, eta3):
-    """∂³A at η(θ), (..., m, m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3))
+def natural__skewness(eta1, eta2, eta3, _shape=None):
+    """∂³A at η(θ), (..., m, m, m).
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06]; there
+    it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3))
     _c0 = -_special.polygamma(2, eta1 + eta2 + eta3)
     _out = numpy.empty(_shape + (3, 3, 3))
     _out[..., 0, 0, 0] = _c0 + _special.polygamma(2, eta1)
@@ -198,9 +274,14 @@ def natural__skewness(eta1, eta2, eta3):
     return _out
 
 
-def alpha__to_natural(alpha1, alpha2, alpha3):
-    """η(θ), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3))
+def alpha__to_natural(alpha1, alpha2, alpha3, _shape=None):
+    """η(θ), (..., m).
+
+    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06];
+    there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3))
     _out = numpy.empty(_shape + (3,))
     _out[..., 0] = alpha1
     _out[..., 1] = alpha2
@@ -208,9 +289,14 @@ def alpha__to_natural(alpha1, alpha2, alpha3):
     return _out
 
 
-def alpha__from_natural(eta1, eta2, eta3):
-    """θ(η), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3))
+def alpha__from_natural(eta1, eta2, eta3, _shape=None):
+    """θ(η), (..., p).
+
+    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06];
+    there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3))
     _out = numpy.empty(_shape + (3,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
@@ -218,9 +304,14 @@ def alpha__from_natural(eta1, eta2, eta3):
     return _out
 
 
-def alpha__jacobian(alpha1, alpha2, alpha3):
-    """J = ∂η/∂θ, (..., m, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3))
+def alpha__jacobian(alpha1, alpha2, alpha3, _shape=None):
+    """J = ∂η/∂θ, (..., m, p).
+
+    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06];
+    there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3))
     _out = numpy.empty(_shape + (3, 3))
     _out[..., 0, 0] = 1
     _out[..., 0, 1] = 0
@@ -234,17 +325,27 @@ def alpha__jacobian(alpha1, alpha2, alpha3):
     return _out
 
 
-def alpha__log_partition(alpha1, alpha2, alpha3):
-    """A(η(θ)), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3))
+def alpha__log_partition(alpha1, alpha2, alpha3, _shape=None):
+    """A(η(θ)), (...).
+
+    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06];
+    there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3))
     _out = numpy.empty(_shape)
     _out[...] = _special.gammaln(alpha1) + _special.gammaln(alpha2) + _special.gammaln(alpha3) - _special.gammaln(alpha1 + alpha2 + alpha3)
     return _out
 
 
-def alpha__mean(alpha1, alpha2, alpha3):
-    """μ = E[T(x)] = ∇A(η(θ)), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3))
+def alpha__mean(alpha1, alpha2, alpha3, _shape=None):
+    """μ = E[T(x)] = ∇A(η(θ)), (..., m).
+
+    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06];
+    there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3))
     _c0 = -_special.digamma(alpha1 + alpha2 + alpha3)
     _out = numpy.empty(_shape + (3,))
     _out[..., 0] = _c0 + _special.digamma(alpha1)
@@ -253,9 +354,14 @@ def alpha__mean(alpha1, alpha2, alpha3):
     return _out
 
 
-def alpha__log_density(x1, x2, x3, alpha1, alpha2, alpha3):
-    """log p(x | θ), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3))
+def alpha__log_density(x1, x2, x3, alpha1, alpha2, alpha3, _shape=None):
+    """log p(x | θ), (...).
+
+    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06];
+    there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3))
     _c0 = numpy.log(x1)
     _c1 = numpy.log(x2)
     _c2 = numpy.log(x3)
@@ -264,9 +370,14 @@ def alpha__log_density(x1, x2, x3, alpha1, alpha2, alpha3):
     return _out
 
 
-def alpha__score(x1, x2, x3, alpha1, alpha2, alpha3):
-    """∇_θ log p(x | θ), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3))
+def alpha__score(x1, x2, x3, alpha1, alpha2, alpha3, _shape=None):
+    """∇_θ log p(x | θ), (..., p).
+
+    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06];
+    there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3))
     _c0 = _special.digamma(alpha1 + alpha2 + alpha3)
     _out = numpy.empty(_shape + (3,))
     _out[..., 0] = _c0 + numpy.log(x1) - _special.digamma(alpha1)
@@ -275,9 +386,14 @@ def alpha__score(x1, x2, x3, alpha1, alpha2, alpha3):
     return _out
 
 
-def alpha__hessian(x1, x2, x3, alpha1, alpha2, alpha3):
-    """∇²_θ log p(x | θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3))
+def alpha__hessian(x1, x2, x3, alpha1, alpha2, alpha3, _shape=None):
+    """∇²_θ log p(x | θ), (..., p, p).
+
+    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06];
+    there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3))
     _c0 = _special.trigamma(alpha1 + alpha2 + alpha3)
     _c1 = -_c0
     _out = numpy.empty(_shape + (3, 3))
@@ -293,9 +409,14 @@ def alpha__hessian(x1, x2, x3, alpha1, alpha2, alpha3):
     return _out
 
 
-def alpha__fisher(alpha1, alpha2, alpha3):
-    """F(θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3))
+def alpha__fisher(alpha1, alpha2, alpha3, _shape=None):
+    """F(θ), (..., p, p).
+
+    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06];
+    there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3))
     _c0 = -_special.trigamma(alpha1 + alpha2 + alpha3)
     _out = numpy.empty(_shape + (3, 3))
     _out[..., 0, 0] = _c0 + _special.trigamma(alpha1)
@@ -310,9 +431,14 @@ def alpha__fisher(alpha1, alpha2, alpha3):
     return _out
 
 
-def alpha__natural_fisher(alpha1, alpha2, alpha3):
-    """∇²A at η(θ), (..., m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3))
+def alpha__natural_fisher(alpha1, alpha2, alpha3, _shape=None):
+    """∇²A at η(θ), (..., m, m).
+
+    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06];
+    there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3))
     _c0 = -_special.trigamma(alpha1 + alpha2 + alpha3)
     _out = numpy.empty(_shape + (3, 3))
     _out[..., 0, 0] = _c0 + _special.trigamma(alpha1)
@@ -327,19 +453,40 @@ def alpha__natural_fisher(alpha1, alpha2, alpha3):
     return _out
 
 
-def alpha__kl(alpha1, alpha2, alpha3, alpha1_q, alpha2_q, alpha3_q):
-    """KL(p_θ ‖ p_θq), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha1_q), numpy.shape(alpha2_q), numpy.shape(alpha3_q))
+def alpha__kl(alpha1, alpha2, alpha3, alpha1_q, alpha2_q, alpha3_q, _shape=None):
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+
+    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06];
+    there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha1_q), numpy.shape(alpha2_q), numpy.shape(alpha3_q))
     _c0 = alpha1 + alpha2 + alpha3
     _c1 = -_special.digamma(_c0)
+    _t0 = -_special.gammaln(alpha1)
+    _t1 = -_special.gammaln(alpha2)
+    _t2 = -_special.gammaln(alpha3)
+    _t3 = -_special.gammaln(alpha1_q + alpha2_q + alpha3_q)
+    _t4 = (_c1 + _special.digamma(alpha1))*(alpha1 - alpha1_q)
+    _t5 = (_c1 + _special.digamma(alpha2))*(alpha2 - alpha2_q)
+    _t6 = (_c1 + _special.digamma(alpha3))*(alpha3 - alpha3_q)
+    _t7 = _special.gammaln(alpha1_q)
+    _t8 = _special.gammaln(alpha2_q)
+    _t9 = _special.gammaln(alpha3_q)
+    _t10 = _special.gammaln(_c0)
     _out = numpy.empty(_shape)
-    _out[...] = (_c1 + _special.digamma(alpha1))*(alpha1 - alpha1_q) + (_c1 + _special.digamma(alpha2))*(alpha2 - alpha2_q) + (_c1 + _special.digamma(alpha3))*(alpha3 - alpha3_q) + _special.gammaln(_c0) - _special.gammaln(alpha1) + _special.gammaln(alpha1_q) - _special.gammaln(alpha2) + _special.gammaln(alpha2_q) - _special.gammaln(alpha3) + _special.gammaln(alpha3_q) - _special.gammaln(alpha1_q + alpha2_q + alpha3_q)
-    return _out
+    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6 + _t7 + _t8 + _t9 + _t10
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7) + numpy.abs(_t8) + numpy.abs(_t9) + numpy.abs(_t10), alpha__to_natural, _kl_series, (alpha1, alpha2, alpha3,), (alpha1_q, alpha2_q, alpha3_q,))
 
 
-def alpha__entropy(alpha1, alpha2, alpha3):
-    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3))
+def alpha__entropy(alpha1, alpha2, alpha3, _shape=None):
+    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
+
+    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06];
+    there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3))
     _c0 = _special.digamma(alpha1)
     _c1 = _special.digamma(alpha2)
     _c2 = _special.digamma(alpha3)
@@ -351,9 +498,14 @@ def alpha__entropy(alpha1, alpha2, alpha3):
     return _out
 
 
-def alpha__skewness(alpha1, alpha2, alpha3):
-    """∂³A at η(θ), (..., m, m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3))
+def alpha__skewness(alpha1, alpha2, alpha3, _shape=None):
+    """∂³A at η(θ), (..., m, m, m).
+
+    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06];
+    there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3))
     _c0 = -_special.polygamma(2, alpha1 + alpha2 + alpha3)
     _out = numpy.empty(_shape + (3, 3, 3))
     _out[..., 0, 0, 0] = _c0 + _special.polygamma(2, alpha1)
@@ -386,17 +538,35 @@ def alpha__skewness(alpha1, alpha2, alpha3):
     return _out
 
 
-def log_base_measure(x1, x2, x3):
+def _kl_series(eta1, eta2, eta3, d_eta1, d_eta2, d_eta3, _shape=None):
+    """g⁽²⁾(0), g⁽³⁾(0), g⁽⁴⁾(0) of g(t) = A(η + tδ), (..., 3): the Taylor terms of the KL near coincidence."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(d_eta1), numpy.shape(d_eta2), numpy.shape(d_eta3))
+    _c0 = eta1 + eta2 + eta3
+    _c1 = _special.trigamma(_c0)
+    _c2 = 2*_c1*d_eta1
+    _c3 = -_c1
+    _c4 = d_eta1 + d_eta2 + d_eta3
+    _out = numpy.empty(_shape + (3,))
+    _out[..., 0] = -2*_c1*d_eta2*d_eta3 - _c2*d_eta2 - _c2*d_eta3 + d_eta1**2*(_c3 + _special.trigamma(eta1)) + d_eta2**2*(_c3 + _special.trigamma(eta2)) + d_eta3**2*(_c3 + _special.trigamma(eta3))
+    _out[..., 1] = -_c4**3*_special.polygamma(2, _c0) + d_eta1**3*_special.polygamma(2, eta1) + d_eta2**3*_special.polygamma(2, eta2) + d_eta3**3*_special.polygamma(2, eta3)
+    _out[..., 2] = -_c4**4*_special.polygamma(3, _c0) + d_eta1**4*_special.polygamma(3, eta1) + d_eta2**4*_special.polygamma(3, eta2) + d_eta3**4*_special.polygamma(3, eta3)
+    return _out
+
+
+def log_base_measure(x1, x2, x3, _shape=None):
     """log h(x), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3))
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3))
     _out = numpy.empty(_shape)
     _out[...] = -numpy.log(x1) - numpy.log(x2) - numpy.log(x3)
     return _out
 
 
-def statistics(x1, x2, x3):
+def statistics(x1, x2, x3, _shape=None):
     """T(x), the sufficient statistics, (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3))
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3))
     _out = numpy.empty(_shape + (3,))
     _out[..., 0] = numpy.log(x1)
     _out[..., 1] = numpy.log(x2)

@@ -10,9 +10,14 @@ FAMILY = 'dirichlet'
 DIMS = {'k': 5}
 
 
-def natural__to_natural(eta1, eta2, eta3, eta4, eta5):
-    """η(θ), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
+def natural__to_natural(eta1, eta2, eta3, eta4, eta5, _shape=None):
+    """η(θ), (..., m).
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06], eta4 in
+    [0.001, 1e+06], eta5 in [0.001, 1e+06]; there it agrees with the exact expression evaluated
+    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
     _out = numpy.empty(_shape + (5,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
@@ -22,9 +27,14 @@ def natural__to_natural(eta1, eta2, eta3, eta4, eta5):
     return _out
 
 
-def natural__from_natural(eta1, eta2, eta3, eta4, eta5):
-    """θ(η), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
+def natural__from_natural(eta1, eta2, eta3, eta4, eta5, _shape=None):
+    """θ(η), (..., p).
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06], eta4 in
+    [0.001, 1e+06], eta5 in [0.001, 1e+06]; there it agrees with the exact expression evaluated
+    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
     _out = numpy.empty(_shape + (5,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
@@ -34,9 +44,14 @@ def natural__from_natural(eta1, eta2, eta3, eta4, eta5):
     return _out
 
 
-def natural__jacobian(eta1, eta2, eta3, eta4, eta5):
-    """J = ∂η/∂θ, (..., m, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
+def natural__jacobian(eta1, eta2, eta3, eta4, eta5, _shape=None):
+    """J = ∂η/∂θ, (..., m, p).
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06], eta4 in
+    [0.001, 1e+06], eta5 in [0.001, 1e+06]; there it agrees with the exact expression evaluated
+    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
     _out = numpy.empty(_shape + (5, 5))
     _out[..., 0, 0] = 1
     _out[..., 0, 1] = 0
@@ -66,17 +81,27 @@ def natural__jacobian(eta1, eta2, eta3, eta4, eta5):
     return _out
 
 
-def natural__log_partition(eta1, eta2, eta3, eta4, eta5):
-    """A(η(θ)), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
+def natural__log_partition(eta1, eta2, eta3, eta4, eta5, _shape=None):
+    """A(η(θ)), (...).
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06], eta4 in
+    [0.001, 1e+06], eta5 in [0.001, 1e+06]; there it agrees with the exact expression evaluated
+    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
     _out = numpy.empty(_shape)
     _out[...] = _special.gammaln(eta1) + _special.gammaln(eta2) + _special.gammaln(eta3) + _special.gammaln(eta4) + _special.gammaln(eta5) - _special.gammaln(eta1 + eta2 + eta3 + eta4 + eta5)
     return _out
 
 
-def natural__mean(eta1, eta2, eta3, eta4, eta5):
-    """μ = E[T(x)] = ∇A(η(θ)), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
+def natural__mean(eta1, eta2, eta3, eta4, eta5, _shape=None):
+    """μ = E[T(x)] = ∇A(η(θ)), (..., m).
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06], eta4 in
+    [0.001, 1e+06], eta5 in [0.001, 1e+06]; there it agrees with the exact expression evaluated
+    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
     _c0 = -_special.digamma(eta1 + eta2 + eta3 + eta4 + eta5)
     _out = numpy.empty(_shape + (5,))
     _out[..., 0] = _c0 + _special.digamma(eta1)
@@ -87,9 +112,14 @@ def natural__mean(eta1, eta2, eta3, eta4, eta5):
     return _out
 
 
-def natural__log_density(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, eta5):
-    """log p(x | θ), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
+def natural__log_density(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, eta5, _shape=None):
+    """log p(x | θ), (...).
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06], eta4 in
+    [0.001, 1e+06], eta5 in [0.001, 1e+06]; there it agrees with the exact expression evaluated
+    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
     _c0 = numpy.log(x1)
     _c1 = numpy.log(x2)
     _c2 = numpy.log(x3)
@@ -100,9 +130,14 @@ def natural__log_density(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, eta5):
     return _out
 
 
-def natural__score(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, eta5):
-    """∇_θ log p(x | θ), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
+def natural__score(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, eta5, _shape=None):
+    """∇_θ log p(x | θ), (..., p).
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06], eta4 in
+    [0.001, 1e+06], eta5 in [0.001, 1e+06]; there it agrees with the exact expression evaluated
+    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
     _c0 = _special.digamma(eta1 + eta2 + eta3 + eta4 + eta5)
     _out = numpy.empty(_shape + (5,))
     _out[..., 0] = _c0 + numpy.log(x1) - _special.digamma(eta1)
@@ -113,9 +148,14 @@ def natural__score(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, eta5):
     return _out
 
 
-def natural__hessian(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, eta5):
-    """∇²_θ log p(x | θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
+def natural__hessian(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, eta5, _shape=None):
+    """∇²_θ log p(x | θ), (..., p, p).
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06], eta4 in
+    [0.001, 1e+06], eta5 in [0.001, 1e+06]; there it agrees with the exact expression evaluated
+    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
     _c0 = _special.trigamma(eta1 + eta2 + eta3 + eta4 + eta5)
     _c1 = -_c0
     _out = numpy.empty(_shape + (5, 5))
@@ -147,9 +187,14 @@ def natural__hessian(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, eta5):
     return _out
 
 
-def natural__fisher(eta1, eta2, eta3, eta4, eta5):
-    """F(θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
+def natural__fisher(eta1, eta2, eta3, eta4, eta5, _shape=None):
+    """F(θ), (..., p, p).
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06], eta4 in
+    [0.001, 1e+06], eta5 in [0.001, 1e+06]; there it agrees with the exact expression evaluated
+    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
     _c0 = -_special.trigamma(eta1 + eta2 + eta3 + eta4 + eta5)
     _out = numpy.empty(_shape + (5, 5))
     _out[..., 0, 0] = _c0 + _special.trigamma(eta1)
@@ -180,9 +225,14 @@ def natural__fisher(eta1, eta2, eta3, eta4, eta5):
     return _out
 
 
-def natural__natural_fisher(eta1, eta2, eta3, eta4, eta5):
-    """∇²A at η(θ), (..., m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
+def natural__natural_fisher(eta1, eta2, eta3, eta4, eta5, _shape=None):
+    """∇²A at η(θ), (..., m, m).
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06], eta4 in
+    [0.001, 1e+06], eta5 in [0.001, 1e+06]; there it agrees with the exact expression evaluated
+    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
     _c0 = -_special.trigamma(eta1 + eta2 + eta3 + eta4 + eta5)
     _out = numpy.empty(_shape + (5, 5))
     _out[..., 0, 0] = _c0 + _special.trigamma(eta1)
@@ -213,19 +263,46 @@ def natural__natural_fisher(eta1, eta2, eta3, eta4, eta5):
     return _out
 
 
-def natural__kl(eta1, eta2, eta3, eta4, eta5, eta1_q, eta2_q, eta3_q, eta4_q, eta5_q):
-    """KL(p_θ ‖ p_θq), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta1_q), numpy.shape(eta2_q), numpy.shape(eta3_q), numpy.shape(eta4_q), numpy.shape(eta5_q))
+def natural__kl(eta1, eta2, eta3, eta4, eta5, eta1_q, eta2_q, eta3_q, eta4_q, eta5_q, _shape=None):
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06], eta4 in
+    [0.001, 1e+06], eta5 in [0.001, 1e+06]; there it agrees with the exact expression evaluated
+    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta1_q), numpy.shape(eta2_q), numpy.shape(eta3_q), numpy.shape(eta4_q), numpy.shape(eta5_q))
     _c0 = eta1 + eta2 + eta3 + eta4 + eta5
     _c1 = -_special.digamma(_c0)
+    _t0 = -_special.gammaln(eta1)
+    _t1 = -_special.gammaln(eta2)
+    _t2 = -_special.gammaln(eta3)
+    _t3 = -_special.gammaln(eta4)
+    _t4 = -_special.gammaln(eta5)
+    _t5 = -_special.gammaln(eta1_q + eta2_q + eta3_q + eta4_q + eta5_q)
+    _t6 = (_c1 + _special.digamma(eta1))*(eta1 - eta1_q)
+    _t7 = (_c1 + _special.digamma(eta2))*(eta2 - eta2_q)
+    _t8 = (_c1 + _special.digamma(eta3))*(eta3 - eta3_q)
+    _t9 = (_c1 + _special.digamma(eta4))*(eta4 - eta4_q)
+    _t10 = (_c1 + _special.digamma(eta5))*(eta5 - eta5_q)
+    _t11 = _special.gammaln(eta1_q)
+    _t12 = _special.gammaln(eta2_q)
+    _t13 = _special.gammaln(eta3_q)
+    _t14 = _special.gammaln(eta4_q)
+    _t15 = _special.gammaln(eta5_q)
+    _t16 = _special.gammaln(_c0)
     _out = numpy.empty(_shape)
-    _out[...] = (_c1 + _special.digamma(eta1))*(eta1 - eta1_q) + (_c1 + _special.digamma(eta2))*(eta2 - eta2_q) + (_c1 + _special.digamma(eta3))*(eta3 - eta3_q) + (_c1 + _special.digamma(eta4))*(eta4 - eta4_q) + (_c1 + _special.digamma(eta5))*(eta5 - eta5_q) + _special.gammaln(_c0) - _special.gammaln(eta1) + _special.gammaln(eta1_q) - _special.gammaln(eta2) + _special.gammaln(eta2_q) - _special.gammaln(eta3) + _special.gammaln(eta3_q) - _special.gammaln(eta4) + _special.gammaln(eta4_q) - _special.gammaln(eta5) + _special.gammaln(eta5_q) - _special.gammaln(eta1_q + eta2_q + eta3_q + eta4_q + eta5_q)
-    return _out
+    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6 + _t7 + _t8 + _t9 + _t10 + _t11 + _t12 + _t13 + _t14 + _t15 + _t16
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7) + numpy.abs(_t8) + numpy.abs(_t9) + numpy.abs(_t10) + numpy.abs(_t11) + numpy.abs(_t12) + numpy.abs(_t13) + numpy.abs(_t14) + numpy.abs(_t15) + numpy.abs(_t16), natural__to_natural, _kl_series, (eta1, eta2, eta3, eta4, eta5,), (eta1_q, eta2_q, eta3_q, eta4_q, eta5_q,))
 
 
-def natural__entropy(eta1, eta2, eta3, eta4, eta5):
-    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
+def natural__entropy(eta1, eta2, eta3, eta4, eta5, _shape=None):
+    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06], eta4 in
+    [0.001, 1e+06], eta5 in [0.001, 1e+06]; there it agrees with the exact expression evaluated
+    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
     _c0 = _special.digamma(eta1)
     _c1 = _special.digamma(eta2)
     _c2 = _special.digamma(eta3)
@@ -239,9 +316,14 @@ def natural__entropy(eta1, eta2, eta3, eta4, eta5):
     return _out
 
 
-def natural__skewness(eta1, eta2, eta3, eta4, eta5):
-    """∂³A at η(θ), (..., m, m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
+def natural__skewness(eta1, eta2, eta3, eta4, eta5, _shape=None):
+    """∂³A at η(θ), (..., m, m, m).
+
+    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06], eta4 in
+    [0.001, 1e+06], eta5 in [0.001, 1e+06]; there it agrees with the exact expression evaluated
+    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
     _c0 = -_special.polygamma(2, eta1 + eta2 + eta3 + eta4 + eta5)
     _out = numpy.empty(_shape + (5, 5, 5))
     _out[..., 0, 0, 0] = _c0 + _special.polygamma(2, eta1)
@@ -372,9 +454,14 @@ def natural__skewness(eta1, eta2, eta3, eta4, eta5):
     return _out
 
 
-def alpha__to_natural(alpha1, alpha2, alpha3, alpha4, alpha5):
-    """η(θ), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
+def alpha__to_natural(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
+    """η(θ), (..., m).
+
+    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06],
+    alpha4 in [0.001, 1e+06], alpha5 in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
     _out = numpy.empty(_shape + (5,))
     _out[..., 0] = alpha1
     _out[..., 1] = alpha2
@@ -384,9 +471,14 @@ def alpha__to_natural(alpha1, alpha2, alpha3, alpha4, alpha5):
     return _out
 
 
-def alpha__from_natural(eta1, eta2, eta3, eta4, eta5):
-    """θ(η), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
+def alpha__from_natural(eta1, eta2, eta3, eta4, eta5, _shape=None):
+    """θ(η), (..., p).
+
+    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06],
+    alpha4 in [0.001, 1e+06], alpha5 in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
     _out = numpy.empty(_shape + (5,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
@@ -396,9 +488,14 @@ def alpha__from_natural(eta1, eta2, eta3, eta4, eta5):
     return _out
 
 
-def alpha__jacobian(alpha1, alpha2, alpha3, alpha4, alpha5):
-    """J = ∂η/∂θ, (..., m, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
+def alpha__jacobian(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
+    """J = ∂η/∂θ, (..., m, p).
+
+    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06],
+    alpha4 in [0.001, 1e+06], alpha5 in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
     _out = numpy.empty(_shape + (5, 5))
     _out[..., 0, 0] = 1
     _out[..., 0, 1] = 0
@@ -428,17 +525,27 @@ def alpha__jacobian(alpha1, alpha2, alpha3, alpha4, alpha5):
     return _out
 
 
-def alpha__log_partition(alpha1, alpha2, alpha3, alpha4, alpha5):
-    """A(η(θ)), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
+def alpha__log_partition(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
+    """A(η(θ)), (...).
+
+    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06],
+    alpha4 in [0.001, 1e+06], alpha5 in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
     _out = numpy.empty(_shape)
     _out[...] = _special.gammaln(alpha1) + _special.gammaln(alpha2) + _special.gammaln(alpha3) + _special.gammaln(alpha4) + _special.gammaln(alpha5) - _special.gammaln(alpha1 + alpha2 + alpha3 + alpha4 + alpha5)
     return _out
 
 
-def alpha__mean(alpha1, alpha2, alpha3, alpha4, alpha5):
-    """μ = E[T(x)] = ∇A(η(θ)), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
+def alpha__mean(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
+    """μ = E[T(x)] = ∇A(η(θ)), (..., m).
+
+    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06],
+    alpha4 in [0.001, 1e+06], alpha5 in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
     _c0 = -_special.digamma(alpha1 + alpha2 + alpha3 + alpha4 + alpha5)
     _out = numpy.empty(_shape + (5,))
     _out[..., 0] = _c0 + _special.digamma(alpha1)
@@ -449,9 +556,14 @@ def alpha__mean(alpha1, alpha2, alpha3, alpha4, alpha5):
     return _out
 
 
-def alpha__log_density(x1, x2, x3, x4, x5, alpha1, alpha2, alpha3, alpha4, alpha5):
-    """log p(x | θ), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
+def alpha__log_density(x1, x2, x3, x4, x5, alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
+    """log p(x | θ), (...).
+
+    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06],
+    alpha4 in [0.001, 1e+06], alpha5 in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
     _c0 = numpy.log(x1)
     _c1 = numpy.log(x2)
     _c2 = numpy.log(x3)
@@ -462,9 +574,14 @@ def alpha__log_density(x1, x2, x3, x4, x5, alpha1, alpha2, alpha3, alpha4, alpha
     return _out
 
 
-def alpha__score(x1, x2, x3, x4, x5, alpha1, alpha2, alpha3, alpha4, alpha5):
-    """∇_θ log p(x | θ), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
+def alpha__score(x1, x2, x3, x4, x5, alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
+    """∇_θ log p(x | θ), (..., p).
+
+    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06],
+    alpha4 in [0.001, 1e+06], alpha5 in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
     _c0 = _special.digamma(alpha1 + alpha2 + alpha3 + alpha4 + alpha5)
     _out = numpy.empty(_shape + (5,))
     _out[..., 0] = _c0 + numpy.log(x1) - _special.digamma(alpha1)
@@ -475,9 +592,14 @@ def alpha__score(x1, x2, x3, x4, x5, alpha1, alpha2, alpha3, alpha4, alpha5):
     return _out
 
 
-def alpha__hessian(x1, x2, x3, x4, x5, alpha1, alpha2, alpha3, alpha4, alpha5):
-    """∇²_θ log p(x | θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
+def alpha__hessian(x1, x2, x3, x4, x5, alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
+    """∇²_θ log p(x | θ), (..., p, p).
+
+    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06],
+    alpha4 in [0.001, 1e+06], alpha5 in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
     _c0 = _special.trigamma(alpha1 + alpha2 + alpha3 + alpha4 + alpha5)
     _c1 = -_c0
     _out = numpy.empty(_shape + (5, 5))
@@ -509,9 +631,14 @@ def alpha__hessian(x1, x2, x3, x4, x5, alpha1, alpha2, alpha3, alpha4, alpha5):
     return _out
 
 
-def alpha__fisher(alpha1, alpha2, alpha3, alpha4, alpha5):
-    """F(θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
+def alpha__fisher(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
+    """F(θ), (..., p, p).
+
+    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06],
+    alpha4 in [0.001, 1e+06], alpha5 in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
     _c0 = -_special.trigamma(alpha1 + alpha2 + alpha3 + alpha4 + alpha5)
     _out = numpy.empty(_shape + (5, 5))
     _out[..., 0, 0] = _c0 + _special.trigamma(alpha1)
@@ -542,9 +669,14 @@ def alpha__fisher(alpha1, alpha2, alpha3, alpha4, alpha5):
     return _out
 
 
-def alpha__natural_fisher(alpha1, alpha2, alpha3, alpha4, alpha5):
-    """∇²A at η(θ), (..., m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
+def alpha__natural_fisher(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
+    """∇²A at η(θ), (..., m, m).
+
+    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06],
+    alpha4 in [0.001, 1e+06], alpha5 in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
     _c0 = -_special.trigamma(alpha1 + alpha2 + alpha3 + alpha4 + alpha5)
     _out = numpy.empty(_shape + (5, 5))
     _out[..., 0, 0] = _c0 + _special.trigamma(alpha1)
@@ -575,19 +707,46 @@ def alpha__natural_fisher(alpha1, alpha2, alpha3, alpha4, alpha5):
     return _out
 
 
-def alpha__kl(alpha1, alpha2, alpha3, alpha4, alpha5, alpha1_q, alpha2_q, alpha3_q, alpha4_q, alpha5_q):
-    """KL(p_θ ‖ p_θq), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5), numpy.shape(alpha1_q), numpy.shape(alpha2_q), numpy.shape(alpha3_q), numpy.shape(alpha4_q), numpy.shape(alpha5_q))
+def alpha__kl(alpha1, alpha2, alpha3, alpha4, alpha5, alpha1_q, alpha2_q, alpha3_q, alpha4_q, alpha5_q, _shape=None):
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+
+    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06],
+    alpha4 in [0.001, 1e+06], alpha5 in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5), numpy.shape(alpha1_q), numpy.shape(alpha2_q), numpy.shape(alpha3_q), numpy.shape(alpha4_q), numpy.shape(alpha5_q))
     _c0 = alpha1 + alpha2 + alpha3 + alpha4 + alpha5
     _c1 = -_special.digamma(_c0)
+    _t0 = -_special.gammaln(alpha1)
+    _t1 = -_special.gammaln(alpha2)
+    _t2 = -_special.gammaln(alpha3)
+    _t3 = -_special.gammaln(alpha4)
+    _t4 = -_special.gammaln(alpha5)
+    _t5 = -_special.gammaln(alpha1_q + alpha2_q + alpha3_q + alpha4_q + alpha5_q)
+    _t6 = (_c1 + _special.digamma(alpha1))*(alpha1 - alpha1_q)
+    _t7 = (_c1 + _special.digamma(alpha2))*(alpha2 - alpha2_q)
+    _t8 = (_c1 + _special.digamma(alpha3))*(alpha3 - alpha3_q)
+    _t9 = (_c1 + _special.digamma(alpha4))*(alpha4 - alpha4_q)
+    _t10 = (_c1 + _special.digamma(alpha5))*(alpha5 - alpha5_q)
+    _t11 = _special.gammaln(alpha1_q)
+    _t12 = _special.gammaln(alpha2_q)
+    _t13 = _special.gammaln(alpha3_q)
+    _t14 = _special.gammaln(alpha4_q)
+    _t15 = _special.gammaln(alpha5_q)
+    _t16 = _special.gammaln(_c0)
     _out = numpy.empty(_shape)
-    _out[...] = (_c1 + _special.digamma(alpha1))*(alpha1 - alpha1_q) + (_c1 + _special.digamma(alpha2))*(alpha2 - alpha2_q) + (_c1 + _special.digamma(alpha3))*(alpha3 - alpha3_q) + (_c1 + _special.digamma(alpha4))*(alpha4 - alpha4_q) + (_c1 + _special.digamma(alpha5))*(alpha5 - alpha5_q) + _special.gammaln(_c0) - _special.gammaln(alpha1) + _special.gammaln(alpha1_q) - _special.gammaln(alpha2) + _special.gammaln(alpha2_q) - _special.gammaln(alpha3) + _special.gammaln(alpha3_q) - _special.gammaln(alpha4) + _special.gammaln(alpha4_q) - _special.gammaln(alpha5) + _special.gammaln(alpha5_q) - _special.gammaln(alpha1_q + alpha2_q + alpha3_q + alpha4_q + alpha5_q)
-    return _out
+    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6 + _t7 + _t8 + _t9 + _t10 + _t11 + _t12 + _t13 + _t14 + _t15 + _t16
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7) + numpy.abs(_t8) + numpy.abs(_t9) + numpy.abs(_t10) + numpy.abs(_t11) + numpy.abs(_t12) + numpy.abs(_t13) + numpy.abs(_t14) + numpy.abs(_t15) + numpy.abs(_t16), alpha__to_natural, _kl_series, (alpha1, alpha2, alpha3, alpha4, alpha5,), (alpha1_q, alpha2_q, alpha3_q, alpha4_q, alpha5_q,))
 
 
-def alpha__entropy(alpha1, alpha2, alpha3, alpha4, alpha5):
-    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
+def alpha__entropy(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
+    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
+
+    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06],
+    alpha4 in [0.001, 1e+06], alpha5 in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
     _c0 = _special.digamma(alpha1)
     _c1 = _special.digamma(alpha2)
     _c2 = _special.digamma(alpha3)
@@ -601,9 +760,14 @@ def alpha__entropy(alpha1, alpha2, alpha3, alpha4, alpha5):
     return _out
 
 
-def alpha__skewness(alpha1, alpha2, alpha3, alpha4, alpha5):
-    """∂³A at η(θ), (..., m, m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
+def alpha__skewness(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
+    """∂³A at η(θ), (..., m, m, m).
+
+    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06],
+    alpha4 in [0.001, 1e+06], alpha5 in [0.001, 1e+06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
     _c0 = -_special.polygamma(2, alpha1 + alpha2 + alpha3 + alpha4 + alpha5)
     _out = numpy.empty(_shape + (5, 5, 5))
     _out[..., 0, 0, 0] = _c0 + _special.polygamma(2, alpha1)
@@ -734,17 +898,38 @@ def alpha__skewness(alpha1, alpha2, alpha3, alpha4, alpha5):
     return _out
 
 
-def log_base_measure(x1, x2, x3, x4, x5):
+def _kl_series(eta1, eta2, eta3, eta4, eta5, d_eta1, d_eta2, d_eta3, d_eta4, d_eta5, _shape=None):
+    """g⁽²⁾(0), g⁽³⁾(0), g⁽⁴⁾(0) of g(t) = A(η + tδ), (..., 3): the Taylor terms of the KL near coincidence."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(d_eta1), numpy.shape(d_eta2), numpy.shape(d_eta3), numpy.shape(d_eta4), numpy.shape(d_eta5))
+    _c0 = eta1 + eta2 + eta3 + eta4 + eta5
+    _c1 = _special.trigamma(_c0)
+    _c2 = 2*_c1
+    _c3 = _c2*d_eta1
+    _c4 = _c2*d_eta2
+    _c5 = _c2*d_eta3
+    _c6 = -_c1
+    _c7 = d_eta1 + d_eta2 + d_eta3 + d_eta4 + d_eta5
+    _out = numpy.empty(_shape + (3,))
+    _out[..., 0] = -_c2*d_eta4*d_eta5 - _c3*d_eta2 - _c3*d_eta3 - _c3*d_eta4 - _c3*d_eta5 - _c4*d_eta3 - _c4*d_eta4 - _c4*d_eta5 - _c5*d_eta4 - _c5*d_eta5 + d_eta1**2*(_c6 + _special.trigamma(eta1)) + d_eta2**2*(_c6 + _special.trigamma(eta2)) + d_eta3**2*(_c6 + _special.trigamma(eta3)) + d_eta4**2*(_c6 + _special.trigamma(eta4)) + d_eta5**2*(_c6 + _special.trigamma(eta5))
+    _out[..., 1] = -_c7**3*_special.polygamma(2, _c0) + d_eta1**3*_special.polygamma(2, eta1) + d_eta2**3*_special.polygamma(2, eta2) + d_eta3**3*_special.polygamma(2, eta3) + d_eta4**3*_special.polygamma(2, eta4) + d_eta5**3*_special.polygamma(2, eta5)
+    _out[..., 2] = -_c7**4*_special.polygamma(3, _c0) + d_eta1**4*_special.polygamma(3, eta1) + d_eta2**4*_special.polygamma(3, eta2) + d_eta3**4*_special.polygamma(3, eta3) + d_eta4**4*_special.polygamma(3, eta4) + d_eta5**4*_special.polygamma(3, eta5)
+    return _out
+
+
+def log_base_measure(x1, x2, x3, x4, x5, _shape=None):
     """log h(x), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5))
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5))
     _out = numpy.empty(_shape)
     _out[...] = -numpy.log(x1) - numpy.log(x2) - numpy.log(x3) - numpy.log(x4) - numpy.log(x5)
     return _out
 
 
-def statistics(x1, x2, x3, x4, x5):
+def statistics(x1, x2, x3, x4, x5, _shape=None):
     """T(x), the sufficient statistics, (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5))
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5))
     _out = numpy.empty(_shape + (5,))
     _out[..., 0] = numpy.log(x1)
     _out[..., 1] = numpy.log(x2)

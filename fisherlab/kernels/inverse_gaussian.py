@@ -10,27 +10,42 @@ FAMILY = 'inverse_gaussian'
 DIMS = {}
 
 
-def natural__to_natural(eta1, eta2):
-    """η(θ), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__to_natural(eta1, eta2, _shape=None):
+    """η(θ), (..., m).
+
+    Valid range: eta1 in [-1000, -0.001], eta2 in [-1000, -0.001]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     return _out
 
 
-def natural__from_natural(eta1, eta2):
-    """θ(η), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__from_natural(eta1, eta2, _shape=None):
+    """θ(η), (..., p).
+
+    Valid range: eta1 in [-1000, -0.001], eta2 in [-1000, -0.001]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     return _out
 
 
-def natural__jacobian(eta1, eta2):
-    """J = ∂η/∂θ, (..., m, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__jacobian(eta1, eta2, _shape=None):
+    """J = ∂η/∂θ, (..., m, p).
+
+    Valid range: eta1 in [-1000, -0.001], eta2 in [-1000, -0.001]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = 1
     _out[..., 0, 1] = 0
@@ -39,18 +54,28 @@ def natural__jacobian(eta1, eta2):
     return _out
 
 
-def natural__log_partition(eta1, eta2):
-    """A(η(θ)), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__log_partition(eta1, eta2, _shape=None):
+    """A(η(θ)), (...).
+
+    Valid range: eta1 in [-1000, -0.001], eta2 in [-1000, -0.001]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _c0 = -eta2
     _out = numpy.empty(_shape)
     _out[...] = -2*numpy.sqrt(_c0)*numpy.sqrt(-eta1) - 1/2*numpy.log(_c0) - 1/2*numpy.log(2)
     return _out
 
 
-def natural__mean(eta1, eta2):
-    """μ = E[T(x)] = ∇A(η(θ)), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__mean(eta1, eta2, _shape=None):
+    """μ = E[T(x)] = ∇A(η(θ)), (..., m).
+
+    Valid range: eta1 in [-1000, -0.001], eta2 in [-1000, -0.001]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _c0 = numpy.sqrt(-eta1)
     _c1 = numpy.sqrt(-eta2)
     _out = numpy.empty(_shape + (2,))
@@ -59,18 +84,28 @@ def natural__mean(eta1, eta2):
     return _out
 
 
-def natural__log_density(x, eta1, eta2):
-    """log p(x | θ), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
+def natural__log_density(x, eta1, eta2, _shape=None):
+    """log p(x | θ), (...).
+
+    Valid range: eta1 in [-1000, -0.001], eta2 in [-1000, -0.001]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
     _c0 = -eta2
     _out = numpy.empty(_shape)
     _out[...] = 2*numpy.sqrt(_c0)*numpy.sqrt(-eta1) + eta1*x + eta2/x + (1/2)*numpy.log(_c0) - 3/2*numpy.log(x) - 1/2*numpy.log(numpy.pi)
     return _out
 
 
-def natural__score(x, eta1, eta2):
-    """∇_θ log p(x | θ), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
+def natural__score(x, eta1, eta2, _shape=None):
+    """∇_θ log p(x | θ), (..., p).
+
+    Valid range: eta1 in [-1000, -0.001], eta2 in [-1000, -0.001]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
     _c0 = numpy.sqrt(-eta1)
     _c1 = numpy.sqrt(-eta2)
     _out = numpy.empty(_shape + (2,))
@@ -79,9 +114,14 @@ def natural__score(x, eta1, eta2):
     return _out
 
 
-def natural__hessian(x, eta1, eta2):
-    """∇²_θ log p(x | θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
+def natural__hessian(x, eta1, eta2, _shape=None):
+    """∇²_θ log p(x | θ), (..., p, p).
+
+    Valid range: eta1 in [-1000, -0.001], eta2 in [-1000, -0.001]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
     _c0 = -eta1
     _c1 = numpy.sqrt(-eta2)
     _c2 = numpy.sqrt(_c0)
@@ -93,9 +133,14 @@ def natural__hessian(x, eta1, eta2):
     return _out
 
 
-def natural__fisher(eta1, eta2):
-    """F(θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__fisher(eta1, eta2, _shape=None):
+    """F(θ), (..., p, p).
+
+    Valid range: eta1 in [-1000, -0.001], eta2 in [-1000, -0.001]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _c0 = -eta1
     _c1 = numpy.sqrt(-eta2)
     _c2 = (1/2)*_c1
@@ -108,9 +153,14 @@ def natural__fisher(eta1, eta2):
     return _out
 
 
-def natural__natural_fisher(eta1, eta2):
-    """∇²A at η(θ), (..., m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__natural_fisher(eta1, eta2, _shape=None):
+    """∇²A at η(θ), (..., m, m).
+
+    Valid range: eta1 in [-1000, -0.001], eta2 in [-1000, -0.001]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _c0 = -eta1
     _c1 = numpy.sqrt(-eta2)
     _c2 = (1/2)*_c1
@@ -123,54 +173,78 @@ def natural__natural_fisher(eta1, eta2):
     return _out
 
 
-def natural__kl(eta1, eta2, eta1_q, eta2_q):
-    """KL(p_θ ‖ p_θq), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta1_q), numpy.shape(eta2_q))
+def natural__kl(eta1, eta2, eta1_q, eta2_q, _shape=None):
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+
+    Valid range: eta1 in [-1000, -0.001], eta2 in [-1000, -0.001]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta1_q), numpy.shape(eta2_q))
     _c0 = -eta2
     _c1 = -eta2_q
-    _c2 = numpy.sqrt(-eta1)
-    _c3 = numpy.sqrt(_c0)
-    _c4 = 2*_c2*_c3
-    _c5 = -eta1_q
+    _c2 = -eta1_q
+    _c3 = numpy.sqrt(-eta1)
+    _c4 = numpy.sqrt(_c0)
+    _c5 = _c3*_c4
+    _t0 = (1/2)*numpy.log(_c0)
+    _t1 = -1/2*numpy.log(_c1)
+    _t2 = -2*numpy.sqrt(_c1)*numpy.sqrt(_c2)
+    _t3 = 2*_c5
+    _t4 = -(_c1 + eta2)*(_c5 + 1/2)/eta2
+    _t5 = _c4*(_c2 + eta1)/_c3
     _out = numpy.empty(_shape)
-    _out[...] = -2*numpy.sqrt(_c1)*numpy.sqrt(_c5) + _c4 + (1/2)*numpy.log(_c0) - 1/2*numpy.log(_c1) - 1/2*(_c1 + eta2)*(_c4 + 1)/eta2 + _c3*(_c5 + eta1)/_c2
-    return _out
+    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5), natural__to_natural, _kl_series, (eta1, eta2,), (eta1_q, eta2_q,))
 
 
-def natural__entropy(eta1, eta2):
-    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__entropy(eta1, eta2, _shape=None):
+    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
+
+    Valid range: eta1 in [-1000, -0.001], eta2 in [-1000, -0.001]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _c0 = -eta2
     _out = numpy.empty(_shape)
     _out[...] = (1/4)*numpy.log(_c0) + (3/4)*numpy.log(-1/eta1) - 3/2*_special.exp_expint1(4*numpy.sqrt(_c0)*numpy.sqrt(-eta1)) + 1/2 + (1/2)*numpy.log(numpy.pi)
     return _out
 
 
-def natural__skewness(eta1, eta2):
-    """∂³A at η(θ), (..., m, m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
-    _c0 = -eta1
-    _c1 = -eta2
-    _c2 = numpy.sqrt(_c1)
-    _c3 = (1/4)/_c0**(3/2)
-    _c4 = -_c3/_c2
-    _c5 = numpy.sqrt(_c0)
-    _c6 = -(1/4)/(_c1**(3/2)*_c5)
+def natural__skewness(eta1, eta2, _shape=None):
+    """∂³A at η(θ), (..., m, m, m).
+
+    Valid range: eta1 in [-1000, -0.001], eta2 in [-1000, -0.001]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+    _c0 = numpy.sqrt(-eta2)
+    _c1 = -eta1
+    _c2 = _c0/_c1**(3/2)
+    _c3 = (1/4)*_c2/eta2
+    _c4 = numpy.sqrt(_c1)
+    _c5 = -1/4*_c0/(_c4*eta2**2)
     _out = numpy.empty(_shape + (2, 2, 2))
-    _out[..., 0, 0, 0] = (3/4)*_c2/_c0**(5/2)
-    _out[..., 0, 0, 1] = _c2*_c3/eta2
-    _out[..., 0, 1, 0] = _c4
-    _out[..., 0, 1, 1] = _c6
-    _out[..., 1, 0, 0] = _c4
-    _out[..., 1, 0, 1] = _c6
-    _out[..., 1, 1, 0] = _c6
-    _out[..., 1, 1, 1] = -1/4*(3*_c2*_c5 + 4)/eta2**3
+    _out[..., 0, 0, 0] = -3/4*_c2/eta1
+    _out[..., 0, 0, 1] = _c3
+    _out[..., 0, 1, 0] = _c3
+    _out[..., 0, 1, 1] = _c5
+    _out[..., 1, 0, 0] = _c3
+    _out[..., 1, 0, 1] = _c5
+    _out[..., 1, 1, 0] = _c5
+    _out[..., 1, 1, 1] = -1/4*(3*_c0*_c4 + 4)/eta2**3
     return _out
 
 
-def mean_shape__to_natural(mean, shape):
-    """η(θ), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape))
+def mean_shape__to_natural(mean, shape, _shape=None):
+    """η(θ), (..., m).
+
+    Valid range: mean in [0.001, 1000], shape in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape))
     _c0 = (1/2)*shape
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = -_c0/mean**2
@@ -178,18 +252,26 @@ def mean_shape__to_natural(mean, shape):
     return _out
 
 
-def mean_shape__from_natural(eta1, eta2):
-    """θ(η), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def mean_shape__from_natural(eta1, eta2, _shape=None):
+    """θ(η), (..., p).
+
+    Valid range: mean in [0.001, 1000], shape in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = numpy.sqrt(-eta2)/numpy.sqrt(-eta1)
     _out[..., 1] = -2*eta2
     return _out
 
 
-def mean_shape__jacobian(mean, shape):
-    """J = ∂η/∂θ, (..., m, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape))
+def mean_shape__jacobian(mean, shape, _shape=None):
+    """J = ∂η/∂θ, (..., m, p).
+
+    Valid range: mean in [0.001, 1000], shape in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape))
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = shape/mean**3
     _out[..., 0, 1] = -(1/2)/mean**2
@@ -198,44 +280,64 @@ def mean_shape__jacobian(mean, shape):
     return _out
 
 
-def mean_shape__log_partition(mean, shape):
-    """A(η(θ)), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape))
+def mean_shape__log_partition(mean, shape, _shape=None):
+    """A(η(θ)), (...).
+
+    Valid range: mean in [0.001, 1000], shape in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape))
     _out = numpy.empty(_shape)
     _out[...] = -1/2*numpy.log(shape) - shape/mean
     return _out
 
 
-def mean_shape__mean(mean, shape):
-    """μ = E[T(x)] = ∇A(η(θ)), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape))
+def mean_shape__mean(mean, shape, _shape=None):
+    """μ = E[T(x)] = ∇A(η(θ)), (..., m).
+
+    Valid range: mean in [0.001, 1000], shape in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = mean
     _out[..., 1] = (mean + shape)/(mean*shape)
     return _out
 
 
-def mean_shape__log_density(x, mean, shape):
-    """log p(x | θ), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(shape))
+def mean_shape__log_density(x, mean, shape, _shape=None):
+    """log p(x | θ), (...).
+
+    Valid range: mean in [0.001, 1000], shape in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(shape))
     _c0 = (1/2)*shape
     _out = numpy.empty(_shape)
     _out[...] = -_c0/x - _c0*x/mean**2 + (1/2)*numpy.log(shape) - 3/2*numpy.log(x) - 1/2*numpy.log(numpy.pi) - 1/2*numpy.log(2) + shape/mean
     return _out
 
 
-def mean_shape__score(x, mean, shape):
-    """∇_θ log p(x | θ), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(shape))
+def mean_shape__score(x, mean, shape, _shape=None):
+    """∇_θ log p(x | θ), (..., p).
+
+    Valid range: mean in [0.001, 1000], shape in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(shape))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = -shape*(mean - x)/mean**3
     _out[..., 1] = -(1/2)/x + (1/2)/shape + mean**(-1.0) - 1/2*x/mean**2
     return _out
 
 
-def mean_shape__hessian(x, mean, shape):
-    """∇²_θ log p(x | θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(shape))
+def mean_shape__hessian(x, mean, shape, _shape=None):
+    """∇²_θ log p(x | θ), (..., p, p).
+
+    Valid range: mean in [0.001, 1000], shape in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(shape))
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = shape*(2*mean - 3*x)/mean**4
     _out[..., 0, 1] = -(mean - x)/mean**3
@@ -244,9 +346,13 @@ def mean_shape__hessian(x, mean, shape):
     return _out
 
 
-def mean_shape__fisher(mean, shape):
-    """F(θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape))
+def mean_shape__fisher(mean, shape, _shape=None):
+    """F(θ), (..., p, p).
+
+    Valid range: mean in [0.001, 1000], shape in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape))
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = shape/mean**3
     _out[..., 0, 1] = 0
@@ -255,9 +361,13 @@ def mean_shape__fisher(mean, shape):
     return _out
 
 
-def mean_shape__natural_fisher(mean, shape):
-    """∇²A at η(θ), (..., m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape))
+def mean_shape__natural_fisher(mean, shape, _shape=None):
+    """∇²A at η(θ), (..., m, m).
+
+    Valid range: mean in [0.001, 1000], shape in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape))
     _c0 = shape**(-1.0)
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = _c0*mean**3
@@ -267,26 +377,45 @@ def mean_shape__natural_fisher(mean, shape):
     return _out
 
 
-def mean_shape__kl(mean, shape, mean_q, shape_q):
-    """KL(p_θ ‖ p_θq), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape), numpy.shape(mean_q), numpy.shape(shape_q))
+def mean_shape__kl(mean, shape, mean_q, shape_q, _shape=None):
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+
+    Valid range: mean in [0.001, 1000], shape in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape), numpy.shape(mean_q), numpy.shape(shape_q))
     _c0 = (1/2)*shape_q
+    _t0 = -1/2
+    _t1 = (1/2)*numpy.log(shape)
+    _t2 = -1/2*numpy.log(shape_q)
+    _t3 = _c0/mean
+    _t4 = _c0/shape
+    _t5 = -shape_q/mean_q
+    _t6 = _c0*mean/mean_q**2
     _out = numpy.empty(_shape)
-    _out[...] = _c0*mean/mean_q**2 + _c0/shape + _c0/mean + (1/2)*numpy.log(shape) - 1/2*numpy.log(shape_q) - 1/2 - shape_q/mean_q
-    return _out
+    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6), mean_shape__to_natural, _kl_series, (mean, shape,), (mean_q, shape_q,))
 
 
-def mean_shape__entropy(mean, shape):
-    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape))
+def mean_shape__entropy(mean, shape, _shape=None):
+    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
+
+    Valid range: mean in [0.001, 1000], shape in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape))
     _out = numpy.empty(_shape)
     _out[...] = (1/2)*(3*numpy.log(mean) - numpy.log(shape) - 3*_special.exp_expint1(2*shape/mean) + numpy.log(2) + 1 + numpy.log(numpy.pi))
     return _out
 
 
-def mean_shape__skewness(mean, shape):
-    """∂³A at η(θ), (..., m, m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape))
+def mean_shape__skewness(mean, shape, _shape=None):
+    """∂³A at η(θ), (..., m, m, m).
+
+    Valid range: mean in [0.001, 1000], shape in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape))
     _c0 = shape**(-2.0)
     _c1 = -_c0*mean**3
     _c2 = -_c0*mean
@@ -302,26 +431,54 @@ def mean_shape__skewness(mean, shape):
     return _out
 
 
-def log_base_measure(x):
+def _kl_series(eta1, eta2, d_eta1, d_eta2, _shape=None):
+    """g⁽²⁾(0), g⁽³⁾(0), g⁽⁴⁾(0) of g(t) = A(η + tδ), (..., 3): the Taylor terms of the KL near coincidence."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(d_eta1), numpy.shape(d_eta2))
+    _c0 = -eta2
+    _c1 = numpy.sqrt(_c0)
+    _c2 = -eta1
+    _c3 = d_eta1**2/_c2**(3/2)
+    _c4 = numpy.sqrt(_c2)
+    _c5 = d_eta1/_c4
+    _c6 = d_eta2**2
+    _c7 = d_eta2**3
+    _c8 = d_eta1**3
+    _c9 = _c2**(-5/2)
+    _c10 = _c0**(-5/2)
+    _c11 = _c6/_c0**(3/2)
+    _c12 = d_eta2/_c1
+    _c13 = d_eta2**4
+    _out = numpy.empty(_shape + (3,))
+    _out[..., 0] = (1/2)*_c1*_c3 + _c1*_c5*d_eta2/eta2 + (1/2)*_c6*(_c1*_c4 + 1)/eta2**2
+    _out[..., 1] = (3/4)*_c1*_c8*_c9 + (3/4)*_c10*_c4*_c7 - 3/4*_c11*_c5 - 3/4*_c12*_c3 - _c7/eta2**3
+    _out[..., 2] = (15/8)*_c1*d_eta1**4/_c2**(7/2) - 3/2*_c10*_c5*_c7 - 3/4*_c11*_c3 - 3/2*_c12*_c8*_c9 + 3*_c13/eta2**4 + (15/8)*_c13*_c4/_c0**(7/2)
+    return _out
+
+
+def log_base_measure(x, _shape=None):
     """log h(x), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x))
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x))
     _out = numpy.empty(_shape)
     _out[...] = -1/2*(3*numpy.log(x) + numpy.log(2) + numpy.log(numpy.pi))
     return _out
 
 
-def statistics(x):
+def statistics(x, _shape=None):
     """T(x), the sufficient statistics, (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x))
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = x
     _out[..., 1] = x**(-1.0)
     return _out
 
 
-def natural_from_mean(mu1, mu2):
+def natural_from_mean(mu1, mu2, _shape=None):
     """η(μ), the closed-form inverse of μ = ∇A(η), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mu1), numpy.shape(mu2))
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mu1), numpy.shape(mu2))
     _c0 = mu1**(-1.0)
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = -1/2*_c0/(mu1*mu2 - 1)

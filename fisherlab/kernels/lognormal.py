@@ -10,27 +10,39 @@ FAMILY = 'lognormal'
 DIMS = {}
 
 
-def natural__to_natural(eta1, eta2):
-    """η(θ), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__to_natural(eta1, eta2, _shape=None):
+    """η(θ), (..., m).
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1e+06, -1e-06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     return _out
 
 
-def natural__from_natural(eta1, eta2):
-    """θ(η), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__from_natural(eta1, eta2, _shape=None):
+    """θ(η), (..., p).
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1e+06, -1e-06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     return _out
 
 
-def natural__jacobian(eta1, eta2):
-    """J = ∂η/∂θ, (..., m, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__jacobian(eta1, eta2, _shape=None):
+    """J = ∂η/∂θ, (..., m, p).
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1e+06, -1e-06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = 1
     _out[..., 0, 1] = 0
@@ -39,35 +51,51 @@ def natural__jacobian(eta1, eta2):
     return _out
 
 
-def natural__log_partition(eta1, eta2):
-    """A(η(θ)), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__log_partition(eta1, eta2, _shape=None):
+    """A(η(θ)), (...).
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1e+06, -1e-06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape)
     _out[...] = -1/4*(eta1**2/eta2 + 2*numpy.log(-eta2) + 2*numpy.log(2))
     return _out
 
 
-def natural__mean(eta1, eta2):
-    """μ = E[T(x)] = ∇A(η(θ)), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__mean(eta1, eta2, _shape=None):
+    """μ = E[T(x)] = ∇A(η(θ)), (..., m).
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1e+06, -1e-06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = -1/2*eta1/eta2
     _out[..., 1] = (1/4)*(eta1**2 - 2*eta2)/eta2**2
     return _out
 
 
-def natural__log_density(x, eta1, eta2):
-    """log p(x | θ), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
+def natural__log_density(x, eta1, eta2, _shape=None):
+    """log p(x | θ), (...).
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1e+06, -1e-06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
     _c0 = numpy.log(x)
     _out = numpy.empty(_shape)
     _out[...] = _c0**2*eta2 + _c0*eta1 - _c0 + (1/4)*eta1**2/eta2 + (1/2)*numpy.log(-eta2) - 1/2*numpy.log(numpy.pi)
     return _out
 
 
-def natural__score(x, eta1, eta2):
-    """∇_θ log p(x | θ), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
+def natural__score(x, eta1, eta2, _shape=None):
+    """∇_θ log p(x | θ), (..., p).
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1e+06, -1e-06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
     _c0 = numpy.log(x)
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = _c0 + (1/2)*eta1/eta2
@@ -75,9 +103,13 @@ def natural__score(x, eta1, eta2):
     return _out
 
 
-def natural__hessian(x, eta1, eta2):
-    """∇²_θ log p(x | θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
+def natural__hessian(x, eta1, eta2, _shape=None):
+    """∇²_θ log p(x | θ), (..., p, p).
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1e+06, -1e-06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = (1/2)/eta2
     _out[..., 0, 1] = -1/2*eta1/eta2**2
@@ -86,9 +118,13 @@ def natural__hessian(x, eta1, eta2):
     return _out
 
 
-def natural__fisher(eta1, eta2):
-    """F(θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__fisher(eta1, eta2, _shape=None):
+    """F(θ), (..., p, p).
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1e+06, -1e-06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = -(1/2)/eta2
     _out[..., 0, 1] = (1/2)*eta1/eta2**2
@@ -97,9 +133,13 @@ def natural__fisher(eta1, eta2):
     return _out
 
 
-def natural__natural_fisher(eta1, eta2):
-    """∇²A at η(θ), (..., m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__natural_fisher(eta1, eta2, _shape=None):
+    """∇²A at η(θ), (..., m, m).
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1e+06, -1e-06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = -(1/2)/eta2
     _out[..., 0, 1] = (1/2)*eta1/eta2**2
@@ -108,29 +148,47 @@ def natural__natural_fisher(eta1, eta2):
     return _out
 
 
-def natural__kl(eta1, eta2, eta1_q, eta2_q):
-    """KL(p_θ ‖ p_θq), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta1_q), numpy.shape(eta2_q))
+def natural__kl(eta1, eta2, eta1_q, eta2_q, _shape=None):
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1e+06, -1e-06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta1_q), numpy.shape(eta2_q))
     _c0 = -eta2_q
     _c1 = eta1**2
     _c2 = eta2**(-1.0)
+    _t0 = (1/2)*numpy.log(-eta2)
+    _t1 = -1/2*numpy.log(_c0)
+    _t2 = -1/4*eta1_q**2/eta2_q
+    _t3 = (1/4)*_c1*_c2
+    _t4 = -1/2*_c2*eta1*(eta1 - eta1_q)
+    _t5 = (1/4)*(_c0 + eta2)*(_c1 - 2*eta2)/eta2**2
     _out = numpy.empty(_shape)
-    _out[...] = (1/4)*_c1*_c2 - 1/2*_c2*eta1*(eta1 - eta1_q) - 1/4*eta1_q**2/eta2_q - 1/2*numpy.log(_c0) + (1/2)*numpy.log(-eta2) + (1/4)*(_c0 + eta2)*(_c1 - 2*eta2)/eta2**2
-    return _out
+    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5), natural__to_natural, _kl_series, (eta1, eta2,), (eta1_q, eta2_q,))
 
 
-def natural__entropy(eta1, eta2):
-    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__entropy(eta1, eta2, _shape=None):
+    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1e+06, -1e-06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _c0 = -eta2
     _out = numpy.empty(_shape)
     _out[...] = -1/2*(_c0 + eta1 + eta2*numpy.log(_c0) - eta2*numpy.log(numpy.pi))/eta2
     return _out
 
 
-def natural__skewness(eta1, eta2):
-    """∂³A at η(θ), (..., m, m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__skewness(eta1, eta2, _shape=None):
+    """∂³A at η(θ), (..., m, m, m).
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1e+06, -1e-06]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _c0 = (1/2)/eta2**2
     _c1 = -eta1/eta2**3
     _out = numpy.empty(_shape + (2, 2, 2))
@@ -141,13 +199,17 @@ def natural__skewness(eta1, eta2):
     _out[..., 1, 0, 0] = _c0
     _out[..., 1, 0, 1] = _c1
     _out[..., 1, 1, 0] = _c1
-    _out[..., 1, 1, 1] = ((3/2)*eta1**2 - eta2)/eta2**4
+    _out[..., 1, 1, 1] = (1/2)*(3*eta1**2 - 2*eta2)/eta2**4
     return _out
 
 
-def mu_sigma__to_natural(mu, sigma):
-    """η(θ), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mu), numpy.shape(sigma))
+def mu_sigma__to_natural(mu, sigma, _shape=None):
+    """η(θ), (..., m).
+
+    Valid range: mu in [-1000, 1000], sigma in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mu), numpy.shape(sigma))
     _c0 = sigma**(-2.0)
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = _c0*mu
@@ -155,18 +217,26 @@ def mu_sigma__to_natural(mu, sigma):
     return _out
 
 
-def mu_sigma__from_natural(eta1, eta2):
-    """θ(η), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def mu_sigma__from_natural(eta1, eta2, _shape=None):
+    """θ(η), (..., p).
+
+    Valid range: mu in [-1000, 1000], sigma in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = -1/2*eta1/eta2
     _out[..., 1] = (1/2)*numpy.sqrt(2)/numpy.sqrt(-eta2)
     return _out
 
 
-def mu_sigma__jacobian(mu, sigma):
-    """J = ∂η/∂θ, (..., m, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mu), numpy.shape(sigma))
+def mu_sigma__jacobian(mu, sigma, _shape=None):
+    """J = ∂η/∂θ, (..., m, p).
+
+    Valid range: mu in [-1000, 1000], sigma in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mu), numpy.shape(sigma))
     _c0 = sigma**(-3.0)
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = sigma**(-2.0)
@@ -176,26 +246,38 @@ def mu_sigma__jacobian(mu, sigma):
     return _out
 
 
-def mu_sigma__log_partition(mu, sigma):
-    """A(η(θ)), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mu), numpy.shape(sigma))
+def mu_sigma__log_partition(mu, sigma, _shape=None):
+    """A(η(θ)), (...).
+
+    Valid range: mu in [-1000, 1000], sigma in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mu), numpy.shape(sigma))
     _out = numpy.empty(_shape)
     _out[...] = (1/2)*mu**2/sigma**2 + numpy.log(sigma)
     return _out
 
 
-def mu_sigma__mean(mu, sigma):
-    """μ = E[T(x)] = ∇A(η(θ)), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mu), numpy.shape(sigma))
+def mu_sigma__mean(mu, sigma, _shape=None):
+    """μ = E[T(x)] = ∇A(η(θ)), (..., m).
+
+    Valid range: mu in [-1000, 1000], sigma in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mu), numpy.shape(sigma))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = mu
     _out[..., 1] = mu**2 + sigma**2
     return _out
 
 
-def mu_sigma__log_density(x, mu, sigma):
-    """log p(x | θ), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mu), numpy.shape(sigma))
+def mu_sigma__log_density(x, mu, sigma, _shape=None):
+    """log p(x | θ), (...).
+
+    Valid range: mu in [-1000, 1000], sigma in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mu), numpy.shape(sigma))
     _c0 = numpy.log(x)
     _c1 = sigma**(-2.0)
     _c2 = (1/2)*_c1
@@ -204,9 +286,13 @@ def mu_sigma__log_density(x, mu, sigma):
     return _out
 
 
-def mu_sigma__score(x, mu, sigma):
-    """∇_θ log p(x | θ), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mu), numpy.shape(sigma))
+def mu_sigma__score(x, mu, sigma, _shape=None):
+    """∇_θ log p(x | θ), (..., p).
+
+    Valid range: mu in [-1000, 1000], sigma in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mu), numpy.shape(sigma))
     _c0 = numpy.log(x)
     _c1 = -_c0 + mu
     _out = numpy.empty(_shape + (2,))
@@ -215,9 +301,13 @@ def mu_sigma__score(x, mu, sigma):
     return _out
 
 
-def mu_sigma__hessian(x, mu, sigma):
-    """∇²_θ log p(x | θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mu), numpy.shape(sigma))
+def mu_sigma__hessian(x, mu, sigma, _shape=None):
+    """∇²_θ log p(x | θ), (..., p, p).
+
+    Valid range: mu in [-1000, 1000], sigma in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mu), numpy.shape(sigma))
     _c0 = sigma**2
     _c1 = numpy.log(x)
     _out = numpy.empty(_shape + (2, 2))
@@ -228,9 +318,13 @@ def mu_sigma__hessian(x, mu, sigma):
     return _out
 
 
-def mu_sigma__fisher(mu, sigma):
-    """F(θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mu), numpy.shape(sigma))
+def mu_sigma__fisher(mu, sigma, _shape=None):
+    """F(θ), (..., p, p).
+
+    Valid range: mu in [-1000, 1000], sigma in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mu), numpy.shape(sigma))
     _c0 = sigma**(-2.0)
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = _c0
@@ -240,9 +334,13 @@ def mu_sigma__fisher(mu, sigma):
     return _out
 
 
-def mu_sigma__natural_fisher(mu, sigma):
-    """∇²A at η(θ), (..., m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mu), numpy.shape(sigma))
+def mu_sigma__natural_fisher(mu, sigma, _shape=None):
+    """∇²A at η(θ), (..., m, m).
+
+    Valid range: mu in [-1000, 1000], sigma in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mu), numpy.shape(sigma))
     _c0 = sigma**2
     _c1 = 2*_c0
     _out = numpy.empty(_shape + (2, 2))
@@ -253,27 +351,46 @@ def mu_sigma__natural_fisher(mu, sigma):
     return _out
 
 
-def mu_sigma__kl(mu, sigma, mu_q, sigma_q):
-    """KL(p_θ ‖ p_θq), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mu), numpy.shape(sigma), numpy.shape(mu_q), numpy.shape(sigma_q))
-    _c0 = sigma_q**2
-    _c1 = 2*_c0
+def mu_sigma__kl(mu, sigma, mu_q, sigma_q, _shape=None):
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+
+    Valid range: mu in [-1000, 1000], sigma in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mu), numpy.shape(sigma), numpy.shape(mu_q), numpy.shape(sigma_q))
+    _c0 = sigma_q**(-2.0)
+    _c1 = (1/2)*_c0
+    _t0 = _c1*mu**2
+    _t1 = _c1*mu_q**2
+    _t2 = _c1*sigma**2
+    _t3 = -1/2
+    _t4 = -_c0*mu*mu_q
+    _t5 = -numpy.log(sigma)
+    _t6 = numpy.log(sigma_q)
     _out = numpy.empty(_shape)
-    _out[...] = (1/2)*(-_c0 - _c1*numpy.log(sigma) + _c1*numpy.log(sigma_q) + mu**2 - 2*mu*mu_q + mu_q**2 + sigma**2)/_c0
-    return _out
+    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6), mu_sigma__to_natural, _kl_series, (mu, sigma,), (mu_q, sigma_q,))
 
 
-def mu_sigma__entropy(mu, sigma):
-    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mu), numpy.shape(sigma))
+def mu_sigma__entropy(mu, sigma, _shape=None):
+    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
+
+    Valid range: mu in [-1000, 1000], sigma in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mu), numpy.shape(sigma))
     _out = numpy.empty(_shape)
     _out[...] = mu + numpy.log(sigma) + (1/2)*numpy.log(2) + 1/2 + (1/2)*numpy.log(numpy.pi)
     return _out
 
 
-def mu_sigma__skewness(mu, sigma):
-    """∂³A at η(θ), (..., m, m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mu), numpy.shape(sigma))
+def mu_sigma__skewness(mu, sigma, _shape=None):
+    """∂³A at η(θ), (..., m, m, m).
+
+    Valid range: mu in [-1000, 1000], sigma in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mu), numpy.shape(sigma))
     _c0 = sigma**4
     _c1 = 2*_c0
     _c2 = 8*_c0
@@ -290,17 +407,39 @@ def mu_sigma__skewness(mu, sigma):
     return _out
 
 
-def log_base_measure(x):
+def _kl_series(eta1, eta2, d_eta1, d_eta2, _shape=None):
+    """g⁽²⁾(0), g⁽³⁾(0), g⁽⁴⁾(0) of g(t) = A(η + tδ), (..., 3): the Taylor terms of the KL near coincidence."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(d_eta1), numpy.shape(d_eta2))
+    _c0 = eta2**(-1.0)
+    _c1 = d_eta1**2
+    _c2 = eta1**2
+    _c3 = d_eta2**2
+    _c4 = eta2**(-2.0)
+    _c5 = _c3*_c4
+    _c6 = _c0*_c3
+    _c7 = _c0*d_eta1*d_eta2*eta1
+    _c8 = _c2*_c5
+    _out = numpy.empty(_shape + (3,))
+    _out[..., 0] = _c0*(_c0*d_eta1*d_eta2*eta1 - 1/2*_c1 - 1/2*_c5*(_c2 - eta2))
+    _out[..., 1] = _c4*d_eta2*((3/2)*_c1 - _c6 - 3*_c7 + (3/2)*_c8)
+    _out[..., 2] = -_c3*(6*_c1 - 3*_c6 - 12*_c7 + 6*_c8)/eta2**3
+    return _out
+
+
+def log_base_measure(x, _shape=None):
     """log h(x), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x))
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x))
     _out = numpy.empty(_shape)
     _out[...] = -numpy.log(x) - 1/2*numpy.log(numpy.pi) - 1/2*numpy.log(2)
     return _out
 
 
-def statistics(x):
+def statistics(x, _shape=None):
     """T(x), the sufficient statistics, (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x))
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x))
     _c0 = numpy.log(x)
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = _c0
@@ -308,9 +447,10 @@ def statistics(x):
     return _out
 
 
-def natural_from_mean(mu1, mu2):
+def natural_from_mean(mu1, mu2, _shape=None):
     """η(μ), the closed-form inverse of μ = ∇A(η), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mu1), numpy.shape(mu2))
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mu1), numpy.shape(mu2))
     _c0 = (mu1**2 - mu2)**(-1.0)
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = -_c0*mu1

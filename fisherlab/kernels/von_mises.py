@@ -10,27 +10,39 @@ FAMILY = 'von_mises'
 DIMS = {}
 
 
-def natural__to_natural(eta1, eta2):
-    """η(θ), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__to_natural(eta1, eta2, _shape=None):
+    """η(θ), (..., m).
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1000, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     return _out
 
 
-def natural__from_natural(eta1, eta2):
-    """θ(η), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__from_natural(eta1, eta2, _shape=None):
+    """θ(η), (..., p).
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1000, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     return _out
 
 
-def natural__jacobian(eta1, eta2):
-    """J = ∂η/∂θ, (..., m, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__jacobian(eta1, eta2, _shape=None):
+    """J = ∂η/∂θ, (..., m, p).
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1000, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = 1
     _out[..., 0, 1] = 0
@@ -39,17 +51,25 @@ def natural__jacobian(eta1, eta2):
     return _out
 
 
-def natural__log_partition(eta1, eta2):
-    """A(η(θ)), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__log_partition(eta1, eta2, _shape=None):
+    """A(η(θ)), (...).
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1000, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape)
     _out[...] = _special.log_besseli0(numpy.sqrt(eta1**2 + eta2**2))
     return _out
 
 
-def natural__mean(eta1, eta2):
-    """μ = E[T(x)] = ∇A(η(θ)), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__mean(eta1, eta2, _shape=None):
+    """μ = E[T(x)] = ∇A(η(θ)), (..., m).
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1000, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _c0 = numpy.sqrt(eta1**2 + eta2**2)
     _c1 = _special.besseli_ratio(_c0)/_c0
     _out = numpy.empty(_shape + (2,))
@@ -58,17 +78,25 @@ def natural__mean(eta1, eta2):
     return _out
 
 
-def natural__log_density(x, eta1, eta2):
-    """log p(x | θ), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
+def natural__log_density(x, eta1, eta2, _shape=None):
+    """log p(x | θ), (...).
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1000, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape)
     _out[...] = eta1*numpy.cos(x) + eta2*numpy.sin(x) - _special.log_besseli0(numpy.sqrt(eta1**2 + eta2**2)) - numpy.log(numpy.pi) - numpy.log(2)
     return _out
 
 
-def natural__score(x, eta1, eta2):
-    """∇_θ log p(x | θ), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
+def natural__score(x, eta1, eta2, _shape=None):
+    """∇_θ log p(x | θ), (..., p).
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1000, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
     _c0 = numpy.sqrt(eta1**2 + eta2**2)
     _c1 = _special.besseli_ratio(_c0)/_c0
     _out = numpy.empty(_shape + (2,))
@@ -77,9 +105,13 @@ def natural__score(x, eta1, eta2):
     return _out
 
 
-def natural__hessian(x, eta1, eta2):
-    """∇²_θ log p(x | θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
+def natural__hessian(x, eta1, eta2, _shape=None):
+    """∇²_θ log p(x | θ), (..., p, p).
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1000, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
     _c0 = eta1**2
     _c1 = eta2**2
     _c2 = _c0 + _c1
@@ -96,9 +128,13 @@ def natural__hessian(x, eta1, eta2):
     return _out
 
 
-def natural__fisher(eta1, eta2):
-    """F(θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__fisher(eta1, eta2, _shape=None):
+    """F(θ), (..., p, p).
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1000, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _c0 = eta1**2
     _c1 = eta2**2
     _c2 = _c0 + _c1
@@ -115,9 +151,13 @@ def natural__fisher(eta1, eta2):
     return _out
 
 
-def natural__natural_fisher(eta1, eta2):
-    """∇²A at η(θ), (..., m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__natural_fisher(eta1, eta2, _shape=None):
+    """∇²A at η(θ), (..., m, m).
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1000, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _c0 = eta1**2
     _c1 = eta2**2
     _c2 = _c0 + _c1
@@ -134,19 +174,31 @@ def natural__natural_fisher(eta1, eta2):
     return _out
 
 
-def natural__kl(eta1, eta2, eta1_q, eta2_q):
-    """KL(p_θ ‖ p_θq), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta1_q), numpy.shape(eta2_q))
+def natural__kl(eta1, eta2, eta1_q, eta2_q, _shape=None):
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1000, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta1_q), numpy.shape(eta2_q))
     _c0 = numpy.sqrt(eta1**2 + eta2**2)
     _c1 = _special.besseli_ratio(_c0)/_c0
+    _t0 = -_special.log_besseli0(_c0)
+    _t1 = _c1*eta1*(eta1 - eta1_q)
+    _t2 = _c1*eta2*(eta2 - eta2_q)
+    _t3 = _special.log_besseli0(numpy.sqrt(eta1_q**2 + eta2_q**2))
     _out = numpy.empty(_shape)
-    _out[...] = _c1*eta1*(eta1 - eta1_q) + _c1*eta2*(eta2 - eta2_q) - _special.log_besseli0(_c0) + _special.log_besseli0(numpy.sqrt(eta1_q**2 + eta2_q**2))
-    return _out
+    _out[...] = _t0 + _t1 + _t2 + _t3
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3), natural__to_natural, _kl_series, (eta1, eta2,), (eta1_q, eta2_q,))
 
 
-def natural__entropy(eta1, eta2):
-    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__entropy(eta1, eta2, _shape=None):
+    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1000, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _c0 = eta1**2
     _c1 = eta2**2
     _c2 = numpy.sqrt(_c0 + _c1)
@@ -156,17 +208,21 @@ def natural__entropy(eta1, eta2):
     return _out
 
 
-def natural__skewness(eta1, eta2):
-    """∂³A at η(θ), (..., m, m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__skewness(eta1, eta2, _shape=None):
+    """∂³A at η(θ), (..., m, m, m).
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1000, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _c0 = eta1**2
     _c1 = eta2**2
     _c2 = _c0 + _c1
     _c3 = numpy.sqrt(_c2)
     _c4 = _c0*_c3
     _c5 = _special.besseli_ratio(_c3)
-    _c6 = 6*_c5
-    _c7 = _c1*_c6
+    _c6 = _c1*_c5
+    _c7 = 6*_c6
     _c8 = 2*_c5
     _c9 = _c0*_c8
     _c10 = _c1*_c3
@@ -177,59 +233,67 @@ def natural__skewness(eta1, eta2):
     _c15 = _c12*_c14
     _c16 = eta1**4
     _c17 = 2*_c5**3
-    _c18 = _c0*_c1*_c17 - _c1*_c9
-    _c19 = _c16*_c17 - _c16*_c8 + _c18
-    _c20 = _c2**(-5/2)
-    _c21 = _c20*eta1
-    _c22 = _c1*_c8
-    _c23 = _c0*_c6
+    _c18 = 2*_c6
+    _c19 = _c0*_c1*_c17 - _c0*_c18
+    _c20 = _c16*_c17 - _c16*_c8 + _c19
+    _c21 = _c2**(-5/2)
+    _c22 = _c21*eta1
+    _c23 = 6*_c0*_c5
     _c24 = _c10*_c12
     _c25 = _c12*_c4
-    _c26 = _c20*eta2
-    _c27 = _c2**(-7.0)
-    _c28 = _c3*(_c12 - 1)
-    _c29 = _c28 + _c8
-    _c30 = -_c2**(11/2)*_c29
-    _c31 = 3*_c2**(9/2)*_c29
-    _c32 = _c28 + _c5
-    _c33 = _c2**4*(_c2*(-_c12 + _c32*_c8 + 1) + 2*_c3*_c32)
-    _c34 = _c27*eta2*(_c0*_c31 + _c0*_c33 + _c30)
-    _c35 = _c27*eta1*(_c1*_c31 + _c1*_c33 + _c30)
-    _c36 = eta2**4
-    _c37 = _c17*_c36 + _c18 - _c36*_c8
+    _c26 = _c21*eta2
+    _c27 = _c26*(_c10 - _c14 - _c18 + _c20 + _c23 - _c24 + 5*_c25)
+    _c28 = eta2**4
+    _c29 = _c17*_c28 + _c19 - _c28*_c8
+    _c30 = _c22*(-_c11 + 5*_c24 - _c25 + _c29 + _c4 + _c7 - _c9)
     _out = numpy.empty(_shape + (2, 2, 2))
-    _out[..., 0, 0, 0] = _c21*(_c11 - _c13 + _c15 + _c19 - _c4 - _c7 + _c9)
-    _out[..., 0, 0, 1] = _c26*(_c10 - _c14 + _c19 - _c22 + _c23 - _c24 + 5*_c25)
-    _out[..., 0, 1, 0] = _c34
-    _out[..., 0, 1, 1] = _c35
-    _out[..., 1, 0, 0] = _c34
-    _out[..., 1, 0, 1] = _c35
-    _out[..., 1, 1, 0] = _c21*(-_c11 + 5*_c24 - _c25 + _c37 + _c4 + _c7 - _c9)
-    _out[..., 1, 1, 1] = _c26*(-_c10 + _c13 + _c14 - _c15 + _c22 - _c23 + _c37)
+    _out[..., 0, 0, 0] = _c22*(_c11 - _c13 + _c15 + _c20 - _c4 - _c7 + _c9)
+    _out[..., 0, 0, 1] = _c27
+    _out[..., 0, 1, 0] = _c27
+    _out[..., 0, 1, 1] = _c30
+    _out[..., 1, 0, 0] = _c27
+    _out[..., 1, 0, 1] = _c30
+    _out[..., 1, 1, 0] = _c30
+    _out[..., 1, 1, 1] = _c26*(-_c10 + _c13 + _c14 - _c15 + _c18 - _c23 + _c29)
     return _out
 
 
-def loc_concentration__to_natural(loc, concentration):
-    """η(θ), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration))
+def loc_concentration__to_natural(loc, concentration, _shape=None):
+    """η(θ), (..., m).
+
+    Valid range: loc in [-3.1, 3.1], concentration in [0.001, 10000]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = concentration*numpy.cos(loc)
     _out[..., 1] = concentration*numpy.sin(loc)
     return _out
 
 
-def loc_concentration__from_natural(eta1, eta2):
-    """θ(η), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def loc_concentration__from_natural(eta1, eta2, _shape=None):
+    """θ(η), (..., p).
+
+    Valid range: loc in [-3.1, 3.1], concentration in [0.001, 10000]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = numpy.arctan2(eta2, eta1)
     _out[..., 1] = numpy.sqrt(eta1**2 + eta2**2)
     return _out
 
 
-def loc_concentration__jacobian(loc, concentration):
-    """J = ∂η/∂θ, (..., m, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration))
+def loc_concentration__jacobian(loc, concentration, _shape=None):
+    """J = ∂η/∂θ, (..., m, p).
+
+    Valid range: loc in [-3.1, 3.1], concentration in [0.001, 10000]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration))
     _c0 = numpy.sin(loc)
     _c1 = numpy.cos(loc)
     _out = numpy.empty(_shape + (2, 2))
@@ -240,17 +304,27 @@ def loc_concentration__jacobian(loc, concentration):
     return _out
 
 
-def loc_concentration__log_partition(loc, concentration):
-    """A(η(θ)), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration))
+def loc_concentration__log_partition(loc, concentration, _shape=None):
+    """A(η(θ)), (...).
+
+    Valid range: loc in [-3.1, 3.1], concentration in [0.001, 10000]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration))
     _out = numpy.empty(_shape)
     _out[...] = _special.log_besseli0(concentration)
     return _out
 
 
-def loc_concentration__mean(loc, concentration):
-    """μ = E[T(x)] = ∇A(η(θ)), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration))
+def loc_concentration__mean(loc, concentration, _shape=None):
+    """μ = E[T(x)] = ∇A(η(θ)), (..., m).
+
+    Valid range: loc in [-3.1, 3.1], concentration in [0.001, 10000]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration))
     _c0 = _special.besseli_ratio(concentration)
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = _c0*numpy.cos(loc)
@@ -258,17 +332,27 @@ def loc_concentration__mean(loc, concentration):
     return _out
 
 
-def loc_concentration__log_density(x, loc, concentration):
-    """log p(x | θ), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(loc), numpy.shape(concentration))
+def loc_concentration__log_density(x, loc, concentration, _shape=None):
+    """log p(x | θ), (...).
+
+    Valid range: loc in [-3.1, 3.1], concentration in [0.001, 10000]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(loc), numpy.shape(concentration))
     _out = numpy.empty(_shape)
     _out[...] = concentration*numpy.cos(loc - x) - _special.log_besseli0(concentration) - numpy.log(numpy.pi) - numpy.log(2)
     return _out
 
 
-def loc_concentration__score(x, loc, concentration):
-    """∇_θ log p(x | θ), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(loc), numpy.shape(concentration))
+def loc_concentration__score(x, loc, concentration, _shape=None):
+    """∇_θ log p(x | θ), (..., p).
+
+    Valid range: loc in [-3.1, 3.1], concentration in [0.001, 10000]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(loc), numpy.shape(concentration))
     _c0 = loc - x
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = -concentration*numpy.sin(_c0)
@@ -276,34 +360,59 @@ def loc_concentration__score(x, loc, concentration):
     return _out
 
 
-def loc_concentration__hessian(x, loc, concentration):
-    """∇²_θ log p(x | θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(loc), numpy.shape(concentration))
-    _c0 = loc - x
-    _c1 = _special.besseli_ratio(concentration)
+def loc_concentration__hessian(x, loc, concentration, _shape=None):
+    """∇²_θ log p(x | θ), (..., p, p).
+
+    Valid range: loc in [-3.1, 3.1], concentration in [0.001, 10000]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(loc), numpy.shape(concentration))
+    _c0 = numpy.sin(loc)
+    _c1 = _c0**2
+    _c2 = numpy.cos(loc)
+    _c3 = _c2**2
+    _c4 = numpy.sqrt(_c1 + _c3)
+    _c5 = numpy.sin(x)
+    _c6 = numpy.cos(x)
+    _c7 = _c4*concentration
+    _c8 = _special.besseli_ratio(_c7)
+    _c9 = _c4*_special.besseli_ratio(concentration)
     _out = numpy.empty(_shape + (2, 2))
-    _out[..., 0, 0] = -concentration*numpy.cos(_c0)
-    _out[..., 0, 1] = -numpy.sin(_c0)
+    _out[..., 0, 0] = -concentration*(_c0*_c4*_c5 + _c1*_c8 - _c1*_c9 + _c2*_c4*_c6 + _c3*_c8 - _c3*_c9)/_c4
+    _out[..., 0, 1] = -_c0*_c6 + _c2*_c5
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = _c1**2 + _c1/concentration - 1
+    _out[..., 1, 1] = _c4*(_c7*_c8**2 - _c7 + _c8)/concentration
     return _out
 
 
-def loc_concentration__fisher(loc, concentration):
-    """F(θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration))
-    _c0 = _special.besseli_ratio(concentration)
+def loc_concentration__fisher(loc, concentration, _shape=None):
+    """F(θ), (..., p, p).
+
+    Valid range: loc in [-3.1, 3.1], concentration in [0.001, 10000]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration))
+    _c0 = numpy.sqrt(numpy.sin(loc)**2 + numpy.cos(loc)**2)
+    _c1 = _c0*concentration
+    _c2 = _special.besseli_ratio(_c1)
     _out = numpy.empty(_shape + (2, 2))
-    _out[..., 0, 0] = _c0*concentration
+    _out[..., 0, 0] = _c1*_c2
     _out[..., 0, 1] = 0
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = -_c0**2 - _c0/concentration + 1
+    _out[..., 1, 1] = -_c0*(_c1*_c2**2 - _c1 + _c2)/concentration
     return _out
 
 
-def loc_concentration__natural_fisher(loc, concentration):
-    """∇²A at η(θ), (..., m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration))
+def loc_concentration__natural_fisher(loc, concentration, _shape=None):
+    """∇²A at η(θ), (..., m, m).
+
+    Valid range: loc in [-3.1, 3.1], concentration in [0.001, 10000]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration))
     _c0 = numpy.cos(loc)
     _c1 = _c0**2
     _c2 = numpy.sin(loc)
@@ -325,103 +434,148 @@ def loc_concentration__natural_fisher(loc, concentration):
     return _out
 
 
-def loc_concentration__kl(loc, concentration, loc_q, concentration_q):
-    """KL(p_θ ‖ p_θq), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration), numpy.shape(loc_q), numpy.shape(concentration_q))
+def loc_concentration__kl(loc, concentration, loc_q, concentration_q, _shape=None):
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+
+    Valid range: loc in [-3.1, 3.1], concentration in [0.001, 10000]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration), numpy.shape(loc_q), numpy.shape(concentration_q))
     _c0 = _special.besseli_ratio(concentration)
+    _t0 = -_special.log_besseli0(concentration)
+    _t1 = _c0*concentration
+    _t2 = -_c0*concentration_q*numpy.cos(loc - loc_q)
+    _t3 = _special.log_besseli0(concentration_q)
     _out = numpy.empty(_shape)
-    _out[...] = _c0*concentration - _c0*concentration_q*numpy.cos(loc - loc_q) - _special.log_besseli0(concentration) + _special.log_besseli0(concentration_q)
-    return _out
+    _out[...] = _t0 + _t1 + _t2 + _t3
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3), loc_concentration__to_natural, _kl_series, (loc, concentration,), (loc_q, concentration_q,))
 
 
-def loc_concentration__entropy(loc, concentration):
-    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration))
+def loc_concentration__entropy(loc, concentration, _shape=None):
+    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
+
+    Valid range: loc in [-3.1, 3.1], concentration in [0.001, 10000]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration))
     _out = numpy.empty(_shape)
     _out[...] = -concentration*_special.besseli_ratio(concentration) + _special.log_besseli0(concentration) + numpy.log(2) + numpy.log(numpy.pi)
     return _out
 
 
-def loc_concentration__skewness(loc, concentration):
-    """∂³A at η(θ), (..., m, m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration))
+def loc_concentration__skewness(loc, concentration, _shape=None):
+    """∂³A at η(θ), (..., m, m, m).
+
+    Valid range: loc in [-3.1, 3.1], concentration in [0.001, 10000]; there it agrees with the
+    exact expression evaluated at 50 digits to a relative 1e-12
+    (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration))
     _c0 = numpy.sin(loc)
     _c1 = _c0**2
     _c2 = numpy.cos(loc)
     _c3 = _c2**2
     _c4 = _c1 + _c3
-    _c5 = numpy.sqrt(_c4)
-    _c6 = _c5*concentration
-    _c7 = _special.besseli_ratio(_c6)
-    _c8 = _c1*_c7
-    _c9 = 6*_c8
-    _c10 = _c3*_c7
-    _c11 = 2*_c10
-    _c12 = _c3*_c6
-    _c13 = _c1*_c6
-    _c14 = 3*_c13
-    _c15 = _c7**2
-    _c16 = _c14*_c15
-    _c17 = 3*_c12
-    _c18 = _c15*_c17
-    _c19 = _c2**4
-    _c20 = concentration**2
-    _c21 = 2*_c20
-    _c22 = _c19*_c21
-    _c23 = _c22*_c7
-    _c24 = _c7**3
-    _c25 = _c22*_c24
-    _c26 = 2*_c8
-    _c27 = _c20*_c3
-    _c28 = _c1*_c3
-    _c29 = _c21*_c24*_c28
-    _c30 = -_c26*_c27 + _c29
-    _c31 = -_c23 + _c25 + _c30
-    _c32 = _c20**(-1.0)
-    _c33 = _c32/_c4**(5/2)
-    _c34 = _c2*_c33
-    _c35 = 6*_c10
-    _c36 = _c13*_c15
-    _c37 = _c12*_c15
-    _c38 = _c0*_c33
-    _c39 = _c0**4
-    _c40 = _c39*concentration
-    _c41 = _c19*concentration
-    _c42 = _c15*_c40
-    _c43 = _c26*_c5
-    _c44 = _c15*_c41
-    _c45 = _c28*concentration
-    _c46 = 4*_c15*_c45 - _c27*_c43 + _c29*_c5 - 2*_c45
-    _c47 = _c32/_c4**3
-    _c48 = _c0*_c47*(-_c23*_c5 + _c25*_c5 + _c35*_c5 + _c40 - 3*_c41 - _c42 - _c43 + 5*_c44 + _c46)
-    _c49 = _c21*_c39
-    _c50 = _c49*_c7
-    _c51 = _c24*_c49
-    _c52 = _c2*_c47*(-_c11*_c5 - 3*_c40 + _c41 + 5*_c42 - _c44 + _c46 - _c5*_c50 + _c5*_c51 + _c5*_c9)
-    _c53 = _c30 - _c50 + _c51
+    _c5 = numpy.sqrt(_c4)*concentration
+    _c6 = _special.besseli_ratio(_c5)
+    _c7 = _c1*_c6
+    _c8 = 6*_c7
+    _c9 = _c3*_c6
+    _c10 = 2*_c9
+    _c11 = _c3*_c5
+    _c12 = _c1*_c5
+    _c13 = 3*_c12
+    _c14 = _c6**2
+    _c15 = _c13*_c14
+    _c16 = 3*_c11
+    _c17 = _c14*_c16
+    _c18 = concentration**2
+    _c19 = 2*_c18
+    _c20 = _c19*_c2**4
+    _c21 = _c6**3
+    _c22 = 2*_c7
+    _c23 = _c1*_c19*_c21*_c3 - _c18*_c22*_c3
+    _c24 = _c20*_c21 - _c20*_c6 + _c23
+    _c25 = 1/(_c18*_c4**(5/2))
+    _c26 = _c2*_c25
+    _c27 = 6*_c9
+    _c28 = _c12*_c14
+    _c29 = _c11*_c14
+    _c30 = _c0*_c25
+    _c31 = _c30*(_c12 - _c16 - _c22 + _c24 + _c27 - _c28 + 5*_c29)
+    _c32 = _c0**4*_c19
+    _c33 = _c21*_c32 + _c23 - _c32*_c6
+    _c34 = _c26*(-_c10 + _c11 - _c13 + 5*_c28 - _c29 + _c33 + _c8)
     _out = numpy.empty(_shape + (2, 2, 2))
-    _out[..., 0, 0, 0] = _c34*(_c11 - _c12 + _c14 - _c16 + _c18 + _c31 - _c9)
-    _out[..., 0, 0, 1] = _c38*(_c13 - _c17 - _c26 + _c31 + _c35 - _c36 + 5*_c37)
-    _out[..., 0, 1, 0] = _c48
-    _out[..., 0, 1, 1] = _c52
-    _out[..., 1, 0, 0] = _c48
-    _out[..., 1, 0, 1] = _c52
-    _out[..., 1, 1, 0] = _c34*(-_c11 + _c12 - _c14 + 5*_c36 - _c37 + _c53 + _c9)
-    _out[..., 1, 1, 1] = _c38*(-_c13 + _c16 + _c17 - _c18 + _c26 - _c35 + _c53)
+    _out[..., 0, 0, 0] = _c26*(_c10 - _c11 + _c13 - _c15 + _c17 + _c24 - _c8)
+    _out[..., 0, 0, 1] = _c31
+    _out[..., 0, 1, 0] = _c31
+    _out[..., 0, 1, 1] = _c34
+    _out[..., 1, 0, 0] = _c31
+    _out[..., 1, 0, 1] = _c34
+    _out[..., 1, 1, 0] = _c34
+    _out[..., 1, 1, 1] = _c30*(-_c12 + _c15 + _c16 - _c17 + _c22 - _c27 + _c33)
     return _out
 
 
-def log_base_measure(x):
+def _kl_series(eta1, eta2, d_eta1, d_eta2, _shape=None):
+    """g⁽²⁾(0), g⁽³⁾(0), g⁽⁴⁾(0) of g(t) = A(η + tδ), (..., 3): the Taylor terms of the KL near coincidence."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(d_eta1), numpy.shape(d_eta2))
+    _c0 = eta1**2
+    _c1 = eta2**2
+    _c2 = _c0 + _c1
+    _c3 = _c2**(-3/2)
+    _c4 = numpy.sqrt(_c2)
+    _c5 = _special.besseli_ratio(_c4)
+    _c6 = 2*_c5
+    _c7 = _c5**2 - 1
+    _c8 = _c4*_c7 + _c6
+    _c9 = d_eta1*eta1
+    _c10 = d_eta2*eta2
+    _c11 = d_eta1**2
+    _c12 = -_c2*_c5
+    _c13 = d_eta2**2
+    _c14 = _c10 + _c9
+    _c15 = _c3*_c5
+    _c16 = _c11 + _c13
+    _c17 = 3*_c16
+    _c18 = _c14**2
+    _c19 = _c2**(-5/2)
+    _c20 = 3*_c19*_c5
+    _c21 = _c2**(-1.0)
+    _c22 = _c4**(-1.0)
+    _c23 = _c22*_c5 + _c7
+    _c24 = _c21*_c23
+    _c25 = _c2**(-2.0)
+    _c26 = 3*_c23*_c25
+    _c27 = _c23*_c6
+    _c28 = _c15 + _c22*_c27 + _c24
+    _c29 = _c21*_c28
+    _c30 = -_c15*_c17 - _c17*_c24 + _c18*_c20 + _c18*_c26 + _c18*_c29
+    _c31 = 15*_c18
+    _out = numpy.empty(_shape + (3,))
+    _out[..., 0] = _c3*(-2*_c10*_c8*_c9 + _c11*(-_c0*_c8 - _c12) + _c13*(-_c1*_c8 - _c12))
+    _out[..., 1] = _c14*_c30
+    _out[..., 2] = _c16*_c30 + _c18*(15*_c16*_c19*_c5 + 5*_c16*_c21*_c28 + 15*_c16*_c23*_c25 - _c18*_c21*(_c20 + 2*_c21*_c23**2 + _c22*_c28*_c6 + _c26 + _c27*_c3 + _c29) - 5*_c18*_c25*_c28 - _c23*_c31/_c2**3 - _c31*_c5/_c2**(7/2))
+    return _out
+
+
+def log_base_measure(x, _shape=None):
     """log h(x), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x))
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x))
     _out = numpy.empty(_shape)
     _out[...] = -1.8378770664093455
     return _out
 
 
-def statistics(x):
+def statistics(x, _shape=None):
     """T(x), the sufficient statistics, (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x))
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = numpy.cos(x)
     _out[..., 1] = numpy.sin(x)
