@@ -342,11 +342,17 @@ class GLM(Problem):
             c["d1"] = c["pi"][:, 1:] - y[:, 1:]
             return c[which] if which in c else c["pi"]
         if (fam, link) == ("bernoulli", "logit"):
-            # one exp pass for both: softplus(η) = max(η, 0) + log1p(e), σ(η) from e = e^{−|η|}
-            e = np.exp(-np.abs(eta))
-            inv = 1.0 / (1.0 + e)
-            mu = np.where(eta >= 0, inv, e * inv)
-            c["l"] = np.maximum(eta, 0.0) + np.log1p(e) - y * eta
+            # one exp pass for both: softplus(η) = max(η, 0) + log1p(e), σ(η) = 1/(1+e) for
+            # η ≥ 0 and e/(1+e) below, e = e^{−|η|} (in place: this is the GLM's hot loop)
+            e = np.abs(eta)
+            np.negative(e, out=e)
+            np.exp(e, out=e)
+            mu = e + 1.0
+            np.reciprocal(mu, out=mu)
+            # only the mean of the row losses is needed: sums and one dot product, no temporaries
+            c["l_mean"] = (np.log1p(e).sum() + eta.sum(where=eta > 0) - y @ eta) / self.n
+            np.multiply(e, mu, out=e)
+            np.copyto(mu, e, where=eta < 0)
             c["d1"] = mu - y
             c["w"] = c["d2"] = mu * (1.0 - mu)
         elif (fam, link) == ("bernoulli", "probit"):
@@ -378,7 +384,10 @@ class GLM(Problem):
         return M + self.l2 * np.eye(self.dim) if self.l2 else M
 
     def loss(self, theta) -> float:
-        val = float(np.mean(self._row_terms(theta, "l")))
+        c = self._rows(theta)
+        if "l_mean" not in c and "l" not in c:
+            self._row_terms(theta, "d1")
+        val = float(c["l_mean"] if "l_mean" in c else np.mean(c["l"]))
         if self.l2:
             t = self._vector(theta)
             val += 0.5 * self.l2 * float(t @ t)
