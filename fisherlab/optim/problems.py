@@ -194,12 +194,13 @@ def _rebuild_mle(name, dims, param, x, target):
 
 # ----------------------------------------------------------------------------- GLMs
 
-#: family -> (canonical link, allowed links)
+#: family -> (default link, available links). The gamma GLM has the log link only, which is
+#: not its canonical (inverse) link; the others default to their canonical link.
 GLM_FAMILIES = {
     "bernoulli": ("logit", ("logit", "probit")),
     "poisson": ("log", ("log",)),
     "normal": ("identity", ("identity",)),
-    "gamma": ("inverse", ("log",)),
+    "gamma": ("log", ("log",)),
     "categorical": ("softmax", ("softmax",)),
 }
 _CANONICAL = {("bernoulli", "logit"), ("poisson", "log"), ("normal", "identity"),
@@ -227,7 +228,8 @@ class GLM(Problem):
     family : {"bernoulli", "poisson", "normal", "gamma", "categorical"}
     link : str, optional
         Canonical by default: logit, log, identity, softmax. Non-canonical: ``probit``
-        (bernoulli) and ``log`` (gamma; its canonical link is the inverse).
+        (bernoulli) and ``log`` (gamma's only link here; its canonical link, the inverse, is
+        not implemented).
     l2 : float
         Ridge penalty λ ≥ 0 (explicit, part of the objective).
     scale : float
@@ -249,13 +251,11 @@ class GLM(Problem):
                  scale: float = 1.0, n_classes: int | None = None, target=None):
         if family not in GLM_FAMILIES:
             raise UnknownFamilyError(f"unknown GLM family {family!r}; known: {', '.join(GLM_FAMILIES)}")
-        canonical, allowed = GLM_FAMILIES[family]
-        link = canonical if link is None else link
-        if link != canonical and link not in allowed:
+        default, allowed = GLM_FAMILIES[family]
+        link = default if link is None else link
+        if link not in allowed:
             raise UnknownFamilyError(f"GLM family {family!r} has no link {link!r}; "
-                                     f"available: {', '.join(dict.fromkeys((canonical,) + allowed))}")
-        if (family, link) == ("gamma", "inverse"):
-            raise NotAvailableError("the gamma GLM is implemented with the log link only")
+                                     f"available: {', '.join(allowed)}")
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2:
             raise ShapeError(f"X must have shape (n, d), got {X.shape}")
