@@ -82,9 +82,23 @@ def explicit(expr):
     Softmax0, ...) written out with exp and log, the form the declaration means: the oracle
     must not share the kernels' overflow-free special functions."""
     expr = sp.sympify(expr)
+
+    def is_kernel_function(a):
+        return isinstance(a, sp.Function) and (
+            hasattr(type(a), "kernel_name") or hasattr(type(a), "_eval_rewrite_as_loggamma")
+            or hasattr(type(a), "_eval_rewrite_as_polygamma"))
+
+    def written_out(a):
+        if hasattr(type(a), "kernel_name"):
+            return a.explicit()
+        # log_beta, digamma_diff, trigamma_diff of fisherlab.families._functions.
+        for how in ("_eval_rewrite_as_loggamma", "_eval_rewrite_as_polygamma"):
+            if hasattr(type(a), how):
+                return getattr(a, how)(*a.args)
+        return a
+
     for _ in range(20):
-        new = expr.replace(lambda a: isinstance(a, sp.Function) and hasattr(type(a), "kernel_name"),
-                           lambda a: a.explicit())
+        new = expr.replace(is_kernel_function, written_out)
         if new == expr:
             return expr
         expr = new

@@ -94,7 +94,7 @@ def _transform(support):
     raise NotApplicable(f"no quadrature for support {support.kind!r}")
 
 
-def expectation(spec, log_density, integrand, *, atol: float = 1e-12, noise_limit: float = 1e-10):
+def expectation(spec, log_density, integrand, *, atol: float = 1e-12, noise_limit: float = 2.5e-9):
     """E[g(x)] under the density exp(log_density(x)), for a scalar or finite support.
 
     Parameters
@@ -109,7 +109,8 @@ def expectation(spec, log_density, integrand, *, atol: float = 1e-12, noise_limi
     noise_limit : float
         Segments where bisection no longer shrinks the error estimate (the integrand's own
         rounding noise dominates) are accepted with their estimate; the sum of all estimates
-        must still be at most ``noise_limit`` (100× below the checks' 1e-8), else
+        must still be at most ``noise_limit`` (a quarter of the checks' 1e-8 tolerance, so
+        the quadrature's own error can never account for a failure or a pass), else
         QuadratureError.
 
     Returns
@@ -305,7 +306,7 @@ def _quadrature(spec, log_density, integrand, atol, noise_limit):
             return done_val + vals.sum(axis=0), float(total_err)
         # Keep segments whose error is small enough for their share; bisect the rest. A smooth
         # integrand's 20-vs-40-point difference falls by orders of magnitude per bisection;
-        # a segment whose halves together differ by more than half its own difference is at
+        # a segment whose halves together differ by more than a quarter of its own is at
         # the rounding noise of the integrand itself (x ~ 1e3 with σ ~ 1e-3 leaves (x − μ)/σ
         # about 1e-10 of relative noise): bisecting further cannot help, so it is accepted
         # with its error estimate, which still counts against ``noise_limit``.
@@ -313,10 +314,10 @@ def _quadrature(spec, log_density, integrand, atol, noise_limit):
         pair_err = errs.reshape(-1, 2).sum(axis=1) if len(segs) % 2 == 0 else None
         stalled = np.zeros(len(segs), dtype=bool)
         if pair_err is not None and np.all(np.isfinite(parent_err)):
-            stalled = np.repeat(pair_err >= 0.5 * parent_err[::2], 2)
-        # A stalled segment still bisects while its estimate exceeds its share of the noise
-        # limit: early on, 20 vs 40 points can stall because both rules are still far off.
-        ok = (errs <= share) | (stalled & (errs <= noise_limit / (2.0 * max(len(segs), 1))))
+            stalled = np.repeat(pair_err >= 0.25 * parent_err[::2], 2)
+        # A stalled segment still bisects while its estimate exceeds the noise limit: early
+        # on, 20 vs 40 points can stall because both rules are still far off.
+        ok = (errs <= share) | (stalled & (errs <= noise_limit / 4))
         done_val = done_val + vals[ok].sum(axis=0)
         done_err += errs[ok].sum()
         if ok.all():

@@ -212,11 +212,28 @@ def _sample(ctx, theta, n, seed_offset=0):
     return ctx.fam.sample(theta, ctx.param, size=n, seed=ctx.rng.integers(2**63) + seed_offset)
 
 
+def _unrepresentable(ctx, x) -> bool:
+    """Whether a sample holds draws float64 cannot represent inside the support."""
+    return bool(np.any(ctx.spec.support.violations(np.asarray(x, dtype=np.float64))))
+
+
+def _note_unrepresentable(ctx, points, why="Monte Carlo means of the rest would be biased"):
+    """Report points skipped because their samples leave float64; n/a when none was compared."""
+    if not points:
+        return
+    msg = (f"{len(points)} point(s) not compared: their draws leave float64 inside the support "
+           f"({why}): {', '.join(points[:3])}")
+    if len(points) == len(ctx.points):
+        raise NotApplicable(msg)
+    ctx.notes.append(msg)
+
+
 def _representable_sample(ctx, theta, n):
     """n draws at θ, keeping only those float64 represents inside the support.
 
-    Returns the sample and how many draws were dropped. For identities that hold for any
-    sample only (the MLE identity); raises when fewer than 1 in 1000 draws are representable.
+    Returns the sample (None when fewer than 1 in 1000 draws are representable) and how many
+    draws were dropped. Only for identities that hold for any sample (the MLE identity) or
+    compare pointwise (autograd, scipy log density).
     """
     kept, dropped = [], 0
     want = n
@@ -229,8 +246,7 @@ def _representable_sample(ctx, theta, n):
         if have >= n:
             return np.concatenate(kept)[:n], dropped
         want = min(4 * want, 1000 * n)
-    raise NoMLEError(f"fewer than {n} of the draws at θ={_fmt(theta)} are representable in "
-                     "float64 inside the support")
+    return None, dropped
 
 
 # ----------------------------------------------------------------------------------------------
@@ -326,7 +342,12 @@ def fisher_monte_carlo(family, param, points=None, seed=0, n_points=None,
     √n (a floor of 1e-12·sqrt(F_ii F_jj) covers entries that are constant in x, such as the
     Hessian in natural parameters). Works for every family, multivariate ones included. A sample
     with no MLE (e.g. no success in a Bernoulli sample at p = 1e-6) has not seen the events
-    that carry E[s sᵀ]; such points are counted and reported, not compared.
+    that carry E[s sᵀ]; such points are counted and reported, not compared. So are points
+    whose sample holds draws float64 cannot represent inside the support (a beta with
+    α = 1e-3 puts half its mass below 1e-308, which rounds to 0.0): dropping those draws would
+    bias the means, so the point is not compared (the quadrature route, which integrates past
+    the end of float64, covers scalar families there). When no point is left the check
+    reports itself not applicable, saying why.
     """
     def body(ctx):
         k = ctx.k
@@ -334,8 +355,12 @@ def fisher_monte_carlo(family, param, points=None, seed=0, n_points=None,
         iu = np.triu_indices(p)
         compared = 0
         skipped = []
+        unrepresentable = []
         for th in ctx.points:
             x = _sample(ctx, th, n_samples)
+            if _unrepresentable(ctx, x):
+                unrepresentable.append(_fmt(th))
+                continue
             T = ctx.fam.statistics(x)
             tbar = T.mean(axis=0)
             ms = ctx.spec.mean_space
@@ -360,7 +385,8 @@ def fisher_monte_carlo(family, param, points=None, seed=0, n_points=None,
         if skipped:
             ctx.notes.append(f"{len(skipped)} point(s) whose sample has no MLE were not compared "
                              f"(too few rare events for Monte Carlo): {', '.join(skipped[:3])}")
-        if compared == 0:
+        _note_unrepresentable(ctx, unrepresentable)
+        if compared == 0 and not unrepresentable:
             ctx.record(math.inf, "no point had an informative sample")
 
     return _run("fisher_monte_carlo", SIGMAS, 3, family, param, points, seed, n_points, body,
@@ -386,11 +412,14 @@ def mle_information(family, param, points=None, seed=0, n_points=None, n: int = 
         k = ctx.k
         grown = 0
         redrawn = 0
+        unrepresentable = []
         for th in ctx.points:
             size = n
             for attempt in range(60):
                 x, dropped = _representable_sample(ctx, th, size)
                 redrawn += dropped
+                if x is None:
+                    break
                 try:
                     that = ctx.fam.mle(x, ctx.param)
                     break
@@ -400,6 +429,9 @@ def mle_information(family, param, points=None, seed=0, n_points=None, n: int = 
                         grown = max(grown, size)
             else:
                 raise NoMLEError(f"no sample at θ={_fmt(th)} had an MLE")
+            if x is None:
+                unrepresentable.append(_fmt(th))
+                continue
             obs = -k.hessian(x, that).mean(axis=0)
             F = k.fisher(that)
             ctx.record(_matrix_err(obs, F, F), f"at θ̂={_fmt(that)}")
@@ -409,6 +441,7 @@ def mle_information(family, param, points=None, seed=0, n_points=None, n: int = 
                 ctx.record(_matrix_err(H, -Fth[None], Fth), f"∇² log p varies with x at η={_fmt(th)}")
         if grown:
             ctx.notes.append(f"samples of n = {n} had no MLE at some points; grew n to {grown}")
+        _note_unrepresentable(ctx, unrepresentable, "not even 1 draw in 1000 is representable")
         if redrawn:
             ctx.notes.append(f"{redrawn} draw(s) not representable in float64 inside the "
                              "support were replaced")
@@ -677,9 +710,13 @@ def bregman_kl(family, param, points=None, seed=0, n_points=None,
         kl = k.kl(ctx.points, other)
         terms = _kl_terms(k, ctx.points, other)
         mc = route(ctx.spec) == "none"
+        unrepresentable = []
         for th, th2, klv, M in zip(ctx.points, other, kl, terms):
             if mc:
                 x = _sample(ctx, th, n_samples)
+                if _unrepresentable(ctx, x):
+                    unrepresentable.append(_fmt(th))
+                    continue
                 dlp = k.log_density(x, th) - k.log_density(x, th2)
                 se = max(dlp.std(ddof=1) / math.sqrt(len(dlp)), 1e-12 * abs(klv))
                 ctx.record(abs(dlp.mean() - klv) / se / SIGMAS * TOL_QUADRATURE,
@@ -697,6 +734,7 @@ def bregman_kl(family, param, points=None, seed=0, n_points=None,
             floor = 1000 * EPS * M / TOL_QUADRATURE
             ctx.record(abs(q - klv) / max(abs(q), floor),
                        f"KL {klv:.12g} vs ∫p log(p/q) {q:.12g} at θ1={_fmt(th)}, θ2={_fmt(th2)}")
+        _note_unrepresentable(ctx, unrepresentable)
 
     return _run("bregman_kl", TOL_QUADRATURE, 3, family, param, points, seed, n_points, body,
                 "Bregman KL vs ∫ p log(p/q) over x")
@@ -723,9 +761,13 @@ def scipy_oracle(family, param, points=None, seed=0, n_points=None) -> CheckResu
         home, make = spec.scipy
         k = ctx.k
         theta_home = ctx.fam.convert(ctx.points, ctx.param, home) if home != ctx.param else ctx.points
+        unrepresentable = []
         for th, tg in zip(ctx.points, theta_home):
             dist = make(scipy.stats, *tg)
             x, _ = _representable_sample(ctx, th, 8)
+            if x is None:
+                unrepresentable.append(_fmt(th))
+                continue
             lp = k.log_density(x, th)
             logf = dist.logpmf if spec.support.discrete and hasattr(dist, "logpmf") else dist.logpdf
             # scipy's multivariate distributions disagree on batch layout: one row at a time.
@@ -741,6 +783,7 @@ def scipy_oracle(family, param, points=None, seed=0, n_points=None) -> CheckResu
             for i, ref_mean in _scipy_means(ctx.fam, dist, x):
                 ctx.record(abs(mu[i] - ref_mean) / max(abs(ref_mean), sd[i]),
                            f"E[T_{i + 1}] {mu[i]!r} vs {ref_mean!r} at θ={_fmt(th)}")
+        _note_unrepresentable(ctx, unrepresentable, "not even 1 draw in 1000 is representable")
 
     return _run("scipy", TOL_SCIPY, 3, family, param, points, seed, n_points, body,
                 "log density, entropy, mean vs scipy.stats")
@@ -799,8 +842,12 @@ def autograd_oracle(family, param, points=None, seed=0, n_points=None) -> CheckR
 
         ag = oracle(ctx.spec, ctx.param)
         k = ctx.k
+        unrepresentable = []
         for th in ctx.points:
             x, _ = _representable_sample(ctx, th, 6)
+            if x is None:
+                unrepresentable.append(_fmt(th))
+                continue
             n = len(x)
             tb = np.broadcast_to(th, (n, len(th))).copy()
             F = k.fisher(th)
@@ -830,6 +877,7 @@ def autograd_oracle(family, param, points=None, seed=0, n_points=None) -> CheckR
                     where += " (40-digit oracle)"
                     ctx.mp_used += 1
                 ctx.record(err, where)
+        _note_unrepresentable(ctx, unrepresentable, "not even 1 draw in 1000 is representable")
 
     return _run("autograd", TOL_EXACT, 3, family, param, points, seed, n_points, body,
                 "score, Hessian, Fisher, log density vs autograd of the declaration")
