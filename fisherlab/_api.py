@@ -181,11 +181,16 @@ class Family:
         """Minimize A(η) − ⟨η, t̄⟩ (strictly convex) by damped Newton, kept inside the domain."""
         k = self.kernels("natural")
         raw = k.unchecked()
-        eta = _start(k._pz.params)
 
         def objective(e):
             return float(raw.log_partition(e) - e @ tbar)
 
+        eta = _start(k._pz.params)
+        if not _inside(k, eta) or not math.isfinite(objective(eta)):
+            # The centre of the test ranges can sit on an excluded point (von Mises: η = 0,
+            # the uniform distribution); start from the best valid point of a coarse grid over
+            # the test ranges instead (the objective is convex, so any valid start converges).
+            eta = _grid_start(k, objective)
         f = objective(eta)
         last = math.inf
         for _ in range(500):
@@ -216,6 +221,32 @@ class Family:
         t = self.convert(np.stack(cols, -1), param, home) if param != home else np.stack(cols, -1)
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         return draw(rng, *[t[..., i] for i in range(t.shape[-1])], size)
+
+
+def _grid_start(k: Kernels, objective) -> np.ndarray:
+    """The valid point of a grid over the natural test ranges with the smallest objective."""
+    params = k._pz.params
+    per_axis = max(3, int(round(4096 ** (1.0 / max(len(params), 1)))))
+    lines = []
+    for p in params:
+        lo, hi = p.test_range
+        if lo > 0:
+            lines.append(np.geomspace(lo, hi, per_axis))
+        elif hi < 0:
+            lines.append(-np.geomspace(-lo, -hi, per_axis))
+        else:
+            lines.append(np.linspace(lo, hi, per_axis))
+    axes = np.meshgrid(*lines, indexing="ij")
+    cand = np.stack([a.ravel() for a in axes], -1)
+    best, best_f = None, math.inf
+    for c in cand[_inside(k, cand)]:
+        with np.errstate(all="ignore"):
+            fc = objective(c)
+        if fc < best_f:
+            best, best_f = c, fc
+    if best is None:
+        raise ConvergenceError(f"{k.family}: no valid starting point for Newton's method")
+    return best
 
 
 def _start(params) -> np.ndarray:
