@@ -14,8 +14,10 @@ committed files are stale.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
+import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +31,8 @@ def main(argv=None) -> int:
     import fisherlab as fl
     from fisherlab.report import write_report
     from fisherlab.report._io import atomic_write_text, target
-    from fisherlab.report.build import report_stem
+    from fisherlab.report.build import report_stem, run_verification
+    from fisherlab.report.verification import Row
     from fisherlab.report.index import render_index, status_of
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -42,15 +45,26 @@ def main(argv=None) -> int:
     out = Path(args.out)
     names = args.families or list(fl.families())
     failed = []
-    errors = []
+    errors, crashed = [], []
     for name in names:
         t0 = time.perf_counter()
         fam = fl.family(name)
+        rows = None
+        if not args.no_verify:
+            try:
+                rows = run_verification(fam, seed=SEED)
+            except Exception as exc:  # noqa: BLE001 - shown in the report, and the run fails
+                # A verifier that crashes is a failed verification: the report says so.
+                traceback.print_exc()
+                crashed.append(name)
+                rows = [Row("(all)", "verify raised an exception", math.nan, math.nan, False,
+                            None, f"{type(exc).__name__}: {exc}")]
         try:
-            res = write_report(fam, out, verify=not args.no_verify, seed=SEED,
+            res = write_report(fam, out, verify=False, rows=rows, seed=SEED,
                                figures=not args.no_figures, generator=GENERATOR)
-        except fl.FisherlabError as exc:
-            # One family's failure must not hide the others' reports; it still fails the run.
+        except Exception as exc:  # noqa: BLE001 - reported in full, and the run still fails
+            # One family's failure (a bug anywhere upstream) must not stop the other reports.
+            traceback.print_exc()
             print(f"{fam.key:<24} ERROR: {type(exc).__name__}: {exc}", flush=True)
             errors.append(name)
             continue
@@ -68,8 +82,11 @@ def main(argv=None) -> int:
     atomic_write_text(target(out, "README.md"), render_index(entries, GENERATOR))
     if failed:
         print(f"verification failed for: {', '.join(failed)} (shown in their reports)")
-    if errors:
-        print(f"no report written for: {', '.join(errors)}")
+    if crashed:
+        print(f"verification raised an exception for: {', '.join(crashed)} (shown in their reports)")
+    if errors or crashed:
+        if errors:
+            print(f"no report written for: {', '.join(errors)}")
         return 1
     return 0
 

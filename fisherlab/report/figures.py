@@ -298,9 +298,11 @@ def draw_ellipses(fam: Family, home: str, partner: str) -> bytes:
                         if len(line) > 1:
                             mapped = fam.convert(line, home, partner)
                             ax.plot(mapped[:, 0], mapped[:, 1], color="0.8", lw=0.8, zorder=0)
+            drawn = []
             for j, (p, Fj) in enumerate(zip(P, F)):
                 e = p + _ellipse(Fj, eps)
                 ball = _kl_ball(k, p, Fj, eps)
+                drawn += [e, ball]
                 ax.plot(e[:, 0], e[:, 1], "-", color="C0", lw=1.6,
                         label="Fisher ellipse ½δᵀF(θ)δ = ε" if j == 0 else None)
                 ax.plot(ball[:, 0], ball[:, 1], "--", color="C3", lw=1.2,
@@ -309,7 +311,12 @@ def draw_ellipses(fam: Family, home: str, partner: str) -> bytes:
             ax.set_xlabel(_label(fam, name, 0) + f"   ({fam.params(name)[0]})")
             ax.set_ylabel(_label(fam, name, 1) + f"   ({fam.params(name)[1]})")
             ax.set_title(f"{name} parametrization")
-            ax.margins(0.08)
+            # Frame the balls, not the (possibly far-reaching) mapped coordinate lines.
+            pts_all = np.concatenate(drawn)
+            lo, hi = pts_all.min(0), pts_all.max(0)
+            pad = 0.08 * (hi - lo)
+            ax.set_xlim(lo[0] - pad[0], hi[0] + pad[0])
+            ax.set_ylim(lo[1] - pad[1], hi[1] + pad[1])
         fig.suptitle(f"{fam.spec.title}: KL balls of radius ε = {eps:.2g} nats", fontsize=13)
         fig.tight_layout(rect=(0, 0.07, 1, 1))
         fig.legend(*axs[0].get_legend_handles_labels(), loc="lower center", ncol=2, frameon=False)
@@ -448,12 +455,36 @@ def draw_descent(fam: Family, params) -> bytes:
         return _png(fig)
 
 
+def _failure(fam: Family, fig: FigurePlan, exc: Exception) -> bytes:
+    """A figure that says why it could not be drawn (shown in the report, not hidden)."""
+    import textwrap
+
+    plt = _pyplot()
+    with plt.rc_context(_STYLE):
+        f, ax = plt.subplots(figsize=(8, 2.6))
+        ax.axis("off")
+        msg = "\n".join(textwrap.wrap(f"{type(exc).__name__}: {exc}", 90))
+        ax.text(0.0, 0.95, f"{fam.spec.title}: the {fig.kind} figure could not be drawn",
+                fontsize=13, weight="bold", va="top", transform=ax.transAxes)
+        ax.text(0.0, 0.7, msg, fontsize=10, va="top", family="monospace", transform=ax.transAxes)
+        return _png(f)
+
+
 def draw(fam: Family, fig: FigurePlan) -> bytes:
-    """The PNG bytes of one planned figure."""
-    if fig.kind == "kl":
-        return draw_kl(fam, fig.params[0])
-    if fig.kind == "ellipses":
-        return draw_ellipses(fam, *fig.params)
-    if fig.kind == "descent":
-        return draw_descent(fam, list(fig.params))
-    raise ValueError(f"unknown figure kind {fig.kind!r}")
+    """The PNG bytes of one planned figure.
+
+    A library error while computing it (an MLE that does not converge, a point outside a
+    domain) is drawn as the figure instead: the report shows the failure, and the other
+    figures and the derivation are still written.
+    """
+    from ..errors import FisherlabError
+
+    makers = {"kl": lambda: draw_kl(fam, fig.params[0]),
+              "ellipses": lambda: draw_ellipses(fam, *fig.params),
+              "descent": lambda: draw_descent(fam, list(fig.params))}
+    if fig.kind not in makers:
+        raise ValueError(f"unknown figure kind {fig.kind!r}")
+    try:
+        return makers[fig.kind]()
+    except FisherlabError as exc:
+        return _failure(fam, fig, exc)
