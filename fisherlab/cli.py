@@ -21,6 +21,7 @@ from .errors import FisherlabError
 #: name -> module providing ``add_parser(subparsers)`` and ``run(args) -> int``.
 SUBCOMMANDS: dict[str, str] = {
     "verify": "fisherlab.verify.cli",
+    "report": "fisherlab.report.cli",
     "experiment": "fisherlab.experiments.cli",
 }
 
