@@ -24,6 +24,9 @@ from fisherlab.compile.codegen import family_source  # noqa: E402
 GENERATED_DIMS: dict[str, list[dict]] = {
     "dirichlet": [{"k": 2}, {"k": 3}, {"k": 5}],
     "multivariate_normal": [{"d": 2}, {"d": 3}],
+    "categorical": [{"k": 2}, {"k": 3}, {"k": 4}, {"k": 5}, {"k": 10}],
+    "binomial": [{"n": 5}, {"n": 10}],
+    "multinomial": [{"n": 5, "k": 3}, {"n": 5, "k": 4}],
 }
 
 

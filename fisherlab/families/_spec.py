@@ -391,7 +391,10 @@ class ExponentialFamily:
     @property
     def key(self) -> str:
         """Name with dimensions, e.g. ``dirichlet_k3``; a Python identifier."""
-        return self.name + "".join(f"_{k}{v}" for k, v in sorted(self.dims.items()))
+        # A real dimension (a fixed scale 1.5, a location -2) spells '.' as 'p' and '-' as 'm'.
+        return self.name + "".join(
+            f"_{k}{str(v).replace('.', 'p').replace('-', 'm').replace('+', '')}"
+            for k, v in sorted(self.dims.items()))
 
     @property
     def all_parametrizations(self) -> tuple[Parametrization, ...]:

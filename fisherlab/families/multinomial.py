@@ -1,0 +1,106 @@
+"""Multinomial distribution: n trials over k classes, p(x) = n! / Π_i x_i! · Π_i p_i^{x_i}.
+
+Observations are count vectors x of shape (..., k) of non-negative integers summing to n. The last
+class is the reference: T(x) = (x_1, …, x_{k−1}), log h(x) = log n! − Σ_i log x_i!,
+η_i = log(p_i / p_k) for i < k, A(η) = n log(1 + Σ_{i<k} e^{η_i}).
+
+Dimensions: ``n`` ≥ 1 trials and ``k`` ≥ 2 classes (defaults n = 5, k = 3);
+``fl.family("multinomial", n=10, k=4)``. Kernels are generated ahead of time for the defaults and
+compiled on first use for other dimensions.
+
+Parametrizations: ``natural`` (the k − 1 logits against class k) and ``probs`` (the first k − 1
+class probabilities; p_k = 1 − Σ p_i must stay positive: θ off the open simplex raises
+DomainError).
+
+Valid range. Natural: any finite logits (tested from −700 to 700), through the same overflow-free
+softmax functions as the categorical (:mod:`fisherlab.families._softmax`): mean, Fisher, Hessian
+and skewness accurate to a few ulps per entry; log-density, KL and entropy accurate to
+~1e-16·n·max|η| absolutely. The entropy's E[log h(x)] is the exact finite sum
+log n! − Σ_i E[log x_i!] over the binomial marginals x_i ~ Bin(n, p_i), O(n k) work per point.
+Probs: any point of the open simplex.
+
+The Fisher–Rao distance is √n times the categorical's: 4√n arcsin(‖√p − √q‖ / 2).
+"""
+
+import numpy as np
+
+from ._spec import (REAL, UNIT_INTERVAL, Constraint, ExponentialFamily, Param, Parametrization,
+                    counts_summing, require_int)
+
+DIMS = {"n": 5, "k": 3}
+
+
+def make(n: int = 5, k: int = 3) -> ExponentialFamily:
+    """The multinomial family of n trials over k classes, observations of shape (..., k)."""
+    n = require_int("n", n, 1)
+    k = require_int("k", k, 2)
+    m = k - 1
+    hi = 0.95 / m
+
+    def log_partition(sp, *eta):
+        from ._softmax import LogSumExp0
+
+        return n * LogSumExp0(*eta)
+
+    def expected_log_h(sp, *eta):
+        from ._softmax import BinomialExpectedLogFactorial, cosoftmax_all, softmax_all
+
+        p, q = softmax_all(eta), cosoftmax_all(eta)
+        return sp.loggamma(n + 1) - sum(BinomialExpectedLogFactorial(n, pi, qi)
+                                        for pi, qi in zip(p, q))
+
+    def probs(sp, *eta):
+        from ._softmax import softmax_all
+
+        return softmax_all(eta)[:-1]
+
+    def off_simplex(theta):
+        return ~(theta.sum(axis=-1) < 1.0)
+
+    def no_mle(t):
+        # t̄ = mean counts of classes 1..k−1: every class must be seen, so 0 < t̄_i, Σ t̄_i < n.
+        return ~((t > 0).all(axis=-1) & (t.sum(axis=-1) < n))
+
+    def sample(rng, *theta_size):
+        *p, size = theta_size
+        return rng.multinomial(n, np.array([*p, 1.0 - sum(p)]), size=size).astype(float)
+
+    def fisher_rao(sp, *pq):
+        p, q = list(pq[:m]), list(pq[m:])
+        p.append(1 - sum(p))
+        q.append(1 - sum(q))
+        h2 = sum((sp.sqrt(a) - sp.sqrt(b)) ** 2 for a, b in zip(p, q))
+        return 4 * sp.sqrt(n) * sp.asin(sp.sqrt(h2) / 2)
+
+    return ExponentialFamily(
+        name="multinomial",
+        title="Multinomial",
+        density=(r"p(x) = \frac{n!}{\prod_{i=1}^k x_i!} \prod_{i=1}^{k} p_i^{x_i},\quad "
+                 r"x_i \in \{0, \dots, n\},\ \sum_i x_i = n"),
+        support=counts_summing(k, n),
+        statistics=lambda sp, x: list(x[:-1]),
+        log_base_measure=lambda sp, x: sp.loggamma(n + 1) - sum(sp.loggamma(xi + 1) for xi in x),
+        natural=[Param(f"eta{i}", REAL, (-4.0, 4.0), f"η_{i} = log(p_{i}/p_{k}), a logit",
+                       rf"\eta_{{{i}}}") for i in range(1, k)],
+        log_partition=log_partition,
+        parametrizations=[
+            Parametrization(
+                "probs",
+                [Param(f"p{i}", UNIT_INTERVAL, (0.02, hi), f"p_{i} ∈ (0, 1), P(class {i})",
+                       rf"p_{{{i}}}") for i in range(1, k)],
+                to_natural=lambda sp, *p: [sp.log(pi) - sp.log(1 - sum(p)) for pi in p],
+                from_natural=probs,
+                constraint=Constraint(off_simplex, f"p1 + ... + p{m} < 1 (the open simplex; the "
+                                                   "last probability is 1 minus their sum)"),
+                doc=f"p_1, …, p_{m}: the probabilities of the first {m} classes; "
+                    f"p_{k} = 1 − Σ p_i > 0."),
+        ],
+        natural_from_mean=lambda sp, *mu: [sp.log(u / (n - sum(mu))) for u in mu],
+        mean_space=Constraint(no_mle, "the MLE needs every class counted at least once "
+                                      "(an absent class puts its probability on the boundary, 0)"),
+        expected_log_base_measure=expected_log_h,
+        sampler=("probs", sample),
+        scipy=("probs", lambda st, *p: st.multinomial(n, [*p, 1.0 - sum(p)])),
+        fisher_rao=("probs", fisher_rao),
+        dims={"n": n, "k": k},
+    )

@@ -1,0 +1,71 @@
+"""Negative binomial distribution with fixed r > 0: failures before the r-th success.
+
+p(x) = Γ(x + r) / (Γ(r) x!) · p^r (1 − p)^x for x = 0, 1, 2, … (mean r(1 − p)/p); r may be any
+positive real (the Pólya form). This is scipy's ``nbinom(r, p)`` and numpy's
+``negative_binomial(r, p)``.
+
+Exponential-family form: T(x) = x, log h(x) = log Γ(x + r) − log Γ(r) − log x!,
+η = log(1 − p) < 0, A(η) = −r log(1 − e^η).
+
+Dimensions: ``r`` > 0 (default 3); ``fl.family("negative_binomial", r=2.5)``. Kernels are
+generated ahead of time for r = 3, compiled on first use for other r.
+
+Parametrizations: ``natural``; ``p`` (success probability); ``mean`` (m = r(1 − p)/p > 0).
+
+Valid range: p in (0, 1) (η < 0), as for the geometric; the entropy's E[log h(x)] has no closed
+form and is summed over the support until the tail is below 1e-17 of the total, which takes
+O(mean + 40·sd) terms: slow for means beyond ~1e6.
+
+Fisher–Rao distance: √r times the geometric's, 2√r |artanh √(1−p₁) − artanh √(1−p₂)|.
+"""
+
+from ._dims import exact, fixed_positive
+from .geometric import _neg_expm1
+from ._spec import (COUNTS, NEGATIVE, POSITIVE, UNIT_INTERVAL, Constraint, ExponentialFamily,
+                    Param, Parametrization)
+
+DIMS = {"r": 3}
+
+
+def make(r=3) -> ExponentialFamily:
+    """The negative binomial family with fixed number of successes r > 0."""
+    r = fixed_positive("r", r)
+
+    def fisher_rao(sp, p, q):
+        return 2 * sp.sqrt(exact(sp, r)) * sp.Abs(
+            sp.log((1 + sp.sqrt(1 - p)) / (1 + sp.sqrt(1 - q))) - sp.log(p / q) / 2)
+
+    return ExponentialFamily(
+        name="negative_binomial",
+        title="Negative binomial (failures before the r-th success)",
+        density=(r"p(x) = \frac{\Gamma(x + r)}{\Gamma(r)\, x!} p^r (1-p)^x,\quad "
+                 r"x \in \{0, 1, 2, \dots\}"),
+        support=COUNTS,
+        statistics=lambda sp, x: [x],
+        log_base_measure=lambda sp, x: (sp.loggamma(x + exact(sp, r)) - sp.loggamma(exact(sp, r))
+                                        - sp.loggamma(x + 1)),
+        natural=[Param("eta", NEGATIVE, (-5.0, -1e-2), "η = log(1 − p) < 0", r"\eta")],
+        log_partition=lambda sp, e: -exact(sp, r) * sp.log(_neg_expm1(e)),
+        parametrizations=[
+            Parametrization("p", [Param("p", UNIT_INTERVAL, (1e-2, 0.99),
+                                        "p ∈ (0, 1), the success probability", "p")],
+                            to_natural=lambda sp, p: [sp.log(1 - p)],
+                            from_natural=lambda sp, e: [_neg_expm1(e)],
+                            doc=f"p ∈ (0, 1), the success probability; x counts the failures "
+                                f"before the {r}-th success (mean r(1−p)/p)."),
+            Parametrization("mean", [Param("mean", POSITIVE, (1e-2, 1e3),
+                                           "m = r(1−p)/p > 0, the mean", "m")],
+                            to_natural=lambda sp, mu: [sp.log(mu / (exact(sp, r) + mu))],
+                            from_natural=lambda sp, e: [exact(sp, r) * sp.exp(e) / _neg_expm1(e)],
+                            doc="m > 0, the mean number of failures, r(1 − p)/p; "
+                                "the variance is m + m²/r."),
+        ],
+        natural_from_mean=lambda sp, mu: [sp.log(mu / (exact(sp, r) + mu))],
+        mean_space=Constraint(lambda t: ~(t[..., 0] > 0),
+                              "the MLE needs a positive sample mean (an all-zero sample puts p "
+                              "on the boundary, 1)"),
+        sampler=("p", lambda rng, p, size: rng.negative_binomial(r, p, size=size).astype(float)),
+        scipy=("p", lambda st, p: st.nbinom(r, p)),
+        fisher_rao=("p", fisher_rao),
+        dims={"r": r},
+    )
