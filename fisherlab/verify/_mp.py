@@ -173,3 +173,35 @@ def pullback(spec, src: str, dst: str, theta) -> np.ndarray | None:
         Hq = mpmath.matrix(oq._hess_A(*oq._to_nat(*phi)))
         Fq = Jq.T * Hq * Jq
         return _to_array(J.T * Fq * J)
+
+
+def natural_gradient_errors(spec, src: str, dst: str, theta, g, d_theta, d_phi) -> float:
+    """The errors of two float natural-gradient directions against the 40-digit one.
+
+    With φ = φ(θ), J = ∂φ/∂θ and F_φ in 40 digits (as in :func:`pullback`), the exact direction
+    in φ is d* = F_φ⁻¹ g. Returns the larger of the Fisher-norm errors of J·d_θ (the θ kernel's
+    direction for the gradient Jᵀg, mapped by J) and of d_φ (the φ kernel's), relative to
+    the Fisher norm of d*; None when ``dst`` declares no inverse map.
+    """
+    import mpmath
+
+    maps = _map(spec, src, dst)
+    if maps is None:
+        return None
+    phi_of, jac_of = maps
+    with mpmath.workdps(DPS):
+        t = [_mp(v) for v in theta]
+        phi = phi_of(*t)
+        J = mpmath.matrix(jac_of(*t))
+        oq = mp_oracle(spec, dst)
+        Jq = mpmath.matrix(oq._jac(*phi))
+        Fq = Jq.T * mpmath.matrix(oq._hess_A(*oq._to_nat(*phi))) * Jq
+        gv = mpmath.matrix([_mp(v) for v in g])
+        d_star = mpmath.lu_solve(Fq, gv)
+        norm = mpmath.sqrt((d_star.T * Fq * d_star)[0])
+        worst = 0.0
+        for d in (J * mpmath.matrix([_mp(v) for v in d_theta]),
+                  mpmath.matrix([_mp(v) for v in d_phi])):
+            diff = d - d_star
+            worst = max(worst, float(mpmath.sqrt(abs((diff.T * Fq * diff)[0])) / norm))
+        return worst
