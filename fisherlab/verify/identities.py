@@ -726,28 +726,42 @@ def local_kl_cubic(family, param, points=None, seed=0, n_points=None) -> CheckRe
             F = kn.fisher(eta)
             S = kn.skewness(eta)
             u, tmax = _fisher_unit_direction(ctx, kn, eta, F)
-            ts = np.geomspace(tmax, tmax / 30, 8)
             cubic = float(np.einsum("ijk,i,j,k->", S, u, u, u))
             quad = float(u @ F @ u)
+            outcome = None
+            # From the largest valid step down: the first window (30-fold in t) where the
+            # remainder at its top is at most a tenth of the quadratic term (the Taylor regime;
+            # at Bernoulli η = −30 a unit Fisher step is 3e6 in η) and at least 3 remainders
+            # clear the rounding noise. A wrong ∂³A leaves an O(t³) remainder in every window.
+            for top in tmax * 10.0 ** -np.arange(0, 9):
+                ts = np.geomspace(top, top / 30, 8)
 
-            def model(b, q, sign):
-                kl = kn.kl(b, q)
-                approx = 0.5 * ts**2 * quad + sign * ts**3 * cubic / 6
-                noise = 1000 * EPS * (_kl_terms(kn, b, q) + np.abs(approx))
-                return np.abs(kl - approx), noise
+                def model(b, q, sign, ts=ts):
+                    kl = kn.kl(b, q)
+                    approx = 0.5 * ts**2 * quad + sign * ts**3 * cubic / 6
+                    noise = 1000 * EPS * (_kl_terms(kn, b, q) + np.abs(approx))
+                    return np.abs(kl - approx), noise
 
-            rem, noise = _pm_errors(kn, eta, u, ts, model)
-            if not np.all(np.isfinite(rem)):
-                ctx.record(math.inf, f"non-finite remainder at η={_fmt(eta)}")
-                continue
-            use = rem > 10 * noise
-            if use.sum() < 3:
-                # Either exact to rounding (A is a polynomial of degree ≤ 3 along u) or lost in it.
-                ok = np.all(rem <= 10 * noise)
-                ctx.record(0.0 if ok else math.inf, f"remainder at rounding level at η={_fmt(eta)}")
-                continue
-            slope = _slope(ts[use], rem[use])
-            ctx.record(max(0.0, 4.0 - slope), f"slope {slope:.3f} at η={_fmt(eta)}")
+                rem, noise = _pm_errors(kn, eta, u, ts, model)
+                if not np.all(np.isfinite(rem)):
+                    outcome = (math.inf, f"non-finite remainder at η={_fmt(eta)}")
+                    continue
+                use = rem > 10 * noise
+                if np.all(~use):
+                    # Exact to rounding: A is a polynomial of degree ≤ 3 along u.
+                    outcome = (0.0, f"remainder at rounding level at η={_fmt(eta)}")
+                    break
+                if rem[0] > 0.1 * 0.5 * ts[0] ** 2 * quad:
+                    outcome = (math.inf, f"remainder above a tenth of ½t²δᵀFδ in every window, "
+                                         f"η={_fmt(eta)}")
+                    continue
+                if use.sum() < 3:
+                    outcome = (math.inf, f"fewer than 3 remainders above rounding at η={_fmt(eta)}")
+                    continue
+                slope = _slope(ts[use], rem[use])
+                outcome = (max(0.0, 4.0 - slope), f"slope {slope:.3f} at η={_fmt(eta)}, t ≤ {top:.3g}")
+                break
+            ctx.record(*outcome)
 
     return _run("local_kl_cubic", TOL_SLOPE_CUBIC, 3, family, param, points, seed, n_points,
                 body, "KL − ½δᵀFδ − ⅙∂³A[δ,δ,δ] = O(|δ|⁴) in η: 4 − fitted slope")
