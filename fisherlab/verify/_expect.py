@@ -367,6 +367,9 @@ class _Beyond:
         if self.kind == "positive_reals":
             # Below 1e-300 x = eᵘ nears the subnormals, where it keeps fewer digits than u.
             return (x < 1e-300) | ~(x < 1e300)
+        if self.kind == "greater_than":
+            # x = c + eᵘ: only the upper end leaves float64 (the lower one is the float c).
+            return ~(x < 1e300)
         if self.kind == "unit_interval":
             return (x == 0.0) | (x == 1.0)
         return np.zeros(np.shape(x), dtype=bool)
@@ -391,7 +394,7 @@ class _Beyond:
         base = _features_of_u(self.spec)
         if side == "low":
             anchors = np.linspace(-690.0, -600.0, 81)
-        elif self.kind == "positive_reals":
+        elif self.kind in ("positive_reals", "greater_than"):
             anchors = np.linspace(600.0, 690.0, 81)
         else:
             anchors = np.linspace(4.0, 12.0, 81)
@@ -444,6 +447,8 @@ def _features_of_u(spec):
     softplus = sp.Function("softplus")
     if spec.support.kind == "positive_reals":
         xu = sp.exp(u)
+    elif spec.support.kind == "greater_than":
+        xu = sp.nsimplify(spec.support.low) + sp.exp(u)
     else:
         xu = 1 / (1 + sp.exp(-u))
     exprs = []
@@ -456,6 +461,11 @@ def _features_of_u(spec):
                           and len(a.args[0].args) == 2 and sp.S.One in a.args[0].args
                           and any(isinstance(b, sp.exp) for b in a.args[0].args),
                           lambda a: softplus([b for b in a.args[0].args if isinstance(b, sp.exp)][0].args[0]))
+        if spec.support.kind == "greater_than":
+            # log(c + eᵘ) = u + log(1 + c e⁻ᵘ): finite for any u (the features are needed at
+            # u > 709, where eᵘ overflows).
+            e = e.replace(lambda a: isinstance(a, sp.log) and a.args[0] == xu,
+                          lambda a: u + sp.log(1 + (xu - sp.exp(u)) * sp.exp(-u)))
         exprs.append(e)
     fn = sp.lambdify(u, exprs, modules=[{"softplus": lambda w: np.logaddexp(0.0, w)}, "numpy", "scipy"])
 
