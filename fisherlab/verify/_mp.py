@@ -205,3 +205,67 @@ def natural_gradient_errors(spec, src: str, dst: str, theta, g, d_theta, d_phi) 
             diff = d - d_star
             worst = max(worst, float(mpmath.sqrt(abs((diff.T * Fq * diff)[0])) / norm))
         return worst
+
+
+@functools.lru_cache(maxsize=None)
+def _entropy_parts(spec):
+    """(A, ∇A) in η lambdified to mpmath, and E[log h] as an affine map of μ = ∇A when log h is
+    affine in T(x) (c0, c) — else None — from the declaration."""
+    import sympy as sp
+
+    from ..compile.autograd import explicit
+    from ..symbolic.derive import natural_form
+
+    nat = natural_form(spec)
+    eta = list(nat.eta)
+    xs = list(nat.x)
+    x_arg = xs if spec.support.size else xs[0]
+    A = explicit(spec.log_partition(sp, *eta))
+    mods = _modules()
+    fA = sp.lambdify(eta, A, modules=mods)
+    fgrad = sp.lambdify(eta, [sp.diff(A, e) for e in eta], modules=mods)
+    T = [explicit(t) for t in spec.statistics(sp, x_arg)]
+    logh = explicit(spec.log_base_measure(sp, x_arg))
+    c = [sp.Symbol(f"c{i}") for i in range(len(T) + 1)]
+    affine = None
+    try:
+        resid = sp.expand(logh - c[0] - sum(ci * t for ci, t in zip(c[1:], T)))
+        # Match coefficients: log h − c0 − Σ c_i T_i must vanish identically in x.
+        primes = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53]
+        eqs = [resid.subs({x: sp.Rational(1, primes[(j * len(xs) + i) % len(primes)] + j)
+                           for i, x in enumerate(xs)})
+               for j in range(len(c) + 2)]
+        sol = sp.solve(eqs, c, dict=True)
+        if sol and sp.simplify(resid.subs(sol[0])) == 0 and all(v.is_number for v in sol[0].values()):
+            affine = [float(sol[0].get(ci, 0)) for ci in c]
+    except (NotImplementedError, TypeError, ValueError):
+        affine = None
+    return fA, fgrad, affine
+
+
+def entropy(spec, eta, log_density_mp=None, window=None):
+    """The entropy at natural parameters η (m,) in 40 digits, or None when not available.
+
+    Continuous families whose log h(x) is affine in T(x): H = A − ⟨η, ∇A⟩ − (c0 + ⟨c, ∇A⟩).
+    Discrete scalar families: −Σ p log p over ``window`` (integers), with log p from
+    ``log_density_mp`` (the declaration's, in 40 digits); the window must reach where the
+    terms are below 1e-60 of the peak, else None.
+    """
+    import mpmath
+
+    with mpmath.workdps(DPS):
+        if spec.support.discrete and not spec.support.size and log_density_mp is not None:
+            lo, hi = window
+            lps = [log_density_mp(k) for k in range(int(lo), int(hi) + 1)]
+            peak = max(lps)
+            if lps[-1] > peak - 140 or (lo > spec.support.low and lps[0] > peak - 140):
+                return None
+            return float(-mpmath.fsum(mpmath.exp(lp) * lp for lp in lps))
+        fA, fgrad, affine = _entropy_parts(spec)
+        if affine is None:
+            return None
+        e = [_mp(v) for v in eta]
+        mu = fgrad(*e)
+        H = fA(*e) - mpmath.fsum(a * b for a, b in zip(e, mu))
+        Elogh = _mp(affine[0]) + mpmath.fsum(_mp(ci) * m for ci, m in zip(affine[1:], mu))
+        return float(H - Elogh)
