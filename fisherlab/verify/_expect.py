@@ -371,7 +371,10 @@ class _Beyond:
             # x = c + eᵘ: only the upper end leaves float64 (the lower one is the float c).
             return ~(x < 1e300)
         if self.kind == "unit_interval":
-            return (x == 0.0) | (x == 1.0)
+            # Near 1, x = expit(u) is quantized in steps of 1.1e-16, so 1 − x (and log(1 − x))
+            # is a staircase in u with relative steps of 1e-16/(1 − x): integrated, the stairs
+            # cost digits once 1 − x < 1e-4. There the exact features in u take over.
+            return (x == 0.0) | ~(x < 1.0 - 1e-4)
         return np.zeros(np.shape(x), dtype=bool)
 
     def __call__(self, u):
@@ -397,7 +400,7 @@ class _Beyond:
         elif self.kind in ("positive_reals", "greater_than"):
             anchors = np.linspace(600.0, 690.0, 81)
         else:
-            anchors = np.linspace(4.0, 12.0, 81)
+            anchors = np.linspace(3.0, 9.2, 81)  # 1 − x from 0.05 down to the mask's 1e-4
 
         def feats(uu):
             F = base(uu)
