@@ -135,7 +135,7 @@ def test_failed_verification_is_shown():
             Row("shape_rate", "autograd", 3.5e-3, 1e-10, False, 3, "score differs at θ=(1, 2)")]
     md = to_markdown(build_document("gamma", params=["shape_rate"], rows=rows))
     assert "**1 of 2 checks passed.**" in md
-    assert "| `shape_rate` | `autograd` | 3.5e-03 | 1.0e-10 | 3 | **FAIL** |" in md
+    assert "| `shape_rate` | `autograd` | 0.0035 | 1e-10 | 3 | **FAIL** |" in md
     assert "score differs at θ=(1, 2)" in md
     assert status_of(md) == "**FAIL** (1/2 passed)"
     tex = to_tex(build_document("gamma", params=["shape_rate"], rows=rows))

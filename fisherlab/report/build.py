@@ -24,7 +24,7 @@ from .verification import Row, fmt_number, rows_from
 
 #: Display math longer than this (LaTeX characters) is summarized instead of printed: the raw
 #: product Jᵀ∇²A J of a many-parameter family runs to pages and teaches nothing.
-MAX_MATH = 2500
+MAX_MATH = 6000
 
 FORMATS = ("md", "tex")
 
@@ -52,12 +52,28 @@ def _m(expr, names) -> str:
     return latex(expr, names)
 
 
-def _math(label: str, expr, names, what: str) -> list:
+def _math(label: str, expr, names, what: str, sym: str | None = None) -> list:
+    """Display math ``label expr``; a matrix too long for one line is shown entry by entry
+    (``sym_{ij} = …``, the upper triangle when symmetric, zeros left out)."""
     tex = _m(expr, names)
-    if len(tex) > MAX_MATH:
-        return [Text(f"{what}: {len(tex)} characters of LaTeX, too long to print usefully; "
-                     "`fisherlab derive` prints it in full.")]
-    return [Math(tex, label)]
+    if len(tex) <= MAX_MATH:
+        return [Math(tex, label)]
+    if sym is not None and isinstance(expr, sp.MatrixBase):
+        rows, cols = expr.shape
+        symmetric = rows == cols and expr == expr.T
+        entries = []
+        for i in range(rows):
+            for j in range(cols):
+                if (symmetric and j < i) or expr[i, j] == 0:
+                    continue
+                idx = f"{i + 1}" if cols == 1 else f"{i + 1},{j + 1}"
+                entries.append((idx, _m(expr[i, j], names)))
+        if all(len(t) <= MAX_MATH for _, t in entries):
+            note = (f"{what}, entry by entry" + (" (symmetric: upper triangle)" if symmetric else "")
+                    + "; entries not listed are zero:")
+            return [Text(note)] + [Math(t, f"{sym}_{{{idx}}} =") for idx, t in entries]
+    return [Text(f"{what}: {len(tex)} characters of LaTeX, too long to print usefully; "
+                 "`fisherlab derive` prints it in full.")]
 
 
 def _param_table(pz, names_by_symbol, symbols) -> Table:
@@ -85,8 +101,8 @@ def _natural_section(fam: Family, d: Derivation) -> list:
              "statistic, and its Hessian is the covariance of the statistic, which is the "
              "Fisher information in natural coordinates:"),
     ]
-    blocks += _math(r"\mu(\eta) = \mathbb{E}[T(x)] = \nabla A(\eta) =", nat.gradient, names, "∇A(η)")
-    blocks += _math(r"\nabla^2 A(\eta) = \operatorname{Cov}[T(x)] =", nat.hessian, names, "∇²A(η)")
+    blocks += _math(r"\mu(\eta) = \mathbb{E}[T(x)] = \nabla A(\eta) =", nat.gradient, names, "∇A(η)", r"\mu")
+    blocks += _math(r"\nabla^2 A(\eta) = \operatorname{Cov}[T(x)] =", nat.hessian, names, "∇²A(η)", r"(\nabla^2 A)")
     return blocks
 
 
@@ -107,35 +123,35 @@ def _parametrization_section(fam: Family, d: Derivation) -> list:
         out.append(Text(f"Joint constraint: `{pz.constraint.text}`."))
 
     out.append(Heading(3, "Map to the natural parameters and its Jacobian"))
-    out += _math(r"\eta(\theta) =", d.to_natural, names, "η(θ)")
+    out += _math(r"\eta(\theta) =", d.to_natural, names, "η(θ)", r"\eta")
     if d.from_natural is not None and not natural:
-        out += _math(r"\theta(\eta) =", d.from_natural, names, "θ(η)")
-    out += _math(r"J = \frac{\partial \eta}{\partial \theta} =", d.jacobian, names, "J")
+        out += _math(r"\theta(\eta) =", d.from_natural, names, "θ(η)", r"\theta")
+    out += _math(r"J = \frac{\partial \eta}{\partial \theta} =", d.jacobian, names, "J", "J")
 
     out.append(Heading(3, "Fisher information as a pullback"))
     if natural:
         out.append(Text("Here $J = I$, so the Fisher information is the Hessian of the "
                         "log-partition itself, $F(\\eta) = \\nabla^2 A(\\eta)$:"))
-        out += _math("F(\\eta) =", d.fisher, names, "F")
+        out += _math("F(\\eta) =", d.fisher, names, "F", "F")
     else:
         out.append(Text("$F(\\theta) = J^\\top \\nabla^2 A(\\eta(\\theta))\\, J$. Step 1: the "
                         "Hessian of $A$ in natural coordinates (above), evaluated at "
                         "$\\eta = \\eta(\\theta)$:"))
-        out += _math(r"\nabla^2 A(\eta(\theta)) =", d.natural_fisher, names, "∇²A(η(θ))")
+        out += _math(r"\nabla^2 A(\eta(\theta)) =", d.natural_fisher, names, "∇²A(η(θ))", r"(\nabla^2 A)")
         out.append(Text("Step 2: the product with the Jacobian on both sides, before "
                         "simplification:"))
         J = d.jacobian
         out += _math(r"J^\top \nabla^2 A\, J =", J.T * d.natural_fisher * J, names,
-                     "Jᵀ∇²A J (unsimplified)")
-        out.append(Text("Step 3: simplified, entry by entry:"))
-        out += _math(r"F(\theta) =", d.fisher, names, "F(θ)")
+                     "Jᵀ∇²A J (unsimplified)", r"(J^\top \nabla^2 A\, J)")
+        out.append(Text("Step 3: simplified entry by entry (sympy), the Fisher information:"))
+        out += _math(r"F(\theta) =", d.fisher, names, "F(θ)", "F")
 
     out.append(Heading(3, "Score and observed Hessian"))
     out.append(Text("The score is $s(x;\\theta) = J^\\top (T(x) - \\nabla A(\\eta))$; the "
                     "observed Hessian is $\\sum_k \\frac{\\partial^2 \\eta_k}{\\partial\\theta^2}"
                     "(T_k(x) - \\mu_k) - F(\\theta)$."))
-    out += _math(r"s(x; \theta) = \nabla_\theta \log p(x \mid \theta) =", d.score, names, "score")
-    out += _math(r"\nabla^2_\theta \log p(x \mid \theta) =", d.hessian, names, "observed Hessian")
+    out += _math(r"s(x; \theta) = \nabla_\theta \log p(x \mid \theta) =", d.score, names, "score", "s")
+    out += _math(r"\nabla^2_\theta \log p(x \mid \theta) =", d.hessian, names, "observed Hessian", r"(\nabla^2_\theta \log p)")
     if not (d.hessian.free_symbols & set(d.x)):
         out.append(Text("The observed Hessian does not depend on $x$: it is $-F$ for every "
                         "sample, so Newton's method and natural gradient coincide here."))
@@ -153,7 +169,7 @@ def _parametrization_section(fam: Family, d: Derivation) -> list:
                         "entropy kernel sums it over the support."))
 
     out.append(Heading(3, "Mean parameters"))
-    out += _math(r"\mu(\theta) = \mathbb{E}[T(x)] =", d.mean, names, "μ(θ)")
+    out += _math(r"\mu(\theta) = \mathbb{E}[T(x)] =", d.mean, names, "μ(θ)", r"\mu")
 
     if fam.spec.fisher_rao is not None:
         out.append(Heading(3, "Fisher–Rao distance"))

@@ -73,11 +73,11 @@ def rows_from(report) -> list[Row]:
 
 
 def fmt_number(value: float, digits: int = 2) -> str:
-    """A float with ``digits`` significant digits in scientific notation (``nan``/``inf`` kept)."""
+    """A float with ``digits`` significant digits (``nan``/``inf`` kept): 7.8e-15, 2.2, 1e-08."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "nan"
     if math.isinf(value):
         return "inf" if value > 0 else "-inf"
     if value == 0:
         return "0"
-    return f"{value:.{digits - 1}e}"
+    return f"{value:.{digits}g}"
