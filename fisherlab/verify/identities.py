@@ -928,9 +928,15 @@ def _entropy_mp(ctx, theta):
 
 
 def _scipy_means(fam, dist, x):
-    """(i, E[T_i]) for every statistic scipy's mean/covariance determine: x_j, x_j², x_j x_l."""
-    T = fam.statistics(x)
-    xs = np.asarray(x, dtype=np.float64)
+    """(i, E[T_i]) for every statistic scipy's mean/covariance determine: x_j, x_j², x_j x_l.
+
+    Statistics are identified on a generic probe (values in (0.2, 0.8), where every statistic
+    is defined), not on the sample: eight one-hot draws can make two columns look alike.
+    """
+    shape = (8,) + tuple(fam.spec.support.event_shape)
+    xs = np.random.default_rng(20261125).uniform(0.2, 0.8, size=shape)
+    with np.errstate(all="ignore"):
+        T = _statistics(fam, xs)
     cols = xs if fam.spec.support.size else xs[:, None]
     # scipy's frozen univariate distributions have methods mean()/var(); the multivariate ones
     # have attributes .mean/.cov.
