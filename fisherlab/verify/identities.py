@@ -14,6 +14,19 @@ Errors are normalized so one tolerance fits every family and every scale:
 * a scalar: relative, with an absolute floor of 1000 ulp of the largest term its closed form
   adds up (what its own rounding can reach);
 * a Monte Carlo estimate: in units of its own standard error, passing at 6.
+
+Two rules keep float64 itself from deciding a check:
+
+* where a float *oracle* (autograd, the float pullback Jᵀ F_φ J, the mapped natural gradient,
+  scipy's entropy) disagrees with a kernel, the oracle is recomputed in 40 digits from the
+  declaration (:mod:`fisherlab.verify._mp`) and the kernel must agree with that; the
+  explanation counts such comparisons. The kernel is never given the benefit of the doubt:
+  if it is the inaccurate side, the check fails;
+* a point whose draws float64 cannot represent inside the support (a beta with α = 1e-3 puts
+  half its mass below 1e-308) is not used by sample-based checks whose result would be biased
+  by dropping draws; it is reported, and the check is "not applicable" only when no point is
+  left. Identities that hold for any sample (the MLE identity) or compare pointwise use the
+  representable draws.
 """
 
 from __future__ import annotations
