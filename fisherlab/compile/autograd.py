@@ -72,6 +72,12 @@ class _Printer(SciPyPrinter):
         z = self._print(expr.args[0])
         return f"(scipy.special.ive(1, {z}) / scipy.special.ive(0, {z}))"
 
+    def _print_besseli_ratio_deriv(self, expr):
+        # R'(z) = 1 − R/z − R², R = I₁/I₀ (the identity the declaration's rewrite states).
+        z = self._print(expr.args[0])
+        r = f"(scipy.special.ive(1, {z}) / scipy.special.ive(0, {z}))"
+        return f"(1 - {r} / {z} - {r}**2)"
+
     def _print_exp_expint1(self, expr):
         z = self._print(expr.args[0])
         return f"(numpy.exp({z}) * scipy.special.exp1({z}))"

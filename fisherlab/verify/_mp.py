@@ -33,6 +33,8 @@ def _modules():
     return [{
         "log_besseli0": lambda z: mpmath.log(mpmath.besseli(0, z)),
         "besseli_ratio": lambda z: mpmath.besseli(1, z) / mpmath.besseli(0, z),
+        "besseli_ratio_deriv": lambda z: (1 - mpmath.besseli(1, z) / mpmath.besseli(0, z) / z
+                                          - (mpmath.besseli(1, z) / mpmath.besseli(0, z)) ** 2),
         "exp_expint1": lambda z: mpmath.exp(z) * mpmath.e1(z),
     }, "mpmath"]
 
