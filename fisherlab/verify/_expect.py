@@ -421,6 +421,9 @@ class _Beyond:
             # nothing lies beyond.
             width = Y.shape[1]
             return (lambda uu: np.zeros(np.shape(uu) + (1,))), np.array([[-np.inf] + [0.0] * (width - 1)])
+        if not ok.any():
+            raise QuadratureError(f"no finite evaluation near the {side} end of float64 to "
+                                  "extrapolate the integrand from")
         Phi, Y = Phi[ok], Y[ok]
         norm = np.maximum(np.max(np.abs(Phi), axis=0), 1e-300)
         B = np.linalg.lstsq(Phi / norm, Y, rcond=None)[0] / norm[:, None]
