@@ -301,3 +301,22 @@ def test_figures_are_png_and_deterministic(tmp_path):
     descent = [f for f in plan(fl.family("gamma"), fl.family("gamma").parametrizations)
                if f.kind == "descent"][0]
     assert draw(fl.family("gamma"), descent) == first["gamma-descent.png"]
+
+
+def test_cli_report_of_a_user_module(tmp_path):
+    (tmp_path / "my_families.py").write_text(
+        "from fisherlab.families._spec import COUNTS, POSITIVE, REAL, ExponentialFamily, Param, "
+        "Parametrization\n"
+        "SPEC = ExponentialFamily(name='my poisson/../x', title='User Poisson', density='p(k)',\n"
+        "    support=COUNTS, statistics=lambda sp, x: [x],\n"
+        "    log_base_measure=lambda sp, x: -sp.loggamma(x + 1),\n"
+        "    natural=[Param('eta', REAL, (-2.0, 2.0), 'log rate', r'\\eta')],\n"
+        "    log_partition=lambda sp, e: sp.exp(e))\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "fisherlab.cli", "report", "my_families:SPEC",
+                           "-o", str(out), "--no-verify", "--no-figures"],
+                          capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert [p.name for p in out.iterdir()] == ["my_poisson_x.md"]
+    assert r"A(\eta) = e^{\eta}" in (out / "my_poisson_x.md").read_text()
