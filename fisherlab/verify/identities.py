@@ -943,11 +943,20 @@ def _entropy_mp(ctx, theta):
 def _scipy_means(fam, dist, x):
     """(i, E[T_i]) for every statistic scipy's mean/covariance determine: x_j, x_j², x_j x_l.
 
-    Statistics are identified on a generic probe (values in (0.2, 0.8), where every statistic
-    is defined), not on the sample: eight one-hot draws can make two columns look alike.
+    Statistics are identified on a generic probe (random values where every statistic is
+    defined), not on the sample: eight one-hot draws can make two columns look alike.
     """
     shape = (8,) + tuple(fam.spec.support.event_shape)
-    xs = np.random.default_rng(20261125).uniform(0.2, 0.8, size=shape)
+    # Signed values where the support has them (|x − loc| must not look like x), positive ones
+    # in (0.2, 0.8) elsewhere (log x, log(1 − x) defined); shifted past c for x > c.
+    kind = fam.spec.support.kind
+    rng = np.random.default_rng(20261125)
+    if kind in ("reals", "real_vectors", "circle"):
+        xs = rng.uniform(-2.0, 2.0, size=shape)
+    else:
+        xs = rng.uniform(0.2, 0.8, size=shape)
+        if kind == "greater_than":
+            xs = xs + fam.spec.support.low
     with np.errstate(all="ignore"):
         T = _statistics(fam, xs)
     cols = xs if fam.spec.support.size else xs[:, None]
