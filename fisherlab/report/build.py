@@ -69,8 +69,8 @@ def _math(label: str, expr, names, what: str, sym: str | None = None) -> list:
                 idx = f"{i + 1}" if cols == 1 else f"{i + 1},{j + 1}"
                 entries.append((idx, _m(expr[i, j], names)))
         if all(len(t) <= MAX_MATH for _, t in entries):
-            note = (f"{what}, entry by entry" + (" (symmetric: upper triangle)" if symmetric else "")
-                    + "; entries not listed are zero:")
+            shape = " (symmetric: upper triangle)" if symmetric else ""
+            note = f"{what}, entry by entry{shape}; entries not listed are zero:"
             return [Text(note)] + [Math(t, f"{sym}_{{{idx}}} =") for idx, t in entries]
     return [Text(f"{what}: {len(tex)} characters of LaTeX, too long to print usefully; "
                  "`fisherlab derive` prints it in full.")]
@@ -101,8 +101,10 @@ def _natural_section(fam: Family, d: Derivation) -> list:
              "statistic, and its Hessian is the covariance of the statistic, which is the "
              "Fisher information in natural coordinates:"),
     ]
-    blocks += _math(r"\mu(\eta) = \mathbb{E}[T(x)] = \nabla A(\eta) =", nat.gradient, names, "∇A(η)", r"\mu")
-    blocks += _math(r"\nabla^2 A(\eta) = \operatorname{Cov}[T(x)] =", nat.hessian, names, "∇²A(η)", r"(\nabla^2 A)")
+    blocks += _math(r"\mu(\eta) = \mathbb{E}[T(x)] = \nabla A(\eta) =", nat.gradient, names,
+                    "∇A(η)", r"\mu")
+    blocks += _math(r"\nabla^2 A(\eta) = \operatorname{Cov}[T(x)] =", nat.hessian, names,
+                    "∇²A(η)", r"(\nabla^2 A)")
     return blocks
 
 
@@ -137,7 +139,8 @@ def _parametrization_section(fam: Family, d: Derivation) -> list:
         out.append(Text("$F(\\theta) = J^\\top \\nabla^2 A(\\eta(\\theta))\\, J$. Step 1: the "
                         "Hessian of $A$ in natural coordinates (above), evaluated at "
                         "$\\eta = \\eta(\\theta)$:"))
-        out += _math(r"\nabla^2 A(\eta(\theta)) =", d.natural_fisher, names, "∇²A(η(θ))", r"(\nabla^2 A)")
+        out += _math(r"\nabla^2 A(\eta(\theta)) =", d.natural_fisher, names, "∇²A(η(θ))",
+                     r"(\nabla^2 A)")
         out.append(Text("Step 2: the product with the Jacobian on both sides, before "
                         "simplification:"))
         J = d.jacobian
@@ -150,8 +153,10 @@ def _parametrization_section(fam: Family, d: Derivation) -> list:
     out.append(Text("The score is $s(x;\\theta) = J^\\top (T(x) - \\nabla A(\\eta))$; the "
                     "observed Hessian is $\\sum_k \\frac{\\partial^2 \\eta_k}{\\partial\\theta^2}"
                     "(T_k(x) - \\mu_k) - F(\\theta)$."))
-    out += _math(r"s(x; \theta) = \nabla_\theta \log p(x \mid \theta) =", d.score, names, "score", "s")
-    out += _math(r"\nabla^2_\theta \log p(x \mid \theta) =", d.hessian, names, "observed Hessian", r"(\nabla^2_\theta \log p)")
+    out += _math(r"s(x; \theta) = \nabla_\theta \log p(x \mid \theta) =", d.score, names,
+                 "score", "s")
+    out += _math(r"\nabla^2_\theta \log p(x \mid \theta) =", d.hessian, names,
+                 "observed Hessian", r"(\nabla^2_\theta \log p)")
     if not (d.hessian.free_symbols & set(d.x)):
         out.append(Text("The observed Hessian does not depend on $x$: it is $-F$ for every "
                         "sample, so Newton's method and natural gradient coincide here."))
@@ -191,8 +196,8 @@ def _verification_section(rows: list[Row] | None, seed: int) -> list:
     passed = sum(r.passed for r in rows)
     failed = [r for r in rows if not r.passed]
     intro = (f"`fl.verify(..., seed={seed})` checks each identity against an independent "
-             f"oracle (quadrature or summation, Monte Carlo with a 6σ bound, autograd, scipy.stats, "
-             f"the pullback between parametrizations). Each worst error is on its identity's "
+             f"oracle (quadrature or summation, Monte Carlo with a 6σ bound, autograd, "
+             f"scipy.stats, the pullback between parametrizations). Each worst error is on its identity's "
              f"own scale (a relative error, a number of Monte Carlo standard errors, or the "
              f"deficit of a fitted slope; `fisherlab verify` explains each) and is printed to "
              f"two significant digits. An identity whose route does not exist for this family "
@@ -204,8 +209,8 @@ def _verification_section(rows: list[Row] | None, seed: int) -> list:
     blocks = [Text(intro), table]
     if failed:
         blocks.append(Text("**Failed checks** (shown, not hidden):"))
-        blocks += [Text(f"- `{r.parametrization}` / `{r.identity}`: {r.explanation or 'no explanation given'}")
-                   for r in failed]
+        blocks += [Text(f"- `{r.parametrization}` / `{r.identity}`: "
+                        f"{r.explanation or 'no explanation given'}") for r in failed]
     # Wrap the whole table in markers (see document.mask) in both formats.
     return out + [Verbatim(VERIFY_BEGIN, "% " + VERIFY_BEGIN), *blocks,
                   Verbatim(VERIFY_END, "% " + VERIFY_END)]
@@ -252,7 +257,8 @@ def build_document(family, params=None, rows: list[Row] | None = None, *, seed: 
     doc.add(*_natural_section(fam, fam.derive("natural")))
     for p in params:
         if only is not None and p not in only:
-            doc.add(_parametrization_heading(fam, fam.spec.parametrization(p)), Verbatim(SKIPPED, ""))
+            heading = _parametrization_heading(fam, fam.spec.parametrization(p))
+            doc.add(heading, Verbatim(SKIPPED, ""))
         else:
             doc.add(*_parametrization_section(fam, fam.derive(p)))
     doc.add(*_verification_section(rows, seed))
