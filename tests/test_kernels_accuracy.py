@@ -147,7 +147,7 @@ def _draw_theta(data, name, param) -> np.ndarray:
 
 def _observation(data, name, param, theta):
     seed = data.draw(st.integers(0, 2**32 - 1))
-    return fl.family(name).sample(theta, param, size=None, seed=seed)
+    return fl.family(name).sample(theta, param, size=(1,), seed=seed)[0]
 
 
 # -- the checks ----------------------------------------------------------------------------------

@@ -1,13 +1,14 @@
 """Generated kernel modules: committed and fresh, importable without sympy; user families compile
 in memory and are cached.
 
-The staleness test re-derives every built-in family (it is the slowest test here, ~1-2 min on
-2 cores for the whole catalog).
+The staleness test re-derives every built-in family in-process (the slowest test here; the
+derivations stay cached for the accuracy tests that run after it).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import os
 import subprocess
 import sys
@@ -29,32 +30,44 @@ def _run(code: str, *args: str, timeout: float = 900) -> subprocess.CompletedPro
                           capture_output=True, text=True, cwd=ROOT, env=env, timeout=timeout)
 
 
-def test_committed_modules_are_fresh(tmp_path):
-    # Regenerate everything into a temporary directory and compare file by file with the
-    # committed modules, so a failure names each stale one.
-    result = _run("", str(ROOT / "scripts" / "generate_kernels.py"), "--out", str(tmp_path))
-    assert result.returncode == 0, result.stdout + result.stderr
-    fresh = sorted(p.name for p in tmp_path.glob("*.py"))
-    assert fresh, "the generator wrote no module"
+def _generator():
+    """scripts/generate_kernels.py as a module (run in-process: the derivations it caches are
+    the ones the accuracy tests use next)."""
+    spec = importlib.util.spec_from_file_location("_generate_kernels",
+                                                  ROOT / "scripts" / "generate_kernels.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_committed_modules_are_fresh():
+    # Regenerate every module in memory and compare file by file with the committed ones, so a
+    # failure names each stale one.
+    fresh = _generator().render_all()
+    assert fresh, "the generator produced no module"
     committed = ROOT / "fisherlab" / "kernels"
-    missing = [n for n in fresh if not (committed / n).exists()]
-    stale = [n for n in fresh
-             if (committed / n).exists() and (committed / n).read_text() != (tmp_path / n).read_text()]
+    missing = sorted(n for n in fresh if not (committed / n).exists())
+    stale = sorted(n for n, src in fresh.items()
+                   if (committed / n).exists() and (committed / n).read_text() != src)
     assert not missing and not stale, (
         f"missing generated modules: {missing}; stale: {stale}. "
         "Run `python scripts/generate_kernels.py` and commit fisherlab/kernels/.")
 
 
-def test_check_flag_reports_a_stale_module(tmp_path):
-    # The --check mode must be able to fail: corrupt one fresh module and ask it.
-    result = _run("", str(ROOT / "scripts" / "generate_kernels.py"), "--out", str(tmp_path))
-    assert result.returncode == 0, result.stderr
-    victim = tmp_path / "gamma.py"
+def test_check_flag_reports_a_stale_module(tmp_path, monkeypatch, capsys):
+    # The --check mode must be able to fail: generate one family into a temporary directory,
+    # edit it by hand, and ask.
+    gen = _generator()
+    from fisherlab.families import load
+
+    monkeypatch.setattr(gen, "specs", lambda: iter([load("exponential")]))
+    assert gen.main(["--out", str(tmp_path)]) == 0
+    assert gen.main(["--out", str(tmp_path), "--check"]) == 0
+    victim = tmp_path / "exponential.py"
     victim.write_text(victim.read_text() + "\n# edited by hand\n")
-    check = _run("", str(ROOT / "scripts" / "generate_kernels.py"), "--out", str(tmp_path),
-                 "--check")
-    assert check.returncode == 1
-    assert "gamma.py" in check.stdout
+    capsys.readouterr()
+    assert gen.main(["--out", str(tmp_path), "--check"]) == 1
+    assert "exponential.py" in capsys.readouterr().out
 
 
 def test_every_builtin_family_loads_without_sympy():

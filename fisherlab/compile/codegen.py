@@ -62,8 +62,20 @@ class KernelPrinter(SciPyPrinter):
     def _print_besseli_ratio(self, expr):
         return f"_special.besseli_ratio({self._print(expr.args[0])})"
 
+    def _print_besseli_ratio_deriv(self, expr):
+        return f"_special.besseli_ratio_deriv({self._print(expr.args[0])})"
+
     def _print_exp_expint1(self, expr):
         return f"_special.exp_expint1({self._print(expr.args[0])})"
+
+    def _print_log_beta(self, expr):
+        return f"_special.log_beta({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_digamma_diff(self, expr):
+        return f"_special.digamma_diff({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_trigamma_diff(self, expr):
+        return f"_special.trigamma_diff({', '.join(self._print(a) for a in expr.args)})"
 
     # Softmax functions of fisherlab.families._softmax (categorical, multinomial, binomial): any
     # subclass of its KernelFunctionBase (sympy dispatches on a "...Base" name) prints as a call to _special.<kernel_name>.
@@ -88,7 +100,6 @@ class KernelPrinter(SciPyPrinter):
 
 
 _PRINTER = KernelPrinter()
-_REWRITES = [expm1_opt, log1p_opt]
 
 
 class trigamma_minus_reciprocal(sp.Function):  # noqa: N801 -- the printer dispatches on it
@@ -118,6 +129,17 @@ def _cancel_trigamma(add):
     return add
 
 
+def _split_log(q):
+    """log(c/u) with c a number -> log|c| − log(±u): log(1/(1 − p)) loses log10(1/p) digits
+    when 1/(1 − p) is rounded, −log(1 − p) = −log1p(−p) none."""
+    num, den = sp.fraction(sp.together(q.args[0]))
+    if den == 1 or not num.is_number or num == 0:
+        return q
+    if num.is_negative:
+        num, den = -num, -den
+    return sp.log(num) - sp.log(den)
+
+
 def _numeric_form(expr):
     """Rewrite for floating point: log(1 + u) -> log1p(u), exp(u) − 1 -> expm1(u), log u! -> lgamma,
     ψ'(u) − 1/u -> a cancellation-free function."""
@@ -126,7 +148,16 @@ def _numeric_form(expr):
         return expr if expr.is_Integer else sp.Float(sp.N(expr, 20), 17)
     if expr.has(sp.polygamma):
         expr = expr.replace(lambda e: e.is_Add and e.has(sp.polygamma), _cancel_trigamma)
-    return optimize(expr, _REWRITES)
+    if expr.has(sp.log):
+        expr = expr.replace(lambda e: isinstance(e, sp.log), _split_log)
+    # sympy's optimize() pattern-matches every subtree (seconds on a large rational entry):
+    # only run the rewrites that can apply.
+    rewrites = []
+    if expr.has(sp.exp):
+        rewrites.append(expm1_opt)
+    if any(q.args[0].is_Add for q in expr.atoms(sp.log)):
+        rewrites.append(log1p_opt)
+    return optimize(expr, rewrites) if rewrites else expr
 
 
 def _terms(expr) -> list:
@@ -155,7 +186,11 @@ def _function(name: str, args: list[str], outputs: list, kind: str, shape: tuple
     floating-point rewrites of :func:`_numeric_form` (slow on large expressions), for outputs
     that need no more than six digits.
     """
-    outputs = [_numeric_form(e) if rewrite else sp.sympify(e) for e in outputs]
+    forms: dict = {}  # equal entries (a symmetric tensor's mirrors) are rewritten once
+    for e in outputs:
+        if e not in forms:
+            forms[e] = _numeric_form(e) if rewrite else sp.sympify(e)
+    outputs = [forms[e] for e in outputs]
     if refine is not None:
         terms = _terms(outputs[0])
         replacements, reduced = sp.cse(terms, symbols=sp.numbered_symbols("_c"),
@@ -251,6 +286,24 @@ def _kl_series_function(nat) -> str:
                          "terms of the KL near coincidence.")
 
 
+def _skewness_entries(d: Derivation) -> list:
+    """∂³A at η(θ), row-major (m³ entries): each distinct entry (i ≤ j ≤ k) differentiated once
+    from the simplified Hessian and not simplified again. Simplifying all m³ entries is what
+    dominates the derivation of a large family (minutes for m = 9), and the kernels need a
+    numerically sound form, not a textbook one."""
+    nat = d.nat
+    m = len(nat.eta)
+    unique: dict = {}
+    out = []
+    for ix in itertools.product(range(m), repeat=3):
+        key = tuple(sorted(ix))
+        if key not in unique:
+            a, b, c = key
+            unique[key] = d._at(sp.diff(nat.hessian[a, b], nat.eta[c]))
+        out.append(unique[key])
+    return out
+
+
 def parametrization_source(d: Derivation) -> tuple[str, dict[str, str]]:
     """Source of every kernel of one parametrization, and the table name -> function name."""
     P = d.parametrization.name
@@ -289,7 +342,7 @@ def parametrization_source(d: Derivation) -> tuple[str, dict[str, str]]:
         entropy = entropy.subs(EXPECTED_LOG_BASE_MEASURE, 0)
     add("entropy", th, [entropy], "scalar",
         doc="A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).")
-    add("skewness", th, list(sp.flatten(d.skewness)), "tensor", (m, m, m),
+    add("skewness", th, _skewness_entries(d), "tensor", (m, m, m),
         doc="∂³A at η(θ), (..., m, m, m).")
     if d.fisher_rao is not None:
         add("fisher_rao", th + thq, [d.fisher_rao], "scalar",

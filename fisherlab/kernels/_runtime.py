@@ -11,6 +11,10 @@ from ..errors import DomainError, FisherlabError, ShapeError, describe
 from ..families._spec import ExponentialFamily
 
 
+#: Up to this many entries of θ, domain checks run as Python comparisons (cheaper than ufuncs).
+_SMALL = 16
+
+
 class NotAvailableError(FisherlabError, NotImplementedError):
     """The quantity has no closed form for this family (e.g. a Fisher–Rao distance)."""
 
@@ -67,6 +71,7 @@ class Kernels:
                              for _, d in self._domains])
         self._hi = np.array([np.nextafter(d.hi, np.inf) if d.hi_closed else d.hi
                              for _, d in self._domains])
+        self._lo_list, self._hi_list = self._lo.tolist(), self._hi.tolist()
         self._constraint = pz.constraint
 
     def __repr__(self) -> str:
@@ -89,8 +94,15 @@ class Kernels:
                 f"{self.family} {self.parametrization}, got shape {arr.shape}")
         cols = [arr[..., i] for i in range(self._p)]
         if self.validate:
-            inside = (arr > self._lo) & (arr < self._hi)
-            if not inside.all() or self._constraint is not None:
+            if arr.size <= _SMALL:
+                # A handful of numbers: Python comparisons beat three ufunc calls. NaN fails
+                # both comparisons, ±inf fails one.
+                lo, hi = self._lo_list, self._hi_list
+                inside = all(lo[i] < v < hi[i] for row in arr.reshape(-1, self._p).tolist()
+                             for i, v in enumerate(row))
+            else:
+                inside = bool(((arr > self._lo) & (arr < self._hi)).all())
+            if not inside or self._constraint is not None:
                 self._check_domain(arr, cols, name)
         return cols, arr.shape[:-1]
 

@@ -10,246 +10,375 @@ FAMILY = 'bernoulli'
 DIMS = {}
 
 
-def natural__to_natural(eta):
-    """η(θ), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta))
+def natural__to_natural(eta, _shape=None):
+    """η(θ), (..., m).
+
+    Valid range: eta in [-30, 30]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta))
     _out = numpy.empty(_shape + (1,))
     _out[..., 0] = eta
     return _out
 
 
-def natural__from_natural(eta):
-    """θ(η), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta))
+def natural__from_natural(eta, _shape=None):
+    """θ(η), (..., p).
+
+    Valid range: eta in [-30, 30]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta))
     _out = numpy.empty(_shape + (1,))
     _out[..., 0] = eta
     return _out
 
 
-def natural__jacobian(eta):
-    """J = ∂η/∂θ, (..., m, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta))
+def natural__jacobian(eta, _shape=None):
+    """J = ∂η/∂θ, (..., m, p).
+
+    Valid range: eta in [-30, 30]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta))
     _out = numpy.empty(_shape + (1, 1))
     _out[..., 0, 0] = 1
     return _out
 
 
-def natural__log_partition(eta):
-    """A(η(θ)), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta))
+def natural__log_partition(eta, _shape=None):
+    """A(η(θ)), (...).
+
+    Valid range: eta in [-30, 30]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta))
     _out = numpy.empty(_shape)
-    _out[...] = numpy.log1p(numpy.exp(eta))
+    _out[...] = _special.log1pexp(eta)
     return _out
 
 
-def natural__mean(eta):
-    """μ = E[T(x)] = ∇A(η(θ)), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta))
+def natural__mean(eta, _shape=None):
+    """μ = E[T(x)] = ∇A(η(θ)), (..., m).
+
+    Valid range: eta in [-30, 30]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta))
     _c0 = numpy.exp(eta)
     _out = numpy.empty(_shape + (1,))
     _out[..., 0] = _c0/(_c0 + 1)
     return _out
 
 
-def natural__log_density(x, eta):
-    """log p(x | θ), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta))
+def natural__log_density(x, eta, _shape=None):
+    """log p(x | θ), (...).
+
+    Valid range: eta in [-30, 30]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta))
     _out = numpy.empty(_shape)
-    _out[...] = eta*x - numpy.log1p(numpy.exp(eta))
+    _out[...] = eta*x - _special.log1pexp(eta)
     return _out
 
 
-def natural__score(x, eta):
-    """∇_θ log p(x | θ), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta))
+def natural__score(x, eta, _shape=None):
+    """∇_θ log p(x | θ), (..., p).
+
+    Valid range: eta in [-30, 30]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta))
     _c0 = numpy.exp(eta)
     _out = numpy.empty(_shape + (1,))
     _out[..., 0] = -_c0/(_c0 + 1) + x
     return _out
 
 
-def natural__hessian(x, eta):
-    """∇²_θ log p(x | θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta))
+def natural__hessian(x, eta, _shape=None):
+    """∇²_θ log p(x | θ), (..., p, p).
+
+    Valid range: eta in [-30, 30]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta))
     _c0 = numpy.exp(eta)
     _out = numpy.empty(_shape + (1, 1))
     _out[..., 0, 0] = -_c0/(_c0 + 1)**2
     return _out
 
 
-def natural__fisher(eta):
-    """F(θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta))
+def natural__fisher(eta, _shape=None):
+    """F(θ), (..., p, p).
+
+    Valid range: eta in [-30, 30]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta))
     _c0 = numpy.exp(eta)
     _out = numpy.empty(_shape + (1, 1))
     _out[..., 0, 0] = _c0/(_c0 + 1)**2
     return _out
 
 
-def natural__natural_fisher(eta):
-    """∇²A at η(θ), (..., m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta))
+def natural__natural_fisher(eta, _shape=None):
+    """∇²A at η(θ), (..., m, m).
+
+    Valid range: eta in [-30, 30]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta))
     _c0 = numpy.exp(eta)
     _out = numpy.empty(_shape + (1, 1))
     _out[..., 0, 0] = _c0/(_c0 + 1)**2
     return _out
 
 
-def natural__kl(eta, eta_q):
-    """KL(p_θ ‖ p_θq), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(eta_q))
+def natural__kl(eta, eta_q, _shape=None):
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+
+    Valid range: eta in [-30, 30]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(eta_q))
     _c0 = numpy.exp(eta)
+    _t0 = -numpy.log1p(_c0)
+    _t1 = _c0*(eta - eta_q)/(_c0 + 1)
+    _t2 = _special.log1pexp(eta_q)
     _out = numpy.empty(_shape)
-    _out[...] = _c0*(eta - eta_q)/(_c0 + 1) - numpy.log1p(_c0) + numpy.log1p(numpy.exp(eta_q))
-    return _out
+    _out[...] = _t0 + _t1 + _t2
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2), natural__to_natural, _kl_series, (eta,), (eta_q,))
 
 
-def natural__entropy(eta):
-    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta))
+def natural__entropy(eta, _shape=None):
+    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
+
+    Valid range: eta in [-30, 30]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta))
     _c0 = numpy.exp(eta)
     _out = numpy.empty(_shape)
     _out[...] = -_c0*eta/(_c0 + 1) + numpy.log1p(_c0)
     return _out
 
 
-def natural__skewness(eta):
-    """∂³A at η(θ), (..., m, m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta))
+def natural__skewness(eta, _shape=None):
+    """∂³A at η(θ), (..., m, m, m).
+
+    Valid range: eta in [-30, 30]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta))
     _c0 = numpy.exp(eta)
     _out = numpy.empty(_shape + (1, 1, 1))
     _out[..., 0, 0, 0] = -_c0*numpy.expm1(eta)/(_c0 + 1)**3
     return _out
 
 
-def p__to_natural(p):
-    """η(θ), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(p))
+def p__to_natural(p, _shape=None):
+    """η(θ), (..., m).
+
+    Valid range: p in [1e-06, 0.999999]; there it agrees with the exact expression evaluated at
+    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(p))
     _out = numpy.empty(_shape + (1,))
-    _out[..., 0] = numpy.log(p) + numpy.log(-1/(p - 1))
+    _out[..., 0] = numpy.log(-p/(p - 1))
     return _out
 
 
-def p__from_natural(eta):
-    """θ(η), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta))
+def p__from_natural(eta, _shape=None):
+    """θ(η), (..., p).
+
+    Valid range: p in [1e-06, 0.999999]; there it agrees with the exact expression evaluated at
+    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta))
     _out = numpy.empty(_shape + (1,))
     _out[..., 0] = (1 + numpy.exp(-eta))**(-1.0)
     return _out
 
 
-def p__jacobian(p):
-    """J = ∂η/∂θ, (..., m, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(p))
+def p__jacobian(p, _shape=None):
+    """J = ∂η/∂θ, (..., m, p).
+
+    Valid range: p in [1e-06, 0.999999]; there it agrees with the exact expression evaluated at
+    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(p))
     _out = numpy.empty(_shape + (1, 1))
     _out[..., 0, 0] = -1/(p*(p - 1))
     return _out
 
 
-def p__log_partition(p):
-    """A(η(θ)), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(p))
+def p__log_partition(p, _shape=None):
+    """A(η(θ)), (...).
+
+    Valid range: p in [1e-06, 0.999999]; there it agrees with the exact expression evaluated at
+    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(p))
     _out = numpy.empty(_shape)
-    _out[...] = numpy.log(-1/(p - 1))
+    _out[...] = -numpy.log1p(-p)
     return _out
 
 
-def p__mean(p):
-    """μ = E[T(x)] = ∇A(η(θ)), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(p))
+def p__mean(p, _shape=None):
+    """μ = E[T(x)] = ∇A(η(θ)), (..., m).
+
+    Valid range: p in [1e-06, 0.999999]; there it agrees with the exact expression evaluated at
+    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(p))
     _out = numpy.empty(_shape + (1,))
     _out[..., 0] = p
     return _out
 
 
-def p__log_density(x, p):
-    """log p(x | θ), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(p))
-    _c0 = numpy.log(-1/(p - 1))
+def p__log_density(x, p, _shape=None):
+    """log p(x | θ), (...).
+
+    Valid range: p in [1e-06, 0.999999]; there it agrees with the exact expression evaluated at
+    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(p))
     _out = numpy.empty(_shape)
-    _out[...] = -_c0 + x*(_c0 + numpy.log(p))
+    _out[...] = x*(numpy.log(p) + numpy.log(-1/(p - 1))) + numpy.log1p(-p)
     return _out
 
 
-def p__score(x, p):
-    """∇_θ log p(x | θ), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(p))
+def p__score(x, p, _shape=None):
+    """∇_θ log p(x | θ), (..., p).
+
+    Valid range: p in [1e-06, 0.999999]; there it agrees with the exact expression evaluated at
+    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(p))
     _out = numpy.empty(_shape + (1,))
     _out[..., 0] = (p - x)/(p*(p - 1))
     return _out
 
 
-def p__hessian(x, p):
-    """∇²_θ log p(x | θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(p))
+def p__hessian(x, p, _shape=None):
+    """∇²_θ log p(x | θ), (..., p, p).
+
+    Valid range: p in [1e-06, 0.999999]; there it agrees with the exact expression evaluated at
+    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(p))
     _c0 = p**2
     _out = numpy.empty(_shape + (1, 1))
     _out[..., 0, 0] = -(_c0 - 2*p*x + x)/(_c0*(p - 1)**2)
     return _out
 
 
-def p__fisher(p):
-    """F(θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(p))
+def p__fisher(p, _shape=None):
+    """F(θ), (..., p, p).
+
+    Valid range: p in [1e-06, 0.999999]; there it agrees with the exact expression evaluated at
+    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(p))
     _out = numpy.empty(_shape + (1, 1))
     _out[..., 0, 0] = -1/(p*(p - 1))
     return _out
 
 
-def p__natural_fisher(p):
-    """∇²A at η(θ), (..., m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(p))
+def p__natural_fisher(p, _shape=None):
+    """∇²A at η(θ), (..., m, m).
+
+    Valid range: p in [1e-06, 0.999999]; there it agrees with the exact expression evaluated at
+    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(p))
+    _c0 = p/(p - 1)
     _out = numpy.empty(_shape + (1, 1))
-    _out[..., 0, 0] = -p*(p - 1)
+    _out[..., 0, 0] = -_c0/(_c0 - 1)**2
     return _out
 
 
-def p__kl(p, p_q):
-    """KL(p_θ ‖ p_θq), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(p), numpy.shape(p_q))
-    _c0 = numpy.log(-1/(p_q - 1))
-    _c1 = numpy.log(-1/(p - 1))
+def p__kl(p, p_q, _shape=None):
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+
+    Valid range: p in [1e-06, 0.999999]; there it agrees with the exact expression evaluated at
+    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(p), numpy.shape(p_q))
+    _t0 = -numpy.log1p(-p_q)
+    _t1 = p*(numpy.log(p) - numpy.log(p_q) + numpy.log(-1/(p - 1)) - numpy.log(-1/(p_q - 1)))
+    _t2 = numpy.log1p(-p)
     _out = numpy.empty(_shape)
-    _out[...] = _c0 - _c1 + p*(-_c0 + _c1 + numpy.log(p) - numpy.log(p_q))
-    return _out
+    _out[...] = _t0 + _t1 + _t2
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2), p__to_natural, _kl_series, (p,), (p_q,))
 
 
-def p__entropy(p):
-    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(p))
-    _c0 = numpy.log(-1/(p - 1))
+def p__entropy(p, _shape=None):
+    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
+
+    Valid range: p in [1e-06, 0.999999]; there it agrees with the exact expression evaluated at
+    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(p))
     _out = numpy.empty(_shape)
-    _out[...] = _c0 - p*(_c0 + numpy.log(p))
+    _out[...] = -p*(numpy.log(p) + numpy.log(-1/(p - 1))) - numpy.log1p(-p)
     return _out
 
 
-def p__skewness(p):
-    """∂³A at η(θ), (..., m, m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(p))
+def p__skewness(p, _shape=None):
+    """∂³A at η(θ), (..., m, m, m).
+
+    Valid range: p in [1e-06, 0.999999]; there it agrees with the exact expression evaluated at
+    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(p))
+    _c0 = p/(p - 1)
+    _c1 = 1 - _c0
     _out = numpy.empty(_shape + (1, 1, 1))
-    _out[..., 0, 0, 0] = p*(p - 1)*(2*p - 1)
+    _out[..., 0, 0, 0] = -_c0*(2*_c0/_c1 + 1)/_c1**2
     return _out
 
 
-def log_base_measure(x):
+def _kl_series(eta, d_eta, _shape=None):
+    """g⁽²⁾(0), g⁽³⁾(0), g⁽⁴⁾(0) of g(t) = A(η + tδ), (..., 3): the Taylor terms of the KL near coincidence."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(d_eta))
+    _c0 = numpy.exp(eta)
+    _c1 = _c0 + 1
+    _c2 = _c1**(-2.0)
+    _c3 = _c0/_c1
+    _c4 = numpy.exp(2*eta)
+    _c5 = _c3*(2*_c2*_c4 - 3*_c3 + 1)
+    _out = numpy.empty(_shape + (3,))
+    _out[..., 0] = _c0*_c2*d_eta**2
+    _out[..., 1] = _c5*d_eta**3
+    _out[..., 2] = _c3*d_eta**4*(9*_c2*_c4 - 6*_c3 - _c5 + 1 - 4*numpy.exp(3*eta)/_c1**3)
+    return _out
+
+
+def log_base_measure(x, _shape=None):
     """log h(x), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x))
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x))
     _out = numpy.empty(_shape)
     _out[...] = 0
     return _out
 
 
-def statistics(x):
+def statistics(x, _shape=None):
     """T(x), the sufficient statistics, (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x))
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x))
     _out = numpy.empty(_shape + (1,))
     _out[..., 0] = x
     return _out
 
 
-def natural_from_mean(mu1):
+def natural_from_mean(mu1, _shape=None):
     """η(μ), the closed-form inverse of μ = ∇A(η), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mu1))
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mu1))
     _out = numpy.empty(_shape + (1,))
     _out[..., 0] = numpy.log(-mu1/(mu1 - 1))
     return _out

@@ -10,27 +10,39 @@ FAMILY = 'gamma'
 DIMS = {}
 
 
-def natural__to_natural(eta1, eta2):
-    """η(θ), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__to_natural(eta1, eta2, _shape=None):
+    """η(θ), (..., m).
+
+    Valid range: eta1 in [0.01, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     return _out
 
 
-def natural__from_natural(eta1, eta2):
-    """θ(η), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__from_natural(eta1, eta2, _shape=None):
+    """θ(η), (..., p).
+
+    Valid range: eta1 in [0.01, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     return _out
 
 
-def natural__jacobian(eta1, eta2):
-    """J = ∂η/∂θ, (..., m, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__jacobian(eta1, eta2, _shape=None):
+    """J = ∂η/∂θ, (..., m, p).
+
+    Valid range: eta1 in [0.01, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = 1
     _out[..., 0, 1] = 0
@@ -39,43 +51,63 @@ def natural__jacobian(eta1, eta2):
     return _out
 
 
-def natural__log_partition(eta1, eta2):
-    """A(η(θ)), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__log_partition(eta1, eta2, _shape=None):
+    """A(η(θ)), (...).
+
+    Valid range: eta1 in [0.01, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape)
     _out[...] = -eta1*numpy.log(-eta2) + _special.gammaln(eta1)
     return _out
 
 
-def natural__mean(eta1, eta2):
-    """μ = E[T(x)] = ∇A(η(θ)), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__mean(eta1, eta2, _shape=None):
+    """μ = E[T(x)] = ∇A(η(θ)), (..., m).
+
+    Valid range: eta1 in [0.01, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = -numpy.log(-eta2) + _special.digamma(eta1)
     _out[..., 1] = -eta1/eta2
     return _out
 
 
-def natural__log_density(x, eta1, eta2):
-    """log p(x | θ), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
+def natural__log_density(x, eta1, eta2, _shape=None):
+    """log p(x | θ), (...).
+
+    Valid range: eta1 in [0.01, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape)
     _out[...] = eta1*numpy.log(-eta2) + eta2*x + (eta1 - 1)*numpy.log(x) - _special.gammaln(eta1)
     return _out
 
 
-def natural__score(x, eta1, eta2):
-    """∇_θ log p(x | θ), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
+def natural__score(x, eta1, eta2, _shape=None):
+    """∇_θ log p(x | θ), (..., p).
+
+    Valid range: eta1 in [0.01, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2,))
-    _out[..., 0] = numpy.log(-eta2) + numpy.log(x) - _special.digamma(eta1)
+    _out[..., 0] = numpy.log(-eta2*x) - _special.digamma(eta1)
     _out[..., 1] = eta1/eta2 + x
     return _out
 
 
-def natural__hessian(x, eta1, eta2):
-    """∇²_θ log p(x | θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
+def natural__hessian(x, eta1, eta2, _shape=None):
+    """∇²_θ log p(x | θ), (..., p, p).
+
+    Valid range: eta1 in [0.01, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = -_special.trigamma(eta1)
     _out[..., 0, 1] = eta2**(-1.0)
@@ -84,9 +116,13 @@ def natural__hessian(x, eta1, eta2):
     return _out
 
 
-def natural__fisher(eta1, eta2):
-    """F(θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__fisher(eta1, eta2, _shape=None):
+    """F(θ), (..., p, p).
+
+    Valid range: eta1 in [0.01, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = _special.trigamma(eta1)
     _out[..., 0, 1] = -1/eta2
@@ -95,9 +131,13 @@ def natural__fisher(eta1, eta2):
     return _out
 
 
-def natural__natural_fisher(eta1, eta2):
-    """∇²A at η(θ), (..., m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__natural_fisher(eta1, eta2, _shape=None):
+    """∇²A at η(θ), (..., m, m).
+
+    Valid range: eta1 in [0.01, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = _special.trigamma(eta1)
     _out[..., 0, 1] = -1/eta2
@@ -106,28 +146,46 @@ def natural__natural_fisher(eta1, eta2):
     return _out
 
 
-def natural__kl(eta1, eta2, eta1_q, eta2_q):
-    """KL(p_θ ‖ p_θq), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta1_q), numpy.shape(eta2_q))
-    _c0 = -eta2_q
-    _c1 = numpy.log(-eta2)
+def natural__kl(eta1, eta2, eta1_q, eta2_q, _shape=None):
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+
+    Valid range: eta1 in [0.01, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta1_q), numpy.shape(eta2_q))
+    _c0 = numpy.log(-eta2)
+    _c1 = -eta2_q
+    _t0 = -_special.gammaln(eta1)
+    _t1 = _c0*eta1
+    _t2 = -eta1_q*numpy.log(_c1)
+    _t3 = -(_c0 - _special.digamma(eta1))*(eta1 - eta1_q)
+    _t4 = -eta1*(_c1 + eta2)/eta2
+    _t5 = _special.gammaln(eta1_q)
     _out = numpy.empty(_shape)
-    _out[...] = _c1*eta1 - eta1*(_c0 + eta2)/eta2 - eta1_q*numpy.log(_c0) - (_c1 - _special.digamma(eta1))*(eta1 - eta1_q) - _special.gammaln(eta1) + _special.gammaln(eta1_q)
-    return _out
+    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5), natural__to_natural, _kl_series, (eta1, eta2,), (eta1_q, eta2_q,))
 
 
-def natural__entropy(eta1, eta2):
-    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__entropy(eta1, eta2, _shape=None):
+    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
+
+    Valid range: eta1 in [0.01, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _c0 = _special.digamma(eta1)
     _out = numpy.empty(_shape)
     _out[...] = -_c0*eta1 + _c0 + eta1 - numpy.log(-eta2) + _special.gammaln(eta1)
     return _out
 
 
-def natural__skewness(eta1, eta2):
-    """∂³A at η(θ), (..., m, m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__skewness(eta1, eta2, _shape=None):
+    """∂³A at η(θ), (..., m, m, m).
+
+    Valid range: eta1 in [0.01, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _c0 = eta2**(-2.0)
     _out = numpy.empty(_shape + (2, 2, 2))
     _out[..., 0, 0, 0] = _special.polygamma(2, eta1)
@@ -141,27 +199,39 @@ def natural__skewness(eta1, eta2):
     return _out
 
 
-def shape_rate__to_natural(shape, rate):
-    """η(θ), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate))
+def shape_rate__to_natural(shape, rate, _shape=None):
+    """η(θ), (..., m).
+
+    Valid range: shape in [0.01, 1000], rate in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = shape
     _out[..., 1] = -rate
     return _out
 
 
-def shape_rate__from_natural(eta1, eta2):
-    """θ(η), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def shape_rate__from_natural(eta1, eta2, _shape=None):
+    """θ(η), (..., p).
+
+    Valid range: shape in [0.01, 1000], rate in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = eta1
     _out[..., 1] = -eta2
     return _out
 
 
-def shape_rate__jacobian(shape, rate):
-    """J = ∂η/∂θ, (..., m, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate))
+def shape_rate__jacobian(shape, rate, _shape=None):
+    """J = ∂η/∂θ, (..., m, p).
+
+    Valid range: shape in [0.01, 1000], rate in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate))
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = 1
     _out[..., 0, 1] = 0
@@ -170,43 +240,63 @@ def shape_rate__jacobian(shape, rate):
     return _out
 
 
-def shape_rate__log_partition(shape, rate):
-    """A(η(θ)), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate))
+def shape_rate__log_partition(shape, rate, _shape=None):
+    """A(η(θ)), (...).
+
+    Valid range: shape in [0.01, 1000], rate in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate))
     _out = numpy.empty(_shape)
     _out[...] = -shape*numpy.log(rate) + _special.gammaln(shape)
     return _out
 
 
-def shape_rate__mean(shape, rate):
-    """μ = E[T(x)] = ∇A(η(θ)), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate))
+def shape_rate__mean(shape, rate, _shape=None):
+    """μ = E[T(x)] = ∇A(η(θ)), (..., m).
+
+    Valid range: shape in [0.01, 1000], rate in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = -numpy.log(rate) + _special.digamma(shape)
     _out[..., 1] = shape/rate
     return _out
 
 
-def shape_rate__log_density(x, shape, rate):
-    """log p(x | θ), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(shape), numpy.shape(rate))
+def shape_rate__log_density(x, shape, rate, _shape=None):
+    """log p(x | θ), (...).
+
+    Valid range: shape in [0.01, 1000], rate in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(shape), numpy.shape(rate))
     _out = numpy.empty(_shape)
     _out[...] = -rate*x + shape*numpy.log(rate) + (shape - 1)*numpy.log(x) - _special.gammaln(shape)
     return _out
 
 
-def shape_rate__score(x, shape, rate):
-    """∇_θ log p(x | θ), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(shape), numpy.shape(rate))
+def shape_rate__score(x, shape, rate, _shape=None):
+    """∇_θ log p(x | θ), (..., p).
+
+    Valid range: shape in [0.01, 1000], rate in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(shape), numpy.shape(rate))
     _out = numpy.empty(_shape + (2,))
-    _out[..., 0] = numpy.log(rate) + numpy.log(x) - _special.digamma(shape)
+    _out[..., 0] = numpy.log(rate*x) - _special.digamma(shape)
     _out[..., 1] = -x + shape/rate
     return _out
 
 
-def shape_rate__hessian(x, shape, rate):
-    """∇²_θ log p(x | θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(shape), numpy.shape(rate))
+def shape_rate__hessian(x, shape, rate, _shape=None):
+    """∇²_θ log p(x | θ), (..., p, p).
+
+    Valid range: shape in [0.01, 1000], rate in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(shape), numpy.shape(rate))
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = -_special.trigamma(shape)
     _out[..., 0, 1] = rate**(-1.0)
@@ -215,9 +305,13 @@ def shape_rate__hessian(x, shape, rate):
     return _out
 
 
-def shape_rate__fisher(shape, rate):
-    """F(θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate))
+def shape_rate__fisher(shape, rate, _shape=None):
+    """F(θ), (..., p, p).
+
+    Valid range: shape in [0.01, 1000], rate in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate))
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = _special.trigamma(shape)
     _out[..., 0, 1] = -1/rate
@@ -226,9 +320,13 @@ def shape_rate__fisher(shape, rate):
     return _out
 
 
-def shape_rate__natural_fisher(shape, rate):
-    """∇²A at η(θ), (..., m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate))
+def shape_rate__natural_fisher(shape, rate, _shape=None):
+    """∇²A at η(θ), (..., m, m).
+
+    Valid range: shape in [0.01, 1000], rate in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate))
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = _special.trigamma(shape)
     _out[..., 0, 1] = rate**(-1.0)
@@ -237,27 +335,45 @@ def shape_rate__natural_fisher(shape, rate):
     return _out
 
 
-def shape_rate__kl(shape, rate, shape_q, rate_q):
-    """KL(p_θ ‖ p_θq), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate), numpy.shape(shape_q), numpy.shape(rate_q))
+def shape_rate__kl(shape, rate, shape_q, rate_q, _shape=None):
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+
+    Valid range: shape in [0.01, 1000], rate in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate), numpy.shape(shape_q), numpy.shape(rate_q))
     _c0 = numpy.log(rate)
+    _t0 = -_special.gammaln(shape)
+    _t1 = _c0*shape
+    _t2 = -shape_q*numpy.log(rate_q)
+    _t3 = -(_c0 - _special.digamma(shape))*(shape - shape_q)
+    _t4 = -shape*(rate - rate_q)/rate
+    _t5 = _special.gammaln(shape_q)
     _out = numpy.empty(_shape)
-    _out[...] = _c0*shape - shape_q*numpy.log(rate_q) - (_c0 - _special.digamma(shape))*(shape - shape_q) - _special.gammaln(shape) + _special.gammaln(shape_q) - shape*(rate - rate_q)/rate
-    return _out
+    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5), shape_rate__to_natural, _kl_series, (shape, rate,), (shape_q, rate_q,))
 
 
-def shape_rate__entropy(shape, rate):
-    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate))
+def shape_rate__entropy(shape, rate, _shape=None):
+    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
+
+    Valid range: shape in [0.01, 1000], rate in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate))
     _c0 = _special.digamma(shape)
     _out = numpy.empty(_shape)
     _out[...] = -_c0*shape + _c0 + shape - numpy.log(rate) + _special.gammaln(shape)
     return _out
 
 
-def shape_rate__skewness(shape, rate):
-    """∂³A at η(θ), (..., m, m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate))
+def shape_rate__skewness(shape, rate, _shape=None):
+    """∂³A at η(θ), (..., m, m, m).
+
+    Valid range: shape in [0.01, 1000], rate in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate))
     _c0 = rate**(-2.0)
     _out = numpy.empty(_shape + (2, 2, 2))
     _out[..., 0, 0, 0] = _special.polygamma(2, shape)
@@ -271,27 +387,39 @@ def shape_rate__skewness(shape, rate):
     return _out
 
 
-def shape_scale__to_natural(shape, scale):
-    """η(θ), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale))
+def shape_scale__to_natural(shape, scale, _shape=None):
+    """η(θ), (..., m).
+
+    Valid range: shape in [0.01, 1000], scale in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = shape
     _out[..., 1] = -1/scale
     return _out
 
 
-def shape_scale__from_natural(eta1, eta2):
-    """θ(η), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def shape_scale__from_natural(eta1, eta2, _shape=None):
+    """θ(η), (..., p).
+
+    Valid range: shape in [0.01, 1000], scale in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = eta1
     _out[..., 1] = -1/eta2
     return _out
 
 
-def shape_scale__jacobian(shape, scale):
-    """J = ∂η/∂θ, (..., m, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale))
+def shape_scale__jacobian(shape, scale, _shape=None):
+    """J = ∂η/∂θ, (..., m, p).
+
+    Valid range: shape in [0.01, 1000], scale in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale))
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = 1
     _out[..., 0, 1] = 0
@@ -300,44 +428,64 @@ def shape_scale__jacobian(shape, scale):
     return _out
 
 
-def shape_scale__log_partition(shape, scale):
-    """A(η(θ)), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale))
+def shape_scale__log_partition(shape, scale, _shape=None):
+    """A(η(θ)), (...).
+
+    Valid range: shape in [0.01, 1000], scale in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale))
     _out = numpy.empty(_shape)
     _out[...] = shape*numpy.log(scale) + _special.gammaln(shape)
     return _out
 
 
-def shape_scale__mean(shape, scale):
-    """μ = E[T(x)] = ∇A(η(θ)), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale))
+def shape_scale__mean(shape, scale, _shape=None):
+    """μ = E[T(x)] = ∇A(η(θ)), (..., m).
+
+    Valid range: shape in [0.01, 1000], scale in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = numpy.log(scale) + _special.digamma(shape)
     _out[..., 1] = scale*shape
     return _out
 
 
-def shape_scale__log_density(x, shape, scale):
-    """log p(x | θ), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(shape), numpy.shape(scale))
+def shape_scale__log_density(x, shape, scale, _shape=None):
+    """log p(x | θ), (...).
+
+    Valid range: shape in [0.01, 1000], scale in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(shape), numpy.shape(scale))
     _c0 = numpy.log(x)
     _out = numpy.empty(_shape)
     _out[...] = _c0*shape - _c0 - shape*numpy.log(scale) - _special.gammaln(shape) - x/scale
     return _out
 
 
-def shape_scale__score(x, shape, scale):
-    """∇_θ log p(x | θ), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(shape), numpy.shape(scale))
+def shape_scale__score(x, shape, scale, _shape=None):
+    """∇_θ log p(x | θ), (..., p).
+
+    Valid range: shape in [0.01, 1000], scale in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(shape), numpy.shape(scale))
     _out = numpy.empty(_shape + (2,))
-    _out[..., 0] = -numpy.log(scale) + numpy.log(x) - _special.digamma(shape)
+    _out[..., 0] = numpy.log(x/scale) - _special.digamma(shape)
     _out[..., 1] = -(scale*shape - x)/scale**2
     return _out
 
 
-def shape_scale__hessian(x, shape, scale):
-    """∇²_θ log p(x | θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(shape), numpy.shape(scale))
+def shape_scale__hessian(x, shape, scale, _shape=None):
+    """∇²_θ log p(x | θ), (..., p, p).
+
+    Valid range: shape in [0.01, 1000], scale in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(shape), numpy.shape(scale))
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = -_special.trigamma(shape)
     _out[..., 0, 1] = -1/scale
@@ -346,9 +494,13 @@ def shape_scale__hessian(x, shape, scale):
     return _out
 
 
-def shape_scale__fisher(shape, scale):
-    """F(θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale))
+def shape_scale__fisher(shape, scale, _shape=None):
+    """F(θ), (..., p, p).
+
+    Valid range: shape in [0.01, 1000], scale in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale))
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = _special.trigamma(shape)
     _out[..., 0, 1] = scale**(-1.0)
@@ -357,9 +509,13 @@ def shape_scale__fisher(shape, scale):
     return _out
 
 
-def shape_scale__natural_fisher(shape, scale):
-    """∇²A at η(θ), (..., m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale))
+def shape_scale__natural_fisher(shape, scale, _shape=None):
+    """∇²A at η(θ), (..., m, m).
+
+    Valid range: shape in [0.01, 1000], scale in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale))
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = _special.trigamma(shape)
     _out[..., 0, 1] = scale
@@ -368,27 +524,41 @@ def shape_scale__natural_fisher(shape, scale):
     return _out
 
 
-def shape_scale__kl(shape, scale, shape_q, scale_q):
-    """KL(p_θ ‖ p_θq), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale), numpy.shape(shape_q), numpy.shape(scale_q))
+def shape_scale__kl(shape, scale, shape_q, scale_q, _shape=None):
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+
+    Valid range: shape in [0.01, 1000], scale in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale), numpy.shape(shape_q), numpy.shape(scale_q))
     _c0 = numpy.log(scale)
+    _t0 = -_c0*shape + shape_q*numpy.log(scale_q) + (_c0 + _special.digamma(shape))*(shape - shape_q) - _special.gammaln(shape) + _special.gammaln(shape_q)
+    _t1 = shape*(scale - scale_q)/scale_q
     _out = numpy.empty(_shape)
-    _out[...] = (scale_q*(-_c0*shape + shape_q*numpy.log(scale_q) + (_c0 + _special.digamma(shape))*(shape - shape_q) - _special.gammaln(shape) + _special.gammaln(shape_q)) + shape*(scale - scale_q))/scale_q
-    return _out
+    _out[...] = _t0 + _t1
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1), shape_scale__to_natural, _kl_series, (shape, scale,), (shape_q, scale_q,))
 
 
-def shape_scale__entropy(shape, scale):
-    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale))
+def shape_scale__entropy(shape, scale, _shape=None):
+    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
+
+    Valid range: shape in [0.01, 1000], scale in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale))
     _c0 = _special.digamma(shape)
     _out = numpy.empty(_shape)
     _out[...] = -_c0*shape + _c0 + shape + numpy.log(scale) + _special.gammaln(shape)
     return _out
 
 
-def shape_scale__skewness(shape, scale):
-    """∂³A at η(θ), (..., m, m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale))
+def shape_scale__skewness(shape, scale, _shape=None):
+    """∂³A at η(θ), (..., m, m, m).
+
+    Valid range: shape in [0.01, 1000], scale in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale))
     _c0 = scale**2
     _out = numpy.empty(_shape + (2, 2, 2))
     _out[..., 0, 0, 0] = _special.polygamma(2, shape)
@@ -402,27 +572,39 @@ def shape_scale__skewness(shape, scale):
     return _out
 
 
-def log_shape_log_rate__to_natural(log_shape, log_rate):
-    """η(θ), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate))
+def log_shape_log_rate__to_natural(log_shape, log_rate, _shape=None):
+    """η(θ), (..., m).
+
+    Valid range: log_shape in [-4, 6.5], log_rate in [-6.5, 6.5]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = numpy.exp(log_shape)
     _out[..., 1] = -numpy.exp(log_rate)
     return _out
 
 
-def log_shape_log_rate__from_natural(eta1, eta2):
-    """θ(η), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def log_shape_log_rate__from_natural(eta1, eta2, _shape=None):
+    """θ(η), (..., p).
+
+    Valid range: log_shape in [-4, 6.5], log_rate in [-6.5, 6.5]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = numpy.log(eta1)
     _out[..., 1] = numpy.log(-eta2)
     return _out
 
 
-def log_shape_log_rate__jacobian(log_shape, log_rate):
-    """J = ∂η/∂θ, (..., m, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate))
+def log_shape_log_rate__jacobian(log_shape, log_rate, _shape=None):
+    """J = ∂η/∂θ, (..., m, p).
+
+    Valid range: log_shape in [-4, 6.5], log_rate in [-6.5, 6.5]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate))
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = numpy.exp(log_shape)
     _out[..., 0, 1] = 0
@@ -431,36 +613,52 @@ def log_shape_log_rate__jacobian(log_shape, log_rate):
     return _out
 
 
-def log_shape_log_rate__log_partition(log_shape, log_rate):
-    """A(η(θ)), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate))
+def log_shape_log_rate__log_partition(log_shape, log_rate, _shape=None):
+    """A(η(θ)), (...).
+
+    Valid range: log_shape in [-4, 6.5], log_rate in [-6.5, 6.5]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate))
     _c0 = numpy.exp(log_shape)
     _out = numpy.empty(_shape)
     _out[...] = -_c0*log_rate + _special.gammaln(_c0)
     return _out
 
 
-def log_shape_log_rate__mean(log_shape, log_rate):
-    """μ = E[T(x)] = ∇A(η(θ)), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate))
+def log_shape_log_rate__mean(log_shape, log_rate, _shape=None):
+    """μ = E[T(x)] = ∇A(η(θ)), (..., m).
+
+    Valid range: log_shape in [-4, 6.5], log_rate in [-6.5, 6.5]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = -log_rate + _special.digamma(numpy.exp(log_shape))
     _out[..., 1] = numpy.exp(-log_rate + log_shape)
     return _out
 
 
-def log_shape_log_rate__log_density(x, log_shape, log_rate):
-    """log p(x | θ), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(log_shape), numpy.shape(log_rate))
+def log_shape_log_rate__log_density(x, log_shape, log_rate, _shape=None):
+    """log p(x | θ), (...).
+
+    Valid range: log_shape in [-4, 6.5], log_rate in [-6.5, 6.5]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(log_shape), numpy.shape(log_rate))
     _c0 = numpy.exp(log_shape)
     _out = numpy.empty(_shape)
     _out[...] = _c0*log_rate - x*numpy.exp(log_rate) + numpy.log(x)*numpy.expm1(log_shape) - _special.gammaln(_c0)
     return _out
 
 
-def log_shape_log_rate__score(x, log_shape, log_rate):
-    """∇_θ log p(x | θ), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(log_shape), numpy.shape(log_rate))
+def log_shape_log_rate__score(x, log_shape, log_rate, _shape=None):
+    """∇_θ log p(x | θ), (..., p).
+
+    Valid range: log_shape in [-4, 6.5], log_rate in [-6.5, 6.5]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(log_shape), numpy.shape(log_rate))
     _c0 = numpy.exp(log_shape)
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = _c0*(log_rate + numpy.log(x) - _special.digamma(_c0))
@@ -468,9 +666,13 @@ def log_shape_log_rate__score(x, log_shape, log_rate):
     return _out
 
 
-def log_shape_log_rate__hessian(x, log_shape, log_rate):
-    """∇²_θ log p(x | θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(log_shape), numpy.shape(log_rate))
+def log_shape_log_rate__hessian(x, log_shape, log_rate, _shape=None):
+    """∇²_θ log p(x | θ), (..., p, p).
+
+    Valid range: log_shape in [-4, 6.5], log_rate in [-6.5, 6.5]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(log_shape), numpy.shape(log_rate))
     _c0 = numpy.exp(log_shape)
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = _c0*(-_c0*_special.trigamma(_c0) + log_rate + numpy.log(x) - _special.digamma(_c0))
@@ -480,9 +682,13 @@ def log_shape_log_rate__hessian(x, log_shape, log_rate):
     return _out
 
 
-def log_shape_log_rate__fisher(log_shape, log_rate):
-    """F(θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate))
+def log_shape_log_rate__fisher(log_shape, log_rate, _shape=None):
+    """F(θ), (..., p, p).
+
+    Valid range: log_shape in [-4, 6.5], log_rate in [-6.5, 6.5]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate))
     _c0 = numpy.exp(log_shape)
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = numpy.exp(2*log_shape)*_special.trigamma(_c0)
@@ -492,9 +698,13 @@ def log_shape_log_rate__fisher(log_shape, log_rate):
     return _out
 
 
-def log_shape_log_rate__natural_fisher(log_shape, log_rate):
-    """∇²A at η(θ), (..., m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate))
+def log_shape_log_rate__natural_fisher(log_shape, log_rate, _shape=None):
+    """∇²A at η(θ), (..., m, m).
+
+    Valid range: log_shape in [-4, 6.5], log_rate in [-6.5, 6.5]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate))
     _c0 = numpy.exp(log_shape)
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = _special.trigamma(_c0)
@@ -504,19 +714,33 @@ def log_shape_log_rate__natural_fisher(log_shape, log_rate):
     return _out
 
 
-def log_shape_log_rate__kl(log_shape, log_rate, log_shape_q, log_rate_q):
-    """KL(p_θ ‖ p_θq), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate), numpy.shape(log_shape_q), numpy.shape(log_rate_q))
+def log_shape_log_rate__kl(log_shape, log_rate, log_shape_q, log_rate_q, _shape=None):
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+
+    Valid range: log_shape in [-4, 6.5], log_rate in [-6.5, 6.5]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate), numpy.shape(log_shape_q), numpy.shape(log_rate_q))
     _c0 = numpy.exp(log_shape)
     _c1 = numpy.exp(log_shape_q)
+    _t0 = -_special.gammaln(_c0)
+    _t1 = _c0*log_rate
+    _t2 = -_c1*log_rate_q
+    _t3 = -(_c0 - _c1)*(log_rate - _special.digamma(_c0))
+    _t4 = -(numpy.exp(log_rate) - numpy.exp(log_rate_q))*numpy.exp(-log_rate + log_shape)
+    _t5 = _special.gammaln(_c1)
     _out = numpy.empty(_shape)
-    _out[...] = _c0*log_rate - _c1*log_rate_q - (_c0 - _c1)*(log_rate - _special.digamma(_c0)) - (numpy.exp(log_rate) - numpy.exp(log_rate_q))*numpy.exp(-log_rate + log_shape) - _special.gammaln(_c0) + _special.gammaln(_c1)
-    return _out
+    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5), log_shape_log_rate__to_natural, _kl_series, (log_shape, log_rate,), (log_shape_q, log_rate_q,))
 
 
-def log_shape_log_rate__entropy(log_shape, log_rate):
-    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate))
+def log_shape_log_rate__entropy(log_shape, log_rate, _shape=None):
+    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
+
+    Valid range: log_shape in [-4, 6.5], log_rate in [-6.5, 6.5]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate))
     _c0 = numpy.exp(log_shape)
     _c1 = _special.digamma(_c0)
     _out = numpy.empty(_shape)
@@ -524,9 +748,13 @@ def log_shape_log_rate__entropy(log_shape, log_rate):
     return _out
 
 
-def log_shape_log_rate__skewness(log_shape, log_rate):
-    """∂³A at η(θ), (..., m, m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate))
+def log_shape_log_rate__skewness(log_shape, log_rate, _shape=None):
+    """∂³A at η(θ), (..., m, m, m).
+
+    Valid range: log_shape in [-4, 6.5], log_rate in [-6.5, 6.5]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate))
     _c0 = numpy.exp(log_shape)
     _c1 = numpy.exp(-2*log_rate)
     _out = numpy.empty(_shape + (2, 2, 2))
@@ -541,17 +769,32 @@ def log_shape_log_rate__skewness(log_shape, log_rate):
     return _out
 
 
-def log_base_measure(x):
+def _kl_series(eta1, eta2, d_eta1, d_eta2, _shape=None):
+    """g⁽²⁾(0), g⁽³⁾(0), g⁽⁴⁾(0) of g(t) = A(η + tδ), (..., 3): the Taylor terms of the KL near coincidence."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(d_eta1), numpy.shape(d_eta2))
+    _c0 = d_eta2**2/eta2**2
+    _c1 = d_eta2**3/eta2**3
+    _out = numpy.empty(_shape + (3,))
+    _out[..., 0] = _c0*eta1 + d_eta1**2*_special.trigamma(eta1) - 2*d_eta1*d_eta2/eta2
+    _out[..., 1] = 3*_c0*d_eta1 - 2*_c1*eta1 + d_eta1**3*_special.polygamma(2, eta1)
+    _out[..., 2] = -8*_c1*d_eta1 + d_eta1**4*_special.polygamma(3, eta1) + 6*d_eta2**4*eta1/eta2**4
+    return _out
+
+
+def log_base_measure(x, _shape=None):
     """log h(x), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x))
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x))
     _out = numpy.empty(_shape)
     _out[...] = -numpy.log(x)
     return _out
 
 
-def statistics(x):
+def statistics(x, _shape=None):
     """T(x), the sufficient statistics, (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x))
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = numpy.log(x)
     _out[..., 1] = x

@@ -10,27 +10,39 @@ FAMILY = 'normal'
 DIMS = {}
 
 
-def natural__to_natural(eta1, eta2):
-    """η(θ), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__to_natural(eta1, eta2, _shape=None):
+    """η(θ), (..., m).
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     return _out
 
 
-def natural__from_natural(eta1, eta2):
-    """θ(η), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__from_natural(eta1, eta2, _shape=None):
+    """θ(η), (..., p).
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     return _out
 
 
-def natural__jacobian(eta1, eta2):
-    """J = ∂η/∂θ, (..., m, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__jacobian(eta1, eta2, _shape=None):
+    """J = ∂η/∂θ, (..., m, p).
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = 1
     _out[..., 0, 1] = 0
@@ -39,43 +51,63 @@ def natural__jacobian(eta1, eta2):
     return _out
 
 
-def natural__log_partition(eta1, eta2):
-    """A(η(θ)), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__log_partition(eta1, eta2, _shape=None):
+    """A(η(θ)), (...).
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape)
-    _out[...] = -1/4*(eta1**2/eta2 + 2*numpy.log(-eta2) + 2*numpy.log(2))
+    _out[...] = -1/4*(eta1**2/eta2 + 2*numpy.log(-2*eta2))
     return _out
 
 
-def natural__mean(eta1, eta2):
-    """μ = E[T(x)] = ∇A(η(θ)), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__mean(eta1, eta2, _shape=None):
+    """μ = E[T(x)] = ∇A(η(θ)), (..., m).
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = -1/2*eta1/eta2
     _out[..., 1] = (1/4)*(eta1**2 - 2*eta2)/eta2**2
     return _out
 
 
-def natural__log_density(x, eta1, eta2):
-    """log p(x | θ), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
+def natural__log_density(x, eta1, eta2, _shape=None):
+    """log p(x | θ), (...).
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape)
-    _out[...] = (1/4)*eta1**2/eta2 + eta1*x + eta2*x**2 + (1/2)*numpy.log(-eta2) - 1/2*numpy.log(numpy.pi)
+    _out[...] = (1/4)*eta1**2/eta2 + eta1*x + eta2*x**2 + (1/2)*numpy.log(-eta2/numpy.pi)
     return _out
 
 
-def natural__score(x, eta1, eta2):
-    """∇_θ log p(x | θ), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
+def natural__score(x, eta1, eta2, _shape=None):
+    """∇_θ log p(x | θ), (..., p).
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = (1/2)*eta1/eta2 + x
     _out[..., 1] = x**2 - 1/4*(eta1**2 - 2*eta2)/eta2**2
     return _out
 
 
-def natural__hessian(x, eta1, eta2):
-    """∇²_θ log p(x | θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
+def natural__hessian(x, eta1, eta2, _shape=None):
+    """∇²_θ log p(x | θ), (..., p, p).
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = (1/2)/eta2
     _out[..., 0, 1] = -1/2*eta1/eta2**2
@@ -84,9 +116,13 @@ def natural__hessian(x, eta1, eta2):
     return _out
 
 
-def natural__fisher(eta1, eta2):
-    """F(θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__fisher(eta1, eta2, _shape=None):
+    """F(θ), (..., p, p).
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = -(1/2)/eta2
     _out[..., 0, 1] = (1/2)*eta1/eta2**2
@@ -95,9 +131,13 @@ def natural__fisher(eta1, eta2):
     return _out
 
 
-def natural__natural_fisher(eta1, eta2):
-    """∇²A at η(θ), (..., m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__natural_fisher(eta1, eta2, _shape=None):
+    """∇²A at η(θ), (..., m, m).
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = -(1/2)/eta2
     _out[..., 0, 1] = (1/2)*eta1/eta2**2
@@ -106,45 +146,68 @@ def natural__natural_fisher(eta1, eta2):
     return _out
 
 
-def natural__kl(eta1, eta2, eta1_q, eta2_q):
-    """KL(p_θ ‖ p_θq), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta1_q), numpy.shape(eta2_q))
-    _c0 = -eta2_q
+def natural__kl(eta1, eta2, eta1_q, eta2_q, _shape=None):
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta1_q), numpy.shape(eta2_q))
+    _c0 = -2*eta2
     _c1 = eta1**2
     _c2 = eta2**(-1.0)
+    _t0 = (1/2)*numpy.log(_c0)
+    _t1 = -1/2*numpy.log(-2*eta2_q)
+    _t2 = -1/4*eta1_q**2/eta2_q
+    _t3 = (1/4)*_c1*_c2
+    _t4 = -1/2*_c2*eta1*(eta1 - eta1_q)
+    _t5 = (1/4)*(_c0 + _c1)*(eta2 - eta2_q)/eta2**2
     _out = numpy.empty(_shape)
-    _out[...] = (1/4)*_c1*_c2 - 1/2*_c2*eta1*(eta1 - eta1_q) - 1/4*eta1_q**2/eta2_q - 1/2*numpy.log(_c0) + (1/2)*numpy.log(-eta2) + (1/4)*(_c0 + eta2)*(_c1 - 2*eta2)/eta2**2
-    return _out
+    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5), natural__to_natural, _kl_series, (eta1, eta2,), (eta1_q, eta2_q,))
 
 
-def natural__entropy(eta1, eta2):
-    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__entropy(eta1, eta2, _shape=None):
+    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape)
     _out[...] = (1/2)*(-numpy.log(-eta2) + 1 + numpy.log(numpy.pi))
     return _out
 
 
-def natural__skewness(eta1, eta2):
-    """∂³A at η(θ), (..., m, m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def natural__skewness(eta1, eta2, _shape=None):
+    """∂³A at η(θ), (..., m, m, m).
+
+    Valid range: eta1 in [-1000, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _c0 = (1/2)/eta2**2
-    _c1 = -eta1/eta2**3
+    _c1 = eta2**(-3.0)
+    _c2 = -_c1*eta1
     _out = numpy.empty(_shape + (2, 2, 2))
     _out[..., 0, 0, 0] = 0
     _out[..., 0, 0, 1] = _c0
     _out[..., 0, 1, 0] = _c0
-    _out[..., 0, 1, 1] = _c1
+    _out[..., 0, 1, 1] = _c2
     _out[..., 1, 0, 0] = _c0
-    _out[..., 1, 0, 1] = _c1
-    _out[..., 1, 1, 0] = _c1
-    _out[..., 1, 1, 1] = ((3/2)*eta1**2 - eta2)/eta2**4
+    _out[..., 1, 0, 1] = _c2
+    _out[..., 1, 1, 0] = _c2
+    _out[..., 1, 1, 1] = (1/2)*_c1*(1 + 3*(eta1**2 - eta2)/eta2)
     return _out
 
 
-def mean__to_natural(mean_x, mean_x2):
-    """η(θ), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean_x), numpy.shape(mean_x2))
+def mean__to_natural(mean_x, mean_x2, _shape=None):
+    """η(θ), (..., m).
+
+    Valid range: mean_x in [-30, 30], mean_x2 in [0.01, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean_x), numpy.shape(mean_x2))
     _c0 = (mean_x**2 - mean_x2)**(-1.0)
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = -_c0*mean_x
@@ -152,18 +215,26 @@ def mean__to_natural(mean_x, mean_x2):
     return _out
 
 
-def mean__from_natural(eta1, eta2):
-    """θ(η), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def mean__from_natural(eta1, eta2, _shape=None):
+    """θ(η), (..., p).
+
+    Valid range: mean_x in [-30, 30], mean_x2 in [0.01, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = -1/2*eta1/eta2
     _out[..., 1] = (1/4)*(eta1**2 - 2*eta2)/eta2**2
     return _out
 
 
-def mean__jacobian(mean_x, mean_x2):
-    """J = ∂η/∂θ, (..., m, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean_x), numpy.shape(mean_x2))
+def mean__jacobian(mean_x, mean_x2, _shape=None):
+    """J = ∂η/∂θ, (..., m, p).
+
+    Valid range: mean_x in [-30, 30], mean_x2 in [0.01, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean_x), numpy.shape(mean_x2))
     _c0 = mean_x**2
     _c1 = (_c0 - mean_x2)**(-2.0)
     _c2 = -_c1*mean_x
@@ -175,39 +246,54 @@ def mean__jacobian(mean_x, mean_x2):
     return _out
 
 
-def mean__log_partition(mean_x, mean_x2):
-    """A(η(θ)), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean_x), numpy.shape(mean_x2))
+def mean__log_partition(mean_x, mean_x2, _shape=None):
+    """A(η(θ)), (...).
+
+    Valid range: mean_x in [-30, 30], mean_x2 in [0.01, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean_x), numpy.shape(mean_x2))
     _c0 = mean_x**2
-    _c1 = (_c0 - mean_x2)**(-1.0)
+    _c1 = _c0 - mean_x2
     _out = numpy.empty(_shape)
-    _out[...] = -1/2*_c0*_c1 - 1/2*numpy.log(-_c1)
+    _out[...] = -1/2*_c0/_c1 + (1/2)*numpy.log(-_c1)
     return _out
 
 
-def mean__mean(mean_x, mean_x2):
-    """μ = E[T(x)] = ∇A(η(θ)), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean_x), numpy.shape(mean_x2))
+def mean__mean(mean_x, mean_x2, _shape=None):
+    """μ = E[T(x)] = ∇A(η(θ)), (..., m).
+
+    Valid range: mean_x in [-30, 30], mean_x2 in [0.01, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean_x), numpy.shape(mean_x2))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = mean_x
     _out[..., 1] = mean_x2
     return _out
 
 
-def mean__log_density(x, mean_x, mean_x2):
-    """log p(x | θ), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean_x), numpy.shape(mean_x2))
+def mean__log_density(x, mean_x, mean_x2, _shape=None):
+    """log p(x | θ), (...).
+
+    Valid range: mean_x in [-30, 30], mean_x2 in [0.01, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean_x), numpy.shape(mean_x2))
     _c0 = mean_x**2
     _c1 = _c0 - mean_x2
-    _c2 = _c1**(-1.0)
     _out = numpy.empty(_shape)
-    _out[...] = (1/2)*_c2*(_c0 - _c1*(-numpy.log(-_c2) + numpy.log(2) + numpy.log(numpy.pi)) - 2*mean_x*x + x**2)
+    _out[...] = (1/2)*(_c0 - _c1*numpy.log(-2*numpy.pi*_c1) - 2*mean_x*x + x**2)/_c1
     return _out
 
 
-def mean__score(x, mean_x, mean_x2):
-    """∇_θ log p(x | θ), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean_x), numpy.shape(mean_x2))
+def mean__score(x, mean_x, mean_x2, _shape=None):
+    """∇_θ log p(x | θ), (..., p).
+
+    Valid range: mean_x in [-30, 30], mean_x2 in [0.01, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean_x), numpy.shape(mean_x2))
     _c0 = mean_x**2
     _c1 = -mean_x2
     _c2 = (_c0 + _c1)**(-2.0)
@@ -219,9 +305,13 @@ def mean__score(x, mean_x, mean_x2):
     return _out
 
 
-def mean__hessian(x, mean_x, mean_x2):
-    """∇²_θ log p(x | θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean_x), numpy.shape(mean_x2))
+def mean__hessian(x, mean_x, mean_x2, _shape=None):
+    """∇²_θ log p(x | θ), (..., p, p).
+
+    Valid range: mean_x in [-30, 30], mean_x2 in [0.01, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean_x), numpy.shape(mean_x2))
     _c0 = mean_x**2
     _c1 = _c0 - mean_x2
     _c2 = _c1**(-3.0)
@@ -238,9 +328,13 @@ def mean__hessian(x, mean_x, mean_x2):
     return _out
 
 
-def mean__fisher(mean_x, mean_x2):
-    """F(θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean_x), numpy.shape(mean_x2))
+def mean__fisher(mean_x, mean_x2, _shape=None):
+    """F(θ), (..., p, p).
+
+    Valid range: mean_x in [-30, 30], mean_x2 in [0.01, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean_x), numpy.shape(mean_x2))
     _c0 = mean_x**2
     _c1 = (_c0 - mean_x2)**(-2.0)
     _out = numpy.empty(_shape + (2, 2))
@@ -251,64 +345,95 @@ def mean__fisher(mean_x, mean_x2):
     return _out
 
 
-def mean__natural_fisher(mean_x, mean_x2):
-    """∇²A at η(θ), (..., m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean_x), numpy.shape(mean_x2))
+def mean__natural_fisher(mean_x, mean_x2, _shape=None):
+    """∇²A at η(θ), (..., m, m).
+
+    Valid range: mean_x in [-30, 30], mean_x2 in [0.01, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean_x), numpy.shape(mean_x2))
     _c0 = mean_x**2
     _c1 = _c0 - mean_x2
-    _c2 = 2*_c1
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = -_c1
-    _out[..., 0, 1] = -_c2*mean_x
+    _out[..., 0, 1] = -2*_c1*mean_x
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = -_c2*(_c0 + mean_x2)
+    _out[..., 1, 1] = -4*_c1**2*(_c0/_c1 - 1/2)
     return _out
 
 
-def mean__kl(mean_x, mean_x2, mean_x_q, mean_x2_q):
-    """KL(p_θ ‖ p_θq), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean_x), numpy.shape(mean_x2), numpy.shape(mean_x_q), numpy.shape(mean_x2_q))
+def mean__kl(mean_x, mean_x2, mean_x_q, mean_x2_q, _shape=None):
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+
+    Valid range: mean_x in [-30, 30], mean_x2 in [0.01, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean_x), numpy.shape(mean_x2), numpy.shape(mean_x_q), numpy.shape(mean_x2_q))
     _c0 = mean_x_q**2
-    _c1 = (-_c0 + mean_x2_q)**(-1.0)
-    _c2 = -mean_x2
-    _c3 = numpy.log(_c1)
-    _c4 = numpy.log(-1/(_c2 + mean_x**2))
+    _c1 = -_c0 + mean_x2_q
+    _c2 = _c1**(-1.0)
+    _c3 = (1/2)*_c2
+    _c4 = _c3*mean_x2_q
+    _c5 = _c0*_c2
+    _c6 = numpy.log(_c1)
+    _c7 = numpy.log(-mean_x**2 + mean_x2)
+    _c8 = (1/2)*_c5
+    _t0 = _c3*mean_x2
+    _t1 = -_c4
+    _t2 = _c5
+    _t3 = _c4*_c6
+    _t4 = _c7*_c8
+    _t5 = -_c4*_c7
+    _t6 = -_c6*_c8
+    _t7 = -_c2*mean_x*mean_x_q
     _out = numpy.empty(_shape)
-    _out[...] = -1/2*_c1*(-_c0*_c3 + _c0*_c4 - 2*_c0 + _c2 + _c3*mean_x2_q - _c4*mean_x2_q + 2*mean_x*mean_x_q + mean_x2_q)
+    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6 + _t7
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7), mean__to_natural, _kl_series, (mean_x, mean_x2,), (mean_x_q, mean_x2_q,))
+
+
+def mean__entropy(mean_x, mean_x2, _shape=None):
+    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
+
+    Valid range: mean_x in [-30, 30], mean_x2 in [0.01, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean_x), numpy.shape(mean_x2))
+    _out = numpy.empty(_shape)
+    _out[...] = (1/2)*(numpy.log(-mean_x**2 + mean_x2) + numpy.log(2) + 1 + numpy.log(numpy.pi))
     return _out
 
 
-def mean__entropy(mean_x, mean_x2):
-    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean_x), numpy.shape(mean_x2))
-    _out = numpy.empty(_shape)
-    _out[...] = (1/2)*(-numpy.log(-1/(mean_x**2 - mean_x2)) + numpy.log(2) + 1 + numpy.log(numpy.pi))
-    return _out
+def mean__skewness(mean_x, mean_x2, _shape=None):
+    """∂³A at η(θ), (..., m, m, m).
 
-
-def mean__skewness(mean_x, mean_x2):
-    """∂³A at η(θ), (..., m, m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean_x), numpy.shape(mean_x2))
+    Valid range: mean_x in [-30, 30], mean_x2 in [0.01, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean_x), numpy.shape(mean_x2))
     _c0 = mean_x**2
-    _c1 = (_c0 - mean_x2)**2
-    _c2 = 2*_c1
-    _c3 = 8*_c1
-    _c4 = _c3*mean_x
+    _c1 = _c0 - mean_x2
+    _c2 = _c1**2
+    _c3 = 2*_c2
+    _c4 = 8*_c2*mean_x
     _out = numpy.empty(_shape + (2, 2, 2))
     _out[..., 0, 0, 0] = 0
-    _out[..., 0, 0, 1] = _c2
-    _out[..., 0, 1, 0] = _c2
+    _out[..., 0, 0, 1] = _c3
+    _out[..., 0, 1, 0] = _c3
     _out[..., 0, 1, 1] = _c4
-    _out[..., 1, 0, 0] = _c2
+    _out[..., 1, 0, 0] = _c3
     _out[..., 1, 0, 1] = _c4
     _out[..., 1, 1, 0] = _c4
-    _out[..., 1, 1, 1] = _c3*(2*_c0 + mean_x2)
+    _out[..., 1, 1, 1] = 4*_c1**3*(3*_c1*(2*_c0/_c1**2 - 1/_c1) + 1)
     return _out
 
 
-def mean_std__to_natural(mean, std):
-    """η(θ), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(std))
+def mean_std__to_natural(mean, std, _shape=None):
+    """η(θ), (..., m).
+
+    Valid range: mean in [-1000, 1000], std in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(std))
     _c0 = std**(-2.0)
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = _c0*mean
@@ -316,18 +441,26 @@ def mean_std__to_natural(mean, std):
     return _out
 
 
-def mean_std__from_natural(eta1, eta2):
-    """θ(η), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def mean_std__from_natural(eta1, eta2, _shape=None):
+    """θ(η), (..., p).
+
+    Valid range: mean in [-1000, 1000], std in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = -1/2*eta1/eta2
     _out[..., 1] = (1/2)*numpy.sqrt(2)/numpy.sqrt(-eta2)
     return _out
 
 
-def mean_std__jacobian(mean, std):
-    """J = ∂η/∂θ, (..., m, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(std))
+def mean_std__jacobian(mean, std, _shape=None):
+    """J = ∂η/∂θ, (..., m, p).
+
+    Valid range: mean in [-1000, 1000], std in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(std))
     _c0 = std**(-3.0)
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = std**(-2.0)
@@ -337,35 +470,51 @@ def mean_std__jacobian(mean, std):
     return _out
 
 
-def mean_std__log_partition(mean, std):
-    """A(η(θ)), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(std))
+def mean_std__log_partition(mean, std, _shape=None):
+    """A(η(θ)), (...).
+
+    Valid range: mean in [-1000, 1000], std in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(std))
     _out = numpy.empty(_shape)
     _out[...] = (1/2)*mean**2/std**2 + numpy.log(std)
     return _out
 
 
-def mean_std__mean(mean, std):
-    """μ = E[T(x)] = ∇A(η(θ)), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(std))
+def mean_std__mean(mean, std, _shape=None):
+    """μ = E[T(x)] = ∇A(η(θ)), (..., m).
+
+    Valid range: mean in [-1000, 1000], std in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(std))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = mean
     _out[..., 1] = mean**2 + std**2
     return _out
 
 
-def mean_std__log_density(x, mean, std):
-    """log p(x | θ), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(std))
+def mean_std__log_density(x, mean, std, _shape=None):
+    """log p(x | θ), (...).
+
+    Valid range: mean in [-1000, 1000], std in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(std))
     _c0 = std**2
     _out = numpy.empty(_shape)
     _out[...] = -1/2*(_c0*(2*numpy.log(std) + numpy.log(2) + numpy.log(numpy.pi)) + mean**2 - 2*mean*x + x**2)/_c0
     return _out
 
 
-def mean_std__score(x, mean, std):
-    """∇_θ log p(x | θ), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(std))
+def mean_std__score(x, mean, std, _shape=None):
+    """∇_θ log p(x | θ), (..., p).
+
+    Valid range: mean in [-1000, 1000], std in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(std))
     _c0 = mean - x
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = -_c0/std**2
@@ -373,9 +522,13 @@ def mean_std__score(x, mean, std):
     return _out
 
 
-def mean_std__hessian(x, mean, std):
-    """∇²_θ log p(x | θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(std))
+def mean_std__hessian(x, mean, std, _shape=None):
+    """∇²_θ log p(x | θ), (..., p, p).
+
+    Valid range: mean in [-1000, 1000], std in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(std))
     _c0 = std**2
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = -1/_c0
@@ -385,9 +538,13 @@ def mean_std__hessian(x, mean, std):
     return _out
 
 
-def mean_std__fisher(mean, std):
-    """F(θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(std))
+def mean_std__fisher(mean, std, _shape=None):
+    """F(θ), (..., p, p).
+
+    Valid range: mean in [-1000, 1000], std in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(std))
     _c0 = std**(-2.0)
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = _c0
@@ -397,67 +554,96 @@ def mean_std__fisher(mean, std):
     return _out
 
 
-def mean_std__natural_fisher(mean, std):
-    """∇²A at η(θ), (..., m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(std))
+def mean_std__natural_fisher(mean, std, _shape=None):
+    """∇²A at η(θ), (..., m, m).
+
+    Valid range: mean in [-1000, 1000], std in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(std))
     _c0 = std**2
-    _c1 = 2*_c0
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = _c0
-    _out[..., 0, 1] = _c1*mean
+    _out[..., 0, 1] = 2*_c0*mean
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = _c1*(_c0 + 2*mean**2)
+    _out[..., 1, 1] = 4*std**4*(1/2 + mean**2/_c0)
     return _out
 
 
-def mean_std__kl(mean, std, mean_q, std_q):
-    """KL(p_θ ‖ p_θq), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(std), numpy.shape(mean_q), numpy.shape(std_q))
-    _c0 = std_q**2
-    _c1 = 2*_c0
+def mean_std__kl(mean, std, mean_q, std_q, _shape=None):
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+
+    Valid range: mean in [-1000, 1000], std in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(std), numpy.shape(mean_q), numpy.shape(std_q))
+    _c0 = std_q**(-2.0)
+    _c1 = (1/2)*_c0
+    _t0 = _c1*mean**2
+    _t1 = _c1*mean_q**2
+    _t2 = _c1*std**2
+    _t3 = -1/2
+    _t4 = -_c0*mean*mean_q
+    _t5 = -numpy.log(std)
+    _t6 = numpy.log(std_q)
     _out = numpy.empty(_shape)
-    _out[...] = (1/2)*(-_c0 - _c1*numpy.log(std) + _c1*numpy.log(std_q) + mean**2 - 2*mean*mean_q + mean_q**2 + std**2)/_c0
-    return _out
+    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6), mean_std__to_natural, _kl_series, (mean, std,), (mean_q, std_q,))
 
 
-def mean_std__entropy(mean, std):
-    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(std))
+def mean_std__entropy(mean, std, _shape=None):
+    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
+
+    Valid range: mean in [-1000, 1000], std in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(std))
     _out = numpy.empty(_shape)
     _out[...] = numpy.log(std) + (1/2)*numpy.log(2) + (1/2)*1 + (1/2)*numpy.log(numpy.pi)
     return _out
 
 
-def mean_std__skewness(mean, std):
-    """∂³A at η(θ), (..., m, m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(std))
+def mean_std__skewness(mean, std, _shape=None):
+    """∂³A at η(θ), (..., m, m, m).
+
+    Valid range: mean in [-1000, 1000], std in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(std))
     _c0 = std**4
     _c1 = 2*_c0
-    _c2 = 8*_c0
-    _c3 = _c2*mean
+    _c2 = 8*_c0*mean
     _out = numpy.empty(_shape + (2, 2, 2))
     _out[..., 0, 0, 0] = 0
     _out[..., 0, 0, 1] = _c1
     _out[..., 0, 1, 0] = _c1
-    _out[..., 0, 1, 1] = _c3
+    _out[..., 0, 1, 1] = _c2
     _out[..., 1, 0, 0] = _c1
-    _out[..., 1, 0, 1] = _c3
-    _out[..., 1, 1, 0] = _c3
-    _out[..., 1, 1, 1] = _c2*(3*mean**2 + std**2)
+    _out[..., 1, 0, 1] = _c2
+    _out[..., 1, 1, 0] = _c2
+    _out[..., 1, 1, 1] = 4*std**6*(6*mean**2/std**2 + 2)
     return _out
 
 
-def mean_std__fisher_rao(mean, std, mean_q, std_q):
-    """Fisher–Rao distance between θ and θq, (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(std), numpy.shape(mean_q), numpy.shape(std_q))
+def mean_std__fisher_rao(mean, std, mean_q, std_q, _shape=None):
+    """Fisher–Rao distance between θ and θq, (...).
+
+    Valid range: mean in [-1000, 1000], std in [0.001, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(std), numpy.shape(mean_q), numpy.shape(std_q))
     _out = numpy.empty(_shape)
-    _out[...] = numpy.sqrt(2)*numpy.arccosh(1 + (1/4)*((mean - mean_q)**2 + 2*(std - std_q)**2)/(std*std_q))
+    _out[...] = 2*numpy.sqrt(2)*numpy.arcsinh((1/2)*numpy.sqrt((1/2)*(mean - mean_q)**2 + (std - std_q)**2)/(numpy.sqrt(std)*numpy.sqrt(std_q)))
     return _out
 
 
-def mean_var__to_natural(mean, var):
-    """η(θ), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(var))
+def mean_var__to_natural(mean, var, _shape=None):
+    """η(θ), (..., m).
+
+    Valid range: mean in [-1000, 1000], var in [0.0001, 10000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(var))
     _c0 = var**(-1.0)
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = _c0*mean
@@ -465,9 +651,13 @@ def mean_var__to_natural(mean, var):
     return _out
 
 
-def mean_var__from_natural(eta1, eta2):
-    """θ(η), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def mean_var__from_natural(eta1, eta2, _shape=None):
+    """θ(η), (..., p).
+
+    Valid range: mean in [-1000, 1000], var in [0.0001, 10000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _c0 = (1/2)/eta2
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = -_c0*eta1
@@ -475,9 +665,13 @@ def mean_var__from_natural(eta1, eta2):
     return _out
 
 
-def mean_var__jacobian(mean, var):
-    """J = ∂η/∂θ, (..., m, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(var))
+def mean_var__jacobian(mean, var, _shape=None):
+    """J = ∂η/∂θ, (..., m, p).
+
+    Valid range: mean in [-1000, 1000], var in [0.0001, 10000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(var))
     _c0 = var**(-2.0)
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = var**(-1.0)
@@ -487,43 +681,63 @@ def mean_var__jacobian(mean, var):
     return _out
 
 
-def mean_var__log_partition(mean, var):
-    """A(η(θ)), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(var))
+def mean_var__log_partition(mean, var, _shape=None):
+    """A(η(θ)), (...).
+
+    Valid range: mean in [-1000, 1000], var in [0.0001, 10000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(var))
     _out = numpy.empty(_shape)
     _out[...] = (1/2)*(mean**2 + var*numpy.log(var))/var
     return _out
 
 
-def mean_var__mean(mean, var):
-    """μ = E[T(x)] = ∇A(η(θ)), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(var))
+def mean_var__mean(mean, var, _shape=None):
+    """μ = E[T(x)] = ∇A(η(θ)), (..., m).
+
+    Valid range: mean in [-1000, 1000], var in [0.0001, 10000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(var))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = mean
     _out[..., 1] = mean**2 + var
     return _out
 
 
-def mean_var__log_density(x, mean, var):
-    """log p(x | θ), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(var))
+def mean_var__log_density(x, mean, var, _shape=None):
+    """log p(x | θ), (...).
+
+    Valid range: mean in [-1000, 1000], var in [0.0001, 10000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(var))
     _out = numpy.empty(_shape)
     _out[...] = -1/2*(mean**2 - 2*mean*x + var*numpy.log(var) + var*(numpy.log(2) + numpy.log(numpy.pi)) + x**2)/var
     return _out
 
 
-def mean_var__score(x, mean, var):
-    """∇_θ log p(x | θ), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(var))
+def mean_var__score(x, mean, var, _shape=None):
+    """∇_θ log p(x | θ), (..., p).
+
+    Valid range: mean in [-1000, 1000], var in [0.0001, 10000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(var))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = -(mean - x)/var
     _out[..., 1] = (1/2)*(mean**2 - 2*mean*x - var + x**2)/var**2
     return _out
 
 
-def mean_var__hessian(x, mean, var):
-    """∇²_θ log p(x | θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(var))
+def mean_var__hessian(x, mean, var, _shape=None):
+    """∇²_θ log p(x | θ), (..., p, p).
+
+    Valid range: mean in [-1000, 1000], var in [0.0001, 10000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(var))
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = -1/var
     _out[..., 0, 1] = (mean - x)/var**2
@@ -532,9 +746,13 @@ def mean_var__hessian(x, mean, var):
     return _out
 
 
-def mean_var__fisher(mean, var):
-    """F(θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(var))
+def mean_var__fisher(mean, var, _shape=None):
+    """F(θ), (..., p, p).
+
+    Valid range: mean in [-1000, 1000], var in [0.0001, 10000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(var))
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = var**(-1.0)
     _out[..., 0, 1] = 0
@@ -543,56 +761,83 @@ def mean_var__fisher(mean, var):
     return _out
 
 
-def mean_var__natural_fisher(mean, var):
-    """∇²A at η(θ), (..., m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(var))
-    _c0 = 2*var
+def mean_var__natural_fisher(mean, var, _shape=None):
+    """∇²A at η(θ), (..., m, m).
+
+    Valid range: mean in [-1000, 1000], var in [0.0001, 10000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(var))
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = var
-    _out[..., 0, 1] = _c0*mean
+    _out[..., 0, 1] = 2*mean*var
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = _c0*(2*mean**2 + var)
+    _out[..., 1, 1] = 4*var**2*(mean**2/var + 1/2)
     return _out
 
 
-def mean_var__kl(mean, var, mean_q, var_q):
-    """KL(p_θ ‖ p_θq), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(var), numpy.shape(mean_q), numpy.shape(var_q))
+def mean_var__kl(mean, var, mean_q, var_q, _shape=None):
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+
+    Valid range: mean in [-1000, 1000], var in [0.0001, 10000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(var), numpy.shape(mean_q), numpy.shape(var_q))
+    _c0 = var_q**(-1.0)
+    _c1 = (1/2)*_c0
+    _t0 = _c1*var
+    _t1 = _c1*mean**2
+    _t2 = _c1*mean_q**2
+    _t3 = -1/2
+    _t4 = (1/2)*numpy.log(var_q)
+    _t5 = -1/2*numpy.log(var)
+    _t6 = -_c0*mean*mean_q
     _out = numpy.empty(_shape)
-    _out[...] = (1/2)*(mean**2 - 2*mean*mean_q + mean_q**2 + var - var_q*numpy.log(var) + var_q*numpy.log(var_q) - var_q)/var_q
-    return _out
+    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6), mean_var__to_natural, _kl_series, (mean, var,), (mean_q, var_q,))
 
 
-def mean_var__entropy(mean, var):
-    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(var))
+def mean_var__entropy(mean, var, _shape=None):
+    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
+
+    Valid range: mean in [-1000, 1000], var in [0.0001, 10000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(var))
     _out = numpy.empty(_shape)
     _out[...] = (1/2)*(numpy.log(var) + numpy.log(2) + 1 + numpy.log(numpy.pi))
     return _out
 
 
-def mean_var__skewness(mean, var):
-    """∂³A at η(θ), (..., m, m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(var))
+def mean_var__skewness(mean, var, _shape=None):
+    """∂³A at η(θ), (..., m, m, m).
+
+    Valid range: mean in [-1000, 1000], var in [0.0001, 10000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(var))
     _c0 = var**2
     _c1 = 2*_c0
-    _c2 = 8*_c0
-    _c3 = _c2*mean
+    _c2 = 8*_c0*mean
     _out = numpy.empty(_shape + (2, 2, 2))
     _out[..., 0, 0, 0] = 0
     _out[..., 0, 0, 1] = _c1
     _out[..., 0, 1, 0] = _c1
-    _out[..., 0, 1, 1] = _c3
+    _out[..., 0, 1, 1] = _c2
     _out[..., 1, 0, 0] = _c1
-    _out[..., 1, 0, 1] = _c3
-    _out[..., 1, 1, 0] = _c3
-    _out[..., 1, 1, 1] = _c2*(3*mean**2 + var)
+    _out[..., 1, 0, 1] = _c2
+    _out[..., 1, 1, 0] = _c2
+    _out[..., 1, 1, 1] = 4*var**3*(6*mean**2/var + 2)
     return _out
 
 
-def mean_logstd__to_natural(mean, log_std):
-    """η(θ), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(log_std))
+def mean_logstd__to_natural(mean, log_std, _shape=None):
+    """η(θ), (..., m).
+
+    Valid range: mean in [-1000, 1000], log_std in [-6.5, 6.5]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(log_std))
     _c0 = numpy.exp(-2*log_std)
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = _c0*mean
@@ -600,18 +845,26 @@ def mean_logstd__to_natural(mean, log_std):
     return _out
 
 
-def mean_logstd__from_natural(eta1, eta2):
-    """θ(η), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+def mean_logstd__from_natural(eta1, eta2, _shape=None):
+    """θ(η), (..., p).
+
+    Valid range: mean in [-1000, 1000], log_std in [-6.5, 6.5]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = -1/2*eta1/eta2
-    _out[..., 1] = -1/2*(numpy.log(-eta2) + numpy.log(2))
+    _out[..., 1] = -1/2*numpy.log(-2*eta2)
     return _out
 
 
-def mean_logstd__jacobian(mean, log_std):
-    """J = ∂η/∂θ, (..., m, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(log_std))
+def mean_logstd__jacobian(mean, log_std, _shape=None):
+    """J = ∂η/∂θ, (..., m, p).
+
+    Valid range: mean in [-1000, 1000], log_std in [-6.5, 6.5]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(log_std))
     _c0 = numpy.exp(-2*log_std)
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = _c0
@@ -621,35 +874,51 @@ def mean_logstd__jacobian(mean, log_std):
     return _out
 
 
-def mean_logstd__log_partition(mean, log_std):
-    """A(η(θ)), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(log_std))
+def mean_logstd__log_partition(mean, log_std, _shape=None):
+    """A(η(θ)), (...).
+
+    Valid range: mean in [-1000, 1000], log_std in [-6.5, 6.5]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(log_std))
     _out = numpy.empty(_shape)
     _out[...] = log_std + (1/2)*mean**2*numpy.exp(-2*log_std)
     return _out
 
 
-def mean_logstd__mean(mean, log_std):
-    """μ = E[T(x)] = ∇A(η(θ)), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(log_std))
+def mean_logstd__mean(mean, log_std, _shape=None):
+    """μ = E[T(x)] = ∇A(η(θ)), (..., m).
+
+    Valid range: mean in [-1000, 1000], log_std in [-6.5, 6.5]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(log_std))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = mean
     _out[..., 1] = mean**2 + numpy.exp(2*log_std)
     return _out
 
 
-def mean_logstd__log_density(x, mean, log_std):
-    """log p(x | θ), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(log_std))
+def mean_logstd__log_density(x, mean, log_std, _shape=None):
+    """log p(x | θ), (...).
+
+    Valid range: mean in [-1000, 1000], log_std in [-6.5, 6.5]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(log_std))
     _c0 = 2*log_std
     _out = numpy.empty(_shape)
-    _out[...] = -1/2*(mean**2 - 2*mean*x + x**2 + (_c0 + numpy.log(2) + numpy.log(numpy.pi))*numpy.exp(_c0))*numpy.exp(-_c0)
+    _out[...] = -1/2*(mean**2 - 2*mean*x + x**2 + (_c0 + numpy.log(2*numpy.pi))*numpy.exp(_c0))*numpy.exp(-_c0)
     return _out
 
 
-def mean_logstd__score(x, mean, log_std):
-    """∇_θ log p(x | θ), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(log_std))
+def mean_logstd__score(x, mean, log_std, _shape=None):
+    """∇_θ log p(x | θ), (..., p).
+
+    Valid range: mean in [-1000, 1000], log_std in [-6.5, 6.5]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(log_std))
     _c0 = numpy.exp(-2*log_std)
     _c1 = mean - x
     _c2 = numpy.exp(log_std)
@@ -659,9 +928,13 @@ def mean_logstd__score(x, mean, log_std):
     return _out
 
 
-def mean_logstd__hessian(x, mean, log_std):
-    """∇²_θ log p(x | θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(log_std))
+def mean_logstd__hessian(x, mean, log_std, _shape=None):
+    """∇²_θ log p(x | θ), (..., p, p).
+
+    Valid range: mean in [-1000, 1000], log_std in [-6.5, 6.5]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(log_std))
     _c0 = numpy.exp(-2*log_std)
     _c1 = mean - x
     _c2 = 2*_c0
@@ -673,9 +946,13 @@ def mean_logstd__hessian(x, mean, log_std):
     return _out
 
 
-def mean_logstd__fisher(mean, log_std):
-    """F(θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(log_std))
+def mean_logstd__fisher(mean, log_std, _shape=None):
+    """F(θ), (..., p, p).
+
+    Valid range: mean in [-1000, 1000], log_std in [-6.5, 6.5]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(log_std))
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = numpy.exp(-2*log_std)
     _out[..., 0, 1] = 0
@@ -684,9 +961,13 @@ def mean_logstd__fisher(mean, log_std):
     return _out
 
 
-def mean_logstd__natural_fisher(mean, log_std):
-    """∇²A at η(θ), (..., m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(log_std))
+def mean_logstd__natural_fisher(mean, log_std, _shape=None):
+    """∇²A at η(θ), (..., m, m).
+
+    Valid range: mean in [-1000, 1000], log_std in [-6.5, 6.5]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(log_std))
     _c0 = numpy.exp(2*log_std)
     _c1 = 2*_c0
     _out = numpy.empty(_shape + (2, 2))
@@ -697,28 +978,46 @@ def mean_logstd__natural_fisher(mean, log_std):
     return _out
 
 
-def mean_logstd__kl(mean, log_std, mean_q, log_std_q):
-    """KL(p_θ ‖ p_θq), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(log_std), numpy.shape(mean_q), numpy.shape(log_std_q))
-    _c0 = 2*log_std_q
-    _c1 = 2*log_std
-    _c2 = numpy.exp(_c0)
+def mean_logstd__kl(mean, log_std, mean_q, log_std_q, _shape=None):
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+
+    Valid range: mean in [-1000, 1000], log_std in [-6.5, 6.5]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(log_std), numpy.shape(mean_q), numpy.shape(log_std_q))
+    _c0 = numpy.exp(-2*log_std_q)
+    _c1 = (1/2)*_c0
+    _t0 = _c1*mean**2
+    _t1 = _c1*mean_q**2
+    _t2 = -1/2
+    _t3 = -log_std
+    _t4 = -_c0*mean*mean_q
+    _t5 = log_std_q
+    _t6 = _c1*numpy.exp(2*log_std)
     _out = numpy.empty(_shape)
-    _out[...] = (1/2)*(_c0*_c2 - _c1*_c2 - _c2 + mean**2 - 2*mean*mean_q + mean_q**2 + numpy.exp(_c1))*numpy.exp(-_c0)
-    return _out
+    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6), mean_logstd__to_natural, _kl_series, (mean, log_std,), (mean_q, log_std_q,))
 
 
-def mean_logstd__entropy(mean, log_std):
-    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(log_std))
+def mean_logstd__entropy(mean, log_std, _shape=None):
+    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
+
+    Valid range: mean in [-1000, 1000], log_std in [-6.5, 6.5]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(log_std))
     _out = numpy.empty(_shape)
     _out[...] = log_std + (1/2)*numpy.log(2) + (1/2)*1 + (1/2)*numpy.log(numpy.pi)
     return _out
 
 
-def mean_logstd__skewness(mean, log_std):
-    """∂³A at η(θ), (..., m, m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(log_std))
+def mean_logstd__skewness(mean, log_std, _shape=None):
+    """∂³A at η(θ), (..., m, m, m).
+
+    Valid range: mean in [-1000, 1000], log_std in [-6.5, 6.5]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(log_std))
     _c0 = numpy.exp(4*log_std)
     _c1 = 2*_c0
     _c2 = 8*_c0
@@ -735,26 +1034,49 @@ def mean_logstd__skewness(mean, log_std):
     return _out
 
 
-def log_base_measure(x):
+def _kl_series(eta1, eta2, d_eta1, d_eta2, _shape=None):
+    """g⁽²⁾(0), g⁽³⁾(0), g⁽⁴⁾(0) of g(t) = A(η + tδ), (..., 3): the Taylor terms of the KL near coincidence."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(d_eta1), numpy.shape(d_eta2))
+    _c0 = eta2**(-1.0)
+    _c1 = d_eta1**2
+    _c2 = eta1**2
+    _c3 = d_eta2**2
+    _c4 = eta2**(-2.0)
+    _c5 = _c3*_c4
+    _c6 = _c0*_c3
+    _c7 = _c0*d_eta1*d_eta2*eta1
+    _c8 = _c2*_c5
+    _out = numpy.empty(_shape + (3,))
+    _out[..., 0] = _c0*(_c0*d_eta1*d_eta2*eta1 - 1/2*_c1 - 1/2*_c5*(_c2 - eta2))
+    _out[..., 1] = _c4*d_eta2*((3/2)*_c1 - _c6 - 3*_c7 + (3/2)*_c8)
+    _out[..., 2] = -_c3*(6*_c1 - 3*_c6 - 12*_c7 + 6*_c8)/eta2**3
+    return _out
+
+
+def log_base_measure(x, _shape=None):
     """log h(x), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x))
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x))
     _out = numpy.empty(_shape)
     _out[...] = -0.91893853320467274
     return _out
 
 
-def statistics(x):
+def statistics(x, _shape=None):
     """T(x), the sufficient statistics, (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x))
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = x
     _out[..., 1] = x**2
     return _out
 
 
-def natural_from_mean(mu1, mu2):
+def natural_from_mean(mu1, mu2, _shape=None):
     """η(μ), the closed-form inverse of μ = ∇A(η), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mu1), numpy.shape(mu2))
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mu1), numpy.shape(mu2))
     _c0 = (mu1**2 - mu2)**(-1.0)
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = -_c0*mu1

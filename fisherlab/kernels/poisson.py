@@ -10,242 +10,371 @@ FAMILY = 'poisson'
 DIMS = {}
 
 
-def natural__to_natural(eta):
-    """η(θ), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta))
+def natural__to_natural(eta, _shape=None):
+    """η(θ), (..., m).
+
+    Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta))
     _out = numpy.empty(_shape + (1,))
     _out[..., 0] = eta
     return _out
 
 
-def natural__from_natural(eta):
-    """θ(η), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta))
+def natural__from_natural(eta, _shape=None):
+    """θ(η), (..., p).
+
+    Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta))
     _out = numpy.empty(_shape + (1,))
     _out[..., 0] = eta
     return _out
 
 
-def natural__jacobian(eta):
-    """J = ∂η/∂θ, (..., m, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta))
+def natural__jacobian(eta, _shape=None):
+    """J = ∂η/∂θ, (..., m, p).
+
+    Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta))
     _out = numpy.empty(_shape + (1, 1))
     _out[..., 0, 0] = 1
     return _out
 
 
-def natural__log_partition(eta):
-    """A(η(θ)), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta))
+def natural__log_partition(eta, _shape=None):
+    """A(η(θ)), (...).
+
+    Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta))
     _out = numpy.empty(_shape)
     _out[...] = numpy.exp(eta)
     return _out
 
 
-def natural__mean(eta):
-    """μ = E[T(x)] = ∇A(η(θ)), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta))
+def natural__mean(eta, _shape=None):
+    """μ = E[T(x)] = ∇A(η(θ)), (..., m).
+
+    Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta))
     _out = numpy.empty(_shape + (1,))
     _out[..., 0] = numpy.exp(eta)
     return _out
 
 
-def natural__log_density(x, eta):
-    """log p(x | θ), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta))
+def natural__log_density(x, eta, _shape=None):
+    """log p(x | θ), (...).
+
+    Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta))
     _out = numpy.empty(_shape)
     _out[...] = eta*x - numpy.exp(eta) - _special.gammaln(x + 1)
     return _out
 
 
-def natural__score(x, eta):
-    """∇_θ log p(x | θ), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta))
+def natural__score(x, eta, _shape=None):
+    """∇_θ log p(x | θ), (..., p).
+
+    Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta))
     _out = numpy.empty(_shape + (1,))
     _out[..., 0] = x - numpy.exp(eta)
     return _out
 
 
-def natural__hessian(x, eta):
-    """∇²_θ log p(x | θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta))
+def natural__hessian(x, eta, _shape=None):
+    """∇²_θ log p(x | θ), (..., p, p).
+
+    Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta))
     _out = numpy.empty(_shape + (1, 1))
     _out[..., 0, 0] = -numpy.exp(eta)
     return _out
 
 
-def natural__fisher(eta):
-    """F(θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta))
+def natural__fisher(eta, _shape=None):
+    """F(θ), (..., p, p).
+
+    Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta))
     _out = numpy.empty(_shape + (1, 1))
     _out[..., 0, 0] = numpy.exp(eta)
     return _out
 
 
-def natural__natural_fisher(eta):
-    """∇²A at η(θ), (..., m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta))
+def natural__natural_fisher(eta, _shape=None):
+    """∇²A at η(θ), (..., m, m).
+
+    Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta))
     _out = numpy.empty(_shape + (1, 1))
     _out[..., 0, 0] = numpy.exp(eta)
     return _out
 
 
-def natural__kl(eta, eta_q):
-    """KL(p_θ ‖ p_θq), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(eta_q))
+def natural__kl(eta, eta_q, _shape=None):
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+
+    Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(eta_q))
     _c0 = numpy.exp(eta)
+    _t0 = -_c0
+    _t1 = _c0*(eta - eta_q)
+    _t2 = numpy.exp(eta_q)
     _out = numpy.empty(_shape)
-    _out[...] = _c0*(eta - eta_q) - _c0 + numpy.exp(eta_q)
-    return _out
+    _out[...] = _t0 + _t1 + _t2
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2), natural__to_natural, _kl_series, (eta,), (eta_q,))
 
 
-def natural__entropy(eta):
-    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta))
+def natural__entropy(eta, _shape=None):
+    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
+
+    Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta))
     _out = numpy.empty(_shape)
     _out[...] = (1 - eta)*numpy.exp(eta)
     return _out
 
 
-def natural__skewness(eta):
-    """∂³A at η(θ), (..., m, m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta))
+def natural__skewness(eta, _shape=None):
+    """∂³A at η(θ), (..., m, m, m).
+
+    Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta))
     _out = numpy.empty(_shape + (1, 1, 1))
     _out[..., 0, 0, 0] = numpy.exp(eta)
     return _out
 
 
-def rate__to_natural(rate):
-    """η(θ), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(rate))
+def rate__to_natural(rate, _shape=None):
+    """η(θ), (..., m).
+
+    Valid range: rate in [0.01, 300]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(rate))
     _out = numpy.empty(_shape + (1,))
     _out[..., 0] = numpy.log(rate)
     return _out
 
 
-def rate__from_natural(eta):
-    """θ(η), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(eta))
+def rate__from_natural(eta, _shape=None):
+    """θ(η), (..., p).
+
+    Valid range: rate in [0.01, 300]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta))
     _out = numpy.empty(_shape + (1,))
     _out[..., 0] = numpy.exp(eta)
     return _out
 
 
-def rate__jacobian(rate):
-    """J = ∂η/∂θ, (..., m, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(rate))
+def rate__jacobian(rate, _shape=None):
+    """J = ∂η/∂θ, (..., m, p).
+
+    Valid range: rate in [0.01, 300]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(rate))
     _out = numpy.empty(_shape + (1, 1))
     _out[..., 0, 0] = rate**(-1.0)
     return _out
 
 
-def rate__log_partition(rate):
-    """A(η(θ)), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(rate))
+def rate__log_partition(rate, _shape=None):
+    """A(η(θ)), (...).
+
+    Valid range: rate in [0.01, 300]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(rate))
     _out = numpy.empty(_shape)
     _out[...] = rate
     return _out
 
 
-def rate__mean(rate):
-    """μ = E[T(x)] = ∇A(η(θ)), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(rate))
+def rate__mean(rate, _shape=None):
+    """μ = E[T(x)] = ∇A(η(θ)), (..., m).
+
+    Valid range: rate in [0.01, 300]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(rate))
     _out = numpy.empty(_shape + (1,))
     _out[..., 0] = rate
     return _out
 
 
-def rate__log_density(x, rate):
-    """log p(x | θ), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(rate))
+def rate__log_density(x, rate, _shape=None):
+    """log p(x | θ), (...).
+
+    Valid range: rate in [0.01, 300]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(rate))
     _out = numpy.empty(_shape)
     _out[...] = -rate + x*numpy.log(rate) - _special.gammaln(x + 1)
     return _out
 
 
-def rate__score(x, rate):
-    """∇_θ log p(x | θ), (..., p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(rate))
+def rate__score(x, rate, _shape=None):
+    """∇_θ log p(x | θ), (..., p).
+
+    Valid range: rate in [0.01, 300]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(rate))
     _out = numpy.empty(_shape + (1,))
     _out[..., 0] = -(rate - x)/rate
     return _out
 
 
-def rate__hessian(x, rate):
-    """∇²_θ log p(x | θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(rate))
+def rate__hessian(x, rate, _shape=None):
+    """∇²_θ log p(x | θ), (..., p, p).
+
+    Valid range: rate in [0.01, 300]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(rate))
     _out = numpy.empty(_shape + (1, 1))
     _out[..., 0, 0] = -x/rate**2
     return _out
 
 
-def rate__fisher(rate):
-    """F(θ), (..., p, p)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(rate))
+def rate__fisher(rate, _shape=None):
+    """F(θ), (..., p, p).
+
+    Valid range: rate in [0.01, 300]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(rate))
     _out = numpy.empty(_shape + (1, 1))
     _out[..., 0, 0] = rate**(-1.0)
     return _out
 
 
-def rate__natural_fisher(rate):
-    """∇²A at η(θ), (..., m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(rate))
+def rate__natural_fisher(rate, _shape=None):
+    """∇²A at η(θ), (..., m, m).
+
+    Valid range: rate in [0.01, 300]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(rate))
     _out = numpy.empty(_shape + (1, 1))
     _out[..., 0, 0] = rate
     return _out
 
 
-def rate__kl(rate, rate_q):
-    """KL(p_θ ‖ p_θq), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(rate), numpy.shape(rate_q))
+def rate__kl(rate, rate_q, _shape=None):
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+
+    Valid range: rate in [0.01, 300]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(rate), numpy.shape(rate_q))
+    _t0 = rate_q
+    _t1 = -rate
+    _t2 = rate*(numpy.log(rate) - numpy.log(rate_q))
     _out = numpy.empty(_shape)
-    _out[...] = rate*(numpy.log(rate) - numpy.log(rate_q)) - rate + rate_q
-    return _out
+    _out[...] = _t0 + _t1 + _t2
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2), rate__to_natural, _kl_series, (rate,), (rate_q,))
 
 
-def rate__entropy(rate):
-    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(rate))
+def rate__entropy(rate, _shape=None):
+    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
+
+    Valid range: rate in [0.01, 300]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(rate))
     _out = numpy.empty(_shape)
     _out[...] = rate*(1 - numpy.log(rate))
     return _out
 
 
-def rate__skewness(rate):
-    """∂³A at η(θ), (..., m, m, m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(rate))
+def rate__skewness(rate, _shape=None):
+    """∂³A at η(θ), (..., m, m, m).
+
+    Valid range: rate in [0.01, 300]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(rate))
     _out = numpy.empty(_shape + (1, 1, 1))
     _out[..., 0, 0, 0] = rate
     return _out
 
 
-def rate__fisher_rao(rate, rate_q):
-    """Fisher–Rao distance between θ and θq, (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(rate), numpy.shape(rate_q))
+def rate__fisher_rao(rate, rate_q, _shape=None):
+    """Fisher–Rao distance between θ and θq, (...).
+
+    Valid range: rate in [0.01, 300]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(rate), numpy.shape(rate_q))
     _out = numpy.empty(_shape)
     _out[...] = 2*abs(numpy.sqrt(rate) - numpy.sqrt(rate_q))
     return _out
 
 
-def log_base_measure(x):
+def _kl_series(eta, d_eta, _shape=None):
+    """g⁽²⁾(0), g⁽³⁾(0), g⁽⁴⁾(0) of g(t) = A(η + tδ), (..., 3): the Taylor terms of the KL near coincidence."""
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(d_eta))
+    _c0 = numpy.exp(eta)
+    _out = numpy.empty(_shape + (3,))
+    _out[..., 0] = _c0*d_eta**2
+    _out[..., 1] = _c0*d_eta**3
+    _out[..., 2] = _c0*d_eta**4
+    return _out
+
+
+def log_base_measure(x, _shape=None):
     """log h(x), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x))
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x))
     _out = numpy.empty(_shape)
     _out[...] = -_special.gammaln(x + 1)
     return _out
 
 
-def statistics(x):
+def statistics(x, _shape=None):
     """T(x), the sufficient statistics, (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x))
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(x))
     _out = numpy.empty(_shape + (1,))
     _out[..., 0] = x
     return _out
 
 
-def natural_from_mean(mu1):
+def natural_from_mean(mu1, _shape=None):
     """η(μ), the closed-form inverse of μ = ∇A(η), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(mu1))
+    if _shape is None:
+        _shape = numpy.broadcast_shapes(numpy.shape(mu1))
     _out = numpy.empty(_shape + (1,))
     _out[..., 0] = numpy.log(mu1)
     return _out
