@@ -57,7 +57,8 @@ class KernelFunctionBase(sp.Function):
 
 def _plain(args) -> bool:
     # Expand to the explicit formula only when the logits carry logarithms (η = log(p_i/p_k) of
-    # the probabilities): exp(log(·)) then cancels and simplify reaches the rational form. Logits
+    # the probabilities): exp(log(·)) then cancels and sympy's cancel() (fast, unlike simplify)
+    # reaches the rational form, e.g. σ_i(η(p)) = p_i. Logits
     # that are symbols, numbers or sums and products of them (subs' placeholders included) stay
     # opaque and print as the overflow-free kernels.
     return not any(sp.sympify(a).has(sp.log) for a in args)
@@ -77,7 +78,7 @@ class LogSumExp0(KernelFunctionBase):
         if not eta:
             raise TypeError("LogSumExp0 needs at least one argument")
         if not _plain(eta):
-            return sp.log(1 + sum(_explicit_terms(eta)))
+            return sp.log(sp.cancel(1 + sum(_explicit_terms(eta))))
         return None
 
     def explicit(self):
@@ -87,10 +88,19 @@ class LogSumExp0(KernelFunctionBase):
         return Softmax0(sp.Integer(argindex), *self.args)
 
     def _latex(self, printer):
-        return r"\log\left(1 + \sum_j e^{%s}\right)" % r"\eta_j"
+        return printer._print(self.explicit())
+
+    def _pretty(self, printer):
+        return printer._print(self.explicit())
 
     def _sympystr(self, printer):
         return f"log(1 + sum(exp({', '.join(printer._print(a) for a in self.args)})))"
+
+
+def _class(args) -> int:
+    """The class number of a (Co)Softmax0: i, or k = m + 1 for the reference class 0."""
+    i = int(args[0])
+    return i if i else len(args)
 
 
 def _index(i) -> int:
@@ -111,7 +121,7 @@ class Softmax0(KernelFunctionBase):
             raise TypeError(f"softmax index {i} exceeds the {len(eta)} logits")
         if not _plain(eta):
             terms = _explicit_terms(eta)
-            return (terms[i - 1] if i else 1) / (1 + sum(terms))
+            return sp.cancel((terms[i - 1] if i else 1) / (1 + sum(terms)))
         return None
 
     def explicit(self):
@@ -128,7 +138,10 @@ class Softmax0(KernelFunctionBase):
         return -Softmax0(i, *eta) * Softmax0(j, *eta)
 
     def _latex(self, printer):
-        return r"\sigma_{%s}(\eta)" % printer._print(self.args[0])
+        return r"\sigma_{%s}(\eta)" % _class(self.args)
+
+    def _pretty(self, printer):
+        return printer._print(sp.Function(f"σ_{_class(self.args)}")(sp.Symbol("η")))
 
     def _sympystr(self, printer):
         return f"sigma{self.args[0]}({', '.join(printer._print(a) for a in self.args[1:])})"
@@ -147,7 +160,7 @@ class CoSoftmax0(KernelFunctionBase):
         if not _plain(eta):
             terms = _explicit_terms(eta)
             total = 1 + sum(terms)
-            return (total - (terms[i - 1] if i else 1)) / total
+            return sp.cancel((total - (terms[i - 1] if i else 1)) / total)
         return None
 
     def explicit(self):
@@ -165,7 +178,13 @@ class CoSoftmax0(KernelFunctionBase):
         return Softmax0(i, *eta) * Softmax0(j, *eta)
 
     def _latex(self, printer):
-        return r"\left(1 - \sigma_{%s}(\eta)\right)" % printer._print(self.args[0])
+        return r"\left(1 - \sigma_{%s}(\eta)\right)" % _class(self.args)
+
+    def _pretty(self, printer):
+        from sympy.printing.pretty.stringpict import prettyForm
+
+        sub = str(_class(self.args)).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+        return prettyForm(f"(1 - σ{sub}(η))")
 
     def _sympystr(self, printer):
         return f"(1 - sigma{self.args[0]}({', '.join(printer._print(a) for a in self.args[1:])}))"

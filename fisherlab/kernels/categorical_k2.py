@@ -215,7 +215,7 @@ def probs__log_partition(p1, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(p1))
     _out = numpy.empty(_shape)
-    _out[...] = numpy.log(-1/(p1 - 1))
+    _out[...] = -numpy.log1p(-p1)
     return _out
 
 
@@ -238,8 +238,9 @@ def probs__log_density(x1, x2, p1, _shape=None):
     digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(p1))
+    _c0 = numpy.log1p(-p1)
     _out = numpy.empty(_shape)
-    _out[...] = x1*(numpy.log(p1) - numpy.log1p(-p1)) - numpy.log(-1/(p1 - 1))
+    _out[...] = _c0 + x1*(-_c0 + numpy.log(p1))
     return _out
 
 
@@ -287,9 +288,8 @@ def probs__natural_fisher(p1, _shape=None):
     digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(p1))
-    _c0 = p1/(p1 - 1)
     _out = numpy.empty(_shape + (1, 1))
-    _out[..., 0, 0] = -_c0/(_c0 - 1)**2
+    _out[..., 0, 0] = -p1*(p1 - 1)
     return _out
 
 
@@ -300,9 +300,11 @@ def probs__kl(p1, p1_q, _shape=None):
     digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p1_q))
-    _t0 = -numpy.log(-1/(p1 - 1))
-    _t1 = p1*(numpy.log(p1) - numpy.log(p1_q) - numpy.log1p(-p1) + numpy.log1p(-p1_q))
-    _t2 = numpy.log(-1/(p1_q - 1))
+    _c0 = numpy.log1p(-p1_q)
+    _c1 = numpy.log1p(-p1)
+    _t0 = -_c0
+    _t1 = p1*(_c0 - _c1 + numpy.log(p1) - numpy.log(p1_q))
+    _t2 = _c1
     _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2
     return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2), probs__to_natural, _kl_series, (p1,), (p1_q,))
@@ -315,8 +317,9 @@ def probs__entropy(p1, _shape=None):
     digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(p1))
+    _c0 = numpy.log1p(-p1)
     _out = numpy.empty(_shape)
-    _out[...] = -p1*(numpy.log(p1) - numpy.log1p(-p1)) + numpy.log(-1/(p1 - 1))
+    _out[...] = -_c0 - p1*(-_c0 + numpy.log(p1))
     return _out
 
 
@@ -327,9 +330,8 @@ def probs__skewness(p1, _shape=None):
     digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(p1))
-    _c0 = p1/(p1 - 1)
     _out = numpy.empty(_shape + (1, 1, 1))
-    _out[..., 0, 0, 0] = -_c0*(_c0 + 1)/(1 - _c0)**3
+    _out[..., 0, 0, 0] = p1*(p1 - 1)*(2*p1 - 1)
     return _out
 
 

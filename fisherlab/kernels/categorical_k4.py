@@ -341,7 +341,7 @@ def probs__log_partition(p1, p2, p3, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3))
     _out = numpy.empty(_shape)
-    _out[...] = numpy.log(-1/(p1 + p2 + p3 - 1))
+    _out[...] = -numpy.log(-p1 - p2 - p3 + 1)
     return _out
 
 
@@ -368,10 +368,10 @@ def probs__log_density(x1, x2, x3, x4, p1, p2, p3, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(p1), numpy.shape(p2), numpy.shape(p3))
-    _c0 = p1 + p2 + p3 - 1
-    _c1 = -numpy.log(-_c0)
+    _c0 = numpy.log(-p1 - p2 - p3 + 1)
+    _c1 = -_c0
     _out = numpy.empty(_shape)
-    _out[...] = x1*(_c1 + numpy.log(p1)) + x2*(_c1 + numpy.log(p2)) + x3*(_c1 + numpy.log(p3)) - numpy.log(-1/_c0)
+    _out[...] = _c0 + x1*(_c1 + numpy.log(p1)) + x2*(_c1 + numpy.log(p2)) + x3*(_c1 + numpy.log(p3))
     return _out
 
 
@@ -404,57 +404,29 @@ def probs__hessian(x1, x2, x3, x4, p1, p2, p3, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(p1), numpy.shape(p2), numpy.shape(p3))
-    _c0 = p1 - x1
-    _c1 = p1 + p2 + p3 - 1
-    _c2 = _c1**(-2.0)
-    _c3 = -_c1
-    _c4 = _c3**(-2.0)
-    _c5 = _c4*p2
-    _c6 = _c1**(-1.0)
-    _c7 = _c3**(-1.0)
-    _c8 = _c7*p1
-    _c9 = _c7*p2
-    _c10 = _c7*p3 + 1
-    _c11 = _c10 + _c9
-    _c12 = (_c11 + _c8)**(-2.0)
-    _c13 = p1**(-1.0)
-    _c14 = _c13 + _c7
-    _c15 = _c8 + 1
-    _c16 = _c14*p1 - _c15
-    _c17 = _c12*_c16*_c6
-    _c18 = _c17*_c5
-    _c19 = _c4*p3
-    _c20 = -_c11*_c14 + _c19 + _c5
-    _c21 = p2 - x2
-    _c22 = _c2*_c21
-    _c23 = p3 - x3
-    _c24 = _c2*_c23
-    _c25 = _c22 + _c24
-    _c26 = _c17*_c19 + _c25
-    _c27 = p2**(-1.0)
-    _c28 = _c27 - _c6
-    _c29 = _c0*_c2
-    _c30 = _c12*_c20*_c6*_c8 + _c29
-    _c31 = p3**(-1.0)
-    _c32 = _c31 - _c6
-    _c33 = _c27 + _c7
-    _c34 = _c33*p2 - _c9 - 1
-    _c35 = _c12*_c34*_c6
-    _c36 = _c4*p1
-    _c37 = _c19 - _c33*(_c10 + _c8) + _c36
-    _c38 = _c29 + _c35*_c36
-    _c39 = _c31 + _c7
-    _c40 = _c12*_c6*(-_c10 + _c39*p3)
+    _c0 = p1**2
+    _c1 = p3 - 1
+    _c2 = _c1 + p2
+    _c3 = _c2 + p1
+    _c4 = _c3**2
+    _c5 = _c4**(-1.0)
+    _c6 = p2 - x2
+    _c7 = p3 - x3
+    _c8 = p1 - x1
+    _c9 = -_c4
+    _c10 = _c5*(x1 + x2 + x3 - 1)
+    _c11 = p2**2
+    _c12 = p3**2
     _out = numpy.empty(_shape + (3, 3))
-    _out[..., 0, 0] = -_c0*(_c2 - 1/p1**2) + _c12*_c20*_c7*p1*(_c13 - _c6) - _c18 - _c26
-    _out[..., 0, 1] = _c12*_c16*_c28*_c4*p2 - _c26 - _c30
+    _out[..., 0, 0] = -_c5*(_c0*(_c6 + _c7) + _c2*_c3*p1 + _c8*(_c0 + _c9))/_c0
+    _out[..., 0, 1] = _c10
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 0, 2] = _c12*_c16*_c32*_c4*p3 - _c18 - _c25 - _c30
+    _out[..., 0, 2] = _c10
     _out[..., 2, 0] = _out[..., 0, 2]
-    _out[..., 1, 1] = _c12*_c28*_c37*_c7*p2 - _c19*_c35 - _c21*(_c2 - 1/p2**2) - _c24 - _c38
-    _out[..., 1, 2] = _c12*_c32*_c34*_c4*p3 - _c12*_c37*_c6*_c9 - _c25 - _c38
+    _out[..., 1, 1] = -_c5*(_c11*(_c7 + _c8) + _c3*p2*(_c1 + p1) + _c6*(_c11 + _c9))/_c11
+    _out[..., 1, 2] = _c10
     _out[..., 2, 1] = _out[..., 1, 2]
-    _out[..., 2, 2] = _c12*_c32*_c7*p3*(_c36 - _c39*(_c15 + _c9) + _c5) - _c22 - _c23*(_c2 - 1/p3**2) - _c29 - _c36*_c40 - _c40*_c5
+    _out[..., 2, 2] = -_c5*(_c12*(_c6 + _c8) + _c3*p3*(p1 + p2 - 1) + _c7*(_c12 + _c9))/_c12
     return _out
 
 
@@ -466,43 +438,20 @@ def probs__fisher(p1, p2, p3, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3))
-    _c0 = p1 + p2 + p3 - 1
-    _c1 = _c0**(-1.0)
-    _c2 = _c1 - 1/p1
+    _c0 = p3 - 1
+    _c1 = _c0 + p2
+    _c2 = (_c1 + p1)**(-1.0)
     _c3 = -_c2
-    _c4 = _c1*p1
-    _c5 = _c4 - 1
-    _c6 = _c3*p1 + _c5
-    _c7 = _c0**(-2.0)
-    _c8 = _c7*p2
-    _c9 = _c7*p3
-    _c10 = _c1*p3
-    _c11 = _c1*p2
-    _c12 = _c11 - 1
-    _c13 = _c10 + _c12
-    _c14 = p1*(-_c13*_c3 - _c8 - _c9)
-    _c15 = (-_c13 - _c4)**(-2.0)
-    _c16 = _c1*_c15
-    _c17 = _c1 - 1/p2
-    _c18 = _c15*_c7
-    _c19 = _c1 - 1/p3
-    _c20 = _c19*p3
-    _c21 = -_c17
-    _c22 = _c12 + _c21*p2
-    _c23 = _c7*p1
-    _c24 = p2*(_c21*(-_c10 - _c5) - _c23 - _c9)
-    _c25 = -_c19
-    _c26 = _c10 + _c25*p3 - 1
     _out = numpy.empty(_shape + (3, 3))
-    _out[..., 0, 0] = _c16*(_c14*_c2 + _c6*_c8 + _c6*_c9)
-    _out[..., 0, 1] = _c18*(_c10*_c6 + _c14 + _c17*_c6*p2)
+    _out[..., 0, 0] = _c1*_c2/p1
+    _out[..., 0, 1] = _c3
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 0, 2] = _c18*(_c11*_c6 + _c14 + _c20*_c6)
+    _out[..., 0, 2] = _c3
     _out[..., 2, 0] = _out[..., 0, 2]
-    _out[..., 1, 1] = _c16*(_c17*_c24 + _c22*_c23 + _c22*_c9)
-    _out[..., 1, 2] = _c18*(_c20*_c22 + _c22*_c4 + _c24)
+    _out[..., 1, 1] = _c2*(_c0 + p1)/p2
+    _out[..., 1, 2] = _c3
     _out[..., 2, 1] = _out[..., 1, 2]
-    _out[..., 2, 2] = _c16*(_c20*(-_c23 + _c25*(-_c12 - _c4) - _c8) + _c23*_c26 + _c26*_c8)
+    _out[..., 2, 2] = _c2*(p1 + p2 - 1)/p3
     return _out
 
 
@@ -514,26 +463,16 @@ def probs__natural_fisher(p1, p2, p3, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3))
-    _c0 = p1 + p2 + p3 - 1
-    _c1 = _c0**(-1.0)
-    _c2 = _c1*p1
-    _c3 = _c1*p2
-    _c4 = _c1*p3
-    _c5 = _c4 - 1
-    _c6 = _c3 + _c5
-    _c7 = (_c2 + _c6)**(-2.0)
-    _c8 = _c0**(-2.0)
-    _c9 = _c7*_c8*p1
     _out = numpy.empty(_shape + (3, 3))
-    _out[..., 0, 0] = _c2*_c6*_c7
-    _out[..., 0, 1] = -_c9*p2
+    _out[..., 0, 0] = -p1*(p1 - 1)
+    _out[..., 0, 1] = -p1*p2
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 0, 2] = -_c9*p3
+    _out[..., 0, 2] = -p1*p3
     _out[..., 2, 0] = _out[..., 0, 2]
-    _out[..., 1, 1] = _c3*_c7*(_c2 + _c5)
-    _out[..., 1, 2] = -_c7*_c8*p2*p3
+    _out[..., 1, 1] = -p2*(p2 - 1)
+    _out[..., 1, 2] = -p2*p3
     _out[..., 2, 1] = _out[..., 1, 2]
-    _out[..., 2, 2] = _c4*_c7*(_c2 + _c3 - 1)
+    _out[..., 2, 2] = -p3*(p3 - 1)
     return _out
 
 
@@ -545,14 +484,14 @@ def probs__kl(p1, p2, p3, p1_q, p2_q, p3_q, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p1_q), numpy.shape(p2_q), numpy.shape(p3_q))
-    _c0 = p1 + p2 + p3 - 1
-    _c1 = p1_q + p2_q + p3_q - 1
-    _c2 = -numpy.log(-_c0) + numpy.log(-_c1)
-    _t0 = -numpy.log(-1/_c0)
+    _c0 = numpy.log(-p1_q - p2_q - p3_q + 1)
+    _c1 = numpy.log(-p1 - p2 - p3 + 1)
+    _c2 = _c0 - _c1
+    _t0 = -_c0
     _t1 = p1*(_c2 + numpy.log(p1) - numpy.log(p1_q))
     _t2 = p2*(_c2 + numpy.log(p2) - numpy.log(p2_q))
     _t3 = p3*(_c2 + numpy.log(p3) - numpy.log(p3_q))
-    _t4 = numpy.log(-1/_c1)
+    _t4 = _c1
     _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2 + _t3 + _t4
     return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4), probs__to_natural, _kl_series, (p1, p2, p3,), (p1_q, p2_q, p3_q,))
@@ -566,10 +505,10 @@ def probs__entropy(p1, p2, p3, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3))
-    _c0 = p1 + p2 + p3 - 1
-    _c1 = -numpy.log(-_c0)
+    _c0 = numpy.log(-p1 - p2 - p3 + 1)
+    _c1 = -_c0
     _out = numpy.empty(_shape)
-    _out[...] = -p1*(_c1 + numpy.log(p1)) - p2*(_c1 + numpy.log(p2)) - p3*(_c1 + numpy.log(p3)) + numpy.log(-1/_c0)
+    _out[...] = -_c0 - p1*(_c1 + numpy.log(p1)) - p2*(_c1 + numpy.log(p2)) - p3*(_c1 + numpy.log(p3))
     return _out
 
 
@@ -581,64 +520,45 @@ def probs__skewness(p1, p2, p3, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3))
-    _c0 = p1 + p2 + p3 - 1
-    _c1 = _c0**(-1.0)
+    _c0 = 2*p1
+    _c1 = p1*(_c0 - 1)
     _c2 = _c1*p2
     _c3 = _c1*p3
-    _c4 = _c3 - 1
-    _c5 = _c2 + _c4
-    _c6 = _c1*p1
-    _c7 = _c5 + _c6
-    _c8 = -1/_c7**3
-    _c9 = -_c2
-    _c10 = -_c3
-    _c11 = _c8*(_c10 + _c6 + _c9 + 1)
-    _c12 = _c0**(-2.0)
-    _c13 = _c12*p1
-    _c14 = _c11*_c13
-    _c15 = -_c14*p2
-    _c16 = -_c14*p3
-    _c17 = _c13*_c8
-    _c18 = _c4 + _c6
-    _c19 = -_c18 - _c9
-    _c20 = _c19*p2
-    _c21 = -_c17*_c20
-    _c22 = 2*p1*p2*p3/(_c0**3*_c7**3)
-    _c23 = _c2 + _c6 - 1
-    _c24 = -_c10 - _c23
-    _c25 = _c24*p3
-    _c26 = -_c17*_c25
-    _c27 = _c12*_c8
-    _c28 = -_c20*_c27*p3
-    _c29 = -_c25*_c27*p2
+    _c4 = p2*(2*p2 - 1)
+    _c5 = _c4*p1
+    _c6 = _c0*p2*p3
+    _c7 = p3*(2*p3 - 1)
+    _c8 = _c7*p1
+    _c9 = _c4*p3
+    _c10 = _c7*p2
     _out = numpy.empty(_shape + (3, 3, 3))
-    _out[..., 0, 0, 0] = _c11*_c5*_c6
-    _out[..., 0, 0, 1] = _c15
-    _out[..., 0, 0, 2] = _c16
-    _out[..., 0, 1, 0] = _c15
-    _out[..., 0, 1, 1] = _c21
-    _out[..., 0, 1, 2] = _c22
-    _out[..., 0, 2, 0] = _c16
-    _out[..., 0, 2, 1] = _c22
-    _out[..., 0, 2, 2] = _c26
-    _out[..., 1, 0, 0] = _c15
-    _out[..., 1, 0, 1] = _c21
-    _out[..., 1, 0, 2] = _c22
-    _out[..., 1, 1, 0] = _c21
-    _out[..., 1, 1, 1] = _c18*_c19*_c2*_c8
-    _out[..., 1, 1, 2] = _c28
-    _out[..., 1, 2, 0] = _c22
-    _out[..., 1, 2, 1] = _c28
-    _out[..., 1, 2, 2] = _c29
-    _out[..., 2, 0, 0] = _c16
-    _out[..., 2, 0, 1] = _c22
-    _out[..., 2, 0, 2] = _c26
-    _out[..., 2, 1, 0] = _c22
-    _out[..., 2, 1, 1] = _c28
-    _out[..., 2, 1, 2] = _c29
-    _out[..., 2, 2, 0] = _c26
-    _out[..., 2, 2, 1] = _c29
-    _out[..., 2, 2, 2] = _c23*_c24*_c3*_c8
+    _out[..., 0, 0, 0] = _c1*(p1 - 1)
+    _out[..., 0, 0, 1] = _c2
+    _out[..., 0, 0, 2] = _c3
+    _out[..., 0, 1, 0] = _c2
+    _out[..., 0, 1, 1] = _c5
+    _out[..., 0, 1, 2] = _c6
+    _out[..., 0, 2, 0] = _c3
+    _out[..., 0, 2, 1] = _c6
+    _out[..., 0, 2, 2] = _c8
+    _out[..., 1, 0, 0] = _c2
+    _out[..., 1, 0, 1] = _c5
+    _out[..., 1, 0, 2] = _c6
+    _out[..., 1, 1, 0] = _c5
+    _out[..., 1, 1, 1] = _c4*(p2 - 1)
+    _out[..., 1, 1, 2] = _c9
+    _out[..., 1, 2, 0] = _c6
+    _out[..., 1, 2, 1] = _c9
+    _out[..., 1, 2, 2] = _c10
+    _out[..., 2, 0, 0] = _c3
+    _out[..., 2, 0, 1] = _c6
+    _out[..., 2, 0, 2] = _c8
+    _out[..., 2, 1, 0] = _c6
+    _out[..., 2, 1, 1] = _c9
+    _out[..., 2, 1, 2] = _c10
+    _out[..., 2, 2, 0] = _c8
+    _out[..., 2, 2, 1] = _c10
+    _out[..., 2, 2, 2] = _c7*(p3 - 1)
     return _out
 
 

@@ -191,22 +191,23 @@ def natural__skewness(eta1, eta2, _shape=None):
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _c0 = _special.cosoftmax0(1, eta1, eta2)
     _c1 = _special.softmax0(1, eta1, eta2)
-    _c2 = 5*_c1
-    _c3 = _c2*(_c0 - _c1)
+    _c2 = _c0 - _c1
+    _c3 = 5*_c1
     _c4 = _special.softmax0(2, eta1, eta2)
-    _c5 = -_c3*_c4
-    _c6 = _special.cosoftmax0(2, eta1, eta2)
-    _c7 = _c4*(-_c4 + _c6)
-    _c8 = -_c2*_c7
+    _c5 = _c3*_c4
+    _c6 = -_c2*_c5
+    _c7 = _special.cosoftmax0(2, eta1, eta2)
+    _c8 = -_c4 + _c7
+    _c9 = -_c5*_c8
     _out = numpy.empty(_shape + (2, 2, 2))
-    _out[..., 0, 0, 0] = _c0*_c3
-    _out[..., 0, 0, 1] = _c5
-    _out[..., 0, 1, 0] = _c5
-    _out[..., 0, 1, 1] = _c8
-    _out[..., 1, 0, 0] = _c5
-    _out[..., 1, 0, 1] = _c8
-    _out[..., 1, 1, 0] = _c8
-    _out[..., 1, 1, 1] = 5*_c6*_c7
+    _out[..., 0, 0, 0] = _c0*_c2*_c3
+    _out[..., 0, 0, 1] = _c6
+    _out[..., 0, 1, 0] = _c6
+    _out[..., 0, 1, 1] = _c9
+    _out[..., 1, 0, 0] = _c6
+    _out[..., 1, 0, 1] = _c9
+    _out[..., 1, 1, 0] = _c9
+    _out[..., 1, 1, 1] = 5*_c4*_c7*_c8
     return _out
 
 
@@ -262,7 +263,7 @@ def probs__log_partition(p1, p2, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2))
     _out = numpy.empty(_shape)
-    _out[...] = 5*numpy.log(-1/(p1 + p2 - 1))
+    _out[...] = -5*numpy.log(-p1 - p2 + 1)
     return _out
 
 
@@ -286,10 +287,10 @@ def probs__log_density(x1, x2, x3, p1, p2, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(p1), numpy.shape(p2))
-    _c0 = p1 + p2 - 1
-    _c1 = -numpy.log(-_c0)
+    _c0 = numpy.log(-p1 - p2 + 1)
+    _c1 = -_c0
     _out = numpy.empty(_shape)
-    _out[...] = x1*(_c1 + numpy.log(p1)) + x2*(_c1 + numpy.log(p2)) - 5*numpy.log(-1/_c0) - _special.gammaln(x1 + 1) - _special.gammaln(x2 + 1) - _special.gammaln(x3 + 1) + numpy.log(120)
+    _out[...] = 5*_c0 + x1*(_c1 + numpy.log(p1)) + x2*(_c1 + numpy.log(p2)) - _special.gammaln(x1 + 1) - _special.gammaln(x2 + 1) - _special.gammaln(x3 + 1) + numpy.log(120)
     return _out
 
 
@@ -369,13 +370,13 @@ def probs__kl(p1, p2, p1_q, p2_q, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p1_q), numpy.shape(p2_q))
-    _c0 = p1 + p2 - 1
-    _c1 = p1_q + p2_q - 1
-    _c2 = -numpy.log(-_c0) + numpy.log(-_c1)
-    _t0 = -5*numpy.log(-1/_c0)
-    _t1 = 5*p1*(_c2 + numpy.log(p1) - numpy.log(p1_q))
-    _t2 = 5*p2*(_c2 + numpy.log(p2) - numpy.log(p2_q))
-    _t3 = 5*numpy.log(-1/_c1)
+    _c0 = numpy.log(-p1_q - p2_q + 1)
+    _c1 = numpy.log(-p1 - p2 + 1)
+    _c2 = _c0 - _c1
+    _t0 = -5*_c0
+    _t1 = 5*_c1
+    _t2 = 5*p1*(_c2 + numpy.log(p1) - numpy.log(p1_q))
+    _t3 = 5*p2*(_c2 + numpy.log(p2) - numpy.log(p2_q))
     _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2 + _t3
     return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3), probs__to_natural, _kl_series, (p1, p2,), (p1_q, p2_q,))
@@ -389,11 +390,11 @@ def probs__entropy(p1, p2, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2))
     _c0 = p1 - 1
-    _c1 = _c0 + p2
-    _c2 = -_c1
-    _c3 = -numpy.log(_c2)
+    _c1 = -_c0 - p2
+    _c2 = numpy.log(_c1)
+    _c3 = -_c2
     _out = numpy.empty(_shape)
-    _out[...] = -5*p1*(_c3 + numpy.log(p1)) - 5*p2*(_c3 + numpy.log(p2)) + 5*numpy.log(-1/_c1) + _special.binomial_expected_lgamma(5, _c2, p1 + p2) + _special.binomial_expected_lgamma(5, p1, -_c0) + _special.binomial_expected_lgamma(5, p2, 1 - p2) - numpy.log(120)
+    _out[...] = -5*_c2 - 5*p1*(_c3 + numpy.log(p1)) - 5*p2*(_c3 + numpy.log(p2)) + _special.binomial_expected_lgamma(5, _c1, p1 + p2) + _special.binomial_expected_lgamma(5, p1, -_c0) + _special.binomial_expected_lgamma(5, p2, 1 - p2) - numpy.log(120)
     return _out
 
 

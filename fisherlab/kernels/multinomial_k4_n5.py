@@ -236,52 +236,54 @@ def natural__skewness(eta1, eta2, eta3, _shape=None):
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3))
     _c0 = _special.cosoftmax0(1, eta1, eta2, eta3)
     _c1 = _special.softmax0(1, eta1, eta2, eta3)
-    _c2 = 5*_c1
-    _c3 = _c2*(_c0 - _c1)
+    _c2 = _c0 - _c1
+    _c3 = 5*_c1
     _c4 = _special.softmax0(2, eta1, eta2, eta3)
-    _c5 = -_c3*_c4
-    _c6 = _special.softmax0(3, eta1, eta2, eta3)
-    _c7 = -_c3*_c6
-    _c8 = _special.cosoftmax0(2, eta1, eta2, eta3)
-    _c9 = _c4*(-_c4 + _c8)
-    _c10 = -_c2*_c9
-    _c11 = _c4*_c6
-    _c12 = 10*_c1*_c11
-    _c13 = _special.cosoftmax0(3, eta1, eta2, eta3)
-    _c14 = _c13 - _c6
-    _c15 = _c14*_c6
-    _c16 = -_c15*_c2
-    _c17 = 5*_c9
-    _c18 = -_c17*_c6
-    _c19 = -5*_c11*_c14
+    _c5 = -_c2*_c3
+    _c6 = _c4*_c5
+    _c7 = _special.softmax0(3, eta1, eta2, eta3)
+    _c8 = _c5*_c7
+    _c9 = _special.cosoftmax0(2, eta1, eta2, eta3)
+    _c10 = -_c4 + _c9
+    _c11 = -_c10*_c4
+    _c12 = _c11*_c3
+    _c13 = _c4*_c7
+    _c14 = 10*_c1*_c13
+    _c15 = _special.cosoftmax0(3, eta1, eta2, eta3)
+    _c16 = _c15 - _c7
+    _c17 = -_c16
+    _c18 = _c17*_c3*_c7
+    _c19 = 5*_c7
+    _c20 = _c11*_c19
+    _c21 = 5*_c13*_c17
     _out = numpy.empty(_shape + (3, 3, 3))
-    _out[..., 0, 0, 0] = _c0*_c3
-    _out[..., 0, 0, 1] = _c5
-    _out[..., 0, 0, 2] = _c7
-    _out[..., 0, 1, 0] = _c5
-    _out[..., 0, 1, 1] = _c10
-    _out[..., 0, 1, 2] = _c12
-    _out[..., 0, 2, 0] = _c7
-    _out[..., 0, 2, 1] = _c12
-    _out[..., 0, 2, 2] = _c16
-    _out[..., 1, 0, 0] = _c5
-    _out[..., 1, 0, 1] = _c10
-    _out[..., 1, 0, 2] = _c12
-    _out[..., 1, 1, 0] = _c10
-    _out[..., 1, 1, 1] = _c17*_c8
-    _out[..., 1, 1, 2] = _c18
-    _out[..., 1, 2, 0] = _c12
-    _out[..., 1, 2, 1] = _c18
-    _out[..., 1, 2, 2] = _c19
-    _out[..., 2, 0, 0] = _c7
-    _out[..., 2, 0, 1] = _c12
-    _out[..., 2, 0, 2] = _c16
-    _out[..., 2, 1, 0] = _c12
-    _out[..., 2, 1, 1] = _c18
-    _out[..., 2, 1, 2] = _c19
-    _out[..., 2, 2, 0] = _c16
-    _out[..., 2, 2, 1] = _c19
-    _out[..., 2, 2, 2] = 5*_c13*_c15
+    _out[..., 0, 0, 0] = _c0*_c2*_c3
+    _out[..., 0, 0, 1] = _c6
+    _out[..., 0, 0, 2] = _c8
+    _out[..., 0, 1, 0] = _c6
+    _out[..., 0, 1, 1] = _c12
+    _out[..., 0, 1, 2] = _c14
+    _out[..., 0, 2, 0] = _c8
+    _out[..., 0, 2, 1] = _c14
+    _out[..., 0, 2, 2] = _c18
+    _out[..., 1, 0, 0] = _c6
+    _out[..., 1, 0, 1] = _c12
+    _out[..., 1, 0, 2] = _c14
+    _out[..., 1, 1, 0] = _c12
+    _out[..., 1, 1, 1] = 5*_c10*_c4*_c9
+    _out[..., 1, 1, 2] = _c20
+    _out[..., 1, 2, 0] = _c14
+    _out[..., 1, 2, 1] = _c20
+    _out[..., 1, 2, 2] = _c21
+    _out[..., 2, 0, 0] = _c8
+    _out[..., 2, 0, 1] = _c14
+    _out[..., 2, 0, 2] = _c18
+    _out[..., 2, 1, 0] = _c14
+    _out[..., 2, 1, 1] = _c20
+    _out[..., 2, 1, 2] = _c21
+    _out[..., 2, 2, 0] = _c18
+    _out[..., 2, 2, 1] = _c21
+    _out[..., 2, 2, 2] = _c15*_c16*_c19
     return _out
 
 
@@ -348,7 +350,7 @@ def probs__log_partition(p1, p2, p3, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3))
     _out = numpy.empty(_shape)
-    _out[...] = 5*numpy.log(-1/(p1 + p2 + p3 - 1))
+    _out[...] = -5*numpy.log(-p1 - p2 - p3 + 1)
     return _out
 
 
@@ -375,10 +377,10 @@ def probs__log_density(x1, x2, x3, x4, p1, p2, p3, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(p1), numpy.shape(p2), numpy.shape(p3))
-    _c0 = p1 + p2 + p3 - 1
-    _c1 = -numpy.log(-_c0)
+    _c0 = numpy.log(-p1 - p2 - p3 + 1)
+    _c1 = -_c0
     _out = numpy.empty(_shape)
-    _out[...] = x1*(_c1 + numpy.log(p1)) + x2*(_c1 + numpy.log(p2)) + x3*(_c1 + numpy.log(p3)) - 5*numpy.log(-1/_c0) - _special.gammaln(x1 + 1) - _special.gammaln(x2 + 1) - _special.gammaln(x3 + 1) - _special.gammaln(x4 + 1) + numpy.log(120)
+    _out[...] = 5*_c0 + x1*(_c1 + numpy.log(p1)) + x2*(_c1 + numpy.log(p2)) + x3*(_c1 + numpy.log(p3)) - _special.gammaln(x1 + 1) - _special.gammaln(x2 + 1) - _special.gammaln(x3 + 1) - _special.gammaln(x4 + 1) + numpy.log(120)
     return _out
 
 
@@ -411,35 +413,31 @@ def probs__hessian(x1, x2, x3, x4, p1, p2, p3, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(p1), numpy.shape(p2), numpy.shape(p3))
     _c0 = p1**2
-    _c1 = (p1 + p2 + p3 - 1)**(-2.0)
-    _c2 = 2*x1
-    _c3 = _c2*p1
-    _c4 = _c2*p2
-    _c5 = p2**2
-    _c6 = _c5*x1
-    _c7 = p3**2
-    _c8 = _c7*x1
-    _c9 = _c0*x2
-    _c10 = _c0*x3
-    _c11 = _c1*(x1 + x2 + x3 - 5)
-    _c12 = 2*x2
-    _c13 = _c12*p1
-    _c14 = _c12*p2
-    _c15 = _c7*x2
-    _c16 = _c5*x3
-    _c17 = 2*x3
-    _c18 = _c17*p1
-    _c19 = _c17*p2
+    _c1 = p3 - 1
+    _c2 = _c1 + p2
+    _c3 = _c2 + p1
+    _c4 = _c3**2
+    _c5 = _c4**(-1.0)
+    _c6 = 5*p1
+    _c7 = 5*p2
+    _c8 = _c7 - x2
+    _c9 = 5*p3
+    _c10 = _c9 - x3
+    _c11 = _c6 - x1
+    _c12 = -_c4
+    _c13 = _c5*(x1 + x2 + x3 - 5)
+    _c14 = p2**2
+    _c15 = p3**2
     _out = numpy.empty(_shape + (3, 3))
-    _out[..., 0, 0] = -_c1*(5*_c0 - _c10 - _c2*p3 + _c3*p2 + _c3*p3 - _c3 + _c4*p3 - _c4 + _c6 + _c8 - _c9 + x1)/_c0
-    _out[..., 0, 1] = _c11
+    _out[..., 0, 0] = -_c5*(_c0*(_c10 + _c8) + _c11*(_c0 + _c12) + _c2*_c3*_c6)/_c0
+    _out[..., 0, 1] = _c13
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 0, 2] = _c11
+    _out[..., 0, 2] = _c13
     _out[..., 2, 0] = _out[..., 0, 2]
-    _out[..., 1, 1] = -_c1*(-_c12*p3 + _c13*p2 + _c13*p3 - _c13 + _c14*p3 - _c14 + _c15 - _c16 + 5*_c5 - _c6 + _c9 + x2)/_c5
-    _out[..., 1, 2] = _c11
+    _out[..., 1, 1] = -_c5*(_c14*(_c10 + _c11) + _c3*_c7*(_c1 + p1) + _c8*(_c12 + _c14))/_c14
+    _out[..., 1, 2] = _c13
     _out[..., 2, 1] = _out[..., 1, 2]
-    _out[..., 2, 2] = -_c1*(_c10 - _c15 + _c16 - _c17*p3 + _c18*p2 + _c18*p3 - _c18 + _c19*p3 - _c19 + 5*_c7 - _c8 + x3)/_c7
+    _out[..., 2, 2] = -_c5*(_c10*(_c12 + _c15) + _c15*(_c11 + _c8) + _c3*_c9*(p1 + p2 - 1))/_c15
     return _out
 
 
@@ -499,14 +497,14 @@ def probs__kl(p1, p2, p3, p1_q, p2_q, p3_q, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p1_q), numpy.shape(p2_q), numpy.shape(p3_q))
-    _c0 = p1 + p2 + p3 - 1
-    _c1 = p1_q + p2_q + p3_q - 1
-    _c2 = -numpy.log(-_c0) + numpy.log(-_c1)
-    _t0 = -5*numpy.log(-1/_c0)
-    _t1 = 5*p1*(_c2 + numpy.log(p1) - numpy.log(p1_q))
-    _t2 = 5*p2*(_c2 + numpy.log(p2) - numpy.log(p2_q))
-    _t3 = 5*p3*(_c2 + numpy.log(p3) - numpy.log(p3_q))
-    _t4 = 5*numpy.log(-1/_c1)
+    _c0 = numpy.log(-p1_q - p2_q - p3_q + 1)
+    _c1 = numpy.log(-p1 - p2 - p3 + 1)
+    _c2 = _c0 - _c1
+    _t0 = -5*_c0
+    _t1 = 5*_c1
+    _t2 = 5*p1*(_c2 + numpy.log(p1) - numpy.log(p1_q))
+    _t3 = 5*p2*(_c2 + numpy.log(p2) - numpy.log(p2_q))
+    _t4 = 5*p3*(_c2 + numpy.log(p3) - numpy.log(p3_q))
     _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2 + _t3 + _t4
     return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4), probs__to_natural, _kl_series, (p1, p2, p3,), (p1_q, p2_q, p3_q,))
@@ -520,18 +518,13 @@ def probs__entropy(p1, p2, p3, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3))
-    _c0 = p1 + p2 + p3
-    _c1 = _c0 - 1
-    _c2 = _c1**(-1.0)
-    _c3 = -numpy.log(-_c1)
-    _c4 = _c2*p1
-    _c5 = _c2*p2
-    _c6 = _c2*p3
-    _c7 = _c6 - 1
-    _c8 = _c5 + _c7
-    _c9 = (_c4 + _c8)**(-1.0)
+    _c0 = p1 - 1
+    _c1 = p2 + p3
+    _c2 = -_c0 - _c1
+    _c3 = numpy.log(_c2)
+    _c4 = -_c3
     _out = numpy.empty(_shape)
-    _out[...] = -5*p1*(_c3 + numpy.log(p1)) - 5*p2*(_c3 + numpy.log(p2)) - 5*p3*(_c3 + numpy.log(p3)) + 5*numpy.log(-_c2) + _special.binomial_expected_lgamma(5, -_c9, _c0*_c2*_c9) + _special.binomial_expected_lgamma(5, _c4*_c9, _c8*_c9) + _special.binomial_expected_lgamma(5, _c5*_c9, _c9*(_c4 + _c7)) + _special.binomial_expected_lgamma(5, _c6*_c9, _c9*(_c4 + _c5 - 1)) - numpy.log(120)
+    _out[...] = -5*_c3 - 5*p1*(_c4 + numpy.log(p1)) - 5*p2*(_c4 + numpy.log(p2)) - 5*p3*(_c4 + numpy.log(p3)) + _special.binomial_expected_lgamma(5, _c2, _c1 + p1) + _special.binomial_expected_lgamma(5, p1, -_c0) + _special.binomial_expected_lgamma(5, p2, 1 - p2) + _special.binomial_expected_lgamma(5, p3, 1 - p3) - numpy.log(120)
     return _out
 
 
