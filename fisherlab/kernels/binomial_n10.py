@@ -181,7 +181,7 @@ def p__to_natural(p, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(p))
     _out = numpy.empty(_shape + (1,))
-    _out[..., 0] = numpy.log(p) + numpy.log(-1/(p - 1))
+    _out[..., 0] = numpy.log(-p/(p - 1))
     return _out
 
 
@@ -217,7 +217,7 @@ def p__log_partition(p, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(p))
     _out = numpy.empty(_shape)
-    _out[...] = 10*numpy.log(-1/(p - 1))
+    _out[...] = -10*numpy.log1p(-p)
     return _out
 
 
@@ -240,9 +240,8 @@ def p__log_density(x, p, _shape=None):
     digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(p))
-    _c0 = numpy.log(-1/(p - 1))
     _out = numpy.empty(_shape)
-    _out[...] = -10*_c0 + x*(_c0 + numpy.log(p)) + (_special.gammaln(11) - _special.gammaln(x + 1) - _special.gammaln(11 - x))
+    _out[...] = x*(numpy.log(p) + numpy.log(-1/(p - 1))) + (_special.gammaln(11) - _special.gammaln(x + 1) - _special.gammaln(11 - x)) + 10*numpy.log1p(-p)
     return _out
 
 
@@ -302,11 +301,9 @@ def p__kl(p, p_q, _shape=None):
     digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(p), numpy.shape(p_q))
-    _c0 = numpy.log(-1/(p - 1))
-    _c1 = numpy.log(-1/(p_q - 1))
-    _t0 = -10*_c0
-    _t1 = 10*_c1
-    _t2 = 10*p*(_c0 - _c1 + numpy.log(p) - numpy.log(p_q))
+    _t0 = -10*numpy.log1p(-p_q)
+    _t1 = 10*numpy.log1p(-p)
+    _t2 = 10*p*(numpy.log(p) - numpy.log(p_q) + numpy.log(-1/(p - 1)) - numpy.log(-1/(p_q - 1)))
     _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2
     return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2), p__to_natural, _kl_series, (p,), (p_q,))
@@ -321,9 +318,8 @@ def p__entropy(p, _shape=None):
         _shape = numpy.broadcast_shapes(numpy.shape(p))
     _c0 = p - 1
     _c1 = -_c0
-    _c2 = numpy.log(-1/_c0)
     _out = numpy.empty(_shape)
-    _out[...] = 10*_c2 - 10*p*(_c2 + numpy.log(p)) + _special.binomial_expected_lgamma(10, _c1, p) + _special.binomial_expected_lgamma(10, p, _c1) - numpy.log(3628800)
+    _out[...] = -10*p*(numpy.log(-1/_c0) + numpy.log(p)) + _special.binomial_expected_lgamma(10, _c1, p) + _special.binomial_expected_lgamma(10, p, _c1) - 10*numpy.log1p(-p) - numpy.log(3628800)
     return _out
 
 

@@ -90,7 +90,7 @@ def natural__score(x, eta, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta))
     _out = numpy.empty(_shape + (1,))
-    _out[..., 0] = numpy.log(x) - _special.digamma(eta) - numpy.log(2)
+    _out[..., 0] = numpy.log((1/2)*x) - _special.digamma(eta)
     return _out
 
 

@@ -336,8 +336,9 @@ def p__skewness(p, _shape=None):
     digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(p))
+    _c0 = p - 1
     _out = numpy.empty(_shape + (1, 1, 1))
-    _out[..., 0, 0, 0] = (p - 2)*(p - 1)/p**3
+    _out[..., 0, 0, 0] = _c0*(2*_c0/p - 1)/p**2
     return _out
 
 
@@ -349,7 +350,7 @@ def p__fisher_rao(p, p_q, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(p), numpy.shape(p_q))
     _out = numpy.empty(_shape)
-    _out[...] = 2*abs(-1/2*numpy.log(p) + (1/2)*numpy.log(p_q) + numpy.log((numpy.sqrt(1 - p) + 1)/(numpy.sqrt(1 - p_q) + 1)))
+    _out[...] = 2*abs((1/2)*numpy.log(p/p_q) - numpy.log((numpy.sqrt(1 - p) + 1)/(numpy.sqrt(1 - p_q) + 1)))
     return _out
 
 

@@ -54,7 +54,7 @@ def natural__log_partition(eta, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta))
     _out = numpy.empty(_shape)
-    _out[...] = (1/2)*numpy.log(-1/eta) - numpy.log(2) + (1/2)*numpy.log(numpy.pi)
+    _out[...] = (1/2)*(-numpy.log(-4*eta) + numpy.log(numpy.pi))
     return _out
 
 
@@ -78,7 +78,7 @@ def natural__log_density(x, eta, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta))
     _out = numpy.empty(_shape)
-    _out[...] = eta*x**2 - 1/2*numpy.log(-1/eta) - 1/2*numpy.log(numpy.pi) + numpy.log(2)
+    _out[...] = eta*x**2 + (1/2)*numpy.log(-4*eta) - 1/2*numpy.log(numpy.pi)
     return _out
 
 
@@ -137,11 +137,10 @@ def natural__kl(eta, eta_q, _shape=None):
     50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(eta_q))
-    _c0 = eta**(-1.0)
-    _t0 = (1/2)*_c0*eta_q
+    _t0 = (1/2)*eta_q/eta
     _t1 = -1/2
-    _t2 = (1/2)*numpy.log(-1/eta_q)
-    _t3 = -1/2*numpy.log(-_c0)
+    _t2 = (1/2)*numpy.log(-eta)
+    _t3 = -1/2*numpy.log(-eta_q)
     _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2 + _t3
     return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3), natural__to_natural, _kl_series, (eta,), (eta_q,))
@@ -155,7 +154,7 @@ def natural__entropy(eta, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta))
     _out = numpy.empty(_shape)
-    _out[...] = (1/2)*numpy.log(-1/eta) - numpy.log(2) + 1/2 + (1/2)*numpy.log(numpy.pi)
+    _out[...] = (1/2)*(-numpy.log(-4*eta) + 1 + numpy.log(numpy.pi))
     return _out
 
 
@@ -215,7 +214,7 @@ def scale__log_partition(scale, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(scale))
     _out = numpy.empty(_shape)
-    _out[...] = numpy.log(scale) - 1/2*numpy.log(2) + (1/2)*numpy.log(numpy.pi)
+    _out[...] = (1/2)*numpy.log((1/2)*numpy.pi*scale**2)
     return _out
 
 
@@ -238,8 +237,9 @@ def scale__log_density(x, scale, _shape=None):
     digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(scale))
+    _c0 = scale**2
     _out = numpy.empty(_shape)
-    _out[...] = -numpy.log(scale) - 1/2*numpy.log(numpy.pi) + (1/2)*numpy.log(2) - 1/2*x**2/scale**2
+    _out[...] = -1/2*numpy.log((1/2)*numpy.pi*_c0) - 1/2*x**2/_c0
     return _out
 
 
@@ -315,7 +315,7 @@ def scale__entropy(scale, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(scale))
     _out = numpy.empty(_shape)
-    _out[...] = numpy.log(scale) - 1/2*numpy.log(2) + 1/2 + (1/2)*numpy.log(numpy.pi)
+    _out[...] = (1/2)*(numpy.log((1/2)*numpy.pi*scale**2) + 1)
     return _out
 
 
@@ -339,7 +339,7 @@ def scale__fisher_rao(scale, scale_q, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(scale_q))
     _out = numpy.empty(_shape)
-    _out[...] = numpy.sqrt(2)*abs(numpy.log(scale) - numpy.log(scale_q))
+    _out[...] = numpy.sqrt(2)*abs(numpy.log(scale/scale_q))
     return _out
 
 

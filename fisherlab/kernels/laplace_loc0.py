@@ -54,7 +54,7 @@ def natural__log_partition(eta, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta))
     _out = numpy.empty(_shape)
-    _out[...] = numpy.log(-1/eta) + numpy.log(2)
+    _out[...] = -numpy.log(-eta) + numpy.log(2)
     return _out
 
 
@@ -78,7 +78,7 @@ def natural__log_density(x, eta, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta))
     _out = numpy.empty(_shape)
-    _out[...] = eta*abs(x) - numpy.log(-1/eta) - numpy.log(2)
+    _out[...] = eta*abs(x) + numpy.log(-eta) - numpy.log(2)
     return _out
 
 
@@ -154,7 +154,7 @@ def natural__entropy(eta, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta))
     _out = numpy.empty(_shape)
-    _out[...] = numpy.log(-1/eta) + numpy.log(2) + 1
+    _out[...] = -numpy.log(-eta) + numpy.log(2) + 1
     return _out
 
 
@@ -214,7 +214,7 @@ def scale__log_partition(scale, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(scale))
     _out = numpy.empty(_shape)
-    _out[...] = numpy.log(scale) + numpy.log(2)
+    _out[...] = numpy.log(2*scale)
     return _out
 
 
@@ -238,7 +238,7 @@ def scale__log_density(x, scale, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(scale))
     _out = numpy.empty(_shape)
-    _out[...] = -numpy.log(scale) - numpy.log(2) - abs(x)/scale
+    _out[...] = -numpy.log(2*scale) - abs(x)/scale
     return _out
 
 
@@ -314,7 +314,7 @@ def scale__entropy(scale, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(scale))
     _out = numpy.empty(_shape)
-    _out[...] = numpy.log(scale) + numpy.log(2) + 1
+    _out[...] = numpy.log(2*scale) + 1
     return _out
 
 
@@ -338,7 +338,7 @@ def scale__fisher_rao(scale, scale_q, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(scale_q))
     _out = numpy.empty(_shape)
-    _out[...] = abs(numpy.log(scale) - numpy.log(scale_q))
+    _out[...] = abs(numpy.log(scale/scale_q))
     return _out
 
 

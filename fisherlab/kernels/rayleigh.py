@@ -54,7 +54,7 @@ def natural__log_partition(eta, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta))
     _out = numpy.empty(_shape)
-    _out[...] = -numpy.log(-eta) - numpy.log(2)
+    _out[...] = -numpy.log(-2*eta)
     return _out
 
 
@@ -78,7 +78,7 @@ def natural__log_density(x, eta, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta))
     _out = numpy.empty(_shape)
-    _out[...] = eta*x**2 + numpy.log(-eta) + numpy.log(x) + numpy.log(2)
+    _out[...] = eta*x**2 + numpy.log(-2*eta*x)
     return _out
 
 
@@ -337,7 +337,7 @@ def scale__fisher_rao(scale, scale_q, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(scale_q))
     _out = numpy.empty(_shape)
-    _out[...] = 2*abs(numpy.log(scale) - numpy.log(scale_q))
+    _out[...] = 2*abs(numpy.log(scale/scale_q))
     return _out
 
 

@@ -78,7 +78,7 @@ def natural__log_density(x, eta, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta))
     _out = numpy.empty(_shape)
-    _out[...] = eta*x**(3/2) + numpy.log(-eta) + (1/2)*numpy.log(x) - numpy.log(2) + numpy.log(3)
+    _out[...] = eta*x**(3/2) + numpy.log(-3/2*eta*numpy.sqrt(x))
     return _out
 
 
@@ -154,7 +154,7 @@ def natural__entropy(eta, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta))
     _out = numpy.empty(_shape)
-    _out[...] = -2/3*numpy.log(-eta) - numpy.log(3) + (1/3)*numpy.euler_gamma + numpy.log(2) + 1
+    _out[...] = -numpy.log((3/2)*(-eta)**(2/3)) + (1/3)*numpy.euler_gamma + 1
     return _out
 
 
@@ -313,7 +313,7 @@ def scale__entropy(scale, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(scale))
     _out = numpy.empty(_shape)
-    _out[...] = numpy.log(scale) - numpy.log(3) + (1/3)*numpy.euler_gamma + numpy.log(2) + 1
+    _out[...] = numpy.log((2/3)*scale) + (1/3)*numpy.euler_gamma + 1
     return _out
 
 
@@ -337,7 +337,7 @@ def scale__fisher_rao(scale, scale_q, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(scale_q))
     _out = numpy.empty(_shape)
-    _out[...] = (3/2)*abs(numpy.log(scale) - numpy.log(scale_q))
+    _out[...] = (3/2)*abs(numpy.log(scale/scale_q))
     return _out
 
 
