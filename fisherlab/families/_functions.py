@@ -5,9 +5,15 @@ derivative is then a ratio of Bessel functions that overflow for r ≳ 700. Thes
 the derivation in overflow-free quantities instead:
 
 - ``log_besseli0(z)`` = log I₀(z), with derivative ``besseli_ratio(z)``;
-- ``besseli_ratio(z)`` = I₁(z)/I₀(z), with derivative 1 − R/z − R² (R the ratio itself);
+- ``besseli_ratio(z)`` = R(z) = I₁(z)/I₀(z), with derivative ``besseli_ratio_deriv(z)`` =
+  1 − R/z − R², kept as one function because that difference cancels for large z;
 - ``exp_expint1(z)`` = e^z E₁(z) (z > 0), the scaled exponential integral in E[log x] of the
-  inverse Gaussian, with derivative e^z E₁(z) − 1/z.
+  inverse Gaussian, with derivative e^z E₁(z) − 1/z;
+- ``log_beta(a, b)`` = log B(a, b), with derivatives ``digamma_diff(a, b)`` = ψ(a) − ψ(a + b)
+  and ``digamma_diff(b, a)``, whose derivatives are ``trigamma_diff(a, b)`` = ψ'(a) − ψ'(a + b)
+  and −ψ'(a + b): the beta and Dirichlet log-partitions. Written as differences of log Γ and
+  polygamma values these lose every digit when b ≪ a (1e6 and 1e-3); the kernels evaluate
+  them with scipy's betaln and a Taylor series in b/a instead.
 
 The compiled kernels evaluate them through exponentially scaled Bessel functions and an
 asymptotic series (:mod:`fisherlab.kernels._special`); sympy evaluates them (``evalf``, e.g. in
@@ -75,9 +81,7 @@ def _build(sp) -> dict:
                 return -cls(-z)  # I₁ is odd, I₀ even
 
         def fdiff(self, argindex=1):
-            z = self.args[0]
-            r = besseli_ratio(z)
-            return 1 - r / z - r**2
+            return besseli_ratio_deriv(self.args[0])
 
         def _eval_is_real(self):
             return self.args[0].is_real
@@ -96,6 +100,43 @@ def _build(sp) -> dict:
             z = printer._print(self.args[0])
             tex = rf"\frac{{I_1\left({z}\right)}}{{I_0\left({z}\right)}}"
             return rf"\left({tex}\right)^{{{exp}}}" if exp else tex
+
+    class besseli_ratio_deriv(sp.Function):  # noqa: N801
+        """R'(z) = 1 − R(z)/z − R(z)², R = I₁/I₀: the variance of cos(x − μ) at concentration z.
+
+        A function of its own because the difference cancels for large z (R' ≈ 1/(2z²)).
+        """
+
+        nargs = 1
+
+        @classmethod
+        def eval(cls, z):
+            if z.is_zero:
+                return sp.S.Half
+            if z.could_extract_minus_sign():
+                return cls(-z)  # R is odd, so R' is even
+
+        def fdiff(self, argindex=1):
+            z = self.args[0]
+            r, dr = besseli_ratio(z), besseli_ratio_deriv(z)
+            return -dr / z + r / z**2 - 2 * r * dr
+
+        def _eval_is_real(self):
+            return self.args[0].is_real
+
+        def _eval_is_positive(self):
+            return True if self.args[0].is_real else None
+
+        def _eval_rewrite_as_besseli(self, z, **kwargs):
+            r = sp.besseli(1, z) / sp.besseli(0, z)
+            return 1 - r / z - r**2
+
+        def _eval_evalf(self, prec):
+            return self._eval_rewrite_as_besseli(self.args[0]).evalf(prec_to_dps(prec))
+
+        def _latex(self, printer, exp=None):
+            tex = rf"R'\left({printer._print(self.args[0])}\right)"
+            return rf"{tex}^{{{exp}}}" if exp else tex
 
     class exp_expint1(sp.Function):  # noqa: N801
         """e^z E₁(z) for z > 0, the exponentially scaled exponential integral."""
@@ -124,5 +165,84 @@ def _build(sp) -> dict:
             tex = rf"e^{{{z}}} E_1\left({z}\right)"
             return rf"\left({tex}\right)^{{{exp}}}" if exp else tex
 
+    class log_beta(sp.Function):  # noqa: N801
+        """log B(a, b) = log Γ(a) + log Γ(b) − log Γ(a + b), for a, b > 0."""
+
+        nargs = 2
+
+        def fdiff(self, argindex=1):
+            a, b = self.args
+            return digamma_diff(a, b) if argindex == 1 else digamma_diff(b, a)
+
+        def _eval_is_real(self):
+            return True if all(v.is_positive for v in self.args) else None
+
+        def _eval_rewrite_as_loggamma(self, a, b, **kwargs):
+            return sp.loggamma(a) + sp.loggamma(b) - sp.loggamma(a + b)
+
+        def _eval_evalf(self, prec):
+            return self._eval_rewrite_as_loggamma(*self.args).evalf(prec_to_dps(prec))
+
+        def _latex(self, printer, exp=None):
+            a, b = (printer._print(v) for v in self.args)
+            tex = rf"\log B\left({a}, {b}\right)"
+            return rf"\left({tex}\right)^{{{exp}}}" if exp else tex
+
+    class digamma_diff(sp.Function):  # noqa: N801
+        """ψ(a) − ψ(a + b) for a, b > 0 (negative), without cancellation when b ≪ a."""
+
+        nargs = 2
+
+        def fdiff(self, argindex=1):
+            a, b = self.args
+            return trigamma_diff(a, b) if argindex == 1 else -sp.polygamma(1, a + b)
+
+        def _eval_is_real(self):
+            return True if all(v.is_positive for v in self.args) else None
+
+        def _eval_is_negative(self):
+            return True if all(v.is_positive for v in self.args) else None
+
+        def _eval_rewrite_as_polygamma(self, a, b, **kwargs):
+            return sp.polygamma(0, a) - sp.polygamma(0, a + b)
+
+        def _eval_evalf(self, prec):
+            return self._eval_rewrite_as_polygamma(*self.args).evalf(prec_to_dps(prec))
+
+        def _latex(self, printer, exp=None):
+            a, b = (printer._print(v) for v in self.args)
+            tex = rf"\left(\psi\left({a}\right) - \psi\left({a} + {b}\right)\right)"
+            return rf"{tex}^{{{exp}}}" if exp else tex
+
+    class trigamma_diff(sp.Function):  # noqa: N801
+        """ψ'(a) − ψ'(a + b) for a, b > 0 (positive), without cancellation when b ≪ a."""
+
+        nargs = 2
+
+        def fdiff(self, argindex=1):
+            a, b = self.args
+            if argindex == 1:
+                return sp.polygamma(2, a) - sp.polygamma(2, a + b)
+            return -sp.polygamma(2, a + b)
+
+        def _eval_is_real(self):
+            return True if all(v.is_positive for v in self.args) else None
+
+        def _eval_is_positive(self):
+            return True if all(v.is_positive for v in self.args) else None
+
+        def _eval_rewrite_as_polygamma(self, a, b, **kwargs):
+            return sp.polygamma(1, a) - sp.polygamma(1, a + b)
+
+        def _eval_evalf(self, prec):
+            return self._eval_rewrite_as_polygamma(*self.args).evalf(prec_to_dps(prec))
+
+        def _latex(self, printer, exp=None):
+            a, b = (printer._print(v) for v in self.args)
+            tex = rf"\left(\psi'\left({a}\right) - \psi'\left({a} + {b}\right)\right)"
+            return rf"{tex}^{{{exp}}}" if exp else tex
+
     return {"log_besseli0": log_besseli0, "besseli_ratio": besseli_ratio,
-            "exp_expint1": exp_expint1}
+            "besseli_ratio_deriv": besseli_ratio_deriv,
+            "exp_expint1": exp_expint1, "log_beta": log_beta, "digamma_diff": digamma_diff,
+            "trigamma_diff": trigamma_diff}

@@ -3,15 +3,15 @@
 Exponential-family form: T(x) = (cos x, sin x), log h(x) = −log 2π, η = (κ cos μ, κ sin μ),
 A(η) = log I₀(‖η‖). The mean parameters are E[T] = R(κ) (cos μ, sin μ) with R = I₁/I₀.
 
-A is declared through ``log_besseli0`` and ``besseli_ratio`` (see
+A is declared through ``log_besseli0``, ``besseli_ratio`` and ``besseli_ratio_deriv`` (see
 :mod:`fisherlab.families._functions`), so no derived quantity contains I₀ or I₁ alone: the
-kernels compute log I₀(κ) = log i0e(κ) + κ and I₁/I₀ = i1e/i0e, and never overflow.
+kernels compute log I₀(κ) = log i0e(κ) + κ, R = I₁/I₀ = i1e/i0e and R' = 1 − R/κ − R² (by its
+asymptotic series for κ ≥ 30, where the difference cancels), and never overflow.
 
 Valid range: concentration κ from 1e-3 to 1e4 (larger κ stay finite too); the location μ in
 (−π, π]. In natural parameters η ≠ 0: at η = 0 (the uniform distribution) A is smooth but the
-derived formulas have a removable 0/0, so the natural kernels exclude it. Terms such as the
-Fisher information of κ, 1 − R/κ − R², are differences of numbers near 1 that lose relative
-accuracy like κ²·1e-16 for large κ.
+derived formulas have a removable 0/0, so the natural kernels exclude it. The skewness tensor
+and observed Hessians combine R, R' and 1/κ in sums that can still cancel partially at large κ.
 """
 
 import math
@@ -39,8 +39,10 @@ SPEC = ExponentialFamily(
     support=CIRCLE,
     statistics=lambda sp, x: [sp.cos(x), sp.sin(x)],
     log_base_measure=lambda sp, x: -sp.log(2 * sp.pi),
-    natural=[Param("eta1", REAL, (-1e3, 1e3), "η₁ = κ cos μ", r"\eta_1"),
-             Param("eta2", REAL, (-1e3, 1e3), "η₂ = κ sin μ", r"\eta_2")],
+    # The ranges are centred on η = (1, 1), not on the excluded η = 0: Newton's method for the
+    # MLE starts from the centre of the test ranges.
+    natural=[Param("eta1", REAL, (-998.0, 1000.0), "η₁ = κ cos μ", r"\eta_1"),
+             Param("eta2", REAL, (-998.0, 1000.0), "η₂ = κ sin μ", r"\eta_2")],
     natural_constraint=Constraint(lambda t: ~(t[..., 0] ** 2 + t[..., 1] ** 2 > 0),
                                   "eta1**2 + eta2**2 > 0 (eta = 0, the uniform law, is excluded)"),
     log_partition=_log_partition,

@@ -59,7 +59,7 @@ def natural__log_partition(eta1, eta2, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape)
-    _out[...] = _special.gammaln(eta1) + _special.gammaln(eta2) - _special.gammaln(eta1 + eta2)
+    _out[...] = _special.log_beta(eta1, eta2)
     return _out
 
 
@@ -70,10 +70,9 @@ def natural__mean(eta1, eta2, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
-    _c0 = -_special.digamma(eta1 + eta2)
     _out = numpy.empty(_shape + (2,))
-    _out[..., 0] = _c0 + _special.digamma(eta1)
-    _out[..., 1] = _c0 + _special.digamma(eta2)
+    _out[..., 0] = _special.digamma_diff(eta1, eta2)
+    _out[..., 1] = _special.digamma_diff(eta2, eta1)
     return _out
 
 
@@ -87,7 +86,7 @@ def natural__log_density(x, eta1, eta2, _shape=None):
     _c0 = numpy.log(x)
     _c1 = numpy.log1p(-x)
     _out = numpy.empty(_shape)
-    _out[...] = _c0*eta1 - _c0 + _c1*eta2 - _c1 - _special.gammaln(eta1) - _special.gammaln(eta2) + _special.gammaln(eta1 + eta2)
+    _out[...] = _c0*eta1 - _c0 + _c1*eta2 - _c1 - _special.log_beta(eta1, eta2)
     return _out
 
 
@@ -98,10 +97,9 @@ def natural__score(x, eta1, eta2, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
-    _c0 = _special.digamma(eta1 + eta2)
     _out = numpy.empty(_shape + (2,))
-    _out[..., 0] = _c0 + numpy.log(x) - _special.digamma(eta1)
-    _out[..., 1] = _c0 + numpy.log1p(-x) - _special.digamma(eta2)
+    _out[..., 0] = numpy.log(x) - _special.digamma_diff(eta1, eta2)
+    _out[..., 1] = -_special.digamma_diff(eta2, eta1) + numpy.log1p(-x)
     return _out
 
 
@@ -112,13 +110,11 @@ def natural__hessian(x, eta1, eta2, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
-    _c0 = _special.trigamma(eta1 + eta2)
-    _c1 = -_c0
     _out = numpy.empty(_shape + (2, 2))
-    _out[..., 0, 0] = -_c1 - _special.trigamma(eta1)
-    _out[..., 0, 1] = _c0
+    _out[..., 0, 0] = -_special.trigamma_diff(eta1, eta2)
+    _out[..., 0, 1] = _special.trigamma(eta1 + eta2)
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = -_c1 - _special.trigamma(eta2)
+    _out[..., 1, 1] = -_special.trigamma_diff(eta2, eta1)
     return _out
 
 
@@ -129,12 +125,11 @@ def natural__fisher(eta1, eta2, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
-    _c0 = -_special.trigamma(eta1 + eta2)
     _out = numpy.empty(_shape + (2, 2))
-    _out[..., 0, 0] = _c0 + _special.trigamma(eta1)
-    _out[..., 0, 1] = _c0
+    _out[..., 0, 0] = _special.trigamma_diff(eta1, eta2)
+    _out[..., 0, 1] = -_special.trigamma(eta1 + eta2)
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = _c0 + _special.trigamma(eta2)
+    _out[..., 1, 1] = _special.trigamma_diff(eta2, eta1)
     return _out
 
 
@@ -145,12 +140,11 @@ def natural__natural_fisher(eta1, eta2, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
-    _c0 = -_special.trigamma(eta1 + eta2)
     _out = numpy.empty(_shape + (2, 2))
-    _out[..., 0, 0] = _c0 + _special.trigamma(eta1)
-    _out[..., 0, 1] = _c0
+    _out[..., 0, 0] = _special.trigamma_diff(eta1, eta2)
+    _out[..., 0, 1] = -_special.trigamma(eta1 + eta2)
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = _c0 + _special.trigamma(eta2)
+    _out[..., 1, 1] = _special.trigamma_diff(eta2, eta1)
     return _out
 
 
@@ -161,19 +155,13 @@ def natural__kl(eta1, eta2, eta1_q, eta2_q, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta1_q), numpy.shape(eta2_q))
-    _c0 = eta1 + eta2
-    _c1 = -_special.digamma(_c0)
-    _t0 = -_special.gammaln(eta1)
-    _t1 = -_special.gammaln(eta2)
-    _t2 = -_special.gammaln(eta1_q + eta2_q)
-    _t3 = (_c1 + _special.digamma(eta1))*(eta1 - eta1_q)
-    _t4 = (_c1 + _special.digamma(eta2))*(eta2 - eta2_q)
-    _t5 = _special.gammaln(eta1_q)
-    _t6 = _special.gammaln(eta2_q)
-    _t7 = _special.gammaln(_c0)
+    _t0 = -_special.log_beta(eta1, eta2)
+    _t1 = (eta1 - eta1_q)*_special.digamma_diff(eta1, eta2)
+    _t2 = (eta2 - eta2_q)*_special.digamma_diff(eta2, eta1)
+    _t3 = _special.log_beta(eta1_q, eta2_q)
     _out = numpy.empty(_shape)
-    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6 + _t7
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7), natural__to_natural, _kl_series, (eta1, eta2,), (eta1_q, eta2_q,))
+    _out[...] = _t0 + _t1 + _t2 + _t3
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3), natural__to_natural, _kl_series, (eta1, eta2,), (eta1_q, eta2_q,))
 
 
 def natural__entropy(eta1, eta2, _shape=None):
@@ -183,13 +171,10 @@ def natural__entropy(eta1, eta2, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
-    _c0 = eta1 + eta2
-    _c1 = _special.digamma(eta1)
-    _c2 = _special.digamma(eta2)
-    _c3 = _special.digamma(_c0)
-    _c4 = -_c3
+    _c0 = _special.digamma_diff(eta1, eta2)
+    _c1 = _special.digamma_diff(eta2, eta1)
     _out = numpy.empty(_shape)
-    _out[...] = _c1 + _c2 - 2*_c3 - eta1*(_c1 + _c4) - eta2*(_c2 + _c4) - _special.gammaln(_c0) + _special.gammaln(eta1) + _special.gammaln(eta2)
+    _out[...] = -_c0*eta1 + _c0 - _c1*eta2 + _c1 + _special.log_beta(eta1, eta2)
     return _out
 
 
@@ -262,7 +247,7 @@ def alpha_beta__log_partition(alpha, beta, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta))
     _out = numpy.empty(_shape)
-    _out[...] = _special.gammaln(alpha) + _special.gammaln(beta) - _special.gammaln(alpha + beta)
+    _out[...] = _special.log_beta(alpha, beta)
     return _out
 
 
@@ -273,10 +258,9 @@ def alpha_beta__mean(alpha, beta, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta))
-    _c0 = -_special.digamma(alpha + beta)
     _out = numpy.empty(_shape + (2,))
-    _out[..., 0] = _c0 + _special.digamma(alpha)
-    _out[..., 1] = _c0 + _special.digamma(beta)
+    _out[..., 0] = _special.digamma_diff(alpha, beta)
+    _out[..., 1] = _special.digamma_diff(beta, alpha)
     return _out
 
 
@@ -290,7 +274,7 @@ def alpha_beta__log_density(x, alpha, beta, _shape=None):
     _c0 = numpy.log(x)
     _c1 = numpy.log1p(-x)
     _out = numpy.empty(_shape)
-    _out[...] = _c0*alpha - _c0 + _c1*beta - _c1 - _special.gammaln(alpha) - _special.gammaln(beta) + _special.gammaln(alpha + beta)
+    _out[...] = _c0*alpha - _c0 + _c1*beta - _c1 - _special.log_beta(alpha, beta)
     return _out
 
 
@@ -301,10 +285,9 @@ def alpha_beta__score(x, alpha, beta, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(alpha), numpy.shape(beta))
-    _c0 = _special.digamma(alpha + beta)
     _out = numpy.empty(_shape + (2,))
-    _out[..., 0] = _c0 + numpy.log(x) - _special.digamma(alpha)
-    _out[..., 1] = _c0 + numpy.log1p(-x) - _special.digamma(beta)
+    _out[..., 0] = numpy.log(x) - _special.digamma_diff(alpha, beta)
+    _out[..., 1] = -_special.digamma_diff(beta, alpha) + numpy.log1p(-x)
     return _out
 
 
@@ -315,13 +298,11 @@ def alpha_beta__hessian(x, alpha, beta, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(alpha), numpy.shape(beta))
-    _c0 = _special.trigamma(alpha + beta)
-    _c1 = -_c0
     _out = numpy.empty(_shape + (2, 2))
-    _out[..., 0, 0] = -_c1 - _special.trigamma(alpha)
-    _out[..., 0, 1] = _c0
+    _out[..., 0, 0] = -_special.trigamma_diff(alpha, beta)
+    _out[..., 0, 1] = _special.trigamma(alpha + beta)
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = -_c1 - _special.trigamma(beta)
+    _out[..., 1, 1] = -_special.trigamma_diff(beta, alpha)
     return _out
 
 
@@ -332,12 +313,11 @@ def alpha_beta__fisher(alpha, beta, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta))
-    _c0 = -_special.trigamma(alpha + beta)
     _out = numpy.empty(_shape + (2, 2))
-    _out[..., 0, 0] = _c0 + _special.trigamma(alpha)
-    _out[..., 0, 1] = _c0
+    _out[..., 0, 0] = _special.trigamma_diff(alpha, beta)
+    _out[..., 0, 1] = -_special.trigamma(alpha + beta)
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = _c0 + _special.trigamma(beta)
+    _out[..., 1, 1] = _special.trigamma_diff(beta, alpha)
     return _out
 
 
@@ -348,12 +328,11 @@ def alpha_beta__natural_fisher(alpha, beta, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta))
-    _c0 = -_special.trigamma(alpha + beta)
     _out = numpy.empty(_shape + (2, 2))
-    _out[..., 0, 0] = _c0 + _special.trigamma(alpha)
-    _out[..., 0, 1] = _c0
+    _out[..., 0, 0] = _special.trigamma_diff(alpha, beta)
+    _out[..., 0, 1] = -_special.trigamma(alpha + beta)
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = _c0 + _special.trigamma(beta)
+    _out[..., 1, 1] = _special.trigamma_diff(beta, alpha)
     return _out
 
 
@@ -364,19 +343,13 @@ def alpha_beta__kl(alpha, beta, alpha_q, beta_q, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta), numpy.shape(alpha_q), numpy.shape(beta_q))
-    _c0 = alpha + beta
-    _c1 = -_special.digamma(_c0)
-    _t0 = -_special.gammaln(alpha)
-    _t1 = -_special.gammaln(beta)
-    _t2 = -_special.gammaln(alpha_q + beta_q)
-    _t3 = (_c1 + _special.digamma(alpha))*(alpha - alpha_q)
-    _t4 = (_c1 + _special.digamma(beta))*(beta - beta_q)
-    _t5 = _special.gammaln(alpha_q)
-    _t6 = _special.gammaln(beta_q)
-    _t7 = _special.gammaln(_c0)
+    _t0 = -_special.log_beta(alpha, beta)
+    _t1 = (alpha - alpha_q)*_special.digamma_diff(alpha, beta)
+    _t2 = (beta - beta_q)*_special.digamma_diff(beta, alpha)
+    _t3 = _special.log_beta(alpha_q, beta_q)
     _out = numpy.empty(_shape)
-    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6 + _t7
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7), alpha_beta__to_natural, _kl_series, (alpha, beta,), (alpha_q, beta_q,))
+    _out[...] = _t0 + _t1 + _t2 + _t3
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3), alpha_beta__to_natural, _kl_series, (alpha, beta,), (alpha_q, beta_q,))
 
 
 def alpha_beta__entropy(alpha, beta, _shape=None):
@@ -386,13 +359,10 @@ def alpha_beta__entropy(alpha, beta, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta))
-    _c0 = alpha + beta
-    _c1 = _special.digamma(alpha)
-    _c2 = _special.digamma(beta)
-    _c3 = _special.digamma(_c0)
-    _c4 = -_c3
+    _c0 = _special.digamma_diff(alpha, beta)
+    _c1 = _special.digamma_diff(beta, alpha)
     _out = numpy.empty(_shape)
-    _out[...] = _c1 + _c2 - 2*_c3 - alpha*(_c1 + _c4) - beta*(_c2 + _c4) - _special.gammaln(_c0) + _special.gammaln(alpha) + _special.gammaln(beta)
+    _out[...] = -_c0*alpha + _c0 - _c1*beta + _c1 + _special.log_beta(alpha, beta)
     return _out
 
 
@@ -470,7 +440,7 @@ def mean_precision__log_partition(mean, precision, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision))
     _out = numpy.empty(_shape)
-    _out[...] = -_special.gammaln(precision) + _special.gammaln(mean*precision) + _special.gammaln(-precision*(mean - 1))
+    _out[...] = _special.log_beta(mean*precision, -precision*(mean - 1))
     return _out
 
 
@@ -482,10 +452,11 @@ def mean_precision__mean(mean, precision, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision))
-    _c0 = _special.digamma(precision)
+    _c0 = mean*precision
+    _c1 = -precision*(mean - 1)
     _out = numpy.empty(_shape + (2,))
-    _out[..., 0] = -_c0 + _special.digamma(mean*precision)
-    _out[..., 1] = -_c0 + _special.digamma(precision*(1 - mean))
+    _out[..., 0] = _special.digamma_diff(_c0, _c1)
+    _out[..., 1] = _special.digamma_diff(_c1, _c0)
     return _out
 
 
@@ -501,7 +472,7 @@ def mean_precision__log_density(x, mean, precision, _shape=None):
     _c1 = numpy.log1p(-x)
     _c2 = precision*(mean - 1)
     _out = numpy.empty(_shape)
-    _out[...] = _c0*mean*precision - _c0 - _c1*_c2 - _c1 - _special.gammaln(-_c2) + _special.gammaln(precision) - _special.gammaln(mean*precision)
+    _out[...] = _c0*mean*precision - _c0 - _c1*_c2 - _c1 - _special.log_beta(mean*precision, -_c2)
     return _out
 
 
@@ -513,13 +484,14 @@ def mean_precision__score(x, mean, precision, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(precision))
-    _c0 = numpy.log1p(-x)
+    _c0 = mean*precision
     _c1 = mean - 1
-    _c2 = numpy.log(x) - _special.digamma(mean*precision)
-    _c3 = _special.digamma(precision)
+    _c2 = -_c1*precision
+    _c3 = numpy.log(x) - _special.digamma_diff(_c0, _c2)
+    _c4 = _special.digamma_diff(_c2, _c0) - numpy.log1p(-x)
     _out = numpy.empty(_shape + (2,))
-    _out[..., 0] = precision*(-_c0 + _c2 + _special.digamma(-_c1*precision))
-    _out[..., 1] = -_c1*(_c0 + _c3 - _special.digamma(-_c1*precision)) + mean*(_c2 + _c3)
+    _out[..., 0] = precision*(_c3 + _c4)
+    _out[..., 1] = _c1*_c4 + _c3*mean
     return _out
 
 
@@ -531,16 +503,17 @@ def mean_precision__hessian(x, mean, precision, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(precision))
-    _c0 = mean*precision
-    _c1 = _special.trigamma(_c0)
+    _c0 = _special.trigamma(precision)
+    _c1 = mean*precision
     _c2 = mean - 1
-    _c3 = _special.trigamma(-_c2*precision)
-    _c4 = mean**2
+    _c3 = -_c2*precision
+    _c4 = _special.trigamma_diff(_c1, _c3)
+    _c5 = _special.trigamma_diff(_c3, _c1)
     _out = numpy.empty(_shape + (2, 2))
-    _out[..., 0, 0] = -precision**2*(_c1 + _c3)
-    _out[..., 0, 1] = -precision*(_c1*mean + _c2*_c3) + numpy.log(x) - numpy.log1p(-x) - _special.digamma(_c0) + _special.digamma(-_c2*precision)
+    _out[..., 0, 0] = -precision**2*(2*_c0 + _c4 + _c5)
+    _out[..., 0, 1] = -precision*(_c2*(_c0 + _c5) + mean*(_c0 + _c4)) + numpy.log(x) - _special.digamma_diff(_c1, _c3) + _special.digamma_diff(_c3, _c1) - numpy.log1p(-x)
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = -_c1*_c4 - _c3*_c4 + 2*_c3*mean - _c3 + _special.trigamma(precision)
+    _out[..., 1, 1] = -_c2*(_c0*mean + _c2*_c5) - mean*(_c0*_c2 + _c4*mean)
     return _out
 
 
@@ -552,15 +525,17 @@ def mean_precision__fisher(mean, precision, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision))
-    _c0 = _special.trigamma(mean*precision)
-    _c1 = mean - 1
-    _c2 = _special.trigamma(-_c1*precision)
-    _c3 = mean**2
+    _c0 = _special.trigamma(precision)
+    _c1 = mean*precision
+    _c2 = mean - 1
+    _c3 = -_c2*precision
+    _c4 = _special.trigamma_diff(_c1, _c3)
+    _c5 = _special.trigamma_diff(_c3, _c1)
     _out = numpy.empty(_shape + (2, 2))
-    _out[..., 0, 0] = precision**2*(_c0 + _c2)
-    _out[..., 0, 1] = precision*(_c0*mean + _c1*_c2)
+    _out[..., 0, 0] = precision**2*(2*_c0 + _c4 + _c5)
+    _out[..., 0, 1] = precision*(_c2*(_c0 + _c5) + mean*(_c0 + _c4))
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = _c0*_c3 + _c2*_c3 - 2*_c2*mean + _c2 - _special.trigamma(precision)
+    _out[..., 1, 1] = _c2*(_c0*mean + _c2*_c5) + mean*(_c0*_c2 + _c4*mean)
     return _out
 
 
@@ -572,12 +547,13 @@ def mean_precision__natural_fisher(mean, precision, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision))
-    _c0 = _special.trigamma(precision)
+    _c0 = mean*precision
+    _c1 = -precision*(mean - 1)
     _out = numpy.empty(_shape + (2, 2))
-    _out[..., 0, 0] = -_c0 + _special.trigamma(mean*precision)
-    _out[..., 0, 1] = -_c0
+    _out[..., 0, 0] = _special.trigamma_diff(_c0, _c1)
+    _out[..., 0, 1] = -_special.trigamma(precision)
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = -_c0 + _special.trigamma(precision*(1 - mean))
+    _out[..., 1, 1] = _special.trigamma_diff(_c1, _c0)
     return _out
 
 
@@ -592,20 +568,15 @@ def mean_precision__kl(mean, precision, mean_q, precision_q, _shape=None):
     _c0 = mean*precision
     _c1 = precision*(mean - 1)
     _c2 = -_c1
-    _c3 = -precision_q*(mean_q - 1)
-    _c4 = _special.digamma(precision)
-    _c5 = mean_q*precision_q
-    _t0 = -_special.gammaln(precision_q)
-    _t1 = -_special.gammaln(_c0)
-    _t2 = -_special.gammaln(_c2)
-    _t3 = (_c1 + _c3)*(_c4 - _special.digamma(_c2))
-    _t4 = -(_c0 - _c5)*(_c4 - _special.digamma(_c0))
-    _t5 = _special.gammaln(precision)
-    _t6 = _special.gammaln(_c5)
-    _t7 = _special.gammaln(_c3)
+    _c3 = mean_q*precision_q
+    _c4 = -precision_q*(mean_q - 1)
+    _t0 = -_special.log_beta(_c0, _c2)
+    _t1 = (_c0 - _c3)*_special.digamma_diff(_c0, _c2)
+    _t2 = (-_c1 - _c4)*_special.digamma_diff(_c2, _c0)
+    _t3 = _special.log_beta(_c3, _c4)
     _out = numpy.empty(_shape)
-    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6 + _t7
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7), mean_precision__to_natural, _kl_series, (mean, precision,), (mean_q, precision_q,))
+    _out[...] = _t0 + _t1 + _t2 + _t3
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3), mean_precision__to_natural, _kl_series, (mean, precision,), (mean_q, precision_q,))
 
 
 def mean_precision__entropy(mean, precision, _shape=None):
@@ -617,13 +588,12 @@ def mean_precision__entropy(mean, precision, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision))
     _c0 = mean*precision
-    _c1 = _special.digamma(precision)
-    _c2 = _special.digamma(_c0)
-    _c3 = precision*(mean - 1)
-    _c4 = -_c3
-    _c5 = _special.digamma(_c4)
+    _c1 = precision*(mean - 1)
+    _c2 = -_c1
+    _c3 = _special.digamma_diff(_c0, _c2)
+    _c4 = _special.digamma_diff(_c2, _c0)
     _out = numpy.empty(_shape)
-    _out[...] = _c0*(_c1 - _c2) - 2*_c1 + _c2 - _c3*(_c1 - _c5) + _c5 + _special.gammaln(_c0) + _special.gammaln(_c4) - _special.gammaln(precision)
+    _out[...] = -_c0*_c3 + _c1*_c4 + _c3 + _c4 + _special.log_beta(_c0, _c2)
     return _out
 
 
@@ -645,7 +615,7 @@ def mean_precision__skewness(mean, precision, _shape=None):
     _out[..., 1, 0, 0] = _c1
     _out[..., 1, 0, 1] = _c1
     _out[..., 1, 1, 0] = _c1
-    _out[..., 1, 1, 1] = -_c0 + _special.polygamma(2, precision*(1 - mean))
+    _out[..., 1, 1, 1] = -_c0 + _special.polygamma(2, -precision*(mean - 1))
     return _out
 
 
@@ -654,13 +624,19 @@ def _kl_series(eta1, eta2, d_eta1, d_eta2, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(d_eta1), numpy.shape(d_eta2))
     _c0 = eta1 + eta2
-    _c1 = _special.trigamma(_c0)
-    _c2 = -_c1
-    _c3 = d_eta1 + d_eta2
+    _c1 = d_eta1 + d_eta2
+    _c2 = _special.polygamma(2, _c0)
+    _c3 = _c2*d_eta2
+    _c4 = -_c2
+    _c5 = _c2*d_eta1
+    _c6 = _special.polygamma(3, _c0)
+    _c7 = _c1**2*_c6
+    _c8 = _c1*_c6
+    _c9 = -_c8
     _out = numpy.empty(_shape + (3,))
-    _out[..., 0] = -2*_c1*d_eta1*d_eta2 + d_eta1**2*(_c2 + _special.trigamma(eta1)) + d_eta2**2*(_c2 + _special.trigamma(eta2))
-    _out[..., 1] = -_c3**3*_special.polygamma(2, _c0) + d_eta1**3*_special.polygamma(2, eta1) + d_eta2**3*_special.polygamma(2, eta2)
-    _out[..., 2] = -_c3**4*_special.polygamma(3, _c0) + d_eta1**4*_special.polygamma(3, eta1) + d_eta2**4*_special.polygamma(3, eta2)
+    _out[..., 0] = d_eta1**2*_special.trigamma_diff(eta1, eta2) - 2*d_eta1*d_eta2*_special.trigamma(_c0) + d_eta2**2*_special.trigamma_diff(eta2, eta1)
+    _out[..., 1] = d_eta1*(-_c1*_c3 + d_eta1*(-_c3 + d_eta1*(_c4 + _special.polygamma(2, eta1)))) - d_eta2*(_c1*_c5 + d_eta2*(_c5 - d_eta2*(_c4 + _special.polygamma(2, eta2))))
+    _out[..., 2] = d_eta1*(-_c7*d_eta2 + d_eta1*(-_c8*d_eta2 + d_eta1*(_c9 + d_eta1*_special.polygamma(3, eta1)))) - d_eta2*(_c7*d_eta1 + d_eta2*(_c8*d_eta1 - d_eta2*(_c9 + d_eta2*_special.polygamma(3, eta2))))
     return _out
 
 

@@ -59,7 +59,7 @@ def natural__log_partition(eta1, eta2, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape)
-    _out[...] = _special.gammaln(eta1) + _special.gammaln(eta2) - _special.gammaln(eta1 + eta2)
+    _out[...] = _special.log_beta(eta1, eta2)
     return _out
 
 
@@ -70,10 +70,9 @@ def natural__mean(eta1, eta2, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
-    _c0 = -_special.digamma(eta1 + eta2)
     _out = numpy.empty(_shape + (2,))
-    _out[..., 0] = _c0 + _special.digamma(eta1)
-    _out[..., 1] = _c0 + _special.digamma(eta2)
+    _out[..., 0] = _special.digamma_diff(eta1, eta2)
+    _out[..., 1] = _special.digamma_diff(eta2, eta1)
     return _out
 
 
@@ -87,7 +86,7 @@ def natural__log_density(x1, x2, eta1, eta2, _shape=None):
     _c0 = numpy.log(x1)
     _c1 = numpy.log(x2)
     _out = numpy.empty(_shape)
-    _out[...] = _c0*eta1 - _c0 + _c1*eta2 - _c1 - _special.gammaln(eta1) - _special.gammaln(eta2) + _special.gammaln(eta1 + eta2)
+    _out[...] = _c0*eta1 - _c0 + _c1*eta2 - _c1 - _special.log_beta(eta1, eta2)
     return _out
 
 
@@ -98,10 +97,9 @@ def natural__score(x1, x2, eta1, eta2, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(eta1), numpy.shape(eta2))
-    _c0 = _special.digamma(eta1 + eta2)
     _out = numpy.empty(_shape + (2,))
-    _out[..., 0] = _c0 + numpy.log(x1) - _special.digamma(eta1)
-    _out[..., 1] = _c0 + numpy.log(x2) - _special.digamma(eta2)
+    _out[..., 0] = numpy.log(x1) - _special.digamma_diff(eta1, eta2)
+    _out[..., 1] = numpy.log(x2) - _special.digamma_diff(eta2, eta1)
     return _out
 
 
@@ -112,13 +110,11 @@ def natural__hessian(x1, x2, eta1, eta2, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(eta1), numpy.shape(eta2))
-    _c0 = _special.trigamma(eta1 + eta2)
-    _c1 = -_c0
     _out = numpy.empty(_shape + (2, 2))
-    _out[..., 0, 0] = -_c1 - _special.trigamma(eta1)
-    _out[..., 0, 1] = _c0
+    _out[..., 0, 0] = -_special.trigamma_diff(eta1, eta2)
+    _out[..., 0, 1] = _special.trigamma(eta1 + eta2)
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = -_c1 - _special.trigamma(eta2)
+    _out[..., 1, 1] = -_special.trigamma_diff(eta2, eta1)
     return _out
 
 
@@ -129,12 +125,11 @@ def natural__fisher(eta1, eta2, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
-    _c0 = -_special.trigamma(eta1 + eta2)
     _out = numpy.empty(_shape + (2, 2))
-    _out[..., 0, 0] = _c0 + _special.trigamma(eta1)
-    _out[..., 0, 1] = _c0
+    _out[..., 0, 0] = _special.trigamma_diff(eta1, eta2)
+    _out[..., 0, 1] = -_special.trigamma(eta1 + eta2)
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = _c0 + _special.trigamma(eta2)
+    _out[..., 1, 1] = _special.trigamma_diff(eta2, eta1)
     return _out
 
 
@@ -145,12 +140,11 @@ def natural__natural_fisher(eta1, eta2, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
-    _c0 = -_special.trigamma(eta1 + eta2)
     _out = numpy.empty(_shape + (2, 2))
-    _out[..., 0, 0] = _c0 + _special.trigamma(eta1)
-    _out[..., 0, 1] = _c0
+    _out[..., 0, 0] = _special.trigamma_diff(eta1, eta2)
+    _out[..., 0, 1] = -_special.trigamma(eta1 + eta2)
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = _c0 + _special.trigamma(eta2)
+    _out[..., 1, 1] = _special.trigamma_diff(eta2, eta1)
     return _out
 
 
@@ -161,19 +155,13 @@ def natural__kl(eta1, eta2, eta1_q, eta2_q, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta1_q), numpy.shape(eta2_q))
-    _c0 = eta1 + eta2
-    _c1 = -_special.digamma(_c0)
-    _t0 = -_special.gammaln(eta1)
-    _t1 = -_special.gammaln(eta2)
-    _t2 = -_special.gammaln(eta1_q + eta2_q)
-    _t3 = (_c1 + _special.digamma(eta1))*(eta1 - eta1_q)
-    _t4 = (_c1 + _special.digamma(eta2))*(eta2 - eta2_q)
-    _t5 = _special.gammaln(eta1_q)
-    _t6 = _special.gammaln(eta2_q)
-    _t7 = _special.gammaln(_c0)
+    _t0 = -_special.log_beta(eta1, eta2)
+    _t1 = (eta1 - eta1_q)*_special.digamma_diff(eta1, eta2)
+    _t2 = (eta2 - eta2_q)*_special.digamma_diff(eta2, eta1)
+    _t3 = _special.log_beta(eta1_q, eta2_q)
     _out = numpy.empty(_shape)
-    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6 + _t7
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7), natural__to_natural, _kl_series, (eta1, eta2,), (eta1_q, eta2_q,))
+    _out[...] = _t0 + _t1 + _t2 + _t3
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3), natural__to_natural, _kl_series, (eta1, eta2,), (eta1_q, eta2_q,))
 
 
 def natural__entropy(eta1, eta2, _shape=None):
@@ -183,13 +171,10 @@ def natural__entropy(eta1, eta2, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
-    _c0 = eta1 + eta2
-    _c1 = _special.digamma(eta1)
-    _c2 = _special.digamma(eta2)
-    _c3 = _special.digamma(_c0)
-    _c4 = -_c3
+    _c0 = _special.digamma_diff(eta1, eta2)
+    _c1 = _special.digamma_diff(eta2, eta1)
     _out = numpy.empty(_shape)
-    _out[...] = _c1 + _c2 - 2*_c3 - eta1*(_c1 + _c4) - eta2*(_c2 + _c4) - _special.gammaln(_c0) + _special.gammaln(eta1) + _special.gammaln(eta2)
+    _out[...] = -_c0*eta1 + _c0 - _c1*eta2 + _c1 + _special.log_beta(eta1, eta2)
     return _out
 
 
@@ -266,7 +251,7 @@ def alpha__log_partition(alpha1, alpha2, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2))
     _out = numpy.empty(_shape)
-    _out[...] = _special.gammaln(alpha1) + _special.gammaln(alpha2) - _special.gammaln(alpha1 + alpha2)
+    _out[...] = _special.log_beta(alpha1, alpha2)
     return _out
 
 
@@ -278,10 +263,9 @@ def alpha__mean(alpha1, alpha2, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2))
-    _c0 = -_special.digamma(alpha1 + alpha2)
     _out = numpy.empty(_shape + (2,))
-    _out[..., 0] = _c0 + _special.digamma(alpha1)
-    _out[..., 1] = _c0 + _special.digamma(alpha2)
+    _out[..., 0] = _special.digamma_diff(alpha1, alpha2)
+    _out[..., 1] = _special.digamma_diff(alpha2, alpha1)
     return _out
 
 
@@ -296,7 +280,7 @@ def alpha__log_density(x1, x2, alpha1, alpha2, _shape=None):
     _c0 = numpy.log(x1)
     _c1 = numpy.log(x2)
     _out = numpy.empty(_shape)
-    _out[...] = _c0*alpha1 - _c0 + _c1*alpha2 - _c1 - _special.gammaln(alpha1) - _special.gammaln(alpha2) + _special.gammaln(alpha1 + alpha2)
+    _out[...] = _c0*alpha1 - _c0 + _c1*alpha2 - _c1 - _special.log_beta(alpha1, alpha2)
     return _out
 
 
@@ -308,10 +292,9 @@ def alpha__score(x1, x2, alpha1, alpha2, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(alpha1), numpy.shape(alpha2))
-    _c0 = _special.digamma(alpha1 + alpha2)
     _out = numpy.empty(_shape + (2,))
-    _out[..., 0] = _c0 + numpy.log(x1) - _special.digamma(alpha1)
-    _out[..., 1] = _c0 + numpy.log(x2) - _special.digamma(alpha2)
+    _out[..., 0] = numpy.log(x1) - _special.digamma_diff(alpha1, alpha2)
+    _out[..., 1] = numpy.log(x2) - _special.digamma_diff(alpha2, alpha1)
     return _out
 
 
@@ -323,13 +306,11 @@ def alpha__hessian(x1, x2, alpha1, alpha2, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(alpha1), numpy.shape(alpha2))
-    _c0 = _special.trigamma(alpha1 + alpha2)
-    _c1 = -_c0
     _out = numpy.empty(_shape + (2, 2))
-    _out[..., 0, 0] = -_c1 - _special.trigamma(alpha1)
-    _out[..., 0, 1] = _c0
+    _out[..., 0, 0] = -_special.trigamma_diff(alpha1, alpha2)
+    _out[..., 0, 1] = _special.trigamma(alpha1 + alpha2)
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = -_c1 - _special.trigamma(alpha2)
+    _out[..., 1, 1] = -_special.trigamma_diff(alpha2, alpha1)
     return _out
 
 
@@ -341,12 +322,11 @@ def alpha__fisher(alpha1, alpha2, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2))
-    _c0 = -_special.trigamma(alpha1 + alpha2)
     _out = numpy.empty(_shape + (2, 2))
-    _out[..., 0, 0] = _c0 + _special.trigamma(alpha1)
-    _out[..., 0, 1] = _c0
+    _out[..., 0, 0] = _special.trigamma_diff(alpha1, alpha2)
+    _out[..., 0, 1] = -_special.trigamma(alpha1 + alpha2)
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = _c0 + _special.trigamma(alpha2)
+    _out[..., 1, 1] = _special.trigamma_diff(alpha2, alpha1)
     return _out
 
 
@@ -358,12 +338,11 @@ def alpha__natural_fisher(alpha1, alpha2, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2))
-    _c0 = -_special.trigamma(alpha1 + alpha2)
     _out = numpy.empty(_shape + (2, 2))
-    _out[..., 0, 0] = _c0 + _special.trigamma(alpha1)
-    _out[..., 0, 1] = _c0
+    _out[..., 0, 0] = _special.trigamma_diff(alpha1, alpha2)
+    _out[..., 0, 1] = -_special.trigamma(alpha1 + alpha2)
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = _c0 + _special.trigamma(alpha2)
+    _out[..., 1, 1] = _special.trigamma_diff(alpha2, alpha1)
     return _out
 
 
@@ -375,19 +354,13 @@ def alpha__kl(alpha1, alpha2, alpha1_q, alpha2_q, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha1_q), numpy.shape(alpha2_q))
-    _c0 = alpha1 + alpha2
-    _c1 = -_special.digamma(_c0)
-    _t0 = -_special.gammaln(alpha1)
-    _t1 = -_special.gammaln(alpha2)
-    _t2 = -_special.gammaln(alpha1_q + alpha2_q)
-    _t3 = (_c1 + _special.digamma(alpha1))*(alpha1 - alpha1_q)
-    _t4 = (_c1 + _special.digamma(alpha2))*(alpha2 - alpha2_q)
-    _t5 = _special.gammaln(alpha1_q)
-    _t6 = _special.gammaln(alpha2_q)
-    _t7 = _special.gammaln(_c0)
+    _t0 = -_special.log_beta(alpha1, alpha2)
+    _t1 = (alpha1 - alpha1_q)*_special.digamma_diff(alpha1, alpha2)
+    _t2 = (alpha2 - alpha2_q)*_special.digamma_diff(alpha2, alpha1)
+    _t3 = _special.log_beta(alpha1_q, alpha2_q)
     _out = numpy.empty(_shape)
-    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6 + _t7
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7), alpha__to_natural, _kl_series, (alpha1, alpha2,), (alpha1_q, alpha2_q,))
+    _out[...] = _t0 + _t1 + _t2 + _t3
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3), alpha__to_natural, _kl_series, (alpha1, alpha2,), (alpha1_q, alpha2_q,))
 
 
 def alpha__entropy(alpha1, alpha2, _shape=None):
@@ -398,13 +371,10 @@ def alpha__entropy(alpha1, alpha2, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2))
-    _c0 = alpha1 + alpha2
-    _c1 = _special.digamma(alpha1)
-    _c2 = _special.digamma(alpha2)
-    _c3 = _special.digamma(_c0)
-    _c4 = -_c3
+    _c0 = _special.digamma_diff(alpha1, alpha2)
+    _c1 = _special.digamma_diff(alpha2, alpha1)
     _out = numpy.empty(_shape)
-    _out[...] = _c1 + _c2 - 2*_c3 - alpha1*(_c1 + _c4) - alpha2*(_c2 + _c4) - _special.gammaln(_c0) + _special.gammaln(alpha1) + _special.gammaln(alpha2)
+    _out[...] = -_c0*alpha1 + _c0 - _c1*alpha2 + _c1 + _special.log_beta(alpha1, alpha2)
     return _out
 
 
@@ -434,13 +404,19 @@ def _kl_series(eta1, eta2, d_eta1, d_eta2, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(d_eta1), numpy.shape(d_eta2))
     _c0 = eta1 + eta2
-    _c1 = _special.trigamma(_c0)
-    _c2 = -_c1
-    _c3 = d_eta1 + d_eta2
+    _c1 = d_eta1 + d_eta2
+    _c2 = _special.polygamma(2, _c0)
+    _c3 = _c2*d_eta2
+    _c4 = -_c2
+    _c5 = _c2*d_eta1
+    _c6 = _special.polygamma(3, _c0)
+    _c7 = _c1**2*_c6
+    _c8 = _c1*_c6
+    _c9 = -_c8
     _out = numpy.empty(_shape + (3,))
-    _out[..., 0] = -2*_c1*d_eta1*d_eta2 + d_eta1**2*(_c2 + _special.trigamma(eta1)) + d_eta2**2*(_c2 + _special.trigamma(eta2))
-    _out[..., 1] = -_c3**3*_special.polygamma(2, _c0) + d_eta1**3*_special.polygamma(2, eta1) + d_eta2**3*_special.polygamma(2, eta2)
-    _out[..., 2] = -_c3**4*_special.polygamma(3, _c0) + d_eta1**4*_special.polygamma(3, eta1) + d_eta2**4*_special.polygamma(3, eta2)
+    _out[..., 0] = d_eta1**2*_special.trigamma_diff(eta1, eta2) - 2*d_eta1*d_eta2*_special.trigamma(_c0) + d_eta2**2*_special.trigamma_diff(eta2, eta1)
+    _out[..., 1] = d_eta1*(-_c1*_c3 + d_eta1*(-_c3 + d_eta1*(_c4 + _special.polygamma(2, eta1)))) - d_eta2*(_c1*_c5 + d_eta2*(_c5 - d_eta2*(_c4 + _special.polygamma(2, eta2))))
+    _out[..., 2] = d_eta1*(-_c7*d_eta2 + d_eta1*(-_c8*d_eta2 + d_eta1*(_c9 + d_eta1*_special.polygamma(3, eta1)))) - d_eta2*(_c7*d_eta1 + d_eta2*(_c8*d_eta1 - d_eta2*(_c9 + d_eta2*_special.polygamma(3, eta2))))
     return _out
 
 

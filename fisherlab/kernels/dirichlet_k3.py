@@ -70,7 +70,7 @@ def natural__log_partition(eta1, eta2, eta3, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3))
     _out = numpy.empty(_shape)
-    _out[...] = _special.gammaln(eta1) + _special.gammaln(eta2) + _special.gammaln(eta3) - _special.gammaln(eta1 + eta2 + eta3)
+    _out[...] = _special.log_beta(eta1, eta2 + eta3) + _special.log_beta(eta2, eta3)
     return _out
 
 
@@ -82,11 +82,12 @@ def natural__mean(eta1, eta2, eta3, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3))
-    _c0 = -_special.digamma(eta1 + eta2 + eta3)
+    _c0 = eta2 + eta3
+    _c1 = _special.digamma_diff(_c0, eta1)
     _out = numpy.empty(_shape + (3,))
-    _out[..., 0] = _c0 + _special.digamma(eta1)
-    _out[..., 1] = _c0 + _special.digamma(eta2)
-    _out[..., 2] = _c0 + _special.digamma(eta3)
+    _out[..., 0] = _special.digamma_diff(eta1, _c0)
+    _out[..., 1] = _c1 + _special.digamma_diff(eta2, eta3)
+    _out[..., 2] = _c1 + _special.digamma_diff(eta3, eta2)
     return _out
 
 
@@ -102,7 +103,7 @@ def natural__log_density(x1, x2, x3, eta1, eta2, eta3, _shape=None):
     _c1 = numpy.log(x2)
     _c2 = numpy.log(x3)
     _out = numpy.empty(_shape)
-    _out[...] = _c0*eta1 - _c0 + _c1*eta2 - _c1 + _c2*eta3 - _c2 - _special.gammaln(eta1) - _special.gammaln(eta2) - _special.gammaln(eta3) + _special.gammaln(eta1 + eta2 + eta3)
+    _out[...] = _c0*eta1 - _c0 + _c1*eta2 - _c1 + _c2*eta3 - _c2 - _special.log_beta(eta1, eta2 + eta3) - _special.log_beta(eta2, eta3)
     return _out
 
 
@@ -114,11 +115,12 @@ def natural__score(x1, x2, x3, eta1, eta2, eta3, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3))
-    _c0 = _special.digamma(eta1 + eta2 + eta3)
+    _c0 = eta2 + eta3
+    _c1 = _special.digamma_diff(_c0, eta1)
     _out = numpy.empty(_shape + (3,))
-    _out[..., 0] = _c0 + numpy.log(x1) - _special.digamma(eta1)
-    _out[..., 1] = _c0 + numpy.log(x2) - _special.digamma(eta2)
-    _out[..., 2] = _c0 + numpy.log(x3) - _special.digamma(eta3)
+    _out[..., 0] = numpy.log(x1) - _special.digamma_diff(eta1, _c0)
+    _out[..., 1] = -_c1 + numpy.log(x2) - _special.digamma_diff(eta2, eta3)
+    _out[..., 2] = -_c1 + numpy.log(x3) - _special.digamma_diff(eta3, eta2)
     return _out
 
 
@@ -130,18 +132,19 @@ def natural__hessian(x1, x2, x3, eta1, eta2, eta3, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3))
-    _c0 = _special.trigamma(eta1 + eta2 + eta3)
-    _c1 = -_c0
+    _c0 = eta2 + eta3
+    _c1 = _special.trigamma(_c0 + eta1)
+    _c2 = _special.trigamma_diff(_c0, eta1)
     _out = numpy.empty(_shape + (3, 3))
-    _out[..., 0, 0] = -_c1 - _special.trigamma(eta1)
-    _out[..., 0, 1] = _c0
+    _out[..., 0, 0] = -_special.trigamma_diff(eta1, _c0)
+    _out[..., 0, 1] = _c1
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 0, 2] = _c0
+    _out[..., 0, 2] = _c1
     _out[..., 2, 0] = _out[..., 0, 2]
-    _out[..., 1, 1] = -_c1 - _special.trigamma(eta2)
-    _out[..., 1, 2] = _c0
+    _out[..., 1, 1] = -_c2 - _special.trigamma_diff(eta2, eta3)
+    _out[..., 1, 2] = -_c2 + _special.trigamma(_c0)
     _out[..., 2, 1] = _out[..., 1, 2]
-    _out[..., 2, 2] = -_c1 - _special.trigamma(eta3)
+    _out[..., 2, 2] = -_c2 - _special.trigamma_diff(eta3, eta2)
     return _out
 
 
@@ -153,17 +156,19 @@ def natural__fisher(eta1, eta2, eta3, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3))
-    _c0 = -_special.trigamma(eta1 + eta2 + eta3)
+    _c0 = eta2 + eta3
+    _c1 = -_special.trigamma(_c0 + eta1)
+    _c2 = _special.trigamma_diff(_c0, eta1)
     _out = numpy.empty(_shape + (3, 3))
-    _out[..., 0, 0] = _c0 + _special.trigamma(eta1)
-    _out[..., 0, 1] = _c0
+    _out[..., 0, 0] = _special.trigamma_diff(eta1, _c0)
+    _out[..., 0, 1] = _c1
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 0, 2] = _c0
+    _out[..., 0, 2] = _c1
     _out[..., 2, 0] = _out[..., 0, 2]
-    _out[..., 1, 1] = _c0 + _special.trigamma(eta2)
-    _out[..., 1, 2] = _c0
+    _out[..., 1, 1] = _c2 + _special.trigamma_diff(eta2, eta3)
+    _out[..., 1, 2] = _c2 - _special.trigamma(_c0)
     _out[..., 2, 1] = _out[..., 1, 2]
-    _out[..., 2, 2] = _c0 + _special.trigamma(eta3)
+    _out[..., 2, 2] = _c2 + _special.trigamma_diff(eta3, eta2)
     return _out
 
 
@@ -175,17 +180,19 @@ def natural__natural_fisher(eta1, eta2, eta3, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3))
-    _c0 = -_special.trigamma(eta1 + eta2 + eta3)
+    _c0 = eta2 + eta3
+    _c1 = -_special.trigamma(_c0 + eta1)
+    _c2 = _special.trigamma_diff(_c0, eta1)
     _out = numpy.empty(_shape + (3, 3))
-    _out[..., 0, 0] = _c0 + _special.trigamma(eta1)
-    _out[..., 0, 1] = _c0
+    _out[..., 0, 0] = _special.trigamma_diff(eta1, _c0)
+    _out[..., 0, 1] = _c1
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 0, 2] = _c0
+    _out[..., 0, 2] = _c1
     _out[..., 2, 0] = _out[..., 0, 2]
-    _out[..., 1, 1] = _c0 + _special.trigamma(eta2)
-    _out[..., 1, 2] = _c0
+    _out[..., 1, 1] = _c2 + _special.trigamma_diff(eta2, eta3)
+    _out[..., 1, 2] = _c2 - _special.trigamma(_c0)
     _out[..., 2, 1] = _out[..., 1, 2]
-    _out[..., 2, 2] = _c0 + _special.trigamma(eta3)
+    _out[..., 2, 2] = _c2 + _special.trigamma_diff(eta3, eta2)
     return _out
 
 
@@ -197,22 +204,18 @@ def natural__kl(eta1, eta2, eta3, eta1_q, eta2_q, eta3_q, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta1_q), numpy.shape(eta2_q), numpy.shape(eta3_q))
-    _c0 = eta1 + eta2 + eta3
-    _c1 = -_special.digamma(_c0)
-    _t0 = -_special.gammaln(eta1)
-    _t1 = -_special.gammaln(eta2)
-    _t2 = -_special.gammaln(eta3)
-    _t3 = -_special.gammaln(eta1_q + eta2_q + eta3_q)
-    _t4 = (_c1 + _special.digamma(eta1))*(eta1 - eta1_q)
-    _t5 = (_c1 + _special.digamma(eta2))*(eta2 - eta2_q)
-    _t6 = (_c1 + _special.digamma(eta3))*(eta3 - eta3_q)
-    _t7 = _special.gammaln(eta1_q)
-    _t8 = _special.gammaln(eta2_q)
-    _t9 = _special.gammaln(eta3_q)
-    _t10 = _special.gammaln(_c0)
+    _c0 = eta2 + eta3
+    _c1 = _special.digamma_diff(_c0, eta1)
+    _t0 = -_special.log_beta(eta1, _c0)
+    _t1 = -_special.log_beta(eta2, eta3)
+    _t2 = (eta1 - eta1_q)*_special.digamma_diff(eta1, _c0)
+    _t3 = (_c1 + _special.digamma_diff(eta2, eta3))*(eta2 - eta2_q)
+    _t4 = (_c1 + _special.digamma_diff(eta3, eta2))*(eta3 - eta3_q)
+    _t5 = _special.log_beta(eta1_q, eta2_q + eta3_q)
+    _t6 = _special.log_beta(eta2_q, eta3_q)
     _out = numpy.empty(_shape)
-    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6 + _t7 + _t8 + _t9 + _t10
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7) + numpy.abs(_t8) + numpy.abs(_t9) + numpy.abs(_t10), natural__to_natural, _kl_series, (eta1, eta2, eta3,), (eta1_q, eta2_q, eta3_q,))
+    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6), natural__to_natural, _kl_series, (eta1, eta2, eta3,), (eta1_q, eta2_q, eta3_q,))
 
 
 def natural__entropy(eta1, eta2, eta3, _shape=None):
@@ -223,14 +226,13 @@ def natural__entropy(eta1, eta2, eta3, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3))
-    _c0 = _special.digamma(eta1)
-    _c1 = _special.digamma(eta2)
-    _c2 = _special.digamma(eta3)
-    _c3 = eta1 + eta2 + eta3
-    _c4 = _special.digamma(_c3)
-    _c5 = -_c4
+    _c0 = _special.digamma_diff(eta2, eta3)
+    _c1 = _special.digamma_diff(eta3, eta2)
+    _c2 = eta2 + eta3
+    _c3 = _special.digamma_diff(eta1, _c2)
+    _c4 = _special.digamma_diff(_c2, eta1)
     _out = numpy.empty(_shape)
-    _out[...] = _c0 + _c1 + _c2 - 3*_c4 - eta1*(_c0 + _c5) - eta2*(_c1 + _c5) - eta3*(_c2 + _c5) - _special.gammaln(_c3) + _special.gammaln(eta1) + _special.gammaln(eta2) + _special.gammaln(eta3)
+    _out[...] = _c0 + _c1 - _c3*eta1 + _c3 + 2*_c4 - eta2*(_c0 + _c4) - eta3*(_c1 + _c4) + _special.log_beta(eta1, _c2) + _special.log_beta(eta2, eta3)
     return _out
 
 
@@ -334,7 +336,7 @@ def alpha__log_partition(alpha1, alpha2, alpha3, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3))
     _out = numpy.empty(_shape)
-    _out[...] = _special.gammaln(alpha1) + _special.gammaln(alpha2) + _special.gammaln(alpha3) - _special.gammaln(alpha1 + alpha2 + alpha3)
+    _out[...] = _special.log_beta(alpha1, alpha2 + alpha3) + _special.log_beta(alpha2, alpha3)
     return _out
 
 
@@ -346,11 +348,12 @@ def alpha__mean(alpha1, alpha2, alpha3, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3))
-    _c0 = -_special.digamma(alpha1 + alpha2 + alpha3)
+    _c0 = alpha2 + alpha3
+    _c1 = _special.digamma_diff(_c0, alpha1)
     _out = numpy.empty(_shape + (3,))
-    _out[..., 0] = _c0 + _special.digamma(alpha1)
-    _out[..., 1] = _c0 + _special.digamma(alpha2)
-    _out[..., 2] = _c0 + _special.digamma(alpha3)
+    _out[..., 0] = _special.digamma_diff(alpha1, _c0)
+    _out[..., 1] = _c1 + _special.digamma_diff(alpha2, alpha3)
+    _out[..., 2] = _c1 + _special.digamma_diff(alpha3, alpha2)
     return _out
 
 
@@ -366,7 +369,7 @@ def alpha__log_density(x1, x2, x3, alpha1, alpha2, alpha3, _shape=None):
     _c1 = numpy.log(x2)
     _c2 = numpy.log(x3)
     _out = numpy.empty(_shape)
-    _out[...] = _c0*alpha1 - _c0 + _c1*alpha2 - _c1 + _c2*alpha3 - _c2 - _special.gammaln(alpha1) - _special.gammaln(alpha2) - _special.gammaln(alpha3) + _special.gammaln(alpha1 + alpha2 + alpha3)
+    _out[...] = _c0*alpha1 - _c0 + _c1*alpha2 - _c1 + _c2*alpha3 - _c2 - _special.log_beta(alpha1, alpha2 + alpha3) - _special.log_beta(alpha2, alpha3)
     return _out
 
 
@@ -378,11 +381,12 @@ def alpha__score(x1, x2, x3, alpha1, alpha2, alpha3, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3))
-    _c0 = _special.digamma(alpha1 + alpha2 + alpha3)
+    _c0 = alpha2 + alpha3
+    _c1 = _special.digamma_diff(_c0, alpha1)
     _out = numpy.empty(_shape + (3,))
-    _out[..., 0] = _c0 + numpy.log(x1) - _special.digamma(alpha1)
-    _out[..., 1] = _c0 + numpy.log(x2) - _special.digamma(alpha2)
-    _out[..., 2] = _c0 + numpy.log(x3) - _special.digamma(alpha3)
+    _out[..., 0] = numpy.log(x1) - _special.digamma_diff(alpha1, _c0)
+    _out[..., 1] = -_c1 + numpy.log(x2) - _special.digamma_diff(alpha2, alpha3)
+    _out[..., 2] = -_c1 + numpy.log(x3) - _special.digamma_diff(alpha3, alpha2)
     return _out
 
 
@@ -394,18 +398,19 @@ def alpha__hessian(x1, x2, x3, alpha1, alpha2, alpha3, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3))
-    _c0 = _special.trigamma(alpha1 + alpha2 + alpha3)
-    _c1 = -_c0
+    _c0 = alpha2 + alpha3
+    _c1 = _special.trigamma(_c0 + alpha1)
+    _c2 = _special.trigamma_diff(_c0, alpha1)
     _out = numpy.empty(_shape + (3, 3))
-    _out[..., 0, 0] = -_c1 - _special.trigamma(alpha1)
-    _out[..., 0, 1] = _c0
+    _out[..., 0, 0] = -_special.trigamma_diff(alpha1, _c0)
+    _out[..., 0, 1] = _c1
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 0, 2] = _c0
+    _out[..., 0, 2] = _c1
     _out[..., 2, 0] = _out[..., 0, 2]
-    _out[..., 1, 1] = -_c1 - _special.trigamma(alpha2)
-    _out[..., 1, 2] = _c0
+    _out[..., 1, 1] = -_c2 - _special.trigamma_diff(alpha2, alpha3)
+    _out[..., 1, 2] = -_c2 + _special.trigamma(_c0)
     _out[..., 2, 1] = _out[..., 1, 2]
-    _out[..., 2, 2] = -_c1 - _special.trigamma(alpha3)
+    _out[..., 2, 2] = -_c2 - _special.trigamma_diff(alpha3, alpha2)
     return _out
 
 
@@ -417,17 +422,19 @@ def alpha__fisher(alpha1, alpha2, alpha3, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3))
-    _c0 = -_special.trigamma(alpha1 + alpha2 + alpha3)
+    _c0 = alpha2 + alpha3
+    _c1 = -_special.trigamma(_c0 + alpha1)
+    _c2 = _special.trigamma_diff(_c0, alpha1)
     _out = numpy.empty(_shape + (3, 3))
-    _out[..., 0, 0] = _c0 + _special.trigamma(alpha1)
-    _out[..., 0, 1] = _c0
+    _out[..., 0, 0] = _special.trigamma_diff(alpha1, _c0)
+    _out[..., 0, 1] = _c1
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 0, 2] = _c0
+    _out[..., 0, 2] = _c1
     _out[..., 2, 0] = _out[..., 0, 2]
-    _out[..., 1, 1] = _c0 + _special.trigamma(alpha2)
-    _out[..., 1, 2] = _c0
+    _out[..., 1, 1] = _c2 + _special.trigamma_diff(alpha2, alpha3)
+    _out[..., 1, 2] = _c2 - _special.trigamma(_c0)
     _out[..., 2, 1] = _out[..., 1, 2]
-    _out[..., 2, 2] = _c0 + _special.trigamma(alpha3)
+    _out[..., 2, 2] = _c2 + _special.trigamma_diff(alpha3, alpha2)
     return _out
 
 
@@ -439,17 +446,19 @@ def alpha__natural_fisher(alpha1, alpha2, alpha3, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3))
-    _c0 = -_special.trigamma(alpha1 + alpha2 + alpha3)
+    _c0 = alpha2 + alpha3
+    _c1 = -_special.trigamma(_c0 + alpha1)
+    _c2 = _special.trigamma_diff(_c0, alpha1)
     _out = numpy.empty(_shape + (3, 3))
-    _out[..., 0, 0] = _c0 + _special.trigamma(alpha1)
-    _out[..., 0, 1] = _c0
+    _out[..., 0, 0] = _special.trigamma_diff(alpha1, _c0)
+    _out[..., 0, 1] = _c1
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 0, 2] = _c0
+    _out[..., 0, 2] = _c1
     _out[..., 2, 0] = _out[..., 0, 2]
-    _out[..., 1, 1] = _c0 + _special.trigamma(alpha2)
-    _out[..., 1, 2] = _c0
+    _out[..., 1, 1] = _c2 + _special.trigamma_diff(alpha2, alpha3)
+    _out[..., 1, 2] = _c2 - _special.trigamma(_c0)
     _out[..., 2, 1] = _out[..., 1, 2]
-    _out[..., 2, 2] = _c0 + _special.trigamma(alpha3)
+    _out[..., 2, 2] = _c2 + _special.trigamma_diff(alpha3, alpha2)
     return _out
 
 
@@ -461,22 +470,18 @@ def alpha__kl(alpha1, alpha2, alpha3, alpha1_q, alpha2_q, alpha3_q, _shape=None)
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha1_q), numpy.shape(alpha2_q), numpy.shape(alpha3_q))
-    _c0 = alpha1 + alpha2 + alpha3
-    _c1 = -_special.digamma(_c0)
-    _t0 = -_special.gammaln(alpha1)
-    _t1 = -_special.gammaln(alpha2)
-    _t2 = -_special.gammaln(alpha3)
-    _t3 = -_special.gammaln(alpha1_q + alpha2_q + alpha3_q)
-    _t4 = (_c1 + _special.digamma(alpha1))*(alpha1 - alpha1_q)
-    _t5 = (_c1 + _special.digamma(alpha2))*(alpha2 - alpha2_q)
-    _t6 = (_c1 + _special.digamma(alpha3))*(alpha3 - alpha3_q)
-    _t7 = _special.gammaln(alpha1_q)
-    _t8 = _special.gammaln(alpha2_q)
-    _t9 = _special.gammaln(alpha3_q)
-    _t10 = _special.gammaln(_c0)
+    _c0 = alpha2 + alpha3
+    _c1 = _special.digamma_diff(_c0, alpha1)
+    _t0 = -_special.log_beta(alpha1, _c0)
+    _t1 = -_special.log_beta(alpha2, alpha3)
+    _t2 = (alpha1 - alpha1_q)*_special.digamma_diff(alpha1, _c0)
+    _t3 = (_c1 + _special.digamma_diff(alpha2, alpha3))*(alpha2 - alpha2_q)
+    _t4 = (_c1 + _special.digamma_diff(alpha3, alpha2))*(alpha3 - alpha3_q)
+    _t5 = _special.log_beta(alpha1_q, alpha2_q + alpha3_q)
+    _t6 = _special.log_beta(alpha2_q, alpha3_q)
     _out = numpy.empty(_shape)
-    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6 + _t7 + _t8 + _t9 + _t10
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7) + numpy.abs(_t8) + numpy.abs(_t9) + numpy.abs(_t10), alpha__to_natural, _kl_series, (alpha1, alpha2, alpha3,), (alpha1_q, alpha2_q, alpha3_q,))
+    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6), alpha__to_natural, _kl_series, (alpha1, alpha2, alpha3,), (alpha1_q, alpha2_q, alpha3_q,))
 
 
 def alpha__entropy(alpha1, alpha2, alpha3, _shape=None):
@@ -487,14 +492,13 @@ def alpha__entropy(alpha1, alpha2, alpha3, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3))
-    _c0 = _special.digamma(alpha1)
-    _c1 = _special.digamma(alpha2)
-    _c2 = _special.digamma(alpha3)
-    _c3 = alpha1 + alpha2 + alpha3
-    _c4 = _special.digamma(_c3)
-    _c5 = -_c4
+    _c0 = _special.digamma_diff(alpha2, alpha3)
+    _c1 = _special.digamma_diff(alpha3, alpha2)
+    _c2 = alpha2 + alpha3
+    _c3 = _special.digamma_diff(alpha1, _c2)
+    _c4 = _special.digamma_diff(_c2, alpha1)
     _out = numpy.empty(_shape)
-    _out[...] = _c0 + _c1 + _c2 - 3*_c4 - alpha1*(_c0 + _c5) - alpha2*(_c1 + _c5) - alpha3*(_c2 + _c5) - _special.gammaln(_c3) + _special.gammaln(alpha1) + _special.gammaln(alpha2) + _special.gammaln(alpha3)
+    _out[...] = _c0 + _c1 - _c3*alpha1 + _c3 + 2*_c4 - alpha2*(_c0 + _c4) - alpha3*(_c1 + _c4) + _special.log_beta(alpha1, _c2) + _special.log_beta(alpha2, alpha3)
     return _out
 
 
@@ -542,15 +546,33 @@ def _kl_series(eta1, eta2, eta3, d_eta1, d_eta2, d_eta3, _shape=None):
     """g⁽²⁾(0), g⁽³⁾(0), g⁽⁴⁾(0) of g(t) = A(η + tδ), (..., 3): the Taylor terms of the KL near coincidence."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(d_eta1), numpy.shape(d_eta2), numpy.shape(d_eta3))
-    _c0 = eta1 + eta2 + eta3
-    _c1 = _special.trigamma(_c0)
-    _c2 = 2*_c1*d_eta1
-    _c3 = -_c1
-    _c4 = d_eta1 + d_eta2 + d_eta3
+    _c0 = eta2 + eta3
+    _c1 = 2*d_eta2
+    _c2 = _c0 + eta1
+    _c3 = d_eta1*_special.trigamma(_c2)
+    _c4 = _special.trigamma_diff(_c0, eta1)
+    _c5 = d_eta2 + d_eta3
+    _c6 = _special.polygamma(2, _c0)
+    _c7 = _c6*d_eta3
+    _c8 = -_c6
+    _c9 = _c6*d_eta2
+    _c10 = _c5 + d_eta1
+    _c11 = _special.polygamma(2, _c2)
+    _c12 = _c11*_c5
+    _c13 = -_c11
+    _c14 = _c11*d_eta1
+    _c15 = _special.polygamma(3, _c0)
+    _c16 = _c15*_c5**2
+    _c17 = _c15*_c5
+    _c18 = -_c17
+    _c19 = _special.polygamma(3, _c2)
+    _c20 = _c10**2*_c19
+    _c21 = _c10*_c19
+    _c22 = -_c21
     _out = numpy.empty(_shape + (3,))
-    _out[..., 0] = -2*_c1*d_eta2*d_eta3 - _c2*d_eta2 - _c2*d_eta3 + d_eta1**2*(_c3 + _special.trigamma(eta1)) + d_eta2**2*(_c3 + _special.trigamma(eta2)) + d_eta3**2*(_c3 + _special.trigamma(eta3))
-    _out[..., 1] = -_c4**3*_special.polygamma(2, _c0) + d_eta1**3*_special.polygamma(2, eta1) + d_eta2**3*_special.polygamma(2, eta2) + d_eta3**3*_special.polygamma(2, eta3)
-    _out[..., 2] = -_c4**4*_special.polygamma(3, _c0) + d_eta1**4*_special.polygamma(3, eta1) + d_eta2**4*_special.polygamma(3, eta2) + d_eta3**4*_special.polygamma(3, eta3)
+    _out[..., 0] = -_c1*_c3 - _c1*d_eta3*(-_c4 + _special.trigamma(_c0)) - 2*_c3*d_eta3 + d_eta1**2*_special.trigamma_diff(eta1, _c0) + d_eta2**2*(_c4 + _special.trigamma_diff(eta2, eta3)) + d_eta3**2*(_c4 + _special.trigamma_diff(eta3, eta2))
+    _out[..., 1] = -_c5*(_c10*_c14 + _c5*(_c14 - _c5*(_c13 + _c6))) + d_eta1*(-_c10*_c12 + d_eta1*(-_c12 + d_eta1*(_c13 + _special.polygamma(2, eta1)))) + d_eta2*(-_c5*_c7 + d_eta2*(-_c7 + d_eta2*(_c8 + _special.polygamma(2, eta2)))) - d_eta3*(_c5*_c9 + d_eta3*(_c9 - d_eta3*(_c8 + _special.polygamma(2, eta3))))
+    _out[..., 2] = -_c5*(_c20*d_eta1 + _c5*(_c21*d_eta1 - _c5*(_c17 + _c22))) + d_eta1*(-_c20*_c5 + d_eta1*(-_c21*_c5 + d_eta1*(_c22 + d_eta1*_special.polygamma(3, eta1)))) + d_eta2*(-_c16*d_eta3 + d_eta2*(-_c17*d_eta3 + d_eta2*(_c18 + d_eta2*_special.polygamma(3, eta2)))) - d_eta3*(_c16*d_eta2 + d_eta3*(_c17*d_eta2 - d_eta3*(_c18 + d_eta3*_special.polygamma(3, eta3))))
     return _out
 
 

@@ -89,8 +89,10 @@ def natural__log_partition(eta1, eta2, eta3, eta4, eta5, _shape=None):
     at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
+    _c0 = eta4 + eta5
+    _c1 = _c0 + eta3
     _out = numpy.empty(_shape)
-    _out[...] = _special.gammaln(eta1) + _special.gammaln(eta2) + _special.gammaln(eta3) + _special.gammaln(eta4) + _special.gammaln(eta5) - _special.gammaln(eta1 + eta2 + eta3 + eta4 + eta5)
+    _out[...] = _special.log_beta(eta1, _c1 + eta2) + _special.log_beta(eta2, _c1) + _special.log_beta(eta3, _c0) + _special.log_beta(eta4, eta5)
     return _out
 
 
@@ -102,13 +104,18 @@ def natural__mean(eta1, eta2, eta3, eta4, eta5, _shape=None):
     at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
-    _c0 = -_special.digamma(eta1 + eta2 + eta3 + eta4 + eta5)
+    _c0 = eta4 + eta5
+    _c1 = _c0 + eta3
+    _c2 = _c1 + eta2
+    _c3 = _special.digamma_diff(_c2, eta1)
+    _c4 = _c3 + _special.digamma_diff(_c1, eta2)
+    _c5 = _c4 + _special.digamma_diff(_c0, eta3)
     _out = numpy.empty(_shape + (5,))
-    _out[..., 0] = _c0 + _special.digamma(eta1)
-    _out[..., 1] = _c0 + _special.digamma(eta2)
-    _out[..., 2] = _c0 + _special.digamma(eta3)
-    _out[..., 3] = _c0 + _special.digamma(eta4)
-    _out[..., 4] = _c0 + _special.digamma(eta5)
+    _out[..., 0] = _special.digamma_diff(eta1, _c2)
+    _out[..., 1] = _c3 + _special.digamma_diff(eta2, _c1)
+    _out[..., 2] = _c4 + _special.digamma_diff(eta3, _c0)
+    _out[..., 3] = _c5 + _special.digamma_diff(eta4, eta5)
+    _out[..., 4] = _c5 + _special.digamma_diff(eta5, eta4)
     return _out
 
 
@@ -125,8 +132,10 @@ def natural__log_density(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, eta5, _shap
     _c2 = numpy.log(x3)
     _c3 = numpy.log(x4)
     _c4 = numpy.log(x5)
+    _c5 = eta4 + eta5
+    _c6 = _c5 + eta3
     _out = numpy.empty(_shape)
-    _out[...] = _c0*eta1 - _c0 + _c1*eta2 - _c1 + _c2*eta3 - _c2 + _c3*eta4 - _c3 + _c4*eta5 - _c4 - _special.gammaln(eta1) - _special.gammaln(eta2) - _special.gammaln(eta3) - _special.gammaln(eta4) - _special.gammaln(eta5) + _special.gammaln(eta1 + eta2 + eta3 + eta4 + eta5)
+    _out[...] = _c0*eta1 - _c0 + _c1*eta2 - _c1 + _c2*eta3 - _c2 + _c3*eta4 - _c3 + _c4*eta5 - _c4 - _special.log_beta(eta1, _c6 + eta2) - _special.log_beta(eta2, _c6) - _special.log_beta(eta3, _c5) - _special.log_beta(eta4, eta5)
     return _out
 
 
@@ -138,13 +147,18 @@ def natural__score(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, eta5, _shape=None
     at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
-    _c0 = _special.digamma(eta1 + eta2 + eta3 + eta4 + eta5)
+    _c0 = eta4 + eta5
+    _c1 = _c0 + eta3
+    _c2 = _c1 + eta2
+    _c3 = _special.digamma_diff(_c2, eta1)
+    _c4 = _c3 + _special.digamma_diff(_c1, eta2)
+    _c5 = _c4 + _special.digamma_diff(_c0, eta3)
     _out = numpy.empty(_shape + (5,))
-    _out[..., 0] = _c0 + numpy.log(x1) - _special.digamma(eta1)
-    _out[..., 1] = _c0 + numpy.log(x2) - _special.digamma(eta2)
-    _out[..., 2] = _c0 + numpy.log(x3) - _special.digamma(eta3)
-    _out[..., 3] = _c0 + numpy.log(x4) - _special.digamma(eta4)
-    _out[..., 4] = _c0 + numpy.log(x5) - _special.digamma(eta5)
+    _out[..., 0] = numpy.log(x1) - _special.digamma_diff(eta1, _c2)
+    _out[..., 1] = -_c3 + numpy.log(x2) - _special.digamma_diff(eta2, _c1)
+    _out[..., 2] = -_c4 + numpy.log(x3) - _special.digamma_diff(eta3, _c0)
+    _out[..., 3] = -_c5 + numpy.log(x4) - _special.digamma_diff(eta4, eta5)
+    _out[..., 4] = -_c5 + numpy.log(x5) - _special.digamma_diff(eta5, eta4)
     return _out
 
 
@@ -156,34 +170,41 @@ def natural__hessian(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, eta5, _shape=No
     at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
-    _c0 = _special.trigamma(eta1 + eta2 + eta3 + eta4 + eta5)
-    _c1 = -_c0
+    _c0 = eta4 + eta5
+    _c1 = _c0 + eta3
+    _c2 = _c1 + eta2
+    _c3 = _special.trigamma(_c2 + eta1)
+    _c4 = _special.trigamma_diff(_c2, eta1)
+    _c5 = -_c4 + _special.trigamma(_c2)
+    _c6 = _c4 + _special.trigamma_diff(_c1, eta2)
+    _c7 = -_c6 + _special.trigamma(_c1)
+    _c8 = _c6 + _special.trigamma_diff(_c0, eta3)
     _out = numpy.empty(_shape + (5, 5))
-    _out[..., 0, 0] = -_c1 - _special.trigamma(eta1)
-    _out[..., 0, 1] = _c0
+    _out[..., 0, 0] = -_special.trigamma_diff(eta1, _c2)
+    _out[..., 0, 1] = _c3
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 0, 2] = _c0
+    _out[..., 0, 2] = _c3
     _out[..., 2, 0] = _out[..., 0, 2]
-    _out[..., 0, 3] = _c0
+    _out[..., 0, 3] = _c3
     _out[..., 3, 0] = _out[..., 0, 3]
-    _out[..., 0, 4] = _c0
+    _out[..., 0, 4] = _c3
     _out[..., 4, 0] = _out[..., 0, 4]
-    _out[..., 1, 1] = -_c1 - _special.trigamma(eta2)
-    _out[..., 1, 2] = _c0
+    _out[..., 1, 1] = -_c4 - _special.trigamma_diff(eta2, _c1)
+    _out[..., 1, 2] = _c5
     _out[..., 2, 1] = _out[..., 1, 2]
-    _out[..., 1, 3] = _c0
+    _out[..., 1, 3] = _c5
     _out[..., 3, 1] = _out[..., 1, 3]
-    _out[..., 1, 4] = _c0
+    _out[..., 1, 4] = _c5
     _out[..., 4, 1] = _out[..., 1, 4]
-    _out[..., 2, 2] = -_c1 - _special.trigamma(eta3)
-    _out[..., 2, 3] = _c0
+    _out[..., 2, 2] = -_c6 - _special.trigamma_diff(eta3, _c0)
+    _out[..., 2, 3] = _c7
     _out[..., 3, 2] = _out[..., 2, 3]
-    _out[..., 2, 4] = _c0
+    _out[..., 2, 4] = _c7
     _out[..., 4, 2] = _out[..., 2, 4]
-    _out[..., 3, 3] = -_c1 - _special.trigamma(eta4)
-    _out[..., 3, 4] = _c0
+    _out[..., 3, 3] = -_c8 - _special.trigamma_diff(eta4, eta5)
+    _out[..., 3, 4] = -_c8 + _special.trigamma(_c0)
     _out[..., 4, 3] = _out[..., 3, 4]
-    _out[..., 4, 4] = -_c1 - _special.trigamma(eta5)
+    _out[..., 4, 4] = -_c8 - _special.trigamma_diff(eta5, eta4)
     return _out
 
 
@@ -195,33 +216,41 @@ def natural__fisher(eta1, eta2, eta3, eta4, eta5, _shape=None):
     at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
-    _c0 = -_special.trigamma(eta1 + eta2 + eta3 + eta4 + eta5)
+    _c0 = eta4 + eta5
+    _c1 = _c0 + eta3
+    _c2 = _c1 + eta2
+    _c3 = -_special.trigamma(_c2 + eta1)
+    _c4 = _special.trigamma_diff(_c2, eta1)
+    _c5 = _c4 - _special.trigamma(_c2)
+    _c6 = _c4 + _special.trigamma_diff(_c1, eta2)
+    _c7 = _c6 - _special.trigamma(_c1)
+    _c8 = _c6 + _special.trigamma_diff(_c0, eta3)
     _out = numpy.empty(_shape + (5, 5))
-    _out[..., 0, 0] = _c0 + _special.trigamma(eta1)
-    _out[..., 0, 1] = _c0
+    _out[..., 0, 0] = _special.trigamma_diff(eta1, _c2)
+    _out[..., 0, 1] = _c3
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 0, 2] = _c0
+    _out[..., 0, 2] = _c3
     _out[..., 2, 0] = _out[..., 0, 2]
-    _out[..., 0, 3] = _c0
+    _out[..., 0, 3] = _c3
     _out[..., 3, 0] = _out[..., 0, 3]
-    _out[..., 0, 4] = _c0
+    _out[..., 0, 4] = _c3
     _out[..., 4, 0] = _out[..., 0, 4]
-    _out[..., 1, 1] = _c0 + _special.trigamma(eta2)
-    _out[..., 1, 2] = _c0
+    _out[..., 1, 1] = _c4 + _special.trigamma_diff(eta2, _c1)
+    _out[..., 1, 2] = _c5
     _out[..., 2, 1] = _out[..., 1, 2]
-    _out[..., 1, 3] = _c0
+    _out[..., 1, 3] = _c5
     _out[..., 3, 1] = _out[..., 1, 3]
-    _out[..., 1, 4] = _c0
+    _out[..., 1, 4] = _c5
     _out[..., 4, 1] = _out[..., 1, 4]
-    _out[..., 2, 2] = _c0 + _special.trigamma(eta3)
-    _out[..., 2, 3] = _c0
+    _out[..., 2, 2] = _c6 + _special.trigamma_diff(eta3, _c0)
+    _out[..., 2, 3] = _c7
     _out[..., 3, 2] = _out[..., 2, 3]
-    _out[..., 2, 4] = _c0
+    _out[..., 2, 4] = _c7
     _out[..., 4, 2] = _out[..., 2, 4]
-    _out[..., 3, 3] = _c0 + _special.trigamma(eta4)
-    _out[..., 3, 4] = _c0
+    _out[..., 3, 3] = _c8 + _special.trigamma_diff(eta4, eta5)
+    _out[..., 3, 4] = _c8 - _special.trigamma(_c0)
     _out[..., 4, 3] = _out[..., 3, 4]
-    _out[..., 4, 4] = _c0 + _special.trigamma(eta5)
+    _out[..., 4, 4] = _c8 + _special.trigamma_diff(eta5, eta4)
     return _out
 
 
@@ -233,33 +262,41 @@ def natural__natural_fisher(eta1, eta2, eta3, eta4, eta5, _shape=None):
     at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
-    _c0 = -_special.trigamma(eta1 + eta2 + eta3 + eta4 + eta5)
+    _c0 = eta4 + eta5
+    _c1 = _c0 + eta3
+    _c2 = _c1 + eta2
+    _c3 = -_special.trigamma(_c2 + eta1)
+    _c4 = _special.trigamma_diff(_c2, eta1)
+    _c5 = _c4 - _special.trigamma(_c2)
+    _c6 = _c4 + _special.trigamma_diff(_c1, eta2)
+    _c7 = _c6 - _special.trigamma(_c1)
+    _c8 = _c6 + _special.trigamma_diff(_c0, eta3)
     _out = numpy.empty(_shape + (5, 5))
-    _out[..., 0, 0] = _c0 + _special.trigamma(eta1)
-    _out[..., 0, 1] = _c0
+    _out[..., 0, 0] = _special.trigamma_diff(eta1, _c2)
+    _out[..., 0, 1] = _c3
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 0, 2] = _c0
+    _out[..., 0, 2] = _c3
     _out[..., 2, 0] = _out[..., 0, 2]
-    _out[..., 0, 3] = _c0
+    _out[..., 0, 3] = _c3
     _out[..., 3, 0] = _out[..., 0, 3]
-    _out[..., 0, 4] = _c0
+    _out[..., 0, 4] = _c3
     _out[..., 4, 0] = _out[..., 0, 4]
-    _out[..., 1, 1] = _c0 + _special.trigamma(eta2)
-    _out[..., 1, 2] = _c0
+    _out[..., 1, 1] = _c4 + _special.trigamma_diff(eta2, _c1)
+    _out[..., 1, 2] = _c5
     _out[..., 2, 1] = _out[..., 1, 2]
-    _out[..., 1, 3] = _c0
+    _out[..., 1, 3] = _c5
     _out[..., 3, 1] = _out[..., 1, 3]
-    _out[..., 1, 4] = _c0
+    _out[..., 1, 4] = _c5
     _out[..., 4, 1] = _out[..., 1, 4]
-    _out[..., 2, 2] = _c0 + _special.trigamma(eta3)
-    _out[..., 2, 3] = _c0
+    _out[..., 2, 2] = _c6 + _special.trigamma_diff(eta3, _c0)
+    _out[..., 2, 3] = _c7
     _out[..., 3, 2] = _out[..., 2, 3]
-    _out[..., 2, 4] = _c0
+    _out[..., 2, 4] = _c7
     _out[..., 4, 2] = _out[..., 2, 4]
-    _out[..., 3, 3] = _c0 + _special.trigamma(eta4)
-    _out[..., 3, 4] = _c0
+    _out[..., 3, 3] = _c8 + _special.trigamma_diff(eta4, eta5)
+    _out[..., 3, 4] = _c8 - _special.trigamma(_c0)
     _out[..., 4, 3] = _out[..., 3, 4]
-    _out[..., 4, 4] = _c0 + _special.trigamma(eta5)
+    _out[..., 4, 4] = _c8 + _special.trigamma_diff(eta5, eta4)
     return _out
 
 
@@ -271,28 +308,30 @@ def natural__kl(eta1, eta2, eta3, eta4, eta5, eta1_q, eta2_q, eta3_q, eta4_q, et
     at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta1_q), numpy.shape(eta2_q), numpy.shape(eta3_q), numpy.shape(eta4_q), numpy.shape(eta5_q))
-    _c0 = eta1 + eta2 + eta3 + eta4 + eta5
-    _c1 = -_special.digamma(_c0)
-    _t0 = -_special.gammaln(eta1)
-    _t1 = -_special.gammaln(eta2)
-    _t2 = -_special.gammaln(eta3)
-    _t3 = -_special.gammaln(eta4)
-    _t4 = -_special.gammaln(eta5)
-    _t5 = -_special.gammaln(eta1_q + eta2_q + eta3_q + eta4_q + eta5_q)
-    _t6 = (_c1 + _special.digamma(eta1))*(eta1 - eta1_q)
-    _t7 = (_c1 + _special.digamma(eta2))*(eta2 - eta2_q)
-    _t8 = (_c1 + _special.digamma(eta3))*(eta3 - eta3_q)
-    _t9 = (_c1 + _special.digamma(eta4))*(eta4 - eta4_q)
-    _t10 = (_c1 + _special.digamma(eta5))*(eta5 - eta5_q)
-    _t11 = _special.gammaln(eta1_q)
-    _t12 = _special.gammaln(eta2_q)
-    _t13 = _special.gammaln(eta3_q)
-    _t14 = _special.gammaln(eta4_q)
-    _t15 = _special.gammaln(eta5_q)
-    _t16 = _special.gammaln(_c0)
+    _c0 = eta4 + eta5
+    _c1 = _c0 + eta3
+    _c2 = _c1 + eta2
+    _c3 = _special.digamma_diff(_c2, eta1)
+    _c4 = _c3 + _special.digamma_diff(_c1, eta2)
+    _c5 = _c4 + _special.digamma_diff(_c0, eta3)
+    _c6 = eta4_q + eta5_q
+    _c7 = _c6 + eta3_q
+    _t0 = -_special.log_beta(eta1, _c2)
+    _t1 = -_special.log_beta(eta2, _c1)
+    _t2 = -_special.log_beta(eta3, _c0)
+    _t3 = -_special.log_beta(eta4, eta5)
+    _t4 = (eta1 - eta1_q)*_special.digamma_diff(eta1, _c2)
+    _t5 = (_c3 + _special.digamma_diff(eta2, _c1))*(eta2 - eta2_q)
+    _t6 = (_c4 + _special.digamma_diff(eta3, _c0))*(eta3 - eta3_q)
+    _t7 = (_c5 + _special.digamma_diff(eta4, eta5))*(eta4 - eta4_q)
+    _t8 = (_c5 + _special.digamma_diff(eta5, eta4))*(eta5 - eta5_q)
+    _t9 = _special.log_beta(eta1_q, _c7 + eta2_q)
+    _t10 = _special.log_beta(eta2_q, _c7)
+    _t11 = _special.log_beta(eta3_q, _c6)
+    _t12 = _special.log_beta(eta4_q, eta5_q)
     _out = numpy.empty(_shape)
-    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6 + _t7 + _t8 + _t9 + _t10 + _t11 + _t12 + _t13 + _t14 + _t15 + _t16
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7) + numpy.abs(_t8) + numpy.abs(_t9) + numpy.abs(_t10) + numpy.abs(_t11) + numpy.abs(_t12) + numpy.abs(_t13) + numpy.abs(_t14) + numpy.abs(_t15) + numpy.abs(_t16), natural__to_natural, _kl_series, (eta1, eta2, eta3, eta4, eta5,), (eta1_q, eta2_q, eta3_q, eta4_q, eta5_q,))
+    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6 + _t7 + _t8 + _t9 + _t10 + _t11 + _t12
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7) + numpy.abs(_t8) + numpy.abs(_t9) + numpy.abs(_t10) + numpy.abs(_t11) + numpy.abs(_t12), natural__to_natural, _kl_series, (eta1, eta2, eta3, eta4, eta5,), (eta1_q, eta2_q, eta3_q, eta4_q, eta5_q,))
 
 
 def natural__entropy(eta1, eta2, eta3, eta4, eta5, _shape=None):
@@ -303,16 +342,21 @@ def natural__entropy(eta1, eta2, eta3, eta4, eta5, _shape=None):
     at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
-    _c0 = _special.digamma(eta1)
-    _c1 = _special.digamma(eta2)
-    _c2 = _special.digamma(eta3)
-    _c3 = _special.digamma(eta4)
-    _c4 = _special.digamma(eta5)
-    _c5 = eta1 + eta2 + eta3 + eta4 + eta5
-    _c6 = _special.digamma(_c5)
-    _c7 = -_c6
+    _c0 = _special.digamma_diff(eta4, eta5)
+    _c1 = _special.digamma_diff(eta5, eta4)
+    _c2 = eta4 + eta5
+    _c3 = _special.digamma_diff(eta3, _c2)
+    _c4 = _c2 + eta3
+    _c5 = _special.digamma_diff(eta2, _c4)
+    _c6 = _c4 + eta2
+    _c7 = _special.digamma_diff(eta1, _c6)
+    _c8 = _special.digamma_diff(_c2, eta3)
+    _c9 = _special.digamma_diff(_c4, eta2)
+    _c10 = _special.digamma_diff(_c6, eta1)
+    _c11 = _c10 + _c9
+    _c12 = _c11 + _c8
     _out = numpy.empty(_shape)
-    _out[...] = _c0 + _c1 + _c2 + _c3 + _c4 - 5*_c6 - eta1*(_c0 + _c7) - eta2*(_c1 + _c7) - eta3*(_c2 + _c7) - eta4*(_c3 + _c7) - eta5*(_c4 + _c7) - _special.gammaln(_c5) + _special.gammaln(eta1) + _special.gammaln(eta2) + _special.gammaln(eta3) + _special.gammaln(eta4) + _special.gammaln(eta5)
+    _out[...] = _c0 + _c1 + 4*_c10 + _c3 + _c5 - _c7*eta1 + _c7 + 2*_c8 + 3*_c9 - eta2*(_c10 + _c5) - eta3*(_c11 + _c3) - eta4*(_c0 + _c12) - eta5*(_c1 + _c12) + _special.log_beta(eta1, _c6) + _special.log_beta(eta2, _c4) + _special.log_beta(eta3, _c2) + _special.log_beta(eta4, eta5)
     return _out
 
 
@@ -533,8 +577,10 @@ def alpha__log_partition(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
+    _c0 = alpha4 + alpha5
+    _c1 = _c0 + alpha3
     _out = numpy.empty(_shape)
-    _out[...] = _special.gammaln(alpha1) + _special.gammaln(alpha2) + _special.gammaln(alpha3) + _special.gammaln(alpha4) + _special.gammaln(alpha5) - _special.gammaln(alpha1 + alpha2 + alpha3 + alpha4 + alpha5)
+    _out[...] = _special.log_beta(alpha1, _c1 + alpha2) + _special.log_beta(alpha2, _c1) + _special.log_beta(alpha3, _c0) + _special.log_beta(alpha4, alpha5)
     return _out
 
 
@@ -546,13 +592,18 @@ def alpha__mean(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
-    _c0 = -_special.digamma(alpha1 + alpha2 + alpha3 + alpha4 + alpha5)
+    _c0 = alpha4 + alpha5
+    _c1 = _c0 + alpha3
+    _c2 = _c1 + alpha2
+    _c3 = _special.digamma_diff(_c2, alpha1)
+    _c4 = _c3 + _special.digamma_diff(_c1, alpha2)
+    _c5 = _c4 + _special.digamma_diff(_c0, alpha3)
     _out = numpy.empty(_shape + (5,))
-    _out[..., 0] = _c0 + _special.digamma(alpha1)
-    _out[..., 1] = _c0 + _special.digamma(alpha2)
-    _out[..., 2] = _c0 + _special.digamma(alpha3)
-    _out[..., 3] = _c0 + _special.digamma(alpha4)
-    _out[..., 4] = _c0 + _special.digamma(alpha5)
+    _out[..., 0] = _special.digamma_diff(alpha1, _c2)
+    _out[..., 1] = _c3 + _special.digamma_diff(alpha2, _c1)
+    _out[..., 2] = _c4 + _special.digamma_diff(alpha3, _c0)
+    _out[..., 3] = _c5 + _special.digamma_diff(alpha4, alpha5)
+    _out[..., 4] = _c5 + _special.digamma_diff(alpha5, alpha4)
     return _out
 
 
@@ -569,8 +620,10 @@ def alpha__log_density(x1, x2, x3, x4, x5, alpha1, alpha2, alpha3, alpha4, alpha
     _c2 = numpy.log(x3)
     _c3 = numpy.log(x4)
     _c4 = numpy.log(x5)
+    _c5 = alpha4 + alpha5
+    _c6 = _c5 + alpha3
     _out = numpy.empty(_shape)
-    _out[...] = _c0*alpha1 - _c0 + _c1*alpha2 - _c1 + _c2*alpha3 - _c2 + _c3*alpha4 - _c3 + _c4*alpha5 - _c4 - _special.gammaln(alpha1) - _special.gammaln(alpha2) - _special.gammaln(alpha3) - _special.gammaln(alpha4) - _special.gammaln(alpha5) + _special.gammaln(alpha1 + alpha2 + alpha3 + alpha4 + alpha5)
+    _out[...] = _c0*alpha1 - _c0 + _c1*alpha2 - _c1 + _c2*alpha3 - _c2 + _c3*alpha4 - _c3 + _c4*alpha5 - _c4 - _special.log_beta(alpha1, _c6 + alpha2) - _special.log_beta(alpha2, _c6) - _special.log_beta(alpha3, _c5) - _special.log_beta(alpha4, alpha5)
     return _out
 
 
@@ -582,13 +635,18 @@ def alpha__score(x1, x2, x3, x4, x5, alpha1, alpha2, alpha3, alpha4, alpha5, _sh
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
-    _c0 = _special.digamma(alpha1 + alpha2 + alpha3 + alpha4 + alpha5)
+    _c0 = alpha4 + alpha5
+    _c1 = _c0 + alpha3
+    _c2 = _c1 + alpha2
+    _c3 = _special.digamma_diff(_c2, alpha1)
+    _c4 = _c3 + _special.digamma_diff(_c1, alpha2)
+    _c5 = _c4 + _special.digamma_diff(_c0, alpha3)
     _out = numpy.empty(_shape + (5,))
-    _out[..., 0] = _c0 + numpy.log(x1) - _special.digamma(alpha1)
-    _out[..., 1] = _c0 + numpy.log(x2) - _special.digamma(alpha2)
-    _out[..., 2] = _c0 + numpy.log(x3) - _special.digamma(alpha3)
-    _out[..., 3] = _c0 + numpy.log(x4) - _special.digamma(alpha4)
-    _out[..., 4] = _c0 + numpy.log(x5) - _special.digamma(alpha5)
+    _out[..., 0] = numpy.log(x1) - _special.digamma_diff(alpha1, _c2)
+    _out[..., 1] = -_c3 + numpy.log(x2) - _special.digamma_diff(alpha2, _c1)
+    _out[..., 2] = -_c4 + numpy.log(x3) - _special.digamma_diff(alpha3, _c0)
+    _out[..., 3] = -_c5 + numpy.log(x4) - _special.digamma_diff(alpha4, alpha5)
+    _out[..., 4] = -_c5 + numpy.log(x5) - _special.digamma_diff(alpha5, alpha4)
     return _out
 
 
@@ -600,34 +658,41 @@ def alpha__hessian(x1, x2, x3, x4, x5, alpha1, alpha2, alpha3, alpha4, alpha5, _
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
-    _c0 = _special.trigamma(alpha1 + alpha2 + alpha3 + alpha4 + alpha5)
-    _c1 = -_c0
+    _c0 = alpha4 + alpha5
+    _c1 = _c0 + alpha3
+    _c2 = _c1 + alpha2
+    _c3 = _special.trigamma(_c2 + alpha1)
+    _c4 = _special.trigamma_diff(_c2, alpha1)
+    _c5 = -_c4 + _special.trigamma(_c2)
+    _c6 = _c4 + _special.trigamma_diff(_c1, alpha2)
+    _c7 = -_c6 + _special.trigamma(_c1)
+    _c8 = _c6 + _special.trigamma_diff(_c0, alpha3)
     _out = numpy.empty(_shape + (5, 5))
-    _out[..., 0, 0] = -_c1 - _special.trigamma(alpha1)
-    _out[..., 0, 1] = _c0
+    _out[..., 0, 0] = -_special.trigamma_diff(alpha1, _c2)
+    _out[..., 0, 1] = _c3
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 0, 2] = _c0
+    _out[..., 0, 2] = _c3
     _out[..., 2, 0] = _out[..., 0, 2]
-    _out[..., 0, 3] = _c0
+    _out[..., 0, 3] = _c3
     _out[..., 3, 0] = _out[..., 0, 3]
-    _out[..., 0, 4] = _c0
+    _out[..., 0, 4] = _c3
     _out[..., 4, 0] = _out[..., 0, 4]
-    _out[..., 1, 1] = -_c1 - _special.trigamma(alpha2)
-    _out[..., 1, 2] = _c0
+    _out[..., 1, 1] = -_c4 - _special.trigamma_diff(alpha2, _c1)
+    _out[..., 1, 2] = _c5
     _out[..., 2, 1] = _out[..., 1, 2]
-    _out[..., 1, 3] = _c0
+    _out[..., 1, 3] = _c5
     _out[..., 3, 1] = _out[..., 1, 3]
-    _out[..., 1, 4] = _c0
+    _out[..., 1, 4] = _c5
     _out[..., 4, 1] = _out[..., 1, 4]
-    _out[..., 2, 2] = -_c1 - _special.trigamma(alpha3)
-    _out[..., 2, 3] = _c0
+    _out[..., 2, 2] = -_c6 - _special.trigamma_diff(alpha3, _c0)
+    _out[..., 2, 3] = _c7
     _out[..., 3, 2] = _out[..., 2, 3]
-    _out[..., 2, 4] = _c0
+    _out[..., 2, 4] = _c7
     _out[..., 4, 2] = _out[..., 2, 4]
-    _out[..., 3, 3] = -_c1 - _special.trigamma(alpha4)
-    _out[..., 3, 4] = _c0
+    _out[..., 3, 3] = -_c8 - _special.trigamma_diff(alpha4, alpha5)
+    _out[..., 3, 4] = -_c8 + _special.trigamma(_c0)
     _out[..., 4, 3] = _out[..., 3, 4]
-    _out[..., 4, 4] = -_c1 - _special.trigamma(alpha5)
+    _out[..., 4, 4] = -_c8 - _special.trigamma_diff(alpha5, alpha4)
     return _out
 
 
@@ -639,33 +704,41 @@ def alpha__fisher(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
-    _c0 = -_special.trigamma(alpha1 + alpha2 + alpha3 + alpha4 + alpha5)
+    _c0 = alpha4 + alpha5
+    _c1 = _c0 + alpha3
+    _c2 = _c1 + alpha2
+    _c3 = -_special.trigamma(_c2 + alpha1)
+    _c4 = _special.trigamma_diff(_c2, alpha1)
+    _c5 = _c4 - _special.trigamma(_c2)
+    _c6 = _c4 + _special.trigamma_diff(_c1, alpha2)
+    _c7 = _c6 - _special.trigamma(_c1)
+    _c8 = _c6 + _special.trigamma_diff(_c0, alpha3)
     _out = numpy.empty(_shape + (5, 5))
-    _out[..., 0, 0] = _c0 + _special.trigamma(alpha1)
-    _out[..., 0, 1] = _c0
+    _out[..., 0, 0] = _special.trigamma_diff(alpha1, _c2)
+    _out[..., 0, 1] = _c3
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 0, 2] = _c0
+    _out[..., 0, 2] = _c3
     _out[..., 2, 0] = _out[..., 0, 2]
-    _out[..., 0, 3] = _c0
+    _out[..., 0, 3] = _c3
     _out[..., 3, 0] = _out[..., 0, 3]
-    _out[..., 0, 4] = _c0
+    _out[..., 0, 4] = _c3
     _out[..., 4, 0] = _out[..., 0, 4]
-    _out[..., 1, 1] = _c0 + _special.trigamma(alpha2)
-    _out[..., 1, 2] = _c0
+    _out[..., 1, 1] = _c4 + _special.trigamma_diff(alpha2, _c1)
+    _out[..., 1, 2] = _c5
     _out[..., 2, 1] = _out[..., 1, 2]
-    _out[..., 1, 3] = _c0
+    _out[..., 1, 3] = _c5
     _out[..., 3, 1] = _out[..., 1, 3]
-    _out[..., 1, 4] = _c0
+    _out[..., 1, 4] = _c5
     _out[..., 4, 1] = _out[..., 1, 4]
-    _out[..., 2, 2] = _c0 + _special.trigamma(alpha3)
-    _out[..., 2, 3] = _c0
+    _out[..., 2, 2] = _c6 + _special.trigamma_diff(alpha3, _c0)
+    _out[..., 2, 3] = _c7
     _out[..., 3, 2] = _out[..., 2, 3]
-    _out[..., 2, 4] = _c0
+    _out[..., 2, 4] = _c7
     _out[..., 4, 2] = _out[..., 2, 4]
-    _out[..., 3, 3] = _c0 + _special.trigamma(alpha4)
-    _out[..., 3, 4] = _c0
+    _out[..., 3, 3] = _c8 + _special.trigamma_diff(alpha4, alpha5)
+    _out[..., 3, 4] = _c8 - _special.trigamma(_c0)
     _out[..., 4, 3] = _out[..., 3, 4]
-    _out[..., 4, 4] = _c0 + _special.trigamma(alpha5)
+    _out[..., 4, 4] = _c8 + _special.trigamma_diff(alpha5, alpha4)
     return _out
 
 
@@ -677,33 +750,41 @@ def alpha__natural_fisher(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
-    _c0 = -_special.trigamma(alpha1 + alpha2 + alpha3 + alpha4 + alpha5)
+    _c0 = alpha4 + alpha5
+    _c1 = _c0 + alpha3
+    _c2 = _c1 + alpha2
+    _c3 = -_special.trigamma(_c2 + alpha1)
+    _c4 = _special.trigamma_diff(_c2, alpha1)
+    _c5 = _c4 - _special.trigamma(_c2)
+    _c6 = _c4 + _special.trigamma_diff(_c1, alpha2)
+    _c7 = _c6 - _special.trigamma(_c1)
+    _c8 = _c6 + _special.trigamma_diff(_c0, alpha3)
     _out = numpy.empty(_shape + (5, 5))
-    _out[..., 0, 0] = _c0 + _special.trigamma(alpha1)
-    _out[..., 0, 1] = _c0
+    _out[..., 0, 0] = _special.trigamma_diff(alpha1, _c2)
+    _out[..., 0, 1] = _c3
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 0, 2] = _c0
+    _out[..., 0, 2] = _c3
     _out[..., 2, 0] = _out[..., 0, 2]
-    _out[..., 0, 3] = _c0
+    _out[..., 0, 3] = _c3
     _out[..., 3, 0] = _out[..., 0, 3]
-    _out[..., 0, 4] = _c0
+    _out[..., 0, 4] = _c3
     _out[..., 4, 0] = _out[..., 0, 4]
-    _out[..., 1, 1] = _c0 + _special.trigamma(alpha2)
-    _out[..., 1, 2] = _c0
+    _out[..., 1, 1] = _c4 + _special.trigamma_diff(alpha2, _c1)
+    _out[..., 1, 2] = _c5
     _out[..., 2, 1] = _out[..., 1, 2]
-    _out[..., 1, 3] = _c0
+    _out[..., 1, 3] = _c5
     _out[..., 3, 1] = _out[..., 1, 3]
-    _out[..., 1, 4] = _c0
+    _out[..., 1, 4] = _c5
     _out[..., 4, 1] = _out[..., 1, 4]
-    _out[..., 2, 2] = _c0 + _special.trigamma(alpha3)
-    _out[..., 2, 3] = _c0
+    _out[..., 2, 2] = _c6 + _special.trigamma_diff(alpha3, _c0)
+    _out[..., 2, 3] = _c7
     _out[..., 3, 2] = _out[..., 2, 3]
-    _out[..., 2, 4] = _c0
+    _out[..., 2, 4] = _c7
     _out[..., 4, 2] = _out[..., 2, 4]
-    _out[..., 3, 3] = _c0 + _special.trigamma(alpha4)
-    _out[..., 3, 4] = _c0
+    _out[..., 3, 3] = _c8 + _special.trigamma_diff(alpha4, alpha5)
+    _out[..., 3, 4] = _c8 - _special.trigamma(_c0)
     _out[..., 4, 3] = _out[..., 3, 4]
-    _out[..., 4, 4] = _c0 + _special.trigamma(alpha5)
+    _out[..., 4, 4] = _c8 + _special.trigamma_diff(alpha5, alpha4)
     return _out
 
 
@@ -715,28 +796,30 @@ def alpha__kl(alpha1, alpha2, alpha3, alpha4, alpha5, alpha1_q, alpha2_q, alpha3
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5), numpy.shape(alpha1_q), numpy.shape(alpha2_q), numpy.shape(alpha3_q), numpy.shape(alpha4_q), numpy.shape(alpha5_q))
-    _c0 = alpha1 + alpha2 + alpha3 + alpha4 + alpha5
-    _c1 = -_special.digamma(_c0)
-    _t0 = -_special.gammaln(alpha1)
-    _t1 = -_special.gammaln(alpha2)
-    _t2 = -_special.gammaln(alpha3)
-    _t3 = -_special.gammaln(alpha4)
-    _t4 = -_special.gammaln(alpha5)
-    _t5 = -_special.gammaln(alpha1_q + alpha2_q + alpha3_q + alpha4_q + alpha5_q)
-    _t6 = (_c1 + _special.digamma(alpha1))*(alpha1 - alpha1_q)
-    _t7 = (_c1 + _special.digamma(alpha2))*(alpha2 - alpha2_q)
-    _t8 = (_c1 + _special.digamma(alpha3))*(alpha3 - alpha3_q)
-    _t9 = (_c1 + _special.digamma(alpha4))*(alpha4 - alpha4_q)
-    _t10 = (_c1 + _special.digamma(alpha5))*(alpha5 - alpha5_q)
-    _t11 = _special.gammaln(alpha1_q)
-    _t12 = _special.gammaln(alpha2_q)
-    _t13 = _special.gammaln(alpha3_q)
-    _t14 = _special.gammaln(alpha4_q)
-    _t15 = _special.gammaln(alpha5_q)
-    _t16 = _special.gammaln(_c0)
+    _c0 = alpha4 + alpha5
+    _c1 = _c0 + alpha3
+    _c2 = _c1 + alpha2
+    _c3 = _special.digamma_diff(_c2, alpha1)
+    _c4 = _c3 + _special.digamma_diff(_c1, alpha2)
+    _c5 = _c4 + _special.digamma_diff(_c0, alpha3)
+    _c6 = alpha4_q + alpha5_q
+    _c7 = _c6 + alpha3_q
+    _t0 = -_special.log_beta(alpha1, _c2)
+    _t1 = -_special.log_beta(alpha2, _c1)
+    _t2 = -_special.log_beta(alpha3, _c0)
+    _t3 = -_special.log_beta(alpha4, alpha5)
+    _t4 = (alpha1 - alpha1_q)*_special.digamma_diff(alpha1, _c2)
+    _t5 = (_c3 + _special.digamma_diff(alpha2, _c1))*(alpha2 - alpha2_q)
+    _t6 = (_c4 + _special.digamma_diff(alpha3, _c0))*(alpha3 - alpha3_q)
+    _t7 = (_c5 + _special.digamma_diff(alpha4, alpha5))*(alpha4 - alpha4_q)
+    _t8 = (_c5 + _special.digamma_diff(alpha5, alpha4))*(alpha5 - alpha5_q)
+    _t9 = _special.log_beta(alpha1_q, _c7 + alpha2_q)
+    _t10 = _special.log_beta(alpha2_q, _c7)
+    _t11 = _special.log_beta(alpha3_q, _c6)
+    _t12 = _special.log_beta(alpha4_q, alpha5_q)
     _out = numpy.empty(_shape)
-    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6 + _t7 + _t8 + _t9 + _t10 + _t11 + _t12 + _t13 + _t14 + _t15 + _t16
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7) + numpy.abs(_t8) + numpy.abs(_t9) + numpy.abs(_t10) + numpy.abs(_t11) + numpy.abs(_t12) + numpy.abs(_t13) + numpy.abs(_t14) + numpy.abs(_t15) + numpy.abs(_t16), alpha__to_natural, _kl_series, (alpha1, alpha2, alpha3, alpha4, alpha5,), (alpha1_q, alpha2_q, alpha3_q, alpha4_q, alpha5_q,))
+    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6 + _t7 + _t8 + _t9 + _t10 + _t11 + _t12
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7) + numpy.abs(_t8) + numpy.abs(_t9) + numpy.abs(_t10) + numpy.abs(_t11) + numpy.abs(_t12), alpha__to_natural, _kl_series, (alpha1, alpha2, alpha3, alpha4, alpha5,), (alpha1_q, alpha2_q, alpha3_q, alpha4_q, alpha5_q,))
 
 
 def alpha__entropy(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
@@ -747,16 +830,21 @@ def alpha__entropy(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
-    _c0 = _special.digamma(alpha1)
-    _c1 = _special.digamma(alpha2)
-    _c2 = _special.digamma(alpha3)
-    _c3 = _special.digamma(alpha4)
-    _c4 = _special.digamma(alpha5)
-    _c5 = alpha1 + alpha2 + alpha3 + alpha4 + alpha5
-    _c6 = _special.digamma(_c5)
-    _c7 = -_c6
+    _c0 = _special.digamma_diff(alpha4, alpha5)
+    _c1 = _special.digamma_diff(alpha5, alpha4)
+    _c2 = alpha4 + alpha5
+    _c3 = _special.digamma_diff(alpha3, _c2)
+    _c4 = _c2 + alpha3
+    _c5 = _special.digamma_diff(alpha2, _c4)
+    _c6 = _c4 + alpha2
+    _c7 = _special.digamma_diff(alpha1, _c6)
+    _c8 = _special.digamma_diff(_c2, alpha3)
+    _c9 = _special.digamma_diff(_c4, alpha2)
+    _c10 = _special.digamma_diff(_c6, alpha1)
+    _c11 = _c10 + _c9
+    _c12 = _c11 + _c8
     _out = numpy.empty(_shape)
-    _out[...] = _c0 + _c1 + _c2 + _c3 + _c4 - 5*_c6 - alpha1*(_c0 + _c7) - alpha2*(_c1 + _c7) - alpha3*(_c2 + _c7) - alpha4*(_c3 + _c7) - alpha5*(_c4 + _c7) - _special.gammaln(_c5) + _special.gammaln(alpha1) + _special.gammaln(alpha2) + _special.gammaln(alpha3) + _special.gammaln(alpha4) + _special.gammaln(alpha5)
+    _out[...] = _c0 + _c1 + 4*_c10 + _c3 + _c5 - _c7*alpha1 + _c7 + 2*_c8 + 3*_c9 - alpha2*(_c10 + _c5) - alpha3*(_c11 + _c3) - alpha4*(_c0 + _c12) - alpha5*(_c1 + _c12) + _special.log_beta(alpha1, _c6) + _special.log_beta(alpha2, _c4) + _special.log_beta(alpha3, _c2) + _special.log_beta(alpha4, alpha5)
     return _out
 
 
@@ -902,18 +990,59 @@ def _kl_series(eta1, eta2, eta3, eta4, eta5, d_eta1, d_eta2, d_eta3, d_eta4, d_e
     """g⁽²⁾(0), g⁽³⁾(0), g⁽⁴⁾(0) of g(t) = A(η + tδ), (..., 3): the Taylor terms of the KL near coincidence."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(d_eta1), numpy.shape(d_eta2), numpy.shape(d_eta3), numpy.shape(d_eta4), numpy.shape(d_eta5))
-    _c0 = eta1 + eta2 + eta3 + eta4 + eta5
-    _c1 = _special.trigamma(_c0)
-    _c2 = 2*_c1
-    _c3 = _c2*d_eta1
-    _c4 = _c2*d_eta2
-    _c5 = _c2*d_eta3
-    _c6 = -_c1
-    _c7 = d_eta1 + d_eta2 + d_eta3 + d_eta4 + d_eta5
+    _c0 = eta4 + eta5
+    _c1 = _c0 + eta3
+    _c2 = _c1 + eta2
+    _c3 = 2*d_eta2
+    _c4 = _c2 + eta1
+    _c5 = d_eta1*_special.trigamma(_c4)
+    _c6 = 2*_c5
+    _c7 = _special.trigamma_diff(_c2, eta1)
+    _c8 = _c3*(-_c7 + _special.trigamma(_c2))
+    _c9 = _c7 + _special.trigamma_diff(_c1, eta2)
+    _c10 = _c9 + _special.trigamma_diff(_c0, eta3)
+    _c11 = 2*d_eta4
+    _c12 = d_eta3*(_c9 - _special.trigamma(_c1))
+    _c13 = d_eta4 + d_eta5
+    _c14 = _special.polygamma(2, _c0)
+    _c15 = _c14*d_eta5
+    _c16 = -_c14
+    _c17 = _c14*d_eta4
+    _c18 = _c13 + d_eta3
+    _c19 = _special.polygamma(2, _c1)
+    _c20 = _c13*_c19
+    _c21 = -_c19
+    _c22 = _c19*d_eta3
+    _c23 = _c18 + d_eta2
+    _c24 = _special.polygamma(2, _c2)
+    _c25 = _c18*_c24
+    _c26 = -_c24
+    _c27 = _c23 + d_eta1
+    _c28 = _special.polygamma(2, _c4)
+    _c29 = _c23*_c28
+    _c30 = -_c28
+    _c31 = _c24*d_eta2
+    _c32 = _c28*d_eta1
+    _c33 = _special.polygamma(3, _c0)
+    _c34 = _c13**2*_c33
+    _c35 = _c13*_c33
+    _c36 = -_c35
+    _c37 = _special.polygamma(3, _c1)
+    _c38 = _c18**2*_c37
+    _c39 = _c18*_c37
+    _c40 = -_c39
+    _c41 = _special.polygamma(3, _c2)
+    _c42 = _c23**2*_c41
+    _c43 = _c23*_c41
+    _c44 = -_c43
+    _c45 = _special.polygamma(3, _c4)
+    _c46 = _c27**2*_c45
+    _c47 = _c27*_c45
+    _c48 = -_c47
     _out = numpy.empty(_shape + (3,))
-    _out[..., 0] = -_c2*d_eta4*d_eta5 - _c3*d_eta2 - _c3*d_eta3 - _c3*d_eta4 - _c3*d_eta5 - _c4*d_eta3 - _c4*d_eta4 - _c4*d_eta5 - _c5*d_eta4 - _c5*d_eta5 + d_eta1**2*(_c6 + _special.trigamma(eta1)) + d_eta2**2*(_c6 + _special.trigamma(eta2)) + d_eta3**2*(_c6 + _special.trigamma(eta3)) + d_eta4**2*(_c6 + _special.trigamma(eta4)) + d_eta5**2*(_c6 + _special.trigamma(eta5))
-    _out[..., 1] = -_c7**3*_special.polygamma(2, _c0) + d_eta1**3*_special.polygamma(2, eta1) + d_eta2**3*_special.polygamma(2, eta2) + d_eta3**3*_special.polygamma(2, eta3) + d_eta4**3*_special.polygamma(2, eta4) + d_eta5**3*_special.polygamma(2, eta5)
-    _out[..., 2] = -_c7**4*_special.polygamma(3, _c0) + d_eta1**4*_special.polygamma(3, eta1) + d_eta2**4*_special.polygamma(3, eta2) + d_eta3**4*_special.polygamma(3, eta3) + d_eta4**4*_special.polygamma(3, eta4) + d_eta5**4*_special.polygamma(3, eta5)
+    _out[..., 0] = _c11*_c12 + _c11*d_eta5*(_c10 - _special.trigamma(_c0)) + 2*_c12*d_eta5 - _c3*_c5 - _c6*d_eta3 - _c6*d_eta4 - _c6*d_eta5 - _c8*d_eta3 - _c8*d_eta4 - _c8*d_eta5 + d_eta1**2*_special.trigamma_diff(eta1, _c2) + d_eta2**2*(_c7 + _special.trigamma_diff(eta2, _c1)) + d_eta3**2*(_c9 + _special.trigamma_diff(eta3, _c0)) + d_eta4**2*(_c10 + _special.trigamma_diff(eta4, eta5)) + d_eta5**2*(_c10 + _special.trigamma_diff(eta5, eta4))
+    _out[..., 1] = -_c13*(_c13*(-_c13*(_c14 + _c21) + _c22) + _c18*_c22) - _c18*(_c18*(-_c18*(_c19 + _c26) + _c31) + _c23*_c31) - _c23*(_c23*(-_c23*(_c24 + _c30) + _c32) + _c27*_c32) + d_eta1*(-_c27*_c29 + d_eta1*(-_c29 + d_eta1*(_c30 + _special.polygamma(2, eta1)))) + d_eta2*(-_c23*_c25 + d_eta2*(-_c25 + d_eta2*(_c26 + _special.polygamma(2, eta2)))) + d_eta3*(-_c18*_c20 + d_eta3*(-_c20 + d_eta3*(_c21 + _special.polygamma(2, eta3)))) + d_eta4*(-_c13*_c15 + d_eta4*(-_c15 + d_eta4*(_c16 + _special.polygamma(2, eta4)))) - d_eta5*(_c13*_c17 + d_eta5*(_c17 - d_eta5*(_c16 + _special.polygamma(2, eta5))))
+    _out[..., 2] = -_c13*(_c13*(-_c13*(_c35 + _c40) + _c39*d_eta3) + _c38*d_eta3) - _c18*(_c18*(-_c18*(_c39 + _c44) + _c43*d_eta2) + _c42*d_eta2) - _c23*(_c23*(-_c23*(_c43 + _c48) + _c47*d_eta1) + _c46*d_eta1) + d_eta1*(-_c23*_c46 + d_eta1*(-_c23*_c47 + d_eta1*(_c48 + d_eta1*_special.polygamma(3, eta1)))) + d_eta2*(-_c18*_c42 + d_eta2*(-_c18*_c43 + d_eta2*(_c44 + d_eta2*_special.polygamma(3, eta2)))) + d_eta3*(-_c13*_c38 + d_eta3*(-_c13*_c39 + d_eta3*(_c40 + d_eta3*_special.polygamma(3, eta3)))) + d_eta4*(-_c34*d_eta5 + d_eta4*(-_c35*d_eta5 + d_eta4*(_c36 + d_eta4*_special.polygamma(3, eta4)))) - d_eta5*(_c34*d_eta4 + d_eta5*(_c35*d_eta4 - d_eta5*(_c36 + d_eta5*_special.polygamma(3, eta5))))
     return _out
 
 

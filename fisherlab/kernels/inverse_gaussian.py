@@ -62,9 +62,8 @@ def natural__log_partition(eta1, eta2, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
-    _c0 = -eta2
     _out = numpy.empty(_shape)
-    _out[...] = -2*numpy.sqrt(_c0)*numpy.sqrt(-eta1) - 1/2*numpy.log(_c0) - 1/2*numpy.log(2)
+    _out[...] = -2*numpy.sqrt(-eta1)*numpy.sqrt(-eta2) - 1/2*numpy.log(-2*eta2)
     return _out
 
 
@@ -92,9 +91,8 @@ def natural__log_density(x, eta1, eta2, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
-    _c0 = -eta2
     _out = numpy.empty(_shape)
-    _out[...] = 2*numpy.sqrt(_c0)*numpy.sqrt(-eta1) + eta1*x + eta2/x + (1/2)*numpy.log(_c0) - 3/2*numpy.log(x) - 1/2*numpy.log(numpy.pi)
+    _out[...] = eta1*x + eta2/x + 2*numpy.sqrt(-eta1)*numpy.sqrt(-eta2) + (1/2)*numpy.log(-eta2/(numpy.pi*x**3))
     return _out
 
 
@@ -181,18 +179,17 @@ def natural__kl(eta1, eta2, eta1_q, eta2_q, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta1_q), numpy.shape(eta2_q))
-    _c0 = -eta2
+    _c0 = -eta1_q
     _c1 = -eta2_q
-    _c2 = -eta1_q
-    _c3 = numpy.sqrt(-eta1)
-    _c4 = numpy.sqrt(_c0)
-    _c5 = _c3*_c4
-    _t0 = (1/2)*numpy.log(_c0)
-    _t1 = -1/2*numpy.log(_c1)
-    _t2 = -2*numpy.sqrt(_c1)*numpy.sqrt(_c2)
-    _t3 = 2*_c5
-    _t4 = -(_c1 + eta2)*(_c5 + 1/2)/eta2
-    _t5 = _c4*(_c2 + eta1)/_c3
+    _c2 = numpy.sqrt(-eta1)
+    _c3 = numpy.sqrt(-eta2)
+    _c4 = _c2*_c3
+    _t0 = (1/2)*numpy.log(-2*eta2)
+    _t1 = -1/2*numpy.log(-2*eta2_q)
+    _t2 = -2*numpy.sqrt(_c0)*numpy.sqrt(_c1)
+    _t3 = 2*_c4
+    _t4 = -(_c1 + eta2)*(_c4 + 1/2)/eta2
+    _t5 = _c3*(_c0 + eta1)/_c2
     _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5
     return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5), natural__to_natural, _kl_series, (eta1, eta2,), (eta1_q, eta2_q,))
@@ -207,8 +204,9 @@ def natural__entropy(eta1, eta2, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
     _c0 = -eta2
+    _c1 = -eta1
     _out = numpy.empty(_shape)
-    _out[...] = (1/4)*numpy.log(_c0) + (3/4)*numpy.log(-1/eta1) - 3/2*_special.exp_expint1(4*numpy.sqrt(_c0)*numpy.sqrt(-eta1)) + 1/2 + (1/2)*numpy.log(numpy.pi)
+    _out[...] = (1/4)*numpy.log(_c0) - 3/4*numpy.log(_c1) - 3/2*_special.exp_expint1(4*numpy.sqrt(_c0)*numpy.sqrt(_c1)) + 1/2 + (1/2)*numpy.log(numpy.pi)
     return _out
 
 
@@ -220,21 +218,23 @@ def natural__skewness(eta1, eta2, _shape=None):
     (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
-    _c0 = numpy.sqrt(-eta2)
-    _c1 = -eta1
-    _c2 = _c0/_c1**(3/2)
-    _c3 = (1/4)*_c2/eta2
-    _c4 = numpy.sqrt(_c1)
-    _c5 = -1/4*_c0/(_c4*eta2**2)
+    _c0 = -eta1
+    _c1 = _c0**(-3/2)
+    _c2 = numpy.sqrt(-eta2)
+    _c3 = (3/4)*_c2
+    _c4 = (1/4)*_c2
+    _c5 = _c1*_c4/eta2
+    _c6 = numpy.sqrt(_c0)
+    _c7 = -_c4/(_c6*eta2**2)
     _out = numpy.empty(_shape + (2, 2, 2))
-    _out[..., 0, 0, 0] = -3/4*_c2/eta1
-    _out[..., 0, 0, 1] = _c3
-    _out[..., 0, 1, 0] = _c3
-    _out[..., 0, 1, 1] = _c5
-    _out[..., 1, 0, 0] = _c3
-    _out[..., 1, 0, 1] = _c5
-    _out[..., 1, 1, 0] = _c5
-    _out[..., 1, 1, 1] = -1/4*(3*_c0*_c4 + 4)/eta2**3
+    _out[..., 0, 0, 0] = -_c1*_c3/eta1
+    _out[..., 0, 0, 1] = _c5
+    _out[..., 0, 1, 0] = _c5
+    _out[..., 0, 1, 1] = _c7
+    _out[..., 1, 0, 0] = _c5
+    _out[..., 1, 0, 1] = _c7
+    _out[..., 1, 1, 0] = _c7
+    _out[..., 1, 1, 1] = (-_c3*_c6 - 1)/eta2**3
     return _out
 
 
@@ -314,7 +314,7 @@ def mean_shape__log_density(x, mean, shape, _shape=None):
         _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(shape))
     _c0 = (1/2)*shape
     _out = numpy.empty(_shape)
-    _out[...] = -_c0/x - _c0*x/mean**2 + (1/2)*numpy.log(shape) - 3/2*numpy.log(x) - 1/2*numpy.log(numpy.pi) - 1/2*numpy.log(2) + shape/mean
+    _out[...] = -_c0/x - _c0*x/mean**2 + (1/2)*numpy.log(shape) - 3/2*numpy.log(x) - 1/2*numpy.log(2*numpy.pi) + shape/mean
     return _out
 
 
@@ -419,6 +419,7 @@ def mean_shape__skewness(mean, shape, _shape=None):
     _c0 = shape**(-2.0)
     _c1 = -_c0*mean**3
     _c2 = -_c0*mean
+    _c3 = mean**(-1.0)
     _out = numpy.empty(_shape + (2, 2, 2))
     _out[..., 0, 0, 0] = 3*_c0*mean**5
     _out[..., 0, 0, 1] = _c1
@@ -427,7 +428,7 @@ def mean_shape__skewness(mean, shape, _shape=None):
     _out[..., 1, 0, 0] = _c1
     _out[..., 1, 0, 1] = _c2
     _out[..., 1, 1, 0] = _c2
-    _out[..., 1, 1, 1] = (8*mean + 3*shape)/(mean*shape**3)
+    _out[..., 1, 1, 1] = _c0*(-_c3 + 4*(_c3*shape + 2)/shape)
     return _out
 
 
@@ -461,7 +462,7 @@ def log_base_measure(x, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x))
     _out = numpy.empty(_shape)
-    _out[...] = -1/2*(3*numpy.log(x) + numpy.log(2) + numpy.log(numpy.pi))
+    _out[...] = -1/2*(3*numpy.log(x) + numpy.log(2*numpy.pi))
     return _out
 
 
@@ -479,10 +480,10 @@ def natural_from_mean(mu1, mu2, _shape=None):
     """η(μ), the closed-form inverse of μ = ∇A(η), (..., m)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(mu1), numpy.shape(mu2))
-    _c0 = mu1**(-1.0)
+    _c0 = (1/2)/(mu2 - 1/mu1)
     _out = numpy.empty(_shape + (2,))
-    _out[..., 0] = -1/2*_c0/(mu1*mu2 - 1)
-    _out[..., 1] = -(1/2)/(-_c0 + mu2)
+    _out[..., 0] = -_c0/mu1**2
+    _out[..., 1] = -_c0
     return _out
 
 

@@ -28,6 +28,12 @@ from ..families._spec import ExponentialFamily, Parametrization
 EXPECTED_LOG_BASE_MEASURE = sp.Symbol(r"\mathbb{E}[\log h(x)]")
 
 
+#: Expressions with more operations than this are not simplified (see :func:`simplify`).
+SIMPLIFY_MAX_OPS = 150
+#: ... when they also have at least this many free symbols.
+SIMPLIFY_GUARD_SYMBOLS = 5
+
+
 def simplify(expr):
     """Simplify to a textbook form that also evaluates well in floating point; matrices entrywise.
 
@@ -39,6 +45,12 @@ def simplify(expr):
         return expr.applyfunc(simplify)
     expr = sp.sympify(expr)
     if expr.is_number or expr.is_Symbol:
+        return expr
+    if len(expr.free_symbols) >= SIMPLIFY_GUARD_SYMBOLS and sp.count_ops(expr) > SIMPLIFY_MAX_OPS:
+        # Size guard: sympy's simplify takes minutes on the large rational functions of many
+        # variables of the multivariate normal; such expressions are kept as derived (CSE in the
+        # code generator still shares their subexpressions). Expressions in few variables are
+        # always simplified: that is where textbook forms (and exact zeros) come from.
         return expr
     simple = sp.simplify(expr)
     candidates = [expr, simple]
