@@ -15,6 +15,7 @@ from ._spec import ExponentialFamily
 CATALOG: tuple[str, ...] = (
     "bernoulli", "poisson", "exponential", "normal", "gamma",
     "beta", "dirichlet", "lognormal", "von_mises", "inverse_gaussian",
+    "multivariate_normal",
     "categorical", "multinomial", "binomial", "geometric", "negative_binomial", "weibull",
     "pareto", "rayleigh", "half_normal", "laplace", "chi2",
 )

@@ -35,11 +35,21 @@ def functions(sp) -> dict:
 
 def _build(sp) -> dict:
     from sympy.core.evalf import prec_to_dps
+    from sympy.printing.pretty.stringpict import prettyForm
 
-    class log_besseli0(sp.Function):  # noqa: N801 -- the name is what printers dispatch on
+    class _Shown:
+        """Terminal (pretty) printing through the textbook form, e.g. ψ'(a) − ψ'(a + b)."""
+
+        def _pretty(self, printer, *args):
+            return prettyForm(*printer._print(self._shown()).parens())
+
+    class log_besseli0(_Shown, sp.Function):  # noqa: N801 -- the name is what printers dispatch on
         """log I₀(z), the log of the modified Bessel function of the first kind, order 0."""
 
         nargs = 1
+
+        def _shown(self):
+            return sp.log(sp.besseli(0, self.args[0]))
 
         @classmethod
         def eval(cls, z):
@@ -68,10 +78,13 @@ def _build(sp) -> dict:
             tex = rf"\log I_0\left({printer._print(self.args[0])}\right)"
             return rf"\left({tex}\right)^{{{exp}}}" if exp else tex
 
-    class besseli_ratio(sp.Function):  # noqa: N801
+    class besseli_ratio(_Shown, sp.Function):  # noqa: N801
         """I₁(z)/I₀(z), the ratio of modified Bessel functions (the mean resultant length)."""
 
         nargs = 1
+
+        def _shown(self):
+            return sp.besseli(1, self.args[0]) / sp.besseli(0, self.args[0])
 
         @classmethod
         def eval(cls, z):
@@ -101,13 +114,16 @@ def _build(sp) -> dict:
             tex = rf"\frac{{I_1\left({z}\right)}}{{I_0\left({z}\right)}}"
             return rf"\left({tex}\right)^{{{exp}}}" if exp else tex
 
-    class besseli_ratio_deriv(sp.Function):  # noqa: N801
+    class besseli_ratio_deriv(_Shown, sp.Function):  # noqa: N801
         """R'(z) = 1 − R(z)/z − R(z)², R = I₁/I₀: the variance of cos(x − μ) at concentration z.
 
         A function of its own because the difference cancels for large z (R' ≈ 1/(2z²)).
         """
 
         nargs = 1
+
+        def _shown(self):
+            return self._eval_rewrite_as_besseli(self.args[0])
 
         @classmethod
         def eval(cls, z):
@@ -138,10 +154,13 @@ def _build(sp) -> dict:
             tex = rf"R'\left({printer._print(self.args[0])}\right)"
             return rf"{tex}^{{{exp}}}" if exp else tex
 
-    class exp_expint1(sp.Function):  # noqa: N801
+    class exp_expint1(_Shown, sp.Function):  # noqa: N801
         """e^z E₁(z) for z > 0, the exponentially scaled exponential integral."""
 
         nargs = 1
+
+        def _shown(self):
+            return sp.exp(self.args[0]) * sp.expint(1, self.args[0])
 
         def fdiff(self, argindex=1):
             z = self.args[0]
@@ -165,10 +184,13 @@ def _build(sp) -> dict:
             tex = rf"e^{{{z}}} E_1\left({z}\right)"
             return rf"\left({tex}\right)^{{{exp}}}" if exp else tex
 
-    class log_beta(sp.Function):  # noqa: N801
+    class log_beta(_Shown, sp.Function):  # noqa: N801
         """log B(a, b) = log Γ(a) + log Γ(b) − log Γ(a + b), for a, b > 0."""
 
         nargs = 2
+
+        def _shown(self):
+            return sp.loggamma(self.args[0]) + sp.loggamma(self.args[1]) - sp.loggamma(self.args[0] + self.args[1])
 
         def fdiff(self, argindex=1):
             a, b = self.args
@@ -188,10 +210,13 @@ def _build(sp) -> dict:
             tex = rf"\log B\left({a}, {b}\right)"
             return rf"\left({tex}\right)^{{{exp}}}" if exp else tex
 
-    class digamma_diff(sp.Function):  # noqa: N801
+    class digamma_diff(_Shown, sp.Function):  # noqa: N801
         """ψ(a) − ψ(a + b) for a, b > 0 (negative), without cancellation when b ≪ a."""
 
         nargs = 2
+
+        def _shown(self):
+            return sp.polygamma(0, self.args[0]) - sp.polygamma(0, self.args[0] + self.args[1])
 
         def fdiff(self, argindex=1):
             a, b = self.args
@@ -214,10 +239,13 @@ def _build(sp) -> dict:
             tex = rf"\left(\psi\left({a}\right) - \psi\left({a} + {b}\right)\right)"
             return rf"{tex}^{{{exp}}}" if exp else tex
 
-    class trigamma_diff(sp.Function):  # noqa: N801
+    class trigamma_diff(_Shown, sp.Function):  # noqa: N801
         """ψ'(a) − ψ'(a + b) for a, b > 0 (positive), without cancellation when b ≪ a."""
 
         nargs = 2
+
+        def _shown(self):
+            return sp.polygamma(1, self.args[0]) - sp.polygamma(1, self.args[0] + self.args[1])
 
         def fdiff(self, argindex=1):
             a, b = self.args

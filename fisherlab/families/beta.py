@@ -9,7 +9,8 @@ quantities hold ψ(a) − ψ(a + b) and ψ'(a) − ψ'(a + b) as single function
 evaluate without cancellation (a Taylor series in b/a when b ≪ a), not as differences of
 nearly equal polygamma values.
 
-Valid range: α and β from 1e-3 to 1e6 (equivalently μ in (0, 1) with κ = α + β in that range).
+Valid range: α and β from 1e-3 to 1e6 (for mean_precision the test ranges μ in [1e-3, 1 − 1e-3]
+and κ in [1, 1e6] keep α = μκ and β = (1 − μ)κ inside it).
 Across it A, E[T] and the Fisher information are accurate to a few ulps; the entropy, a sum of
 terms of size up to |log Γ(α + β)|, to a few ulps of that size; the skewness tensor (third
 derivatives, ψ''(a) − ψ''(a + b)) is computed as a plain difference.
@@ -50,7 +51,7 @@ SPEC = ExponentialFamily(
         Parametrization(
             "mean_precision",
             [Param("mean", UNIT_INTERVAL, (1e-3, 1 - 1e-3), "μ = α/(α+β) in (0, 1), the mean", r"\mu"),
-             Param("precision", POSITIVE, (2e-3, 1e6), "κ = α + β > 0, the precision (sample size)",
+             Param("precision", POSITIVE, (1.0, 1e6), "κ = α + β > 0, the precision (sample size)",
                    r"\kappa")],
             to_natural=lambda sp, m, k: [m * k, (1 - m) * k],
             from_natural=lambda sp, e1, e2: [e1 / (e1 + e2), e1 + e2],
