@@ -119,7 +119,8 @@ def test_fisher_rao_one_parameter_is_length_of_metric(name, dims):
         np.testing.assert_allclose(k.fisher_rao_distance([lo], [hi]), abs(length), rtol=1e-10)
 
 
-@pytest.mark.parametrize("name,dims", [("categorical", {"k": 4}), ("multinomial", {})])
+@pytest.mark.parametrize("name,dims", [("categorical", {"k": 4}), ("categorical", {"k": 10}),
+                                       ("multinomial", {})])
 def test_fisher_rao_simplex_is_sphere_angle(name, dims):
     # Independent: 2√n · arccos(Σ √(p_i q_i)) in 60-digit arithmetic, and the local metric.
     fam = fl.family(name, **dims)

@@ -94,7 +94,7 @@ class LogSumExp0(KernelFunctionBase):
         return printer._print(self.explicit())
 
     def _sympystr(self, printer):
-        return f"log(1 + sum(exp({', '.join(printer._print(a) for a in self.args)})))"
+        return printer._print(self.explicit())
 
 
 def _class(args) -> int:
@@ -253,3 +253,35 @@ class NegExpm1(KernelFunctionBase):
 
     def _sympystr(self, printer):
         return f"(1 - exp({printer._print(self.args[0])}))"
+
+
+class SqrtDiff(KernelFunctionBase):
+    """√a − √b for a, b ≥ 0, evaluated as (a − b)/(√a + √b): no cancellation when a ≈ b.
+
+    Opaque so that simplify cannot expand Σ(√p_i − √q_i)² into 2 − 2Σ√(p_i q_i), which loses
+    half the digits of a small Fisher–Rao distance.
+    """
+
+    kernel_name = "sqrt_diff"
+
+    @classmethod
+    def eval(cls, a, b):
+        return None
+
+    def explicit(self):
+        a, b = self.args
+        return sp.sqrt(a) - sp.sqrt(b)
+
+    def _sympystr(self, printer):
+        return printer._print(self.explicit())
+
+    def _latex(self, printer):
+        return printer._print(self.explicit())
+
+    def _pretty(self, printer):
+        return printer._print(self.explicit())
+
+
+def hellinger_sq(p, q):
+    """Σ_i (√p_i − √q_i)², each difference formed without cancellation."""
+    return sum(SqrtDiff(a, b) ** 2 for a, b in zip(p, q))

@@ -43,8 +43,9 @@ def make(n: int = 10) -> ExponentialFamily:
         return [Softmax0(1, e)]
 
     def fisher_rao(sp, p, q):
-        h2 = (sp.sqrt(p) - sp.sqrt(q)) ** 2 + (sp.sqrt(1 - p) - sp.sqrt(1 - q)) ** 2
-        return 4 * sp.sqrt(n) * sp.asin(sp.sqrt(h2) / 2)
+        from ._softmax import hellinger_sq
+
+        return 4 * sp.sqrt(n) * sp.asin(sp.sqrt(hellinger_sq([p, 1 - p], [q, 1 - q])) / 2)
 
     return ExponentialFamily(
         name="binomial",

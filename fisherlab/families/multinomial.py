@@ -69,8 +69,9 @@ def make(n: int = 5, k: int = 3) -> ExponentialFamily:
         p, q = list(pq[:m]), list(pq[m:])
         p.append(1 - sum(p))
         q.append(1 - sum(q))
-        h2 = sum((sp.sqrt(a) - sp.sqrt(b)) ** 2 for a, b in zip(p, q))
-        return 4 * sp.sqrt(n) * sp.asin(sp.sqrt(h2) / 2)
+        from ._softmax import hellinger_sq
+
+        return 4 * sp.sqrt(n) * sp.asin(sp.sqrt(hellinger_sq(p, q)) / 2)
 
     return ExponentialFamily(
         name="multinomial",

@@ -424,3 +424,15 @@ def trigamma_diff(a, b):
 
 
 __all__ += ["log_beta", "digamma_diff", "trigamma_diff"]
+
+
+def sqrt_diff(a, b):
+    """√a − √b for a, b ≥ 0 as (a − b)/(√a + √b), exact to a few ulps when a ≈ b (0 when a = b = 0)."""
+    a = numpy.asarray(a, dtype=numpy.float64)
+    b = numpy.asarray(b, dtype=numpy.float64)
+    s = numpy.sqrt(a) + numpy.sqrt(b)
+    with numpy.errstate(invalid="ignore", divide="ignore"):
+        return numpy.where(s > 0, (a - b) / s, 0.0)
+
+
+__all__ += ["sqrt_diff"]

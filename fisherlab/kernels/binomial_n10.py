@@ -343,7 +343,7 @@ def p__fisher_rao(p, p_q, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(p), numpy.shape(p_q))
     _out = numpy.empty(_shape)
-    _out[...] = 4*numpy.sqrt(10)*numpy.arcsin((1/2)*numpy.sqrt((numpy.sqrt(p) - numpy.sqrt(p_q))**2 + (numpy.sqrt(1 - p) - numpy.sqrt(1 - p_q))**2))
+    _out[...] = 4*numpy.sqrt(10)*numpy.arcsin((1/2)*numpy.sqrt(_special.sqrt_diff(p, p_q)**2 + _special.sqrt_diff(1 - p, 1 - p_q)**2))
     return _out
 
 
