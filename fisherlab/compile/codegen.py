@@ -52,6 +52,17 @@ class KernelPrinter(SciPyPrinter):
             n, k = arg.args
             return (f"(_special.gammaln({self._print(n + 1)}) - _special.gammaln({self._print(k + 1)})"
                     f" - _special.gammaln({self._print(n - k + 1)}))")
+        # log(c·u^k) with positive factors and a numeric |k| ≥ 2 (e.g. log(−η₂/(π x³)), born of
+        # combining logarithms): log c + k log u, since u^k alone overflows or underflows long
+        # before the logarithm does (x³ = 0 for x < 1e-108).
+        if isinstance(arg, sp.Mul) and arg.is_positive:
+            powers = [f for f in arg.args if isinstance(f, sp.Pow) and f.exp.is_Number
+                      and abs(f.exp) >= 2 and f.base.is_positive]
+            if powers:
+                rest = sp.Mul(*[f for f in arg.args if f not in powers])
+                terms = [self._print(sp.log(rest))] if rest != 1 else []
+                terms += [f"{self._print(f.exp)}*{self._print(sp.log(f.base))}" for f in powers]
+                return "(" + " + ".join(terms) + ")"
         return super()._print_log(expr)
 
     # Overflow-free special functions of fisherlab.families._functions (von Mises, inverse

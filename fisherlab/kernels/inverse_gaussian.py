@@ -92,7 +92,7 @@ def natural__log_density(x, eta1, eta2, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape)
-    _out[...] = eta1*x + eta2/x + 2*numpy.sqrt(-eta1)*numpy.sqrt(-eta2) + (1/2)*numpy.log(-eta2/(numpy.pi*x**3))
+    _out[...] = eta1*x + eta2/x + 2*numpy.sqrt(-eta1)*numpy.sqrt(-eta2) + (1/2)*(numpy.log(-eta2/numpy.pi) + -3*numpy.log(x))
     return _out
 
 
