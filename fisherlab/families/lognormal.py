@@ -6,10 +6,10 @@ A(η) = −η₁²/(4η₂) − ½ log(−2η₂).
 
 Valid range: the formulas are polynomial and rational in μ, σ (or η) and the kernels are
 accurate to a few ulps for any finite values. The test ranges are bounded by what float64
-observations can hold: the median e^μ over six decades (|μ| ≤ 7) and σ from 1e-2 to 10 (above,
+observations can hold: the median e^μ over six decades (|μ| ≤ 7) and σ from 0.05 to 10 (above,
 draws of x = e^(μ + σz) overflow or underflow; below, the observed Hessian formed from the
 sufficient statistics, a difference mean((log x)²) − μ² of size σ², loses (μ/σ)²·1e-16
-relative). In natural parameters η₂ from −5e3 to −5e-3 and |η₁| ≤ 0.07, so that
+relative, 1e-10 at σ = 0.05). In natural parameters η₂ from −200 to −5e-3 and |η₁| ≤ 0.07, so that
 μ = −η₁/(2η₂) stays within ±7 whatever the draw.
 """
 
@@ -32,13 +32,13 @@ SPEC = ExponentialFamily(
     statistics=lambda sp, x: [sp.log(x), sp.log(x) ** 2],
     log_base_measure=lambda sp, x: -sp.log(x) - sp.log(2 * sp.pi) / 2,
     natural=[Param("eta1", REAL, (-0.07, 0.07), "η₁ = μ/σ²", r"\eta_1"),
-             Param("eta2", NEGATIVE, (-5e3, -5e-3), "η₂ = −1/(2σ²)", r"\eta_2")],
+             Param("eta2", NEGATIVE, (-200.0, -5e-3), "η₂ = −1/(2σ²)", r"\eta_2")],
     log_partition=lambda sp, e1, e2: -e1**2 / (4 * e2) - sp.log(-2 * e2) / 2,
     parametrizations=[
         Parametrization(
             "mu_sigma",
             [Param("mu", REAL, (-7.0, 7.0), "μ, the mean of log x", r"\mu"),
-             Param("sigma", POSITIVE, (1e-2, 10.0), "σ > 0, the standard deviation of log x",
+             Param("sigma", POSITIVE, (0.05, 10.0), "σ > 0, the standard deviation of log x",
                    r"\sigma")],
             to_natural=lambda sp, m, s: [m / s**2, -1 / (2 * s**2)],
             from_natural=lambda sp, e1, e2: [-e1 / (2 * e2), 1 / sp.sqrt(-2 * e2)],
