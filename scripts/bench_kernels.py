@@ -465,6 +465,31 @@ HEADER = (f"{'case':>18} {'qty':>6} {'batch':>8} {'fl ms':>10} {'fl-unchk':>10} 
           f"{'jax ms':>10} {'autograd':>10}  {'fl/np':>7} {'fl/jax':>7} {'ag/fl':>9}")
 
 
+def markdown(rows, imp) -> str:
+    """The results as a Markdown table (times in ms, ratios as in the printed table)."""
+    lines = ["| case | quantity | batch | fisherlab ms | unchecked ms | numpy ms | jax ms | "
+             "autograd ms (extrapolated) | fl/numpy | fl/jax | autograd/fl |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        if r.get("status") != "ok":
+            lines.append(f"| {r['case']} | — | — | {r['status']} | | | | | | | |")
+            continue
+        jx = r.get("jax")
+        lines.append(
+            f"| {r['case']} | {r['quantity']} | {r['batch']:,} | {r['fisherlab'] * 1e3:.4g} | "
+            f"{r['fisherlab_unchecked'] * 1e3:.4g} | {r['numpy'] * 1e3:.4g} | "
+            f"{jx * 1e3 if jx else float('nan'):.4g} | {r['autograd'] * 1e3:.4g} | "
+            f"{r['fisherlab'] / r['numpy']:.2f} | "
+            f"{r['fisherlab'] / jx if jx else float('nan'):.2f} | "
+            f"{r['autograd'] / r['fisherlab']:.0f} |")
+    lines.append("")
+    lines.append(f"Import: `import fisherlab` + `fl.kernels('gamma', 'shape_rate')` "
+                 f"{imp['fisherlab_import_and_kernel_s'] * 1e3:.1f} ms vs `import numpy, "
+                 f"scipy.special` {imp['numpy_scipy_special_import_s'] * 1e3:.1f} ms "
+                 f"(ratio {imp['ratio']:.2f}).")
+    return "\n".join(lines) + "\n"
+
+
 def import_times(repeats: int = 7) -> dict:
     """Median seconds of `import fisherlab` + one kernel vs `import numpy, scipy.special`, each in
     a fresh interpreter (timed inside it, so interpreter start-up is excluded from both)."""
@@ -538,7 +563,9 @@ def main(argv=None) -> int:
     Path(args.json).write_text(json.dumps(
         {"machine": info, "jax": jax_version, "rows": rows, "import": imp,
          "command": "python scripts/bench_kernels.py"}, indent=1))
-    print(f"wrote {args.json}")
+    md = Path(args.json).with_suffix(".md")
+    md.write_text(markdown(rows, imp))
+    print(f"wrote {args.json} and {md}")
     return 0
 
 

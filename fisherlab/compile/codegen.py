@@ -151,6 +151,29 @@ def _split_log(q):
     return sp.log(num) - sp.log(den)
 
 
+_D = sp.Dummy("d")
+
+
+def _difference_form(add):
+    """A polynomial sum written in a difference a − b when that cancels terms: the expanded
+    μ² − 2μx + x² − σ² (a normal score) loses every digit of (x − μ)² when x ≈ μ ≫ σ, while
+    (x − μ)² − σ² loses none. Tries a = b + d for each pair of its symbols; keeps the form with
+    the fewest terms."""
+    syms = sorted(add.free_symbols, key=sp.default_sort_key)
+    if len(add.args) < 3 or len(syms) > 6 or len(add.args) > 12 or not add.is_polynomial(*syms):
+        return add
+    best, size = add, len(add.args)
+    for a in syms:
+        for b in syms:
+            if a == b:
+                continue
+            cand = sp.expand(add.xreplace({a: b + _D}))
+            n = len(sp.Add.make_args(cand))
+            if n < size:
+                best, size = sp.factor_terms(cand).xreplace({_D: a - b}), n
+    return best
+
+
 def _numeric_form(expr):
     """Rewrite for floating point: log(1 + u) -> log1p(u), exp(u) − 1 -> expm1(u), log u! -> lgamma,
     ψ'(u) − 1/u -> a cancellation-free function."""
@@ -161,6 +184,7 @@ def _numeric_form(expr):
         expr = expr.replace(lambda e: e.is_Add and e.has(sp.polygamma), _cancel_trigamma)
     if expr.has(sp.log):
         expr = expr.replace(lambda e: isinstance(e, sp.log), _split_log)
+    expr = expr.replace(lambda e: e.is_Add and len(e.args) >= 3, _difference_form)
     # sympy's optimize() pattern-matches every subtree (seconds on a large rational entry):
     # only run the rewrites that can apply.
     rewrites = []

@@ -84,7 +84,7 @@ def natural__log_density(x, eta1, eta2, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
     _out = numpy.empty(_shape)
-    _out[...] = (1/4)*eta1**2/eta2 + eta1*x + eta2*x**2 + (1/2)*numpy.log(-eta2/numpy.pi)
+    _out[...] = (1/4)*(eta2*(eta1/eta2 + 2*x)**2 + 2*numpy.log(-eta2) - 2*numpy.log(numpy.pi))
     return _out
 
 
@@ -95,9 +95,12 @@ def natural__score(x, eta1, eta2, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
+    _c0 = eta2**(-1.0)
+    _c1 = _c0*eta1
+    _c2 = _c1 + 2*x
     _out = numpy.empty(_shape + (2,))
-    _out[..., 0] = (1/2)*eta1/eta2 + x
-    _out[..., 1] = x**2 - 1/4*(eta1**2 - 2*eta2)/eta2**2
+    _out[..., 0] = (1/2)*_c1 + x
+    _out[..., 1] = (1/2)*_c0 - 1/2*_c1*_c2 + (1/4)*_c2**2
     return _out
 
 
@@ -282,8 +285,9 @@ def mean__log_density(x, mean_x, mean_x2, _shape=None):
         _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean_x), numpy.shape(mean_x2))
     _c0 = mean_x**2
     _c1 = _c0 - mean_x2
+    _c2 = numpy.log(-_c1)
     _out = numpy.empty(_shape)
-    _out[...] = (1/2)*(_c0 - _c1*numpy.log(-2*numpy.pi*_c1) - 2*mean_x*x + x**2)/_c1
+    _out[...] = -1/2*(_c0*_c2 + _c1*numpy.log(2) + _c1*numpy.log(numpy.pi) - _c2*mean_x2 - (mean_x - x)**2)/_c1
     return _out
 
 
@@ -295,13 +299,13 @@ def mean__score(x, mean_x, mean_x2, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean_x), numpy.shape(mean_x2))
     _c0 = mean_x**2
-    _c1 = -mean_x2
-    _c2 = (_c0 + _c1)**(-2.0)
-    _c3 = x**2
-    _c4 = mean_x - x
+    _c1 = _c0 - mean_x2
+    _c2 = _c1**(-2.0)
+    _c3 = mean_x - x
+    _c4 = _c3**2
     _out = numpy.empty(_shape + (2,))
-    _out[..., 0] = _c2*(-_c4*(_c0 + mean_x2) + mean_x*(-_c3 + mean_x2))
-    _out[..., 1] = (1/2)*_c2*(_c1 + _c3 + 2*_c4*mean_x)
+    _out[..., 0] = -_c2*(-_c0*_c3 + _c3*mean_x2 + _c4*mean_x + mean_x**3 - mean_x*mean_x2)
+    _out[..., 1] = (1/2)*_c2*(_c1 + _c4)
     return _out
 
 
@@ -315,16 +319,16 @@ def mean__hessian(x, mean_x, mean_x2, _shape=None):
     _c0 = mean_x**2
     _c1 = _c0 - mean_x2
     _c2 = _c1**(-3.0)
-    _c3 = _c0 + mean_x2
-    _c4 = 3*_c0
-    _c5 = x**2
-    _c6 = mean_x*(mean_x - x)
-    _c7 = 2*_c5
+    _c3 = mean_x - x
+    _c4 = _c3**2
+    _c5 = _c3*mean_x2
+    _c6 = mean_x**3
+    _c7 = 2*_c4
     _out = numpy.empty(_shape + (2, 2))
-    _out[..., 0, 0] = -_c2*(_c1*_c3 - 2*_c6*(_c0 + 3*mean_x2) + (_c4 + mean_x2)*(-_c5 + mean_x2))
-    _out[..., 0, 1] = -_c2*(-_c4*x + _c7*mean_x + 2*mean_x**3 - mean_x2*x)
+    _out[..., 0, 0] = _c2*(3*_c0*_c4 - 2*_c0*mean_x2 - 4*_c3*_c6 + _c4*mean_x2 + 4*_c5*mean_x + 2*mean_x**4)
+    _out[..., 0, 1] = -_c2*(-_c0*_c3 + _c5 + _c6 + _c7*mean_x - mean_x*mean_x2)
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = -1/2*_c2*(_c3 - 4*_c6 - _c7)
+    _out[..., 1, 1] = (1/2)*_c2*(_c1 + _c7)
     return _out
 
 
@@ -502,9 +506,8 @@ def mean_std__log_density(x, mean, std, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(std))
-    _c0 = std**2
     _out = numpy.empty(_shape)
-    _out[...] = -1/2*(_c0*(2*numpy.log(std) + numpy.log(2) + numpy.log(numpy.pi)) + mean**2 - 2*mean*x + x**2)/_c0
+    _out[...] = -numpy.log(std) - 1/2*numpy.log(numpy.pi) - 1/2*numpy.log(2) - 1/2*(mean - x)**2/std**2
     return _out
 
 
@@ -515,10 +518,11 @@ def mean_std__score(x, mean, std, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(std))
-    _c0 = mean - x
+    _c0 = std**(-2.0)
+    _c1 = mean - x
     _out = numpy.empty(_shape + (2,))
-    _out[..., 0] = -_c0/std**2
-    _out[..., 1] = -(_c0 + std)*(-mean + std + x)/std**3
+    _out[..., 0] = -_c0*_c1
+    _out[..., 1] = (_c0*_c1**2 - 1)/std
     return _out
 
 
@@ -530,11 +534,12 @@ def mean_std__hessian(x, mean, std, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(std))
     _c0 = std**2
+    _c1 = mean - x
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = -1/_c0
-    _out[..., 0, 1] = 2*(mean - x)/std**3
+    _out[..., 0, 1] = 2*_c1/std**3
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = -(-_c0 + 3*mean**2 - 6*mean*x + 3*x**2)/std**4
+    _out[..., 1, 1] = (_c0 - 3*_c1**2)/std**4
     return _out
 
 
@@ -714,7 +719,7 @@ def mean_var__log_density(x, mean, var, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(var))
     _out = numpy.empty(_shape)
-    _out[...] = -1/2*(mean**2 - 2*mean*x + var*numpy.log(var) + var*(numpy.log(2) + numpy.log(numpy.pi)) + x**2)/var
+    _out[...] = -1/2*(var*(numpy.log(var) + numpy.log(2) + numpy.log(numpy.pi)) + (mean - x)**2)/var
     return _out
 
 
@@ -725,9 +730,10 @@ def mean_var__score(x, mean, var, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(var))
+    _c0 = mean - x
     _out = numpy.empty(_shape + (2,))
-    _out[..., 0] = -(mean - x)/var
-    _out[..., 1] = (1/2)*(mean**2 - 2*mean*x - var + x**2)/var**2
+    _out[..., 0] = -_c0/var
+    _out[..., 1] = -1/2*(-_c0**2 + var)/var**2
     return _out
 
 
@@ -738,11 +744,12 @@ def mean_var__hessian(x, mean, var, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(var))
+    _c0 = mean - x
     _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = -1/var
-    _out[..., 0, 1] = (mean - x)/var**2
+    _out[..., 0, 1] = _c0/var**2
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = -(mean**2 - 2*mean*x - 1/2*var + x**2)/var**3
+    _out[..., 1, 1] = (-_c0**2 + (1/2)*var)/var**3
     return _out
 
 
@@ -906,9 +913,8 @@ def mean_logstd__log_density(x, mean, log_std, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(log_std))
-    _c0 = 2*log_std
     _out = numpy.empty(_shape)
-    _out[...] = -1/2*(mean**2 - 2*mean*x + x**2 + (_c0 + numpy.log(2*numpy.pi))*numpy.exp(_c0))*numpy.exp(-_c0)
+    _out[...] = -log_std - 1/2*(mean - x)**2*numpy.exp(-2*log_std) - 1/2*numpy.log(numpy.pi) - 1/2*numpy.log(2)
     return _out
 
 
@@ -921,10 +927,9 @@ def mean_logstd__score(x, mean, log_std, _shape=None):
         _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(log_std))
     _c0 = numpy.exp(-2*log_std)
     _c1 = mean - x
-    _c2 = numpy.exp(log_std)
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = -_c0*_c1
-    _out[..., 1] = -_c0*(_c1 + _c2)*(_c2 - mean + x)
+    _out[..., 1] = _c0*_c1**2 - 1
     return _out
 
 
