@@ -343,7 +343,7 @@ def probs__fisher_rao(p1, p1_q, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p1_q))
     _out = numpy.empty(_shape)
-    _out[...] = 4*numpy.arcsin((1/2)*numpy.sqrt((numpy.sqrt(p1) - numpy.sqrt(p1_q))**2 + (numpy.sqrt(1 - p1) - numpy.sqrt(1 - p1_q))**2))
+    _out[...] = 4*numpy.arcsin((1/2)*numpy.sqrt(_special.sqrt_diff(p1, p1_q)**2 + _special.sqrt_diff(1 - p1, 1 - p1_q)**2))
     return _out
 
 

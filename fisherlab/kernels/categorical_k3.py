@@ -423,7 +423,7 @@ def probs__fisher_rao(p1, p2, p1_q, p2_q, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p1_q), numpy.shape(p2_q))
     _out = numpy.empty(_shape)
-    _out[...] = 4*numpy.arcsin((1/2)*numpy.sqrt((numpy.sqrt(p1) - numpy.sqrt(p1_q))**2 + (numpy.sqrt(p2) - numpy.sqrt(p2_q))**2 + (numpy.sqrt(-p1 - p2 + 1) - numpy.sqrt(-p1_q - p2_q + 1))**2))
+    _out[...] = 4*numpy.arcsin((1/2)*numpy.sqrt(_special.sqrt_diff(p1, p1_q)**2 + _special.sqrt_diff(p2, p2_q)**2 + _special.sqrt_diff(-p1 - p2 + 1, -p1_q - p2_q + 1)**2))
     return _out
 
 
