@@ -214,7 +214,7 @@ def scale__log_partition(scale, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(scale))
     _out = numpy.empty(_shape)
-    _out[...] = (1/2)*numpy.log((1/2)*numpy.pi*scale**2)
+    _out[...] = (1/2)*(numpy.log((1/2)*numpy.pi) + 2*numpy.log(scale))
     return _out
 
 
@@ -315,7 +315,7 @@ def scale__entropy(scale, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(scale))
     _out = numpy.empty(_shape)
-    _out[...] = (1/2)*(numpy.log((1/2)*numpy.pi*scale**2) + 1)
+    _out[...] = (1/2)*((numpy.log((1/2)*numpy.pi) + 2*numpy.log(scale)) + 1)
     return _out
 
 
