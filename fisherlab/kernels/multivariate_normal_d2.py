@@ -13,9 +13,9 @@ DIMS = {'d': 2}
 def natural__to_natural(eta1, eta2, eta11, eta21, eta22, _shape=None):
     """η(θ), (..., m).
 
-    Valid range: eta1 in [-10, 10], eta2 in [-10, 10], eta11 in [-5, -0.5], eta21 in [-0.45,
-    0.45], eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
+    eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
+    relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22))
     _out = numpy.empty(_shape + (5,))
@@ -30,9 +30,9 @@ def natural__to_natural(eta1, eta2, eta11, eta21, eta22, _shape=None):
 def natural__from_natural(eta1, eta2, eta11, eta21, eta22, _shape=None):
     """θ(η), (..., p).
 
-    Valid range: eta1 in [-10, 10], eta2 in [-10, 10], eta11 in [-5, -0.5], eta21 in [-0.45,
-    0.45], eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
+    eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
+    relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22))
     _out = numpy.empty(_shape + (5,))
@@ -47,9 +47,9 @@ def natural__from_natural(eta1, eta2, eta11, eta21, eta22, _shape=None):
 def natural__jacobian(eta1, eta2, eta11, eta21, eta22, _shape=None):
     """J = ∂η/∂θ, (..., m, p).
 
-    Valid range: eta1 in [-10, 10], eta2 in [-10, 10], eta11 in [-5, -0.5], eta21 in [-0.45,
-    0.45], eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
+    eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
+    relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22))
     _out = numpy.empty(_shape + (5, 5))
@@ -84,9 +84,9 @@ def natural__jacobian(eta1, eta2, eta11, eta21, eta22, _shape=None):
 def natural__log_partition(eta1, eta2, eta11, eta21, eta22, _shape=None):
     """A(η(θ)), (...).
 
-    Valid range: eta1 in [-10, 10], eta2 in [-10, 10], eta11 in [-5, -0.5], eta21 in [-0.45,
-    0.45], eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
+    eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
+    relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22))
     _c0 = 4*eta11*eta22 - eta21**2
@@ -98,9 +98,9 @@ def natural__log_partition(eta1, eta2, eta11, eta21, eta22, _shape=None):
 def natural__mean(eta1, eta2, eta11, eta21, eta22, _shape=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
-    Valid range: eta1 in [-10, 10], eta2 in [-10, 10], eta11 in [-5, -0.5], eta21 in [-0.45,
-    0.45], eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
+    eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
+    relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22))
     _c0 = 2*eta22
@@ -130,9 +130,9 @@ def natural__mean(eta1, eta2, eta11, eta21, eta22, _shape=None):
 def natural__log_density(x1, x2, eta1, eta2, eta11, eta21, eta22, _shape=None):
     """log p(x | θ), (...).
 
-    Valid range: eta1 in [-10, 10], eta2 in [-10, 10], eta11 in [-5, -0.5], eta21 in [-0.45,
-    0.45], eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
+    eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
+    relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22))
     _c0 = 4*eta11*eta22 - eta21**2
@@ -144,9 +144,9 @@ def natural__log_density(x1, x2, eta1, eta2, eta11, eta21, eta22, _shape=None):
 def natural__score(x1, x2, eta1, eta2, eta11, eta21, eta22, _shape=None):
     """∇_θ log p(x | θ), (..., p).
 
-    Valid range: eta1 in [-10, 10], eta2 in [-10, 10], eta11 in [-5, -0.5], eta21 in [-0.45,
-    0.45], eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
+    eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
+    relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22))
     _c0 = 2*eta22
@@ -176,9 +176,9 @@ def natural__score(x1, x2, eta1, eta2, eta11, eta21, eta22, _shape=None):
 def natural__hessian(x1, x2, eta1, eta2, eta11, eta21, eta22, _shape=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
-    Valid range: eta1 in [-10, 10], eta2 in [-10, 10], eta11 in [-5, -0.5], eta21 in [-0.45,
-    0.45], eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
+    eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
+    relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22))
     _c0 = 4*eta11
@@ -251,9 +251,9 @@ def natural__hessian(x1, x2, eta1, eta2, eta11, eta21, eta22, _shape=None):
 def natural__fisher(eta1, eta2, eta11, eta21, eta22, _shape=None):
     """F(θ), (..., p, p).
 
-    Valid range: eta1 in [-10, 10], eta2 in [-10, 10], eta11 in [-5, -0.5], eta21 in [-0.45,
-    0.45], eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
+    eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
+    relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22))
     _c0 = 4*eta11
@@ -326,9 +326,9 @@ def natural__fisher(eta1, eta2, eta11, eta21, eta22, _shape=None):
 def natural__natural_fisher(eta1, eta2, eta11, eta21, eta22, _shape=None):
     """∇²A at η(θ), (..., m, m).
 
-    Valid range: eta1 in [-10, 10], eta2 in [-10, 10], eta11 in [-5, -0.5], eta21 in [-0.45,
-    0.45], eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
+    eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
+    relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22))
     _c0 = 4*eta11
@@ -401,9 +401,9 @@ def natural__natural_fisher(eta1, eta2, eta11, eta21, eta22, _shape=None):
 def natural__kl(eta1, eta2, eta11, eta21, eta22, eta1_q, eta2_q, eta11_q, eta21_q, eta22_q, _shape=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
 
-    Valid range: eta1 in [-10, 10], eta2 in [-10, 10], eta11 in [-5, -0.5], eta21 in [-0.45,
-    0.45], eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
+    eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
+    relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta1_q), numpy.shape(eta2_q), numpy.shape(eta11_q), numpy.shape(eta21_q), numpy.shape(eta22_q))
     _c0 = 4*eta22
@@ -440,9 +440,9 @@ def natural__kl(eta1, eta2, eta11, eta21, eta22, eta1_q, eta2_q, eta11_q, eta21_
 def natural__entropy(eta1, eta2, eta11, eta21, eta22, _shape=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
-    Valid range: eta1 in [-10, 10], eta2 in [-10, 10], eta11 in [-5, -0.5], eta21 in [-0.45,
-    0.45], eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
+    eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
+    relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22))
     _out = numpy.empty(_shape)
@@ -453,9 +453,9 @@ def natural__entropy(eta1, eta2, eta11, eta21, eta22, _shape=None):
 def natural__skewness(eta1, eta2, eta11, eta21, eta22, _shape=None):
     """∂³A at η(θ), (..., m, m, m).
 
-    Valid range: eta1 in [-10, 10], eta2 in [-10, 10], eta11 in [-5, -0.5], eta21 in [-0.45,
-    0.45], eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
+    eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
+    relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22))
     _c0 = eta22**2
@@ -683,7 +683,7 @@ def natural__skewness(eta1, eta2, eta11, eta21, eta22, _shape=None):
 def mean_cov__to_natural(mean1, mean2, cov11, cov21, cov22, _shape=None):
     """η(θ), (..., m).
 
-    Valid range: mean1 in [-10, 10], mean2 in [-10, 10], cov11 in [0.5, 5], cov21 in [-0.225,
+    Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
     to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
@@ -702,7 +702,7 @@ def mean_cov__to_natural(mean1, mean2, cov11, cov21, cov22, _shape=None):
 def mean_cov__from_natural(eta1, eta2, eta11, eta21, eta22, _shape=None):
     """θ(η), (..., p).
 
-    Valid range: mean1 in [-10, 10], mean2 in [-10, 10], cov11 in [0.5, 5], cov21 in [-0.225,
+    Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
     to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
@@ -722,7 +722,7 @@ def mean_cov__from_natural(eta1, eta2, eta11, eta21, eta22, _shape=None):
 def mean_cov__jacobian(mean1, mean2, cov11, cov21, cov22, _shape=None):
     """J = ∂η/∂θ, (..., m, p).
 
-    Valid range: mean1 in [-10, 10], mean2 in [-10, 10], cov11 in [0.5, 5], cov21 in [-0.225,
+    Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
     to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
@@ -775,7 +775,7 @@ def mean_cov__jacobian(mean1, mean2, cov11, cov21, cov22, _shape=None):
 def mean_cov__log_partition(mean1, mean2, cov11, cov21, cov22, _shape=None):
     """A(η(θ)), (...).
 
-    Valid range: mean1 in [-10, 10], mean2 in [-10, 10], cov11 in [0.5, 5], cov21 in [-0.225,
+    Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
     to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
@@ -792,7 +792,7 @@ def mean_cov__log_partition(mean1, mean2, cov11, cov21, cov22, _shape=None):
 def mean_cov__mean(mean1, mean2, cov11, cov21, cov22, _shape=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
-    Valid range: mean1 in [-10, 10], mean2 in [-10, 10], cov11 in [0.5, 5], cov21 in [-0.225,
+    Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
     to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
@@ -809,7 +809,7 @@ def mean_cov__mean(mean1, mean2, cov11, cov21, cov22, _shape=None):
 def mean_cov__log_density(x1, x2, mean1, mean2, cov11, cov21, cov22, _shape=None):
     """log p(x | θ), (...).
 
-    Valid range: mean1 in [-10, 10], mean2 in [-10, 10], cov11 in [0.5, 5], cov21 in [-0.225,
+    Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
     to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
@@ -829,7 +829,7 @@ def mean_cov__log_density(x1, x2, mean1, mean2, cov11, cov21, cov22, _shape=None
 def mean_cov__score(x1, x2, mean1, mean2, cov11, cov21, cov22, _shape=None):
     """∇_θ log p(x | θ), (..., p).
 
-    Valid range: mean1 in [-10, 10], mean2 in [-10, 10], cov11 in [0.5, 5], cov21 in [-0.225,
+    Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
     to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
@@ -866,7 +866,7 @@ def mean_cov__score(x1, x2, mean1, mean2, cov11, cov21, cov22, _shape=None):
 def mean_cov__hessian(x1, x2, mean1, mean2, cov11, cov21, cov22, _shape=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
-    Valid range: mean1 in [-10, 10], mean2 in [-10, 10], cov11 in [0.5, 5], cov21 in [-0.225,
+    Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
     to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
@@ -1083,7 +1083,7 @@ def mean_cov__hessian(x1, x2, mean1, mean2, cov11, cov21, cov22, _shape=None):
 def mean_cov__fisher(mean1, mean2, cov11, cov21, cov22, _shape=None):
     """F(θ), (..., p, p).
 
-    Valid range: mean1 in [-10, 10], mean2 in [-10, 10], cov11 in [0.5, 5], cov21 in [-0.225,
+    Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
     to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
@@ -1265,7 +1265,7 @@ def mean_cov__fisher(mean1, mean2, cov11, cov21, cov22, _shape=None):
 def mean_cov__natural_fisher(mean1, mean2, cov11, cov21, cov22, _shape=None):
     """∇²A at η(θ), (..., m, m).
 
-    Valid range: mean1 in [-10, 10], mean2 in [-10, 10], cov11 in [0.5, 5], cov21 in [-0.225,
+    Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
     to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
@@ -1336,7 +1336,7 @@ def mean_cov__natural_fisher(mean1, mean2, cov11, cov21, cov22, _shape=None):
 def mean_cov__kl(mean1, mean2, cov11, cov21, cov22, mean1_q, mean2_q, cov11_q, cov21_q, cov22_q, _shape=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
 
-    Valid range: mean1 in [-10, 10], mean2 in [-10, 10], cov11 in [0.5, 5], cov21 in [-0.225,
+    Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
     to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
@@ -1366,7 +1366,7 @@ def mean_cov__kl(mean1, mean2, cov11, cov21, cov22, mean1_q, mean2_q, cov11_q, c
 def mean_cov__entropy(mean1, mean2, cov11, cov21, cov22, _shape=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
-    Valid range: mean1 in [-10, 10], mean2 in [-10, 10], cov11 in [0.5, 5], cov21 in [-0.225,
+    Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
     to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
@@ -1379,7 +1379,7 @@ def mean_cov__entropy(mean1, mean2, cov11, cov21, cov22, _shape=None):
 def mean_cov__skewness(mean1, mean2, cov11, cov21, cov22, _shape=None):
     """∂³A at η(θ), (..., m, m, m).
 
-    Valid range: mean1 in [-10, 10], mean2 in [-10, 10], cov11 in [0.5, 5], cov21 in [-0.225,
+    Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
     to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
@@ -1610,9 +1610,9 @@ def mean_cov__skewness(mean1, mean2, cov11, cov21, cov22, _shape=None):
 def mean_chol__to_natural(mean1, mean2, log_chol11, chol21, log_chol22, _shape=None):
     """η(θ), (..., m).
 
-    Valid range: mean1 in [-10, 10], mean2 in [-10, 10], log_chol11 in [-1, 1], chol21 in
-    [-0.45, 0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
+    0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22))
     _c0 = 2*log_chol22
@@ -1633,9 +1633,9 @@ def mean_chol__to_natural(mean1, mean2, log_chol11, chol21, log_chol22, _shape=N
 def mean_chol__from_natural(eta1, eta2, eta11, eta21, eta22, _shape=None):
     """θ(η), (..., p).
 
-    Valid range: mean1 in [-10, 10], mean2 in [-10, 10], log_chol11 in [-1, 1], chol21 in
-    [-0.45, 0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
+    0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22))
     _c0 = 4*eta11*eta22 - eta21**2
@@ -1654,9 +1654,9 @@ def mean_chol__from_natural(eta1, eta2, eta11, eta21, eta22, _shape=None):
 def mean_chol__jacobian(mean1, mean2, log_chol11, chol21, log_chol22, _shape=None):
     """J = ∂η/∂θ, (..., m, p).
 
-    Valid range: mean1 in [-10, 10], mean2 in [-10, 10], log_chol11 in [-1, 1], chol21 in
-    [-0.45, 0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
+    0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22))
     _c0 = chol21**2
@@ -1708,9 +1708,9 @@ def mean_chol__jacobian(mean1, mean2, log_chol11, chol21, log_chol22, _shape=Non
 def mean_chol__log_partition(mean1, mean2, log_chol11, chol21, log_chol22, _shape=None):
     """A(η(θ)), (...).
 
-    Valid range: mean1 in [-10, 10], mean2 in [-10, 10], log_chol11 in [-1, 1], chol21 in
-    [-0.45, 0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
+    0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22))
     _c0 = 2*log_chol22
@@ -1725,9 +1725,9 @@ def mean_chol__log_partition(mean1, mean2, log_chol11, chol21, log_chol22, _shap
 def mean_chol__mean(mean1, mean2, log_chol11, chol21, log_chol22, _shape=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
-    Valid range: mean1 in [-10, 10], mean2 in [-10, 10], log_chol11 in [-1, 1], chol21 in
-    [-0.45, 0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
+    0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22))
     _out = numpy.empty(_shape + (5,))
@@ -1742,9 +1742,9 @@ def mean_chol__mean(mean1, mean2, log_chol11, chol21, log_chol22, _shape=None):
 def mean_chol__log_density(x1, x2, mean1, mean2, log_chol11, chol21, log_chol22, _shape=None):
     """log p(x | θ), (...).
 
-    Valid range: mean1 in [-10, 10], mean2 in [-10, 10], log_chol11 in [-1, 1], chol21 in
-    [-0.45, 0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
+    0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22))
     _c0 = numpy.exp(-log_chol11)
@@ -1769,9 +1769,9 @@ def mean_chol__log_density(x1, x2, mean1, mean2, log_chol11, chol21, log_chol22,
 def mean_chol__score(x1, x2, mean1, mean2, log_chol11, chol21, log_chol22, _shape=None):
     """∇_θ log p(x | θ), (..., p).
 
-    Valid range: mean1 in [-10, 10], mean2 in [-10, 10], log_chol11 in [-1, 1], chol21 in
-    [-0.45, 0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
+    0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22))
     _c0 = mean2 - x2
@@ -1808,9 +1808,9 @@ def mean_chol__score(x1, x2, mean1, mean2, log_chol11, chol21, log_chol22, _shap
 def mean_chol__hessian(x1, x2, mean1, mean2, log_chol11, chol21, log_chol22, _shape=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
-    Valid range: mean1 in [-10, 10], mean2 in [-10, 10], log_chol11 in [-1, 1], chol21 in
-    [-0.45, 0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
+    0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22))
     _c0 = chol21**2
@@ -1870,9 +1870,9 @@ def mean_chol__hessian(x1, x2, mean1, mean2, log_chol11, chol21, log_chol22, _sh
 def mean_chol__fisher(mean1, mean2, log_chol11, chol21, log_chol22, _shape=None):
     """F(θ), (..., p, p).
 
-    Valid range: mean1 in [-10, 10], mean2 in [-10, 10], log_chol11 in [-1, 1], chol21 in
-    [-0.45, 0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
+    0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22))
     _c0 = chol21**2
@@ -1911,9 +1911,9 @@ def mean_chol__fisher(mean1, mean2, log_chol11, chol21, log_chol22, _shape=None)
 def mean_chol__natural_fisher(mean1, mean2, log_chol11, chol21, log_chol22, _shape=None):
     """∇²A at η(θ), (..., m, m).
 
-    Valid range: mean1 in [-10, 10], mean2 in [-10, 10], log_chol11 in [-1, 1], chol21 in
-    [-0.45, 0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
+    0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22))
     _c0 = 2*log_chol11
@@ -1965,9 +1965,9 @@ def mean_chol__natural_fisher(mean1, mean2, log_chol11, chol21, log_chol22, _sha
 def mean_chol__kl(mean1, mean2, log_chol11, chol21, log_chol22, mean1_q, mean2_q, log_chol11_q, chol21_q, log_chol22_q, _shape=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
 
-    Valid range: mean1 in [-10, 10], mean2 in [-10, 10], log_chol11 in [-1, 1], chol21 in
-    [-0.45, 0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
+    0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22), numpy.shape(mean1_q), numpy.shape(mean2_q), numpy.shape(log_chol11_q), numpy.shape(chol21_q), numpy.shape(log_chol22_q))
     _c0 = numpy.exp(-2*log_chol22_q)
@@ -2016,9 +2016,9 @@ def mean_chol__kl(mean1, mean2, log_chol11, chol21, log_chol22, mean1_q, mean2_q
 def mean_chol__entropy(mean1, mean2, log_chol11, chol21, log_chol22, _shape=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
-    Valid range: mean1 in [-10, 10], mean2 in [-10, 10], log_chol11 in [-1, 1], chol21 in
-    [-0.45, 0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
+    0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22))
     _out = numpy.empty(_shape)
@@ -2029,9 +2029,9 @@ def mean_chol__entropy(mean1, mean2, log_chol11, chol21, log_chol22, _shape=None
 def mean_chol__skewness(mean1, mean2, log_chol11, chol21, log_chol22, _shape=None):
     """∂³A at η(θ), (..., m, m, m).
 
-    Valid range: mean1 in [-10, 10], mean2 in [-10, 10], log_chol11 in [-1, 1], chol21 in
-    [-0.45, 0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
+    0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
+    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22))
     _c0 = numpy.exp(4*log_chol11)
