@@ -13,9 +13,9 @@ DIMS = {'k': 5}
 def natural__to_natural(eta1, eta2, eta3, eta4, eta5, _shape=None):
     """η(θ), (..., m).
 
-    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06], eta4 in
-    [0.001, 1e+06], eta5 in [0.001, 1e+06]; there it agrees with the exact expression evaluated
-    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
+    [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
+    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
     _out = numpy.empty(_shape + (5,))
@@ -30,9 +30,9 @@ def natural__to_natural(eta1, eta2, eta3, eta4, eta5, _shape=None):
 def natural__from_natural(eta1, eta2, eta3, eta4, eta5, _shape=None):
     """θ(η), (..., p).
 
-    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06], eta4 in
-    [0.001, 1e+06], eta5 in [0.001, 1e+06]; there it agrees with the exact expression evaluated
-    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
+    [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
+    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
     _out = numpy.empty(_shape + (5,))
@@ -47,9 +47,9 @@ def natural__from_natural(eta1, eta2, eta3, eta4, eta5, _shape=None):
 def natural__jacobian(eta1, eta2, eta3, eta4, eta5, _shape=None):
     """J = ∂η/∂θ, (..., m, p).
 
-    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06], eta4 in
-    [0.001, 1e+06], eta5 in [0.001, 1e+06]; there it agrees with the exact expression evaluated
-    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
+    [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
+    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
     _out = numpy.empty(_shape + (5, 5))
@@ -84,9 +84,9 @@ def natural__jacobian(eta1, eta2, eta3, eta4, eta5, _shape=None):
 def natural__log_partition(eta1, eta2, eta3, eta4, eta5, _shape=None):
     """A(η(θ)), (...).
 
-    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06], eta4 in
-    [0.001, 1e+06], eta5 in [0.001, 1e+06]; there it agrees with the exact expression evaluated
-    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
+    [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
+    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
     _c0 = eta4 + eta5
@@ -99,9 +99,9 @@ def natural__log_partition(eta1, eta2, eta3, eta4, eta5, _shape=None):
 def natural__mean(eta1, eta2, eta3, eta4, eta5, _shape=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
-    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06], eta4 in
-    [0.001, 1e+06], eta5 in [0.001, 1e+06]; there it agrees with the exact expression evaluated
-    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
+    [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
+    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
     _c0 = eta4 + eta5
@@ -122,9 +122,9 @@ def natural__mean(eta1, eta2, eta3, eta4, eta5, _shape=None):
 def natural__log_density(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, eta5, _shape=None):
     """log p(x | θ), (...).
 
-    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06], eta4 in
-    [0.001, 1e+06], eta5 in [0.001, 1e+06]; there it agrees with the exact expression evaluated
-    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
+    [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
+    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
     _c0 = numpy.log(x1)
@@ -142,9 +142,9 @@ def natural__log_density(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, eta5, _shap
 def natural__score(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, eta5, _shape=None):
     """∇_θ log p(x | θ), (..., p).
 
-    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06], eta4 in
-    [0.001, 1e+06], eta5 in [0.001, 1e+06]; there it agrees with the exact expression evaluated
-    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
+    [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
+    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
     _c0 = eta4 + eta5
@@ -165,9 +165,9 @@ def natural__score(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, eta5, _shape=None
 def natural__hessian(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, eta5, _shape=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
-    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06], eta4 in
-    [0.001, 1e+06], eta5 in [0.001, 1e+06]; there it agrees with the exact expression evaluated
-    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
+    [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
+    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
     _c0 = eta4 + eta5
@@ -211,9 +211,9 @@ def natural__hessian(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, eta5, _shape=No
 def natural__fisher(eta1, eta2, eta3, eta4, eta5, _shape=None):
     """F(θ), (..., p, p).
 
-    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06], eta4 in
-    [0.001, 1e+06], eta5 in [0.001, 1e+06]; there it agrees with the exact expression evaluated
-    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
+    [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
+    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
     _c0 = eta4 + eta5
@@ -257,9 +257,9 @@ def natural__fisher(eta1, eta2, eta3, eta4, eta5, _shape=None):
 def natural__natural_fisher(eta1, eta2, eta3, eta4, eta5, _shape=None):
     """∇²A at η(θ), (..., m, m).
 
-    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06], eta4 in
-    [0.001, 1e+06], eta5 in [0.001, 1e+06]; there it agrees with the exact expression evaluated
-    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
+    [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
+    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
     _c0 = eta4 + eta5
@@ -303,9 +303,9 @@ def natural__natural_fisher(eta1, eta2, eta3, eta4, eta5, _shape=None):
 def natural__kl(eta1, eta2, eta3, eta4, eta5, eta1_q, eta2_q, eta3_q, eta4_q, eta5_q, _shape=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
 
-    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06], eta4 in
-    [0.001, 1e+06], eta5 in [0.001, 1e+06]; there it agrees with the exact expression evaluated
-    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
+    [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
+    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta1_q), numpy.shape(eta2_q), numpy.shape(eta3_q), numpy.shape(eta4_q), numpy.shape(eta5_q))
     _c0 = eta4 + eta5
@@ -337,9 +337,9 @@ def natural__kl(eta1, eta2, eta3, eta4, eta5, eta1_q, eta2_q, eta3_q, eta4_q, et
 def natural__entropy(eta1, eta2, eta3, eta4, eta5, _shape=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
-    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06], eta4 in
-    [0.001, 1e+06], eta5 in [0.001, 1e+06]; there it agrees with the exact expression evaluated
-    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
+    [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
+    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
     _c0 = _special.digamma_diff(eta4, eta5)
@@ -363,9 +363,9 @@ def natural__entropy(eta1, eta2, eta3, eta4, eta5, _shape=None):
 def natural__skewness(eta1, eta2, eta3, eta4, eta5, _shape=None):
     """∂³A at η(θ), (..., m, m, m).
 
-    Valid range: eta1 in [0.001, 1e+06], eta2 in [0.001, 1e+06], eta3 in [0.001, 1e+06], eta4 in
-    [0.001, 1e+06], eta5 in [0.001, 1e+06]; there it agrees with the exact expression evaluated
-    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
+    [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
+    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
     _c0 = -_special.polygamma(2, eta1 + eta2 + eta3 + eta4 + eta5)
@@ -501,9 +501,9 @@ def natural__skewness(eta1, eta2, eta3, eta4, eta5, _shape=None):
 def alpha__to_natural(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
     """η(θ), (..., m).
 
-    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06],
-    alpha4 in [0.001, 1e+06], alpha5 in [0.001, 1e+06]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
+    alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
+    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
     _out = numpy.empty(_shape + (5,))
@@ -518,9 +518,9 @@ def alpha__to_natural(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
 def alpha__from_natural(eta1, eta2, eta3, eta4, eta5, _shape=None):
     """θ(η), (..., p).
 
-    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06],
-    alpha4 in [0.001, 1e+06], alpha5 in [0.001, 1e+06]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
+    alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
+    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
     _out = numpy.empty(_shape + (5,))
@@ -535,9 +535,9 @@ def alpha__from_natural(eta1, eta2, eta3, eta4, eta5, _shape=None):
 def alpha__jacobian(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
     """J = ∂η/∂θ, (..., m, p).
 
-    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06],
-    alpha4 in [0.001, 1e+06], alpha5 in [0.001, 1e+06]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
+    alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
+    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
     _out = numpy.empty(_shape + (5, 5))
@@ -572,9 +572,9 @@ def alpha__jacobian(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
 def alpha__log_partition(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
     """A(η(θ)), (...).
 
-    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06],
-    alpha4 in [0.001, 1e+06], alpha5 in [0.001, 1e+06]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
+    alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
+    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
     _c0 = alpha4 + alpha5
@@ -587,9 +587,9 @@ def alpha__log_partition(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
 def alpha__mean(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
-    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06],
-    alpha4 in [0.001, 1e+06], alpha5 in [0.001, 1e+06]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
+    alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
+    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
     _c0 = alpha4 + alpha5
@@ -610,9 +610,9 @@ def alpha__mean(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
 def alpha__log_density(x1, x2, x3, x4, x5, alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
     """log p(x | θ), (...).
 
-    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06],
-    alpha4 in [0.001, 1e+06], alpha5 in [0.001, 1e+06]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
+    alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
+    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
     _c0 = numpy.log(x1)
@@ -630,9 +630,9 @@ def alpha__log_density(x1, x2, x3, x4, x5, alpha1, alpha2, alpha3, alpha4, alpha
 def alpha__score(x1, x2, x3, x4, x5, alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
     """∇_θ log p(x | θ), (..., p).
 
-    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06],
-    alpha4 in [0.001, 1e+06], alpha5 in [0.001, 1e+06]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
+    alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
+    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
     _c0 = alpha4 + alpha5
@@ -653,9 +653,9 @@ def alpha__score(x1, x2, x3, x4, x5, alpha1, alpha2, alpha3, alpha4, alpha5, _sh
 def alpha__hessian(x1, x2, x3, x4, x5, alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
-    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06],
-    alpha4 in [0.001, 1e+06], alpha5 in [0.001, 1e+06]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
+    alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
+    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
     _c0 = alpha4 + alpha5
@@ -699,9 +699,9 @@ def alpha__hessian(x1, x2, x3, x4, x5, alpha1, alpha2, alpha3, alpha4, alpha5, _
 def alpha__fisher(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
     """F(θ), (..., p, p).
 
-    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06],
-    alpha4 in [0.001, 1e+06], alpha5 in [0.001, 1e+06]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
+    alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
+    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
     _c0 = alpha4 + alpha5
@@ -745,9 +745,9 @@ def alpha__fisher(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
 def alpha__natural_fisher(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
     """∇²A at η(θ), (..., m, m).
 
-    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06],
-    alpha4 in [0.001, 1e+06], alpha5 in [0.001, 1e+06]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
+    alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
+    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
     _c0 = alpha4 + alpha5
@@ -791,9 +791,9 @@ def alpha__natural_fisher(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
 def alpha__kl(alpha1, alpha2, alpha3, alpha4, alpha5, alpha1_q, alpha2_q, alpha3_q, alpha4_q, alpha5_q, _shape=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
 
-    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06],
-    alpha4 in [0.001, 1e+06], alpha5 in [0.001, 1e+06]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
+    alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
+    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5), numpy.shape(alpha1_q), numpy.shape(alpha2_q), numpy.shape(alpha3_q), numpy.shape(alpha4_q), numpy.shape(alpha5_q))
     _c0 = alpha4 + alpha5
@@ -825,9 +825,9 @@ def alpha__kl(alpha1, alpha2, alpha3, alpha4, alpha5, alpha1_q, alpha2_q, alpha3
 def alpha__entropy(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
-    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06],
-    alpha4 in [0.001, 1e+06], alpha5 in [0.001, 1e+06]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
+    alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
+    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
     _c0 = _special.digamma_diff(alpha4, alpha5)
@@ -851,9 +851,9 @@ def alpha__entropy(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
 def alpha__skewness(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
     """∂³A at η(θ), (..., m, m, m).
 
-    Valid range: alpha1 in [0.001, 1e+06], alpha2 in [0.001, 1e+06], alpha3 in [0.001, 1e+06],
-    alpha4 in [0.001, 1e+06], alpha5 in [0.001, 1e+06]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
+    alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
+    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
     _c0 = -_special.polygamma(2, alpha1 + alpha2 + alpha3 + alpha4 + alpha5)
