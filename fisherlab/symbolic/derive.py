@@ -299,13 +299,51 @@ class Derivation:
         return simplify(self._at(self.nat.gradient))
 
     @cached_property
+    def _centering(self) -> list[tuple]:
+        """(statistic, its mean, placeholder) for each statistic that is x or log x itself.
+
+        Quantities polynomial of degree ≥ 2 in such a statistic are rewritten around its mean:
+        −(x − μ)²/(2σ²) instead of (−x² + 2μx − μ²)/(2σ²), which cancels catastrophically when
+        |μ| ≫ σ (and is not the textbook form either).
+        """
+        if len(self.x) != 1:
+            return []
+        x = self.x[0]
+        out = []
+        for k, t in enumerate(self.statistics):
+            if t == x or t == sp.log(x):
+                out.append((t, self.mean[k], sp.Dummy(f"u{k}", real=True)))
+        return out
+
+    def _centered(self, expr):
+        """``expr`` rewritten in T_k − E[T_k] where that removes a cancelling polynomial."""
+        if not self._centering or expr.is_number:
+            return expr
+        degree = 0
+        for t, _, _ in self._centering:
+            u = sp.Dummy("t")
+            poly_in = expr.subs(t, u)
+            if u in poly_in.free_symbols and poly_in.is_polynomial(u):
+                degree = max(degree, sp.degree(poly_in, u))
+        if degree < 2:
+            return expr
+        shifted = expr
+        for t, mean, u in self._centering:
+            shifted = shifted.subs(t, mean + u)
+        # expand first so the powers of the mean cancel exactly, then look for a short form
+        shifted = simplify(sp.expand(shifted))
+        back = {u: sp.Add(t, -mean, evaluate=False) for t, mean, u in self._centering}
+        return shifted.xreplace(back)
+
+    @cached_property
     def log_density(self):
         eta = self.to_natural
-        return simplify(self.log_base_measure + (eta.T * self.statistics)[0, 0] - self.log_partition)
+        return self._centered(simplify(
+            self.log_base_measure + (eta.T * self.statistics)[0, 0] - self.log_partition))
 
     @cached_property
     def score(self) -> sp.Matrix:
-        return simplify(self.jacobian.T * (self.statistics - self.mean))
+        return simplify(self.jacobian.T * (self.statistics - self.mean)).applyfunc(self._centered)
 
     @cached_property
     def natural_fisher(self) -> sp.Matrix:
@@ -335,7 +373,7 @@ class Derivation:
         out = sp.zeros(p, p)
         for i in range(p):
             for j in range(i, p):
-                out[i, j] = out[j, i] = simplify(H[i, j])
+                out[i, j] = out[j, i] = self._centered(simplify(H[i, j]))
         return out
 
     @cached_property
