@@ -196,15 +196,20 @@ def _numeric_form(expr):
 
 
 def _terms(expr) -> list:
-    """The summands of ``expr`` (distributing one constant or monomial factor over a sum)."""
-    if expr.is_Add:
-        return list(expr.args)
+    """The summands of ``expr`` (distributing one constant or monomial factor over a sum), with
+    summands that are sums themselves flattened: the KL's refinement estimates its rounding error
+    from the magnitudes of the summands, and a nested sum (log Γ(α_q) − log Γ(α) inside the
+    bracket of (…)/s) would hide its cancellation from that estimate."""
     if expr.is_Mul:
         sums = [f for f in expr.args if f.is_Add]
         if len(sums) == 1:
             rest = sp.Mul(*[f for f in expr.args if f is not sums[0]])
-            return [rest * t for t in sums[0].args]
-    return [expr]
+            return _flatten_sums([rest * t for t in sums[0].args])
+    return _flatten_sums([expr])
+
+
+def _flatten_sums(terms) -> list:
+    return [u for t in terms for u in (_flatten_sums(t.args) if t.is_Add else [t])]
 
 
 def _function(name: str, args: list[str], outputs: list, kind: str, shape: tuple = (),
@@ -215,11 +220,11 @@ def _function(name: str, args: list[str], outputs: list, kind: str, shape: tuple
     ``outputs`` is the flat list of entries (row-major); ``kind`` is "scalar", "vector" or
     "matrix"/"tensor" with ``shape`` the trailing axes of the result. The function takes an
     optional ``_shape``, the broadcast shape of its arguments, which callers that know it pass to
-    skip recomputing it. ``refine = (to_natural, theta_p_args, theta_q_args)`` marks a KL: its
-    summands are kept apart so that :func:`fisherlab.kernels._special.kl_refine` can tell where
-    they cancel and switch to the series ``_kl_series`` there. ``rewrite=False`` skips the
-    floating-point rewrites of :func:`_numeric_form` (slow on large expressions), for outputs
-    that need no more than six digits.
+    skip recomputing it. ``refine = (to_natural, theta_p_args, theta_q_args, jacobian)`` marks a
+    KL: its summands are kept apart so that :func:`fisherlab.kernels._special.kl_refine` can tell
+    where they cancel and integrate the curvature ``_kl_curvature`` along the segment there.
+    ``rewrite=False`` skips the floating-point rewrites of :func:`_numeric_form` (slow on large
+    expressions), for outputs whose parts were rewritten already.
     """
     forms: dict = {}  # equal entries (a symmetric tensor's mirrors) are rewritten once
     for e in outputs:
@@ -241,11 +246,11 @@ def _function(name: str, args: list[str], outputs: list, kind: str, shape: tuple
             lines.append(f"    _t{i} = {_PRINTER.doprint(t)}")
         total = " + ".join(f"_t{i}" for i in range(len(reduced)))
         magnitude = " + ".join(f"numpy.abs(_t{i})" for i in range(len(reduced)))
-        to_natural, th, thq = refine
+        to_natural, th, thq, jacobian = refine
         lines.append("    _out = numpy.empty(_shape)")
         lines.append(f"    _out[...] = {total}")
-        lines.append(f"    return _special.kl_refine(_out, {magnitude}, {to_natural}, _kl_series, "
-                     f"({', '.join(th)},), ({', '.join(thq)},))")
+        lines.append(f"    return _special.kl_refine(_out, {magnitude}, {to_natural}, {jacobian}, "
+                     f"_kl_curvature, ({', '.join(th)},), ({', '.join(thq)},))")
         return "\n".join(lines) + "\n"
     # For a symmetric matrix only the upper triangle is computed and then mirrored.
     index = []
@@ -297,28 +302,66 @@ def _valid_range(params) -> str:
     return "\n    ".join(textwrap.wrap(text, 92))
 
 
-def _kl_series_function(nat) -> str:
-    """``_kl_series(η, δ)``: g⁽²⁾(0), g⁽³⁾(0), g⁽⁴⁾(0) of g(t) = A(η + tδ), (..., 3).
+#: Families with at most this many natural parameters get the curvature δᵀ∇²A δ as a sum of
+#: squares from a symbolic LDLᵀ factorization (simplified Schur complements); larger ones get the
+#: plain double sum (a symbolic factorization of m ≥ 4 costs minutes of simplification).
+_LDL_MAX = 3
 
-    g⁽²⁾ is δᵀ∇²A δ from the simplified Hessian; the higher ones are differentiated along the
-    line (one scalar expression each instead of m³ and m⁴ tensor entries).
+
+def _ldl_curvature(H, deltas):
+    """δᵀHδ as Σ_k D_k (δ_k + Σ_{i>k} L_ik δ_i)², from the symbolic LDLᵀ factorization of H.
+
+    Where ∇²A is ill-conditioned (a normal with |μ| ≫ σ, a gamma at large shape) the double sum
+    Σ H_ij δ_i δ_j cancels along the stiff direction (up to cond(H)·ε relative), while in the sum
+    of squares each term is non-negative and a cancellation inside δ_k + Σ L_ik δ_i is squared
+    away: the error is ~√cond(H)·ε at worst, ε when the Schur complements D_k are exact. They are
+    exact when they simplify (normal: 2σ⁴ instead of 2σ⁴ + 4μ²σ² − 4μ²σ²; gamma: ψ′(α) − 1/α
+    through its cancellation-free form); where one does not, D_k cancels like the double sum did.
+    """
+    from ..symbolic.derive import simplify
+
+    m = H.shape[0]
+    work = sp.Matrix(H)
+    D, L = [], sp.eye(m)
+    for k in range(m):
+        D.append(work[k, k])
+        for i in range(k + 1, m):
+            L[i, k] = sp.cancel(work[i, k] / work[k, k])
+        for i in range(k + 1, m):
+            for j in range(i, m):
+                raw = work[i, j] - work[i, k] * work[k, j] / work[k, k]
+                # One fraction, so that a cancelling numerator (α ψ′(α) − 1 in the gamma's
+                # α − 1/ψ′(α)) is exposed to the rewrites of _numeric_form.
+                nice = sp.together(simplify(raw))
+                work[i, j] = work[j, i] = nice if sp.count_ops(nice) <= sp.count_ops(raw) else raw
+    total = 0
+    for k in range(m):
+        lin = deltas[k] + sp.Add(*[_numeric_form(L[i, k]) * deltas[i] for i in range(k + 1, m)])
+        total += _numeric_form(D[k]) * lin**2
+    return total
+
+
+def _kl_curvature_function(nat) -> str:
+    """``_kl_curvature(η, δ)``: g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ), (...).
+
+    The KL is ∫₀¹ (1 − t) g″(t) dt along the segment from η_p to η_q; near coincidence
+    :func:`fisherlab.kernels._special.kl_refine` evaluates that integral by Gauss–Legendre
+    quadrature from this function. Its integrand is positive (A is strictly convex), so the
+    quadrature keeps the digits that the Bregman form A(η_q) − A(η_p) − ⟨∇A(η_p), δ⟩ cancels.
     """
     eta = list(nat.eta)
     deltas = [sp.Symbol(f"d_{e.name}", real=True) for e in eta]
-    t = sp.Symbol("_t", real=True)
     H = nat.hessian
-    g2 = sp.Add(*[H[i, j] * deltas[i] * deltas[j]
-                  for i in range(len(eta)) for j in range(len(eta))])
-    line = nat.log_partition.xreplace({e: e + t * dl for e, dl in zip(eta, deltas)})
-    g3 = sp.diff(line, t, 3)
-    g4 = sp.diff(g3, t)
-    at0 = [g.subs(t, 0) for g in (g3, g4)]
-    # No log1p/expm1 rewriting here (it costs minutes on the large line derivatives of, e.g.,
-    # the multivariate normal): these terms are only used near coincidence, where the KL's
-    # target is six digits, and carry no log(1 + u) or e^u − 1 forms that would lose them.
-    return _function("_kl_series", _names(eta) + _names(deltas), [g2] + at0, "vector", (3,),
-                     rewrite=False, doc="g⁽²⁾(0), g⁽³⁾(0), g⁽⁴⁾(0) of g(t) = A(η + tδ), (..., 3): the Taylor "
-                         "terms of the KL near coincidence.")
+    m = len(eta)
+    if m <= _LDL_MAX:
+        g2 = _ldl_curvature(H, deltas)
+    else:
+        g2 = sp.Add(*[H[i, i] * deltas[i] ** 2 for i in range(m)]
+                    + [2 * H[i, j] * deltas[i] * deltas[j]
+                       for i in range(m) for j in range(i + 1, m)])
+    return _function("_kl_curvature", _names(eta) + _names(deltas), [g2], "scalar",
+                     rewrite=False, doc="g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ), (...): the "
+                         "integrand of the KL near coincidence.")
 
 
 def _skewness_entries(d: Derivation) -> list:
@@ -367,8 +410,9 @@ def parametrization_source(d: Derivation) -> tuple[str, dict[str, str]]:
     add("fisher", th, list(d.fisher), "matrix", (p, p), True, doc="F(θ), (..., p, p).")
     add("natural_fisher", th, list(d.natural_fisher), "matrix", (m, m), True,
         doc="∇²A at η(θ), (..., m, m).")
-    add("kl", th + thq, [d.kl], "scalar", refine=(f"{P}__to_natural", th, thq),
-        doc="KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.")
+    add("kl", th + thq, [d.kl], "scalar",
+        refine=(f"{P}__to_natural", th, thq, "None" if P == "natural" else f"{P}__jacobian"),
+        doc="KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.")
     entropy = d.entropy
     if d.entropy_sums_support:
         # The kernel returns the closed part; the runtime subtracts E[log h(x)] by summation.
@@ -396,7 +440,7 @@ def family_source(spec: ExponentialFamily, source: str = "") -> str:
         tables[pz.name] = table
         sums[pz.name] = d.entropy_sums_support
     x, eta = _names(nat.x), _names(nat.eta)
-    chunks.append(_kl_series_function(nat))
+    chunks.append(_kl_curvature_function(nat))
     chunks.append(_function("log_base_measure", x, [nat.log_base_measure], "scalar",
                             doc="log h(x), (...)."))
     chunks.append(_function("statistics", x, list(nat.statistics), "vector", (len(eta),),

@@ -131,7 +131,7 @@ def natural__natural_fisher(eta, _shape=None):
 
 
 def natural__kl(eta, eta_q, _shape=None):
-    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
@@ -142,7 +142,7 @@ def natural__kl(eta, eta_q, _shape=None):
     _t2 = 10*_special.logsumexp0(eta_q)
     _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2), natural__to_natural, _kl_series, (eta,), (eta_q,))
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2), natural__to_natural, None, _kl_curvature, (eta,), (eta_q,))
 
 
 def natural__entropy(eta, _shape=None):
@@ -295,7 +295,7 @@ def p__natural_fisher(p, _shape=None):
 
 
 def p__kl(p, p_q, _shape=None):
-    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
@@ -306,7 +306,7 @@ def p__kl(p, p_q, _shape=None):
     _t2 = 10*p*(numpy.log(p) - numpy.log(p_q) + numpy.log(-1/(p - 1)) - numpy.log(-1/(p_q - 1)))
     _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2), p__to_natural, _kl_series, (p,), (p_q,))
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2), p__to_natural, p__jacobian, _kl_curvature, (p,), (p_q,))
 
 
 def p__entropy(p, _shape=None):
@@ -347,19 +347,12 @@ def p__fisher_rao(p, p_q, _shape=None):
     return _out
 
 
-def _kl_series(eta, d_eta, _shape=None):
-    """g⁽²⁾(0), g⁽³⁾(0), g⁽⁴⁾(0) of g(t) = A(η + tδ), (..., 3): the Taylor terms of the KL near coincidence."""
+def _kl_curvature(eta, d_eta, _shape=None):
+    """g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ), (...): the integrand of the KL near coincidence."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(d_eta))
-    _c0 = _special.cosoftmax0(1, eta)
-    _c1 = _special.softmax0(1, eta)
-    _c2 = _c0*_c1
-    _c3 = 10*_c2
-    _c4 = _c0 - _c1
-    _out = numpy.empty(_shape + (3,))
-    _out[..., 0] = _c3*d_eta**2
-    _out[..., 1] = 10*_c0*_c1*_c4*d_eta**3
-    _out[..., 2] = _c3*d_eta**4*(_c0*_c4 - _c1*_c4 - 2*_c2)
+    _out = numpy.empty(_shape)
+    _out[...] = 10*d_eta**2*_special.cosoftmax0(1, eta)*_special.softmax0(1, eta)
     return _out
 
 

@@ -530,7 +530,7 @@ def natural__natural_fisher(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9
 
 
 def natural__kl(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, eta1_q, eta2_q, eta3_q, eta4_q, eta5_q, eta6_q, eta7_q, eta8_q, eta9_q, _shape=None):
-    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4], eta5 in
     [-4, 4], eta6 in [-4, 4], eta7 in [-4, 4], eta8 in [-4, 4], eta9 in [-4, 4]; there it agrees
@@ -551,7 +551,7 @@ def natural__kl(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, eta1_q, et
     _t10 = _special.logsumexp0(eta1_q, eta2_q, eta3_q, eta4_q, eta5_q, eta6_q, eta7_q, eta8_q, eta9_q)
     _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6 + _t7 + _t8 + _t9 + _t10
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7) + numpy.abs(_t8) + numpy.abs(_t9) + numpy.abs(_t10), natural__to_natural, _kl_series, (eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9,), (eta1_q, eta2_q, eta3_q, eta4_q, eta5_q, eta6_q, eta7_q, eta8_q, eta9_q,))
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7) + numpy.abs(_t8) + numpy.abs(_t9) + numpy.abs(_t10), natural__to_natural, None, _kl_curvature, (eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9,), (eta1_q, eta2_q, eta3_q, eta4_q, eta5_q, eta6_q, eta7_q, eta8_q, eta9_q,))
 
 
 def natural__entropy(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _shape=None):
@@ -2629,7 +2629,7 @@ def probs__natural_fisher(p1, p2, p3, p4, p5, p6, p7, p8, p9, _shape=None):
 
 
 def probs__kl(p1, p2, p3, p4, p5, p6, p7, p8, p9, p1_q, p2_q, p3_q, p4_q, p5_q, p6_q, p7_q, p8_q, p9_q, _shape=None):
-    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: p1 in [0.02, 0.105556], p2 in [0.02, 0.105556], p3 in [0.02, 0.105556], p4 in
     [0.02, 0.105556], p5 in [0.02, 0.105556], p6 in [0.02, 0.105556], p7 in [0.02, 0.105556], p8
@@ -2653,7 +2653,7 @@ def probs__kl(p1, p2, p3, p4, p5, p6, p7, p8, p9, p1_q, p2_q, p3_q, p4_q, p5_q, 
     _t10 = _c1
     _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6 + _t7 + _t8 + _t9 + _t10
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7) + numpy.abs(_t8) + numpy.abs(_t9) + numpy.abs(_t10), probs__to_natural, _kl_series, (p1, p2, p3, p4, p5, p6, p7, p8, p9,), (p1_q, p2_q, p3_q, p4_q, p5_q, p6_q, p7_q, p8_q, p9_q,))
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7) + numpy.abs(_t8) + numpy.abs(_t9) + numpy.abs(_t10), probs__to_natural, probs__jacobian, _kl_curvature, (p1, p2, p3, p4, p5, p6, p7, p8, p9,), (p1_q, p2_q, p3_q, p4_q, p5_q, p6_q, p7_q, p8_q, p9_q,))
 
 
 def probs__entropy(p1, p2, p3, p4, p5, p6, p7, p8, p9, _shape=None):
@@ -3622,126 +3622,36 @@ def probs__fisher_rao(p1, p2, p3, p4, p5, p6, p7, p8, p9, p1_q, p2_q, p3_q, p4_q
     return _out
 
 
-def _kl_series(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, d_eta1, d_eta2, d_eta3, d_eta4, d_eta5, d_eta6, d_eta7, d_eta8, d_eta9, _shape=None):
-    """g⁽²⁾(0), g⁽³⁾(0), g⁽⁴⁾(0) of g(t) = A(η + tδ), (..., 3): the Taylor terms of the KL near coincidence."""
+def _kl_curvature(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, d_eta1, d_eta2, d_eta3, d_eta4, d_eta5, d_eta6, d_eta7, d_eta8, d_eta9, _shape=None):
+    """g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ), (...): the integrand of the KL near coincidence."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9), numpy.shape(d_eta1), numpy.shape(d_eta2), numpy.shape(d_eta3), numpy.shape(d_eta4), numpy.shape(d_eta5), numpy.shape(d_eta6), numpy.shape(d_eta7), numpy.shape(d_eta8), numpy.shape(d_eta9))
-    _c0 = _special.softmax0(2, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
-    _c1 = _c0*d_eta2
-    _c2 = _special.softmax0(1, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
-    _c3 = _c2*d_eta1
-    _c4 = 2*_c3
-    _c5 = _special.softmax0(3, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
-    _c6 = _c5*d_eta3
-    _c7 = _special.softmax0(4, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
-    _c8 = _c7*d_eta4
-    _c9 = _special.softmax0(5, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
-    _c10 = _c9*d_eta5
-    _c11 = _special.softmax0(6, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
-    _c12 = _c11*d_eta6
-    _c13 = _special.softmax0(7, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
-    _c14 = _c13*d_eta7
-    _c15 = _special.softmax0(8, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
-    _c16 = _c15*d_eta8
-    _c17 = _special.softmax0(9, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
-    _c18 = _c17*d_eta9
-    _c19 = 2*_c1
-    _c20 = 2*_c6
-    _c21 = 2*_c8
-    _c22 = 2*_c10
-    _c23 = 2*_c12
-    _c24 = 2*_c14
-    _c25 = _special.cosoftmax0(1, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
-    _c26 = _special.cosoftmax0(2, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
-    _c27 = _special.cosoftmax0(3, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
-    _c28 = _special.cosoftmax0(4, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
-    _c29 = _special.cosoftmax0(5, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
-    _c30 = _special.cosoftmax0(6, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
-    _c31 = _special.cosoftmax0(7, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
-    _c32 = _special.cosoftmax0(8, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
-    _c33 = _special.cosoftmax0(9, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
-    _c34 = _c25*d_eta1
-    _c35 = _c10 + _c12 + _c14 + _c16 + _c18 + _c6 + _c8
-    _c36 = _c1 - _c34 + _c35
-    _c37 = _c3*_c36
-    _c38 = _c26*d_eta2
-    _c39 = _c3 + _c35 - _c38
-    _c40 = _c1*_c39
-    _c41 = _c27*d_eta3
-    _c42 = _c1 + _c10 + _c12 + _c14 + _c16 + _c18 + _c3
-    _c43 = -_c41 + _c42 + _c8
-    _c44 = _c43*_c6
-    _c45 = _c28*d_eta4
-    _c46 = _c42 - _c45 + _c6
-    _c47 = _c46*_c8
-    _c48 = _c29*d_eta5
-    _c49 = _c1 + _c14 + _c16 + _c18 + _c3 + _c6 + _c8
-    _c50 = _c12 - _c48 + _c49
-    _c51 = _c10*_c50
-    _c52 = _c30*d_eta6
-    _c53 = _c10 + _c49 - _c52
-    _c54 = _c12*_c53
-    _c55 = _c31*d_eta7
-    _c56 = _c1 + _c10 + _c12 + _c18 + _c3 + _c6 + _c8
-    _c57 = _c16 - _c55 + _c56
-    _c58 = _c14*_c57
-    _c59 = _c32*d_eta8
-    _c60 = _c14 + _c56 - _c59
-    _c61 = _c16*_c60
-    _c62 = _c33*d_eta9
-    _c63 = _c1 + _c10 + _c12 + _c14 + _c16 + _c3 + _c6 - _c62 + _c8
-    _c64 = _c18*_c63
-    _c65 = _c37 + _c40 + _c44 + _c47 + _c51 + _c54 + _c58 + _c61 + _c64
-    _c66 = _c1*_c36 + _c10*_c36 + _c12*_c36 + _c14*_c36 + _c16*_c36 + _c18*_c36 - _c34*_c36 + _c36*_c6 + _c36*_c8 + _c65
-    _c67 = _c10*_c39 + _c12*_c39 + _c14*_c39 + _c16*_c39 + _c18*_c39 + _c3*_c39 - _c38*_c39 + _c39*_c6 + _c39*_c8 + _c65
-    _c68 = _c1*_c43 + _c10*_c43 + _c12*_c43 + _c14*_c43 + _c16*_c43 + _c18*_c43 + _c3*_c43 - _c41*_c43 + _c43*_c8 + _c65
-    _c69 = _c1*_c46 + _c10*_c46 + _c12*_c46 + _c14*_c46 + _c16*_c46 + _c18*_c46 + _c3*_c46 - _c45*_c46 + _c46*_c6 + _c65
-    _c70 = _c1*_c50 + _c12*_c50 + _c14*_c50 + _c16*_c50 + _c18*_c50 + _c3*_c50 - _c48*_c50 + _c50*_c6 + _c50*_c8 + _c65
-    _c71 = _c1*_c53 + _c10*_c53 + _c14*_c53 + _c16*_c53 + _c18*_c53 + _c3*_c53 - _c52*_c53 + _c53*_c6 + _c53*_c8 + _c65
-    _c72 = _c1*_c57 + _c10*_c57 + _c12*_c57 + _c16*_c57 + _c18*_c57 + _c3*_c57 - _c55*_c57 + _c57*_c6 + _c57*_c8 + _c65
-    _c73 = _c1*_c60 + _c10*_c60 + _c12*_c60 + _c14*_c60 + _c18*_c60 + _c3*_c60 - _c59*_c60 + _c6*_c60 + _c60*_c8 + _c65
-    _c74 = _c1*_c63 + _c10*_c63 + _c12*_c63 + _c14*_c63 + _c16*_c63 + _c3*_c63 + _c6*_c63 - _c62*_c63 + _c63*_c8 + _c65
-    _c75 = _c3*_c65
-    _c76 = _c3*_c36**2
-    _c77 = _c43**2*_c6
-    _c78 = _c46**2*_c8
-    _c79 = _c10*_c50**2
-    _c80 = _c12*_c53**2
-    _c81 = _c14*_c57**2
-    _c82 = _c16*_c60**2
-    _c83 = _c18*_c63**2
-    _c84 = _c6*_c65
-    _c85 = 2*_c84
-    _c86 = _c65*_c8
-    _c87 = 2*_c86
-    _c88 = _c10*_c65
-    _c89 = 2*_c88
-    _c90 = _c12*_c65
-    _c91 = 2*_c90
-    _c92 = _c14*_c65
-    _c93 = 2*_c92
-    _c94 = _c16*_c65
-    _c95 = 2*_c94
-    _c96 = _c18*_c65
-    _c97 = 2*_c96
-    _c98 = _c77 + _c78 + _c79 + _c80 + _c81 + _c82 + _c83 + _c85 + _c87 + _c89 + _c91 + _c93 + _c95 + _c97
-    _c99 = _c1*_c39**2
-    _c100 = _c1*_c65
-    _c101 = 2*_c100 + _c99
-    _c102 = 2*_c75 + _c76
-    _c103 = _c101 + _c102 + _c79 + _c80 + _c81 + _c82 + _c83 + _c89 + _c91 + _c93 + _c95 + _c97
-    _c104 = _c78 + _c87
-    _c105 = _c77 + _c85
-    _c106 = _c101 + _c102 + _c104 + _c105 + _c81 + _c82 + _c83 + _c93 + _c95 + _c97
-    _c107 = _c80 + _c91
-    _c108 = _c79 + _c89
-    _c109 = _c101 + _c102 + _c104 + _c105 + _c107 + _c108 + _c83 + _c97
-    _c110 = _c82 + _c95
-    _c111 = _c81 + _c93
-    _out = numpy.empty(_shape + (3,))
-    _out[..., 0] = _c0*_c26*d_eta2**2 - _c1*_c4 - _c10*_c19 - _c10*_c20 - _c10*_c21 - _c10*_c4 + _c11*_c30*d_eta6**2 - _c12*_c19 - _c12*_c20 - _c12*_c21 - _c12*_c22 - _c12*_c4 + _c13*_c31*d_eta7**2 - _c14*_c19 - _c14*_c20 - _c14*_c21 - _c14*_c22 - _c14*_c23 - _c14*_c4 + _c15*_c32*d_eta8**2 - 2*_c16*_c18 - _c16*_c19 - _c16*_c20 - _c16*_c21 - _c16*_c22 - _c16*_c23 - _c16*_c24 - _c16*_c4 + _c17*_c33*d_eta9**2 - _c18*_c19 - _c18*_c20 - _c18*_c21 - _c18*_c22 - _c18*_c23 - _c18*_c24 - _c18*_c4 - _c19*_c6 - _c19*_c8 + _c2*_c25*d_eta1**2 - _c20*_c8 + _c27*_c5*d_eta3**2 + _c28*_c7*d_eta4**2 + _c29*_c9*d_eta5**2 - _c4*_c6 - _c4*_c8
-    _out[..., 1] = _c1*_c67 + _c10*_c70 + _c12*_c71 + _c14*_c72 + _c16*_c73 + _c18*_c74 + _c3*_c66 + _c6*_c68 + _c69*_c8
-    _out[..., 2] = _c0*d_eta2*(-_c100 - _c102 + _c26*_c65*d_eta2 - _c37*_c39 - _c39*_c44 - _c39*_c47 - _c39*_c51 - _c39*_c54 - _c39*_c58 - _c39*_c61 - _c39*_c64 - _c98 - 2*_c99) + _c11*d_eta6*(-_c106 - _c108 + _c30*_c65*d_eta6 - _c37*_c53 - _c40*_c53 - _c44*_c53 - _c47*_c53 - _c51*_c53 - _c53*_c58 - _c53*_c61 - _c53*_c64 - 2*_c80 - _c90) + _c13*d_eta7*(-_c109 - _c110 + _c31*_c65*d_eta7 - _c37*_c57 - _c40*_c57 - _c44*_c57 - _c47*_c57 - _c51*_c57 - _c54*_c57 - _c57*_c61 - _c57*_c64 - 2*_c81 - _c92) + _c15*d_eta8*(-_c109 - _c111 + _c32*_c65*d_eta8 - _c37*_c60 - _c40*_c60 - _c44*_c60 - _c47*_c60 - _c51*_c60 - _c54*_c60 - _c58*_c60 - _c60*_c64 - 2*_c82 - _c94) + _c17*d_eta9*(-_c101 - _c102 - _c104 - _c105 - _c107 - _c108 - _c110 - _c111 + _c33*_c65*d_eta9 - _c37*_c63 - _c40*_c63 - _c44*_c63 - _c47*_c63 - _c51*_c63 - _c54*_c63 - _c58*_c63 - _c61*_c63 - 2*_c83 - _c96) + _c2*d_eta1*(-_c101 + _c25*_c65*d_eta1 - _c36*_c40 - _c36*_c44 - _c36*_c47 - _c36*_c51 - _c36*_c54 - _c36*_c58 - _c36*_c61 - _c36*_c64 - _c75 - 2*_c76 - _c98) - _c37*_c66 - _c40*_c67 - _c44*_c68 - _c47*_c69 + _c5*d_eta3*(-_c103 - _c104 + _c27*_c65*d_eta3 - _c37*_c43 - _c40*_c43 - _c43*_c47 - _c43*_c51 - _c43*_c54 - _c43*_c58 - _c43*_c61 - _c43*_c64 - 2*_c77 - _c84) - _c51*_c70 - _c54*_c71 - _c58*_c72 - _c61*_c73 - _c64*_c74 + _c7*d_eta4*(-_c103 - _c105 + _c28*_c65*d_eta4 - _c37*_c46 - _c40*_c46 - _c44*_c46 - _c46*_c51 - _c46*_c54 - _c46*_c58 - _c46*_c61 - _c46*_c64 - 2*_c78 - _c86) + _c9*d_eta5*(-_c106 - _c107 + _c29*_c65*d_eta5 - _c37*_c50 - _c40*_c50 - _c44*_c50 - _c47*_c50 - _c50*_c54 - _c50*_c58 - _c50*_c61 - _c50*_c64 - 2*_c79 - _c88)
+    _c0 = _special.softmax0(1, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
+    _c1 = 2*_c0*d_eta1
+    _c2 = _special.softmax0(2, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
+    _c3 = _c2*d_eta2
+    _c4 = _special.softmax0(3, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
+    _c5 = _c4*d_eta3
+    _c6 = _special.softmax0(4, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
+    _c7 = _c6*d_eta4
+    _c8 = _special.softmax0(5, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
+    _c9 = _c8*d_eta5
+    _c10 = _special.softmax0(6, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
+    _c11 = _c10*d_eta6
+    _c12 = _special.softmax0(7, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
+    _c13 = _c12*d_eta7
+    _c14 = _special.softmax0(8, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
+    _c15 = _c14*d_eta8
+    _c16 = _special.softmax0(9, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
+    _c17 = _c16*d_eta9
+    _c18 = 2*_c3
+    _c19 = 2*_c5
+    _c20 = 2*_c7
+    _c21 = 2*_c9
+    _c22 = 2*_c11
+    _c23 = 2*_c13
+    _out = numpy.empty(_shape)
+    _out[...] = _c0*d_eta1**2*_special.cosoftmax0(1, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9) - _c1*_c11 - _c1*_c13 - _c1*_c15 - _c1*_c17 - _c1*_c3 - _c1*_c5 - _c1*_c7 - _c1*_c9 + _c10*d_eta6**2*_special.cosoftmax0(6, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9) - _c11*_c18 - _c11*_c19 - _c11*_c20 - _c11*_c21 + _c12*d_eta7**2*_special.cosoftmax0(7, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9) - _c13*_c18 - _c13*_c19 - _c13*_c20 - _c13*_c21 - _c13*_c22 + _c14*d_eta8**2*_special.cosoftmax0(8, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9) - 2*_c15*_c17 - _c15*_c18 - _c15*_c19 - _c15*_c20 - _c15*_c21 - _c15*_c22 - _c15*_c23 + _c16*d_eta9**2*_special.cosoftmax0(9, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9) - _c17*_c18 - _c17*_c19 - _c17*_c20 - _c17*_c21 - _c17*_c22 - _c17*_c23 - _c18*_c5 - _c18*_c7 - _c18*_c9 - _c19*_c7 - _c19*_c9 + _c2*d_eta2**2*_special.cosoftmax0(2, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9) - _c20*_c9 + _c4*d_eta3**2*_special.cosoftmax0(3, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9) + _c6*d_eta4**2*_special.cosoftmax0(4, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9) + _c8*d_eta5**2*_special.cosoftmax0(5, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
     return _out
 
 

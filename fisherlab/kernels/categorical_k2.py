@@ -131,7 +131,7 @@ def natural__natural_fisher(eta1, _shape=None):
 
 
 def natural__kl(eta1, eta1_q, _shape=None):
-    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: eta1 in [-4, 4]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
@@ -142,7 +142,7 @@ def natural__kl(eta1, eta1_q, _shape=None):
     _t2 = _special.logsumexp0(eta1_q)
     _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2), natural__to_natural, _kl_series, (eta1,), (eta1_q,))
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2), natural__to_natural, None, _kl_curvature, (eta1,), (eta1_q,))
 
 
 def natural__entropy(eta1, _shape=None):
@@ -294,7 +294,7 @@ def probs__natural_fisher(p1, _shape=None):
 
 
 def probs__kl(p1, p1_q, _shape=None):
-    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: p1 in [0.02, 0.95]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
@@ -307,7 +307,7 @@ def probs__kl(p1, p1_q, _shape=None):
     _t2 = _c1
     _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2), probs__to_natural, _kl_series, (p1,), (p1_q,))
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2), probs__to_natural, probs__jacobian, _kl_curvature, (p1,), (p1_q,))
 
 
 def probs__entropy(p1, _shape=None):
@@ -347,18 +347,12 @@ def probs__fisher_rao(p1, p1_q, _shape=None):
     return _out
 
 
-def _kl_series(eta1, d_eta1, _shape=None):
-    """g⁽²⁾(0), g⁽³⁾(0), g⁽⁴⁾(0) of g(t) = A(η + tδ), (..., 3): the Taylor terms of the KL near coincidence."""
+def _kl_curvature(eta1, d_eta1, _shape=None):
+    """g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ), (...): the integrand of the KL near coincidence."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(d_eta1))
-    _c0 = _special.cosoftmax0(1, eta1)
-    _c1 = _special.softmax0(1, eta1)
-    _c2 = _c0*_c1
-    _c3 = _c0 - _c1
-    _out = numpy.empty(_shape + (3,))
-    _out[..., 0] = _c2*d_eta1**2
-    _out[..., 1] = _c0*_c1*_c3*d_eta1**3
-    _out[..., 2] = _c2*d_eta1**4*(_c0*_c3 - _c1*_c3 - 2*_c2)
+    _out = numpy.empty(_shape)
+    _out[...] = d_eta1**2*_special.cosoftmax0(1, eta1)*_special.softmax0(1, eta1)
     return _out
 
 

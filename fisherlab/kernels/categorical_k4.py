@@ -190,7 +190,7 @@ def natural__natural_fisher(eta1, eta2, eta3, _shape=None):
 
 
 def natural__kl(eta1, eta2, eta3, eta1_q, eta2_q, eta3_q, _shape=None):
-    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
@@ -204,7 +204,7 @@ def natural__kl(eta1, eta2, eta3, eta1_q, eta2_q, eta3_q, _shape=None):
     _t4 = _special.logsumexp0(eta1_q, eta2_q, eta3_q)
     _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2 + _t3 + _t4
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4), natural__to_natural, _kl_series, (eta1, eta2, eta3,), (eta1_q, eta2_q, eta3_q,))
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4), natural__to_natural, None, _kl_curvature, (eta1, eta2, eta3,), (eta1_q, eta2_q, eta3_q,))
 
 
 def natural__entropy(eta1, eta2, eta3, _shape=None):
@@ -477,7 +477,7 @@ def probs__natural_fisher(p1, p2, p3, _shape=None):
 
 
 def probs__kl(p1, p2, p3, p1_q, p2_q, p3_q, _shape=None):
-    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: p1 in [0.02, 0.316667], p2 in [0.02, 0.316667], p3 in [0.02, 0.316667]; there
     it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
@@ -494,7 +494,7 @@ def probs__kl(p1, p2, p3, p1_q, p2_q, p3_q, _shape=None):
     _t4 = _c1
     _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2 + _t3 + _t4
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4), probs__to_natural, _kl_series, (p1, p2, p3,), (p1_q, p2_q, p3_q,))
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4), probs__to_natural, probs__jacobian, _kl_curvature, (p1, p2, p3,), (p1_q, p2_q, p3_q,))
 
 
 def probs__entropy(p1, p2, p3, _shape=None):
@@ -575,46 +575,22 @@ def probs__fisher_rao(p1, p2, p3, p1_q, p2_q, p3_q, _shape=None):
     return _out
 
 
-def _kl_series(eta1, eta2, eta3, d_eta1, d_eta2, d_eta3, _shape=None):
-    """g⁽²⁾(0), g⁽³⁾(0), g⁽⁴⁾(0) of g(t) = A(η + tδ), (..., 3): the Taylor terms of the KL near coincidence."""
+def _kl_curvature(eta1, eta2, eta3, d_eta1, d_eta2, d_eta3, _shape=None):
+    """g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ), (...): the integrand of the KL near coincidence."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(d_eta1), numpy.shape(d_eta2), numpy.shape(d_eta3))
     _c0 = _special.cosoftmax0(1, eta1, eta2, eta3)
     _c1 = _special.softmax0(1, eta1, eta2, eta3)
-    _c2 = _special.cosoftmax0(2, eta1, eta2, eta3)
-    _c3 = _special.softmax0(2, eta1, eta2, eta3)
-    _c4 = _special.cosoftmax0(3, eta1, eta2, eta3)
-    _c5 = _special.softmax0(3, eta1, eta2, eta3)
-    _c6 = _c3*d_eta2
-    _c7 = _c1*d_eta1
-    _c8 = 2*_c7
-    _c9 = _c5*d_eta3
-    _c10 = _c0*d_eta1
-    _c11 = -_c10 + _c6 + _c9
-    _c12 = _c11*_c7
-    _c13 = _c2*d_eta2
-    _c14 = -_c13 + _c7 + _c9
-    _c15 = _c14*_c6
-    _c16 = _c4*d_eta3
-    _c17 = -_c16 + _c6 + _c7
-    _c18 = _c17*_c9
-    _c19 = _c12 + _c15 + _c18
-    _c20 = -_c10*_c11 + _c11*_c6 + _c11*_c9 + _c19
-    _c21 = -_c13*_c14 + _c14*_c7 + _c14*_c9 + _c19
-    _c22 = -_c16*_c17 + _c17*_c6 + _c17*_c7 + _c19
-    _c23 = _c19*_c7
-    _c24 = _c11**2*_c7
-    _c25 = _c17**2*_c9
-    _c26 = _c19*_c9
-    _c27 = _c25 + 2*_c26
-    _c28 = _c14**2*_c6
-    _c29 = _c19*_c6
-    _c30 = _c28 + 2*_c29
-    _c31 = 2*_c23 + _c24
-    _out = numpy.empty(_shape + (3,))
-    _out[..., 0] = _c0*_c1*d_eta1**2 + _c2*_c3*d_eta2**2 + _c4*_c5*d_eta3**2 - _c6*_c8 - 2*_c6*_c9 - _c8*_c9
-    _out[..., 1] = _c20*_c7 + _c21*_c6 + _c22*_c9
-    _out[..., 2] = _c1*d_eta1*(_c0*_c19*d_eta1 - _c11*_c15 - _c11*_c18 - _c23 - 2*_c24 - _c27 - _c30) - _c12*_c20 - _c15*_c21 - _c18*_c22 + _c3*d_eta2*(-_c12*_c14 - _c14*_c18 + _c19*_c2*d_eta2 - _c27 - 2*_c28 - _c29 - _c31) + _c5*d_eta3*(-_c12*_c17 - _c15*_c17 + _c19*_c4*d_eta3 - 2*_c25 - _c26 - _c30 - _c31)
+    _c2 = _special.softmax0(2, eta1, eta2, eta3)
+    _c3 = _c0**(-1.0)
+    _c4 = _special.softmax0(3, eta1, eta2, eta3)
+    _c5 = _c3*_c4
+    _c6 = _special.cosoftmax0(2, eta1, eta2, eta3)
+    _c7 = _c1*_c2
+    _c8 = -_c3*_c7 + _c6
+    _c9 = _c0 + _c1
+    _out = numpy.empty(_shape)
+    _out[...] = _c0*_c1*(_c2*_c3*d_eta2 + _c5*d_eta3 - d_eta1)**2 + _c2*_c8*(-_c4*_c9*d_eta3/(_c0*_c6 - _c7) + d_eta2)**2 - _c4*d_eta3**2*(_c1*_c5 - _special.cosoftmax0(3, eta1, eta2, eta3) + _c2*_c4*_c9**2/(_c0**2*_c8))
     return _out
 
 

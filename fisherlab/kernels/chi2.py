@@ -131,7 +131,7 @@ def natural__natural_fisher(eta, _shape=None):
 
 
 def natural__kl(eta, eta_q, _shape=None):
-    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: eta in [0.01, 1000]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
@@ -144,7 +144,7 @@ def natural__kl(eta, eta_q, _shape=None):
     _t3 = _special.gammaln(eta_q)
     _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2 + _t3
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3), natural__to_natural, _kl_series, (eta,), (eta_q,))
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3), natural__to_natural, None, _kl_curvature, (eta,), (eta_q,))
 
 
 def natural__entropy(eta, _shape=None):
@@ -295,7 +295,7 @@ def df__natural_fisher(df, _shape=None):
 
 
 def df__kl(df, df_q, _shape=None):
-    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: df in [0.01, 1000]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
@@ -310,7 +310,7 @@ def df__kl(df, df_q, _shape=None):
     _t3 = _special.gammaln(_c2)
     _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2 + _t3
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3), df__to_natural, _kl_series, (df,), (df_q,))
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3), df__to_natural, df__jacobian, _kl_curvature, (df,), (df_q,))
 
 
 def df__entropy(df, _shape=None):
@@ -339,14 +339,12 @@ def df__skewness(df, _shape=None):
     return _out
 
 
-def _kl_series(eta, d_eta, _shape=None):
-    """g⁽²⁾(0), g⁽³⁾(0), g⁽⁴⁾(0) of g(t) = A(η + tδ), (..., 3): the Taylor terms of the KL near coincidence."""
+def _kl_curvature(eta, d_eta, _shape=None):
+    """g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ), (...): the integrand of the KL near coincidence."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(d_eta))
-    _out = numpy.empty(_shape + (3,))
-    _out[..., 0] = d_eta**2*_special.trigamma(eta)
-    _out[..., 1] = d_eta**3*_special.polygamma(2, eta)
-    _out[..., 2] = d_eta**4*_special.polygamma(3, eta)
+    _out = numpy.empty(_shape)
+    _out[...] = d_eta**2*_special.trigamma(eta)
     return _out
 
 

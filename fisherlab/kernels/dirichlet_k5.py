@@ -301,7 +301,7 @@ def natural__natural_fisher(eta1, eta2, eta3, eta4, eta5, _shape=None):
 
 
 def natural__kl(eta1, eta2, eta3, eta4, eta5, eta1_q, eta2_q, eta3_q, eta4_q, eta5_q, _shape=None):
-    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
     [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
@@ -331,7 +331,7 @@ def natural__kl(eta1, eta2, eta3, eta4, eta5, eta1_q, eta2_q, eta3_q, eta4_q, et
     _t12 = _special.log_beta(eta4_q, eta5_q)
     _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6 + _t7 + _t8 + _t9 + _t10 + _t11 + _t12
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7) + numpy.abs(_t8) + numpy.abs(_t9) + numpy.abs(_t10) + numpy.abs(_t11) + numpy.abs(_t12), natural__to_natural, _kl_series, (eta1, eta2, eta3, eta4, eta5,), (eta1_q, eta2_q, eta3_q, eta4_q, eta5_q,))
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7) + numpy.abs(_t8) + numpy.abs(_t9) + numpy.abs(_t10) + numpy.abs(_t11) + numpy.abs(_t12), natural__to_natural, None, _kl_curvature, (eta1, eta2, eta3, eta4, eta5,), (eta1_q, eta2_q, eta3_q, eta4_q, eta5_q,))
 
 
 def natural__entropy(eta1, eta2, eta3, eta4, eta5, _shape=None):
@@ -789,7 +789,7 @@ def alpha__natural_fisher(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
 
 
 def alpha__kl(alpha1, alpha2, alpha3, alpha4, alpha5, alpha1_q, alpha2_q, alpha3_q, alpha4_q, alpha5_q, _shape=None):
-    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
     alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
@@ -819,7 +819,7 @@ def alpha__kl(alpha1, alpha2, alpha3, alpha4, alpha5, alpha1_q, alpha2_q, alpha3
     _t12 = _special.log_beta(alpha4_q, alpha5_q)
     _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6 + _t7 + _t8 + _t9 + _t10 + _t11 + _t12
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7) + numpy.abs(_t8) + numpy.abs(_t9) + numpy.abs(_t10) + numpy.abs(_t11) + numpy.abs(_t12), alpha__to_natural, _kl_series, (alpha1, alpha2, alpha3, alpha4, alpha5,), (alpha1_q, alpha2_q, alpha3_q, alpha4_q, alpha5_q,))
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7) + numpy.abs(_t8) + numpy.abs(_t9) + numpy.abs(_t10) + numpy.abs(_t11) + numpy.abs(_t12), alpha__to_natural, alpha__jacobian, _kl_curvature, (alpha1, alpha2, alpha3, alpha4, alpha5,), (alpha1_q, alpha2_q, alpha3_q, alpha4_q, alpha5_q,))
 
 
 def alpha__entropy(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
@@ -986,63 +986,24 @@ def alpha__skewness(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
     return _out
 
 
-def _kl_series(eta1, eta2, eta3, eta4, eta5, d_eta1, d_eta2, d_eta3, d_eta4, d_eta5, _shape=None):
-    """g⁽²⁾(0), g⁽³⁾(0), g⁽⁴⁾(0) of g(t) = A(η + tδ), (..., 3): the Taylor terms of the KL near coincidence."""
+def _kl_curvature(eta1, eta2, eta3, eta4, eta5, d_eta1, d_eta2, d_eta3, d_eta4, d_eta5, _shape=None):
+    """g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ), (...): the integrand of the KL near coincidence."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(d_eta1), numpy.shape(d_eta2), numpy.shape(d_eta3), numpy.shape(d_eta4), numpy.shape(d_eta5))
     _c0 = eta4 + eta5
     _c1 = _c0 + eta3
     _c2 = _c1 + eta2
     _c3 = 2*d_eta2
-    _c4 = _c2 + eta1
-    _c5 = d_eta1*_special.trigamma(_c4)
-    _c6 = 2*_c5
-    _c7 = _special.trigamma_diff(_c2, eta1)
-    _c8 = _c3*(-_c7 + _special.trigamma(_c2))
-    _c9 = _c7 + _special.trigamma_diff(_c1, eta2)
-    _c10 = _c9 + _special.trigamma_diff(_c0, eta3)
-    _c11 = 2*d_eta4
-    _c12 = d_eta3*(_c9 - _special.trigamma(_c1))
-    _c13 = d_eta4 + d_eta5
-    _c14 = _special.polygamma(2, _c0)
-    _c15 = _c14*d_eta5
-    _c16 = -_c14
-    _c17 = _c14*d_eta4
-    _c18 = _c13 + d_eta3
-    _c19 = _special.polygamma(2, _c1)
-    _c20 = _c13*_c19
-    _c21 = -_c19
-    _c22 = _c19*d_eta3
-    _c23 = _c18 + d_eta2
-    _c24 = _special.polygamma(2, _c2)
-    _c25 = _c18*_c24
-    _c26 = -_c24
-    _c27 = _c23 + d_eta1
-    _c28 = _special.polygamma(2, _c4)
-    _c29 = _c23*_c28
-    _c30 = -_c28
-    _c31 = _c24*d_eta2
-    _c32 = _c28*d_eta1
-    _c33 = _special.polygamma(3, _c0)
-    _c34 = _c13**2*_c33
-    _c35 = _c13*_c33
-    _c36 = -_c35
-    _c37 = _special.polygamma(3, _c1)
-    _c38 = _c18**2*_c37
-    _c39 = _c18*_c37
-    _c40 = -_c39
-    _c41 = _special.polygamma(3, _c2)
-    _c42 = _c23**2*_c41
-    _c43 = _c23*_c41
-    _c44 = -_c43
-    _c45 = _special.polygamma(3, _c4)
-    _c46 = _c27**2*_c45
-    _c47 = _c27*_c45
-    _c48 = -_c47
-    _out = numpy.empty(_shape + (3,))
-    _out[..., 0] = _c11*_c12 + _c11*d_eta5*(_c10 - _special.trigamma(_c0)) + 2*_c12*d_eta5 - _c3*_c5 - _c6*d_eta3 - _c6*d_eta4 - _c6*d_eta5 - _c8*d_eta3 - _c8*d_eta4 - _c8*d_eta5 + d_eta1**2*_special.trigamma_diff(eta1, _c2) + d_eta2**2*(_c7 + _special.trigamma_diff(eta2, _c1)) + d_eta3**2*(_c9 + _special.trigamma_diff(eta3, _c0)) + d_eta4**2*(_c10 + _special.trigamma_diff(eta4, eta5)) + d_eta5**2*(_c10 + _special.trigamma_diff(eta5, eta4))
-    _out[..., 1] = -_c13*(_c13*(-_c13*(_c14 + _c21) + _c22) + _c18*_c22) - _c18*(_c18*(-_c18*(_c19 + _c26) + _c31) + _c23*_c31) - _c23*(_c23*(-_c23*(_c24 + _c30) + _c32) + _c27*_c32) + d_eta1*(-_c27*_c29 + d_eta1*(-_c29 + d_eta1*(_c30 + _special.polygamma(2, eta1)))) + d_eta2*(-_c23*_c25 + d_eta2*(-_c25 + d_eta2*(_c26 + _special.polygamma(2, eta2)))) + d_eta3*(-_c18*_c20 + d_eta3*(-_c20 + d_eta3*(_c21 + _special.polygamma(2, eta3)))) + d_eta4*(-_c13*_c15 + d_eta4*(-_c15 + d_eta4*(_c16 + _special.polygamma(2, eta4)))) - d_eta5*(_c13*_c17 + d_eta5*(_c17 - d_eta5*(_c16 + _special.polygamma(2, eta5))))
-    _out[..., 2] = -_c13*(_c13*(-_c13*(_c35 + _c40) + _c39*d_eta3) + _c38*d_eta3) - _c18*(_c18*(-_c18*(_c39 + _c44) + _c43*d_eta2) + _c42*d_eta2) - _c23*(_c23*(-_c23*(_c43 + _c48) + _c47*d_eta1) + _c46*d_eta1) + d_eta1*(-_c23*_c46 + d_eta1*(-_c23*_c47 + d_eta1*(_c48 + d_eta1*_special.polygamma(3, eta1)))) + d_eta2*(-_c18*_c42 + d_eta2*(-_c18*_c43 + d_eta2*(_c44 + d_eta2*_special.polygamma(3, eta2)))) + d_eta3*(-_c13*_c38 + d_eta3*(-_c13*_c39 + d_eta3*(_c40 + d_eta3*_special.polygamma(3, eta3)))) + d_eta4*(-_c34*d_eta5 + d_eta4*(-_c35*d_eta5 + d_eta4*(_c36 + d_eta4*_special.polygamma(3, eta4)))) - d_eta5*(_c34*d_eta4 + d_eta5*(_c35*d_eta4 - d_eta5*(_c36 + d_eta5*_special.polygamma(3, eta5))))
+    _c4 = d_eta1*_special.trigamma(_c2 + eta1)
+    _c5 = 2*_c4
+    _c6 = _special.trigamma_diff(_c2, eta1)
+    _c7 = _c3*(-_c6 + _special.trigamma(_c2))
+    _c8 = _c6 + _special.trigamma_diff(_c1, eta2)
+    _c9 = _c8 + _special.trigamma_diff(_c0, eta3)
+    _c10 = 2*d_eta4
+    _c11 = d_eta3*(_c8 - _special.trigamma(_c1))
+    _out = numpy.empty(_shape)
+    _out[...] = _c10*_c11 + _c10*d_eta5*(_c9 - _special.trigamma(_c0)) + 2*_c11*d_eta5 - _c3*_c4 - _c5*d_eta3 - _c5*d_eta4 - _c5*d_eta5 - _c7*d_eta3 - _c7*d_eta4 - _c7*d_eta5 + d_eta1**2*_special.trigamma_diff(eta1, _c2) + d_eta2**2*(_c6 + _special.trigamma_diff(eta2, _c1)) + d_eta3**2*(_c8 + _special.trigamma_diff(eta3, _c0)) + d_eta4**2*(_c9 + _special.trigamma_diff(eta4, eta5)) + d_eta5**2*(_c9 + _special.trigamma_diff(eta5, eta4))
     return _out
 
 

@@ -153,7 +153,7 @@ def natural__natural_fisher(eta1, eta2, _shape=None):
 
 
 def natural__kl(eta1, eta2, eta1_q, eta2_q, _shape=None):
-    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
@@ -165,7 +165,7 @@ def natural__kl(eta1, eta2, eta1_q, eta2_q, _shape=None):
     _t3 = 5*_special.logsumexp0(eta1_q, eta2_q)
     _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2 + _t3
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3), natural__to_natural, _kl_series, (eta1, eta2,), (eta1_q, eta2_q,))
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3), natural__to_natural, None, _kl_curvature, (eta1, eta2,), (eta1_q, eta2_q,))
 
 
 def natural__entropy(eta1, eta2, _shape=None):
@@ -364,7 +364,7 @@ def probs__natural_fisher(p1, p2, _shape=None):
 
 
 def probs__kl(p1, p2, p1_q, p2_q, _shape=None):
-    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: p1 in [0.02, 0.475], p2 in [0.02, 0.475]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
@@ -379,7 +379,7 @@ def probs__kl(p1, p2, p1_q, p2_q, _shape=None):
     _t3 = 5*p2*(_c2 + numpy.log(p2) - numpy.log(p2_q))
     _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2 + _t3
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3), probs__to_natural, _kl_series, (p1, p2,), (p1_q, p2_q,))
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3), probs__to_natural, probs__jacobian, _kl_curvature, (p1, p2,), (p1_q, p2_q,))
 
 
 def probs__entropy(p1, p2, _shape=None):
@@ -434,34 +434,16 @@ def probs__fisher_rao(p1, p2, p1_q, p2_q, _shape=None):
     return _out
 
 
-def _kl_series(eta1, eta2, d_eta1, d_eta2, _shape=None):
-    """g⁽²⁾(0), g⁽³⁾(0), g⁽⁴⁾(0) of g(t) = A(η + tδ), (..., 3): the Taylor terms of the KL near coincidence."""
+def _kl_curvature(eta1, eta2, d_eta1, d_eta2, _shape=None):
+    """g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ), (...): the integrand of the KL near coincidence."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(d_eta1), numpy.shape(d_eta2))
     _c0 = _special.cosoftmax0(1, eta1, eta2)
     _c1 = _special.softmax0(1, eta1, eta2)
-    _c2 = _special.cosoftmax0(2, eta1, eta2)
-    _c3 = _special.softmax0(2, eta1, eta2)
-    _c4 = _c3*d_eta2
-    _c5 = _c1*d_eta1
-    _c6 = 2*_c5
-    _c7 = _c0*d_eta1
-    _c8 = -_c4 + _c7
-    _c9 = _c2*d_eta2
-    _c10 = _c5 - _c9
-    _c11 = _c10*_c4
-    _c12 = _c5*_c8
-    _c13 = _c11 - _c12 - _c4*_c8 + _c7*_c8
-    _c14 = -_c11 + _c12
-    _c15 = -_c10*_c5 + _c10*_c9 + _c14
-    _c16 = _c5*_c8**2
-    _c17 = _c10**2*_c4
-    _c18 = -_c14*_c4
-    _c19 = -_c14
-    _out = numpy.empty(_shape + (3,))
-    _out[..., 0] = 5*_c0*_c1*d_eta1**2 + 5*_c2*_c3*d_eta2**2 - 5*_c4*_c6
-    _out[..., 1] = 5*_c13*_c5 - 5*_c15*_c4
-    _out[..., 2] = 5*_c11*_c15 + 5*_c12*_c13 - 5*_c4*(-_c10*_c12 - _c14*_c6 + _c14*_c9 + _c16 + 2*_c17 + _c18) - 5*_c5*(-_c11*_c8 + 2*_c16 + _c17 + _c18 + _c19*_c4 + _c19*_c5 - _c19*_c7)
+    _c2 = _special.softmax0(2, eta1, eta2)
+    _c3 = _c2/_c0
+    _out = numpy.empty(_shape)
+    _out[...] = 5*_c0*_c1*(-_c3*d_eta2 + d_eta1)**2 + 5*_c3*d_eta2**2*(_c0*_special.cosoftmax0(2, eta1, eta2) - _c1*_c2)
     return _out
 
 

@@ -399,7 +399,7 @@ def natural__natural_fisher(eta1, eta2, eta11, eta21, eta22, _shape=None):
 
 
 def natural__kl(eta1, eta2, eta11, eta21, eta22, eta1_q, eta2_q, eta11_q, eta21_q, eta22_q, _shape=None):
-    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
     eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
@@ -434,7 +434,7 @@ def natural__kl(eta1, eta2, eta11, eta21, eta22, eta1_q, eta2_q, eta11_q, eta21_
     _t8 = _c11*(eta22 - eta22_q)*(_c1*_c15 + _c1*_c8 - 4*_c13*eta11 + 4*_c14*_c16 - 8*_c16*eta22)
     _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6 + _t7 + _t8
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7) + numpy.abs(_t8), natural__to_natural, _kl_series, (eta1, eta2, eta11, eta21, eta22,), (eta1_q, eta2_q, eta11_q, eta21_q, eta22_q,))
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7) + numpy.abs(_t8), natural__to_natural, None, _kl_curvature, (eta1, eta2, eta11, eta21, eta22,), (eta1_q, eta2_q, eta11_q, eta21_q, eta22_q,))
 
 
 def natural__entropy(eta1, eta2, eta11, eta21, eta22, _shape=None):
@@ -1334,7 +1334,7 @@ def mean_cov__natural_fisher(mean1, mean2, cov11, cov21, cov22, _shape=None):
 
 
 def mean_cov__kl(mean1, mean2, cov11, cov21, cov22, mean1_q, mean2_q, cov11_q, cov21_q, cov22_q, _shape=None):
-    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
@@ -1360,7 +1360,7 @@ def mean_cov__kl(mean1, mean2, cov11, cov21, cov22, mean1_q, mean2_q, cov11_q, c
     _t8 = -1/2*(cov22 + mean2**2)*(-_c4*cov11_q + _c6*cov11)
     _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6 + _t7 + _t8
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7) + numpy.abs(_t8), mean_cov__to_natural, _kl_series, (mean1, mean2, cov11, cov21, cov22,), (mean1_q, mean2_q, cov11_q, cov21_q, cov22_q,))
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7) + numpy.abs(_t8), mean_cov__to_natural, mean_cov__jacobian, _kl_curvature, (mean1, mean2, cov11, cov21, cov22,), (mean1_q, mean2_q, cov11_q, cov21_q, cov22_q,))
 
 
 def mean_cov__entropy(mean1, mean2, cov11, cov21, cov22, _shape=None):
@@ -1963,7 +1963,7 @@ def mean_chol__natural_fisher(mean1, mean2, log_chol11, chol21, log_chol22, _sha
 
 
 def mean_chol__kl(mean1, mean2, log_chol11, chol21, log_chol22, mean1_q, mean2_q, log_chol11_q, chol21_q, log_chol22_q, _shape=None):
-    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
     0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
@@ -2010,7 +2010,7 @@ def mean_chol__kl(mean1, mean2, log_chol11, chol21, log_chol22, mean1_q, mean2_q
     _t22 = -_c14
     _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6 + _t7 + _t8 + _t9 + _t10 + _t11 + _t12 + _t13 + _t14 + _t15 + _t16 + _t17 + _t18 + _t19 + _t20 + _t21 + _t22
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7) + numpy.abs(_t8) + numpy.abs(_t9) + numpy.abs(_t10) + numpy.abs(_t11) + numpy.abs(_t12) + numpy.abs(_t13) + numpy.abs(_t14) + numpy.abs(_t15) + numpy.abs(_t16) + numpy.abs(_t17) + numpy.abs(_t18) + numpy.abs(_t19) + numpy.abs(_t20) + numpy.abs(_t21) + numpy.abs(_t22), mean_chol__to_natural, _kl_series, (mean1, mean2, log_chol11, chol21, log_chol22,), (mean1_q, mean2_q, log_chol11_q, chol21_q, log_chol22_q,))
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7) + numpy.abs(_t8) + numpy.abs(_t9) + numpy.abs(_t10) + numpy.abs(_t11) + numpy.abs(_t12) + numpy.abs(_t13) + numpy.abs(_t14) + numpy.abs(_t15) + numpy.abs(_t16) + numpy.abs(_t17) + numpy.abs(_t18) + numpy.abs(_t19) + numpy.abs(_t20) + numpy.abs(_t21) + numpy.abs(_t22), mean_chol__to_natural, mean_chol__jacobian, _kl_curvature, (mean1, mean2, log_chol11, chol21, log_chol22,), (mean1_q, mean2_q, log_chol11_q, chol21_q, log_chol22_q,))
 
 
 def mean_chol__entropy(mean1, mean2, log_chol11, chol21, log_chol22, _shape=None):
@@ -2242,8 +2242,8 @@ def mean_chol__skewness(mean1, mean2, log_chol11, chol21, log_chol22, _shape=Non
     return _out
 
 
-def _kl_series(eta1, eta2, eta11, eta21, eta22, d_eta1, d_eta2, d_eta11, d_eta21, d_eta22, _shape=None):
-    """g⁽²⁾(0), g⁽³⁾(0), g⁽⁴⁾(0) of g(t) = A(η + tδ), (..., 3): the Taylor terms of the KL near coincidence."""
+def _kl_curvature(eta1, eta2, eta11, eta21, eta22, d_eta1, d_eta2, d_eta11, d_eta21, d_eta22, _shape=None):
+    """g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ), (...): the integrand of the KL near coincidence."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(d_eta1), numpy.shape(d_eta2), numpy.shape(d_eta11), numpy.shape(d_eta21), numpy.shape(d_eta22))
     _c0 = 4*eta22
@@ -2255,65 +2255,35 @@ def _kl_series(eta1, eta2, eta11, eta21, eta22, d_eta1, d_eta2, d_eta11, d_eta21
     _c6 = 2*eta11
     _c7 = eta1*eta21
     _c8 = -_c6*eta2 + _c7
-    _c9 = _c8*d_eta2
-    _c10 = 8*eta11
-    _c11 = eta2*eta21
-    _c12 = -_c11 + _c5*eta1
-    _c13 = d_eta2*eta21
-    _c14 = 4*d_eta11
-    _c15 = _c2*eta2
-    _c16 = _c0*_c7
-    _c17 = 4*eta11
-    _c18 = _c3**(-2.0)
-    _c19 = _c2*eta22
-    _c20 = eta22**2
-    _c21 = 4*_c20
-    _c22 = eta2**2
-    _c23 = eta1**2
-    _c24 = 8*eta22
-    _c25 = _c2*eta11
-    _c26 = eta11**2
-    _c27 = _c7*eta2
-    _c28 = _c2*_c23
-    _c29 = _c22*_c26
-    _c30 = eta21**3
-    _c31 = _c1*eta21
-    _c32 = eta1*eta2
-    _c33 = 2*eta1
-    _c34 = _c14*d_eta22
-    _c35 = _c10*_c20
-    _c36 = 8*eta21
-    _c37 = _c24*_c26
-    _c38 = 6*_c25
-    _c39 = d_eta21**2
-    _c40 = 2*d_eta11
-    _c41 = -_c40*d_eta2 + d_eta1*d_eta21
-    _c42 = _c41*d_eta2
-    _c43 = 2*d_eta22
-    _c44 = _c43*d_eta1 - d_eta2*d_eta21
-    _c45 = _c44*d_eta1
-    _c46 = _c5*d_eta11 + _c6*d_eta22 - d_eta21*eta21
-    _c47 = _c46**3
-    _c48 = _c18*_c47
-    _c49 = _c34 - _c39
-    _c50 = 6*_c49
-    _c51 = _c4*_c46
-    _c52 = _c3**(-3.0)
-    _c53 = _c12*eta1 - _c8*eta2
-    _c54 = 12*_c18
-    _c55 = _c49*_c53
-    _c56 = -_c40*eta2 - _c6*d_eta2 + d_eta1*eta21 + d_eta21*eta1
-    _c57 = -_c13 + _c43*eta1 + _c5*d_eta1 - d_eta21*eta2
-    _c58 = _c12*d_eta1 - _c56*eta2 + _c57*eta1 - _c9
-    _c59 = -_c41*eta2 + _c44*eta1 - _c56*d_eta2 + _c57*d_eta1
-    _c60 = _c46**2
-    _c61 = 3*_c4*_c49*_c58 + 3*_c42 - 3*_c45 - _c46*_c54*_c55 + 24*_c47*_c52*_c53 - 8*_c48 + _c50*_c51 + 6*_c51*_c59 - _c54*_c58*_c60
-    _c62 = _c49**2
-    _c63 = _c46**4
-    _out = numpy.empty(_shape + (3,))
-    _out[..., 0] = _c4*(-_c10*_c18*d_eta22**2*(-_c0*_c26 - _c17*_c27 + _c25 + _c28 + 4*_c29) - _c10*_c4*_c9*d_eta22 - _c12*_c13*_c14*_c4 + 8*_c12*_c4*d_eta1*d_eta11*eta22 - _c18*_c24*d_eta11**2*(-_c16*eta2 + _c19 + _c2*_c22 + _c21*_c23 - _c21*eta11) - _c18*_c34*eta21*(_c0*_c23*eta21 - _c10*_c32*eta22 - _c15*_c33 + _c17*_c22*eta21 + _c30 - _c31) - _c18*_c39*(-16*_c20*_c26 + _c22*_c38 + _c23*_c35 + _c24*_c29 - 24*_c27*eta11*eta22 + 6*_c28*eta22 - _c30*_c33*eta2 + eta21**4) + 4*_c18*d_eta11*d_eta21*(-6*_c19*_c32 + _c20*_c23*_c36 + _c22*_c30 + _c22*_c31 + _c30*_c5 - _c32*_c35 - _c35*eta21) + 4*_c18*d_eta21*d_eta22*(_c23*_c30 + _c23*_c31 + _c29*_c36 + _c30*_c6 - _c32*_c37 - _c32*_c38 - _c37*eta21) + 4*_c4*_c8*d_eta1*d_eta22*eta21 + 2*_c4*d_eta1*d_eta21*(_c1*eta2 + _c15 - _c16) + 2*_c4*d_eta2*d_eta21*(_c1*eta1 - _c11*_c17 + _c2*eta1) - _c5*d_eta1**2 - _c6*d_eta2**2 + 2*d_eta1*d_eta2*eta21)
-    _out[..., 1] = _c4*_c61
-    _out[..., 2] = -2*_c18*(-60*_c18*_c55*_c60 - 16*_c18*_c63 + 21*_c4*_c46*_c49*_c58 + 18*_c4*_c49*_c60 + 6*_c4*_c53*_c62 + 18*_c4*_c59*_c60 + _c46*_c61 - 9*_c46*(-_c42 + _c45) - 36*_c48*_c58 - _c50*_c59 + 72*_c52*_c53*_c63 - 3*_c62)
+    _c9 = 8*eta11
+    _c10 = eta2*eta21
+    _c11 = -_c10 + _c5*eta1
+    _c12 = 4*d_eta11
+    _c13 = _c2*eta2
+    _c14 = _c0*_c7
+    _c15 = 4*eta11
+    _c16 = _c3**(-2.0)
+    _c17 = _c2*eta22
+    _c18 = eta22**2
+    _c19 = 4*_c18
+    _c20 = eta2**2
+    _c21 = eta1**2
+    _c22 = 8*eta22
+    _c23 = _c2*eta11
+    _c24 = eta11**2
+    _c25 = _c7*eta2
+    _c26 = _c2*_c21
+    _c27 = _c20*_c24
+    _c28 = eta21**3
+    _c29 = _c1*eta21
+    _c30 = eta1*eta2
+    _c31 = 2*eta1
+    _c32 = _c18*_c9
+    _c33 = 8*eta21
+    _c34 = _c22*_c24
+    _c35 = 6*_c23
+    _out = numpy.empty(_shape)
+    _out[...] = _c4*(-_c11*_c12*_c4*d_eta2*eta21 + 8*_c11*_c4*d_eta1*d_eta11*eta22 - _c12*_c16*d_eta22*eta21*(_c0*_c21*eta21 - _c13*_c31 + _c15*_c20*eta21 + _c28 - _c29 - _c30*_c9*eta22) - _c16*_c22*d_eta11**2*(-_c14*eta2 + _c17 + _c19*_c21 - _c19*eta11 + _c2*_c20) - _c16*_c9*d_eta22**2*(-_c0*_c24 - _c15*_c25 + _c23 + _c26 + 4*_c27) + 4*_c16*d_eta11*d_eta21*(-6*_c17*_c30 + _c18*_c21*_c33 + _c20*_c28 + _c20*_c29 + _c28*_c5 - _c30*_c32 - _c32*eta21) - _c16*d_eta21**2*(-16*_c18*_c24 + _c20*_c35 + _c21*_c32 + _c22*_c27 - 24*_c25*eta11*eta22 + 6*_c26*eta22 - _c28*_c31*eta2 + eta21**4) + 4*_c16*d_eta21*d_eta22*(_c21*_c28 + _c21*_c29 + _c27*_c33 + _c28*_c6 - _c30*_c34 - _c30*_c35 - _c34*eta21) - _c4*_c8*_c9*d_eta2*d_eta22 + 4*_c4*_c8*d_eta1*d_eta22*eta21 + 2*_c4*d_eta1*d_eta21*(_c1*eta2 + _c13 - _c14) + 2*_c4*d_eta2*d_eta21*(_c1*eta1 - _c10*_c15 + _c2*eta1) - _c5*d_eta1**2 - _c6*d_eta2**2 + 2*d_eta1*d_eta2*eta21)
     return _out
 
 

@@ -137,7 +137,7 @@ def natural__natural_fisher(eta, _shape=None):
 
 
 def natural__kl(eta, eta_q, _shape=None):
-    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: eta in [-5, -0.05]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
@@ -149,7 +149,7 @@ def natural__kl(eta, eta_q, _shape=None):
     _t2 = 3*(eta - eta_q)*numpy.exp(eta)/_c0
     _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2), natural__to_natural, _kl_series, (eta,), (eta_q,))
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2), natural__to_natural, None, _kl_curvature, (eta,), (eta_q,))
 
 
 def natural__entropy(eta, _shape=None):
@@ -301,7 +301,7 @@ def p__natural_fisher(p, _shape=None):
 
 
 def p__kl(p, p_q, _shape=None):
-    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: p in [0.05, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
@@ -312,7 +312,7 @@ def p__kl(p, p_q, _shape=None):
     _t2 = -3*(1 - 1/p)*(numpy.log1p(-p) - numpy.log1p(-p_q))
     _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2), p__to_natural, _kl_series, (p,), (p_q,))
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2), p__to_natural, p__jacobian, _kl_curvature, (p,), (p_q,))
 
 
 def p__entropy(p, _shape=None):
@@ -476,7 +476,7 @@ def mean__natural_fisher(mean, _shape=None):
 
 
 def mean__kl(mean, mean_q, _shape=None):
-    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: mean in [0.01, 50]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
@@ -489,7 +489,7 @@ def mean__kl(mean, mean_q, _shape=None):
     _t2 = mean*(-_c0 + _c1 + numpy.log(mean) - numpy.log(mean_q))
     _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2), mean__to_natural, _kl_series, (mean,), (mean_q,))
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2), mean__to_natural, mean__jacobian, _kl_curvature, (mean,), (mean_q,))
 
 
 def mean__entropy(mean, _shape=None):
@@ -519,21 +519,14 @@ def mean__skewness(mean, _shape=None):
     return _out
 
 
-def _kl_series(eta, d_eta, _shape=None):
-    """g⁽²⁾(0), g⁽³⁾(0), g⁽⁴⁾(0) of g(t) = A(η + tδ), (..., 3): the Taylor terms of the KL near coincidence."""
+def _kl_curvature(eta, d_eta, _shape=None):
+    """g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ), (...): the integrand of the KL near coincidence."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(d_eta))
     _c0 = numpy.exp(eta)
     _c1 = _special.neg_expm1(eta)
-    _c2 = _c1**(-2.0)
-    _c3 = _c0/_c1
-    _c4 = 3*_c3
-    _c5 = _c2*numpy.exp(2*eta)
-    _c6 = _c4 + 2*_c5 + 1
-    _out = numpy.empty(_shape + (3,))
-    _out[..., 0] = 3*_c0*_c2*d_eta**2*(_c0 + _c1)
-    _out[..., 1] = _c4*_c6*d_eta**3
-    _out[..., 2] = _c4*d_eta**4*(_c3*_c6 + 6*_c3 + 9*_c5 + 1 + 4*numpy.exp(3*eta)/_c1**3)
+    _out = numpy.empty(_shape)
+    _out[...] = 3*_c0*d_eta**2*(_c0 + _c1)/_c1**2
     return _out
 
 

@@ -150,7 +150,7 @@ def natural__natural_fisher(eta1, eta2, _shape=None):
 
 
 def natural__kl(eta1, eta2, eta1_q, eta2_q, _shape=None):
-    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: eta1 in [-1000, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
@@ -167,7 +167,7 @@ def natural__kl(eta1, eta2, eta1_q, eta2_q, _shape=None):
     _t5 = (1/4)*(_c0 + _c1)*(eta2 - eta2_q)/eta2**2
     _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5), natural__to_natural, _kl_series, (eta1, eta2,), (eta1_q, eta2_q,))
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5), natural__to_natural, None, _kl_curvature, (eta1, eta2,), (eta1_q, eta2_q,))
 
 
 def natural__entropy(eta1, eta2, _shape=None):
@@ -211,10 +211,10 @@ def mean__to_natural(mean_x, mean_x2, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(mean_x), numpy.shape(mean_x2))
-    _c0 = (mean_x**2 - mean_x2)**(-1.0)
+    _c0 = _special.moment_variance(mean_x, mean_x2)**(-1.0)
     _out = numpy.empty(_shape + (2,))
-    _out[..., 0] = -_c0*mean_x
-    _out[..., 1] = (1/2)*_c0
+    _out[..., 0] = _c0*mean_x
+    _out[..., 1] = -1/2*_c0
     return _out
 
 
@@ -238,11 +238,11 @@ def mean__jacobian(mean_x, mean_x2, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(mean_x), numpy.shape(mean_x2))
-    _c0 = mean_x**2
-    _c1 = (_c0 - mean_x2)**(-2.0)
+    _c0 = _special.moment_variance(mean_x, mean_x2)
+    _c1 = _c0**(-2.0)
     _c2 = -_c1*mean_x
     _out = numpy.empty(_shape + (2, 2))
-    _out[..., 0, 0] = _c1*(_c0 + mean_x2)
+    _out[..., 0, 0] = _c1*(_c0 + 2*mean_x**2)
     _out[..., 0, 1] = _c2
     _out[..., 1, 0] = _c2
     _out[..., 1, 1] = (1/2)*_c1
@@ -256,10 +256,9 @@ def mean__log_partition(mean_x, mean_x2, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(mean_x), numpy.shape(mean_x2))
-    _c0 = mean_x**2
-    _c1 = _c0 - mean_x2
+    _c0 = _special.moment_variance(mean_x, mean_x2)
     _out = numpy.empty(_shape)
-    _out[...] = -1/2*_c0/_c1 + (1/2)*numpy.log(-_c1)
+    _out[...] = (1/2)*numpy.log(_c0) + (1/2)*mean_x**2/_c0
     return _out
 
 
@@ -272,7 +271,7 @@ def mean__mean(mean_x, mean_x2, _shape=None):
         _shape = numpy.broadcast_shapes(numpy.shape(mean_x), numpy.shape(mean_x2))
     _out = numpy.empty(_shape + (2,))
     _out[..., 0] = mean_x
-    _out[..., 1] = mean_x2
+    _out[..., 1] = mean_x**2 + _special.moment_variance(mean_x, mean_x2)
     return _out
 
 
@@ -283,11 +282,9 @@ def mean__log_density(x, mean_x, mean_x2, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean_x), numpy.shape(mean_x2))
-    _c0 = mean_x**2
-    _c1 = _c0 - mean_x2
-    _c2 = numpy.log(-_c1)
+    _c0 = _special.moment_variance(mean_x, mean_x2)
     _out = numpy.empty(_shape)
-    _out[...] = -1/2*(_c0*_c2 + _c1*numpy.log(2) + _c1*numpy.log(numpy.pi) - _c2*mean_x2 - (mean_x - x)**2)/_c1
+    _out[...] = -1/2*numpy.log(2*numpy.pi*_c0) - 1/2*(mean_x - x)**2/_c0
     return _out
 
 
@@ -298,14 +295,12 @@ def mean__score(x, mean_x, mean_x2, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean_x), numpy.shape(mean_x2))
-    _c0 = mean_x**2
-    _c1 = _c0 - mean_x2
-    _c2 = _c1**(-2.0)
-    _c3 = mean_x - x
-    _c4 = _c3**2
+    _c0 = _special.moment_variance(mean_x, mean_x2)
+    _c1 = _c0**(-2.0)
+    _c2 = (mean_x - x)**2
     _out = numpy.empty(_shape + (2,))
-    _out[..., 0] = -_c2*(-_c0*_c3 + _c3*mean_x2 + _c4*mean_x + mean_x**3 - mean_x*mean_x2)
-    _out[..., 1] = (1/2)*_c2*(_c1 + _c4)
+    _out[..., 0] = -_c1*(-_c0*x + _c2*mean_x)
+    _out[..., 1] = (1/2)*_c1*(-_c0 + _c2)
     return _out
 
 
@@ -316,19 +311,14 @@ def mean__hessian(x, mean_x, mean_x2, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean_x), numpy.shape(mean_x2))
-    _c0 = mean_x**2
-    _c1 = _c0 - mean_x2
-    _c2 = _c1**(-3.0)
-    _c3 = mean_x - x
-    _c4 = _c3**2
-    _c5 = _c3*mean_x2
-    _c6 = mean_x**3
-    _c7 = 2*_c4
+    _c0 = _special.moment_variance(mean_x, mean_x2)
+    _c1 = _c0**(-3.0)
+    _c2 = (mean_x - x)**2
     _out = numpy.empty(_shape + (2, 2))
-    _out[..., 0, 0] = _c2*(3*_c0*_c4 - 2*_c0*mean_x2 - 4*_c3*_c6 + _c4*mean_x2 + 4*_c5*mean_x + 2*mean_x**4)
-    _out[..., 0, 1] = -_c2*(-_c0*_c3 + _c5 + _c6 + _c7*mean_x - mean_x*mean_x2)
+    _out[..., 0, 0] = -_c1*(-_c0*(-3*_c2 + 2*x**2) + 4*_c2*mean_x**2)
+    _out[..., 0, 1] = _c1*(-_c0*x + 2*_c2*mean_x)
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = (1/2)*_c2*(_c1 + _c7)
+    _out[..., 1, 1] = -_c1*(-1/2*_c0 + _c2)
     return _out
 
 
@@ -339,10 +329,10 @@ def mean__fisher(mean_x, mean_x2, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(mean_x), numpy.shape(mean_x2))
-    _c0 = mean_x**2
-    _c1 = (_c0 - mean_x2)**(-2.0)
+    _c0 = _special.moment_variance(mean_x, mean_x2)
+    _c1 = _c0**(-2.0)
     _out = numpy.empty(_shape + (2, 2))
-    _out[..., 0, 0] = _c1*(_c0 + mean_x2)
+    _out[..., 0, 0] = _c1*(_c0 + 2*mean_x**2)
     _out[..., 0, 1] = -_c1*mean_x
     _out[..., 1, 0] = _out[..., 0, 1]
     _out[..., 1, 1] = (1/2)*_c1
@@ -356,43 +346,36 @@ def mean__natural_fisher(mean_x, mean_x2, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(mean_x), numpy.shape(mean_x2))
-    _c0 = mean_x**2
-    _c1 = _c0 - mean_x2
+    _c0 = _special.moment_variance(mean_x, mean_x2)
     _out = numpy.empty(_shape + (2, 2))
-    _out[..., 0, 0] = -_c1
-    _out[..., 0, 1] = -2*_c1*mean_x
+    _out[..., 0, 0] = _c0
+    _out[..., 0, 1] = 2*_c0*mean_x
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = -4*_c1**2*(_c0/_c1 - 1/2)
+    _out[..., 1, 1] = 4*_c0**2*(1/2 + mean_x**2/_c0)
     return _out
 
 
 def mean__kl(mean_x, mean_x2, mean_x_q, mean_x2_q, _shape=None):
-    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: mean_x in [-30, 30], mean_x2 in [0.01, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(mean_x), numpy.shape(mean_x2), numpy.shape(mean_x_q), numpy.shape(mean_x2_q))
-    _c0 = mean_x_q**2
-    _c1 = -_c0 + mean_x2_q
-    _c2 = _c1**(-1.0)
-    _c3 = (1/2)*_c2
-    _c4 = _c3*mean_x2_q
-    _c5 = _c0*_c2
-    _c6 = numpy.log(_c1)
-    _c7 = numpy.log(-mean_x**2 + mean_x2)
-    _c8 = (1/2)*_c5
-    _t0 = _c3*mean_x2
-    _t1 = -_c4
-    _t2 = _c5
-    _t3 = _c4*_c6
-    _t4 = _c7*_c8
-    _t5 = -_c4*_c7
-    _t6 = -_c6*_c8
-    _t7 = -_c2*mean_x*mean_x_q
+    _c0 = _special.moment_variance(mean_x_q, mean_x2_q)
+    _c1 = _c0**(-1.0)
+    _c2 = (1/2)*_c1
+    _c3 = _special.moment_variance(mean_x, mean_x2)
+    _t0 = _c2*mean_x**2
+    _t1 = _c2*mean_x_q**2
+    _t2 = -1/2
+    _t3 = (1/2)*numpy.log(_c0)
+    _t4 = -1/2*numpy.log(_c3)
+    _t5 = -_c1*mean_x*mean_x_q
+    _t6 = _c2*_c3
     _out = numpy.empty(_shape)
-    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6 + _t7
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7), mean__to_natural, _kl_series, (mean_x, mean_x2,), (mean_x_q, mean_x2_q,))
+    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6), mean__to_natural, mean__jacobian, _kl_curvature, (mean_x, mean_x2,), (mean_x_q, mean_x2_q,))
 
 
 def mean__entropy(mean_x, mean_x2, _shape=None):
@@ -403,7 +386,7 @@ def mean__entropy(mean_x, mean_x2, _shape=None):
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(mean_x), numpy.shape(mean_x2))
     _out = numpy.empty(_shape)
-    _out[...] = (1/2)*(numpy.log(-mean_x**2 + mean_x2) + numpy.log(2) + 1 + numpy.log(numpy.pi))
+    _out[...] = (1/2)*(numpy.log(_special.moment_variance(mean_x, mean_x2)) + numpy.log(2) + 1 + numpy.log(numpy.pi))
     return _out
 
 
@@ -414,20 +397,19 @@ def mean__skewness(mean_x, mean_x2, _shape=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(mean_x), numpy.shape(mean_x2))
-    _c0 = mean_x**2
-    _c1 = _c0 - mean_x2
-    _c2 = _c1**2
-    _c3 = 2*_c2
-    _c4 = 8*_c2*mean_x
+    _c0 = _special.moment_variance(mean_x, mean_x2)
+    _c1 = _c0**2
+    _c2 = 2*_c1
+    _c3 = 8*_c1*mean_x
     _out = numpy.empty(_shape + (2, 2, 2))
     _out[..., 0, 0, 0] = 0
-    _out[..., 0, 0, 1] = _c3
-    _out[..., 0, 1, 0] = _c3
-    _out[..., 0, 1, 1] = _c4
-    _out[..., 1, 0, 0] = _c3
-    _out[..., 1, 0, 1] = _c4
-    _out[..., 1, 1, 0] = _c4
-    _out[..., 1, 1, 1] = 4*_c1**3*(3*_c1*(2*_c0/_c1**2 - 1/_c1) + 1)
+    _out[..., 0, 0, 1] = _c2
+    _out[..., 0, 1, 0] = _c2
+    _out[..., 0, 1, 1] = _c3
+    _out[..., 1, 0, 0] = _c2
+    _out[..., 1, 0, 1] = _c3
+    _out[..., 1, 1, 0] = _c3
+    _out[..., 1, 1, 1] = 4*_c0**3*(2 + 6*mean_x**2/_c0)
     return _out
 
 
@@ -576,7 +558,7 @@ def mean_std__natural_fisher(mean, std, _shape=None):
 
 
 def mean_std__kl(mean, std, mean_q, std_q, _shape=None):
-    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: mean in [-1000, 1000], std in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
@@ -593,7 +575,7 @@ def mean_std__kl(mean, std, mean_q, std_q, _shape=None):
     _t6 = numpy.log(std_q)
     _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6), mean_std__to_natural, _kl_series, (mean, std,), (mean_q, std_q,))
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6), mean_std__to_natural, mean_std__jacobian, _kl_curvature, (mean, std,), (mean_q, std_q,))
 
 
 def mean_std__entropy(mean, std, _shape=None):
@@ -784,7 +766,7 @@ def mean_var__natural_fisher(mean, var, _shape=None):
 
 
 def mean_var__kl(mean, var, mean_q, var_q, _shape=None):
-    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: mean in [-1000, 1000], var in [0.0001, 10000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
@@ -801,7 +783,7 @@ def mean_var__kl(mean, var, mean_q, var_q, _shape=None):
     _t6 = -_c0*mean*mean_q
     _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6), mean_var__to_natural, _kl_series, (mean, var,), (mean_q, var_q,))
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6), mean_var__to_natural, mean_var__jacobian, _kl_curvature, (mean, var,), (mean_q, var_q,))
 
 
 def mean_var__entropy(mean, var, _shape=None):
@@ -984,7 +966,7 @@ def mean_logstd__natural_fisher(mean, log_std, _shape=None):
 
 
 def mean_logstd__kl(mean, log_std, mean_q, log_std_q, _shape=None):
-    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: mean in [-1000, 1000], log_std in [-6.5, 6.5]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
@@ -1001,7 +983,7 @@ def mean_logstd__kl(mean, log_std, mean_q, log_std_q, _shape=None):
     _t6 = _c1*numpy.exp(2*log_std)
     _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6), mean_logstd__to_natural, _kl_series, (mean, log_std,), (mean_q, log_std_q,))
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6), mean_logstd__to_natural, mean_logstd__jacobian, _kl_curvature, (mean, log_std,), (mean_q, log_std_q,))
 
 
 def mean_logstd__entropy(mean, log_std, _shape=None):
@@ -1039,23 +1021,13 @@ def mean_logstd__skewness(mean, log_std, _shape=None):
     return _out
 
 
-def _kl_series(eta1, eta2, d_eta1, d_eta2, _shape=None):
-    """g⁽²⁾(0), g⁽³⁾(0), g⁽⁴⁾(0) of g(t) = A(η + tδ), (..., 3): the Taylor terms of the KL near coincidence."""
+def _kl_curvature(eta1, eta2, d_eta1, d_eta2, _shape=None):
+    """g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ), (...): the integrand of the KL near coincidence."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(d_eta1), numpy.shape(d_eta2))
     _c0 = eta2**(-1.0)
-    _c1 = d_eta1**2
-    _c2 = eta1**2
-    _c3 = d_eta2**2
-    _c4 = eta2**(-2.0)
-    _c5 = _c3*_c4
-    _c6 = _c0*_c3
-    _c7 = _c0*d_eta1*d_eta2*eta1
-    _c8 = _c2*_c5
-    _out = numpy.empty(_shape + (3,))
-    _out[..., 0] = _c0*(_c0*d_eta1*d_eta2*eta1 - 1/2*_c1 - 1/2*_c5*(_c2 - eta2))
-    _out[..., 1] = _c4*d_eta2*((3/2)*_c1 - _c6 - 3*_c7 + (3/2)*_c8)
-    _out[..., 2] = -_c3*(6*_c1 - 3*_c6 - 12*_c7 + 6*_c8)/eta2**3
+    _out = numpy.empty(_shape)
+    _out[...] = (1/2)*_c0*(_c0*d_eta2**2 - (-_c0*d_eta2*eta1 + d_eta1)**2)
     return _out
 
 
@@ -1082,10 +1054,10 @@ def natural_from_mean(mu1, mu2, _shape=None):
     """η(μ), the closed-form inverse of μ = ∇A(η), (..., m)."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(mu1), numpy.shape(mu2))
-    _c0 = (mu1**2 - mu2)**(-1.0)
+    _c0 = _special.moment_variance(mu1, mu2)**(-1.0)
     _out = numpy.empty(_shape + (2,))
-    _out[..., 0] = -_c0*mu1
-    _out[..., 1] = (1/2)*_c0
+    _out[..., 0] = _c0*mu1
+    _out[..., 1] = -1/2*_c0
     return _out
 
 

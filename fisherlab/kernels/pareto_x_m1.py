@@ -132,7 +132,7 @@ def natural__natural_fisher(eta, _shape=None):
 
 
 def natural__kl(eta, eta_q, _shape=None):
-    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: eta in [-100, -0.2]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
@@ -144,7 +144,7 @@ def natural__kl(eta, eta_q, _shape=None):
     _t2 = numpy.log(-eta)
     _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2), natural__to_natural, _kl_series, (eta,), (eta_q,))
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2), natural__to_natural, None, _kl_curvature, (eta,), (eta_q,))
 
 
 def natural__entropy(eta, _shape=None):
@@ -293,7 +293,7 @@ def alpha__natural_fisher(alpha, _shape=None):
 
 
 def alpha__kl(alpha, alpha_q, _shape=None):
-    """KL(p_θ ‖ p_θq), (...); near θ = θq by its Taylor series in δ = η_q − η_p.
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: alpha in [0.2, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
@@ -304,7 +304,7 @@ def alpha__kl(alpha, alpha_q, _shape=None):
     _t2 = numpy.log(alpha)
     _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2), alpha__to_natural, _kl_series, (alpha,), (alpha_q,))
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2), alpha__to_natural, alpha__jacobian, _kl_curvature, (alpha,), (alpha_q,))
 
 
 def alpha__entropy(alpha, _shape=None):
@@ -343,14 +343,12 @@ def alpha__fisher_rao(alpha, alpha_q, _shape=None):
     return _out
 
 
-def _kl_series(eta, d_eta, _shape=None):
-    """g⁽²⁾(0), g⁽³⁾(0), g⁽⁴⁾(0) of g(t) = A(η + tδ), (..., 3): the Taylor terms of the KL near coincidence."""
+def _kl_curvature(eta, d_eta, _shape=None):
+    """g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ), (...): the integrand of the KL near coincidence."""
     if _shape is None:
         _shape = numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(d_eta))
-    _out = numpy.empty(_shape + (3,))
-    _out[..., 0] = d_eta**2/eta**2
-    _out[..., 1] = -2*d_eta**3/eta**3
-    _out[..., 2] = 6*d_eta**4/eta**4
+    _out = numpy.empty(_shape)
+    _out[...] = d_eta**2/eta**2
     return _out
 
 
