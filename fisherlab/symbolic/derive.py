@@ -46,12 +46,14 @@ def simplify(expr):
     expr = sp.sympify(expr)
     if expr.is_number or expr.is_Symbol:
         return expr
-    if len(expr.free_symbols) >= SIMPLIFY_GUARD_SYMBOLS and sp.count_ops(expr) > SIMPLIFY_MAX_OPS:
+    if _past_guard(expr):
         # Size guard: sympy's simplify takes minutes on the large rational functions of many
-        # variables of the multivariate normal; such expressions are kept as derived (CSE in the
-        # code generator still shares their subexpressions). Expressions in few variables are
-        # always simplified: that is where textbook forms (and exact zeros) come from.
-        return expr
+        # variables of the multivariate normal (its multivariate factorization, randomized, from
+        # seconds to many minutes on the same input). Such an expression is only cancelled as a
+        # rational function (polynomial gcds: seconds), or else kept as derived; CSE in the code
+        # generator still shares its subexpressions. Expressions in few variables are always
+        # simplified: that is where textbook forms (and exact zeros) come from.
+        return reduce_large(expr)
     simple = sp.simplify(expr)
     candidates = [expr, simple]
     for expanded in (sp.expand_log(simple), sp.expand_log(simple, force=True)):
@@ -63,6 +65,77 @@ def simplify(expr):
     safe = [c for c in candidates if not c.has(sp.I) and all(
         q.args[0].is_positive or q.args[0] in trusted for q in c.atoms(sp.log))]
     return min(safe or [expr], key=_cost)
+
+
+def _past_guard(expr) -> bool:
+    return (len(expr.free_symbols) >= SIMPLIFY_GUARD_SYMBOLS
+            and sp.count_ops(expr) > SIMPLIFY_MAX_OPS)
+
+
+def _exp_rational(expr):
+    """``expr`` as a rational function of its symbols and of fresh positive symbols E standing
+    for e^s (one per symbol s found in an exponent), with the map E -> e^s back; None when it is
+    not one: it holds a logarithm or another function, a non-integer power, or an e^u whose u is
+    not an integer combination of symbols."""
+    gens: dict = {}
+
+    def power_product(e):
+        out = sp.Integer(1)
+        for s, k in sp.expand(e.args[0]).as_coefficients_dict().items():
+            if not (s.is_Symbol and k.is_Integer):
+                raise _NotRational
+            if s not in gens:
+                gens[s] = sp.Dummy(f"E_{s.name}", positive=True)
+            out *= gens[s] ** k
+        return out
+
+    try:
+        rational = expr.replace(lambda e: isinstance(e, sp.exp), power_product)
+    except _NotRational:
+        return None
+    if rational.atoms(sp.Function) or any(not q.exp.is_Integer for q in rational.atoms(sp.Pow)):
+        return None
+    return rational, {E: sp.exp(s) for s, E in gens.items()}
+
+
+class _NotRational(Exception):
+    pass
+
+
+def reduce_large(expr):
+    """For an expression past the size guard of :func:`simplify` that is a rational function of
+    its symbols and of exponentials e^s (the multivariate normal in every parametrization): the
+    cheaper of it and its cancelled form p/q, p expanded and q a product of powers of expanded
+    polynomials, without common factor.
+    Anything else is returned unchanged.
+
+    ``sympy.cancel`` needs only polynomial gcds, so it takes seconds where ``simplify`` takes
+    minutes, and it is exact: e^s is a fresh variable, and an identity between polynomials in
+    independent variables stays one after substituting e^s back. It is what makes the terms in
+    μ of the multivariate normal's pulled-back Fisher information cancel exactly, instead of
+    cancelling in floating point.
+    """
+    return _cancelled(expr) if _past_guard(expr) else expr
+
+
+def large_rational(expr) -> bool:
+    """Whether ``expr`` is past the size guard of :func:`simplify` and a rational function of
+    its symbols and exponentials (what :func:`reduce_large` cancels)."""
+    return _past_guard(expr) and _exp_rational(expr) is not None
+
+
+def _cancelled(expr):
+    """The cheaper of ``expr`` and its cancelled form (see :func:`reduce_large`); ``expr``
+    itself when it is not a rational function of its symbols and exponentials."""
+    found = _exp_rational(expr)
+    if found is None:
+        return expr
+    rational, back = found
+    num, den = sp.fraction(sp.cancel(rational))
+    # The denominator as a product of powers (square-free factorization: gcds only, unlike
+    # factor's randomized search): det(Σ)² rather than its expansion, which cancels in floats.
+    reduced = (num / sp.sqf(den)).xreplace(back)
+    return reduced if _cost(reduced) < _cost(expr) else expr
 
 
 def _cost(expr) -> int:
@@ -353,12 +426,24 @@ class Derivation:
     @cached_property
     def fisher(self) -> sp.Matrix:
         J = self.jacobian
-        F = J.T * self.natural_fisher * J
-        p = F.shape[0]
+        H = self.natural_fisher
+        p, m = J.shape[1], H.shape[0]
+        # Past the size guard, Jᵀ ∇²A(η(θ)) J is computed as Jᵀ ∂μ/∂θ (the chain rule on
+        # μ(θ) = ∇A(η(θ))) wherever that is a rational function: a product of two simplified
+        # matrices, where the first form substitutes η(θ) into ∇²A. For the multivariate normal
+        # (d = 3) cancelling the first takes many minutes, the second seconds; both are exact.
+        large = any(_past_guard(H[k, l]) for k in range(m) for l in range(k, m))
+        dmu = self.mean.jacobian(self.params) if large else None
+        F = None
         out = sp.zeros(p, p)
         for i in range(p):
             for j in range(i, p):
-                out[i, j] = out[j, i] = simplify(F[i, j])
+                entry = (J[:, i].T * dmu[:, j])[0, 0] if large else None
+                if entry is None or _exp_rational(entry) is None:
+                    if F is None:
+                        F = J.T * H * J
+                    entry = F[i, j]
+                out[i, j] = out[j, i] = simplify(entry)
         return out
 
     @cached_property
@@ -366,14 +451,26 @@ class Derivation:
         p = len(self.params)
         resid = self.statistics - self.mean
         H = -self.fisher
+        second = []
         for k, eta_k in enumerate(self.to_natural):
             d2 = sp.hessian(eta_k, self.params)
             if d2 != sp.zeros(p, p):
                 H = H + d2 * resid[k]
+                second.append((d2, resid[k]))
         out = sp.zeros(p, p)
         for i in range(p):
             for j in range(i, p):
-                out[i, j] = out[j, i] = self._centered(simplify(H[i, j]))
+                entry = H[i, j]
+                if _past_guard(entry) and _exp_rational(entry) is not None:
+                    # Past the size guard (the multivariate normal): −F_ij + Σ_k ∂²η_k (T_k − μ_k)
+                    # with each ∂²η_k cancelled on its own, kept as a sum. Cancelling the whole
+                    # over one denominator takes many minutes for d = 3 (polynomial gcds in θ
+                    # and x together), and its expanded numerator would mix the residuals.
+                    entry = -self.fisher[i, j] + sp.Add(*[_cancelled(d2[i, j]) * r
+                                                          for d2, r in second])
+                    out[i, j] = out[j, i] = entry
+                    continue
+                out[i, j] = out[j, i] = self._centered(simplify(entry))
         return out
 
     @cached_property
