@@ -10,15 +10,14 @@ FAMILY = 'multivariate_normal'
 DIMS = {'d': 2}
 
 
-def natural__to_natural(eta1, eta2, eta11, eta21, eta22, _shape=None):
+def natural__to_natural(eta1, eta2, eta11, eta21, eta22, _out=None):
     """η(θ), (..., m).
 
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
     eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
     relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22))
-    _out = numpy.empty(_shape + (5,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22)) + (5,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     _out[..., 2] = eta11
@@ -27,15 +26,14 @@ def natural__to_natural(eta1, eta2, eta11, eta21, eta22, _shape=None):
     return _out
 
 
-def natural__from_natural(eta1, eta2, eta11, eta21, eta22, _shape=None):
+def natural__from_natural(eta1, eta2, eta11, eta21, eta22, _out=None):
     """θ(η), (..., p).
 
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
     eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
     relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22))
-    _out = numpy.empty(_shape + (5,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22)) + (5,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     _out[..., 2] = eta11
@@ -44,15 +42,14 @@ def natural__from_natural(eta1, eta2, eta11, eta21, eta22, _shape=None):
     return _out
 
 
-def natural__jacobian(eta1, eta2, eta11, eta21, eta22, _shape=None):
+def natural__jacobian(eta1, eta2, eta11, eta21, eta22, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
     eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
     relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22))
-    _out = numpy.empty(_shape + (5, 5))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22)) + (5, 5))
     _out[..., 0, 0] = 1
     _out[..., 0, 1] = 0
     _out[..., 0, 2] = 0
@@ -81,28 +78,27 @@ def natural__jacobian(eta1, eta2, eta11, eta21, eta22, _shape=None):
     return _out
 
 
-def natural__log_partition(eta1, eta2, eta11, eta21, eta22, _shape=None):
+def natural__log_partition(eta1, eta2, eta11, eta21, eta22, _out=None):
     """A(η(θ)), (...).
 
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
     eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
     relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22)) + ())
     _c0 = 4*eta11*eta22 - eta21**2
-    _out = numpy.empty(_shape)
     _out[...] = -1/2*numpy.log(_c0) - 1/2*(eta1*(2*eta1*eta22 - eta2*eta21) - eta2*(eta1*eta21 - 2*eta11*eta2))/_c0
     return _out
 
 
-def natural__mean(eta1, eta2, eta11, eta21, eta22, _shape=None):
+def natural__mean(eta1, eta2, eta11, eta21, eta22, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
     eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
     relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22)) + (5,))
     _c0 = 2*eta22
     _c1 = eta2*eta21
     _c2 = _c0*eta1 - _c1
@@ -112,13 +108,12 @@ def natural__mean(eta1, eta2, eta11, eta21, eta22, _shape=None):
     _c6 = _c5**(-1.0)
     _c7 = 2*eta11
     _c8 = -_c7*eta2 + eta1*eta21
-    _c9 = _c5**(-2.0)
+    _c9 = (1/(_c5**2))
     _c10 = eta22**2
     _c11 = _c1*eta1
     _c12 = eta2**2
     _c13 = eta1**2
     _c14 = eta11**2
-    _out = numpy.empty(_shape + (5,))
     _out[..., 0] = -_c2*_c6
     _out[..., 1] = _c6*_c8
     _out[..., 2] = _c9*(_c0*_c4 + 4*_c10*_c13 - 8*_c10*eta11 - _c11*_c3 + _c12*_c4)
@@ -127,28 +122,27 @@ def natural__mean(eta1, eta2, eta11, eta21, eta22, _shape=None):
     return _out
 
 
-def natural__log_density(x1, x2, eta1, eta2, eta11, eta21, eta22, _shape=None):
+def natural__log_density(x1, x2, eta1, eta2, eta11, eta21, eta22, _out=None):
     """log p(x | θ), (...).
 
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
     eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
     relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22)) + ())
     _c0 = 4*eta11*eta22 - eta21**2
-    _out = numpy.empty(_shape)
     _out[...] = eta1*x1 + eta11*x1**2 + eta2*x2 + eta21*x1*x2 + eta22*x2**2 + (1/2)*numpy.log(_c0) - numpy.log(numpy.pi) - numpy.log(2) + (1/2)*(eta1*(2*eta1*eta22 - eta2*eta21) - eta2*(eta1*eta21 - 2*eta11*eta2))/_c0
     return _out
 
 
-def natural__score(x1, x2, eta1, eta2, eta11, eta21, eta22, _shape=None):
+def natural__score(x1, x2, eta1, eta2, eta11, eta21, eta22, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
     eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
     relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22)) + (5,))
     _c0 = 2*eta22
     _c1 = eta2*eta21
     _c2 = _c0*eta1 - _c1
@@ -158,13 +152,12 @@ def natural__score(x1, x2, eta1, eta2, eta11, eta21, eta22, _shape=None):
     _c6 = _c5**(-1.0)
     _c7 = 2*eta11
     _c8 = -_c7*eta2 + eta1*eta21
-    _c9 = _c5**(-2.0)
+    _c9 = (1/(_c5**2))
     _c10 = eta22**2
     _c11 = _c1*eta1
     _c12 = eta2**2
     _c13 = eta1**2
     _c14 = eta11**2
-    _out = numpy.empty(_shape + (5,))
     _out[..., 0] = _c2*_c6 + x1
     _out[..., 1] = -_c6*_c8 + x2
     _out[..., 2] = -_c9*(_c0*_c4 + 4*_c10*_c13 - 8*_c10*eta11 - _c11*_c3 + _c12*_c4) + x1**2
@@ -173,14 +166,14 @@ def natural__score(x1, x2, eta1, eta2, eta11, eta21, eta22, _shape=None):
     return _out
 
 
-def natural__hessian(x1, x2, eta1, eta2, eta11, eta21, eta22, _shape=None):
+def natural__hessian(x1, x2, eta1, eta2, eta11, eta21, eta22, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
     eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
     relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22)) + (5, 5))
     _c0 = 4*eta11
     _c1 = _c0*eta22
     _c2 = eta21**2
@@ -188,7 +181,7 @@ def natural__hessian(x1, x2, eta1, eta2, eta11, eta21, eta22, _shape=None):
     _c4 = _c3**(-1.0)
     _c5 = 2*eta22
     _c6 = 4*eta22
-    _c7 = _c3**(-2.0)
+    _c7 = (1/(_c3**2))
     _c8 = eta2*eta21
     _c9 = _c7*(_c5*eta1 - _c8)
     _c10 = _c2*eta2
@@ -197,7 +190,7 @@ def natural__hessian(x1, x2, eta1, eta2, eta11, eta21, eta22, _shape=None):
     _c13 = 2*eta11
     _c14 = _c7*(_c11 - _c13*eta2)
     _c15 = _c0*_c8
-    _c16 = _c3**(-3.0)
+    _c16 = (1/((_c3**2*_c3)))
     _c17 = _c2*eta22
     _c18 = eta22**2
     _c19 = _c8*eta1
@@ -206,7 +199,7 @@ def natural__hessian(x1, x2, eta1, eta2, eta11, eta21, eta22, _shape=None):
     _c22 = eta1**2
     _c23 = _c18*_c22
     _c24 = 8*eta22
-    _c25 = eta21**3
+    _c25 = (eta21**2*eta21)
     _c26 = 8*eta21
     _c27 = _c18*eta11
     _c28 = eta1*eta2
@@ -219,7 +212,6 @@ def natural__hessian(x1, x2, eta1, eta2, eta11, eta21, eta22, _shape=None):
     _c35 = 6*eta11
     _c36 = _c24*_c33
     _c37 = 4*_c33
-    _out = numpy.empty(_shape + (5, 5))
     _out[..., 0, 0] = _c4*_c5
     _out[..., 0, 1] = -_c4*eta21
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -241,21 +233,21 @@ def natural__hessian(x1, x2, eta1, eta2, eta11, eta21, eta22, _shape=None):
     _out[..., 3, 2] = _out[..., 2, 3]
     _out[..., 2, 4] = _c31*eta21*(_c0*_c20*eta21 - _c10*_c32 + _c22*_c6*eta21 - _c24*_c28*eta11 + _c25 - _c30)
     _out[..., 4, 2] = _out[..., 2, 4]
-    _out[..., 3, 3] = _c16*(6*_c17*_c22 - 16*_c18*_c33 - 24*_c19*eta11*eta22 + _c20*_c36 + _c21*_c35 + _c23*_c34 - _c25*_c32*eta2 + eta21**4)
+    _out[..., 3, 3] = _c16*(6*_c17*_c22 - 16*_c18*_c33 - 24*_c19*eta11*eta22 + _c20*_c36 + _c21*_c35 + _c23*_c34 - _c25*_c32*eta2 + (eta21**2)**2)
     _out[..., 3, 4] = -_c31*(_c13*_c25 + _c20*_c26*_c33 + _c22*_c25 + _c22*_c30 - _c28*_c36 - _c29*_c35 - _c36*eta21)
     _out[..., 4, 3] = _out[..., 3, 4]
     _out[..., 4, 4] = _c16*_c34*(-_c15*eta1 + _c2*_c22 + _c2*eta11 + _c20*_c37 - _c37*eta22)
     return _out
 
 
-def natural__fisher(eta1, eta2, eta11, eta21, eta22, _shape=None):
+def natural__fisher(eta1, eta2, eta11, eta21, eta22, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
     eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
     relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22)) + (5, 5))
     _c0 = 4*eta11
     _c1 = _c0*eta22
     _c2 = eta21**2
@@ -263,7 +255,7 @@ def natural__fisher(eta1, eta2, eta11, eta21, eta22, _shape=None):
     _c4 = _c3**(-1.0)
     _c5 = 2*eta22
     _c6 = 4*eta22
-    _c7 = _c3**(-2.0)
+    _c7 = (1/(_c3**2))
     _c8 = eta2*eta21
     _c9 = _c7*(_c5*eta1 - _c8)
     _c10 = _c2*eta2
@@ -272,7 +264,7 @@ def natural__fisher(eta1, eta2, eta11, eta21, eta22, _shape=None):
     _c13 = 2*eta11
     _c14 = _c7*(_c11 - _c13*eta2)
     _c15 = _c0*_c8
-    _c16 = _c3**(-3.0)
+    _c16 = (1/((_c3**2*_c3)))
     _c17 = _c2*eta22
     _c18 = eta22**2
     _c19 = _c8*eta1
@@ -281,7 +273,7 @@ def natural__fisher(eta1, eta2, eta11, eta21, eta22, _shape=None):
     _c22 = eta1**2
     _c23 = _c18*_c22
     _c24 = 8*eta22
-    _c25 = eta21**3
+    _c25 = (eta21**2*eta21)
     _c26 = 8*eta21
     _c27 = _c18*eta11
     _c28 = eta1*eta2
@@ -294,7 +286,6 @@ def natural__fisher(eta1, eta2, eta11, eta21, eta22, _shape=None):
     _c35 = 6*eta11
     _c36 = _c24*_c33
     _c37 = 4*_c33
-    _out = numpy.empty(_shape + (5, 5))
     _out[..., 0, 0] = -_c4*_c5
     _out[..., 0, 1] = _c4*eta21
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -316,21 +307,21 @@ def natural__fisher(eta1, eta2, eta11, eta21, eta22, _shape=None):
     _out[..., 3, 2] = _out[..., 2, 3]
     _out[..., 2, 4] = -_c31*eta21*(_c0*_c20*eta21 - _c10*_c32 + _c22*_c6*eta21 - _c24*_c28*eta11 + _c25 - _c30)
     _out[..., 4, 2] = _out[..., 2, 4]
-    _out[..., 3, 3] = -_c16*(6*_c17*_c22 - 16*_c18*_c33 - 24*_c19*eta11*eta22 + _c20*_c36 + _c21*_c35 + _c23*_c34 - _c25*_c32*eta2 + eta21**4)
+    _out[..., 3, 3] = -_c16*(6*_c17*_c22 - 16*_c18*_c33 - 24*_c19*eta11*eta22 + _c20*_c36 + _c21*_c35 + _c23*_c34 - _c25*_c32*eta2 + (eta21**2)**2)
     _out[..., 3, 4] = _c31*(_c13*_c25 + _c20*_c26*_c33 + _c22*_c25 + _c22*_c30 - _c28*_c36 - _c29*_c35 - _c36*eta21)
     _out[..., 4, 3] = _out[..., 3, 4]
     _out[..., 4, 4] = -_c16*_c34*(-_c15*eta1 + _c2*_c22 + _c2*eta11 + _c20*_c37 - _c37*eta22)
     return _out
 
 
-def natural__natural_fisher(eta1, eta2, eta11, eta21, eta22, _shape=None):
+def natural__natural_fisher(eta1, eta2, eta11, eta21, eta22, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
     eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
     relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22)) + (5, 5))
     _c0 = 4*eta11
     _c1 = _c0*eta22
     _c2 = eta21**2
@@ -338,7 +329,7 @@ def natural__natural_fisher(eta1, eta2, eta11, eta21, eta22, _shape=None):
     _c4 = _c3**(-1.0)
     _c5 = 2*eta22
     _c6 = 4*eta22
-    _c7 = _c3**(-2.0)
+    _c7 = (1/(_c3**2))
     _c8 = eta2*eta21
     _c9 = _c7*(_c5*eta1 - _c8)
     _c10 = _c2*eta2
@@ -347,7 +338,7 @@ def natural__natural_fisher(eta1, eta2, eta11, eta21, eta22, _shape=None):
     _c13 = 2*eta11
     _c14 = _c7*(_c11 - _c13*eta2)
     _c15 = _c0*_c8
-    _c16 = _c3**(-3.0)
+    _c16 = (1/((_c3**2*_c3)))
     _c17 = _c2*eta22
     _c18 = eta22**2
     _c19 = _c8*eta1
@@ -356,7 +347,7 @@ def natural__natural_fisher(eta1, eta2, eta11, eta21, eta22, _shape=None):
     _c22 = eta1**2
     _c23 = _c18*_c22
     _c24 = 8*eta22
-    _c25 = eta21**3
+    _c25 = (eta21**2*eta21)
     _c26 = 8*eta21
     _c27 = _c18*eta11
     _c28 = eta1*eta2
@@ -369,7 +360,6 @@ def natural__natural_fisher(eta1, eta2, eta11, eta21, eta22, _shape=None):
     _c35 = 6*eta11
     _c36 = _c24*_c33
     _c37 = 4*_c33
-    _out = numpy.empty(_shape + (5, 5))
     _out[..., 0, 0] = -_c4*_c5
     _out[..., 0, 1] = _c4*eta21
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -391,21 +381,21 @@ def natural__natural_fisher(eta1, eta2, eta11, eta21, eta22, _shape=None):
     _out[..., 3, 2] = _out[..., 2, 3]
     _out[..., 2, 4] = -_c31*eta21*(_c0*_c20*eta21 - _c10*_c32 + _c22*_c6*eta21 - _c24*_c28*eta11 + _c25 - _c30)
     _out[..., 4, 2] = _out[..., 2, 4]
-    _out[..., 3, 3] = -_c16*(6*_c17*_c22 - 16*_c18*_c33 - 24*_c19*eta11*eta22 + _c20*_c36 + _c21*_c35 + _c23*_c34 - _c25*_c32*eta2 + eta21**4)
+    _out[..., 3, 3] = -_c16*(6*_c17*_c22 - 16*_c18*_c33 - 24*_c19*eta11*eta22 + _c20*_c36 + _c21*_c35 + _c23*_c34 - _c25*_c32*eta2 + (eta21**2)**2)
     _out[..., 3, 4] = _c31*(_c13*_c25 + _c20*_c26*_c33 + _c22*_c25 + _c22*_c30 - _c28*_c36 - _c29*_c35 - _c36*eta21)
     _out[..., 4, 3] = _out[..., 3, 4]
     _out[..., 4, 4] = -_c16*_c34*(-_c15*eta1 + _c2*_c22 + _c2*eta11 + _c20*_c37 - _c37*eta22)
     return _out
 
 
-def natural__kl(eta1, eta2, eta11, eta21, eta22, eta1_q, eta2_q, eta11_q, eta21_q, eta22_q, _shape=None):
+def natural__kl(eta1, eta2, eta11, eta21, eta22, eta1_q, eta2_q, eta11_q, eta21_q, eta22_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
     eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
     relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta1_q), numpy.shape(eta2_q), numpy.shape(eta11_q), numpy.shape(eta21_q), numpy.shape(eta22_q))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta1_q), numpy.shape(eta2_q), numpy.shape(eta11_q), numpy.shape(eta21_q), numpy.shape(eta22_q)) + ())
     _c0 = 4*eta22
     _c1 = eta21**2
     _c2 = _c0*eta11 - _c1
@@ -417,7 +407,7 @@ def natural__kl(eta1, eta2, eta11, eta21, eta22, eta1_q, eta2_q, eta11_q, eta21_
     _c8 = 2*eta11
     _c9 = -_c8*eta2 + eta1*eta21
     _c10 = _c7*eta1 - _c9*eta2
-    _c11 = _c2**(-2.0)
+    _c11 = (1/(_c2**2))
     _c12 = eta22**2
     _c13 = _c6*eta1
     _c14 = eta2**2
@@ -432,38 +422,36 @@ def natural__kl(eta1, eta2, eta11, eta21, eta22, eta1_q, eta2_q, eta11_q, eta21_
     _t6 = _c11*(eta21 - eta21_q)*(-_c10*eta21 + _c2*eta1*eta2 + _c2*eta21)
     _t7 = _c11*(eta11 - eta11_q)*(-_c0*_c13 + _c1*_c14 + _c1*_c5 + 4*_c12*_c15 - 8*_c12*eta11)
     _t8 = _c11*(eta22 - eta22_q)*(_c1*_c15 + _c1*_c8 - 4*_c13*eta11 + 4*_c14*_c16 - 8*_c16*eta22)
-    _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6 + _t7 + _t8
     return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7) + numpy.abs(_t8), natural__to_natural, None, _kl_curvature, (eta1, eta2, eta11, eta21, eta22,), (eta1_q, eta2_q, eta11_q, eta21_q, eta22_q,))
 
 
-def natural__entropy(eta1, eta2, eta11, eta21, eta22, _shape=None):
+def natural__entropy(eta1, eta2, eta11, eta21, eta22, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
     eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
     relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22))
-    _out = numpy.empty(_shape)
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22)) + ())
     _out[...] = -1/2*numpy.log(4*eta11*eta22 - eta21**2) + numpy.log(2) + 1 + numpy.log(numpy.pi)
     return _out
 
 
-def natural__skewness(eta1, eta2, eta11, eta21, eta22, _shape=None):
+def natural__skewness(eta1, eta2, eta11, eta21, eta22, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
     eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
     relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22)) + (5, 5, 5))
     _c0 = eta22**2
     _c1 = 4*eta22
     _c2 = _c1*eta11
     _c3 = eta21**2
     _c4 = _c2 - _c3
-    _c5 = _c4**(-2.0)
+    _c5 = (1/(_c4**2))
     _c6 = 8*_c5
     _c7 = _c0*_c6
     _c8 = eta21*eta22
@@ -479,7 +467,7 @@ def natural__skewness(eta1, eta2, eta11, eta21, eta22, _shape=None):
     _c18 = _c17*eta22
     _c19 = eta2*eta21
     _c20 = _c18 - _c19
-    _c21 = _c4**(-3.0)
+    _c21 = (1/((_c4**2*_c4)))
     _c22 = 32*_c21
     _c23 = _c0*_c22
     _c24 = -_c20*_c23
@@ -526,7 +514,7 @@ def natural__skewness(eta1, eta2, eta11, eta21, eta22, _shape=None):
     _c65 = 6*_c51
     _c66 = 12*eta22
     _c67 = _c19*eta1
-    _c68 = eta21**3
+    _c68 = (eta21**2*eta21)
     _c69 = 2*_c68
     _c70 = _c31*eta1
     _c71 = _c29*eta1
@@ -546,12 +534,11 @@ def natural__skewness(eta1, eta2, eta11, eta21, eta22, _shape=None):
     _c85 = eta1*eta2
     _c86 = 6*eta11
     _c87 = _c39*_c53
-    _c88 = -16*_c0*_c39 + _c26*_c87 + _c54*_c86 + _c55*_c64 + _c55*_c65 - 24*_c67*eta11*eta22 - _c69*_c85 + eta21**4
+    _c88 = -16*_c0*_c39 + _c26*_c87 + _c54*_c86 + _c55*_c64 + _c55*_c65 - 24*_c67*eta11*eta22 - _c69*_c85 + (eta21**2)**2
     _c89 = _c3*_c55
     _c90 = 4*_c87
     _c91 = _c76*(6*_c11*_c88*eta11 - _c27*_c55 + 16*_c39*eta22 - 3*_c89 - _c90 + 12*eta1*eta11*eta2*eta21)
     _c92 = -_c61*eta11*(2*_c15 + _c57*(-_c26*_c39*_c85 + 8*_c39*_c59 - _c39*_c78 + _c55*_c68 + _c55*_c73 + _c69*eta11 - _c71*_c86) + _c83)
-    _out = numpy.empty(_shape + (5, 5, 5))
     _out[..., 0, 0, 0] = 0
     _out[..., 0, 0, 1] = 0
     _out[..., 0, 0, 2] = _c7
@@ -680,17 +667,16 @@ def natural__skewness(eta1, eta2, eta11, eta21, eta22, _shape=None):
     return _out
 
 
-def mean_cov__to_natural(mean1, mean2, cov11, cov21, cov22, _shape=None):
+def mean_cov__to_natural(mean1, mean2, cov11, cov21, cov22, _out=None):
     """η(θ), (..., m).
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
     to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22)) + (5,))
     _c0 = (cov11*cov22 - cov21**2)**(-1.0)
     _c1 = (1/2)*_c0
-    _out = numpy.empty(_shape + (5,))
     _out[..., 0] = -_c0*(cov21*mean2 - cov22*mean1)
     _out[..., 1] = _c0*(cov11*mean2 - cov21*mean1)
     _out[..., 2] = -_c1*cov22
@@ -699,18 +685,17 @@ def mean_cov__to_natural(mean1, mean2, cov11, cov21, cov22, _shape=None):
     return _out
 
 
-def mean_cov__from_natural(eta1, eta2, eta11, eta21, eta22, _shape=None):
+def mean_cov__from_natural(eta1, eta2, eta11, eta21, eta22, _out=None):
     """θ(η), (..., p).
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
     to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22)) + (5,))
     _c0 = 2*eta22
     _c1 = (4*eta11*eta22 - eta21**2)**(-1.0)
     _c2 = 2*eta11
-    _out = numpy.empty(_shape + (5,))
     _out[..., 0] = -_c1*(_c0*eta1 - eta2*eta21)
     _out[..., 1] = _c1*(-_c2*eta2 + eta1*eta21)
     _out[..., 2] = -_c0*_c1
@@ -719,21 +704,21 @@ def mean_cov__from_natural(eta1, eta2, eta11, eta21, eta22, _shape=None):
     return _out
 
 
-def mean_cov__jacobian(mean1, mean2, cov11, cov21, cov22, _shape=None):
+def mean_cov__jacobian(mean1, mean2, cov11, cov21, cov22, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
     to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22)) + (5, 5))
     _c0 = cov11*cov22
     _c1 = cov21**2
     _c2 = _c0 - _c1
     _c3 = _c2**(-1.0)
     _c4 = _c3*cov21
     _c5 = -_c4
-    _c6 = _c2**(-2.0)
+    _c6 = (1/(_c2**2))
     _c7 = cov21*mean2
     _c8 = _c7 - cov22*mean1
     _c9 = _c6*_c8
@@ -743,7 +728,6 @@ def mean_cov__jacobian(mean1, mean2, cov11, cov21, cov22, _shape=None):
     _c13 = -_c12*cov22
     _c14 = _c1*_c11
     _c15 = -_c12*cov11
-    _out = numpy.empty(_shape + (5, 5))
     _out[..., 0, 0] = _c3*cov22
     _out[..., 0, 1] = _c5
     _out[..., 0, 2] = _c9*cov22
@@ -772,32 +756,30 @@ def mean_cov__jacobian(mean1, mean2, cov11, cov21, cov22, _shape=None):
     return _out
 
 
-def mean_cov__log_partition(mean1, mean2, cov11, cov21, cov22, _shape=None):
+def mean_cov__log_partition(mean1, mean2, cov11, cov21, cov22, _out=None):
     """A(η(θ)), (...).
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
     to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22)) + ())
     _c0 = cov11*cov22
     _c1 = cov21**2
     _c2 = _c0 - _c1
     _c3 = numpy.log(_c2)
-    _out = numpy.empty(_shape)
     _out[...] = (1/2)*(_c0*_c3 - _c1*_c3 + cov11*mean2**2 - 2*cov21*mean1*mean2 + cov22*mean1**2)/_c2
     return _out
 
 
-def mean_cov__mean(mean1, mean2, cov11, cov21, cov22, _shape=None):
+def mean_cov__mean(mean1, mean2, cov11, cov21, cov22, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
     to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22))
-    _out = numpy.empty(_shape + (5,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22)) + (5,))
     _out[..., 0] = mean1
     _out[..., 1] = mean2
     _out[..., 2] = cov11 + mean1**2
@@ -806,14 +788,14 @@ def mean_cov__mean(mean1, mean2, cov11, cov21, cov22, _shape=None):
     return _out
 
 
-def mean_cov__log_density(x1, x2, mean1, mean2, cov11, cov21, cov22, _shape=None):
+def mean_cov__log_density(x1, x2, mean1, mean2, cov11, cov21, cov22, _out=None):
     """log p(x | θ), (...).
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
     to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(mean1), numpy.shape(mean2), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(mean1), numpy.shape(mean2), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22)) + ())
     _c0 = cov11*cov22
     _c1 = cov21**2
     _c2 = _c0 - _c1
@@ -821,19 +803,18 @@ def mean_cov__log_density(x1, x2, mean1, mean2, cov11, cov21, cov22, _shape=None
     _c4 = (1/2)*cov11
     _c5 = (1/2)*cov22
     _c6 = (1/2)*numpy.log(_c2)
-    _out = numpy.empty(_shape)
     _out[...] = -(_c0*_c6 - _c1*_c6 + _c2*(numpy.log(2) + numpy.log(numpy.pi)) - _c3*mean1 + _c4*mean2**2 + _c4*x2**2 + _c5*mean1**2 + _c5*x1**2 - cov21*x1*x2 + x1*(_c3 - cov22*mean1) - x2*(cov11*mean2 - cov21*mean1))/_c2
     return _out
 
 
-def mean_cov__score(x1, x2, mean1, mean2, cov11, cov21, cov22, _shape=None):
+def mean_cov__score(x1, x2, mean1, mean2, cov11, cov21, cov22, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
     to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(mean1), numpy.shape(mean2), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(mean1), numpy.shape(mean2), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22)) + (5,))
     _c0 = cov11*cov22
     _c1 = cov21**2
     _c2 = _c0 - _c1
@@ -844,7 +825,7 @@ def mean_cov__score(x1, x2, mean1, mean2, cov11, cov21, cov22, _shape=None):
     _c7 = _c6*cov22
     _c8 = _c4*cov11
     _c9 = _c6*cov21
-    _c10 = _c2**(-2.0)
+    _c10 = (1/(_c2**2))
     _c11 = cov21 + mean1*mean2 - x1*x2
     _c12 = cov21*cov22
     _c13 = cov22 + mean2**2 - x2**2
@@ -854,7 +835,6 @@ def mean_cov__score(x1, x2, mean1, mean2, cov11, cov21, cov22, _shape=None):
     _c17 = _c16 - cov22*mean1
     _c18 = cov11*cov21
     _c19 = cov11*mean2 - cov21*mean1
-    _out = numpy.empty(_shape + (5,))
     _out[..., 0] = _c3*(_c5 - _c7)
     _out[..., 1] = -_c3*(_c8 - _c9)
     _out[..., 2] = -_c10*(-_c11*_c12 + _c13*_c14 + (1/2)*_c15*cov22**2 - _c17*_c5 + _c17*_c7)
@@ -863,413 +843,141 @@ def mean_cov__score(x1, x2, mean1, mean2, cov11, cov21, cov22, _shape=None):
     return _out
 
 
-def mean_cov__hessian(x1, x2, mean1, mean2, cov11, cov21, cov22, _shape=None):
+def mean_cov__hessian(x1, x2, mean1, mean2, cov11, cov21, cov22, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
     to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(mean1), numpy.shape(mean2), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(mean1), numpy.shape(mean2), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22)) + (5, 5))
     _c0 = cov11*cov22
     _c1 = cov21**2
     _c2 = _c0 - _c1
     _c3 = _c2**(-1.0)
-    _c4 = _c3*cov22
-    _c5 = _c3*cov21
-    _c6 = mean2 - x2
+    _c4 = (1/(_c2**2))
+    _c5 = mean2 - x2
+    _c6 = _c5*cov21
     _c7 = mean1 - x1
-    _c8 = cov21*mean2
-    _c9 = cov22*mean1
-    _c10 = -_c9
-    _c11 = _c10 + _c8
-    _c12 = -_c11
-    _c13 = _c0*_c12
-    _c14 = _c1*_c12
-    _c15 = cov11*mean2
-    _c16 = cov21*mean1
-    _c17 = _c15 - _c16
-    _c18 = _c17*cov21
-    _c19 = 2*cov22
-    _c20 = _c18*_c19
-    _c21 = _c13 + _c14 + _c20
-    _c22 = _c12*cov11
-    _c23 = 2*cov21
-    _c24 = _c1*_c17
-    _c25 = _c0*_c17
-    _c26 = _c24 + _c25
-    _c27 = _c22*_c23 + _c26
+    _c8 = _c7*cov22
+    _c9 = _c4*(_c6 - _c8)
+    _c10 = 2*cov21
+    _c11 = _c0 + _c1
+    _c12 = _c5*cov11
+    _c13 = _c4*(_c12 - _c7*cov21)
+    _c14 = 2*cov11
+    _c15 = _c2*cov22
+    _c16 = cov22 + mean2**2 - x2**2
+    _c17 = 2*_c1
+    _c18 = cov11*mean2
+    _c19 = cov21*mean1
+    _c20 = -_c19
+    _c21 = _c18 + _c20
+    _c22 = _c21*cov22
+    _c23 = _c2*mean2
+    _c24 = cov21 + mean1*mean2 - x1*x2
+    _c25 = _c24*cov21
+    _c26 = 2*_c25
+    _c27 = cov11 + mean1**2 - x1**2
     _c28 = _c27*cov22
-    _c29 = _c21*cov21 - _c28
-    _c30 = _c2**(-2.0)
-    _c31 = _c30*cov21
-    _c32 = -_c2
-    _c33 = _c18 + _c22
-    _c34 = _c30*cov22
-    _c35 = _c1*_c3
-    _c36 = 2*_c35
-    _c37 = _c36 + 1
-    _c38 = _c2**(-3.0)
-    _c39 = _c0 + _c1
-    _c40 = _c38*_c39
-    _c41 = _c7*cov21
-    _c42 = _c4*_c41
-    _c43 = _c33*cov22
-    _c44 = _c38*cov21
-    _c45 = 2*_c32*_c44
-    _c46 = _c11*_c5
-    _c47 = 2*_c46 + mean2
-    _c48 = _c5*_c6*cov11
-    _c49 = _c17*_c5
-    _c50 = _c0*_c3
-    _c51 = _c50 - 1
-    _c52 = _c3*cov11
-    _c53 = _c11*cov21
-    _c54 = _c17*cov22
-    _c55 = _c53 - _c54
-    _c56 = _c1*_c38
-    _c57 = _c0*_c11
-    _c58 = _c1*_c11
-    _c59 = -_c20 + _c57 + _c58
-    _c60 = _c59*cov11
-    _c61 = 2*cov11
-    _c62 = _c26 - _c53*_c61
-    _c63 = _c62*cov21
-    _c64 = _c60 + _c63
-    _c65 = cov21*cov22
-    _c66 = _c38*_c65
-    _c67 = 2*_c8
-    _c68 = _c0*mean1 + _c1*mean1 - _c67*cov11
-    _c69 = _c3*_c68
-    _c70 = _c55*cov11
-    _c71 = _c30*cov11
-    _c72 = cov21 + mean1*mean2 - x1*x2
-    _c73 = _c23*_c72
-    _c74 = cov11 + mean1**2 - x1**2
-    _c75 = cov22**2
-    _c76 = _c3*_c75
-    _c77 = cov22 + mean2**2 - x2**2
-    _c78 = _c51*_c77
-    _c79 = 2*_c7
-    _c80 = _c11*_c4
-    _c81 = -mean2
-    _c82 = _c17*_c4
-    _c83 = 2*_c6
-    _c84 = -_c55
-    _c85 = _c84*cov21
-    _c86 = _c38*(-_c43 - _c59 - _c85)
-    _c87 = cov21**3
-    _c88 = _c3*_c87
-    _c89 = _c11*cov11
-    _c90 = _c17*cov21 - _c89
-    _c91 = _c30*(_c3*_c75*_c90*cov11 - _c4*_c63 - _c55*_c88 + _c57 - _c58)
-    _c92 = _c87*cov22
-    _c93 = 2*_c92
-    _c94 = _c11**2
-    _c95 = _c17**2
-    _c96 = _c11*_c52
-    _c97 = _c17*_c75*_c96
-    _c98 = 6*_c24
-    _c99 = 4*_c18
-    _c100 = _c75*cov11
-    _c101 = _c1*cov22
-    _c102 = 2*_c95
-    _c103 = _c100 - _c101 + _c102*_c76
-    _c104 = _c103 + _c36*_c94 - _c80*_c99
-    _c105 = _c12**2
-    _c106 = _c105*_c5
-    _c107 = _c4*_c95
-    _c108 = 2*_c17
-    _c109 = _c108*_c3
-    _c110 = _c0*cov21 + _c106*_c61 + _c107*_c23 + _c109*_c13 + _c109*_c14 - _c87
-    _c111 = -_c104*cov21 - _c110*cov22 + 4*_c3*_c75*_c95*cov21 + 2*_c3*_c87*_c94 + 2*_c3*_c94*cov11*cov21*cov22 + 2*_c75*cov11*cov21 - _c80*_c98 - _c93 - 2*_c97
-    _c112 = (1/2)*_c38
-    _c113 = _c112*_c87
-    _c114 = 2*_c33
-    _c115 = _c114*_c57
-    _c116 = cov11**2
-    _c117 = _c116*_c3
-    _c118 = 2*_c117
-    _c119 = 4*_c49
-    _c120 = _c116*cov22
-    _c121 = _c1*cov11
-    _c122 = _c120 - _c121 + _c36*_c95
-    _c123 = _c118*_c94 - _c119*_c89 + _c122
-    _c124 = _c110*_c87
-    _c125 = _c5*_c94
-    _c126 = 2*_c116
-    _c127 = _c116*_c82
-    _c128 = 3*_c24
-    _c129 = _c87*cov11
-    _c130 = _c120*cov21
-    _c131 = _c0*_c5
-    _c132 = -_c129 + _c130 + _c131*_c95 + _c88*_c95
-    _c133 = -_c11*_c127 + _c125*_c126 - _c128*_c96 + _c132
-    _c134 = 2*_c1*_c11*_c33 - _c100*_c123 - _c115 - _c124 + 2*_c133*cov21*cov22
-    _c135 = _c116*_c4
-    _c136 = _c108*_c88
-    _c137 = _c1*_c52
-    _c138 = 3*_c137
-    _c139 = _c52*_c75
-    _c140 = 3*_c1*_c107 + _c116*_c75 + _c139*_c95 - cov21**4
-    _c141 = -_c11*_c136 + _c135*_c94 + _c138*_c94 + _c140 - 6*_c25*_c46
-    _c142 = _c100*cov21
-    _c143 = _c5*_c75
-    _c144 = _c102*_c143 + _c142 - _c92
-    _c145 = _c0*_c125 - _c128*_c80 + _c144 + _c88*_c94 - _c97
-    _c146 = _c1*_c145 + _c133*_c75
-    _c147 = _c44*(_c11*_c62*cov22 - _c141*_c65 + _c146 + _c53*_c59)
-    _c148 = 2*_c50
-    _c149 = cov21*(_c148 - 1)
-    _c150 = 4*_c35
-    _c151 = _c150 + 1
-    _c152 = _c12*_c5
-    _c153 = _c4*_c99
-    _c154 = _c105*_c88
-    _c155 = _c105*_c131
-    _c156 = _c22*_c76
-    _c157 = -_c110
-    _c158 = _c105*_c118 + _c119*_c22 + _c122
-    _c159 = _c17*_c52
-    _c160 = 3*_c14
-    _c161 = _c106*_c126 + _c12*_c127 + _c132 + _c159*_c160
-    _c162 = _c105*_c135 + _c105*_c138 + _c12*_c136 + 6*_c13*_c49 + _c140
-    _c163 = -_c59
-    _c164 = _c51*_c74
-    _c165 = 4*_c3
-    _c166 = _c47*cov11
-    _c167 = _c5*_c68
-    _c168 = 2*_c84
-    _c169 = _c30*_c39
-    _c170 = _c0*_c114*_c31 + _c121*_c168*_c30 + _c166 + _c167 - _c169*_c27
-    _c171 = _c4*_c68
-    _c172 = 2*_c0*_c30*_c85 + _c101*_c114*_c30 - _c163*_c169 + _c171 + _c47*cov21
-    _c173 = _c1*_c110
-    _c174 = _c3*_c39
-    _c175 = _c104*_c131 - _c145*_c174 + _c171*_c84 + _c173*_c4 + _c47*_c85
-    _c176 = _c5*_c61
-    _c177 = _c23*_c4
-    _c178 = 2*_c152 + _c81
-    _c179 = -_c68
-    _out = numpy.empty(_shape + (5, 5))
-    _out[..., 0, 0] = -_c4
-    _out[..., 0, 1] = _c5
+    _c29 = cov21*mean2
+    _c30 = cov22*mean1
+    _c31 = -_c30
+    _c32 = _c29 + _c31
+    _c33 = 2*_c7
+    _c34 = (1/((_c2**2*_c2)))
+    _c35 = (1/2)*_c34
+    _c36 = _c11*cov21
+    _c37 = _c0 + 3*_c1
+    _c38 = _c24*_c37
+    _c39 = 4*_c32
+    _c40 = 4*cov21
+    _c41 = _c16*cov11
+    _c42 = 2*_c0
+    _c43 = 4*_c21
+    _c44 = 2*_c5
+    _c45 = _c2*cov11
+    _c46 = _c2*mean1
+    _c47 = _c32*cov11
+    _out[..., 0, 0] = -_c3*cov22
+    _out[..., 0, 1] = _c3*cov21
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 0, 2] = _c34*(-_c11 - _c29*_c31 + _c30*_c32*_c33*cov22 - _c6*cov21 + _c7*cov22)
+    _out[..., 0, 2] = -_c9*cov22
     _out[..., 2, 0] = _out[..., 0, 2]
-    _out[..., 0, 3] = _c3*(_c29*_c40 + _c37*_c6 - 2*_c42 - _c43*_c45 + _c47)
+    _out[..., 0, 3] = -_c4*(_c10*_c8 - _c11*_c5)
     _out[..., 3, 0] = _out[..., 0, 3]
-    _out[..., 0, 4] = _c3*(_c1*_c32*_c33*_c38 - _c29*_c44*cov11 - _c48 - _c49 + _c51*_c7)
+    _out[..., 0, 4] = -_c13*cov21
     _out[..., 4, 0] = _out[..., 0, 4]
-    _out[..., 1, 1] = -_c52
-    _out[..., 1, 2] = _c3*(_c11*_c3*cov21 - _c32*_c55*_c56 - _c42 + _c51*_c6 - _c64*_c66)
+    _out[..., 1, 1] = -_c3*cov11
+    _out[..., 1, 2] = _c9*cov21
     _out[..., 2, 1] = _out[..., 1, 2]
-    _out[..., 1, 3] = _c3*(_c37*_c7 + _c40*_c64 + _c45*_c70 - 2*_c48 + _c69)
+    _out[..., 1, 3] = -_c4*(-_c11*_c7 + _c14*_c6)
     _out[..., 3, 1] = _out[..., 1, 3]
-    _out[..., 1, 4] = _c71*(-_c16 - _c30*_c32*_c70 - _c31*_c64 - _c41 + _c6*cov11 + cov11*mean2)
+    _out[..., 1, 4] = _c13*cov11
     _out[..., 4, 1] = _out[..., 1, 4]
-    _out[..., 2, 2] = _c34*(-_c11*_c91 + _c111*_c113 + _c112*_c134*cov22 + _c147 - _c4*_c73 - _c58*_c86 + _c74*_c76 + _c78 + _c79*_c80 - _c83*(_c81 + _c82))
-    _out[..., 2, 3] = _c30*(-_c0*_c56*(_c108*_c156 + 6*_c14*_c82 + 2*_c142 + 4*_c143*_c95 + 2*_c154 + 2*_c155 + _c157*cov22 - _c93 - cov21*(_c103 + _c105*_c36 + _c12*_c153)) - 2*_c143*_c74 - _c149*_c77 + _c151*_c72*cov22 + _c3*_c47*(_c139*_c33 - _c27*_c4*cov21 + _c57 - _c58 + _c84*_c88) - _c40*(_c11*_c28 + _c146 - _c162*_c65 - _c163*_c53) - _c6*(-_c153 + _c67 + _c9) - _c66*_c68*(_c21 - _c43 - cov21*(_c12*cov21 + _c54)) - _c66*(-_c100*_c158 + _c114*_c58 - _c115 + _c157*_c87 + 2*_c161*_c65) + _c7*cov22*(4*_c152 + _c81))
+    _out[..., 2, 2] = _c35*cov22*(-_c15 + _c16*_c17 - 4*_c5*(_c22 - _c23) + 2*cov22*(-_c26 + _c28 + _c32*_c33))
+    _out[..., 2, 3] = -_c34*(_c10*_c27*cov22**2 - _c15*cov21 + _c16*_c36 - _c38*cov22 - _c5*(-_c2*(2*_c29 + _c30) + _c22*_c40) + _c8*(_c23 + _c39*cov21))
     _out[..., 3, 2] = _out[..., 2, 3]
-    _out[..., 2, 4] = _c30*(-_c0*_c18*_c86 + _c111*_c112*_c130 + (1/2)*_c134*_c56 + _c147*cov11 - _c149*_c72 + _c164*cov22 - _c18*_c91 + _c6*(-_c16 - 2*_c25*_c3 + 2*cov11*mean2) + _c7*(_c11*_c148 - _c8 + 2*_c9) + _c78*cov11)
+    _out[..., 2, 4] = _c34*(-1/2*_c1*_c2 + _c1*_c28 + _c1*_c41 - _c11*_c25 - _c5*(-_c2*(2*_c18 + _c20) + _c21*_c42) + _c7*(-_c2*(_c29 - 2*_c30) + _c32*_c42))
     _out[..., 4, 2] = _out[..., 2, 4]
-    _out[..., 3, 3] = _c30*(_c151*_c74*cov22 + _c151*_c77*cov11 - _c170*_c47 - _c172*_c69 - _c175*_c31*_c61 - _c19*_c31*(_c123*_c131 - _c133*_c174 + _c166*_c33 + _c167*_c33 + _c173*_c52) + _c30*_c39*(_c133*_c177 + _c145*_c176 - _c162*_c174 + _c163*_c69 + _c27*_c47) + 2*_c7*(_c10 + _c165*_c58 + 3*_c8) - _c73*(_c150 + 3) - _c83*(_c15 - 3*_c16 + _c165*_c24))
-    _out[..., 3, 4] = _c30*(_c1*_c30*(-_c137*_c157 + _c158*_c3*cov11*cov21*cov22 - _c161*_c174 - _c178*_c33*cov11 - _c179*_c33*_c5) + _c116*_c175*_c30 - _c126*_c5*_c77 - _c149*_c74 + _c151*_c72*cov11 - _c17*_c172*_c3*cov11 + _c170*_c49 - _c31*cov11*(_c161*_c177 - _c162*_c174 + _c176*(_c144 + _c154 + _c155 + _c156*_c17 + _c160*_c82) - _c178*_c27 - _c179*_c21*_c3) + _c6*cov11*(_c119 - mean1) - _c7*(_c15 + 2*_c16 + 4*_c5*_c89))
+    _out[..., 3, 3] = _c34*(-_c11*_c2 - _c26*(3*_c0 + _c1) + _c28*_c37 + _c33*(_c1*_c39 + _c2*(3*_c29 + _c31)) + _c37*_c41 - _c44*(_c1*_c43 + _c2*(_c18 - 3*_c19)))
+    _out[..., 3, 4] = -_c34*(_c10*_c16*cov11**2 - _c12*(_c43*cov21 - _c46) + _c27*_c36 - _c38*cov11 - _c45*cov21 + _c7*(_c2*(_c18 + 2*_c19) + _c40*_c47))
     _out[..., 4, 3] = _out[..., 3, 4]
-    _out[..., 4, 4] = _c71*(_c112*cov11*(-_c104*_c120 - _c124 + 2*_c145*cov11*cov21 - _c168*_c24 + 2*_c17*_c84*cov11*cov22) + _c113*(-_c11*_c126*_c82 - _c110*cov11 + 4*_c116*_c3*_c94*cov21 + 2*_c116*cov21*cov22 - _c123*cov21 - 2*_c129 + 2*_c3*_c87*_c95 + 2*_c3*_c95*cov11*cov21*cov22 - _c96*_c98) + _c117*_c77 - _c159*_c83 + _c164 - _c17*_c30*(-_c135*_c84 + _c163*_c3*cov11*cov21 - _c24 + _c25 - _c33*_c88) - _c176*_c72 - _c24*_c38*(-_c62 - _c70 + _c90*cov21) + _c44*(_c1*_c133 + _c116*_c145 - _c141*cov11*cov21 + _c17*_c60 + _c18*_c62) + _c79*(_c96 + mean1))
+    _out[..., 4, 4] = -_c35*cov11*(_c14*(_c21*_c44 + _c26 - _c41) - _c17*_c27 + _c45 - 4*_c7*(_c46 + _c47))
     return _out
 
 
-def mean_cov__fisher(mean1, mean2, cov11, cov21, cov22, _shape=None):
+def mean_cov__fisher(mean1, mean2, cov11, cov21, cov22, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
     to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22)) + (5, 5))
     _c0 = cov11*cov22
     _c1 = cov21**2
     _c2 = _c0 - _c1
     _c3 = _c2**(-1.0)
-    _c4 = _c3*cov22
-    _c5 = _c3*cov21
-    _c6 = _c2**(-2.0)
-    _c7 = cov21*mean2
-    _c8 = _c7 - cov22*mean1
-    _c9 = -_c8
-    _c10 = _c9*cov11
-    _c11 = 2*cov21
-    _c12 = cov11*mean2 - cov21*mean1
-    _c13 = _c1*_c12
-    _c14 = _c0*_c12
-    _c15 = _c13 + _c14
-    _c16 = _c10*_c11 + _c15
-    _c17 = _c16*cov22
-    _c18 = _c0*_c8
-    _c19 = _c1*_c8
-    _c20 = -2*_c12*cov21*cov22 + _c18 + _c19
-    _c21 = -_c20
-    _c22 = _c21*cov21
-    _c23 = -_c17 + _c22
-    _c24 = _c23*_c6
-    _c25 = _c12*cov21
-    _c26 = _c10 + _c25
-    _c27 = _c26*cov22
-    _c28 = -_c2
-    _c29 = _c28*_c6
-    _c30 = _c6*cov22
-    _c31 = _c0 + _c1
-    _c32 = _c2**(-3.0)
-    _c33 = 2*_c5
-    _c34 = _c33*_c8 + mean2
-    _c35 = _c26*cov21
-    _c36 = _c6*cov21
-    _c37 = _c3*cov11
-    _c38 = _c16*cov21
-    _c39 = _c21*cov11
-    _c40 = -_c38 + _c39
-    _c41 = _c8*cov21
-    _c42 = -_c12*cov22 + _c41
-    _c43 = -_c42
-    _c44 = 2*cov11
-    _c45 = _c0*mean1 + _c1*mean1 - _c44*_c7
-    _c46 = _c2**(-4.0)
-    _c47 = _c12*cov22 + _c9*cov21
-    _c48 = _c0*_c9 + _c1*_c9 + 2*_c25*cov22
-    _c49 = -_c27 - _c47*cov21 + _c48
-    _c50 = cov21**3
-    _c51 = _c3*_c50
-    _c52 = cov22**2
-    _c53 = _c37*_c52
-    _c54 = _c18 - _c19 + _c26*_c53 - _c38*_c4 + _c43*_c51
-    _c55 = _c50*cov22
-    _c56 = 2*_c55
-    _c57 = _c52*cov11
-    _c58 = _c57*cov21
-    _c59 = _c9**2
-    _c60 = _c51*_c59
-    _c61 = _c0*_c33
-    _c62 = _c12**2
-    _c63 = _c52*_c62
-    _c64 = 4*_c5
-    _c65 = 2*_c3
-    _c66 = _c10*_c12
-    _c67 = _c52*_c66
-    _c68 = _c4*_c9
-    _c69 = _c1*_c3
-    _c70 = 2*_c69
-    _c71 = 4*_c25
-    _c72 = _c1*cov22
-    _c73 = _c57 + _c63*_c65 - _c72
-    _c74 = _c59*_c70 + _c68*_c71 + _c73
-    _c75 = _c33*cov11
-    _c76 = _c4*_c62
-    _c77 = _c65*_c9
-    _c78 = _c0*cov21 + _c11*_c76 + _c13*_c77 + _c14*_c77 - _c50 + _c59*_c75
-    _c79 = -_c78
-    _c80 = 6*_c13*_c68 - _c56 + 2*_c58 + _c59*_c61 + 2*_c60 + _c63*_c64 + _c65*_c67 - _c74*cov21 + _c79*cov22
-    _c81 = (1/2)*_c51
-    _c82 = 2*_c26
-    _c83 = _c18*_c82
-    _c84 = cov11**2
-    _c85 = _c3*_c84
-    _c86 = 2*_c85
-    _c87 = _c84*cov22
-    _c88 = _c1*cov11
-    _c89 = _c62*_c70 + _c87 - _c88
-    _c90 = _c59*_c86 + _c64*_c66 + _c89
-    _c91 = _c50*_c79
-    _c92 = _c33*_c84
-    _c93 = _c4*_c84
-    _c94 = _c12*_c9
-    _c95 = _c93*_c94
-    _c96 = _c10*_c13*_c3
-    _c97 = _c50*cov11
-    _c98 = _c87*cov21
-    _c99 = _c51*_c62
-    _c100 = _c0*_c5
-    _c101 = _c100*_c62 - _c97 + _c98 + _c99
-    _c102 = _c101 + _c59*_c92 + _c95 + 3*_c96
-    _c103 = cov21*cov22
-    _c104 = _c102*_c103 + (1/2)*_c19*_c82 - 1/2*_c57*_c90 - 1/2*_c83 + (1/2)*_c91
-    _c105 = 2*_c51
-    _c106 = _c1*_c37
-    _c107 = 3*_c106
-    _c108 = 6*_c5
-    _c109 = 3*_c1*_c76 + _c52*_c84 + _c53*_c62 - cov21**4
-    _c110 = _c105*_c94 + _c107*_c59 + _c108*_c14*_c9 + _c109 + _c59*_c93
-    _c111 = _c8**2
-    _c112 = _c12*_c8
-    _c113 = _c112*_c53
-    _c114 = 3*_c4
-    _c115 = _c12*_c19
-    _c116 = _c33*_c63 - _c55 + _c58
-    _c117 = _c100*_c111 + _c111*_c51 - _c113 - _c114*_c115 + _c116
-    _c118 = _c101 + _c111*_c92 - _c112*_c93 - 3*_c115*_c37
-    _c119 = _c1*_c117 + _c118*_c52
-    _c120 = -_c103*_c110 + _c119 + _c17*_c8 - _c22*_c8
-    _c121 = _c43*cov21
-    _c122 = _c30*cov21
-    _c123 = _c8*cov11
-    _c124 = _c15 - _c41*_c44
-    _c125 = _c111*_c70 - _c4*_c71*_c8 + _c73
-    _c126 = _c0*_c6
-    _c127 = _c111*_c86 - _c12*_c123*_c64 + _c89
-    _c128 = _c31*_c6
-    _c129 = _c34*cov11
-    _c130 = _c45*_c5
-    _c131 = 2*_c126
-    _c132 = _c129 + _c130 + _c131*_c35 - _c16*_c31*_c6 + 2*_c43*_c6*_c88
-    _c133 = _c4*_c45
-    _c134 = _c121*_c131 + _c133 - _c21*_c31*_c6 + _c34*cov21 + _c6*_c72*_c82
-    _c135 = _c3*_c45
-    _c136 = _c1*_c78
-    _c137 = _c100*_c125 - _c117*_c3*_c31 + _c121*_c34 + _c133*_c43 + _c136*_c4
-    _c138 = _c33*_c9 - mean2
-    _c139 = -_c45
-    _c140 = _c3*_c31
-    _c141 = _c100*_c59 + _c114*_c13*_c9 + _c116 + _c3*_c67 + _c60
-    _c142 = _c11*_c4
-    _c143 = 2*_c47
-    _c144 = cov11*cov21
-    _out = numpy.empty(_shape + (5, 5))
-    _out[..., 0, 0] = _c4
-    _out[..., 0, 1] = -_c5
+    _c4 = (1/(_c2**2))
+    _c5 = (1/2)*_c4
+    _c6 = _c4*cov21
+    _out[..., 0, 0] = _c3*cov22
+    _out[..., 0, 1] = -_c3*cov21
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 0, 2] = _c30*(_c24*cov21 - _c27*_c29 + _c8)
+    _out[..., 0, 2] = 0
     _out[..., 2, 0] = _out[..., 0, 2]
-    _out[..., 0, 3] = _c3*(-_c23*_c31*_c32 + 2*_c26*_c28*_c32*cov21*cov22 - _c34)
+    _out[..., 0, 3] = 0
     _out[..., 3, 0] = _out[..., 0, 3]
-    _out[..., 0, 4] = _c36*(_c12 + _c24*cov11 - _c29*_c35)
+    _out[..., 0, 4] = 0
     _out[..., 4, 0] = _out[..., 0, 4]
-    _out[..., 1, 1] = _c37
-    _out[..., 1, 2] = _c36*(_c3*_c43*cov21 - _c30*_c40 - _c8)
+    _out[..., 1, 1] = _c3*cov11
+    _out[..., 1, 2] = 0
     _out[..., 2, 1] = _out[..., 1, 2]
-    _out[..., 1, 3] = _c6*(_c31*_c40*_c6 - _c33*_c43*cov11 - _c45)
+    _out[..., 1, 3] = 0
     _out[..., 3, 1] = _out[..., 1, 3]
-    _out[..., 1, 4] = _c6*cov11*(-_c12 + _c3*_c43*cov11 - _c36*_c40)
+    _out[..., 1, 4] = 0
     _out[..., 4, 1] = _out[..., 1, 4]
-    _out[..., 2, 2] = _c46*cov22*(_c1*_c3*_c49*_c8 - _c104*_c4 - _c120*_c5 + _c54*_c8 - _c80*_c81)
-    _out[..., 2, 3] = _c32*(_c1*_c126*(2*_c111*_c3*_c50 + 2*_c111*_c3*cov11*cov21*cov22 - 2*_c113 - 6*_c115*_c4 - _c125*cov21 + 4*_c3*_c52*_c62*cov21 + 2*_c52*cov11*cov21 - _c56 - _c78*cov22) + _c122*_c45*(-_c121 - _c20 - _c27) + _c122*(2*_c1*_c26*_c8 + 2*_c118*cov21*cov22 - _c127*_c57 - _c50*_c78 - _c83) + _c128*(-_c103*(-_c105*_c112 + _c107*_c111 - _c108*_c12*_c18 + _c109 + _c111*_c93) + _c119 + _c124*_c8*cov22 + _c20*_c41) - _c34*(-_c124*_c4*cov21 + _c18 - _c19 + _c3*_c52*cov11*(_c12*cov21 - _c123) - _c42*_c51))
+    _out[..., 2, 2] = _c5*cov22**2
+    _out[..., 2, 3] = -_c6*cov22
     _out[..., 3, 2] = _out[..., 2, 3]
-    _out[..., 2, 4] = _c46*cov21*(-_c104*_c5 + _c12*_c3*_c49*cov11*cov22 + _c12*_c54 - _c120*_c37 - 1/2*_c80*_c93)
+    _out[..., 2, 4] = _c1*_c5
     _out[..., 4, 2] = _out[..., 2, 4]
-    _out[..., 3, 3] = _c6*(-_c128*(_c102*_c142 - _c110*_c140 - _c138*_c16 - _c139*_c3*_c48 + _c141*_c75) + _c132*_c34 + _c134*_c135 + _c137*_c36*_c44 + 2*_c6*cov21*cov22*(-_c102*_c140 - _c106*_c79 - _c138*_c26*cov11 - _c139*_c26*_c5 + _c3*_c90*cov11*cov21*cov22))
-    _out[..., 3, 4] = _c32*(_c12*_c134*cov11 - _c132*_c25 - _c137*_c85 + _c3*cov11*cov21*(-_c110*_c140 + _c117*_c75 + _c118*_c142 + _c135*_c21 + _c16*_c34) - _c69*(_c100*_c127 - _c118*_c140 + _c129*_c26 + _c130*_c26 + _c136*_c37))
+    _out[..., 3, 3] = _c4*(_c0 + _c1)
+    _out[..., 3, 4] = -_c6*cov11
     _out[..., 4, 3] = _out[..., 3, 4]
-    _out[..., 4, 4] = _c46*cov11*(_c1*_c12*_c3*(-_c16 + _c26*cov21 + _c43*cov11) + _c12*(-_c13 + _c14 - _c26*_c51 + _c3*_c48*cov11*cov21 - _c47*_c93) - 1/2*_c37*(-_c13*_c143 + _c14*_c143 + 2*_c141*_c144 - _c74*_c87 + _c91) - _c5*(_c1*_c118 - _c110*_c144 + _c117*_c84 - _c12*_c39 + _c16*_c25) - _c81*(_c59*_c64*_c84 + _c61*_c62 + _c79*cov11 - _c90*cov21 + 2*_c95 + 6*_c96 - 2*_c97 + 2*_c98 + 2*_c99))
+    _out[..., 4, 4] = _c5*cov11**2
     return _out
 
 
-def mean_cov__natural_fisher(mean1, mean2, cov11, cov21, cov22, _shape=None):
+def mean_cov__natural_fisher(mean1, mean2, cov11, cov21, cov22, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
     to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22)) + (5, 5))
     _c0 = cov21*mean2 - cov22*mean1
     _c1 = _c0*cov11
     _c2 = cov11*mean2 - cov21*mean1
@@ -1294,7 +1002,7 @@ def mean_cov__natural_fisher(mean1, mean2, cov11, cov21, cov22, _shape=None):
     _c21 = _c2**2*_c5
     _c22 = _c21*_c4
     _c23 = 4*_c5
-    _c24 = cov21**3
+    _c24 = (cov21**2*cov21)
     _c25 = _c3*cov21
     _c26 = _c1*_c5
     _c27 = _c0*_c5
@@ -1304,7 +1012,6 @@ def mean_cov__natural_fisher(mean1, mean2, cov11, cov21, cov22, _shape=None):
     _c31 = _c19*_c4
     _c32 = 3*cov22
     _c33 = _c21*_c29
-    _out = numpy.empty(_shape + (5, 5))
     _out[..., 0, 0] = cov11
     _out[..., 0, 1] = cov21
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -1326,21 +1033,21 @@ def mean_cov__natural_fisher(mean1, mean2, cov11, cov21, cov22, _shape=None):
     _out[..., 3, 2] = _out[..., 2, 3]
     _out[..., 2, 4] = _c6*cov21*(_c10*_c19*cov11 + _c10*_c21*cov22 - _c24 + _c25 - _c28*_c8 - _c28*_c9)
     _out[..., 4, 2] = _out[..., 2, 4]
-    _out[..., 3, 3] = _c5*(-6*_c13*_c14*_c5 + _c17*_c29 + _c18*_c19 - _c2*_c24*_c28 + _c21*_c30 + _c22*_c32 + 3*_c31*cov11 - cov21**4)
+    _out[..., 3, 3] = _c5*(-6*_c13*_c14*_c5 + _c17*_c29 + _c18*_c19 - _c2*_c24*_c28 + _c21*_c30 + _c22*_c32 + 3*_c31*cov11 - (cov21**2)**2)
     _out[..., 3, 4] = _c6*(_c10*_c33 + _c19*_c24 + _c19*_c25 - _c2*_c26*_c29 - _c24*cov22 - _c27*_c32*_c9 + _c30*cov21)
     _out[..., 4, 3] = _out[..., 3, 4]
     _out[..., 4, 4] = _c23*cov22*(-_c15*_c28 + _c16*_c29 + _c31 + _c33 - 1/2*_c4*cov22)
     return _out
 
 
-def mean_cov__kl(mean1, mean2, cov11, cov21, cov22, mean1_q, mean2_q, cov11_q, cov21_q, cov22_q, _shape=None):
+def mean_cov__kl(mean1, mean2, cov11, cov21, cov22, mean1_q, mean2_q, cov11_q, cov21_q, cov22_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
     to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22), numpy.shape(mean1_q), numpy.shape(mean2_q), numpy.shape(cov11_q), numpy.shape(cov21_q), numpy.shape(cov22_q))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22), numpy.shape(mean1_q), numpy.shape(mean2_q), numpy.shape(cov11_q), numpy.shape(cov21_q), numpy.shape(cov22_q)) + ())
     _c0 = cov11_q*cov22_q - cov21_q**2
     _c1 = cov11*cov22 - cov21**2
     _c2 = cov11_q*mean2_q - cov21_q*mean1_q
@@ -1358,32 +1065,30 @@ def mean_cov__kl(mean1, mean2, cov11, cov21, cov22, mean1_q, mean2_q, cov11_q, c
     _t6 = (cov21 + mean1*mean2)*(-_c4*cov21_q + _c6*cov21)
     _t7 = -1/2*(cov11 + mean1**2)*(-_c4*cov22_q + _c6*cov22)
     _t8 = -1/2*(cov22 + mean2**2)*(-_c4*cov11_q + _c6*cov11)
-    _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6 + _t7 + _t8
     return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7) + numpy.abs(_t8), mean_cov__to_natural, mean_cov__jacobian, _kl_curvature, (mean1, mean2, cov11, cov21, cov22,), (mean1_q, mean2_q, cov11_q, cov21_q, cov22_q,))
 
 
-def mean_cov__entropy(mean1, mean2, cov11, cov21, cov22, _shape=None):
+def mean_cov__entropy(mean1, mean2, cov11, cov21, cov22, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
     to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22))
-    _out = numpy.empty(_shape)
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22)) + ())
     _out[...] = (1/2)*numpy.log(cov11*cov22 - cov21**2) + numpy.log(2) + 1 + numpy.log(numpy.pi)
     return _out
 
 
-def mean_cov__skewness(mean1, mean2, cov11, cov21, cov22, _shape=None):
+def mean_cov__skewness(mean1, mean2, cov11, cov21, cov22, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
     to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22)) + (5, 5, 5))
     _c0 = cov11**2
     _c1 = 2*_c0
     _c2 = cov11*cov21
@@ -1455,7 +1160,7 @@ def mean_cov__skewness(mean1, mean2, cov11, cov21, cov22, _shape=None):
     _c68 = 12*_c18*_c60*cov11*cov22 - 4*_c60 - 4*cov11*(_c17 + _c55*_c67 + _c62*_c66 + _c64)
     _c69 = 3*_c18
     _c70 = _c4*_c69
-    _c71 = cov21**3
+    _c71 = (cov21**2*cov21)
     _c72 = _c6*cov21
     _c73 = _c58*cov21
     _c74 = _c32*_c69
@@ -1473,12 +1178,11 @@ def mean_cov__skewness(mean1, mean2, cov11, cov21, cov22, _shape=None):
     _c86 = _c53*_c69
     _c87 = _c42*cov11
     _c88 = _c4*cov22
-    _c89 = _c0*_c42 + _c23*_c6*_c77 + _c52*_c85 + _c54*_c87 + _c56*_c66 + _c82*_c84 + _c86*_c88 - cov21**4
+    _c89 = _c0*_c42 + _c23*_c6*_c77 + _c52*_c85 + _c54*_c87 + _c56*_c66 + _c82*_c84 + _c86*_c88 - (cov21**2)**2
     _c90 = 12*_c12*_c14*_c18*cov21*cov22 + 6*_c18*_c89*cov22 - 2*_c28*_c57*_c6 - 2*_c42*_c54 - 2*_c43*cov11 - 2*_c57*_c70
     _c91 = _c43*_c54
     _c92 = 4*cov22
     _c93 = _c92*(_c12*_c14*_c18*cov22 + 3*_c18*(-_c12*_c32*_c80 - _c18*_c42*_c61 + _c2*_c42 + _c58*_c71 + _c58*_c72 - _c71*cov22 + _c91*cov21) - _c73 - _c8)
-    _out = numpy.empty(_shape + (5, 5, 5))
     _out[..., 0, 0, 0] = 0
     _out[..., 0, 0, 1] = 0
     _out[..., 0, 0, 2] = _c1
@@ -1607,21 +1311,20 @@ def mean_cov__skewness(mean1, mean2, cov11, cov21, cov22, _shape=None):
     return _out
 
 
-def mean_chol__to_natural(mean1, mean2, log_chol11, chol21, log_chol22, _shape=None):
+def mean_chol__to_natural(mean1, mean2, log_chol11, chol21, log_chol22, _out=None):
     """η(θ), (..., m).
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
     0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22)) + (5,))
     _c0 = 2*log_chol22
     _c1 = numpy.exp(-_c0 - 2*log_chol11)
     _c2 = chol21**2
     _c3 = numpy.exp(_c0)
     _c4 = mean2*numpy.exp(log_chol11)
     _c5 = numpy.exp(-_c0)
-    _out = numpy.empty(_shape + (5,))
     _out[..., 0] = _c1*(_c2*mean1 + _c3*mean1 - _c4*chol21)
     _out[..., 1] = -(-_c4 + chol21*mean1)*numpy.exp(-_c0 - log_chol11)
     _out[..., 2] = -1/2*_c1*(_c2 + _c3)
@@ -1630,19 +1333,18 @@ def mean_chol__to_natural(mean1, mean2, log_chol11, chol21, log_chol22, _shape=N
     return _out
 
 
-def mean_chol__from_natural(eta1, eta2, eta11, eta21, eta22, _shape=None):
+def mean_chol__from_natural(eta1, eta2, eta11, eta21, eta22, _out=None):
     """θ(η), (..., p).
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
     0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22)) + (5,))
     _c0 = 4*eta11*eta22 - eta21**2
     _c1 = _c0**(-1.0)
     _c2 = -eta22
     _c3 = numpy.log(_c2) + numpy.log(2)
-    _out = numpy.empty(_shape + (5,))
     _out[..., 0] = -_c1*(2*eta1*eta22 - eta2*eta21)
     _out[..., 1] = _c1*(eta1*eta21 - 2*eta11*eta2)
     _out[..., 2] = (1/2)*_c3 - 1/2*numpy.log(_c0)
@@ -1651,14 +1353,14 @@ def mean_chol__from_natural(eta1, eta2, eta11, eta21, eta22, _shape=None):
     return _out
 
 
-def mean_chol__jacobian(mean1, mean2, log_chol11, chol21, log_chol22, _shape=None):
+def mean_chol__jacobian(mean1, mean2, log_chol11, chol21, log_chol22, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
     0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22)) + (5, 5))
     _c0 = chol21**2
     _c1 = 2*log_chol22
     _c2 = numpy.exp(_c1)
@@ -1676,7 +1378,6 @@ def mean_chol__jacobian(mean1, mean2, log_chol11, chol21, log_chol22, _shape=Non
     _c14 = 2*_c11 + 2*_c12
     _c15 = numpy.exp(-_c1)
     _c16 = _c15*chol21*numpy.exp(-log_chol11)
-    _out = numpy.empty(_shape + (5, 5))
     _out[..., 0, 0] = _c4
     _out[..., 0, 1] = _c8
     _out[..., 0, 2] = -_c3*(_c0*_c9 - _c10*chol21 + _c2*_c9)
@@ -1705,48 +1406,46 @@ def mean_chol__jacobian(mean1, mean2, log_chol11, chol21, log_chol22, _shape=Non
     return _out
 
 
-def mean_chol__log_partition(mean1, mean2, log_chol11, chol21, log_chol22, _shape=None):
+def mean_chol__log_partition(mean1, mean2, log_chol11, chol21, log_chol22, _out=None):
     """A(η(θ)), (...).
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
     0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22)) + ())
     _c0 = 2*log_chol22
     _c1 = numpy.exp(_c0)
     _c2 = 2*log_chol11
     _c3 = mean1**2*numpy.exp(-_c2)
-    _out = numpy.empty(_shape)
     _out[...] = (1/2)*(_c0*_c1 + _c1*_c2 + _c1*_c3 + _c3*chol21**2 - 2*chol21*mean1*mean2*numpy.exp(-log_chol11) + mean2**2)*numpy.exp(-_c0)
     return _out
 
 
-def mean_chol__mean(mean1, mean2, log_chol11, chol21, log_chol22, _shape=None):
+def mean_chol__mean(mean1, mean2, log_chol11, chol21, log_chol22, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
     0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22))
-    _out = numpy.empty(_shape + (5,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22)) + (5,))
     _out[..., 0] = mean1
     _out[..., 1] = mean2
     _out[..., 2] = mean1**2 + numpy.exp(2*log_chol11)
-    _out[..., 3] = (chol21 + mean1*mean2*numpy.exp(-log_chol11))*numpy.exp(log_chol11)
+    _out[..., 3] = chol21*numpy.exp(log_chol11) + mean1*mean2
     _out[..., 4] = chol21**2 + mean2**2 + numpy.exp(2*log_chol22)
     return _out
 
 
-def mean_chol__log_density(x1, x2, mean1, mean2, log_chol11, chol21, log_chol22, _shape=None):
+def mean_chol__log_density(x1, x2, mean1, mean2, log_chol11, chol21, log_chol22, _out=None):
     """log p(x | θ), (...).
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
     0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22)) + ())
     _c0 = numpy.exp(-log_chol11)
     _c1 = 2*log_chol22
     _c2 = 2*chol21
@@ -1761,126 +1460,120 @@ def mean_chol__log_density(x1, x2, mean1, mean2, log_chol11, chol21, log_chol22,
     _c11 = x1**2
     _c12 = 2*mean1*x1
     _c13 = _c0*_c7
-    _out = numpy.empty(_shape)
     _out[...] = -1/2*_c0*(_c1*_c5*_c7 + _c10*_c11 - _c10*_c12 + _c10*_c9 + _c11*_c13 - _c12*_c13 + _c13*_c9 - _c3*mean2 + _c3*x2 + _c4*mean2 - _c4*x2 + _c5*mean2**2 + _c5*x2**2 - _c6*mean2*x2 + _c8*log_chol11 + _c8*numpy.log(2) + _c8*numpy.log(numpy.pi))*numpy.exp(-_c1)
     return _out
 
 
-def mean_chol__score(x1, x2, mean1, mean2, log_chol11, chol21, log_chol22, _shape=None):
+def mean_chol__score(x1, x2, mean1, mean2, log_chol11, chol21, log_chol22, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
     0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22)) + (5,))
     _c0 = mean2 - x2
     _c1 = 2*log_chol22
     _c2 = chol21*numpy.exp(-_c1 - log_chol11)
     _c3 = mean1 - x1
     _c4 = chol21**2
     _c5 = numpy.exp(_c1)
-    _c6 = numpy.exp(-_c1)
-    _c7 = chol21*mean1
-    _c8 = _c7*x2
-    _c9 = chol21*x1
-    _c10 = _c9*mean2
-    _c11 = mean1**2
-    _c12 = numpy.exp(-log_chol11)
-    _c13 = _c12*_c5
-    _c14 = x1**2
-    _c15 = _c7*mean2
-    _c16 = _c9*x2
-    _c17 = 2*mean1*x1
-    _c18 = numpy.exp(log_chol11)
-    _c19 = _c12*_c4
-    _c20 = _c11*_c19 + _c14*_c19 - _c17*_c19 - _c18*_c5
-    _c21 = _c12*_c6
-    _out = numpy.empty(_shape + (5,))
-    _out[..., 0] = _c0*_c2 - _c3*(_c4 + _c5)*numpy.exp(-_c1 - 2*log_chol11)
-    _out[..., 1] = -_c0*_c6 + _c2*_c3
-    _out[..., 2] = _c21*(_c10 + _c11*_c13 + _c13*_c14 - _c13*_c17 - _c15 - _c16 + _c20 + _c8)
-    _out[..., 3] = -_c21*_c3*(_c12*_c7 - _c12*_c9 - mean2 + x2)
-    _out[..., 4] = _c21*(2*_c10 - 2*_c15 - 2*_c16 + _c18*mean2**2 - 2*_c18*mean2*x2 + _c18*x2**2 + _c20 + 2*_c8)
+    _c6 = _c4 + _c5
+    _c7 = 2*log_chol11
+    _c8 = numpy.exp(-_c1)
+    _c9 = 4*log_chol22
+    _c10 = numpy.exp(_c9 + 3*log_chol11)
+    _c11 = chol21*mean1
+    _c12 = numpy.exp(log_chol11)
+    _c13 = _c12*chol21
+    _c14 = 2*mean1
+    _c15 = chol21*x1
+    _c16 = _c12*x2
+    _c17 = _c12*mean2
+    _c18 = _c11 - _c15 + _c16 - _c17
+    _c19 = _c8*numpy.exp(-_c7)
+    _c20 = _c12*numpy.exp(log_chol22)
+    _out[..., 0] = _c0*_c2 - _c3*_c6*numpy.exp(-_c1 - _c7)
+    _out[..., 1] = -_c0*_c8 + _c2*_c3
+    _out[..., 2] = -(_c0*_c10*_c11 - _c10*chol21*(_c13 + mean1*mean2 - x1*x2) + (-_c3*(-_c13*mean2 + _c14*_c4 + _c14*_c5) + _c6*(mean1**2 - x1**2 + numpy.exp(_c7)))*numpy.exp(_c7 + _c9))*numpy.exp(-4*log_chol11 - 6*log_chol22)
+    _out[..., 3] = -_c18*_c19*_c3
+    _out[..., 4] = -_c19*(_c18 + _c20)*(-_c11 + _c15 - _c16 + _c17 + _c20)
     return _out
 
 
-def mean_chol__hessian(x1, x2, mean1, mean2, log_chol11, chol21, log_chol22, _shape=None):
+def mean_chol__hessian(x1, x2, mean1, mean2, log_chol11, chol21, log_chol22, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
     0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22)) + (5, 5))
     _c0 = chol21**2
     _c1 = 2*log_chol22
     _c2 = numpy.exp(_c1)
-    _c3 = 2*log_chol11
-    _c4 = chol21*x2
-    _c5 = chol21*mean2
-    _c6 = numpy.exp(-log_chol11)
-    _c7 = _c0*_c6
-    _c8 = 2*mean1
-    _c9 = 2*x1
-    _c10 = _c7*_c9
-    _c11 = _c2*_c6
-    _c12 = numpy.exp(-_c1)
-    _c13 = _c12*_c6
-    _c14 = _c13*(-_c10 + _c11*_c8 - _c11*_c9 + _c4 - _c5 + _c7*_c8)
-    _c15 = _c6*chol21
-    _c16 = _c15*x1
-    _c17 = _c15*mean1
-    _c18 = -mean2 + x2
-    _c19 = _c13*(-2*_c16 + 2*_c17 + _c18)
-    _c20 = -2*_c16 + 2*_c17 + 2*_c18
-    _c21 = mean1 - x1
-    _c22 = _c13*_c21
-    _c23 = _c22*chol21
-    _c24 = numpy.exp(log_chol11)
-    _out = numpy.empty(_shape + (5, 5))
-    _out[..., 0, 0] = -(_c0 + _c2)*numpy.exp(-_c1 - _c3)
-    _out[..., 0, 1] = chol21*numpy.exp(-_c1 - log_chol11)
+    _c3 = _c0 + _c2
+    _c4 = 2*log_chol11
+    _c5 = numpy.exp(-_c1 - _c4)
+    _c6 = numpy.exp(-_c1 - log_chol11)
+    _c7 = _c6*chol21
+    _c8 = mean2 - x2
+    _c9 = mean1 - x1
+    _c10 = _c5*chol21
+    _c11 = chol21*mean1
+    _c12 = chol21*x1
+    _c13 = numpy.exp(log_chol11)
+    _c14 = _c13*x2
+    _c15 = _c13*mean2
+    _c16 = _c14 - _c15
+    _c17 = _c11 - _c12 + _c16
+    _c18 = 2*_c17
+    _c19 = numpy.exp(-_c1)
+    _c20 = 2*mean1
+    _c21 = 2*x1
+    _c22 = _c19*numpy.exp(-_c4)
+    _c23 = _c22*_c9
+    _c24 = _c18*_c23
+    _out[..., 0, 0] = -_c3*_c5
+    _out[..., 0, 1] = _c7
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 0, 2] = _c14
+    _out[..., 0, 2] = 2*_c3*_c5*_c9 - _c7*_c8
     _out[..., 2, 0] = _out[..., 0, 2]
-    _out[..., 0, 3] = -_c19
+    _out[..., 0, 3] = -2*_c10*_c9 + _c6*_c8
     _out[..., 3, 0] = _out[..., 0, 3]
-    _out[..., 0, 4] = _c13*_c20*chol21
+    _out[..., 0, 4] = _c10*_c18
     _out[..., 4, 0] = _out[..., 0, 4]
-    _out[..., 1, 1] = -_c12
-    _out[..., 1, 2] = -_c23
+    _out[..., 1, 1] = -_c19
+    _out[..., 1, 2] = -_c7*_c9
     _out[..., 2, 1] = _out[..., 1, 2]
-    _out[..., 1, 3] = _c22
+    _out[..., 1, 3] = _c6*_c9
     _out[..., 3, 1] = _out[..., 1, 3]
-    _out[..., 1, 4] = -_c12*_c20
+    _out[..., 1, 4] = -_c18*_c6
     _out[..., 4, 1] = _out[..., 1, 4]
-    _out[..., 2, 2] = -_c14*_c21
-    _out[..., 2, 3] = _c19*_c21
+    _out[..., 2, 2] = -_c23*(_c0*_c20 - _c0*_c21 + _c14*chol21 - _c15*chol21 + _c2*_c20 - _c2*_c21)
+    _out[..., 2, 3] = _c23*(2*_c11 - 2*_c12 + _c16)
     _out[..., 3, 2] = _out[..., 2, 3]
-    _out[..., 2, 4] = -_c20*_c23
+    _out[..., 2, 4] = -_c24*chol21
     _out[..., 4, 2] = _out[..., 2, 4]
-    _out[..., 3, 3] = -_c12*_c21**2*numpy.exp(-_c3)
-    _out[..., 3, 4] = _c20*_c22
+    _out[..., 3, 3] = -_c22*_c9**2
+    _out[..., 3, 4] = _c24
     _out[..., 4, 3] = _out[..., 3, 4]
-    _out[..., 4, 4] = -2*_c13*(-_c10*mean1 + _c24*mean2**2 - 2*_c24*mean2*x2 + _c24*x2**2 + _c4*_c8 - _c4*_c9 - _c5*_c8 + _c5*_c9 + _c7*mean1**2 + _c7*x1**2)
+    _out[..., 4, 4] = -2*_c17**2*_c22
     return _out
 
 
-def mean_chol__fisher(mean1, mean2, log_chol11, chol21, log_chol22, _shape=None):
+def mean_chol__fisher(mean1, mean2, log_chol11, chol21, log_chol22, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
     0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22)) + (5, 5))
     _c0 = chol21**2
     _c1 = 2*log_chol22
-    _c2 = numpy.exp(_c1)
-    _c3 = numpy.exp(-_c1)
-    _out = numpy.empty(_shape + (5, 5))
-    _out[..., 0, 0] = (_c0 + _c2)*numpy.exp(-_c1 - 2*log_chol11)
+    _c2 = numpy.exp(-_c1)
+    _out[..., 0, 0] = (_c0 + numpy.exp(_c1))*numpy.exp(-_c1 - 2*log_chol11)
     _out[..., 0, 1] = -chol21*numpy.exp(-_c1 - log_chol11)
     _out[..., 1, 0] = _out[..., 0, 1]
     _out[..., 0, 2] = 0
@@ -1889,87 +1582,128 @@ def mean_chol__fisher(mean1, mean2, log_chol11, chol21, log_chol22, _shape=None)
     _out[..., 3, 0] = _out[..., 0, 3]
     _out[..., 0, 4] = 0
     _out[..., 4, 0] = _out[..., 0, 4]
-    _out[..., 1, 1] = _c3
+    _out[..., 1, 1] = _c2
     _out[..., 1, 2] = 0
     _out[..., 2, 1] = _out[..., 1, 2]
     _out[..., 1, 3] = 0
     _out[..., 3, 1] = _out[..., 1, 3]
     _out[..., 1, 4] = 0
     _out[..., 4, 1] = _out[..., 1, 4]
-    _out[..., 2, 2] = _c3*(_c0 + 2*_c2)
-    _out[..., 2, 3] = -_c3*chol21
+    _out[..., 2, 2] = _c0*_c2 + 2
+    _out[..., 2, 3] = -_c2*chol21
     _out[..., 3, 2] = _out[..., 2, 3]
     _out[..., 2, 4] = 0
     _out[..., 4, 2] = _out[..., 2, 4]
-    _out[..., 3, 3] = _c3
+    _out[..., 3, 3] = _c2
     _out[..., 3, 4] = 0
     _out[..., 4, 3] = _out[..., 3, 4]
     _out[..., 4, 4] = 2
     return _out
 
 
-def mean_chol__natural_fisher(mean1, mean2, log_chol11, chol21, log_chol22, _shape=None):
+def mean_chol__natural_fisher(mean1, mean2, log_chol11, chol21, log_chol22, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
     0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22)) + (5, 5))
     _c0 = 2*log_chol11
     _c1 = numpy.exp(_c0)
     _c2 = numpy.exp(log_chol11)
     _c3 = _c2*chol21
     _c4 = 2*mean1
     _c5 = numpy.exp(-log_chol11)
-    _c6 = _c5*mean1
-    _c7 = chol21**2
-    _c8 = numpy.exp(2*log_chol22)
-    _c9 = _c7 + _c8
-    _c10 = chol21*mean2
-    _c11 = _c6*_c7
-    _c12 = _c6*_c8
-    _c13 = 2*_c9
-    _c14 = mean1**2*numpy.exp(-_c0)
-    _c15 = _c4*_c5
-    _c16 = mean2**2
-    _out = numpy.empty(_shape + (5, 5))
+    _c6 = chol21*mean1
+    _c7 = 2*mean2
+    _c8 = chol21**2
+    _c9 = 2*log_chol22
+    _c10 = numpy.exp(_c9)
+    _c11 = _c10 + _c8
+    _c12 = _c8*mean1
+    _c13 = _c10*mean1
+    _c14 = 4*log_chol11
+    _c15 = numpy.exp(-_c0)
+    _c16 = 2*_c15
+    _c17 = (chol21**2*chol21)
+    _c18 = numpy.exp(-3*log_chol11)
+    _c19 = 4*log_chol22
+    _c20 = numpy.exp(-_c19)
+    _c21 = numpy.exp(-_c9)
+    _c22 = numpy.exp(-_c0 - _c9)
+    _c23 = _c11*_c22
+    _c24 = _c5*chol21
+    _c25 = _c23*_c24
+    _c26 = _c21*_c25
+    _c27 = _c17*_c18
+    _c28 = -_c2*mean2 + _c6
+    _c29 = _c28**2*numpy.exp(-_c0 - _c19)
+    _c30 = numpy.exp(-_c14 - _c19)
+    _c31 = _c12 + _c13 - _c3*mean2
+    _c32 = _c31**2
+    _c33 = _c21*_c32
+    _c34 = 2*_c24
+    _c35 = _c30*_c33*_c34
+    _c36 = _c25*_c29
+    _c37 = numpy.exp(-_c9 - log_chol11)
+    _c38 = _c15*_c8
+    _c39 = _c21*_c38
+    _c40 = (1/(((-_c23 + _c39)**2*(-_c23 + _c39))))
+    _c41 = 2*_c10*_c40
+    _c42 = _c20*_c27
+    _c43 = _c28*_c31*_c37
+    _c44 = _c11*_c30*_c43
+    _c45 = _c22*_c43
+    _c46 = 6*log_chol22
+    _c47 = _c11**2
+    _c48 = _c30*_c47
+    _c49 = _c21*_c48
+    _c50 = _c29*_c48
+    _c51 = numpy.exp(-_c46 - 6*log_chol11)
+    _c52 = _c11*_c33*_c51
+    _c53 = _c30*_c32
+    _c54 = _c20*_c38
+    _c55 = _c53*_c54
+    _c56 = 3*_c39
+    _c57 = _c21*_c44
+    _c58 = _c40*numpy.exp(_c19)
     _out[..., 0, 0] = _c1
     _out[..., 0, 1] = _c3
     _out[..., 1, 0] = _out[..., 0, 1]
     _out[..., 0, 2] = _c1*_c4
     _out[..., 2, 0] = _out[..., 0, 2]
-    _out[..., 0, 3] = _c1*(_c6*chol21 + mean2)
+    _out[..., 0, 3] = _c1*(_c5*_c6 + mean2)
     _out[..., 3, 0] = _out[..., 0, 3]
-    _out[..., 0, 4] = 2*_c3*mean2
+    _out[..., 0, 4] = _c3*_c7
     _out[..., 4, 0] = _out[..., 0, 4]
-    _out[..., 1, 1] = _c9
+    _out[..., 1, 1] = _c11
     _out[..., 1, 2] = _c3*_c4
     _out[..., 2, 1] = _out[..., 1, 2]
-    _out[..., 1, 3] = _c2*(_c10 + _c11 + _c12)
+    _out[..., 1, 3] = _c2*(_c12*_c5 + _c13*_c5 + chol21*mean2)
     _out[..., 3, 1] = _out[..., 1, 3]
-    _out[..., 1, 4] = _c13*mean2
+    _out[..., 1, 4] = _c11*_c7
     _out[..., 4, 1] = _out[..., 1, 4]
-    _out[..., 2, 2] = 2*(2*_c14 + 1)*numpy.exp(4*log_chol11)
-    _out[..., 2, 3] = 2*(_c14*chol21 + _c6*mean2 + chol21)*numpy.exp(3*log_chol11)
+    _out[..., 2, 2] = 2*(_c16*mean1**2 + 1)*numpy.exp(_c14)
+    _out[..., 2, 3] = _c41*(_c11*_c28*_c30*_c31*_c37 + 3*_c15*_c21*_c22*_c28*_c31*_c37*_c8 + _c17*_c18*_c20 - _c21*_c27*_c29 - _c26 - _c35 - _c36)
     _out[..., 3, 2] = _out[..., 2, 3]
-    _out[..., 2, 4] = 2*_c1*chol21*(_c15*mean2 + chol21)
+    _out[..., 2, 4] = _c24*_c41*(_c16*_c21*_c45*_c8 - _c26 - _c35 - 2*_c36 + _c42 + 2*_c44)
     _out[..., 4, 2] = _out[..., 2, 4]
-    _out[..., 3, 3] = _c1*(_c10*_c15 + _c14*_c7 + _c14*_c8 + _c16 + 2*_c7 + _c8)
-    _out[..., 3, 4] = 2*_c2*(_c11*mean2 + _c12*mean2 + _c16*chol21 + _c8*chol21 + chol21**3)
+    _out[..., 3, 3] = -_c58*(_c23*_c29*_c56 - 6*_c24*_c57 - 2*_c42*_c45 + _c49 + _c50 + _c52 + 3*_c55 - (chol21**2)**2*numpy.exp(-_c14)*numpy.exp(-_c46))
+    _out[..., 3, 4] = -2*_c58*(-_c23*_c42 + _c24*_c49 + _c24*_c52 + _c34*_c50 + _c42*_c53 - _c43*_c47*_c51 - _c44*_c56)
     _out[..., 4, 3] = _out[..., 3, 4]
-    _out[..., 4, 4] = _c13*(2*_c16 + _c9)
+    _out[..., 4, 4] = -4*_c23*_c40*(-1/2*_c23*_c54 - _c34*_c57 + (1/2)*_c49 + _c50 + _c55)*numpy.exp(_c46)
     return _out
 
 
-def mean_chol__kl(mean1, mean2, log_chol11, chol21, log_chol22, mean1_q, mean2_q, log_chol11_q, chol21_q, log_chol22_q, _shape=None):
+def mean_chol__kl(mean1, mean2, log_chol11, chol21, log_chol22, mean1_q, mean2_q, log_chol11_q, chol21_q, log_chol22_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
     0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22), numpy.shape(mean1_q), numpy.shape(mean2_q), numpy.shape(log_chol11_q), numpy.shape(chol21_q), numpy.shape(log_chol22_q))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22), numpy.shape(mean1_q), numpy.shape(mean2_q), numpy.shape(log_chol11_q), numpy.shape(chol21_q), numpy.shape(log_chol22_q)) + ())
     _c0 = numpy.exp(-2*log_chol22_q)
     _c1 = (1/2)*_c0
     _c2 = mean1**2
@@ -2008,244 +1742,300 @@ def mean_chol__kl(mean1, mean2, log_chol11, chol21, log_chol22, mean1_q, mean2_q
     _t20 = log_chol22_q
     _t21 = -_c0*_c14*_c4
     _t22 = -_c14
-    _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6 + _t7 + _t8 + _t9 + _t10 + _t11 + _t12 + _t13 + _t14 + _t15 + _t16 + _t17 + _t18 + _t19 + _t20 + _t21 + _t22
     return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7) + numpy.abs(_t8) + numpy.abs(_t9) + numpy.abs(_t10) + numpy.abs(_t11) + numpy.abs(_t12) + numpy.abs(_t13) + numpy.abs(_t14) + numpy.abs(_t15) + numpy.abs(_t16) + numpy.abs(_t17) + numpy.abs(_t18) + numpy.abs(_t19) + numpy.abs(_t20) + numpy.abs(_t21) + numpy.abs(_t22), mean_chol__to_natural, mean_chol__jacobian, _kl_curvature, (mean1, mean2, log_chol11, chol21, log_chol22,), (mean1_q, mean2_q, log_chol11_q, chol21_q, log_chol22_q,))
 
 
-def mean_chol__entropy(mean1, mean2, log_chol11, chol21, log_chol22, _shape=None):
+def mean_chol__entropy(mean1, mean2, log_chol11, chol21, log_chol22, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
     0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22))
-    _out = numpy.empty(_shape)
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22)) + ())
     _out[...] = log_chol11 + log_chol22 + numpy.log(2) + 1 + numpy.log(numpy.pi)
     return _out
 
 
-def mean_chol__skewness(mean1, mean2, log_chol11, chol21, log_chol22, _shape=None):
+def mean_chol__skewness(mean1, mean2, log_chol11, chol21, log_chol22, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
     0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22))
-    _c0 = numpy.exp(4*log_chol11)
-    _c1 = 2*_c0
-    _c2 = numpy.exp(3*log_chol11)
-    _c3 = 2*_c2
-    _c4 = _c3*chol21
-    _c5 = 2*log_chol11
-    _c6 = numpy.exp(_c5)
-    _c7 = chol21**2
-    _c8 = 2*_c7
-    _c9 = _c6*_c8
-    _c10 = 2*log_chol22
-    _c11 = numpy.exp(_c10)
-    _c12 = _c6*(_c11 + _c8)
-    _c13 = _c11 + _c7
-    _c14 = numpy.exp(log_chol11)
-    _c15 = 2*_c14
-    _c16 = _c13*_c15
-    _c17 = _c16*chol21
-    _c18 = 8*mean1
-    _c19 = _c0*_c18
-    _c20 = numpy.exp(-log_chol11)
-    _c21 = _c20*mean1
-    _c22 = _c21*chol21
-    _c23 = _c1*(3*_c22 + mean2)
-    _c24 = 4*_c2
-    _c25 = _c24*chol21*(_c22 + mean2)
-    _c26 = chol21*mean2
-    _c27 = _c11*mean1
-    _c28 = _c20*_c27
-    _c29 = _c3*(_c21*_c8 + 2*_c26 + _c28)
-    _c30 = chol21**3
-    _c31 = _c30*mean1
-    _c32 = 3*mean2
-    _c33 = _c11*mean2
-    _c34 = _c15*(_c14*_c32*_c7 + _c14*_c33 + _c27*chol21 + _c31)
-    _c35 = _c14*_c26
-    _c36 = 8*_c13
-    _c37 = _c35*_c36
-    _c38 = _c13**2
-    _c39 = 2*_c38
-    _c40 = _c18*_c2*chol21
-    _c41 = _c7*mean1
-    _c42 = _c20*_c41
-    _c43 = _c3*(_c26 + _c28 + 3*_c42)
-    _c44 = 4*_c14*chol21*(_c27 + _c35 + _c41)
-    _c45 = _c8*mean2
-    _c46 = _c20*_c31
-    _c47 = 2*_c6
-    _c48 = _c47*(2*_c28*chol21 + _c33 + _c45 + 2*_c46)
-    _c49 = numpy.exp(-_c10)
-    _c50 = 3*_c49
-    _c51 = _c42*_c49
-    _c52 = _c11*_c16*(_c21 + _c26*_c50 + _c51)
-    _c53 = 8*_c38
-    _c54 = _c53*mean2
-    _c55 = mean1**2*numpy.exp(-_c5)
-    _c56 = 3*_c55
-    _c57 = _c55*chol21
-    _c58 = _c21*mean2
-    _c59 = _c58 + chol21
-    _c60 = 8*(2*_c57 + _c59)*numpy.exp(5*log_chol11)
-    _c61 = 8*chol21
-    _c62 = _c0*_c61*(_c57 + 2*_c58 + chol21)
-    _c63 = mean2**2
-    _c64 = 6*_c26
-    _c65 = 5*_c7
-    _c66 = 2*_c11
-    _c67 = _c1*(_c11 + _c21*_c64 + _c55*_c65 + _c55*_c66 + _c63 + 4*_c7)
-    _c68 = _c11*chol21
-    _c69 = _c28*mean2
-    _c70 = _c42*mean2
-    _c71 = _c63*chol21
-    _c72 = _c68 + _c71
-    _c73 = _c24*(_c30*_c55 + 2*_c30 + _c55*_c68 + _c69 + 4*_c70 + _c72)
-    _c74 = _c6*_c61*(_c21*_c45 + _c30 + 2*_c69 + _c72)
-    _c75 = numpy.exp(4*log_chol22)
-    _c76 = chol21**4
-    _c77 = _c47*(_c11*_c55*_c8 + _c11*_c65 + _c28*_c64 + 6*_c46*mean2 + _c55*_c75 + _c55*_c76 + _c63*_c65 + _c63*_c66 + _c75 + 4*_c76)
-    _c78 = _c11*_c14*_c36*(_c30*_c49 + 2*_c49*_c71 + _c51*mean2 + _c59)
-    _out = numpy.empty(_shape + (5, 5, 5))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22)) + (5, 5, 5))
+    _c0 = 4*log_chol11
+    _c1 = numpy.exp(_c0)
+    _c2 = 2*_c1
+    _c3 = 3*log_chol11
+    _c4 = numpy.exp(_c3)
+    _c5 = 2*chol21
+    _c6 = _c4*_c5
+    _c7 = 2*log_chol11
+    _c8 = numpy.exp(_c7)
+    _c9 = chol21**2
+    _c10 = 2*_c9
+    _c11 = _c10*_c8
+    _c12 = 2*log_chol22
+    _c13 = numpy.exp(_c12)
+    _c14 = _c8*(_c10 + _c13)
+    _c15 = _c13 + _c9
+    _c16 = numpy.exp(log_chol11)
+    _c17 = _c15*_c16*_c5
+    _c18 = 8*_c1*mean1
+    _c19 = numpy.exp(-log_chol11)
+    _c20 = chol21*mean1
+    _c21 = _c2*(3*_c19*_c20 + mean2)
+    _c22 = numpy.exp(-_c7)
+    _c23 = numpy.exp(-_c12)
+    _c24 = _c22*_c23
+    _c25 = _c24*_c9
+    _c26 = numpy.exp(-_c12 - _c7)
+    _c27 = _c15*_c26
+    _c28 = _c25 - _c27
+    _c29 = (1/(_c28**2))
+    _c30 = _c19*chol21
+    _c31 = numpy.exp(-_c12 - log_chol11)
+    _c32 = -_c16*mean2 + _c20
+    _c33 = -_c32
+    _c34 = _c31*_c33
+    _c35 = _c30*_c34
+    _c36 = _c16*chol21*mean2
+    _c37 = _c13*mean1 + _c9*mean1
+    _c38 = -_c36 + _c37
+    _c39 = _c26*_c38
+    _c40 = 2*_c39
+    _c41 = _c35 + _c39
+    _c42 = _c28**(-1.0)
+    _c43 = 2*_c42
+    _c44 = -4*_c13*_c29*(_c27*_c41*_c43 + _c35 + _c40)
+    _c45 = _c25*_c34
+    _c46 = _c27*_c34
+    _c47 = _c19*_c5
+    _c48 = _c23*_c47
+    _c49 = _c39*_c48 + _c45 + _c46
+    _c50 = _c42*_c47
+    _c51 = 2*_c29
+    _c52 = _c13*_c51
+    _c53 = _c52*(_c41 - _c49*_c50)
+    _c54 = _c31*_c32
+    _c55 = _c15*_c54
+    _c56 = -_c55
+    _c57 = 4*log_chol22
+    _c58 = numpy.exp(_c57)
+    _c59 = _c51*_c58
+    _c60 = -_c26*_c59*(_c15*_c43*_c49 + _c38*_c48 + _c56)
+    _c61 = 8*_c15*_c36
+    _c62 = _c15**2
+    _c63 = 2*_c62
+    _c64 = 8*_c20*_c4
+    _c65 = _c30*_c54
+    _c66 = _c22*_c9
+    _c67 = _c51*(_c13*_c41 - _c13*_c65 - 4*_c41*_c42*_c66)
+    _c68 = 4*_c16*chol21*(_c36 + _c37)
+    _c69 = _c23*_c30
+    _c70 = numpy.exp(-_c0 - _c57)
+    _c71 = _c38*_c70
+    _c72 = _c15*_c71
+    _c73 = _c25*_c39
+    _c74 = _c72 + _c73
+    _c75 = _c52*(_c13*_c26*(_c38*_c69 + _c56) + _c50*(2*_c15*_c19*_c26*_c31*_c32*chol21 - _c74))
+    _c76 = -_c15*_c59*(_c26*_c43*(_c46*_c47 + _c74) + _c71)
+    _c77 = 8*_c62*mean2
+    _c78 = numpy.exp(-_c57 - _c7)
+    _c79 = _c32**2*_c78
+    _c80 = _c10*_c22
+    _c81 = _c79*_c80
+    _c82 = _c38**2
+    _c83 = _c70*_c82
+    _c84 = 2*_c83
+    _c85 = _c39*_c65
+    _c86 = 3*_c42
+    _c87 = _c86*(-_c25 + _c27 + _c81 + _c84 - 4*_c85)
+    _c88 = (1/((_c28**2*_c28)))
+    _c89 = 4*_c88
+    _c90 = _c89*(_c13*(_c40*_c54 - _c47*_c79 + _c69) + _c30*_c87)
+    _c91 = _c10*_c24
+    _c92 = 3*_c27
+    _c93 = _c13*_c89*(_c27*_c87 + _c81 + 6*_c83 - 8*_c85 - _c91 + _c92)
+    _c94 = numpy.exp(-_c57)
+    _c95 = _c66*_c94
+    _c96 = 3*_c95
+    _c97 = _c23*_c27
+    _c98 = _c25*_c79
+    _c99 = _c27*_c79
+    _c100 = _c39*_c54
+    _c101 = 6*_c69
+    _c102 = (chol21**2*chol21)
+    _c103 = numpy.exp(-_c3)
+    _c104 = _c102*_c103
+    _c105 = _c33**2*_c78
+    _c106 = _c34*_c72
+    _c107 = _c27*_c69
+    _c108 = _c48*_c83
+    _c109 = _c107 + _c108
+    _c110 = _c102*_c103*_c94 - _c104*_c105*_c23 - _c105*_c27*_c30 - _c106 - _c109 - 3*_c39*_c45
+    _c111 = 2*_c88
+    _c112 = -_c111*_c13*(6*_c110*_c30*_c42 + _c13*(-_c100*_c101 + _c23*_c84 - _c96 + _c97 + 3*_c98 + _c99))
+    _c113 = 3*_c54*_c73
+    _c114 = _c27*_c86
+    _c115 = _c69*_c83
+    _c116 = _c104*_c94
+    _c117 = _c55*_c71
+    _c118 = _c116 + 2*_c117
+    _c119 = _c58*_c89
+    _c120 = -_c119*(_c110*_c114 + _c113 - 4*_c115 + _c118 - _c30*_c99 - _c47*_c97)
+    _c121 = _c119*_c30*(2*_c106 + _c109 - _c114*(_c100*_c91 - _c107 - _c108 + _c118 - _c47*_c99))
+    _c122 = 3*_c117
+    _c123 = _c62*_c70
+    _c124 = _c123*_c23
+    _c125 = 6*log_chol22
+    _c126 = numpy.exp(-_c125 - 6*log_chol11)
+    _c127 = _c126*_c15
+    _c128 = _c127*_c82
+    _c129 = _c128*_c23
+    _c130 = -_c101*_c117 + _c123*_c79 + _c83*_c96
+    _c131 = 2*_c102*_c103*_c26*_c31*_c32*_c38*_c94 - _c124 - _c129 - _c130 - _c92*_c98 + (chol21**2)**2*numpy.exp(-_c0)*numpy.exp(-_c125)
+    _c132 = _c63*_c70
+    _c133 = numpy.exp(_c125)
+    _c134 = _c111*_c133*(-_c114*_c131 + 2*_c129 + _c130 + _c132*_c23)
+    _c135 = _c132*_c79
+    _c136 = _c133*_c89
+    _c137 = _c136*_c15*(_c126*_c69*_c82 + _c127*_c34*_c38 + _c15*_c69*_c70 + _c26*_c86*(-_c116*_c27 + _c116*_c83 - _c122*_c25 + _c123*_c69 - _c126*_c38*_c54*_c62 + _c128*_c69 + _c135*_c30))
     _out[..., 0, 0, 0] = 0
     _out[..., 0, 0, 1] = 0
-    _out[..., 0, 0, 2] = _c1
-    _out[..., 0, 0, 3] = _c4
-    _out[..., 0, 0, 4] = _c9
+    _out[..., 0, 0, 2] = _c2
+    _out[..., 0, 0, 3] = _c6
+    _out[..., 0, 0, 4] = _c11
     _out[..., 0, 1, 0] = 0
     _out[..., 0, 1, 1] = 0
-    _out[..., 0, 1, 2] = _c4
-    _out[..., 0, 1, 3] = _c12
+    _out[..., 0, 1, 2] = _c6
+    _out[..., 0, 1, 3] = _c14
     _out[..., 0, 1, 4] = _c17
-    _out[..., 0, 2, 0] = _c1
-    _out[..., 0, 2, 1] = _c4
-    _out[..., 0, 2, 2] = _c19
-    _out[..., 0, 2, 3] = _c23
-    _out[..., 0, 2, 4] = _c25
-    _out[..., 0, 3, 0] = _c4
-    _out[..., 0, 3, 1] = _c12
-    _out[..., 0, 3, 2] = _c23
-    _out[..., 0, 3, 3] = _c29
-    _out[..., 0, 3, 4] = _c34
-    _out[..., 0, 4, 0] = _c9
+    _out[..., 0, 2, 0] = _c2
+    _out[..., 0, 2, 1] = _c6
+    _out[..., 0, 2, 2] = _c18
+    _out[..., 0, 2, 3] = _c21
+    _out[..., 0, 2, 4] = _c44
+    _out[..., 0, 3, 0] = _c6
+    _out[..., 0, 3, 1] = _c14
+    _out[..., 0, 3, 2] = _c21
+    _out[..., 0, 3, 3] = _c53
+    _out[..., 0, 3, 4] = _c60
+    _out[..., 0, 4, 0] = _c11
     _out[..., 0, 4, 1] = _c17
-    _out[..., 0, 4, 2] = _c25
-    _out[..., 0, 4, 3] = _c34
-    _out[..., 0, 4, 4] = _c37
+    _out[..., 0, 4, 2] = _c44
+    _out[..., 0, 4, 3] = _c60
+    _out[..., 0, 4, 4] = _c61
     _out[..., 1, 0, 0] = 0
     _out[..., 1, 0, 1] = 0
-    _out[..., 1, 0, 2] = _c4
-    _out[..., 1, 0, 3] = _c12
+    _out[..., 1, 0, 2] = _c6
+    _out[..., 1, 0, 3] = _c14
     _out[..., 1, 0, 4] = _c17
     _out[..., 1, 1, 0] = 0
     _out[..., 1, 1, 1] = 0
-    _out[..., 1, 1, 2] = _c9
+    _out[..., 1, 1, 2] = _c11
     _out[..., 1, 1, 3] = _c17
-    _out[..., 1, 1, 4] = _c39
-    _out[..., 1, 2, 0] = _c4
-    _out[..., 1, 2, 1] = _c9
-    _out[..., 1, 2, 2] = _c40
-    _out[..., 1, 2, 3] = _c43
-    _out[..., 1, 2, 4] = _c44
-    _out[..., 1, 3, 0] = _c12
+    _out[..., 1, 1, 4] = _c63
+    _out[..., 1, 2, 0] = _c6
+    _out[..., 1, 2, 1] = _c11
+    _out[..., 1, 2, 2] = _c64
+    _out[..., 1, 2, 3] = _c67
+    _out[..., 1, 2, 4] = _c68
+    _out[..., 1, 3, 0] = _c14
     _out[..., 1, 3, 1] = _c17
-    _out[..., 1, 3, 2] = _c43
-    _out[..., 1, 3, 3] = _c48
-    _out[..., 1, 3, 4] = _c52
+    _out[..., 1, 3, 2] = _c67
+    _out[..., 1, 3, 3] = _c75
+    _out[..., 1, 3, 4] = _c76
     _out[..., 1, 4, 0] = _c17
-    _out[..., 1, 4, 1] = _c39
-    _out[..., 1, 4, 2] = _c44
-    _out[..., 1, 4, 3] = _c52
-    _out[..., 1, 4, 4] = _c54
-    _out[..., 2, 0, 0] = _c1
-    _out[..., 2, 0, 1] = _c4
-    _out[..., 2, 0, 2] = _c19
-    _out[..., 2, 0, 3] = _c23
-    _out[..., 2, 0, 4] = _c25
-    _out[..., 2, 1, 0] = _c4
-    _out[..., 2, 1, 1] = _c9
-    _out[..., 2, 1, 2] = _c40
-    _out[..., 2, 1, 3] = _c43
-    _out[..., 2, 1, 4] = _c44
-    _out[..., 2, 2, 0] = _c19
-    _out[..., 2, 2, 1] = _c40
-    _out[..., 2, 2, 2] = 8*(_c56 + 1)*numpy.exp(6*log_chol11)
-    _out[..., 2, 2, 3] = _c60
-    _out[..., 2, 2, 4] = _c62
-    _out[..., 2, 3, 0] = _c23
-    _out[..., 2, 3, 1] = _c43
-    _out[..., 2, 3, 2] = _c60
-    _out[..., 2, 3, 3] = _c67
-    _out[..., 2, 3, 4] = _c73
-    _out[..., 2, 4, 0] = _c25
-    _out[..., 2, 4, 1] = _c44
-    _out[..., 2, 4, 2] = _c62
-    _out[..., 2, 4, 3] = _c73
-    _out[..., 2, 4, 4] = _c74
-    _out[..., 3, 0, 0] = _c4
-    _out[..., 3, 0, 1] = _c12
-    _out[..., 3, 0, 2] = _c23
-    _out[..., 3, 0, 3] = _c29
-    _out[..., 3, 0, 4] = _c34
-    _out[..., 3, 1, 0] = _c12
+    _out[..., 1, 4, 1] = _c63
+    _out[..., 1, 4, 2] = _c68
+    _out[..., 1, 4, 3] = _c76
+    _out[..., 1, 4, 4] = _c77
+    _out[..., 2, 0, 0] = _c2
+    _out[..., 2, 0, 1] = _c6
+    _out[..., 2, 0, 2] = _c18
+    _out[..., 2, 0, 3] = _c21
+    _out[..., 2, 0, 4] = _c44
+    _out[..., 2, 1, 0] = _c6
+    _out[..., 2, 1, 1] = _c11
+    _out[..., 2, 1, 2] = _c64
+    _out[..., 2, 1, 3] = _c67
+    _out[..., 2, 1, 4] = _c68
+    _out[..., 2, 2, 0] = _c18
+    _out[..., 2, 2, 1] = _c64
+    _out[..., 2, 2, 2] = _c89*(_c87 + 1)
+    _out[..., 2, 2, 3] = _c90
+    _out[..., 2, 2, 4] = _c93
+    _out[..., 2, 3, 0] = _c21
+    _out[..., 2, 3, 1] = _c67
+    _out[..., 2, 3, 2] = _c90
+    _out[..., 2, 3, 3] = _c112
+    _out[..., 2, 3, 4] = _c120
+    _out[..., 2, 4, 0] = _c44
+    _out[..., 2, 4, 1] = _c68
+    _out[..., 2, 4, 2] = _c93
+    _out[..., 2, 4, 3] = _c120
+    _out[..., 2, 4, 4] = _c121
+    _out[..., 3, 0, 0] = _c6
+    _out[..., 3, 0, 1] = _c14
+    _out[..., 3, 0, 2] = _c21
+    _out[..., 3, 0, 3] = _c53
+    _out[..., 3, 0, 4] = _c60
+    _out[..., 3, 1, 0] = _c14
     _out[..., 3, 1, 1] = _c17
-    _out[..., 3, 1, 2] = _c43
-    _out[..., 3, 1, 3] = _c48
-    _out[..., 3, 1, 4] = _c52
-    _out[..., 3, 2, 0] = _c23
-    _out[..., 3, 2, 1] = _c43
-    _out[..., 3, 2, 2] = _c60
-    _out[..., 3, 2, 3] = _c67
-    _out[..., 3, 2, 4] = _c73
-    _out[..., 3, 3, 0] = _c29
-    _out[..., 3, 3, 1] = _c48
-    _out[..., 3, 3, 2] = _c67
-    _out[..., 3, 3, 3] = _c3*(_c28*_c32 + _c30*_c56 + 4*_c30 + _c56*_c68 + 3*_c68 + 6*_c70 + 3*_c71)
-    _out[..., 3, 3, 4] = _c77
-    _out[..., 3, 4, 0] = _c34
-    _out[..., 3, 4, 1] = _c52
-    _out[..., 3, 4, 2] = _c73
-    _out[..., 3, 4, 3] = _c77
-    _out[..., 3, 4, 4] = _c78
-    _out[..., 4, 0, 0] = _c9
+    _out[..., 3, 1, 2] = _c67
+    _out[..., 3, 1, 3] = _c75
+    _out[..., 3, 1, 4] = _c76
+    _out[..., 3, 2, 0] = _c21
+    _out[..., 3, 2, 1] = _c67
+    _out[..., 3, 2, 2] = _c90
+    _out[..., 3, 2, 3] = _c112
+    _out[..., 3, 2, 4] = _c120
+    _out[..., 3, 3, 0] = _c53
+    _out[..., 3, 3, 1] = _c75
+    _out[..., 3, 3, 2] = _c112
+    _out[..., 3, 3, 3] = _c111*_c58*(_c113 - 3*_c115 + 2*_c116 + _c122 - _c131*_c30*_c86 - _c30*_c79*_c92)
+    _out[..., 3, 3, 4] = _c134
+    _out[..., 3, 4, 0] = _c60
+    _out[..., 3, 4, 1] = _c76
+    _out[..., 3, 4, 2] = _c120
+    _out[..., 3, 4, 3] = _c134
+    _out[..., 3, 4, 4] = _c137
+    _out[..., 4, 0, 0] = _c11
     _out[..., 4, 0, 1] = _c17
-    _out[..., 4, 0, 2] = _c25
-    _out[..., 4, 0, 3] = _c34
-    _out[..., 4, 0, 4] = _c37
+    _out[..., 4, 0, 2] = _c44
+    _out[..., 4, 0, 3] = _c60
+    _out[..., 4, 0, 4] = _c61
     _out[..., 4, 1, 0] = _c17
-    _out[..., 4, 1, 1] = _c39
-    _out[..., 4, 1, 2] = _c44
-    _out[..., 4, 1, 3] = _c52
-    _out[..., 4, 1, 4] = _c54
-    _out[..., 4, 2, 0] = _c25
-    _out[..., 4, 2, 1] = _c44
-    _out[..., 4, 2, 2] = _c62
-    _out[..., 4, 2, 3] = _c73
-    _out[..., 4, 2, 4] = _c74
-    _out[..., 4, 3, 0] = _c34
-    _out[..., 4, 3, 1] = _c52
-    _out[..., 4, 3, 2] = _c73
-    _out[..., 4, 3, 3] = _c77
-    _out[..., 4, 3, 4] = _c78
-    _out[..., 4, 4, 0] = _c37
-    _out[..., 4, 4, 1] = _c54
-    _out[..., 4, 4, 2] = _c74
-    _out[..., 4, 4, 3] = _c78
-    _out[..., 4, 4, 4] = _c11*_c53*(_c49*_c7 + _c50*_c63 + 1)
+    _out[..., 4, 1, 1] = _c63
+    _out[..., 4, 1, 2] = _c68
+    _out[..., 4, 1, 3] = _c76
+    _out[..., 4, 1, 4] = _c77
+    _out[..., 4, 2, 0] = _c44
+    _out[..., 4, 2, 1] = _c68
+    _out[..., 4, 2, 2] = _c93
+    _out[..., 4, 2, 3] = _c120
+    _out[..., 4, 2, 4] = _c121
+    _out[..., 4, 3, 0] = _c60
+    _out[..., 4, 3, 1] = _c76
+    _out[..., 4, 3, 2] = _c120
+    _out[..., 4, 3, 3] = _c134
+    _out[..., 4, 3, 4] = _c137
+    _out[..., 4, 4, 0] = _c61
+    _out[..., 4, 4, 1] = _c77
+    _out[..., 4, 4, 2] = _c121
+    _out[..., 4, 4, 3] = _c137
+    _out[..., 4, 4, 4] = _c136*_c62*(_c127 + _c13*_c70*_c86*(-4*_c117*_c69 + _c124 + _c135 - _c27*_c95 + _c80*_c83*_c94))
     return _out
 
 
-def _kl_curvature(eta1, eta2, eta11, eta21, eta22, d_eta1, d_eta2, d_eta11, d_eta21, d_eta22, _shape=None):
+def _kl_curvature(eta1, eta2, eta11, eta21, eta22, d_eta1, d_eta2, d_eta11, d_eta21, d_eta22, _out=None):
     """g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ), (...): the integrand of the KL near coincidence."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(d_eta1), numpy.shape(d_eta2), numpy.shape(d_eta11), numpy.shape(d_eta21), numpy.shape(d_eta22))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(d_eta1), numpy.shape(d_eta2), numpy.shape(d_eta11), numpy.shape(d_eta21), numpy.shape(d_eta22)) + ())
     _c0 = 4*eta22
     _c1 = _c0*eta11
     _c2 = eta21**2
@@ -2262,7 +2052,7 @@ def _kl_curvature(eta1, eta2, eta11, eta21, eta22, d_eta1, d_eta2, d_eta11, d_et
     _c13 = _c2*eta2
     _c14 = _c0*_c7
     _c15 = 4*eta11
-    _c16 = _c3**(-2.0)
+    _c16 = (1/(_c3**2))
     _c17 = _c2*eta22
     _c18 = eta22**2
     _c19 = 4*_c18
@@ -2274,7 +2064,7 @@ def _kl_curvature(eta1, eta2, eta11, eta21, eta22, d_eta1, d_eta2, d_eta11, d_et
     _c25 = _c7*eta2
     _c26 = _c2*_c21
     _c27 = _c20*_c24
-    _c28 = eta21**3
+    _c28 = (eta21**2*eta21)
     _c29 = _c1*eta21
     _c30 = eta1*eta2
     _c31 = 2*eta1
@@ -2282,25 +2072,22 @@ def _kl_curvature(eta1, eta2, eta11, eta21, eta22, d_eta1, d_eta2, d_eta11, d_et
     _c33 = 8*eta21
     _c34 = _c22*_c24
     _c35 = 6*_c23
-    _out = numpy.empty(_shape)
-    _out[...] = _c4*(-_c11*_c12*_c4*d_eta2*eta21 + 8*_c11*_c4*d_eta1*d_eta11*eta22 - _c12*_c16*d_eta22*eta21*(_c0*_c21*eta21 - _c13*_c31 + _c15*_c20*eta21 + _c28 - _c29 - _c30*_c9*eta22) - _c16*_c22*d_eta11**2*(-_c14*eta2 + _c17 + _c19*_c21 - _c19*eta11 + _c2*_c20) - _c16*_c9*d_eta22**2*(-_c0*_c24 - _c15*_c25 + _c23 + _c26 + 4*_c27) + 4*_c16*d_eta11*d_eta21*(-6*_c17*_c30 + _c18*_c21*_c33 + _c20*_c28 + _c20*_c29 + _c28*_c5 - _c30*_c32 - _c32*eta21) - _c16*d_eta21**2*(-16*_c18*_c24 + _c20*_c35 + _c21*_c32 + _c22*_c27 - 24*_c25*eta11*eta22 + 6*_c26*eta22 - _c28*_c31*eta2 + eta21**4) + 4*_c16*d_eta21*d_eta22*(_c21*_c28 + _c21*_c29 + _c27*_c33 + _c28*_c6 - _c30*_c34 - _c30*_c35 - _c34*eta21) - _c4*_c8*_c9*d_eta2*d_eta22 + 4*_c4*_c8*d_eta1*d_eta22*eta21 + 2*_c4*d_eta1*d_eta21*(_c1*eta2 + _c13 - _c14) + 2*_c4*d_eta2*d_eta21*(_c1*eta1 - _c10*_c15 + _c2*eta1) - _c5*d_eta1**2 - _c6*d_eta2**2 + 2*d_eta1*d_eta2*eta21)
+    _out[...] = _c4*(-_c11*_c12*_c4*d_eta2*eta21 + 8*_c11*_c4*d_eta1*d_eta11*eta22 - _c12*_c16*d_eta22*eta21*(_c0*_c21*eta21 - _c13*_c31 + _c15*_c20*eta21 + _c28 - _c29 - _c30*_c9*eta22) - _c16*_c22*d_eta11**2*(-_c14*eta2 + _c17 + _c19*_c21 - _c19*eta11 + _c2*_c20) - _c16*_c9*d_eta22**2*(-_c0*_c24 - _c15*_c25 + _c23 + _c26 + 4*_c27) + 4*_c16*d_eta11*d_eta21*(-6*_c17*_c30 + _c18*_c21*_c33 + _c20*_c28 + _c20*_c29 + _c28*_c5 - _c30*_c32 - _c32*eta21) - _c16*d_eta21**2*(-16*_c18*_c24 + _c20*_c35 + _c21*_c32 + _c22*_c27 - 24*_c25*eta11*eta22 + 6*_c26*eta22 - _c28*_c31*eta2 + (eta21**2)**2) + 4*_c16*d_eta21*d_eta22*(_c21*_c28 + _c21*_c29 + _c27*_c33 + _c28*_c6 - _c30*_c34 - _c30*_c35 - _c34*eta21) - _c4*_c8*_c9*d_eta2*d_eta22 + 4*_c4*_c8*d_eta1*d_eta22*eta21 + 2*_c4*d_eta1*d_eta21*(_c1*eta2 + _c13 - _c14) + 2*_c4*d_eta2*d_eta21*(_c1*eta1 - _c10*_c15 + _c2*eta1) - _c5*d_eta1**2 - _c6*d_eta2**2 + 2*d_eta1*d_eta2*eta21)
     return _out
 
 
-def log_base_measure(x1, x2, _shape=None):
+def log_base_measure(x1, x2, _out=None):
     """log h(x), (...)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2))
-    _out = numpy.empty(_shape)
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2)) + ())
     _out[...] = -1.8378770664093455
     return _out
 
 
-def statistics(x1, x2, _shape=None):
+def statistics(x1, x2, _out=None):
     """T(x), the sufficient statistics, (..., m)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2))
-    _out = numpy.empty(_shape + (5,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2)) + (5,))
     _out[..., 0] = x1
     _out[..., 1] = x2
     _out[..., 2] = x1**2
@@ -2309,10 +2096,10 @@ def statistics(x1, x2, _shape=None):
     return _out
 
 
-def natural_from_mean(mu1, mu2, mu3, mu4, mu5, _shape=None):
+def natural_from_mean(mu1, mu2, mu3, mu4, mu5, _out=None):
     """η(μ), the closed-form inverse of μ = ∇A(η), (..., m)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(mu1), numpy.shape(mu2), numpy.shape(mu3), numpy.shape(mu4), numpy.shape(mu5))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu1), numpy.shape(mu2), numpy.shape(mu3), numpy.shape(mu4), numpy.shape(mu5)) + (5,))
     _c0 = mu2**2
     _c1 = _c0 - mu5
     _c2 = mu1*mu2
@@ -2321,7 +2108,6 @@ def natural_from_mean(mu1, mu2, mu3, mu4, mu5, _shape=None):
     _c5 = (_c0*mu3 - 2*_c2*mu4 + _c4*mu5 - mu3*mu5 + mu4**2)**(-1.0)
     _c6 = _c4 - mu3
     _c7 = (1/2)*_c5
-    _out = numpy.empty(_shape + (5,))
     _out[..., 0] = _c5*(_c1*mu1 - _c3*mu2)
     _out[..., 1] = _c5*(-_c3*mu1 + _c6*mu2)
     _out[..., 2] = -_c1*_c7
