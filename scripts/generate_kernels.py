@@ -1,6 +1,6 @@
 """Write fisherlab/kernels/<family>.py for every built-in family (and listed dimensions).
 
-Usage: python scripts/generate_kernels.py [--out DIR] [--check]
+Usage: python scripts/generate_kernels.py [--out DIR] [--check] [--only KEY,KEY,...]
 
 ``--check`` writes nothing and exits 1 when a committed module differs from a fresh generation.
 """
@@ -41,11 +41,12 @@ def specs():
             yield catalog.load(name)
 
 
-def render_all(exclude: tuple[str, ...] = ()) -> dict[str, str]:
-    """File name -> source of every generated module (but those whose key is in ``exclude``)."""
+def render_all(exclude: tuple[str, ...] = (), only: tuple[str, ...] = ()) -> dict[str, str]:
+    """File name -> source of every generated module (but those whose key is in ``exclude``;
+    only those whose key is in ``only`` when it is given)."""
     out = {}
     for spec in specs():
-        if spec.key in exclude:
+        if spec.key in exclude or (only and spec.key not in only):
             continue
         out[f"{spec.key}.py"] = family_source(spec, source=f"fisherlab/families/{spec.name}.py")
     return out
@@ -55,10 +56,13 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(ROOT / "fisherlab" / "kernels"))
     ap.add_argument("--check", action="store_true")
+    ap.add_argument("--only", default="",
+                    help="comma-separated module keys (e.g. normal,dirichlet_k5) to write or check")
     args = ap.parse_args(argv)
     out = Path(args.out)
     stale = []
-    for fname, src in render_all().items():
+    only = tuple(k for k in args.only.split(",") if k)
+    for fname, src in render_all(only=only).items():
         path = out / fname
         if args.check:
             if not path.exists() or path.read_text() != src:

@@ -16,6 +16,7 @@ import textwrap
 import sympy as sp
 from sympy.codegen.rewriting import ReplaceOptim, expm1_opt, log1p_opt, optimize
 from sympy.printing.numpy import SciPyPrinter
+from sympy.printing.precedence import PRECEDENCE
 
 from ..families._spec import ExponentialFamily
 from ..symbolic.derive import Derivation, derive, large_rational, natural_form
@@ -102,6 +103,18 @@ class KernelPrinter(SciPyPrinter):
         if isinstance(arg, sp.exp):
             return f"_special.log1pexp({self._print(arg.args[0])})"
         return super()._print_log1p(expr)
+
+    def _print_Pow(self, expr, rational=False):
+        # numpy's power has fast paths for the exponents 2 and −1 only; u³, u⁴ and 1/u² through
+        # general pow cost ~10× a multiply. Products of squares are within 2 ulps of pow, and they
+        # overflow or underflow only where the power itself does.
+        n = expr.exp
+        if n.is_Integer and 2 <= abs(n) <= 4 and n != 2:
+            b = self.parenthesize(expr.base, PRECEDENCE["Pow"])
+            k = abs(int(n))
+            body = {2: f"{b}**2", 3: f"({b}**2*{b})", 4: f"({b}**2)**2"}[k]
+            return body if n > 0 else f"(1/({body}))"
+        return super()._print_Pow(expr, rational=rational)
 
     def _print_Pi(self, expr):
         return "numpy.pi"
@@ -228,10 +241,10 @@ def _function(name: str, args: list[str], outputs: list, kind: str, shape: tuple
 
     ``outputs`` is the flat list of entries (row-major); ``kind`` is "scalar", "vector" or
     "matrix"/"tensor" with ``shape`` the trailing axes of the result. The function takes an
-    optional ``_shape``, the broadcast shape of its arguments, which callers that know it pass to
-    skip recomputing it. ``refine = (to_natural, theta_p_args, theta_q_args, jacobian)`` marks a
-    KL: its summands are kept apart so that :func:`fisherlab.kernels._special.kl_refine` can tell
-    where they cancel and integrate the curvature ``_kl_curvature`` along the segment there.
+    optional ``_out`` to write the result into (see :func:`_head`).
+    ``refine = (to_natural, theta_p_args, theta_q_args, jacobian)`` marks a KL: its summands
+    are kept apart so that :func:`fisherlab.kernels._special.kl_refine` can tell where they
+    cancel and integrate the curvature ``_kl_curvature`` along the segment there.
     ``rewrite=False`` skips the floating-point rewrites of :func:`_numeric_form` (slow on large
     expressions), for outputs whose parts were rewritten already.
     """
@@ -244,11 +257,7 @@ def _function(name: str, args: list[str], outputs: list, kind: str, shape: tuple
         terms = _terms(outputs[0])
         replacements, reduced = sp.cse(terms, symbols=sp.numbered_symbols("_c"),
                                        optimizations="basic")
-        lines = [f"def {name}({', '.join(args)}, _shape=None):"]
-        if doc:
-            lines.append(f'    """{doc}"""')
-        lines.append("    if _shape is None:")
-        lines.append(f"        _shape = numpy.broadcast_shapes({', '.join(f'numpy.shape({a})' for a in args)})")
+        lines = _head(name, args, (), doc)
         for sym, sub in replacements:
             lines.append(f"    {_PRINTER.doprint(sym)} = {_PRINTER.doprint(sub)}")
         for i, t in enumerate(reduced):
@@ -256,7 +265,6 @@ def _function(name: str, args: list[str], outputs: list, kind: str, shape: tuple
         total = " + ".join(f"_t{i}" for i in range(len(reduced)))
         magnitude = " + ".join(f"numpy.abs(_t{i})" for i in range(len(reduced)))
         to_natural, th, thq, jacobian = refine
-        lines.append("    _out = numpy.empty(_shape)")
         lines.append(f"    _out[...] = {total}")
         lines.append(f"    return _special.kl_refine(_out, {magnitude}, {to_natural}, {jacobian}, "
                      f"_kl_curvature, ({', '.join(th)},), ({', '.join(thq)},))")
@@ -272,19 +280,13 @@ def _function(name: str, args: list[str], outputs: list, kind: str, shape: tuple
         compute = [i for i, ix in enumerate(index) if ix[0] <= ix[1]]
     replacements, reduced = sp.cse([outputs[i] for i in compute],
                                    symbols=sp.numbered_symbols("_c"), optimizations="basic")
-    lines = [f"def {name}({', '.join(args)}, _shape=None):"]
-    if doc:
-        lines.append(f'    """{doc}"""')
-    lines.append("    if _shape is None:")
-    lines.append(f"        _shape = numpy.broadcast_shapes({', '.join(f'numpy.shape({a})' for a in args)})")
+    lines = _head(name, args, () if kind == "scalar" else tuple(shape), doc)
     for sym, sub in replacements:
         lines.append(f"    {_PRINTER.doprint(sym)} = {_PRINTER.doprint(sub)}")
     if kind == "scalar":
-        lines.append("    _out = numpy.empty(_shape)")
         lines.append(f"    _out[...] = {_PRINTER.doprint(reduced[0])}")
         lines.append("    return _out")
         return "\n".join(lines) + "\n"
-    lines.append(f"    _out = numpy.empty(_shape + {tuple(shape)!r})")
     for i, expr in zip(compute, reduced):
         ix = index[i]
         code = _PRINTER.doprint(expr)
@@ -293,6 +295,22 @@ def _function(name: str, args: list[str], outputs: list, kind: str, shape: tuple
             lines.append(f"    _out[{_at((ix[1], ix[0]) + ix[2:])}] = _out[{_at(ix)}]")
     lines.append("    return _out")
     return "\n".join(lines) + "\n"
+
+
+def _head(name: str, args: list[str], tail: tuple, doc: str) -> list[str]:
+    """The first lines of a kernel: signature, docstring and the output array.
+
+    Every kernel writes into ``_out``, of shape (broadcast shape of the arguments) + ``tail``;
+    the runtime passes slices of one preallocated array so that a large batch is evaluated in
+    cache-sized chunks (kernels/_runtime.py), and a caller may pass its own array.
+    """
+    lines = [f"def {name}({', '.join(args)}, _out=None):"]
+    if doc:
+        lines.append(f'    """{doc}"""')
+    lines.append("    if _out is None:")
+    shapes = ", ".join(f"numpy.shape({a})" for a in args)
+    lines.append(f"        _out = numpy.empty(numpy.broadcast_shapes({shapes}) + {tail!r})")
+    return lines
 
 
 def _at(ix: tuple) -> str:

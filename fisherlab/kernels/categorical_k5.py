@@ -10,15 +10,14 @@ FAMILY = 'categorical'
 DIMS = {'k': 5}
 
 
-def natural__to_natural(eta1, eta2, eta3, eta4, _shape=None):
+def natural__to_natural(eta1, eta2, eta3, eta4, _out=None):
     """η(θ), (..., m).
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4))
-    _out = numpy.empty(_shape + (4,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     _out[..., 2] = eta3
@@ -26,15 +25,14 @@ def natural__to_natural(eta1, eta2, eta3, eta4, _shape=None):
     return _out
 
 
-def natural__from_natural(eta1, eta2, eta3, eta4, _shape=None):
+def natural__from_natural(eta1, eta2, eta3, eta4, _out=None):
     """θ(η), (..., p).
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4))
-    _out = numpy.empty(_shape + (4,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     _out[..., 2] = eta3
@@ -42,15 +40,14 @@ def natural__from_natural(eta1, eta2, eta3, eta4, _shape=None):
     return _out
 
 
-def natural__jacobian(eta1, eta2, eta3, eta4, _shape=None):
+def natural__jacobian(eta1, eta2, eta3, eta4, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4))
-    _out = numpy.empty(_shape + (4, 4))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4, 4))
     _out[..., 0, 0] = 1
     _out[..., 0, 1] = 0
     _out[..., 0, 2] = 0
@@ -70,28 +67,26 @@ def natural__jacobian(eta1, eta2, eta3, eta4, _shape=None):
     return _out
 
 
-def natural__log_partition(eta1, eta2, eta3, eta4, _shape=None):
+def natural__log_partition(eta1, eta2, eta3, eta4, _out=None):
     """A(η(θ)), (...).
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4))
-    _out = numpy.empty(_shape)
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + ())
     _out[...] = _special.logsumexp0(eta1, eta2, eta3, eta4)
     return _out
 
 
-def natural__mean(eta1, eta2, eta3, eta4, _shape=None):
+def natural__mean(eta1, eta2, eta3, eta4, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4))
-    _out = numpy.empty(_shape + (4,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4,))
     _out[..., 0] = _special.softmax0(1, eta1, eta2, eta3, eta4)
     _out[..., 1] = _special.softmax0(2, eta1, eta2, eta3, eta4)
     _out[..., 2] = _special.softmax0(3, eta1, eta2, eta3, eta4)
@@ -99,28 +94,26 @@ def natural__mean(eta1, eta2, eta3, eta4, _shape=None):
     return _out
 
 
-def natural__log_density(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, _shape=None):
+def natural__log_density(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, _out=None):
     """log p(x | θ), (...).
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4))
-    _out = numpy.empty(_shape)
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + ())
     _out[...] = eta1*x1 + eta2*x2 + eta3*x3 + eta4*x4 - _special.logsumexp0(eta1, eta2, eta3, eta4)
     return _out
 
 
-def natural__score(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, _shape=None):
+def natural__score(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4))
-    _out = numpy.empty(_shape + (4,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4,))
     _out[..., 0] = x1 - _special.softmax0(1, eta1, eta2, eta3, eta4)
     _out[..., 1] = x2 - _special.softmax0(2, eta1, eta2, eta3, eta4)
     _out[..., 2] = x3 - _special.softmax0(3, eta1, eta2, eta3, eta4)
@@ -128,19 +121,18 @@ def natural__score(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, _shape=None):
     return _out
 
 
-def natural__hessian(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, _shape=None):
+def natural__hessian(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4, 4))
     _c0 = _special.softmax0(1, eta1, eta2, eta3, eta4)
     _c1 = _special.softmax0(2, eta1, eta2, eta3, eta4)
     _c2 = _special.softmax0(3, eta1, eta2, eta3, eta4)
     _c3 = _special.softmax0(4, eta1, eta2, eta3, eta4)
-    _out = numpy.empty(_shape + (4, 4))
     _out[..., 0, 0] = -_c0*_special.cosoftmax0(1, eta1, eta2, eta3, eta4)
     _out[..., 0, 1] = _c0*_c1
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -160,19 +152,18 @@ def natural__hessian(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, _shape=None):
     return _out
 
 
-def natural__fisher(eta1, eta2, eta3, eta4, _shape=None):
+def natural__fisher(eta1, eta2, eta3, eta4, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4, 4))
     _c0 = _special.softmax0(1, eta1, eta2, eta3, eta4)
     _c1 = _special.softmax0(2, eta1, eta2, eta3, eta4)
     _c2 = _special.softmax0(3, eta1, eta2, eta3, eta4)
     _c3 = _special.softmax0(4, eta1, eta2, eta3, eta4)
-    _out = numpy.empty(_shape + (4, 4))
     _out[..., 0, 0] = _c0*_special.cosoftmax0(1, eta1, eta2, eta3, eta4)
     _out[..., 0, 1] = -_c0*_c1
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -192,19 +183,18 @@ def natural__fisher(eta1, eta2, eta3, eta4, _shape=None):
     return _out
 
 
-def natural__natural_fisher(eta1, eta2, eta3, eta4, _shape=None):
+def natural__natural_fisher(eta1, eta2, eta3, eta4, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4, 4))
     _c0 = _special.softmax0(1, eta1, eta2, eta3, eta4)
     _c1 = _special.softmax0(2, eta1, eta2, eta3, eta4)
     _c2 = _special.softmax0(3, eta1, eta2, eta3, eta4)
     _c3 = _special.softmax0(4, eta1, eta2, eta3, eta4)
-    _out = numpy.empty(_shape + (4, 4))
     _out[..., 0, 0] = _c0*_special.cosoftmax0(1, eta1, eta2, eta3, eta4)
     _out[..., 0, 1] = -_c0*_c1
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -224,46 +214,44 @@ def natural__natural_fisher(eta1, eta2, eta3, eta4, _shape=None):
     return _out
 
 
-def natural__kl(eta1, eta2, eta3, eta4, eta1_q, eta2_q, eta3_q, eta4_q, _shape=None):
+def natural__kl(eta1, eta2, eta3, eta4, eta1_q, eta2_q, eta3_q, eta4_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta1_q), numpy.shape(eta2_q), numpy.shape(eta3_q), numpy.shape(eta4_q))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta1_q), numpy.shape(eta2_q), numpy.shape(eta3_q), numpy.shape(eta4_q)) + ())
     _t0 = -_special.logsumexp0(eta1, eta2, eta3, eta4)
     _t1 = (eta1 - eta1_q)*_special.softmax0(1, eta1, eta2, eta3, eta4)
     _t2 = (eta2 - eta2_q)*_special.softmax0(2, eta1, eta2, eta3, eta4)
     _t3 = (eta3 - eta3_q)*_special.softmax0(3, eta1, eta2, eta3, eta4)
     _t4 = (eta4 - eta4_q)*_special.softmax0(4, eta1, eta2, eta3, eta4)
     _t5 = _special.logsumexp0(eta1_q, eta2_q, eta3_q, eta4_q)
-    _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5
     return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5), natural__to_natural, None, _kl_curvature, (eta1, eta2, eta3, eta4,), (eta1_q, eta2_q, eta3_q, eta4_q,))
 
 
-def natural__entropy(eta1, eta2, eta3, eta4, _shape=None):
+def natural__entropy(eta1, eta2, eta3, eta4, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4))
-    _out = numpy.empty(_shape)
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + ())
     _out[...] = -eta1*_special.softmax0(1, eta1, eta2, eta3, eta4) - eta2*_special.softmax0(2, eta1, eta2, eta3, eta4) - eta3*_special.softmax0(3, eta1, eta2, eta3, eta4) - eta4*_special.softmax0(4, eta1, eta2, eta3, eta4) + _special.logsumexp0(eta1, eta2, eta3, eta4)
     return _out
 
 
-def natural__skewness(eta1, eta2, eta3, eta4, _shape=None):
+def natural__skewness(eta1, eta2, eta3, eta4, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4, 4, 4))
     _c0 = _special.cosoftmax0(1, eta1, eta2, eta3, eta4)
     _c1 = _special.softmax0(1, eta1, eta2, eta3, eta4)
     _c2 = _c0 - _c1
@@ -298,7 +286,6 @@ def natural__skewness(eta1, eta2, eta3, eta4, _shape=None):
     _c31 = _c25*_c3
     _c32 = _c19*_c8
     _c33 = _c25*_c6
-    _out = numpy.empty(_shape + (4, 4, 4))
     _out[..., 0, 0, 0] = _c0*_c1*_c2
     _out[..., 0, 0, 1] = _c5
     _out[..., 0, 0, 2] = _c7
@@ -366,16 +353,15 @@ def natural__skewness(eta1, eta2, eta3, eta4, _shape=None):
     return _out
 
 
-def probs__to_natural(p1, p2, p3, p4, _shape=None):
+def probs__to_natural(p1, p2, p3, p4, _out=None):
     """η(θ), (..., m).
 
     Valid range: p1 in [0.02, 0.2375], p2 in [0.02, 0.2375], p3 in [0.02, 0.2375], p4 in [0.02,
     0.2375]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4)) + (4,))
     _c0 = -numpy.log(-p1 - p2 - p3 - p4 + 1)
-    _out = numpy.empty(_shape + (4,))
     _out[..., 0] = _c0 + numpy.log(p1)
     _out[..., 1] = _c0 + numpy.log(p2)
     _out[..., 2] = _c0 + numpy.log(p3)
@@ -383,15 +369,14 @@ def probs__to_natural(p1, p2, p3, p4, _shape=None):
     return _out
 
 
-def probs__from_natural(eta1, eta2, eta3, eta4, _shape=None):
+def probs__from_natural(eta1, eta2, eta3, eta4, _out=None):
     """θ(η), (..., p).
 
     Valid range: p1 in [0.02, 0.2375], p2 in [0.02, 0.2375], p3 in [0.02, 0.2375], p4 in [0.02,
     0.2375]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4))
-    _out = numpy.empty(_shape + (4,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4,))
     _out[..., 0] = _special.softmax0(1, eta1, eta2, eta3, eta4)
     _out[..., 1] = _special.softmax0(2, eta1, eta2, eta3, eta4)
     _out[..., 2] = _special.softmax0(3, eta1, eta2, eta3, eta4)
@@ -399,17 +384,16 @@ def probs__from_natural(eta1, eta2, eta3, eta4, _shape=None):
     return _out
 
 
-def probs__jacobian(p1, p2, p3, p4, _shape=None):
+def probs__jacobian(p1, p2, p3, p4, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: p1 in [0.02, 0.2375], p2 in [0.02, 0.2375], p3 in [0.02, 0.2375], p4 in [0.02,
     0.2375]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4)) + (4, 4))
     _c0 = (p1 + p2 + p3 + p4 - 1)**(-1.0)
     _c1 = -_c0
-    _out = numpy.empty(_shape + (4, 4))
     _out[..., 0, 0] = -_c0 + p1**(-1.0)
     _out[..., 0, 1] = _c1
     _out[..., 0, 2] = _c1
@@ -429,28 +413,26 @@ def probs__jacobian(p1, p2, p3, p4, _shape=None):
     return _out
 
 
-def probs__log_partition(p1, p2, p3, p4, _shape=None):
+def probs__log_partition(p1, p2, p3, p4, _out=None):
     """A(η(θ)), (...).
 
     Valid range: p1 in [0.02, 0.2375], p2 in [0.02, 0.2375], p3 in [0.02, 0.2375], p4 in [0.02,
     0.2375]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4))
-    _out = numpy.empty(_shape)
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4)) + ())
     _out[...] = -numpy.log(-p1 - p2 - p3 - p4 + 1)
     return _out
 
 
-def probs__mean(p1, p2, p3, p4, _shape=None):
+def probs__mean(p1, p2, p3, p4, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: p1 in [0.02, 0.2375], p2 in [0.02, 0.2375], p3 in [0.02, 0.2375], p4 in [0.02,
     0.2375]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4))
-    _out = numpy.empty(_shape + (4,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4)) + (4,))
     _out[..., 0] = p1
     _out[..., 1] = p2
     _out[..., 2] = p3
@@ -458,29 +440,28 @@ def probs__mean(p1, p2, p3, p4, _shape=None):
     return _out
 
 
-def probs__log_density(x1, x2, x3, x4, x5, p1, p2, p3, p4, _shape=None):
+def probs__log_density(x1, x2, x3, x4, x5, p1, p2, p3, p4, _out=None):
     """log p(x | θ), (...).
 
     Valid range: p1 in [0.02, 0.2375], p2 in [0.02, 0.2375], p3 in [0.02, 0.2375], p4 in [0.02,
     0.2375]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4)) + ())
     _c0 = numpy.log(-p1 - p2 - p3 - p4 + 1)
     _c1 = -_c0
-    _out = numpy.empty(_shape)
     _out[...] = _c0 + x1*(_c1 + numpy.log(p1)) + x2*(_c1 + numpy.log(p2)) + x3*(_c1 + numpy.log(p3)) + x4*(_c1 + numpy.log(p4))
     return _out
 
 
-def probs__score(x1, x2, x3, x4, x5, p1, p2, p3, p4, _shape=None):
+def probs__score(x1, x2, x3, x4, x5, p1, p2, p3, p4, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: p1 in [0.02, 0.2375], p2 in [0.02, 0.2375], p3 in [0.02, 0.2375], p4 in [0.02,
     0.2375]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4)) + (4,))
     _c0 = p3 + p4 - 1
     _c1 = _c0 + p2
     _c2 = (_c1 + p1)**(-1.0)
@@ -491,7 +472,6 @@ def probs__score(x1, x2, x3, x4, x5, p1, p2, p3, p4, _shape=None):
     _c7 = _c5 + _c6
     _c8 = p1 + p2 - 1
     _c9 = _c3 + _c4
-    _out = numpy.empty(_shape + (4,))
     _out[..., 0] = _c2*(-_c1*_c3 + p1*(_c4 + _c7))/p1
     _out[..., 1] = _c2*(-_c4*(_c0 + p1) + p2*(_c3 + _c7))/p2
     _out[..., 2] = _c2*(-_c5*(_c8 + p4) + p3*(_c6 + _c9))/p3
@@ -499,14 +479,14 @@ def probs__score(x1, x2, x3, x4, x5, p1, p2, p3, p4, _shape=None):
     return _out
 
 
-def probs__hessian(x1, x2, x3, x4, x5, p1, p2, p3, p4, _shape=None):
+def probs__hessian(x1, x2, x3, x4, x5, p1, p2, p3, p4, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: p1 in [0.02, 0.2375], p2 in [0.02, 0.2375], p3 in [0.02, 0.2375], p4 in [0.02,
     0.2375]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4)) + (4, 4))
     _c0 = p1**2
     _c1 = p3 + p4 - 1
     _c2 = _c1 + p2
@@ -525,7 +505,6 @@ def probs__hessian(x1, x2, x3, x4, x5, p1, p2, p3, p4, _shape=None):
     _c15 = p1 + p2 - 1
     _c16 = _c10 + _c6
     _c17 = p4**2
-    _out = numpy.empty(_shape + (4, 4))
     _out[..., 0, 0] = -_c5*(_c0*(_c6 + _c9) + _c10*(_c0 + _c11) + _c2*_c3*p1)/_c0
     _out[..., 0, 1] = _c12
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -545,20 +524,19 @@ def probs__hessian(x1, x2, x3, x4, x5, p1, p2, p3, p4, _shape=None):
     return _out
 
 
-def probs__fisher(p1, p2, p3, p4, _shape=None):
+def probs__fisher(p1, p2, p3, p4, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: p1 in [0.02, 0.2375], p2 in [0.02, 0.2375], p3 in [0.02, 0.2375], p4 in [0.02,
     0.2375]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4)) + (4, 4))
     _c0 = p3 + p4 - 1
     _c1 = _c0 + p2
     _c2 = (_c1 + p1)**(-1.0)
     _c3 = -_c2
     _c4 = p1 + p2 - 1
-    _out = numpy.empty(_shape + (4, 4))
     _out[..., 0, 0] = _c1*_c2/p1
     _out[..., 0, 1] = _c3
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -578,15 +556,14 @@ def probs__fisher(p1, p2, p3, p4, _shape=None):
     return _out
 
 
-def probs__natural_fisher(p1, p2, p3, p4, _shape=None):
+def probs__natural_fisher(p1, p2, p3, p4, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: p1 in [0.02, 0.2375], p2 in [0.02, 0.2375], p3 in [0.02, 0.2375], p4 in [0.02,
     0.2375]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4))
-    _out = numpy.empty(_shape + (4, 4))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4)) + (4, 4))
     _out[..., 0, 0] = -p1*(p1 - 1)
     _out[..., 0, 1] = -p1*p2
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -606,14 +583,14 @@ def probs__natural_fisher(p1, p2, p3, p4, _shape=None):
     return _out
 
 
-def probs__kl(p1, p2, p3, p4, p1_q, p2_q, p3_q, p4_q, _shape=None):
+def probs__kl(p1, p2, p3, p4, p1_q, p2_q, p3_q, p4_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: p1 in [0.02, 0.2375], p2 in [0.02, 0.2375], p3 in [0.02, 0.2375], p4 in [0.02,
     0.2375]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p1_q), numpy.shape(p2_q), numpy.shape(p3_q), numpy.shape(p4_q))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p1_q), numpy.shape(p2_q), numpy.shape(p3_q), numpy.shape(p4_q)) + ())
     _c0 = numpy.log(-p1_q - p2_q - p3_q - p4_q + 1)
     _c1 = numpy.log(-p1 - p2 - p3 - p4 + 1)
     _c2 = _c0 - _c1
@@ -623,34 +600,32 @@ def probs__kl(p1, p2, p3, p4, p1_q, p2_q, p3_q, p4_q, _shape=None):
     _t3 = p3*(_c2 + numpy.log(p3) - numpy.log(p3_q))
     _t4 = p4*(_c2 + numpy.log(p4) - numpy.log(p4_q))
     _t5 = _c1
-    _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5
     return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5), probs__to_natural, probs__jacobian, _kl_curvature, (p1, p2, p3, p4,), (p1_q, p2_q, p3_q, p4_q,))
 
 
-def probs__entropy(p1, p2, p3, p4, _shape=None):
+def probs__entropy(p1, p2, p3, p4, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: p1 in [0.02, 0.2375], p2 in [0.02, 0.2375], p3 in [0.02, 0.2375], p4 in [0.02,
     0.2375]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4)) + ())
     _c0 = numpy.log(-p1 - p2 - p3 - p4 + 1)
     _c1 = -_c0
-    _out = numpy.empty(_shape)
     _out[...] = -_c0 - p1*(_c1 + numpy.log(p1)) - p2*(_c1 + numpy.log(p2)) - p3*(_c1 + numpy.log(p3)) - p4*(_c1 + numpy.log(p4))
     return _out
 
 
-def probs__skewness(p1, p2, p3, p4, _shape=None):
+def probs__skewness(p1, p2, p3, p4, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: p1 in [0.02, 0.2375], p2 in [0.02, 0.2375], p3 in [0.02, 0.2375], p4 in [0.02,
     0.2375]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4)) + (4, 4, 4))
     _c0 = 2*p1
     _c1 = p1*(_c0 - 1)
     _c2 = _c1*p2
@@ -675,7 +650,6 @@ def probs__skewness(p1, p2, p3, p4, _shape=None):
     _c21 = _c15*p2
     _c22 = _c11*p4
     _c23 = _c15*p3
-    _out = numpy.empty(_shape + (4, 4, 4))
     _out[..., 0, 0, 0] = _c1*(p1 - 1)
     _out[..., 0, 0, 1] = _c2
     _out[..., 0, 0, 2] = _c3
@@ -743,23 +717,22 @@ def probs__skewness(p1, p2, p3, p4, _shape=None):
     return _out
 
 
-def probs__fisher_rao(p1, p2, p3, p4, p1_q, p2_q, p3_q, p4_q, _shape=None):
+def probs__fisher_rao(p1, p2, p3, p4, p1_q, p2_q, p3_q, p4_q, _out=None):
     """Fisher–Rao distance between θ and θq, (...).
 
     Valid range: p1 in [0.02, 0.2375], p2 in [0.02, 0.2375], p3 in [0.02, 0.2375], p4 in [0.02,
     0.2375]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p1_q), numpy.shape(p2_q), numpy.shape(p3_q), numpy.shape(p4_q))
-    _out = numpy.empty(_shape)
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p1_q), numpy.shape(p2_q), numpy.shape(p3_q), numpy.shape(p4_q)) + ())
     _out[...] = 4*numpy.arcsin((1/2)*numpy.sqrt(_special.sqrt_diff(p1, p1_q)**2 + _special.sqrt_diff(p2, p2_q)**2 + _special.sqrt_diff(p3, p3_q)**2 + _special.sqrt_diff(p4, p4_q)**2 + _special.sqrt_diff(-p1 - p2 - p3 - p4 + 1, -p1_q - p2_q - p3_q - p4_q + 1)**2))
     return _out
 
 
-def _kl_curvature(eta1, eta2, eta3, eta4, d_eta1, d_eta2, d_eta3, d_eta4, _shape=None):
+def _kl_curvature(eta1, eta2, eta3, eta4, d_eta1, d_eta2, d_eta3, d_eta4, _out=None):
     """g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ), (...): the integrand of the KL near coincidence."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(d_eta1), numpy.shape(d_eta2), numpy.shape(d_eta3), numpy.shape(d_eta4))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(d_eta1), numpy.shape(d_eta2), numpy.shape(d_eta3), numpy.shape(d_eta4)) + ())
     _c0 = _special.softmax0(1, eta1, eta2, eta3, eta4)
     _c1 = 2*_c0*d_eta1
     _c2 = _special.softmax0(2, eta1, eta2, eta3, eta4)
@@ -769,25 +742,22 @@ def _kl_curvature(eta1, eta2, eta3, eta4, d_eta1, d_eta2, d_eta3, d_eta4, _shape
     _c6 = _special.softmax0(4, eta1, eta2, eta3, eta4)
     _c7 = _c6*d_eta4
     _c8 = 2*_c3
-    _out = numpy.empty(_shape)
     _out[...] = _c0*d_eta1**2*_special.cosoftmax0(1, eta1, eta2, eta3, eta4) - _c1*_c3 - _c1*_c5 - _c1*_c7 + _c2*d_eta2**2*_special.cosoftmax0(2, eta1, eta2, eta3, eta4) + _c4*d_eta3**2*_special.cosoftmax0(3, eta1, eta2, eta3, eta4) - 2*_c5*_c7 - _c5*_c8 + _c6*d_eta4**2*_special.cosoftmax0(4, eta1, eta2, eta3, eta4) - _c7*_c8
     return _out
 
 
-def log_base_measure(x1, x2, x3, x4, x5, _shape=None):
+def log_base_measure(x1, x2, x3, x4, x5, _out=None):
     """log h(x), (...)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5))
-    _out = numpy.empty(_shape)
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5)) + ())
     _out[...] = 0
     return _out
 
 
-def statistics(x1, x2, x3, x4, x5, _shape=None):
+def statistics(x1, x2, x3, x4, x5, _out=None):
     """T(x), the sufficient statistics, (..., m)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5))
-    _out = numpy.empty(_shape + (4,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5)) + (4,))
     _out[..., 0] = x1
     _out[..., 1] = x2
     _out[..., 2] = x3
@@ -795,12 +765,11 @@ def statistics(x1, x2, x3, x4, x5, _shape=None):
     return _out
 
 
-def natural_from_mean(mu1, mu2, mu3, mu4, _shape=None):
+def natural_from_mean(mu1, mu2, mu3, mu4, _out=None):
     """η(μ), the closed-form inverse of μ = ∇A(η), (..., m)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(mu1), numpy.shape(mu2), numpy.shape(mu3), numpy.shape(mu4))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu1), numpy.shape(mu2), numpy.shape(mu3), numpy.shape(mu4)) + (4,))
     _c0 = (mu1 + mu2 + mu3 + mu4 - 1)**(-1.0)
-    _out = numpy.empty(_shape + (4,))
     _out[..., 0] = numpy.log(-_c0*mu1)
     _out[..., 1] = numpy.log(-_c0*mu2)
     _out[..., 2] = numpy.log(-_c0*mu3)

@@ -10,15 +10,14 @@ FAMILY = 'dirichlet'
 DIMS = {'k': 5}
 
 
-def natural__to_natural(eta1, eta2, eta3, eta4, eta5, _shape=None):
+def natural__to_natural(eta1, eta2, eta3, eta4, eta5, _out=None):
     """η(θ), (..., m).
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
     [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
-    _out = numpy.empty(_shape + (5,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5)) + (5,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     _out[..., 2] = eta3
@@ -27,15 +26,14 @@ def natural__to_natural(eta1, eta2, eta3, eta4, eta5, _shape=None):
     return _out
 
 
-def natural__from_natural(eta1, eta2, eta3, eta4, eta5, _shape=None):
+def natural__from_natural(eta1, eta2, eta3, eta4, eta5, _out=None):
     """θ(η), (..., p).
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
     [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
-    _out = numpy.empty(_shape + (5,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5)) + (5,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     _out[..., 2] = eta3
@@ -44,15 +42,14 @@ def natural__from_natural(eta1, eta2, eta3, eta4, eta5, _shape=None):
     return _out
 
 
-def natural__jacobian(eta1, eta2, eta3, eta4, eta5, _shape=None):
+def natural__jacobian(eta1, eta2, eta3, eta4, eta5, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
     [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
-    _out = numpy.empty(_shape + (5, 5))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5)) + (5, 5))
     _out[..., 0, 0] = 1
     _out[..., 0, 1] = 0
     _out[..., 0, 2] = 0
@@ -81,36 +78,34 @@ def natural__jacobian(eta1, eta2, eta3, eta4, eta5, _shape=None):
     return _out
 
 
-def natural__log_partition(eta1, eta2, eta3, eta4, eta5, _shape=None):
+def natural__log_partition(eta1, eta2, eta3, eta4, eta5, _out=None):
     """A(η(θ)), (...).
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
     [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5)) + ())
     _c0 = eta4 + eta5
     _c1 = _c0 + eta3
-    _out = numpy.empty(_shape)
     _out[...] = _special.log_beta(eta1, _c1 + eta2) + _special.log_beta(eta2, _c1) + _special.log_beta(eta3, _c0) + _special.log_beta(eta4, eta5)
     return _out
 
 
-def natural__mean(eta1, eta2, eta3, eta4, eta5, _shape=None):
+def natural__mean(eta1, eta2, eta3, eta4, eta5, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
     [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5)) + (5,))
     _c0 = eta4 + eta5
     _c1 = _c0 + eta3
     _c2 = _c1 + eta2
     _c3 = _special.digamma_diff(_c2, eta1)
     _c4 = _c3 + _special.digamma_diff(_c1, eta2)
     _c5 = _c4 + _special.digamma_diff(_c0, eta3)
-    _out = numpy.empty(_shape + (5,))
     _out[..., 0] = _special.digamma_diff(eta1, _c2)
     _out[..., 1] = _c3 + _special.digamma_diff(eta2, _c1)
     _out[..., 2] = _c4 + _special.digamma_diff(eta3, _c0)
@@ -119,14 +114,14 @@ def natural__mean(eta1, eta2, eta3, eta4, eta5, _shape=None):
     return _out
 
 
-def natural__log_density(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, eta5, _shape=None):
+def natural__log_density(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, eta5, _out=None):
     """log p(x | θ), (...).
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
     [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5)) + ())
     _c0 = numpy.log(x1)
     _c1 = numpy.log(x2)
     _c2 = numpy.log(x3)
@@ -134,26 +129,24 @@ def natural__log_density(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, eta5, _shap
     _c4 = numpy.log(x5)
     _c5 = eta4 + eta5
     _c6 = _c5 + eta3
-    _out = numpy.empty(_shape)
     _out[...] = _c0*eta1 - _c0 + _c1*eta2 - _c1 + _c2*eta3 - _c2 + _c3*eta4 - _c3 + _c4*eta5 - _c4 - _special.log_beta(eta1, _c6 + eta2) - _special.log_beta(eta2, _c6) - _special.log_beta(eta3, _c5) - _special.log_beta(eta4, eta5)
     return _out
 
 
-def natural__score(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, eta5, _shape=None):
+def natural__score(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, eta5, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
     [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5)) + (5,))
     _c0 = eta4 + eta5
     _c1 = _c0 + eta3
     _c2 = _c1 + eta2
     _c3 = _special.digamma_diff(_c2, eta1)
     _c4 = _c3 + _special.digamma_diff(_c1, eta2)
     _c5 = _c4 + _special.digamma_diff(_c0, eta3)
-    _out = numpy.empty(_shape + (5,))
     _out[..., 0] = numpy.log(x1) - _special.digamma_diff(eta1, _c2)
     _out[..., 1] = -_c3 + numpy.log(x2) - _special.digamma_diff(eta2, _c1)
     _out[..., 2] = -_c4 + numpy.log(x3) - _special.digamma_diff(eta3, _c0)
@@ -162,14 +155,14 @@ def natural__score(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, eta5, _shape=None
     return _out
 
 
-def natural__hessian(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, eta5, _shape=None):
+def natural__hessian(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, eta5, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
     [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5)) + (5, 5))
     _c0 = eta4 + eta5
     _c1 = _c0 + eta3
     _c2 = _c1 + eta2
@@ -179,7 +172,6 @@ def natural__hessian(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, eta5, _shape=No
     _c6 = _c4 + _special.trigamma_diff(_c1, eta2)
     _c7 = -_c6 + _special.trigamma(_c1)
     _c8 = _c6 + _special.trigamma_diff(_c0, eta3)
-    _out = numpy.empty(_shape + (5, 5))
     _out[..., 0, 0] = -_special.trigamma_diff(eta1, _c2)
     _out[..., 0, 1] = _c3
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -208,14 +200,14 @@ def natural__hessian(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, eta5, _shape=No
     return _out
 
 
-def natural__fisher(eta1, eta2, eta3, eta4, eta5, _shape=None):
+def natural__fisher(eta1, eta2, eta3, eta4, eta5, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
     [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5)) + (5, 5))
     _c0 = eta4 + eta5
     _c1 = _c0 + eta3
     _c2 = _c1 + eta2
@@ -225,7 +217,6 @@ def natural__fisher(eta1, eta2, eta3, eta4, eta5, _shape=None):
     _c6 = _c4 + _special.trigamma_diff(_c1, eta2)
     _c7 = _c6 - _special.trigamma(_c1)
     _c8 = _c6 + _special.trigamma_diff(_c0, eta3)
-    _out = numpy.empty(_shape + (5, 5))
     _out[..., 0, 0] = _special.trigamma_diff(eta1, _c2)
     _out[..., 0, 1] = _c3
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -254,14 +245,14 @@ def natural__fisher(eta1, eta2, eta3, eta4, eta5, _shape=None):
     return _out
 
 
-def natural__natural_fisher(eta1, eta2, eta3, eta4, eta5, _shape=None):
+def natural__natural_fisher(eta1, eta2, eta3, eta4, eta5, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
     [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5)) + (5, 5))
     _c0 = eta4 + eta5
     _c1 = _c0 + eta3
     _c2 = _c1 + eta2
@@ -271,7 +262,6 @@ def natural__natural_fisher(eta1, eta2, eta3, eta4, eta5, _shape=None):
     _c6 = _c4 + _special.trigamma_diff(_c1, eta2)
     _c7 = _c6 - _special.trigamma(_c1)
     _c8 = _c6 + _special.trigamma_diff(_c0, eta3)
-    _out = numpy.empty(_shape + (5, 5))
     _out[..., 0, 0] = _special.trigamma_diff(eta1, _c2)
     _out[..., 0, 1] = _c3
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -300,14 +290,14 @@ def natural__natural_fisher(eta1, eta2, eta3, eta4, eta5, _shape=None):
     return _out
 
 
-def natural__kl(eta1, eta2, eta3, eta4, eta5, eta1_q, eta2_q, eta3_q, eta4_q, eta5_q, _shape=None):
+def natural__kl(eta1, eta2, eta3, eta4, eta5, eta1_q, eta2_q, eta3_q, eta4_q, eta5_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
     [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta1_q), numpy.shape(eta2_q), numpy.shape(eta3_q), numpy.shape(eta4_q), numpy.shape(eta5_q))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta1_q), numpy.shape(eta2_q), numpy.shape(eta3_q), numpy.shape(eta4_q), numpy.shape(eta5_q)) + ())
     _c0 = eta4 + eta5
     _c1 = _c0 + eta3
     _c2 = _c1 + eta2
@@ -329,19 +319,18 @@ def natural__kl(eta1, eta2, eta3, eta4, eta5, eta1_q, eta2_q, eta3_q, eta4_q, et
     _t10 = _special.log_beta(eta2_q, _c7)
     _t11 = _special.log_beta(eta3_q, _c6)
     _t12 = _special.log_beta(eta4_q, eta5_q)
-    _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6 + _t7 + _t8 + _t9 + _t10 + _t11 + _t12
     return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7) + numpy.abs(_t8) + numpy.abs(_t9) + numpy.abs(_t10) + numpy.abs(_t11) + numpy.abs(_t12), natural__to_natural, None, _kl_curvature, (eta1, eta2, eta3, eta4, eta5,), (eta1_q, eta2_q, eta3_q, eta4_q, eta5_q,))
 
 
-def natural__entropy(eta1, eta2, eta3, eta4, eta5, _shape=None):
+def natural__entropy(eta1, eta2, eta3, eta4, eta5, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
     [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5)) + ())
     _c0 = _special.digamma_diff(eta4, eta5)
     _c1 = _special.digamma_diff(eta5, eta4)
     _c2 = eta4 + eta5
@@ -355,21 +344,19 @@ def natural__entropy(eta1, eta2, eta3, eta4, eta5, _shape=None):
     _c10 = _special.digamma_diff(_c6, eta1)
     _c11 = _c10 + _c9
     _c12 = _c11 + _c8
-    _out = numpy.empty(_shape)
     _out[...] = _c0 + _c1 + 4*_c10 + _c3 + _c5 - _c7*eta1 + _c7 + 2*_c8 + 3*_c9 - eta2*(_c10 + _c5) - eta3*(_c11 + _c3) - eta4*(_c0 + _c12) - eta5*(_c1 + _c12) + _special.log_beta(eta1, _c6) + _special.log_beta(eta2, _c4) + _special.log_beta(eta3, _c2) + _special.log_beta(eta4, eta5)
     return _out
 
 
-def natural__skewness(eta1, eta2, eta3, eta4, eta5, _shape=None):
+def natural__skewness(eta1, eta2, eta3, eta4, eta5, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
     [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5)) + (5, 5, 5))
     _c0 = -_special.polygamma(2, eta1 + eta2 + eta3 + eta4 + eta5)
-    _out = numpy.empty(_shape + (5, 5, 5))
     _out[..., 0, 0, 0] = _c0 + _special.polygamma(2, eta1)
     _out[..., 0, 0, 1] = _c0
     _out[..., 0, 0, 2] = _c0
@@ -498,15 +485,14 @@ def natural__skewness(eta1, eta2, eta3, eta4, eta5, _shape=None):
     return _out
 
 
-def alpha__to_natural(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
+def alpha__to_natural(alpha1, alpha2, alpha3, alpha4, alpha5, _out=None):
     """η(θ), (..., m).
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
     alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
-    _out = numpy.empty(_shape + (5,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5)) + (5,))
     _out[..., 0] = alpha1
     _out[..., 1] = alpha2
     _out[..., 2] = alpha3
@@ -515,15 +501,14 @@ def alpha__to_natural(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
     return _out
 
 
-def alpha__from_natural(eta1, eta2, eta3, eta4, eta5, _shape=None):
+def alpha__from_natural(eta1, eta2, eta3, eta4, eta5, _out=None):
     """θ(η), (..., p).
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
     alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5))
-    _out = numpy.empty(_shape + (5,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5)) + (5,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     _out[..., 2] = eta3
@@ -532,15 +517,14 @@ def alpha__from_natural(eta1, eta2, eta3, eta4, eta5, _shape=None):
     return _out
 
 
-def alpha__jacobian(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
+def alpha__jacobian(alpha1, alpha2, alpha3, alpha4, alpha5, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
     alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
-    _out = numpy.empty(_shape + (5, 5))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5)) + (5, 5))
     _out[..., 0, 0] = 1
     _out[..., 0, 1] = 0
     _out[..., 0, 2] = 0
@@ -569,36 +553,34 @@ def alpha__jacobian(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
     return _out
 
 
-def alpha__log_partition(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
+def alpha__log_partition(alpha1, alpha2, alpha3, alpha4, alpha5, _out=None):
     """A(η(θ)), (...).
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
     alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5)) + ())
     _c0 = alpha4 + alpha5
     _c1 = _c0 + alpha3
-    _out = numpy.empty(_shape)
     _out[...] = _special.log_beta(alpha1, _c1 + alpha2) + _special.log_beta(alpha2, _c1) + _special.log_beta(alpha3, _c0) + _special.log_beta(alpha4, alpha5)
     return _out
 
 
-def alpha__mean(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
+def alpha__mean(alpha1, alpha2, alpha3, alpha4, alpha5, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
     alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5)) + (5,))
     _c0 = alpha4 + alpha5
     _c1 = _c0 + alpha3
     _c2 = _c1 + alpha2
     _c3 = _special.digamma_diff(_c2, alpha1)
     _c4 = _c3 + _special.digamma_diff(_c1, alpha2)
     _c5 = _c4 + _special.digamma_diff(_c0, alpha3)
-    _out = numpy.empty(_shape + (5,))
     _out[..., 0] = _special.digamma_diff(alpha1, _c2)
     _out[..., 1] = _c3 + _special.digamma_diff(alpha2, _c1)
     _out[..., 2] = _c4 + _special.digamma_diff(alpha3, _c0)
@@ -607,14 +589,14 @@ def alpha__mean(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
     return _out
 
 
-def alpha__log_density(x1, x2, x3, x4, x5, alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
+def alpha__log_density(x1, x2, x3, x4, x5, alpha1, alpha2, alpha3, alpha4, alpha5, _out=None):
     """log p(x | θ), (...).
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
     alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5)) + ())
     _c0 = numpy.log(x1)
     _c1 = numpy.log(x2)
     _c2 = numpy.log(x3)
@@ -622,26 +604,24 @@ def alpha__log_density(x1, x2, x3, x4, x5, alpha1, alpha2, alpha3, alpha4, alpha
     _c4 = numpy.log(x5)
     _c5 = alpha4 + alpha5
     _c6 = _c5 + alpha3
-    _out = numpy.empty(_shape)
     _out[...] = _c0*alpha1 - _c0 + _c1*alpha2 - _c1 + _c2*alpha3 - _c2 + _c3*alpha4 - _c3 + _c4*alpha5 - _c4 - _special.log_beta(alpha1, _c6 + alpha2) - _special.log_beta(alpha2, _c6) - _special.log_beta(alpha3, _c5) - _special.log_beta(alpha4, alpha5)
     return _out
 
 
-def alpha__score(x1, x2, x3, x4, x5, alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
+def alpha__score(x1, x2, x3, x4, x5, alpha1, alpha2, alpha3, alpha4, alpha5, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
     alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5)) + (5,))
     _c0 = alpha4 + alpha5
     _c1 = _c0 + alpha3
     _c2 = _c1 + alpha2
     _c3 = _special.digamma_diff(_c2, alpha1)
     _c4 = _c3 + _special.digamma_diff(_c1, alpha2)
     _c5 = _c4 + _special.digamma_diff(_c0, alpha3)
-    _out = numpy.empty(_shape + (5,))
     _out[..., 0] = numpy.log(x1) - _special.digamma_diff(alpha1, _c2)
     _out[..., 1] = -_c3 + numpy.log(x2) - _special.digamma_diff(alpha2, _c1)
     _out[..., 2] = -_c4 + numpy.log(x3) - _special.digamma_diff(alpha3, _c0)
@@ -650,14 +630,14 @@ def alpha__score(x1, x2, x3, x4, x5, alpha1, alpha2, alpha3, alpha4, alpha5, _sh
     return _out
 
 
-def alpha__hessian(x1, x2, x3, x4, x5, alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
+def alpha__hessian(x1, x2, x3, x4, x5, alpha1, alpha2, alpha3, alpha4, alpha5, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
     alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5)) + (5, 5))
     _c0 = alpha4 + alpha5
     _c1 = _c0 + alpha3
     _c2 = _c1 + alpha2
@@ -667,7 +647,6 @@ def alpha__hessian(x1, x2, x3, x4, x5, alpha1, alpha2, alpha3, alpha4, alpha5, _
     _c6 = _c4 + _special.trigamma_diff(_c1, alpha2)
     _c7 = -_c6 + _special.trigamma(_c1)
     _c8 = _c6 + _special.trigamma_diff(_c0, alpha3)
-    _out = numpy.empty(_shape + (5, 5))
     _out[..., 0, 0] = -_special.trigamma_diff(alpha1, _c2)
     _out[..., 0, 1] = _c3
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -696,14 +675,14 @@ def alpha__hessian(x1, x2, x3, x4, x5, alpha1, alpha2, alpha3, alpha4, alpha5, _
     return _out
 
 
-def alpha__fisher(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
+def alpha__fisher(alpha1, alpha2, alpha3, alpha4, alpha5, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
     alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5)) + (5, 5))
     _c0 = alpha4 + alpha5
     _c1 = _c0 + alpha3
     _c2 = _c1 + alpha2
@@ -713,7 +692,6 @@ def alpha__fisher(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
     _c6 = _c4 + _special.trigamma_diff(_c1, alpha2)
     _c7 = _c6 - _special.trigamma(_c1)
     _c8 = _c6 + _special.trigamma_diff(_c0, alpha3)
-    _out = numpy.empty(_shape + (5, 5))
     _out[..., 0, 0] = _special.trigamma_diff(alpha1, _c2)
     _out[..., 0, 1] = _c3
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -742,14 +720,14 @@ def alpha__fisher(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
     return _out
 
 
-def alpha__natural_fisher(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
+def alpha__natural_fisher(alpha1, alpha2, alpha3, alpha4, alpha5, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
     alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5)) + (5, 5))
     _c0 = alpha4 + alpha5
     _c1 = _c0 + alpha3
     _c2 = _c1 + alpha2
@@ -759,7 +737,6 @@ def alpha__natural_fisher(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
     _c6 = _c4 + _special.trigamma_diff(_c1, alpha2)
     _c7 = _c6 - _special.trigamma(_c1)
     _c8 = _c6 + _special.trigamma_diff(_c0, alpha3)
-    _out = numpy.empty(_shape + (5, 5))
     _out[..., 0, 0] = _special.trigamma_diff(alpha1, _c2)
     _out[..., 0, 1] = _c3
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -788,14 +765,14 @@ def alpha__natural_fisher(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
     return _out
 
 
-def alpha__kl(alpha1, alpha2, alpha3, alpha4, alpha5, alpha1_q, alpha2_q, alpha3_q, alpha4_q, alpha5_q, _shape=None):
+def alpha__kl(alpha1, alpha2, alpha3, alpha4, alpha5, alpha1_q, alpha2_q, alpha3_q, alpha4_q, alpha5_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
     alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5), numpy.shape(alpha1_q), numpy.shape(alpha2_q), numpy.shape(alpha3_q), numpy.shape(alpha4_q), numpy.shape(alpha5_q))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5), numpy.shape(alpha1_q), numpy.shape(alpha2_q), numpy.shape(alpha3_q), numpy.shape(alpha4_q), numpy.shape(alpha5_q)) + ())
     _c0 = alpha4 + alpha5
     _c1 = _c0 + alpha3
     _c2 = _c1 + alpha2
@@ -817,19 +794,18 @@ def alpha__kl(alpha1, alpha2, alpha3, alpha4, alpha5, alpha1_q, alpha2_q, alpha3
     _t10 = _special.log_beta(alpha2_q, _c7)
     _t11 = _special.log_beta(alpha3_q, _c6)
     _t12 = _special.log_beta(alpha4_q, alpha5_q)
-    _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6 + _t7 + _t8 + _t9 + _t10 + _t11 + _t12
     return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7) + numpy.abs(_t8) + numpy.abs(_t9) + numpy.abs(_t10) + numpy.abs(_t11) + numpy.abs(_t12), alpha__to_natural, alpha__jacobian, _kl_curvature, (alpha1, alpha2, alpha3, alpha4, alpha5,), (alpha1_q, alpha2_q, alpha3_q, alpha4_q, alpha5_q,))
 
 
-def alpha__entropy(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
+def alpha__entropy(alpha1, alpha2, alpha3, alpha4, alpha5, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
     alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5)) + ())
     _c0 = _special.digamma_diff(alpha4, alpha5)
     _c1 = _special.digamma_diff(alpha5, alpha4)
     _c2 = alpha4 + alpha5
@@ -843,21 +819,19 @@ def alpha__entropy(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
     _c10 = _special.digamma_diff(_c6, alpha1)
     _c11 = _c10 + _c9
     _c12 = _c11 + _c8
-    _out = numpy.empty(_shape)
     _out[...] = _c0 + _c1 + 4*_c10 + _c3 + _c5 - _c7*alpha1 + _c7 + 2*_c8 + 3*_c9 - alpha2*(_c10 + _c5) - alpha3*(_c11 + _c3) - alpha4*(_c0 + _c12) - alpha5*(_c1 + _c12) + _special.log_beta(alpha1, _c6) + _special.log_beta(alpha2, _c4) + _special.log_beta(alpha3, _c2) + _special.log_beta(alpha4, alpha5)
     return _out
 
 
-def alpha__skewness(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
+def alpha__skewness(alpha1, alpha2, alpha3, alpha4, alpha5, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
     alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5)) + (5, 5, 5))
     _c0 = -_special.polygamma(2, alpha1 + alpha2 + alpha3 + alpha4 + alpha5)
-    _out = numpy.empty(_shape + (5, 5, 5))
     _out[..., 0, 0, 0] = _c0 + _special.polygamma(2, alpha1)
     _out[..., 0, 0, 1] = _c0
     _out[..., 0, 0, 2] = _c0
@@ -986,10 +960,10 @@ def alpha__skewness(alpha1, alpha2, alpha3, alpha4, alpha5, _shape=None):
     return _out
 
 
-def _kl_curvature(eta1, eta2, eta3, eta4, eta5, d_eta1, d_eta2, d_eta3, d_eta4, d_eta5, _shape=None):
+def _kl_curvature(eta1, eta2, eta3, eta4, eta5, d_eta1, d_eta2, d_eta3, d_eta4, d_eta5, _out=None):
     """g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ), (...): the integrand of the KL near coincidence."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(d_eta1), numpy.shape(d_eta2), numpy.shape(d_eta3), numpy.shape(d_eta4), numpy.shape(d_eta5))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(d_eta1), numpy.shape(d_eta2), numpy.shape(d_eta3), numpy.shape(d_eta4), numpy.shape(d_eta5)) + ())
     _c0 = eta4 + eta5
     _c1 = _c0 + eta3
     _c2 = _c1 + eta2
@@ -1002,25 +976,22 @@ def _kl_curvature(eta1, eta2, eta3, eta4, eta5, d_eta1, d_eta2, d_eta3, d_eta4, 
     _c9 = _c8 + _special.trigamma_diff(_c0, eta3)
     _c10 = 2*d_eta4
     _c11 = d_eta3*(_c8 - _special.trigamma(_c1))
-    _out = numpy.empty(_shape)
     _out[...] = _c10*_c11 + _c10*d_eta5*(_c9 - _special.trigamma(_c0)) + 2*_c11*d_eta5 - _c3*_c4 - _c5*d_eta3 - _c5*d_eta4 - _c5*d_eta5 - _c7*d_eta3 - _c7*d_eta4 - _c7*d_eta5 + d_eta1**2*_special.trigamma_diff(eta1, _c2) + d_eta2**2*(_c6 + _special.trigamma_diff(eta2, _c1)) + d_eta3**2*(_c8 + _special.trigamma_diff(eta3, _c0)) + d_eta4**2*(_c9 + _special.trigamma_diff(eta4, eta5)) + d_eta5**2*(_c9 + _special.trigamma_diff(eta5, eta4))
     return _out
 
 
-def log_base_measure(x1, x2, x3, x4, x5, _shape=None):
+def log_base_measure(x1, x2, x3, x4, x5, _out=None):
     """log h(x), (...)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5))
-    _out = numpy.empty(_shape)
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5)) + ())
     _out[...] = -numpy.log(x1) - numpy.log(x2) - numpy.log(x3) - numpy.log(x4) - numpy.log(x5)
     return _out
 
 
-def statistics(x1, x2, x3, x4, x5, _shape=None):
+def statistics(x1, x2, x3, x4, x5, _out=None):
     """T(x), the sufficient statistics, (..., m)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5))
-    _out = numpy.empty(_shape + (5,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5)) + (5,))
     _out[..., 0] = numpy.log(x1)
     _out[..., 1] = numpy.log(x2)
     _out[..., 2] = numpy.log(x3)

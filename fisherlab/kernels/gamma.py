@@ -10,40 +10,37 @@ FAMILY = 'gamma'
 DIMS = {}
 
 
-def natural__to_natural(eta1, eta2, _shape=None):
+def natural__to_natural(eta1, eta2, _out=None):
     """η(θ), (..., m).
 
     Valid range: eta1 in [0.01, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
-    _out = numpy.empty(_shape + (2,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     return _out
 
 
-def natural__from_natural(eta1, eta2, _shape=None):
+def natural__from_natural(eta1, eta2, _out=None):
     """θ(η), (..., p).
 
     Valid range: eta1 in [0.01, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
-    _out = numpy.empty(_shape + (2,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     return _out
 
 
-def natural__jacobian(eta1, eta2, _shape=None):
+def natural__jacobian(eta1, eta2, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: eta1 in [0.01, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
-    _out = numpy.empty(_shape + (2, 2))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
     _out[..., 0, 0] = 1
     _out[..., 0, 1] = 0
     _out[..., 1, 0] = 0
@@ -51,64 +48,59 @@ def natural__jacobian(eta1, eta2, _shape=None):
     return _out
 
 
-def natural__log_partition(eta1, eta2, _shape=None):
+def natural__log_partition(eta1, eta2, _out=None):
     """A(η(θ)), (...).
 
     Valid range: eta1 in [0.01, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
-    _out = numpy.empty(_shape)
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + ())
     _out[...] = -eta1*numpy.log(-eta2) + _special.gammaln(eta1)
     return _out
 
 
-def natural__mean(eta1, eta2, _shape=None):
+def natural__mean(eta1, eta2, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: eta1 in [0.01, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
-    _out = numpy.empty(_shape + (2,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = -numpy.log(-eta2) + _special.digamma(eta1)
     _out[..., 1] = -eta1/eta2
     return _out
 
 
-def natural__log_density(x, eta1, eta2, _shape=None):
+def natural__log_density(x, eta1, eta2, _out=None):
     """log p(x | θ), (...).
 
     Valid range: eta1 in [0.01, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
-    _out = numpy.empty(_shape)
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + ())
     _out[...] = eta1*numpy.log(-eta2) + eta2*x + (eta1 - 1)*numpy.log(x) - _special.gammaln(eta1)
     return _out
 
 
-def natural__score(x, eta1, eta2, _shape=None):
+def natural__score(x, eta1, eta2, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: eta1 in [0.01, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
-    _out = numpy.empty(_shape + (2,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = numpy.log(-eta2*x) - _special.digamma(eta1)
     _out[..., 1] = eta1/eta2 + x
     return _out
 
 
-def natural__hessian(x, eta1, eta2, _shape=None):
+def natural__hessian(x, eta1, eta2, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: eta1 in [0.01, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2))
-    _out = numpy.empty(_shape + (2, 2))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
     _out[..., 0, 0] = -_special.trigamma(eta1)
     _out[..., 0, 1] = eta2**(-1.0)
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -116,14 +108,13 @@ def natural__hessian(x, eta1, eta2, _shape=None):
     return _out
 
 
-def natural__fisher(eta1, eta2, _shape=None):
+def natural__fisher(eta1, eta2, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: eta1 in [0.01, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
-    _out = numpy.empty(_shape + (2, 2))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
     _out[..., 0, 0] = _special.trigamma(eta1)
     _out[..., 0, 1] = -1/eta2
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -131,14 +122,13 @@ def natural__fisher(eta1, eta2, _shape=None):
     return _out
 
 
-def natural__natural_fisher(eta1, eta2, _shape=None):
+def natural__natural_fisher(eta1, eta2, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: eta1 in [0.01, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
-    _out = numpy.empty(_shape + (2, 2))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
     _out[..., 0, 0] = _special.trigamma(eta1)
     _out[..., 0, 1] = -1/eta2
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -146,13 +136,13 @@ def natural__natural_fisher(eta1, eta2, _shape=None):
     return _out
 
 
-def natural__kl(eta1, eta2, eta1_q, eta2_q, _shape=None):
+def natural__kl(eta1, eta2, eta1_q, eta2_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: eta1 in [0.01, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta1_q), numpy.shape(eta2_q))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta1_q), numpy.shape(eta2_q)) + ())
     _c0 = numpy.log(-eta2)
     _c1 = -eta2_q
     _t0 = -_special.gammaln(eta1)
@@ -161,33 +151,30 @@ def natural__kl(eta1, eta2, eta1_q, eta2_q, _shape=None):
     _t3 = -(_c0 - _special.digamma(eta1))*(eta1 - eta1_q)
     _t4 = -eta1*(_c1 + eta2)/eta2
     _t5 = _special.gammaln(eta1_q)
-    _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5
     return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5), natural__to_natural, None, _kl_curvature, (eta1, eta2,), (eta1_q, eta2_q,))
 
 
-def natural__entropy(eta1, eta2, _shape=None):
+def natural__entropy(eta1, eta2, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: eta1 in [0.01, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + ())
     _c0 = _special.digamma(eta1)
-    _out = numpy.empty(_shape)
     _out[...] = -_c0*eta1 + _c0 + eta1 - numpy.log(-eta2) + _special.gammaln(eta1)
     return _out
 
 
-def natural__skewness(eta1, eta2, _shape=None):
+def natural__skewness(eta1, eta2, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: eta1 in [0.01, 1000], eta2 in [-1000, -0.001]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
-    _c0 = eta2**(-2.0)
-    _out = numpy.empty(_shape + (2, 2, 2))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2, 2))
+    _c0 = (1/(eta2**2))
     _out[..., 0, 0, 0] = _special.polygamma(2, eta1)
     _out[..., 0, 0, 1] = 0
     _out[..., 0, 1, 0] = 0
@@ -195,44 +182,41 @@ def natural__skewness(eta1, eta2, _shape=None):
     _out[..., 1, 0, 0] = 0
     _out[..., 1, 0, 1] = _c0
     _out[..., 1, 1, 0] = _c0
-    _out[..., 1, 1, 1] = -2*eta1/eta2**3
+    _out[..., 1, 1, 1] = -2*eta1/(eta2**2*eta2)
     return _out
 
 
-def shape_rate__to_natural(shape, rate, _shape=None):
+def shape_rate__to_natural(shape, rate, _out=None):
     """η(θ), (..., m).
 
     Valid range: shape in [0.01, 1000], rate in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate))
-    _out = numpy.empty(_shape + (2,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate)) + (2,))
     _out[..., 0] = shape
     _out[..., 1] = -rate
     return _out
 
 
-def shape_rate__from_natural(eta1, eta2, _shape=None):
+def shape_rate__from_natural(eta1, eta2, _out=None):
     """θ(η), (..., p).
 
     Valid range: shape in [0.01, 1000], rate in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
-    _out = numpy.empty(_shape + (2,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = eta1
     _out[..., 1] = -eta2
     return _out
 
 
-def shape_rate__jacobian(shape, rate, _shape=None):
+def shape_rate__jacobian(shape, rate, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: shape in [0.01, 1000], rate in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate))
-    _out = numpy.empty(_shape + (2, 2))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate)) + (2, 2))
     _out[..., 0, 0] = 1
     _out[..., 0, 1] = 0
     _out[..., 1, 0] = 0
@@ -240,64 +224,59 @@ def shape_rate__jacobian(shape, rate, _shape=None):
     return _out
 
 
-def shape_rate__log_partition(shape, rate, _shape=None):
+def shape_rate__log_partition(shape, rate, _out=None):
     """A(η(θ)), (...).
 
     Valid range: shape in [0.01, 1000], rate in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate))
-    _out = numpy.empty(_shape)
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate)) + ())
     _out[...] = -shape*numpy.log(rate) + _special.gammaln(shape)
     return _out
 
 
-def shape_rate__mean(shape, rate, _shape=None):
+def shape_rate__mean(shape, rate, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: shape in [0.01, 1000], rate in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate))
-    _out = numpy.empty(_shape + (2,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate)) + (2,))
     _out[..., 0] = -numpy.log(rate) + _special.digamma(shape)
     _out[..., 1] = shape/rate
     return _out
 
 
-def shape_rate__log_density(x, shape, rate, _shape=None):
+def shape_rate__log_density(x, shape, rate, _out=None):
     """log p(x | θ), (...).
 
     Valid range: shape in [0.01, 1000], rate in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(shape), numpy.shape(rate))
-    _out = numpy.empty(_shape)
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(shape), numpy.shape(rate)) + ())
     _out[...] = -rate*x + shape*numpy.log(rate) + (shape - 1)*numpy.log(x) - _special.gammaln(shape)
     return _out
 
 
-def shape_rate__score(x, shape, rate, _shape=None):
+def shape_rate__score(x, shape, rate, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: shape in [0.01, 1000], rate in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(shape), numpy.shape(rate))
-    _out = numpy.empty(_shape + (2,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(shape), numpy.shape(rate)) + (2,))
     _out[..., 0] = numpy.log(rate*x) - _special.digamma(shape)
     _out[..., 1] = -x + shape/rate
     return _out
 
 
-def shape_rate__hessian(x, shape, rate, _shape=None):
+def shape_rate__hessian(x, shape, rate, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: shape in [0.01, 1000], rate in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(shape), numpy.shape(rate))
-    _out = numpy.empty(_shape + (2, 2))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(shape), numpy.shape(rate)) + (2, 2))
     _out[..., 0, 0] = -_special.trigamma(shape)
     _out[..., 0, 1] = rate**(-1.0)
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -305,14 +284,13 @@ def shape_rate__hessian(x, shape, rate, _shape=None):
     return _out
 
 
-def shape_rate__fisher(shape, rate, _shape=None):
+def shape_rate__fisher(shape, rate, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: shape in [0.01, 1000], rate in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate))
-    _out = numpy.empty(_shape + (2, 2))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate)) + (2, 2))
     _out[..., 0, 0] = _special.trigamma(shape)
     _out[..., 0, 1] = -1/rate
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -320,14 +298,13 @@ def shape_rate__fisher(shape, rate, _shape=None):
     return _out
 
 
-def shape_rate__natural_fisher(shape, rate, _shape=None):
+def shape_rate__natural_fisher(shape, rate, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: shape in [0.01, 1000], rate in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate))
-    _out = numpy.empty(_shape + (2, 2))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate)) + (2, 2))
     _out[..., 0, 0] = _special.trigamma(shape)
     _out[..., 0, 1] = rate**(-1.0)
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -335,13 +312,13 @@ def shape_rate__natural_fisher(shape, rate, _shape=None):
     return _out
 
 
-def shape_rate__kl(shape, rate, shape_q, rate_q, _shape=None):
+def shape_rate__kl(shape, rate, shape_q, rate_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: shape in [0.01, 1000], rate in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate), numpy.shape(shape_q), numpy.shape(rate_q))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate), numpy.shape(shape_q), numpy.shape(rate_q)) + ())
     _c0 = numpy.log(rate)
     _t0 = -_special.gammaln(shape)
     _t1 = _c0*shape
@@ -349,33 +326,30 @@ def shape_rate__kl(shape, rate, shape_q, rate_q, _shape=None):
     _t3 = -(_c0 - _special.digamma(shape))*(shape - shape_q)
     _t4 = -shape*(rate - rate_q)/rate
     _t5 = _special.gammaln(shape_q)
-    _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5
     return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5), shape_rate__to_natural, shape_rate__jacobian, _kl_curvature, (shape, rate,), (shape_q, rate_q,))
 
 
-def shape_rate__entropy(shape, rate, _shape=None):
+def shape_rate__entropy(shape, rate, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: shape in [0.01, 1000], rate in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate)) + ())
     _c0 = _special.digamma(shape)
-    _out = numpy.empty(_shape)
     _out[...] = -_c0*shape + _c0 + shape - numpy.log(rate) + _special.gammaln(shape)
     return _out
 
 
-def shape_rate__skewness(shape, rate, _shape=None):
+def shape_rate__skewness(shape, rate, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: shape in [0.01, 1000], rate in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate))
-    _c0 = rate**(-2.0)
-    _out = numpy.empty(_shape + (2, 2, 2))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate)) + (2, 2, 2))
+    _c0 = (1/(rate**2))
     _out[..., 0, 0, 0] = _special.polygamma(2, shape)
     _out[..., 0, 0, 1] = 0
     _out[..., 0, 1, 0] = 0
@@ -383,125 +357,116 @@ def shape_rate__skewness(shape, rate, _shape=None):
     _out[..., 1, 0, 0] = 0
     _out[..., 1, 0, 1] = _c0
     _out[..., 1, 1, 0] = _c0
-    _out[..., 1, 1, 1] = 2*shape/rate**3
+    _out[..., 1, 1, 1] = 2*shape/(rate**2*rate)
     return _out
 
 
-def shape_scale__to_natural(shape, scale, _shape=None):
+def shape_scale__to_natural(shape, scale, _out=None):
     """η(θ), (..., m).
 
     Valid range: shape in [0.01, 1000], scale in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale))
-    _out = numpy.empty(_shape + (2,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale)) + (2,))
     _out[..., 0] = shape
     _out[..., 1] = -1/scale
     return _out
 
 
-def shape_scale__from_natural(eta1, eta2, _shape=None):
+def shape_scale__from_natural(eta1, eta2, _out=None):
     """θ(η), (..., p).
 
     Valid range: shape in [0.01, 1000], scale in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
-    _out = numpy.empty(_shape + (2,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = eta1
     _out[..., 1] = -1/eta2
     return _out
 
 
-def shape_scale__jacobian(shape, scale, _shape=None):
+def shape_scale__jacobian(shape, scale, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: shape in [0.01, 1000], scale in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale))
-    _out = numpy.empty(_shape + (2, 2))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale)) + (2, 2))
     _out[..., 0, 0] = 1
     _out[..., 0, 1] = 0
     _out[..., 1, 0] = 0
-    _out[..., 1, 1] = scale**(-2.0)
+    _out[..., 1, 1] = (1/(scale**2))
     return _out
 
 
-def shape_scale__log_partition(shape, scale, _shape=None):
+def shape_scale__log_partition(shape, scale, _out=None):
     """A(η(θ)), (...).
 
     Valid range: shape in [0.01, 1000], scale in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale))
-    _out = numpy.empty(_shape)
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale)) + ())
     _out[...] = shape*numpy.log(scale) + _special.gammaln(shape)
     return _out
 
 
-def shape_scale__mean(shape, scale, _shape=None):
+def shape_scale__mean(shape, scale, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: shape in [0.01, 1000], scale in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale))
-    _out = numpy.empty(_shape + (2,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale)) + (2,))
     _out[..., 0] = numpy.log(scale) + _special.digamma(shape)
     _out[..., 1] = scale*shape
     return _out
 
 
-def shape_scale__log_density(x, shape, scale, _shape=None):
+def shape_scale__log_density(x, shape, scale, _out=None):
     """log p(x | θ), (...).
 
     Valid range: shape in [0.01, 1000], scale in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(shape), numpy.shape(scale))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(shape), numpy.shape(scale)) + ())
     _c0 = numpy.log(x)
-    _out = numpy.empty(_shape)
     _out[...] = _c0*shape - _c0 - shape*numpy.log(scale) - _special.gammaln(shape) - x/scale
     return _out
 
 
-def shape_scale__score(x, shape, scale, _shape=None):
+def shape_scale__score(x, shape, scale, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: shape in [0.01, 1000], scale in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(shape), numpy.shape(scale))
-    _out = numpy.empty(_shape + (2,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(shape), numpy.shape(scale)) + (2,))
     _out[..., 0] = numpy.log(x/scale) - _special.digamma(shape)
     _out[..., 1] = -(scale*shape - x)/scale**2
     return _out
 
 
-def shape_scale__hessian(x, shape, scale, _shape=None):
+def shape_scale__hessian(x, shape, scale, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: shape in [0.01, 1000], scale in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(shape), numpy.shape(scale))
-    _out = numpy.empty(_shape + (2, 2))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(shape), numpy.shape(scale)) + (2, 2))
     _out[..., 0, 0] = -_special.trigamma(shape)
     _out[..., 0, 1] = -1/scale
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = (scale*shape - 2*x)/scale**3
+    _out[..., 1, 1] = (scale*shape - 2*x)/(scale**2*scale)
     return _out
 
 
-def shape_scale__fisher(shape, scale, _shape=None):
+def shape_scale__fisher(shape, scale, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: shape in [0.01, 1000], scale in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale))
-    _out = numpy.empty(_shape + (2, 2))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale)) + (2, 2))
     _out[..., 0, 0] = _special.trigamma(shape)
     _out[..., 0, 1] = scale**(-1.0)
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -509,14 +474,13 @@ def shape_scale__fisher(shape, scale, _shape=None):
     return _out
 
 
-def shape_scale__natural_fisher(shape, scale, _shape=None):
+def shape_scale__natural_fisher(shape, scale, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: shape in [0.01, 1000], scale in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale))
-    _out = numpy.empty(_shape + (2, 2))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale)) + (2, 2))
     _out[..., 0, 0] = _special.trigamma(shape)
     _out[..., 0, 1] = scale
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -524,13 +488,13 @@ def shape_scale__natural_fisher(shape, scale, _shape=None):
     return _out
 
 
-def shape_scale__kl(shape, scale, shape_q, scale_q, _shape=None):
+def shape_scale__kl(shape, scale, shape_q, scale_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: shape in [0.01, 1000], scale in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale), numpy.shape(shape_q), numpy.shape(scale_q))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale), numpy.shape(shape_q), numpy.shape(scale_q)) + ())
     _c0 = numpy.log(scale)
     _t0 = -_special.gammaln(shape)
     _t1 = shape_q*numpy.log(scale_q)
@@ -538,33 +502,30 @@ def shape_scale__kl(shape, scale, shape_q, scale_q, _shape=None):
     _t3 = -_c0*shape
     _t4 = _special.gammaln(shape_q)
     _t5 = shape*(scale - scale_q)/scale_q
-    _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5
     return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5), shape_scale__to_natural, shape_scale__jacobian, _kl_curvature, (shape, scale,), (shape_q, scale_q,))
 
 
-def shape_scale__entropy(shape, scale, _shape=None):
+def shape_scale__entropy(shape, scale, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: shape in [0.01, 1000], scale in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale)) + ())
     _c0 = _special.digamma(shape)
-    _out = numpy.empty(_shape)
     _out[...] = -_c0*shape + _c0 + shape + numpy.log(scale) + _special.gammaln(shape)
     return _out
 
 
-def shape_scale__skewness(shape, scale, _shape=None):
+def shape_scale__skewness(shape, scale, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: shape in [0.01, 1000], scale in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale)) + (2, 2, 2))
     _c0 = scale**2
-    _out = numpy.empty(_shape + (2, 2, 2))
     _out[..., 0, 0, 0] = _special.polygamma(2, shape)
     _out[..., 0, 0, 1] = 0
     _out[..., 0, 1, 0] = 0
@@ -572,44 +533,41 @@ def shape_scale__skewness(shape, scale, _shape=None):
     _out[..., 1, 0, 0] = 0
     _out[..., 1, 0, 1] = _c0
     _out[..., 1, 1, 0] = _c0
-    _out[..., 1, 1, 1] = 2*scale**3*shape
+    _out[..., 1, 1, 1] = 2*(scale**2*scale)*shape
     return _out
 
 
-def log_shape_log_rate__to_natural(log_shape, log_rate, _shape=None):
+def log_shape_log_rate__to_natural(log_shape, log_rate, _out=None):
     """η(θ), (..., m).
 
     Valid range: log_shape in [-4, 6.5], log_rate in [-6.5, 6.5]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate))
-    _out = numpy.empty(_shape + (2,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate)) + (2,))
     _out[..., 0] = numpy.exp(log_shape)
     _out[..., 1] = -numpy.exp(log_rate)
     return _out
 
 
-def log_shape_log_rate__from_natural(eta1, eta2, _shape=None):
+def log_shape_log_rate__from_natural(eta1, eta2, _out=None):
     """θ(η), (..., p).
 
     Valid range: log_shape in [-4, 6.5], log_rate in [-6.5, 6.5]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2))
-    _out = numpy.empty(_shape + (2,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = numpy.log(eta1)
     _out[..., 1] = numpy.log(-eta2)
     return _out
 
 
-def log_shape_log_rate__jacobian(log_shape, log_rate, _shape=None):
+def log_shape_log_rate__jacobian(log_shape, log_rate, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: log_shape in [-4, 6.5], log_rate in [-6.5, 6.5]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate))
-    _out = numpy.empty(_shape + (2, 2))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate)) + (2, 2))
     _out[..., 0, 0] = numpy.exp(log_shape)
     _out[..., 0, 1] = 0
     _out[..., 1, 0] = 0
@@ -617,68 +575,63 @@ def log_shape_log_rate__jacobian(log_shape, log_rate, _shape=None):
     return _out
 
 
-def log_shape_log_rate__log_partition(log_shape, log_rate, _shape=None):
+def log_shape_log_rate__log_partition(log_shape, log_rate, _out=None):
     """A(η(θ)), (...).
 
     Valid range: log_shape in [-4, 6.5], log_rate in [-6.5, 6.5]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate)) + ())
     _c0 = numpy.exp(log_shape)
-    _out = numpy.empty(_shape)
     _out[...] = -_c0*log_rate + _special.gammaln(_c0)
     return _out
 
 
-def log_shape_log_rate__mean(log_shape, log_rate, _shape=None):
+def log_shape_log_rate__mean(log_shape, log_rate, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: log_shape in [-4, 6.5], log_rate in [-6.5, 6.5]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate))
-    _out = numpy.empty(_shape + (2,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate)) + (2,))
     _out[..., 0] = -log_rate + _special.digamma(numpy.exp(log_shape))
     _out[..., 1] = numpy.exp(-log_rate + log_shape)
     return _out
 
 
-def log_shape_log_rate__log_density(x, log_shape, log_rate, _shape=None):
+def log_shape_log_rate__log_density(x, log_shape, log_rate, _out=None):
     """log p(x | θ), (...).
 
     Valid range: log_shape in [-4, 6.5], log_rate in [-6.5, 6.5]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(log_shape), numpy.shape(log_rate))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(log_shape), numpy.shape(log_rate)) + ())
     _c0 = numpy.exp(log_shape)
-    _out = numpy.empty(_shape)
     _out[...] = _c0*log_rate - x*numpy.exp(log_rate) + numpy.log(x)*numpy.expm1(log_shape) - _special.gammaln(_c0)
     return _out
 
 
-def log_shape_log_rate__score(x, log_shape, log_rate, _shape=None):
+def log_shape_log_rate__score(x, log_shape, log_rate, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: log_shape in [-4, 6.5], log_rate in [-6.5, 6.5]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(log_shape), numpy.shape(log_rate))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(log_shape), numpy.shape(log_rate)) + (2,))
     _c0 = numpy.exp(log_shape)
-    _out = numpy.empty(_shape + (2,))
     _out[..., 0] = _c0*(log_rate + numpy.log(x) - _special.digamma(_c0))
     _out[..., 1] = _c0 - x*numpy.exp(log_rate)
     return _out
 
 
-def log_shape_log_rate__hessian(x, log_shape, log_rate, _shape=None):
+def log_shape_log_rate__hessian(x, log_shape, log_rate, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: log_shape in [-4, 6.5], log_rate in [-6.5, 6.5]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(log_shape), numpy.shape(log_rate))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(log_shape), numpy.shape(log_rate)) + (2, 2))
     _c0 = numpy.exp(log_shape)
-    _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = _c0*(-_c0*_special.trigamma(_c0) + log_rate + numpy.log(x) - _special.digamma(_c0))
     _out[..., 0, 1] = _c0
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -686,15 +639,14 @@ def log_shape_log_rate__hessian(x, log_shape, log_rate, _shape=None):
     return _out
 
 
-def log_shape_log_rate__fisher(log_shape, log_rate, _shape=None):
+def log_shape_log_rate__fisher(log_shape, log_rate, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: log_shape in [-4, 6.5], log_rate in [-6.5, 6.5]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate)) + (2, 2))
     _c0 = numpy.exp(log_shape)
-    _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = numpy.exp(2*log_shape)*_special.trigamma(_c0)
     _out[..., 0, 1] = -_c0
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -702,15 +654,14 @@ def log_shape_log_rate__fisher(log_shape, log_rate, _shape=None):
     return _out
 
 
-def log_shape_log_rate__natural_fisher(log_shape, log_rate, _shape=None):
+def log_shape_log_rate__natural_fisher(log_shape, log_rate, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: log_shape in [-4, 6.5], log_rate in [-6.5, 6.5]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate)) + (2, 2))
     _c0 = numpy.exp(log_shape)
-    _out = numpy.empty(_shape + (2, 2))
     _out[..., 0, 0] = _special.trigamma(_c0)
     _out[..., 0, 1] = numpy.exp(-log_rate)
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -718,13 +669,13 @@ def log_shape_log_rate__natural_fisher(log_shape, log_rate, _shape=None):
     return _out
 
 
-def log_shape_log_rate__kl(log_shape, log_rate, log_shape_q, log_rate_q, _shape=None):
+def log_shape_log_rate__kl(log_shape, log_rate, log_shape_q, log_rate_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: log_shape in [-4, 6.5], log_rate in [-6.5, 6.5]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate), numpy.shape(log_shape_q), numpy.shape(log_rate_q))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate), numpy.shape(log_shape_q), numpy.shape(log_rate_q)) + ())
     _c0 = numpy.exp(log_shape)
     _c1 = numpy.exp(log_shape_q)
     _t0 = -_special.gammaln(_c0)
@@ -733,35 +684,32 @@ def log_shape_log_rate__kl(log_shape, log_rate, log_shape_q, log_rate_q, _shape=
     _t3 = -(_c0 - _c1)*(log_rate - _special.digamma(_c0))
     _t4 = -(numpy.exp(log_rate) - numpy.exp(log_rate_q))*numpy.exp(-log_rate + log_shape)
     _t5 = _special.gammaln(_c1)
-    _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5
     return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5), log_shape_log_rate__to_natural, log_shape_log_rate__jacobian, _kl_curvature, (log_shape, log_rate,), (log_shape_q, log_rate_q,))
 
 
-def log_shape_log_rate__entropy(log_shape, log_rate, _shape=None):
+def log_shape_log_rate__entropy(log_shape, log_rate, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: log_shape in [-4, 6.5], log_rate in [-6.5, 6.5]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate)) + ())
     _c0 = numpy.exp(log_shape)
     _c1 = _special.digamma(_c0)
-    _out = numpy.empty(_shape)
     _out[...] = -_c0*_c1 + _c0 + _c1 - log_rate + _special.gammaln(_c0)
     return _out
 
 
-def log_shape_log_rate__skewness(log_shape, log_rate, _shape=None):
+def log_shape_log_rate__skewness(log_shape, log_rate, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: log_shape in [-4, 6.5], log_rate in [-6.5, 6.5]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate)) + (2, 2, 2))
     _c0 = numpy.exp(log_shape)
     _c1 = numpy.exp(-2*log_rate)
-    _out = numpy.empty(_shape + (2, 2, 2))
     _out[..., 0, 0, 0] = _special.polygamma(2, _c0)
     _out[..., 0, 0, 1] = 0
     _out[..., 0, 1, 0] = 0
@@ -773,31 +721,28 @@ def log_shape_log_rate__skewness(log_shape, log_rate, _shape=None):
     return _out
 
 
-def _kl_curvature(eta1, eta2, d_eta1, d_eta2, _shape=None):
+def _kl_curvature(eta1, eta2, d_eta1, d_eta2, _out=None):
     """g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ), (...): the integrand of the KL near coincidence."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(d_eta1), numpy.shape(d_eta2))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(d_eta1), numpy.shape(d_eta2)) + ())
     _c0 = _special.trigamma(eta1)
     _c1 = _c0**(-1.0)
-    _out = numpy.empty(_shape)
     _out[...] = _c0*(-_c1*d_eta2/eta2 + d_eta1)**2 + _c1*d_eta2**2*eta1*_special.trigamma_minus_reciprocal(eta1)/eta2**2
     return _out
 
 
-def log_base_measure(x, _shape=None):
+def log_base_measure(x, _out=None):
     """log h(x), (...)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x))
-    _out = numpy.empty(_shape)
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x)) + ())
     _out[...] = -numpy.log(x)
     return _out
 
 
-def statistics(x, _shape=None):
+def statistics(x, _out=None):
     """T(x), the sufficient statistics, (..., m)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x))
-    _out = numpy.empty(_shape + (2,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x)) + (2,))
     _out[..., 0] = numpy.log(x)
     _out[..., 1] = x
     return _out
