@@ -10,16 +10,15 @@ FAMILY = 'categorical'
 DIMS = {'k': 10}
 
 
-def natural__to_natural(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _shape=None):
+def natural__to_natural(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _out=None):
     """η(θ), (..., m).
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4], eta5 in
     [-4, 4], eta6 in [-4, 4], eta7 in [-4, 4], eta8 in [-4, 4], eta9 in [-4, 4]; there it agrees
     with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9))
-    _out = numpy.empty(_shape + (9,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9)) + (9,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     _out[..., 2] = eta3
@@ -32,16 +31,15 @@ def natural__to_natural(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _s
     return _out
 
 
-def natural__from_natural(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _shape=None):
+def natural__from_natural(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _out=None):
     """θ(η), (..., p).
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4], eta5 in
     [-4, 4], eta6 in [-4, 4], eta7 in [-4, 4], eta8 in [-4, 4], eta9 in [-4, 4]; there it agrees
     with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9))
-    _out = numpy.empty(_shape + (9,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9)) + (9,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     _out[..., 2] = eta3
@@ -54,16 +52,15 @@ def natural__from_natural(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, 
     return _out
 
 
-def natural__jacobian(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _shape=None):
+def natural__jacobian(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4], eta5 in
     [-4, 4], eta6 in [-4, 4], eta7 in [-4, 4], eta8 in [-4, 4], eta9 in [-4, 4]; there it agrees
     with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9))
-    _out = numpy.empty(_shape + (9, 9))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9)) + (9, 9))
     _out[..., 0, 0] = 1
     _out[..., 0, 1] = 0
     _out[..., 0, 2] = 0
@@ -148,30 +145,28 @@ def natural__jacobian(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _sha
     return _out
 
 
-def natural__log_partition(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _shape=None):
+def natural__log_partition(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _out=None):
     """A(η(θ)), (...).
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4], eta5 in
     [-4, 4], eta6 in [-4, 4], eta7 in [-4, 4], eta8 in [-4, 4], eta9 in [-4, 4]; there it agrees
     with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9))
-    _out = numpy.empty(_shape)
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9)) + ())
     _out[...] = _special.logsumexp0(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
     return _out
 
 
-def natural__mean(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _shape=None):
+def natural__mean(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4], eta5 in
     [-4, 4], eta6 in [-4, 4], eta7 in [-4, 4], eta8 in [-4, 4], eta9 in [-4, 4]; there it agrees
     with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9))
-    _out = numpy.empty(_shape + (9,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9)) + (9,))
     _out[..., 0] = _special.softmax0(1, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
     _out[..., 1] = _special.softmax0(2, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
     _out[..., 2] = _special.softmax0(3, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
@@ -184,30 +179,28 @@ def natural__mean(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _shape=N
     return _out
 
 
-def natural__log_density(x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _shape=None):
+def natural__log_density(x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _out=None):
     """log p(x | θ), (...).
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4], eta5 in
     [-4, 4], eta6 in [-4, 4], eta7 in [-4, 4], eta8 in [-4, 4], eta9 in [-4, 4]; there it agrees
     with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(x6), numpy.shape(x7), numpy.shape(x8), numpy.shape(x9), numpy.shape(x10), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9))
-    _out = numpy.empty(_shape)
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(x6), numpy.shape(x7), numpy.shape(x8), numpy.shape(x9), numpy.shape(x10), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9)) + ())
     _out[...] = eta1*x1 + eta2*x2 + eta3*x3 + eta4*x4 + eta5*x5 + eta6*x6 + eta7*x7 + eta8*x8 + eta9*x9 - _special.logsumexp0(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
     return _out
 
 
-def natural__score(x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _shape=None):
+def natural__score(x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4], eta5 in
     [-4, 4], eta6 in [-4, 4], eta7 in [-4, 4], eta8 in [-4, 4], eta9 in [-4, 4]; there it agrees
     with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(x6), numpy.shape(x7), numpy.shape(x8), numpy.shape(x9), numpy.shape(x10), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9))
-    _out = numpy.empty(_shape + (9,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(x6), numpy.shape(x7), numpy.shape(x8), numpy.shape(x9), numpy.shape(x10), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9)) + (9,))
     _out[..., 0] = x1 - _special.softmax0(1, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
     _out[..., 1] = x2 - _special.softmax0(2, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
     _out[..., 2] = x3 - _special.softmax0(3, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
@@ -220,15 +213,15 @@ def natural__score(x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, eta1, eta2, eta3, et
     return _out
 
 
-def natural__hessian(x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _shape=None):
+def natural__hessian(x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4], eta5 in
     [-4, 4], eta6 in [-4, 4], eta7 in [-4, 4], eta8 in [-4, 4], eta9 in [-4, 4]; there it agrees
     with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(x6), numpy.shape(x7), numpy.shape(x8), numpy.shape(x9), numpy.shape(x10), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(x6), numpy.shape(x7), numpy.shape(x8), numpy.shape(x9), numpy.shape(x10), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9)) + (9, 9))
     _c0 = _special.softmax0(1, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
     _c1 = _special.softmax0(2, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
     _c2 = _special.softmax0(3, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
@@ -238,7 +231,6 @@ def natural__hessian(x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, eta1, eta2, eta3, 
     _c6 = _special.softmax0(7, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
     _c7 = _special.softmax0(8, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
     _c8 = _special.softmax0(9, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
-    _out = numpy.empty(_shape + (9, 9))
     _out[..., 0, 0] = -_c0*_special.cosoftmax0(1, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
     _out[..., 0, 1] = _c0*_c1
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -323,15 +315,15 @@ def natural__hessian(x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, eta1, eta2, eta3, 
     return _out
 
 
-def natural__fisher(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _shape=None):
+def natural__fisher(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4], eta5 in
     [-4, 4], eta6 in [-4, 4], eta7 in [-4, 4], eta8 in [-4, 4], eta9 in [-4, 4]; there it agrees
     with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9)) + (9, 9))
     _c0 = _special.softmax0(1, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
     _c1 = _special.softmax0(2, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
     _c2 = _special.softmax0(3, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
@@ -341,7 +333,6 @@ def natural__fisher(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _shape
     _c6 = _special.softmax0(7, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
     _c7 = _special.softmax0(8, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
     _c8 = _special.softmax0(9, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
-    _out = numpy.empty(_shape + (9, 9))
     _out[..., 0, 0] = _c0*_special.cosoftmax0(1, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
     _out[..., 0, 1] = -_c0*_c1
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -426,15 +417,15 @@ def natural__fisher(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _shape
     return _out
 
 
-def natural__natural_fisher(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _shape=None):
+def natural__natural_fisher(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4], eta5 in
     [-4, 4], eta6 in [-4, 4], eta7 in [-4, 4], eta8 in [-4, 4], eta9 in [-4, 4]; there it agrees
     with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9)) + (9, 9))
     _c0 = _special.softmax0(1, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
     _c1 = _special.softmax0(2, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
     _c2 = _special.softmax0(3, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
@@ -444,7 +435,6 @@ def natural__natural_fisher(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9
     _c6 = _special.softmax0(7, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
     _c7 = _special.softmax0(8, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
     _c8 = _special.softmax0(9, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
-    _out = numpy.empty(_shape + (9, 9))
     _out[..., 0, 0] = _c0*_special.cosoftmax0(1, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
     _out[..., 0, 1] = -_c0*_c1
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -529,15 +519,15 @@ def natural__natural_fisher(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9
     return _out
 
 
-def natural__kl(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, eta1_q, eta2_q, eta3_q, eta4_q, eta5_q, eta6_q, eta7_q, eta8_q, eta9_q, _shape=None):
+def natural__kl(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, eta1_q, eta2_q, eta3_q, eta4_q, eta5_q, eta6_q, eta7_q, eta8_q, eta9_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4], eta5 in
     [-4, 4], eta6 in [-4, 4], eta7 in [-4, 4], eta8 in [-4, 4], eta9 in [-4, 4]; there it agrees
     with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9), numpy.shape(eta1_q), numpy.shape(eta2_q), numpy.shape(eta3_q), numpy.shape(eta4_q), numpy.shape(eta5_q), numpy.shape(eta6_q), numpy.shape(eta7_q), numpy.shape(eta8_q), numpy.shape(eta9_q))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9), numpy.shape(eta1_q), numpy.shape(eta2_q), numpy.shape(eta3_q), numpy.shape(eta4_q), numpy.shape(eta5_q), numpy.shape(eta6_q), numpy.shape(eta7_q), numpy.shape(eta8_q), numpy.shape(eta9_q)) + ())
     _t0 = -_special.logsumexp0(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
     _t1 = (eta1 - eta1_q)*_special.softmax0(1, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
     _t2 = (eta2 - eta2_q)*_special.softmax0(2, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
@@ -549,34 +539,32 @@ def natural__kl(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, eta1_q, et
     _t8 = (eta8 - eta8_q)*_special.softmax0(8, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
     _t9 = (eta9 - eta9_q)*_special.softmax0(9, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
     _t10 = _special.logsumexp0(eta1_q, eta2_q, eta3_q, eta4_q, eta5_q, eta6_q, eta7_q, eta8_q, eta9_q)
-    _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6 + _t7 + _t8 + _t9 + _t10
     return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7) + numpy.abs(_t8) + numpy.abs(_t9) + numpy.abs(_t10), natural__to_natural, None, _kl_curvature, (eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9,), (eta1_q, eta2_q, eta3_q, eta4_q, eta5_q, eta6_q, eta7_q, eta8_q, eta9_q,))
 
 
-def natural__entropy(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _shape=None):
+def natural__entropy(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4], eta5 in
     [-4, 4], eta6 in [-4, 4], eta7 in [-4, 4], eta8 in [-4, 4], eta9 in [-4, 4]; there it agrees
     with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9))
-    _out = numpy.empty(_shape)
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9)) + ())
     _out[...] = -eta1*_special.softmax0(1, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9) - eta2*_special.softmax0(2, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9) - eta3*_special.softmax0(3, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9) - eta4*_special.softmax0(4, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9) - eta5*_special.softmax0(5, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9) - eta6*_special.softmax0(6, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9) - eta7*_special.softmax0(7, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9) - eta8*_special.softmax0(8, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9) - eta9*_special.softmax0(9, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9) + _special.logsumexp0(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
     return _out
 
 
-def natural__skewness(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _shape=None):
+def natural__skewness(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4], eta5 in
     [-4, 4], eta6 in [-4, 4], eta7 in [-4, 4], eta8 in [-4, 4], eta9 in [-4, 4]; there it agrees
     with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9)) + (9, 9, 9))
     _c0 = _special.cosoftmax0(1, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
     _c1 = _special.softmax0(1, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
     _c2 = _c0 - _c1
@@ -797,7 +785,6 @@ def natural__skewness(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _sha
     _c217 = _c14*_c86
     _c218 = _c18*_c80
     _c219 = _c16*_c86
-    _out = numpy.empty(_shape + (9, 9, 9))
     _out[..., 0, 0, 0] = _c0*_c1*_c2
     _out[..., 0, 0, 1] = _c5
     _out[..., 0, 0, 2] = _c7
@@ -1530,17 +1517,16 @@ def natural__skewness(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _sha
     return _out
 
 
-def probs__to_natural(p1, p2, p3, p4, p5, p6, p7, p8, p9, _shape=None):
+def probs__to_natural(p1, p2, p3, p4, p5, p6, p7, p8, p9, _out=None):
     """η(θ), (..., m).
 
     Valid range: p1 in [0.02, 0.105556], p2 in [0.02, 0.105556], p3 in [0.02, 0.105556], p4 in
     [0.02, 0.105556], p5 in [0.02, 0.105556], p6 in [0.02, 0.105556], p7 in [0.02, 0.105556], p8
     in [0.02, 0.105556], p9 in [0.02, 0.105556]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9)) + (9,))
     _c0 = -numpy.log(-p1 - p2 - p3 - p4 - p5 - p6 - p7 - p8 - p9 + 1)
-    _out = numpy.empty(_shape + (9,))
     _out[..., 0] = _c0 + numpy.log(p1)
     _out[..., 1] = _c0 + numpy.log(p2)
     _out[..., 2] = _c0 + numpy.log(p3)
@@ -1553,16 +1539,15 @@ def probs__to_natural(p1, p2, p3, p4, p5, p6, p7, p8, p9, _shape=None):
     return _out
 
 
-def probs__from_natural(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _shape=None):
+def probs__from_natural(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _out=None):
     """θ(η), (..., p).
 
     Valid range: p1 in [0.02, 0.105556], p2 in [0.02, 0.105556], p3 in [0.02, 0.105556], p4 in
     [0.02, 0.105556], p5 in [0.02, 0.105556], p6 in [0.02, 0.105556], p7 in [0.02, 0.105556], p8
     in [0.02, 0.105556], p9 in [0.02, 0.105556]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9))
-    _out = numpy.empty(_shape + (9,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9)) + (9,))
     _out[..., 0] = _special.softmax0(1, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
     _out[..., 1] = _special.softmax0(2, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
     _out[..., 2] = _special.softmax0(3, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
@@ -1575,18 +1560,17 @@ def probs__from_natural(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _s
     return _out
 
 
-def probs__jacobian(p1, p2, p3, p4, p5, p6, p7, p8, p9, _shape=None):
+def probs__jacobian(p1, p2, p3, p4, p5, p6, p7, p8, p9, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: p1 in [0.02, 0.105556], p2 in [0.02, 0.105556], p3 in [0.02, 0.105556], p4 in
     [0.02, 0.105556], p5 in [0.02, 0.105556], p6 in [0.02, 0.105556], p7 in [0.02, 0.105556], p8
     in [0.02, 0.105556], p9 in [0.02, 0.105556]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9)) + (9, 9))
     _c0 = (p1 + p2 + p3 + p4 + p5 + p6 + p7 + p8 + p9 - 1)**(-1.0)
     _c1 = -_c0
-    _out = numpy.empty(_shape + (9, 9))
     _out[..., 0, 0] = -_c0 + p1**(-1.0)
     _out[..., 0, 1] = _c1
     _out[..., 0, 2] = _c1
@@ -1671,30 +1655,28 @@ def probs__jacobian(p1, p2, p3, p4, p5, p6, p7, p8, p9, _shape=None):
     return _out
 
 
-def probs__log_partition(p1, p2, p3, p4, p5, p6, p7, p8, p9, _shape=None):
+def probs__log_partition(p1, p2, p3, p4, p5, p6, p7, p8, p9, _out=None):
     """A(η(θ)), (...).
 
     Valid range: p1 in [0.02, 0.105556], p2 in [0.02, 0.105556], p3 in [0.02, 0.105556], p4 in
     [0.02, 0.105556], p5 in [0.02, 0.105556], p6 in [0.02, 0.105556], p7 in [0.02, 0.105556], p8
     in [0.02, 0.105556], p9 in [0.02, 0.105556]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9))
-    _out = numpy.empty(_shape)
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9)) + ())
     _out[...] = -numpy.log(-p1 - p2 - p3 - p4 - p5 - p6 - p7 - p8 - p9 + 1)
     return _out
 
 
-def probs__mean(p1, p2, p3, p4, p5, p6, p7, p8, p9, _shape=None):
+def probs__mean(p1, p2, p3, p4, p5, p6, p7, p8, p9, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: p1 in [0.02, 0.105556], p2 in [0.02, 0.105556], p3 in [0.02, 0.105556], p4 in
     [0.02, 0.105556], p5 in [0.02, 0.105556], p6 in [0.02, 0.105556], p7 in [0.02, 0.105556], p8
     in [0.02, 0.105556], p9 in [0.02, 0.105556]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9))
-    _out = numpy.empty(_shape + (9,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9)) + (9,))
     _out[..., 0] = p1
     _out[..., 1] = p2
     _out[..., 2] = p3
@@ -1707,31 +1689,30 @@ def probs__mean(p1, p2, p3, p4, p5, p6, p7, p8, p9, _shape=None):
     return _out
 
 
-def probs__log_density(x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, p1, p2, p3, p4, p5, p6, p7, p8, p9, _shape=None):
+def probs__log_density(x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, p1, p2, p3, p4, p5, p6, p7, p8, p9, _out=None):
     """log p(x | θ), (...).
 
     Valid range: p1 in [0.02, 0.105556], p2 in [0.02, 0.105556], p3 in [0.02, 0.105556], p4 in
     [0.02, 0.105556], p5 in [0.02, 0.105556], p6 in [0.02, 0.105556], p7 in [0.02, 0.105556], p8
     in [0.02, 0.105556], p9 in [0.02, 0.105556]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(x6), numpy.shape(x7), numpy.shape(x8), numpy.shape(x9), numpy.shape(x10), numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(x6), numpy.shape(x7), numpy.shape(x8), numpy.shape(x9), numpy.shape(x10), numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9)) + ())
     _c0 = numpy.log(-p1 - p2 - p3 - p4 - p5 - p6 - p7 - p8 - p9 + 1)
     _c1 = -_c0
-    _out = numpy.empty(_shape)
     _out[...] = _c0 + x1*(_c1 + numpy.log(p1)) + x2*(_c1 + numpy.log(p2)) + x3*(_c1 + numpy.log(p3)) + x4*(_c1 + numpy.log(p4)) + x5*(_c1 + numpy.log(p5)) + x6*(_c1 + numpy.log(p6)) + x7*(_c1 + numpy.log(p7)) + x8*(_c1 + numpy.log(p8)) + x9*(_c1 + numpy.log(p9))
     return _out
 
 
-def probs__score(x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, p1, p2, p3, p4, p5, p6, p7, p8, p9, _shape=None):
+def probs__score(x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, p1, p2, p3, p4, p5, p6, p7, p8, p9, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: p1 in [0.02, 0.105556], p2 in [0.02, 0.105556], p3 in [0.02, 0.105556], p4 in
     [0.02, 0.105556], p5 in [0.02, 0.105556], p6 in [0.02, 0.105556], p7 in [0.02, 0.105556], p8
     in [0.02, 0.105556], p9 in [0.02, 0.105556]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(x6), numpy.shape(x7), numpy.shape(x8), numpy.shape(x9), numpy.shape(x10), numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(x6), numpy.shape(x7), numpy.shape(x8), numpy.shape(x9), numpy.shape(x10), numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9)) + (9,))
     _c0 = p3 + p4 + p5 + p6 + p7 + p8 + p9 - 1
     _c1 = _c0 + p2
     _c2 = (_c1 + p1)**(-1.0)
@@ -1751,7 +1732,6 @@ def probs__score(x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, p1, p2, p3, p4, p5, p6
     _c16 = _c10 + _c11 + _c3 + _c4 + _c5 + _c6 + _c9
     _c17 = p1 + p2 + p3 + p4 + p5 + p6 + p9 - 1
     _c18 = _c11 + _c3 + _c4 + _c5 + _c6 + _c7 + _c8
-    _out = numpy.empty(_shape + (9,))
     _out[..., 0] = _c2*(-_c1*_c3 + p1*(_c12 + _c4))/p1
     _out[..., 1] = _c2*(-_c4*(_c0 + p1) + p2*(_c12 + _c3))/p2
     _out[..., 2] = _c2*(-_c5*(_c13 + p4) + p3*(_c14 + _c6))/p3
@@ -1764,786 +1744,230 @@ def probs__score(x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, p1, p2, p3, p4, p5, p6
     return _out
 
 
-def probs__hessian(x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, p1, p2, p3, p4, p5, p6, p7, p8, p9, _shape=None):
+def probs__hessian(x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, p1, p2, p3, p4, p5, p6, p7, p8, p9, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: p1 in [0.02, 0.105556], p2 in [0.02, 0.105556], p3 in [0.02, 0.105556], p4 in
     [0.02, 0.105556], p5 in [0.02, 0.105556], p6 in [0.02, 0.105556], p7 in [0.02, 0.105556], p8
     in [0.02, 0.105556], p9 in [0.02, 0.105556]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(x6), numpy.shape(x7), numpy.shape(x8), numpy.shape(x9), numpy.shape(x10), numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9))
-    _c0 = p1 - x1
-    _c1 = p1 - 1
-    _c2 = _c1 + p2 + p3 + p4 + p5 + p6 + p7 + p8 + p9
-    _c3 = _c2**(-2.0)
-    _c4 = _c2**(-1.0)
-    _c5 = p1**(-1.0)
-    _c6 = -1/_c2
-    _c7 = _c5 + _c6
-    _c8 = _c7*p1
-    _c9 = _c6*p4
-    _c10 = _c6*p5
-    _c11 = _c6*p6
-    _c12 = _c6*p7
-    _c13 = _c6*p8
-    _c14 = _c6*p9
-    _c15 = _c10 + _c11 + _c12 + _c13 + _c14 + _c9
-    _c16 = _c15 + _c8
-    _c17 = _c6*p3
-    _c18 = 1 - p2
-    _c19 = -_c18*_c6
-    _c20 = _c17 + _c19
-    _c21 = _c16 + _c20
-    _c22 = _c21*_c4*p2
-    _c23 = -_c1
-    _c24 = _c6*p2
-    _c25 = _c17 + _c24
-    _c26 = _c15 - _c23*_c7 + _c25
-    _c27 = 1 - p3
-    _c28 = -_c27*_c6
-    _c29 = _c24 + _c28
-    _c30 = _c16 + _c29
-    _c31 = _c30*_c4*p3
-    _c32 = _c11 + _c12 + _c13 + _c14
-    _c33 = _c32 + _c8
-    _c34 = 1 - p4
-    _c35 = -_c34*_c6
-    _c36 = _c10 + _c25
-    _c37 = _c35 + _c36
-    _c38 = _c33 + _c37
-    _c39 = _c38*_c4*p4
-    _c40 = 1 - p5
-    _c41 = -_c40*_c6
-    _c42 = _c41 + _c9
-    _c43 = _c25 + _c42
-    _c44 = _c33 + _c43
-    _c45 = _c4*_c44*p5
-    _c46 = _c13 + _c14
-    _c47 = _c46 + _c9
-    _c48 = _c47 + _c8
-    _c49 = 1 - p6
-    _c50 = -_c49*_c6
-    _c51 = _c12 + _c36
-    _c52 = _c50 + _c51
-    _c53 = _c48 + _c52
-    _c54 = _c4*_c53*p6
-    _c55 = 1 - p7
-    _c56 = -_c55*_c6
-    _c57 = _c11 + _c56
-    _c58 = _c36 + _c57
-    _c59 = _c48 + _c58
-    _c60 = _c4*_c59*p7
-    _c61 = _c51 + _c8
-    _c62 = 1 - p8
-    _c63 = -_c6*_c62
-    _c64 = _c11 + _c9
-    _c65 = _c14 + _c64
-    _c66 = _c63 + _c65
-    _c67 = _c61 + _c66
-    _c68 = _c4*_c67*p8
-    _c69 = 1 - p9
-    _c70 = -_c6*_c69
-    _c71 = _c13 + _c70
-    _c72 = _c64 + _c71
-    _c73 = _c61 + _c72
-    _c74 = _c4*_c73*p9
-    _c75 = p2 - x2
-    _c76 = _c3*_c75
-    _c77 = p3 - x3
-    _c78 = _c3*_c77
-    _c79 = p4 - x4
-    _c80 = _c3*_c79
-    _c81 = p5 - x5
-    _c82 = _c3*_c81
-    _c83 = p6 - x6
-    _c84 = _c3*_c83
-    _c85 = p7 - x7
-    _c86 = _c3*_c85
-    _c87 = p8 - x8
-    _c88 = _c3*_c87
-    _c89 = p9 - x9
-    _c90 = _c3*_c89
-    _c91 = _c78 + _c80 + _c82 + _c84 + _c86 + _c88 + _c90
-    _c92 = _c76 + _c91
-    _c93 = _c31 + _c39 + _c45 + _c54 + _c60 + _c68 + _c74 + _c92
-    _c94 = p2**(-1.0)
-    _c95 = -_c4 + _c94
-    _c96 = _c0*_c3
-    _c97 = _c26*_c4*p1 + _c96
-    _c98 = p3**(-1.0)
-    _c99 = -_c4 + _c98
-    _c100 = _c22 + _c45 + _c54 + _c60 + _c68 + _c74 + _c92 + _c97
-    _c101 = p4**(-1.0)
-    _c102 = _c101 - _c4
-    _c103 = p5**(-1.0)
-    _c104 = _c103 - _c4
-    _c105 = _c22 + _c31 + _c39 + _c60 + _c68 + _c74 + _c92 + _c97
-    _c106 = p6**(-1.0)
-    _c107 = _c106 - _c4
-    _c108 = p7**(-1.0)
-    _c109 = _c108 - _c4
-    _c110 = _c22 + _c31 + _c39 + _c45 + _c54 + _c74 + _c92 + _c97
-    _c111 = p8**(-1.0)
-    _c112 = _c111 - _c4
-    _c113 = p9**(-1.0)
-    _c114 = _c113 - _c4
-    _c115 = _c6*p1
-    _c116 = _c6 + _c94
-    _c117 = _c116*p2
-    _c118 = _c115 + _c117
-    _c119 = _c118 + _c15 + _c28
-    _c120 = _c119*_c4*p3
-    _c121 = _c15 + _c17
-    _c122 = _c115 - _c116*_c18 + _c121
-    _c123 = -_c23*_c6
-    _c124 = _c4*p1
-    _c125 = _c124*(_c117 + _c121 + _c123)
-    _c126 = _c118 + _c17
-    _c127 = _c10 + _c32
-    _c128 = _c127 + _c35
-    _c129 = _c126 + _c128
-    _c130 = _c129*_c4*p4
-    _c131 = _c32 + _c42
-    _c132 = _c126 + _c131
-    _c133 = _c132*_c4*p5
-    _c134 = _c10 + _c47
-    _c135 = _c126 + _c134
-    _c136 = _c12 + _c50
-    _c137 = _c135 + _c136
-    _c138 = _c137*_c4*p6
-    _c139 = _c135 + _c57
-    _c140 = _c139*_c4*p7
-    _c141 = _c10 + _c12
-    _c142 = _c126 + _c141
-    _c143 = _c142 + _c66
-    _c144 = _c143*_c4*p8
-    _c145 = _c142 + _c72
-    _c146 = _c145*_c4*p9
-    _c147 = _c125 + _c130 + _c133 + _c138 + _c140 + _c144 + _c146 + _c96
-    _c148 = _c122*_c4*p2 + _c92
-    _c149 = _c120 + _c125 + _c138 + _c140 + _c144 + _c146 + _c148 + _c96
-    _c150 = _c120 + _c125 + _c130 + _c133 + _c144 + _c146 + _c148 + _c96
-    _c151 = _c120 + _c125 + _c130 + _c133 + _c138 + _c140 + _c148 + _c96
-    _c152 = _c6 + _c98
-    _c153 = _c152*p3
-    _c154 = _c115 + _c153
-    _c155 = _c154 + _c24
-    _c156 = _c128 + _c155
-    _c157 = _c156*_c4*p4
-    _c158 = _c15 + _c24
-    _c159 = _c115 - _c152*_c27 + _c158
-    _c160 = _c76 + _c82 + _c84 + _c86 + _c88 + _c90 + _c96
-    _c161 = _c124*(_c123 + _c153 + _c158)
-    _c162 = _c4*p2
-    _c163 = _c162*(_c15 + _c154 + _c19)
-    _c164 = _c131 + _c155
-    _c165 = _c164*_c4*p5
-    _c166 = _c134 + _c155
-    _c167 = _c136 + _c166
-    _c168 = _c167*_c4*p6
-    _c169 = _c166 + _c57
-    _c170 = _c169*_c4*p7
-    _c171 = _c141 + _c155
-    _c172 = _c171 + _c66
-    _c173 = _c172*_c4*p8
-    _c174 = _c171 + _c72
-    _c175 = _c174*_c4*p9
-    _c176 = _c161 + _c163 + _c165 + _c168 + _c170 + _c173 + _c175
-    _c177 = _c92 + _c96
-    _c178 = _c159*_c4*p3 + _c177
-    _c179 = _c157 + _c161 + _c163 + _c170 + _c173 + _c175 + _c178
-    _c180 = _c157 + _c161 + _c163 + _c165 + _c168 + _c175 + _c178
-    _c181 = _c101 + _c6
-    _c182 = _c181*p4
-    _c183 = _c115 + _c182
-    _c184 = _c25 + _c32
-    _c185 = _c183 + _c184 + _c41
-    _c186 = _c185*_c4*p5
-    _c187 = _c32 + _c36
-    _c188 = _c115 - _c181*_c34 + _c187
-    _c189 = _c124*(_c123 + _c182 + _c187)
-    _c190 = _c127 + _c183
-    _c191 = _c162*(_c190 + _c20)
-    _c192 = _c4*p3
-    _c193 = _c192*(_c190 + _c29)
-    _c194 = _c183 + _c46
-    _c195 = _c194 + _c52
-    _c196 = _c195*_c4*p6
-    _c197 = _c194 + _c58
-    _c198 = _c197*_c4*p7
-    _c199 = _c11 + _c14
-    _c200 = _c51 + _c63
-    _c201 = _c183 + _c199 + _c200
-    _c202 = _c201*_c4*p8
-    _c203 = _c51 + _c71
-    _c204 = _c11 + _c183 + _c203
-    _c205 = _c204*_c4*p9
-    _c206 = _c189 + _c191 + _c193 + _c196 + _c198 + _c202 + _c205
-    _c207 = _c177 + _c188*_c4*p4
-    _c208 = _c186 + _c189 + _c191 + _c193 + _c202 + _c205 + _c207
-    _c209 = _c186 + _c189 + _c191 + _c193 + _c196 + _c198 + _c207
-    _c210 = _c103 + _c6
-    _c211 = _c210*p5
-    _c212 = _c115 + _c211
-    _c213 = _c212 + _c25
-    _c214 = _c213 + _c47
-    _c215 = _c136 + _c214
-    _c216 = _c215*_c4*p6
-    _c217 = _c184 + _c9
-    _c218 = _c115 - _c210*_c40 + _c217
-    _c219 = _c124*(_c123 + _c211 + _c217)
-    _c220 = _c212 + _c32 + _c9
-    _c221 = _c162*(_c20 + _c220)
-    _c222 = _c192*(_c220 + _c29)
-    _c223 = _c4*p4
-    _c224 = _c223*(_c184 + _c212 + _c35)
-    _c225 = _c214 + _c57
-    _c226 = _c225*_c4*p7
-    _c227 = _c12 + _c213
-    _c228 = _c227 + _c66
-    _c229 = _c228*_c4*p8
-    _c230 = _c227 + _c72
-    _c231 = _c230*_c4*p9
-    _c232 = _c219 + _c221 + _c222 + _c224 + _c226 + _c229 + _c231
-    _c233 = _c76 + _c78 + _c80 + _c86 + _c88 + _c90 + _c96
-    _c234 = _c177 + _c218*_c4*p5
-    _c235 = _c216 + _c219 + _c221 + _c222 + _c224 + _c231 + _c234
-    _c236 = _c106 + _c6
-    _c237 = _c236*p6
-    _c238 = _c115 + _c237
-    _c239 = _c36 + _c47
-    _c240 = _c238 + _c239 + _c56
-    _c241 = _c240*_c4*p7
-    _c242 = _c47 + _c51
-    _c243 = _c115 - _c236*_c49 + _c242
-    _c244 = _c124*(_c123 + _c237 + _c242)
-    _c245 = _c12 + _c238
-    _c246 = _c134 + _c20
-    _c247 = _c162*(_c245 + _c246)
-    _c248 = _c134 + _c29
-    _c249 = _c192*(_c245 + _c248)
-    _c250 = _c245 + _c46
-    _c251 = _c223*(_c250 + _c37)
-    _c252 = _c4*p5
-    _c253 = _c252*(_c250 + _c43)
-    _c254 = _c238 + _c9
-    _c255 = _c14 + _c200 + _c254
-    _c256 = _c255*_c4*p8
-    _c257 = _c203 + _c254
-    _c258 = _c257*_c4*p9
-    _c259 = _c244 + _c247 + _c249 + _c251 + _c253 + _c256 + _c258
-    _c260 = _c177 + _c243*_c4*p6
-    _c261 = _c241 + _c244 + _c247 + _c249 + _c251 + _c253 + _c260
-    _c262 = _c108 + _c6
-    _c263 = _c262*p7
-    _c264 = _c115 + _c263
-    _c265 = _c264 + _c36
-    _c266 = _c265 + _c66
-    _c267 = _c266*_c4*p8
-    _c268 = _c11 + _c239
-    _c269 = _c115 - _c262*_c55 + _c268
-    _c270 = _c124*(_c123 + _c263 + _c268)
-    _c271 = _c11 + _c264
-    _c272 = _c162*(_c246 + _c271)
-    _c273 = _c192*(_c248 + _c271)
-    _c274 = _c271 + _c46
-    _c275 = _c223*(_c274 + _c37)
-    _c276 = _c252*(_c274 + _c43)
-    _c277 = _c4*p6
-    _c278 = _c277*(_c239 + _c264 + _c50)
-    _c279 = _c265 + _c72
-    _c280 = _c270 + _c272 + _c273 + _c275 + _c276 + _c278 + _c279*_c4*p9
-    _c281 = _c76 + _c78 + _c80 + _c82 + _c84 + _c90 + _c96
-    _c282 = _c177 + _c269*_c4*p7
-    _c283 = _c111 + _c6
-    _c284 = _c283*p8
-    _c285 = _c115 + _c284
-    _c286 = _c51 + _c64
-    _c287 = _c285 + _c286 + _c70
-    _c288 = _c51 + _c65
-    _c289 = _c115 - _c283*_c62 + _c288
-    _c290 = _c141 + _c20
-    _c291 = _c285 + _c65
-    _c292 = _c141 + _c29
-    _c293 = _c12 + _c37
-    _c294 = _c199 + _c285
-    _c295 = _c12 + _c43
-    _c296 = _c52 + _c9
-    _c297 = _c14 + _c285
-    _c298 = _c58 + _c9
-    _c299 = _c4*p7
-    _c300 = _c124*(_c123 + _c284 + _c288) + _c162*(_c290 + _c291) + _c192*(_c291 + _c292) + _c223*(_c293 + _c294) + _c252*(_c294 + _c295) + _c277*(_c296 + _c297) + _c299*(_c297 + _c298)
-    _c301 = _c113 + _c6
-    _c302 = _c301*p9
-    _c303 = _c13 + _c286
-    _c304 = _c115 + _c13 + _c302
-    _c305 = _c304 + _c64
-    _c306 = _c11 + _c304
-    _out = numpy.empty(_shape + (9, 9))
-    _out[..., 0, 0] = -_c0*(_c3 - 1/p1**2) - _c22 + _c26*p1*(-_c4 + _c5) - _c93
-    _out[..., 0, 1] = _c21*_c95*p2 - _c93 - _c97
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(x6), numpy.shape(x7), numpy.shape(x8), numpy.shape(x9), numpy.shape(x10), numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9)) + (9, 9))
+    _c0 = p1**2
+    _c1 = p1 + p2 + p3 + p4 + p5 + p6 + p7 + p8 + p9 - 1
+    _c2 = _c1**2
+    _c3 = _c2**(-1.0)
+    _c4 = p1 - x1
+    _c5 = -_c2
+    _c6 = p2 - x2
+    _c7 = p3 - x3
+    _c8 = p4 - x4
+    _c9 = p5 - x5
+    _c10 = p6 - x6
+    _c11 = p7 - x7
+    _c12 = p8 - x8
+    _c13 = p9 - x9
+    _c14 = _c10 + _c11 + _c12 + _c13 + _c7 + _c8 + _c9
+    _c15 = _c3*(x1 + x2 + x3 + x4 + x5 + x6 + x7 + x8 + x9 - 1)
+    _c16 = p2**2
+    _c17 = p3**2
+    _c18 = _c10 + _c11 + _c12 + _c13 + _c4 + _c6 + _c9
+    _c19 = p4**2
+    _c20 = p5**2
+    _c21 = _c11 + _c12 + _c13 + _c4 + _c6 + _c7 + _c8
+    _c22 = p6**2
+    _c23 = p7**2
+    _c24 = _c10 + _c13 + _c4 + _c6 + _c7 + _c8 + _c9
+    _c25 = p8**2
+    _c26 = p9**2
+    _out[..., 0, 0] = -_c3*(-_c0*_c1 + _c0*(_c14 + _c6) + _c2*p1 + _c4*(_c0 + _c5))/_c0
+    _out[..., 0, 1] = _c15
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 0, 2] = -_c100 + _c30*_c99*p3 - _c39
+    _out[..., 0, 2] = _c15
     _out[..., 2, 0] = _out[..., 0, 2]
-    _out[..., 0, 3] = -_c100 + _c102*_c38*p4 - _c31
+    _out[..., 0, 3] = _c15
     _out[..., 3, 0] = _out[..., 0, 3]
-    _out[..., 0, 4] = _c104*_c44*p5 - _c105 - _c54
+    _out[..., 0, 4] = _c15
     _out[..., 4, 0] = _out[..., 0, 4]
-    _out[..., 0, 5] = -_c105 + _c107*_c53*p6 - _c45
+    _out[..., 0, 5] = _c15
     _out[..., 5, 0] = _out[..., 0, 5]
-    _out[..., 0, 6] = _c109*_c59*p7 - _c110 - _c68
+    _out[..., 0, 6] = _c15
     _out[..., 6, 0] = _out[..., 0, 6]
-    _out[..., 0, 7] = -_c110 + _c112*_c67*p8 - _c60
+    _out[..., 0, 7] = _c15
     _out[..., 7, 0] = _out[..., 0, 7]
-    _out[..., 0, 8] = _c114*_c73*p9 - _c22 - _c31 - _c39 - _c45 - _c54 - _c60 - _c68 - _c92 - _c97
+    _out[..., 0, 8] = _c15
     _out[..., 8, 0] = _out[..., 0, 8]
-    _out[..., 1, 1] = -_c120 + _c122*_c95*p2 - _c147 - _c75*(_c3 - 1/p2**2) - _c91
-    _out[..., 1, 2] = _c119*_c99*p3 - _c147 - _c148
+    _out[..., 1, 1] = -_c3*(-_c1*_c16 + _c16*(_c14 + _c4) + _c2*p2 + _c6*(_c16 + _c5))/_c16
+    _out[..., 1, 2] = _c15
     _out[..., 2, 1] = _out[..., 1, 2]
-    _out[..., 1, 3] = _c102*_c129*p4 - _c133 - _c149
+    _out[..., 1, 3] = _c15
     _out[..., 3, 1] = _out[..., 1, 3]
-    _out[..., 1, 4] = _c104*_c132*p5 - _c130 - _c149
+    _out[..., 1, 4] = _c15
     _out[..., 4, 1] = _out[..., 1, 4]
-    _out[..., 1, 5] = _c107*_c137*p6 - _c140 - _c150
+    _out[..., 1, 5] = _c15
     _out[..., 5, 1] = _out[..., 1, 5]
-    _out[..., 1, 6] = _c109*_c139*p7 - _c138 - _c150
+    _out[..., 1, 6] = _c15
     _out[..., 6, 1] = _out[..., 1, 6]
-    _out[..., 1, 7] = _c112*_c143*p8 - _c146 - _c151
+    _out[..., 1, 7] = _c15
     _out[..., 7, 1] = _out[..., 1, 7]
-    _out[..., 1, 8] = _c114*_c145*p9 - _c144 - _c151
+    _out[..., 1, 8] = _c15
     _out[..., 8, 1] = _out[..., 1, 8]
-    _out[..., 2, 2] = -_c157 + _c159*_c99*p3 - _c160 - _c176 - _c77*(_c3 - 1/p3**2) - _c80
-    _out[..., 2, 3] = _c102*_c156*p4 - _c176 - _c178
+    _out[..., 2, 2] = -_c3*(-_c1*_c17 + _c17*(_c18 + _c8) + _c2*p3 + _c7*(_c17 + _c5))/_c17
+    _out[..., 2, 3] = _c15
     _out[..., 3, 2] = _out[..., 2, 3]
-    _out[..., 2, 4] = _c104*_c164*p5 - _c168 - _c179
+    _out[..., 2, 4] = _c15
     _out[..., 4, 2] = _out[..., 2, 4]
-    _out[..., 2, 5] = _c107*_c167*p6 - _c165 - _c179
+    _out[..., 2, 5] = _c15
     _out[..., 5, 2] = _out[..., 2, 5]
-    _out[..., 2, 6] = _c109*_c169*p7 - _c173 - _c180
+    _out[..., 2, 6] = _c15
     _out[..., 6, 2] = _out[..., 2, 6]
-    _out[..., 2, 7] = _c112*_c172*p8 - _c170 - _c180
+    _out[..., 2, 7] = _c15
     _out[..., 7, 2] = _out[..., 2, 7]
-    _out[..., 2, 8] = _c114*_c174*p9 - _c157 - _c161 - _c163 - _c165 - _c168 - _c170 - _c173 - _c178
+    _out[..., 2, 8] = _c15
     _out[..., 8, 2] = _out[..., 2, 8]
-    _out[..., 3, 3] = _c102*_c188*p4 - _c160 - _c186 - _c206 - _c78 - _c79*(_c3 - 1/p4**2)
-    _out[..., 3, 4] = _c104*_c185*p5 - _c206 - _c207
+    _out[..., 3, 3] = -_c3*(-_c1*_c19 + _c19*(_c18 + _c7) + _c2*p4 + _c8*(_c19 + _c5))/_c19
+    _out[..., 3, 4] = _c15
     _out[..., 4, 3] = _out[..., 3, 4]
-    _out[..., 3, 5] = _c107*_c195*p6 - _c198 - _c208
+    _out[..., 3, 5] = _c15
     _out[..., 5, 3] = _out[..., 3, 5]
-    _out[..., 3, 6] = _c109*_c197*p7 - _c196 - _c208
+    _out[..., 3, 6] = _c15
     _out[..., 6, 3] = _out[..., 3, 6]
-    _out[..., 3, 7] = _c112*_c201*p8 - _c205 - _c209
+    _out[..., 3, 7] = _c15
     _out[..., 7, 3] = _out[..., 3, 7]
-    _out[..., 3, 8] = _c114*_c204*p9 - _c202 - _c209
+    _out[..., 3, 8] = _c15
     _out[..., 8, 3] = _out[..., 3, 8]
-    _out[..., 4, 4] = _c104*_c218*p5 - _c216 - _c232 - _c233 - _c81*(_c3 - 1/p5**2) - _c84
-    _out[..., 4, 5] = _c107*_c215*p6 - _c232 - _c234
+    _out[..., 4, 4] = -_c3*(-_c1*_c20 + _c2*p5 + _c20*(_c10 + _c21) + _c9*(_c20 + _c5))/_c20
+    _out[..., 4, 5] = _c15
     _out[..., 5, 4] = _out[..., 4, 5]
-    _out[..., 4, 6] = _c109*_c225*p7 - _c229 - _c235
+    _out[..., 4, 6] = _c15
     _out[..., 6, 4] = _out[..., 4, 6]
-    _out[..., 4, 7] = _c112*_c228*p8 - _c226 - _c235
+    _out[..., 4, 7] = _c15
     _out[..., 7, 4] = _out[..., 4, 7]
-    _out[..., 4, 8] = _c114*_c230*p9 - _c216 - _c219 - _c221 - _c222 - _c224 - _c226 - _c229 - _c234
+    _out[..., 4, 8] = _c15
     _out[..., 8, 4] = _out[..., 4, 8]
-    _out[..., 5, 5] = _c107*_c243*p6 - _c233 - _c241 - _c259 - _c82 - _c83*(_c3 - 1/p6**2)
-    _out[..., 5, 6] = _c109*_c240*p7 - _c259 - _c260
+    _out[..., 5, 5] = -_c3*(-_c1*_c22 + _c10*(_c22 + _c5) + _c2*p6 + _c22*(_c21 + _c9))/_c22
+    _out[..., 5, 6] = _c15
     _out[..., 6, 5] = _out[..., 5, 6]
-    _out[..., 5, 7] = _c112*_c255*p8 - _c258 - _c261
+    _out[..., 5, 7] = _c15
     _out[..., 7, 5] = _out[..., 5, 7]
-    _out[..., 5, 8] = _c114*_c257*p9 - _c256 - _c261
+    _out[..., 5, 8] = _c15
     _out[..., 8, 5] = _out[..., 5, 8]
-    _out[..., 6, 6] = _c109*_c269*p7 - _c267 - _c280 - _c281 - _c85*(_c3 - 1/p7**2) - _c88
-    _out[..., 6, 7] = _c112*_c266*p8 - _c280 - _c282
+    _out[..., 6, 6] = -_c3*(-_c1*_c23 + _c11*(_c23 + _c5) + _c2*p7 + _c23*(_c12 + _c24))/_c23
+    _out[..., 6, 7] = _c15
     _out[..., 7, 6] = _out[..., 6, 7]
-    _out[..., 6, 8] = _c114*_c279*p9 - _c267 - _c270 - _c272 - _c273 - _c275 - _c276 - _c278 - _c282
+    _out[..., 6, 8] = _c15
     _out[..., 8, 6] = _out[..., 6, 8]
-    _out[..., 7, 7] = _c112*_c289*p8 - _c281 - _c287*_c4*p9 - _c300 - _c86 - _c87*(_c3 - 1/p8**2)
-    _out[..., 7, 8] = _c114*_c287*p9 - _c177 - _c289*_c4*p8 - _c300
+    _out[..., 7, 7] = -_c3*(-_c1*_c25 + _c12*(_c25 + _c5) + _c2*p8 + _c25*(_c11 + _c24))/_c25
+    _out[..., 7, 8] = _c15
     _out[..., 8, 7] = _out[..., 7, 8]
-    _out[..., 8, 8] = _c114*p9*(_c115 - _c301*_c69 + _c303) - _c124*(_c123 + _c302 + _c303) - _c162*(_c290 + _c305) - _c192*(_c292 + _c305) - _c223*(_c293 + _c306) - _c252*(_c295 + _c306) - _c277*(_c296 + _c304) - _c299*(_c298 + _c304) - _c4*p8*(_c115 + _c200 + _c302 + _c64) - _c76 - _c78 - _c80 - _c82 - _c84 - _c86 - _c88 - _c89*(_c3 - 1/p9**2) - _c96
+    _out[..., 8, 8] = -_c3*(-_c1*_c26 + _c13*(_c26 + _c5) + _c2*p9 + _c26*(_c10 + _c11 + _c12 + _c4 + _c6 + _c7 + _c8 + _c9))/_c26
     return _out
 
 
-def probs__fisher(p1, p2, p3, p4, p5, p6, p7, p8, p9, _shape=None):
+def probs__fisher(p1, p2, p3, p4, p5, p6, p7, p8, p9, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: p1 in [0.02, 0.105556], p2 in [0.02, 0.105556], p3 in [0.02, 0.105556], p4 in
     [0.02, 0.105556], p5 in [0.02, 0.105556], p6 in [0.02, 0.105556], p7 in [0.02, 0.105556], p8
     in [0.02, 0.105556], p9 in [0.02, 0.105556]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9))
-    _c0 = p1 - 1
-    _c1 = (_c0 + p2 + p3 + p4 + p5 + p6 + p7 + p8 + p9)**(-1.0)
-    _c2 = _c1 - 1/p1
-    _c3 = -_c2
-    _c4 = _c1*p4
-    _c5 = _c1*p5
-    _c6 = _c1*p6
-    _c7 = _c1*p7
-    _c8 = _c1*p8
-    _c9 = _c1*p9
-    _c10 = _c4 + _c5 + _c6 + _c7 + _c8 + _c9
-    _c11 = _c1*p2
-    _c12 = _c1*p3
-    _c13 = _c11 + _c12
-    _c14 = _c0*_c3 - _c10 - _c13
-    _c15 = -_c3*p1
-    _c16 = _c10 + _c15
-    _c17 = p2 - 1
-    _c18 = _c1*_c17
-    _c19 = _c12 + _c18
-    _c20 = -_c16 - _c19
-    _c21 = _c11*_c20
-    _c22 = p3 - 1
-    _c23 = _c1*_c22
-    _c24 = _c11 + _c23
-    _c25 = -_c16 - _c24
-    _c26 = _c12*_c25
-    _c27 = _c6 + _c7 + _c8 + _c9
-    _c28 = _c15 + _c27
-    _c29 = p4 - 1
-    _c30 = _c1*_c29
-    _c31 = _c13 + _c5
-    _c32 = _c30 + _c31
-    _c33 = -_c28 - _c32
-    _c34 = _c33*_c4
-    _c35 = p5 - 1
-    _c36 = _c1*_c35
-    _c37 = _c36 + _c4
-    _c38 = _c13 + _c37
-    _c39 = -_c28 - _c38
-    _c40 = _c39*_c5
-    _c41 = _c8 + _c9
-    _c42 = _c4 + _c41
-    _c43 = _c15 + _c42
-    _c44 = p6 - 1
-    _c45 = _c1*_c44
-    _c46 = _c31 + _c7
-    _c47 = _c45 + _c46
-    _c48 = -_c43 - _c47
-    _c49 = _c48*_c6
-    _c50 = p7 - 1
-    _c51 = _c1*_c50
-    _c52 = _c51 + _c6
-    _c53 = _c31 + _c52
-    _c54 = -_c43 - _c53
-    _c55 = _c54*_c7
-    _c56 = _c15 + _c46
-    _c57 = p8 - 1
-    _c58 = _c1*_c57
-    _c59 = _c4 + _c6
-    _c60 = _c59 + _c9
-    _c61 = _c58 + _c60
-    _c62 = -_c56 - _c61
-    _c63 = _c62*_c8
-    _c64 = p9 - 1
-    _c65 = _c1*_c64
-    _c66 = _c65 + _c8
-    _c67 = _c59 + _c66
-    _c68 = -_c56 - _c67
-    _c69 = _c68*_c9
-    _c70 = _c26 + _c34 + _c40 + _c49 + _c55 + _c63 + _c69
-    _c71 = _c1*p1
-    _c72 = _c14*_c71
-    _c73 = _c1 - 1/p2
-    _c74 = _c73*p2
-    _c75 = _c1 - 1/p3
-    _c76 = _c75*p3
-    _c77 = _c21 + _c40 + _c49 + _c55 + _c63 + _c69 + _c72
-    _c78 = _c1 - 1/p4
-    _c79 = _c78*p4
-    _c80 = _c1 - 1/p5
-    _c81 = _c80*p5
-    _c82 = _c21 + _c26 + _c34 + _c55 + _c63 + _c69 + _c72
-    _c83 = _c1 - 1/p6
-    _c84 = _c83*p6
-    _c85 = _c1 - 1/p7
-    _c86 = _c85*p7
-    _c87 = _c21 + _c26 + _c34 + _c40 + _c49 + _c69 + _c72
-    _c88 = _c1 - 1/p8
-    _c89 = _c88*p8
-    _c90 = _c1 - 1/p9
-    _c91 = _c90*p9
-    _c92 = -_c73
-    _c93 = _c10 + _c12
-    _c94 = _c17*_c92 - _c71 - _c93
-    _c95 = -_c92*p2
-    _c96 = _c71 + _c95
-    _c97 = -_c10 - _c23 - _c96
-    _c98 = _c12*_c97
-    _c99 = _c0*_c1
-    _c100 = _c71*(-_c93 - _c95 - _c99)
-    _c101 = _c12 + _c96
-    _c102 = _c27 + _c5
-    _c103 = _c102 + _c30
-    _c104 = -_c101 - _c103
-    _c105 = _c104*_c4
-    _c106 = _c27 + _c37
-    _c107 = -_c101 - _c106
-    _c108 = _c107*_c5
-    _c109 = _c42 + _c5
-    _c110 = _c101 + _c109
-    _c111 = _c45 + _c7
-    _c112 = -_c110 - _c111
-    _c113 = _c112*_c6
-    _c114 = -_c110 - _c52
-    _c115 = _c114*_c7
-    _c116 = _c5 + _c7
-    _c117 = _c101 + _c116
-    _c118 = -_c117 - _c61
-    _c119 = _c118*_c8
-    _c120 = -_c117 - _c67
-    _c121 = _c120*_c9
-    _c122 = _c100 + _c105 + _c108 + _c113 + _c115 + _c119 + _c121
-    _c123 = _c11*_c94
-    _c124 = _c100 + _c113 + _c115 + _c119 + _c121 + _c123 + _c98
-    _c125 = _c100 + _c105 + _c108 + _c119 + _c121 + _c123 + _c98
-    _c126 = _c100 + _c105 + _c108 + _c113 + _c115 + _c123 + _c98
-    _c127 = -_c75
-    _c128 = _c11 + _c71
-    _c129 = -_c10 + _c127*_c22 - _c128
-    _c130 = -_c127*p3
-    _c131 = _c128 + _c130
-    _c132 = -_c103 - _c131
-    _c133 = _c132*_c4
-    _c134 = _c10 + _c130
-    _c135 = _c71*(-_c11 - _c134 - _c99)
-    _c136 = _c11*(-_c134 - _c18 - _c71)
-    _c137 = -_c106 - _c131
-    _c138 = _c137*_c5
-    _c139 = _c109 + _c131
-    _c140 = -_c111 - _c139
-    _c141 = _c140*_c6
-    _c142 = -_c139 - _c52
-    _c143 = _c142*_c7
-    _c144 = _c116 + _c131
-    _c145 = -_c144 - _c61
-    _c146 = _c145*_c8
-    _c147 = -_c144 - _c67
-    _c148 = _c147*_c9
-    _c149 = _c135 + _c136 + _c138 + _c141 + _c143 + _c146 + _c148
-    _c150 = _c12*_c129
-    _c151 = _c133 + _c135 + _c136 + _c143 + _c146 + _c148 + _c150
-    _c152 = _c133 + _c135 + _c136 + _c138 + _c141 + _c148 + _c150
-    _c153 = -_c78
-    _c154 = _c27 + _c31
-    _c155 = _c153*_c29 - _c154 - _c71
-    _c156 = -_c153*p4
-    _c157 = _c156 + _c71
-    _c158 = _c13 + _c27
-    _c159 = -_c157 - _c158 - _c36
-    _c160 = _c159*_c5
-    _c161 = _c71*(-_c154 - _c156 - _c99)
-    _c162 = _c102 + _c157
-    _c163 = _c11*(-_c162 - _c19)
-    _c164 = _c12*(-_c162 - _c24)
-    _c165 = _c157 + _c41
-    _c166 = -_c165 - _c47
-    _c167 = _c166*_c6
-    _c168 = -_c165 - _c53
-    _c169 = _c168*_c7
-    _c170 = _c6 + _c9
-    _c171 = _c46 + _c58
-    _c172 = -_c157 - _c170 - _c171
-    _c173 = _c172*_c8
-    _c174 = _c46 + _c66
-    _c175 = -_c157 - _c174 - _c6
-    _c176 = _c175*_c9
-    _c177 = _c161 + _c163 + _c164 + _c167 + _c169 + _c173 + _c176
-    _c178 = _c155*_c4
-    _c179 = _c160 + _c161 + _c163 + _c164 + _c173 + _c176 + _c178
-    _c180 = _c160 + _c161 + _c163 + _c164 + _c167 + _c169 + _c178
-    _c181 = -_c80
-    _c182 = _c158 + _c71
-    _c183 = _c181*_c35 - _c182 - _c4
-    _c184 = _c42 + _c71
-    _c185 = -_c181*p5
-    _c186 = _c13 + _c185
-    _c187 = _c184 + _c186
-    _c188 = -_c111 - _c187
-    _c189 = _c188*_c6
-    _c190 = _c185 + _c4
-    _c191 = _c71*(-_c158 - _c190 - _c99)
-    _c192 = _c19 + _c71
-    _c193 = _c190 + _c27
-    _c194 = _c11*(-_c192 - _c193)
-    _c195 = _c24 + _c71
-    _c196 = _c12*(-_c193 - _c195)
-    _c197 = _c4*(-_c182 - _c185 - _c30)
-    _c198 = -_c187 - _c52
-    _c199 = _c198*_c7
-    _c200 = _c7 + _c71
-    _c201 = _c186 + _c200
-    _c202 = -_c201 - _c61
-    _c203 = _c202*_c8
-    _c204 = -_c201 - _c67
-    _c205 = _c204*_c9
-    _c206 = _c191 + _c194 + _c196 + _c197 + _c199 + _c203 + _c205
-    _c207 = _c183*_c5
-    _c208 = _c189 + _c191 + _c194 + _c196 + _c197 + _c205 + _c207
-    _c209 = -_c83
-    _c210 = -_c184 + _c209*_c44 - _c46
-    _c211 = -_c209*p6
-    _c212 = _c184 + _c31
-    _c213 = -_c211 - _c212 - _c51
-    _c214 = _c213*_c7
-    _c215 = _c42 + _c99
-    _c216 = _c71*(-_c211 - _c215 - _c46)
-    _c217 = _c109 + _c192
-    _c218 = _c211 + _c7
-    _c219 = _c11*(-_c217 - _c218)
-    _c220 = _c109 + _c195
-    _c221 = _c12*(-_c218 - _c220)
-    _c222 = _c32 + _c41
-    _c223 = _c200 + _c211
-    _c224 = _c4*(-_c222 - _c223)
-    _c225 = _c38 + _c41
-    _c226 = _c5*(-_c223 - _c225)
-    _c227 = _c4 + _c71
-    _c228 = _c211 + _c227
-    _c229 = -_c171 - _c228 - _c9
-    _c230 = _c229*_c8
-    _c231 = -_c174 - _c228
-    _c232 = _c231*_c9
-    _c233 = _c216 + _c219 + _c221 + _c224 + _c226 + _c230 + _c232
-    _c234 = _c210*_c6
-    _c235 = _c214 + _c216 + _c219 + _c221 + _c224 + _c226 + _c234
-    _c236 = -_c85
-    _c237 = -_c212 + _c236*_c50 - _c6
-    _c238 = -_c236*p7
-    _c239 = _c238 + _c31 + _c71
-    _c240 = -_c239 - _c61
-    _c241 = _c240*_c8
-    _c242 = _c238 + _c6
-    _c243 = _c71*(-_c215 - _c242 - _c31)
-    _c244 = _c11*(-_c217 - _c242)
-    _c245 = _c12*(-_c220 - _c242)
-    _c246 = _c242 + _c71
-    _c247 = _c4*(-_c222 - _c246)
-    _c248 = _c5*(-_c225 - _c246)
-    _c249 = _c6*(-_c212 - _c238 - _c45)
-    _c250 = -_c239 - _c67
-    _c251 = _c243 + _c244 + _c245 + _c247 + _c248 + _c249 + _c250*_c9
-    _c252 = _c237*_c7
-    _c253 = -_c88
-    _c254 = _c46 + _c71
-    _c255 = _c253*_c57 - _c254 - _c60
-    _c256 = -_c253*p8
-    _c257 = _c254 + _c59
-    _c258 = -_c256 - _c257 - _c65
-    _c259 = _c256 + _c60
-    _c260 = _c46 + _c99
-    _c261 = _c116 + _c259
-    _c262 = _c200 + _c32
-    _c263 = _c170 + _c256
-    _c264 = _c200 + _c38
-    _c265 = _c227 + _c47
-    _c266 = _c256 + _c9
-    _c267 = _c227 + _c53
-    _c268 = _c11*(-_c192 - _c261) + _c12*(-_c195 - _c261) + _c4*(-_c262 - _c263) + _c5*(-_c263 - _c264) + _c6*(-_c265 - _c266) + _c7*(-_c266 - _c267) + _c71*(-_c259 - _c260)
-    _c269 = -_c90
-    _c270 = -_c269*p9
-    _c271 = _c270 + _c8
-    _c272 = _c271 + _c59
-    _c273 = _c116 + _c272
-    _c274 = _c271 + _c6
-    _out = numpy.empty(_shape + (9, 9))
-    _out[..., 0, 0] = _c14*_c2*p1 + _c21 + _c70
-    _out[..., 0, 1] = _c20*_c74 + _c70 + _c72
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9)) + (9, 9))
+    _c0 = (p1 + p2 + p3 + p4 + p5 + p6 + p7 + p8 + p9 - 1)**(-1.0)
+    _c1 = -_c0
+    _out[..., 0, 0] = -_c0 + p1**(-1.0)
+    _out[..., 0, 1] = _c1
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 0, 2] = _c25*_c76 + _c34 + _c77
+    _out[..., 0, 2] = _c1
     _out[..., 2, 0] = _out[..., 0, 2]
-    _out[..., 0, 3] = _c26 + _c33*_c79 + _c77
+    _out[..., 0, 3] = _c1
     _out[..., 3, 0] = _out[..., 0, 3]
-    _out[..., 0, 4] = _c39*_c81 + _c49 + _c82
+    _out[..., 0, 4] = _c1
     _out[..., 4, 0] = _out[..., 0, 4]
-    _out[..., 0, 5] = _c40 + _c48*_c84 + _c82
+    _out[..., 0, 5] = _c1
     _out[..., 5, 0] = _out[..., 0, 5]
-    _out[..., 0, 6] = _c54*_c86 + _c63 + _c87
+    _out[..., 0, 6] = _c1
     _out[..., 6, 0] = _out[..., 0, 6]
-    _out[..., 0, 7] = _c55 + _c62*_c89 + _c87
+    _out[..., 0, 7] = _c1
     _out[..., 7, 0] = _out[..., 0, 7]
-    _out[..., 0, 8] = _c21 + _c26 + _c34 + _c40 + _c49 + _c55 + _c63 + _c68*_c91 + _c72
+    _out[..., 0, 8] = _c1
     _out[..., 8, 0] = _out[..., 0, 8]
-    _out[..., 1, 1] = _c122 + _c74*_c94 + _c98
-    _out[..., 1, 2] = _c122 + _c123 + _c76*_c97
+    _out[..., 1, 1] = -_c0 + p2**(-1.0)
+    _out[..., 1, 2] = _c1
     _out[..., 2, 1] = _out[..., 1, 2]
-    _out[..., 1, 3] = _c104*_c79 + _c108 + _c124
+    _out[..., 1, 3] = _c1
     _out[..., 3, 1] = _out[..., 1, 3]
-    _out[..., 1, 4] = _c105 + _c107*_c81 + _c124
+    _out[..., 1, 4] = _c1
     _out[..., 4, 1] = _out[..., 1, 4]
-    _out[..., 1, 5] = _c112*_c84 + _c115 + _c125
+    _out[..., 1, 5] = _c1
     _out[..., 5, 1] = _out[..., 1, 5]
-    _out[..., 1, 6] = _c113 + _c114*_c86 + _c125
+    _out[..., 1, 6] = _c1
     _out[..., 6, 1] = _out[..., 1, 6]
-    _out[..., 1, 7] = _c118*_c89 + _c121 + _c126
+    _out[..., 1, 7] = _c1
     _out[..., 7, 1] = _out[..., 1, 7]
-    _out[..., 1, 8] = _c119 + _c120*_c91 + _c126
+    _out[..., 1, 8] = _c1
     _out[..., 8, 1] = _out[..., 1, 8]
-    _out[..., 2, 2] = _c129*_c76 + _c133 + _c149
-    _out[..., 2, 3] = _c132*_c79 + _c149 + _c150
+    _out[..., 2, 2] = -_c0 + p3**(-1.0)
+    _out[..., 2, 3] = _c1
     _out[..., 3, 2] = _out[..., 2, 3]
-    _out[..., 2, 4] = _c137*_c81 + _c141 + _c151
+    _out[..., 2, 4] = _c1
     _out[..., 4, 2] = _out[..., 2, 4]
-    _out[..., 2, 5] = _c138 + _c140*_c84 + _c151
+    _out[..., 2, 5] = _c1
     _out[..., 5, 2] = _out[..., 2, 5]
-    _out[..., 2, 6] = _c142*_c86 + _c146 + _c152
+    _out[..., 2, 6] = _c1
     _out[..., 6, 2] = _out[..., 2, 6]
-    _out[..., 2, 7] = _c143 + _c145*_c89 + _c152
+    _out[..., 2, 7] = _c1
     _out[..., 7, 2] = _out[..., 2, 7]
-    _out[..., 2, 8] = _c133 + _c135 + _c136 + _c138 + _c141 + _c143 + _c146 + _c147*_c91 + _c150
+    _out[..., 2, 8] = _c1
     _out[..., 8, 2] = _out[..., 2, 8]
-    _out[..., 3, 3] = _c155*_c79 + _c160 + _c177
-    _out[..., 3, 4] = _c159*_c81 + _c177 + _c178
+    _out[..., 3, 3] = -_c0 + p4**(-1.0)
+    _out[..., 3, 4] = _c1
     _out[..., 4, 3] = _out[..., 3, 4]
-    _out[..., 3, 5] = _c166*_c84 + _c169 + _c179
+    _out[..., 3, 5] = _c1
     _out[..., 5, 3] = _out[..., 3, 5]
-    _out[..., 3, 6] = _c167 + _c168*_c86 + _c179
+    _out[..., 3, 6] = _c1
     _out[..., 6, 3] = _out[..., 3, 6]
-    _out[..., 3, 7] = _c172*_c89 + _c176 + _c180
+    _out[..., 3, 7] = _c1
     _out[..., 7, 3] = _out[..., 3, 7]
-    _out[..., 3, 8] = _c173 + _c175*_c91 + _c180
+    _out[..., 3, 8] = _c1
     _out[..., 8, 3] = _out[..., 3, 8]
-    _out[..., 4, 4] = _c183*_c81 + _c189 + _c206
-    _out[..., 4, 5] = _c188*_c84 + _c206 + _c207
+    _out[..., 4, 4] = -_c0 + p5**(-1.0)
+    _out[..., 4, 5] = _c1
     _out[..., 5, 4] = _out[..., 4, 5]
-    _out[..., 4, 6] = _c198*_c86 + _c203 + _c208
+    _out[..., 4, 6] = _c1
     _out[..., 6, 4] = _out[..., 4, 6]
-    _out[..., 4, 7] = _c199 + _c202*_c89 + _c208
+    _out[..., 4, 7] = _c1
     _out[..., 7, 4] = _out[..., 4, 7]
-    _out[..., 4, 8] = _c189 + _c191 + _c194 + _c196 + _c197 + _c199 + _c203 + _c204*_c91 + _c207
+    _out[..., 4, 8] = _c1
     _out[..., 8, 4] = _out[..., 4, 8]
-    _out[..., 5, 5] = _c210*_c84 + _c214 + _c233
-    _out[..., 5, 6] = _c213*_c86 + _c233 + _c234
+    _out[..., 5, 5] = -_c0 + p6**(-1.0)
+    _out[..., 5, 6] = _c1
     _out[..., 6, 5] = _out[..., 5, 6]
-    _out[..., 5, 7] = _c229*_c89 + _c232 + _c235
+    _out[..., 5, 7] = _c1
     _out[..., 7, 5] = _out[..., 5, 7]
-    _out[..., 5, 8] = _c230 + _c231*_c91 + _c235
+    _out[..., 5, 8] = _c1
     _out[..., 8, 5] = _out[..., 5, 8]
-    _out[..., 6, 6] = _c237*_c86 + _c241 + _c251
-    _out[..., 6, 7] = _c240*_c89 + _c251 + _c252
+    _out[..., 6, 6] = -_c0 + p7**(-1.0)
+    _out[..., 6, 7] = _c1
     _out[..., 7, 6] = _out[..., 6, 7]
-    _out[..., 6, 8] = _c241 + _c243 + _c244 + _c245 + _c247 + _c248 + _c249 + _c250*_c91 + _c252
+    _out[..., 6, 8] = _c1
     _out[..., 8, 6] = _out[..., 6, 8]
-    _out[..., 7, 7] = _c255*_c89 + _c258*_c9 + _c268
-    _out[..., 7, 8] = _c255*_c8 + _c258*_c91 + _c268
+    _out[..., 7, 7] = -_c0 + p8**(-1.0)
+    _out[..., 7, 8] = _c1
     _out[..., 8, 7] = _out[..., 7, 8]
-    _out[..., 8, 8] = _c11*(-_c192 - _c273) + _c12*(-_c195 - _c273) + _c4*(-_c262 - _c274) + _c5*(-_c264 - _c274) + _c6*(-_c265 - _c271) + _c7*(-_c267 - _c271) + _c71*(-_c260 - _c272) + _c8*(-_c171 - _c270 - _c59 - _c71) + _c91*(-_c257 + _c269*_c64 - _c8)
+    _out[..., 8, 8] = -_c0 + p9**(-1.0)
     return _out
 
 
-def probs__natural_fisher(p1, p2, p3, p4, p5, p6, p7, p8, p9, _shape=None):
+def probs__natural_fisher(p1, p2, p3, p4, p5, p6, p7, p8, p9, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: p1 in [0.02, 0.105556], p2 in [0.02, 0.105556], p3 in [0.02, 0.105556], p4 in
     [0.02, 0.105556], p5 in [0.02, 0.105556], p6 in [0.02, 0.105556], p7 in [0.02, 0.105556], p8
     in [0.02, 0.105556], p9 in [0.02, 0.105556]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9))
-    _out = numpy.empty(_shape + (9, 9))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9)) + (9, 9))
     _out[..., 0, 0] = -p1*(p1 - 1)
     _out[..., 0, 1] = -p1*p2
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -2628,15 +2052,15 @@ def probs__natural_fisher(p1, p2, p3, p4, p5, p6, p7, p8, p9, _shape=None):
     return _out
 
 
-def probs__kl(p1, p2, p3, p4, p5, p6, p7, p8, p9, p1_q, p2_q, p3_q, p4_q, p5_q, p6_q, p7_q, p8_q, p9_q, _shape=None):
+def probs__kl(p1, p2, p3, p4, p5, p6, p7, p8, p9, p1_q, p2_q, p3_q, p4_q, p5_q, p6_q, p7_q, p8_q, p9_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: p1 in [0.02, 0.105556], p2 in [0.02, 0.105556], p3 in [0.02, 0.105556], p4 in
     [0.02, 0.105556], p5 in [0.02, 0.105556], p6 in [0.02, 0.105556], p7 in [0.02, 0.105556], p8
     in [0.02, 0.105556], p9 in [0.02, 0.105556]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9), numpy.shape(p1_q), numpy.shape(p2_q), numpy.shape(p3_q), numpy.shape(p4_q), numpy.shape(p5_q), numpy.shape(p6_q), numpy.shape(p7_q), numpy.shape(p8_q), numpy.shape(p9_q))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9), numpy.shape(p1_q), numpy.shape(p2_q), numpy.shape(p3_q), numpy.shape(p4_q), numpy.shape(p5_q), numpy.shape(p6_q), numpy.shape(p7_q), numpy.shape(p8_q), numpy.shape(p9_q)) + ())
     _c0 = numpy.log(-p1_q - p2_q - p3_q - p4_q - p5_q - p6_q - p7_q - p8_q - p9_q + 1)
     _c1 = numpy.log(-p1 - p2 - p3 - p4 - p5 - p6 - p7 - p8 - p9 + 1)
     _c2 = _c0 - _c1
@@ -2651,36 +2075,34 @@ def probs__kl(p1, p2, p3, p4, p5, p6, p7, p8, p9, p1_q, p2_q, p3_q, p4_q, p5_q, 
     _t8 = p8*(_c2 + numpy.log(p8) - numpy.log(p8_q))
     _t9 = p9*(_c2 + numpy.log(p9) - numpy.log(p9_q))
     _t10 = _c1
-    _out = numpy.empty(_shape)
     _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6 + _t7 + _t8 + _t9 + _t10
     return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6) + numpy.abs(_t7) + numpy.abs(_t8) + numpy.abs(_t9) + numpy.abs(_t10), probs__to_natural, probs__jacobian, _kl_curvature, (p1, p2, p3, p4, p5, p6, p7, p8, p9,), (p1_q, p2_q, p3_q, p4_q, p5_q, p6_q, p7_q, p8_q, p9_q,))
 
 
-def probs__entropy(p1, p2, p3, p4, p5, p6, p7, p8, p9, _shape=None):
+def probs__entropy(p1, p2, p3, p4, p5, p6, p7, p8, p9, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: p1 in [0.02, 0.105556], p2 in [0.02, 0.105556], p3 in [0.02, 0.105556], p4 in
     [0.02, 0.105556], p5 in [0.02, 0.105556], p6 in [0.02, 0.105556], p7 in [0.02, 0.105556], p8
     in [0.02, 0.105556], p9 in [0.02, 0.105556]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9)) + ())
     _c0 = numpy.log(-p1 - p2 - p3 - p4 - p5 - p6 - p7 - p8 - p9 + 1)
     _c1 = -_c0
-    _out = numpy.empty(_shape)
     _out[...] = -_c0 - p1*(_c1 + numpy.log(p1)) - p2*(_c1 + numpy.log(p2)) - p3*(_c1 + numpy.log(p3)) - p4*(_c1 + numpy.log(p4)) - p5*(_c1 + numpy.log(p5)) - p6*(_c1 + numpy.log(p6)) - p7*(_c1 + numpy.log(p7)) - p8*(_c1 + numpy.log(p8)) - p9*(_c1 + numpy.log(p9))
     return _out
 
 
-def probs__skewness(p1, p2, p3, p4, p5, p6, p7, p8, p9, _shape=None):
+def probs__skewness(p1, p2, p3, p4, p5, p6, p7, p8, p9, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: p1 in [0.02, 0.105556], p2 in [0.02, 0.105556], p3 in [0.02, 0.105556], p4 in
     [0.02, 0.105556], p5 in [0.02, 0.105556], p6 in [0.02, 0.105556], p7 in [0.02, 0.105556], p8
     in [0.02, 0.105556], p9 in [0.02, 0.105556]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9)) + (9, 9, 9))
     _c0 = 2*p1
     _c1 = p1*(_c0 - 1)
     _c2 = _c1*p2
@@ -2875,7 +2297,6 @@ def probs__skewness(p1, p2, p3, p4, p5, p6, p7, p8, p9, _shape=None):
     _c191 = _c65*p7
     _c192 = _c61*p9
     _c193 = _c65*p8
-    _out = numpy.empty(_shape + (9, 9, 9))
     _out[..., 0, 0, 0] = _c1*(p1 - 1)
     _out[..., 0, 0, 1] = _c2
     _out[..., 0, 0, 2] = _c3
@@ -3608,24 +3029,23 @@ def probs__skewness(p1, p2, p3, p4, p5, p6, p7, p8, p9, _shape=None):
     return _out
 
 
-def probs__fisher_rao(p1, p2, p3, p4, p5, p6, p7, p8, p9, p1_q, p2_q, p3_q, p4_q, p5_q, p6_q, p7_q, p8_q, p9_q, _shape=None):
+def probs__fisher_rao(p1, p2, p3, p4, p5, p6, p7, p8, p9, p1_q, p2_q, p3_q, p4_q, p5_q, p6_q, p7_q, p8_q, p9_q, _out=None):
     """Fisher–Rao distance between θ and θq, (...).
 
     Valid range: p1 in [0.02, 0.105556], p2 in [0.02, 0.105556], p3 in [0.02, 0.105556], p4 in
     [0.02, 0.105556], p5 in [0.02, 0.105556], p6 in [0.02, 0.105556], p7 in [0.02, 0.105556], p8
     in [0.02, 0.105556], p9 in [0.02, 0.105556]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9), numpy.shape(p1_q), numpy.shape(p2_q), numpy.shape(p3_q), numpy.shape(p4_q), numpy.shape(p5_q), numpy.shape(p6_q), numpy.shape(p7_q), numpy.shape(p8_q), numpy.shape(p9_q))
-    _out = numpy.empty(_shape)
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9), numpy.shape(p1_q), numpy.shape(p2_q), numpy.shape(p3_q), numpy.shape(p4_q), numpy.shape(p5_q), numpy.shape(p6_q), numpy.shape(p7_q), numpy.shape(p8_q), numpy.shape(p9_q)) + ())
     _out[...] = 4*numpy.arcsin((1/2)*numpy.sqrt(_special.sqrt_diff(p1, p1_q)**2 + _special.sqrt_diff(p2, p2_q)**2 + _special.sqrt_diff(p3, p3_q)**2 + _special.sqrt_diff(p4, p4_q)**2 + _special.sqrt_diff(p5, p5_q)**2 + _special.sqrt_diff(p6, p6_q)**2 + _special.sqrt_diff(p7, p7_q)**2 + _special.sqrt_diff(p8, p8_q)**2 + _special.sqrt_diff(p9, p9_q)**2 + _special.sqrt_diff(-p1 - p2 - p3 - p4 - p5 - p6 - p7 - p8 - p9 + 1, -p1_q - p2_q - p3_q - p4_q - p5_q - p6_q - p7_q - p8_q - p9_q + 1)**2))
     return _out
 
 
-def _kl_curvature(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, d_eta1, d_eta2, d_eta3, d_eta4, d_eta5, d_eta6, d_eta7, d_eta8, d_eta9, _shape=None):
+def _kl_curvature(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, d_eta1, d_eta2, d_eta3, d_eta4, d_eta5, d_eta6, d_eta7, d_eta8, d_eta9, _out=None):
     """g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ), (...): the integrand of the KL near coincidence."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9), numpy.shape(d_eta1), numpy.shape(d_eta2), numpy.shape(d_eta3), numpy.shape(d_eta4), numpy.shape(d_eta5), numpy.shape(d_eta6), numpy.shape(d_eta7), numpy.shape(d_eta8), numpy.shape(d_eta9))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9), numpy.shape(d_eta1), numpy.shape(d_eta2), numpy.shape(d_eta3), numpy.shape(d_eta4), numpy.shape(d_eta5), numpy.shape(d_eta6), numpy.shape(d_eta7), numpy.shape(d_eta8), numpy.shape(d_eta9)) + ())
     _c0 = _special.softmax0(1, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
     _c1 = 2*_c0*d_eta1
     _c2 = _special.softmax0(2, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
@@ -3650,25 +3070,22 @@ def _kl_curvature(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, d_eta1, 
     _c21 = 2*_c9
     _c22 = 2*_c11
     _c23 = 2*_c13
-    _out = numpy.empty(_shape)
     _out[...] = _c0*d_eta1**2*_special.cosoftmax0(1, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9) - _c1*_c11 - _c1*_c13 - _c1*_c15 - _c1*_c17 - _c1*_c3 - _c1*_c5 - _c1*_c7 - _c1*_c9 + _c10*d_eta6**2*_special.cosoftmax0(6, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9) - _c11*_c18 - _c11*_c19 - _c11*_c20 - _c11*_c21 + _c12*d_eta7**2*_special.cosoftmax0(7, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9) - _c13*_c18 - _c13*_c19 - _c13*_c20 - _c13*_c21 - _c13*_c22 + _c14*d_eta8**2*_special.cosoftmax0(8, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9) - 2*_c15*_c17 - _c15*_c18 - _c15*_c19 - _c15*_c20 - _c15*_c21 - _c15*_c22 - _c15*_c23 + _c16*d_eta9**2*_special.cosoftmax0(9, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9) - _c17*_c18 - _c17*_c19 - _c17*_c20 - _c17*_c21 - _c17*_c22 - _c17*_c23 - _c18*_c5 - _c18*_c7 - _c18*_c9 - _c19*_c7 - _c19*_c9 + _c2*d_eta2**2*_special.cosoftmax0(2, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9) - _c20*_c9 + _c4*d_eta3**2*_special.cosoftmax0(3, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9) + _c6*d_eta4**2*_special.cosoftmax0(4, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9) + _c8*d_eta5**2*_special.cosoftmax0(5, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
     return _out
 
 
-def log_base_measure(x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, _shape=None):
+def log_base_measure(x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, _out=None):
     """log h(x), (...)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(x6), numpy.shape(x7), numpy.shape(x8), numpy.shape(x9), numpy.shape(x10))
-    _out = numpy.empty(_shape)
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(x6), numpy.shape(x7), numpy.shape(x8), numpy.shape(x9), numpy.shape(x10)) + ())
     _out[...] = 0
     return _out
 
 
-def statistics(x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, _shape=None):
+def statistics(x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, _out=None):
     """T(x), the sufficient statistics, (..., m)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(x6), numpy.shape(x7), numpy.shape(x8), numpy.shape(x9), numpy.shape(x10))
-    _out = numpy.empty(_shape + (9,))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(x6), numpy.shape(x7), numpy.shape(x8), numpy.shape(x9), numpy.shape(x10)) + (9,))
     _out[..., 0] = x1
     _out[..., 1] = x2
     _out[..., 2] = x3
@@ -3681,12 +3098,11 @@ def statistics(x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, _shape=None):
     return _out
 
 
-def natural_from_mean(mu1, mu2, mu3, mu4, mu5, mu6, mu7, mu8, mu9, _shape=None):
+def natural_from_mean(mu1, mu2, mu3, mu4, mu5, mu6, mu7, mu8, mu9, _out=None):
     """η(μ), the closed-form inverse of μ = ∇A(η), (..., m)."""
-    if _shape is None:
-        _shape = numpy.broadcast_shapes(numpy.shape(mu1), numpy.shape(mu2), numpy.shape(mu3), numpy.shape(mu4), numpy.shape(mu5), numpy.shape(mu6), numpy.shape(mu7), numpy.shape(mu8), numpy.shape(mu9))
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu1), numpy.shape(mu2), numpy.shape(mu3), numpy.shape(mu4), numpy.shape(mu5), numpy.shape(mu6), numpy.shape(mu7), numpy.shape(mu8), numpy.shape(mu9)) + (9,))
     _c0 = (mu1 + mu2 + mu3 + mu4 + mu5 + mu6 + mu7 + mu8 + mu9 - 1)**(-1.0)
-    _out = numpy.empty(_shape + (9,))
     _out[..., 0] = numpy.log(-_c0*mu1)
     _out[..., 1] = numpy.log(-_c0*mu2)
     _out[..., 2] = numpy.log(-_c0*mu3)
