@@ -1,5 +1,6 @@
 """Chunked evaluation of large batches (kernels/_runtime.py ``_evaluate``) against whole-array
-evaluation: the same numbers, bit for bit, for every broadcasting pattern of θ and x.
+evaluation: the same numbers, bit for bit (the KL to 4 ulps), for every broadcasting pattern of
+θ and x.
 
 The chunk size is lowered to a few numbers so that small arrays exercise the slicing; the
 reference is the same kernel with chunking off (a chunk larger than the batch).
@@ -58,4 +59,11 @@ def test_chunked_equals_whole(name, param, dims, monkeypatch):
     ]:
         whole, chunked = _both(monkeypatch, fn)
         assert whole.shape == chunked.shape, label
-        np.testing.assert_array_equal(chunked, whole, err_msg=f"{name} {param} {label}")
+        if label.startswith("kl"):
+            # Where the KL's closed form cancels it is replaced by a quadrature over the subset
+            # of such points; numpy's vectorized sums over that subset round in the last bit
+            # differently for subsets of different lengths.
+            np.testing.assert_allclose(chunked, whole, rtol=4 * np.finfo(float).eps, atol=0,
+                                       err_msg=f"{name} {param} {label}")
+        else:
+            np.testing.assert_array_equal(chunked, whole, err_msg=f"{name} {param} {label}")

@@ -21,7 +21,7 @@ _CHUNK = 1 << 15
 
 
 def _evaluate(fn, cols: list, shape: tuple, tail: tuple) -> np.ndarray:
-    """``fn(*cols, _out=out)`` into a new array ``out`` of shape ``shape + tail``.
+    """``fn(*cols, _out=out)`` for a new array ``out`` of shape ``shape + tail``: its result.
 
     ``cols`` are arrays broadcastable to ``shape``. A large batch is cut along its first axis
     into slices of about ``_CHUNK`` output numbers; columns that do not extend along that axis
@@ -30,14 +30,16 @@ def _evaluate(fn, cols: list, shape: tuple, tail: tuple) -> np.ndarray:
     out = np.empty(shape + tail)
     size = out.size
     if size <= _CHUNK or not shape or shape[0] == 1:
-        fn(*cols, _out=out)
-        return out
+        return fn(*cols, _out=out)
     step = max(1, (_CHUNK * shape[0]) // size)
     n, nd = shape[0], len(shape)
     sliced = [np.ndim(c) == nd and np.shape(c)[0] == n for c in cols]
     for a in range(0, n, step):
         b = a + step
-        fn(*[c[a:b] if cut else c for c, cut in zip(cols, sliced)], _out=out[a:b])
+        part = out[a:b]
+        result = fn(*[c[a:b] if cut else c for c, cut in zip(cols, sliced)], _out=part)
+        if result is not part:  # a kernel that returns a new array (a user's wrapper)
+            part[...] = result
     return out
 
 
