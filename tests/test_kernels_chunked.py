@@ -67,3 +67,21 @@ def test_chunked_equals_whole(name, param, dims, monkeypatch):
                                        err_msg=f"{name} {param} {label}")
         else:
             np.testing.assert_array_equal(chunked, whole, err_msg=f"{name} {param} {label}")
+
+
+@pytest.mark.parametrize("name, param, dims", CASES, ids=[c[0] for c in CASES])
+def test_single_point_with_batch_axes(name, param, dims):
+    """θ of shape (1, p) or (1, 1, p) is evaluated as one 0-d point: same numbers, batch axes kept."""
+    rng = np.random.default_rng(1)
+    k = fl.kernels(name, param, **dims)
+    theta = _theta(name, param, dims, rng, ())
+    theta_q = _theta(name, param, dims, rng, ())
+    x = fl.family(name, **dims).sample(theta, param, seed=rng)
+    for lead in [(1,), (1, 1)]:
+        t, tq = theta.reshape(lead + theta.shape), theta_q.reshape(lead + theta.shape)
+        for label, one, many in [("fisher", k.fisher(theta), k.fisher(t)),
+                                 ("kl", k.kl(theta, theta_q), k.kl(t, tq)),
+                                 ("score", k.score(x, theta), k.score(x, t)),
+                                 ("mean", k.mean(theta), k.mean(t))]:
+            assert many.shape == lead + one.shape, label
+            np.testing.assert_array_equal(many.reshape(one.shape), one, err_msg=label)

@@ -27,6 +27,10 @@ def _evaluate(fn, cols: list, shape: tuple, tail: tuple) -> np.ndarray:
     into slices of about ``_CHUNK`` output numbers; columns that do not extend along that axis
     (fewer dimensions, or length 1 there) are passed whole and broadcast inside ``fn``.
     """
+    if shape and all(n == 1 for n in shape):
+        # One point behind batch axes of length 1, as θ of shape (1, p): evaluated as a 0-d
+        # point, which the special functions' single-point paths serve ~5× faster.
+        return fn(*[np.reshape(c, ()) for c in cols]).reshape(shape + tail)
     out = np.empty(shape + tail)
     size = out.size
     if size <= _CHUNK or not shape or shape[0] == 1:
