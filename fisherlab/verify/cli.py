@@ -82,7 +82,8 @@ def run(args) -> int:
     print(format_table(results, explain=args.explain))
     failed = [r for r in results if not r.passed]
     na = sum(1 for r in results if not r.applicable)
-    print(f"\n{len(results)} checks on {len(fams)} families in {seconds:.1f} s: "
+    families = f"{len(fams)} famil{'y' if len(fams) == 1 else 'ies'}"
+    print(f"\n{len(results)} checks on {families} in {seconds:.1f} s: "
           f"{len(results) - len(failed) - na} passed, {na} not applicable, {len(failed)} failed")
     if args.json:
         records = [r.to_dict() for r in results]
