@@ -71,17 +71,21 @@ def test_chunked_equals_whole(name, param, dims, monkeypatch):
 
 @pytest.mark.parametrize("name, param, dims", CASES, ids=[c[0] for c in CASES])
 def test_single_point_with_batch_axes(name, param, dims):
-    """θ of shape (1, p) or (1, 1, p) is evaluated as one 0-d point: same numbers, batch axes kept."""
+    """θ of shape (1, p) or (1, 1, p) is evaluated as one 0-d point (the special functions'
+    single-point paths): batch axes kept, and the numbers those of the array paths, taken from
+    a batch of two points."""
     rng = np.random.default_rng(1)
     k = fl.kernels(name, param, **dims)
-    theta = _theta(name, param, dims, rng, ())
-    theta_q = _theta(name, param, dims, rng, ())
-    x = fl.family(name, **dims).sample(theta, param, seed=rng)
-    for lead in [(1,), (1, 1)]:
-        t, tq = theta.reshape(lead + theta.shape), theta_q.reshape(lead + theta.shape)
-        for label, one, many in [("fisher", k.fisher(theta), k.fisher(t)),
-                                 ("kl", k.kl(theta, theta_q), k.kl(t, tq)),
-                                 ("score", k.score(x, theta), k.score(x, t)),
-                                 ("mean", k.mean(theta), k.mean(t))]:
-            assert many.shape == lead + one.shape, label
-            np.testing.assert_array_equal(many.reshape(one.shape), one, err_msg=label)
+    theta = _theta(name, param, dims, rng, (2,))
+    theta_q = _theta(name, param, dims, rng, (2,))
+    x = np.stack([fl.family(name, **dims).sample(t, param, seed=rng) for t in theta])
+    batched = {"fisher": k.fisher(theta)[0], "kl": k.kl(theta, theta_q)[0],
+               "score": k.score(x, theta)[0], "mean": k.mean(theta)[0]}
+    for lead in [(), (1,), (1, 1)]:
+        t, tq = theta[0].reshape(lead + theta.shape[1:]), theta_q[0].reshape(lead + theta.shape[1:])
+        for label, one in [("fisher", k.fisher(t)), ("kl", k.kl(t, tq)),
+                           ("score", k.score(x[0], t)), ("mean", k.mean(t))]:
+            assert one.shape == lead + batched[label].shape, label
+            np.testing.assert_allclose(one.reshape(batched[label].shape), batched[label],
+                                       rtol=4 * np.finfo(float).eps, atol=0,
+                                       err_msg=f"{name} {label} {lead}")

@@ -97,13 +97,12 @@ class Kernels:
         self._m = len(self.natural_params)
         self._domains = [(p.name, p.domain) for p in pz.params]
         # All per-parameter domains as one open box lo < θ < hi (a closed end moved out by one
-        # ulp): one vectorized comparison checks every entry, NaN and ±inf included; only when
-        # it fails does _check_domain look at each parameter to word the error.
-        self._lo = np.array([np.nextafter(d.lo, -np.inf) if d.lo_closed else d.lo
-                             for _, d in self._domains])
-        self._hi = np.array([np.nextafter(d.hi, np.inf) if d.hi_closed else d.hi
-                             for _, d in self._domains])
-        self._lo_list, self._hi_list = self._lo.tolist(), self._hi.tolist()
+        # ulp): a min and a max per column check every entry, NaN and ±inf included; only when
+        # that fails does _check_domain look at each parameter to word the error.
+        self._lo_list = [float(np.nextafter(d.lo, -np.inf)) if d.lo_closed else float(d.lo)
+                         for _, d in self._domains]
+        self._hi_list = [float(np.nextafter(d.hi, np.inf)) if d.hi_closed else float(d.hi)
+                         for _, d in self._domains]
         self._constraint = pz.constraint
 
     def __repr__(self) -> str:
