@@ -25,14 +25,9 @@ The Fisher–Rao distance is 2 arccos Σ_i √(p_i q_i) (the sphere of √p of r
 import numpy as np
 
 from ._spec import (REAL, UNIT_INTERVAL, Constraint, ExponentialFamily, Param, Parametrization,
-                    one_hot, require_int)
+                    off_open_simplex, one_hot, require_int)
 
 DIMS = {"k": 3}
-
-
-def _off_simplex(theta):
-    # The free probabilities must leave the last one positive: Σ_{i<k} p_i < 1.
-    return ~(theta.sum(axis=-1) < 1.0)
 
 
 def _no_mle(t):
@@ -93,7 +88,7 @@ def make(k: int = 3) -> ExponentialFamily:
                 "probs", probs,
                 to_natural=lambda sp, *p: [sp.log(pi) - sp.log(1 - sum(p)) for pi in p],
                 from_natural=_probs,
-                constraint=Constraint(_off_simplex, "p1 + ... + p{} < 1 (the open simplex; "
+                constraint=Constraint(off_open_simplex, "p1 + ... + p{} < 1 (the open simplex; "
                                                     "the last probability is 1 minus their sum)"
                                       .format(m)),
                 doc=f"p_1, …, p_{m}: the probabilities of the first {m} classes; "

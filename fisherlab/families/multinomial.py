@@ -25,7 +25,7 @@ The Fisher–Rao distance is √n times the categorical's: 4√n arcsin(‖√p 
 import numpy as np
 
 from ._spec import (REAL, UNIT_INTERVAL, Constraint, ExponentialFamily, Param, Parametrization,
-                    counts_summing, require_int)
+                    off_open_simplex, counts_summing, require_int)
 
 DIMS = {"n": 5, "k": 3}
 
@@ -53,9 +53,6 @@ def make(n: int = 5, k: int = 3) -> ExponentialFamily:
         from ._softmax import softmax_all
 
         return softmax_all(eta)[:-1]
-
-    def off_simplex(theta):
-        return ~(theta.sum(axis=-1) < 1.0)
 
     def no_mle(t):
         # t̄ = mean counts of classes 1..k−1: every class must be seen, so 0 < t̄_i, Σ t̄_i < n.
@@ -91,7 +88,7 @@ def make(n: int = 5, k: int = 3) -> ExponentialFamily:
                        rf"p_{{{i}}}") for i in range(1, k)],
                 to_natural=lambda sp, *p: [sp.log(pi) - sp.log(1 - sum(p)) for pi in p],
                 from_natural=probs,
-                constraint=Constraint(off_simplex, f"p1 + ... + p{m} < 1 (the open simplex; the "
+                constraint=Constraint(off_open_simplex, f"p1 + ... + p{m} < 1 (the open simplex; the "
                                                    "last probability is 1 minus their sum)"),
                 doc=f"p_1, …, p_{m}: the probabilities of the first {m} classes; "
                     f"p_{k} = 1 − Σ p_i > 0."),

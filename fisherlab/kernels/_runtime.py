@@ -20,6 +20,32 @@ _SMALL = 16
 _CHUNK = 1 << 15
 
 
+#: Rows folded into one when taking columnwise extremes (see _column_extremes).
+_FOLD = 64
+
+
+def _column_extremes(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The minimum and maximum of each column of ``rows`` (n, p): two arrays (p,).
+
+    A reduction along axis 0, or one per strided column, runs at ~5 ns per entry; folding
+    ``_FOLD`` rows into one long row first makes the bulk of the work an elementwise minimum of
+    contiguous rows (~0.4 ns per entry). NaN propagates into both results.
+    """
+    n, p = rows.shape
+    bulk = (n // _FOLD) * _FOLD
+    parts_lo, parts_hi = [], []
+    if bulk:
+        wide = rows[:bulk].reshape(-1, _FOLD * p)
+        parts_lo.append(wide.min(axis=0).reshape(_FOLD, p).min(axis=0))
+        parts_hi.append(wide.max(axis=0).reshape(_FOLD, p).max(axis=0))
+    if bulk < n:
+        parts_lo.append(rows[bulk:].min(axis=0))
+        parts_hi.append(rows[bulk:].max(axis=0))
+    if len(parts_lo) == 1:
+        return parts_lo[0], parts_hi[0]
+    return np.minimum(*parts_lo), np.maximum(*parts_hi)
+
+
 def _evaluate(fn, cols: list, shape: tuple, tail: tuple) -> np.ndarray:
     """``fn(*cols, _out=out)`` for a new array ``out`` of shape ``shape + tail``: its result.
 
@@ -103,6 +129,7 @@ class Kernels:
                          for _, d in self._domains]
         self._hi_list = [float(np.nextafter(d.hi, np.inf)) if d.hi_closed else float(d.hi)
                          for _, d in self._domains]
+        self._lo, self._hi = np.array(self._lo_list), np.array(self._hi_list)
         self._constraint = pz.constraint
 
     def __repr__(self) -> str:
@@ -132,11 +159,13 @@ class Kernels:
                 inside = all(lo[i] < v < hi[i] for row in arr.reshape(-1, self._p).tolist()
                              for i, v in enumerate(row))
             else:
-                # One min and one max per column: reductions allocate nothing and propagate
-                # NaN (which then fails the comparison), 3× faster than a boolean mask.
-                inside = all(lo[i] < c.min() and c.max() < hi[i] for i, c in enumerate(cols))
-            if not inside or self._constraint is not None:
+                # The extremes of each column propagate NaN (which then fails the comparison).
+                low, high = _column_extremes(arr.reshape(-1, self._p))
+                inside = bool((self._lo < low).all() and (high < self._hi).all())
+            if not inside:
                 self._check_domain(arr, cols, name)
+            elif self._constraint is not None:
+                self._check_constraint(arr, name)
         return cols, arr.shape[:-1]
 
     def _check_domain(self, arr, cols, name):
@@ -148,13 +177,16 @@ class Kernels:
                 raise DomainError(
                     f"{self.family} {self.parametrization}: parameter {pname!r} in {name} must be "
                     f"{what}{dom.text}, got {describe(values)}")
-        c = self._pz.constraint
-        if c is not None:
-            bad = c.violations(arr)
-            if np.any(bad):
-                raise DomainError(
-                    f"{self.family} {self.parametrization}: {name} must satisfy {c.text}, got "
-                    f"{describe(arr[bad] if np.ndim(bad) else arr)}")
+        if self._constraint is not None:
+            self._check_constraint(arr, name)
+
+    def _check_constraint(self, arr, name):
+        c = self._constraint
+        bad = c.violations(arr)
+        if np.any(bad):
+            raise DomainError(
+                f"{self.family} {self.parametrization}: {name} must satisfy {c.text}, got "
+                f"{describe(arr[bad] if np.ndim(bad) else arr)}")
 
     def _x(self, x) -> list[np.ndarray]:
         if self.validate:
