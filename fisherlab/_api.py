@@ -250,7 +250,11 @@ class Family:
         cols = self.kernels(param)._theta(theta)
         t = self.convert(np.stack(cols, -1), param, home) if param != home else np.stack(cols, -1)
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-        return draw(rng, *[t[..., i] for i in range(t.shape[-1])], size)
+        # size=() rather than None: numpy's samplers then return an array (of shape ()) for one
+        # draw, where None gives a Python int for the discrete ones.
+        size = () if size is None else size
+        return np.asarray(draw(rng, *[t[..., i] for i in range(t.shape[-1])], size),
+                          dtype=np.float64)
 
 
 def _grid_start(k: Kernels, objective) -> np.ndarray:

@@ -89,3 +89,57 @@ def test_single_point_with_batch_axes(name, param, dims):
             np.testing.assert_allclose(one.reshape(batched[label].shape), batched[label],
                                        rtol=4 * np.finfo(float).eps, atol=0,
                                        err_msg=f"{name} {label} {lead}")
+
+
+def _every_parametrization():
+    for name in fl.families():
+        spec = fl.family(name).spec
+        for param in spec.parametrization_names:
+            yield name, param
+
+
+EVERY = sorted(_every_parametrization())
+QUANTITIES = ("to_natural", "jacobian", "log_partition", "mean", "fisher", "natural_fisher",
+              "skewness", "entropy", "kl", "log_density", "score", "hessian")
+
+
+@pytest.mark.parametrize("name, param", EVERY, ids=[f"{n}-{p}" for n, p in EVERY])
+def test_single_point_equals_batch_everywhere(name, param):
+    """Every kernel of every family: θ of shape (p,) (evaluated on Python floats) gives the
+    numbers of the same θ inside a batch of two (numpy arrays), to a few ulps of the largest
+    entry (numpy's vectorized log and exp may round the last bit differently from its scalar
+    ones)."""
+    rng = np.random.default_rng(7)
+    fam = fl.family(name)
+    k = fl.kernels(name, param)
+    # Points drawn in η's test box and mapped to θ: valid however θ is constrained jointly.
+    lo_hi = [q.test_range for q in fam.spec.natural]
+    draw = lambda: fam.convert(np.array([rng.uniform(lo, hi) for lo, hi in lo_hi]),  # noqa: E731
+                               "natural", param)
+    theta, other, theta_q = draw(), draw(), draw()
+    x = fam.sample(theta, param, seed=rng)
+    batch, batch_q = np.stack([theta, other]), np.stack([theta_q, other])
+    xs = np.stack([x, fam.sample(other, param, seed=rng)])
+    for q in QUANTITIES:
+        if q in ("log_density", "score", "hessian"):
+            one, many = getattr(k, q)(x, theta), getattr(k, q)(xs, batch)[0]
+        elif q == "kl":
+            one, many = k.kl(theta, theta_q), k.kl(batch, batch_q)[0]
+        else:
+            one, many = getattr(k, q)(theta), getattr(k, q)(batch)[0]
+        assert np.shape(one) == np.shape(many), (q, np.shape(one), np.shape(many))
+        scale = np.max(np.abs(many)) if np.size(many) else 0.0
+        np.testing.assert_allclose(one, many, rtol=0, atol=16 * np.finfo(float).eps * scale,
+                                   err_msg=f"{name} {param} {q}")
+
+
+def test_single_point_past_float_range():
+    """A single point whose formula overflows or divides by zero in Python floats (which raise)
+    gives what the same point gives inside an array (IEEE ±inf)."""
+    k = fl.kernels("normal", "mean_std")
+    tiny = [0.0, 1e-200]  # 1/σ² overflows
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        one = k.fisher(tiny)
+        many = k.fisher(np.array([tiny, [0.0, 1.0]]))[0]
+    np.testing.assert_array_equal(one, many)
+    assert np.isinf(one[0, 0])

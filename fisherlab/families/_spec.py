@@ -118,6 +118,10 @@ class Param:
     latex: str | None = None
 
 
+#: Up to this many numbers, Support.surely_inside compares Python floats.
+_FEW = 16
+
+
 def row_sums(a: np.ndarray) -> np.ndarray:
     """Σ over the last axis of ``a`` (..., k) -> (...), as one matrix-vector product: ~3× faster
     than ``a.sum(axis=-1)``, whose reduction along a short last axis is strided."""
@@ -260,6 +264,8 @@ class Support:
         """
         if x.size == 0:
             return True
+        if x.size <= _FEW:
+            return self._surely_inside_few(x)
         lo, hi = x.min(), x.max()
         k = self.kind
         if k in ("reals", "real_vectors"):
@@ -288,6 +294,33 @@ class Support:
                         and np.count_nonzero(x) == rows.size)
         # counts_summing
         return bool(0 <= lo and np.array_equal(np.floor(x), x) and np.all(rows == self.total))
+
+    def _surely_inside_few(self, x: np.ndarray) -> bool:
+        """:meth:`surely_inside` for a handful of numbers, in Python floats (~10× cheaper than
+        array reductions at this size). Every comparison is False for NaN."""
+        values = x.ravel().tolist()
+        k, inf = self.kind, math.inf
+        if k in ("reals", "real_vectors"):
+            return all(-inf < v < inf for v in values)
+        if k == "positive_reals":
+            return all(0 < v < inf for v in values)
+        if k == "greater_than":
+            return all(self.low < v < inf for v in values)
+        if k == "unit_interval":
+            return all(0 < v < 1 for v in values)
+        if k == "circle":
+            return all(-math.pi <= v <= math.pi for v in values)
+        if k in ("nonnegative_integers", "integer_range", "binary"):
+            return all(self.low <= v <= self.high and v < inf and v == math.floor(v)
+                       for v in values)
+        rows = [values[i:i + self.size] for i in range(0, len(values), self.size)]
+        if k == "simplex":
+            return all(all(0 < v < inf for v in row) and abs(sum(row) - 1.0) <= 1e-9 * self.size
+                       for row in rows)
+        if k == "one_hot":
+            return all(row.count(1.0) == 1 and row.count(0.0) == self.size - 1 for row in rows)
+        return all(all(0 <= v < inf and v == math.floor(v) for v in row) and sum(row) == self.total
+                   for row in rows)
 
     def check(self, x) -> np.ndarray:
         """Return ``x`` as a float64 array, raising SupportError if any entry is outside."""

@@ -66,8 +66,9 @@ def trigamma(x):
 
     Non-positive x gives NaN (the kernels' argument checks keep it out); +inf gives 0.
     """
-    x = numpy.asarray(x, dtype=numpy.float64)
-    if x.ndim == 0:
+    if not isinstance(x, float):
+        x = numpy.asarray(x, dtype=numpy.float64)
+    if isinstance(x, float) or x.ndim == 0:
         # One point (a single θ): the same ζ(2, x) on a Python float, 4× cheaper than the
         # array bookkeeping below.
         v = float(x)
@@ -547,7 +548,7 @@ def log_beta(a, b):
     y ≤ x/4 the bracket is the Taylor series Σ_k ψ^(k−1)(x) y^k/k! (scipy's betaln loses ~1e-11
     relative at (1e6, 1e-3)); elsewhere scipy's betaln.
     """
-    if numpy.ndim(a) == 0 and numpy.ndim(b) == 0 and (
+    if isinstance(a, float) and isinstance(b, float) and (
             _SHIFT_TAYLOR_RATIO * max(a, b) < min(a, b)):
         # One point away from the series' range (the common case of a single θ): the same
         # betaln call as below, without the array bookkeeping (~10× cheaper per call).
@@ -572,6 +573,10 @@ def log_beta(a, b):
         out[near] = scipy.special.gammaln(yn) - total
     return out[()] if out.ndim == 0 else out
 
+#: ψ and ψ' by order, for _polygamma_shift.
+_PSI = {0: digamma, 1: trigamma}
+
+
 def _polygamma_shift(order, a, b):
     """ψ^(order)(a + b) − ψ^(order)(a) for a, b > 0, (...): no cancellation when b ≪ a.
 
@@ -579,8 +584,8 @@ def _polygamma_shift(order, a, b):
     the pole at 0), whose terms shrink like (b/a)^k; elsewhere the two values differ by a factor
     that keeps the direct difference within a few ulps of the result.
     """
-    psi = {0: digamma, 1: trigamma}.get(order, lambda x: polygamma(order, x))
-    if numpy.ndim(a) == 0 and numpy.ndim(b) == 0 and _SHIFT_TAYLOR_RATIO * a < b:
+    psi = _PSI[order] if order in _PSI else (lambda x: polygamma(order, x))
+    if isinstance(a, float) and isinstance(b, float) and _SHIFT_TAYLOR_RATIO * a < b:
         # One point where the direct difference is accurate: as below, minus the bookkeeping.
         return psi(a + b) - psi(a)
     a, b = numpy.broadcast_arrays(numpy.asarray(a, dtype=numpy.float64),
