@@ -18,6 +18,7 @@ from sympy.codegen.rewriting import ReplaceOptim, expm1_opt, log1p_opt, optimize
 from sympy.printing.numpy import SciPyPrinter
 from sympy.printing.precedence import PRECEDENCE
 
+from ..families._functions import functions
 from ..families._spec import ExponentialFamily
 from ..symbolic.derive import Derivation, derive, large_rational, natural_form
 
@@ -76,6 +77,10 @@ class KernelPrinter(SciPyPrinter):
 
     def _print_besseli_ratio_deriv(self, expr):
         return f"_special.besseli_ratio_deriv({self._print(expr.args[0])})"
+
+    def _print_besseli_ratio_deriv_given(self, expr):
+        z, r = (self._print(a) for a in expr.args)
+        return f"_special.besseli_ratio_deriv({z}, {r})"
 
     def _print_exp_expint1(self, expr):
         return f"_special.exp_expint1({self._print(expr.args[0])})"
@@ -187,6 +192,23 @@ def _difference_form(add):
     return best
 
 
+class besseli_ratio_deriv_given(sp.Function):  # noqa: N801
+    """R'(z) printed with R(z) as a second argument, so that CSE shares R(z) with the entries
+    that use it (the von Mises Fisher information: z·R(z) and R'(z)) and the Bessel functions
+    are evaluated once."""
+
+    nargs = 2
+
+
+def _share_besseli_ratio(expr):
+    fns = functions(sp)
+    deriv, ratio = fns["besseli_ratio_deriv"], fns["besseli_ratio"]
+    if not expr.has(deriv):
+        return expr
+    return expr.replace(lambda e: isinstance(e, deriv),
+                        lambda e: besseli_ratio_deriv_given(e.args[0], ratio(e.args[0])))
+
+
 def _numeric_form(expr):
     """Rewrite for floating point: log(1 + u) -> log1p(u), exp(u) − 1 -> expm1(u), log u! -> lgamma,
     ψ'(u) − 1/u -> a cancellation-free function."""
@@ -214,7 +236,8 @@ def _numeric_form(expr):
         direct = ReplaceOptim.__call__(expm1_opt, expr)
         expr = expm1_opt.cheapest(expr, direct)
         rewrites = rewrites[1:]
-    return optimize(expr, rewrites) if rewrites else expr
+    expr = optimize(expr, rewrites) if rewrites else expr
+    return _share_besseli_ratio(expr)
 
 
 def _terms(expr) -> list:

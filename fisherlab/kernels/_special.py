@@ -448,9 +448,28 @@ def log_besseli0(z):
     return _piecewise(z, z < 2.0, _log_besseli0_series, _log_besseli0_scaled)
 
 
-def besseli_ratio(z):
-    """I₁(z)/I₀(z) for real z, as i1e(z)/i0e(z) (the exponential scalings cancel)."""
+def _besseli_ratio_scaled(z):
     return scipy.special.i1e(z) / scipy.special.i0e(z)
+
+
+def _besseli_ratio_asymptotic(z):
+    w = 1.0 / z
+    series = numpy.zeros_like(w)
+    for b in _RATIO_ASYMPTOTIC[::-1]:
+        series = (series + b) * w
+    return 1.0 - series
+
+
+def besseli_ratio(z):
+    """R(z) = I₁(z)/I₀(z) for real z (odd in z).
+
+    As i1e(z)/i0e(z) (the exponential scalings cancel) for |z| < 30; above, the asymptotic
+    series 1 − Σ_n a_n |z|^(−n) (error < 1e-18; 10× cheaper than the two Bessel functions).
+    """
+    z = numpy.asarray(z, dtype=numpy.float64)
+    r = _piecewise(numpy.abs(z), numpy.abs(z) >= _RATIO_DERIV_SWITCH, _besseli_ratio_asymptotic,
+                   _besseli_ratio_scaled)
+    return numpy.copysign(r, z)
 
 
 #: Coefficients c_n of R'(z) ~ Σ c_n z^(−n) (n = 2…23) for R = I₁/I₀, from the asymptotic
@@ -465,6 +484,9 @@ _RATIO_DERIV_ASYMPTOTIC = (
 #: Above this |z| the asymptotic series is used (its error there is < 1e-15 relative); below,
 #: 1 − R/z − R² loses at most 2z²·eps ≈ 2e-13 relative.
 _RATIO_DERIV_SWITCH = 30.0
+#: Coefficients a_n of R(z) ~ 1 − Σ_{n≥1} a_n z^(−n) (n = 1…22): term by term, R' = Σ n a_n z^(−n−1),
+#: so a_n = c_{n+1}/n. Above _RATIO_DERIV_SWITCH the first omitted term is < 1e-18.
+_RATIO_ASYMPTOTIC = tuple(c / n for n, c in enumerate(_RATIO_DERIV_ASYMPTOTIC[:-1], start=1))
 
 
 def _besseli_ratio_deriv_asymptotic(z):
@@ -480,15 +502,27 @@ def _besseli_ratio_deriv_direct(z):
     return 1.0 - r / z - r * r
 
 
-def besseli_ratio_deriv(z):
+def besseli_ratio_deriv(z, r=None):
     """R'(z) = 1 − R(z)/z − R(z)² with R = I₁/I₀, for real z ≠ 0 (even in z).
 
     For large |z| R' ≈ 1/(2z²) is a difference of numbers near 1; there the asymptotic series
-    Σ c_n z^(−n) is summed instead.
+    Σ c_n z^(−n) is summed instead. ``r``, when given, is R(z) computed already (the generated
+    kernels pass the R(z) they share with other entries): the Bessel functions are not evaluated
+    again.
     """
     z = numpy.abs(numpy.asarray(z, dtype=numpy.float64))
-    return _piecewise(z, z >= _RATIO_DERIV_SWITCH, _besseli_ratio_deriv_asymptotic,
-                      _besseli_ratio_deriv_direct)
+    if r is None:
+        return _piecewise(z, z >= _RATIO_DERIV_SWITCH, _besseli_ratio_deriv_asymptotic,
+                          _besseli_ratio_deriv_direct)
+    r = numpy.abs(r)  # R is odd: R(|z|) = |R(z)|
+    far = z >= _RATIO_DERIV_SWITCH
+    if z.ndim == 0 and numpy.ndim(r) == 0:
+        return _besseli_ratio_deriv_asymptotic(z) if far else 1.0 - r / z - r * r
+    out = 1.0 - r / z - r * r
+    if far.any():
+        out = numpy.array(numpy.broadcast_to(out, numpy.broadcast_shapes(out.shape, z.shape)))
+        out[far] = _besseli_ratio_deriv_asymptotic(numpy.broadcast_to(z, out.shape)[far])
+    return out
 
 
 #: Below this argument e^z and E₁(z) are both normal floats and their product is exact to an ulp.

@@ -110,14 +110,14 @@ def natural__hessian(x, eta1, eta2, _out=None):
     _c2 = _c0 + _c1
     _c3 = (1/(_c2**2))
     _c4 = numpy.sqrt(_c2)
-    _c5 = _special.besseli_ratio_deriv(_c4)
-    _c6 = _c0*_c1*_c5
-    _c7 = _special.besseli_ratio(_c4)
-    _c8 = _c4*_c7
-    _out[..., 0, 0] = -_c3*(_c1*_c8 + _c5*(eta1**2)**2 + _c6)
-    _out[..., 0, 1] = eta1*eta2*(-_c5/_c2 + _c7/_c2**(3/2))
+    _c5 = _special.besseli_ratio(_c4)
+    _c6 = _c4*_c5
+    _c7 = _special.besseli_ratio_deriv(_c4, _c5)
+    _c8 = _c0*_c1*_c7
+    _out[..., 0, 0] = -_c3*(_c1*_c6 + _c7*(eta1**2)**2 + _c8)
+    _out[..., 0, 1] = eta1*eta2*(-_c7/_c2 + _c5/_c2**(3/2))
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = -_c3*(_c0*_c8 + _c5*(eta2**2)**2 + _c6)
+    _out[..., 1, 1] = -_c3*(_c0*_c6 + _c7*(eta2**2)**2 + _c8)
     return _out
 
 
@@ -133,14 +133,14 @@ def natural__fisher(eta1, eta2, _out=None):
     _c2 = _c0 + _c1
     _c3 = (1/(_c2**2))
     _c4 = numpy.sqrt(_c2)
-    _c5 = _special.besseli_ratio_deriv(_c4)
-    _c6 = _c0*_c1*_c5
-    _c7 = _special.besseli_ratio(_c4)
-    _c8 = _c4*_c7
-    _out[..., 0, 0] = _c3*(_c1*_c8 + _c5*(eta1**2)**2 + _c6)
-    _out[..., 0, 1] = eta1*eta2*(_c5/_c2 - _c7/_c2**(3/2))
+    _c5 = _special.besseli_ratio(_c4)
+    _c6 = _c4*_c5
+    _c7 = _special.besseli_ratio_deriv(_c4, _c5)
+    _c8 = _c0*_c1*_c7
+    _out[..., 0, 0] = _c3*(_c1*_c6 + _c7*(eta1**2)**2 + _c8)
+    _out[..., 0, 1] = eta1*eta2*(_c7/_c2 - _c5/_c2**(3/2))
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = _c3*(_c0*_c8 + _c5*(eta2**2)**2 + _c6)
+    _out[..., 1, 1] = _c3*(_c0*_c6 + _c7*(eta2**2)**2 + _c8)
     return _out
 
 
@@ -156,14 +156,14 @@ def natural__natural_fisher(eta1, eta2, _out=None):
     _c2 = _c0 + _c1
     _c3 = (1/(_c2**2))
     _c4 = numpy.sqrt(_c2)
-    _c5 = _special.besseli_ratio_deriv(_c4)
-    _c6 = _c0*_c1*_c5
-    _c7 = _special.besseli_ratio(_c4)
-    _c8 = _c4*_c7
-    _out[..., 0, 0] = _c3*(_c1*_c8 + _c5*(eta1**2)**2 + _c6)
-    _out[..., 0, 1] = eta1*eta2*(_c5/_c2 - _c7/_c2**(3/2))
+    _c5 = _special.besseli_ratio(_c4)
+    _c6 = _c4*_c5
+    _c7 = _special.besseli_ratio_deriv(_c4, _c5)
+    _c8 = _c0*_c1*_c7
+    _out[..., 0, 0] = _c3*(_c1*_c6 + _c7*(eta1**2)**2 + _c8)
+    _out[..., 0, 1] = eta1*eta2*(_c7/_c2 - _c5/_c2**(3/2))
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = _c3*(_c0*_c8 + _c5*(eta2**2)**2 + _c6)
+    _out[..., 1, 1] = _c3*(_c0*_c6 + _c7*(eta2**2)**2 + _c8)
     return _out
 
 
@@ -211,34 +211,34 @@ def natural__skewness(eta1, eta2, _out=None):
     _c2 = _c0 + _c1
     _c3 = (1/(_c2**2))
     _c4 = numpy.sqrt(_c2)
-    _c5 = _special.besseli_ratio_deriv(_c4)
-    _c6 = _c4**(-1.0)
-    _c7 = _special.besseli_ratio(_c4)
-    _c8 = (eta1**2)**2
-    _c9 = _c1*_c5
-    _c10 = _c0*_c9
-    _c11 = _c1*_c7
+    _c5 = _c4**(-1.0)
+    _c6 = _special.besseli_ratio(_c4)
+    _c7 = _special.besseli_ratio_deriv(_c4, _c6)
+    _c8 = _c1*_c6
+    _c9 = (eta1**2)**2
+    _c10 = _c1*_c7
+    _c11 = _c0*_c10
     _c12 = _c2**(-1.0)
     _c13 = 4*_c12
-    _c14 = _c13*(_c10 + _c11*_c4 + _c5*_c8)
-    _c15 = 2*_c7
-    _c16 = -_c12*_c7 + _c15*_c5 + _c5*_c6
-    _c17 = _c16*_c6
-    _c18 = _c17*_c8
+    _c14 = _c13*(_c11 + _c4*_c8 + _c7*_c9)
+    _c15 = 2*_c6
+    _c16 = -_c12*_c6 + _c15*_c7 + _c5*_c7
+    _c17 = _c16*_c5
+    _c18 = _c17*_c9
     _c19 = _c0*_c1*_c17
     _c20 = _c3*eta2
-    _c21 = _c20*(2*_c0*_c5 + _c11*_c6 - _c14 + _c15*_c4 - _c18 - _c19 + _c9)
+    _c21 = _c20*(2*_c0*_c7 + _c10 - _c14 + _c15*_c4 - _c18 - _c19 + _c5*_c8)
     _c22 = _c2**(-3/2)
-    _c23 = eta1*(-_c1*_c16*_c22 + 3*_c1*_c7/_c2**(5/2) + _c12*_c5 - _c22*_c7 - 3*_c3*_c9)
+    _c23 = eta1*(-_c1*_c16*_c22 + 3*_c1*_c6/_c2**(5/2) - 3*_c10*_c3 + _c12*_c7 - _c22*_c6)
     _c24 = (eta2**2)**2
-    _out[..., 0, 0, 0] = _c3*eta1*(4*_c0*_c5 + 3*_c1*_c5 + _c1*_c6*_c7 - _c14 - _c18 - _c19)
+    _out[..., 0, 0, 0] = _c3*eta1*(4*_c0*_c7 + _c1*_c5*_c6 + 3*_c1*_c7 - _c14 - _c18 - _c19)
     _out[..., 0, 0, 1] = _c21
     _out[..., 0, 1, 0] = _c21
     _out[..., 0, 1, 1] = _c23
     _out[..., 1, 0, 0] = _c21
     _out[..., 1, 0, 1] = _c23
     _out[..., 1, 1, 0] = _c23
-    _out[..., 1, 1, 1] = _c20*(3*_c0*_c5 + _c0*_c6*_c7 + 4*_c1*_c5 - _c13*(_c0*_c4*_c7 + _c10 + _c24*_c5) - _c17*_c24 - _c19)
+    _out[..., 1, 1, 1] = _c20*(_c0*_c5*_c6 + 3*_c0*_c7 + 4*_c1*_c7 - _c13*(_c0*_c4*_c6 + _c11 + _c24*_c7) - _c17*_c24 - _c19)
     return _out
 
 
@@ -349,7 +349,7 @@ def loc_concentration__hessian(x, loc, concentration, _out=None):
     _out[..., 0, 0] = -concentration*numpy.cos(_c0)
     _out[..., 0, 1] = -numpy.sin(_c0)
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = -_special.besseli_ratio_deriv(concentration)
+    _out[..., 1, 1] = -_special.besseli_ratio_deriv(concentration, _special.besseli_ratio(concentration))
     return _out
 
 
@@ -361,10 +361,11 @@ def loc_concentration__fisher(loc, concentration, _out=None):
     (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration)) + (2, 2))
-    _out[..., 0, 0] = concentration*_special.besseli_ratio(concentration)
+    _c0 = _special.besseli_ratio(concentration)
+    _out[..., 0, 0] = _c0*concentration
     _out[..., 0, 1] = 0
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = _special.besseli_ratio_deriv(concentration)
+    _out[..., 1, 1] = _special.besseli_ratio_deriv(concentration, _c0)
     return _out
 
 
@@ -376,24 +377,24 @@ def loc_concentration__natural_fisher(loc, concentration, _out=None):
     (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration)) + (2, 2))
-    _c0 = numpy.cos(loc)
-    _c1 = numpy.sin(loc)
-    _c2 = _c1**2
-    _c3 = _c0**2
-    _c4 = _c2 + _c3
+    _c0 = numpy.sin(loc)
+    _c1 = _c0**2
+    _c2 = numpy.cos(loc)
+    _c3 = _c2**2
+    _c4 = _c1 + _c3
     _c5 = numpy.sqrt(_c4)
     _c6 = _c5*concentration
-    _c7 = _special.besseli_ratio_deriv(_c6)
-    _c8 = _c7*concentration
-    _c9 = _c2*_c3*_c8
-    _c10 = _special.besseli_ratio(_c6)
-    _c11 = _c10*_c5
+    _c7 = _special.besseli_ratio(_c6)
+    _c8 = _c5*_c7
+    _c9 = _special.besseli_ratio_deriv(_c6, _c7)
+    _c10 = _c9*concentration
+    _c11 = _c1*_c10*_c3
     _c12 = concentration**(-1.0)
     _c13 = _c12/_c4**2
-    _out[..., 0, 0] = _c13*((_c0**2)**2*_c8 + _c11*_c2 + _c9)
-    _out[..., 0, 1] = _c0*_c1*(-_c10*_c12/_c4**(3/2) + _c7/_c4)
+    _out[..., 0, 0] = _c13*(_c1*_c8 + _c10*(_c2**2)**2 + _c11)
+    _out[..., 0, 1] = _c0*_c2*(-_c12*_c7/_c4**(3/2) + _c9/_c4)
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = _c13*((_c1**2)**2*_c8 + _c11*_c3 + _c9)
+    _out[..., 1, 1] = _c13*((_c0**2)**2*_c10 + _c11 + _c3*_c8)
     return _out
 
 
@@ -440,45 +441,45 @@ def loc_concentration__skewness(loc, concentration, _out=None):
     _c3 = _c0**2
     _c4 = _c2 + _c3
     _c5 = numpy.sqrt(_c4)
-    _c6 = _c5*concentration
-    _c7 = _special.besseli_ratio_deriv(_c6)
-    _c8 = _c5**(-1.0)
-    _c9 = _special.besseli_ratio(_c6)
-    _c10 = (_c0**2)**2
-    _c11 = _c7*concentration
-    _c12 = _c11*_c2
-    _c13 = _c12*_c3
-    _c14 = _c2*_c9
+    _c6 = _c5**(-1.0)
+    _c7 = _c5*concentration
+    _c8 = _special.besseli_ratio(_c7)
+    _c9 = _special.besseli_ratio_deriv(_c7, _c8)
+    _c10 = _c2*_c8
+    _c11 = (_c0**2)**2
+    _c12 = _c9*concentration
+    _c13 = _c12*_c2
+    _c14 = _c13*_c3
     _c15 = _c4**(-1.0)
     _c16 = 4*_c15
-    _c17 = _c16*(_c10*_c11 + _c13 + _c14*_c5)
-    _c18 = concentration**(-1.0)
-    _c19 = _c18*_c7
-    _c20 = 2*_c9
-    _c21 = concentration**2
-    _c22 = _c21**(-1.0)
-    _c23 = _c22*_c9
-    _c24 = -_c15*_c23 + _c19*_c8 + _c20*_c7
-    _c25 = _c21*_c8
+    _c17 = _c16*(_c10*_c5 + _c11*_c12 + _c14)
+    _c18 = concentration**2
+    _c19 = _c18**(-1.0)
+    _c20 = _c19*_c8
+    _c21 = concentration**(-1.0)
+    _c22 = _c21*_c9
+    _c23 = 2*_c8
+    _c24 = -_c15*_c20 + _c22*_c6 + _c23*_c9
+    _c25 = _c18*_c6
     _c26 = _c24*_c25
-    _c27 = _c10*_c26
+    _c27 = _c11*_c26
     _c28 = _c2*_c24
     _c29 = _c25*_c28*_c3
     _c30 = (1/(_c4**2))
-    _c31 = _c22*_c30
+    _c31 = _c19*_c30
     _c32 = _c1*_c31
-    _c33 = _c32*(2*_c11*_c3 + _c12 + _c14*_c8 - _c17 + _c20*_c5 - _c27 - _c29)
+    _c33 = _c32*(_c10*_c6 + 2*_c12*_c3 + _c13 - _c17 + _c23*_c5 - _c27 - _c29)
     _c34 = _c4**(-3/2)
-    _c35 = _c0*(_c15*_c18*_c7 - 3*_c19*_c2*_c30 + 3*_c2*_c22*_c9/_c4**(5/2) - _c23*_c34 - _c28*_c34)
+    _c35 = _c0*(_c15*_c21*_c9 + 3*_c19*_c2*_c8/_c4**(5/2) - 3*_c2*_c22*_c30 - _c20*_c34 - _c28*_c34)
     _c36 = (_c1**2)**2
-    _out[..., 0, 0, 0] = _c0*_c31*(-_c17 + 3*_c2*_c7*concentration + _c2*_c8*_c9 - _c27 - _c29 + 4*_c3*_c7*concentration)
+    _out[..., 0, 0, 0] = _c0*_c31*(-_c17 + _c2*_c6*_c8 + 3*_c2*_c9*concentration - _c27 - _c29 + 4*_c3*_c9*concentration)
     _out[..., 0, 0, 1] = _c33
     _out[..., 0, 1, 0] = _c33
     _out[..., 0, 1, 1] = _c35
     _out[..., 1, 0, 0] = _c33
     _out[..., 1, 0, 1] = _c35
     _out[..., 1, 1, 0] = _c35
-    _out[..., 1, 1, 1] = _c32*(-_c16*(_c11*_c36 + _c13 + _c3*_c5*_c9) + 4*_c2*_c7*concentration - _c26*_c36 - _c29 + 3*_c3*_c7*concentration + _c3*_c8*_c9)
+    _out[..., 1, 1, 1] = _c32*(-_c16*(_c12*_c36 + _c14 + _c3*_c5*_c8) + 4*_c2*_c9*concentration - _c26*_c36 - _c29 + _c3*_c6*_c8 + 3*_c3*_c9*concentration)
     return _out
 
 
@@ -491,7 +492,7 @@ def _kl_curvature(eta1, eta2, d_eta1, d_eta2, _out=None):
     _c2 = _c0 + _c1
     _c3 = numpy.sqrt(_c2)
     _c4 = _special.besseli_ratio(_c3)
-    _c5 = _special.besseli_ratio_deriv(_c3)
+    _c5 = _special.besseli_ratio_deriv(_c3, _c4)
     _c6 = _c1*_c4
     _c7 = _c0*_c1*_c5 + _c3*_c6 + _c5*(eta1**2)**2
     _c8 = _c3*_c5
