@@ -48,11 +48,16 @@ CASES = [
     (_special.besseli_ratio, _mp_ratio, np.geomspace(1e-6, 1e4, 101), 1e-14),
     (_special.besseli_ratio_deriv, _mp_ratio_deriv, np.geomspace(1e-3, 1e4, 101), 1e-12),
     (_special.exp_expint1, _mp_exp_expint1, np.geomspace(1e-6, 1e5, 101), 1e-14),
+    # R′ given R, as the generated kernels call it, across the asymptotic switch at 30
+    (lambda z: _special.besseli_ratio_deriv(z, _special.besseli_ratio(z)), _mp_ratio_deriv,
+     np.concatenate([np.geomspace(1e-3, 1e4, 101), np.linspace(29.5, 30.5, 21)]), 1e-12),
+    (_special.besseli_ratio, _mp_ratio, np.concatenate([np.linspace(29.5, 30.5, 21),
+                                                        -np.geomspace(1e-3, 1e4, 31)]), 1e-14),
     (_special.trigamma, _mp_trigamma, np.geomspace(1e-6, 1e8, 101), 1e-14),
     (_special.trigamma_minus_reciprocal, _mp_trigamma_minus_reciprocal,
      np.geomspace(1e-6, 1e8, 101), 1e-14),
 ]
-IDS = [c[0].__name__ for c in CASES]
+IDS = [f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)]
 
 
 @pytest.mark.parametrize("fn, ref, grid, tol", CASES, ids=IDS)
