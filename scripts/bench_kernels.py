@@ -595,7 +595,7 @@ def machine() -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--json", default=str(ROOT / "bench_kernels.json"))
+    ap.add_argument("--json", default=str(ROOT / "docs" / "bench_kernels.json"))
     ap.add_argument("--quick", action="store_true", help="batches 1 and 1e3 only, short budget")
     ap.add_argument("--ad-points", type=int, default=30,
                     help="points autograd is timed on (extrapolated to the batch)")

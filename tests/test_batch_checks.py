@@ -9,7 +9,7 @@ import pytest
 
 import fisherlab as fl
 from fisherlab.families import _spec
-from fisherlab.kernels._runtime import _FOLD, _column_extremes
+from fisherlab.kernels._runtime import _FOLD, _FOLD_FROM, _column_extremes
 
 BATCH = 5 * _FOLD + 7  # a folded bulk and a remainder
 
@@ -101,10 +101,11 @@ def test_surely_inside_passes_valid_batches_and_no_bad_entry(kind, case, few):
     assert seen >= 3
 
 
-def test_one_bad_parameter_in_a_large_batch_is_reported():
+@pytest.mark.parametrize("rows", [BATCH, _FOLD_FROM // 2 + 7], ids=["per-column", "folded"])
+def test_one_bad_parameter_in_a_large_batch_is_reported(rows):
     k = fl.kernels("gamma", "shape_rate")
-    theta = np.tile([2.0, 3.0], (BATCH, 1))
-    for row, col, value, words in [(BATCH - 3, 1, -7.0, "rate"), (100, 0, np.nan, "shape"),
+    theta = np.tile([2.0, 3.0], (rows, 1))
+    for row, col, value, words in [(rows - 3, 1, -7.0, "rate"), (100, 0, np.nan, "shape"),
                                    (0, 1, np.inf, "rate")]:
         bad = theta.copy()
         bad[row, col] = value

@@ -32,6 +32,7 @@ def _both(monkeypatch, fn):
     monkeypatch.setattr(_runtime, "_CHUNK", 10**9)
     whole = fn()
     monkeypatch.setattr(_runtime, "_CHUNK", 5)
+    monkeypatch.setattr(_runtime, "_CHUNK_ROWS_MIN", 1)
     chunked = fn()
     return whole, chunked
 

@@ -5,6 +5,8 @@ Imports numpy and scipy only, never sympy.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..errors import DomainError, FisherlabError, ShapeError, describe
@@ -18,10 +20,16 @@ _SMALL = 16
 #: each small enough that a kernel's temporaries stay in the CPU cache (≈ 3× faster at 1e6
 #: points than whole-array evaluation, which streams every temporary through memory).
 _CHUNK = 1 << 15
+#: ... but never fewer than this many points per slice: a kernel makes one numpy call per output
+#: entry (81 for a 9 × 9 Fisher matrix), and on a few hundred points those calls' fixed cost
+#: (~1 µs each) outweighs what the cache saves.
+_CHUNK_ROWS_MIN = 1 << 13
 
 
-#: Rows folded into one when taking columnwise extremes (see _column_extremes).
+#: Rows folded into one when taking columnwise extremes (see _column_extremes) ...
 _FOLD = 64
+#: ... for θ of at least this many numbers; below, one min and one max per column is cheaper.
+_FOLD_FROM = 1 << 14
 
 
 def _column_extremes(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -69,7 +77,9 @@ def _evaluate(fn, cols: list, shape: tuple, tail: tuple) -> np.ndarray:
     size = out.size
     if size <= _CHUNK or not shape or shape[0] == 1:
         return fn(*cols, _out=out)
-    step = max(1, (_CHUNK * shape[0]) // size)
+    step = max(1, (_CHUNK * shape[0]) // size,
+               # rows of the first axis that hold _CHUNK_ROWS_MIN points
+               -(-_CHUNK_ROWS_MIN * shape[0] * math.prod(tail) // size))
     n, nd = shape[0], len(shape)
     sliced = [np.ndim(c) == nd and np.shape(c)[0] == n for c in cols]
     for a in range(0, n, step):
@@ -166,10 +176,12 @@ class Kernels:
                 # both comparisons, ±inf fails one.
                 inside = all(lo[i] < v < hi[i] for row in arr.reshape(-1, self._p).tolist()
                              for i, v in enumerate(row))
-            else:
+            elif arr.size >= _FOLD_FROM:
                 # The extremes of each column propagate NaN (which then fails the comparison).
                 low, high = _column_extremes(arr.reshape(-1, self._p))
                 inside = bool((self._lo < low).all() and (high < self._hi).all())
+            else:
+                inside = all(lo[i] < c.min() and c.max() < hi[i] for i, c in enumerate(cols))
             if not inside:
                 self._check_domain(arr, cols, name)
             elif self._constraint is not None:
