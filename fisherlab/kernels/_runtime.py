@@ -203,7 +203,7 @@ class Kernels:
     def _check_constraint(self, arr, name):
         c = self._constraint
         bad = c.violations(arr)
-        if np.any(bad):
+        if bad.any() if isinstance(bad, np.ndarray) else bad:
             raise DomainError(
                 f"{self.family} {self.parametrization}: {name} must satisfy {c.text}, got "
                 f"{describe(arr[bad] if np.ndim(bad) else arr)}")
