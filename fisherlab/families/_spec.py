@@ -268,8 +268,14 @@ class Support:
             return True
         if x.size <= _FEW:
             return self._surely_inside_few(x)
-        lo, hi = x.min(), x.max()
         k = self.kind
+        if k == "one_hot":
+            # Every row summing to 1 has a nonzero entry (NaN and ±inf make the sum NaN or ±inf);
+            # n nonzero entries in n rows then leave exactly one per row, which is the row's
+            # sum: 1. (Row sums of 0/1 entries are exact.)
+            rows = row_sums(x)
+            return bool(np.all(rows == 1) and np.count_nonzero(x) == rows.size)
+        lo, hi = x.min(), x.max()
         if k in ("reals", "real_vectors"):
             return bool(-math.inf < lo and hi < math.inf)
         if k == "positive_reals":
@@ -289,11 +295,6 @@ class Support:
         rows = row_sums(x)
         if k == "simplex":
             return bool(0 < lo and np.abs(rows - 1.0).max() <= 1e-9 * self.size)
-        if k == "one_hot":
-            # Entries in [0, 1], every row summing to 1 and exactly one nonzero entry per row on
-            # average: each row then holds one entry, and it is 1.
-            return bool(0 <= lo and hi <= 1 and np.all(rows == 1)
-                        and np.count_nonzero(x) == rows.size)
         # counts_summing
         return bool(0 <= lo and np.array_equal(np.floor(x), x) and np.all(rows == self.total))
 
