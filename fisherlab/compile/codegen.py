@@ -94,6 +94,12 @@ class KernelPrinter(SciPyPrinter):
     def _print_trigamma_diff(self, expr):
         return f"_special.trigamma_diff({', '.join(self._print(a) for a in expr.args)})"
 
+    def _print_polygamma_diff_given(self, expr):
+        order, a, b, base, shifted = expr.args
+        name = "digamma_diff" if order == 0 else "trigamma_diff"
+        return (f"_special.{name}({self._print(a)}, {self._print(b)}, "
+                f"{self._print(base)}, {self._print(shifted)})")
+
     # Softmax functions of fisherlab.families._softmax (categorical, multinomial, binomial): any
     # subclass of its KernelFunctionBase (sympy dispatches on a "...Base" name) prints as a call to _special.<kernel_name>.
     def _print_KernelFunctionBase(self, expr):
@@ -200,13 +206,33 @@ class besseli_ratio_deriv_given(sp.Function):  # noqa: N801
     nargs = 2
 
 
-def _share_besseli_ratio(expr):
+class polygamma_diff_given(sp.Function):  # noqa: N801
+    """ψ⁽ⁿ⁾(a) − ψ⁽ⁿ⁾(a + b) (n = 0, 1: digamma_diff, trigamma_diff) printed with ψ⁽ⁿ⁾(a) and
+    ψ⁽ⁿ⁾(a + b) as arguments: CSE then shares them between the differences that hold them, which
+    the Dirichlet's stick-breaking kernels do in pairs (ψ(α₁) − ψ(α₁ + s) next to ψ(s) − ψ(s + α₁),
+    and ψ(s) again in the next stick): the Dirichlet(k = 5) score evaluates ψ 10 times instead
+    of 16."""
+
+    nargs = 5
+
+
+def _share_shared_arguments(expr):
+    """Rewrites that let CSE share a special function's inner evaluations (see the two classes
+    above)."""
     fns = functions(sp)
     deriv, ratio = fns["besseli_ratio_deriv"], fns["besseli_ratio"]
-    if not expr.has(deriv):
-        return expr
-    return expr.replace(lambda e: isinstance(e, deriv),
-                        lambda e: besseli_ratio_deriv_given(e.args[0], ratio(e.args[0])))
+    if expr.has(deriv):
+        expr = expr.replace(lambda e: isinstance(e, deriv),
+                            lambda e: besseli_ratio_deriv_given(e.args[0], ratio(e.args[0])))
+    for order, name in ((0, "digamma_diff"), (1, "trigamma_diff")):
+        fn = fns[name]
+        if expr.has(fn):
+            expr = expr.replace(
+                lambda e, fn=fn: isinstance(e, fn),
+                lambda e, order=order: polygamma_diff_given(
+                    order, e.args[0], e.args[1], sp.polygamma(order, e.args[0]),
+                    sp.polygamma(order, e.args[0] + e.args[1])))
+    return expr
 
 
 def _numeric_form(expr):
@@ -237,7 +263,7 @@ def _numeric_form(expr):
         expr = expm1_opt.cheapest(expr, direct)
         rewrites = rewrites[1:]
     expr = optimize(expr, rewrites) if rewrites else expr
-    return _share_besseli_ratio(expr)
+    return _share_shared_arguments(expr)
 
 
 def _terms(expr) -> list:

@@ -611,20 +611,23 @@ def log_beta(a, b):
 _PSI = {0: digamma, 1: trigamma}
 
 
-def _polygamma_shift(order, a, b):
+def _polygamma_shift(order, a, b, base=None, shifted=None):
     """ψ^(order)(a + b) − ψ^(order)(a) for a, b > 0, (...): no cancellation when b ≪ a.
 
     Where b/a ≤ 1/4 it is the Taylor series Σ_k ψ^(order+k)(a) b^k/k! (radius a, the distance to
     the pole at 0), whose terms shrink like (b/a)^k; elsewhere the two values differ by a factor
-    that keeps the direct difference within a few ulps of the result.
+    that keeps the direct difference within a few ulps of the result. ``base`` and ``shifted``,
+    when given, are ψ^(order)(a) and ψ^(order)(a + b) evaluated already (the generated kernels
+    share them between the differences that hold them).
     """
     psi = _PSI[order] if order in _PSI else (lambda x: polygamma(order, x))
     if isinstance(a, float) and isinstance(b, float) and _SHIFT_TAYLOR_RATIO * a < b:
         # One point where the direct difference is accurate: as below, minus the bookkeeping.
-        return psi(a + b) - psi(a)
+        return ((psi(a + b) if shifted is None else shifted)
+                - (psi(a) if base is None else base))
     a, b = numpy.broadcast_arrays(numpy.asarray(a, dtype=numpy.float64),
                                   numpy.asarray(b, dtype=numpy.float64))
-    out = psi(a + b) - psi(a)
+    out = (psi(a + b) if shifted is None else shifted) - (psi(a) if base is None else base)
     # The direct difference loses about log10(a/b) digits (≤ 2 at b ≥ a/100, ~2e-14 relative);
     # below that the series, whose terms then shrink by ≥ 100 each (a few polygamma calls, which
     # cost ~1 µs per element at high order: b ≤ a/4 made the kernel 20× slower than the rest).
@@ -646,14 +649,18 @@ def _polygamma_shift(order, a, b):
     return out[()] if out.ndim == 0 else out
 
 
-def digamma_diff(a, b):
-    """ψ(a) − ψ(a + b) for a, b > 0 (negative), accurate to a few ulps even when b ≪ a."""
-    return -_polygamma_shift(0, a, b)
+def digamma_diff(a, b, base=None, shifted=None):
+    """ψ(a) − ψ(a + b) for a, b > 0 (negative), accurate to a few ulps even when b ≪ a.
+
+    ``base``, ``shifted``: ψ(a) and ψ(a + b), when the caller has them already."""
+    return -_polygamma_shift(0, a, b, base, shifted)
 
 
-def trigamma_diff(a, b):
-    """ψ'(a) − ψ'(a + b) for a, b > 0 (positive), accurate to a few ulps even when b ≪ a."""
-    return -_polygamma_shift(1, a, b)
+def trigamma_diff(a, b, base=None, shifted=None):
+    """ψ'(a) − ψ'(a + b) for a, b > 0 (positive), accurate to a few ulps even when b ≪ a.
+
+    ``base``, ``shifted``: ψ'(a) and ψ'(a + b), when the caller has them already."""
+    return -_polygamma_shift(1, a, b, base, shifted)
 
 
 __all__ += ["log_beta", "digamma_diff", "trigamma_diff"]

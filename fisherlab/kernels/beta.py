@@ -66,8 +66,9 @@ def natural__mean(eta1, eta2, _out=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
-    _out[..., 0] = _special.digamma_diff(eta1, eta2)
-    _out[..., 1] = _special.digamma_diff(eta2, eta1)
+    _c0 = _special.digamma(eta1 + eta2)
+    _out[..., 0] = _special.digamma_diff(eta1, eta2, _special.digamma(eta1), _c0)
+    _out[..., 1] = _special.digamma_diff(eta2, eta1, _special.digamma(eta2), _c0)
     return _out
 
 
@@ -91,8 +92,9 @@ def natural__score(x, eta1, eta2, _out=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + (2,))
-    _out[..., 0] = numpy.log(x) - _special.digamma_diff(eta1, eta2)
-    _out[..., 1] = -_special.digamma_diff(eta2, eta1) + numpy.log1p(-x)
+    _c0 = _special.digamma(eta1 + eta2)
+    _out[..., 0] = numpy.log(x) - _special.digamma_diff(eta1, eta2, _special.digamma(eta1), _c0)
+    _out[..., 1] = numpy.log1p(-x) - _special.digamma_diff(eta2, eta1, _special.digamma(eta2), _c0)
     return _out
 
 
@@ -103,10 +105,11 @@ def natural__hessian(x, eta1, eta2, _out=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
-    _out[..., 0, 0] = -_special.trigamma_diff(eta1, eta2)
-    _out[..., 0, 1] = _special.trigamma(eta1 + eta2)
+    _c0 = _special.trigamma(eta1 + eta2)
+    _out[..., 0, 0] = -_special.trigamma_diff(eta1, eta2, _special.trigamma(eta1), _c0)
+    _out[..., 0, 1] = _c0
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = -_special.trigamma_diff(eta2, eta1)
+    _out[..., 1, 1] = -_special.trigamma_diff(eta2, eta1, _special.trigamma(eta2), _c0)
     return _out
 
 
@@ -117,10 +120,11 @@ def natural__fisher(eta1, eta2, _out=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
-    _out[..., 0, 0] = _special.trigamma_diff(eta1, eta2)
-    _out[..., 0, 1] = -_special.trigamma(eta1 + eta2)
+    _c0 = _special.trigamma(eta1 + eta2)
+    _out[..., 0, 0] = _special.trigamma_diff(eta1, eta2, _special.trigamma(eta1), _c0)
+    _out[..., 0, 1] = -_c0
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = _special.trigamma_diff(eta2, eta1)
+    _out[..., 1, 1] = _special.trigamma_diff(eta2, eta1, _special.trigamma(eta2), _c0)
     return _out
 
 
@@ -131,10 +135,11 @@ def natural__natural_fisher(eta1, eta2, _out=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
-    _out[..., 0, 0] = _special.trigamma_diff(eta1, eta2)
-    _out[..., 0, 1] = -_special.trigamma(eta1 + eta2)
+    _c0 = _special.trigamma(eta1 + eta2)
+    _out[..., 0, 0] = _special.trigamma_diff(eta1, eta2, _special.trigamma(eta1), _c0)
+    _out[..., 0, 1] = -_c0
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = _special.trigamma_diff(eta2, eta1)
+    _out[..., 1, 1] = _special.trigamma_diff(eta2, eta1, _special.trigamma(eta2), _c0)
     return _out
 
 
@@ -145,9 +150,10 @@ def natural__kl(eta1, eta2, eta1_q, eta2_q, _out=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta1_q), numpy.shape(eta2_q)) + ())
+    _c0 = _special.digamma(eta1 + eta2)
     _t0 = -_special.log_beta(eta1, eta2)
-    _t1 = (eta1 - eta1_q)*_special.digamma_diff(eta1, eta2)
-    _t2 = (eta2 - eta2_q)*_special.digamma_diff(eta2, eta1)
+    _t1 = (eta1 - eta1_q)*_special.digamma_diff(eta1, eta2, _special.digamma(eta1), _c0)
+    _t2 = (eta2 - eta2_q)*_special.digamma_diff(eta2, eta1, _special.digamma(eta2), _c0)
     _t3 = _special.log_beta(eta1_q, eta2_q)
     _out[...] = _t0 + _t1 + _t2 + _t3
     return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3), natural__to_natural, None, _kl_curvature, (eta1, eta2,), (eta1_q, eta2_q,))
@@ -160,9 +166,10 @@ def natural__entropy(eta1, eta2, _out=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + ())
-    _c0 = _special.digamma_diff(eta1, eta2)
-    _c1 = _special.digamma_diff(eta2, eta1)
-    _out[...] = -_c0*eta1 + _c0 - _c1*eta2 + _c1 + _special.log_beta(eta1, eta2)
+    _c0 = _special.digamma(eta1 + eta2)
+    _c1 = _special.digamma_diff(eta1, eta2, _special.digamma(eta1), _c0)
+    _c2 = _special.digamma_diff(eta2, eta1, _special.digamma(eta2), _c0)
+    _out[...] = -_c1*eta1 + _c1 - _c2*eta2 + _c2 + _special.log_beta(eta1, eta2)
     return _out
 
 
@@ -241,8 +248,9 @@ def alpha_beta__mean(alpha, beta, _out=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta)) + (2,))
-    _out[..., 0] = _special.digamma_diff(alpha, beta)
-    _out[..., 1] = _special.digamma_diff(beta, alpha)
+    _c0 = _special.digamma(alpha + beta)
+    _out[..., 0] = _special.digamma_diff(alpha, beta, _special.digamma(alpha), _c0)
+    _out[..., 1] = _special.digamma_diff(beta, alpha, _special.digamma(beta), _c0)
     return _out
 
 
@@ -266,8 +274,9 @@ def alpha_beta__score(x, alpha, beta, _out=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(alpha), numpy.shape(beta)) + (2,))
-    _out[..., 0] = numpy.log(x) - _special.digamma_diff(alpha, beta)
-    _out[..., 1] = -_special.digamma_diff(beta, alpha) + numpy.log1p(-x)
+    _c0 = _special.digamma(alpha + beta)
+    _out[..., 0] = numpy.log(x) - _special.digamma_diff(alpha, beta, _special.digamma(alpha), _c0)
+    _out[..., 1] = numpy.log1p(-x) - _special.digamma_diff(beta, alpha, _special.digamma(beta), _c0)
     return _out
 
 
@@ -278,10 +287,11 @@ def alpha_beta__hessian(x, alpha, beta, _out=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(alpha), numpy.shape(beta)) + (2, 2))
-    _out[..., 0, 0] = -_special.trigamma_diff(alpha, beta)
-    _out[..., 0, 1] = _special.trigamma(alpha + beta)
+    _c0 = _special.trigamma(alpha + beta)
+    _out[..., 0, 0] = -_special.trigamma_diff(alpha, beta, _special.trigamma(alpha), _c0)
+    _out[..., 0, 1] = _c0
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = -_special.trigamma_diff(beta, alpha)
+    _out[..., 1, 1] = -_special.trigamma_diff(beta, alpha, _special.trigamma(beta), _c0)
     return _out
 
 
@@ -292,10 +302,11 @@ def alpha_beta__fisher(alpha, beta, _out=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta)) + (2, 2))
-    _out[..., 0, 0] = _special.trigamma_diff(alpha, beta)
-    _out[..., 0, 1] = -_special.trigamma(alpha + beta)
+    _c0 = _special.trigamma(alpha + beta)
+    _out[..., 0, 0] = _special.trigamma_diff(alpha, beta, _special.trigamma(alpha), _c0)
+    _out[..., 0, 1] = -_c0
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = _special.trigamma_diff(beta, alpha)
+    _out[..., 1, 1] = _special.trigamma_diff(beta, alpha, _special.trigamma(beta), _c0)
     return _out
 
 
@@ -306,10 +317,11 @@ def alpha_beta__natural_fisher(alpha, beta, _out=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta)) + (2, 2))
-    _out[..., 0, 0] = _special.trigamma_diff(alpha, beta)
-    _out[..., 0, 1] = -_special.trigamma(alpha + beta)
+    _c0 = _special.trigamma(alpha + beta)
+    _out[..., 0, 0] = _special.trigamma_diff(alpha, beta, _special.trigamma(alpha), _c0)
+    _out[..., 0, 1] = -_c0
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = _special.trigamma_diff(beta, alpha)
+    _out[..., 1, 1] = _special.trigamma_diff(beta, alpha, _special.trigamma(beta), _c0)
     return _out
 
 
@@ -320,9 +332,10 @@ def alpha_beta__kl(alpha, beta, alpha_q, beta_q, _out=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta), numpy.shape(alpha_q), numpy.shape(beta_q)) + ())
+    _c0 = _special.digamma(alpha + beta)
     _t0 = -_special.log_beta(alpha, beta)
-    _t1 = (alpha - alpha_q)*_special.digamma_diff(alpha, beta)
-    _t2 = (beta - beta_q)*_special.digamma_diff(beta, alpha)
+    _t1 = (alpha - alpha_q)*_special.digamma_diff(alpha, beta, _special.digamma(alpha), _c0)
+    _t2 = (beta - beta_q)*_special.digamma_diff(beta, alpha, _special.digamma(beta), _c0)
     _t3 = _special.log_beta(alpha_q, beta_q)
     _out[...] = _t0 + _t1 + _t2 + _t3
     return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3), alpha_beta__to_natural, alpha_beta__jacobian, _kl_curvature, (alpha, beta,), (alpha_q, beta_q,))
@@ -335,9 +348,10 @@ def alpha_beta__entropy(alpha, beta, _out=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta)) + ())
-    _c0 = _special.digamma_diff(alpha, beta)
-    _c1 = _special.digamma_diff(beta, alpha)
-    _out[...] = -_c0*alpha + _c0 - _c1*beta + _c1 + _special.log_beta(alpha, beta)
+    _c0 = _special.digamma(alpha + beta)
+    _c1 = _special.digamma_diff(alpha, beta, _special.digamma(alpha), _c0)
+    _c2 = _special.digamma_diff(beta, alpha, _special.digamma(beta), _c0)
+    _out[...] = -_c1*alpha + _c1 - _c2*beta + _c2 + _special.log_beta(alpha, beta)
     return _out
 
 
@@ -419,8 +433,9 @@ def mean_precision__mean(mean, precision, _out=None):
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision)) + (2,))
     _c0 = mean*precision
     _c1 = -precision*(mean - 1)
-    _out[..., 0] = _special.digamma_diff(_c0, _c1)
-    _out[..., 1] = _special.digamma_diff(_c1, _c0)
+    _c2 = _special.digamma(precision)
+    _out[..., 0] = _special.digamma_diff(_c0, _c1, _special.digamma(_c0), _c2)
+    _out[..., 1] = _special.digamma_diff(_c1, _c0, _special.digamma(_c1), _c2)
     return _out
 
 
@@ -445,13 +460,15 @@ def mean_precision__score(x, mean, precision, _out=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(precision)) + (2,))
-    _c0 = mean*precision
+    _c0 = numpy.log1p(-x)
     _c1 = mean - 1
     _c2 = -_c1*precision
-    _c3 = numpy.log(x) - _special.digamma_diff(_c0, _c2)
-    _c4 = _special.digamma_diff(_c2, _c0) - numpy.log1p(-x)
-    _out[..., 0] = precision*(_c3 + _c4)
-    _out[..., 1] = _c1*_c4 + _c3*mean
+    _c3 = mean*precision
+    _c4 = _special.digamma(precision)
+    _c5 = _special.digamma_diff(_c2, _c3, _special.digamma(_c2), _c4)
+    _c6 = numpy.log(x) - _special.digamma_diff(_c3, _c2, _special.digamma(_c3), _c4)
+    _out[..., 0] = precision*(-_c0 + _c5 + _c6)
+    _out[..., 1] = -_c1*(_c0 - _c5) + _c6*mean
     return _out
 
 
@@ -466,10 +483,11 @@ def mean_precision__hessian(x, mean, precision, _out=None):
     _c1 = mean*precision
     _c2 = mean - 1
     _c3 = -_c2*precision
-    _c4 = _special.trigamma_diff(_c1, _c3)
-    _c5 = _special.trigamma_diff(_c3, _c1)
+    _c4 = _special.trigamma_diff(_c1, _c3, _special.trigamma(_c1), _c0)
+    _c5 = _special.trigamma_diff(_c3, _c1, _special.trigamma(_c3), _c0)
+    _c6 = _special.digamma(precision)
     _out[..., 0, 0] = -precision**2*(2*_c0 + _c4 + _c5)
-    _out[..., 0, 1] = -precision*(_c2*(_c0 + _c5) + mean*(_c0 + _c4)) + numpy.log(x) - _special.digamma_diff(_c1, _c3) + _special.digamma_diff(_c3, _c1) - numpy.log1p(-x)
+    _out[..., 0, 1] = -precision*(_c2*(_c0 + _c5) + mean*(_c0 + _c4)) + numpy.log(x) - numpy.log1p(-x) - _special.digamma_diff(_c1, _c3, _special.digamma(_c1), _c6) + _special.digamma_diff(_c3, _c1, _special.digamma(_c3), _c6)
     _out[..., 1, 0] = _out[..., 0, 1]
     _out[..., 1, 1] = -_c2*(_c0*mean + _c2*_c5) - mean*(_c0*_c2 + _c4*mean)
     return _out
@@ -486,8 +504,8 @@ def mean_precision__fisher(mean, precision, _out=None):
     _c1 = mean*precision
     _c2 = mean - 1
     _c3 = -_c2*precision
-    _c4 = _special.trigamma_diff(_c1, _c3)
-    _c5 = _special.trigamma_diff(_c3, _c1)
+    _c4 = _special.trigamma_diff(_c1, _c3, _special.trigamma(_c1), _c0)
+    _c5 = _special.trigamma_diff(_c3, _c1, _special.trigamma(_c3), _c0)
     _out[..., 0, 0] = precision**2*(2*_c0 + _c4 + _c5)
     _out[..., 0, 1] = precision*(_c2*(_c0 + _c5) + mean*(_c0 + _c4))
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -504,10 +522,11 @@ def mean_precision__natural_fisher(mean, precision, _out=None):
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision)) + (2, 2))
     _c0 = mean*precision
     _c1 = -precision*(mean - 1)
-    _out[..., 0, 0] = _special.trigamma_diff(_c0, _c1)
-    _out[..., 0, 1] = -_special.trigamma(precision)
+    _c2 = _special.trigamma(precision)
+    _out[..., 0, 0] = _special.trigamma_diff(_c0, _c1, _special.trigamma(_c0), _c2)
+    _out[..., 0, 1] = -_c2
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = _special.trigamma_diff(_c1, _c0)
+    _out[..., 1, 1] = _special.trigamma_diff(_c1, _c0, _special.trigamma(_c1), _c2)
     return _out
 
 
@@ -522,11 +541,12 @@ def mean_precision__kl(mean, precision, mean_q, precision_q, _out=None):
     _c1 = precision*(mean - 1)
     _c2 = -_c1
     _c3 = mean_q*precision_q
-    _c4 = -precision_q*(mean_q - 1)
+    _c4 = _special.digamma(precision)
+    _c5 = -precision_q*(mean_q - 1)
     _t0 = -_special.log_beta(_c0, _c2)
-    _t1 = (_c0 - _c3)*_special.digamma_diff(_c0, _c2)
-    _t2 = (-_c1 - _c4)*_special.digamma_diff(_c2, _c0)
-    _t3 = _special.log_beta(_c3, _c4)
+    _t1 = (_c0 - _c3)*_special.digamma_diff(_c0, _c2, _special.digamma(_c0), _c4)
+    _t2 = (-_c1 - _c5)*_special.digamma_diff(_c2, _c0, _special.digamma(_c2), _c4)
+    _t3 = _special.log_beta(_c3, _c5)
     _out[...] = _t0 + _t1 + _t2 + _t3
     return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3), mean_precision__to_natural, mean_precision__jacobian, _kl_curvature, (mean, precision,), (mean_q, precision_q,))
 
@@ -541,9 +561,10 @@ def mean_precision__entropy(mean, precision, _out=None):
     _c0 = mean*precision
     _c1 = precision*(mean - 1)
     _c2 = -_c1
-    _c3 = _special.digamma_diff(_c0, _c2)
-    _c4 = _special.digamma_diff(_c2, _c0)
-    _out[...] = -_c0*_c3 + _c1*_c4 + _c3 + _c4 + _special.log_beta(_c0, _c2)
+    _c3 = _special.digamma(precision)
+    _c4 = _special.digamma_diff(_c0, _c2, _special.digamma(_c0), _c3)
+    _c5 = _special.digamma_diff(_c2, _c0, _special.digamma(_c2), _c3)
+    _out[...] = -_c0*_c4 + _c1*_c5 + _c4 + _c5 + _special.log_beta(_c0, _c2)
     return _out
 
 
@@ -571,10 +592,10 @@ def _kl_curvature(eta1, eta2, d_eta1, d_eta2, _out=None):
     """g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ), (...): the integrand of the KL near coincidence."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(d_eta1), numpy.shape(d_eta2)) + ())
-    _c0 = _special.trigamma_diff(eta1, eta2)
-    _c1 = _special.trigamma(eta1 + eta2)
-    _c2 = _c0**(-1.0)
-    _out[...] = _c0*(-_c1*_c2*d_eta2 + d_eta1)**2 - d_eta2**2*(_c1**2*_c2 - _special.trigamma_diff(eta2, eta1))
+    _c0 = _special.trigamma(eta1 + eta2)
+    _c1 = _special.trigamma_diff(eta1, eta2, _special.trigamma(eta1), _c0)
+    _c2 = _c1**(-1.0)
+    _out[...] = _c1*(-_c0*_c2*d_eta2 + d_eta1)**2 - d_eta2**2*(_c0**2*_c2 - _special.trigamma_diff(eta2, eta1, _special.trigamma(eta2), _c0))
     return _out
 
 

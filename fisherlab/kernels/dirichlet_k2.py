@@ -66,8 +66,9 @@ def natural__mean(eta1, eta2, _out=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
-    _out[..., 0] = _special.digamma_diff(eta1, eta2)
-    _out[..., 1] = _special.digamma_diff(eta2, eta1)
+    _c0 = _special.digamma(eta1 + eta2)
+    _out[..., 0] = _special.digamma_diff(eta1, eta2, _special.digamma(eta1), _c0)
+    _out[..., 1] = _special.digamma_diff(eta2, eta1, _special.digamma(eta2), _c0)
     return _out
 
 
@@ -91,8 +92,9 @@ def natural__score(x1, x2, eta1, eta2, _out=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(eta1), numpy.shape(eta2)) + (2,))
-    _out[..., 0] = numpy.log(x1) - _special.digamma_diff(eta1, eta2)
-    _out[..., 1] = numpy.log(x2) - _special.digamma_diff(eta2, eta1)
+    _c0 = _special.digamma(eta1 + eta2)
+    _out[..., 0] = numpy.log(x1) - _special.digamma_diff(eta1, eta2, _special.digamma(eta1), _c0)
+    _out[..., 1] = numpy.log(x2) - _special.digamma_diff(eta2, eta1, _special.digamma(eta2), _c0)
     return _out
 
 
@@ -103,10 +105,11 @@ def natural__hessian(x1, x2, eta1, eta2, _out=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
-    _out[..., 0, 0] = -_special.trigamma_diff(eta1, eta2)
-    _out[..., 0, 1] = _special.trigamma(eta1 + eta2)
+    _c0 = _special.trigamma(eta1 + eta2)
+    _out[..., 0, 0] = -_special.trigamma_diff(eta1, eta2, _special.trigamma(eta1), _c0)
+    _out[..., 0, 1] = _c0
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = -_special.trigamma_diff(eta2, eta1)
+    _out[..., 1, 1] = -_special.trigamma_diff(eta2, eta1, _special.trigamma(eta2), _c0)
     return _out
 
 
@@ -117,10 +120,11 @@ def natural__fisher(eta1, eta2, _out=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
-    _out[..., 0, 0] = _special.trigamma_diff(eta1, eta2)
-    _out[..., 0, 1] = -_special.trigamma(eta1 + eta2)
+    _c0 = _special.trigamma(eta1 + eta2)
+    _out[..., 0, 0] = _special.trigamma_diff(eta1, eta2, _special.trigamma(eta1), _c0)
+    _out[..., 0, 1] = -_c0
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = _special.trigamma_diff(eta2, eta1)
+    _out[..., 1, 1] = _special.trigamma_diff(eta2, eta1, _special.trigamma(eta2), _c0)
     return _out
 
 
@@ -131,10 +135,11 @@ def natural__natural_fisher(eta1, eta2, _out=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
-    _out[..., 0, 0] = _special.trigamma_diff(eta1, eta2)
-    _out[..., 0, 1] = -_special.trigamma(eta1 + eta2)
+    _c0 = _special.trigamma(eta1 + eta2)
+    _out[..., 0, 0] = _special.trigamma_diff(eta1, eta2, _special.trigamma(eta1), _c0)
+    _out[..., 0, 1] = -_c0
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = _special.trigamma_diff(eta2, eta1)
+    _out[..., 1, 1] = _special.trigamma_diff(eta2, eta1, _special.trigamma(eta2), _c0)
     return _out
 
 
@@ -145,9 +150,10 @@ def natural__kl(eta1, eta2, eta1_q, eta2_q, _out=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta1_q), numpy.shape(eta2_q)) + ())
+    _c0 = _special.digamma(eta1 + eta2)
     _t0 = -_special.log_beta(eta1, eta2)
-    _t1 = (eta1 - eta1_q)*_special.digamma_diff(eta1, eta2)
-    _t2 = (eta2 - eta2_q)*_special.digamma_diff(eta2, eta1)
+    _t1 = (eta1 - eta1_q)*_special.digamma_diff(eta1, eta2, _special.digamma(eta1), _c0)
+    _t2 = (eta2 - eta2_q)*_special.digamma_diff(eta2, eta1, _special.digamma(eta2), _c0)
     _t3 = _special.log_beta(eta1_q, eta2_q)
     _out[...] = _t0 + _t1 + _t2 + _t3
     return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3), natural__to_natural, None, _kl_curvature, (eta1, eta2,), (eta1_q, eta2_q,))
@@ -160,9 +166,10 @@ def natural__entropy(eta1, eta2, _out=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + ())
-    _c0 = _special.digamma_diff(eta1, eta2)
-    _c1 = _special.digamma_diff(eta2, eta1)
-    _out[...] = -_c0*eta1 + _c0 - _c1*eta2 + _c1 + _special.log_beta(eta1, eta2)
+    _c0 = _special.digamma(eta1 + eta2)
+    _c1 = _special.digamma_diff(eta1, eta2, _special.digamma(eta1), _c0)
+    _c2 = _special.digamma_diff(eta2, eta1, _special.digamma(eta2), _c0)
+    _out[...] = -_c1*eta1 + _c1 - _c2*eta2 + _c2 + _special.log_beta(eta1, eta2)
     return _out
 
 
@@ -246,8 +253,9 @@ def alpha__mean(alpha1, alpha2, _out=None):
     (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2)) + (2,))
-    _out[..., 0] = _special.digamma_diff(alpha1, alpha2)
-    _out[..., 1] = _special.digamma_diff(alpha2, alpha1)
+    _c0 = _special.digamma(alpha1 + alpha2)
+    _out[..., 0] = _special.digamma_diff(alpha1, alpha2, _special.digamma(alpha1), _c0)
+    _out[..., 1] = _special.digamma_diff(alpha2, alpha1, _special.digamma(alpha2), _c0)
     return _out
 
 
@@ -273,8 +281,9 @@ def alpha__score(x1, x2, alpha1, alpha2, _out=None):
     (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(alpha1), numpy.shape(alpha2)) + (2,))
-    _out[..., 0] = numpy.log(x1) - _special.digamma_diff(alpha1, alpha2)
-    _out[..., 1] = numpy.log(x2) - _special.digamma_diff(alpha2, alpha1)
+    _c0 = _special.digamma(alpha1 + alpha2)
+    _out[..., 0] = numpy.log(x1) - _special.digamma_diff(alpha1, alpha2, _special.digamma(alpha1), _c0)
+    _out[..., 1] = numpy.log(x2) - _special.digamma_diff(alpha2, alpha1, _special.digamma(alpha2), _c0)
     return _out
 
 
@@ -286,10 +295,11 @@ def alpha__hessian(x1, x2, alpha1, alpha2, _out=None):
     (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(alpha1), numpy.shape(alpha2)) + (2, 2))
-    _out[..., 0, 0] = -_special.trigamma_diff(alpha1, alpha2)
-    _out[..., 0, 1] = _special.trigamma(alpha1 + alpha2)
+    _c0 = _special.trigamma(alpha1 + alpha2)
+    _out[..., 0, 0] = -_special.trigamma_diff(alpha1, alpha2, _special.trigamma(alpha1), _c0)
+    _out[..., 0, 1] = _c0
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = -_special.trigamma_diff(alpha2, alpha1)
+    _out[..., 1, 1] = -_special.trigamma_diff(alpha2, alpha1, _special.trigamma(alpha2), _c0)
     return _out
 
 
@@ -301,10 +311,11 @@ def alpha__fisher(alpha1, alpha2, _out=None):
     (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2)) + (2, 2))
-    _out[..., 0, 0] = _special.trigamma_diff(alpha1, alpha2)
-    _out[..., 0, 1] = -_special.trigamma(alpha1 + alpha2)
+    _c0 = _special.trigamma(alpha1 + alpha2)
+    _out[..., 0, 0] = _special.trigamma_diff(alpha1, alpha2, _special.trigamma(alpha1), _c0)
+    _out[..., 0, 1] = -_c0
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = _special.trigamma_diff(alpha2, alpha1)
+    _out[..., 1, 1] = _special.trigamma_diff(alpha2, alpha1, _special.trigamma(alpha2), _c0)
     return _out
 
 
@@ -316,10 +327,11 @@ def alpha__natural_fisher(alpha1, alpha2, _out=None):
     (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2)) + (2, 2))
-    _out[..., 0, 0] = _special.trigamma_diff(alpha1, alpha2)
-    _out[..., 0, 1] = -_special.trigamma(alpha1 + alpha2)
+    _c0 = _special.trigamma(alpha1 + alpha2)
+    _out[..., 0, 0] = _special.trigamma_diff(alpha1, alpha2, _special.trigamma(alpha1), _c0)
+    _out[..., 0, 1] = -_c0
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = _special.trigamma_diff(alpha2, alpha1)
+    _out[..., 1, 1] = _special.trigamma_diff(alpha2, alpha1, _special.trigamma(alpha2), _c0)
     return _out
 
 
@@ -331,9 +343,10 @@ def alpha__kl(alpha1, alpha2, alpha1_q, alpha2_q, _out=None):
     (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha1_q), numpy.shape(alpha2_q)) + ())
+    _c0 = _special.digamma(alpha1 + alpha2)
     _t0 = -_special.log_beta(alpha1, alpha2)
-    _t1 = (alpha1 - alpha1_q)*_special.digamma_diff(alpha1, alpha2)
-    _t2 = (alpha2 - alpha2_q)*_special.digamma_diff(alpha2, alpha1)
+    _t1 = (alpha1 - alpha1_q)*_special.digamma_diff(alpha1, alpha2, _special.digamma(alpha1), _c0)
+    _t2 = (alpha2 - alpha2_q)*_special.digamma_diff(alpha2, alpha1, _special.digamma(alpha2), _c0)
     _t3 = _special.log_beta(alpha1_q, alpha2_q)
     _out[...] = _t0 + _t1 + _t2 + _t3
     return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3), alpha__to_natural, alpha__jacobian, _kl_curvature, (alpha1, alpha2,), (alpha1_q, alpha2_q,))
@@ -347,9 +360,10 @@ def alpha__entropy(alpha1, alpha2, _out=None):
     (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2)) + ())
-    _c0 = _special.digamma_diff(alpha1, alpha2)
-    _c1 = _special.digamma_diff(alpha2, alpha1)
-    _out[...] = -_c0*alpha1 + _c0 - _c1*alpha2 + _c1 + _special.log_beta(alpha1, alpha2)
+    _c0 = _special.digamma(alpha1 + alpha2)
+    _c1 = _special.digamma_diff(alpha1, alpha2, _special.digamma(alpha1), _c0)
+    _c2 = _special.digamma_diff(alpha2, alpha1, _special.digamma(alpha2), _c0)
+    _out[...] = -_c1*alpha1 + _c1 - _c2*alpha2 + _c2 + _special.log_beta(alpha1, alpha2)
     return _out
 
 
@@ -377,10 +391,10 @@ def _kl_curvature(eta1, eta2, d_eta1, d_eta2, _out=None):
     """g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ), (...): the integrand of the KL near coincidence."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(d_eta1), numpy.shape(d_eta2)) + ())
-    _c0 = _special.trigamma_diff(eta1, eta2)
-    _c1 = _special.trigamma(eta1 + eta2)
-    _c2 = _c0**(-1.0)
-    _out[...] = _c0*(-_c1*_c2*d_eta2 + d_eta1)**2 - d_eta2**2*(_c1**2*_c2 - _special.trigamma_diff(eta2, eta1))
+    _c0 = _special.trigamma(eta1 + eta2)
+    _c1 = _special.trigamma_diff(eta1, eta2, _special.trigamma(eta1), _c0)
+    _c2 = _c1**(-1.0)
+    _out[...] = _c1*(-_c0*_c2*d_eta2 + d_eta1)**2 - d_eta2**2*(_c0**2*_c2 - _special.trigamma_diff(eta2, eta1, _special.trigamma(eta2), _c0))
     return _out
 
 

@@ -79,10 +79,12 @@ def natural__mean(eta1, eta2, eta3, _out=None):
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + (3,))
     _c0 = eta2 + eta3
-    _c1 = _special.digamma_diff(_c0, eta1)
-    _out[..., 0] = _special.digamma_diff(eta1, _c0)
-    _out[..., 1] = _c1 + _special.digamma_diff(eta2, eta3)
-    _out[..., 2] = _c1 + _special.digamma_diff(eta3, eta2)
+    _c1 = _special.digamma(_c0 + eta1)
+    _c2 = _special.digamma(_c0)
+    _c3 = _special.digamma_diff(_c0, eta1, _c2, _c1)
+    _out[..., 0] = _special.digamma_diff(eta1, _c0, _special.digamma(eta1), _c1)
+    _out[..., 1] = _c3 + _special.digamma_diff(eta2, eta3, _special.digamma(eta2), _c2)
+    _out[..., 2] = _c3 + _special.digamma_diff(eta3, eta2, _special.digamma(eta3), _c2)
     return _out
 
 
@@ -110,10 +112,12 @@ def natural__score(x1, x2, x3, eta1, eta2, eta3, _out=None):
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + (3,))
     _c0 = eta2 + eta3
-    _c1 = _special.digamma_diff(_c0, eta1)
-    _out[..., 0] = numpy.log(x1) - _special.digamma_diff(eta1, _c0)
-    _out[..., 1] = -_c1 + numpy.log(x2) - _special.digamma_diff(eta2, eta3)
-    _out[..., 2] = -_c1 + numpy.log(x3) - _special.digamma_diff(eta3, eta2)
+    _c1 = _special.digamma(_c0 + eta1)
+    _c2 = _special.digamma(_c0)
+    _c3 = _special.digamma_diff(_c0, eta1, _c2, _c1)
+    _out[..., 0] = numpy.log(x1) - _special.digamma_diff(eta1, _c0, _special.digamma(eta1), _c1)
+    _out[..., 1] = -_c3 + numpy.log(x2) - _special.digamma_diff(eta2, eta3, _special.digamma(eta2), _c2)
+    _out[..., 2] = -_c3 + numpy.log(x3) - _special.digamma_diff(eta3, eta2, _special.digamma(eta3), _c2)
     return _out
 
 
@@ -127,16 +131,17 @@ def natural__hessian(x1, x2, x3, eta1, eta2, eta3, _out=None):
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + (3, 3))
     _c0 = eta2 + eta3
     _c1 = _special.trigamma(_c0 + eta1)
-    _c2 = _special.trigamma_diff(_c0, eta1)
-    _out[..., 0, 0] = -_special.trigamma_diff(eta1, _c0)
+    _c2 = _special.trigamma(_c0)
+    _c3 = _special.trigamma_diff(_c0, eta1, _c2, _c1)
+    _out[..., 0, 0] = -_special.trigamma_diff(eta1, _c0, _special.trigamma(eta1), _c1)
     _out[..., 0, 1] = _c1
     _out[..., 1, 0] = _out[..., 0, 1]
     _out[..., 0, 2] = _c1
     _out[..., 2, 0] = _out[..., 0, 2]
-    _out[..., 1, 1] = -_c2 - _special.trigamma_diff(eta2, eta3)
-    _out[..., 1, 2] = -_c2 + _special.trigamma(_c0)
+    _out[..., 1, 1] = -_c3 - _special.trigamma_diff(eta2, eta3, _special.trigamma(eta2), _c2)
+    _out[..., 1, 2] = _c2 - _c3
     _out[..., 2, 1] = _out[..., 1, 2]
-    _out[..., 2, 2] = -_c2 - _special.trigamma_diff(eta3, eta2)
+    _out[..., 2, 2] = -_c3 - _special.trigamma_diff(eta3, eta2, _special.trigamma(eta3), _c2)
     return _out
 
 
@@ -149,17 +154,19 @@ def natural__fisher(eta1, eta2, eta3, _out=None):
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + (3, 3))
     _c0 = eta2 + eta3
-    _c1 = -_special.trigamma(_c0 + eta1)
-    _c2 = _special.trigamma_diff(_c0, eta1)
-    _out[..., 0, 0] = _special.trigamma_diff(eta1, _c0)
-    _out[..., 0, 1] = _c1
+    _c1 = _special.trigamma(_c0 + eta1)
+    _c2 = -_c1
+    _c3 = _special.trigamma(_c0)
+    _c4 = _special.trigamma_diff(_c0, eta1, _c3, _c1)
+    _out[..., 0, 0] = _special.trigamma_diff(eta1, _c0, _special.trigamma(eta1), _c1)
+    _out[..., 0, 1] = _c2
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 0, 2] = _c1
+    _out[..., 0, 2] = _c2
     _out[..., 2, 0] = _out[..., 0, 2]
-    _out[..., 1, 1] = _c2 + _special.trigamma_diff(eta2, eta3)
-    _out[..., 1, 2] = _c2 - _special.trigamma(_c0)
+    _out[..., 1, 1] = _c4 + _special.trigamma_diff(eta2, eta3, _special.trigamma(eta2), _c3)
+    _out[..., 1, 2] = -_c3 + _c4
     _out[..., 2, 1] = _out[..., 1, 2]
-    _out[..., 2, 2] = _c2 + _special.trigamma_diff(eta3, eta2)
+    _out[..., 2, 2] = _c4 + _special.trigamma_diff(eta3, eta2, _special.trigamma(eta3), _c3)
     return _out
 
 
@@ -172,17 +179,19 @@ def natural__natural_fisher(eta1, eta2, eta3, _out=None):
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + (3, 3))
     _c0 = eta2 + eta3
-    _c1 = -_special.trigamma(_c0 + eta1)
-    _c2 = _special.trigamma_diff(_c0, eta1)
-    _out[..., 0, 0] = _special.trigamma_diff(eta1, _c0)
-    _out[..., 0, 1] = _c1
+    _c1 = _special.trigamma(_c0 + eta1)
+    _c2 = -_c1
+    _c3 = _special.trigamma(_c0)
+    _c4 = _special.trigamma_diff(_c0, eta1, _c3, _c1)
+    _out[..., 0, 0] = _special.trigamma_diff(eta1, _c0, _special.trigamma(eta1), _c1)
+    _out[..., 0, 1] = _c2
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 0, 2] = _c1
+    _out[..., 0, 2] = _c2
     _out[..., 2, 0] = _out[..., 0, 2]
-    _out[..., 1, 1] = _c2 + _special.trigamma_diff(eta2, eta3)
-    _out[..., 1, 2] = _c2 - _special.trigamma(_c0)
+    _out[..., 1, 1] = _c4 + _special.trigamma_diff(eta2, eta3, _special.trigamma(eta2), _c3)
+    _out[..., 1, 2] = -_c3 + _c4
     _out[..., 2, 1] = _out[..., 1, 2]
-    _out[..., 2, 2] = _c2 + _special.trigamma_diff(eta3, eta2)
+    _out[..., 2, 2] = _c4 + _special.trigamma_diff(eta3, eta2, _special.trigamma(eta3), _c3)
     return _out
 
 
@@ -195,12 +204,14 @@ def natural__kl(eta1, eta2, eta3, eta1_q, eta2_q, eta3_q, _out=None):
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta1_q), numpy.shape(eta2_q), numpy.shape(eta3_q)) + ())
     _c0 = eta2 + eta3
-    _c1 = _special.digamma_diff(_c0, eta1)
+    _c1 = _special.digamma(_c0 + eta1)
+    _c2 = _special.digamma(_c0)
+    _c3 = _special.digamma_diff(_c0, eta1, _c2, _c1)
     _t0 = -_special.log_beta(eta1, _c0)
     _t1 = -_special.log_beta(eta2, eta3)
-    _t2 = (eta1 - eta1_q)*_special.digamma_diff(eta1, _c0)
-    _t3 = (_c1 + _special.digamma_diff(eta2, eta3))*(eta2 - eta2_q)
-    _t4 = (_c1 + _special.digamma_diff(eta3, eta2))*(eta3 - eta3_q)
+    _t2 = (eta1 - eta1_q)*_special.digamma_diff(eta1, _c0, _special.digamma(eta1), _c1)
+    _t3 = (_c3 + _special.digamma_diff(eta2, eta3, _special.digamma(eta2), _c2))*(eta2 - eta2_q)
+    _t4 = (_c3 + _special.digamma_diff(eta3, eta2, _special.digamma(eta3), _c2))*(eta3 - eta3_q)
     _t5 = _special.log_beta(eta1_q, eta2_q + eta3_q)
     _t6 = _special.log_beta(eta2_q, eta3_q)
     _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6
@@ -215,12 +226,14 @@ def natural__entropy(eta1, eta2, eta3, _out=None):
     (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + ())
-    _c0 = _special.digamma_diff(eta2, eta3)
-    _c1 = _special.digamma_diff(eta3, eta2)
-    _c2 = eta2 + eta3
-    _c3 = _special.digamma_diff(eta1, _c2)
-    _c4 = _special.digamma_diff(_c2, eta1)
-    _out[...] = _c0 + _c1 - _c3*eta1 + _c3 + 2*_c4 - eta2*(_c0 + _c4) - eta3*(_c1 + _c4) + _special.log_beta(eta1, _c2) + _special.log_beta(eta2, eta3)
+    _c0 = eta2 + eta3
+    _c1 = _special.digamma(_c0)
+    _c2 = _special.digamma_diff(eta2, eta3, _special.digamma(eta2), _c1)
+    _c3 = _special.digamma_diff(eta3, eta2, _special.digamma(eta3), _c1)
+    _c4 = _special.digamma(_c0 + eta1)
+    _c5 = _special.digamma_diff(eta1, _c0, _special.digamma(eta1), _c4)
+    _c6 = _special.digamma_diff(_c0, eta1, _c1, _c4)
+    _out[...] = _c2 + _c3 - _c5*eta1 + _c5 + 2*_c6 - eta2*(_c2 + _c6) - eta3*(_c3 + _c6) + _special.log_beta(eta1, _c0) + _special.log_beta(eta2, eta3)
     return _out
 
 
@@ -332,10 +345,12 @@ def alpha__mean(alpha1, alpha2, alpha3, _out=None):
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3)) + (3,))
     _c0 = alpha2 + alpha3
-    _c1 = _special.digamma_diff(_c0, alpha1)
-    _out[..., 0] = _special.digamma_diff(alpha1, _c0)
-    _out[..., 1] = _c1 + _special.digamma_diff(alpha2, alpha3)
-    _out[..., 2] = _c1 + _special.digamma_diff(alpha3, alpha2)
+    _c1 = _special.digamma(_c0 + alpha1)
+    _c2 = _special.digamma(_c0)
+    _c3 = _special.digamma_diff(_c0, alpha1, _c2, _c1)
+    _out[..., 0] = _special.digamma_diff(alpha1, _c0, _special.digamma(alpha1), _c1)
+    _out[..., 1] = _c3 + _special.digamma_diff(alpha2, alpha3, _special.digamma(alpha2), _c2)
+    _out[..., 2] = _c3 + _special.digamma_diff(alpha3, alpha2, _special.digamma(alpha3), _c2)
     return _out
 
 
@@ -363,10 +378,12 @@ def alpha__score(x1, x2, x3, alpha1, alpha2, alpha3, _out=None):
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3)) + (3,))
     _c0 = alpha2 + alpha3
-    _c1 = _special.digamma_diff(_c0, alpha1)
-    _out[..., 0] = numpy.log(x1) - _special.digamma_diff(alpha1, _c0)
-    _out[..., 1] = -_c1 + numpy.log(x2) - _special.digamma_diff(alpha2, alpha3)
-    _out[..., 2] = -_c1 + numpy.log(x3) - _special.digamma_diff(alpha3, alpha2)
+    _c1 = _special.digamma(_c0 + alpha1)
+    _c2 = _special.digamma(_c0)
+    _c3 = _special.digamma_diff(_c0, alpha1, _c2, _c1)
+    _out[..., 0] = numpy.log(x1) - _special.digamma_diff(alpha1, _c0, _special.digamma(alpha1), _c1)
+    _out[..., 1] = -_c3 + numpy.log(x2) - _special.digamma_diff(alpha2, alpha3, _special.digamma(alpha2), _c2)
+    _out[..., 2] = -_c3 + numpy.log(x3) - _special.digamma_diff(alpha3, alpha2, _special.digamma(alpha3), _c2)
     return _out
 
 
@@ -380,16 +397,17 @@ def alpha__hessian(x1, x2, x3, alpha1, alpha2, alpha3, _out=None):
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3)) + (3, 3))
     _c0 = alpha2 + alpha3
     _c1 = _special.trigamma(_c0 + alpha1)
-    _c2 = _special.trigamma_diff(_c0, alpha1)
-    _out[..., 0, 0] = -_special.trigamma_diff(alpha1, _c0)
+    _c2 = _special.trigamma(_c0)
+    _c3 = _special.trigamma_diff(_c0, alpha1, _c2, _c1)
+    _out[..., 0, 0] = -_special.trigamma_diff(alpha1, _c0, _special.trigamma(alpha1), _c1)
     _out[..., 0, 1] = _c1
     _out[..., 1, 0] = _out[..., 0, 1]
     _out[..., 0, 2] = _c1
     _out[..., 2, 0] = _out[..., 0, 2]
-    _out[..., 1, 1] = -_c2 - _special.trigamma_diff(alpha2, alpha3)
-    _out[..., 1, 2] = -_c2 + _special.trigamma(_c0)
+    _out[..., 1, 1] = -_c3 - _special.trigamma_diff(alpha2, alpha3, _special.trigamma(alpha2), _c2)
+    _out[..., 1, 2] = _c2 - _c3
     _out[..., 2, 1] = _out[..., 1, 2]
-    _out[..., 2, 2] = -_c2 - _special.trigamma_diff(alpha3, alpha2)
+    _out[..., 2, 2] = -_c3 - _special.trigamma_diff(alpha3, alpha2, _special.trigamma(alpha3), _c2)
     return _out
 
 
@@ -402,17 +420,19 @@ def alpha__fisher(alpha1, alpha2, alpha3, _out=None):
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3)) + (3, 3))
     _c0 = alpha2 + alpha3
-    _c1 = -_special.trigamma(_c0 + alpha1)
-    _c2 = _special.trigamma_diff(_c0, alpha1)
-    _out[..., 0, 0] = _special.trigamma_diff(alpha1, _c0)
-    _out[..., 0, 1] = _c1
+    _c1 = _special.trigamma(_c0 + alpha1)
+    _c2 = -_c1
+    _c3 = _special.trigamma(_c0)
+    _c4 = _special.trigamma_diff(_c0, alpha1, _c3, _c1)
+    _out[..., 0, 0] = _special.trigamma_diff(alpha1, _c0, _special.trigamma(alpha1), _c1)
+    _out[..., 0, 1] = _c2
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 0, 2] = _c1
+    _out[..., 0, 2] = _c2
     _out[..., 2, 0] = _out[..., 0, 2]
-    _out[..., 1, 1] = _c2 + _special.trigamma_diff(alpha2, alpha3)
-    _out[..., 1, 2] = _c2 - _special.trigamma(_c0)
+    _out[..., 1, 1] = _c4 + _special.trigamma_diff(alpha2, alpha3, _special.trigamma(alpha2), _c3)
+    _out[..., 1, 2] = -_c3 + _c4
     _out[..., 2, 1] = _out[..., 1, 2]
-    _out[..., 2, 2] = _c2 + _special.trigamma_diff(alpha3, alpha2)
+    _out[..., 2, 2] = _c4 + _special.trigamma_diff(alpha3, alpha2, _special.trigamma(alpha3), _c3)
     return _out
 
 
@@ -425,17 +445,19 @@ def alpha__natural_fisher(alpha1, alpha2, alpha3, _out=None):
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3)) + (3, 3))
     _c0 = alpha2 + alpha3
-    _c1 = -_special.trigamma(_c0 + alpha1)
-    _c2 = _special.trigamma_diff(_c0, alpha1)
-    _out[..., 0, 0] = _special.trigamma_diff(alpha1, _c0)
-    _out[..., 0, 1] = _c1
+    _c1 = _special.trigamma(_c0 + alpha1)
+    _c2 = -_c1
+    _c3 = _special.trigamma(_c0)
+    _c4 = _special.trigamma_diff(_c0, alpha1, _c3, _c1)
+    _out[..., 0, 0] = _special.trigamma_diff(alpha1, _c0, _special.trigamma(alpha1), _c1)
+    _out[..., 0, 1] = _c2
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 0, 2] = _c1
+    _out[..., 0, 2] = _c2
     _out[..., 2, 0] = _out[..., 0, 2]
-    _out[..., 1, 1] = _c2 + _special.trigamma_diff(alpha2, alpha3)
-    _out[..., 1, 2] = _c2 - _special.trigamma(_c0)
+    _out[..., 1, 1] = _c4 + _special.trigamma_diff(alpha2, alpha3, _special.trigamma(alpha2), _c3)
+    _out[..., 1, 2] = -_c3 + _c4
     _out[..., 2, 1] = _out[..., 1, 2]
-    _out[..., 2, 2] = _c2 + _special.trigamma_diff(alpha3, alpha2)
+    _out[..., 2, 2] = _c4 + _special.trigamma_diff(alpha3, alpha2, _special.trigamma(alpha3), _c3)
     return _out
 
 
@@ -448,12 +470,14 @@ def alpha__kl(alpha1, alpha2, alpha3, alpha1_q, alpha2_q, alpha3_q, _out=None):
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha1_q), numpy.shape(alpha2_q), numpy.shape(alpha3_q)) + ())
     _c0 = alpha2 + alpha3
-    _c1 = _special.digamma_diff(_c0, alpha1)
+    _c1 = _special.digamma(_c0 + alpha1)
+    _c2 = _special.digamma(_c0)
+    _c3 = _special.digamma_diff(_c0, alpha1, _c2, _c1)
     _t0 = -_special.log_beta(alpha1, _c0)
     _t1 = -_special.log_beta(alpha2, alpha3)
-    _t2 = (alpha1 - alpha1_q)*_special.digamma_diff(alpha1, _c0)
-    _t3 = (_c1 + _special.digamma_diff(alpha2, alpha3))*(alpha2 - alpha2_q)
-    _t4 = (_c1 + _special.digamma_diff(alpha3, alpha2))*(alpha3 - alpha3_q)
+    _t2 = (alpha1 - alpha1_q)*_special.digamma_diff(alpha1, _c0, _special.digamma(alpha1), _c1)
+    _t3 = (_c3 + _special.digamma_diff(alpha2, alpha3, _special.digamma(alpha2), _c2))*(alpha2 - alpha2_q)
+    _t4 = (_c3 + _special.digamma_diff(alpha3, alpha2, _special.digamma(alpha3), _c2))*(alpha3 - alpha3_q)
     _t5 = _special.log_beta(alpha1_q, alpha2_q + alpha3_q)
     _t6 = _special.log_beta(alpha2_q, alpha3_q)
     _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6
@@ -468,12 +492,14 @@ def alpha__entropy(alpha1, alpha2, alpha3, _out=None):
     (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3)) + ())
-    _c0 = _special.digamma_diff(alpha2, alpha3)
-    _c1 = _special.digamma_diff(alpha3, alpha2)
-    _c2 = alpha2 + alpha3
-    _c3 = _special.digamma_diff(alpha1, _c2)
-    _c4 = _special.digamma_diff(_c2, alpha1)
-    _out[...] = _c0 + _c1 - _c3*alpha1 + _c3 + 2*_c4 - alpha2*(_c0 + _c4) - alpha3*(_c1 + _c4) + _special.log_beta(alpha1, _c2) + _special.log_beta(alpha2, alpha3)
+    _c0 = alpha2 + alpha3
+    _c1 = _special.digamma(_c0)
+    _c2 = _special.digamma_diff(alpha2, alpha3, _special.digamma(alpha2), _c1)
+    _c3 = _special.digamma_diff(alpha3, alpha2, _special.digamma(alpha3), _c1)
+    _c4 = _special.digamma(_c0 + alpha1)
+    _c5 = _special.digamma_diff(alpha1, _c0, _special.digamma(alpha1), _c4)
+    _c6 = _special.digamma_diff(_c0, alpha1, _c1, _c4)
+    _out[...] = _c2 + _c3 - _c5*alpha1 + _c5 + 2*_c6 - alpha2*(_c2 + _c6) - alpha3*(_c3 + _c6) + _special.log_beta(alpha1, _c0) + _special.log_beta(alpha2, alpha3)
     return _out
 
 
@@ -521,19 +547,19 @@ def _kl_curvature(eta1, eta2, eta3, d_eta1, d_eta2, d_eta3, _out=None):
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(d_eta1), numpy.shape(d_eta2), numpy.shape(d_eta3)) + ())
     _c0 = eta2 + eta3
-    _c1 = _special.trigamma_diff(eta1, _c0)
-    _c2 = _c1**(-1.0)
-    _c3 = _special.trigamma(_c0 + eta1)
-    _c4 = _c2*_c3
-    _c5 = _special.trigamma_diff(eta2, eta3)
-    _c6 = _special.trigamma_diff(_c0, eta1)
-    _c7 = _c3**2
-    _c8 = _c2*_c7
-    _c9 = _c5 + _c6 - _c8
-    _c10 = _special.trigamma(_c0)
-    _c11 = -_c6 + _c8
-    _c12 = _c1*_c6
-    _out[...] = _c1*(_c4*d_eta2 + _c4*d_eta3 - d_eta1)**2 + _c9*(d_eta2 - d_eta3*(_c1*_c10 - _c12 + _c7)/(_c1*_c5 + _c12 - _c7))**2 - d_eta3**2*(_c11 - _special.trigamma_diff(eta3, eta2) + (_c10 + _c11)**2/_c9)
+    _c1 = _special.trigamma(_c0 + eta1)
+    _c2 = _special.trigamma_diff(eta1, _c0, _special.trigamma(eta1), _c1)
+    _c3 = _c2**(-1.0)
+    _c4 = _c1*_c3
+    _c5 = _special.trigamma(_c0)
+    _c6 = _special.trigamma_diff(_c0, eta1, _c5, _c1)
+    _c7 = _c1**2
+    _c8 = _c3*_c7
+    _c9 = -_c6 + _c8
+    _c10 = _special.trigamma_diff(eta2, eta3, _special.trigamma(eta2), _c5)
+    _c11 = _c10 + _c6 - _c8
+    _c12 = _c2*_c6
+    _out[...] = _c11*(d_eta2 - d_eta3*(-_c12 + _c2*_c5 + _c7)/(_c10*_c2 + _c12 - _c7))**2 + _c2*(_c4*d_eta2 + _c4*d_eta3 - d_eta1)**2 - d_eta3**2*(_c9 - _special.trigamma_diff(eta3, eta2, _special.trigamma(eta3), _c5) + (_c5 + _c9)**2/_c11)
     return _out
 
 
