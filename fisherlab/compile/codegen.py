@@ -216,7 +216,7 @@ class polygamma_diff_given(sp.Function):  # noqa: N801
     nargs = 5
 
 
-def _share_shared_arguments(expr):
+def _expose_shared_evaluations(expr):
     """Rewrites that let CSE share a special function's inner evaluations (see the two classes
     above)."""
     fns = functions(sp)
@@ -263,7 +263,7 @@ def _numeric_form(expr):
         expr = expm1_opt.cheapest(expr, direct)
         rewrites = rewrites[1:]
     expr = optimize(expr, rewrites) if rewrites else expr
-    return _share_shared_arguments(expr)
+    return _expose_shared_evaluations(expr)
 
 
 def _terms(expr) -> list:

@@ -118,7 +118,7 @@ class Param:
     latex: str | None = None
 
 
-#: Up to this many numbers, Support.surely_inside compares Python floats.
+#: Up to this many numbers, argument checks compare Python floats (cheaper than ufunc calls).
 _FEW = 16
 
 
@@ -257,73 +257,68 @@ class Support:
             bad = ~(whole.all(axis=-1) & (x.sum(axis=-1) == self.total))
         return bad
 
+    def _entry_bounds(self) -> tuple[float, float, bool, bool]:
+        """(lo, hi, closed, integer): every entry v of an observation satisfies lo < v < hi (or
+        lo ≤ v ≤ hi when ``closed``), is finite, and is a whole number when ``integer``. For
+        simplex, one-hot and count vectors the rows must also pass :meth:`_row_sums_ok`."""
+        k, inf = self.kind, math.inf
+        if k in ("reals", "real_vectors"):
+            return -inf, inf, False, False
+        if k in ("positive_reals", "simplex"):
+            return 0.0, inf, False, False
+        if k == "greater_than":
+            return self.low, inf, False, False
+        if k == "unit_interval":
+            return 0.0, 1.0, False, False
+        if k == "circle":
+            return -math.pi, math.pi, True, False
+        if k == "one_hot":
+            return 0.0, 1.0, True, True
+        if k == "counts_summing":
+            return 0.0, inf, True, True
+        return self.low, self.high, True, True  # the integer kinds
+
+    def _row_sums_ok(self, sums):
+        """Whether row sums (an array, or one float) are what the vector kind requires."""
+        if self.kind == "simplex":
+            return abs(sums - 1.0) <= 1e-9 * self.size
+        return sums == (1 if self.kind == "one_hot" else self.total)
+
     def surely_inside(self, x: np.ndarray) -> bool:
         """True only if every observation in ``x`` lies in the support: a few whole-array
-        reductions instead of :meth:`violations`' masks (3–10× cheaper on large batches).
+        reductions instead of :meth:`violations`' masks (3–10× cheaper on large batches), or
+        Python comparisons for a handful of numbers.
 
-        False means "look closer": :meth:`violations` then decides and words the error. The
-        extremes propagate NaN, which fails every comparison below, so NaN and ±inf never pass.
+        False means "look closer": :meth:`violations` then decides and words the error. NaN fails
+        every comparison (and propagates through the extremes and row sums), so it never passes.
         """
         if x.size == 0:
             return True
+        lo, hi, closed, integer = self._entry_bounds()
+        vector = self.kind in ("simplex", "one_hot", "counts_summing")  # rows with a sum to check
         if x.size <= _FEW:
-            return self._surely_inside_few(x)
-        k = self.kind
-        if k == "one_hot":
+            values = x.ravel().tolist()
+            inside = all((lo <= v <= hi if closed else lo < v < hi) and -math.inf < v < math.inf
+                         and (not integer or v == math.floor(v)) for v in values)
+            if not (inside and vector):
+                return inside
+            n = self.size
+            return all(self._row_sums_ok(sum(values[i:i + n])) for i in range(0, len(values), n))
+        if self.kind == "one_hot":
             # Every row summing to 1 has a nonzero entry (NaN and ±inf make the sum NaN or ±inf);
             # n nonzero entries in n rows then leave exactly one per row, which is the row's
-            # sum: 1. (Row sums of 0/1 entries are exact.)
+            # sum: 1. The extremes are not needed.
             rows = row_sums(x)
             return bool(np.all(rows == 1) and np.count_nonzero(x) == rows.size)
-        lo, hi = x.min(), x.max()
-        if k in ("reals", "real_vectors"):
-            return bool(-math.inf < lo and hi < math.inf)
-        if k == "positive_reals":
-            return bool(0 < lo and hi < math.inf)
-        if k == "greater_than":
-            return bool(self.low < lo and hi < math.inf)
-        if k == "unit_interval":
-            return bool(0 < lo and hi < 1)
-        if k == "circle":
-            return bool(-math.pi <= lo and hi <= math.pi)
-        if k in ("nonnegative_integers", "integer_range", "binary"):
-            return bool(self.low <= lo and hi <= self.high and hi < math.inf
-                        and np.array_equal(np.floor(x), x))
-        # Vector supports: row sums by one matrix-vector product (exact for integer entries).
-        if not (hi < math.inf):
-            return False
-        rows = row_sums(x)
-        if k == "simplex":
-            return bool(0 < lo and np.abs(rows - 1.0).max() <= 1e-9 * self.size)
-        # counts_summing
-        return bool(0 <= lo and np.array_equal(np.floor(x), x) and np.all(rows == self.total))
-
-    def _surely_inside_few(self, x: np.ndarray) -> bool:
-        """:meth:`surely_inside` for a handful of numbers, in Python floats (~10× cheaper than
-        array reductions at this size). Every comparison is False for NaN."""
-        values = x.ravel().tolist()
-        k, inf = self.kind, math.inf
-        if k in ("reals", "real_vectors"):
-            return all(-inf < v < inf for v in values)
-        if k == "positive_reals":
-            return all(0 < v < inf for v in values)
-        if k == "greater_than":
-            return all(self.low < v < inf for v in values)
-        if k == "unit_interval":
-            return all(0 < v < 1 for v in values)
-        if k == "circle":
-            return all(-math.pi <= v <= math.pi for v in values)
-        if k in ("nonnegative_integers", "integer_range", "binary"):
-            return all(self.low <= v <= self.high and v < inf and v == math.floor(v)
-                       for v in values)
-        rows = [values[i:i + self.size] for i in range(0, len(values), self.size)]
-        if k == "simplex":
-            return all(all(0 < v < inf for v in row) and abs(sum(row) - 1.0) <= 1e-9 * self.size
-                       for row in rows)
-        if k == "one_hot":
-            return all(row.count(1.0) == 1 and row.count(0.0) == self.size - 1 for row in rows)
-        return all(all(0 <= v < inf and v == math.floor(v) for v in row) and sum(row) == self.total
-                   for row in rows)
+        low, high = x.min(), x.max()
+        inside = ((lo <= low and high <= hi) if closed else (lo < low and high < hi)) and (
+            -math.inf < low and high < math.inf)
+        if inside and integer:
+            inside = np.array_equal(np.floor(x), x)
+        if inside and vector:
+            # Row sums by one matrix-vector product (exact for whole-number entries).
+            inside = np.all(self._row_sums_ok(row_sums(x)))
+        return bool(inside)
 
     def check(self, x) -> np.ndarray:
         """Return ``x`` as a float64 array, raising SupportError if any entry is outside."""

@@ -10,11 +10,8 @@ import math
 import numpy as np
 
 from ..errors import DomainError, FisherlabError, ShapeError, describe
+from ..families._spec import _FEW as _SMALL  # up to this many numbers, Python comparisons
 from ..families._spec import ExponentialFamily
-
-
-#: Up to this many entries of θ, domain checks run as Python comparisons (cheaper than ufuncs).
-_SMALL = 16
 
 #: Batches larger than this many output numbers are evaluated in slices along their first axis,
 #: each small enough that a kernel's temporaries stay in the CPU cache (≈ 3× faster at 1e6
@@ -58,8 +55,9 @@ def _evaluate(fn, cols: list, shape: tuple, tail: tuple) -> np.ndarray:
     """``fn(*cols, _out=out)`` for a new array ``out`` of shape ``shape + tail``: its result.
 
     ``cols`` are arrays broadcastable to ``shape``. A large batch is cut along its first axis
-    into slices of about ``_CHUNK`` output numbers; columns that do not extend along that axis
-    (fewer dimensions, or length 1 there) are passed whole and broadcast inside ``fn``.
+    into slices of about ``_CHUNK`` output numbers (at least ``_CHUNK_ROWS_MIN`` points); columns
+    that do not extend along that axis (fewer dimensions, or length 1 there) are passed whole
+    and broadcast inside ``fn``.
     """
     if all(n == 1 for n in shape):
         # One point (θ of shape (p,), or (1, p) behind batch axes of length 1): evaluated on
