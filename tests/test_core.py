@@ -57,6 +57,18 @@ def test_textbook_fishers(name, param, expected):
     assert diff == sp.zeros(*diff.shape)
 
 
+def test_categorical_probs_fisher_textbook_form():
+    # F = diag(1/p_i) + 1/p_k 11ᵀ (p_k = 1 − Σ p_i). Seven classes put every entry past the
+    # simplify size guard: the chain-rule pullback must find this form (the direct Jᵀ∇²A J
+    # cancelled for 23 s at k = 7, and never ended at k = 10).
+    d = fl.family("categorical", k=7).derive("probs")
+    p = d.params
+    last = 1 - sum(p)
+    expected = sp.Matrix(len(p), len(p), lambda i, j: (1 / p[i] if i == j else 0) + 1 / last)
+    assert (d.fisher - expected).applyfunc(sp.expand) == sp.zeros(len(p), len(p))
+    assert sp.count_ops(d.fisher) <= sp.count_ops(expected)
+
+
 def test_derivations_are_cached():
     fam = fl.family("gamma")
     assert fam.derive("shape_rate") is fam.derive("shape_rate")

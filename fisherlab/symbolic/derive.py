@@ -57,6 +57,10 @@ def simplify(expr):
     simple = sp.simplify(expr)
     candidates = [expr, simple]
     for expanded in (sp.expand_log(simple), sp.expand_log(simple, force=True)):
+        if expanded.has(sp.I):
+            # log(−u) forced into log(u) + iπ: refused below. Factoring it first would work
+            # over ℚ(i), minutes for the categorical's log-density at k = 10.
+            continue
         candidates += [expanded, sp.factor(expanded), sp.factor_terms(expanded)]
     # Forced expansion can split log(a/b) into log(a) − log(b) with a, b < 0 (NaN in floats) or
     # into log(a) + iπ: keep only candidates whose every log has an argument known positive or
@@ -430,19 +434,28 @@ class Derivation:
         p, m = J.shape[1], H.shape[0]
         # Past the size guard, Jᵀ ∇²A(η(θ)) J is computed as Jᵀ ∂μ/∂θ (the chain rule on
         # μ(θ) = ∇A(η(θ))) wherever that is a rational function: a product of two simplified
-        # matrices, where the first form substitutes η(θ) into ∇²A. For the multivariate normal
-        # (d = 3) cancelling the first takes many minutes, the second seconds; both are exact.
+        # matrices, where the first form substitutes η(θ) into ∇²A (past the guard) or sums m²
+        # products per entry (the entry past the guard). Both are exact. For the multivariate
+        # normal (d = 3) cancelling the first takes many minutes, the second seconds; for the
+        # categorical (k = 10) in probabilities ∂μ/∂θ is the identity, the entry is J_ji, and
+        # cancelling Σ_kl J_ki H_kl J_lj had not ended after two hours.
         large = any(_past_guard(H[k, l]) for k in range(m) for l in range(k, m))
-        dmu = self.mean.jacobian(self.params) if large else None
-        F = None
+        dmu = F = None
         out = sp.zeros(p, p)
         for i in range(p):
             for j in range(i, p):
-                entry = (J[:, i].T * dmu[:, j])[0, 0] if large else None
-                if entry is None or _exp_rational(entry) is None:
-                    if F is None:
-                        F = J.T * H * J
+                entry = None
+                if not large:
+                    F = J.T * H * J if F is None else F
                     entry = F[i, j]
+                if large or _past_guard(entry):
+                    dmu = self.mean.jacobian(self.params) if dmu is None else dmu
+                    chained = (J[:, i].T * dmu[:, j])[0, 0]
+                    if _exp_rational(chained) is not None:
+                        entry = chained
+                    elif entry is None:
+                        F = J.T * H * J if F is None else F
+                        entry = F[i, j]
                 out[i, j] = out[j, i] = simplify(entry)
         return out
 
