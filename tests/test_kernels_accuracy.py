@@ -47,7 +47,19 @@ SLOW_POINTS = 300 if EXHAUSTIVE else 2
 NEAR_POINTS = 40 if EXHAUSTIVE else 3
 BAND_POINTS = 60 if EXHAUSTIVE else 4
 
-QUANTITIES = ("fisher", "hessian", "kl", "entropy", "log_partition", "mean", "score", "log_density")
+QUANTITIES = ("fisher", "hessian", "kl", "entropy", "log_partition", "mean", "score", "log_density",
+              "skewness")
+
+
+#: Kernels with a documented known defect: the von Mises skewness tensor keeps 12 digits only
+#: for κ ≥ 0.1 (see fisherlab/families/von_mises.py); below, test_von_mises_skewness_small_kappa
+#: records the failure so that a fix shows up.
+SKEWNESS_FROM = {"von_mises": 0.1}
+
+
+def _concentration(name, param, theta) -> float:
+    """κ of a von Mises θ in either parametrization."""
+    return float(theta[1] if param == "loc_concentration" else np.hypot(*theta))
 
 
 # -- the mpmath reference ------------------------------------------------------------------------
@@ -78,6 +90,8 @@ def _reference(name: str, param: str, quantity: str):
         args = list(d.x) + args
     if quantity == "kl":
         args = args + list(d.params_q)
+    if isinstance(expr, sp.NDimArray):  # the skewness tensor, compared entry by entry
+        expr = sp.Matrix(sp.flatten(expr))
     exprs = expr if isinstance(expr, sp.MatrixBase) else sp.Matrix([expr])
     return args, _lambdify_mp(args, exprs)
 
@@ -207,6 +221,8 @@ def _check_point(name, param, data):
     compare("fisher", k.fisher(theta), *theta)
     compare("log_partition", k.log_partition(theta), *theta)
     compare("mean", k.mean(theta), *theta)
+    if name not in SKEWNESS_FROM or _concentration(name, param, theta) >= SKEWNESS_FROM[name]:
+        compare("skewness", k.skewness(theta), *theta)
     compare("kl", k.kl(theta, theta_q), *theta, *theta_q)
     compare("hessian", k.hessian(x, theta), *xs, *theta)
     compare("score", k.score(x, theta), *xs, *theta)
@@ -347,3 +363,14 @@ def test_moment_variance_matches_mpmath():
         exact = [mp.mpf(float(b)) - mp.mpf(float(a)) ** 2 for a, b in zip(m1, m2)]
         errs = [abs((mp.mpf(float(g)) - e) / e) for g, e in zip(got, exact)]
     assert max(errs) <= 1e-15, f"worst {float(max(errs)):.3g}"
+
+
+@pytest.mark.xfail(strict=True, reason="known defect: the von Mises skewness cancels as κ → 0 "
+                                       "(fisherlab/families/von_mises.py)")
+@pytest.mark.parametrize("param", ["loc_concentration", "natural"])
+def test_von_mises_skewness_small_kappa(param):
+    kappa, loc = 0.01, 0.7
+    theta = (np.array([loc, kappa]) if param == "loc_concentration"
+             else kappa * np.array([np.cos(loc), np.sin(loc)]))
+    got = fl.kernels("von_mises", param).skewness(theta)
+    assert _relative_error(got, _exact("von_mises", param, "skewness", *theta)) <= TOL
