@@ -96,3 +96,31 @@ def test_polygamma_matches_mpmath(n):
     err = np.abs(got - exact) / np.abs(exact)
     assert err.max() <= 1e-13, f"ψ^({n}): relative error {err.max():.3g} at {grid[np.argmax(err)]!r}"
     assert np.shape(_special.polygamma(n, np.float64(2.0))) == ()
+
+
+def test_close_points_match_the_componentwise_definition():
+    # _close_points tests the parameters one after another on the survivors, as
+    # |q − p| ≤ c|q + p|; it must select exactly the points with every |q − p| ≤ c(|p| + |q|).
+    from fisherlab.kernels._special import _KL_CLOSE, _close_points
+
+    rng = np.random.default_rng(7)
+    shape = (40, 50)
+    base = [rng.normal(size=shape) for _ in range(3)]
+    # about a third of the pairs close in each parameter, signs mixed, exact zeros and NaN
+    theta_p = [b.copy() for b in base]
+    theta_q = [b * np.where(rng.random(shape) < 0.35, 1 + rng.uniform(-0.1, 0.1, shape),
+                            rng.normal(size=shape)) for b in base]
+    theta_p[0][0, :5] = theta_q[0][0, :5] = 0.0
+    theta_q[1][1, 0] = np.nan
+    theta_p[2][2, 0] = np.inf
+    expected = np.ones(shape, dtype=bool)
+    for p, q in zip(theta_p, theta_q):
+        expected &= np.abs(q - p) <= _KL_CLOSE * (np.abs(p) + np.abs(q))
+    got = np.zeros(shape, dtype=bool)
+    got[_close_points(theta_p, theta_q, shape)] = True
+    assert expected.sum() > 20 and (~expected).sum() > 20
+    np.testing.assert_array_equal(got, expected)
+    # a column shared by every point (broadcast) and no close point at all
+    one = np.zeros(shape, dtype=bool)
+    one[_close_points([np.float64(1.0), base[1]], [np.float64(5.0), base[1]], shape)] = True
+    assert not one.any()
