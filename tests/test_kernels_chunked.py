@@ -46,6 +46,8 @@ def test_chunked_equals_whole(name, param, dims, monkeypatch):
     theta_q = _theta(name, param, dims, rng, (23,))
     x = np.stack([fam.sample(t, param, seed=rng) for t in theta])
     grid = _theta(name, param, dims, rng, (4, 6))
+    near_q = theta_q.copy()
+    near_q[::2] = theta[::2] * (1 + 1e-6)
     for label, fn in [
         ("fisher", lambda: k.fisher(theta)),
         ("fisher (4, 6) batch", lambda: k.fisher(grid)),
@@ -53,6 +55,11 @@ def test_chunked_equals_whole(name, param, dims, monkeypatch):
         ("kl", lambda: k.kl(theta, theta_q)),
         ("kl, one θq for all θp", lambda: k.kl(theta, theta_q[0])),
         ("kl (23, 1) against (23,)", lambda: k.kl(theta[:, None, :], theta_q)),
+        # every other row a near-coincident pair, refined by quadrature: the candidates of all
+        # slices are gathered and refined once (kl_refine_pending)
+        ("kl, near-coincident rows", lambda: k.kl(theta, near_q)),
+        ("kl (23, 1) against (23,), near-coincident rows",
+         lambda: k.kl(theta[:, None, :], near_q)),
         ("score", lambda: k.score(x, theta)),
         ("score, one θ for all x", lambda: k.score(x, theta[0])),
         ("log_density, (23,) x against (4, 1) θ", lambda: k.log_density(x, grid[:, :1])),
