@@ -51,17 +51,6 @@ QUANTITIES = ("fisher", "hessian", "kl", "entropy", "log_partition", "mean", "sc
               "skewness")
 
 
-#: Kernels with a documented known defect: the von Mises skewness tensor keeps 12 digits only
-#: for κ ≥ 0.1 (see fisherlab/families/von_mises.py); below, test_von_mises_skewness_small_kappa
-#: records the failure so that a fix shows up.
-SKEWNESS_FROM = {"von_mises": 0.1}
-
-
-def _concentration(name, param, theta) -> float:
-    """κ of a von Mises θ in either parametrization."""
-    return float(theta[1] if param == "loc_concentration" else np.hypot(*theta))
-
-
 # -- the mpmath reference ------------------------------------------------------------------------
 
 
@@ -221,8 +210,7 @@ def _check_point(name, param, data):
     compare("fisher", k.fisher(theta), *theta)
     compare("log_partition", k.log_partition(theta), *theta)
     compare("mean", k.mean(theta), *theta)
-    if name not in SKEWNESS_FROM or _concentration(name, param, theta) >= SKEWNESS_FROM[name]:
-        compare("skewness", k.skewness(theta), *theta)
+    compare("skewness", k.skewness(theta), *theta)
     compare("kl", k.kl(theta, theta_q), *theta, *theta_q)
     compare("hessian", k.hessian(x, theta), *xs, *theta)
     compare("score", k.score(x, theta), *xs, *theta)
@@ -365,12 +353,20 @@ def test_moment_variance_matches_mpmath():
     assert max(errs) <= 1e-15, f"worst {float(max(errs)):.3g}"
 
 
-@pytest.mark.xfail(strict=True, reason="known defect: the von Mises skewness cancels as κ → 0 "
-                                       "(fisherlab/families/von_mises.py)")
 @pytest.mark.parametrize("param", ["loc_concentration", "natural"])
-def test_von_mises_skewness_small_kappa(param):
-    kappa, loc = 0.01, 0.7
+@pytest.mark.parametrize("kappa", [0.0, 1e-160, 1e-85, 1e-8, 0.01, 1.49, 1.51, 29.9, 30.1, 1e4])
+def test_von_mises_small_and_large_kappa(param, kappa):
+    # The log-partition declared as log I₀(‖η‖) lost the skewness's digits like 1e-15/κ² (1.4e-11
+    # at κ = 0.01) and gave a NaN Fisher information at ‖η‖ = 1e-85 (‖η‖⁴ underflows); as
+    # L(‖η‖²) every kernel holds 1e-12 down to η = 0. Also across the switches of L⁽ⁿ⁾ (κ = 1.5)
+    # and of R′ (κ = 30).
+    if param == "loc_concentration" and kappa == 0.0:
+        pytest.skip("κ > 0 in this parametrization")
+    loc = 0.7
     theta = (np.array([loc, kappa]) if param == "loc_concentration"
              else kappa * np.array([np.cos(loc), np.sin(loc)]))
-    got = fl.kernels("von_mises", param).skewness(theta)
-    assert _relative_error(got, _exact("von_mises", param, "skewness", *theta)) <= TOL
+    k = fl.kernels("von_mises", param)
+    for quantity in ("skewness", "fisher", "mean", "log_partition"):
+        got = getattr(k, quantity)(theta)
+        err = _relative_error(got, _exact("von_mises", param, quantity, *theta))
+        assert err <= TOL, f"{quantity} at κ = {kappa}: relative error {err:.3g}"

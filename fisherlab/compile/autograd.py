@@ -78,6 +78,11 @@ class _Printer(SciPyPrinter):
         r = f"(scipy.special.ive(1, {z}) / scipy.special.ive(0, {z}))"
         return f"(1 - {r} / {z} - {r}**2)"
 
+    def _print_log_besseli0_sq(self, expr):
+        # log I₀(√s): what the declaration's rewrite states, differentiated by autograd.
+        z = f"numpy.sqrt({self._print(expr.args[0])})"
+        return f"(numpy.log(scipy.special.ive(0, {z})) + {z})"
+
     def _print_exp_expint1(self, expr):
         z = self._print(expr.args[0])
         return f"(numpy.exp({z}) * scipy.special.exp1({z}))"

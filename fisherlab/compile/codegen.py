@@ -78,6 +78,13 @@ class KernelPrinter(SciPyPrinter):
     def _print_besseli_ratio_deriv(self, expr):
         return f"_special.besseli_ratio_deriv({self._print(expr.args[0])})"
 
+    def _print_log_besseli0_sq(self, expr):
+        return f"_special.log_besseli0_sq({self._print(expr.args[0])})"
+
+    def _print_log_besseli0_sq_deriv(self, expr):
+        n, s = expr.args
+        return f"_special.log_besseli0_sq_deriv({int(n)}, {self._print(s)})"
+
     def _print_besseli_ratio_deriv_given(self, expr):
         z, r = (self._print(a) for a in expr.args)
         return f"_special.besseli_ratio_deriv({z}, {r})"

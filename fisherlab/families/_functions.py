@@ -154,6 +154,99 @@ def _build(sp) -> dict:
             tex = rf"R'\left({printer._print(self.args[0])}\right)"
             return rf"{tex}^{{{exp}}}" if exp else tex
 
+    def _root_of_square(s):
+        """z when ``s`` is z² with z known positive (a parametrization's κ²), else None."""
+        if s.is_Pow and s.exp == 2 and s.base.is_positive:
+            return s.base
+        return None
+
+    class log_besseli0_sq(_Shown, sp.Function):  # noqa: N801
+        """L(s) = log I₀(√s) for s ≥ 0: the von Mises log-partition as a function of ‖η‖².
+
+        Analytic at s = 0, unlike log I₀(‖η‖) as a function of η, whose derivatives divide by
+        powers of ‖η‖ and cancel as η → 0. At s = z² with z positive it is log I₀(z).
+        """
+
+        nargs = 1
+
+        def _shown(self):
+            return sp.log(sp.besseli(0, sp.sqrt(self.args[0])))
+
+        @classmethod
+        def eval(cls, s):
+            if s.is_zero:
+                return sp.S.Zero
+            z = _root_of_square(s)
+            if z is not None:
+                return log_besseli0(z)
+
+        def fdiff(self, argindex=1):
+            return log_besseli0_sq_deriv(1, self.args[0])
+
+        def _eval_is_real(self):
+            return True if self.args[0].is_nonnegative else None
+
+        def _eval_rewrite_as_besseli(self, s, **kwargs):
+            return sp.log(sp.besseli(0, sp.sqrt(s)))
+
+        def _eval_evalf(self, prec):
+            return self._eval_rewrite_as_besseli(self.args[0]).evalf(prec_to_dps(prec))
+
+        def _latex(self, printer, exp=None):
+            tex = rf"\log I_0\left(\sqrt{{{printer._print(self.args[0])}}}\right)"
+            return rf"\left({tex}\right)^{{{exp}}}" if exp else tex
+
+    class log_besseli0_sq_deriv(_Shown, sp.Function):  # noqa: N801
+        """L⁽ⁿ⁾(s) = dⁿ/dsⁿ log I₀(√s), n ≥ 1, s ≥ 0: analytic at s = 0 (L′(0) = 1/4).
+
+        At s = z² with z positive, L′ is R(z)/(2z) and L″ is (R′(z) − R(z)/z)/(4z²), so that a
+        parametrization by κ keeps its textbook forms (the Fisher information κR, R′). L‴ stays
+        itself: its form in R and R′ cancels as z → 0, and kernels evaluate it by its series.
+        """
+
+        nargs = 2
+
+        def _shown(self):
+            n, s = self.args
+            t = sp.Dummy("s")
+            return sp.Subs(sp.Derivative(sp.log(sp.besseli(0, sp.sqrt(t))), (t, n)), t, s)
+
+        @classmethod
+        def eval(cls, n, s):
+            z = _root_of_square(s)
+            if z is None or not n.is_Integer:
+                return None
+            if n == 1:
+                return besseli_ratio(z) / (2 * z)
+            if n == 2:
+                return (besseli_ratio_deriv(z) - besseli_ratio(z) / z) / (4 * z**2)
+            return None
+
+        def fdiff(self, argindex=2):
+            if argindex != 2:
+                raise sp.ArgumentIndexError(self, argindex)
+            n, s = self.args
+            return log_besseli0_sq_deriv(n + 1, s)
+
+        def _eval_is_real(self):
+            return True if self.args[1].is_nonnegative else None
+
+        def _eval_evalf(self, prec):
+            n, s = self.args
+            if not n.is_Integer:
+                return None
+            import mpmath
+
+            value = mp_log_besseli0_sq_deriv(int(n), mpmath.mpf(s.evalf(prec_to_dps(prec) + 20)),
+                                             prec_to_dps(prec))
+            return sp.Float(value, prec_to_dps(prec))
+
+        def _latex(self, printer, exp=None):
+            n, s = self.args
+            tex = (rf"\frac{{d^{{{printer._print(n)}}}}}{{ds^{{{printer._print(n)}}}}}"
+                   rf"\log I_0(\sqrt{{s}})\Big|_{{s = {printer._print(s)}}}")
+            return rf"\left({tex}\right)^{{{exp}}}" if exp else tex
+
     class exp_expint1(_Shown, sp.Function):  # noqa: N801
         """e^z E₁(z) for z > 0, the exponentially scaled exponential integral."""
 
@@ -271,6 +364,30 @@ def _build(sp) -> dict:
             return rf"{tex}^{{{exp}}}" if exp else tex
 
     return {"log_besseli0": log_besseli0, "besseli_ratio": besseli_ratio,
-            "besseli_ratio_deriv": besseli_ratio_deriv,
+            "besseli_ratio_deriv": besseli_ratio_deriv, "log_besseli0_sq": log_besseli0_sq,
+            "log_besseli0_sq_deriv": log_besseli0_sq_deriv,
             "exp_expint1": exp_expint1, "log_beta": log_beta, "digamma_diff": digamma_diff,
             "trigamma_diff": trigamma_diff}
+
+
+def mp_log_besseli0_sq_deriv(n: int, s, dps: int = 50):
+    """dⁿ/dsⁿ log I₀(√s) for n = 1, 2, 3 and s ≥ 0, in mpmath, to ``dps`` digits (an oracle).
+
+    By the closed forms L′ = I₁(√s)/(2√s I₀(√s)), L″ = (1 − 4L′)/(4s) − L′² and
+    L‴ = −(2L″ + L′²)/s − 2L′L″ (from the Bessel equation 4sy″ + 4y′ − y = 0 of y = I₀(√s)),
+    at a working precision raised by the 2·log₁₀(1/s) digits their cancellations cost at
+    small s; at s = 0 the Taylor coefficients 1/4, −1/32, 1/96.
+    """
+    import mpmath
+
+    if n not in (1, 2, 3):
+        raise NotImplementedError(f"order {n}: orders 1, 2, 3 exist")
+    s = mpmath.mpf(s)
+    if s == 0:
+        return [mpmath.mpf(1) / 4, -mpmath.mpf(1) / 32, mpmath.mpf(1) / 96][n - 1]
+    with mpmath.workdps(dps + 20 + int(2 * max(0, -mpmath.log10(s)))):
+        z = mpmath.sqrt(s)
+        d1 = mpmath.besseli(1, z) / (2 * z * mpmath.besseli(0, z))
+        d2 = (1 - 4 * d1) / (4 * s) - d1**2
+        d3 = -(2 * d2 + d1**2) / s - 2 * d1 * d2
+        return +[d1, d2, d3][n - 1]

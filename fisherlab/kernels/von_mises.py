@@ -55,7 +55,7 @@ def natural__log_partition(eta1, eta2, _out=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + ())
-    _out[...] = _special.log_besseli0(numpy.sqrt(eta1**2 + eta2**2))
+    _out[...] = _special.log_besseli0_sq(eta1**2 + eta2**2)
     return _out
 
 
@@ -66,10 +66,9 @@ def natural__mean(eta1, eta2, _out=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
-    _c0 = numpy.sqrt(eta1**2 + eta2**2)
-    _c1 = _special.besseli_ratio(_c0)/_c0
-    _out[..., 0] = _c1*eta1
-    _out[..., 1] = _c1*eta2
+    _c0 = 2*_special.log_besseli0_sq_deriv(1, eta1**2 + eta2**2)
+    _out[..., 0] = _c0*eta1
+    _out[..., 1] = _c0*eta2
     return _out
 
 
@@ -80,7 +79,7 @@ def natural__log_density(x, eta1, eta2, _out=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + ())
-    _out[...] = eta1*numpy.cos(x) + eta2*numpy.sin(x) - _special.log_besseli0(numpy.sqrt(eta1**2 + eta2**2)) - numpy.log(2*numpy.pi)
+    _out[...] = eta1*numpy.cos(x) + eta2*numpy.sin(x) - _special.log_besseli0_sq(eta1**2 + eta2**2) - numpy.log(2*numpy.pi)
     return _out
 
 
@@ -91,10 +90,9 @@ def natural__score(x, eta1, eta2, _out=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + (2,))
-    _c0 = numpy.sqrt(eta1**2 + eta2**2)
-    _c1 = _special.besseli_ratio(_c0)/_c0
-    _out[..., 0] = -_c1*eta1 + numpy.cos(x)
-    _out[..., 1] = -_c1*eta2 + numpy.sin(x)
+    _c0 = 2*_special.log_besseli0_sq_deriv(1, eta1**2 + eta2**2)
+    _out[..., 0] = -_c0*eta1 + numpy.cos(x)
+    _out[..., 1] = -_c0*eta2 + numpy.sin(x)
     return _out
 
 
@@ -108,16 +106,13 @@ def natural__hessian(x, eta1, eta2, _out=None):
     _c0 = eta1**2
     _c1 = eta2**2
     _c2 = _c0 + _c1
-    _c3 = (1/(_c2**2))
-    _c4 = numpy.sqrt(_c2)
-    _c5 = _special.besseli_ratio(_c4)
-    _c6 = _c4*_c5
-    _c7 = _special.besseli_ratio_deriv(_c4, _c5)
-    _c8 = _c0*_c1*_c7
-    _out[..., 0, 0] = -_c3*(_c1*_c6 + _c7*(eta1**2)**2 + _c8)
-    _out[..., 0, 1] = eta1*eta2*(-_c7/_c2 + _c5/_c2**(3/2))
+    _c3 = _special.log_besseli0_sq_deriv(1, _c2)
+    _c4 = _special.log_besseli0_sq_deriv(2, _c2)
+    _c5 = 2*_c4
+    _out[..., 0, 0] = -2*_c0*_c5 - 2*_c3
+    _out[..., 0, 1] = -4*_c4*eta1*eta2
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = -_c3*(_c0*_c6 + _c7*(eta2**2)**2 + _c8)
+    _out[..., 1, 1] = -2*_c1*_c5 - 2*_c3
     return _out
 
 
@@ -131,16 +126,13 @@ def natural__fisher(eta1, eta2, _out=None):
     _c0 = eta1**2
     _c1 = eta2**2
     _c2 = _c0 + _c1
-    _c3 = (1/(_c2**2))
-    _c4 = numpy.sqrt(_c2)
-    _c5 = _special.besseli_ratio(_c4)
-    _c6 = _c4*_c5
-    _c7 = _special.besseli_ratio_deriv(_c4, _c5)
-    _c8 = _c0*_c1*_c7
-    _out[..., 0, 0] = _c3*(_c1*_c6 + _c7*(eta1**2)**2 + _c8)
-    _out[..., 0, 1] = eta1*eta2*(_c7/_c2 - _c5/_c2**(3/2))
+    _c3 = _special.log_besseli0_sq_deriv(1, _c2)
+    _c4 = _special.log_besseli0_sq_deriv(2, _c2)
+    _c5 = 2*_c4
+    _out[..., 0, 0] = 2*_c0*_c5 + 2*_c3
+    _out[..., 0, 1] = 4*_c4*eta1*eta2
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = _c3*(_c0*_c6 + _c7*(eta2**2)**2 + _c8)
+    _out[..., 1, 1] = 2*_c1*_c5 + 2*_c3
     return _out
 
 
@@ -154,16 +146,13 @@ def natural__natural_fisher(eta1, eta2, _out=None):
     _c0 = eta1**2
     _c1 = eta2**2
     _c2 = _c0 + _c1
-    _c3 = (1/(_c2**2))
-    _c4 = numpy.sqrt(_c2)
-    _c5 = _special.besseli_ratio(_c4)
-    _c6 = _c4*_c5
-    _c7 = _special.besseli_ratio_deriv(_c4, _c5)
-    _c8 = _c0*_c1*_c7
-    _out[..., 0, 0] = _c3*(_c1*_c6 + _c7*(eta1**2)**2 + _c8)
-    _out[..., 0, 1] = eta1*eta2*(_c7/_c2 - _c5/_c2**(3/2))
+    _c3 = _special.log_besseli0_sq_deriv(1, _c2)
+    _c4 = _special.log_besseli0_sq_deriv(2, _c2)
+    _c5 = 2*_c4
+    _out[..., 0, 0] = 2*_c0*_c5 + 2*_c3
+    _out[..., 0, 1] = 4*_c4*eta1*eta2
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = _c3*(_c0*_c6 + _c7*(eta2**2)**2 + _c8)
+    _out[..., 1, 1] = 2*_c1*_c5 + 2*_c3
     return _out
 
 
@@ -174,12 +163,12 @@ def natural__kl(eta1, eta2, eta1_q, eta2_q, _out=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta1_q), numpy.shape(eta2_q)) + ())
-    _c0 = numpy.sqrt(eta1**2 + eta2**2)
-    _c1 = _special.besseli_ratio(_c0)/_c0
-    _t0 = -_special.log_besseli0(_c0)
+    _c0 = eta1**2 + eta2**2
+    _c1 = 2*_special.log_besseli0_sq_deriv(1, _c0)
+    _t0 = -_special.log_besseli0_sq(_c0)
     _t1 = _c1*eta1*(eta1 - eta1_q)
     _t2 = _c1*eta2*(eta2 - eta2_q)
-    _t3 = _special.log_besseli0(numpy.sqrt(eta1_q**2 + eta2_q**2))
+    _t3 = _special.log_besseli0_sq(eta1_q**2 + eta2_q**2)
     _out[...] = _t0 + _t1 + _t2 + _t3
     return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3), natural__to_natural, None, _kl_curvature, (eta1, eta2,), (eta1_q, eta2_q,))
 
@@ -193,9 +182,9 @@ def natural__entropy(eta1, eta2, _out=None):
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + ())
     _c0 = eta1**2
     _c1 = eta2**2
-    _c2 = numpy.sqrt(_c0 + _c1)
-    _c3 = _special.besseli_ratio(_c2)/_c2
-    _out[...] = -_c0*_c3 - _c1*_c3 + _special.log_besseli0(_c2) + numpy.log(2*numpy.pi)
+    _c2 = _c0 + _c1
+    _c3 = 2*_special.log_besseli0_sq_deriv(1, _c2)
+    _out[...] = -_c0*_c3 - _c1*_c3 + _special.log_besseli0_sq(_c2) + numpy.log(2*numpy.pi)
     return _out
 
 
@@ -209,36 +198,23 @@ def natural__skewness(eta1, eta2, _out=None):
     _c0 = eta1**2
     _c1 = eta2**2
     _c2 = _c0 + _c1
-    _c3 = (1/(_c2**2))
-    _c4 = numpy.sqrt(_c2)
-    _c5 = _c4**(-1.0)
-    _c6 = _special.besseli_ratio(_c4)
-    _c7 = _special.besseli_ratio_deriv(_c4, _c6)
-    _c8 = _c1*_c6
-    _c9 = (eta1**2)**2
-    _c10 = _c1*_c7
-    _c11 = _c0*_c10
-    _c12 = _c2**(-1.0)
-    _c13 = 4*_c12
-    _c14 = _c13*(_c11 + _c4*_c8 + _c7*_c9)
-    _c15 = 2*_c6
-    _c16 = -_c12*_c6 + _c15*_c7 + _c5*_c7
-    _c17 = _c16*_c5
-    _c18 = _c17*_c9
-    _c19 = _c0*_c1*_c17
-    _c20 = _c3*eta2
-    _c21 = _c20*(2*_c0*_c7 + _c10 - _c14 + _c15*_c4 - _c18 - _c19 + _c5*_c8)
-    _c22 = _c2**(-3/2)
-    _c23 = eta1*(-_c1*_c16*_c22 + 3*_c1*_c6/_c2**(5/2) - 3*_c10*_c3 + _c12*_c7 - _c22*_c6)
-    _c24 = (eta2**2)**2
-    _out[..., 0, 0, 0] = _c3*eta1*(4*_c0*_c7 + _c1*_c5*_c6 + 3*_c1*_c7 - _c14 - _c18 - _c19)
-    _out[..., 0, 0, 1] = _c21
-    _out[..., 0, 1, 0] = _c21
-    _out[..., 0, 1, 1] = _c23
-    _out[..., 1, 0, 0] = _c21
-    _out[..., 1, 0, 1] = _c23
-    _out[..., 1, 1, 0] = _c23
-    _out[..., 1, 1, 1] = _c20*(_c0*_c5*_c6 + 3*_c0*_c7 + 4*_c1*_c7 - _c13*(_c0*_c4*_c6 + _c11 + _c24*_c7) - _c17*_c24 - _c19)
+    _c3 = _special.log_besseli0_sq_deriv(2, _c2)
+    _c4 = 3*_c3
+    _c5 = 2*_special.log_besseli0_sq_deriv(3, _c2)
+    _c6 = _c0*_c5
+    _c7 = 4*eta1
+    _c8 = 4*eta2
+    _c9 = _c8*(_c3 + _c6)
+    _c10 = _c1*_c5
+    _c11 = _c7*(_c10 + _c3)
+    _out[..., 0, 0, 0] = _c7*(_c4 + _c6)
+    _out[..., 0, 0, 1] = _c9
+    _out[..., 0, 1, 0] = _c9
+    _out[..., 0, 1, 1] = _c11
+    _out[..., 1, 0, 0] = _c9
+    _out[..., 1, 0, 1] = _c11
+    _out[..., 1, 1, 0] = _c11
+    _out[..., 1, 1, 1] = _c8*(_c10 + _c4)
     return _out
 
 
@@ -377,24 +353,19 @@ def loc_concentration__natural_fisher(loc, concentration, _out=None):
     (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration)) + (2, 2))
-    _c0 = numpy.sin(loc)
-    _c1 = _c0**2
-    _c2 = numpy.cos(loc)
-    _c3 = _c2**2
-    _c4 = _c1 + _c3
-    _c5 = numpy.sqrt(_c4)
-    _c6 = _c5*concentration
-    _c7 = _special.besseli_ratio(_c6)
-    _c8 = _c5*_c7
-    _c9 = _special.besseli_ratio_deriv(_c6, _c7)
-    _c10 = _c9*concentration
-    _c11 = _c1*_c10*_c3
-    _c12 = concentration**(-1.0)
-    _c13 = _c12/_c4**2
-    _out[..., 0, 0] = _c13*(_c1*_c8 + _c10*(_c2**2)**2 + _c11)
-    _out[..., 0, 1] = _c0*_c2*(-_c12*_c7/_c4**(3/2) + _c9/_c4)
+    _c0 = concentration**2
+    _c1 = numpy.sin(loc)
+    _c2 = _c1**2
+    _c3 = numpy.cos(loc)
+    _c4 = _c3**2
+    _c5 = _c0*(_c2 + _c4)
+    _c6 = _special.log_besseli0_sq_deriv(1, _c5)
+    _c7 = _c0*_special.log_besseli0_sq_deriv(2, _c5)
+    _c8 = 2*_c7
+    _out[..., 0, 0] = 2*_c4*_c8 + 2*_c6
+    _out[..., 0, 1] = 4*_c1*_c3*_c7
     _out[..., 1, 0] = _out[..., 0, 1]
-    _out[..., 1, 1] = _c13*((_c0**2)**2*_c10 + _c11 + _c3*_c8)
+    _out[..., 1, 1] = 2*_c2*_c8 + 2*_c6
     return _out
 
 
@@ -435,51 +406,30 @@ def loc_concentration__skewness(loc, concentration, _out=None):
     (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration)) + (2, 2, 2))
-    _c0 = numpy.cos(loc)
+    _c0 = concentration**2
     _c1 = numpy.sin(loc)
     _c2 = _c1**2
-    _c3 = _c0**2
-    _c4 = _c2 + _c3
-    _c5 = numpy.sqrt(_c4)
-    _c6 = _c5**(-1.0)
-    _c7 = _c5*concentration
-    _c8 = _special.besseli_ratio(_c7)
-    _c9 = _special.besseli_ratio_deriv(_c7, _c8)
-    _c10 = _c2*_c8
-    _c11 = (_c0**2)**2
-    _c12 = _c9*concentration
-    _c13 = _c12*_c2
-    _c14 = _c13*_c3
-    _c15 = _c4**(-1.0)
-    _c16 = 4*_c15
-    _c17 = _c16*(_c10*_c5 + _c11*_c12 + _c14)
-    _c18 = concentration**2
-    _c19 = _c18**(-1.0)
-    _c20 = _c19*_c8
-    _c21 = concentration**(-1.0)
-    _c22 = _c21*_c9
-    _c23 = 2*_c8
-    _c24 = -_c15*_c20 + _c22*_c6 + _c23*_c9
-    _c25 = _c18*_c6
-    _c26 = _c24*_c25
-    _c27 = _c11*_c26
-    _c28 = _c2*_c24
-    _c29 = _c25*_c28*_c3
-    _c30 = (1/(_c4**2))
-    _c31 = _c19*_c30
-    _c32 = _c1*_c31
-    _c33 = _c32*(_c10*_c6 + 2*_c12*_c3 + _c13 - _c17 + _c23*_c5 - _c27 - _c29)
-    _c34 = _c4**(-3/2)
-    _c35 = _c0*(_c15*_c21*_c9 + 3*_c19*_c2*_c8/_c4**(5/2) - 3*_c2*_c22*_c30 - _c20*_c34 - _c28*_c34)
-    _c36 = (_c1**2)**2
-    _out[..., 0, 0, 0] = _c0*_c31*(-_c17 + _c2*_c6*_c8 + 3*_c2*_c9*concentration - _c27 - _c29 + 4*_c3*_c9*concentration)
-    _out[..., 0, 0, 1] = _c33
-    _out[..., 0, 1, 0] = _c33
-    _out[..., 0, 1, 1] = _c35
-    _out[..., 1, 0, 0] = _c33
-    _out[..., 1, 0, 1] = _c35
-    _out[..., 1, 1, 0] = _c35
-    _out[..., 1, 1, 1] = _c32*(-_c16*(_c12*_c36 + _c14 + _c3*_c5*_c8) + 4*_c2*_c9*concentration - _c26*_c36 - _c29 + _c3*_c6*_c8 + 3*_c3*_c9*concentration)
+    _c3 = numpy.cos(loc)
+    _c4 = _c3**2
+    _c5 = _c0*(_c2 + _c4)
+    _c6 = _special.log_besseli0_sq_deriv(2, _c5)
+    _c7 = 3*_c6
+    _c8 = 2*_c0*_special.log_besseli0_sq_deriv(3, _c5)
+    _c9 = _c4*_c8
+    _c10 = 4*concentration
+    _c11 = _c10*_c3
+    _c12 = _c1*_c10
+    _c13 = _c12*(_c6 + _c9)
+    _c14 = _c2*_c8
+    _c15 = _c11*(_c14 + _c6)
+    _out[..., 0, 0, 0] = _c11*(_c7 + _c9)
+    _out[..., 0, 0, 1] = _c13
+    _out[..., 0, 1, 0] = _c13
+    _out[..., 0, 1, 1] = _c15
+    _out[..., 1, 0, 0] = _c13
+    _out[..., 1, 0, 1] = _c15
+    _out[..., 1, 1, 0] = _c15
+    _out[..., 1, 1, 1] = _c12*(_c14 + _c7)
     return _out
 
 
@@ -490,13 +440,12 @@ def _kl_curvature(eta1, eta2, d_eta1, d_eta2, _out=None):
     _c0 = eta1**2
     _c1 = eta2**2
     _c2 = _c0 + _c1
-    _c3 = numpy.sqrt(_c2)
-    _c4 = _special.besseli_ratio(_c3)
-    _c5 = _special.besseli_ratio_deriv(_c3, _c4)
-    _c6 = _c1*_c4
-    _c7 = _c0*_c1*_c5 + _c3*_c6 + _c5*(eta1**2)**2
-    _c8 = _c3*_c5
-    _out[...] = _c2**(3/2)*_c4*_c5*d_eta2**2/_c7 + _c7*(d_eta1 + d_eta2*eta1*eta2*(-_c4 + _c8)/(_c0*_c8 + _c6))**2/_c2**2
+    _c3 = _special.log_besseli0_sq_deriv(1, _c2)
+    _c4 = _special.log_besseli0_sq_deriv(2, _c2)
+    _c5 = 2*_c4
+    _c6 = _c0*_c5 + _c3
+    _c7 = _c6**(-1.0)
+    _out[...] = 2*_c6*(_c5*_c7*d_eta2*eta1*eta2 + d_eta1)**2 + 2*d_eta2**2*(-4*_c0*_c1*_c4**2*_c7 + _c1*_c5 + _c3)
     return _out
 
 

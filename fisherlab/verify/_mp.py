@@ -30,12 +30,16 @@ DPS = 40
 def _modules():
     import mpmath
 
+    from ..families._functions import mp_log_besseli0_sq_deriv
+
     return [{
         "log_besseli0": lambda z: mpmath.log(mpmath.besseli(0, z)),
         "besseli_ratio": lambda z: mpmath.besseli(1, z) / mpmath.besseli(0, z),
         "besseli_ratio_deriv": lambda z: (1 - mpmath.besseli(1, z) / mpmath.besseli(0, z) / z
                                           - (mpmath.besseli(1, z) / mpmath.besseli(0, z)) ** 2),
         "exp_expint1": lambda z: mpmath.exp(z) * mpmath.e1(z),
+        "log_besseli0_sq": lambda s: mpmath.log(mpmath.besseli(0, mpmath.sqrt(s))),
+        "log_besseli0_sq_deriv": lambda n, s: mp_log_besseli0_sq_deriv(int(n), s, DPS),
     }, "mpmath"]
 
 
