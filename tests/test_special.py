@@ -124,3 +124,25 @@ def test_close_points_match_the_componentwise_definition():
     one = np.zeros(shape, dtype=bool)
     one[_close_points([np.float64(1.0), base[1]], [np.float64(5.0), base[1]], shape)] = True
     assert not one.any()
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_log_besseli0_sq_derivatives_match_mpmath(n):
+    # L⁽ⁿ⁾(s) = dⁿ/dsⁿ log I₀(√s): Taylor series for s ≤ 2.25, closed forms in R and R′ above.
+    # The reference differentiates log I₀(√s) numerically in mpmath at 60 digits (mp.diff), a
+    # route shared with neither the series nor the closed forms.
+    s = np.array([1e-300, 1e-100, 1e-20, 1e-8, 1e-3, 0.1, 0.5, 1.0, 2.0, 2.25, 2.2500001, 2.3,
+                  3.0, 10.0, 100.0, 899.0, 901.0, 1e4, 1e6, 1e8])
+    got = _special.log_besseli0_sq_deriv(n, s)
+    with mp.workdps(60):
+        def f(t):
+            return mp.log(mp.besseli(0, mp.sqrt(t)))
+        for v, g in zip(s, got):
+            v = mp.mpf(float(v))
+            # central differences; near s = 0 their stencil reaches s < 0, where f is the
+            # analytic continuation log J₀(√|s|) (real, computed through complex arithmetic)
+            exact = mp.re(mp.diff(f, v, n))
+            assert abs((mp.mpf(float(g)) - exact) / exact) < 3e-13, (n, float(v))
+    # 0 itself (η = 0, the uniform law) and a single point
+    assert _special.log_besseli0_sq_deriv(n, 0.0) == [0.25, -1 / 32, 1 / 96][n - 1]
+    assert _special.log_besseli0_sq_deriv(n, 3.0) == _special.log_besseli0_sq_deriv(n, s)[12]
