@@ -20,6 +20,13 @@ kernels: the mass within 1e-300 of 0 is about (1e-300)^α / (α B(α, β)), half
 α = β = 1e-3 and still ~1e-3 at 1e-2, beyond what float64 quadrature resolves; from α = 5e-2 it
 is below 1e-15. The identities are verified from there; the kernels match mpmath at 1e-3
 (tests/test_catalog_b.py).
+
+Near the uniform law α = β = 1 the entropy tends to 0 quadratically (−r²/2 along α = 1, at a
+distance r), from terms log B(α, β) and (1 − α)(ψ(α) − ψ(α + β)) of size r. The kernels keep
+those terms to an ulp (log B by the series of log Γ(1 + x) there, 1 − α exact), so the entropy
+is accurate to a few ulps of r absolutely, a relative ~2e-16/r (measured against mpmath: 4e-14
+at r = 1e-2, 2e-13 at 2e-4, 3e-10 at 1e-6; exactly 0 at r = 0). Only a series of the entropy
+itself in (α − 1, β − 1) would keep relative digits closer in.
 """
 
 import numpy as np

@@ -167,9 +167,7 @@ def natural__entropy(eta1, eta2, _out=None):
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + ())
     _c0 = _special.digamma(eta1 + eta2)
-    _c1 = _special.digamma_diff(eta1, eta2, _special.digamma(eta1), _c0)
-    _c2 = _special.digamma_diff(eta2, eta1, _special.digamma(eta2), _c0)
-    _out[...] = -_c1*eta1 + _c1 - _c2*eta2 + _c2 + _special.log_beta(eta1, eta2)
+    _out[...] = -(eta1 - 1)*_special.digamma_diff(eta1, eta2, _special.digamma(eta1), _c0) - (eta2 - 1)*_special.digamma_diff(eta2, eta1, _special.digamma(eta2), _c0) + _special.log_beta(eta1, eta2)
     return _out
 
 
@@ -349,9 +347,7 @@ def alpha_beta__entropy(alpha, beta, _out=None):
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta)) + ())
     _c0 = _special.digamma(alpha + beta)
-    _c1 = _special.digamma_diff(alpha, beta, _special.digamma(alpha), _c0)
-    _c2 = _special.digamma_diff(beta, alpha, _special.digamma(beta), _c0)
-    _out[...] = -_c1*alpha + _c1 - _c2*beta + _c2 + _special.log_beta(alpha, beta)
+    _out[...] = -(alpha - 1)*_special.digamma_diff(alpha, beta, _special.digamma(alpha), _c0) - (beta - 1)*_special.digamma_diff(beta, alpha, _special.digamma(beta), _c0) + _special.log_beta(alpha, beta)
     return _out
 
 
@@ -559,12 +555,10 @@ def mean_precision__entropy(mean, precision, _out=None):
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision)) + ())
     _c0 = mean*precision
-    _c1 = precision*(mean - 1)
-    _c2 = -_c1
+    _c1 = mean - 1
+    _c2 = -_c1*precision
     _c3 = _special.digamma(precision)
-    _c4 = _special.digamma_diff(_c0, _c2, _special.digamma(_c0), _c3)
-    _c5 = _special.digamma_diff(_c2, _c0, _special.digamma(_c2), _c3)
-    _out[...] = -_c0*_c4 + _c1*_c5 + _c4 + _c5 + _special.log_beta(_c0, _c2)
+    _out[...] = -(_c0 - 1)*_special.digamma_diff(_c0, _c2, _special.digamma(_c0), _c3) - (-_c1*precision - 1)*_special.digamma_diff(_c2, _c0, _special.digamma(_c2), _c3) + _special.log_beta(_c0, _c2)
     return _out
 
 

@@ -167,9 +167,7 @@ def natural__entropy(eta1, eta2, _out=None):
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + ())
     _c0 = _special.digamma(eta1 + eta2)
-    _c1 = _special.digamma_diff(eta1, eta2, _special.digamma(eta1), _c0)
-    _c2 = _special.digamma_diff(eta2, eta1, _special.digamma(eta2), _c0)
-    _out[...] = -_c1*eta1 + _c1 - _c2*eta2 + _c2 + _special.log_beta(eta1, eta2)
+    _out[...] = -(eta1 - 1)*_special.digamma_diff(eta1, eta2, _special.digamma(eta1), _c0) - (eta2 - 1)*_special.digamma_diff(eta2, eta1, _special.digamma(eta2), _c0) + _special.log_beta(eta1, eta2)
     return _out
 
 
@@ -361,9 +359,7 @@ def alpha__entropy(alpha1, alpha2, _out=None):
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2)) + ())
     _c0 = _special.digamma(alpha1 + alpha2)
-    _c1 = _special.digamma_diff(alpha1, alpha2, _special.digamma(alpha1), _c0)
-    _c2 = _special.digamma_diff(alpha2, alpha1, _special.digamma(alpha2), _c0)
-    _out[...] = -_c1*alpha1 + _c1 - _c2*alpha2 + _c2 + _special.log_beta(alpha1, alpha2)
+    _out[...] = -(alpha1 - 1)*_special.digamma_diff(alpha1, alpha2, _special.digamma(alpha1), _c0) - (alpha2 - 1)*_special.digamma_diff(alpha2, alpha1, _special.digamma(alpha2), _c0) + _special.log_beta(alpha1, alpha2)
     return _out
 
 

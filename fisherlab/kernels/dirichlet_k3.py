@@ -231,9 +231,8 @@ def natural__entropy(eta1, eta2, eta3, _out=None):
     _c2 = _special.digamma_diff(eta2, eta3, _special.digamma(eta2), _c1)
     _c3 = _special.digamma_diff(eta3, eta2, _special.digamma(eta3), _c1)
     _c4 = _special.digamma(_c0 + eta1)
-    _c5 = _special.digamma_diff(eta1, _c0, _special.digamma(eta1), _c4)
-    _c6 = _special.digamma_diff(_c0, eta1, _c1, _c4)
-    _out[...] = _c2 + _c3 - _c5*eta1 + _c5 + 2*_c6 - eta2*(_c2 + _c6) - eta3*(_c3 + _c6) + _special.log_beta(eta1, _c0) + _special.log_beta(eta2, eta3)
+    _c5 = _special.digamma_diff(_c0, eta1, _c1, _c4)
+    _out[...] = _c2 + _c3 + 2*_c5 - eta2*(_c2 + _c5) - eta3*(_c3 + _c5) - (eta1 - 1)*_special.digamma_diff(eta1, _c0, _special.digamma(eta1), _c4) + _special.log_beta(eta1, _c0) + _special.log_beta(eta2, eta3)
     return _out
 
 
@@ -497,9 +496,8 @@ def alpha__entropy(alpha1, alpha2, alpha3, _out=None):
     _c2 = _special.digamma_diff(alpha2, alpha3, _special.digamma(alpha2), _c1)
     _c3 = _special.digamma_diff(alpha3, alpha2, _special.digamma(alpha3), _c1)
     _c4 = _special.digamma(_c0 + alpha1)
-    _c5 = _special.digamma_diff(alpha1, _c0, _special.digamma(alpha1), _c4)
-    _c6 = _special.digamma_diff(_c0, alpha1, _c1, _c4)
-    _out[...] = _c2 + _c3 - _c5*alpha1 + _c5 + 2*_c6 - alpha2*(_c2 + _c6) - alpha3*(_c3 + _c6) + _special.log_beta(alpha1, _c0) + _special.log_beta(alpha2, alpha3)
+    _c5 = _special.digamma_diff(_c0, alpha1, _c1, _c4)
+    _out[...] = _c2 + _c3 + 2*_c5 - alpha2*(_c2 + _c5) - alpha3*(_c3 + _c5) - (alpha1 - 1)*_special.digamma_diff(alpha1, _c0, _special.digamma(alpha1), _c4) + _special.log_beta(alpha1, _c0) + _special.log_beta(alpha2, alpha3)
     return _out
 
 

@@ -364,14 +364,13 @@ def natural__entropy(eta1, eta2, eta3, eta4, eta5, _out=None):
     _c7 = _special.digamma_diff(eta3, _c0, _special.digamma(eta3), _c6)
     _c8 = _special.digamma(_c2)
     _c9 = _special.digamma_diff(eta2, _c1, _special.digamma(eta2), _c8)
-    _c10 = _special.digamma(_c2 + eta1)
-    _c11 = _special.digamma_diff(eta1, _c2, _special.digamma(eta1), _c10)
-    _c12 = _special.digamma_diff(_c0, eta3, _c3, _c6)
-    _c13 = _special.digamma_diff(_c1, eta2, _c6, _c8)
-    _c14 = _special.digamma_diff(_c2, eta1, _c8, _c10)
-    _c15 = _c13 + _c14
-    _c16 = _c12 + _c15
-    _out[...] = -_c11*eta1 + _c11 + 2*_c12 + 3*_c13 + 4*_c14 + _c4 + _c5 + _c7 + _c9 - eta2*(_c14 + _c9) - eta3*(_c15 + _c7) - eta4*(_c16 + _c4) - eta5*(_c16 + _c5) + _special.log_beta(eta1, _c2) + _special.log_beta(eta2, _c1) + _special.log_beta(eta3, _c0) + _special.log_beta(eta4, eta5)
+    _c10 = _special.digamma_diff(_c0, eta3, _c3, _c6)
+    _c11 = _special.digamma_diff(_c1, eta2, _c6, _c8)
+    _c12 = _special.digamma(_c2 + eta1)
+    _c13 = _special.digamma_diff(_c2, eta1, _c8, _c12)
+    _c14 = _c11 + _c13
+    _c15 = _c10 + _c14
+    _out[...] = 2*_c10 + 3*_c11 + 4*_c13 + _c4 + _c5 + _c7 + _c9 - eta2*(_c13 + _c9) - eta3*(_c14 + _c7) - eta4*(_c15 + _c4) - eta5*(_c15 + _c5) - (eta1 - 1)*_special.digamma_diff(eta1, _c2, _special.digamma(eta1), _c12) + _special.log_beta(eta1, _c2) + _special.log_beta(eta2, _c1) + _special.log_beta(eta3, _c0) + _special.log_beta(eta4, eta5)
     return _out
 
 
@@ -866,14 +865,13 @@ def alpha__entropy(alpha1, alpha2, alpha3, alpha4, alpha5, _out=None):
     _c7 = _special.digamma_diff(alpha3, _c0, _special.digamma(alpha3), _c6)
     _c8 = _special.digamma(_c2)
     _c9 = _special.digamma_diff(alpha2, _c1, _special.digamma(alpha2), _c8)
-    _c10 = _special.digamma(_c2 + alpha1)
-    _c11 = _special.digamma_diff(alpha1, _c2, _special.digamma(alpha1), _c10)
-    _c12 = _special.digamma_diff(_c0, alpha3, _c3, _c6)
-    _c13 = _special.digamma_diff(_c1, alpha2, _c6, _c8)
-    _c14 = _special.digamma_diff(_c2, alpha1, _c8, _c10)
-    _c15 = _c13 + _c14
-    _c16 = _c12 + _c15
-    _out[...] = -_c11*alpha1 + _c11 + 2*_c12 + 3*_c13 + 4*_c14 + _c4 + _c5 + _c7 + _c9 - alpha2*(_c14 + _c9) - alpha3*(_c15 + _c7) - alpha4*(_c16 + _c4) - alpha5*(_c16 + _c5) + _special.log_beta(alpha1, _c2) + _special.log_beta(alpha2, _c1) + _special.log_beta(alpha3, _c0) + _special.log_beta(alpha4, alpha5)
+    _c10 = _special.digamma_diff(_c0, alpha3, _c3, _c6)
+    _c11 = _special.digamma_diff(_c1, alpha2, _c6, _c8)
+    _c12 = _special.digamma(_c2 + alpha1)
+    _c13 = _special.digamma_diff(_c2, alpha1, _c8, _c12)
+    _c14 = _c11 + _c13
+    _c15 = _c10 + _c14
+    _out[...] = 2*_c10 + 3*_c11 + 4*_c13 + _c4 + _c5 + _c7 + _c9 - alpha2*(_c13 + _c9) - alpha3*(_c14 + _c7) - alpha4*(_c15 + _c4) - alpha5*(_c15 + _c5) - (alpha1 - 1)*_special.digamma_diff(alpha1, _c2, _special.digamma(alpha1), _c12) + _special.log_beta(alpha1, _c2) + _special.log_beta(alpha2, _c1) + _special.log_beta(alpha3, _c0) + _special.log_beta(alpha4, alpha5)
     return _out
 
 

@@ -180,11 +180,8 @@ def natural__entropy(eta1, eta2, _out=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + ())
-    _c0 = eta1**2
-    _c1 = eta2**2
-    _c2 = _c0 + _c1
-    _c3 = 2*_special.log_besseli0_sq_deriv(1, _c2)
-    _out[...] = -_c0*_c3 - _c1*_c3 + _special.log_besseli0_sq(_c2) + numpy.log(2*numpy.pi)
+    _c0 = eta1**2 + eta2**2
+    _out[...] = -2*_c0*_special.log_besseli0_sq_deriv(1, _c0) + _special.log_besseli0_sq(_c0) + numpy.log(2*numpy.pi)
     return _out
 
 

@@ -142,6 +142,22 @@ def _cancelled(expr):
     return reduced if _cost(reduced) < _cost(expr) else expr
 
 
+def _collected(expr):
+    """``expr`` with the terms sharing a special-function value collected over it: ψ(a)·(1 − a)
+    rather than ψ(a) − a·ψ(a).
+
+    The entropy −⟨η, μ⟩ holds (η_k − c)·μ_k products that simplify expands; near a uniform law
+    (the beta's α = 1) the expanded pair cancels to the last digits of ψ, while 1 − a is exact
+    (Sterbenz) and keeps them. Elementary functions (log, exp) are not collected over.
+    """
+    special = [f for f in expr.atoms(sp.Function)
+               if not isinstance(f, (sp.log, sp.exp)) and not f.is_Pow]
+    if not special or not expr.is_Add:
+        return expr
+    collected = sp.collect(expr, sorted(special, key=sp.default_sort_key))
+    return collected if _cost(collected) <= _cost(expr) else expr
+
+
 def _cost(expr) -> int:
     symbolic_powers = sum(1 for q in expr.atoms(sp.Pow) if not q.exp.is_number)
     return sp.count_ops(expr) + 10 * symbolic_powers
@@ -502,7 +518,8 @@ class Derivation:
     def entropy(self):
         elogh = self.nat.expected_log_base_measure
         elogh = EXPECTED_LOG_BASE_MEASURE if elogh is None else self._at(elogh)
-        return simplify(self.log_partition - (self.to_natural.T * self.mean)[0, 0] - elogh)
+        return _collected(simplify(self.log_partition - (self.to_natural.T * self.mean)[0, 0]
+                                   - elogh))
 
     @cached_property
     def skewness(self) -> sp.Array:
