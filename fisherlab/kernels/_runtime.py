@@ -52,6 +52,11 @@ def _column_extremes(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.minimum(*parts_lo), np.maximum(*parts_hi)
 
 
+def _one_slice(shape: tuple, tail: tuple) -> bool:
+    """Whether :func:`_evaluate` makes one call of the kernel for this batch (no slicing)."""
+    return not shape or shape[0] == 1 or math.prod(shape) * math.prod(tail) <= _CHUNK
+
+
 def _evaluate(fn, cols: list, shape: tuple, tail: tuple) -> np.ndarray:
     """``fn(*cols, _out=out)`` for a new array ``out`` of shape ``shape + tail``: its result.
 
@@ -74,7 +79,7 @@ def _evaluate(fn, cols: list, shape: tuple, tail: tuple) -> np.ndarray:
             return np.reshape(fn(*point, _out=np.empty(tail)), shape + tail)
     out = np.empty(shape + tail)
     size = out.size
-    if size <= _CHUNK or not shape or shape[0] == 1:
+    if _one_slice(shape, tail):
         return fn(*cols, _out=out)
     step = max(1, (_CHUNK * shape[0]) // size,
                # rows of the first axis that hold _CHUNK_ROWS_MIN points
@@ -291,6 +296,8 @@ class Kernels:
         cp, shape_p = self._cols(theta_p, "theta_p")
         cq, shape_q = self._cols(theta_q, "theta_q")
         shape = shape_p if shape_p == shape_q else np.broadcast_shapes(shape_p, shape_q)
+        if _one_slice(shape, ()):
+            return _evaluate(self._f["kl"], cp + cq, shape, ())
         # The slices' near-coincident points are refined together, after the last slice.
         with _special.kl_refine_pending():
             return _evaluate(self._f["kl"], cp + cq, shape, ())

@@ -311,15 +311,16 @@ def kl_refine(bregman, magnitude, to_natural, jacobian, curvature, theta_p, thet
         The KL, to ~1e-14 relative wherever the quadrature converges (see the notes above).
     """
     shape = bregman.shape
-    close = numpy.zeros(shape, dtype=bool)
     if not shape:
         # One point (the hot loop of an optimizer): decide in Python floats, ~10× cheaper
         # than the array passes below, and return at once when the closed form stands.
-        close[()] = all(abs(float(q) - float(p)) <= _KL_CLOSE * (abs(float(p)) + abs(float(q)))
-                        for p, q in zip(theta_p, theta_q))
-        if not (close or abs(float(bregman)) < _KL_SUSPECT * float(magnitude)):
+        is_close = all(abs(float(q) - float(p)) <= _KL_CLOSE * (abs(float(p)) + abs(float(q)))
+                       for p, q in zip(theta_p, theta_q))
+        if not (is_close or abs(float(bregman)) < _KL_SUSPECT * float(magnitude)):
             return bregman
+        close = numpy.array(is_close)
     else:
+        close = numpy.zeros(shape, dtype=bool)
         close[_close_points(theta_p, theta_q, shape)] = True
     mag = numpy.broadcast_to(magnitude, shape)
     near = numpy.abs(bregman) < _KL_SUSPECT * mag
