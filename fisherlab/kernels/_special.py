@@ -8,6 +8,7 @@ and tests/test_special.py check it).
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import threading
 
@@ -638,17 +639,17 @@ def _log_i0_sq_coefficients(terms):
     return l
 
 
-_LOG_I0_SQ_L = _log_i0_sq_coefficients(64)
-#: Taylor coefficients of L⁽ⁿ⁾(s) = Σ_k k!/(k−n)! l_k s^(k−n), n = 1, 2, 3: at s = 2.25 the
-#: 61st term is below 1e-22 of the sum.
-_LOG_I0_SQ_DERIV_SERIES = {
-    n: tuple(float(math.perm(k, n) * _LOG_I0_SQ_L[k]) for k in range(n, len(_LOG_I0_SQ_L)))
-    for n in (1, 2, 3)}
+@functools.lru_cache(maxsize=None)
+def _log_i0_sq_deriv_coefficients(n):
+    """Taylor coefficients of L⁽ⁿ⁾(s) = Σ_k k!/(k−n)! l_k s^(k−n) (64 terms of L: at s = 2.25 the
+    last is below 1e-22 of the sum), built on first use (5 ms of exact rationals)."""
+    l = _log_i0_sq_coefficients(64)
+    return tuple(float(math.perm(k, n) * l[k]) for k in range(n, len(l)))
 
 
 def _log_i0_sq_deriv_series(n, s):
     out = numpy.zeros_like(s)
-    for c in _LOG_I0_SQ_DERIV_SERIES[n][::-1]:
+    for c in _log_i0_sq_deriv_coefficients(n)[::-1]:
         out = out * s + c
     return out
 
@@ -670,7 +671,7 @@ def log_besseli0_sq_deriv(n, s):
     Accurate to a few ulps for all s ≥ 0, 0 included (L′(0) = 1/4, L″(0) = −1/32, L‴(0) = 1/96).
     """
     n = int(n)
-    if n not in _LOG_I0_SQ_DERIV_SERIES:
+    if n not in (1, 2, 3):
         raise NotImplementedError(f"log_besseli0_sq_deriv: order {n}; orders 1, 2, 3 exist")
     s = numpy.asarray(s, dtype=numpy.float64)
     return _piecewise(s, s <= _LOG_I0_SQ_SERIES, lambda v: _log_i0_sq_deriv_series(n, v),
