@@ -79,9 +79,7 @@ def natural__log_density(x, eta1, eta2, _out=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + ())
-    _c0 = numpy.log(x)
-    _c1 = numpy.log1p(-x)
-    _out[...] = _c0*eta1 - _c0 + _c1*eta2 - _c1 - _special.log_beta(eta1, eta2)
+    _out[...] = (eta1 - 1)*numpy.log(x) + (eta2 - 1)*numpy.log1p(-x) - _special.log_beta(eta1, eta2)
     return _out
 
 
@@ -259,9 +257,7 @@ def alpha_beta__log_density(x, alpha, beta, _out=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(alpha), numpy.shape(beta)) + ())
-    _c0 = numpy.log(x)
-    _c1 = numpy.log1p(-x)
-    _out[...] = _c0*alpha - _c0 + _c1*beta - _c1 - _special.log_beta(alpha, beta)
+    _out[...] = (alpha - 1)*numpy.log(x) + (beta - 1)*numpy.log1p(-x) - _special.log_beta(alpha, beta)
     return _out
 
 
@@ -442,10 +438,9 @@ def mean_precision__log_density(x, mean, precision, _out=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(precision)) + ())
-    _c0 = numpy.log(x)
-    _c1 = numpy.log1p(-x)
-    _c2 = precision*(mean - 1)
-    _out[...] = _c0*mean*precision - _c0 - _c1*_c2 - _c1 - _special.log_beta(mean*precision, -_c2)
+    _c0 = mean*precision
+    _c1 = precision*(mean - 1)
+    _out[...] = (_c0 - 1)*numpy.log(x) - (_c1 + 1)*numpy.log1p(-x) - _special.log_beta(_c0, -_c1)
     return _out
 
 

@@ -79,9 +79,7 @@ def natural__log_density(x1, x2, eta1, eta2, _out=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(eta1), numpy.shape(eta2)) + ())
-    _c0 = numpy.log(x1)
-    _c1 = numpy.log(x2)
-    _out[...] = _c0*eta1 - _c0 + _c1*eta2 - _c1 - _special.log_beta(eta1, eta2)
+    _out[...] = (eta1 - 1)*numpy.log(x1) + (eta2 - 1)*numpy.log(x2) - _special.log_beta(eta1, eta2)
     return _out
 
 
@@ -265,9 +263,7 @@ def alpha__log_density(x1, x2, alpha1, alpha2, _out=None):
     (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(alpha1), numpy.shape(alpha2)) + ())
-    _c0 = numpy.log(x1)
-    _c1 = numpy.log(x2)
-    _out[...] = _c0*alpha1 - _c0 + _c1*alpha2 - _c1 - _special.log_beta(alpha1, alpha2)
+    _out[...] = (alpha1 - 1)*numpy.log(x1) + (alpha2 - 1)*numpy.log(x2) - _special.log_beta(alpha1, alpha2)
     return _out
 
 

@@ -96,10 +96,7 @@ def natural__log_density(x1, x2, x3, eta1, eta2, eta3, _out=None):
     (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + ())
-    _c0 = numpy.log(x1)
-    _c1 = numpy.log(x2)
-    _c2 = numpy.log(x3)
-    _out[...] = _c0*eta1 - _c0 + _c1*eta2 - _c1 + _c2*eta3 - _c2 - _special.log_beta(eta1, eta2 + eta3) - _special.log_beta(eta2, eta3)
+    _out[...] = (eta1 - 1)*numpy.log(x1) + (eta2 - 1)*numpy.log(x2) + (eta3 - 1)*numpy.log(x3) - _special.log_beta(eta1, eta2 + eta3) - _special.log_beta(eta2, eta3)
     return _out
 
 
@@ -361,10 +358,7 @@ def alpha__log_density(x1, x2, x3, alpha1, alpha2, alpha3, _out=None):
     (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3)) + ())
-    _c0 = numpy.log(x1)
-    _c1 = numpy.log(x2)
-    _c2 = numpy.log(x3)
-    _out[...] = _c0*alpha1 - _c0 + _c1*alpha2 - _c1 + _c2*alpha3 - _c2 - _special.log_beta(alpha1, alpha2 + alpha3) - _special.log_beta(alpha2, alpha3)
+    _out[...] = (alpha1 - 1)*numpy.log(x1) + (alpha2 - 1)*numpy.log(x2) + (alpha3 - 1)*numpy.log(x3) - _special.log_beta(alpha1, alpha2 + alpha3) - _special.log_beta(alpha2, alpha3)
     return _out
 
 

@@ -126,14 +126,9 @@ def natural__log_density(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, eta5, _out=
     50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5)) + ())
-    _c0 = numpy.log(x1)
-    _c1 = numpy.log(x2)
-    _c2 = numpy.log(x3)
-    _c3 = numpy.log(x4)
-    _c4 = numpy.log(x5)
-    _c5 = eta4 + eta5
-    _c6 = _c5 + eta3
-    _out[...] = _c0*eta1 - _c0 + _c1*eta2 - _c1 + _c2*eta3 - _c2 + _c3*eta4 - _c3 + _c4*eta5 - _c4 - _special.log_beta(eta1, _c6 + eta2) - _special.log_beta(eta2, _c6) - _special.log_beta(eta3, _c5) - _special.log_beta(eta4, eta5)
+    _c0 = eta4 + eta5
+    _c1 = _c0 + eta3
+    _out[...] = (eta1 - 1)*numpy.log(x1) + (eta2 - 1)*numpy.log(x2) + (eta3 - 1)*numpy.log(x3) + (eta4 - 1)*numpy.log(x4) + (eta5 - 1)*numpy.log(x5) - _special.log_beta(eta1, _c1 + eta2) - _special.log_beta(eta2, _c1) - _special.log_beta(eta3, _c0) - _special.log_beta(eta4, eta5)
     return _out
 
 
@@ -627,14 +622,9 @@ def alpha__log_density(x1, x2, x3, x4, x5, alpha1, alpha2, alpha3, alpha4, alpha
     evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5)) + ())
-    _c0 = numpy.log(x1)
-    _c1 = numpy.log(x2)
-    _c2 = numpy.log(x3)
-    _c3 = numpy.log(x4)
-    _c4 = numpy.log(x5)
-    _c5 = alpha4 + alpha5
-    _c6 = _c5 + alpha3
-    _out[...] = _c0*alpha1 - _c0 + _c1*alpha2 - _c1 + _c2*alpha3 - _c2 + _c3*alpha4 - _c3 + _c4*alpha5 - _c4 - _special.log_beta(alpha1, _c6 + alpha2) - _special.log_beta(alpha2, _c6) - _special.log_beta(alpha3, _c5) - _special.log_beta(alpha4, alpha5)
+    _c0 = alpha4 + alpha5
+    _c1 = _c0 + alpha3
+    _out[...] = (alpha1 - 1)*numpy.log(x1) + (alpha2 - 1)*numpy.log(x2) + (alpha3 - 1)*numpy.log(x3) + (alpha4 - 1)*numpy.log(x4) + (alpha5 - 1)*numpy.log(x5) - _special.log_beta(alpha1, _c1 + alpha2) - _special.log_beta(alpha2, _c1) - _special.log_beta(alpha3, _c0) - _special.log_beta(alpha4, alpha5)
     return _out
 
 

@@ -427,8 +427,7 @@ def shape_scale__log_density(x, shape, scale, _out=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(shape), numpy.shape(scale)) + ())
-    _c0 = numpy.log(x)
-    _out[...] = _c0*shape - _c0 - shape*numpy.log(scale) - _special.gammaln(shape) - x/scale
+    _out[...] = -shape*numpy.log(scale) + (shape - 1)*numpy.log(x) - _special.gammaln(shape) - x/scale
     return _out
 
 

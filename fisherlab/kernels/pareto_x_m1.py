@@ -72,8 +72,7 @@ def natural__log_density(x, eta, _out=None):
     digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta)) + ())
-    _c0 = numpy.log(x)
-    _out[...] = _c0*eta - _c0 + numpy.log(-eta)
+    _out[...] = (eta - 1)*numpy.log(x) + numpy.log(-eta)
     return _out
 
 
@@ -220,8 +219,7 @@ def alpha__log_density(x, alpha, _out=None):
     digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(alpha)) + ())
-    _c0 = numpy.log(x)
-    _out[...] = -_c0*alpha - _c0 + numpy.log(alpha)
+    _out[...] = -(alpha + 1)*numpy.log(x) + numpy.log(alpha)
     return _out
 
 

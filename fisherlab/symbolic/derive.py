@@ -142,16 +142,18 @@ def _cancelled(expr):
     return reduced if _cost(reduced) < _cost(expr) else expr
 
 
-def _collected(expr):
-    """``expr`` with the terms sharing a special-function value collected over it: ψ(a)·(1 − a)
-    rather than ψ(a) − a·ψ(a).
+def _collected(expr, over=()):
+    """``expr`` with the terms sharing a special-function value (or one of the expressions
+    ``over``) collected over it: ψ(a)·(1 − a) rather than ψ(a) − a·ψ(a).
 
-    The entropy −⟨η, μ⟩ holds (η_k − c)·μ_k products that simplify expands; near a uniform law
-    (the beta's α = 1) the expanded pair cancels to the last digits of ψ, while 1 − a is exact
-    (Sterbenz) and keeps them. Elementary functions (log, exp) are not collected over.
+    The entropy −⟨η, μ⟩ holds (η_k − c)·μ_k products that simplify expands, and the log-density
+    ⟨η, T(x)⟩ + log h(x) pairs like α log x − log x; near a uniform law (the beta's α = 1) the
+    expanded pair cancels to the last digits of ψ or log x, while 1 − α is exact (Sterbenz) and
+    keeps them. Elementary functions (log, exp) are collected over only when passed in ``over``.
     """
     special = [f for f in expr.atoms(sp.Function)
                if not isinstance(f, (sp.log, sp.exp)) and not f.is_Pow]
+    special += [t for t in over if t not in special]
     if not special or not expr.is_Add:
         return expr
     collected = sp.collect(expr, sorted(special, key=sp.default_sort_key))
@@ -431,8 +433,12 @@ class Derivation:
     @cached_property
     def log_density(self):
         eta = self.to_natural
-        return self._centered(simplify(
-            self.log_base_measure + (eta.T * self.statistics)[0, 0] - self.log_partition))
+        # Statistics that are functions of x (log x, log(1 − x), cos x) are collected over:
+        # (α − 1) log x, not α log x − log x.
+        functions_of_x = [t for t in self.statistics if t.atoms(sp.Function)]
+        return self._centered(_collected(simplify(
+            self.log_base_measure + (eta.T * self.statistics)[0, 0] - self.log_partition),
+            functions_of_x))
 
     @cached_property
     def score(self) -> sp.Matrix:
