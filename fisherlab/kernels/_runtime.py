@@ -181,11 +181,6 @@ class Kernels:
                 inside = all(lo[i] < v < hi[i] for row in arr.reshape(-1, self._p).tolist()
                              for i, v in enumerate(row))
             elif arr.size >= _FOLD_FROM:
-                if not arr.flags.c_contiguous:
-                    # A slice such as p[:, :9]: folding rows and the constraint's row sums each
-                    # copied or strode through it; one copy serves both, and the kernel.
-                    arr = np.ascontiguousarray(arr)
-                    cols = [arr[..., i] for i in range(self._p)]
                 # The extremes of each column propagate NaN (which then fails the comparison).
                 low, high = _column_extremes(arr.reshape(-1, self._p))
                 inside = bool((self._lo < low).all() and (high < self._hi).all())
