@@ -121,3 +121,24 @@ def test_simplex_constraint_in_a_large_batch_is_reported():
     with pytest.raises(fl.DomainError, match="open simplex"):
         k.fisher(bad)
     assert np.array_equal(_spec.off_open_simplex(bad), bad.sum(axis=-1) >= 1.0)
+
+
+def test_non_contiguous_theta_is_checked_and_evaluated_like_a_contiguous_one():
+    # A slice p[:, :9] (the benchmark's categorical θ) or a Fortran-ordered θ, large enough for
+    # the folded extremes: the same numbers and the same errors as a C-ordered copy.
+    k = fl.kernels("categorical", "probs", k=10)
+    rng = np.random.default_rng(11)
+    full = rng.dirichlet(np.ones(10), size=20_000)
+    sliced, fortran = full[:, :9], np.asfortranarray(full[:, :9])
+    assert not sliced.flags.c_contiguous and not fortran.flags.c_contiguous
+    expected = k.fisher(np.ascontiguousarray(sliced))
+    for theta in (sliced, fortran):
+        np.testing.assert_array_equal(k.fisher(theta), expected)
+    bad = full.copy()
+    bad[321, :9] = [0.5, 0.5] + [0.0] * 7  # p3 = 0: outside (0, 1)
+    with pytest.raises(fl.DomainError, match="p3"):
+        k.fisher(bad[:, :9])
+    over = full.copy()
+    over[5, :9] = 0.2  # Σ p = 1.8: off the open simplex
+    with pytest.raises(fl.DomainError, match="simplex"):
+        k.fisher(np.asfortranarray(over[:, :9]))
