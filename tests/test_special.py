@@ -11,6 +11,7 @@ from __future__ import annotations
 import mpmath as mp
 import numpy as np
 import pytest
+import scipy.special
 
 from fisherlab.kernels import _special
 
@@ -171,13 +172,16 @@ def test_log_beta_near_one_keeps_its_digits():
 
 def test_gammaln_near_its_zeros():
     # log Γ vanishes at 1 and 2; scipy's gammaln is a difference of order-one numbers there
-    # (5.9e-7 relative at 1 − 3e-10, 8e-7 at 2 − 3e-10). Within 0.25 of either zero the series of
+    # (5.9e-7 relative at 1 − 3e-10, 8e-7 at 2 − 3e-10). Within 0.1 of either zero the series of
     # log Γ(1 + u) keeps an ulp; compared with mpmath's loggamma, arrays and single points.
-    offsets = [1e-12, -3e-10, 2.3e-8, 1e-5, -1e-4, 1e-3, -0.05, 0.2, -0.25, 0.25]
-    x = np.array([c + d for c in (1.0, 2.0) for d in offsets] + [1.0, 2.0, 0.5, 3.0, 100.0])
+    offsets = [1e-12, -3e-10, 2.3e-8, 1e-5, -1e-4, 1e-3, -0.05, 0.1, -0.1]
+    x = np.array([c + d for c in (1.0, 2.0) for d in offsets] + [1.0, 2.0])
     got = _special.gammaln(x)
     with mp.workdps(40):
         for v, g in zip(x, got):
             exact = mp.loggamma(mp.mpf(float(v)))
             assert abs(mp.mpf(float(g)) - exact) <= 4e-16 * abs(exact), float(v)
             assert _special.gammaln(float(v)) == g
+    # away from the zeros it is scipy's, in a batch of any shape
+    far = np.array([[0.5, 3.0], [100.0, 1.3]])
+    np.testing.assert_array_equal(_special.gammaln(far), scipy.special.gammaln(far))
