@@ -20,16 +20,19 @@ digamma = scipy.special.digamma
 #: Within this distance of 1 and of 2 (the zeros of log Γ), gammaln sums the series of
 #: log Γ(1 + u); farther out scipy's gammaln keeps ≤ 1e-15 relative (9e-16 at 1 + 0.1).
 _LGAMMA_NEAR_ZEROS = 0.1
-#: (−1)^k ζ(k)/k, k = 2…19: log Γ(1 + u) = −γu + Σ_k (−1)^k ζ(k)/k u^k for |u| < 1; at
-#: |u| ≤ 0.1 the first omitted term is below 1e-20 of the sum.
-_LGAMMA1P_SERIES = tuple((-1) ** k * float(scipy.special.zeta(k)) / k for k in range(2, 20))
+#: (−1)^k ζ(k)/k, k = 2…61: log Γ(1 + u) = −γu + Σ_k (−1)^k ζ(k)/k u^k for |u| < 1 (also
+#: the series of _log_beta_near_one, whose |u + v| ≤ 0.5 needs them all: the 61st term is below
+#: 1e-19 of the second there).
+_LGAMMA1P_SERIES = tuple((-1) ** k * float(scipy.special.zeta(k)) / k for k in range(2, 62))
+#: ... of which |u| ≤ 0.1 needs k ≤ 19 (the first omitted term is below 1e-20 of the sum).
+_LGAMMA1P_TERMS_NEAR_ZEROS = 18
 
 
 def _lgamma1p(u):
     """log Γ(1 + u) for |u| ≤ 0.1 by its Taylor series, to an ulp (u·(−γ + u·(…))); Python
     floats or arrays."""
     out = 0.0 * u
-    for c in _LGAMMA1P_SERIES[::-1]:
+    for c in _LGAMMA1P_SERIES[_LGAMMA1P_TERMS_NEAR_ZEROS - 1::-1]:
         out = (out + c) * u
     return (out - float(numpy.euler_gamma)) * u
 
@@ -788,8 +791,6 @@ _SHIFT_TAYLOR_RATIO = 1e-2
 
 #: Where |a − 1| and |b − 1| are both at most this, log B(a, b) is summed by _log_beta_near_one.
 _LOG_BETA_NEAR_ONE = 0.25
-#: (−1)^k ζ(k)/k, k = 2…61: log Γ(1 + x) = −γx + Σ_k (−1)^k ζ(k)/k x^k for |x| < 1.
-_LGAMMA1P_COEFFICIENTS = tuple((-1) ** k * float(scipy.special.zeta(k)) / k for k in range(2, 62))
 
 
 def _log_beta_near_one(u, v):
@@ -806,8 +807,8 @@ def _log_beta_near_one(u, v):
     s, uv = u + v, u * v
     r_prev, r = numpy.full_like(s, 2.0), 3.0 * s  # R_2, R_3
     power = s.copy()  # s^(k − 2) for k = 3
-    total = _LGAMMA1P_COEFFICIENTS[0] * r_prev + _LGAMMA1P_COEFFICIENTS[1] * r
-    for c in _LGAMMA1P_COEFFICIENTS[2:]:
+    total = _LGAMMA1P_SERIES[0] * r_prev + _LGAMMA1P_SERIES[1] * r
+    for c in _LGAMMA1P_SERIES[2:]:
         power = power * s
         r_prev, r = r, s * r - uv * r_prev + power
         total = total + c * r

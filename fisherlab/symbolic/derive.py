@@ -151,8 +151,7 @@ def _collected(expr, over=()):
     expanded pair cancels to the last digits of ψ or log x, while 1 − α is exact (Sterbenz) and
     keeps them. Elementary functions (log, exp) are collected over only when passed in ``over``.
     """
-    special = [f for f in expr.atoms(sp.Function)
-               if not isinstance(f, (sp.log, sp.exp)) and not f.is_Pow]
+    special = [f for f in expr.atoms(sp.Function) if not isinstance(f, (sp.log, sp.exp))]
     special += [t for t in over if t not in special]
     if not special or not expr.is_Add:
         return expr
