@@ -9,7 +9,8 @@ until it is used.
 
 from ._api import Family, as_family, families, family, kernels
 from .errors import (ConvergenceError, DomainError, FisherlabError, NoMLEError, ShapeError,
-                     SpecError, SupportError, UnknownFamilyError)
+                     SpecError, SupportError, UnknownFamilyError, UnknownIdentityError,
+                     UnknownLinkError, UnknownNameError, UnknownStepperError)
 from .families._spec import (Constraint, Domain, ExponentialFamily, Param, Parametrization,
                              Support)
 from .kernels._runtime import Kernels, NotAvailableError
@@ -28,5 +29,6 @@ __all__ = [
     "Family", "as_family", "families", "family", "kernels", "verify", "Kernels",
     "ExponentialFamily", "Param", "Parametrization", "Domain", "Constraint", "Support",
     "FisherlabError", "DomainError", "SupportError", "ShapeError", "UnknownFamilyError",
+    "UnknownNameError", "UnknownLinkError", "UnknownStepperError", "UnknownIdentityError",
     "SpecError", "NoMLEError", "ConvergenceError", "NotAvailableError", "__version__",
 ]

@@ -23,11 +23,30 @@ class ShapeError(FisherlabError, ValueError):
     """An array has the wrong shape (most often: its last axis is not the parameter count)."""
 
 
-class UnknownFamilyError(FisherlabError, KeyError):
-    """No family or parametrization of that name exists."""
+class UnknownNameError(FisherlabError, KeyError):
+    """A name (of a family, link, stepper, identity, ...) that fisherlab does not know.
+
+    The message lists the known choices. Subclasses say what kind of name it was.
+    """
 
     def __str__(self) -> str:  # KeyError quotes its message; print it plainly instead
         return str(self.args[0]) if self.args else ""
+
+
+class UnknownFamilyError(UnknownNameError):
+    """No family or parametrization of that name exists."""
+
+
+class UnknownLinkError(UnknownNameError):
+    """No (inverse) link function of that name exists."""
+
+
+class UnknownStepperError(UnknownNameError):
+    """No optimizer stepper of that name exists."""
+
+
+class UnknownIdentityError(UnknownNameError):
+    """No verification identity of that name exists."""
 
 
 class SpecError(FisherlabError, ValueError):
