@@ -23,7 +23,7 @@ from fisherlab.compile.codegen import family_source  # noqa: E402
 #: Dimensions generated ahead of time for families that have them; others compile on first use.
 GENERATED_DIMS: dict[str, list[dict]] = {
     "dirichlet": [{"k": 2}, {"k": 3}, {"k": 5}],
-    # d = 3 takes minutes to generate (see README, "How far d goes"); d >= 4 compiles in memory.
+    # d = 3 takes minutes to generate (docs/multivariate_normal.md); d >= 4 compiles in memory.
     "multivariate_normal": [{"d": 2}, {"d": 3}],
     "categorical": [{"k": 2}, {"k": 3}, {"k": 4}, {"k": 5}, {"k": 10}],
     "binomial": [{"n": 5}, {"n": 10}],

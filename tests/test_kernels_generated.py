@@ -40,8 +40,8 @@ def _generator():
     return module
 
 
-#: Modules whose generation alone takes many minutes on 2 cores (multivariate_normal d=3: see the
-#: README, "How far d goes"). CI checks every other module, categorical k=10 included (about a
+#: Modules whose generation alone takes many minutes on 2 cores (multivariate_normal d=3: see
+#: docs/multivariate_normal.md). CI checks every other module, categorical k=10 included (about a
 #: minute); FISHERLAB_EXHAUSTIVE=1 checks these too.
 EXPENSIVE = ("multivariate_normal_d3",)
 EXHAUSTIVE = os.environ.get("FISHERLAB_EXHAUSTIVE", "") not in ("", "0")
