@@ -11,8 +11,9 @@ from ._api import Family, as_family, families, family, kernels
 from .errors import (ConvergenceError, DomainError, FisherlabError, NoMLEError, ShapeError,
                      SpecError, SupportError, UnknownFamilyError, UnknownIdentityError,
                      UnknownLinkError, UnknownNameError, UnknownStepperError)
-from .families._spec import (Constraint, Domain, ExponentialFamily, Param, Parametrization,
-                             Support)
+from .families.declaration import Constraint, ExponentialFamily, Param, Parametrization
+from .families.domain import Domain
+from .families.support import Support
 from .kernels._runtime import Kernels, NotAvailableError
 
 __version__ = "0.1.0"

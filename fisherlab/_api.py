@@ -14,7 +14,7 @@ import numpy as np
 
 from .families import load as _load_spec, names as _catalog_names
 from .errors import ConvergenceError, DomainError, NoMLEError, ShapeError, UnknownFamilyError
-from .families._spec import ExponentialFamily
+from .families.declaration import ExponentialFamily
 from .kernels._runtime import Kernels
 
 _COMPILED: dict[ExponentialFamily, dict] = {}

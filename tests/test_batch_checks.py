@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import fisherlab as fl
-from fisherlab.families import _spec
+from fisherlab.families.arrays import FEW_NUMBERS, off_open_simplex
 from fisherlab.kernels._runtime import _FOLD, _FOLD_FROM, _column_extremes
 
 BATCH = 5 * _FOLD + 7  # a folded bulk and a remainder
@@ -87,8 +87,8 @@ def _corruptions(kind, x):
 def test_surely_inside_passes_valid_batches_and_no_bad_entry(kind, case, few):
     name, x = case
     if few:  # the Python-float path for a handful of numbers
-        x = x[:max(2, _spec._FEW // max(1, x[0].size))]
-        assert x.size <= _spec._FEW
+        x = x[:max(2, FEW_NUMBERS // max(1, x[0].size))]
+        assert x.size <= FEW_NUMBERS
     support = fl.family(name).spec.support
     assert support.surely_inside(x), f"{name}: a valid batch should take the fast path"
     assert not support.violations(x).any()
@@ -120,7 +120,7 @@ def test_simplex_constraint_in_a_large_batch_is_reported():
     bad[BATCH - 2] = [0.5, 0.3, 0.3]  # each entry in (0, 1), the sum not
     with pytest.raises(fl.DomainError, match="open simplex"):
         k.fisher(bad)
-    assert np.array_equal(_spec.off_open_simplex(bad), bad.sum(axis=-1) >= 1.0)
+    assert np.array_equal(off_open_simplex(bad), bad.sum(axis=-1) >= 1.0)
 
 
 def test_non_contiguous_theta_is_checked_and_evaluated_like_a_contiguous_one():

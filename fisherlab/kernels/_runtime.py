@@ -10,8 +10,8 @@ import math
 import numpy as np
 
 from ..errors import DomainError, FisherlabError, ShapeError, describe
-from ..families._spec import _FEW as _SMALL  # up to this many numbers, Python comparisons
-from ..families._spec import ExponentialFamily
+from ..families.arrays import FEW_NUMBERS
+from ..families.declaration import ExponentialFamily
 from . import _special
 
 #: Batches larger than this many output numbers are evaluated in slices along their first axis,
@@ -175,7 +175,7 @@ class Kernels:
         cols = [arr[..., i] for i in range(self._p)]
         if self.validate:
             lo, hi = self._lo_list, self._hi_list
-            if arr.size <= _SMALL:
+            if arr.size <= FEW_NUMBERS:
                 # A handful of numbers: Python comparisons beat three ufunc calls. NaN fails
                 # both comparisons, ±inf fails one.
                 inside = all(lo[i] < v < hi[i] for row in arr.reshape(-1, self._p).tolist()
