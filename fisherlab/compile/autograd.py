@@ -28,7 +28,7 @@ import scipy.special
 import sympy as sp
 from sympy.printing.numpy import SciPyPrinter
 
-from ..families._spec import ExponentialFamily
+from ..families.declaration import ExponentialFamily
 from ..symbolic.derive import natural_form
 
 
@@ -62,7 +62,7 @@ class _Printer(SciPyPrinter):
         n, arg = expr.args
         return f"scipy.special.polygamma({self._print(n)}, {self._print(arg)})"
 
-    # The overflow-free functions of fisherlab.families._functions, written with autograd's
+    # The overflow-free functions of fisherlab.families.special.functions, written with autograd's
     # exponentially scaled Bessel function (differentiable) rather than the kernels' _special.
     def _print_log_besseli0(self, expr):
         z = self._print(expr.args[0])
@@ -89,7 +89,7 @@ class _Printer(SciPyPrinter):
 
 
 def explicit(expr):
-    """``expr`` with every kernel function of :mod:`fisherlab.families._softmax` (LogSumExp0,
+    """``expr`` with every kernel function of :mod:`fisherlab.families.special` (LogSumExp0,
     Softmax0, ...) written out with exp and log, the form the declaration means: the oracle
     must not share the kernels' overflow-free special functions."""
     expr = sp.sympify(expr)
@@ -102,7 +102,7 @@ def explicit(expr):
     def written_out(a):
         if hasattr(type(a), "kernel_name"):
             return a.explicit()
-        # log_beta, digamma_diff, trigamma_diff of fisherlab.families._functions.
+        # log_beta, digamma_diff, trigamma_diff of fisherlab.families.special.functions.
         for how in ("_eval_rewrite_as_loggamma", "_eval_rewrite_as_polygamma"):
             if hasattr(type(a), how):
                 return getattr(a, how)(*a.args)

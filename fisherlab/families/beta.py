@@ -4,7 +4,7 @@ Exponential-family form: T(x) = (log x, log(1 − x)), log h(x) = −log x − l
 η = (α, β) (the convention of the gamma family: η is the shape itself, not α − 1),
 A(η) = log B(η₁, η₂) = log Γ(η₁) + log Γ(η₂) − log Γ(η₁ + η₂).
 
-A is declared through ``log_beta`` (see :mod:`fisherlab.families._functions`), so the derived
+A is declared through ``log_beta`` (see :mod:`fisherlab.families.special.functions`), so the derived
 quantities hold ψ(a) − ψ(a + b) and ψ'(a) − ψ'(a + b) as single functions that the kernels
 evaluate without cancellation (a Taylor series in b/a when b ≪ a), not as differences of
 nearly equal polygamma values.
@@ -31,7 +31,7 @@ itself in (α − 1, β − 1) would keep relative digits closer in.
 
 import numpy as np
 
-from ._functions import functions
+from .special.functions import functions
 from ._spec import (POSITIVE, UNIT, UNIT_INTERVAL, Constraint, ExponentialFamily, Param,
                     Parametrization)
 

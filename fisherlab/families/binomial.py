@@ -7,7 +7,7 @@ Dimensions: ``n`` ≥ 1 trials (default 10); ``fl.family("binomial", n=5)``. Ker
 ahead of time for n = 5 and n = 10, compiled on first use for other n.
 
 Valid range. Natural: any finite η (tested from −700 to 700): A and its derivatives go through
-the overflow-free softmax functions of :mod:`fisherlab.families._softmax` (σ(η) and 1 − σ(η)
+the overflow-free softmax functions of :mod:`fisherlab.families.special.softmax` (σ(η) and 1 − σ(η)
 without cancellation), so mean, Fisher, Hessian and skewness are accurate to a few ulps.
 p: any p in (0, 1). The entropy's E[log h(x)] is the exact finite sum over x = 0..n, O(n).
 
@@ -26,24 +26,24 @@ def make(n: int = 10) -> ExponentialFamily:
     n = require_int("n", n, 1)
 
     def log_partition(sp, e):
-        from ._softmax import LogSumExp0
+        from .special.softmax import LogSumExp0
 
         return n * LogSumExp0(e)
 
     def expected_log_h(sp, e):
-        from ._softmax import BinomialExpectedLogFactorial, CoSoftmax0, Softmax0
+        from .special.softmax import BinomialExpectedLogFactorial, CoSoftmax0, Softmax0
 
         p, q = Softmax0(1, e), CoSoftmax0(1, e)
         return (sp.loggamma(n + 1) - BinomialExpectedLogFactorial(n, p, q)
                 - BinomialExpectedLogFactorial(n, q, p))
 
     def p_of_eta(sp, e):
-        from ._softmax import Softmax0
+        from .special.softmax import Softmax0
 
         return [Softmax0(1, e)]
 
     def fisher_rao(sp, p, q):
-        from ._softmax import hellinger_sq
+        from .special.elementary import hellinger_sq
 
         return 4 * sp.sqrt(n) * sp.asin(sp.sqrt(hellinger_sq([p, 1 - p], [q, 1 - q])) / 2)
 

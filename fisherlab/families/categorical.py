@@ -13,7 +13,7 @@ raises DomainError).
 
 Valid range. Natural: any finite logits (tested from −700 to 700). The log-partition, mean,
 Fisher information, Hessian and skewness are evaluated through overflow-free softmax functions
-(:mod:`fisherlab.families._softmax`) and are accurate to a few ulps relative to each entry; the
+(:mod:`fisherlab.families.special.softmax`) and are accurate to a few ulps relative to each entry; the
 log-density, KL and entropy are differences of O(max|η|) terms, accurate to ~1e-16·max|η|
 absolutely. Probs: any point of the open simplex; quantities involving p_k = 1 − Σ p_i carry the
 rounding of that difference.
@@ -36,13 +36,13 @@ def _no_mle(t):
 
 
 def _log_partition(sp, *eta):
-    from ._softmax import LogSumExp0
+    from .special.softmax import LogSumExp0
 
     return LogSumExp0(*eta)
 
 
 def _probs(sp, *eta):
-    from ._softmax import softmax_all
+    from .special.softmax import softmax_all
 
     return softmax_all(eta)[:-1]
 
@@ -60,7 +60,7 @@ def _fisher_rao(sp, *pq):
     p, q = list(pq[:m]), list(pq[m:])
     p.append(1 - sum(p))
     q.append(1 - sum(q))
-    from ._softmax import hellinger_sq
+    from .special.elementary import hellinger_sq
 
     return 4 * sp.asin(sp.sqrt(hellinger_sq(p, q)) / 2)
 

@@ -4,7 +4,7 @@ Observations are x of shape (..., k) with positive entries summing to 1. Exponen
 T(x) = (log x₁, …, log x_k), log h(x) = −Σ log x_i, η = α (the shapes themselves, as for beta),
 A(η) = Σ log Γ(η_i) − log Γ(Σ η_i), declared as the telescoping sum
 Σ_{i<k} log B(η_i, η_{i+1} + … + η_k) of ``log_beta`` terms (see
-:mod:`fisherlab.families._functions`): its derivatives are sums of same-signed ψ and ψ'
+:mod:`fisherlab.families.special.functions`): its derivatives are sums of same-signed ψ and ψ'
 differences that the kernels evaluate without cancellation.
 
 Dimensions: ``k`` ≥ 2 (default 3); ``fl.family("dirichlet", k=5)``. Kernels are generated ahead
@@ -19,7 +19,7 @@ meets 1e-12, are therefore 1e-3 to 1e3.
 
 import numpy as np
 
-from ._functions import functions
+from .special.functions import functions
 from ._spec import (POSITIVE, Constraint, ExponentialFamily, Param, Parametrization, require_int,
                     simplex)
 

@@ -20,7 +20,7 @@ from ._spec import (COUNTS, NEGATIVE, UNIT_INTERVAL, Constraint, ExponentialFami
 
 def _neg_expm1(e):
     # 1 − e^η as an opaque function: derivatives stay products of e^η and 1 − e^η.
-    from ._softmax import NegExpm1
+    from .special.elementary import NegExpm1
 
     return NegExpm1(e)
 

@@ -6,13 +6,13 @@ Exponential-family form: T(x) = (x, 1/x), log h(x) = −½ log 2π − (3/2) log
 
 The entropy needs E[log x] = log μ − e^{2λ/μ} E₁(2λ/μ) (the order derivative of the Bessel
 function K_ν at ν = −½); it is declared through ``exp_expint1`` (e^z E₁(z), see
-:mod:`fisherlab.families._functions`) so it stays finite for any λ/μ.
+:mod:`fisherlab.families.special.functions`) so it stays finite for any λ/μ.
 
 Valid range: mean μ and shape λ each from 1e-3 to 1e3 (six decades); in natural parameters
 η₁, η₂ < 0.
 """
 
-from ._functions import functions
+from .special.functions import functions
 from ._spec import (NEGATIVE, POSITIVE, POSITIVE_REALS, Constraint, ExponentialFamily, Param,
                     Parametrization)
 

@@ -13,7 +13,7 @@ class probabilities; p_k = 1 − Σ p_i must stay positive: θ off the open simp
 DomainError).
 
 Valid range. Natural: any finite logits (tested from −700 to 700), through the same overflow-free
-softmax functions as the categorical (:mod:`fisherlab.families._softmax`): mean, Fisher, Hessian
+softmax functions as the categorical (:mod:`fisherlab.families.special.softmax`): mean, Fisher, Hessian
 and skewness accurate to a few ulps per entry; log-density, KL and entropy accurate to
 ~1e-16·n·max|η| absolutely. The entropy's E[log h(x)] is the exact finite sum
 log n! − Σ_i E[log x_i!] over the binomial marginals x_i ~ Bin(n, p_i), O(n k) work per point.
@@ -38,19 +38,19 @@ def make(n: int = 5, k: int = 3) -> ExponentialFamily:
     hi = 0.95 / m
 
     def log_partition(sp, *eta):
-        from ._softmax import LogSumExp0
+        from .special.softmax import LogSumExp0
 
         return n * LogSumExp0(*eta)
 
     def expected_log_h(sp, *eta):
-        from ._softmax import BinomialExpectedLogFactorial, cosoftmax_all, softmax_all
+        from .special.softmax import BinomialExpectedLogFactorial, cosoftmax_all, softmax_all
 
         p, q = softmax_all(eta), cosoftmax_all(eta)
         return sp.loggamma(n + 1) - sum(BinomialExpectedLogFactorial(n, pi, qi)
                                         for pi, qi in zip(p, q))
 
     def probs(sp, *eta):
-        from ._softmax import softmax_all
+        from .special.softmax import softmax_all
 
         return softmax_all(eta)[:-1]
 
@@ -66,7 +66,7 @@ def make(n: int = 5, k: int = 3) -> ExponentialFamily:
         p, q = list(pq[:m]), list(pq[m:])
         p.append(1 - sum(p))
         q.append(1 - sum(q))
-        from ._softmax import hellinger_sq
+        from .special.elementary import hellinger_sq
 
         return 4 * sp.sqrt(n) * sp.asin(sp.sqrt(hellinger_sq(p, q)) / 2)
 

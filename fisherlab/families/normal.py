@@ -16,7 +16,7 @@ def _variance(m1, m2):
     # m₂ − m₁² as one opaque function: the kernels evaluate it with m₁² split exactly (the plain
     # difference loses log10(m₁²/σ²) digits, 1e-12 relative at |μ| ≈ 40σ, to every kernel of
     # this parametrization).
-    from ._softmax import MomentVariance
+    from .special.elementary import MomentVariance
 
     return MomentVariance(m1, m2)
 

@@ -5,7 +5,7 @@ A(η) = log I₀(‖η‖). The mean parameters are E[T] = R(κ) (cos μ, sin μ
 
 The derived quantities are written in ``log_besseli0``, ``besseli_ratio``,
 ``besseli_ratio_deriv`` and the functions of s = ‖η‖² below (see
-:mod:`fisherlab.families._functions`), so none contains I₀ or I₁ alone: the
+:mod:`fisherlab.families.special.functions`), so none contains I₀ or I₁ alone: the
 kernels compute log I₀(κ) = log i0e(κ) + κ, R = I₁/I₀ = i1e/i0e and R' = 1 − R/κ − R² (by its
 asymptotic series for κ ≥ 30, where the difference cancels), and never overflow.
 
@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from ._functions import functions
+from .special.functions import functions
 from ._spec import (CIRCLE, POSITIVE, REAL, Constraint, Domain, ExponentialFamily, Param,
                     Parametrization)
 

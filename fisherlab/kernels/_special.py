@@ -536,7 +536,7 @@ def binomial_expected_lgamma(n, p, q):
 __all__ += ["logsumexp0", "softmax0", "cosoftmax0", "binomial_expected_lgamma"]
 
 
-# -- von Mises and inverse Gaussian (fisherlab.families._functions) ----------------------------
+# -- von Mises and inverse Gaussian (fisherlab.families.special.functions) ----------------------------
 
 
 def _piecewise(x, use_first, first, second):
@@ -778,7 +778,7 @@ def neg_expm1(x):
 __all__ += ["neg_expm1"]
 
 
-# -- beta and Dirichlet (fisherlab.families._functions) -----------------------------------------
+# -- beta and Dirichlet (fisherlab.families.special.functions) -----------------------------------------
 
 #: Below this ratio b/a the Taylor series in b is used: 40 terms leave a remainder < 0.25**40/40.
 _TAYLOR_RATIO = 0.25

@@ -30,7 +30,7 @@ DPS = 40
 def _modules():
     import mpmath
 
-    from ..families._functions import mp_log_besseli0_sq_deriv
+    from ..families.special.functions import mp_log_besseli0_sq_deriv
 
     return [{
         "log_besseli0": lambda z: mpmath.log(mpmath.besseli(0, z)),

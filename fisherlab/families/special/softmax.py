@@ -1,4 +1,4 @@
-"""Symbolic softmax functions that compile to overflow-free kernels (imports sympy).
+"""Softmax functions that compile to overflow-free kernels (imports sympy).
 
 The categorical, multinomial and binomial families have the log-partition
 A(η) = c · log(1 + Σ_i e^{η_i}). Written out with ``exp`` the derived kernels overflow for logits
@@ -27,41 +27,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-
-class KernelFunctionBase(sp.Function):
-    """A function the kernel printer emits as ``_special.<kernel_name>(args...)``.
-
-    ``explicit()`` is the same function written with exp and log (for evalf, mpmath or autograd
-    printers that do not know ``_special``).
-    """
-
-    kernel_name = ""
-
-    def explicit(self):
-        raise NotImplementedError
-
-    def _eval_rewrite_as_exp(self, *args, **kwargs):
-        return self.explicit()
-
-    def _eval_evalf(self, prec):
-        return self.explicit()._eval_evalf(prec)
-
-    def _pythoncode(self, printer, **kwargs):
-        # The kernel printer prints the overflow-free _special call; any other Python printer
-        # (lambdify, the autograd oracle) gets the explicit exp/log formula it can evaluate.
-        hook = getattr(printer, "_print_KernelFunctionBase", None)
-        if hook is not None:
-            return hook(self)
-        return printer._print(self.explicit())
-
-
-def _plain(args) -> bool:
-    # Expand to the explicit formula only when the logits carry logarithms (η = log(p_i/p_k) of
-    # the probabilities): exp(log(·)) then cancels and sympy's cancel() (fast, unlike simplify)
-    # reaches the rational form, e.g. σ_i(η(p)) = p_i. Logits
-    # that are symbols, numbers or sums and products of them (subs' placeholders included) stay
-    # opaque and print as the overflow-free kernels.
-    return not any(sp.sympify(a).has(sp.log) for a in args)
+from .kernel_function import KernelFunctionBase, plain
 
 
 def _explicit_terms(eta):
@@ -77,7 +43,7 @@ class LogSumExp0(KernelFunctionBase):
     def eval(cls, *eta):
         if not eta:
             raise TypeError("LogSumExp0 needs at least one argument")
-        if not _plain(eta):
+        if not plain(eta):
             return sp.log(sp.cancel(1 + sum(_explicit_terms(eta))))
         return None
 
@@ -119,7 +85,7 @@ class Softmax0(KernelFunctionBase):
         i = _index(i)
         if i > len(eta):
             raise TypeError(f"softmax index {i} exceeds the {len(eta)} logits")
-        if not _plain(eta):
+        if not plain(eta):
             terms = _explicit_terms(eta)
             return sp.cancel((terms[i - 1] if i else 1) / (1 + sum(terms)))
         return None
@@ -157,7 +123,7 @@ class CoSoftmax0(KernelFunctionBase):
         i = _index(i)
         if i > len(eta):
             raise TypeError(f"softmax index {i} exceeds the {len(eta)} logits")
-        if not _plain(eta):
+        if not plain(eta):
             terms = _explicit_terms(eta)
             total = 1 + sum(terms)
             return sp.cancel((total - (terms[i - 1] if i else 1)) / total)
@@ -224,96 +190,3 @@ def cosoftmax_all(eta):
     """[1 − σ_1, …, 1 − σ_m, 1 − σ_0], each without cancellation."""
     m = len(eta)
     return [CoSoftmax0(i, *eta) for i in range(1, m + 1)] + [CoSoftmax0(0, *eta)]
-
-
-class NegExpm1(KernelFunctionBase):
-    """1 − e^η (= −expm1(η)): the success probability p of a geometric or negative binomial.
-
-    Kept opaque so the derivatives of A(η) = −r log(1 − e^η) stay products of e^η and 1 − e^η
-    (sympy's simplify otherwise writes e^η/(1 − e^η)² as 1/(2(cosh η − 1)), which cancels
-    catastrophically as η → 0). Expands when η carries a logarithm (η = log(1 − p)).
-    """
-
-    kernel_name = "neg_expm1"
-
-    @classmethod
-    def eval(cls, eta):
-        if not _plain([eta]):
-            return 1 - sp.exp(eta)
-        return None
-
-    def explicit(self):
-        return 1 - sp.exp(self.args[0])
-
-    def fdiff(self, argindex=1):
-        return -sp.exp(self.args[0])
-
-    def _latex(self, printer):
-        return r"\left(1 - e^{%s}\right)" % printer._print(self.args[0])
-
-    def _sympystr(self, printer):
-        return f"(1 - exp({printer._print(self.args[0])}))"
-
-
-class SqrtDiff(KernelFunctionBase):
-    """√a − √b for a, b ≥ 0, evaluated as (a − b)/(√a + √b): no cancellation when a ≈ b.
-
-    Opaque so that simplify cannot expand Σ(√p_i − √q_i)² into 2 − 2Σ√(p_i q_i), which loses
-    half the digits of a small Fisher–Rao distance.
-    """
-
-    kernel_name = "sqrt_diff"
-
-    @classmethod
-    def eval(cls, a, b):
-        return None
-
-    def explicit(self):
-        a, b = self.args
-        return sp.sqrt(a) - sp.sqrt(b)
-
-    def _sympystr(self, printer):
-        return printer._print(self.explicit())
-
-    def _latex(self, printer):
-        return printer._print(self.explicit())
-
-    def _pretty(self, printer):
-        return printer._print(self.explicit())
-
-
-def hellinger_sq(p, q):
-    """Σ_i (√p_i − √q_i)², each difference formed without cancellation."""
-    return sum(SqrtDiff(a, b) ** 2 for a, b in zip(p, q))
-
-
-class MomentVariance(KernelFunctionBase):
-    """m₂ − m₁², the variance from the first two raw moments, without losing it to rounding.
-
-    Formed in floating point, m₁² carries an error ε·m₁², a relative ε·m₁²/(m₂ − m₁²) in the
-    variance (1e-12 for a normal with |μ| ~ 50σ). Opaque, so that every kernel of the normal's
-    (E[x], E[x²]) parametrization is written in terms of it, and evaluated by
-    :func:`fisherlab.kernels._special.moment_variance` with m₁² split exactly into two floats.
-    """
-
-    kernel_name = "moment_variance"
-
-    @classmethod
-    def eval(cls, m1, m2):
-        return None
-
-    def explicit(self):
-        m1, m2 = self.args
-        return m2 - m1**2
-
-    def fdiff(self, argindex=1):
-        return -2 * self.args[0] if argindex == 1 else sp.Integer(1)
-
-    def _sympystr(self, printer):
-        return f"({printer._print(self.explicit())})"
-
-    def _latex(self, printer):
-        return r"\left(%s\right)" % printer._print(self.explicit())
-
-    def _pretty(self, printer):
-        return printer._print(self.explicit()).parens()

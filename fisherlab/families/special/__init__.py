@@ -1,0 +1,21 @@
+"""Special functions, sympy side: every sympy function class fisherlab defines lives here.
+
+A family's log-partition sometimes needs a function sympy's own would make the kernels overflow
+or cancel with (log I₀, log B, log(1 + Σ e^η), 1 − e^η, ...). Each is declared here as a sympy
+function that knows its derivatives and how to print itself:
+
+- :mod:`.functions`: log I₀ and the Bessel ratio, e^z E₁(z), log B and the digamma and trigamma
+  differences, built on demand by ``functions(sp)`` (von Mises, inverse Gaussian, beta,
+  Dirichlet);
+- :mod:`.kernel_function`: the base class of the opaque functions below;
+- :mod:`.softmax`: log(1 + Σ e^η), σ_i and 1 − σ_i (categorical, multinomial, binomial);
+- :mod:`.elementary`: 1 − e^η, √a − √b and m₂ − m₁² (geometric, negative binomial, Fisher–Rao
+  distances, the normal's moment parametrization);
+- :mod:`.rewriting`: the forms the code generator substitutes before printing (ψ'(u) − 1/u and
+  the shared-evaluation forms).
+
+Their float64 evaluations are the numpy functions of :mod:`fisherlab.kernels._special`, one per
+``kernel_name`` or printer hook: the generated kernel modules import that module and nothing
+from here, so loading kernels never imports sympy. Nothing in this package is imported when the
+catalog loads; the declarations import it inside their symbolic lambdas.
+"""

@@ -1,0 +1,105 @@
+"""Elementary functions kept opaque so their derived forms never cancel (imports sympy).
+
+Each is exact algebra (1 − e^η, √a − √b, m₂ − m₁²) that sympy would happily rewrite into a
+form that loses digits in floating point; kept as functions, they print as calls to
+:mod:`fisherlab.kernels._special`, which evaluates them without the cancellation.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from .kernel_function import KernelFunctionBase, plain
+
+
+class NegExpm1(KernelFunctionBase):
+    """1 − e^η (= −expm1(η)): the success probability p of a geometric or negative binomial.
+
+    Kept opaque so the derivatives of A(η) = −r log(1 − e^η) stay products of e^η and 1 − e^η
+    (sympy's simplify otherwise writes e^η/(1 − e^η)² as 1/(2(cosh η − 1)), which cancels
+    catastrophically as η → 0). Expands when η carries a logarithm (η = log(1 − p)).
+    """
+
+    kernel_name = "neg_expm1"
+
+    @classmethod
+    def eval(cls, eta):
+        if not plain([eta]):
+            return 1 - sp.exp(eta)
+        return None
+
+    def explicit(self):
+        return 1 - sp.exp(self.args[0])
+
+    def fdiff(self, argindex=1):
+        return -sp.exp(self.args[0])
+
+    def _latex(self, printer):
+        return r"\left(1 - e^{%s}\right)" % printer._print(self.args[0])
+
+    def _sympystr(self, printer):
+        return f"(1 - exp({printer._print(self.args[0])}))"
+
+
+class SqrtDiff(KernelFunctionBase):
+    """√a − √b for a, b ≥ 0, evaluated as (a − b)/(√a + √b): no cancellation when a ≈ b.
+
+    Opaque so that simplify cannot expand Σ(√p_i − √q_i)² into 2 − 2Σ√(p_i q_i), which loses
+    half the digits of a small Fisher–Rao distance.
+    """
+
+    kernel_name = "sqrt_diff"
+
+    @classmethod
+    def eval(cls, a, b):
+        return None
+
+    def explicit(self):
+        a, b = self.args
+        return sp.sqrt(a) - sp.sqrt(b)
+
+    def _sympystr(self, printer):
+        return printer._print(self.explicit())
+
+    def _latex(self, printer):
+        return printer._print(self.explicit())
+
+    def _pretty(self, printer):
+        return printer._print(self.explicit())
+
+
+def hellinger_sq(p, q):
+    """Σ_i (√p_i − √q_i)², each difference formed without cancellation."""
+    return sum(SqrtDiff(a, b) ** 2 for a, b in zip(p, q))
+
+
+class MomentVariance(KernelFunctionBase):
+    """m₂ − m₁², the variance from the first two raw moments, without losing it to rounding.
+
+    Formed in floating point, m₁² carries an error ε·m₁², a relative ε·m₁²/(m₂ − m₁²) in the
+    variance (1e-12 for a normal with |μ| ~ 50σ). Opaque, so that every kernel of the normal's
+    (E[x], E[x²]) parametrization is written in terms of it, and evaluated by
+    :func:`fisherlab.kernels._special.moment_variance` with m₁² split exactly into two floats.
+    """
+
+    kernel_name = "moment_variance"
+
+    @classmethod
+    def eval(cls, m1, m2):
+        return None
+
+    def explicit(self):
+        m1, m2 = self.args
+        return m2 - m1**2
+
+    def fdiff(self, argindex=1):
+        return -2 * self.args[0] if argindex == 1 else sp.Integer(1)
+
+    def _sympystr(self, printer):
+        return f"({printer._print(self.explicit())})"
+
+    def _latex(self, printer):
+        return r"\left(%s\right)" % printer._print(self.explicit())
+
+    def _pretty(self, printer):
+        return printer._print(self.explicit()).parens()

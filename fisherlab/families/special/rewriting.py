@@ -1,0 +1,42 @@
+"""Forms the code generator rewrites derived expressions into before printing (imports sympy).
+
+They are not part of any declaration: :mod:`fisherlab.compile.codegen` substitutes them into the
+simplified derivation so that a cancellation disappears (ψ'(u) − 1/u) or so that
+common-subexpression elimination can share an inner evaluation between entries (R(z) in R'(z);
+ψ⁽ⁿ⁾(a) and ψ⁽ⁿ⁾(a + b) in their difference). The kernel printer emits each as a call into
+:mod:`fisherlab.kernels._special`; the printer dispatches on the class names, hence lower case.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+
+class trigamma_minus_reciprocal(sp.Function):  # noqa: N801 -- the printer dispatches on it
+    """ψ'(u) − 1/u, which the kernels evaluate without cancellation at large u."""
+
+    nargs = 1
+
+    def _eval_rewrite_as_polygamma(self, u, **kwargs):
+        return sp.polygamma(1, u) - 1 / u
+
+    def _eval_evalf(self, prec):
+        return (sp.polygamma(1, self.args[0]) - 1 / self.args[0])._eval_evalf(prec)
+
+
+class besseli_ratio_deriv_given(sp.Function):  # noqa: N801
+    """R'(z) printed with R(z) as a second argument, so that CSE shares R(z) with the entries
+    that use it (the von Mises Fisher information: z·R(z) and R'(z)) and the Bessel functions
+    are evaluated once."""
+
+    nargs = 2
+
+
+class polygamma_diff_given(sp.Function):  # noqa: N801
+    """ψ⁽ⁿ⁾(a) − ψ⁽ⁿ⁾(a + b) (n = 0, 1: digamma_diff, trigamma_diff) printed with ψ⁽ⁿ⁾(a) and
+    ψ⁽ⁿ⁾(a + b) as arguments: CSE then shares them between the differences that hold them, which
+    the Dirichlet's stick-breaking kernels do in pairs (ψ(α₁) − ψ(α₁ + s) next to ψ(s) − ψ(s + α₁),
+    and ψ(s) again in the next stick): the Dirichlet(k = 5) score evaluates ψ 10 times instead
+    of 16."""
+
+    nargs = 5
