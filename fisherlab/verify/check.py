@@ -49,6 +49,33 @@ SIGMAS = 6.0
 TOL_SLOPE_KL = 0.1
 TOL_SLOPE_CUBIC = 0.4
 
+#: The quantities every family must have an applicable independent check for.
+QUANTITIES = ("fisher", "kl", "entropy", "mean", "score", "log_density")
+
+#: The kinds of check. An *independent* check compares a kernel with an oracle computed without
+#: the derivation the kernels come from (quadrature or summation over x, Monte Carlo, autograd
+#: of the declaration, scipy.stats, mpmath); a *consistency* check compares two kernels printed
+#: from the same derivation (a transformation law, an expansion), which a consistently wrong
+#: declaration passes.
+INDEPENDENT, CONSISTENCY = "independent", "consistency"
+
+#: identity -> (category, the quantities of :data:`QUANTITIES` it checks independently).
+ROLES = {
+    "fisher_quadrature": (INDEPENDENT, ("fisher",)),
+    "fisher_monte_carlo": (INDEPENDENT, ("fisher", "mean")),
+    "moments_quadrature": (INDEPENDENT, ("mean", "entropy", "log_density")),
+    "mle_information": (INDEPENDENT, ("fisher",)),
+    "roundtrip": (CONSISTENCY, ()),
+    "pullback": (CONSISTENCY, ()),
+    "kl_invariance": (CONSISTENCY, ()),
+    "natural_gradient_map": (CONSISTENCY, ()),
+    "local_kl": (CONSISTENCY, ()),
+    "local_kl_cubic": (CONSISTENCY, ()),
+    "bregman_kl": (INDEPENDENT, ("kl",)),
+    "scipy": (INDEPENDENT, ("log_density", "entropy", "mean")),
+    "autograd": (INDEPENDENT, ("score", "fisher", "log_density")),
+}
+
 
 @dataclass
 class CheckResult:
@@ -59,6 +86,8 @@ class CheckResult:
     name : str
         The identity (a key of :data:`IDENTITIES`).
     passed : bool
+        True only when the identity applied and held (``status == "pass"``); False when it
+        failed or did not apply.
     worst_error : float
         The largest normalized error over the points tried (see the module docstring).
     tolerance : float
@@ -70,10 +99,15 @@ class CheckResult:
     family, parametrization : str
     applicable : bool
         False when the identity's route does not exist for this family (e.g. quadrature over
-        a continuous vector support; scipy.stats without the distribution). Such a result
-        passes and says why; the Monte Carlo route then covers the same identity.
+        a continuous vector support; scipy.stats without the distribution, or no point
+        compared). Its status is ``"n/a"``: it neither passes nor fails, and says why.
     seconds : float
         Wall time.
+    category : str
+        ``"independent"`` (kernel vs an oracle outside the derivation) or ``"consistency"``
+        (two kernels of one derivation); see :data:`ROLES`.
+    quantities : tuple of str
+        The quantities of :data:`QUANTITIES` this check covers independently when it applies.
     """
 
     name: str
@@ -86,16 +120,31 @@ class CheckResult:
     parametrization: str = ""
     applicable: bool = True
     seconds: float = 0.0
+    category: str = ""
+    quantities: tuple = ()
+
+    def __post_init__(self):
+        if not self.category and self.name in ROLES:
+            self.category, self.quantities = ROLES[self.name]
+        if not self.applicable:
+            self.passed = False
 
     def __bool__(self) -> bool:
         return bool(self.passed)
 
     @property
+    def failed(self) -> bool:
+        """True when the identity applied and did not hold."""
+        return self.applicable and not self.passed
+
+    @property
     def status(self) -> str:
+        """``"pass"``, ``"FAIL"`` or ``"n/a"`` (not applicable: never counted as a pass)."""
         return "n/a" if not self.applicable else ("pass" if self.passed else "FAIL")
 
     def to_dict(self) -> dict:
         d = asdict(self)
+        d["quantities"] = list(self.quantities)
         d["worst_error"] = _json_float(self.worst_error)
         d["status"] = self.status
         return d
@@ -165,7 +214,7 @@ def _run(name, tol, default_n, family, param, points, seed, n_points, body, what
     try:
         body(ctx)
     except NotApplicable as exc:
-        return CheckResult(passed=True, worst_error=0.0, explanation=f"not applicable: {exc}",
+        return CheckResult(passed=False, worst_error=0.0, explanation=f"not applicable: {exc}",
                            applicable=False, seconds=time.perf_counter() - t0, **base)
     except (FisherlabError, np.linalg.LinAlgError, FloatingPointError) as exc:
         return CheckResult(passed=False, worst_error=math.inf,

@@ -5,12 +5,22 @@ from __future__ import annotations
 import json
 import time
 
+from ..errors import UnknownIdentityError
+from .check import INDEPENDENT, QUANTITIES
 from .identities import IDENTITIES, CheckResult
 
 
 class VerifyReport:
     """The results of :func:`verify_family`: one :class:`CheckResult` per (parametrization,
     identity).
+
+    A check that does not apply (status ``"n/a"``) is neither a pass nor a failure. When every
+    identity was run, the report also asks whether each quantity of
+    :data:`~fisherlab.verify.check.QUANTITIES` (Fisher, KL, entropy, mean, score, log density)
+    of each parametrization had at least one *applicable independent* check; the ones that did
+    not are listed in :attr:`unchecked`, and :attr:`ok` is then False: a kernel nothing
+    independent has looked at is not verified. A run restricted to some identities makes no
+    such claim (``unchecked`` is empty).
 
     Attributes
     ----------
@@ -19,21 +29,32 @@ class VerifyReport:
     results : list of CheckResult
     seconds : float
         Wall time of the whole run.
+    unchecked : dict
+        parametrization -> tuple of the quantities without an applicable independent check.
     """
 
-    def __init__(self, family: str, results: list, seconds: float = 0.0):
+    def __init__(self, family: str, results: list, seconds: float = 0.0,
+                 judge_coverage: bool = False):
         self.family = family
         self.results = list(results)
         self.seconds = seconds
+        self.unchecked = unchecked_quantities(self.results) if judge_coverage else {}
 
     @property
     def ok(self) -> bool:
-        """True when every identity passed (identities that do not apply count as passed)."""
-        return all(r.passed for r in self.results)
+        """True when no check failed and no quantity went unchecked (see the class docstring);
+        checks that do not apply count neither way."""
+        return not self.failures and not self.unchecked
 
     @property
     def failures(self) -> list:
-        return [r for r in self.results if not r.passed]
+        """The checks that applied and failed."""
+        return [r for r in self.results if r.failed]
+
+    @property
+    def not_applicable(self) -> list:
+        """The checks whose route does not exist here (each says why)."""
+        return [r for r in self.results if not r.applicable]
 
     def __bool__(self) -> bool:
         return self.ok
@@ -55,18 +76,23 @@ class VerifyReport:
         return {r.name for r in self.failures}
 
     def table(self, explain: bool = False) -> str:
-        """A plain-text table: family, parametrization, identity, worst error, tolerance, status."""
-        return format_table(self.results, explain=explain)
+        """A plain-text table (family, parametrization, identity, kind, worst error, tolerance,
+        status), then the quantities left unchecked, if any."""
+        lines = [format_table(self.results, explain=explain)]
+        lines += format_unchecked(self.family, self.unchecked)
+        return "\n".join(lines)
 
     def __str__(self) -> str:
         return self.table()
 
     def __repr__(self) -> str:
         return (f"<VerifyReport {self.family}: {len(self.results)} checks, "
-                f"{len(self.failures)} failed>")
+                f"{len(self.failures)} failed, {len(self.not_applicable)} not applicable, "
+                f"{sum(len(q) for q in self.unchecked.values())} quantities unchecked>")
 
     def to_dict(self) -> dict:
         return {"family": self.family, "ok": self.ok, "seconds": self.seconds,
+                "unchecked": {p: list(q) for p, q in self.unchecked.items()},
                 "results": [r.to_dict() for r in self.results]}
 
     def to_json(self, **kwargs) -> str:
@@ -74,11 +100,39 @@ class VerifyReport:
         return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)
 
 
+def unchecked_quantities(results) -> dict:
+    """parametrization -> the quantities of ``QUANTITIES`` that no applicable independent check
+    among ``results`` covered (parametrizations with none missing are left out)."""
+    covered, params = {}, []
+    for r in results:
+        if r.parametrization not in covered:
+            covered[r.parametrization] = set()
+            params.append(r.parametrization)
+        if r.applicable and r.category == INDEPENDENT:
+            covered[r.parametrization].update(r.quantities)
+    out = {}
+    for p in params:
+        missing = tuple(q for q in QUANTITIES if q not in covered[p])
+        if missing:
+            out[p] = missing
+    return out
+
+
+def format_unchecked(family: str, unchecked: dict) -> list:
+    """Lines naming each parametrization's quantities without an applicable independent check."""
+    return [f"UNCHECKED {family} {p}: no applicable independent check of {', '.join(q)}"
+            for p, q in unchecked.items()]
+
+
 def format_table(results, explain: bool = False) -> str:
-    rows = [("family", "parametrization", "identity", "worst error", "tolerance", "status")]
+    """The plain-text table of ``results``; a failed check's explanation is printed under it
+    (every check's with ``explain``)."""
+    rows = [("family", "parametrization", "identity", "kind", "worst error", "tolerance",
+             "status")]
     for r in results:
         err = "-" if not r.applicable else f"{r.worst_error:.2e}"
-        rows.append((r.family, r.parametrization, r.name, err, f"{r.tolerance:g}", r.status))
+        rows.append((r.family, r.parametrization, r.name, r.category, err, f"{r.tolerance:g}",
+                     r.status))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = []
     for n, row in enumerate(rows):
@@ -87,7 +141,7 @@ def format_table(results, explain: bool = False) -> str:
             lines.append("  ".join("-" * w for w in widths))
         elif explain or (row[-1] == "FAIL"):
             r = results[n - 1]
-            if explain or not r.passed:
+            if explain or r.failed:
                 lines.append("    " + r.explanation)
     return "\n".join(lines)
 
@@ -121,11 +175,7 @@ def verify_family(family_or_spec, params=None, seed: int = 0, identities=None, n
     for p in params:
         fam.spec.parametrization(p)
     names = list(IDENTITIES) if identities is None else list(identities)
-    unknown = [n for n in names if n not in IDENTITIES]
-    if unknown:
-        from ..errors import UnknownFamilyError
-
-        raise UnknownFamilyError(f"unknown identity {', '.join(unknown)}; known: {', '.join(IDENTITIES)}")
+    check_identities(names)
     t0 = time.perf_counter()
     results = []
     total = len(params) * len(names)
@@ -136,7 +186,19 @@ def verify_family(family_or_spec, params=None, seed: int = 0, identities=None, n
             results.append(IDENTITIES[name](fam, p, seed=seed, n_points=n_points))
     if progress is not None:
         progress(total, total, fam.spec.key)
-    return VerifyReport(fam.spec.key, results, time.perf_counter() - t0)
+    return VerifyReport(fam.spec.key, results, time.perf_counter() - t0,
+                        judge_coverage=set(IDENTITIES) <= set(names))
 
 
-__all__ = ["VerifyReport", "verify_family", "format_table"]
+def check_identities(names) -> None:
+    """Raise :class:`~fisherlab.errors.UnknownIdentityError`, listing the known identities, if
+    any of ``names`` is not one."""
+    unknown = [n for n in names if n not in IDENTITIES]
+    if unknown:
+        raise UnknownIdentityError(f"unknown identit{'y' if len(unknown) == 1 else 'ies'} "
+                                   f"{', '.join(map(repr, unknown))}; known: "
+                                   f"{', '.join(IDENTITIES)}")
+
+
+__all__ = ["VerifyReport", "verify_family", "format_table", "format_unchecked",
+           "unchecked_quantities", "check_identities"]
