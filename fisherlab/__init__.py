@@ -7,6 +7,8 @@ The public API is re-exported here; nothing heavy (sympy, scipy.stats, matplotli
 until it is used.
 """
 
+# A callable package: fl.verify("gamma") runs every identity (see fisherlab/verify/__init__.py).
+from . import verify
 from ._api import Family, as_family, families, family, kernels
 from .errors import (ConvergenceError, DomainError, FisherlabError, NoMLEError, ShapeError,
                      SpecError, SupportError, UnknownFamilyError, UnknownIdentityError,
@@ -17,13 +19,6 @@ from .families.support import Support
 from .kernels._runtime import Kernels, NotAvailableError
 
 __version__ = "0.1.0"
-
-
-def verify(family_or_spec, params=None, seed: int = 0, **options):
-    """Run every identity on a family; see :func:`fisherlab.verify.verify_family`."""
-    from .verify import verify_family
-
-    return verify_family(family_or_spec, params=params, seed=seed, **options)
 
 
 __all__ = [

@@ -7,7 +7,8 @@ import re
 from .._api import Family
 from .document import VERIFY_BEGIN, VERIFY_END
 
-_SUMMARY = re.compile(r"\*\*(\d+) of (\d+) checks passed\.\*\*")
+_SUMMARY = re.compile(r"\*\*(\d+) of (\d+) checks passed\.\*\*(?: (\d+) not applicable, "
+                      r"(\d+) failed\.)?")
 
 
 def status_of(report_text: str) -> str:
@@ -20,7 +21,13 @@ def status_of(report_text: str) -> str:
     if m is None:
         return "not run"
     passed, total = int(m.group(1)), int(m.group(2))
-    return f"pass ({passed}/{total})" if passed == total else f"**FAIL** ({passed}/{total} passed)"
+    if m.group(3) is None:  # a summary without the n/a count: every check that did not pass failed
+        na, failed = 0, total - passed
+    else:
+        na, failed = int(m.group(3)), int(m.group(4))
+    if failed:
+        return f"**FAIL** ({passed}/{total} passed)"
+    return f"pass ({passed}/{total}{f', {na} n/a' if na else ''})"
 
 
 def render_index(entries, generator: str) -> str:

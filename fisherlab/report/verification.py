@@ -24,6 +24,11 @@ class Row:
     applicable: bool = True  # False: the identity's route does not exist for this family
 
     @property
+    def failed(self) -> bool:
+        """True when the check applied and did not hold (n/a is neither a pass nor a failure)."""
+        return self.applicable and not self.passed
+
+    @property
     def result(self) -> str:
         return "n/a" if not self.applicable else ("pass" if self.passed else "FAIL")
 
@@ -64,7 +69,8 @@ def rows_from(report) -> list[Row]:
             identity=str(_get(item, "identity", "name")),
             worst_error=float(_get(item, "worst_error", "error")),
             tolerance=float(_get(item, "tolerance", "tol")),
-            passed=bool(_get(item, "passed", "ok")),
+            passed=bool(_get(item, "passed", "ok")) and bool(_get(item, "applicable",
+                                                                     default=True)),
             points=_get(item, "n_points", "points", "n"),
             explanation=str(_get(item, "explanation", "detail", default="") or ""),
             applicable=bool(_get(item, "applicable", default=True)),

@@ -1,7 +1,9 @@
 """``fisherlab verify [FAMILY ...] [--json FILE]``: every identity on every parametrization.
 
-Prints a table (family, parametrization, identity, worst error, tolerance, status), with a
-progress bar on a terminal only, and exits 1 when any identity fails.
+Prints a table (family, parametrization, identity, kind, worst error, tolerance, status), with a
+progress bar on a terminal only, and exits 1 when any identity fails or, when every identity
+ran, when a quantity of a parametrization had no applicable independent check (see
+:class:`fisherlab.verify.runner.VerifyReport`). "n/a" is neither a pass nor a failure.
 """
 
 from __future__ import annotations
@@ -52,16 +54,12 @@ class _Progress:
 
 def run(args) -> int:
     from .. import _api
-    from . import IDENTITIES, format_table, verify_family
+    from .runner import IDENTITIES, check_identities, format_table, format_unchecked, verify_family
 
     names = args.families or list(_api.families())
     fams = [_api.family(n) for n in names]
     identities = args.identity or list(IDENTITIES)
-    for ident in identities:
-        if ident not in IDENTITIES:
-            from ..errors import UnknownFamilyError
-
-            raise UnknownFamilyError(f"unknown identity {ident!r}; known: {', '.join(IDENTITIES)}")
+    check_identities(identities)
     plans = []
     for fam in fams:
         params = args.param or list(fam.parametrizations)
@@ -80,14 +78,23 @@ def run(args) -> int:
     seconds = time.perf_counter() - t0
     results = [r for rep in reports for r in rep.results]
     print(format_table(results, explain=args.explain))
-    failed = [r for r in results if not r.passed]
+    for rep in reports:
+        for line in format_unchecked(rep.family, rep.unchecked):
+            print(line)
+    failed = [r for r in results if r.failed]
     na = sum(1 for r in results if not r.applicable)
+    passed = sum(1 for r in results if r.passed)
+    n_unchecked = sum(len(q) for rep in reports for q in rep.unchecked.values())
     families = f"{len(fams)} famil{'y' if len(fams) == 1 else 'ies'}"
     print(f"\n{len(results)} checks on {families} in {seconds:.1f} s: "
-          f"{len(results) - len(failed) - na} passed, {na} not applicable, {len(failed)} failed")
+          f"{passed} passed, {na} not applicable, {len(failed)} failed"
+          + (f"; {n_unchecked} quantities without an independent check" if n_unchecked else ""))
+    ok = all(rep.ok for rep in reports)
     if args.json:
         records = [r.to_dict() for r in results]
+        unchecked = {rep.family: {p: list(q) for p, q in rep.unchecked.items()}
+                     for rep in reports if rep.unchecked}
         with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump({"ok": not failed, "seconds": seconds, "results": records}, fh,
-                      ensure_ascii=False, indent=1)
-    return 1 if failed else 0
+            json.dump({"ok": ok, "seconds": seconds, "unchecked": unchecked,
+                       "results": records}, fh, ensure_ascii=False, indent=1)
+    return 0 if ok else 1

@@ -28,8 +28,8 @@ import scipy.special
 import sympy as sp
 from sympy.printing.numpy import SciPyPrinter
 
-from ..families.declaration import ExponentialFamily
-from ..symbolic.derive import natural_form
+from ...families.declaration import ExponentialFamily
+from ...symbolic.derive import natural_form
 
 
 class _Special(types.SimpleNamespace):

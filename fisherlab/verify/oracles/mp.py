@@ -10,7 +10,7 @@ The checks use this module only to adjudicate: where the float oracle disagrees 
 the oracle is recomputed here, and the point passes only if the kernel agrees with the
 40-digit value to the same tolerance. The explanation counts such points.
 
-Everything is taken from the *declaration*, unsimplified, like :mod:`fisherlab.compile.autograd`:
+Everything is taken from the *declaration*, unsimplified, like :mod:`fisherlab.verify.oracles.autograd`:
 log p(x; θ) = log h(x) + ⟨η(θ), T(x)⟩ − A(η(θ)) is differentiated symbolically (sympy ``diff``,
 no ``simplify``), F(θ) = J_θᵀ ∇²A(η) J_θ with ∇²A from differentiating the declared A, and the
 map between two parametrizations is from_natural_φ(η_θ(θ)). Float inputs are converted to
@@ -30,7 +30,7 @@ DPS = 40
 def _modules():
     import mpmath
 
-    from ..families.special.functions import mp_log_besseli0_sq_deriv
+    from ...families.special.functions import mp_log_besseli0_sq_deriv
 
     return [{
         "log_besseli0": lambda z: mpmath.log(mpmath.besseli(0, z)),
@@ -55,7 +55,7 @@ class MpOracle:
     def __init__(self, spec, param: str):
         import sympy as sp
 
-        from ..symbolic.derive import natural_form
+        from ...symbolic.derive import natural_form
 
         self.spec = spec
         pz = spec.parametrization(param)
@@ -69,7 +69,7 @@ class MpOracle:
         T = spec.statistics(sp, x_arg)
         logh = spec.log_base_measure(sp, x_arg)
         A = spec.log_partition(sp, *eta)
-        from ..compile.autograd import explicit
+        from .autograd import explicit
 
         to_nat = [explicit(e) for e in to_nat]
         T = [explicit(t) for t in T]
@@ -152,7 +152,7 @@ def _map(spec, src: str, dst: str):
     if pz_dst.from_natural is None:
         return None
     theta = [sp.Symbol(f"t{i}", real=True) for i in range(len(pz_src.params))]
-    from ..compile.autograd import explicit
+    from .autograd import explicit
 
     phi = [explicit(f) for f in pz_dst.from_natural(sp, *pz_src.to_natural(sp, *theta))]
     J = [[sp.diff(f, t) for t in theta] for f in phi]
@@ -219,8 +219,8 @@ def _entropy_parts(spec):
     affine in T(x) (c0, c) — else None — from the declaration."""
     import sympy as sp
 
-    from ..compile.autograd import explicit
-    from ..symbolic.derive import natural_form
+    from ...symbolic.derive import natural_form
+    from .autograd import explicit
 
     nat = natural_form(spec)
     eta = list(nat.eta)

@@ -27,7 +27,7 @@ import numpy as np
 import scipy.optimize
 import scipy.special
 
-from ..errors import FisherlabError
+from ...errors import FisherlabError
 
 #: How far (in nats) the integrand must fall below its peak before the tail is neglected.
 DROP = 80.0
@@ -448,7 +448,7 @@ def _features_of_u(spec):
         return _FEATURES[spec]
     import sympy as sp
 
-    from ..symbolic.derive import natural_form
+    from ...symbolic.derive import natural_form
 
     nat = natural_form(spec)
     x = nat.x[0]
