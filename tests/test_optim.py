@@ -238,11 +238,14 @@ def test_glm_loss_grad_hessian_against_autograd(family, link):
 
 @pytest.mark.parametrize("family,link", CANONICAL)
 def test_canonical_glm_fisher_equals_hessian_everywhere(family, link):
+    # The Fisher against autograd's Hessian of the loss written here from the densities (the
+    # GLM's own Hessian is not an independent side: for canonical links it shares the weights).
     X, y = _glm_data(family, link, seed=1)
     glm = GLM(X, y, family, link)
+    hess = autograd.hessian(_autograd_loss(family, link, X, y, 0.0, 1.0))
     rng = np.random.default_rng(2)
     for th in [np.zeros(glm.dim)] + [rng.normal(scale=s, size=glm.dim) for s in (0.3, 1.0, 2.0)]:
-        np.testing.assert_allclose(glm.fisher(th), glm.hessian(th), rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(glm.fisher(th), hess(th), rtol=1e-11, atol=1e-13)
 
 
 def _expected_hessian(family, link, X, theta, scale):
@@ -361,3 +364,168 @@ def test_bad_inputs_raise():
     fam = fl.family("gamma")
     with pytest.raises(DomainError, match="starting point"):
         run(MLE(fam, "shape_rate", [1.0, 2.0]), GD(), [-1.0, 1.0])
+
+
+# ----------------------------------------------------------------------------- update rules, one step at a time
+#
+# Each stepper's update against the rule written out here from the problem's own gradient,
+# Fisher, Hessian and per-sample gradients (never from the stepper). Hyperparameters are far from
+# their defaults (ε = 0.1, β₁ = 0.6, ...) so that a misplaced ε or a missing bias correction
+# changes the step by much more than round-off.
+
+
+def _gamma_problem():
+    # shape_scale: its observed Hessian depends on x, so Newton, NGD and the empirical Fisher
+    # take three different steps
+    fam = fl.family("gamma")
+    x = fam.sample([2.0, 1 / 3], "shape_scale", size=50, seed=31)
+    return MLE(fam, "shape_scale", x), np.array([1.5, 0.5])
+
+
+def _close(got, want):
+    np.testing.assert_allclose(got, want, rtol=1e-14, atol=0)
+
+
+def test_gd_step():
+    prob, th = _gamma_problem()
+    _close(GD(lr=0.3).step(prob, th), th - 0.3 * prob.grad(th))
+
+
+def test_momentum_two_steps():
+    prob, th0 = _gamma_problem()
+    lr, beta = 0.05, 0.7
+    s = Momentum(lr=lr, beta=beta)
+    g0 = prob.grad(th0)
+    th1 = th0 - lr * g0  # v₁ = g₀ (the velocity starts at zero)
+    _close(s.step(prob, th0), th1)
+    th2 = th1 - lr * (beta * g0 + prob.grad(th1))
+    _close(s.step(prob, th1), th2)
+    s.reset()  # a new run starts from zero velocity again
+    _close(s.step(prob, th0), th1)
+
+
+def test_rmsprop_two_steps_eps_outside_the_root():
+    prob, th0 = _gamma_problem()
+    lr, rho, eps = 0.05, 0.8, 0.1
+    s = RMSProp(lr=lr, rho=rho, eps=eps)
+    g0 = prob.grad(th0)
+    s0 = (1 - rho) * g0**2  # the running average starts at zero
+    th1 = th0 - lr * g0 / (np.sqrt(s0) + eps)
+    got = s.step(prob, th0)
+    _close(got, th1)
+    # ε under the root would give a different step
+    assert np.all(np.abs(got - (th0 - lr * g0 / np.sqrt(s0 + eps))) > 1e-4)
+    g1 = prob.grad(th1)
+    s1 = rho * s0 + (1 - rho) * g1**2
+    _close(s.step(prob, th1), th1 - lr * g1 / (np.sqrt(s1) + eps))
+
+
+def test_adam_two_steps_both_bias_corrections():
+    prob, th0 = _gamma_problem()
+    lr, b1, b2, eps = 0.05, 0.6, 0.7, 0.1
+    s = Adam(lr=lr, beta1=b1, beta2=b2, eps=eps)
+    g0 = prob.grad(th0)
+    m, v = (1 - b1) * g0, (1 - b2) * g0**2
+    th1 = th0 - lr * (m / (1 - b1)) / (np.sqrt(v / (1 - b2)) + eps)
+    _close(s.step(prob, th0), th1)
+    g1 = prob.grad(th1)
+    m, v = b1 * m + (1 - b1) * g1, b2 * v + (1 - b2) * g1**2
+    th2 = th1 - lr * (m / (1 - b1**2)) / (np.sqrt(v / (1 - b2**2)) + eps)
+    got = s.step(prob, th1)
+    _close(got, th2)
+    # without the second step's corrections (or with the first step's) the step differs
+    for m_c, v_c in ((1, 1), (1 - b1, 1 - b2), (1 - b1**2, 1), (1, 1 - b2**2)):
+        other = th1 - lr * (m / m_c) / (np.sqrt(v / v_c) + eps)
+        assert np.all(np.abs(got - other) > 1e-5), (m_c, v_c)
+
+
+@pytest.mark.parametrize("damping", [0.0, 0.4])
+def test_diagonal_fisher_step_divides_by_the_fisher_diagonal(damping):
+    prob, th = _gamma_problem()
+    F = prob.fisher(th)
+    assert abs(F[0, 1]) > 0.1 * np.sqrt(F[0, 0] * F[1, 1])  # the off-diagonal is not negligible
+    want = th - 0.7 * prob.grad(th) / (np.array([F[0, 0], F[1, 1]]) + damping)
+    _close(DiagonalFisher(lr=0.7, damping=damping).step(prob, th), want)
+
+
+@pytest.mark.parametrize("damping", [0.0, 0.4])
+def test_second_order_steps(damping):
+    prob, th = _gamma_problem()
+    g, lr = prob.grad(th), 0.7
+    G = prob.per_sample_grads(th)
+    ef = sum(np.outer(gi, gi) for gi in G) / len(G)
+    I = np.eye(2)
+    expected = {NaturalGradient: prob.fisher(th), Newton: prob.hessian(th), EmpiricalFisher: ef}
+    for cls, M in expected.items():
+        want = th - lr * np.linalg.solve(M + damping * I, g)
+        np.testing.assert_allclose(cls(lr=lr, damping=damping).step(prob, th), want,
+                                   rtol=1e-13, atol=0, err_msg=cls.name)
+    # the three matrices differ here, so the three steps test three different rules
+    assert np.linalg.norm(prob.hessian(th) - prob.fisher(th)) > 1e-2
+    assert np.linalg.norm(ef - prob.fisher(th)) > 1e-2
+
+
+@pytest.mark.parametrize("param", ["natural", "rate"])
+def test_mirror_descent_step_poisson(param):
+    # Poisson: μ = e^η = rate, and the loss's gradient in η is e^η − x̄, so the step is
+    # μ' = μ − lr (μ − x̄), mapped back as η' = log μ' or rate' = μ'.
+    fam = fl.family("poisson")
+    x = fam.sample([4.0], "rate", size=40, seed=2)
+    prob = MLE(fam, param, x)
+    rate, lr = 2.5, 0.3
+    mu = rate - lr * (rate - np.mean(x))
+    th = np.array([np.log(rate)]) if param == "natural" else np.array([rate])
+    want = np.log(mu) if param == "natural" else mu
+    np.testing.assert_allclose(MirrorDescent(lr=lr).step(prob, th), [want], rtol=1e-14, atol=0)
+
+
+# ----------------------------------------------------------------------------- GLM.kl
+
+
+def _row_kl(family, link, e1, e2, scale):
+    """KL between the response laws of one row with linear predictors e1 and e2, by summation
+    over y or by quadrature of p₁ log(p₁/p₂) with scipy.stats densities."""
+    from scipy import integrate, stats
+    from scipy.special import expit, ndtr
+
+    if family == "categorical":
+        f1, f2 = np.concatenate([[0.0], e1]), np.concatenate([[0.0], e2])
+        p1, p2 = np.exp(f1) / np.exp(f1).sum(), np.exp(f2) / np.exp(f2).sum()
+        return float(np.sum(p1 * np.log(p1 / p2)))
+    if family == "bernoulli":
+        cdf = expit if link == "logit" else ndtr
+        return sum(stats.bernoulli.pmf(y, cdf(e1)) * (stats.bernoulli.logpmf(y, cdf(e1))
+                                                      - stats.bernoulli.logpmf(y, cdf(e2)))
+                   for y in (0, 1))
+    if family == "poisson":
+        ys = np.arange(0, 200)
+        d1, d2 = stats.poisson(np.exp(e1)), stats.poisson(np.exp(e2))
+        return float(np.sum(d1.pmf(ys) * (d1.logpmf(ys) - d2.logpmf(ys))))
+    if family == "normal":
+        d1, d2 = stats.norm(e1, np.sqrt(scale)), stats.norm(e2, np.sqrt(scale))
+    else:  # gamma, shape α = scale, mean e^η
+        d1, d2 = stats.gamma(scale, scale=np.exp(e1) / scale), stats.gamma(scale, scale=np.exp(e2) / scale)
+    lo, hi = d1.ppf(1e-16), d1.isf(1e-16)
+    val, _ = integrate.quad(lambda y: d1.pdf(y) * (d1.logpdf(y) - d2.logpdf(y)), lo, hi,
+                            epsabs=0, epsrel=1e-12, limit=200, points=[d1.mean()])
+    return val
+
+
+@pytest.mark.parametrize("family,link", GLMS)
+def test_glm_kl_against_summation_and_quadrature(family, link):
+    X, y = _glm_data(family, link, n=6, seed=12)
+    scale = 2.0 if family == "gamma" else 1.5
+    rng = np.random.default_rng(13)
+    K = 3
+    dim = X.shape[1] * (K - 1) if family == "categorical" else X.shape[1]
+    target = rng.normal(scale=0.5, size=dim)
+    glm = GLM(X, y, family, link, scale=scale, target=target)
+    th = target + rng.normal(scale=0.4, size=dim)
+    if family == "categorical":
+        E1, E2 = X @ target.reshape(-1, K - 1), X @ th.reshape(-1, K - 1)
+    else:
+        E1, E2 = X @ target, X @ th
+    want = np.mean([_row_kl(family, link, a, b, scale) for a, b in zip(E1, E2)])
+    assert want > 1e-3
+    assert glm.kl(th) == pytest.approx(want, rel=1e-9, abs=0)
+    assert glm.kl(target) == 0.0 or abs(glm.kl(target)) < 1e-15
