@@ -32,8 +32,8 @@ raw = 1/μ² (statsmodels' ``inverse_squared`` link; η₁ = −λ/(2μ²) is ra
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 from scipy import special
