@@ -11,6 +11,7 @@ the loss, gradients and every curvature from the family's kernels.
 """
 
 from . import links
+from .fit import FitResult, fit, minimize_newton
 from .glm import GLM, LinearPredictor
 from .heads import Head, HeadPoint
 from .problem import DENSE_LIMIT, ModelBase, Predictor, Problem
@@ -33,7 +34,7 @@ def __getattr__(name):
     # on first use so that this package works without them
     import importlib
 
-    homes = {"MLP": "mlp", "Model": "function", "fit": "fit", "FitResult": "fit"}
+    homes = {"MLP": "mlp", "Model": "function"}
     if name in homes:
         try:
             module = importlib.import_module(f"{__name__}.{homes[name]}")
