@@ -16,17 +16,8 @@ from .glm import GLM, LinearPredictor
 from .heads import Head, HeadPoint
 from .problem import DENSE_LIMIT, ModelBase, Predictor, Problem
 
-__all__ = [
-    "DENSE_LIMIT",
-    "GLM",
-    "Head",
-    "HeadPoint",
-    "LinearPredictor",
-    "ModelBase",
-    "Predictor",
-    "Problem",
-    "links",
-]
+__all__ = ["Head", "HeadPoint", "GLM", "LinearPredictor", "Problem", "Predictor", "ModelBase",
+           "DENSE_LIMIT", "fit", "FitResult", "minimize_newton", "links"]
 
 
 def __getattr__(name):

@@ -234,7 +234,7 @@ class Head:
             if bad.any():
                 i = int(np.flatnonzero(bad)[0])
                 raise SupportError(f"{self.family.key}: y must be one-hot rows or class labels "
-                                   f"0..{k - 1}; row {i} has {arr[i]!r}")
+                                   f"0..{k - 1}; row {i} has {float(arr[i])!r}")
             arr = np.eye(k)[arr.astype(np.intp)]
         want = 1 + len(support.event_shape)
         if arr.ndim != want or (support.size and arr.shape[-1] != support.size):
@@ -349,7 +349,7 @@ class HeadPoint:
                 via = "softmax" if lk == SOFTMAX else f"{lk.name} (θ = {lk.formula})"
                 raise DomainError(
                     f"{head.family.key} {head.param} head: the link {via} gives {name} = "
-                    f"{pred[i, j]!r} at row {i} (raw {raw[i].tolist()!r}), outside its domain "
+                    f"{float(pred[i, j])!r} at row {i} (raw {raw[i].tolist()!r}), outside its domain "
                     f"({dom.text}); {int(bad.sum())} row(s) in all: {describe(pred[bad, j])}")
         if head._constraint is not None:
             bad = np.asarray(head._constraint.violations(theta))

@@ -102,7 +102,7 @@ def _per_row(values, n: int, name: str, positive: bool = False) -> np.ndarray | 
     if np.any(bad):
         i = int(np.flatnonzero(bad)[0])
         need = "finite and >= 0" if positive else "finite"
-        raise DomainError(f"{name} must be {need}; row {i} has {arr[i]!r} "
+        raise DomainError(f"{name} must be {need}; row {i} has {float(arr[i])!r} "
                           f"({describe(arr[bad])})")
     return arr
 
