@@ -11,8 +11,8 @@ import pytest
 
 sm = pytest.importorskip("statsmodels.api")
 
-import fisherlab as fl  # noqa: E402
-from fisherlab import models as flm  # noqa: E402
+import fisherlab as fl
+from fisherlab import models as flm
 
 COEF_RTOL = 1e-8
 BSE_RTOL = 1e-6
@@ -141,7 +141,7 @@ def test_distributional_regression_fit_and_summary():
     # at the optimum the gradient vanishes to round-off
     assert np.max(np.abs(r.problem.grad(r.coef))) < 1e-12
     with pytest.raises(fl.NotAvailableError, match="deviance"):
-        r.deviance
+        _ = r.deviance
     text = r.summary()
     assert "mean:x1" in text and "log_std:x2" in text and "n/a" in text
 

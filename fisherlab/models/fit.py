@@ -61,7 +61,13 @@ def minimize_newton(problem, w0, max_iter: int = 200) -> tuple[np.ndarray, int, 
         try:
             step = cho_solve(cho_factor(problem.hessian(w)), g)
         except LinAlgError:
-            step = cho_solve(cho_factor(problem.fisher(w)), g)
+            try:
+                step = cho_solve(cho_factor(problem.fisher(w)), g)
+            except LinAlgError:
+                raise ConvergenceError(
+                    f"{problem.name}: the Fisher information is singular at iteration {it} "
+                    "(collinear columns of X, or a parameter the data does not determine)"
+                ) from None
             scoring += 1
         # the size of the full step: a step cut short by the domain (fitted probabilities
         # rounding to 0 or 1 on separable data) must not pass for convergence
@@ -124,13 +130,18 @@ def starting_weights(problem: Problem) -> np.ndarray:
         with np.errstate(all="ignore"):
             targets.append(np.asarray(next(iter(head.links.values())).inverse(mu0))[:, None])
     targets.append(np.tile(raw0, (problem.n, 1)))
+    # least squares by the normal equations (an SVD of X costs ~20 Newton steps at n = 1e5)
+    try:
+        gram = cho_factor(X.T @ X)
+    except LinAlgError:
+        raise ConvergenceError(f"{problem.name}: XᵀX is singular (collinear columns of X)") from None
     for T in targets:
         if not np.isfinite(T).all():
             continue
         if problem.offset is not None:
             T = T.copy()
             T[:, 0] -= problem.offset
-        W = np.linalg.lstsq(X, T, rcond=None)[0]
+        W = cho_solve(gram, X.T @ T)
         w0 = W.ravel()
         if problem.contains(w0):
             return w0
