@@ -23,6 +23,7 @@ REF_ACT = {
     "softplus": lambda z: anp.logaddexp(0.0, z),
     "sigmoid": lambda z: 1.0 / (1.0 + anp.exp(-z)),
     "erf": asp.erf,
+    "identity": lambda z: z,
 }
 
 
@@ -45,7 +46,7 @@ def rel(a, b):
 
 
 CASES = [([3, 4], "tanh"), ([3, 5, 2], "tanh"), ([2, 4, 3, 3], "softplus"), ([4, 6, 2], "sigmoid"),
-         ([3, 5, 4, 2], "erf"), ([3, 7, 2], "relu"), ([2, 3, 3, 3, 1], "tanh")]
+         ([3, 5, 4, 2], "erf"), ([3, 7, 2], "relu"), ([3, 4, 4, 2], "identity"), ([2, 3, 3, 3, 1], "tanh")]
 
 
 def setup(sizes, act, seed=0):
@@ -104,6 +105,7 @@ MP_ACT = {
     "softplus": lambda z: mpmath.log1p(mpmath.exp(z)),
     "sigmoid": lambda z: 1 / (1 + mpmath.exp(-z)),
     "erf": mpmath.erf,
+    "identity": lambda z: z,
 }
 
 

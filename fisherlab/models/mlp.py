@@ -47,6 +47,14 @@ def _tanh_dd(z, s, d):
     return -2.0 * s * d
 
 
+def _identity(z):
+    return z, np.ones_like(z)
+
+
+def _identity_dd(z, s, d):
+    return np.zeros_like(z)
+
+
 def _relu(z):
     pos = z > 0
     return np.where(pos, z, 0.0), pos.astype(np.float64)
@@ -90,6 +98,7 @@ ACTIVATIONS = {
     "softplus": (_softplus, _softplus_dd),
     "sigmoid": (_sigmoid, _sigmoid_dd),
     "erf": (_erf, _erf_dd),
+    "identity": (_identity, _identity_dd),      # a deep linear network (K-FAC is exact there)
 }
 
 
@@ -120,7 +129,8 @@ class MLPPredictor:
     sizes : sequence of int
         ``[n_in, hidden..., n_out]``, at least two entries, each ≥ 1.
     activation : str
-        Hidden-layer activation: one of ``tanh``, ``relu``, ``softplus``, ``sigmoid``, ``erf``.
+        Hidden-layer activation: one of ``tanh``, ``relu``, ``softplus``, ``sigmoid``, ``erf``,
+        ``identity`` (a deep linear network).
     """
 
     def __init__(self, sizes, activation_name: str = "tanh"):
@@ -233,10 +243,14 @@ class MLPPredictor:
         return w[w_sl].reshape(self.shapes[l]), w[b_sl]
 
     def backward(self, w, X, u) -> list:
-        """The back-propagated output cotangents: per layer g_l = ∂(Σ u·raw)/∂z_l, shapes (n, out_l)."""
+        """The back-propagated output cotangents: per layer g_l = ∂(Σ u·raw)/∂z_l.
+
+        ``u`` has shape (..., n, r) (leading axes: several cotangents at once); g_l has shape
+        (..., n, out_l).
+        """
         w = self._weights(w)
         p = self.forward_pass(w, X)
-        u = self._cotangent(u, p.raw.shape)
+        u = self._cotangent(u, p.raw.shape, batched=True)
         gs = [None] * self.n_layers
         g = u
         for l in range(self.n_layers - 1, -1, -1):
@@ -245,16 +259,17 @@ class MLPPredictor:
                 g = (g @ self._layer(w, l)[0].T) * p.d1[l - 1]
         return gs
 
-    def _cotangent(self, u, shape):
+    def _cotangent(self, u, shape, batched=False):
         u = np.asarray(u, dtype=np.float64)
-        if u.shape != shape:
-            raise ShapeError(f"MLP {self.sizes}: the output cotangent must have shape {shape}, got {u.shape}")
+        if (u.shape[-2:] if batched else u.shape) != shape:
+            want = f"(..., {shape[0]}, {shape[1]})" if batched else str(shape)
+            raise ShapeError(f"MLP {self.sizes}: the output cotangent must have shape {want}, got {u.shape}")
         return u
 
     def vjp(self, w, X, u) -> np.ndarray:
         """Jᵀ u (reverse mode), shape (P,), for u of shape (n, r)."""
         p = self.forward_pass(w, X)
-        gs = self.backward(w, X, u)
+        gs = self.backward(w, X, self._cotangent(u, p.raw.shape))
         out = np.empty(self.n_weights)
         for l, ((w_sl, b_sl), g) in enumerate(zip(self.slices, gs)):
             out[w_sl] = (p.inputs[l].T @ g).ravel()
@@ -264,7 +279,7 @@ class MLPPredictor:
     def per_row_vjp(self, w, X, u) -> np.ndarray:
         """Row i is J_iᵀ u_i: shape (n, P)."""
         p = self.forward_pass(w, X)
-        gs = self.backward(w, X, u)
+        gs = self.backward(w, X, self._cotangent(u, p.raw.shape))
         n = p.raw.shape[0]
         out = np.empty((n, self.n_weights))
         for l, ((w_sl, b_sl), g) in enumerate(zip(self.slices, gs)):
@@ -358,7 +373,8 @@ class MLP:
     head : Head
         The output head (family, emitted parametrization, inverse links).
     activation : str
-        Hidden-layer activation: ``tanh`` (default), ``relu``, ``softplus``, ``sigmoid``, ``erf``.
+        Hidden-layer activation: ``tanh`` (default), ``relu``, ``softplus``, ``sigmoid``, ``erf``,
+        ``identity``.
     seed : int
         Seed of the Glorot-uniform initial weights returned by :meth:`init`.
 
