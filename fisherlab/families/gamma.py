@@ -39,6 +39,13 @@ SPEC = ExponentialFamily(
                         to_natural=lambda sp, a, s: [a, -1 / s],
                         from_natural=lambda sp, e1, e2: [e1, -1 / e2],
                         doc="α > 0 the shape, s > 0 the scale: mean αs, variance αs²."),
+        Parametrization("mean_shape",
+                        [Param("mean", POSITIVE, (1e-3, 1e3), "μ = α/β > 0, the mean", r"\mu"),
+                         SHAPE],
+                        to_natural=lambda sp, m, a: [a, -a / m],
+                        from_natural=lambda sp, e1, e2: [-e1 / e2, e1],
+                        doc="μ = α/β > 0 the mean, α > 0 the shape: variance μ²/α (the "
+                            "parametrization of a gamma GLM, where α is the inverse dispersion)."),
         Parametrization("log_shape_log_rate",
                         [Param("log_shape", REAL, (-4.0, 6.5), "log α", r"\log\alpha"),
                          Param("log_rate", REAL, (-6.5, 6.5), "log β", r"\log\beta")],

@@ -533,6 +533,186 @@ def shape_scale__skewness(shape, scale, _out=None):
     return _out
 
 
+def mean_shape__to_natural(mean, shape, _out=None):
+    """η(θ), (..., m).
+
+    Valid range: mean in [0.001, 1000], shape in [0.01, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape)) + (2,))
+    _out[..., 0] = shape
+    _out[..., 1] = -shape/mean
+    return _out
+
+
+def mean_shape__from_natural(eta1, eta2, _out=None):
+    """θ(η), (..., p).
+
+    Valid range: mean in [0.001, 1000], shape in [0.01, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
+    _out[..., 0] = -eta1/eta2
+    _out[..., 1] = eta1
+    return _out
+
+
+def mean_shape__jacobian(mean, shape, _out=None):
+    """J = ∂η/∂θ, (..., m, p).
+
+    Valid range: mean in [0.001, 1000], shape in [0.01, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape)) + (2, 2))
+    _out[..., 0, 0] = 0
+    _out[..., 0, 1] = 1
+    _out[..., 1, 0] = shape/mean**2
+    _out[..., 1, 1] = -1/mean
+    return _out
+
+
+def mean_shape__log_partition(mean, shape, _out=None):
+    """A(η(θ)), (...).
+
+    Valid range: mean in [0.001, 1000], shape in [0.01, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape)) + ())
+    _out[...] = -shape*numpy.log(shape/mean) + _special.gammaln(shape)
+    return _out
+
+
+def mean_shape__mean(mean, shape, _out=None):
+    """μ = E[T(x)] = ∇A(η(θ)), (..., m).
+
+    Valid range: mean in [0.001, 1000], shape in [0.01, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape)) + (2,))
+    _out[..., 0] = -numpy.log(shape/mean) + _special.digamma(shape)
+    _out[..., 1] = mean
+    return _out
+
+
+def mean_shape__log_density(x, mean, shape, _out=None):
+    """log p(x | θ), (...).
+
+    Valid range: mean in [0.001, 1000], shape in [0.01, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(shape)) + ())
+    _c0 = shape/mean
+    _out[...] = -_c0*x + shape*numpy.log(_c0) + (shape - 1)*numpy.log(x) - _special.gammaln(shape)
+    return _out
+
+
+def mean_shape__score(x, mean, shape, _out=None):
+    """∇_θ log p(x | θ), (..., p).
+
+    Valid range: mean in [0.001, 1000], shape in [0.01, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(shape)) + (2,))
+    _c0 = x/mean
+    _out[..., 0] = -shape*(mean - x)/mean**2
+    _out[..., 1] = -_c0 + numpy.log(_c0*shape) - _special.digamma(shape) + 1
+    return _out
+
+
+def mean_shape__hessian(x, mean, shape, _out=None):
+    """∇²_θ log p(x | θ), (..., p, p).
+
+    Valid range: mean in [0.001, 1000], shape in [0.01, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(shape)) + (2, 2))
+    _out[..., 0, 0] = shape*(mean - 2*x)/(mean**2*mean)
+    _out[..., 0, 1] = -(mean - x)/mean**2
+    _out[..., 1, 0] = _out[..., 0, 1]
+    _out[..., 1, 1] = -_special.trigamma_minus_reciprocal(shape)
+    return _out
+
+
+def mean_shape__fisher(mean, shape, _out=None):
+    """F(θ), (..., p, p).
+
+    Valid range: mean in [0.001, 1000], shape in [0.01, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape)) + (2, 2))
+    _out[..., 0, 0] = shape/mean**2
+    _out[..., 0, 1] = 0
+    _out[..., 1, 0] = _out[..., 0, 1]
+    _out[..., 1, 1] = _special.trigamma_minus_reciprocal(shape)
+    return _out
+
+
+def mean_shape__natural_fisher(mean, shape, _out=None):
+    """∇²A at η(θ), (..., m, m).
+
+    Valid range: mean in [0.001, 1000], shape in [0.01, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape)) + (2, 2))
+    _c0 = shape**(-1.0)
+    _out[..., 0, 0] = _special.trigamma(shape)
+    _out[..., 0, 1] = _c0*mean
+    _out[..., 1, 0] = _out[..., 0, 1]
+    _out[..., 1, 1] = _c0*mean**2
+    return _out
+
+
+def mean_shape__kl(mean, shape, mean_q, shape_q, _out=None):
+    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
+
+    Valid range: mean in [0.001, 1000], shape in [0.01, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape), numpy.shape(mean_q), numpy.shape(shape_q)) + ())
+    _c0 = shape/mean
+    _c1 = numpy.log(_c0)
+    _c2 = shape_q/mean_q
+    _t0 = -_special.gammaln(shape)
+    _t1 = _c1*shape
+    _t2 = mean*(-_c0 + _c2)
+    _t3 = -shape_q*numpy.log(_c2)
+    _t4 = -(_c1 - _special.digamma(shape))*(shape - shape_q)
+    _t5 = _special.gammaln(shape_q)
+    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5), mean_shape__to_natural, mean_shape__jacobian, _kl_curvature, (mean, shape,), (mean_q, shape_q,))
+
+
+def mean_shape__entropy(mean, shape, _out=None):
+    """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
+
+    Valid range: mean in [0.001, 1000], shape in [0.01, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape)) + ())
+    _out[...] = shape - (shape - 1)*_special.digamma(shape) + numpy.log(mean/shape) + _special.gammaln(shape)
+    return _out
+
+
+def mean_shape__skewness(mean, shape, _out=None):
+    """∂³A at η(θ), (..., m, m, m).
+
+    Valid range: mean in [0.001, 1000], shape in [0.01, 1000]; there it agrees with the exact
+    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    if _out is None:
+        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape)) + (2, 2, 2))
+    _c0 = (1/(shape**2))
+    _c1 = _c0*mean**2
+    _out[..., 0, 0, 0] = _special.polygamma(2, shape)
+    _out[..., 0, 0, 1] = 0
+    _out[..., 0, 1, 0] = 0
+    _out[..., 0, 1, 1] = _c1
+    _out[..., 1, 0, 0] = 0
+    _out[..., 1, 0, 1] = _c1
+    _out[..., 1, 1, 0] = _c1
+    _out[..., 1, 1, 1] = 2*_c0*(mean**2*mean)
+    return _out
+
+
 def log_shape_log_rate__to_natural(log_shape, log_rate, _out=None):
     """η(θ), (..., m).
 
@@ -747,6 +927,7 @@ KERNELS = {
     'natural': {'to_natural': natural__to_natural, 'from_natural': natural__from_natural, 'jacobian': natural__jacobian, 'log_partition': natural__log_partition, 'mean': natural__mean, 'log_density': natural__log_density, 'score': natural__score, 'hessian': natural__hessian, 'fisher': natural__fisher, 'natural_fisher': natural__natural_fisher, 'kl': natural__kl, 'entropy': natural__entropy, 'skewness': natural__skewness},
     'shape_rate': {'to_natural': shape_rate__to_natural, 'from_natural': shape_rate__from_natural, 'jacobian': shape_rate__jacobian, 'log_partition': shape_rate__log_partition, 'mean': shape_rate__mean, 'log_density': shape_rate__log_density, 'score': shape_rate__score, 'hessian': shape_rate__hessian, 'fisher': shape_rate__fisher, 'natural_fisher': shape_rate__natural_fisher, 'kl': shape_rate__kl, 'entropy': shape_rate__entropy, 'skewness': shape_rate__skewness},
     'shape_scale': {'to_natural': shape_scale__to_natural, 'from_natural': shape_scale__from_natural, 'jacobian': shape_scale__jacobian, 'log_partition': shape_scale__log_partition, 'mean': shape_scale__mean, 'log_density': shape_scale__log_density, 'score': shape_scale__score, 'hessian': shape_scale__hessian, 'fisher': shape_scale__fisher, 'natural_fisher': shape_scale__natural_fisher, 'kl': shape_scale__kl, 'entropy': shape_scale__entropy, 'skewness': shape_scale__skewness},
+    'mean_shape': {'to_natural': mean_shape__to_natural, 'from_natural': mean_shape__from_natural, 'jacobian': mean_shape__jacobian, 'log_partition': mean_shape__log_partition, 'mean': mean_shape__mean, 'log_density': mean_shape__log_density, 'score': mean_shape__score, 'hessian': mean_shape__hessian, 'fisher': mean_shape__fisher, 'natural_fisher': mean_shape__natural_fisher, 'kl': mean_shape__kl, 'entropy': mean_shape__entropy, 'skewness': mean_shape__skewness},
     'log_shape_log_rate': {'to_natural': log_shape_log_rate__to_natural, 'from_natural': log_shape_log_rate__from_natural, 'jacobian': log_shape_log_rate__jacobian, 'log_partition': log_shape_log_rate__log_partition, 'mean': log_shape_log_rate__mean, 'log_density': log_shape_log_rate__log_density, 'score': log_shape_log_rate__score, 'hessian': log_shape_log_rate__hessian, 'fisher': log_shape_log_rate__fisher, 'natural_fisher': log_shape_log_rate__natural_fisher, 'kl': log_shape_log_rate__kl, 'entropy': log_shape_log_rate__entropy, 'skewness': log_shape_log_rate__skewness},
 }
-ENTROPY_SUMS_SUPPORT = {'natural': False, 'shape_rate': False, 'shape_scale': False, 'log_shape_log_rate': False}
+ENTROPY_SUMS_SUPPORT = {'natural': False, 'shape_rate': False, 'shape_scale': False, 'mean_shape': False, 'log_shape_log_rate': False}

@@ -1,0 +1,104 @@
+"""Generalized linear models: a linear predictor and an output head.
+
+The raw outputs are X W for a weight matrix W of shape (d, r) (r the head's width), flattened
+row-major into w = W.ravel(): coefficient (a, k) of input column a on raw output k is
+w[a·r + k]. No intercept is added: put a column of ones in X (as statsmodels' add_constant).
+The curvature comes as Xᵀ diag(m) X blocks, one per pair of raw outputs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .heads import Head
+from .problem import ModelBase, Predictor, check_inputs
+
+
+class LinearPredictor(Predictor):
+    """raw = X W, W (d, r) stored row-major in w (d·r,)."""
+
+    def __init__(self, d: int, r: int):
+        self.d, self.width = int(d), int(r)
+        self.n_weights = self.d * self.width
+
+    def __repr__(self) -> str:
+        return f"<LinearPredictor d={self.d}, r={self.width}>"
+
+    def _W(self, w) -> np.ndarray:
+        return np.asarray(w, dtype=np.float64).reshape(self.d, self.width)
+
+    def init(self, seed=0) -> np.ndarray:
+        """Zeros (a GLM's usual start is chosen by the fit, not here)."""
+        return np.zeros(self.n_weights)
+
+    def forward(self, w, X) -> np.ndarray:
+        return X @ self._W(w)
+
+    def jvp(self, w, X, v) -> np.ndarray:
+        return X @ self._W(v)
+
+    def vjp(self, w, X, u) -> np.ndarray:
+        return (X.T @ u).ravel()
+
+    def per_row_vjp(self, w, X, u) -> np.ndarray:
+        return (X[:, :, None] * u[:, None, :]).reshape(X.shape[0], self.n_weights)
+
+    def jacobian(self, w, X) -> np.ndarray:
+        n = X.shape[0]
+        J = np.zeros((n, self.width, self.d, self.width))
+        for k in range(self.width):
+            J[:, k, :, k] = X
+        return J.reshape(n, self.width, self.n_weights)
+
+    def residual_hvp(self, w, X, u, v) -> np.ndarray:
+        return np.zeros(self.n_weights)  # raw is linear in w
+
+    def residual_hessian(self, w, X, u) -> np.ndarray:
+        return np.zeros((self.n_weights, self.n_weights))
+
+    def gram(self, w, X, M) -> np.ndarray:
+        """Σ_i J_iᵀ M_i J_i = the (d, r, d, r) blocks Xᵀ diag(M[:, k, l]) X, as (P, P)."""
+        r = self.width
+        if r == 1:
+            return _weighted_gram(X, M[:, 0, 0])
+        G = np.empty((self.d, r, self.d, r))
+        for k in range(r):
+            for l in range(k, r):
+                block = _weighted_gram(X, M[:, k, l])
+                G[:, k, :, l] = block
+                G[:, l, :, k] = block.T
+        return G.reshape(self.n_weights, self.n_weights)
+
+
+def _weighted_gram(X: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """Xᵀ diag(m) X: for m ≥ 0 one symmetric BLAS product of X·√m with itself."""
+    if np.all(m >= 0):
+        Z = X * np.sqrt(m)[:, None]
+        return Z.T @ Z
+    return X.T @ (X * m[:, None])
+
+
+class GLM(ModelBase):
+    """A generalized linear model: raw = X W (+ offset on the first output), then ``head``.
+
+    Parameters
+    ----------
+    head : Head or str
+        The output head; a family name builds ``Head(name)`` with its defaults.
+
+    Examples
+    --------
+    >>> import fisherlab.models as flm                                # doctest: +SKIP
+    >>> prob = flm.GLM(flm.Head("poisson")).problem(X, y)
+    >>> prob.fisher(w)   # Xᵀ diag(λ) X / n
+    """
+
+    def __init__(self, head):
+        self.head = head if isinstance(head, Head) else Head(head)
+
+    def __repr__(self) -> str:
+        return f"GLM({self.head!r})"
+
+    def predictor(self, X) -> LinearPredictor:
+        X = check_inputs(X)
+        return LinearPredictor(X.shape[1], self.head.width)

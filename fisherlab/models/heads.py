@@ -1,0 +1,466 @@
+"""Output heads: a predictor's raw outputs turned into the parameters of an exponential family.
+
+A :class:`Head` is a family (catalog name, :func:`fisherlab.family` handle or a declared
+:class:`~fisherlab.ExponentialFamily`), the parametrization it emits, an inverse link per
+predicted parameter and the values of the parameters it holds fixed. Every quantity it returns
+(loss, gradient, Fisher, Hessian, samples, KL) comes from that family's kernels, carried to raw
+coordinates by the chain rule through the links; nothing is derived here per family.
+
+Raw coordinates: row i of ``raw`` (shape (n, r)) holds the r predicted parameters before their
+links, in the order of the parametrization with the fixed ones left out. With elementwise links
+θ_j = h_j(raw_j), so with G = diag(h′(raw)) and ℓ = log p(y | θ):
+
+- loss = −ℓ, grad = −G ∇_θ ℓ;
+- Fisher in raw coordinates = G F_θ G (F_θ the kernels' Fisher, restricted to the predicted
+  parameters);
+- Hessian = −G ∇²_θ ℓ G − diag(h″(raw) ∂ℓ/∂θ).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._api import Family, as_family
+from ..errors import DomainError, ShapeError, SupportError, UnknownNameError, describe
+from ..families import load as _load_catalog_spec  # the catalog's own declarations
+from ..families import names as _catalog_names
+from ..kernels._runtime import NotAvailableError
+from . import links as _links
+
+#: Defaults per catalog family, after statsmodels/R: (parametrization, links, fixed values).
+#: Any family not listed emits its natural parameters through the identity (the canonical link).
+DEFAULTS: dict[str, tuple[str, dict, dict]] = {
+    "bernoulli": ("p", {"p": "logistic"}, {}),
+    "binomial": ("p", {"p": "logistic"}, {}),
+    "poisson": ("rate", {"rate": "exp"}, {}),
+    "normal": ("mean_std", {"mean": "identity"}, {"std": 1.0}),
+    "gamma": ("mean_shape", {"mean": "inverse"}, {"shape": 1.0}),
+    "inverse_gaussian": ("mean_shape", {"mean": "inverse_sqrt"}, {"shape": 1.0}),
+    "negative_binomial": ("mean", {"mean": "exp"}, {}),
+    "categorical": ("natural", {}, {}),
+}
+
+#: Dispersion parameters: (family, parametrization) -> (parameter, φ of it, it of φ).
+#: The family's Fisher information on its mean is 1/φ times that at φ = 1, so a fit holding
+#: the parameter fixed finds the same mean and scales its covariance by an estimated φ.
+DISPERSION = {
+    ("normal", "mean_std"): ("std", lambda s: s * s, np.sqrt),
+    ("normal", "mean_var"): ("var", lambda v: v, lambda phi: phi),
+    ("gamma", "mean_shape"): ("shape", lambda a: 1.0 / a, lambda phi: 1.0 / phi),
+    ("inverse_gaussian", "mean_shape"): ("shape", lambda lam: 1.0 / lam, lambda phi: 1.0 / phi),
+}
+
+#: Parameters that are E[y] itself: the saturated model of the deviance sets them to y (or y/n).
+MEAN_OF_Y = {
+    ("bernoulli", "p"): "p", ("binomial", "p"): "p", ("poisson", "rate"): "rate",
+    ("negative_binomial", "mean"): "mean", ("normal", "mean_std"): "mean",
+    ("normal", "mean_var"): "mean", ("normal", "mean_logstd"): "mean",
+    ("gamma", "mean_shape"): "mean", ("inverse_gaussian", "mean_shape"): "mean",
+}
+
+SOFTMAX = "softmax"
+
+
+def _is_catalog(fam: Family) -> bool:
+    if fam.name not in _catalog_names():
+        return False
+    try:
+        return fam.spec == _load_catalog_spec(fam.name, **fam.dims)
+    except (DomainError, TypeError):  # a user's family that borrowed a catalog name
+        return False
+
+
+class Head:
+    """The output distribution of a model: a family, its emitted parametrization, links, fixed values.
+
+    Parameters
+    ----------
+    family : str, Family or ExponentialFamily
+        A catalog name (``"poisson"``), a :func:`fisherlab.family` handle, or a declaration.
+    param : str, optional
+        The parametrization emitted. Defaults (statsmodels/R): bernoulli and binomial ``p``,
+        poisson ``rate``, normal ``mean_std`` (std fixed at 1: the dispersion), gamma
+        ``mean_shape`` (shape fixed at 1), inverse_gaussian ``mean_shape`` (shape fixed at 1),
+        negative_binomial ``mean``, any other family ``natural``.
+    link : str or dict, optional
+        The inverse link (raw → parameter) of each predicted parameter: one name for all of
+        them, or ``{parameter: name}``. Defaults: logistic for p, exp for a Poisson rate or a
+        negative-binomial mean, identity for a normal mean, inverse (the canonical link) for a
+        gamma mean, inverse_sqrt (canonical) for an inverse-Gaussian mean, identity for
+        natural parameters and for every parameter of a non-default parametrization. Names are
+        those of :mod:`fisherlab.models.links`, and ``"softmax"`` for a categorical head in
+        natural parameters: raw width K (one logit per class), η_i = raw_i − raw_K.
+    fixed : dict, optional
+        ``{parameter: value}`` held at a value instead of predicted. A parameter named in a link
+        dict is predicted even where the default fixes it; ``fixed={}`` predicts everything.
+    **dims
+        Dimensions of a catalog family (``k=3``, ``r=2.5``).
+
+    Attributes
+    ----------
+    family : Family
+    param : str
+    params : tuple of str
+        Every parameter of ``param``, in order.
+    predicted : tuple of str
+        The parameters the predictor outputs (raw columns, in this order).
+    links : dict
+        Link of each predicted parameter (a :class:`~fisherlab.models.links.Link`, or
+        ``"softmax"``).
+    fixed : dict
+        Values of the fixed parameters.
+    width : int
+        r, raw outputs per row.
+    canonical : bool
+        True when the head emits natural parameters through identity (or softmax) links: with
+        a linear predictor the Fisher then equals the Hessian at every w.
+
+    Notes
+    -----
+    With the softmax link the raw-space Fisher Gᵀ F_η G (G = [I | −1], (K−1) × K) has rank
+    K − 1: adding the same number to every logit changes nothing.
+    """
+
+    def __init__(self, family, param: str | None = None, link=None, fixed: dict | None = None,
+                 **dims):
+        fam = as_family(family, **dims)
+        default = DEFAULTS.get(fam.name) if _is_catalog(fam) else None
+        if param is None:
+            param = default[0] if default else "natural"
+        pnames = fam.params(param)  # UnknownFamilyError for an unknown parametrization
+        is_default = default is not None and param == default[0]
+        link_dict = dict(link) if isinstance(link, dict) else {}
+        for name in link_dict:
+            if name not in pnames:
+                raise UnknownNameError(f"link given for {name!r}, which is not a parameter of "
+                                       f"{fam.key} {param} ({', '.join(pnames)})")
+        if fixed is None:
+            fixed = {k: v for k, v in (default[2] if is_default else {}).items()
+                     if k not in link_dict}
+        self.family = fam
+        self.param = param
+        self.params = pnames
+        self.kernels = fam.kernels(param)
+        self._k = self.kernels.unchecked()  # θ and y are checked here, row by row
+        pz = fam.spec.parametrization(param)
+        self._domains = {p.name: p.domain for p in pz.params}
+        self._constraint = pz.constraint
+        self.fixed = self._check_fixed(fixed)
+        self.predicted = tuple(p for p in pnames if p not in self.fixed)
+        if not self.predicted:
+            raise DomainError(f"head {fam.key} {param}: every parameter is fixed; "
+                              "nothing is left to predict")
+        for name in link_dict:
+            if name in self.fixed:
+                raise DomainError(f"head {fam.key} {param}: {name!r} has a link and is fixed")
+        self.links = self._resolve_links(link, link_dict, default if is_default else None)
+        self._softmax = any(lk == SOFTMAX for lk in self.links.values())
+        if self._softmax:
+            if not (fam.name == "categorical" and param == "natural" and not self.fixed
+                    and set(self.links.values()) == {SOFTMAX}):
+                raise DomainError("the softmax link maps K logits to the K − 1 natural "
+                                  "parameters of a categorical head; it needs "
+                                  "Head('categorical', 'natural', link='softmax')")
+            m = len(self.predicted)
+            self.width = m + 1
+            self._M = np.hstack([np.eye(m), -np.ones((m, 1))])  # η = M raw, (K−1, K)
+        else:
+            self.width = len(self.predicted)
+            self._M = None
+        self._pred_idx = [pnames.index(p) for p in self.predicted]
+        self._all = len(self._pred_idx) == len(pnames)
+        self._fixed_row = np.array([self.fixed.get(p, 0.0) for p in pnames])
+        self.canonical = param == "natural" and all(
+            lk == SOFTMAX or lk.name == "identity" for lk in self.links.values())
+        disp = DISPERSION.get((fam.name, param)) if _is_catalog(fam) else None
+        self._dispersion = disp if disp and disp[0] in self.fixed else None
+        self._mean_of_y = MEAN_OF_Y.get((fam.name, param)) if _is_catalog(fam) else None
+
+    def __repr__(self) -> str:
+        parts = [f"{p}: {'softmax' if lk == SOFTMAX else lk.name}" for p, lk in self.links.items()]
+        parts += [f"{p} = {v:g} (fixed)" for p, v in self.fixed.items()]
+        return f"<Head {self.family.key} {self.param}: {', '.join(parts)}>"
+
+    # -- construction helpers
+    def _check_fixed(self, fixed: dict) -> dict:
+        out = {}
+        for name, value in dict(fixed).items():
+            if name not in self.params:
+                raise UnknownNameError(f"fixed value given for {name!r}, which is not a parameter "
+                                       f"of {self.family.key} {self.param} ({', '.join(self.params)})")
+            if np.ndim(value) != 0:
+                raise NotAvailableError(
+                    f"head {self.family.key} {self.param}: {name!r} fixed per row (an array) needs "
+                    "fixed family parameters as runtime arrays, which the kernels do not offer yet; "
+                    "fix it at one number")
+            v = float(value)
+            if self._domains[name].violations(np.array([v])).any():
+                raise DomainError(f"head {self.family.key} {self.param}: fixed {name!r} must be "
+                                  f"{self._domains[name].text}, got {v!r}")
+            out[name] = v
+        return out
+
+    def _resolve_links(self, link, link_dict, default) -> dict:
+        base = default[1] if default else {}
+        out = {}
+        for p in self.predicted:
+            if isinstance(link, dict):
+                name = link_dict.get(p, base.get(p, "identity"))
+            elif link is None:
+                name = base.get(p, "identity")
+            else:
+                name = link
+            out[p] = SOFTMAX if name == SOFTMAX else _links.get(name)
+        return out
+
+    # -- observations
+    def check_y(self, y) -> np.ndarray:
+        """y as a float array checked against the support: (n,) or (n, k).
+
+        A categorical head (one-hot support) also takes class labels 0..K−1 of shape (n,).
+
+        Raises
+        ------
+        ShapeError
+            y of the wrong number of dimensions or event size.
+        SupportError
+            Naming the first row outside the support and its value.
+        """
+        support = self.family.spec.support
+        arr = np.asarray(y, dtype=np.float64)
+        if support.kind == "one_hot" and arr.ndim == 1:
+            k = support.size
+            bad = ~(np.isfinite(arr) & (arr >= 0) & (arr < k) & (arr == np.floor(arr)))
+            if bad.any():
+                i = int(np.flatnonzero(bad)[0])
+                raise SupportError(f"{self.family.key}: y must be one-hot rows or class labels "
+                                   f"0..{k - 1}; row {i} has {arr[i]!r}")
+            arr = np.eye(k)[arr.astype(np.intp)]
+        want = 1 + len(support.event_shape)
+        if arr.ndim != want or (support.size and arr.shape[-1] != support.size):
+            shape = "(n,)" if want == 1 else f"(n, {support.size})"
+            raise ShapeError(f"{self.family.key}: y must have shape {shape}, got {arr.shape}")
+        if not support.surely_inside(arr):
+            bad = support.violations(arr)
+            if bad.any():
+                i = int(np.flatnonzero(bad)[0])
+                raise SupportError(f"{self.family.key}: y at row {i} is {arr[i].tolist()!r}, "
+                                   f"outside the support ({support.text}); "
+                                   f"{int(bad.sum())} row(s) in all")
+        return arr
+
+    # -- raw -> θ
+    def at(self, raw) -> HeadPoint:
+        """The head evaluated at raw outputs (n, r): θ checked once, derivatives on demand."""
+        return HeadPoint(self, raw)
+
+    def theta(self, raw) -> np.ndarray:
+        """θ (n, p) in ``param``: predicted entries through their links, fixed ones filled in."""
+        return self.at(raw).theta
+
+    def loss(self, raw, y) -> np.ndarray:
+        """−log p(y_i | θ_i): (n,)."""
+        return self.at(raw).loss(self.check_y(y))
+
+    def grad(self, raw, y) -> np.ndarray:
+        """∂loss_i/∂raw_i: (n, r)."""
+        return self.at(raw).grad(self.check_y(y))
+
+    def fisher(self, raw) -> np.ndarray:
+        """Fisher information of row i in raw coordinates: (n, r, r)."""
+        return self.at(raw).fisher()
+
+    def hessian(self, raw, y) -> np.ndarray:
+        """∂²loss_i/∂raw_i²: (n, r, r)."""
+        return self.at(raw).hessian(self.check_y(y))
+
+    def fisher_factor(self, raw) -> np.ndarray:
+        """L with L Lᵀ = the raw-space Fisher of each row: (n, r, q), q = number of θ predicted."""
+        return self.at(raw).fisher_factor()
+
+    def sample(self, raw, seed=None) -> np.ndarray:
+        """One draw per row from the family's sampler: (n,) or (n, k)."""
+        return self.at(raw).sample(seed)
+
+    def kl(self, raw_p, raw_q) -> np.ndarray:
+        """KL(p_i ‖ q_i) row by row: (n,)."""
+        return self._k.kl(self.at(raw_p).theta, self.at(raw_q).theta)
+
+    # -- dispersion and saturation (for fitted-model statistics)
+    @property
+    def dispersion(self) -> float | None:
+        """φ implied by the fixed dispersion parameter (normal σ², 1/shape for gamma and inverse
+        Gaussian), or None when the head has no fixed free scale."""
+        if self._dispersion is None:
+            return None
+        name, phi, _ = self._dispersion
+        return float(phi(self.fixed[name]))
+
+    def with_dispersion(self, phi: float) -> Head:
+        """The same head with its dispersion parameter fixed where φ = ``phi``."""
+        if self._dispersion is None:
+            raise NotAvailableError(f"{self!r} has no fixed dispersion parameter")
+        name, _, value = self._dispersion
+        fixed = {**self.fixed, name: float(value(phi))}
+        links = {p: (SOFTMAX if lk == SOFTMAX else lk.name) for p, lk in self.links.items()}
+        return Head(self.family, self.param, link=links, fixed=fixed)
+
+
+class HeadPoint:
+    """A head at raw outputs (n, r): θ (checked), and the derivatives through the links.
+
+    Methods taking ``y`` expect it as returned by :meth:`Head.check_y`.
+    """
+
+    def __init__(self, head: Head, raw):
+        self.head = head
+        raw = np.asarray(raw, dtype=np.float64)
+        if raw.ndim != 2 or raw.shape[1] != head.width:
+            raise ShapeError(f"{head.family.key} {head.param} head: raw outputs must have shape "
+                             f"(n, {head.width}), got {raw.shape}")
+        self.raw = raw
+        n = raw.shape[0]
+        if head._M is not None:
+            if not np.isfinite(raw).all():
+                i = int(np.flatnonzero(~np.isfinite(raw).all(axis=1))[0])
+                raise DomainError(f"softmax link needs finite logits; row {i} has {raw[i].tolist()!r}")
+            pred = raw[:, :-1] - raw[:, -1:]
+            self._d1 = self._d2 = None
+        else:
+            pred = np.empty((n, head.width))
+            self._d1 = np.empty((n, head.width))
+            self._d2 = None
+            for j, (name, lk) in enumerate(head.links.items()):
+                col = raw[:, j]
+                lk.check_raw(col, f"raw output {j} ({name})")
+                pred[:, j] = lk.value(col)
+                self._d1[:, j] = lk.d1(col)
+        if head._all:
+            theta = pred
+        else:
+            theta = np.tile(head._fixed_row, (n, 1))
+            theta[:, head._pred_idx] = pred
+        for j, name in enumerate(head.predicted):
+            dom = head._domains[name]
+            bad = dom.violations(pred[:, j])
+            if bad.any():
+                i = int(np.flatnonzero(bad)[0])
+                lk = head.links[name]
+                via = "softmax" if lk == SOFTMAX else f"{lk.name} (θ = {lk.formula})"
+                raise DomainError(
+                    f"{head.family.key} {head.param} head: the link {via} gives {name} = "
+                    f"{pred[i, j]!r} at row {i} (raw {raw[i].tolist()!r}), outside its domain "
+                    f"({dom.text}); {int(bad.sum())} row(s) in all: {describe(pred[bad, j])}")
+        if head._constraint is not None:
+            bad = np.asarray(head._constraint.violations(theta))
+            if bad.any():
+                i = int(np.flatnonzero(bad)[0])
+                raise DomainError(f"{head.family.key} {head.param} head: θ at row {i} is "
+                                  f"{theta[i].tolist()!r}, which breaks {head._constraint.text}")
+        self.theta = theta
+
+    def _d2_values(self) -> np.ndarray:
+        if self._d2 is None:
+            self._d2 = np.empty_like(self._d1)
+            for j, lk in enumerate(self.head.links.values()):
+                self._d2[:, j] = lk.d2(self.raw[:, j])
+        return self._d2
+
+    def _pick(self, a: np.ndarray, axes: int) -> np.ndarray:
+        """The predicted entries of a per-row vector (axes=1) or matrix (axes=2)."""
+        h = self.head
+        if h._all:
+            return a
+        idx = h._pred_idx
+        return a[:, idx] if axes == 1 else a[:, idx][:, :, idx]
+
+    def _to_raw_vec(self, v: np.ndarray) -> np.ndarray:
+        """Gᵀ v row by row: a θ-space covector (n, q) to raw space (n, r)."""
+        if self.head._M is not None:
+            return v @ self.head._M
+        return v * self._d1
+
+    def _to_raw_mat(self, A: np.ndarray) -> np.ndarray:
+        """Gᵀ A G row by row: (n, q, q) -> (n, r, r)."""
+        if self.head._M is not None:
+            M = self.head._M
+            return np.einsum("ai,nab,bj->nij", M, A, M, optimize=True)
+        return self._d1[:, :, None] * A * self._d1[:, None, :]
+
+    def log_density(self, y) -> np.ndarray:
+        """log p(y_i | θ_i): (n,)."""
+        return self.head._k.log_density(y, self.theta)
+
+    def loss(self, y) -> np.ndarray:
+        """−log p(y_i | θ_i): (n,)."""
+        return -self.log_density(y)
+
+    def score_theta(self, y) -> np.ndarray:
+        """∂ log p/∂θ of the predicted parameters: (n, q)."""
+        return self._pick(self.head._k.score(y, self.theta), 1)
+
+    def grad(self, y) -> np.ndarray:
+        """∂loss_i/∂raw_i: (n, r)."""
+        return -self._to_raw_vec(self.score_theta(y))
+
+    def fisher_theta(self) -> np.ndarray:
+        """Fisher information of the predicted parameters: (n, q, q)."""
+        return self._pick(self.head._k.fisher(self.theta), 2)
+
+    def fisher(self) -> np.ndarray:
+        """Raw-space Fisher Gᵀ F_θ G: (n, r, r)."""
+        return self._to_raw_mat(self.fisher_theta())
+
+    def fisher_factor(self) -> np.ndarray:
+        """Gᵀ L, L the Cholesky factor of F_θ: (n, r, q), with (Gᵀ L)(Gᵀ L)ᵀ = the raw Fisher."""
+        L = np.linalg.cholesky(self.fisher_theta())
+        if self.head._M is not None:
+            return np.einsum("ai,nab->nib", self.head._M, L)
+        return self._d1[:, :, None] * L
+
+    def hessian(self, y) -> np.ndarray:
+        """∂²loss_i/∂raw_i²: −Gᵀ ∇²ℓ G − diag(h″ ∂ℓ/∂θ): (n, r, r)."""
+        H = -self._to_raw_mat(self._pick(self.head._k.hessian(y, self.theta), 2))
+        if self.head._M is None:
+            curv = self._d2_values() * self.score_theta(y)
+            idx = np.arange(self.head.width)
+            H[:, idx, idx] -= curv
+        return H
+
+    def sample(self, seed=None) -> np.ndarray:
+        """One draw per row: (n,) or (n, k)."""
+        h = self.head
+        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        n = self.theta.shape[0]
+        if h.family.spec.support.event_shape:
+            # vector samplers draw one point at a time
+            return np.stack([h.family.sample(t, h.param, seed=rng) for t in self.theta])
+        return h.family.sample(self.theta, h.param, size=(n,), seed=rng)
+
+    def mean_of_y(self) -> np.ndarray:
+        """E[y_i] for heads whose family has x among its statistics: (n,)."""
+        h = self.head
+        j = _y_statistic(h.family)
+        return h._k.mean(self.theta)[:, j]
+
+    def var_of_y(self) -> np.ndarray:
+        """Var[y_i] (a diagonal entry of the natural Fisher, the covariance of T): (n,)."""
+        h = self.head
+        j = _y_statistic(h.family)
+        return h._k.natural_fisher(self.theta)[:, j, j]
+
+
+def _y_statistic(fam: Family) -> int:
+    """The index j of the statistic T_j(x) = x (scalar families): found by evaluating T."""
+    if fam.spec.support.event_shape:
+        raise NotAvailableError(f"{fam.key}: y is a vector; no single mean and variance of y")
+    sup = fam.spec.support
+    if sup.discrete:
+        probe = sup.low + np.array([0.0, 1.0])
+    else:
+        probe = (sup.low if np.isfinite(sup.low) else 0.0) + np.array([0.25, 0.5, 0.75])
+    t = fam.statistics(probe)
+    for j in range(t.shape[-1]):
+        if np.array_equal(t[:, j], probe):
+            return j
+    raise NotAvailableError(f"{fam.key}: x is not one of its sufficient statistics")
