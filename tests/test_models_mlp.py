@@ -6,6 +6,7 @@ of it give J and the residual Hessian, and every predictor quantity is compared 
 """
 
 import itertools
+from types import SimpleNamespace
 
 import autograd
 import autograd.numpy as anp
@@ -13,7 +14,9 @@ import autograd.scipy.special as asp
 import mpmath
 import numpy as np
 import pytest
+from autograd.scipy.special import gammaln
 
+from fisherlab import models as flm
 from fisherlab.errors import ShapeError, SpecError, UnknownNameError
 from fisherlab.models.mlp import ACTIVATIONS, MLP, MLPPredictor
 
@@ -164,3 +167,114 @@ def test_errors():
         pred.forward(w[:-1], np.zeros((5, 3)))
     with pytest.raises(ShapeError, match="cotangent"):
         pred.vjp(w, np.zeros((5, 3)), np.zeros((5, 3)))
+
+
+# --------------------------------------------------------------------------- model curvature
+# MLP × head: every curvature of the problem against autograd. The reference loss is written
+# here (its own log-densities); the GGN is Σ_i a_i J_iᵀ F_θ,i J_i / n with J = autograd's full
+# Jacobian of θ(w) (links written again here) and F_θ the family kernels' Fisher.
+
+def _log_softmax_last_ref(r):
+    # categorical(k) natural parameters: class k is the reference with η_k = 0
+    return r - anp.log(1.0 + anp.sum(anp.exp(r), axis=1, keepdims=True))
+
+
+HEADS = {
+    "categorical": (lambda: flm.Head("categorical", k=4),
+                    lambda r: [r[:, 0], r[:, 1], r[:, 2]],
+                    lambda r, y: (anp.sum(y[:, :3] * r, axis=1)
+                                  - anp.log(1.0 + anp.sum(anp.exp(r), axis=1))),
+                    lambda rng, n: np.eye(4)[rng.integers(0, 4, n)]),
+    "normal-mean-logstd": (lambda: flm.Head("normal", "mean_logstd"),
+                           lambda r: [r[:, 0], r[:, 1]],
+                           lambda r, y: (-r[:, 1] - 0.5 * np.log(2 * np.pi)
+                                         - (y - r[:, 0]) ** 2 * anp.exp(-2 * r[:, 1]) / 2),
+                           lambda rng, n: rng.normal(0.5, 1.5, n)),
+    "poisson-exp": (lambda: flm.Head("poisson"),
+                    lambda r: [anp.exp(r[:, 0])],
+                    lambda r, y: y * r[:, 0] - anp.exp(r[:, 0]) - gammaln(y + 1),
+                    lambda rng, n: rng.poisson(2.0, n).astype(float)),
+}
+
+
+def _model_case(head_name, act, hidden=(5, 4), seed=0, n=20):
+    make, theta_fn, logp, draw = HEADS[head_name]
+    head = make()
+    sizes = [3, *hidden, head.width]
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 3))
+    y = draw(rng, n)
+    a = rng.uniform(0.5, 2.0, n)
+    l2 = 0.02
+    model = flm.MLP(sizes, head, activation=act, seed=seed)
+    w = model.init() + 0.2 * rng.standard_normal(model.n_weights)
+    prob = model.problem(X, y, weights=a, l2=l2)
+
+    def loss(w_):
+        return anp.sum(a * -logp(ref_forward(sizes, act, w_, X), y)) / n + 0.5 * l2 * anp.sum(w_ * w_)
+
+    def theta(w_):
+        return anp.stack(theta_fn(ref_forward(sizes, act, w_, X)), axis=1)
+
+    return SimpleNamespace(head=head, prob=prob, w=w, loss=loss, theta=theta, a=a, l2=l2, n=n, rng=rng)
+
+
+def _close(got, want, rtol=1e-10):
+    got, want = np.asarray(got), np.asarray(want)
+    assert got.shape == want.shape
+    assert np.max(np.abs(got - want)) <= rtol * np.max(np.abs(want))
+
+
+@pytest.mark.parametrize("act", ["tanh", "softplus"])
+@pytest.mark.parametrize("head_name", sorted(HEADS))
+def test_mlp_curvature_against_autograd(head_name, act):
+    c = _model_case(head_name, act)
+    prob, w, head = c.prob, c.w, c.head
+    _close(prob.loss(w), c.loss(w), 1e-13)
+    _close(prob.grad(w), autograd.grad(c.loss)(w))
+    H = autograd.hessian(c.loss)(w)
+    _close(prob.hessian(w), H)
+    J = autograd.jacobian(c.theta)(w)                                 # (n, q, P)
+    F_theta = head.kernels.fisher(head.theta(prob.raw(w)))
+    idx = [head.params.index(p) for p in head.predicted]
+    F_theta = F_theta[:, idx][:, :, idx]
+    G = np.einsum("n,nap,nab,nbq->pq", c.a, J, F_theta, J) / c.n + c.l2 * np.eye(prob.dim)
+    _close(prob.fisher(w), G)
+    v = c.rng.standard_normal(prob.dim)
+    _close(prob.fisher_vp(w, v), G @ v)
+    _close(prob.hessian_vp(w, v), H @ v)
+    _close(prob.fisher_diag(w), np.diag(G))
+    assert np.max(np.abs(H - G)) > 1e-3 * np.max(np.abs(G))         # a network: GGN ≠ Hessian
+
+
+def test_function_model_curvature_against_autograd():
+    """Model(f) with a two-layer network written by the user: the same references."""
+    make, _, logp, draw = HEADS["normal-mean-logstd"]
+    head, sizes = make(), [3, 4, 2]
+
+    def f(w, X):
+        return ref_forward(sizes, "erf", w, X)
+
+    rng = np.random.default_rng(5)
+    X, n = rng.standard_normal((15, 3)), 15
+    y = draw(rng, n)
+    model = flm.Model(f, head, n_weights=MLPPredictor(sizes).n_weights)
+    prob = model.problem(X, y, l2=0.0)
+    w = model.init(1)
+
+    def loss(w_):
+        return anp.sum(-logp(f(w_, X), y)) / n
+
+    _close(prob.grad(w), autograd.grad(loss)(w))
+    _close(prob.hessian(w), autograd.hessian(loss)(w))
+    J = autograd.jacobian(lambda w_: f(w_, X))(w)
+    F = head.kernels.fisher(head.theta(prob.raw(w)))
+    G = np.einsum("nap,nab,nbq->pq", J, F, J) / n
+    _close(prob.fisher(w), G)
+    assert not model.function.forward_mode     # autograd has no forward rule for erf
+    v = rng.standard_normal(prob.dim)
+    _close(prob.fisher_vp(w, v), G @ v)
+    # the MLP predictor with the same weights gives the same problem
+    prob2 = flm.MLP(sizes, head, activation="erf").problem(X, y)
+    _close(prob2.hessian(w), prob.hessian(w), 1e-12)
+    _close(prob2.fisher(w), prob.fisher(w), 1e-12)

@@ -1,7 +1,8 @@
 """Models from any user function ``f(w, X) -> (n, r)`` that autograd differentiates.
 
-The predictor's derivatives come from autograd: ``jvp`` by ``make_jvp`` (forward mode), ``vjp``
-by ``make_vjp`` (reverse mode), the residual Hessian-vector product by
+The predictor's derivatives come from autograd: ``jvp`` by ``make_jvp`` (forward mode, or reverse
+over reverse when autograd lacks a forward rule for a primitive f uses), ``vjp`` by ``make_vjp``
+(reverse mode), the residual Hessian-vector product by
 ``hessian_vector_product`` and the residual Hessian by ``hessian``. Per-row quantities and the
 dense Jacobian are built from the full Jacobian (``min(n·r, P)`` passes), so this generic path
 is for small models; write a dedicated predictor (like :class:`~fisherlab.models.mlp.MLPPredictor`)
@@ -21,9 +22,10 @@ import numpy as np
 from autograd import hessian, hessian_vector_product, make_jvp, make_vjp
 
 from ..errors import ShapeError, SpecError
+from .problem import ModelBase, Predictor
 
 
-class FunctionPredictor:
+class FunctionPredictor(Predictor):
     """The predictor ``w -> f(w, X)``, differentiated by autograd.
 
     Parameters
@@ -54,6 +56,8 @@ class FunctionPredictor:
         self.width = int(width)
         self.n_weights = int(n_weights)
         self.w0 = w0
+        #: whether autograd has forward-mode rules for every primitive f uses (set by check())
+        self.forward_mode = True
 
     def init(self, seed=0) -> np.ndarray:
         """``w0`` when given; otherwise seeded N(0, 0.1²) weights (not zeros: a network at w = 0
@@ -112,6 +116,11 @@ class FunctionPredictor:
         if np.shape(g) != (self.n_weights,):
             raise SpecError(f"Model: autograd's gradient of f has shape {np.shape(g)}, expected "
                             f"({self.n_weights},): f does not use w as a vector of {self.n_weights} weights")
+        try:
+            make_jvp(lambda w_: self.f(w_, X))(w)(v)
+            self.forward_mode = True
+        except NotImplementedError:      # autograd: "JVP of <primitive> ... not defined"
+            self.forward_mode = False
         # A call that leaves autograd's trace for part of f differentiates silently wrong; a central
         # difference along one direction catches it (error O(h²) ≈ 1e-10 for smooth f, far below 1e-4).
         h = 1e-5 * max(1.0, float(np.max(np.abs(w))))
@@ -128,8 +137,16 @@ class FunctionPredictor:
         return self._output(self.f(self._weights(w), X), X.shape[0]).astype(np.float64, copy=False)
 
     def jvp(self, w, X, v) -> np.ndarray:
-        """J v by forward mode, shape (n, r)."""
-        _, out = make_jvp(lambda w_: self.f(w_, X))(self._weights(w))(self._weights(v))
+        """J v, shape (n, r): by forward mode, or, where autograd lacks a forward rule (its erf,
+        for one; found by :meth:`check`), as the derivative in u of the linear map u ↦ (Jᵀu)·v
+        (reverse over reverse, exact too)."""
+        w, v = self._weights(w), self._weights(v)
+        if self.forward_mode:
+            _, out = make_jvp(lambda w_: self.f(w_, X))(w)(v)
+        else:
+            vjp, _ = make_vjp(lambda w_: self.f(w_, X))(w)
+            u0 = np.zeros((X.shape[0], self.width))
+            out = make_vjp(lambda u: np.dot(vjp(u), v))(u0)[0](1.0)
         return np.asarray(out, dtype=np.float64)
 
     def vjp(self, w, X, u) -> np.ndarray:
@@ -148,7 +165,7 @@ class FunctionPredictor:
         w = self._weights(w)
         n, r, P = X.shape[0], self.width, self.n_weights
         J = np.empty((n, r, P))
-        if P <= n * r:
+        if P <= n * r and self.forward_mode:
             jvp = make_jvp(lambda w_: self.f(w_, X))(w)
             e = np.zeros(P)
             for j in range(P):
@@ -185,7 +202,7 @@ class FunctionPredictor:
         return f"FunctionPredictor({getattr(self.f, '__name__', 'f')}, P={self.n_weights}, width={self.width})"
 
 
-class Model:
+class Model(ModelBase):
     """A model from a user function ``f(w, X) -> (n, r)`` and an output head.
 
     Parameters
@@ -209,27 +226,21 @@ class Model:
         width = getattr(head, "width", None)
         if width is None:
             raise SpecError(f"Model: head must be a Head (with a width), got {type(head).__name__}")
-        self.predictor = FunctionPredictor(f, width, n_weights=n_weights, w0=w0)
+        self.function = FunctionPredictor(f, width, n_weights=n_weights, w0=w0)
         self.head = head
 
     @property
     def n_weights(self) -> int:
-        return self.predictor.n_weights
+        return self.function.n_weights
 
     def init(self, seed=0) -> np.ndarray:
         """Initial weights, shape (P,) (see :meth:`FunctionPredictor.init`)."""
-        return self.predictor.init(seed)
+        return self.function.init(seed)
 
-    def problem(self, X, y, trials=None, weights=None, offset=None, l2=0.0):
-        """The problem on data ``(X, y)``; f and its derivative are run once on X first."""
-        from .problem import ModelProblem
-
-        X = np.asarray(X, dtype=np.float64)
-        if X.ndim == 2:            # otherwise the problem raises its ShapeError
-            self.predictor.check(X)
-        name = f"Model({getattr(self.predictor.f, '__name__', 'f')})"
-        return ModelProblem(self.predictor, self.head, X, y, trials=trials, weights=weights,
-                            offset=offset, l2=l2, name=name)
+    def predictor(self, X) -> FunctionPredictor:
+        """The predictor, after running f and its derivative once on X (SpecError otherwise)."""
+        self.function.check(X)
+        return self.function
 
     def __repr__(self) -> str:
-        return f"Model({self.predictor!r}, {self.head!r})"
+        return f"Model({self.function!r}, {self.head!r})"

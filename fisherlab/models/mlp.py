@@ -28,6 +28,7 @@ import numpy as np
 from scipy.special import erf, expit
 
 from ..errors import ShapeError, SpecError, UnknownNameError
+from .problem import ModelBase, Predictor
 
 _TWO_OVER_SQRT_PI = 2.0 / np.sqrt(np.pi)
 
@@ -121,7 +122,7 @@ class _Pass:
         self.inputs, self.pre, self.d1, self.raw = inputs, pre, d1, raw
 
 
-class MLPPredictor:
+class MLPPredictor(Predictor):
     """Batched fully connected network ``w -> raw`` (see the module docstring for the layout).
 
     Parameters
@@ -363,7 +364,7 @@ class MLPPredictor:
 
 
 
-class MLP:
+class MLP(ModelBase):
     """A fully connected network with an exponential-family output head.
 
     Parameters
@@ -378,35 +379,40 @@ class MLP:
     seed : int
         Seed of the Glorot-uniform initial weights returned by :meth:`init`.
 
+    Attributes
+    ----------
+    net : MLPPredictor
+        The predictor (the same object for every problem of this model).
+
     Examples
     --------
-    >>> m = MLP([64, 32, 10], Head("categorical", ...))        # doctest: +SKIP
-    >>> prob = m.problem(X, y); w0 = m.init()                   # doctest: +SKIP
+    >>> m = MLP([64, 32, 10], Head("categorical", link="softmax", k=10))   # doctest: +SKIP
+    >>> prob = m.problem(X, y); w0 = m.init()                               # doctest: +SKIP
     """
 
     def __init__(self, sizes, head, activation: str = "tanh", seed: int = 0):
-        self.predictor = MLPPredictor(sizes, activation)
+        self.net = MLPPredictor(sizes, activation)
         width = getattr(head, "width", None)
-        if width != self.predictor.width:
-            raise SpecError(f"MLP output size {self.predictor.width} (the last entry of sizes "
-                            f"{self.predictor.sizes}) must equal the head's width {width}")
+        if width != self.net.width:
+            raise SpecError(f"MLP output size {self.net.width} (the last entry of sizes "
+                            f"{self.net.sizes}) must equal the head's width {width}")
         self.head = head
         self.seed = seed
 
     @property
     def n_weights(self) -> int:
-        return self.predictor.n_weights
+        return self.net.n_weights
 
     def init(self, seed=None) -> np.ndarray:
         """Initial weights, shape (P,) (Glorot uniform; ``seed`` defaults to the model's)."""
-        return self.predictor.init(self.seed if seed is None else seed)
+        return self.net.init(self.seed if seed is None else seed)
 
-    def problem(self, X, y, trials=None, weights=None, offset=None, l2=0.0):
-        """The :class:`~fisherlab.models.problem.ModelProblem` of this network on data ``(X, y)``."""
-        from .problem import ModelProblem
-
-        return ModelProblem(self.predictor, self.head, X, y, trials=trials, weights=weights,
-                            offset=offset, l2=l2, name=f"MLP{self.predictor.sizes}")
+    def predictor(self, X) -> MLPPredictor:
+        """The network, after checking that X has ``sizes[0]`` columns."""
+        if np.shape(X)[1:] != (self.net.sizes[0],):
+            raise ShapeError(f"MLP {self.net.sizes}: X must have shape (n, {self.net.sizes[0]}), "
+                             f"got {np.shape(X)}")
+        return self.net
 
     def __repr__(self) -> str:
-        return f"MLP({self.predictor.sizes}, {self.head!r}, activation={self.predictor.activation!r})"
+        return f"MLP({self.net.sizes}, {self.head!r}, activation={self.net.activation!r})"
