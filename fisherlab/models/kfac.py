@@ -76,7 +76,8 @@ def kfac_factors(problem, w, mode: str = "exact", samples: int = 1, seed=None) -
     p = pred.forward_pass(w, problem.X)
     point = problem.point(w)
     if mode == "exact":
-        U = np.moveaxis(point.fisher_factor(), 2, 0)            # (q, n, r): the columns of L_i
+        # (q, n, r): the columns of L_i, contiguous for the batched back-propagation's matmuls
+        U = np.ascontiguousarray(np.moveaxis(point.fisher_factor(), 2, 0))
     else:
         if int(samples) != samples or samples < 1:
             raise DomainError(f"samples must be a positive integer, got {samples!r}")
@@ -88,9 +89,10 @@ def kfac_factors(problem, w, mode: str = "exact", samples: int = 1, seed=None) -
     if not sa > 0:
         raise DomainError("K-FAC: the prior weights sum to 0; no row carries information")
     factors = []
+    unweighted = problem.weights is None
     for l, g in enumerate(gs):
         x = p.inputs[l]
-        xa = x * a[:, None]
+        xa = x if unweighted else x * a[:, None]
         d = x.shape[1]
         A = np.empty((d + 1, d + 1))
         A[:d, :d] = xa.T @ x
@@ -98,7 +100,9 @@ def kfac_factors(problem, w, mode: str = "exact", samples: int = 1, seed=None) -
         A[d, d] = sa
         A /= sa
         gf = g.reshape(-1, g.shape[-1])
-        G = (g * a[:, None]).reshape(-1, g.shape[-1]).T @ gf / n
+        ga = gf if unweighted else (g * a[:, None]).reshape(-1, g.shape[-1])
+        G = ga.T @ gf
+        G /= n
         factors.append((A, 0.5 * (G + G.T)))
     return factors
 
