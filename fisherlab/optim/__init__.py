@@ -5,6 +5,7 @@
 >>> res = run(prob, NaturalGradient(lr=1.0), [1.0, 1.0], gtol=1e-10)
 """
 
+from .matrix_free import CGNaturalGradient, HessianFreeNewton, Minibatch
 from .problems import GLM, GLM_FAMILIES, MLE, Problem
 from .runner import RunResult, run
 from .steppers import (STEPPERS, GD, Adam, DiagonalFisher, EmpiricalFisher, MirrorDescent, Momentum,
@@ -12,4 +13,5 @@ from .steppers import (STEPPERS, GD, Adam, DiagonalFisher, EmpiricalFisher, Mirr
 
 __all__ = ["Problem", "MLE", "GLM", "GLM_FAMILIES", "run", "RunResult", "Stepper", "GD", "Momentum",
            "RMSProp", "Adam", "Newton", "NaturalGradient", "EmpiricalFisher", "DiagonalFisher",
-           "MirrorDescent", "STEPPERS", "make_stepper"]
+           "MirrorDescent", "CGNaturalGradient", "HessianFreeNewton", "Minibatch", "STEPPERS",
+           "make_stepper"]
