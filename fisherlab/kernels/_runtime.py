@@ -161,6 +161,19 @@ class Kernels:
         """A copy that skips argument checking (documented opt-out for hot loops)."""
         return Kernels(self.spec, self.parametrization, self._ns, validate=False)
 
+    def in_domain(self, theta) -> np.ndarray:
+        """Where θ (..., p) lies in the parametrization's domain and constraint: a mask (...).
+
+        The test itself, without raising: NaN and ±inf count as outside.
+        """
+        arr = np.asarray(theta, dtype=np.float64)
+        ok = np.ones(arr.shape[:-1], dtype=bool)
+        for i, (_, dom) in enumerate(self._domains):
+            ok &= ~dom.violations(arr[..., i])
+        if self._constraint is not None:
+            ok &= ~self._constraint.violations(arr)
+        return ok
+
     # -- argument checking
     def _theta(self, theta, name: str = "theta") -> list[np.ndarray]:
         return self._cols(theta, name)[0]

@@ -7,9 +7,10 @@
 
 from .problems import GLM, GLM_FAMILIES, MLE, Problem
 from .runner import RunResult, run
-from .steppers import (STEPPERS, GD, Adam, DiagonalFisher, EmpiricalFisher, MirrorDescent, Momentum,
-                       NaturalGradient, Newton, RMSProp, Stepper, make_stepper)
+from .steppers import (STEPPERS, GD, Adam, DampedStepper, DiagonalFisher, EmpiricalFisher,
+                       MirrorDescent, Momentum, NaturalGradient, Newton, RMSProp, Stepper,
+                       make_stepper)
 
 __all__ = ["Problem", "MLE", "GLM", "GLM_FAMILIES", "run", "RunResult", "Stepper", "GD", "Momentum",
-           "RMSProp", "Adam", "Newton", "NaturalGradient", "EmpiricalFisher", "DiagonalFisher",
-           "MirrorDescent", "STEPPERS", "make_stepper"]
+           "RMSProp", "Adam", "DampedStepper", "Newton", "NaturalGradient", "EmpiricalFisher",
+           "DiagonalFisher", "MirrorDescent", "STEPPERS", "make_stepper"]
