@@ -9,7 +9,7 @@ without either reaching into the other's room.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
