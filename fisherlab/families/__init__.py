@@ -10,7 +10,7 @@ import functools
 import importlib
 
 from ..errors import DomainError, UnknownFamilyError
-from ._spec import ExponentialFamily
+from .declaration import ExponentialFamily
 
 CATALOG: tuple[str, ...] = (
     "bernoulli", "poisson", "exponential", "normal", "gamma",
