@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from ..errors import DomainError, FisherlabError, ShapeError, describe
+from ..errors import DomainError, FisherlabError, NotAvailableError, ShapeError, describe
 from ..families.arrays import FEW_NUMBERS
 from ..families.declaration import ExponentialFamily
 from . import _special
@@ -93,10 +93,6 @@ def _evaluate(fn, cols: list, shape: tuple, tail: tuple) -> np.ndarray:
         if result is not part:  # a kernel that returns a new array (a user's wrapper)
             part[...] = result
     return out
-
-
-class NotAvailableError(FisherlabError, NotImplementedError):
-    """The quantity has no closed form for this family (e.g. a Fisher–Rao distance)."""
 
 
 class Kernels:

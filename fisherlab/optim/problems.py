@@ -20,8 +20,8 @@ import numpy as np
 from scipy import special
 
 from .._api import Family, as_family
-from ..errors import DomainError, ShapeError, SupportError, UnknownFamilyError, UnknownLinkError, describe
-from ..kernels._runtime import NotAvailableError
+from ..errors import (DomainError, NotAvailableError, ShapeError, SupportError, UnknownFamilyError,
+                      UnknownLinkError, describe)
 from ..newton import damped_newton
 
 
