@@ -16,6 +16,7 @@ from .families import load as _load_spec, names as _catalog_names
 from .errors import ConvergenceError, DomainError, NoMLEError, ShapeError, UnknownFamilyError
 from .families.declaration import ExponentialFamily
 from .kernels._runtime import Kernels
+from .newton import damped_newton
 
 _COMPILED: dict[ExponentialFamily, dict] = {}
 
@@ -62,6 +63,11 @@ class Family:
 
     def __repr__(self) -> str:
         return f"<Family {self.spec.key}: {', '.join(self.parametrizations)}>"
+
+    @property
+    def builtin(self) -> bool:
+        """Whether this is a catalog family, rebuilt by name from ``fisherlab.family``."""
+        return self._builtin
 
     name = property(lambda self: self.spec.name)
     key = property(lambda self: self.spec.key)
@@ -171,11 +177,20 @@ class Family:
         if self.spec.mean_space is not None and np.any(self.spec.mean_space.violations(tbar)):
             raise NoMLEError(f"{self.key}: no maximum-likelihood estimate exists for this sample: "
                              f"{self.spec.mean_space.text}")
-        if "natural_from_mean" in self._ns():
-            eta = self._ns()["natural_from_mean"](*tbar)
-        else:
-            eta = self._newton_natural(tbar)
-        return self._polish_mle(arr, self.from_natural(eta, param), param)
+        return self._polish_mle(arr, self.from_natural(self.natural_from_mean(tbar), param), param)
+
+    def natural_from_mean(self, mu) -> np.ndarray:
+        """The natural parameters whose mean parameters are ``mu``: η with ∇A(η) = μ, (m,).
+
+        In closed form where the family declares the inverse of its mean map, otherwise by
+        damped Newton in η on A(η) − ⟨η, μ⟩ (strictly convex), kept inside the domain. ``mu``
+        must lie in the interior of the mean space (the caller checks ``spec.mean_space``).
+        """
+        mu = np.asarray(mu, dtype=np.float64)
+        ns = self._ns()
+        if "natural_from_mean" in ns:
+            return np.asarray(ns["natural_from_mean"](*mu), dtype=np.float64)
+        return self._newton_natural(mu)
 
     def _polish_mle(self, x: np.ndarray, theta: np.ndarray, param: str) -> np.ndarray:
         """Newton steps on the mean score in ``param`` itself, while they shrink it.
@@ -221,26 +236,11 @@ class Family:
             # the uniform distribution); start from the best valid point of a coarse grid over
             # the test ranges instead (the objective is convex, so any valid start converges).
             eta = _grid_start(k, objective)
-        f = objective(eta)
-        last = math.inf
-        for _ in range(500):
-            grad = raw.mean(eta) - tbar
-            step = np.linalg.solve(raw.fisher(eta), grad)
-            t = 1.0
-            while True:
-                cand = eta - t * step
-                if _inside(k, cand) and objective(cand) <= f + 1e-15 * abs(f):
-                    break
-                t /= 2
-                if t < 1e-30:
-                    raise ConvergenceError(f"{self.key}: Newton's method for the MLE stalled")
-            eta, f = cand, objective(cand)
-            size = float(np.max(np.abs(t * step) / (1 + np.abs(eta))))
-            # Quadratic convergence: stop once a full step no longer shrinks (round-off reached).
-            if size <= 2 * np.finfo(float).eps or (size >= last and size < 1e-12):
-                return eta
-            last = size
-        raise ConvergenceError(f"{self.key}: Newton's method for the MLE did not converge")
+        # The Hessian of the objective is ∇²A(η), the Fisher information in natural parameters.
+        return damped_newton(eta, objective,
+                             lambda e: np.linalg.solve(raw.fisher(e), raw.mean(e) - tbar),
+                             inside=lambda e: bool(_inside(k, e)),
+                             what=f"{self.key}: Newton's method for the MLE")
 
     def sample(self, theta, param: str = "natural", size=None, seed=None) -> np.ndarray:
         """Draw observations from the family at θ (one point): shape ``size + event_shape``."""

@@ -17,6 +17,7 @@ import importlib
 import sys
 
 from .errors import FisherlabError
+from .families import parse_dims
 
 #: name -> module providing ``add_parser(subparsers)`` and ``run(args) -> int``.
 SUBCOMMANDS: dict[str, str] = {
@@ -24,22 +25,6 @@ SUBCOMMANDS: dict[str, str] = {
     "report": "fisherlab.report.cli",
     "experiment": "fisherlab.experiments.cli",
 }
-
-
-def _dims(items) -> dict:
-    out = {}
-    for item in items or ():
-        if "=" not in item:
-            raise FisherlabError(f"--dim takes NAME=INTEGER, got {item!r}")
-        key, value = item.split("=", 1)
-        try:
-            out[key] = int(value)
-        except ValueError:
-            try:
-                out[key] = float(value)
-            except ValueError:
-                raise FisherlabError(f"--dim {key} must be a number, got {value!r}") from None
-    return out
 
 
 def _cmd_list(args) -> int:
@@ -61,7 +46,7 @@ def _cmd_derive(args) -> int:
     from . import _api
     from .symbolic.pretty import render_derivation
 
-    fam = _api.family(args.family, **_dims(args.dim))
+    fam = _api.family(args.family, **parse_dims(args.dim))
     params = [args.param] if args.param else list(fam.parametrizations)
     for p in params:
         fam.spec.parametrization(p)  # unknown names fail before any derivation work
@@ -95,7 +80,7 @@ def _cmd_eval(args) -> int:
 
     from . import _api
 
-    k = _api.family(args.family, **_dims(args.dim)).kernels(args.param)
+    k = _api.family(args.family, **parse_dims(args.dim)).kernels(args.param)
     needs_x, needs_q = _EVAL[args.quantity]
     theta = _floats(args.theta, "--theta")
     call = []

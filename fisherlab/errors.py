@@ -61,6 +61,10 @@ class ConvergenceError(FisherlabError, RuntimeError):
     """An iterative solver did not reach the precision it promises."""
 
 
+class NotAvailableError(FisherlabError, NotImplementedError):
+    """The quantity has no closed form for this family (e.g. a Fisher–Rao distance)."""
+
+
 def describe(values) -> str:
     """Format the offending values of an array for an error message (at most three)."""
     import numpy as np

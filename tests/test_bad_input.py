@@ -138,3 +138,18 @@ def test_cli_bad_input_one_line_exit_2(args, words):
     assert len(lines) == 1, r.stderr
     for w in words:
         assert w in lines[0], (w, lines[0])
+
+
+def test_unknown_stepper_link_and_experiment_name_what_they_are():
+    from fisherlab.experiments import get
+    from fisherlab.optim import GLM, make_stepper
+
+    with pytest.raises(fl.UnknownStepperError, match="'Adamm'.*known: GD, .*NaturalGradient") as info:
+        make_stepper("Adamm")
+    assert isinstance(info.value, KeyError) and isinstance(info.value, fl.UnknownNameError)
+    X, y = np.ones((4, 1)), np.array([0.0, 1.0, 0.0, 1.0])
+    with pytest.raises(fl.UnknownLinkError, match="'cloglog'.*known: logit, probit"):
+        GLM(X, y, "bernoulli", link="cloglog")
+    with pytest.raises(fl.UnknownNameError, match="'racee'.*known: race, ") as info:
+        get("racee")
+    assert not isinstance(info.value, fl.UnknownFamilyError)

@@ -29,10 +29,10 @@ EXPERIMENTS: dict[str, tuple[str, str, str]] = {
 
 def get(name: str):
     """The function of experiment ``name``."""
-    from ..errors import UnknownFamilyError
+    from ..errors import UnknownNameError
 
     if name not in EXPERIMENTS:
-        raise UnknownFamilyError(f"unknown experiment {name!r}; known: {', '.join(EXPERIMENTS)}")
+        raise UnknownNameError(f"unknown experiment {name!r}; known: {', '.join(EXPERIMENTS)}")
     module, fn, _ = EXPERIMENTS[name]
     return getattr(importlib.import_module(f"{__name__}.{module}"), fn)
 

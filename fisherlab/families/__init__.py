@@ -9,8 +9,8 @@ from __future__ import annotations
 import functools
 import importlib
 
-from ..errors import DomainError, UnknownFamilyError
-from ._spec import ExponentialFamily
+from ..errors import DomainError, FisherlabError, UnknownFamilyError
+from .declaration import ExponentialFamily
 
 CATALOG: tuple[str, ...] = (
     "bernoulli", "poisson", "exponential", "normal", "gamma",
@@ -29,6 +29,26 @@ def names() -> tuple[str, ...]:
 def default_dims(name: str) -> dict:
     """The default dimensions of a built-in family (empty when it has none)."""
     return dict(getattr(_module(name), "DIMS", {}))
+
+
+def parse_dims(items) -> dict:
+    """Dimensions from ``NAME=VALUE`` strings (the commands' ``--dim`` options): ``{"k": 3}``.
+
+    Values are integers where they parse as such, floats otherwise (a fixed scale ``x_m=1.5``).
+    """
+    out = {}
+    for item in items or ():
+        if "=" not in item:
+            raise FisherlabError(f"--dim takes NAME=INTEGER, got {item!r}")
+        key, value = item.split("=", 1)
+        try:
+            out[key] = int(value)
+        except ValueError:
+            try:
+                out[key] = float(value)
+            except ValueError:
+                raise FisherlabError(f"--dim {key} must be a number, got {value!r}") from None
+    return out
 
 
 def _module(name: str):

@@ -13,8 +13,9 @@ Where parameters live is :mod:`.domain`; where observations live is :mod:`.suppo
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -160,16 +161,19 @@ class ExponentialFamily:
     def __post_init__(self):
         names = [p.name for p in self.parametrizations]
         if "natural" in names:
-            raise SpecError(f"family {self.name!r}: 'natural' is built from `natural`; do not declare it")
+            raise SpecError(
+                f"family {self.name!r}: 'natural' is built from `natural`; do not declare it")
         if len(set(names)) != len(names):
             raise SpecError(f"family {self.name!r}: two parametrizations share a name")
         if not self.natural:
             raise SpecError(f"family {self.name!r}: no natural parameters declared")
         if not isinstance(self.support, Support):
-            raise SpecError(f"family {self.name!r}: support must be a Support, got {self.support!r}")
+            raise SpecError(
+                f"family {self.name!r}: support must be a Support, got {self.support!r}")
         for pz in self.all_parametrizations:
             if not pz.params:
-                raise SpecError(f"family {self.name!r}: parametrization {pz.name!r} has no parameters")
+                raise SpecError(
+                    f"family {self.name!r}: parametrization {pz.name!r} has no parameters")
             for p in pz.params:
                 lo, hi = p.test_range
                 if p.domain.violations(np.array([lo, hi], dtype=float)).any():
@@ -179,7 +183,8 @@ class ExponentialFamily:
         for attr in ("sampler", "scipy", "fisher_rao"):
             decl = getattr(self, attr)
             if decl is not None and decl[0] not in self.parametrization_names:
-                raise SpecError(f"family {self.name!r}: {attr} names unknown parametrization {decl[0]!r}")
+                raise SpecError(
+                    f"family {self.name!r}: {attr} names unknown parametrization {decl[0]!r}")
 
     @property
     def key(self) -> str:

@@ -42,7 +42,8 @@ class _ByKind(type):
         try:
             sub = _KINDS[kind]
         except (KeyError, TypeError):
-            raise SpecError(f"unknown support {kind!r}; expected one of {', '.join(_KINDS)}") from None
+            raise SpecError(
+                f"unknown support {kind!r}; expected one of {', '.join(_KINDS)}") from None
         return sub(*rest, **kwargs)
 
 
@@ -159,8 +160,8 @@ class Support(metaclass=_ByKind):
         arr = np.asarray(x, dtype=np.float64)
         if self.size:
             if arr.ndim == 0 or arr.shape[-1] != self.size:
-                raise ShapeError(
-                    f"observation x must have last axis of length {self.size}, got shape {arr.shape}")
+                raise ShapeError(f"observation x must have last axis of length {self.size}, "
+                                 f"got shape {arr.shape}")
         if self.surely_inside(arr):
             return arr
         bad = self.violations(arr)

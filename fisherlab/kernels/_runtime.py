@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from ..errors import DomainError, FisherlabError, ShapeError, describe
+from ..errors import DomainError, FisherlabError, NotAvailableError, ShapeError, describe
 from ..families.arrays import FEW_NUMBERS
 from ..families.declaration import ExponentialFamily
 from . import _special
@@ -95,10 +95,6 @@ def _evaluate(fn, cols: list, shape: tuple, tail: tuple) -> np.ndarray:
     return out
 
 
-class NotAvailableError(FisherlabError, NotImplementedError):
-    """The quantity has no closed form for this family (e.g. a Fisher–Rao distance)."""
-
-
 class Kernels:
     """Batched numpy kernels of one family in one parametrization.
 
@@ -160,6 +156,19 @@ class Kernels:
     def unchecked(self) -> "Kernels":
         """A copy that skips argument checking (documented opt-out for hot loops)."""
         return Kernels(self.spec, self.parametrization, self._ns, validate=False)
+
+    def in_domain(self, theta) -> np.ndarray:
+        """Where θ (..., p) lies in the parametrization's domain and constraint: a mask (...).
+
+        The test itself, without raising: NaN and ±inf count as outside.
+        """
+        arr = np.asarray(theta, dtype=np.float64)
+        ok = np.ones(arr.shape[:-1], dtype=bool)
+        for i, (_, dom) in enumerate(self._domains):
+            ok &= ~dom.violations(arr[..., i])
+        if self._constraint is not None:
+            ok &= ~self._constraint.violations(arr)
+        return ok
 
     # -- argument checking
     def _theta(self, theta, name: str = "theta") -> list[np.ndarray]:

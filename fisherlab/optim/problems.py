@@ -19,9 +19,10 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from .._api import Family, _inside, as_family
-from ..errors import ConvergenceError, DomainError, ShapeError, SupportError, UnknownFamilyError, describe
-from ..kernels._runtime import NotAvailableError
+from .._api import Family, as_family
+from ..errors import (DomainError, NotAvailableError, ShapeError, SupportError, UnknownFamilyError,
+                      UnknownLinkError, describe)
+from ..newton import damped_newton
 
 
 class Problem:
@@ -114,7 +115,7 @@ class MLE(Problem):
 
     def __reduce__(self):
         # Kernels hold module namespaces, which do not pickle: rebuild from the catalog name.
-        if not self.family._builtin:
+        if not self.family.builtin:
             raise TypeError("only MLE problems of catalog families can be pickled")
         return (_rebuild_mle, (self.family.name, self.family.dims, self.param, self.x, self._target))
 
@@ -154,7 +155,7 @@ class MLE(Problem):
 
     def contains(self, theta) -> bool:
         arr = np.asarray(theta, dtype=np.float64)
-        return bool(np.all(np.isfinite(arr)) and _inside(self.k, arr))
+        return bool(np.all(np.isfinite(arr)) and self.k.in_domain(arr))
 
     # -- mirror map: ψ(η) = A(η), whose gradient is the mean map μ = ∇A(η)
     def dual(self, theta) -> np.ndarray:
@@ -180,12 +181,7 @@ class MLE(Problem):
         if not np.all(np.isfinite(mu)) or (space is not None and np.any(space.violations(mu))):
             raise DomainError(f"{fam.key}: mean parameters {describe(mu)} lie outside the mean "
                               f"space ({space.text if space is not None else 'finite'})")
-        ns = fam._ns()
-        if "natural_from_mean" in ns:
-            eta = np.asarray(ns["natural_from_mean"](*mu), dtype=np.float64)
-        else:
-            eta = fam._newton_natural(mu)
-        return fam.from_natural(eta, self.param)
+        return fam.from_natural(fam.natural_from_mean(mu), self.param)
 
 
 def _rebuild_mle(name, dims, param, x, target):
@@ -254,8 +250,8 @@ class GLM(Problem):
         default, allowed = GLM_FAMILIES[family]
         link = default if link is None else link
         if link not in allowed:
-            raise UnknownFamilyError(f"GLM family {family!r} has no link {link!r}; "
-                                     f"available: {', '.join(allowed)}")
+            raise UnknownLinkError(f"GLM family {family!r} has no link {link!r}; "
+                                   f"known: {', '.join(allowed)}")
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2:
             raise ShapeError(f"X must have shape (n, d), got {X.shape}")
@@ -459,27 +455,11 @@ class GLM(Problem):
         """
         from scipy.linalg import cho_factor, cho_solve
 
-        theta = np.zeros(self.dim)
-        f = self.loss(theta)
-        last = np.inf
-        for _ in range(max_iter):
-            g = self.grad(theta)
-            step = cho_solve(cho_factor(self.hessian(theta)), g)
-            t = 1.0
-            while True:
-                cand = theta - t * step
-                fc = self.loss(cand)
-                if fc <= f + 1e-15 * abs(f) or t < 1e-20:
-                    break
-                t /= 2
-            size = float(np.max(np.abs(t * step) / (1.0 + np.abs(cand))))
-            theta, f = cand, fc
-            # quadratic convergence: stop once a step no longer shrinks at round-off level
-            if size <= 2 * np.finfo(float).eps or (size >= last and size < 1e-12):
-                return theta
-            last = size
-        raise ConvergenceError(f"{self.name}: Newton's method for the optimum did not converge "
-                               f"in {max_iter} steps (is the data separable without a penalty?)")
+        return damped_newton(
+            np.zeros(self.dim), self.loss,
+            lambda theta: cho_solve(cho_factor(self.hessian(theta)), self.grad(theta)),
+            max_iter=max_iter, what=f"{self.name}: Newton's method for the optimum",
+            hint=" (is the data separable without a penalty?)")
 
     @property
     def target(self) -> np.ndarray:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 
-from ..errors import DomainError
+from ..errors import DomainError, UnknownStepperError
 
 
 def _positive(name, value, allow_zero=False):
@@ -137,7 +137,18 @@ class Adam(Stepper):
         return theta - self.lr * mhat / (np.sqrt(vhat) + self.eps)
 
 
-class Newton(Stepper):
+class DampedStepper(Stepper):
+    """Base of the preconditioned steppers: a learning rate and an explicit Tikhonov ``damping``
+    added to the curvature before it is inverted (0 by default: no hidden ridge)."""
+
+    hyper = ("lr", "damping")
+
+    def __init__(self, lr: float = 1.0, damping: float = 0.0):
+        self.damping = _positive("damping", damping, allow_zero=True)
+        super().__init__(lr)
+
+
+class Newton(DampedStepper):
     """Damped Newton: θ ← θ − lr·(H + damping·I)⁻¹ g with the exact Hessian of the loss.
 
     The Hessian need not be positive definite (non-natural parametrizations, non-canonical
@@ -145,11 +156,6 @@ class Newton(Stepper):
     """
 
     name = "Newton"
-    hyper = ("lr", "damping")
-
-    def __init__(self, lr: float = 1.0, damping: float = 0.0):
-        self.damping = _positive("damping", damping, allow_zero=True)
-        super().__init__(lr)
 
     def step(self, problem, theta):
         H = problem.hessian(theta)
@@ -158,44 +164,29 @@ class Newton(Stepper):
         return theta - self.lr * np.linalg.solve(H, problem.grad(theta))
 
 
-class NaturalGradient(Stepper):
+class NaturalGradient(DampedStepper):
     """Natural gradient / Fisher scoring: θ ← θ − lr·(F + damping·I)⁻¹ g with the exact Fisher."""
 
     name = "NaturalGradient"
-    hyper = ("lr", "damping")
-
-    def __init__(self, lr: float = 1.0, damping: float = 0.0):
-        self.damping = _positive("damping", damping, allow_zero=True)
-        super().__init__(lr)
 
     def step(self, problem, theta):
         return theta - self.lr * _spd_solve(problem.fisher(theta), problem.grad(theta), self.damping)
 
 
-class EmpiricalFisher(Stepper):
+class EmpiricalFisher(DampedStepper):
     """θ ← θ − lr·(EF + damping·I)⁻¹ g, EF = mean_i g_i g_iᵀ of the per-sample loss gradients."""
 
     name = "EmpiricalFisher"
-    hyper = ("lr", "damping")
-
-    def __init__(self, lr: float = 1.0, damping: float = 0.0):
-        self.damping = _positive("damping", damping, allow_zero=True)
-        super().__init__(lr)
 
     def step(self, problem, theta):
         return theta - self.lr * _spd_solve(problem.empirical_fisher(theta), problem.grad(theta),
                                             self.damping)
 
 
-class DiagonalFisher(Stepper):
+class DiagonalFisher(DampedStepper):
     """θ ← θ − lr·g / (diag F + damping): the exact Fisher's diagonal as a preconditioner."""
 
     name = "DiagonalFisher"
-    hyper = ("lr", "damping")
-
-    def __init__(self, lr: float = 1.0, damping: float = 0.0):
-        self.damping = _positive("damping", damping, allow_zero=True)
-        super().__init__(lr)
 
     def step(self, problem, theta):
         diag = np.diagonal(problem.fisher(theta)) + self.damping
@@ -223,9 +214,13 @@ STEPPERS = {cls.name: cls for cls in (GD, Momentum, RMSProp, Adam, Newton, Natur
 
 
 def make_stepper(name: str, **hyper) -> Stepper:
-    """A stepper by name (``"Adam"``, ``"NaturalGradient"``, ...) with hyperparameters."""
-    from ..errors import UnknownFamilyError
+    """A stepper by name (``"Adam"``, ``"NaturalGradient"``, ...) with hyperparameters.
 
+    Raises
+    ------
+    UnknownStepperError
+        For a name not in :data:`STEPPERS`; the message lists the known ones.
+    """
     if name not in STEPPERS:
-        raise UnknownFamilyError(f"unknown stepper {name!r}; known: {', '.join(STEPPERS)}")
+        raise UnknownStepperError(f"unknown stepper {name!r}; known: {', '.join(STEPPERS)}")
     return STEPPERS[name](**hyper)

@@ -47,10 +47,10 @@ def _load(name: str, dims: dict):
 
 
 def run(args) -> int:
-    from ..cli import _dims
+    from ..families import parse_dims
     from .build import write_report
 
-    fam = _load(args.family, _dims(args.dim))
+    fam = _load(args.family, parse_dims(args.dim))
     res = write_report(fam, args.output, args.param, fmt=args.format, verify=not args.no_verify,
                        seed=args.seed, figures=not args.no_figures)
     print(res.path)

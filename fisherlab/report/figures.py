@@ -25,8 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._api import Family, _inside
-from ..families._spec import Domain
+from .._api import Family
+from ..families.domain import Domain
 
 SEED = 20261125
 _STYLE = {
@@ -187,7 +187,7 @@ def kl_data(fam: Family, param: str):
     # Perturb every coordinate on its own scale, so no parameter dominates the direction.
     delta = u / np.linalg.norm(u) * np.maximum(np.abs(theta), 1.0) * 0.5
     t_max = 1.0
-    while not np.all(_inside(k, theta + np.linspace(0, t_max, 64)[:, None] * delta)):
+    while not np.all(k.in_domain(theta + np.linspace(0, t_max, 64)[:, None] * delta)):
         t_max /= 2
     t = t_max * np.logspace(-4, 0, 41)
     kl = k.kl(theta, theta + t[:, None] * delta)
@@ -233,7 +233,7 @@ def _grid(fam: Family, param: str, theta: np.ndarray, n: int = 4):
             axes.append(v + half * np.linspace(-1, 1, n))
     g1, g2 = np.meshgrid(*axes, indexing="ij")
     pts = np.stack([g1.ravel(), g2.ravel()], -1)
-    return pts[_inside(fam.kernels(param), pts)], axes
+    return pts[fam.kernels(param).in_domain(pts)], axes
 
 
 def _ellipse(F: np.ndarray, eps: float, m: int = 120) -> np.ndarray:
@@ -253,7 +253,7 @@ def _kl_ball(k, theta: np.ndarray, F: np.ndarray, eps: float, m: int = 120) -> n
     # Grow each ray until it is outside the ball or would leave the domain.
     for _ in range(20):
         cand = theta + hi[:, None] * dirs
-        ok = _inside(k, cand)
+        ok = k.in_domain(cand)
         kl = np.where(ok, raw.kl(np.broadcast_to(theta, cand.shape), np.where(ok[:, None], cand, theta)), np.inf)
         grow = kl < eps
         if not grow.any():
@@ -263,7 +263,7 @@ def _kl_ball(k, theta: np.ndarray, F: np.ndarray, eps: float, m: int = 120) -> n
     for _ in range(50):
         mid = (lo + hi) / 2
         cand = theta + mid[:, None] * dirs
-        ok = _inside(k, cand)
+        ok = k.in_domain(cand)
         kl = np.where(ok, raw.kl(np.broadcast_to(theta, cand.shape), np.where(ok[:, None], cand, theta)), np.inf)
         inside = kl < eps
         lo = np.where(inside, mid, lo)
@@ -294,7 +294,7 @@ def draw_ellipses(fam: Family, home: str, partner: str) -> bytes:
                         line[:, i] = v
                         other = axes[1 - i]
                         line[:, 1 - i] = np.linspace(other[0], other[-1], 200)
-                        line = line[_inside(ka, line)]
+                        line = line[ka.in_domain(line)]
                         if len(line) > 1:
                             mapped = fam.convert(line, home, partner)
                             ax.plot(mapped[:, 0], mapped[:, 1], color="0.8", lw=0.8, zorder=0)
@@ -361,7 +361,7 @@ def descent_data(fam: Family, params, steps: int = 60):
         start_home = pts[0]
     else:
         start_home = theta_star * np.where(np.arange(len(theta_star)) % 2 == 0, 0.5, 1.6)
-        if not _inside(fam.kernels(home), start_home):
+        if not fam.kernels(home).in_domain(start_home):
             start_home = theta_star * 0.7
     runs = {}
     for q in params:
@@ -404,7 +404,7 @@ def draw_descent(fam: Family, params) -> bytes:
                 g1, g2 = np.meshgrid(np.linspace(lo[0] - pad[0], hi[0] + pad[0], 120),
                                      np.linspace(lo[1] - pad[1], hi[1] + pad[1], 120))
                 grid = np.stack([g1, g2], -1)
-                ok = _inside(r["problem"].k, grid)
+                ok = r["problem"].k.in_domain(grid)
                 loss = np.full(g1.shape, np.nan)
                 loss[ok] = -np.mean(r["problem"].k.log_density(r["problem"].x[:, None],
                                                                grid[ok][None, :, :]), axis=0)
