@@ -71,6 +71,7 @@ ROLES = {
     "natural_gradient_map": (CONSISTENCY, ()),
     "local_kl": (CONSISTENCY, ()),
     "local_kl_cubic": (CONSISTENCY, ()),
+    "kl_refinement": (INDEPENDENT, ("kl",)),
     "bregman_kl": (INDEPENDENT, ("kl",)),
     "scipy": (INDEPENDENT, ("log_density", "entropy", "mean")),
     "autograd": (INDEPENDENT, ("score", "fisher", "log_density")),

@@ -20,7 +20,7 @@ from .check import (SIGMAS, TOL_EXACT, TOL_QUADRATURE, TOL_SCIPY, TOL_SLOPE_CUBI
 from .consistency import kl_invariance, natural_gradient_map, pullback, roundtrip
 from .expectations import bregman_kl, fisher_monte_carlo, fisher_quadrature, moments_quadrature
 from .external import autograd_oracle, scipy_oracle
-from .local_kl import local_kl, local_kl_cubic
+from .local_kl import kl_refinement, local_kl, local_kl_cubic
 from .mle import mle_information
 
 #: name -> check function, in the order reports list them.
@@ -35,6 +35,7 @@ IDENTITIES = {
     "natural_gradient_map": natural_gradient_map,
     "local_kl": local_kl,
     "local_kl_cubic": local_kl_cubic,
+    "kl_refinement": kl_refinement,
     "bregman_kl": bregman_kl,
     "scipy": scipy_oracle,
     "autograd": autograd_oracle,
@@ -42,7 +43,7 @@ IDENTITIES = {
 
 __all__ = ["IDENTITIES", "CheckResult", "fisher_quadrature", "fisher_monte_carlo",
            "moments_quadrature", "mle_information", "roundtrip", "pullback", "kl_invariance",
-           "natural_gradient_map", "local_kl", "local_kl_cubic", "bregman_kl", "scipy_oracle",
+           "natural_gradient_map", "local_kl", "local_kl_cubic", "kl_refinement", "bregman_kl", "scipy_oracle",
            "autograd_oracle",
            "TOL_QUADRATURE", "TOL_EXACT", "TOL_SCIPY", "SIGMAS", "TOL_SLOPE_KL",
            "TOL_SLOPE_CUBIC"]

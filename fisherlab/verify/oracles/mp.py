@@ -133,6 +133,19 @@ class MpOracle:
             return np.array([float(self._logp(*[_mp(c) for c in xi], *t)) for xi in self._x_cols(x)])
 
 
+    def kl(self, theta_p, theta_q) -> float:
+        """KL(p_θp ‖ p_θq) = A(η_q) − A(η_p) − ⟨∇A(η_p), η_q − η_p⟩ of the declared A, with
+        η = η(θ) the declared map, in ``DPS`` digits (two points of shape (p,))."""
+        import mpmath
+
+        fA, fgrad = _log_partition(self.spec)
+        with mpmath.workdps(DPS):
+            ep = self._to_nat(*[_mp(v) for v in theta_p])
+            eq = self._to_nat(*[_mp(v) for v in theta_q])
+            mu = fgrad(*ep)
+            return float(fA(*eq) - fA(*ep) - mpmath.fsum(m * (b - a) for m, a, b in zip(mu, ep, eq)))
+
+
 def _to_array(M) -> np.ndarray:
     return np.array([[float(M[i, j]) for j in range(M.cols)] for i in range(M.rows)])
 
@@ -214,6 +227,21 @@ def natural_gradient_errors(spec, src: str, dst: str, theta, g, d_theta, d_phi) 
 
 
 @functools.lru_cache(maxsize=None)
+def _log_partition(spec):
+    """The declared A(η) and ∇A(η), lambdified to mpmath."""
+    import sympy as sp
+
+    from ...symbolic.derive import natural_form
+    from .autograd import explicit
+
+    eta = list(natural_form(spec).eta)
+    A = explicit(spec.log_partition(sp, *eta))
+    mods = _modules()
+    return sp.lambdify(eta, A, modules=mods), sp.lambdify(eta, [sp.diff(A, e) for e in eta],
+                                                           modules=mods)
+
+
+@functools.lru_cache(maxsize=None)
 def _entropy_parts(spec):
     """(A, ∇A) in η lambdified to mpmath, and E[log h] as an affine map of μ = ∇A when log h is
     affine in T(x) (c0, c) — else None — from the declaration."""
@@ -223,13 +251,9 @@ def _entropy_parts(spec):
     from .autograd import explicit
 
     nat = natural_form(spec)
-    eta = list(nat.eta)
     xs = list(nat.x)
     x_arg = xs if spec.support.size else xs[0]
-    A = explicit(spec.log_partition(sp, *eta))
-    mods = _modules()
-    fA = sp.lambdify(eta, A, modules=mods)
-    fgrad = sp.lambdify(eta, [sp.diff(A, e) for e in eta], modules=mods)
+    fA, fgrad = _log_partition(spec)
     T = [explicit(t) for t in spec.statistics(sp, x_arg)]
     logh = explicit(spec.log_base_measure(sp, x_arg))
     c = [sp.Symbol(f"c{i}") for i in range(len(T) + 1)]
