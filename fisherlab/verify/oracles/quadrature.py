@@ -94,7 +94,8 @@ def _transform(support):
     raise NotApplicable(f"no quadrature for support {support.kind!r}")
 
 
-def expectation(spec, log_density, integrand, *, atol: float = 1e-12, noise_limit: float = 2.5e-9):
+def expectation(spec, log_density, integrand, *, atol: float = 1e-12, noise_limit: float = 2.5e-9,
+                degree: int = 2):
     """E[g(x)] under the density exp(log_density(x)), for a scalar or finite support.
 
     Parameters
@@ -112,6 +113,10 @@ def expectation(spec, log_density, integrand, *, atol: float = 1e-12, noise_limi
         must still be at most ``noise_limit`` (a quarter of the checks' 1e-8 tolerance, so
         the quadrature's own error can never account for a failure or a pass), else
         QuadratureError.
+    degree : int
+        The integrand's degree as a polynomial in the features (1, T(x), log h(x)): 2 for the
+        checks' integrands (s sᵀ, p log(p/q)), 4 for their squares (variances). Where x leaves
+        float64 the integrand is extrapolated by a polynomial of this degree (see ``_Beyond``).
 
     Returns
     -------
@@ -130,7 +135,7 @@ def expectation(spec, log_density, integrand, *, atol: float = 1e-12, noise_limi
         return (w[:, None] * integrand(x, lp)).sum(axis=0), 0.0
     if r == "sum":
         return _sum(spec.support, log_density, integrand)
-    return _quadrature(spec, log_density, integrand, atol, noise_limit)
+    return _quadrature(spec, log_density, integrand, atol, noise_limit, degree)
 
 
 def _finite(v):
@@ -214,10 +219,10 @@ def _sum_window(x, log_density, integrand):
 # -- continuous
 
 
-def _quadrature(spec, log_density, integrand, atol, noise_limit):
+def _quadrature(spec, log_density, integrand, atol, noise_limit, degree=2):
     support = spec.support
     (to_x, log_jac), grid, (ulo, uhi) = _transform(support)
-    beyond = _Beyond(spec, to_x, log_density, integrand)
+    beyond = _Beyond(spec, to_x, log_density, integrand, degree)
 
     def evaluate(u):
         """log p and the integrand at x(u); past the end of float64, by affine extrapolation."""
@@ -360,8 +365,8 @@ class _Beyond:
     substituted symbolically (log eᵘ = u), so they are exact at any u.
     """
 
-    def __init__(self, spec, to_x, log_density, integrand):
-        self.spec, self.to_x = spec, to_x
+    def __init__(self, spec, to_x, log_density, integrand, degree=2):
+        self.spec, self.to_x, self.degree = spec, to_x, degree
         self.log_density, self.integrand = log_density, integrand
         self.kind = spec.support.kind
         self._fits = {}
@@ -408,8 +413,12 @@ class _Beyond:
         def feats(uu):
             F = base(uu)
             n = F.shape[-1]
-            iu = np.triu_indices(n)
-            return (F[..., :, None] * F[..., None, :])[..., iu[0], iu[1]]
+            if self.degree == 2:
+                iu = np.triu_indices(n)
+                return (F[..., :, None] * F[..., None, :])[..., iu[0], iu[1]]
+            # Every monomial of degree ≤ ``degree`` (F holds the constant 1 among its columns).
+            combos = itertools.combinations_with_replacement(range(n), self.degree)
+            return np.stack([np.prod(F[..., list(c)], axis=-1) for c in combos], axis=-1)
 
         x = self.to_x(anchors)
         keep = ~self.mask(x)
@@ -434,8 +443,8 @@ class _Beyond:
         resid = np.max(np.abs(Phi @ B - Y) / scale) if len(Y) else np.inf
         if not resid <= 1e-9 or Phi.shape[0] < 8:
             raise QuadratureError(
-                "the density has mass where x is not a float64 and the integrand is not "
-                f"quadratic in (T(x), log h(x)) there (residual {resid:.2g}); cannot extrapolate")
+                "the density has mass where x is not a float64 and the integrand is not of "
+                f"degree {self.degree} in (T(x), log h(x)) there (residual {resid:.2g}); cannot extrapolate")
         return feats, B
 
 
