@@ -76,7 +76,7 @@ ROLES = {
     "kl_refinement": (INDEPENDENT, ("kl",)),
     "bregman_kl": (INDEPENDENT, ("kl",)),
     "scipy": (INDEPENDENT, ("log_density", "entropy", "mean")),
-    "autograd": (INDEPENDENT, ("score", "fisher", "log_density")),
+    "autograd": (INDEPENDENT, ("score", "fisher", "log_density", "mean")),
 }
 
 

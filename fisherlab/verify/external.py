@@ -136,11 +136,13 @@ def _scipy_means(fam, dist, x):
 
 
 def autograd_oracle(family, param, points=None, seed=0, n_points=None) -> CheckResult:
-    """Score, observed Hessian, Fisher and log density against autograd on the declaration.
+    """Score, observed Hessian, Fisher, log density, mean and natural Fisher against autograd on
+    the declaration.
 
     See :mod:`fisherlab.compile.autograd`. Errors: score |Δs_i| / max(sqrt(F_ii), |s_i|),
     Hessian |ΔH_ij| / max(sqrt(F_ii F_jj), |H_ij|), Fisher |ΔF_ij| / sqrt(F_ii F_jj), log density
-    relative to max(1, |log p|, |A|). Tolerance 1e-10. Where autograd's float evaluation
+    relative to max(1, |log p|, |A|), natural Fisher ∇²A like the Fisher, mean ∇A as
+    |Δμ_i| / (|μ_i| + sqrt(∇²A_ii)). Tolerance 1e-10. Where autograd's float evaluation
     disagrees, the same derivatives of the same unsimplified declaration are recomputed in
     40 digits (:mod:`fisherlab.verify.oracles.mp`) and the kernel must agree with those; the
     explanation counts such comparisons. Observations float64 cannot represent inside the
@@ -163,19 +165,27 @@ def autograd_oracle(family, param, points=None, seed=0, n_points=None) -> CheckR
             sd = np.sqrt(np.abs(np.diagonal(F)))
             A = abs(float(k.log_partition(th)))
             s, H, lp = k.score(x, th), k.hessian(x, th), k.log_density(x, th)
+            Fn, mu = k.natural_fisher(th), k.mean(th)
+            sdn = np.sqrt(np.abs(np.diagonal(Fn)))
             errs = {
                 "score": lambda ref: _nanmax(np.abs(s - ref) / np.maximum(sd, np.abs(ref))),
                 "Hessian": lambda ref: _nanmax(np.abs(H - ref) / np.maximum(_fisher_scale(F),
                                                                             np.abs(ref))),
                 "Fisher": lambda ref: _matrix_err(F, ref, F),
+                "natural Fisher": lambda ref: _matrix_err(Fn, ref, Fn),
+                "mean": lambda ref: _nanmax(np.abs(mu - ref) / (np.abs(ref) + sdn)),
                 "log density": lambda ref: _nanmax(np.abs(lp - ref) / np.maximum(
                     np.maximum(1.0, np.abs(ref)), A)),
             }
             refs = {"score": lambda: ag.score(x, tb), "Hessian": lambda: ag.hessian(x, tb),
                     "Fisher": lambda: ag.fisher(th[None])[0],
+                    "natural Fisher": lambda: ag.natural_fisher(th[None])[0],
+                    "mean": lambda: ag.mean(th[None])[0],
                     "log density": lambda: np.asarray(ag.log_density(x, tb))}
             mp_refs = {"score": lambda o: o.score(x, th), "Hessian": lambda o: o.hessian(x, th),
-                       "Fisher": lambda o: o.fisher(th), "log density": lambda o: o.log_density(x, th)}
+                       "Fisher": lambda o: o.fisher(th), "log density": lambda o: o.log_density(x, th),
+                       "natural Fisher": lambda o: o.natural_fisher(th),
+                       "mean": lambda o: o.mean(th)}
             for what, err_of in errs.items():
                 err = err_of(refs[what]())
                 where = f"{what} at θ={_fmt(th)}"
@@ -189,4 +199,4 @@ def autograd_oracle(family, param, points=None, seed=0, n_points=None) -> CheckR
         _note_unrepresentable(ctx, unrepresentable, "not even 1 draw in 1000 is representable")
 
     return _run("autograd", TOL_EXACT, 3, family, param, points, seed, n_points, body,
-                "score, Hessian, Fisher, log density vs autograd of the declaration")
+                "score, Hessian, Fisher, log density, mean, ∇²A vs autograd of the declaration")

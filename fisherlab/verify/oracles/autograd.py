@@ -206,6 +206,20 @@ class AutogradOracle:
 
         return self._hessian(cross_entropy, theta)
 
+    def mean(self, theta):
+        """μ = ∇A at η(θ), differentiating the declared A: (n, p) -> (n, m)."""
+        eta = np.asarray(self.to_natural(np.asarray(theta, dtype=np.float64)))
+        return autograd.grad(lambda e: anp.sum(self.log_partition_natural(e)))(eta)
+
+    def natural_fisher(self, theta):
+        """∇²A at η(θ), differentiating the declared A twice: (n, p) -> (n, m, m)."""
+        eta = np.asarray(self.to_natural(np.asarray(theta, dtype=np.float64)))
+        grad = autograd.grad(lambda e: anp.sum(self.log_partition_natural(e)))
+        rows = [autograd.grad(lambda e, i=i: anp.sum(grad(e)[..., i]))(eta)
+                for i in range(self.m)]
+        H = np.stack(rows, axis=-2)
+        return 0.5 * (H + np.swapaxes(H, -1, -2))
+
     def jacobian(self, theta):
         """J = ∂η/∂θ from the declaration: (n, m, p)."""
         theta = np.asarray(theta, dtype=np.float64)

@@ -133,6 +133,23 @@ class MpOracle:
             return np.array([float(self._logp(*[_mp(c) for c in xi], *t)) for xi in self._x_cols(x)])
 
 
+    def natural_fisher(self, theta) -> np.ndarray:
+        """∇²A at η(θ) of the declared A, (m, m), at one point θ (p,)."""
+        import mpmath
+
+        with mpmath.workdps(DPS):
+            eta = self._to_nat(*[_mp(v) for v in theta])
+            return _to_array(mpmath.matrix(self._hess_A(*eta)))
+
+    def mean(self, theta) -> np.ndarray:
+        """∇A at η(θ) of the declared A, (m,), at one point θ (p,)."""
+        import mpmath
+
+        _, fgrad = _log_partition(self.spec)
+        with mpmath.workdps(DPS):
+            eta = self._to_nat(*[_mp(v) for v in theta])
+            return np.array([float(v) for v in fgrad(*eta)])
+
     def kl(self, theta_p, theta_q) -> float:
         """KL(p_θp ‖ p_θq) = A(η_q) − A(η_p) − ⟨∇A(η_p), η_q − η_p⟩ of the declared A, with
         η = η(θ) the declared map, in ``DPS`` digits (two points of shape (p,))."""
