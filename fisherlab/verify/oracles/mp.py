@@ -195,20 +195,31 @@ def pullback(spec, src: str, dst: str, theta) -> np.ndarray | None:
     maps and F_φ from :meth:`MpOracle.fisher_mp`; None when ``dst`` declares no inverse map."""
     import mpmath
 
+    with mpmath.workdps(DPS):
+        pieces = _jacobian_and_fisher(spec, src, dst, theta)
+        if pieces is None:
+            return None
+        J, Fq = pieces
+        return _to_array(J.T * Fq * J)
+
+
+def _jacobian_and_fisher(spec, src: str, dst: str, theta):
+    """(J = ∂φ/∂θ, F_φ) as mpmath matrices at φ = φ(θ), from the declared maps, at the current
+    precision; None when ``dst`` declares no inverse map."""
+    import mpmath
+
     maps = _map(spec, src, dst)
     if maps is None:
         return None
     phi_of, jac_of = maps
-    with mpmath.workdps(DPS):
-        t = [_mp(v) for v in theta]
-        phi = phi_of(*t)
-        J = mpmath.matrix(jac_of(*t))
-        oq = mp_oracle(spec, dst)
-        # F_φ at the exact φ(θ) (not at the float conversion of it): evaluate its pieces in mp.
-        Jq = mpmath.matrix(oq._jac(*phi))
-        Hq = mpmath.matrix(oq._hess_A(*oq._to_nat(*phi)))
-        Fq = Jq.T * Hq * Jq
-        return _to_array(J.T * Fq * J)
+    t = [_mp(v) for v in theta]
+    phi = phi_of(*t)
+    J = mpmath.matrix(jac_of(*t))
+    oq = mp_oracle(spec, dst)
+    # F_φ at the exact φ(θ) (not at the float conversion of it): evaluate its pieces in mp.
+    Jq = mpmath.matrix(oq._jac(*phi))
+    Fq = Jq.T * mpmath.matrix(oq._hess_A(*oq._to_nat(*phi))) * Jq
+    return J, Fq
 
 
 def natural_gradient_errors(spec, src: str, dst: str, theta, g, d_theta, d_phi) -> float:
@@ -221,17 +232,11 @@ def natural_gradient_errors(spec, src: str, dst: str, theta, g, d_theta, d_phi) 
     """
     import mpmath
 
-    maps = _map(spec, src, dst)
-    if maps is None:
-        return None
-    phi_of, jac_of = maps
     with mpmath.workdps(DPS):
-        t = [_mp(v) for v in theta]
-        phi = phi_of(*t)
-        J = mpmath.matrix(jac_of(*t))
-        oq = mp_oracle(spec, dst)
-        Jq = mpmath.matrix(oq._jac(*phi))
-        Fq = Jq.T * mpmath.matrix(oq._hess_A(*oq._to_nat(*phi))) * Jq
+        pieces = _jacobian_and_fisher(spec, src, dst, theta)
+        if pieces is None:
+            return None
+        J, Fq = pieces
         gv = mpmath.matrix([_mp(v) for v in g])
         d_star = mpmath.lu_solve(Fq, gv)
         norm = mpmath.sqrt((d_star.T * Fq * d_star)[0])
