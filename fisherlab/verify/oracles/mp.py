@@ -150,18 +150,6 @@ class MpOracle:
             eta = self._to_nat(*[_mp(v) for v in theta])
             return np.array([float(v) for v in fgrad(*eta)])
 
-    def kl(self, theta_p, theta_q) -> float:
-        """KL(p_θp ‖ p_θq) = A(η_q) − A(η_p) − ⟨∇A(η_p), η_q − η_p⟩ of the declared A, with
-        η = η(θ) the declared map, in ``DPS`` digits (two points of shape (p,))."""
-        import mpmath
-
-        fA, fgrad = _log_partition(self.spec)
-        with mpmath.workdps(DPS):
-            ep = self._to_nat(*[_mp(v) for v in theta_p])
-            eq = self._to_nat(*[_mp(v) for v in theta_q])
-            mu = fgrad(*ep)
-            return float(fA(*eq) - fA(*ep) - mpmath.fsum(m * (b - a) for m, a, b in zip(mu, ep, eq)))
-
 
 def _to_array(M) -> np.ndarray:
     return np.array([[float(M[i, j]) for j in range(M.cols)] for i in range(M.rows)])
@@ -246,6 +234,32 @@ def natural_gradient_errors(spec, src: str, dst: str, theta, g, d_theta, d_phi) 
             diff = d - d_star
             worst = max(worst, float(mpmath.sqrt(abs((diff.T * Fq * diff)[0])) / norm))
         return worst
+
+
+def kl(spec, param: str, theta_p, theta_q) -> float:
+    """KL(p_θp ‖ p_θq) = A(η_q) − A(η_p) − ⟨∇A(η_p), η_q − η_p⟩ of the declared A, with
+    η = η(θ) the declared map of ``param``, in ``DPS`` digits (two points of shape (p,))."""
+    import mpmath
+
+    fA, fgrad = _log_partition(spec)
+    to_nat = _natural_map(spec, param)
+    with mpmath.workdps(DPS):
+        ep = to_nat(*[_mp(v) for v in theta_p])
+        eq = to_nat(*[_mp(v) for v in theta_q])
+        mu = fgrad(*ep)
+        return float(fA(*eq) - fA(*ep) - mpmath.fsum(m * (b - a) for m, a, b in zip(mu, ep, eq)))
+
+
+@functools.lru_cache(maxsize=None)
+def _natural_map(spec, param: str):
+    """The declared η(θ) of ``param``, lambdified to mpmath (without the rest of MpOracle)."""
+    import sympy as sp
+
+    from .autograd import explicit
+
+    pz = spec.parametrization(param)
+    theta = [sp.Symbol(f"t{i}", real=True) for i in range(len(pz.params))]
+    return sp.lambdify(theta, [explicit(e) for e in pz.to_natural(sp, *theta)], modules=_modules())
 
 
 @functools.lru_cache(maxsize=None)
