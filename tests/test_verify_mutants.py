@@ -17,7 +17,6 @@ import pytest
 
 import fisherlab as fl
 from fisherlab import _api
-from fisherlab.families._spec import Parametrization
 from fisherlab.verify import IDENTITIES
 
 
@@ -46,7 +45,8 @@ def _replace_pz(spec, name, keep=(), **changes):
 
 def test_log_partition_off_by_a_constant_factor():
     spec = fl.family("poisson").spec
-    bad = dataclasses.replace(spec, name="poisson_mutant", log_partition=lambda sp, e: 2 * sp.exp(e))
+    bad = dataclasses.replace(spec, name="poisson_mutant",
+                              log_partition=lambda sp, e: 2 * sp.exp(e))
     report = _verify(bad, ["moments_quadrature", "fisher_quadrature", "fisher_monte_carlo", "scipy",
                            "bregman_kl"], params=["rate"])
     for identity in ("moments_quadrature", "fisher_quadrature", "fisher_monte_carlo", "scipy",
@@ -73,7 +73,8 @@ def test_wrong_factor_in_a_parametrization_map():
     spec = fl.family("gamma").spec
     bad = _replace_pz(spec, "shape_scale", keep=("shape_rate",),
                       to_natural=lambda sp, a, s: [2 * a, -1 / s])
-    report = _verify(bad, ["pullback", "kl_invariance", "natural_gradient_map"], params=["shape_rate"])
+    report = _verify(bad, ["pullback", "kl_invariance", "natural_gradient_map"],
+                     params=["shape_rate"])
     for identity in ("pullback", "kl_invariance", "natural_gradient_map"):
         _assert_fails(report, identity)
 
@@ -151,12 +152,17 @@ def shifted(delta):
 KERNEL_MUTANTS = [
     # (family, param, quantity, corruption, identities that must fail)
     ("gamma", "shape_rate", "fisher", scaled(1.1),
-     ["fisher_quadrature", "fisher_monte_carlo", "mle_information", "pullback", "natural_gradient_map",
+     ["fisher_quadrature", "fisher_monte_carlo", "mle_information", "pullback",
+      "natural_gradient_map",
       "local_kl", "autograd"]),
-    ("normal", "mean_std", "score", scaled(1.1), ["fisher_quadrature", "fisher_monte_carlo", "autograd"]),
-    ("poisson", "natural", "hessian", shifted(0.1), ["mle_information", "fisher_quadrature", "autograd"]),
-    ("exponential", "rate", "log_density", shifted(0.1), ["moments_quadrature", "scipy", "autograd"]),
-    ("gamma", "shape_scale", "mean", scaled(1.01), ["moments_quadrature", "fisher_monte_carlo", "scipy"]),
+    ("normal", "mean_std", "score", scaled(1.1),
+     ["fisher_quadrature", "fisher_monte_carlo", "autograd"]),
+    ("poisson", "natural", "hessian", shifted(0.1),
+     ["mle_information", "fisher_quadrature", "autograd"]),
+    ("exponential", "rate", "log_density", shifted(0.1),
+     ["moments_quadrature", "scipy", "autograd"]),
+    ("gamma", "shape_scale", "mean", scaled(1.01),
+     ["moments_quadrature", "fisher_monte_carlo", "scipy"]),
     ("normal", "mean_var", "entropy", shifted(0.01), ["moments_quadrature", "scipy"]),
     ("gamma", "shape_rate", "kl", scaled(1.05), ["local_kl", "kl_invariance", "bregman_kl"]),
     ("gamma", "natural", "skewness", scaled(1.5), ["local_kl_cubic"]),
@@ -195,7 +201,6 @@ def test_unmutated_copy_passes():
     fam = kernel_mutant("gamma", "shape_rate", "fisher", lambda f: f)
     report = _verify(fam, list(IDENTITIES), params=["shape_rate"])
     assert report.ok, report.table(explain=True)
-    _ = np
 
 
 # ----------------------------------------------------------------------------------------------

@@ -173,8 +173,9 @@ def fisher_monte_carlo(family, param, points=None, seed=0, n_points=None,
                              f"(too few rare events for Monte Carlo): {', '.join(skipped[:3])}")
         _note_unrepresentable(ctx, unrepresentable)
         if power:
-            ctx.notes.append(f"standard errors {'from the exact variance (quadrature/summation) or ' if exact else ''}"
-                             f"from the sample, the larger; a relative bias in E[T] of "
+            exact_se = "from the exact variance (quadrature/summation) or " if exact else ""
+            ctx.notes.append(f"standard errors {exact_se}from the sample, the larger; a relative "
+                             f"bias in E[T] of "
                              f"{max(power):.2g} or more is detected (≥ {DETECT:g} standard errors)")
         if compared == 0 and not unrepresentable:
             if skipped and route(ctx.spec) != "none":

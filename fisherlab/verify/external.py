@@ -42,7 +42,8 @@ def scipy_oracle(family, param, points=None, seed=0, n_points=None) -> CheckResu
             raise NotApplicable(f"{spec.key} declares no scipy.stats counterpart")
         home, make = spec.scipy
         k = ctx.k
-        theta_home = ctx.fam.convert(ctx.points, ctx.param, home) if home != ctx.param else ctx.points
+        theta_home = (ctx.fam.convert(ctx.points, ctx.param, home) if home != ctx.param
+                      else ctx.points)
         unrepresentable = []
         replaced = set()
         for th, tg in zip(ctx.points, theta_home):
@@ -183,7 +184,8 @@ def autograd_oracle(family, param, points=None, seed=0, n_points=None) -> CheckR
                     "mean": lambda: ag.mean(th[None])[0],
                     "log density": lambda: np.asarray(ag.log_density(x, tb))}
             mp_refs = {"score": lambda o: o.score(x, th), "Hessian": lambda o: o.hessian(x, th),
-                       "Fisher": lambda o: o.fisher(th), "log density": lambda o: o.log_density(x, th),
+                       "Fisher": lambda o: o.fisher(th),
+                       "log density": lambda o: o.log_density(x, th),
                        "natural Fisher": lambda o: o.natural_fisher(th),
                        "mean": lambda o: o.mean(th)}
             for what, err_of in errs.items():

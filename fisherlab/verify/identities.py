@@ -1,4 +1,4 @@
-"""The identities, one function each, every one computed independently of the formula it checks.
+"""The identities, one function each, each side of an identity computed on its own.
 
 Each function has the signature ``check(family, param, points=None, seed=0, n_points=None)``:
 ``family`` is a catalog name, a declaration or a :class:`~fisherlab.Family`; ``param`` a
@@ -6,11 +6,20 @@ parametrization; ``points`` an (n, p) array of parameter points (drawn over the 
 from ``seed`` when omitted). Each returns a :class:`CheckResult`. The test suite calls these
 same functions, so ``pytest`` and ``fisherlab verify`` cannot disagree.
 
+Each check is of one of two kinds (:data:`~fisherlab.verify.check.ROLES`): *independent*, a
+kernel against an oracle outside the derivation (quadrature or summation over x, Monte Carlo,
+autograd or 40-digit mpmath of the declaration, scipy.stats, textbook formulas), or
+*consistency*, two kernels of the same derivation (a transformation law, an expansion of the
+KL). Its status is ``pass``, ``FAIL`` or ``n/a`` (its route does not exist here; it says why
+and counts as neither).
+
 The checks live in one module per idea: :mod:`~fisherlab.verify.expectations` (quadrature and
 Monte Carlo), :mod:`~fisherlab.verify.mle`, :mod:`~fisherlab.verify.consistency` (between
-parametrizations), :mod:`~fisherlab.verify.local_kl` and :mod:`~fisherlab.verify.external`
-(scipy.stats, autograd); :mod:`~fisherlab.verify.check` holds the runner, the result type and
-the tolerances (its docstring says how errors are normalized).
+parametrizations), :mod:`~fisherlab.verify.local_kl` (the KL near θ: its expansion and the
+kernels' near-coincidence refinement) and :mod:`~fisherlab.verify.external` (scipy.stats,
+autograd); the oracles themselves are in :mod:`fisherlab.verify.oracles`;
+:mod:`~fisherlab.verify.check` holds the runner, the result type and the tolerances (its
+docstring says how errors are normalized).
 """
 
 from __future__ import annotations
@@ -43,7 +52,8 @@ IDENTITIES = {
 
 __all__ = ["IDENTITIES", "CheckResult", "fisher_quadrature", "fisher_monte_carlo",
            "moments_quadrature", "mle_information", "roundtrip", "pullback", "kl_invariance",
-           "natural_gradient_map", "local_kl", "local_kl_cubic", "kl_refinement", "bregman_kl", "scipy_oracle",
+           "natural_gradient_map", "local_kl", "local_kl_cubic", "kl_refinement", "bregman_kl",
+           "scipy_oracle",
            "autograd_oracle",
            "TOL_QUADRATURE", "TOL_EXACT", "TOL_SCIPY", "SIGMAS", "TOL_SLOPE_KL",
            "TOL_SLOPE_CUBIC"]

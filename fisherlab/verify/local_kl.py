@@ -164,7 +164,8 @@ def local_kl_cubic(family, param, points=None, seed=0, n_points=None) -> CheckRe
                     outcome = (math.inf, f"fewer than 3 remainders above rounding at η={_fmt(eta)}")
                     continue
                 slope = _slope(ts[use], rem[use])
-                outcome = (max(0.0, 4.0 - slope), f"slope {slope:.3f} at η={_fmt(eta)}, t ≤ {top:.3g}")
+                outcome = (max(0.0, 4.0 - slope),
+                           f"slope {slope:.3f} at η={_fmt(eta)}, t ≤ {top:.3g}")
                 break
             ctx.record(*outcome)
 
@@ -186,8 +187,9 @@ def kl_refinement(family, param, points=None, seed=0, n_points=None) -> CheckRes
     that refinement off, this check tests the refinement itself. θ_q = θ + t·u·|θ| entry by
     entry (t·u/√F_ii where θ_i = 0), u uniform on [−1, 1]^p, for t in ``_REFINE_STEPS``
     (relative steps from 3e-2 down to 1e-9: all inside the kernels' band of ~6%, where the
-    unrefined closed form is off by up to 1e-4 relative). The 40-digit side loses the same ~2·log₁₀(1/t) digits to
-    cancellation and keeps more than 20. Pairs whose θ_q leaves the domain are not compared.
+    unrefined closed form is off by up to 1e-4 relative). The 40-digit side loses the same
+    ~2·log₁₀(1/t) digits to cancellation and keeps more than 20. Pairs whose θ_q leaves the
+    domain are not compared.
     """
     def body(ctx):
         from .oracles.mp import kl as kl_mp

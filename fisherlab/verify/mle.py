@@ -24,8 +24,9 @@ def mle_information(family, param, points=None, seed=0, n_points=None, n: int = 
 
     A sample without an MLE is redrawn (up to 20 times), then the sample size doubled (up to
     16384); a point where even that finds no MLE is reported and not compared (n/a when no
-    point is left). The explanation says so. Draws that float64 cannot represent inside the support (a gamma draw
-    with shape 1e-2 below 1e-308 rounds to 0.0, a beta draw near 1 rounds to 1.0) are dropped
+    point is left). The explanation says so. Draws that float64 cannot represent inside the
+    support (a gamma draw with shape 1e-2 below 1e-308 rounds to 0.0, a beta draw near 1 rounds
+    to 1.0) are dropped
     and replaced by further draws: the identity holds for *every* sample, so which sample is
     used does not matter, and dropping draws is no selection bias here (it would be for
     Monte Carlo, which does not do it).
@@ -96,7 +97,8 @@ def mle_information(family, param, points=None, seed=0, n_points=None, n: int = 
             if ctx.param == "natural":
                 H = k.hessian(x, th)
                 Fth = k.fisher(th)
-                ctx.record(_matrix_err(H, -Fth[None], Fth), f"∇² log p varies with x at η={_fmt(th)}")
+                ctx.record(_matrix_err(H, -Fth[None], Fth),
+                           f"∇² log p varies with x at η={_fmt(th)}")
         if grown:
             ctx.notes.append(f"samples of n = {n} had no MLE at some points; grew n to {grown}")
         _note_unrepresentable(ctx, unrepresentable, "not even 1 draw in 1000 is representable")

@@ -46,8 +46,9 @@ class _Special(types.SimpleNamespace):
         return getattr(scipy.special, name)
 
 
-_NAMESPACE = {"numpy": anp, "scipy": types.SimpleNamespace(special=_Special(),
-                                                           constants=types.SimpleNamespace(pi=np.pi))}
+_NAMESPACE = {"numpy": anp,
+              "scipy": types.SimpleNamespace(special=_Special(),
+                                             constants=types.SimpleNamespace(pi=np.pi))}
 
 
 class _Printer(SciPyPrinter):
@@ -172,7 +173,8 @@ class AutogradOracle:
 
     def log_partition_natural(self, eta):
         """A(η) from the declaration: (n, m) -> (n,)."""
-        return self._log_partition(*[eta[..., i] for i in range(self.m)])[0] + anp.zeros(eta.shape[:-1])
+        A = self._log_partition(*[eta[..., i] for i in range(self.m)])[0]
+        return A + anp.zeros(eta.shape[:-1])
 
     def log_density(self, x, theta):
         """log h(x) + ⟨η(θ), T(x)⟩ − A(η(θ)): x (n,) or (n, k), θ (n, p) -> (n,)."""

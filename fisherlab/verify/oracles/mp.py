@@ -10,7 +10,8 @@ The checks use this module only to adjudicate: where the float oracle disagrees 
 the oracle is recomputed here, and the point passes only if the kernel agrees with the
 40-digit value to the same tolerance. The explanation counts such points.
 
-Everything is taken from the *declaration*, unsimplified, like :mod:`fisherlab.verify.oracles.autograd`:
+Everything is taken from the *declaration*, unsimplified, like
+:mod:`fisherlab.verify.oracles.autograd`:
 log p(x; θ) = log h(x) + ⟨η(θ), T(x)⟩ − A(η(θ)) is differentiated symbolically (sympy ``diff``,
 no ``simplify``), F(θ) = J_θᵀ ∇²A(η) J_θ with ∇²A from differentiating the declared A, and the
 map between two parametrizations is from_natural_φ(η_θ(θ)). Float inputs are converted to
@@ -80,8 +81,10 @@ class MpOracle:
         mods = _modules()
         self._theta_syms = theta
         self._to_nat = sp.lambdify(theta, to_nat, modules=mods)
-        self._jac = sp.lambdify(theta, [[sp.diff(e, t) for t in theta] for e in to_nat], modules=mods)
-        self._hess_A = sp.lambdify(eta, [[sp.diff(A, a, b) for b in eta] for a in eta], modules=mods)
+        self._jac = sp.lambdify(theta, [[sp.diff(e, t) for t in theta] for e in to_nat],
+                                modules=mods)
+        self._hess_A = sp.lambdify(eta, [[sp.diff(A, a, b) for b in eta] for a in eta],
+                                   modules=mods)
         self._logp = sp.lambdify(xs + theta, logp, modules=mods)
         self._score = sp.lambdify(xs + theta, score, modules=mods)
         self._hess = sp.lambdify(xs + theta, hess, modules=mods)
@@ -121,7 +124,8 @@ class MpOracle:
 
         with mpmath.workdps(DPS):
             t = [_mp(v) for v in theta]
-            return np.array([[[float(v) for v in row] for row in self._hess(*[_mp(c) for c in xi], *t)]
+            return np.array([[[float(v) for v in row]
+                              for row in self._hess(*[_mp(c) for c in xi], *t)]
                              for xi in self._x_cols(x)])
 
     def log_density(self, x, theta) -> np.ndarray:
@@ -130,7 +134,8 @@ class MpOracle:
 
         with mpmath.workdps(DPS):
             t = [_mp(v) for v in theta]
-            return np.array([float(self._logp(*[_mp(c) for c in xi], *t)) for xi in self._x_cols(x)])
+            return np.array([float(self._logp(*[_mp(c) for c in xi], *t))
+                             for xi in self._x_cols(x)])
 
 
     def natural_fisher(self, theta) -> np.ndarray:
