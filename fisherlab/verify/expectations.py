@@ -220,6 +220,10 @@ def bregman_kl(family, param, points=None, seed=0, n_points=None,
     """The Bregman KL against ∫ p log(p/q): quadrature or summation over x (tolerance 1e-8,
     relative with the floor of the Bregman terms' rounding); for continuous vector supports,
     Monte Carlo within 6 standard errors (reported in units of the tolerance, so ≤ 1 passes).
+    The Monte Carlo standard error is the sample's: the route serves only the multivariate
+    normal and the Dirichlet, whose log p(x; θ1) − log p(x; θ2) is quadratic in Gaussian draws
+    or affine in log x, light-tailed (the heavy-tail bound of :func:`fisher_monte_carlo` needs
+    the quadrature this route lacks).
     """
     def body(ctx):
         k = ctx.k
