@@ -104,3 +104,14 @@ def test_natural_gradient_map_says_how_many_points_it_compared():
     assert r.status == "pass", r.explanation
     assert "compared 1 of 2 (point, parametrization) pairs" in r.explanation
     assert "1 of 2 in p" in r.explanation
+
+
+def test_monte_carlo_standard_error_holds_for_heavy_tails():
+    # Inverse Gaussian, mean 1000, shape 1e-3: the sample rarely meets the large terms of s sᵀ,
+    # and its standard deviation understated their spread 5e4-fold (quadrature agrees with F to
+    # 6e-15 there). The exact variance by quadrature bounds the error whatever the sample saw.
+    from fisherlab.verify.expectations import fisher_monte_carlo
+
+    r = fisher_monte_carlo("inverse_gaussian", "mean_shape", points=np.array([[1000.0, 1e-3]]))
+    assert r.status == "pass", r.explanation
+    assert "exact variance" in r.explanation and "is detected" in r.explanation

@@ -300,8 +300,18 @@ class Kernels:
         cols, shape = self._cols(theta)
         return _evaluate(self._f["skewness"], cols, shape, (self._m,) * 3)
 
-    def kl(self, theta_p, theta_q) -> np.ndarray:
-        """KL(p_θp ‖ p_θq): (..., p), (..., p) -> (...)."""
+    def kl(self, theta_p, theta_q, refine: bool = True) -> np.ndarray:
+        """KL(p_θp ‖ p_θq): (..., p), (..., p) -> (...).
+
+        The closed form is the Bregman divergence A(η_q) − A(η_p) − ⟨∇A(η_p), η_q − η_p⟩, which
+        cancels when the two points nearly coincide; there it is replaced by the integral
+        ∫₀¹ (1 − t) δᵀ∇²A(η_p + tδ)δ dt (see ``fisherlab.kernels._special.kl_refine``).
+        ``refine=False`` returns the closed form everywhere, unrefined: for the verifier, which
+        tests the closed form and the refinement separately.
+        """
+        if not refine:
+            with _special.kl_unrefined():
+                return self.kl(theta_p, theta_q)
         cp, shape_p = self._cols(theta_p, "theta_p")
         cq, shape_q = self._cols(theta_q, "theta_q")
         shape = shape_p if shape_p == shape_q else np.broadcast_shapes(shape_p, shape_q)

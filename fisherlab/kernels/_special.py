@@ -364,6 +364,8 @@ def kl_refine(bregman, magnitude, to_natural, jacobian, curvature, theta_p, thet
     ndarray, shape (...)
         The KL, to ~1e-14 relative wherever the quadrature converges (see the notes above).
     """
+    if getattr(_PENDING, "unrefined", False):
+        return bregman  # inside kl_unrefined(): the closed form as it is, for the verifier
     shape = bregman.shape
     if not shape:
         # One point (the hot loop of an optimizer): decide in Python floats, ~10× cheaper
@@ -428,6 +430,21 @@ def kl_refine_pending():
     _refine(batches)
 
 
+@contextlib.contextmanager
+def kl_unrefined():
+    """Within the block, ``kl_refine`` leaves the closed-form (Bregman) KL as it is.
+
+    For the verifier, which tests the closed form and its refinement separately; see
+    :meth:`fisherlab.Kernels.kl` (``refine=False``).
+    """
+    outer = getattr(_PENDING, "unrefined", False)
+    _PENDING.unrefined = True
+    try:
+        yield
+    finally:
+        _PENDING.unrefined = outer
+
+
 def _refine(batches):
     """Replace the Bregman values of the candidates in ``batches`` (a list of _Candidates whose
     kernels are the same) by the integral of the curvature where that is more accurate."""
@@ -474,7 +491,7 @@ def _refine(batches):
 
 
 __all__ = ["gammaln", "digamma", "polygamma", "trigamma", "trigamma_minus_reciprocal",
-           "log1pexp", "kl_refine", "kl_refine_pending", "numpy"]
+           "log1pexp", "kl_refine", "kl_refine_pending", "kl_unrefined", "numpy"]
 
 
 # -- softmax with a reference class (categorical, multinomial, binomial) -----------------------

@@ -22,7 +22,8 @@ def add_parser(subparsers):
     p.add_argument("--identity", "-i", action="append", help="only this identity (repeatable)")
     p.add_argument("--points", type=int, default=None, help="parameter points per check")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--json", metavar="FILE", help="write one record per (family, parametrization, identity)")
+    p.add_argument("--json", metavar="FILE",
+                   help="write one record per (family, parametrization, identity)")
     p.add_argument("--explain", action="store_true", help="print each check's explanation")
     p.set_defaults(func=run)
     return p
@@ -43,7 +44,8 @@ class _Progress:
         n = self.offset + done
         width = 30
         fill = int(width * n / self.total)
-        self.stream.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {n}/{self.total} {label[:50]:<50}")
+        bar = f"[{'#' * fill}{'.' * (width - fill)}]"
+        self.stream.write(f"\r{bar} {n}/{self.total} {label[:50]:<50}")
         self.stream.flush()
 
     def close(self):

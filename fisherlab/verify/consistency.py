@@ -23,7 +23,8 @@ def roundtrip(family, param, points=None, seed=0, n_points=None) -> CheckResult:
             back = ctx.fam.from_natural(k.to_natural(th), ctx.param)
             F = k.fisher(th)
             scale = np.abs(th) + 1.0 / np.sqrt(np.abs(np.diagonal(F)))
-            ctx.record(_nanmax(np.abs(back - th) / scale), f"θ={_fmt(th)} came back as {_fmt(back)}")
+            ctx.record(_nanmax(np.abs(back - th) / scale),
+                       f"θ={_fmt(th)} came back as {_fmt(back)}")
 
     return _run("roundtrip", TOL_EXACT, 5, family, param, points, seed, n_points, body,
                 "θ(η(θ)) = θ")
@@ -158,7 +159,8 @@ def natural_gradient_map(family, param, points=None, seed=0, n_points=None) -> C
             J = map_jacobian(ctx.spec, ctx.param, q, ctx.points, phi)
             g = ctx.rng.standard_normal(phi.shape)
             d_phi = kq.natural_gradient(phi, g)
-            d_theta = k.natural_gradient(ctx.points, (np.swapaxes(J, -1, -2) @ g[..., None])[..., 0])
+            grad_theta = (np.swapaxes(J, -1, -2) @ g[..., None])[..., 0]
+            d_theta = k.natural_gradient(ctx.points, grad_theta)
             diff = (J @ d_theta[..., None])[..., 0] - d_phi
             Fq = kq.fisher(phi)
             num = np.einsum("ni,nij,nj->n", diff, Fq, diff)

@@ -8,7 +8,9 @@ import numpy as np
 
 from ..errors import FisherlabError
 from ._points import valid
-from .check import (EPS, TOL_SLOPE_CUBIC, TOL_SLOPE_KL, CheckResult, _fmt, _kl_terms, _run)
+from .check import (EPS, TOL_EXACT, TOL_SLOPE_CUBIC, TOL_SLOPE_KL, CheckResult, _fmt, _kl_terms,
+                    _run)
+from .oracles.quadrature import NotApplicable
 
 
 def _fisher_unit_direction(ctx, k, th, F):
@@ -52,6 +54,12 @@ _LOCAL_KL_WINDOWS = (1e-1, 3e-1, 1.0, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8)
 def local_kl(family, param, points=None, seed=0, n_points=None) -> CheckResult:
     """KL(θ ‖ θ + tδ) / (½t²δᵀFδ) → 1, with |ratio − 1| shrinking like t.
 
+    The KL is the closed-form Bregman divergence with the kernels' near-coincidence refinement
+    off (``Kernels.kl(..., refine=False)``): the refinement integrates δᵀ∇²A δ, the same
+    ∇²A as F, and would hide an error in the closed form (:func:`kl_refinement` tests it).
+    A wrong term in the closed form is seen here once it changes the quadratic form by ≳ 1e-3
+    relative (below that the O(t) remainder over t = 1e-1 … 1e-3 hides it); kl_refinement, to
+    1e-10 near coincidence, sees far smaller ones (tests/test_verify_mutants.py).
     δ is a random direction of unit Fisher norm; t runs over 1e-1 … 1e-3 (scaled down if the
     domain requires); the error at t is the larger of those along +δ and −δ (which is
     |c₁|t + |c₂|t² + …: the linear and quadratic terms cannot cancel). The fitted slope of
@@ -71,7 +79,7 @@ def local_kl(family, param, points=None, seed=0, n_points=None) -> CheckResult:
             quad_unit = float(d @ F @ d)
 
             def model(b, q, sign, quad):
-                kl = k.kl(b, q)
+                kl = k.kl(b, q, refine=False)
                 return np.abs(kl / quad - 1.0), 1000 * EPS * _kl_terms(k, b, q) / quad
 
             outcome = None
@@ -110,6 +118,7 @@ def local_kl(family, param, points=None, seed=0, n_points=None) -> CheckResult:
 def local_kl_cubic(family, param, points=None, seed=0, n_points=None) -> CheckResult:
     """In natural coordinates KL(η ‖ η+δ) − ½δᵀFδ − (1/6)∂³A[δ,δ,δ] shrinks like |δ|⁴.
 
+    The KL is the unrefined closed form, as in :func:`local_kl`.
     The points of ``param`` are mapped to η; δ = ±tu with u of unit Fisher norm and t from the
     largest valid step ≤ 1 down thirtyfold (the larger remainder of ±u is used, as in
     :func:`local_kl`). The fitted slope of log|remainder| against log t must be at least
@@ -133,7 +142,7 @@ def local_kl_cubic(family, param, points=None, seed=0, n_points=None) -> CheckRe
                 ts = np.geomspace(top, top / 30, 8)
 
                 def model(b, q, sign, ts=ts):
-                    kl = kn.kl(b, q)
+                    kl = kn.kl(b, q, refine=False)
                     approx = 0.5 * ts**2 * quad + sign * ts**3 * cubic / 6
                     noise = 1000 * EPS * (_kl_terms(kn, b, q) + np.abs(approx))
                     return np.abs(kl - approx), noise
@@ -155,9 +164,61 @@ def local_kl_cubic(family, param, points=None, seed=0, n_points=None) -> CheckRe
                     outcome = (math.inf, f"fewer than 3 remainders above rounding at η={_fmt(eta)}")
                     continue
                 slope = _slope(ts[use], rem[use])
-                outcome = (max(0.0, 4.0 - slope), f"slope {slope:.3f} at η={_fmt(eta)}, t ≤ {top:.3g}")
+                outcome = (max(0.0, 4.0 - slope),
+                           f"slope {slope:.3f} at η={_fmt(eta)}, t ≤ {top:.3g}")
                 break
             ctx.record(*outcome)
 
     return _run("local_kl_cubic", TOL_SLOPE_CUBIC, 3, family, param, points, seed, n_points,
                 body, "KL − ½δᵀFδ − ⅙∂³A[δ,δ,δ] = O(|δ|⁴) in η: 4 − fitted slope")
+
+
+#: Relative steps of kl_refinement: from the edge of the kernels' near-coincidence band down to
+#: where the closed form has lost all but a few of its digits.
+_REFINE_STEPS = (3e-2, 1e-3, 1e-5, 1e-7, 1e-9)
+
+
+def kl_refinement(family, param, points=None, seed=0, n_points=None) -> CheckResult:
+    """The kernels' KL between nearly coincident points against the 40-digit Bregman divergence
+    of the declared A (:func:`fisherlab.verify.oracles.mp.kl`), to 1e-10 relative.
+
+    Near coincidence the closed form cancels (its error is ε·|A|/KL) and the kernels replace it
+    by the integral of δᵀ∇²A δ along the segment; :func:`local_kl` tests the closed form with
+    that refinement off, this check tests the refinement itself. θ_q = θ + t·u·|θ| entry by
+    entry (t·u/√F_ii where θ_i = 0), u uniform on [−1, 1]^p, for t in ``_REFINE_STEPS``
+    (relative steps from 3e-2 down to 1e-9: all inside the kernels' band of ~6%, where the
+    unrefined closed form is off by up to 1e-4 relative). The 40-digit side loses the same
+    ~2·log₁₀(1/t) digits to cancellation and keeps more than 20. Pairs whose θ_q leaves the
+    domain are not compared.
+    """
+    def body(ctx):
+        from .oracles.mp import kl as kl_mp
+
+        k = ctx.k
+        pz = ctx.spec.parametrization(ctx.param)
+        compared = 0
+        for th in ctx.points:
+            # Relative steps (a step of the statistical resolution 1/√F_ii would leave the
+            # band where F is tiny: Bernoulli η = 25 has 1/√F = 3e5). A zero entry steps by
+            # its resolution instead.
+            sd = 1.0 / np.sqrt(np.abs(np.diagonal(k.fisher(th))))
+            scale = np.where(th != 0, np.abs(th), sd)
+            u = ctx.rng.uniform(-1.0, 1.0, size=th.shape)
+            qs = np.array([th + t * u * scale for t in _REFINE_STEPS])
+            qs = qs[valid(pz, qs) & np.any(qs != th, axis=-1)]
+            if not len(qs):
+                continue
+            kl = k.kl(np.broadcast_to(th, qs.shape), qs)
+            for q, v in zip(qs, kl):
+                ref = kl_mp(ctx.spec, ctx.param, th, q)
+                compared += 1
+                err = abs(v - ref) / abs(ref) if ref != 0 else (0.0 if v == 0 else math.inf)
+                ctx.record(err, f"KL {v!r} vs 40-digit {ref!r} at θ_p={_fmt(th)}, "
+                                f"θ_q={_fmt(q)}")
+        if compared == 0:
+            raise NotApplicable("no nearly coincident pair stayed inside the domain")
+        ctx.notes.append(f"{compared} pairs compared")
+
+    return _run("kl_refinement", TOL_EXACT, 3, family, param, points, seed, n_points, body,
+                "KL near coincidence (the refined closed form) vs the 40-digit Bregman "
+                "divergence of the declared A")

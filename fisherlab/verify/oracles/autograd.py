@@ -46,8 +46,9 @@ class _Special(types.SimpleNamespace):
         return getattr(scipy.special, name)
 
 
-_NAMESPACE = {"numpy": anp, "scipy": types.SimpleNamespace(special=_Special(),
-                                                           constants=types.SimpleNamespace(pi=np.pi))}
+_NAMESPACE = {"numpy": anp,
+              "scipy": types.SimpleNamespace(special=_Special(),
+                                             constants=types.SimpleNamespace(pi=np.pi))}
 
 
 class _Printer(SciPyPrinter):
@@ -172,7 +173,8 @@ class AutogradOracle:
 
     def log_partition_natural(self, eta):
         """A(η) from the declaration: (n, m) -> (n,)."""
-        return self._log_partition(*[eta[..., i] for i in range(self.m)])[0] + anp.zeros(eta.shape[:-1])
+        A = self._log_partition(*[eta[..., i] for i in range(self.m)])[0]
+        return A + anp.zeros(eta.shape[:-1])
 
     def log_density(self, x, theta):
         """log h(x) + ⟨η(θ), T(x)⟩ − A(η(θ)): x (n,) or (n, k), θ (n, p) -> (n,)."""
@@ -205,6 +207,20 @@ class AutogradOracle:
             return self.log_partition_natural(eq) - anp.sum(mu0 * eq, axis=-1)
 
         return self._hessian(cross_entropy, theta)
+
+    def mean(self, theta):
+        """μ = ∇A at η(θ), differentiating the declared A: (n, p) -> (n, m)."""
+        eta = np.asarray(self.to_natural(np.asarray(theta, dtype=np.float64)))
+        return autograd.grad(lambda e: anp.sum(self.log_partition_natural(e)))(eta)
+
+    def natural_fisher(self, theta):
+        """∇²A at η(θ), differentiating the declared A twice: (n, p) -> (n, m, m)."""
+        eta = np.asarray(self.to_natural(np.asarray(theta, dtype=np.float64)))
+        grad = autograd.grad(lambda e: anp.sum(self.log_partition_natural(e)))
+        rows = [autograd.grad(lambda e, i=i: anp.sum(grad(e)[..., i]))(eta)
+                for i in range(self.m)]
+        H = np.stack(rows, axis=-2)
+        return 0.5 * (H + np.swapaxes(H, -1, -2))
 
     def jacobian(self, theta):
         """J = ∂η/∂θ from the declaration: (n, m, p)."""

@@ -10,7 +10,8 @@ The checks use this module only to adjudicate: where the float oracle disagrees 
 the oracle is recomputed here, and the point passes only if the kernel agrees with the
 40-digit value to the same tolerance. The explanation counts such points.
 
-Everything is taken from the *declaration*, unsimplified, like :mod:`fisherlab.verify.oracles.autograd`:
+Everything is taken from the *declaration*, unsimplified, like
+:mod:`fisherlab.verify.oracles.autograd`:
 log p(x; θ) = log h(x) + ⟨η(θ), T(x)⟩ − A(η(θ)) is differentiated symbolically (sympy ``diff``,
 no ``simplify``), F(θ) = J_θᵀ ∇²A(η) J_θ with ∇²A from differentiating the declared A, and the
 map between two parametrizations is from_natural_φ(η_θ(θ)). Float inputs are converted to
@@ -80,8 +81,10 @@ class MpOracle:
         mods = _modules()
         self._theta_syms = theta
         self._to_nat = sp.lambdify(theta, to_nat, modules=mods)
-        self._jac = sp.lambdify(theta, [[sp.diff(e, t) for t in theta] for e in to_nat], modules=mods)
-        self._hess_A = sp.lambdify(eta, [[sp.diff(A, a, b) for b in eta] for a in eta], modules=mods)
+        self._jac = sp.lambdify(theta, [[sp.diff(e, t) for t in theta] for e in to_nat],
+                                modules=mods)
+        self._hess_A = sp.lambdify(eta, [[sp.diff(A, a, b) for b in eta] for a in eta],
+                                   modules=mods)
         self._logp = sp.lambdify(xs + theta, logp, modules=mods)
         self._score = sp.lambdify(xs + theta, score, modules=mods)
         self._hess = sp.lambdify(xs + theta, hess, modules=mods)
@@ -121,7 +124,8 @@ class MpOracle:
 
         with mpmath.workdps(DPS):
             t = [_mp(v) for v in theta]
-            return np.array([[[float(v) for v in row] for row in self._hess(*[_mp(c) for c in xi], *t)]
+            return np.array([[[float(v) for v in row]
+                              for row in self._hess(*[_mp(c) for c in xi], *t)]
                              for xi in self._x_cols(x)])
 
     def log_density(self, x, theta) -> np.ndarray:
@@ -130,7 +134,26 @@ class MpOracle:
 
         with mpmath.workdps(DPS):
             t = [_mp(v) for v in theta]
-            return np.array([float(self._logp(*[_mp(c) for c in xi], *t)) for xi in self._x_cols(x)])
+            return np.array([float(self._logp(*[_mp(c) for c in xi], *t))
+                             for xi in self._x_cols(x)])
+
+
+    def natural_fisher(self, theta) -> np.ndarray:
+        """∇²A at η(θ) of the declared A, (m, m), at one point θ (p,)."""
+        import mpmath
+
+        with mpmath.workdps(DPS):
+            eta = self._to_nat(*[_mp(v) for v in theta])
+            return _to_array(mpmath.matrix(self._hess_A(*eta)))
+
+    def mean(self, theta) -> np.ndarray:
+        """∇A at η(θ) of the declared A, (m,), at one point θ (p,)."""
+        import mpmath
+
+        _, fgrad = _log_partition(self.spec)
+        with mpmath.workdps(DPS):
+            eta = self._to_nat(*[_mp(v) for v in theta])
+            return np.array([float(v) for v in fgrad(*eta)])
 
 
 def _to_array(M) -> np.ndarray:
@@ -165,20 +188,31 @@ def pullback(spec, src: str, dst: str, theta) -> np.ndarray | None:
     maps and F_φ from :meth:`MpOracle.fisher_mp`; None when ``dst`` declares no inverse map."""
     import mpmath
 
+    with mpmath.workdps(DPS):
+        pieces = _jacobian_and_fisher(spec, src, dst, theta)
+        if pieces is None:
+            return None
+        J, Fq = pieces
+        return _to_array(J.T * Fq * J)
+
+
+def _jacobian_and_fisher(spec, src: str, dst: str, theta):
+    """(J = ∂φ/∂θ, F_φ) as mpmath matrices at φ = φ(θ), from the declared maps, at the current
+    precision; None when ``dst`` declares no inverse map."""
+    import mpmath
+
     maps = _map(spec, src, dst)
     if maps is None:
         return None
     phi_of, jac_of = maps
-    with mpmath.workdps(DPS):
-        t = [_mp(v) for v in theta]
-        phi = phi_of(*t)
-        J = mpmath.matrix(jac_of(*t))
-        oq = mp_oracle(spec, dst)
-        # F_φ at the exact φ(θ) (not at the float conversion of it): evaluate its pieces in mp.
-        Jq = mpmath.matrix(oq._jac(*phi))
-        Hq = mpmath.matrix(oq._hess_A(*oq._to_nat(*phi)))
-        Fq = Jq.T * Hq * Jq
-        return _to_array(J.T * Fq * J)
+    t = [_mp(v) for v in theta]
+    phi = phi_of(*t)
+    J = mpmath.matrix(jac_of(*t))
+    oq = mp_oracle(spec, dst)
+    # F_φ at the exact φ(θ) (not at the float conversion of it): evaluate its pieces in mp.
+    Jq = mpmath.matrix(oq._jac(*phi))
+    Fq = Jq.T * mpmath.matrix(oq._hess_A(*oq._to_nat(*phi))) * Jq
+    return J, Fq
 
 
 def natural_gradient_errors(spec, src: str, dst: str, theta, g, d_theta, d_phi) -> float:
@@ -191,17 +225,11 @@ def natural_gradient_errors(spec, src: str, dst: str, theta, g, d_theta, d_phi) 
     """
     import mpmath
 
-    maps = _map(spec, src, dst)
-    if maps is None:
-        return None
-    phi_of, jac_of = maps
     with mpmath.workdps(DPS):
-        t = [_mp(v) for v in theta]
-        phi = phi_of(*t)
-        J = mpmath.matrix(jac_of(*t))
-        oq = mp_oracle(spec, dst)
-        Jq = mpmath.matrix(oq._jac(*phi))
-        Fq = Jq.T * mpmath.matrix(oq._hess_A(*oq._to_nat(*phi))) * Jq
+        pieces = _jacobian_and_fisher(spec, src, dst, theta)
+        if pieces is None:
+            return None
+        J, Fq = pieces
         gv = mpmath.matrix([_mp(v) for v in g])
         d_star = mpmath.lu_solve(Fq, gv)
         norm = mpmath.sqrt((d_star.T * Fq * d_star)[0])
@@ -213,65 +241,42 @@ def natural_gradient_errors(spec, src: str, dst: str, theta, g, d_theta, d_phi) 
         return worst
 
 
+def kl(spec, param: str, theta_p, theta_q) -> float:
+    """KL(p_θp ‖ p_θq) = A(η_q) − A(η_p) − ⟨∇A(η_p), η_q − η_p⟩ of the declared A, with
+    η = η(θ) the declared map of ``param``, in ``DPS`` digits (two points of shape (p,))."""
+    import mpmath
+
+    fA, fgrad = _log_partition(spec)
+    to_nat = _natural_map(spec, param)
+    with mpmath.workdps(DPS):
+        ep = to_nat(*[_mp(v) for v in theta_p])
+        eq = to_nat(*[_mp(v) for v in theta_q])
+        mu = fgrad(*ep)
+        return float(fA(*eq) - fA(*ep) - mpmath.fsum(m * (b - a) for m, a, b in zip(mu, ep, eq)))
+
+
 @functools.lru_cache(maxsize=None)
-def _entropy_parts(spec):
-    """(A, ∇A) in η lambdified to mpmath, and E[log h] as an affine map of μ = ∇A when log h is
-    affine in T(x) (c0, c) — else None — from the declaration."""
+def _natural_map(spec, param: str):
+    """The declared η(θ) of ``param``, lambdified to mpmath (without the rest of MpOracle)."""
+    import sympy as sp
+
+    from .autograd import explicit
+
+    pz = spec.parametrization(param)
+    theta = [sp.Symbol(f"t{i}", real=True) for i in range(len(pz.params))]
+    return sp.lambdify(theta, [explicit(e) for e in pz.to_natural(sp, *theta)], modules=_modules())
+
+
+@functools.lru_cache(maxsize=None)
+def _log_partition(spec):
+    """The declared A(η) and ∇A(η), lambdified to mpmath."""
     import sympy as sp
 
     from ...symbolic.derive import natural_form
     from .autograd import explicit
 
-    nat = natural_form(spec)
-    eta = list(nat.eta)
-    xs = list(nat.x)
-    x_arg = xs if spec.support.size else xs[0]
+    eta = list(natural_form(spec).eta)
     A = explicit(spec.log_partition(sp, *eta))
     mods = _modules()
-    fA = sp.lambdify(eta, A, modules=mods)
-    fgrad = sp.lambdify(eta, [sp.diff(A, e) for e in eta], modules=mods)
-    T = [explicit(t) for t in spec.statistics(sp, x_arg)]
-    logh = explicit(spec.log_base_measure(sp, x_arg))
-    c = [sp.Symbol(f"c{i}") for i in range(len(T) + 1)]
-    affine = None
-    try:
-        resid = sp.expand(logh - c[0] - sum(ci * t for ci, t in zip(c[1:], T)))
-        # Match coefficients: log h − c0 − Σ c_i T_i must vanish identically in x.
-        primes = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53]
-        eqs = [resid.subs({x: sp.Rational(1, primes[(j * len(xs) + i) % len(primes)] + j)
-                           for i, x in enumerate(xs)})
-               for j in range(len(c) + 2)]
-        sol = sp.solve(eqs, c, dict=True)
-        if sol and sp.simplify(resid.subs(sol[0])) == 0 and all(v.is_number for v in sol[0].values()):
-            affine = [float(sol[0].get(ci, 0)) for ci in c]
-    except (NotImplementedError, TypeError, ValueError):
-        affine = None
-    return fA, fgrad, affine
-
-
-def entropy(spec, eta, log_density_mp=None, window=None):
-    """The entropy at natural parameters η (m,) in 40 digits, or None when not available.
-
-    Continuous families whose log h(x) is affine in T(x): H = A − ⟨η, ∇A⟩ − (c0 + ⟨c, ∇A⟩).
-    Discrete scalar families: −Σ p log p over ``window`` (integers), with log p from
-    ``log_density_mp`` (the declaration's, in 40 digits); the window must reach where the
-    terms are below 1e-60 of the peak, else None.
-    """
-    import mpmath
-
-    with mpmath.workdps(DPS):
-        if spec.support.discrete and not spec.support.size and log_density_mp is not None:
-            lo, hi = window
-            lps = [log_density_mp(k) for k in range(int(lo), int(hi) + 1)]
-            peak = max(lps)
-            if lps[-1] > peak - 140 or (lo > spec.support.low and lps[0] > peak - 140):
-                return None
-            return float(-mpmath.fsum(mpmath.exp(lp) * lp for lp in lps))
-        fA, fgrad, affine = _entropy_parts(spec)
-        if affine is None:
-            return None
-        e = [_mp(v) for v in eta]
-        mu = fgrad(*e)
-        H = fA(*e) - mpmath.fsum(a * b for a, b in zip(e, mu))
-        Elogh = _mp(affine[0]) + mpmath.fsum(_mp(ci) * m for ci, m in zip(affine[1:], mu))
-        return float(H - Elogh)
+    return sp.lambdify(eta, A, modules=mods), sp.lambdify(eta, [sp.diff(A, e) for e in eta],
+                                                           modules=mods)

@@ -79,22 +79,26 @@ def enumerate_support(s) -> np.ndarray:
 def _transform(support):
     kind = support.kind
     if kind == "reals":
-        return (lambda u: u, lambda u: np.zeros_like(u)), np.sinh(np.linspace(-700, 700, 28001)), (-np.inf, np.inf)
+        return ((lambda u: u, lambda u: np.zeros_like(u)), np.sinh(np.linspace(-700, 700, 28001)),
+                (-np.inf, np.inf))
     if kind == "positive_reals":
         return (np.exp, lambda u: u), np.linspace(-744, 709, 29061), (-np.inf, np.inf)
     if kind == "greater_than":
         c = support.low
-        return (lambda u: c + np.exp(u), lambda u: u), np.linspace(-744, 709, 29061), (-np.inf, np.inf)
+        return ((lambda u: c + np.exp(u), lambda u: u), np.linspace(-744, 709, 29061),
+                (-np.inf, np.inf))
     if kind == "unit_interval":
         return ((scipy.special.expit,
                  lambda u: -np.logaddexp(0, -u) - np.logaddexp(0, u)),
                 np.linspace(-744, 40, 15681), (-np.inf, np.inf))
     if kind == "circle":
-        return (lambda u: u, lambda u: np.zeros_like(u)), np.linspace(-math.pi, math.pi, 20001), (-math.pi, math.pi)
+        return ((lambda u: u, lambda u: np.zeros_like(u)), np.linspace(-math.pi, math.pi, 20001),
+                (-math.pi, math.pi))
     raise NotApplicable(f"no quadrature for support {support.kind!r}")
 
 
-def expectation(spec, log_density, integrand, *, atol: float = 1e-12, noise_limit: float = 2.5e-9):
+def expectation(spec, log_density, integrand, *, atol: float = 1e-12, noise_limit: float = 2.5e-9,
+                degree: int = 2):
     """E[g(x)] under the density exp(log_density(x)), for a scalar or finite support.
 
     Parameters
@@ -112,6 +116,10 @@ def expectation(spec, log_density, integrand, *, atol: float = 1e-12, noise_limi
         must still be at most ``noise_limit`` (a quarter of the checks' 1e-8 tolerance, so
         the quadrature's own error can never account for a failure or a pass), else
         QuadratureError.
+    degree : int
+        The integrand's degree as a polynomial in the features (1, T(x), log h(x)): 2 for the
+        checks' integrands (s sᵀ, p log(p/q)), 4 for their squares (variances). Where x leaves
+        float64 the integrand is extrapolated by a polynomial of this degree (see ``_Beyond``).
 
     Returns
     -------
@@ -130,7 +138,7 @@ def expectation(spec, log_density, integrand, *, atol: float = 1e-12, noise_limi
         return (w[:, None] * integrand(x, lp)).sum(axis=0), 0.0
     if r == "sum":
         return _sum(spec.support, log_density, integrand)
-    return _quadrature(spec, log_density, integrand, atol, noise_limit)
+    return _quadrature(spec, log_density, integrand, atol, noise_limit, degree)
 
 
 def _finite(v):
@@ -157,7 +165,8 @@ def _sum(support, log_density, integrand):
         x = np.arange(lo, hi + 1, dtype=np.float64)
         return _sum_window(x, log_density, integrand), 0.0
     # Infinite (or huge) support: coarse search for the mode, then grow a window around it.
-    coarse = np.unique(np.concatenate([np.arange(lo, lo + 200), lo + np.floor(np.geomspace(1, 1e15, 3000))]))
+    coarse = np.unique(np.concatenate([np.arange(lo, lo + 200),
+                                       lo + np.floor(np.geomspace(1, 1e15, 3000))]))
     coarse = coarse[coarse <= hi]
     with np.errstate(all="ignore"):
         lpc = _finite(log_density(coarse))
@@ -214,10 +223,10 @@ def _sum_window(x, log_density, integrand):
 # -- continuous
 
 
-def _quadrature(spec, log_density, integrand, atol, noise_limit):
+def _quadrature(spec, log_density, integrand, atol, noise_limit, degree=2):
     support = spec.support
     (to_x, log_jac), grid, (ulo, uhi) = _transform(support)
-    beyond = _Beyond(spec, to_x, log_density, integrand)
+    beyond = _Beyond(spec, to_x, log_density, integrand, degree)
 
     def evaluate(u):
         """log p and the integrand at x(u); past the end of float64, by affine extrapolation."""
@@ -284,7 +293,8 @@ def _quadrature(spec, log_density, integrand, atol, noise_limit):
         if low.size:
             j = low[0]
             finite_before = e[:j][np.isfinite(e[:j])]
-            if not np.isfinite(e[j]) and (finite_before.size == 0 or finite_before[-1] > peak - DROP / 2):
+            if not np.isfinite(e[j]) and (finite_before.size == 0
+                                          or finite_before[-1] > peak - DROP / 2):
                 raise QuadratureError(
                     "the density still has mass where x is no longer representable in float64")
             points.extend(cand[: j + 1])
@@ -360,8 +370,8 @@ class _Beyond:
     substituted symbolically (log eᵘ = u), so they are exact at any u.
     """
 
-    def __init__(self, spec, to_x, log_density, integrand):
-        self.spec, self.to_x = spec, to_x
+    def __init__(self, spec, to_x, log_density, integrand, degree=2):
+        self.spec, self.to_x, self.degree = spec, to_x, degree
         self.log_density, self.integrand = log_density, integrand
         self.kind = spec.support.kind
         self._fits = {}
@@ -408,8 +418,12 @@ class _Beyond:
         def feats(uu):
             F = base(uu)
             n = F.shape[-1]
-            iu = np.triu_indices(n)
-            return (F[..., :, None] * F[..., None, :])[..., iu[0], iu[1]]
+            if self.degree == 2:
+                iu = np.triu_indices(n)
+                return (F[..., :, None] * F[..., None, :])[..., iu[0], iu[1]]
+            # Every monomial of degree ≤ ``degree`` (F holds the constant 1 among its columns).
+            combos = itertools.combinations_with_replacement(range(n), self.degree)
+            return np.stack([np.prod(F[..., list(c)], axis=-1) for c in combos], axis=-1)
 
         x = self.to_x(anchors)
         keep = ~self.mask(x)
@@ -423,7 +437,8 @@ class _Beyond:
             # The density already underflows to 0 at this end of float64 (and is unimodal):
             # nothing lies beyond.
             width = Y.shape[1]
-            return (lambda uu: np.zeros(np.shape(uu) + (1,))), np.array([[-np.inf] + [0.0] * (width - 1)])
+            return ((lambda uu: np.zeros(np.shape(uu) + (1,))),
+                    np.array([[-np.inf] + [0.0] * (width - 1)]))
         if not ok.any():
             raise QuadratureError(f"no finite evaluation near the {side} end of float64 to "
                                   "extrapolate the integrand from")
@@ -434,8 +449,9 @@ class _Beyond:
         resid = np.max(np.abs(Phi @ B - Y) / scale) if len(Y) else np.inf
         if not resid <= 1e-9 or Phi.shape[0] < 8:
             raise QuadratureError(
-                "the density has mass where x is not a float64 and the integrand is not "
-                f"quadratic in (T(x), log h(x)) there (residual {resid:.2g}); cannot extrapolate")
+                "the density has mass where x is not a float64 and the integrand is not of "
+                f"degree {self.degree} in (T(x), log h(x)) there (residual {resid:.2g}); "
+                "cannot extrapolate")
         return feats, B
 
 
@@ -465,18 +481,21 @@ def _features_of_u(spec):
         e = sp.expand_log(sp.simplify(sp.sympify(e).subs(x, xu)), force=True)
         if spec.support.kind == "unit_interval":
             # log x = −log(1 + e^−u), log(1 − x) = −log(1 + e^u): keep them finite for any u.
-            e = sp.expand_log(sp.simplify(e.subs(sp.log(1 - xu), -sp.log(1 + sp.exp(u)))), force=True)
+            e = sp.expand_log(sp.simplify(e.subs(sp.log(1 - xu), -sp.log(1 + sp.exp(u)))),
+                              force=True)
             e = e.replace(lambda a: isinstance(a, sp.log) and a.args[0].is_Add
                           and len(a.args[0].args) == 2 and sp.S.One in a.args[0].args
                           and any(isinstance(b, sp.exp) for b in a.args[0].args),
-                          lambda a: softplus([b for b in a.args[0].args if isinstance(b, sp.exp)][0].args[0]))
+                          lambda a: softplus([b for b in a.args[0].args
+                                              if isinstance(b, sp.exp)][0].args[0]))
         if spec.support.kind == "greater_than":
             # log(c + eᵘ) = u + log(1 + c e⁻ᵘ): finite for any u (the features are needed at
             # u > 709, where eᵘ overflows).
             e = e.replace(lambda a: isinstance(a, sp.log) and a.args[0] == xu,
                           lambda a: u + sp.log(1 + (xu - sp.exp(u)) * sp.exp(-u)))
         exprs.append(e)
-    fn = sp.lambdify(u, exprs, modules=[{"softplus": lambda w: np.logaddexp(0.0, w)}, "numpy", "scipy"])
+    fn = sp.lambdify(u, exprs, modules=[{"softplus": lambda w: np.logaddexp(0.0, w)}, "numpy",
+                                        "scipy"])
 
     def feats(uu):
         uu = np.asarray(uu, dtype=np.float64)
@@ -488,7 +507,8 @@ def _features_of_u(spec):
 
 
 def _gauss(g, segs, signed=False):
-    """Gauss–Legendre 20 and 40 on each segment: values (s, c) from the 40-point rule, errors (s,)."""
+    """Gauss–Legendre 20 and 40 on each segment: values (s, c) from the 40-point rule, errors
+    (s,)."""
     out = []
     for n in (20, 40):
         nodes, weights = _GL[n]
