@@ -21,6 +21,7 @@ _EPS = float(np.finfo(float).eps)
 def damped_newton(x0, objective: Callable[[np.ndarray], float],
                   newton_step: Callable[[np.ndarray], np.ndarray], *,
                   inside: Callable[[np.ndarray], bool] | None = None, max_iter: int = 500,
+                  stalled_below: float = 1e-12,
                   what: str = "Newton's method", hint: str = "") -> np.ndarray:
     """Minimize a strictly convex ``objective`` from ``x0`` by Newton steps with step halving.
 
@@ -28,7 +29,8 @@ def damped_newton(x0, objective: Callable[[np.ndarray], float],
     caller's curvature) and halves it until the candidate lies ``inside`` the domain and does not
     increase the objective beyond round-off (f(x') ≤ f(x) + 1e-15|f(x)|). It stops once the
     accepted step, relative to 1 + |x|, is at round-off (≤ 2ε), or has stopped shrinking below
-    1e-12: Newton's quadratic convergence has then reached what float64 can resolve.
+    ``stalled_below``: Newton's quadratic convergence has then reached what float64 can resolve
+    (for an ill-conditioned curvature that floor is cond·ε, above ε).
 
     Parameters
     ----------
@@ -40,6 +42,8 @@ def damped_newton(x0, objective: Callable[[np.ndarray], float],
     inside : callable ``(p,) -> bool``, optional
         Whether a candidate lies in the domain (everywhere when omitted).
     max_iter : int
+    stalled_below : float
+        A step that no longer shrinks is taken for convergence only below this size.
     what, hint : str
         How error messages name the search, and what they suggest when it does not converge.
 
@@ -70,7 +74,7 @@ def damped_newton(x0, objective: Callable[[np.ndarray], float],
                 raise ConvergenceError(f"{what} stalled")
         size = float(np.max(np.abs(t * step) / (1.0 + np.abs(cand))))
         x, f = cand, fc
-        if size <= 2 * _EPS or (size >= last and size < 1e-12):
+        if size <= 2 * _EPS or (size >= last and size < stalled_below):
             return x
         last = size
     raise ConvergenceError(f"{what} did not converge in {max_iter} steps{hint}")

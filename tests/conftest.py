@@ -1,13 +1,113 @@
-"""Shared test configuration: deterministic hypothesis, and how many points exhaustive tests use."""
+"""Shared test configuration: deterministic hypothesis, exhaustive mode, and the parameter points
+the catalog tests use.
 
+Points of a parametrization are of two kinds, both over each parameter's documented
+``test_range``:
+
+* interior points, seeded uniform draws of u ∈ [0, 1]^p mapped entry by entry by
+  :func:`fisherlab.verify._points.from_unit` (log-uniform on a positive or negative range, so every
+  decade is visited; uniform on a range that contains 0), kept when they satisfy the domains and
+  the joint constraint;
+* corners: every combination of the lower and upper ends of the ranges when p ≤ 3; for larger p
+  the documented subset of :func:`corner_units` (all low, all high, and each parameter alone at
+  its upper end; all low and all high only, for the costliest tests). A corner outside a joint constraint (a simplex, a positive-definite matrix) is
+  not a point of the parametrization and is left out.
+"""
+
+from __future__ import annotations
+
+import itertools
 import os
+import zlib
 
+import numpy as np
 from hypothesis import HealthCheck, settings
 
-#: FISHERLAB_EXHAUSTIVE=1 runs slow-marked tests on many more points; CI runs a real sample.
+import fisherlab as fl
+from fisherlab.verify._points import from_unit, valid
+
+#: FISHERLAB_EXHAUSTIVE=1 runs every test on many more points (scripts/exhaustive.sh runs it);
+#: CI runs every test on a real sample of each family (fewer interior points, every corner).
 EXHAUSTIVE = os.environ.get("FISHERLAB_EXHAUSTIVE", "") not in ("", "0")
 
 settings.register_profile(
     "fisherlab", derandomize=True, deadline=None, print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.load_profile("fisherlab")
+
+#: Dimensions of the shipped kernel modules besides each family's default (the modules
+#: scripts/generate_kernels.py writes). The multivariate normal's d = 3 has its own tests
+#: (tests/test_mvn.py).
+EXTRA_DIMS = [("categorical", {"k": 2}), ("categorical", {"k": 4}), ("categorical", {"k": 5}),
+              ("categorical", {"k": 10}), ("dirichlet", {"k": 2}), ("dirichlet", {"k": 5}),
+              ("binomial", {"n": 5}), ("multinomial", {"k": 4})]
+
+#: Above this many parameters the corners are the subset of :func:`corner_points`, not all 2^p.
+FULL_CORNERS_MAX_P = 3
+
+
+def family_handles():
+    """(test id, family handle) of every shipped module: the catalog defaults and EXTRA_DIMS."""
+    out = [fl.family(name) for name in fl.families()]
+    out += [fl.family(name, **dims) for name, dims in EXTRA_DIMS]
+    return [(fam.spec.key, fam) for fam in out]
+
+
+def catalog_cases():
+    """(family handle, parametrization) of every shipped module, and their test ids."""
+    cases, ids = [], []
+    for key, fam in family_handles():
+        for param in fam.parametrizations:
+            cases.append((fam, param))
+            ids.append(f"{key}-{param}")
+    return cases, ids
+
+
+def _seed(*parts: str) -> int:
+    # crc32, not hash(): str hashes change from one interpreter run to the next.
+    return zlib.crc32("/".join(parts).encode())
+
+
+def interior_points(fam, param: str, n: int, stream: str = "") -> np.ndarray:
+    """``n`` seeded points (n, p) drawn over the test ranges, inside every domain and constraint.
+
+    The seed is a fixed function of the family's key, ``param`` and ``stream`` (name a different
+    stream for an independent set of points of the same parametrization).
+    """
+    pz = fam.spec.parametrization(param)
+    rng = np.random.default_rng(_seed(fam.spec.key, param, stream))
+    out: list[np.ndarray] = []
+    for _ in range(1000):
+        cand = from_unit(pz.params, rng.random((max(n, 16), len(pz.params))))
+        out.extend(cand[valid(pz, cand)])
+        if len(out) >= n:
+            return np.array(out[:n])
+    raise AssertionError(f"{fam.spec.key} {param}: fewer than {n} valid points in the test ranges")
+
+
+def corner_units(p: int, ends_only: bool = False) -> np.ndarray:
+    """The corners (c, p) of [0, 1]^p used as test points.
+
+    All 2^p when p ≤ FULL_CORNERS_MAX_P. Above, p + 2 of them: all zeros, all ones, and each unit
+    vector (every parameter at its upper end with the others at their lower ends). With
+    ``ends_only`` (for tests whose cost per point grows like p³, the skewness tensor against
+    mpmath), only all zeros and all ones when p > FULL_CORNERS_MAX_P.
+    """
+    if p <= FULL_CORNERS_MAX_P:
+        return np.array(list(itertools.product((0.0, 1.0), repeat=p)))
+    ends = np.array([np.zeros(p), np.ones(p)])
+    return ends if ends_only else np.concatenate([ends, np.eye(p)])
+
+
+def corner_points(fam, param: str, ends_only: bool = False) -> np.ndarray:
+    """The corners (c, p) of the test ranges of ``param`` that satisfy its joint constraint."""
+    pz = fam.spec.parametrization(param)
+    pts = from_unit(pz.params, corner_units(len(pz.params), ends_only))
+    return pts[valid(pz, pts)]
+
+
+def sample_points(fam, param: str, n_interior: int, stream: str = "",
+                  ends_only: bool = False) -> np.ndarray:
+    """Seeded interior points followed by the corners: (n_interior + c, p)."""
+    return np.concatenate([interior_points(fam, param, n_interior, stream),
+                           corner_points(fam, param, ends_only)])

@@ -1,37 +1,41 @@
 """Every compiled kernel against the same sympy expression evaluated by mpmath at 50 digits.
 
-For every built-in family × parametrization, at hypothesis-drawn points across each parameter's
-documented ``test_range``: fisher, hessian, kl, entropy, log_partition, mean, score and
-log_density agree with the exact expression to a relative 1e-12 (normwise for vectors and
-matrices). The reference is the Derivation's own expression (``sympy.lambdify(...,
-modules="mpmath")`` at ``mp.dps = 50``; 100 for the KL, whose own Bregman form cancels up to 40
-digits at the closest points), not the printed kernel: every rewrite the code generator makes for
-floating point (log1p, expm1, ψ' − 1/x, m₂ − m₁², the KL quadrature, the fast trigamma) is checked.
+For every shipped family module (the catalog defaults and the shipped non-default dimensions:
+categorical k = 2, 4, 5, 10, dirichlet k = 2, 5, binomial n = 5, multinomial k = 4) ×
+parametrization, at seeded interior points across each parameter's documented ``test_range``
+and at the corners of the ranges (see ``conftest.py``): fisher, hessian, kl, entropy,
+log_partition, mean, score and log_density agree with the exact expression to a relative 1e-12
+(normwise for vectors and matrices). The reference is the Derivation's own expression
+(``sympy.lambdify(..., modules="mpmath")`` at ``mp.dps = 50``; 100 for the KL, whose own Bregman
+form cancels up to 40 digits at the closest points), not the printed kernel: every rewrite the
+code generator makes for floating point (log1p, expm1, ψ' − 1/x, m₂ − m₁², the KL quadrature, the
+fast trigamma) is checked. The KL at each point is taken to an independent seeded point θq ≠ θ.
 
 Near coincidence, KL(θ ‖ θ(1 + 1e-7)) has relative error ≤ 1e-6: the Bregman form alone loses
 everything there. Across the whole band in between, θq = θp·(1 + ε) or θp·(1 + ε·u) with ε
 log-uniform in [1e-9, 1e-1] and u a random direction, the KL keeps the full 1e-12: the kernel
 integrates the curvature along the segment there (fisherlab.kernels._special.kl_refine).
 
-CI runs a few points per parametrization; FISHERLAB_EXHAUSTIVE=1 runs many more.
+CI runs two or three interior points and the corners per parametrization (all of them up to
+p = 3, the lowest and highest beyond: the skewness tensor's p³ entries in mpmath make each point
+of categorical k = 10 cost seconds); FISHERLAB_EXHAUSTIVE=1 runs many more interior points.
 """
 
 from __future__ import annotations
 
 import functools
-import math
+import zlib
 
 import mpmath as mp
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import assume, given, settings, strategies as st
 
 import fisherlab as fl
 from fisherlab.errors import DomainError
 from fisherlab.kernels import _special
 
-from conftest import EXHAUSTIVE
+from conftest import EXHAUSTIVE, catalog_cases, family_handles, interior_points, sample_points
 
 DPS = 50
 #: The KL's reference is a Bregman form too: at the band's closest points it cancels ~40 digits
@@ -39,13 +43,15 @@ DPS = 50
 KL_DPS = 100
 TOL = 1e-12
 
-CASES = [(name, param) for name in fl.families() for param in fl.family(name).parametrizations]
-IDS = [f"{name}-{param}" for name, param in CASES]
+CASES, IDS = catalog_cases()
+#: The family handle of each shipped module, by its key (the references are cached by key).
+FAMILIES = dict(family_handles())
 
-POINTS = 60 if EXHAUSTIVE else 3
+#: Interior points per case (each case also checks every corner of its test ranges).
+POINTS = 60 if EXHAUSTIVE else 2
 SLOW_POINTS = 300 if EXHAUSTIVE else 2
-NEAR_POINTS = 40 if EXHAUSTIVE else 3
-BAND_POINTS = 60 if EXHAUSTIVE else 4
+NEAR_POINTS = 40 if EXHAUSTIVE else 2
+BAND_POINTS = 60 if EXHAUSTIVE else 3
 
 QUANTITIES = ("fisher", "hessian", "kl", "entropy", "log_partition", "mean", "score", "log_density",
               "skewness")
@@ -66,9 +72,9 @@ def _mp_function(cls):
 
 
 @functools.lru_cache(maxsize=None)
-def _reference(name: str, param: str, quantity: str):
-    """(argument symbols, mpmath function) of one derived quantity."""
-    d = fl.family(name).derive(param)
+def _reference(key: str, param: str, quantity: str):
+    """(argument symbols, mpmath function) of one derived quantity of module ``key``."""
+    d = FAMILIES[key].derive(param)
     expr = getattr(d, quantity)
     if quantity == "entropy" and d.entropy_sums_support:
         from fisherlab.symbolic.derive import EXPECTED_LOG_BASE_MEASURE
@@ -96,17 +102,17 @@ def _lambdify_mp(args, expr):
 
 
 @functools.lru_cache(maxsize=None)
-def _log_density_and_base(name: str, param: str):
+def _log_density_and_base(key: str, param: str):
     """mpmath functions log p(x | θ) and log h(x) of a scalar family, built once."""
-    d = fl.family(name).derive(param)
+    d = FAMILIES[key].derive(param)
     return (_lambdify_mp(list(d.x) + list(d.params), d.log_density),
             _lambdify_mp(list(d.x), d.log_base_measure))
 
 
-def _exact(name, param, quantity, *values) -> np.ndarray:
-    """The quantity at float64 inputs, evaluated exactly (50 digits; the KL 100), as an object
-    array of mpf."""
-    _, fn = _reference(name, param, quantity)
+def _exact(key, param, quantity, *values) -> np.ndarray:
+    """The quantity of module ``key`` at float64 inputs, evaluated exactly (50 digits; the KL
+    100), as an object array of mpf."""
+    _, fn = _reference(key, param, quantity)
     with mp.workdps(KL_DPS if quantity == "kl" else DPS):
         out = fn(*[mp.mpf(float(v)) for v in values])
         return np.array(out.tolist(), dtype=object)
@@ -126,14 +132,14 @@ def _relative_error(got, exact) -> float:
         return float(num / den)
 
 
-def _expected_log_h(name, param, theta) -> mp.mpf:
+def _expected_log_h(key, param, theta) -> mp.mpf:
     """E[log h(x)] over a discrete scalar support, summed in mpmath until the tail is below 1e-40."""
-    spec = fl.family(name).spec
+    spec = FAMILIES[key].spec
     # Built once per case, with the family's special functions: lambdifying the log density to
     # plain "mpmath" here raised NameError for the negative binomial's natural parametrization
     # (its A holds NegExpm1) from a new <lambdifygenerated-N> at each call, which hypothesis
     # reported as a FlakyFailure (the "same" error from a different place on replay).
-    logp, logh = _log_density_and_base(name, param)
+    logp, logh = _log_density_and_base(key, param)
     with mp.workdps(DPS):
         th = [mp.mpf(float(t)) for t in theta]
         total, x, peak = mp.mpf(0), spec.support.low, mp.mpf(0)
@@ -149,58 +155,45 @@ def _expected_log_h(name, param, theta) -> mp.mpf:
         return total
 
 
-# -- drawing points ------------------------------------------------------------------------------
+# -- points ----------------------------------------------------------------------------------------
 
 
-def _param_value(draw, prm) -> float:
-    lo, hi = prm.test_range
-    if lo > 0 and hi / lo > 100:  # spans decades: log-uniform, so every scale is visited
-        return float(10 ** draw(st.floats(math.log10(lo), math.log10(hi))))
-    return float(draw(st.floats(lo, hi)))
+def _observation(fam, param, theta, seed):
+    """One draw at θ that float64 represents inside the support, or None.
+
+    numpy's Dirichlet sampler rounds coordinates to exactly 0 at tiny α (1e-3): such a draw is
+    outside the open simplex the density lives on, a property of float sampling, not a point to
+    test the kernels at. Up to 20 seeds are tried.
+    """
+    for s in range(20):
+        x = fam.sample(theta, param, size=(1,), seed=[seed, s])[0]
+        if not fam.spec.support.violations(np.asarray(x, dtype=np.float64)).any():
+            return np.asarray(x, dtype=np.float64)
+    return None
 
 
-def _draw_theta(data, name, param) -> np.ndarray:
-    """A valid θ: each entry across its test range; parametrizations with a joint constraint
-    (a simplex, a positive-definite matrix) are drawn in η's test ranges and mapped there."""
-    fam = fl.family(name)
-    pz = fam.spec.parametrization(param)
-    if pz.constraint is None:
-        return np.array([_param_value(data.draw, q) for q in pz.params])
-    nat = fam.spec.parametrization("natural")
-    eta = np.array([_param_value(data.draw, q) for q in nat.params])
+def _inside(k, theta) -> bool:
     try:
-        fam.kernels("natural")._theta(eta)
+        k._theta(theta)
     except DomainError:
-        assume(False)
-    return fam.from_natural(eta, param) if param != "natural" else eta
-
-
-def _observation(data, name, param, theta):
-    seed = data.draw(st.integers(0, 2**32 - 1))
-    fam = fl.family(name)
-    x = fam.sample(theta, param, size=(1,), seed=seed)[0]
-    # numpy's Dirichlet sampler rounds coordinates to exactly 0 at tiny α (1e-3): such a draw is
-    # outside the open simplex the density lives on, a property of float sampling, not a point to
-    # test the kernels at.
-    assume(not fam.spec.support.violations(np.asarray(x, dtype=np.float64)).any())
-    return x
+        return False
+    return True
 
 
 # -- the checks ----------------------------------------------------------------------------------
 
 
-def _check_point(name, param, data):
-    fam = fl.family(name)
+def _check_point(fam, param, theta, theta_q, seed) -> list[str]:
+    """Every kernel quantity at θ (the KL to θq; the x-dependent ones at a draw x from θ)
+    against its exact value; returns the failures."""
+    key = fam.spec.key
     k = fam.kernels(param)
     d = fam.derive(param)
-    theta = _draw_theta(data, name, param)
-    theta_q = _draw_theta(data, name, param)
-    x = np.asarray(_observation(data, name, param, theta), dtype=np.float64)
-    xs = list(np.atleast_1d(x)) if k.event_shape else [float(x)]
+    x = _observation(fam, param, theta, seed)
     failures = []
 
     def compare(quantity, got, *values):
-        err = _relative_error(got, _exact(name, param, quantity, *values))
+        err = _relative_error(got, _exact(key, param, quantity, *values))
         if not err <= TOL:
             failures.append(f"{quantity}: relative error {err:.3g} at θ={theta.tolist()}"
                             + (f", θq={theta_q.tolist()}" if quantity == "kl" else "")
@@ -212,82 +205,92 @@ def _check_point(name, param, data):
     compare("mean", k.mean(theta), *theta)
     compare("skewness", k.skewness(theta), *theta)
     compare("kl", k.kl(theta, theta_q), *theta, *theta_q)
-    compare("hessian", k.hessian(x, theta), *xs, *theta)
-    compare("score", k.score(x, theta), *xs, *theta)
-    compare("log_density", k.log_density(x, theta), *xs, *theta)
+    if x is not None:
+        xs = list(np.atleast_1d(x)) if k.event_shape else [float(x)]
+        compare("hessian", k.hessian(x, theta), *xs, *theta)
+        compare("score", k.score(x, theta), *xs, *theta)
+        compare("log_density", k.log_density(x, theta), *xs, *theta)
     if d.entropy_sums_support:
         closed = k._f["entropy"](*[np.float64(t) for t in theta])
         compare("entropy", closed, *theta)
         # The whole entropy, with E[log h] summed by the runtime, against the sum in mpmath.
         with mp.workdps(DPS):
-            exact = _exact(name, param, "entropy", *theta) - _expected_log_h(name, param, theta)
+            exact = _exact(key, param, "entropy", *theta) - _expected_log_h(key, param, theta)
         err = _relative_error(k.entropy(theta), exact)
         if not err <= TOL:
             failures.append(f"entropy (summed): relative error {err:.3g} at θ={theta.tolist()}")
     else:
         compare("entropy", k.entropy(theta), *theta)
-    assert not failures, f"{name} {param}:\n" + "\n".join(failures)
+    return failures
 
 
-@pytest.mark.parametrize("name,param", CASES, ids=IDS)
-@settings(max_examples=POINTS, deadline=None, derandomize=True)
-@given(data=st.data())
-def test_kernels_match_mpmath(name, param, data):
-    _check_point(name, param, data)
+def _check_points(fam, param, thetas, stream):
+    # θq: an independent seeded point of the test ranges for each θ (never θ itself)
+    qs = interior_points(fam, param, len(thetas), stream=stream + "/q")
+    failures = []
+    for i, (theta, theta_q) in enumerate(zip(thetas, qs)):
+        assert np.any(theta != theta_q)
+        failures += _check_point(fam, param, theta, theta_q, seed=[zlib.crc32(stream.encode()), i])
+    assert not failures, f"{fam.spec.key} {param}:\n" + "\n".join(failures)
+
+
+@pytest.mark.parametrize("fam,param", CASES, ids=IDS)
+def test_kernels_match_mpmath(fam, param):
+    """Seeded interior points and every corner of the test ranges."""
+    _check_points(fam, param, sample_points(fam, param, POINTS, ends_only=True), "quick")
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name,param", CASES, ids=IDS)
-@settings(max_examples=SLOW_POINTS, deadline=None, derandomize=True, database=None)
-@given(data=st.data())
-def test_kernels_match_mpmath_exhaustive(name, param, data):
-    # A different stream of points than the quick test (a derandomized run keyed on this test).
-    _check_point(name, param, data)
+@pytest.mark.parametrize("fam,param", CASES, ids=IDS)
+def test_kernels_match_mpmath_exhaustive(fam, param):
+    # A different stream of interior points than the quick test.
+    _check_points(fam, param, interior_points(fam, param, SLOW_POINTS, stream="slow"), "slow")
 
 
-@pytest.mark.parametrize("name,param", CASES, ids=IDS)
-@settings(max_examples=NEAR_POINTS, deadline=None, derandomize=True)
-@given(data=st.data())
-def test_kl_near_coincidence(name, param, data):
+@pytest.mark.parametrize("fam,param", CASES, ids=IDS)
+def test_kl_near_coincidence(fam, param):
     """θq = θp·(1 + 1e-7): the KL is ~1e-14 of its terms and must keep six digits."""
-    k = fl.kernels(name, param)
-    theta = _draw_theta(data, name, param)
-    theta_q = theta * (1 + 1e-7)
-    try:
-        k._theta(theta_q)
-    except DomainError:
-        assume(False)  # the scaled point left the domain (e.g. a probability pushed past 1)
-    assume(np.any(theta_q != theta))
-    exact = _exact(name, param, "kl", *theta, *theta_q)
-    err = _relative_error(k.kl(theta, theta_q), exact)
-    assert err <= 1e-6, f"{name} {param}: KL relative error {err:.3g} at θ={theta.tolist()}"
+    k = fam.kernels(param)
+    failures, compared = [], 0
+    for theta in sample_points(fam, param, NEAR_POINTS, stream="near", ends_only=True):
+        theta_q = theta * (1 + 1e-7)
+        if not _inside(k, theta_q) or np.all(theta_q == theta):
+            continue  # the scaled point left the domain (a probability pushed past 1), or θ = 0
+        compared += 1
+        exact = _exact(fam.spec.key, param, "kl", *theta, *theta_q)
+        err = _relative_error(k.kl(theta, theta_q), exact)
+        if not err <= 1e-6:
+            failures.append(f"KL relative error {err:.3g} at θ={theta.tolist()}")
+    assert compared >= 1
+    assert not failures, f"{fam.spec.key} {param}:\n" + "\n".join(failures)
 
 
-@pytest.mark.parametrize("name,param", CASES, ids=IDS)
-@settings(max_examples=BAND_POINTS, deadline=None, derandomize=True)
-@given(data=st.data())
-def test_kl_across_the_band(name, param, data):
+@pytest.mark.parametrize("fam,param", CASES, ids=IDS)
+def test_kl_across_the_band(fam, param):
     """Moderately close points, where the Bregman form has lost up to half its digits and a short
     Taylor series is not yet accurate: θq = θp·(1 + ε) (all entries scaled, the direction that
     cancels hardest for many families) or θp·(1 + ε·u) with u ∈ [−1, 1]^p, ε log-uniform in
     [1e-9, 1e-1]. The full 1e-12 holds."""
-    k = fl.kernels(name, param)
-    theta = _draw_theta(data, name, param)
-    eps = 10 ** data.draw(st.floats(-9.0, -1.0), label="log10 ε")
-    if data.draw(st.booleans(), label="random direction"):
-        u = np.array([data.draw(st.floats(-1.0, 1.0)) for _ in theta])
-        theta_q = theta * (1 + eps * u)
-    else:
-        theta_q = theta * (1 + eps)
-    try:
-        k._theta(theta_q)
-    except DomainError:
-        assume(False)  # the scaled point left the domain (e.g. a probability pushed past 1)
-    assume(np.any(theta_q != theta))
-    exact = _exact(name, param, "kl", *theta, *theta_q)
-    err = _relative_error(k.kl(theta, theta_q), exact)
-    assert err <= TOL, (f"{name} {param}: KL relative error {err:.3g} at θ={theta.tolist()}, "
-                        f"θq={theta_q.tolist()} (ε = {eps:.3g})")
+    k = fam.kernels(param)
+    thetas = sample_points(fam, param, BAND_POINTS, stream="band", ends_only=True)
+    rng = np.random.default_rng(zlib.crc32(f"{fam.spec.key}/{param}/band".encode()))
+    failures, compared = [], 0
+    for theta in thetas:
+        eps = 10 ** rng.uniform(-9.0, -1.0)
+        if rng.random() < 0.5:  # a random direction
+            theta_q = theta * (1 + eps * rng.uniform(-1.0, 1.0, theta.shape))
+        else:
+            theta_q = theta * (1 + eps)
+        if not _inside(k, theta_q) or np.all(theta_q == theta):
+            continue  # the scaled point left the domain (a probability pushed past 1), or θ = 0
+        compared += 1
+        exact = _exact(fam.spec.key, param, "kl", *theta, *theta_q)
+        err = _relative_error(k.kl(theta, theta_q), exact)
+        if not err <= TOL:
+            failures.append(f"KL relative error {err:.3g} at θ={theta.tolist()}, "
+                            f"θq={theta_q.tolist()} (ε = {eps:.3g})")
+    assert compared >= 1
+    assert not failures, f"{fam.spec.key} {param}:\n" + "\n".join(failures)
 
 
 @pytest.mark.parametrize("t", [1e-9, 1e-7, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1])

@@ -20,6 +20,8 @@ import numpy as np
 import fisherlab as fl
 from fisherlab import _api
 
+from conftest import EXHAUSTIVE
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 
@@ -44,7 +46,6 @@ def _generator():
 #: docs/multivariate_normal.md). CI checks every other module, categorical k=10 included (about a
 #: minute); FISHERLAB_EXHAUSTIVE=1 checks these too.
 EXPENSIVE = ("multivariate_normal_d3",)
-EXHAUSTIVE = os.environ.get("FISHERLAB_EXHAUSTIVE", "") not in ("", "0")
 
 
 def test_committed_modules_are_fresh():

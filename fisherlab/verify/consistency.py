@@ -113,11 +113,12 @@ def kl_invariance(family, param, points=None, seed=0, n_points=None) -> CheckRes
             f2 = 1000 * EPS * _kl_terms(k, a2, b2) / TOL_EXACT
             err2 = np.abs(klq - kl2) / np.maximum(np.abs(klq), np.maximum(f2, fq))
             # ... but only where the way back lands next to the original points (a lossy
-            # conversion moves them by ~1e-8; maps that disagree move them by O(1)).
+            # conversion moves them by up to ~1e-4: the normal's (μ, σ) = (−1000, 1e-3) holds
+            # σ² in E[x²] = 1e6 to 4 digits; maps that disagree move them by O(1)).
             sd = 1.0 / np.sqrt(np.abs(np.diagonal(k.fisher(ctx.points), axis1=-2, axis2=-1)))
             sd2 = 1.0 / np.sqrt(np.abs(np.diagonal(k.fisher(other), axis1=-2, axis2=-1)))
-            near = (np.all(np.abs(a2 - ctx.points) <= 1e-6 * (np.abs(ctx.points) + sd), axis=-1)
-                    & np.all(np.abs(b2 - other) <= 1e-6 * (np.abs(other) + sd2), axis=-1))
+            near = (np.all(np.abs(a2 - ctx.points) <= 1e-3 * (np.abs(ctx.points) + sd), axis=-1)
+                    & np.all(np.abs(b2 - other) <= 1e-3 * (np.abs(other) + sd2), axis=-1))
             err = np.where(near, np.fmin(err, err2), err)
             i = int(np.argmax(np.where(np.isnan(err), np.inf, err)))
             ctx.record(_nanmax(err), f"vs {q}: KL {kl[i]:.10g} vs {klq[i]:.10g} at "
