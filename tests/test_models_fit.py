@@ -119,6 +119,28 @@ def test_gamma_log_link_with_prior_weights():
     _compare(r, _live(y, X, sm.families.Gamma(link=sm.families.links.Log()), var_weights=a))
 
 
+def test_binomial_fixed_trials():
+    rng, X = _simulated(8, n=300)
+    y = rng.binomial(6, 1 / (1 + np.exp(-X @ [0.3, 1.0, -0.7]))).astype(float)
+    r = flm.fit(flm.GLM(flm.Head("binomial", n=6)), X, y)
+    _compare(r, _live(np.c_[y, 6 - y], X, sm.families.Binomial()))
+
+
+def test_categorical_against_multinomial_logit():
+    rng, X = _simulated(9, n=300)
+    eta = np.c_[X @ [[0.5, -0.3], [1.0, 0.2], [-0.4, 0.8]], np.zeros(300)]
+    p = np.exp(eta - eta.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    labels = (rng.random(300)[:, None] > np.cumsum(p, axis=1)).sum(axis=1)
+    r = flm.fit(flm.GLM(flm.Head("categorical", k=3)), X, labels)
+    # statsmodels' reference class is the first, ours the last: relabel K−1 → 0, i → i + 1
+    s = sm.MNLogit((labels + 1) % 3, X).fit(method="newton", tol=1e-14, maxiter=100, disp=0)
+    np.testing.assert_allclose(r.coef.reshape(3, 2), np.asarray(s.params), rtol=COEF_RTOL)
+    np.testing.assert_allclose(r.bse.reshape(3, 2), np.asarray(s.bse), rtol=BSE_RTOL)
+    np.testing.assert_allclose(r.llf, s.llf, rtol=1e-12)
+    assert "eta2:x1" in r.summary()
+
+
 def test_the_fixed_dispersion_value_changes_nothing_fitted():
     data = sm.datasets.scotland.load_pandas()
     X = sm.add_constant(data.exog, prepend=False)
