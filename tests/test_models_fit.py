@@ -192,3 +192,21 @@ def test_trials_per_row_not_available_yet():
     X = np.c_[np.ones(3), [0.0, 1.0, 2.0]]
     with pytest.raises(fl.NotAvailableError, match="runtime arrays"):
         flm.fit(flm.GLM(flm.Head("binomial", n=5)), X, [1.0, 2.0, 3.0], trials=[5, 5, 5])
+
+
+@pytest.mark.parametrize("head,truth,draw", [
+    (flm.Head("gamma", "shape_rate", link="exp"), [[1.0, 0.3], [0.5, -0.4]],
+     lambda rng, t: rng.gamma(t[:, 0], 1 / t[:, 1])),
+    (flm.Head("beta", "mean_precision", link={"mean": "logistic", "precision": "exp"}),
+     [[0.2, 3.0], [1.0, 0.5]],
+     lambda rng, t: rng.beta(t[:, 0] * t[:, 1], (1 - t[:, 0]) * t[:, 1])),
+], ids=["gamma-shape-rate", "beta-mean-precision"])
+def test_distributional_fit_recovers_the_truth(head, truth, draw):
+    rng = np.random.default_rng(11)
+    X = np.c_[np.ones(2000), rng.uniform(-1, 1, 2000)]
+    W = np.array(truth)
+    y = draw(rng, head.theta(X @ W))
+    r = flm.fit(flm.GLM(head), X, y)
+    assert np.max(np.abs(r.problem.grad(r.coef))) < 1e-12
+    # within 5 standard errors of the truth, coefficient by coefficient
+    assert np.all(np.abs(r.coef - W.ravel()) < 5 * r.bse)

@@ -124,7 +124,8 @@ class Head:
     def __init__(self, family, param: str | None = None, link=None, fixed: dict | None = None,
                  **dims):
         fam = as_family(family, **dims)
-        default = DEFAULTS.get(fam.name) if _is_catalog(fam) else None
+        catalog = _is_catalog(fam)
+        default = DEFAULTS.get(fam.name) if catalog else None
         if param is None:
             param = default[0] if default else "natural"
         pnames = fam.params(param)  # UnknownFamilyError for an unknown parametrization
@@ -172,9 +173,9 @@ class Head:
         self._fixed_row = np.array([self.fixed.get(p, 0.0) for p in pnames])
         self.canonical = param == "natural" and all(
             lk == SOFTMAX or lk.name == "identity" for lk in self.links.values())
-        disp = DISPERSION.get((fam.name, param)) if _is_catalog(fam) else None
+        disp = DISPERSION.get((fam.name, param)) if catalog else None
         self._dispersion = disp if disp and disp[0] in self.fixed else None
-        self._mean_of_y = MEAN_OF_Y.get((fam.name, param)) if _is_catalog(fam) else None
+        self._mean_of_y = MEAN_OF_Y.get((fam.name, param)) if catalog else None
 
     def __repr__(self) -> str:
         parts = [f"{p}: {'softmax' if lk == SOFTMAX else lk.name}" for p, lk in self.links.items()]
@@ -295,15 +296,6 @@ class Head:
             return None
         name, phi, _ = self._dispersion
         return float(phi(self.fixed[name]))
-
-    def with_dispersion(self, phi: float) -> Head:
-        """The same head with its dispersion parameter fixed where φ = ``phi``."""
-        if self._dispersion is None:
-            raise NotAvailableError(f"{self!r} has no fixed dispersion parameter")
-        name, _, value = self._dispersion
-        fixed = {**self.fixed, name: float(value(phi))}
-        links = {p: (SOFTMAX if lk == SOFTMAX else lk.name) for p, lk in self.links.items()}
-        return Head(self.family, self.param, link=links, fixed=fixed)
 
 
 class HeadPoint:
