@@ -12,7 +12,7 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "models.md"
 
 def test_models_doc_snippets_run():
     text = DOC.read_text(encoding="utf-8")
-    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    blocks = re.findall(r"```python\n(.*?)```", text, re.DOTALL)
     assert len(blocks) >= 5
     namespace = {"__name__": "models_doc"}
     for i, code in enumerate(blocks):

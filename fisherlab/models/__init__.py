@@ -16,8 +16,20 @@ from .glm import GLM, LinearPredictor
 from .heads import Head, HeadPoint
 from .problem import DENSE_LIMIT, ModelBase, Predictor, Problem
 
-__all__ = ["Head", "HeadPoint", "GLM", "LinearPredictor", "Problem", "Predictor", "ModelBase",
-           "DENSE_LIMIT", "fit", "FitResult", "minimize_newton", "links"]
+__all__ = [
+    "DENSE_LIMIT",
+    "GLM",
+    "FitResult",
+    "Head",
+    "HeadPoint",
+    "LinearPredictor",
+    "ModelBase",
+    "Predictor",
+    "Problem",
+    "fit",
+    "links",
+    "minimize_newton",
+]
 
 
 def __getattr__(name):
