@@ -210,3 +210,19 @@ def test_distributional_fit_recovers_the_truth(head, truth, draw):
     assert np.max(np.abs(r.problem.grad(r.coef))) < 1e-12
     # within 5 standard errors of the truth, coefficient by coefficient
     assert np.all(np.abs(r.coef - W.ravel()) < 5 * r.bse)
+
+
+def test_optim_steppers_run_on_a_models_problem():
+    # the Problem is what fisherlab.optim's steppers and runner take
+    from fisherlab.optim import Newton, NaturalGradient, run
+
+    rng, X = _simulated(12, n=300)
+    y = rng.poisson(np.exp(X @ [0.4, 0.6, -0.3])).astype(float)
+    model = flm.GLM(flm.Head("poisson", link="softplus"))
+    prob = model.problem(X, y, l2=1e-3)
+    best = flm.fit(model, X, y, l2=1e-3).coef
+    for stepper in (NaturalGradient(lr=1.0), Newton(lr=1.0)):
+        res = run(prob, stepper, np.array([1.0, 0.0, 0.0]), gtol=1e-11, max_iter=100)
+        assert res.status == "converged", res.message
+        np.testing.assert_allclose(res.theta, best, rtol=1e-9, atol=1e-12)
+        assert res.kl[-1] < 1e-18 and res.kl[0] > 1e-3  # KL from the optimum, recorded

@@ -389,11 +389,22 @@ class Problem:
         rq = self.raw(w_q)
         return float(self._a @ self.head.kl(rp, rq)) / self.n
 
-    #: The weights :meth:`kl` measures from (set it, e.g. to a fit's coefficients).
-    target: np.ndarray | None = None
+    _target: np.ndarray | None = None
+
+    @property
+    def target(self) -> np.ndarray:
+        """The weights :meth:`kl` measures from: the minimizer of ``loss`` (found by
+        :func:`fisherlab.models.fit.minimize_newton` on first use), unless set."""
+        if self._target is None:
+            from .fit import minimize_newton, starting_weights  # fit builds on this module
+
+            self._target = minimize_newton(self, starting_weights(self))[0]
+        return self._target
+
+    @target.setter
+    def target(self, w) -> None:
+        self._target = self._vector(w, "target").copy()
 
     def kl(self, w) -> float:
-        """``divergence(target, w)``: the runner's ``record_kl`` reads this."""
-        if self.target is None:
-            raise NotAvailableError(f"{self.name}: set problem.target to measure KL from it")
+        """``divergence(target, w)``: what the runner records with ``record_kl``."""
         return self.divergence(self.target, w)
