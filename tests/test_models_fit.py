@@ -214,7 +214,7 @@ def test_distributional_fit_recovers_the_truth(head, truth, draw):
 
 def test_optim_steppers_run_on_a_models_problem():
     # the Problem is what fisherlab.optim's steppers and runner take
-    from fisherlab.optim import Newton, NaturalGradient, run
+    from fisherlab.optim import NaturalGradient, Newton, run
 
     rng, X = _simulated(12, n=300)
     y = rng.poisson(np.exp(X @ [0.4, 0.6, -0.3])).astype(float)

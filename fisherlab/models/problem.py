@@ -396,7 +396,10 @@ class Problem:
         """The weights :meth:`kl` measures from: the minimizer of ``loss`` (found by
         :func:`fisherlab.models.fit.minimize_newton` on first use), unless set."""
         if self._target is None:
-            from .fit import minimize_newton, starting_weights  # fit builds on this module
+            from .fit import (  # fit builds on this module
+                minimize_newton,
+                starting_weights,
+            )
 
             self._target = minimize_newton(self, starting_weights(self))[0]
         return self._target
