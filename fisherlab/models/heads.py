@@ -424,8 +424,20 @@ class HeadPoint:
         h = self.head
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         n = self.theta.shape[0]
-        if h.family.spec.support.event_shape:
-            # vector samplers draw one point at a time
+        support = h.family.spec.support
+        if support.kind == "one_hot":
+            # one uniform per row, inverted through the cumulative probabilities of the K
+            # outcomes, each from the family's log-density (the catalog's vector samplers draw
+            # one point per call: a Python loop over rows)
+            K = support.size
+            eye = np.eye(K)
+            logp = np.stack([h._k.log_density(np.broadcast_to(eye[j], (n, K)), self.theta)
+                             for j in range(K)], axis=1)
+            cdf = np.cumsum(np.exp(logp), axis=1)
+            u = rng.random(n) * cdf[:, -1]  # the total is 1 up to rounding
+            idx = np.minimum((u[:, None] >= cdf).sum(axis=1), K - 1)
+            return eye[idx]
+        if support.event_shape:
             return np.stack([h.family.sample(t, h.param, seed=rng) for t in self.theta])
         return h.family.sample(self.theta, h.param, size=(n,), seed=rng)
 
