@@ -22,13 +22,15 @@ def _live(y, X, family, **kw):
     return sm.GLM(y, X, family=family, **kw).fit(tol=1e-13, maxiter=200)
 
 
-def _compare(r, s, stats=("llf", "deviance", "aic", "scale", "pearson_chi2")):
+def _compare(r, s, stats=("llf", "deviance", "aic", "scale", "pearson_chi2"), trials=1):
     np.testing.assert_allclose(r.coef, np.asarray(s.params), rtol=COEF_RTOL, atol=0)
     np.testing.assert_allclose(r.bse, np.asarray(s.bse), rtol=BSE_RTOL, atol=0)
     np.testing.assert_allclose(r.cov, np.asarray(s.cov_params()), rtol=1e-6,
                                atol=1e-9 * np.abs(np.asarray(s.cov_params())).max())
     for name in stats:
         np.testing.assert_allclose(getattr(r, name), getattr(s, name), rtol=1e-9, err_msg=name)
+    # statsmodels' binomial mu is the proportion; ours is E[y] = trials · p
+    np.testing.assert_allclose(r.mu / trials, np.asarray(s.mu), rtol=1e-9)
 
 
 def test_cpunish_poisson_log_link():
@@ -119,6 +121,28 @@ def test_gamma_log_link_with_prior_weights():
     _compare(r, _live(y, X, sm.families.Gamma(link=sm.families.links.Log()), var_weights=a))
 
 
+def test_binomial_fixed_trials():
+    rng, X = _simulated(8, n=300)
+    y = rng.binomial(6, 1 / (1 + np.exp(-X @ [0.3, 1.0, -0.7]))).astype(float)
+    r = flm.fit(flm.GLM(flm.Head("binomial", n=6)), X, y)
+    _compare(r, _live(np.c_[y, 6 - y], X, sm.families.Binomial()), trials=6)
+
+
+def test_categorical_against_multinomial_logit():
+    rng, X = _simulated(9, n=300)
+    eta = np.c_[X @ [[0.5, -0.3], [1.0, 0.2], [-0.4, 0.8]], np.zeros(300)]
+    p = np.exp(eta - eta.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    labels = (rng.random(300)[:, None] > np.cumsum(p, axis=1)).sum(axis=1)
+    r = flm.fit(flm.GLM(flm.Head("categorical", k=3)), X, labels)
+    # statsmodels' reference class is the first, ours the last: relabel K−1 → 0, i → i + 1
+    s = sm.MNLogit((labels + 1) % 3, X).fit(method="newton", tol=1e-14, maxiter=100, disp=0)
+    np.testing.assert_allclose(r.coef.reshape(3, 2), np.asarray(s.params), rtol=COEF_RTOL)
+    np.testing.assert_allclose(r.bse.reshape(3, 2), np.asarray(s.bse), rtol=BSE_RTOL)
+    np.testing.assert_allclose(r.llf, s.llf, rtol=1e-12)
+    assert "eta2:x1" in r.summary()
+
+
 def test_the_fixed_dispersion_value_changes_nothing_fitted():
     data = sm.datasets.scotland.load_pandas()
     X = sm.add_constant(data.exog, prepend=False)
@@ -170,3 +194,37 @@ def test_trials_per_row_not_available_yet():
     X = np.c_[np.ones(3), [0.0, 1.0, 2.0]]
     with pytest.raises(fl.NotAvailableError, match="runtime arrays"):
         flm.fit(flm.GLM(flm.Head("binomial", n=5)), X, [1.0, 2.0, 3.0], trials=[5, 5, 5])
+
+
+@pytest.mark.parametrize("head,truth,draw", [
+    (flm.Head("gamma", "shape_rate", link="exp"), [[1.0, 0.3], [0.5, -0.4]],
+     lambda rng, t: rng.gamma(t[:, 0], 1 / t[:, 1])),
+    (flm.Head("beta", "mean_precision", link={"mean": "logistic", "precision": "exp"}),
+     [[0.2, 3.0], [1.0, 0.5]],
+     lambda rng, t: rng.beta(t[:, 0] * t[:, 1], (1 - t[:, 0]) * t[:, 1])),
+], ids=["gamma-shape-rate", "beta-mean-precision"])
+def test_distributional_fit_recovers_the_truth(head, truth, draw):
+    rng = np.random.default_rng(11)
+    X = np.c_[np.ones(2000), rng.uniform(-1, 1, 2000)]
+    W = np.array(truth)
+    y = draw(rng, head.theta(X @ W))
+    r = flm.fit(flm.GLM(head), X, y)
+    assert np.max(np.abs(r.problem.grad(r.coef))) < 1e-12
+    # within 5 standard errors of the truth, coefficient by coefficient
+    assert np.all(np.abs(r.coef - W.ravel()) < 5 * r.bse)
+
+
+def test_optim_steppers_run_on_a_models_problem():
+    # the Problem is what fisherlab.optim's steppers and runner take
+    from fisherlab.optim import NaturalGradient, Newton, run
+
+    rng, X = _simulated(12, n=300)
+    y = rng.poisson(np.exp(X @ [0.4, 0.6, -0.3])).astype(float)
+    model = flm.GLM(flm.Head("poisson", link="softplus"))
+    prob = model.problem(X, y, l2=1e-3)
+    best = flm.fit(model, X, y, l2=1e-3).coef
+    for stepper in (NaturalGradient(lr=1.0), Newton(lr=1.0)):
+        res = run(prob, stepper, np.array([1.0, 0.0, 0.0]), gtol=1e-11, max_iter=100)
+        assert res.status == "converged", res.message
+        np.testing.assert_allclose(res.theta, best, rtol=1e-9, atol=1e-12)
+        assert res.kl[-1] < 1e-18 and res.kl[0] > 1e-3  # KL from the optimum, recorded

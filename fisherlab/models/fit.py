@@ -211,6 +211,8 @@ class FitResult:
     aic : float
         −2 llf + 2P.
     nobs, df_resid, df_model : int
+    mu, fittedvalues : ndarray (n,)
+        E[y_i] at the fit (scalar families).
     converged : bool
     iterations : int
     """
@@ -299,6 +301,13 @@ class FitResult:
         phi0 = head.dispersion if head.dispersion is not None else 1.0
         return float(2 * phi0 * np.sum(prob._a * (ll_sat - ll)))
 
+    @property
+    def mu(self) -> np.ndarray:
+        """Fitted means E[y_i | θ̂_i] (n,), from the kernels' mean of the statistics."""
+        return self._point.mean_of_y()
+
+    fittedvalues = mu
+
     def conf_int(self, alpha: float = 0.05) -> np.ndarray:
         """(P, 2) normal confidence intervals."""
         q = stats.norm.ppf(1 - alpha / 2)
@@ -318,25 +327,28 @@ class FitResult:
                 ("Link (inverse):", links), ("Fixed:", fixed),
                 ("No. Observations:", str(self.nobs)), ("Df Residuals:", str(self.df_resid)),
                 ("Df Model:", str(self.df_model))]
+        chi2 = "n/a" if math.isnan(self.pearson_chi2) else f"{self.pearson_chi2:.6g}"
         right = [("Log-Likelihood:", f"{self.llf:.6g}"), ("Deviance:", dev),
-                 ("Pearson chi2:", f"{self.pearson_chi2:.6g}"), ("Scale:", f"{self.scale:.6g}"),
+                 ("Pearson chi2:", chi2), ("Scale:", f"{self.scale:.6g}"),
                  ("AIC:", f"{self.aic:.6g}"), ("Iterations:", str(self.iterations)),
                  ("Covariance:", "expected information")]
-        width = 78
+        lw = max(20, *(len(v) for _, v in left))
+        width = max(78, 18 + lw + 2 + 38)
         lines = ["Generalized linear model (fisherlab)".center(width), "=" * width]
         for (lk, lv), (rk, rv) in zip(left, right):
-            lines.append(f"{lk:<18}{lv:>20}  {rk:<18}{rv:>20}")
+            lines.append(f"{lk:<18}{lv:>{lw}}  {rk:<18}{rv:>20}")
         lines.append("=" * width)
         ci = self.conf_int()
         name_w = max(10, *(len(n) for n in self.names))
+        width = max(width, name_w + 63)
         lines.append(f"{'':<{name_w}} {'coef':>11} {'std err':>10} {'z':>8} {'P>|z|':>7} "
                      f"{'[0.025':>10} {'0.975]':>10}")
-        lines.append("-" * max(width, name_w + 63))
+        lines.append("-" * width)
         for i, nm in enumerate(self.names):
             lines.append(f"{nm:<{name_w}} {self.coef[i]:>11.4g} {self.bse[i]:>10.4g} "
                          f"{self.zvalues[i]:>8.3f} {self.pvalues[i]:>7.3f} {ci[i, 0]:>10.4g} "
                          f"{ci[i, 1]:>10.4g}")
-        lines.append("=" * max(width, name_w + 63))
+        lines.append("=" * width)
         return "\n".join(lines)
 
     def __repr__(self) -> str:
