@@ -290,15 +290,48 @@ class MLPPredictor(Predictor):
         return out
 
     def jacobian(self, w, X) -> np.ndarray:
-        """∂raw/∂w, shape (n, r, P): one reverse pass per output (small models only)."""
+        """∂raw/∂w, shape (n, r, P): the r unit cotangents back-propagated at once (small models)."""
+        w = self._weights(w)
+        p = self.forward_pass(w, X)
+        return self._jacobian_rows(w, p, slice(None))
+
+    def _jacobian_rows(self, w, p, rows) -> np.ndarray:
+        """J for the rows ``rows`` of the pass ``p``: (m, r, P)."""
+        inputs = [x[rows] for x in p.inputs]
+        d1 = [d[rows] for d in p.d1]
+        m, r = inputs[0].shape[0], self.width
+        J = np.empty((m, r, self.n_weights))
+        g = np.broadcast_to(np.eye(r)[:, None, :], (r, m, r))   # (k, row, out): unit cotangents
+        for l in range(self.n_layers - 1, -1, -1):
+            w_sl, b_sl = self.slices[l]
+            gt = np.moveaxis(g, 0, 1)                                     # (row, k, out)
+            J[:, :, w_sl] = (inputs[l][:, None, :, None] * gt[:, :, None, :]).reshape(m, r, -1)
+            J[:, :, b_sl] = gt
+            if l:
+                g = (g @ self._layer(w, l)[0].T) * d1[l - 1]
+        return J
+
+    def gram(self, w, X, M, max_block: int = 1 << 22) -> np.ndarray:
+        """Σ_i J_iᵀ M_i J_i, shape (P, P), for M of shape (n, r, r) (the dense GGN's core).
+
+        The Jacobian is formed for blocks of rows of at most ``max_block`` numbers each (32 MiB
+        by default), never for all rows at once.
+        """
+        w = self._weights(w)
         p = self.forward_pass(w, X)
         n, r = p.raw.shape
-        J = np.empty((n, r, self.n_weights))
-        for k in range(r):
-            u = np.zeros((n, r))
-            u[:, k] = 1.0
-            J[:, k, :] = self.per_row_vjp(w, X, u)
-        return J
+        M = np.asarray(M, dtype=np.float64)
+        if M.shape != (n, r, r):
+            raise ShapeError(f"MLP {self.sizes}: M must have shape ({n}, {r}, {r}), got {M.shape}")
+        P = self.n_weights
+        step = max(1, max_block // (r * P))
+        out = np.zeros((P, P))
+        for start in range(0, n, step):
+            rows = slice(start, min(n, start + step))
+            J = self._jacobian_rows(w, p, rows)                            # (m, r, P)
+            MJ = M[rows] @ J
+            out += J.reshape(-1, P).T @ MJ.reshape(-1, P)
+        return 0.5 * (out + out.T)
 
     # ------------------------------------------------------------------ second order
     def residual_hvp(self, w, X, u, v) -> np.ndarray:
