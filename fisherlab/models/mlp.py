@@ -35,12 +35,16 @@ _TWO_OVER_SQRT_PI = 2.0 / np.sqrt(np.pi)
 
 # --------------------------------------------------------------------------- activations
 # Each returns (σ(z), σ'(z)) or σ''(z) from z (and cached values); the derivatives are written
-# in forms that keep relative accuracy where σ saturates (sech² from e^{-2|z|}, not 1 − tanh²).
+# in forms that keep relative accuracy where σ saturates (sech² as 1/cosh², not 1 − tanh²).
 
 def _tanh(z):
     t = np.tanh(z)
-    e = np.exp(-2.0 * np.abs(z))
-    d = 4.0 * e / ((1.0 + e) * (1.0 + e))          # sech² z, no cancellation, no overflow
+    # sech² z = 1/cosh² z: relatively accurate everywhere (1 − tanh² cancels for |z| ≳ 1); past
+    # |z| ≈ 355 cosh² overflows to inf and sech² to 0, where the true value is below 1e-308
+    with np.errstate(over="ignore"):
+        d = np.cosh(z)
+        d *= d
+    np.reciprocal(d, out=d)
     return t, d
 
 
@@ -235,7 +239,8 @@ class MLPPredictor(Predictor):
             dz_new = p.inputs[l] @ VW
             dz_new += vb
             if dz is not None:
-                dz_new += (p.d1[l - 1] * dz) @ W
+                dz *= p.d1[l - 1]
+                dz_new += dz @ W
             dz = dz_new
         return dz
 
@@ -257,7 +262,8 @@ class MLPPredictor(Predictor):
         for l in range(self.n_layers - 1, -1, -1):
             gs[l] = g
             if l:
-                g = (g @ self._layer(w, l)[0].T) * p.d1[l - 1]
+                g = g @ self._layer(w, l)[0].T
+                g *= p.d1[l - 1]
         return gs
 
     def _cotangent(self, u, shape, batched=False):
