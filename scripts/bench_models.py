@@ -11,7 +11,8 @@ calls taken round-robin:
   ``jax.vjp`` composed around the softmax Fisher (p ⊙ Jv − p (pᵀ Jv));
 - one K-FAC step (exact type-2 factors, and Monte Carlo with one label draw per row), as a
   multiple of one fisherlab gradient;
-- the dense exact GGN (once; no JAX counterpart timed).
+- the dense exact GGN (once; no JAX counterpart timed);
+- where fisherlab's time goes: the network's passes alone and the head's kernels alone.
 
 Every fisherlab call gets a fresh w (w + 1e-9·i), so no memoized forward pass or head evaluation
 is reused across calls; JAX recomputes everything in each call too. Both sides run in float64
@@ -77,13 +78,24 @@ def main(argv=None) -> int:
            "data": "scikit-learn digits / 16", "n": int(X.shape[0]), "weights": P,
            "repeats": R, "threads": args.threads or "default", "python": sys.version.split()[0],
            "machine": platform.machine(), "processor": platform.processor() or platform.machine(),
-           "cpus": os.cpu_count(), "numpy": np.__version__, "ms": {}}
+           "cpus": os.cpu_count(), "numpy": np.__version__,
+           "load average at start (1, 5, 15 min)": list(os.getloadavg()), "ms": {}}
     ms = res["ms"]
 
     ms["fisherlab grad"] = _median_ms(lambda i: prob.grad(ws[i]), R)
     ms["fisherlab GGN-vector product"] = _median_ms(lambda i: prob.fisher_vp(ws[i], v), R)
     ms["fisherlab GGN-vector product, same w (a CG iteration)"] = _median_ms(
         lambda i: prob.fisher_vp(w0, v + i), R)
+    # where the time goes: the network alone, and the head alone (its kernels at given raw outputs)
+    net = model.net
+    u = np.random.default_rng(2).standard_normal((X.shape[0], 10)) / X.shape[0]
+    ms["  of which: network forward + vjp"] = _median_ms(lambda i: net.vjp(ws[i], X, u), R)
+    ms["  of which: network jvp + vjp (forward cached)"] = _median_ms(
+        lambda i: net.vjp(w0, X, net.jvp(w0, X, v + i) / X.shape[0]), R)
+    raws = [net.forward(ws[i], X).copy() for i in range(R + 1)]
+    yy = prob.y
+    ms["  of which: head gradient at raw outputs"] = _median_ms(lambda i: head.grad(raws[i], yy), R)
+    ms["  of which: head Fisher at raw outputs"] = _median_ms(lambda i: head.fisher(raws[i]), R)
     exact = KFAC(damping=1e-3)
     ms["fisherlab K-FAC step (exact)"] = _median_ms(lambda i: exact.step(prob, ws[i]), R)
     mc = KFAC(damping=1e-3, mode="mc")
@@ -137,6 +149,7 @@ def main(argv=None) -> int:
     except ImportError as exc:
         res["curvlinops"] = f"not installed: {exc}"
 
+    res["load average at end (1, 5, 15 min)"] = list(os.getloadavg())
     ratios = res["ratios"] = {}
     if "jax.jit grad" in ms:
         ratios["grad / jax grad (target <= 2)"] = ms["fisherlab grad"] / ms["jax.jit grad"]
@@ -147,9 +160,9 @@ def main(argv=None) -> int:
 
     print(f"{res['model']} on {res['data']} (n={res['n']}, P={P}), threads={res['threads']}")
     for k, val in ms.items():
-        print(f"  {k:58s} {val:10.3f} ms")
+        print(f"  {k:62s} {val:10.3f} ms")
     for k, val in ratios.items():
-        print(f"  {k:58s} {val:10.2f}")
+        print(f"  {k:62s} {val:10.2f}")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(res, fh, indent=1)
