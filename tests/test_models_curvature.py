@@ -18,7 +18,7 @@ import autograd.numpy as anp
 import numpy as np
 import pytest
 from autograd import grad, hessian, jacobian
-from autograd.scipy.special import gammaln
+from autograd.scipy.special import gammaln, logsumexp
 from autograd.scipy.stats import norm
 
 from fisherlab import ExponentialFamily, Param
@@ -47,6 +47,11 @@ def _half_normal_spec():
 
 
 HALF_NORMAL = _half_normal_spec()
+
+
+def _beta_logp(m, k, y):
+    a, b = m * k, (1 - m) * k
+    return gammaln(k) - gammaln(a) - gammaln(b) + (a - 1) * anp.log(y) + (b - 1) * anp.log(1 - y)
 
 
 def _log_sigmoid(z):
@@ -122,6 +127,22 @@ def _cases():
             lambda r, y: (anp.sum(y[:, :2] * r, axis=1)
                           - anp.log(1 + anp.exp(r[:, 0]) + anp.exp(r[:, 1]))),
             lambda rng, n: np.eye(3)[rng.integers(0, 3, n)]),
+        "categorical-softmax": (
+            lambda: flm.Head("categorical", link="softmax", k=3),
+            lambda r: [r[:, 0] - r[:, 2], r[:, 1] - r[:, 2]],
+            lambda r, y: anp.sum(y * r, axis=1) - logsumexp(r, axis=1),
+            lambda rng, n: np.eye(3)[rng.integers(0, 3, n)]),
+        "beta-mean-precision": (
+            lambda: flm.Head("beta", "mean_precision", link={"mean": "logistic", "precision": "exp"}),
+            lambda r: [1 / (1 + anp.exp(-r[:, 0])), anp.exp(r[:, 1])],
+            lambda r, y: _beta_logp(1 / (1 + anp.exp(-r[:, 0])), anp.exp(r[:, 1]), y),
+            lambda rng, n: rng.beta(2.0, 3.0, n)),
+        "binomial-logit": (
+            lambda: flm.Head("binomial", n=7),
+            lambda r: [1 / (1 + anp.exp(-r[:, 0]))],
+            lambda r, y: (gammaln(8.0) - gammaln(y + 1) - gammaln(8.0 - y)
+                          + y * _log_sigmoid(r[:, 0]) + (7 - y) * _log_sigmoid(-r[:, 0])),
+            lambda rng, n: rng.binomial(7, 0.4, n).astype(float)),
         "user-half-normal-exp": (
             lambda: flm.Head(HALF_NORMAL, "scale", link="exp"),
             lambda r: [anp.exp(r[:, 0])],

@@ -11,6 +11,7 @@ the loss, gradients and every curvature from the family's kernels.
 """
 
 from . import links
+from .fit import FitResult, fit, minimize_newton
 from .glm import GLM, LinearPredictor
 from .heads import Head, HeadPoint
 from .problem import DENSE_LIMIT, ModelBase, Predictor, Problem
@@ -18,26 +19,39 @@ from .problem import DENSE_LIMIT, ModelBase, Predictor, Problem
 __all__ = [
     "DENSE_LIMIT",
     "GLM",
+    "FitResult",
     "Head",
     "HeadPoint",
     "LinearPredictor",
     "ModelBase",
     "Predictor",
     "Problem",
+    "fit",
     "links",
+    "minimize_newton",
 ]
 
 
-def __getattr__(name):
-    # MLP, Model and K-FAC live in modules that arrive with the network predictors; imported
-    # on first use so that this package works without them
-    import importlib
-
-    homes = {"MLP": "mlp", "Model": "function", "fit": "fit", "FitResult": "fit"}
-    if name in homes:
-        try:
-            module = importlib.import_module(f"{__name__}.{homes[name]}")
-        except ModuleNotFoundError as err:
-            raise AttributeError(f"fisherlab.models.{name} is not available: {err}") from None
-        return getattr(module, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# The network predictors and K-FAC arrive in modules of their own; this package works without
+# them (only their own absence is tolerated: an error inside them propagates).
+try:
+    from .mlp import MLP  # noqa: F401 -- exported through __all__ below
+except ModuleNotFoundError as err:  # pragma: no cover - depends on the checkout
+    if err.name != f"{__name__}.mlp":
+        raise
+else:
+    __all__.append("MLP")
+try:
+    from .function import Model  # noqa: F401
+except ModuleNotFoundError as err:  # pragma: no cover
+    if err.name != f"{__name__}.function":
+        raise
+else:
+    __all__.append("Model")
+try:
+    from .kfac import KFAC  # noqa: F401 -- registers "KFAC" among fisherlab.optim's steppers
+except ModuleNotFoundError as err:  # pragma: no cover
+    if err.name != f"{__name__}.kfac":
+        raise
+else:
+    __all__.append("KFAC")

@@ -124,7 +124,8 @@ class Head:
     def __init__(self, family, param: str | None = None, link=None, fixed: dict | None = None,
                  **dims):
         fam = as_family(family, **dims)
-        default = DEFAULTS.get(fam.name) if _is_catalog(fam) else None
+        catalog = _is_catalog(fam)
+        default = DEFAULTS.get(fam.name) if catalog else None
         if param is None:
             param = default[0] if default else "natural"
         pnames = fam.params(param)  # UnknownFamilyError for an unknown parametrization
@@ -172,9 +173,9 @@ class Head:
         self._fixed_row = np.array([self.fixed.get(p, 0.0) for p in pnames])
         self.canonical = param == "natural" and all(
             lk == SOFTMAX or lk.name == "identity" for lk in self.links.values())
-        disp = DISPERSION.get((fam.name, param)) if _is_catalog(fam) else None
+        disp = DISPERSION.get((fam.name, param)) if catalog else None
         self._dispersion = disp if disp and disp[0] in self.fixed else None
-        self._mean_of_y = MEAN_OF_Y.get((fam.name, param)) if _is_catalog(fam) else None
+        self._mean_of_y = MEAN_OF_Y.get((fam.name, param)) if catalog else None
 
     def __repr__(self) -> str:
         parts = [f"{p}: {'softmax' if lk == SOFTMAX else lk.name}" for p, lk in self.links.items()]
@@ -234,7 +235,7 @@ class Head:
             if bad.any():
                 i = int(np.flatnonzero(bad)[0])
                 raise SupportError(f"{self.family.key}: y must be one-hot rows or class labels "
-                                   f"0..{k - 1}; row {i} has {arr[i]!r}")
+                                   f"0..{k - 1}; row {i} has {float(arr[i])!r}")
             arr = np.eye(k)[arr.astype(np.intp)]
         want = 1 + len(support.event_shape)
         if arr.ndim != want or (support.size and arr.shape[-1] != support.size):
@@ -296,15 +297,6 @@ class Head:
         name, phi, _ = self._dispersion
         return float(phi(self.fixed[name]))
 
-    def with_dispersion(self, phi: float) -> Head:
-        """The same head with its dispersion parameter fixed where φ = ``phi``."""
-        if self._dispersion is None:
-            raise NotAvailableError(f"{self!r} has no fixed dispersion parameter")
-        name, _, value = self._dispersion
-        fixed = {**self.fixed, name: float(value(phi))}
-        links = {p: (SOFTMAX if lk == SOFTMAX else lk.name) for p, lk in self.links.items()}
-        return Head(self.family, self.param, link=links, fixed=fixed)
-
 
 class HeadPoint:
     """A head at raw outputs (n, r): θ (checked), and the derivatives through the links.
@@ -349,7 +341,7 @@ class HeadPoint:
                 via = "softmax" if lk == SOFTMAX else f"{lk.name} (θ = {lk.formula})"
                 raise DomainError(
                     f"{head.family.key} {head.param} head: the link {via} gives {name} = "
-                    f"{pred[i, j]!r} at row {i} (raw {raw[i].tolist()!r}), outside its domain "
+                    f"{float(pred[i, j])!r} at row {i} (raw {raw[i].tolist()!r}), outside its domain "
                     f"({dom.text}); {int(bad.sum())} row(s) in all: {describe(pred[bad, j])}")
         if head._constraint is not None:
             bad = np.asarray(head._constraint.violations(theta))
@@ -432,8 +424,20 @@ class HeadPoint:
         h = self.head
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         n = self.theta.shape[0]
-        if h.family.spec.support.event_shape:
-            # vector samplers draw one point at a time
+        support = h.family.spec.support
+        if support.kind == "one_hot":
+            # one uniform per row, inverted through the cumulative probabilities of the K
+            # outcomes, each from the family's log-density (the catalog's vector samplers draw
+            # one point per call: a Python loop over rows)
+            K = support.size
+            eye = np.eye(K)
+            logp = np.stack([h._k.log_density(np.broadcast_to(eye[j], (n, K)), self.theta)
+                             for j in range(K)], axis=1)
+            cdf = np.cumsum(np.exp(logp), axis=1)
+            u = rng.random(n) * cdf[:, -1]  # the total is 1 up to rounding
+            idx = np.minimum((u[:, None] >= cdf).sum(axis=1), K - 1)
+            return eye[idx]
+        if support.event_shape:
             return np.stack([h.family.sample(t, h.param, seed=rng) for t in self.theta])
         return h.family.sample(self.theta, h.param, size=(n,), seed=rng)
 

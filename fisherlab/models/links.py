@@ -91,7 +91,7 @@ class Link:
                     "positive": "finite and > 0"}[self.raw_domain]
             raise DomainError(
                 f"link {self.name!r} (θ = {self.formula}) needs {what} {need}; row {rows[0]} "
-                f"has {raw[rows[0]]!r} ({rows.size} row{'s' if rows.size > 1 else ''} in all: "
+                f"has {float(raw[rows[0]])!r} ({rows.size} row{'s' if rows.size > 1 else ''} in all: "
                 f"{describe(raw[rows])})")
 
 

@@ -102,7 +102,7 @@ def _per_row(values, n: int, name: str, positive: bool = False) -> np.ndarray | 
     if np.any(bad):
         i = int(np.flatnonzero(bad)[0])
         need = "finite and >= 0" if positive else "finite"
-        raise DomainError(f"{name} must be {need}; row {i} has {arr[i]!r} "
+        raise DomainError(f"{name} must be {need}; row {i} has {float(arr[i])!r} "
                           f"({describe(arr[bad])})")
     return arr
 
@@ -187,9 +187,37 @@ class Problem:
         self.n = n
         self.dim = predictor.n_weights
         self.name = f"{type(predictor).__name__} {head.family.key} {head.param}"
+        self.trials = None
         self._a = np.ones(n) if self.weights is None else self.weights
         self._cache_w: np.ndarray | None = None
         self._cache: dict = {}
+
+    def subset(self, rows) -> Problem:
+        """The same problem on rows ``rows`` only (a minibatch): same predictor, head and l2,
+        with X, y, weights and offset sliced; its loss is the mean over those rows.
+
+        ``rows`` is an integer index array (or a slice); the data is not checked again.
+        """
+        if isinstance(rows, slice):
+            idx = rows
+        else:
+            idx = np.asarray(rows)
+            if idx.ndim != 1 or idx.size == 0 or not np.issubdtype(idx.dtype, np.integer):
+                raise ShapeError(f"rows must be a non-empty 1-d integer index array, got "
+                                 f"{idx.dtype} of shape {idx.shape}")
+            if idx.min() < -self.n or idx.max() >= self.n:
+                raise ShapeError(f"rows must index the {self.n} rows; got {idx.min()}..{idx.max()}")
+        sub = object.__new__(type(self))
+        sub.__dict__.update(self.__dict__)
+        sub.X, sub.y = self.X[idx], self.y[idx]
+        sub.weights = None if self.weights is None else self.weights[idx]
+        sub.offset = None if self.offset is None else self.offset[idx]
+        sub._a = self._a[idx]
+        sub.n = sub.X.shape[0]
+        if sub.n == 0:
+            raise ShapeError("rows selects no row")
+        sub._cache_w, sub._cache, sub._target = None, {}, None
+        return sub
 
     def __repr__(self) -> str:
         return f"<Problem {self.name}: n={self.n}, P={self.dim}>"
@@ -389,11 +417,25 @@ class Problem:
         rq = self.raw(w_q)
         return float(self._a @ self.head.kl(rp, rq)) / self.n
 
-    #: The weights :meth:`kl` measures from (set it, e.g. to a fit's coefficients).
-    target: np.ndarray | None = None
+    _target: np.ndarray | None = None
+
+    @property
+    def target(self) -> np.ndarray:
+        """The weights :meth:`kl` measures from: the minimizer of ``loss`` (found by
+        :func:`fisherlab.models.fit.minimize_newton` on first use), unless set."""
+        if self._target is None:
+            from .fit import (  # fit builds on this module
+                minimize_newton,
+                starting_weights,
+            )
+
+            self._target = minimize_newton(self, starting_weights(self))[0]
+        return self._target
+
+    @target.setter
+    def target(self, w) -> None:
+        self._target = self._vector(w, "target").copy()
 
     def kl(self, w) -> float:
-        """``divergence(target, w)``: the runner's ``record_kl`` reads this."""
-        if self.target is None:
-            raise NotAvailableError(f"{self.name}: set problem.target to measure KL from it")
+        """``divergence(target, w)``: what the runner records with ``record_kl``."""
         return self.divergence(self.target, w)

@@ -1,0 +1,60 @@
+"""Problem plumbing: minibatch subsets, the categorical head's sampler, sample shapes."""
+
+import numpy as np
+import pytest
+
+import fisherlab as fl
+from fisherlab import models as flm
+
+
+def _problem(head, n=40, seed=0):
+    rng = np.random.default_rng(seed)
+    X = np.c_[np.ones(n), rng.uniform(-1, 1, (n, 2))]
+    W = 0.3 * rng.standard_normal((3, head.width))
+    y = head.sample(X @ W, seed=rng)
+    a = rng.uniform(0.5, 2.0, n)
+    off = 0.1 * rng.standard_normal(n)
+    return flm.GLM(head).problem(X, y, weights=a, offset=off, l2=0.02), W.ravel(), (X, y, a, off)
+
+
+@pytest.mark.parametrize("head", [flm.Head("poisson"), flm.Head("normal", "mean_logstd"),
+                                  flm.Head("categorical", link="softmax", k=3)],
+                         ids=["poisson", "normal", "categorical"])
+def test_subset_is_the_problem_on_the_sliced_rows(head):
+    prob, w, (X, y, a, off) = _problem(head)
+    rows = np.array([3, 17, 5, 29, 0, 11])
+    sub = prob.subset(rows)
+    ref = flm.GLM(head).problem(X[rows], y[rows], weights=a[rows], offset=off[rows], l2=0.02)
+    assert sub.n == 6 and prob.n == 40
+    for name in ("loss", "grad", "fisher", "hessian", "per_sample_grads", "fisher_diag"):
+        np.testing.assert_array_equal(getattr(sub, name)(w), getattr(ref, name)(w), err_msg=name)
+    # the parent is untouched
+    np.testing.assert_array_equal(prob.grad(w), flm.GLM(head).problem(
+        X, y, weights=a, offset=off, l2=0.02).grad(w))
+    with pytest.raises(fl.ShapeError, match="rows"):
+        prob.subset(np.array([0, 40]))
+    with pytest.raises(fl.ShapeError, match="rows"):
+        prob.subset(np.array([0.5]))
+
+
+def test_categorical_sampler_matches_the_probabilities():
+    head = flm.Head("categorical", link="softmax", k=4)
+    raw = np.tile([0.3, -1.0, 1.2, 0.0], (20000, 1))
+    y = head.sample(raw, seed=5)
+    assert y.shape == (20000, 4) and np.all(y.sum(axis=1) == 1)
+    p = np.exp(raw[0] - raw[0].max())
+    p /= p.sum()
+    freq = y.mean(axis=0)
+    se = np.sqrt(p * (1 - p) / 20000)
+    assert np.all(np.abs(freq - p) < 6 * se)
+    # rows with different probabilities get their own: a near-certain class per row
+    raw2 = np.array([[30.0, 0, 0, 0], [0, 30.0, 0, 0], [0, 0, 0, 30.0]])
+    np.testing.assert_array_equal(head.sample(raw2, seed=1), np.eye(4)[[0, 1, 3]])
+
+
+def test_sample_shapes():
+    raw = np.zeros((7, 1))
+    assert flm.Head("poisson").sample(raw, seed=0).shape == (7,)
+    assert flm.Head("bernoulli").sample(raw, seed=0).shape == (7,)
+    assert flm.Head("categorical", k=3).sample(np.zeros((7, 2)), seed=0).shape == (7, 3)
+    assert flm.Head("multinomial").sample(np.zeros((7, 2)), seed=0).shape == (7, 3)
