@@ -136,15 +136,6 @@ def test_step_is_the_damped_kronecker_solve():
         close(end, start - 0.5 * np.linalg.solve(M, prob.grad(start)), 1e-12)
 
 
-class RowsProblem(flm.Problem):
-    """The problem with subset(rows) (the minibatch interface), for problems that lack it."""
-
-    def subset(self, rows):
-        return RowsProblem(self.predictor, self.head, self.X[rows], self.y[rows],
-                           weights=None if self.weights is None else self.weights[rows],
-                           offset=None if self.offset is None else self.offset[rows], l2=self.l2)
-
-
 def test_kfac_run_reduces_the_loss():
     head = flm.Head("categorical", k=3)
     rng = np.random.default_rng(4)
@@ -152,8 +143,6 @@ def test_kfac_run_reduces_the_loss():
     y = np.argmax(X[:, :3] + 0.3 * rng.standard_normal((120, 3)), axis=1)
     model = flm.MLP([4, 8, 2], head)
     prob = model.problem(X, y)
-    if not hasattr(prob, "subset"):
-        prob = RowsProblem(model.net, head, X, y)
     for opt in (KFAC(lr=0.5, damping=1e-2), KFAC(lr=0.5, damping=1e-2, mode="mc", batch_size=60, seed=1)):
         res = run(prob, opt, model.init(), max_iter=30, record_kl=False)
         assert res.status == "max_iter" and res.loss[-1] < 0.5 * res.loss[0]

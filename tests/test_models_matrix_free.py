@@ -82,19 +82,8 @@ def test_cg_natural_gradient_memory_is_a_few_parameter_vectors():
     assert product_peak <= 20 and step_peak <= 20, (product_peak, step_peak)
 
 
-class RowsProblem(flm.Problem):
-    """The problem with subset(rows), for a Problem that lacks it."""
-
-    def subset(self, rows):
-        return RowsProblem(self.predictor, self.head, self.X[rows], self.y[rows],
-                           weights=None if self.weights is None else self.weights[rows],
-                           offset=None if self.offset is None else self.offset[rows], l2=self.l2)
-
-
 def test_minibatch_step_is_the_step_on_the_subset():
-    model, prob, w = small(HEADS["poisson"], n=40)
-    if not hasattr(prob, "subset"):
-        prob = RowsProblem(model.net, prob.head, prob.X, prob.y, l2=prob.l2)
+    _, prob, w = small(HEADS["poisson"], n=40)
     opt = CGNaturalGradient(damping=1e-2, batch_size=10, seed=3, rtol=1e-13)
     got = opt.step(prob, w)
     rows = np.sort(np.random.default_rng(3).choice(40, size=10, replace=False))
