@@ -91,3 +91,26 @@ def test_minibatch_step_is_the_step_on_the_subset():
     np.testing.assert_allclose(got, NaturalGradient(damping=1e-2).step(sub, w), rtol=1e-9)
     wrapped = Minibatch(NaturalGradient(damping=1e-2), batch_size=10, seed=3)
     np.testing.assert_allclose(wrapped.step(prob, w), got, rtol=1e-9)
+
+
+def test_runs_on_an_mlp_reach_the_dense_steppers_minimum():
+    """CG natural gradient takes the dense NaturalGradient run's path to the minimizer (gradient
+    norm 1e-9); Hessian-free Newton from 30 steps in reaches the same point."""
+    from fisherlab.optim import run
+
+    head = flm.Head("poisson")
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((80, 2))
+    y = rng.poisson(np.exp(0.5 * np.tanh(X[:, 0]) - 0.3 * X[:, 1])).astype(float)
+    model = flm.MLP([2, 3, 1], head)
+    prob = model.problem(X, y, l2=0.05)
+    w0 = model.init()
+    dense = run(prob, NaturalGradient(lr=0.5), w0, gtol=1e-9, max_iter=500, record_kl=False)
+    cg = run(prob, CGNaturalGradient(lr=0.5), w0, gtol=1e-9, max_iter=500, record_kl=False)
+    assert dense.converged and cg.converged and cg.iterations == dense.iterations
+    np.testing.assert_allclose(cg.theta, dense.theta, rtol=1e-8, atol=1e-10)
+    assert np.linalg.eigvalsh(prob.hessian(dense.theta)).min() > 0        # a strict local minimum
+    near = run(prob, NaturalGradient(lr=0.5), w0, max_iter=30, record_kl=False).theta
+    hf = run(prob, HessianFreeNewton(), near, gtol=1e-9, max_iter=20, record_kl=False)
+    assert hf.converged
+    np.testing.assert_allclose(hf.theta, dense.theta, rtol=1e-6, atol=1e-8)
