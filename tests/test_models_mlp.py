@@ -281,13 +281,13 @@ def test_function_model_curvature_against_autograd():
 
 
 def test_gram_against_the_jacobian_einsum():
-    """The blocked gram (with tiny blocks, so several are summed) equals Σ_i J_iᵀ M_i J_i formed
-    from autograd's Jacobian."""
+    """The Kronecker-structured gram (with tiny row blocks too, so several are summed) equals
+    Σ_i J_iᵀ M_i J_i formed from autograd's Jacobian."""
     sizes, act = [3, 5, 4, 3], "tanh"
     pred, w, X, rng = setup(sizes, act, seed=4)
     B = rng.standard_normal((X.shape[0], 3, 3))
-    M = B @ np.swapaxes(B, 1, 2)
     J = autograd.jacobian(lambda w_: ref_forward(sizes, act, w_, X))(w)
-    want = np.einsum("nap,nab,nbq->pq", J, M, J)
-    for block in (1, 3 * pred.n_weights * 2, 1 << 22):
-        _close(pred.gram(w, X, M, max_block=block), want)
+    for M in (B @ np.swapaxes(B, 1, 2), B + np.swapaxes(B, 1, 2)):     # PSD (a Fisher), indefinite
+        want = np.einsum("nap,nab,nbq->pq", J, M, J)
+        for block in (1, 60, 1 << 22):
+            _close(pred.gram(w, X, M, max_block=block), want)
