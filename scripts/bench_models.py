@@ -4,7 +4,8 @@
 
 One network, 64-32-10 with tanh and a categorical head (10 logits, softmax link; 2410 weights),
 on the 1797 digits rows scaled to [0, 1]. In one run it times, as medians over ``--repeats``
-calls taken round-robin:
+calls (and the best, the robust figure on a loaded machine), the contenders called in turn
+within each repeat (round-robin):
 
 - the gradient of the mean log-loss: ``problem.grad(w)`` against ``jax.jit(jax.grad(loss))``;
 - the GGN-vector product: ``problem.fisher_vp(w, v)`` against ``jax.jit`` of ``jax.jvp`` and
@@ -14,8 +15,9 @@ calls taken round-robin:
 - the dense exact GGN (once; no JAX counterpart timed);
 - where fisherlab's time goes: the network's passes alone and the head's kernels alone.
 
-Every fisherlab call gets a fresh w (w + 1e-9·i), so no memoized forward pass or head evaluation
-is reused across calls; JAX recomputes everything in each call too. Both sides run in float64
+Every fisherlab call gets a fresh w (w + 1e-9·i) and every contender its own problem, so no
+memoized forward pass or head evaluation is reused across calls (except in the "same w" product,
+which is what one CG iteration costs); JAX recomputes everything in each call too. Both sides run in float64
 and under the same thread limit (``--threads``: BLAS through threadpoolctl, XLA through its
 flags; 0 leaves the library defaults). curvlinops (PyTorch) is timed only if it imports.
 Writes JSON with the medians, the ratios and the machine.
@@ -31,16 +33,21 @@ import sys
 import time
 
 
-def _median_ms(fn, repeats):
+def _round_robin_ms(contenders: dict, repeats: int) -> tuple[dict, dict]:
+    """Median and minimum wall time (ms) of each ``fn(i)``, the contenders called in turn within
+    each repeat, so that a change in the machine's load touches them all alike."""
     import numpy as np
 
-    fn(0)  # warm-up (JIT compilation, first allocations)
-    times = []
-    for i in range(repeats):
-        t0 = time.perf_counter()
-        fn(i + 1)
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times) * 1e3)
+    for fn in contenders.values():
+        fn(0)  # warm-up (JIT compilation, first allocations)
+    times = {name: [] for name in contenders}
+    for i in range(1, repeats + 1):
+        for name, fn in contenders.items():
+            t0 = time.perf_counter()
+            fn(i)
+            times[name].append(time.perf_counter() - t0)
+    return ({name: float(np.median(t) * 1e3) for name, t in times.items()},
+            {name: float(np.min(t) * 1e3) for name, t in times.items()})
 
 
 def main(argv=None) -> int:
@@ -82,28 +89,34 @@ def main(argv=None) -> int:
            "load average at start (1, 5, 15 min)": list(os.getloadavg()), "ms": {}}
     ms = res["ms"]
 
-    ms["fisherlab grad"] = _median_ms(lambda i: prob.grad(ws[i]), R)
-    ms["fisherlab GGN-vector product"] = _median_ms(lambda i: prob.fisher_vp(ws[i], v), R)
-    ms["fisherlab GGN-vector product, same w (a CG iteration)"] = _median_ms(
-        lambda i: prob.fisher_vp(w0, v + i), R)
-    # where the time goes: the network alone, and the head alone (its kernels at given raw outputs)
-    net = model.net
+    # every contender has its own model and problem (their memoized forward passes and head
+    # evaluations are per object), and its own sequence of fresh weights
+    def own():
+        m = flm.MLP([64, 32, 10], head, activation="tanh")
+        return m.net, m.problem(X, y)
+
+    def fresh(k):
+        return [w0 + 1e-9 * (i + k * (R + 1)) for i in range(R + 1)]
+
     u = np.random.default_rng(2).standard_normal((X.shape[0], 10)) / X.shape[0]
-    ms["  of which: network forward + vjp"] = _median_ms(lambda i: net.vjp(ws[i], X, u), R)
-    ms["  of which: network jvp + vjp (forward cached)"] = _median_ms(
-        lambda i: net.vjp(w0, X, net.jvp(w0, X, v + i) / X.shape[0]), R)
-    raws = [net.forward(ws[i], X).copy() for i in range(R + 1)]
-    yy = prob.y
-    ms["  of which: head gradient at raw outputs"] = _median_ms(lambda i: head.grad(raws[i], yy), R)
-    ms["  of which: head Fisher at raw outputs"] = _median_ms(lambda i: head.fisher(raws[i]), R)
-    exact = KFAC(damping=1e-3)
-    ms["fisherlab K-FAC step (exact)"] = _median_ms(lambda i: exact.step(prob, ws[i]), R)
-    mc = KFAC(damping=1e-3, mode="mc")
-    ms["fisherlab K-FAC step (Monte Carlo, 1 draw)"] = _median_ms(lambda i: mc.step(prob, ws[i]),
-                                                                  max(3, R // 10))
-    t0 = time.perf_counter()
-    prob.fisher(ws[-1] + 1e-9)
-    ms["fisherlab dense GGN (once)"] = (time.perf_counter() - t0) * 1e3
+    (_, p_grad), (_, p_vp), (_, p_cg), (net_f, _), (net_c, _), (_, p_ex), (_, p_mc) = (
+        own() for _ in range(7))
+    w_grad, w_vp, w_f, w_ex, w_mc = (fresh(k) for k in range(5))
+    raws = [net_f.forward(w_, X).copy() for w_ in fresh(5)]
+    exact, mc = KFAC(damping=1e-3), KFAC(damping=1e-3, mode="mc")
+    contenders = {
+        "fisherlab grad": lambda i: p_grad.grad(w_grad[i]),
+        "fisherlab GGN-vector product": lambda i: p_vp.fisher_vp(w_vp[i], v),
+        "fisherlab GGN-vector product, same w (a CG iteration)": lambda i: p_cg.fisher_vp(w0, v + i),
+        # where the time goes: the network alone, and the head alone (its kernels at raw outputs)
+        "  of which: network forward + vjp": lambda i: net_f.vjp(w_f[i], X, u),
+        "  of which: network jvp + vjp (forward cached)":
+            lambda i: net_c.vjp(w0, X, net_c.jvp(w0, X, v + i) / X.shape[0]),
+        "  of which: head gradient at raw outputs": lambda i: head.grad(raws[i], prob.y),
+        "  of which: head Fisher at raw outputs": lambda i: head.fisher(raws[i]),
+        "fisherlab K-FAC step (exact)": lambda i: exact.step(p_ex, w_ex[i]),
+        "fisherlab K-FAC step (Monte Carlo, 1 draw)": lambda i: mc.step(p_mc, w_mc[i]),
+    }
 
     try:
         import jax
@@ -141,8 +154,15 @@ def main(argv=None) -> int:
         gap_g = float(np.max(np.abs(np.asarray(grad_j(wj[0])) - prob.grad(ws[0]))))
         gap_v = float(np.max(np.abs(np.asarray(ggnvp_j(wj[0], vj)) - prob.fisher_vp(ws[0], v))))
         res["max abs difference to jax"] = {"grad": gap_g, "GGN-vector product": gap_v}
-        ms["jax.jit grad"] = _median_ms(lambda i: grad_j(wj[i]).block_until_ready(), R)
-        ms["jax.jit GGN-vector product"] = _median_ms(lambda i: ggnvp_j(wj[i], vj).block_until_ready(), R)
+        contenders["jax.jit grad"] = lambda i: grad_j(wj[i]).block_until_ready()
+        contenders["jax.jit GGN-vector product"] = lambda i: ggnvp_j(wj[i], vj).block_until_ready()
+
+    med, best = _round_robin_ms(contenders, R)
+    ms.update(med)
+    res["ms, best of the repeats"] = best
+    t0 = time.perf_counter()
+    prob.fisher(ws[-1] + 1e-9)
+    ms["fisherlab dense GGN (once)"] = (time.perf_counter() - t0) * 1e3
 
     try:
         import curvlinops  # noqa: F401
@@ -150,19 +170,27 @@ def main(argv=None) -> int:
         res["curvlinops"] = f"not installed: {exc}"
 
     res["load average at end (1, 5, 15 min)"] = list(os.getloadavg())
-    ratios = res["ratios"] = {}
-    if "jax.jit grad" in ms:
-        ratios["grad / jax grad (target <= 2)"] = ms["fisherlab grad"] / ms["jax.jit grad"]
-        ratios["GGN-vector product / jax (target <= 2)"] = (ms["fisherlab GGN-vector product"]
-                                                            / ms["jax.jit GGN-vector product"])
-    ratios["K-FAC exact step / grad (target <= 3)"] = ms["fisherlab K-FAC step (exact)"] / ms["fisherlab grad"]
-    ratios["K-FAC MC step / grad"] = ms["fisherlab K-FAC step (Monte Carlo, 1 draw)"] / ms["fisherlab grad"]
+    def ratios_of(t):
+        out = {}
+        if "jax.jit grad" in t:
+            out["grad / jax grad (target <= 2)"] = t["fisherlab grad"] / t["jax.jit grad"]
+            out["GGN-vector product / jax (target <= 2)"] = (t["fisherlab GGN-vector product"]
+                                                             / t["jax.jit GGN-vector product"])
+            out["GGN-vector product same w / jax"] = (
+                t["fisherlab GGN-vector product, same w (a CG iteration)"] / t["jax.jit GGN-vector product"])
+        out["K-FAC exact step / grad (target <= 3)"] = t["fisherlab K-FAC step (exact)"] / t["fisherlab grad"]
+        out["K-FAC MC step / grad (target <= 3)"] = (t["fisherlab K-FAC step (Monte Carlo, 1 draw)"]
+                                                     / t["fisherlab grad"])
+        return out
 
+    ratios = res["ratios of medians"] = ratios_of(ms)
+    best_ratios = res["ratios of bests"] = ratios_of(best)
     print(f"{res['model']} on {res['data']} (n={res['n']}, P={P}), threads={res['threads']}")
+    print(f"  {'':62s} {'median':>10s}    {'best':>10s}")
     for k, val in ms.items():
-        print(f"  {k:62s} {val:10.3f} ms")
+        print(f"  {k:62s} {val:10.3f} ms {best.get(k, val):10.3f} ms")
     for k, val in ratios.items():
-        print(f"  {k:62s} {val:10.2f}")
+        print(f"  {k:62s} {val:10.2f}    {best_ratios[k]:10.2f}")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(res, fh, indent=1)
