@@ -136,13 +136,27 @@ def test_step_is_the_damped_kronecker_solve():
         close(end, start - 0.5 * np.linalg.solve(M, prob.grad(start)), 1e-12)
 
 
-class RowsProblem(flm.Problem):
-    """The problem with subset(rows) (the minibatch interface), for problems that lack it."""
-
-    def subset(self, rows):
-        return RowsProblem(self.predictor, self.head, self.X[rows], self.y[rows],
-                           weights=None if self.weights is None else self.weights[rows],
-                           offset=None if self.offset is None else self.offset[rows], l2=self.l2)
+def test_update_every_reuses_the_factors_in_between():
+    head = flm.Head("poisson")
+    rng = np.random.default_rng(5)
+    model = flm.MLP([2, 3, 1], head)
+    prob = model.problem(rng.standard_normal((30, 2)), rng.poisson(2.0, 30).astype(float))
+    w = model.init()
+    opt = KFAC(damping=0.1, decay=0.5, update_every=3)
+    ws, seen = [w], []
+    for _ in range(4):
+        ws.append(opt.step(prob, ws[-1]))
+        seen.append([A.copy() for A, _ in opt.factors])
+    # factors at steps 0 and 3 only: steps 1 and 2 reuse step 0's
+    for a, b in zip(seen[0], seen[1], strict=True):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(seen[0], seen[2], strict=True):
+        np.testing.assert_array_equal(a, b)
+    A3 = [0.5 * a0 + 0.5 * A for a0, (A, _) in zip(seen[0], kfac_factors(prob, ws[3]), strict=True)]
+    for a, b in zip(seen[3], A3, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-14)
+    with pytest.raises(DomainError, match="update_every"):
+        KFAC(update_every=0)
 
 
 def test_kfac_run_reduces_the_loss():
@@ -152,8 +166,6 @@ def test_kfac_run_reduces_the_loss():
     y = np.argmax(X[:, :3] + 0.3 * rng.standard_normal((120, 3)), axis=1)
     model = flm.MLP([4, 8, 2], head)
     prob = model.problem(X, y)
-    if not hasattr(prob, "subset"):
-        prob = RowsProblem(model.net, head, X, y)
     for opt in (KFAC(lr=0.5, damping=1e-2), KFAC(lr=0.5, damping=1e-2, mode="mc", batch_size=60, seed=1)):
         res = run(prob, opt, model.init(), max_iter=30, record_kl=False)
         assert res.status == "max_iter" and res.loss[-1] < 0.5 * res.loss[0]

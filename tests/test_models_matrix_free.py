@@ -82,19 +82,8 @@ def test_cg_natural_gradient_memory_is_a_few_parameter_vectors():
     assert product_peak <= 20 and step_peak <= 20, (product_peak, step_peak)
 
 
-class RowsProblem(flm.Problem):
-    """The problem with subset(rows), for a Problem that lacks it."""
-
-    def subset(self, rows):
-        return RowsProblem(self.predictor, self.head, self.X[rows], self.y[rows],
-                           weights=None if self.weights is None else self.weights[rows],
-                           offset=None if self.offset is None else self.offset[rows], l2=self.l2)
-
-
 def test_minibatch_step_is_the_step_on_the_subset():
-    model, prob, w = small(HEADS["poisson"], n=40)
-    if not hasattr(prob, "subset"):
-        prob = RowsProblem(model.net, prob.head, prob.X, prob.y, l2=prob.l2)
+    _, prob, w = small(HEADS["poisson"], n=40)
     opt = CGNaturalGradient(damping=1e-2, batch_size=10, seed=3, rtol=1e-13)
     got = opt.step(prob, w)
     rows = np.sort(np.random.default_rng(3).choice(40, size=10, replace=False))
@@ -102,3 +91,26 @@ def test_minibatch_step_is_the_step_on_the_subset():
     np.testing.assert_allclose(got, NaturalGradient(damping=1e-2).step(sub, w), rtol=1e-9)
     wrapped = Minibatch(NaturalGradient(damping=1e-2), batch_size=10, seed=3)
     np.testing.assert_allclose(wrapped.step(prob, w), got, rtol=1e-9)
+
+
+def test_runs_on_an_mlp_reach_the_dense_steppers_minimum():
+    """CG natural gradient takes the dense NaturalGradient run's path to the minimizer (gradient
+    norm 1e-9); Hessian-free Newton from 30 steps in reaches the same point."""
+    from fisherlab.optim import run
+
+    head = flm.Head("poisson")
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((80, 2))
+    y = rng.poisson(np.exp(0.5 * np.tanh(X[:, 0]) - 0.3 * X[:, 1])).astype(float)
+    model = flm.MLP([2, 3, 1], head)
+    prob = model.problem(X, y, l2=0.05)
+    w0 = model.init()
+    dense = run(prob, NaturalGradient(lr=0.5), w0, gtol=1e-9, max_iter=500, record_kl=False)
+    cg = run(prob, CGNaturalGradient(lr=0.5), w0, gtol=1e-9, max_iter=500, record_kl=False)
+    assert dense.converged and cg.converged and cg.iterations == dense.iterations
+    np.testing.assert_allclose(cg.theta, dense.theta, rtol=1e-8, atol=1e-10)
+    assert np.linalg.eigvalsh(prob.hessian(dense.theta)).min() > 0        # a strict local minimum
+    near = run(prob, NaturalGradient(lr=0.5), w0, max_iter=30, record_kl=False).theta
+    hf = run(prob, HessianFreeNewton(), near, gtol=1e-9, max_iter=20, record_kl=False)
+    assert hf.converged
+    np.testing.assert_allclose(hf.theta, dense.theta, rtol=1e-6, atol=1e-8)

@@ -278,3 +278,16 @@ def test_function_model_curvature_against_autograd():
     prob2 = flm.MLP(sizes, head, activation="erf").problem(X, y)
     _close(prob2.hessian(w), prob.hessian(w), 1e-12)
     _close(prob2.fisher(w), prob.fisher(w), 1e-12)
+
+
+def test_gram_against_the_jacobian_einsum():
+    """The Kronecker-structured gram (with tiny row blocks too, so several are summed) equals
+    Σ_i J_iᵀ M_i J_i formed from autograd's Jacobian."""
+    sizes, act = [3, 5, 4, 3], "tanh"
+    pred, w, X, rng = setup(sizes, act, seed=4)
+    B = rng.standard_normal((X.shape[0], 3, 3))
+    J = autograd.jacobian(lambda w_: ref_forward(sizes, act, w_, X))(w)
+    for M in (B @ np.swapaxes(B, 1, 2), B + np.swapaxes(B, 1, 2)):     # PSD (a Fisher), indefinite
+        want = np.einsum("nap,nab,nbq->pq", J, M, J)
+        for block in (1, 60, 1 << 22):
+            _close(pred.gram(w, X, M, max_block=block), want)

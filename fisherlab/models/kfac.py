@@ -128,6 +128,10 @@ class KFAC(Stepper):
         How G_l is built.
     samples : int
         Label draws per row in ``mode="mc"``.
+    update_every : int
+        Recompute the factors every this many steps (Martens & Grosse's T₁; kfac-jax's
+        curvature update period) and reuse the running averages in between: the steps in
+        between cost a gradient and the two small solves per layer.
     batch_size, seed : int
         Minibatches as in :mod:`fisherlab.optim.matrix_free` (gradient and factors from the same
         rows); ``seed`` also seeds the Monte Carlo labels.
@@ -137,7 +141,7 @@ class KFAC(Stepper):
     hyper = ("lr", "damping", "decay")
 
     def __init__(self, lr: float = 1.0, damping: float = 1e-3, decay: float = 0.95, mode: str = "exact",
-                 samples: int = 1, batch_size: int | None = None, seed: int = 0):
+                 samples: int = 1, update_every: int = 1, batch_size: int | None = None, seed: int = 0):
         if not (np.isfinite(damping) and damping >= 0):
             raise DomainError(f"damping must be finite and >= 0, got {damping!r}")
         if not 0 <= decay < 1:
@@ -146,13 +150,17 @@ class KFAC(Stepper):
             raise DomainError(f"K-FAC mode must be one of {', '.join(MODES)}, got {mode!r}")
         if int(samples) != samples or samples < 1:
             raise DomainError(f"samples must be a positive integer, got {samples!r}")
+        if int(update_every) != update_every or update_every < 1:
+            raise DomainError(f"update_every must be a positive integer, got {update_every!r}")
         self.damping, self.decay, self.mode, self.samples = float(damping), float(decay), mode, int(samples)
+        self.update_every = int(update_every)
         self.seed = seed
         self.batches = BatchSampler(batch_size, seed)
         super().__init__(lr)
 
     def reset(self):
         self.factors = None
+        self.steps = 0
         self.rng = np.random.default_rng(self.seed)
         if hasattr(self, "batches"):
             self.batches.reset()
@@ -190,7 +198,9 @@ class KFAC(Stepper):
     def step(self, problem, theta):
         prob = self.batches(problem)
         g = prob.grad(theta)
-        self.update_factors(prob, theta)
+        if self.factors is None or self.steps % self.update_every == 0:
+            self.update_factors(prob, theta)
+        self.steps += 1
         return theta - self.lr * self.precondition(prob, g)
 
 

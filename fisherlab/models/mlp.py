@@ -35,12 +35,16 @@ _TWO_OVER_SQRT_PI = 2.0 / np.sqrt(np.pi)
 
 # --------------------------------------------------------------------------- activations
 # Each returns (σ(z), σ'(z)) or σ''(z) from z (and cached values); the derivatives are written
-# in forms that keep relative accuracy where σ saturates (sech² from e^{-2|z|}, not 1 − tanh²).
+# in forms that keep relative accuracy where σ saturates (sech² as 1/cosh², not 1 − tanh²).
 
 def _tanh(z):
     t = np.tanh(z)
-    e = np.exp(-2.0 * np.abs(z))
-    d = 4.0 * e / ((1.0 + e) * (1.0 + e))          # sech² z, no cancellation, no overflow
+    # sech² z = 1/cosh² z: relatively accurate everywhere (1 − tanh² cancels for |z| ≳ 1); past
+    # |z| ≈ 355 cosh² overflows to inf and sech² to 0, where the true value is below 1e-308
+    with np.errstate(over="ignore"):
+        d = np.cosh(z)
+        d *= d
+    np.reciprocal(d, out=d)
     return t, d
 
 
@@ -235,7 +239,8 @@ class MLPPredictor(Predictor):
             dz_new = p.inputs[l] @ VW
             dz_new += vb
             if dz is not None:
-                dz_new += (p.d1[l - 1] * dz) @ W
+                dz *= p.d1[l - 1]
+                dz_new += dz @ W
             dz = dz_new
         return dz
 
@@ -257,7 +262,8 @@ class MLPPredictor(Predictor):
         for l in range(self.n_layers - 1, -1, -1):
             gs[l] = g
             if l:
-                g = (g @ self._layer(w, l)[0].T) * p.d1[l - 1]
+                g = g @ self._layer(w, l)[0].T
+                g *= p.d1[l - 1]
         return gs
 
     def _cotangent(self, u, shape, batched=False):
@@ -290,15 +296,69 @@ class MLPPredictor(Predictor):
         return out
 
     def jacobian(self, w, X) -> np.ndarray:
-        """∂raw/∂w, shape (n, r, P): one reverse pass per output (small models only)."""
+        """∂raw/∂w, shape (n, r, P): the r unit cotangents back-propagated at once (small models)."""
+        w = self._weights(w)
+        p = self.forward_pass(w, X)
+        return self._jacobian_rows(w, p, slice(None))
+
+    def _jacobian_rows(self, w, p, rows) -> np.ndarray:
+        """J for the rows ``rows`` of the pass ``p``: (m, r, P)."""
+        inputs = [x[rows] for x in p.inputs]
+        d1 = [d[rows] for d in p.d1]
+        m, r = inputs[0].shape[0], self.width
+        J = np.empty((m, r, self.n_weights))
+        g = np.broadcast_to(np.eye(r)[:, None, :], (r, m, r))   # (k, row, out): unit cotangents
+        for l in range(self.n_layers - 1, -1, -1):
+            w_sl, b_sl = self.slices[l]
+            gt = np.moveaxis(g, 0, 1)                                     # (row, k, out)
+            J[:, :, w_sl] = (inputs[l][:, None, :, None] * gt[:, :, None, :]).reshape(m, r, -1)
+            J[:, :, b_sl] = gt
+            if l:
+                g = (g @ self._layer(w, l)[0].T) * d1[l - 1]
+        return J
+
+    def gram(self, w, X, M, max_block: int = 1 << 22) -> np.ndarray:
+        """Σ_i J_iᵀ M_i J_i, shape (P, P), for M of shape (n, r, r) (the dense GGN's core).
+
+        Layer l's block of J_i is ā_i ⊗ g_i (ā = [a, 1] its input, g_i (r, out_l) the
+        back-propagated unit cotangents), so the (l, m) block of the sum is
+        Σ_i (ā_i^l ⊗ ā_i^m)(vec C_i)ᵀ, permuted, with C_i = g_i^lᵀ M_i g_i^m (out_l, out_m): one
+        product of n × (in_l+1)(in_m+1) and n × out_l·out_m matrices, n·P² multiply-adds in all
+        (the Jacobian route takes 2·n·r·P²). The row outer products are formed for blocks of
+        rows of at most ``max_block`` numbers (32 MiB by default).
+        """
+        w = self._weights(w)
         p = self.forward_pass(w, X)
         n, r = p.raw.shape
-        J = np.empty((n, r, self.n_weights))
-        for k in range(r):
-            u = np.zeros((n, r))
-            u[:, k] = 1.0
-            J[:, k, :] = self.per_row_vjp(w, X, u)
-        return J
+        M = np.asarray(M, dtype=np.float64)
+        if M.shape != (n, r, r):
+            raise ShapeError(f"MLP {self.sizes}: M must have shape ({n}, {r}, {r}), got {M.shape}")
+        gs = self.backward(w, X, np.broadcast_to(np.eye(r)[:, None, :], (r, n, r)))   # (r, n, out_l)
+        Mg = [np.einsum("nkj,jno->kno", M, g, optimize=True) for g in gs]            # M_i g_i
+        ones = np.ones((n, 1))
+        abar = [np.hstack([x, ones]) for x in p.inputs]                               # (n, in_l+1)
+        P = self.n_weights
+        out = np.empty((P, P))
+        for l in range(self.n_layers):
+            for m in range(l, self.n_layers):
+                C = np.einsum("kno,knp->nop", gs[l], Mg[m], optimize=True).reshape(n, -1)
+                il, im = abar[l].shape[1], abar[m].shape[1]
+                step = max(1, max_block // (il * im))
+                B = np.zeros((il * im, C.shape[1]))
+                for start in range(0, n, step):
+                    rows = slice(start, min(n, start + step))
+                    AA = (abar[l][rows, :, None] * abar[m][rows, None, :]).reshape(-1, il * im)
+                    B += AA.T @ C[rows]
+                ol, om = self.shapes[l][1], self.shapes[m][1]
+                block = B.reshape(il, im, ol, om).transpose(0, 2, 1, 3).reshape(il * ol, im * om)
+                sl = slice(self.slices[l][0].start, self.slices[l][1].stop)
+                sm = slice(self.slices[m][0].start, self.slices[m][1].stop)
+                if m == l:
+                    block = 0.5 * (block + block.T)
+                out[sl, sm] = block
+                if m != l:
+                    out[sm, sl] = block.T
+        return out
 
     # ------------------------------------------------------------------ second order
     def residual_hvp(self, w, X, u, v) -> np.ndarray:
