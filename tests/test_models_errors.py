@@ -99,7 +99,7 @@ def test_head_declaration_errors():
 
 def test_trials_per_row_not_available():
     with pytest.raises(fl.NotAvailableError, match="runtime arrays"):
-        flm.GLM(flm.Head("binomial", n=4)).problem(X, [1, 2, 3, 4, 0], trials=[4] * 5)
+        flm.GLM(flm.Head("binomial", n=5)).problem(X, [1, 2, 3, 4, 0], trials=[5] * 5)
 
 
 def test_defaults_follow_statsmodels():

@@ -22,13 +22,15 @@ def _live(y, X, family, **kw):
     return sm.GLM(y, X, family=family, **kw).fit(tol=1e-13, maxiter=200)
 
 
-def _compare(r, s, stats=("llf", "deviance", "aic", "scale", "pearson_chi2")):
+def _compare(r, s, stats=("llf", "deviance", "aic", "scale", "pearson_chi2"), trials=1):
     np.testing.assert_allclose(r.coef, np.asarray(s.params), rtol=COEF_RTOL, atol=0)
     np.testing.assert_allclose(r.bse, np.asarray(s.bse), rtol=BSE_RTOL, atol=0)
     np.testing.assert_allclose(r.cov, np.asarray(s.cov_params()), rtol=1e-6,
                                atol=1e-9 * np.abs(np.asarray(s.cov_params())).max())
     for name in stats:
         np.testing.assert_allclose(getattr(r, name), getattr(s, name), rtol=1e-9, err_msg=name)
+    # statsmodels' binomial mu is the proportion; ours is E[y] = trials · p
+    np.testing.assert_allclose(r.mu / trials, np.asarray(s.mu), rtol=1e-9)
 
 
 def test_cpunish_poisson_log_link():
@@ -123,7 +125,7 @@ def test_binomial_fixed_trials():
     rng, X = _simulated(8, n=300)
     y = rng.binomial(6, 1 / (1 + np.exp(-X @ [0.3, 1.0, -0.7]))).astype(float)
     r = flm.fit(flm.GLM(flm.Head("binomial", n=6)), X, y)
-    _compare(r, _live(np.c_[y, 6 - y], X, sm.families.Binomial()))
+    _compare(r, _live(np.c_[y, 6 - y], X, sm.families.Binomial()), trials=6)
 
 
 def test_categorical_against_multinomial_logit():

@@ -58,3 +58,12 @@ def test_sample_shapes():
     assert flm.Head("bernoulli").sample(raw, seed=0).shape == (7,)
     assert flm.Head("categorical", k=3).sample(np.zeros((7, 2)), seed=0).shape == (7, 3)
     assert flm.Head("multinomial").sample(np.zeros((7, 2)), seed=0).shape == (7, 3)
+
+
+def test_fisher_diag_in_row_blocks(monkeypatch):
+    head = flm.Head("normal", "mean_logstd")
+    prob, w, _ = _problem(head, n=37)
+    whole = prob.fisher_diag(w)
+    monkeypatch.setattr(flm.problem, "_DIAG_BLOCK", 5 * prob.dim)  # blocks of 5 rows
+    np.testing.assert_allclose(prob.fisher_diag(w), whole, rtol=1e-14)
+    np.testing.assert_allclose(whole, np.diag(prob.fisher(w)), rtol=1e-13)

@@ -211,6 +211,8 @@ class FitResult:
     aic : float
         −2 llf + 2P.
     nobs, df_resid, df_model : int
+    mu, fittedvalues : ndarray (n,)
+        E[y_i] at the fit (scalar families).
     converged : bool
     iterations : int
     """
@@ -298,6 +300,13 @@ class FitResult:
         ll = self._point.log_density(prob.y)
         phi0 = head.dispersion if head.dispersion is not None else 1.0
         return float(2 * phi0 * np.sum(prob._a * (ll_sat - ll)))
+
+    @property
+    def mu(self) -> np.ndarray:
+        """Fitted means E[y_i | θ̂_i] (n,), from the kernels' mean of the statistics."""
+        return self._point.mean_of_y()
+
+    fittedvalues = mu
 
     def conf_int(self, alpha: float = 0.05) -> np.ndarray:
         """(P, 2) normal confidence intervals."""

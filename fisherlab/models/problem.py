@@ -35,6 +35,9 @@ from .heads import Head
 #: arrays (4096² doubles = 128 MiB); beyond, they return LinearOperators.
 DENSE_LIMIT = 4096
 
+#: Per-row products held at once by ``fisher_diag`` (2²² doubles = 32 MiB).
+_DIAG_BLOCK = 1 << 22
+
 
 class Predictor:
     """The interface of a predictor: weights w (P,) and inputs X (n, d) → raw outputs (n, r).
@@ -373,9 +376,14 @@ class Problem:
         w = self._vector(w)
         L = self.point(w).fisher_factor() * np.sqrt(self._a)[:, None, None]  # (n, r, q)
         out = np.zeros(self.dim)
-        for k in range(L.shape[2]):
-            rows = self.predictor.per_row_vjp(w, self.X, L[:, :, k])  # (n, P)
-            out += np.einsum("np,np->p", rows, rows)
+        # rows in blocks of at most _DIAG_BLOCK numbers of per-row products (an MLP with 1e5
+        # weights on 2e3 rows would otherwise hold 1.6 GB at once)
+        step = max(1, _DIAG_BLOCK // self.dim)
+        for a in range(0, self.n, step):
+            Xa = self.X if step >= self.n else self.X[a:a + step]
+            for k in range(L.shape[2]):
+                rows = self.predictor.per_row_vjp(w, Xa, L[a:a + step, :, k])  # (block, P)
+                out += np.einsum("np,np->p", rows, rows)
         return out / self.n + self.l2
 
     # -- matrix-free products
