@@ -43,7 +43,8 @@ def damped_newton(x0, objective: Callable[[np.ndarray], float],
         Whether a candidate lies in the domain (everywhere when omitted).
     max_iter : int
     stalled_below : float
-        A step that no longer shrinks is taken for convergence only below this size.
+        Steps that stop shrinking (three in a row) are taken for convergence below this size;
+        one suffices below 1e-12.
     what, hint : str
         How error messages name the search, and what they suggest when it does not converge.
 
@@ -60,6 +61,7 @@ def damped_newton(x0, objective: Callable[[np.ndarray], float],
     x = np.asarray(x0, dtype=np.float64)
     f = objective(x)
     last = math.inf
+    stalls = 0
     for _ in range(max_iter):
         step = newton_step(x)
         t = 1.0
@@ -74,7 +76,11 @@ def damped_newton(x0, objective: Callable[[np.ndarray], float],
                 raise ConvergenceError(f"{what} stalled")
         size = float(np.max(np.abs(t * step) / (1.0 + np.abs(cand))))
         x, f = cand, fc
-        if size <= 2 * _EPS or (size >= last and size < stalled_below):
+        # A step that does not shrink has met round-off: at once below 1e-12; between 1e-12 and
+        # stalled_below only after three in a row, since near the optimum the line search's
+        # halvings (the objective no longer resolves the decrease) also give one-off plateaus.
+        stalls = stalls + 1 if size >= last else 0
+        if size <= 2 * _EPS or (stalls and size < 1e-12) or (stalls >= 3 and size < stalled_below):
             return x
         last = size
     raise ConvergenceError(f"{what} did not converge in {max_iter} steps{hint}")

@@ -1,7 +1,10 @@
 """Every Python snippet of README.md and docs/*.md runs as written.
 
-A fenced ```python block is run in a fresh namespace, from a temporary working directory, and
-fails the test if it raises (snippets state their expectations with ``assert``). A block that is
+A document is read top to bottom: its fenced ```python blocks run in order in one namespace
+(a later block may use what an earlier one defined), from a temporary working directory, and
+fail the test if one raises (snippets state their expectations with ``assert``). Documents
+whose claims need more than a snippet's asserts have a test module of their own that runs their
+blocks in order the same way (:data:`DEDICATED`); they are not run twice. A block that is
 an illustration only (a fragment that cannot run alone) is marked by the line
 
     <!-- docs-test: skip REASON -->
@@ -60,25 +63,40 @@ def python_blocks(path: Path) -> list[tuple[int, str, str | None]]:
     return blocks
 
 
-CASES = [pytest.param(path, line, code, reason, id=f"{path.relative_to(ROOT)}:{line}")
-         for path in DOCUMENTS for line, code, reason in python_blocks(path)]
+#: Documents run in order by a test module of their own, which also checks their prose's claims.
+DEDICATED = {"docs/models.md": "test_models_docs.py", "docs/networks.md": "test_networks_doc.py"}
+
+CASES = [pytest.param(path, id=str(path.relative_to(ROOT))) for path in DOCUMENTS
+         if python_blocks(path) and str(path.relative_to(ROOT)) not in DEDICATED]
 
 
-@pytest.mark.parametrize(("path", "line", "code", "reason"), CASES)
-def test_snippet_runs(path, line, code, reason, tmp_path, monkeypatch):
-    if reason is not None:
-        pytest.skip(f"marked illustration only: {reason}")
+@pytest.mark.parametrize("path", CASES)
+def test_snippets_run(path, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # a snippet that writes files writes them here
     monkeypatch.setenv("MPLBACKEND", "Agg")
-    # Blank lines in front keep the traceback's line numbers those of the document.
-    source = "\n" * line + code
-    exec(compile(source, str(path), "exec"), {"__name__": f"docs_snippet_{line}"})  # noqa: S102
+    namespace = {"__name__": f"docs_{path.stem}"}
+    skipped = []
+    for line, code, reason in python_blocks(path):
+        if reason is not None:
+            skipped.append(f"line {line}: {reason}")
+            continue
+        # Blank lines in front keep the traceback's line numbers those of the document.
+        source = "\n" * line + code
+        exec(compile(source, str(path), "exec"), namespace)  # noqa: S102
+    if skipped:
+        pytest.skip(f"ran the rest; marked illustration only: {'; '.join(skipped)}")
 
 
 def test_readme_has_python_snippets():
     """The collection above would pass vacuously if the fences were mistyped."""
-    assert any(p.name == "README.md" for p, *_ in (c.values for c in CASES))
+    assert any(p.name == "README.md" for p in (c.values[0] for c in CASES))
     assert len(CASES) >= 3
+
+
+@pytest.mark.parametrize("doc, module", sorted(DEDICATED.items()))
+def test_dedicated_documents_have_their_test(doc, module):
+    assert python_blocks(ROOT / doc), f"{doc} has no python block"
+    assert Path(doc).name in (ROOT / "tests" / module).read_text(encoding="utf-8")
 
 
 def test_the_ci_runs_the_readme_test_command():

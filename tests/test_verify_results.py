@@ -99,8 +99,8 @@ def test_natural_gradient_map_that_compared_nothing_is_not_applicable():
 
 
 def test_natural_gradient_map_says_how_many_points_it_compared():
-    # Bernoulli η = −21.8 is p = 3e-10, outside p's documented range; η = 13.8 is inside.
-    r = natural_gradient_map("bernoulli", "natural", points=np.array([[13.7602], [-21.8228]]))
+    # Bernoulli η = −21.8 is p = 3e-10, outside p's documented range [1e-6, 0.99]; η = 3 is inside.
+    r = natural_gradient_map("bernoulli", "natural", points=np.array([[3.0], [-21.8228]]))
     assert r.status == "pass", r.explanation
     assert "compared 1 of 2 (point, parametrization) pairs" in r.explanation
     assert "1 of 2 in p" in r.explanation
