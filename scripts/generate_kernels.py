@@ -21,19 +21,24 @@ catalog = importlib.import_module("fisherlab.families")  # the package, not fl.f
 from fisherlab.compile.codegen import family_source  # noqa: E402
 
 #: Dimensions generated ahead of time for families that have them; others compile on first use.
+#: (Fixed parameters such as binomial n are not dimensions: one module serves every value.)
 GENERATED_DIMS: dict[str, list[dict]] = {
     "dirichlet": [{"k": 2}, {"k": 3}, {"k": 5}],
     # d = 3 takes minutes to generate (docs/multivariate_normal.md); d >= 4 compiles in memory.
     "multivariate_normal": [{"d": 2}, {"d": 3}],
     "categorical": [{"k": 2}, {"k": 3}, {"k": 4}, {"k": 5}, {"k": 10}],
-    "binomial": [{"n": 5}, {"n": 10}],
     "multinomial": [{"n": 5, "k": 3}, {"n": 5, "k": 4}],
 }
 
 
 def specs():
     for name in catalog.names():
-        if catalog.default_dims(name):
+        template = catalog.template(name)
+        if template.fixed:
+            # One module for every value of the fixed parameters (binomial n, Weibull k, ...):
+            # they are symbols of the derivation and arguments of the kernels.
+            yield template
+        elif catalog.default_dims(name):
             dims_list = GENERATED_DIMS.get(name, [catalog.default_dims(name)])
             for dims in dims_list:
                 yield catalog.load(name, **dims)

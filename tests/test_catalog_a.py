@@ -165,8 +165,12 @@ def test_bad_dimensions(name, dims, arg):
 
 def test_real_dimensions_name_the_same_family():
     assert fl.family("weibull", k=2.0) is fl.family("weibull", k=2)
-    assert fl.family("weibull", k=1.5).key == "weibull_k1p5"
-    assert fl.family("laplace", loc=-0.5).key == "laplace_locm0p5"
+    # Fixed parameters are not part of the key: one kernel module serves every value.
+    assert fl.family("weibull", k=1.5).key == "weibull"
+    assert fl.family("laplace", loc=-0.5).key == "laplace"
+    assert fl.family("laplace", loc=-0.5).fixed == {"loc": -0.5}
+    assert (fl.family("weibull", k=1.5).kernels("scale")._ns
+            is fl.family("weibull", k=2.5).kernels("scale")._ns)
 
 
 @pytest.mark.parametrize("name,dims", [("categorical", {"k": 3}), ("multinomial", {})])

@@ -2,6 +2,8 @@
 
 A module declares either ``SPEC`` (a family with no dimensions) or ``make(**dims)`` together with
 ``DIMS``, the default dimensions (``fl.family("dirichlet")`` is ``fl.family("dirichlet", k=3)``).
+A ``SPEC`` with fixed parameters (binomial n, Weibull k, ...) comes with ``DIMS`` too, their
+default values; it is bound to values by :func:`load` (see :mod:`.fixed`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import importlib
 
 from ..errors import DomainError, UnknownFamilyError
 from ._spec import ExponentialFamily
+from .fixed import check_value, is_scalar
 
 CATALOG: tuple[str, ...] = (
     "bernoulli", "poisson", "exponential", "normal", "gamma",
@@ -38,9 +41,34 @@ def _module(name: str):
     return importlib.import_module(f"{__name__}.{name}")
 
 
-def load(name: str, **dims) -> ExponentialFamily:
-    """The declaration of built-in family ``name`` with dimensions ``dims``."""
+def template(name: str) -> ExponentialFamily:
+    """The declaration of built-in family ``name`` as its kernel module is generated from: with
+    default dimensions, and with symbolic fixed parameters (see :mod:`.fixed`)."""
     module = _module(name)
+    if hasattr(module, "make"):
+        return load(name)
+    return module.SPEC
+
+
+def load(name: str, **dims) -> ExponentialFamily:
+    """The declaration of built-in family ``name`` with dimensions ``dims``.
+
+    For a family with fixed parameters (binomial n, ...) ``dims`` holds their values, scalars or
+    per-row arrays, defaulting to ``DIMS``; the result is the template bound to them.
+    """
+    module = _module(name)
+    if getattr(module, "SPEC", None) is not None and module.SPEC.fixed:
+        spec = module.SPEC
+        unknown = set(dims) - set(module.DIMS)
+        if unknown:
+            raise DomainError(
+                f"family {name!r} takes fixed parameters {', '.join(module.DIMS)}; "
+                f"got unknown {', '.join(sorted(unknown))}")
+        values = {p.name: check_value(name, p, {**module.DIMS, **dims}[p.name])
+                  for p in spec.fixed}
+        if is_scalar(values):
+            return _bind(name, tuple(sorted(values.items())))
+        return spec.bind(**values)
     if hasattr(module, "make"):
         full = {**module.DIMS, **dims}
         unknown = set(dims) - set(module.DIMS)
@@ -52,6 +80,11 @@ def load(name: str, **dims) -> ExponentialFamily:
     if dims:
         raise DomainError(f"family {name!r} takes no dimensions, got {', '.join(dims)}")
     return module.SPEC
+
+
+@functools.lru_cache(maxsize=None)
+def _bind(name: str, values: tuple) -> ExponentialFamily:
+    return _module(name).SPEC.bind(**dict(values))
 
 
 @functools.lru_cache(maxsize=None)
