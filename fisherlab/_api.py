@@ -273,7 +273,11 @@ class Family:
         raise ConvergenceError(f"{self.key}: Newton's method for the MLE did not converge")
 
     def sample(self, theta, param: str = "natural", size=None, seed=None) -> np.ndarray:
-        """Draw observations from the family at θ (one point): shape ``size + event_shape``."""
+        """Draw observations from the family at θ (one point): shape ``size + event_shape``.
+
+        With per-row values of a fixed parameter, of shape (r,), the draws have shape
+        ``size + (r,) + event_shape``: ``draws[..., i]`` uses row i's value.
+        """
         if self.spec.sampler is None:
             raise DomainError(f"{self.key} declares no sampler")
         home, draw = self.spec.sampler
@@ -283,6 +287,9 @@ class Family:
         # size=() rather than None: numpy's samplers then return an array (of shape ()) for one
         # draw, where None gives a Python int for the discrete ones.
         size = () if size is None else size
+        rows = self.kernels(param)._fx_shape
+        if rows:
+            size = (tuple(size) if np.iterable(size) else (int(size),)) + rows
         return np.asarray(draw(rng, *[t[..., i] for i in range(t.shape[-1])], size),
                           dtype=np.float64)
 

@@ -12,8 +12,11 @@ shape (...) and against x's shape. Observations are checked per row: x ∈ {0, �
 Valid range. Natural: any finite η (tested from −700 to 700): A and its derivatives go through
 the overflow-free softmax functions of :mod:`fisherlab.families.special.softmax` (σ(η) and 1 − σ(η)
 without cancellation), so mean, Fisher, Hessian and skewness are accurate to a few ulps.
-p: any p in (0, 1). The entropy's E[log h(x)] is the exact finite sum over x = 0..n, O(max n)
-per point (per-row n: summed to the largest n, terms past each row's n masked).
+p: any p in (0, 1). The entropy is the finite sum −Σ p(x) log p(x) over x = 0..n, made by the
+runtime (no E[log h] is declared): every term is ≥ 0, while A − ⟨η, μ⟩ − E[log h] with
+E[log h] = log n! − E[log X!] − E[log (n−X)!] cancels O(n) terms down to ½ log(2πe np(1−p)) and
+was measured 2e-12 off at n = 100 (its weights' log C(n, x) carry an absolute error of ε log n!,
+which the large log X! multiply). Per-row n: the sum over x runs past each row's n, where p(x) = 0.
 
 The Fisher–Rao distance is 2√n arccos(√(p q) + √((1−p)(1−q))), evaluated as
 4√n arcsin(h/2) with h² = (√p − √q)² + (√(1−p) − √(1−q))² so nearby points keep their digits.
@@ -31,14 +34,6 @@ def log_partition(sp, e, *, n):
     from .special.softmax import LogSumExp0
 
     return n * LogSumExp0(e)
-
-
-def expected_log_h(sp, e, *, n):
-    from .special.softmax import BinomialExpectedLogFactorial, CoSoftmax0, Softmax0
-
-    p, q = Softmax0(1, e), CoSoftmax0(1, e)
-    return (sp.loggamma(n + 1) - BinomialExpectedLogFactorial(n, p, q)
-            - BinomialExpectedLogFactorial(n, q, p))
 
 
 def p_of_eta(sp, e, *, n):
@@ -80,7 +75,6 @@ SPEC = ExponentialFamily(
     natural_from_mean=lambda sp, mu, *, n: [sp.log(mu / (n - mu))],
     mean_space=Constraint(no_mle, "the MLE needs a sample mean strictly between 0 and n (all "
                                   "failures or all successes put p on the boundary)"),
-    expected_log_base_measure=expected_log_h,
     # numpy's binomial takes whole-number n as integers (per-row n arrives as float64)
     sampler=("p", lambda rng, p, size, *, n: rng.binomial(np.asarray(n, dtype=np.int64), p,
                                                           size=size).astype(float)),

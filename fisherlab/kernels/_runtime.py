@@ -414,8 +414,11 @@ def expected_over_support(spec: ExponentialFamily, fn, log_density, cols,
     while True:
         stop = min(start + block, support.high + 1)
         x = np.arange(start, stop, dtype=np.float64)
-        logp = log_density(x, *cols)
-        terms = np.exp(logp) * (-logp if fn is None else fn(x))
+        # p(x) = 0 (log p = −inf) past a per-row bound of the support (binomial x > n): its
+        # term 0 · inf is NaN, replaced by 0 below.
+        with np.errstate(invalid="ignore"):
+            logp = log_density(x, *cols)
+            terms = np.exp(logp) * (-logp if fn is None else fn(x))
         terms = np.where(np.exp(logp) == 0.0, 0.0, terms)
         total += terms.sum(axis=-1)
         if stop > support.high:
