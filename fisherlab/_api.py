@@ -275,8 +275,11 @@ class Family:
     def sample(self, theta, param: str = "natural", size=None, seed=None) -> np.ndarray:
         """Draw observations from the family at θ (one point): shape ``size + event_shape``.
 
-        With per-row values of a fixed parameter, of shape (r,), the draws have shape
-        ``size + (r,) + event_shape``: ``draws[..., i]`` uses row i's value.
+        With per-row values of a fixed parameter, ``size`` is the shape of the draws as in
+        numpy's samplers: the values (and θ) broadcast against it, and it defaults to the values'
+        shape (one draw per row). So with values of shape (r,), ``size=(m, r)`` gives m draws
+        per row, ``draws[:, i]`` at row i's value; a ``size`` they do not broadcast to raises
+        ShapeError.
         """
         if self.spec.sampler is None:
             raise DomainError(f"{self.key} declares no sampler")
@@ -286,10 +289,18 @@ class Family:
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         # size=() rather than None: numpy's samplers then return an array (of shape ()) for one
         # draw, where None gives a Python int for the discrete ones.
-        size = () if size is None else size
         rows = self.kernels(param)._fx_shape
         if rows:
-            size = (tuple(size) if np.iterable(size) else (int(size),)) + rows
+            size = rows if size is None else (tuple(size) if np.iterable(size) else (int(size),))
+            want = np.broadcast_shapes(rows, t.shape[:-1])
+            try:
+                if np.broadcast_shapes(size, want) != tuple(size):
+                    raise ValueError
+            except ValueError:
+                raise ShapeError(f"{self.key}: size {size} does not hold the shape {want} of the "
+                                 f"fixed values and θ ({', '.join(self.spec.fixed_names)} per "
+                                 "row)") from None
+        size = () if size is None else size
         return np.asarray(draw(rng, *[t[..., i] for i in range(t.shape[-1])], size),
                           dtype=np.float64)
 

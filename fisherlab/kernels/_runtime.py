@@ -240,6 +240,14 @@ class Kernels:
             return [arr[..., i] for i in range(self.event_shape[0])]
         return [arr]
 
+    def check_observations(self, x) -> np.ndarray:
+        """x as a float64 array, checked against the support, per row against the fixed
+        parameters' values where they bound it (binomial x <= n): SupportError otherwise."""
+        arr = self.spec.support.check(x)
+        if self._support_rows is not None:
+            self._check_support_rows(arr)
+        return arr
+
     def _check_support_rows(self, arr):
         """Observations against per-row fixed values (binomial: x <= n for each row)."""
         c = self._support_rows
