@@ -1,9 +1,11 @@
 """Write tests/data/fixed_value_fixtures.npz: outputs of the per-value kernel modules.
 
 Run once, at the commit that still had the generated modules binomial_n5, binomial_n10,
-negative_binomial_r3, weibull_k1p5, pareto_x_m1 and laplace_loc0, before they were replaced by
-one module per family taking the fixed parameter at run time; tests/test_fixed_params.py
-compares the new kernels with these numbers. Seeded, so rerunning it there gives the same file.
+negative_binomial_r3, weibull_k1p5, pareto_x_m1 and laplace_loc0 (main at 83b7556), before they
+were replaced by one module per family taking the fixed parameter at run time; and with
+``multinomial`` as argument, writing multinomial_fixtures.npz, at the last commit that had
+multinomial_k3_n5 and multinomial_k4_n5. tests/test_fixed_params.py compares the new kernels
+with these numbers. Seeded, so rerunning it at those commits gives the same files.
 """
 
 from pathlib import Path
@@ -12,6 +14,9 @@ import numpy as np
 
 import fisherlab as fl
 
+import sys
+
+MULTINOMIAL = [("multinomial", {"n": 5, "k": 3}), ("multinomial", {"n": 5, "k": 4})]
 CASES = [("binomial", {"n": 5}), ("binomial", {"n": 10}), ("negative_binomial", {"r": 3}),
          ("weibull", {"k": 1.5}), ("pareto", {"x_m": 1}), ("laplace", {"loc": 0})]
 
@@ -29,9 +34,9 @@ def _draw(rng, params, n):
     return np.stack(cols, -1)
 
 
-def main():
+def main(cases, filename):
     out = {}
-    for name, dims in CASES:
+    for name, dims in cases:
         fam = fl.family(name, **dims)
         tag = fam.key
         assert f"fisherlab.kernels.{tag}" == fam.kernels()._ns["__name__"], "not a generated module"
@@ -54,8 +59,11 @@ def main():
             out[pre + "entropy"] = k.entropy(theta)
             out[pre + "skewness"] = k.skewness(theta)
             out[pre + "fisher_rao"] = k.fisher_rao_distance(theta, theta_q)
-    np.savez_compressed(Path(__file__).with_name("fixed_value_fixtures.npz"), **out)
+    np.savez_compressed(Path(__file__).with_name(filename), **out)
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["multinomial"]:
+        main(MULTINOMIAL, "multinomial_fixtures.npz")
+    else:
+        main(CASES, "fixed_value_fixtures.npz")
