@@ -28,23 +28,24 @@ GENERATED_DIMS: dict[str, list[dict]] = {
     # d = 3 takes minutes to generate (docs/multivariate_normal.md); d >= 4 compiles in memory.
     "multivariate_normal": [{"d": 2}, {"d": 3}],
     "categorical": [{"k": 2}, {"k": 3}, {"k": 4}, {"k": 5}, {"k": 10}],
-    "multinomial": [{"n": 5, "k": 3}, {"n": 5, "k": 4}],
+    "multinomial": [{"k": 3}, {"k": 4}],
 }
 
 
 def specs():
+    seen = set()
     for name in catalog.names():
-        template = catalog.template(name)
-        if template.fixed:
-            # One module for every value of the fixed parameters (binomial n, Weibull k, ...):
-            # they are symbols of the derivation and arguments of the kernels.
-            yield template
-        elif catalog.default_dims(name):
+        dims_list = [{}]
+        if catalog.default_dims(name):
             dims_list = GENERATED_DIMS.get(name, [catalog.default_dims(name)])
-            for dims in dims_list:
-                yield catalog.load(name, **dims)
-        else:
-            yield catalog.load(name)
+        for dims in dims_list:
+            spec = catalog.load(name, **dims)
+            # One module for every value of the fixed parameters (binomial n, Weibull k, the
+            # multinomial's n): they are symbols of the derivation and arguments of the kernels.
+            spec = spec.template or spec
+            if spec.key not in seen:
+                seen.add(spec.key)
+                yield spec
 
 
 def module_files() -> list[str]:

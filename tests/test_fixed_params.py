@@ -200,12 +200,22 @@ def test_kernels_match_scipy(name, value):
             assert abs(k.mean([t])[0] - mean(dist)) <= TOL * abs(mean(dist))
 
 
-def test_kernels_match_the_replaced_per_value_modules():
-    data = np.load(ROOT / "tests" / "data" / "fixed_value_fixtures.npz")
-    old = {"binomial_n5": ("binomial", {"n": 5}), "binomial_n10": ("binomial", {"n": 10}),
-           "negative_binomial_r3": ("negative_binomial", {"r": 3}),
-           "weibull_k1p5": ("weibull", {"k": 1.5}), "pareto_x_m1": ("pareto", {"x_m": 1}),
-           "laplace_loc0": ("laplace", {"loc": 0})}
+REPLACED = {
+    "fixed_value_fixtures.npz": {
+        "binomial_n5": ("binomial", {"n": 5}), "binomial_n10": ("binomial", {"n": 10}),
+        "negative_binomial_r3": ("negative_binomial", {"r": 3}),
+        "weibull_k1p5": ("weibull", {"k": 1.5}), "pareto_x_m1": ("pareto", {"x_m": 1}),
+        "laplace_loc0": ("laplace", {"loc": 0})},
+    "multinomial_fixtures.npz": {
+        "multinomial_k3_n5": ("multinomial", {"n": 5, "k": 3}),
+        "multinomial_k4_n5": ("multinomial", {"n": 5, "k": 4})},
+}
+
+
+@pytest.mark.parametrize("filename", sorted(REPLACED))
+def test_kernels_match_the_replaced_per_value_modules(filename):
+    data = np.load(ROOT / "tests" / "data" / filename)
+    old = REPLACED[filename]
     seen = set()
     failures = []
     for key in data.files:
@@ -231,6 +241,87 @@ def test_kernels_match_the_replaced_per_value_modules():
             failures.append(f"{tag} {param} {quantity}: relative difference {err:.3g}")
     assert seen == set(old)
     assert not failures, "\n".join(failures)
+
+
+# -- the multinomial: n fixed, k structural ----------------------------------------------------
+
+
+def _multinomial(n, p, q, x):
+    """Textbook multinomial quantities in probs (p_1..p_{k−1}), mpmath; the entropy by summing
+    over every count vector."""
+    n = int(n)
+    p = [_mpf(v) for v in p] + [1 - sum(_mpf(v) for v in p)]
+    q = [_mpf(v) for v in q] + [1 - sum(_mpf(v) for v in q)]
+    x = [_mpf(v) for v in x]
+    k = len(p)
+
+    def logpmf(c):
+        return (mp.loggamma(n + 1) - mp.fsum(mp.loggamma(ci + 1) for ci in c)
+                + mp.fsum(ci * mp.log(pi) for ci, pi in zip(c, p)))
+
+    def counts(total, classes):
+        if classes == 1:
+            yield (total,)
+            return
+        for c in range(total + 1):
+            for rest in counts(total - c, classes - 1):
+                yield (c, *rest)
+
+    entropy = -mp.fsum(mp.exp(logpmf(c)) * logpmf(c) for c in counts(n, k))
+    fisher = [[n * ((1 / p[i] if i == j else 0) + 1 / p[-1]) for j in range(k - 1)]
+              for i in range(k - 1)]
+    return {
+        "log_density": logpmf(x),
+        "score": [x[i] / p[i] - x[-1] / p[-1] for i in range(k - 1)],
+        "fisher": fisher,
+        "kl": n * mp.fsum(pi * mp.log(pi / qi) for pi, qi in zip(p, q)),
+        "entropy": entropy,
+        "mean": [n * pi for pi in p[:-1]],
+    }
+
+
+@pytest.mark.parametrize("n", [1, 4, 12])
+@pytest.mark.parametrize("k", [3, 4])
+def test_multinomial_matches_textbook_formulas_in_mpmath(n, k):
+    fam = fl.family("multinomial", n=n, k=k)
+    kern = fam.kernels("probs")
+    rng = np.random.default_rng([5, n, k])
+    theta = rng.dirichlet(np.ones(k), size=4)[:, :-1]
+    theta_q = rng.dirichlet(np.ones(k), size=4)[:, :-1]
+    x = np.array([fam.sample(t, "probs", seed=int(rng.integers(2**32))) for t in theta])
+    got = {"log_density": kern.log_density(x, theta), "score": kern.score(x, theta),
+           "fisher": kern.fisher(theta), "kl": kern.kl(theta, theta_q),
+           "entropy": kern.entropy(theta), "mean": kern.mean(theta)}
+    failures = []
+    with mp.workdps(DPS):
+        for i in range(len(theta)):
+            exact = _multinomial(n, theta[i], theta_q[i], x[i])
+            for q, ref in exact.items():
+                ref = mp.matrix(ref) if isinstance(ref, list) else mp.matrix([ref])
+                g = mp.matrix(np.atleast_1d(got[q][i]).tolist())
+                e = float(mp.mnorm(g - ref, "f") / mp.mnorm(ref, "f"))
+                if not e <= TOL:
+                    failures.append(f"{q} at θ={theta[i].tolist()}: relative error {e:.3g}")
+    assert not failures, f"multinomial n={n} k={k}:\n" + "\n".join(failures)
+
+
+def test_multinomial_per_row_n():
+    n = np.array([1.0, 3.0, 8.0])
+    fam = fl.family("multinomial", n=n, k=3)
+    assert fam.key == "multinomial_k3"
+    k = fam.kernels("probs")
+    theta = np.array([[0.2, 0.3], [0.5, 0.1], [0.05, 0.9]])
+    x = fam.sample(theta, "probs", seed=2)
+    assert x.shape == (3, 3) and x.sum(axis=-1).tolist() == n.tolist()
+    for q, got, one in [("fisher", k.fisher(theta), lambda r, i: r.fisher(theta[i:i + 1])),
+                        ("entropy", k.entropy(theta), lambda r, i: r.entropy(theta[i:i + 1])),
+                        ("log_density", k.log_density(x, theta),
+                         lambda r, i: r.log_density(x[i:i + 1], theta[i:i + 1]))]:
+        for i, ni in enumerate(n):
+            r = fl.kernels("multinomial", "probs", n=ni, k=3)
+            np.testing.assert_allclose(got[i], one(r, i)[0], rtol=1e-15, err_msg=q)
+    with pytest.raises(SupportError, match=r"counts sum to n\): x = \[1.0, 1.0, 1.0\] where n = 1.0"):
+        k.log_density(np.array([[1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [4.0, 4.0, 0.0]]), theta)
 
 
 # -- per-row values ---------------------------------------------------------------------------

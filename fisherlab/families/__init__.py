@@ -46,7 +46,8 @@ def template(name: str) -> ExponentialFamily:
     default dimensions, and with symbolic fixed parameters (see :mod:`.fixed`)."""
     module = _module(name)
     if hasattr(module, "make"):
-        return load(name)
+        spec = load(name)
+        return spec.template or spec
     return module.SPEC
 
 
@@ -58,17 +59,12 @@ def load(name: str, **dims) -> ExponentialFamily:
     """
     module = _module(name)
     if getattr(module, "SPEC", None) is not None and module.SPEC.fixed:
-        spec = module.SPEC
         unknown = set(dims) - set(module.DIMS)
         if unknown:
             raise DomainError(
                 f"family {name!r} takes fixed parameters {', '.join(module.DIMS)}; "
                 f"got unknown {', '.join(sorted(unknown))}")
-        values = {p.name: check_value(name, p, {**module.DIMS, **dims}[p.name])
-                  for p in spec.fixed}
-        if is_scalar(values):
-            return _bind(name, tuple(sorted(values.items())))
-        return spec.bind(**values)
+        return _bound(name, (), module.SPEC, {**module.DIMS, **dims})
     if hasattr(module, "make"):
         full = {**module.DIMS, **dims}
         unknown = set(dims) - set(module.DIMS)
@@ -76,15 +72,30 @@ def load(name: str, **dims) -> ExponentialFamily:
             raise DomainError(
                 f"family {name!r} takes dimensions {', '.join(module.DIMS)}; "
                 f"got unknown {', '.join(sorted(unknown))}")
-        return _make(name, tuple(sorted(full.items())))
+        # structural dimensions (multinomial k) go to make; fixed parameters (its n) are bound
+        fixed = getattr(module, "FIXED", ())
+        structural = tuple(sorted((k, v) for k, v in full.items() if k not in fixed))
+        spec = _make(name, structural)
+        if not spec.fixed:
+            return spec
+        return _bound(name, structural, spec, full)
     if dims:
         raise DomainError(f"family {name!r} takes no dimensions, got {', '.join(dims)}")
     return module.SPEC
 
 
+def _bound(name: str, structural: tuple, template: ExponentialFamily, full: dict):
+    """``template`` bound to the values of its fixed parameters in ``full`` (cached for scalars)."""
+    values = {p.name: check_value(name, p, full[p.name]) for p in template.fixed}
+    if is_scalar(values):
+        return _bind(name, structural, tuple(sorted(values.items())))
+    return template.bind(**values)
+
+
 @functools.lru_cache(maxsize=None)
-def _bind(name: str, values: tuple) -> ExponentialFamily:
-    return _module(name).SPEC.bind(**dict(values))
+def _bind(name: str, structural: tuple, values: tuple) -> ExponentialFamily:
+    spec = _make(name, structural) if structural else _module(name).SPEC
+    return spec.bind(**dict(values))
 
 
 @functools.lru_cache(maxsize=None)

@@ -256,8 +256,12 @@ class Kernels:
             shape = np.shape(bad)
             at = "; ".join(f"{k} = {describe(np.broadcast_to(v, shape)[bad])}"
                            for k, v in self.fixed.items())
+            rows = np.broadcast_to(arr, shape + self.event_shape)[bad]
+            shown = (describe(rows) if not self.event_shape else
+                     ", ".join(repr(r) for r in rows[:3].tolist())
+                     + (f" (and {len(rows) - 3} more)" if len(rows) > 3 else ""))
             raise SupportError(f"{self.family}: observation x outside the support ({c.text}): "
-                               f"x = {describe(np.broadcast_to(arr, shape)[bad])} where {at}")
+                               f"x = {shown} where {at}")
 
     def _run(self, quantity: str, cols: list, shape: tuple, tail: tuple) -> np.ndarray:
         """The generated function ``quantity`` on ``cols`` and then the fixed parameters, with

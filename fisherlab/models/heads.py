@@ -24,7 +24,6 @@ from .._api import Family, as_family
 from ..errors import DomainError, ShapeError, SupportError, UnknownNameError, describe
 from ..families import load as _load_catalog_spec  # the catalog's own declarations
 from ..families import names as _catalog_names
-from ..families import template as _catalog_template
 from ..kernels._runtime import NotAvailableError
 from . import links as _links
 
@@ -65,9 +64,9 @@ SOFTMAX = "softmax"
 def _is_catalog(fam: Family) -> bool:
     if fam.name not in _catalog_names():
         return False
-    if fam.spec.template is not None:  # bound fixed parameters (binomial trials, per row too)
-        return fam.spec.template is _catalog_template(fam.name)
     try:
+        if fam.spec.template is not None:  # bound fixed parameters (binomial trials, per row too)
+            return fam.spec.template is _load_catalog_spec(fam.name, **fam.dims).template
         return fam.spec == _load_catalog_spec(fam.name, **fam.dims)
     except (DomainError, TypeError):  # a user's family that borrowed a catalog name
         return False
