@@ -20,17 +20,12 @@ parameter, its constraint and the offending value.
 from __future__ import annotations
 
 import dataclasses
-import math
 
 import numpy as np
 
 from ..errors import DomainError, SpecError, describe
+from ._dims import _tidy, exact
 from .declaration import Constraint, ExponentialFamily, Param
-from ._dims import exact
-
-
-def _tidy(v: float):
-    return int(v) if float(v).is_integer() and abs(v) < 2**53 else float(v)
 
 
 def check_value(family: str, param: Param, value):
@@ -129,13 +124,4 @@ def bind(template: ExponentialFamily, values: dict) -> ExponentialFamily:
         fixed=(), template=template, fixed_values=vals)
 
 
-def values_text(values: dict) -> str:
-    """The values as a message or a report writes them: ``n = 10`` or ``n = [3, 5, 10]``."""
-    def one(v):
-        if isinstance(v, np.ndarray):
-            return describe(v)
-        return repr(v) if not (isinstance(v, float) and math.isinf(v)) else str(v)
-    return ", ".join(f"{k} = {one(v)}" for k, v in values.items())
-
-
-__all__ = ["bind", "check_value", "is_scalar", "values_text"]
+__all__ = ["bind", "check_value", "is_scalar"]

@@ -324,6 +324,9 @@ class Derivation:
         The observation (one symbol, or the entries of a vector observation).
     natural : tuple of Symbol
         The natural parameter symbols η.
+    fixed : tuple of Symbol
+        The fixed parameters' symbols (binomial n, ...), free symbols of every expression; empty
+        when the family has none or is bound to values (which are then exact numbers in them).
     to_natural : Matrix (m, 1)
         η(θ).
     from_natural : Matrix (p, 1) or None
