@@ -15,6 +15,25 @@ only), its numeric callables (``sampler``, ``scipy``, ``mean_space``) the values
 its support is the support at that value (``fixed_support``) when the values are scalars. Values
 are checked here, once, like parameters: a :class:`~fisherlab.errors.DomainError` names the fixed
 parameter, its constraint and the offending value.
+
+Where the values go:
+
+- ``fl.family(name, n=...)`` holds the bound declaration; its kernels take the values from it
+  (``Kernels.fixed``) and append them to every generated function's arguments. Observations are
+  checked per row against them (``support_constraint``: binomial x <= n, Pareto x > x_m, the
+  multinomial's counts summing to n): a :class:`~fisherlab.errors.SupportError` names x and the
+  row's value.
+- ``Family.sample`` follows numpy's convention for per-row values (``size`` defaults to their
+  shape: one draw per row). ``Family.convert`` and the Fisher–Rao distance broadcast like the
+  kernels. ``Family.mle`` estimates one θ from a sample at one value of each fixed parameter;
+  per-row values raise NotAvailableError there (a sample whose rows have different trials is a
+  regression: ``fisherlab.models`` with ``trials=``).
+- The verification suite (``fl.verify(name, n=7)``, default: the family's ``DIMS``) checks the
+  declaration bound to that one value: its oracles (scipy.stats, 40-digit mpmath, quadrature and
+  sums over the now finite support) see the value as a number. The fixed parameter's
+  ``test_range`` is the range tests sweep values over (tests/test_fixed_params.py).
+- ``Family.derive`` at scalar values substitutes them exactly (n = 10 stays an integer); with
+  per-row values it returns the template's derivation, the fixed parameters as symbols.
 """
 
 from __future__ import annotations
