@@ -150,6 +150,16 @@ CASES = {
 VALUES = [(name, v) for name, case in CASES.items() for v in case[2]]
 
 
+def test_checked_values_span_each_fixed_parameters_test_range():
+    from fisherlab.families import template
+
+    for name, case in [*CASES.items(), ("multinomial", (None, "n", [1, 4, 12]))]:
+        (param,) = template(name).fixed
+        lo, hi = param.test_range
+        assert param.name == case[1]
+        assert all(lo <= v <= hi for v in case[2]), (name, case[2], param.test_range)
+
+
 def _points(name, value, n=5):
     """Seeded θ, θq (n, 1) inside the case's range, and one draw x at each θ."""
     param, fixed, _, _, (lo, hi), _, _ = CASES[name]

@@ -57,7 +57,7 @@ SPEC = ExponentialFamily(
     title="Binomial",
     density=r"p(x) = \binom{n}{x} p^x (1-p)^{n-x},\quad x \in \{0, 1, \dots, n\}",
     support=COUNTS,
-    fixed=[Param("n", Domain(lo=1.0, lo_closed=True), (1.0, 40.0),
+    fixed=[Param("n", Domain(lo=1.0, lo_closed=True), (1.0, 100.0),
                  "n ≥ 1, the number of trials (a whole number)", "n", integer=True)],
     fixed_support=lambda n: integer_range(0, n),
     support_constraint=Constraint(lambda x, n: x > n, "x <= n"),
