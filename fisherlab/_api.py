@@ -13,8 +13,10 @@ import math
 import numpy as np
 
 from .families import load as _load_spec, names as _catalog_names
-from .errors import ConvergenceError, DomainError, NoMLEError, ShapeError, UnknownFamilyError
+from .errors import (ConvergenceError, DomainError, NoMLEError, NotAvailableError, ShapeError,
+                     UnknownFamilyError)
 from .families.declaration import ExponentialFamily
+from .families.fixed import is_scalar
 from .kernels._runtime import Kernels
 from .newton import damped_newton
 
@@ -22,7 +24,12 @@ _COMPILED: dict[ExponentialFamily, dict] = {}
 
 
 def _namespace(spec: ExponentialFamily, builtin: bool) -> dict:
-    """The kernel namespace of a family: the generated module, or an in-memory compilation."""
+    """The kernel namespace of a family: the generated module, or an in-memory compilation.
+
+    A family bound to values of its fixed parameters shares its template's namespace: one
+    module serves every value.
+    """
+    spec = spec.template or spec
     if spec in _COMPILED:
         return _COMPILED[spec]
     ns = None
@@ -60,6 +67,7 @@ class Family:
         self.spec = spec
         self._builtin = _builtin
         self._kernels: dict[str, Kernels] = {}
+        self._bound_ns: dict | None = None
 
     def __repr__(self) -> str:
         return f"<Family {self.spec.key}: {', '.join(self.parametrizations)}>"
@@ -72,6 +80,8 @@ class Family:
     name = property(lambda self: self.spec.name)
     key = property(lambda self: self.spec.key)
     dims = property(lambda self: dict(self.spec.dims))
+    #: The values of the fixed parameters (binomial n, ...): scalars or per-row arrays.
+    fixed = property(lambda self: dict(self.spec.fixed_values))
     support = property(lambda self: self.spec.support)
     parametrizations = property(lambda self: self.spec.parametrization_names)
 
@@ -84,6 +94,9 @@ class Family:
         self.spec.parametrization(param)
         from .symbolic.derive import derive
 
+        if self.spec.template is not None and not is_scalar(self.spec.fixed_values):
+            # per-row values have no one symbolic value: the template, fixed parameters as symbols
+            return derive(self.spec.template, param)
         return derive(self.spec, param)
 
     def kernels(self, param: str = "natural") -> Kernels:
@@ -95,7 +108,20 @@ class Family:
         return self._kernels[param]
 
     def _ns(self) -> dict:
-        return _namespace(self.spec, self._builtin)
+        """The kernel namespace, with the functions outside the parametrization tables
+        (``statistics``, ``log_base_measure``, ``natural_from_mean``) bound to the values of the
+        fixed parameters (their last arguments)."""
+        ns = _namespace(self.spec, self._builtin)
+        if not self.spec.fixed_values:
+            return ns
+        if self._bound_ns is None:
+            fx = [self.spec.fixed_values[n] for n in self.spec.fixed_names]
+            bound = dict(ns)
+            for name in ("statistics", "log_base_measure", "natural_from_mean"):
+                if name in ns:
+                    bound[name] = _with_fixed(ns[name], fx)
+            self._bound_ns = bound
+        return self._bound_ns
 
     # -- conversions
     def convert(self, theta, src: str, dst: str) -> np.ndarray:
@@ -169,6 +195,11 @@ class Family:
             Bernoulli sample, one distinct value for the normal): the MLE does not exist.
         """
         self.spec.parametrization(param)
+        if not is_scalar(self.spec.fixed_values):
+            raise NotAvailableError(
+                f"{self.key}: mle of one sample needs one value of each fixed parameter, got "
+                f"per-row values ({', '.join(self.spec.fixed_names)}); bind one value, or fit "
+                "an intercept-only model with fisherlab.models (per-row trials)")
         arr = np.asarray(x, dtype=np.float64)
         if arr.ndim != 1 + len(self.spec.support.event_shape) or arr.shape[0] == 0:
             raise ShapeError(f"mle needs a sample of shape (n, {', '.join(map(str, self.spec.support.event_shape))})"
@@ -247,7 +278,14 @@ class Family:
                              what=f"{self.key}: Newton's method for the MLE")
 
     def sample(self, theta, param: str = "natural", size=None, seed=None) -> np.ndarray:
-        """Draw observations from the family at θ (one point): shape ``size + event_shape``."""
+        """Draw observations from the family at θ (one point): shape ``size + event_shape``.
+
+        With per-row values of a fixed parameter, ``size`` is the shape of the draws as in
+        numpy's samplers: the values (and θ) broadcast against it, and it defaults to the values'
+        shape (one draw per row). So with values of shape (r,), ``size=(m, r)`` gives m draws
+        per row, ``draws[:, i]`` at row i's value; a ``size`` they do not broadcast to raises
+        ShapeError.
+        """
         if self.spec.sampler is None:
             raise DomainError(f"{self.key} declares no sampler")
         home, draw = self.spec.sampler
@@ -256,9 +294,27 @@ class Family:
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         # size=() rather than None: numpy's samplers then return an array (of shape ()) for one
         # draw, where None gives a Python int for the discrete ones.
+        rows = self.kernels(param)._fx_shape
+        if rows:
+            size = rows if size is None else (tuple(size) if np.iterable(size) else (int(size),))
+            want = np.broadcast_shapes(rows, t.shape[:-1])
+            try:
+                if np.broadcast_shapes(size, want) != tuple(size):
+                    raise ValueError
+            except ValueError:
+                raise ShapeError(f"{self.key}: size {size} does not hold the shape {want} of the "
+                                 f"fixed values and θ ({', '.join(self.spec.fixed_names)} per "
+                                 "row)") from None
         size = () if size is None else size
         return np.asarray(draw(rng, *[t[..., i] for i in range(t.shape[-1])], size),
                           dtype=np.float64)
+
+
+def _with_fixed(fn, fixed: list):
+    """``fn`` with the fixed parameters' values appended to its arguments."""
+    def bound(*args, _out=None):
+        return fn(*args, *fixed, _out=_out)
+    return bound
 
 
 def _grid_start(k: Kernels, objective) -> np.ndarray:
@@ -322,8 +378,15 @@ _FAMILIES: dict[tuple, Family] = {}
 
 
 def family(name: str, **dims) -> Family:
-    """The built-in family ``name``, with dimensions where it has them (e.g. ``k=3``)."""
+    """The built-in family ``name``, with dimensions where it has them (e.g. ``k=3``).
+
+    Fixed parameters are given the same way: ``family("binomial", n=7)``, or per-row values
+    ``family("binomial", n=np.array([3, 5, 10]))``, which the kernels broadcast against θ's batch
+    shape (...) and x's shape like one more column of θ (see :mod:`fisherlab.families.fixed`).
+    """
     spec = _load_spec(name, **dims)
+    if not is_scalar(spec.fixed_values):
+        return Family(spec, _builtin=True)  # per-row arrays: not hashable, not cached
     key = (name, tuple(sorted(spec.dims.items())))
     if key not in _FAMILIES:
         _FAMILIES[key] = Family(spec, _builtin=True)

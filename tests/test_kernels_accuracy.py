@@ -211,7 +211,8 @@ def _check_point(fam, param, theta, theta_q, seed) -> list[str]:
         compare("score", k.score(x, theta), *xs, *theta)
         compare("log_density", k.log_density(x, theta), *xs, *theta)
     if d.entropy_sums_support:
-        closed = k._f["entropy"](*[np.float64(t) for t in theta])
+        closed = k._f["entropy"](*[np.float64(t) for t in theta],
+                                 *[np.float64(v) for v in k.fixed.values()])
         compare("entropy", closed, *theta)
         # The whole entropy, with E[log h] summed by the runtime, against the sum in mpmath.
         with mp.workdps(DPS):

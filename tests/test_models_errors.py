@@ -97,9 +97,20 @@ def test_head_declaration_errors():
         flm.Head("normal", fixed={"std": np.ones(5)})
 
 
-def test_trials_per_row_not_available():
-    with pytest.raises(fl.NotAvailableError, match="runtime arrays"):
-        flm.GLM(flm.Head("binomial", n=5)).problem(X, [1, 2, 3, 4, 0], trials=[5] * 5)
+def test_trials_are_checked_and_only_for_binomial_heads():
+    m = flm.GLM(flm.Head("binomial", n=4))
+    prob = m.problem(X, [1, 2, 3, 4, 0], trials=[4, 2, 3, 9, 1])
+    assert prob.head.family.fixed["n"].tolist() == [4, 2, 3, 9, 1]
+    with pytest.raises(fl.NotAvailableError, match="binomial"):
+        flm.GLM(flm.Head("poisson")).problem(X, [1, 2, 3, 4, 0], trials=[4] * 5)
+    with pytest.raises(fl.DomainError, match=r"'n' must be an integer >= 1, got 0.0"):
+        m.problem(X, [1, 2, 3, 4, 0], trials=[4, 0, 3, 9, 1])
+    with pytest.raises(fl.DomainError, match=r"'n' must be an integer >= 1, got 2.5"):
+        m.problem(X, [1, 2, 3, 4, 0], trials=[4, 2.5, 3, 9, 1])
+    with pytest.raises(fl.ShapeError, match="trials"):
+        m.problem(X, [1, 2, 3, 4, 0], trials=[4, 2, 3])
+    with pytest.raises(fl.SupportError, match=r"x = 3.0 where n = 2.0"):  # y > trials in row 1
+        m.problem(X, [1, 3, 3, 4, 0], trials=[4, 2, 3, 9, 1])
 
 
 def test_defaults_follow_statsmodels():

@@ -190,12 +190,6 @@ def test_separable_data_fails_loudly():
     assert r.converged
 
 
-def test_trials_per_row_not_available_yet():
-    X = np.c_[np.ones(3), [0.0, 1.0, 2.0]]
-    with pytest.raises(fl.NotAvailableError, match="runtime arrays"):
-        flm.fit(flm.GLM(flm.Head("binomial", n=5)), X, [1.0, 2.0, 3.0], trials=[5, 5, 5])
-
-
 @pytest.mark.parametrize("head,truth,draw", [
     (flm.Head("gamma", "shape_rate", link="exp"), [[1.0, 0.3], [0.5, -0.4]],
      lambda rng, t: rng.gamma(t[:, 0], 1 / t[:, 1])),
@@ -228,3 +222,30 @@ def test_optim_steppers_run_on_a_models_problem():
         assert res.status == "converged", res.message
         np.testing.assert_allclose(res.theta, best, rtol=1e-9, atol=1e-12)
         assert res.kl[-1] < 1e-18 and res.kl[0] > 1e-3  # KL from the optimum, recorded
+
+
+def test_star98_binomial_with_per_row_trials():
+    # statsmodels' two-column endog (successes, failures) is a binomial with trials = their sum
+    # per row, here 303 schools with 100 to 1200 pupils each.
+    data = sm.datasets.star98.load_pandas()
+    endog = np.asarray(data.endog, dtype=float)
+    X = sm.add_constant(np.asarray(data.exog, dtype=float), prepend=True)
+    s = _live(endog, X, sm.families.Binomial())
+    trials = endog.sum(axis=1)
+    assert len(np.unique(trials)) > 100
+    r = flm.fit(flm.GLM(flm.Head("binomial")), X, endog[:, 0], trials=trials)
+    _compare(r, s)
+    assert r.problem.head.family.fixed["n"].shape == (303,)
+
+
+def test_per_row_trials_equal_one_trial_count_when_constant():
+    rng = np.random.default_rng(4)
+    X = np.c_[np.ones(40), rng.normal(size=40)]
+    y = rng.binomial(6, 1 / (1 + np.exp(-0.3 - 0.8 * X[:, 1]))).astype(float)
+    one = flm.fit(flm.GLM(flm.Head("binomial", n=6)), X, y)
+    rows = flm.fit(flm.GLM(flm.Head("binomial")), X, y, trials=np.full(40, 6.0))
+    np.testing.assert_allclose(rows.coef, one.coef, rtol=1e-12)
+    np.testing.assert_allclose(rows.bse, one.bse, rtol=1e-12)
+    for name in ("llf", "deviance", "aic", "pearson_chi2"):
+        np.testing.assert_allclose(getattr(rows, name), getattr(one, name), rtol=1e-12,
+                                   err_msg=name)

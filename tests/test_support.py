@@ -26,6 +26,7 @@ NAN, INF = math.nan, math.inf
     ("simplex", S.Simplex, {"size": 3}),
     ("one_hot", S.OneHot, {"size": 3}),
     ("counts_summing", S.CountsSumming, {"size": 2, "total": 4}),
+    ("count_vectors", S.CountVectors, {"size": 3}),
 ])
 def test_kind_string_builds_its_class(kind, cls, fields):
     built = fl.Support(kind, "text", **fields)
@@ -33,7 +34,8 @@ def test_kind_string_builds_its_class(kind, cls, fields):
     assert built.kind == kind and built == cls("text", **fields)
     assert set(S.KINDS) == {c.kind for c in (
         S.Reals, S.PositiveReals, S.GreaterThan, S.UnitInterval, S.Circle, S.IntegerRange,
-        S.NonnegativeIntegers, S.Binary, S.RealVectors, S.Simplex, S.OneHot, S.CountsSumming)}
+        S.NonnegativeIntegers, S.Binary, S.RealVectors, S.Simplex, S.OneHot, S.CountsSumming,
+        S.CountVectors)}
 
 
 def test_unknown_kind_is_a_spec_error_listing_the_kinds():
@@ -54,6 +56,8 @@ def test_unknown_kind_is_a_spec_error_listing_the_kinds():
     (S.simplex(2), [[0.25, 0.75], [0.0, 1.0], [0.5, 0.6]], [0, 1, 1]),
     (S.one_hot(3), [[0.0, 1.0, 0.0], [1.0, 1.0, 0.0], [0.0, 0.0, 0.0]], [0, 1, 1]),
     (S.counts_summing(2, 4), [[1.0, 3.0], [2.0, 3.0], [5.0, -1.0]], [0, 1, 1]),
+    (S.count_vectors(3), [[0.0, 1.0, 7.0], [1.5, 0.0, 0.0], [-1.0, 0.0, 0.0], [NAN, 0.0, 0.0]],
+     [0, 1, 1, 1]),
 ])
 def test_violations_and_the_fast_check(support, x, bad):
     x = np.asarray(x)

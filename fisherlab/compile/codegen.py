@@ -1,7 +1,8 @@
 """Derivation -> Python source of batched numpy kernels.
 
 One module per family. Each parametrization P contributes functions ``P__fisher``,
-``P__score``, … that take the entries of θ (and of x) as separate arrays, broadcast them like a
+``P__score``, … that take the entries of θ (and of x, and then the family's fixed parameters such
+as binomial n, listed in the module's ``FIXED``) as separate arrays, broadcast them like a
 numpy ufunc, share common subexpressions, and return float64 arrays with the quantity's axes last.
 The same source is written to ``fisherlab/kernels/`` for the built-in catalog (by
 ``scripts/generate_kernels.py``) and executed in memory for families a user declares, so the two
@@ -270,7 +271,7 @@ def _function(name: str, args: list[str], outputs: list, kind: str, shape: tuple
     ``outputs`` is the flat list of entries (row-major); ``kind`` is "scalar", "vector" or
     "matrix"/"tensor" with ``shape`` the trailing axes of the result. The function takes an
     optional ``_out`` to write the result into (see :func:`_head`).
-    ``refine = (to_natural, theta_p_args, theta_q_args, jacobian)`` marks a KL: its summands
+    ``refine = (to_natural, theta_p_args, theta_q_args, jacobian, fixed_args)`` marks a KL: its summands
     are kept apart so that :func:`fisherlab.kernels._special.kl_refine` can tell where they
     cancel and integrate the curvature ``_kl_curvature`` along the segment there.
     ``rewrite=False`` skips the floating-point rewrites of :func:`_numeric_form` (slow on large
@@ -292,10 +293,12 @@ def _function(name: str, args: list[str], outputs: list, kind: str, shape: tuple
             lines.append(f"    _t{i} = {_PRINTER.doprint(t)}")
         total = " + ".join(f"_t{i}" for i in range(len(reduced)))
         magnitude = " + ".join(f"numpy.abs(_t{i})" for i in range(len(reduced)))
-        to_natural, th, thq, jacobian = refine
+        to_natural, th, thq, jacobian, fixed = refine
         lines.append(f"    _out[...] = {total}")
+        # The fixed parameters ride along with the candidates the refinement selects.
+        extra = f", ({', '.join(fixed)},)" if fixed else ""
         lines.append(f"    return _special.kl_refine(_out, {magnitude}, {to_natural}, {jacobian}, "
-                     f"_kl_curvature, ({', '.join(th)},), ({', '.join(thq)},))")
+                     f"_kl_curvature, ({', '.join(th)},), ({', '.join(thq)},){extra})")
         return "\n".join(lines) + "\n"
     # For a symmetric matrix only the upper triangle is computed and then mirrored.
     index = []
@@ -406,6 +409,7 @@ def _kl_curvature_function(nat) -> str:
     """
     eta = list(nat.eta)
     deltas = [sp.Symbol(f"d_{e.name}", real=True) for e in eta]
+    fixed = _names(nat.fixed)
     H = nat.hessian
     m = len(eta)
     if m <= _LDL_MAX:
@@ -414,7 +418,7 @@ def _kl_curvature_function(nat) -> str:
         g2 = sp.Add(*[H[i, i] * deltas[i] ** 2 for i in range(m)]
                     + [2 * H[i, j] * deltas[i] * deltas[j]
                        for i in range(m) for j in range(i + 1, m)])
-    return _function("_kl_curvature", _names(eta) + _names(deltas), [g2], "scalar",
+    return _function("_kl_curvature", _names(eta) + _names(deltas) + fixed, [g2], "scalar",
                      rewrite=False, doc="g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ), (...): the "
                          "integrand of the KL near coincidence.")
 
@@ -442,6 +446,9 @@ def parametrization_source(d: Derivation) -> tuple[str, dict[str, str]]:
     P = d.parametrization.name
     th, thq, x, eta = _names(d.params), _names(d.params_q), _names(d.x), _names(d.natural)
     p, m = len(th), len(eta)
+    # Fixed parameters (binomial n, ...) are the last arguments of every kernel, broadcast with
+    # θ like its columns: one module serves every value.
+    fx = _names(d.fixed)
     parts, table = [], {}
 
     ranges = _valid_range(d.parametrization.params)
@@ -452,21 +459,22 @@ def parametrization_source(d: Derivation) -> tuple[str, dict[str, str]]:
                                doc + "\n\n    " + ranges, refine))
         table[key] = fname
 
-    add("to_natural", th, list(d.to_natural), "vector", (m,), doc="η(θ), (..., m).")
+    add("to_natural", th + fx, list(d.to_natural), "vector", (m,), doc="η(θ), (..., m).")
     if d.from_natural is not None:
-        add("from_natural", eta, list(d.from_natural), "vector", (p,), doc="θ(η), (..., p).")
-    add("jacobian", th, list(d.jacobian), "matrix", (m, p), doc="J = ∂η/∂θ, (..., m, p).")
-    add("log_partition", th, [d.log_partition], "scalar", doc="A(η(θ)), (...).")
-    add("mean", th, list(d.mean), "vector", (m,), doc="μ = E[T(x)] = ∇A(η(θ)), (..., m).")
-    add("log_density", x + th, [d.log_density], "scalar", doc="log p(x | θ), (...).")
-    add("score", x + th, list(d.score), "vector", (p,), doc="∇_θ log p(x | θ), (..., p).")
-    add("hessian", x + th, list(d.hessian), "matrix", (p, p), True,
+        add("from_natural", eta + fx, list(d.from_natural), "vector", (p,),
+            doc="θ(η), (..., p).")
+    add("jacobian", th + fx, list(d.jacobian), "matrix", (m, p), doc="J = ∂η/∂θ, (..., m, p).")
+    add("log_partition", th + fx, [d.log_partition], "scalar", doc="A(η(θ)), (...).")
+    add("mean", th + fx, list(d.mean), "vector", (m,), doc="μ = E[T(x)] = ∇A(η(θ)), (..., m).")
+    add("log_density", x + th + fx, [d.log_density], "scalar", doc="log p(x | θ), (...).")
+    add("score", x + th + fx, list(d.score), "vector", (p,), doc="∇_θ log p(x | θ), (..., p).")
+    add("hessian", x + th + fx, list(d.hessian), "matrix", (p, p), True,
         doc="∇²_θ log p(x | θ), (..., p, p).")
-    add("fisher", th, list(d.fisher), "matrix", (p, p), True, doc="F(θ), (..., p, p).")
-    add("natural_fisher", th, list(d.natural_fisher), "matrix", (m, m), True,
+    add("fisher", th + fx, list(d.fisher), "matrix", (p, p), True, doc="F(θ), (..., p, p).")
+    add("natural_fisher", th + fx, list(d.natural_fisher), "matrix", (m, m), True,
         doc="∇²A at η(θ), (..., m, m).")
-    add("kl", th + thq, [d.kl], "scalar",
-        refine=(f"{P}__to_natural", th, thq, "None" if P == "natural" else f"{P}__jacobian"),
+    add("kl", th + thq + fx, [d.kl], "scalar",
+        refine=(f"{P}__to_natural", th, thq, "None" if P == "natural" else f"{P}__jacobian", fx),
         doc="KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.")
     entropy = d.entropy
     if d.entropy_sums_support:
@@ -474,12 +482,12 @@ def parametrization_source(d: Derivation) -> tuple[str, dict[str, str]]:
         from ..symbolic.derive import EXPECTED_LOG_BASE_MEASURE
 
         entropy = entropy.subs(EXPECTED_LOG_BASE_MEASURE, 0)
-    add("entropy", th, [entropy], "scalar",
+    add("entropy", th + fx, [entropy], "scalar",
         doc="A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).")
-    add("skewness", th, _skewness_entries(d), "tensor", (m, m, m),
+    add("skewness", th + fx, _skewness_entries(d), "tensor", (m, m, m),
         doc="∂³A at η(θ), (..., m, m, m).")
     if d.fisher_rao is not None:
-        add("fisher_rao", th + thq, [d.fisher_rao], "scalar",
+        add("fisher_rao", th + thq + fx, [d.fisher_rao], "scalar",
             doc="Fisher–Rao distance between θ and θq, (...).")
     return "\n\n".join(parts), table
 
@@ -494,17 +502,17 @@ def family_source(spec: ExponentialFamily, source: str = "") -> str:
         chunks.append(src)
         tables[pz.name] = table
         sums[pz.name] = d.entropy_sums_support
-    x, eta = _names(nat.x), _names(nat.eta)
+    x, eta, fx = _names(nat.x), _names(nat.eta), _names(nat.fixed)
     chunks.append(_kl_curvature_function(nat))
-    chunks.append(_function("log_base_measure", x, [nat.log_base_measure], "scalar",
+    chunks.append(_function("log_base_measure", x + fx, [nat.log_base_measure], "scalar",
                             doc="log h(x), (...)."))
-    chunks.append(_function("statistics", x, list(nat.statistics), "vector", (len(eta),),
+    chunks.append(_function("statistics", x + fx, list(nat.statistics), "vector", (len(eta),),
                             doc="T(x), the sufficient statistics, (..., m)."))
     if spec.natural_from_mean is not None:
         mu = [f"mu{i + 1}" for i in range(len(eta))]
         mu_syms = sp.symbols(mu, real=True)
-        eta_of_mu = [sp.sympify(e) for e in spec.natural_from_mean(sp, *mu_syms)]
-        chunks.append(_function("natural_from_mean", mu, eta_of_mu, "vector", (len(eta),),
+        eta_of_mu = [sp.sympify(e) for e in spec.natural_from_mean(sp, *mu_syms, **nat.fixed_kw)]
+        chunks.append(_function("natural_from_mean", mu + fx, eta_of_mu, "vector", (len(eta),),
                                 doc="η(μ), the closed-form inverse of μ = ∇A(η), (..., m)."))
     table_src = "KERNELS = {\n" + "".join(
         f"    {name!r}: {{{', '.join(f'{k!r}: {v}' for k, v in t.items())}}},\n"
@@ -514,7 +522,8 @@ def family_source(spec: ExponentialFamily, source: str = "") -> str:
     body = "\n\n".join(chunks)
     return (f"{head}\"\"\"Kernels of the {spec.title} family ({spec.key}).\"\"\"\n\n"
             "import numpy\nimport scipy.special\n\nfrom fisherlab.kernels import _special\n\n"
-            f"FAMILY = {spec.name!r}\nDIMS = {dict(spec.dims)!r}\n\n\n{body}\n\n{table_src}")
+            f"FAMILY = {spec.name!r}\nDIMS = {dict(spec.dims)!r}\n"
+            + (f"FIXED = {tuple(fx)!r}\n" if fx else "") + f"\n\n{body}\n\n{table_src}")
 
 
 def compile_family(spec: ExponentialFamily) -> dict:

@@ -2,6 +2,8 @@
 
 A module declares either ``SPEC`` (a family with no dimensions) or ``make(**dims)`` together with
 ``DIMS``, the default dimensions (``fl.family("dirichlet")`` is ``fl.family("dirichlet", k=3)``).
+A ``SPEC`` with fixed parameters (binomial n, Weibull k, ...) comes with ``DIMS`` too, their
+default values; it is bound to values by :func:`load` (see :mod:`.fixed`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import importlib
 
 from ..errors import DomainError, FisherlabError, UnknownFamilyError
 from .declaration import ExponentialFamily
+from .fixed import check_value, is_scalar
 
 CATALOG: tuple[str, ...] = (
     "bernoulli", "poisson", "exponential", "normal", "gamma",
@@ -58,9 +61,30 @@ def _module(name: str):
     return importlib.import_module(f"{__name__}.{name}")
 
 
-def load(name: str, **dims) -> ExponentialFamily:
-    """The declaration of built-in family ``name`` with dimensions ``dims``."""
+def template(name: str) -> ExponentialFamily:
+    """The declaration of built-in family ``name`` as its kernel module is generated from: with
+    default dimensions, and with symbolic fixed parameters (see :mod:`.fixed`)."""
     module = _module(name)
+    if hasattr(module, "make"):
+        spec = load(name)
+        return spec.template or spec
+    return module.SPEC
+
+
+def load(name: str, **dims) -> ExponentialFamily:
+    """The declaration of built-in family ``name`` with dimensions ``dims``.
+
+    For a family with fixed parameters (binomial n, ...) ``dims`` holds their values, scalars or
+    per-row arrays, defaulting to ``DIMS``; the result is the template bound to them.
+    """
+    module = _module(name)
+    if getattr(module, "SPEC", None) is not None and module.SPEC.fixed:
+        unknown = set(dims) - set(module.DIMS)
+        if unknown:
+            raise DomainError(
+                f"family {name!r} takes fixed parameters {', '.join(module.DIMS)}; "
+                f"got unknown {', '.join(sorted(unknown))}")
+        return _bound(name, (), module.SPEC, {**module.DIMS, **dims})
     if hasattr(module, "make"):
         full = {**module.DIMS, **dims}
         unknown = set(dims) - set(module.DIMS)
@@ -68,10 +92,30 @@ def load(name: str, **dims) -> ExponentialFamily:
             raise DomainError(
                 f"family {name!r} takes dimensions {', '.join(module.DIMS)}; "
                 f"got unknown {', '.join(sorted(unknown))}")
-        return _make(name, tuple(sorted(full.items())))
+        # structural dimensions (multinomial k) go to make; fixed parameters (its n) are bound
+        fixed = getattr(module, "FIXED", ())
+        structural = tuple(sorted((k, v) for k, v in full.items() if k not in fixed))
+        spec = _make(name, structural)
+        if not spec.fixed:
+            return spec
+        return _bound(name, structural, spec, full)
     if dims:
         raise DomainError(f"family {name!r} takes no dimensions, got {', '.join(dims)}")
     return module.SPEC
+
+
+def _bound(name: str, structural: tuple, template: ExponentialFamily, full: dict):
+    """``template`` bound to the values of its fixed parameters in ``full`` (cached for scalars)."""
+    values = {p.name: check_value(name, p, full[p.name]) for p in template.fixed}
+    if is_scalar(values):
+        return _bind(name, structural, tuple(sorted(values.items())))
+    return template.bind(**values)
+
+
+@functools.lru_cache(maxsize=None)
+def _bind(name: str, structural: tuple, values: tuple) -> ExponentialFamily:
+    spec = _make(name, structural) if structural else _module(name).SPEC
+    return spec.bind(**dict(values))
 
 
 @functools.lru_cache(maxsize=None)

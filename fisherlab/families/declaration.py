@@ -41,6 +41,9 @@ class Param:
         What the symbol means, e.g. ``"α > 0, the shape"``.
     latex : str
         How the symbol is typeset in derivations.
+    integer : bool
+        Whether only whole numbers are allowed (a fixed parameter such as binomial n); the
+        sympy symbol is then declared an integer.
     """
 
     name: str
@@ -48,6 +51,7 @@ class Param:
     test_range: tuple[float, float] = (-3.0, 3.0)
     doc: str = ""
     latex: str | None = None
+    integer: bool = False
 
 
 @dataclass(frozen=True)
@@ -136,7 +140,23 @@ class ExponentialFamily:
     fisher_rao : (str, callable ``(sp, *theta_p, *theta_q) -> expr``), optional
         A closed-form Fisher–Rao distance in the named parametrization.
     dims : dict
-        The dimensions the family was built with, e.g. ``{"k": 3}``.
+        The dimensions the family was built with, e.g. ``{"k": 3}``; for a family bound to
+        values of its fixed parameters, those values too (``{"n": 10}``).
+    fixed : sequence of Param
+        Fixed parameters (binomial n, Weibull k, ...): not estimated, but given with the family,
+        scalars or per-row arrays. Each is a sympy symbol of the derivation, passed to every
+        symbolic callable above as a keyword argument (``log_partition(sp, e, n=n)``) and to
+        ``sampler``, ``scipy`` and ``mean_space`` as a numeric one; the compiled kernels take it
+        as an argument after θ. A declaration with fixed parameters is a template: bind values
+        with :meth:`bind` (see :mod:`.fixed`).
+    fixed_support : callable ``(**fixed) -> Support``, optional
+        The support at scalar values of the fixed parameters (binomial: {0, …, n}); ``support``
+        is then the union over all values (the non-negative integers).
+    support_constraint : Constraint, optional
+        ``violations(x, **fixed)``: True where x lies in ``support`` but outside the support at
+        the (broadcast, per-row) fixed values; ``text`` words it, e.g. ``"x <= n"``.
+    template, fixed_values
+        Set by :meth:`bind`: the declaration with symbolic fixed parameters, and the values.
     """
 
     name: str
@@ -157,6 +177,11 @@ class ExponentialFamily:
     fisher_rao: tuple[str, Callable[..., Any]] | None = None
     dims: dict = field(default_factory=dict)
     doc: str = ""
+    fixed: Sequence[Param] = ()
+    fixed_support: Callable[..., Support] | None = None
+    support_constraint: Constraint | None = None
+    template: "ExponentialFamily | None" = None
+    fixed_values: dict = field(default_factory=dict)
 
     def __post_init__(self):
         names = [p.name for p in self.parametrizations]
@@ -180,6 +205,11 @@ class ExponentialFamily:
                     raise SpecError(
                         f"family {self.name!r}, parametrization {pz.name!r}: test range of "
                         f"{p.name!r} {p.test_range} leaves its domain ({p.domain.text})")
+        for p in self.fixed:
+            lo, hi = p.test_range
+            if p.domain.violations(np.array([lo, hi], dtype=float)).any():
+                raise SpecError(f"family {self.name!r}: test range of fixed parameter {p.name!r} "
+                                f"{p.test_range} leaves its domain ({p.domain.text})")
         for attr in ("sampler", "scipy", "fisher_rao"):
             decl = getattr(self, attr)
             if decl is not None and decl[0] not in self.parametrization_names:
@@ -188,19 +218,34 @@ class ExponentialFamily:
 
     @property
     def key(self) -> str:
-        """Name with dimensions, e.g. ``dirichlet_k3``; a Python identifier."""
-        # A real dimension (a fixed scale 1.5, a location -2) spells '.' as 'p' and '-' as 'm'.
+        """Name with structural dimensions, e.g. ``dirichlet_k3``; a Python identifier.
+
+        Values of fixed parameters are not part of it: ``binomial`` names the one kernel module
+        of the binomial for every n.
+        """
+        # A real dimension spells '.' as 'p' and '-' as 'm'.
         return self.name + "".join(
             f"_{k}{str(v).replace('.', 'p').replace('-', 'm').replace('+', '')}"
-            for k, v in sorted(self.dims.items()))
+            for k, v in sorted(self.dims.items()) if k not in self.fixed_values)
+
+    @property
+    def fixed_names(self) -> tuple[str, ...]:
+        """Names of the fixed parameters, in order (those of the template when bound)."""
+        return tuple(p.name for p in (self.template or self).fixed)
+
+    def bind(self, **values) -> "ExponentialFamily":
+        """This template with its fixed parameters set: scalars or arrays (see :mod:`.fixed`)."""
+        from .fixed import bind
+
+        return bind(self, values)
 
     @property
     def all_parametrizations(self) -> tuple[Parametrization, ...]:
         natural = Parametrization(
             name="natural",
             params=tuple(self.natural),
-            to_natural=lambda sp, *eta: list(eta),
-            from_natural=lambda sp, *eta: list(eta),
+            to_natural=lambda sp, *eta, **fixed: list(eta),
+            from_natural=lambda sp, *eta, **fixed: list(eta),
             constraint=self.natural_constraint,
             doc="The natural parameters η of p(x) = h(x) exp(⟨η, T(x)⟩ − A(η)).",
         )

@@ -7,8 +7,9 @@ positive real (the Pólya form). This is scipy's ``nbinom(r, p)`` and numpy's
 Exponential-family form: T(x) = x, log h(x) = log Γ(x + r) − log Γ(r) − log x!,
 η = log(1 − p) < 0, A(η) = −r log(1 − e^η).
 
-Dimensions: ``r`` > 0 (default 3); ``fl.family("negative_binomial", r=2.5)``. Kernels are
-generated ahead of time for r = 3, compiled on first use for other r.
+Fixed parameter: ``r`` > 0 (default 3), a symbol of the derivation and an argument of the one
+compiled kernel module (see :mod:`fisherlab.families.fixed`): ``fl.family("negative_binomial",
+r=2.5)``, or per-row values as an array broadcast against θ's batch shape (...) and x's shape.
 
 Parametrizations: ``natural``; ``p`` (success probability); ``mean`` (m = r(1 − p)/p > 0).
 
@@ -21,7 +22,6 @@ terms and is wrong by O(1) for wider distributions (tests/test_catalog_a.py sums
 Fisher–Rao distance: √r times the geometric's, 2√r |artanh √(1−p₁) − artanh √(1−p₂)|.
 """
 
-from ._dims import exact, fixed_positive
 from .geometric import _neg_expm1
 from ._spec import (COUNTS, NEGATIVE, POSITIVE, UNIT_INTERVAL, Constraint, ExponentialFamily,
                     Param, Parametrization)
@@ -29,45 +29,42 @@ from ._spec import (COUNTS, NEGATIVE, POSITIVE, UNIT_INTERVAL, Constraint, Expon
 DIMS = {"r": 3}
 
 
-def make(r=3) -> ExponentialFamily:
-    """The negative binomial family with fixed number of successes r > 0."""
-    r = fixed_positive("r", r)
+def fisher_rao(sp, p, q, *, r):
+    return 2 * sp.sqrt(r) * sp.Abs(
+        sp.log((1 + sp.sqrt(1 - p)) / (1 + sp.sqrt(1 - q))) - sp.log(p / q) / 2)
 
-    def fisher_rao(sp, p, q):
-        return 2 * sp.sqrt(exact(sp, r)) * sp.Abs(
-            sp.log((1 + sp.sqrt(1 - p)) / (1 + sp.sqrt(1 - q))) - sp.log(p / q) / 2)
 
-    return ExponentialFamily(
-        name="negative_binomial",
-        title="Negative binomial (failures before the r-th success)",
-        density=(r"p(x) = \frac{\Gamma(x + r)}{\Gamma(r)\, x!} p^r (1-p)^x,\quad "
-                 r"x \in \{0, 1, 2, \dots\}"),
-        support=COUNTS,
-        statistics=lambda sp, x: [x],
-        log_base_measure=lambda sp, x: (sp.loggamma(x + exact(sp, r)) - sp.loggamma(exact(sp, r))
-                                        - sp.loggamma(x + 1)),
-        natural=[Param("eta", NEGATIVE, (-5.0, -0.05), "η = log(1 − p) < 0", r"\eta")],
-        log_partition=lambda sp, e: -exact(sp, r) * sp.log(_neg_expm1(e)),
-        parametrizations=[
-            Parametrization("p", [Param("p", UNIT_INTERVAL, (0.05, 0.99),
-                                        "p ∈ (0, 1), the success probability", "p")],
-                            to_natural=lambda sp, p: [sp.log(1 - p)],
-                            from_natural=lambda sp, e: [_neg_expm1(e)],
-                            doc=f"p ∈ (0, 1), the success probability; x counts the failures "
-                                f"before the {r}-th success (mean r(1−p)/p)."),
-            Parametrization("mean", [Param("mean", POSITIVE, (1e-2, 50.0),
-                                           "m = r(1−p)/p > 0, the mean", "m")],
-                            to_natural=lambda sp, mu: [sp.log(mu / (exact(sp, r) + mu))],
-                            from_natural=lambda sp, e: [exact(sp, r) * sp.exp(e) / _neg_expm1(e)],
-                            doc="m > 0, the mean number of failures, r(1 − p)/p; "
-                                "the variance is m + m²/r."),
-        ],
-        natural_from_mean=lambda sp, mu: [sp.log(mu / (exact(sp, r) + mu))],
-        mean_space=Constraint(lambda t: ~(t[..., 0] > 0),
-                              "the MLE needs a positive sample mean (an all-zero sample puts p "
-                              "on the boundary, 1)"),
-        sampler=("p", lambda rng, p, size: rng.negative_binomial(r, p, size=size).astype(float)),
-        scipy=("p", lambda st, p: st.nbinom(r, p)),
-        fisher_rao=("p", fisher_rao),
-        dims={"r": r},
-    )
+SPEC = ExponentialFamily(
+    name="negative_binomial",
+    title="Negative binomial (failures before the r-th success)",
+    density=(r"p(x) = \frac{\Gamma(x + r)}{\Gamma(r)\, x!} p^r (1-p)^x,\quad "
+             r"x \in \{0, 1, 2, \dots\}"),
+    support=COUNTS,
+    fixed=[Param("r", POSITIVE, (0.5, 20.0), "r > 0, the number of successes", "r")],
+    statistics=lambda sp, x, *, r: [x],
+    log_base_measure=lambda sp, x, *, r: (sp.loggamma(x + r) - sp.loggamma(r)
+                                          - sp.loggamma(x + 1)),
+    natural=[Param("eta", NEGATIVE, (-5.0, -0.05), "η = log(1 − p) < 0", r"\eta")],
+    log_partition=lambda sp, e, *, r: -r * sp.log(_neg_expm1(e)),
+    parametrizations=[
+        Parametrization("p", [Param("p", UNIT_INTERVAL, (0.05, 0.99),
+                                    "p ∈ (0, 1), the success probability", "p")],
+                        to_natural=lambda sp, p, *, r: [sp.log(1 - p)],
+                        from_natural=lambda sp, e, *, r: [_neg_expm1(e)],
+                        doc="p ∈ (0, 1), the success probability; x counts the failures "
+                            "before the r-th success (mean r(1−p)/p)."),
+        Parametrization("mean", [Param("mean", POSITIVE, (1e-2, 50.0),
+                                       "m = r(1−p)/p > 0, the mean", "m")],
+                        to_natural=lambda sp, mu, *, r: [sp.log(mu / (r + mu))],
+                        from_natural=lambda sp, e, *, r: [r * sp.exp(e) / _neg_expm1(e)],
+                        doc="m > 0, the mean number of failures, r(1 − p)/p; "
+                            "the variance is m + m²/r."),
+    ],
+    natural_from_mean=lambda sp, mu, *, r: [sp.log(mu / (r + mu))],
+    mean_space=Constraint(lambda t, *, r: ~(t[..., 0] > 0),
+                          "the MLE needs a positive sample mean (an all-zero sample puts p "
+                          "on the boundary, 1)"),
+    sampler=("p", lambda rng, p, size, *, r: rng.negative_binomial(r, p, size=size).astype(float)),
+    scipy=("p", lambda st, p, *, r: st.nbinom(r, p)),
+    fisher_rao=("p", fisher_rao),
+)

@@ -328,6 +328,21 @@ class CountsSumming(Support):
         return sums == self.total
 
 
+@dataclass(frozen=True)
+class CountVectors(Support):
+    """Vectors of ``size`` non-negative whole numbers, any sum (the multinomial for every n; the
+    sum is checked against n by the family, per row)."""
+
+    low: float = 0.0
+    kind: ClassVar[str] = "count_vectors"
+    discrete: ClassVar[bool] = True
+    closed: ClassVar[bool] = True
+    integer: ClassVar[bool] = True
+
+    def entry_range(self):
+        return 0.0, _INF
+
+
 #: The kinds ``Support(kind, ...)`` accepts.
 KINDS = tuple(_KINDS)
 
@@ -363,6 +378,11 @@ def counts_summing(k: int, n: int) -> Support:
     """Vectors of k non-negative integers summing to n."""
     return CountsSumming(f"x {k} non-negative integers summing to {n}", high=float(n), size=k,
                          total=n)
+
+
+def count_vectors(k: int) -> Support:
+    """Vectors of k non-negative integers (any sum)."""
+    return CountVectors(f"x {k} non-negative integers", size=k)
 
 
 def real_vectors(d: int) -> Support:

@@ -9,7 +9,8 @@ import math
 
 import numpy as np
 
-from ..errors import DomainError, FisherlabError, NotAvailableError, ShapeError, describe
+from ..errors import (DomainError, FisherlabError, NotAvailableError, ShapeError, SpecError,
+                      SupportError, describe)
 from ..families.arrays import FEW_NUMBERS
 from ..families.declaration import ExponentialFamily
 from . import _special
@@ -121,12 +122,29 @@ class Kernels:
         Names of the entries of η.
     event_shape : tuple of int
         Shape of one observation.
+    fixed : dict
+        The values of the family's fixed parameters (binomial n, ...; empty for most families),
+        scalars or arrays. They are the last arguments of every generated function; an array
+        broadcasts like one more column of θ, against θ's batch shape (...) and x's shape, so a
+        batch of rows can carry one n per row. They were checked when the family was bound
+        (:mod:`fisherlab.families.fixed`); observations are checked against them per row.
     """
 
     def __init__(self, spec: ExponentialFamily, parametrization: str, namespace: dict,
                  validate: bool = True):
         pz = spec.parametrization(parametrization)
+        if spec.fixed:
+            raise SpecError(f"family {spec.name!r} has fixed parameters "
+                            f"({', '.join(p.name for p in spec.fixed)}): bind values first, "
+                            "spec.bind(...) or fl.family(name, ...=value)")
         self.spec = spec
+        self.fixed = dict(spec.fixed_values)
+        # Scalars stay Python numbers (the one-point path evaluates on floats); arrays float64.
+        self._fx = [v if isinstance(v, np.ndarray) else float(v)
+                    for v in (spec.fixed_values[n] for n in spec.fixed_names)]
+        self._fx_shape = np.broadcast_shapes(*(np.shape(v) for v in self._fx)) if self._fx else ()
+        self._support_rows = (spec.template.support_constraint
+                              if spec.template is not None and self._fx_shape else None)
         self.family = spec.key
         self.parametrization = parametrization
         self.params = pz.param_names
@@ -224,11 +242,45 @@ class Kernels:
     def _x(self, x) -> list[np.ndarray]:
         if self.validate:
             arr = self.spec.support.check(x)
+            if self._support_rows is not None:
+                self._check_support_rows(arr)
         else:
             arr = np.asarray(x, dtype=np.float64)
         if self.event_shape:
             return [arr[..., i] for i in range(self.event_shape[0])]
         return [arr]
+
+    def check_observations(self, x) -> np.ndarray:
+        """x as a float64 array, checked against the support, per row against the fixed
+        parameters' values where they bound it (binomial x <= n): SupportError otherwise."""
+        arr = self.spec.support.check(x)
+        if self._support_rows is not None:
+            self._check_support_rows(arr)
+        return arr
+
+    def _check_support_rows(self, arr):
+        """Observations against per-row fixed values (binomial: x <= n for each row)."""
+        c = self._support_rows
+        bad = c.violations(arr, **self.fixed)
+        if np.any(bad):
+            shape = np.shape(bad)
+            at = "; ".join(f"{k} = {describe(np.broadcast_to(v, shape)[bad])}"
+                           for k, v in self.fixed.items())
+            rows = np.broadcast_to(arr, shape + self.event_shape)[bad]
+            shown = (describe(rows) if not self.event_shape else
+                     ", ".join(repr(r) for r in rows[:3].tolist())
+                     + (f" (and {len(rows) - 3} more)" if len(rows) > 3 else ""))
+            raise SupportError(f"{self.family}: observation x outside the support ({c.text}): "
+                               f"x = {shown} where {at}")
+
+    def _run(self, quantity: str, cols: list, shape: tuple, tail: tuple) -> np.ndarray:
+        """The generated function ``quantity`` on ``cols`` and then the fixed parameters, with
+        the batch shape widened to theirs."""
+        if self._fx:
+            if self._fx_shape and self._fx_shape != shape:
+                shape = np.broadcast_shapes(shape, self._fx_shape)
+            cols = cols + self._fx
+        return _evaluate(self._f[quantity], cols, shape, tail)
 
     def _natural_cols(self, eta, name: str = "eta") -> tuple[list[np.ndarray], tuple]:
         nat = Kernels(self.spec, "natural", self._ns, self.validate)
@@ -241,13 +293,13 @@ class Kernels:
         xshape = xc[0].shape
         if xshape != shape:
             shape = np.broadcast_shapes(xshape, shape)
-        return _evaluate(self._f[quantity], xc + cols, shape, tail)
+        return self._run(quantity, xc + cols, shape, tail)
 
     # -- the kernels
     def to_natural(self, theta) -> np.ndarray:
         """η(θ): (..., p) -> (..., m)."""
         cols, shape = self._cols(theta)
-        return _evaluate(self._f["to_natural"], cols, shape, (self._m,))
+        return self._run("to_natural", cols, shape, (self._m,))
 
     def from_natural(self, eta) -> np.ndarray:
         """θ(η): (..., m) -> (..., p), the closed-form inverse of :meth:`to_natural`."""
@@ -256,22 +308,22 @@ class Kernels:
                 f"{self.family} {self.parametrization} declares no closed-form inverse of η(θ); "
                 "use Family.convert, which solves for it")
         cols, shape = self._natural_cols(eta)
-        return _evaluate(self._f["from_natural"], cols, shape, (self._p,))
+        return self._run("from_natural", cols, shape, (self._p,))
 
     def jacobian(self, theta) -> np.ndarray:
         """J = ∂η/∂θ: (..., p) -> (..., m, p)."""
         cols, shape = self._cols(theta)
-        return _evaluate(self._f["jacobian"], cols, shape, (self._m, self._p))
+        return self._run("jacobian", cols, shape, (self._m, self._p))
 
     def log_partition(self, theta) -> np.ndarray:
         """A(η(θ)): (..., p) -> (...)."""
         cols, shape = self._cols(theta)
-        return _evaluate(self._f["log_partition"], cols, shape, ())
+        return self._run("log_partition", cols, shape, ())
 
     def mean(self, theta) -> np.ndarray:
         """Mean parameters μ = E[T(x)] = ∇A(η(θ)): (..., p) -> (..., m)."""
         cols, shape = self._cols(theta)
-        return _evaluate(self._f["mean"], cols, shape, (self._m,))
+        return self._run("mean", cols, shape, (self._m,))
 
     def log_density(self, x, theta) -> np.ndarray:
         """log p(x | θ): x (...) or (..., k), θ (..., p) -> (...)."""
@@ -288,17 +340,17 @@ class Kernels:
     def fisher(self, theta) -> np.ndarray:
         """Fisher information F(θ) = Jᵀ ∇²A J: (..., p) -> (..., p, p), exactly symmetric."""
         cols, shape = self._cols(theta)
-        return _evaluate(self._f["fisher"], cols, shape, (self._p, self._p))
+        return self._run("fisher", cols, shape, (self._p, self._p))
 
     def natural_fisher(self, theta) -> np.ndarray:
         """∇²A at η(θ), the Fisher information in natural coordinates: -> (..., m, m)."""
         cols, shape = self._cols(theta)
-        return _evaluate(self._f["natural_fisher"], cols, shape, (self._m, self._m))
+        return self._run("natural_fisher", cols, shape, (self._m, self._m))
 
     def skewness(self, theta) -> np.ndarray:
         """∂³A at η(θ), the skewness tensor in natural coordinates: -> (..., m, m, m)."""
         cols, shape = self._cols(theta)
-        return _evaluate(self._f["skewness"], cols, shape, (self._m,) * 3)
+        return self._run("skewness", cols, shape, (self._m,) * 3)
 
     def kl(self, theta_p, theta_q, refine: bool = True) -> np.ndarray:
         """KL(p_θp ‖ p_θq): (..., p), (..., p) -> (...).
@@ -316,19 +368,19 @@ class Kernels:
         cq, shape_q = self._cols(theta_q, "theta_q")
         shape = shape_p if shape_p == shape_q else np.broadcast_shapes(shape_p, shape_q)
         if _one_slice(shape, ()):
-            return _evaluate(self._f["kl"], cp + cq, shape, ())
+            return self._run("kl", cp + cq, shape, ())
         # The slices' near-coincident points are refined together, after the last slice.
         with _special.kl_refine_pending():
-            return _evaluate(self._f["kl"], cp + cq, shape, ())
+            return self._run("kl", cp + cq, shape, ())
 
     def entropy(self, theta) -> np.ndarray:
         """Differential (or Shannon, for discrete families) entropy in nats: -> (...)."""
         cols, shape = self._cols(theta)
         if not self._sums_support:
-            return _evaluate(self._f["entropy"], cols, shape, ())
+            return self._run("entropy", cols, shape, ())
         # No closed form for E[log h]: sum −Σ p log p term by term. Every term is ≥ 0, whereas
         # the closed part minus a summed E[log h] cancels (Poisson λ = 170: −698 + 702 = 3.98).
-        return expected_over_support(self.spec, None, self._f["log_density"], cols)
+        return expected_over_support(self.spec, None, self._f["log_density"], cols + self._fx)
 
     def natural_gradient(self, theta, grad, damping: float = 0.0) -> np.ndarray:
         """(F(θ) + damping·I)⁻¹ grad: θ (..., p), grad (..., p) -> (..., p), batched solve.
@@ -359,13 +411,14 @@ class Kernels:
             raise NotAvailableError(f"{self.family} has no closed-form Fisher–Rao distance")
         a, b = self._theta(theta1, "theta1"), self._theta(theta2, "theta2")
         home = decl[0]
+        fx = self._fx
         if home == self.parametrization:
-            return self._f["fisher_rao"](*a, *b)
+            return self._f["fisher_rao"](*a, *b, *fx)
         table = self._ns["KERNELS"][home]
         to_home = table["from_natural"]
-        ha = to_home(*np.moveaxis(self._f["to_natural"](*a), -1, 0))
-        hb = to_home(*np.moveaxis(self._f["to_natural"](*b), -1, 0))
-        return table["fisher_rao"](*np.moveaxis(ha, -1, 0), *np.moveaxis(hb, -1, 0))
+        ha = to_home(*np.moveaxis(self._f["to_natural"](*a, *fx), -1, 0), *fx)
+        hb = to_home(*np.moveaxis(self._f["to_natural"](*b, *fx), -1, 0), *fx)
+        return table["fisher_rao"](*np.moveaxis(ha, -1, 0), *np.moveaxis(hb, -1, 0), *fx)
 
     # -- entropy of discrete families whose E[log h(x)] has no closed form
     @property
@@ -393,8 +446,11 @@ def expected_over_support(spec: ExponentialFamily, fn, log_density, cols,
     while True:
         stop = min(start + block, support.high + 1)
         x = np.arange(start, stop, dtype=np.float64)
-        logp = log_density(x, *cols)
-        terms = np.exp(logp) * (-logp if fn is None else fn(x))
+        # p(x) = 0 (log p = −inf) past a per-row bound of the support (binomial x > n): its
+        # term 0 · inf is NaN, replaced by 0 below.
+        with np.errstate(invalid="ignore"):
+            logp = log_density(x, *cols)
+            terms = np.exp(logp) * (-logp if fn is None else fn(x))
         terms = np.where(np.exp(logp) == 0.0, 0.0, terms)
         total += terms.sum(axis=-1)
         if stop > support.high:

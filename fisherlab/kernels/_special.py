@@ -259,13 +259,14 @@ _GL_4, _GL_8, _GL_16 = _gauss_legendre(4), _gauss_legendre(8), _gauss_legendre(1
 _GL_FIRST = numpy.concatenate([_GL_4[0], _GL_8[0]])
 
 
-def _segment_delta(jacobian, theta_p, theta_q):
+def _segment_delta(jacobian, theta_p, theta_q, fixed=()):
     """δ = η(θ_q) − η(θ_p) = ∫₀¹ J(θ_p + sΔ) Δ ds (8-node Gauss–Legendre), (n, m).
 
     Also returns ½(|J(θ_p)| |θ_p| + |J(θ_q)| |θ_q|), (n, m), the scale of the rounding error of
     η(θ) itself, and how much J changes along the segment,
     ‖J(end) − J(start)‖ / (‖J(start)‖ + ‖J(end)‖) (Frobenius), (n,). ``theta_p``, ``theta_q``:
-    columns of shape (n,). The nodes and both ends are evaluated in one call.
+    columns of shape (n,); ``fixed``: the fixed parameters' columns (n,), passed after θ.
+    The nodes and both ends are evaluated in one call.
 
     J changing by at most 1e-2 along the segment (the only case the result is used in) puts the
     nearest singularity ≳ 100 segment lengths away, where 8 nodes are exact to far below rounding.
@@ -274,7 +275,7 @@ def _segment_delta(jacobian, theta_p, theta_q):
     s = numpy.concatenate([[0.0], s, [1.0]])
     step = [q - p for p, q in zip(theta_p, theta_q)]
     points = [p[:, None] + s * d[:, None] for p, d in zip(theta_p, step)]  # (n, 10)
-    J = jacobian(*points)  # (n, 10, m, p)
+    J = jacobian(*points, *[f[:, None] for f in fixed])  # (n, 10, m, p)
     inner = J[:, 1:-1]
     delta = sum(inner[..., j] * d[:, None, None] for j, d in enumerate(step))
     first, last = J[:, 0], J[:, -1]
@@ -286,21 +287,22 @@ def _segment_delta(jacobian, theta_p, theta_q):
     return numpy.einsum("s,nsi->ni", w, delta), scale, bend
 
 
-def _curvature_rule(curvature, eta_p, delta, t):
+def _curvature_rule(curvature, eta_p, delta, t, fixed=()):
     """(1 − t) δᵀ∇²A(η_p + tδ)δ at the nodes t, (n, nodes): one call of ``curvature``."""
     nodes = eta_p[:, None, :] + t[:, None] * delta[:, None, :]  # (n, nodes, m)
-    g = curvature(*numpy.moveaxis(nodes, -1, 0), *[d[:, None] for d in delta.T])
+    g = curvature(*numpy.moveaxis(nodes, -1, 0), *[d[:, None] for d in delta.T],
+                  *[f[:, None] for f in fixed])
     return g * (1.0 - t)
 
 
-def _curvature_integral(curvature, eta_p, delta):
+def _curvature_integral(curvature, eta_p, delta, fixed=()):
     """∫₀¹ (1 − t) δᵀ∇²A(η_p + tδ)δ dt and an estimate of its relative error, two arrays (n,).
 
     The 4- and 8-node rules first: where they agree to ``_KL_CONVERGED`` the 8-node value's error
     is about the square of that (Gauss–Legendre converges like r^(−2n)), far below rounding.
     Elsewhere the 16-node rule, with its difference from the 8-node one as the estimate.
     """
-    g = _curvature_rule(curvature, eta_p, delta, _GL_FIRST)
+    g = _curvature_rule(curvature, eta_p, delta, _GL_FIRST, fixed)
     n4 = _GL_4[0].size
     coarse, value = g[:, :n4] @ _GL_4[1], g[:, n4:] @ _GL_8[1]
     with numpy.errstate(divide="ignore", invalid="ignore"):
@@ -310,7 +312,8 @@ def _curvature_integral(curvature, eta_p, delta):
     err[err <= _KL_CONVERGED] = 0.0
     todo = err > 0  # NaN (an overflowing node) compares False and is kept as it is
     if todo.any():
-        g = _curvature_rule(curvature, eta_p[todo], delta[todo], _GL_16[0]) @ _GL_16[1]
+        g = _curvature_rule(curvature, eta_p[todo], delta[todo], _GL_16[0],
+                            [f[todo] for f in fixed]) @ _GL_16[1]
         with numpy.errstate(divide="ignore", invalid="ignore"):
             err[todo] = numpy.abs(g - value[todo]) / numpy.abs(g)
         value[todo] = g
@@ -340,7 +343,7 @@ def _close_points(theta_p, theta_q, shape):
     return where
 
 
-def kl_refine(bregman, magnitude, to_natural, jacobian, curvature, theta_p, theta_q):
+def kl_refine(bregman, magnitude, to_natural, jacobian, curvature, theta_p, theta_q, fixed=()):
     """Replace the Bregman-form KL by the integral of its curvature where that is more accurate.
 
     Parameters
@@ -358,6 +361,9 @@ def kl_refine(bregman, magnitude, to_natural, jacobian, curvature, theta_p, thet
         ``(η columns, δ columns) -> (...)``: δᵀ∇²A(η)δ.
     theta_p, theta_q : sequence of arrays
         The columns of θ_p and θ_q.
+    fixed : sequence of arrays
+        The fixed parameters of the family (binomial n, ...), broadcastable to (...): the last
+        arguments of the three kernels.
 
     Returns
     -------
@@ -386,7 +392,8 @@ def kl_refine(bregman, magnitude, to_natural, jacobian, curvature, theta_p, thet
     point = _Candidates(bregman, near, mag[near], close[near],
                         [numpy.broadcast_to(c, shape)[near] for c in theta_p],
                         [numpy.broadcast_to(c, shape)[near] for c in theta_q],
-                        (to_natural, jacobian, curvature))
+                        (to_natural, jacobian, curvature),
+                        [numpy.broadcast_to(c, shape)[near] for c in fixed])
     pending = getattr(_PENDING, "batches", None)
     if pending is not None:
         pending.append(point)  # refined with the other slices' candidates by kl_refine_pending
@@ -398,13 +405,14 @@ def kl_refine(bregman, magnitude, to_natural, jacobian, curvature, theta_p, thet
 class _Candidates:
     """The points of one ``kl_refine`` call that need the quadrature: where they sit in the
     output (``out[near]``), their Bregman values' magnitudes, which are close componentwise,
-    their θ columns, and the kernels (η(θ), J(θ), curvature) that refine them."""
+    their θ columns, the kernels (η(θ), J(θ), curvature) that refine them and the fixed
+    parameters' columns."""
 
-    __slots__ = ("out", "near", "mag", "close", "tp", "tq", "kernels")
+    __slots__ = ("out", "near", "mag", "close", "tp", "tq", "kernels", "fx")
 
-    def __init__(self, out, near, mag, close, tp, tq, kernels):
+    def __init__(self, out, near, mag, close, tp, tq, kernels, fx=()):
         self.out, self.near, self.mag, self.close = out, near, mag, close
-        self.tp, self.tq, self.kernels = tp, tq, kernels
+        self.tp, self.tq, self.kernels, self.fx = tp, tq, kernels, fx
 
 
 #: Per thread: the list that ``kl_refine`` appends its candidates to instead of refining them
@@ -456,10 +464,11 @@ def _refine(batches):
         return parts[0] if len(parts) == 1 else numpy.concatenate(parts)
     tp = [joined(lambda b, j=j: b.tp[j]) for j in range(len(batches[0].tp))]
     tq = [joined(lambda b, j=j: b.tq[j]) for j in range(len(batches[0].tq))]
+    fx = [joined(lambda b, j=j: b.fx[j]) for j in range(len(batches[0].fx))]
     close, mag = joined(lambda b: b.close), joined(lambda b: b.mag)
     value = joined(lambda b: b.out[b.near])
-    eta_p = to_natural(*tp)
-    delta = to_natural(*tq) - eta_p
+    eta_p = to_natural(*tp, *fx)
+    delta = to_natural(*tq, *fx) - eta_p
     if jacobian is not None and close.any():
         # Where θ_q ≈ θ_p, η_q − η_p has lost digits; the quadrature of J is accurate there
         # when it has converged, i.e. where it agrees with the difference to within the
@@ -471,14 +480,14 @@ def _refine(batches):
         # the segment, carry that ill-conditioning into J.
         naive = delta[close]
         quad, scale, bend = _segment_delta(jacobian, [c[close] for c in tp],
-                                           [c[close] for c in tq])
+                                           [c[close] for c in tq], [f[close] for f in fx])
         # (Differences below the smallest normal float count as agreement: subnormal entries,
         # as a normal's mean of 1e-311, have fewer digits than ε promises.)
         bound = _DELTA_SLACK * _EPS * (numpy.abs(eta_p[close]) + numpy.abs(naive + eta_p[close])
                                         + scale) + _TINY
         good = (numpy.abs(quad - naive) <= bound) & (bend <= _DELTA_BEND)[:, None]
         delta[close] = numpy.where(good, quad, naive)
-    fine, err_quadrature = _curvature_integral(curvature, eta_p, delta)
+    fine, err_quadrature = _curvature_integral(curvature, eta_p, delta, fx)
     with numpy.errstate(divide="ignore", invalid="ignore"):
         err_bregman = _EPS * mag / numpy.abs(value)
     use = (err_quadrature <= _KL_CONVERGED) | (err_quadrature < err_bregman)
@@ -539,15 +548,21 @@ def cosoftmax0(i, *eta):
 def binomial_expected_lgamma(n, p, q):
     """E[log X!] for X ~ Binomial(n, p), with q = 1 − p passed separately (exact when p ≈ 1), (...).
 
-    A finite sum over X = 0..n with log-space weights; n a fixed non-negative integer.
+    The finite sum over X = 0..n with log-space weights. ``n`` is a non-negative whole number or
+    an array of them (per-row trials), broadcast with p and q: the sum runs to the largest n
+    and the terms with X > n are masked out, O(max n) per point.
     """
-    n = int(n)
-    p, q = numpy.broadcast_arrays(numpy.asarray(p, dtype=numpy.float64),
-                                  numpy.asarray(q, dtype=numpy.float64))
-    x = numpy.arange(n + 1, dtype=numpy.float64)
-    logc = gammaln(n + 1.0) - gammaln(x + 1.0) - gammaln(n - x + 1.0)
-    logw = (logc + scipy.special.xlogy(x, p[..., None]) + scipy.special.xlogy(n - x, q[..., None]))
-    return (numpy.exp(logw) * gammaln(x + 1.0)).sum(axis=-1)
+    n, p, q = numpy.broadcast_arrays(numpy.asarray(n, dtype=numpy.float64),
+                                     numpy.asarray(p, dtype=numpy.float64),
+                                     numpy.asarray(q, dtype=numpy.float64))
+    top = int(n.max()) if n.size else 0
+    x = numpy.arange(top + 1, dtype=numpy.float64)
+    nn = n[..., None]
+    inside = x <= nn
+    rest = numpy.where(inside, nn - x, 0.0)
+    logc = gammaln(nn + 1.0) - gammaln(x + 1.0) - gammaln(rest + 1.0)
+    logw = (logc + scipy.special.xlogy(x, p[..., None]) + scipy.special.xlogy(rest, q[..., None]))
+    return numpy.where(inside, numpy.exp(logw) * gammaln(x + 1.0), 0.0).sum(axis=-1)
 
 
 __all__ += ["logsumexp0", "softmax0", "cosoftmax0", "binomial_expected_lgamma"]

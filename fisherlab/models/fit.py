@@ -22,6 +22,7 @@ from scipy import stats
 from scipy.linalg import LinAlgError, cho_factor, cho_solve
 
 from ..errors import ConvergenceError, DomainError
+from ..families.fixed import is_scalar
 from ..kernels._runtime import NotAvailableError
 from .problem import ModelBase, Problem, check_inputs
 
@@ -115,21 +116,26 @@ def starting_weights(problem: Problem) -> np.ndarray:
     if not hasattr(pred, "gram"):  # not linear: the predictor's own initialization
         return pred.init(0)
     fam = head.family
-    theta = fam.mle(problem.y, head.param)
-    raw0 = []
-    for name, lk in head.links.items():
-        v = theta[head.params.index(name)]
-        raw0.append(v if lk == "softmax" else float(lk.inverse(v)))
-    if head.width > len(raw0):  # softmax: K logits, the last one 0
-        raw0.append(0.0)
+    raw0 = None
+    if not fam.spec.fixed_values or is_scalar(fam.spec.fixed_values):
+        # (per-row fixed values, binomial trials, have no one-sample MLE: the target below)
+        theta = fam.mle(problem.y, head.param)
+        raw0 = []
+        for name, lk in head.links.items():
+            v = theta[head.params.index(name)]
+            raw0.append(v if lk == "softmax" else float(lk.inverse(v)))
+        if head.width > len(raw0):  # softmax: K logits, the last one 0
+            raw0.append(0.0)
     targets = []
     if head.width == 1 and head._mean_of_y == head.predicted[0]:
-        ybar = float(np.average(problem.y, weights=problem._a))
-        scale = fam.dims.get("n", 1) if fam.name == "binomial" else 1
-        mu0 = (problem.y / scale + ybar / scale) / 2
+        scale = np.broadcast_to(fam.dims.get("n", 1) if fam.name == "binomial" else 1,
+                                problem.y.shape)
+        ybar = float(np.sum(problem._a * problem.y) / np.sum(problem._a * scale))
+        mu0 = (problem.y / scale + ybar) / 2
         with np.errstate(all="ignore"):
             targets.append(np.asarray(next(iter(head.links.values())).inverse(mu0))[:, None])
-    targets.append(np.tile(raw0, (problem.n, 1)))
+    if raw0 is not None:
+        targets.append(np.tile(raw0, (problem.n, 1)))
     # least squares by the normal equations (an SVD of X costs ~20 Newton steps at n = 1e5)
     try:
         gram = cho_factor(X.T @ X)
@@ -295,8 +301,11 @@ class FitResult:
         j = head.params.index(m)
         theta[:, j] = target
         inside = ~head._domains[m].violations(target)
-        ll_sat = np.zeros(prob.n)
-        ll_sat[inside] = head.kernels.log_density(prob.y[inside], theta[inside])
+        # Rows whose saturated mean is on the boundary (binomial y = 0 or y = n) have saturated
+        # log-likelihood 0; all rows are evaluated (per-row fixed values, binomial trials, are
+        # tied to the rows) with those rows at an inside value and then zeroed.
+        theta[~inside, j] = theta[inside, j][0] if inside.any() else self._point.theta[0, j]
+        ll_sat = np.where(inside, head.kernels.log_density(prob.y, theta), 0.0)
         ll = self._point.log_density(prob.y)
         phi0 = head.dispersion if head.dispersion is not None else 1.0
         return float(2 * phi0 * np.sum(prob._a * (ll_sat - ll)))

@@ -65,6 +65,8 @@ def _is_catalog(fam: Family) -> bool:
     if fam.name not in _catalog_names():
         return False
     try:
+        if fam.spec.template is not None:  # bound fixed parameters (binomial trials, per row too)
+            return fam.spec.template is _load_catalog_spec(fam.name, **fam.dims).template
         return fam.spec == _load_catalog_spec(fam.name, **fam.dims)
     except (DomainError, TypeError):  # a user's family that borrowed a catalog name
         return False
@@ -248,6 +250,8 @@ class Head:
                 raise SupportError(f"{self.family.key}: y at row {i} is {arr[i].tolist()!r}, "
                                    f"outside the support ({support.text}); "
                                    f"{int(bad.sum())} row(s) in all")
+        if self.family.spec.fixed_values:  # per-row bounds: binomial y_i <= trials_i
+            self.kernels.check_observations(arr)
         return arr
 
     # -- raw -> θ
@@ -463,8 +467,11 @@ def _y_statistic(fam: Family) -> int:
         probe = sup.low + np.array([0.0, 1.0])
     else:
         probe = (sup.low if np.isfinite(sup.low) else 0.0) + np.array([0.25, 0.5, 0.75])
+    # per-row fixed values (binomial trials) broadcast against the probe: one probe per row
+    rows = np.broadcast_shapes(*(np.shape(v) for v in fam.spec.fixed_values.values()))
+    probe = probe.reshape(probe.shape + (1,) * len(rows))
     t = fam.statistics(probe)
     for j in range(t.shape[-1]):
-        if np.array_equal(t[:, j], probe):
+        if np.all(t[..., j] == probe):
             return j
     raise NotAvailableError(f"{fam.key}: x is not one of its sufficient statistics")

@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.sparse.linalg import LinearOperator
 
+from .._api import as_family
 from ..errors import DomainError, ShapeError, describe
 from ..kernels._runtime import NotAvailableError
 from .heads import Head
@@ -110,6 +111,19 @@ def _per_row(values, n: int, name: str, positive: bool = False) -> np.ndarray | 
     return arr
 
 
+def _with_trials(head: Head, trials, n: int) -> Head:
+    """``head`` with its binomial family bound to per-row trials (n,)."""
+    fam = head.family
+    if fam.name != "binomial" or fam.spec.template is None:
+        raise NotAvailableError(f"trials are the per-row n of a binomial head; {head!r} has none")
+    arr = np.asarray(trials, dtype=np.float64)
+    if arr.shape != (n,):
+        raise ShapeError(f"trials must have shape ({n},) (one per row of X), got {arr.shape}")
+    links = {p: lk.name for p, lk in head.links.items()}
+    # fl.family checks the trials like a parameter: DomainError naming n and the bad values
+    return Head(as_family("binomial", n=arr), head.param, link=links, fixed=head.fixed)
+
+
 class ModelBase:
     """A model: a head, and a predictor built for the inputs' width.
 
@@ -128,9 +142,10 @@ class ModelBase:
         ----------
         X : array (n, d)
         y : array (n,) or (n, k)
-        trials : None
-            Per-row binomial trials; not available yet (needs fixed family parameters as
-            runtime arrays): anything but None raises NotAvailableError.
+        trials : array (n,), optional
+            Per-row binomial trials, whole numbers ≥ 1, for a binomial head: the problem's head
+            is the same head with its family bound to n = trials row by row (y_i successes out
+            of trials_i). Other heads raise NotAvailableError.
         weights : array (n,), optional
             Prior weights a_i ≥ 0 (statsmodels' var_weights).
         offset : array (n,), optional
@@ -167,9 +182,7 @@ class Problem:
     def __init__(self, predictor: Predictor, head: Head, X, y, trials=None, weights=None,
                  offset=None, l2: float = 0.0):
         if trials is not None:
-            raise NotAvailableError(
-                "per-row binomial trials need fixed family parameters as runtime arrays, which "
-                "the kernels do not offer yet; use Head('binomial', n=N) for one N for all rows")
+            head = _with_trials(head, trials, check_inputs(X).shape[0])
         if predictor.width != head.width:
             raise ShapeError(f"the predictor outputs {predictor.width} raw values per row; the "
                              f"head {head!r} takes {head.width}")

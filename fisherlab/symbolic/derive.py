@@ -165,7 +165,9 @@ def _cost(expr) -> int:
 
 
 def _symbols(params, suffix: str = ""):
-    return tuple(sp.Symbol(p.name + suffix, **p.domain.assumptions) for p in params)
+    return tuple(sp.Symbol(p.name + suffix, **p.domain.assumptions,
+                           **({"integer": True} if getattr(p, "integer", False) else {}))
+                 for p in params)
 
 
 def _as_list(value, what: str, family: str, n: int | None = None):
@@ -194,6 +196,16 @@ class NaturalForm:
         return (sp.Symbol("x", **real),)
 
     @cached_property
+    def fixed(self) -> tuple[sp.Symbol, ...]:
+        """The symbols of the fixed parameters (binomial n, ...), passed to every symbolic
+        callable of the declaration as keyword arguments; empty for most families."""
+        return _symbols(self.spec.fixed)
+
+    @cached_property
+    def fixed_kw(self) -> dict:
+        return {s.name: s for s in self.fixed}
+
+    @cached_property
     def _x_arg(self):
         return list(self.x) if self.spec.support.size else self.x[0]
 
@@ -203,17 +215,17 @@ class NaturalForm:
 
     @cached_property
     def statistics(self) -> sp.Matrix:
-        stats = _as_list(self.spec.statistics(sp, self._x_arg), "statistics", self.spec.name,
+        stats = _as_list(self.spec.statistics(sp, self._x_arg, **self.fixed_kw), "statistics", self.spec.name,
                          len(self.eta))
         return sp.Matrix(stats)
 
     @cached_property
     def log_base_measure(self):
-        return sp.sympify(self.spec.log_base_measure(sp, self._x_arg))
+        return sp.sympify(self.spec.log_base_measure(sp, self._x_arg, **self.fixed_kw))
 
     @cached_property
     def log_partition(self):
-        A = sp.sympify(self.spec.log_partition(sp, *self.eta))
+        A = sp.sympify(self.spec.log_partition(sp, *self.eta, **self.fixed_kw))
         missing = [e for e in self.eta if e not in A.free_symbols]
         if missing:
             raise SpecError(
@@ -250,7 +262,7 @@ class NaturalForm:
         if not (logh.free_symbols & set(self.x)):
             return logh
         if self.spec.expected_log_base_measure is not None:
-            return sp.sympify(self.spec.expected_log_base_measure(sp, *self.eta))
+            return sp.sympify(self.spec.expected_log_base_measure(sp, *self.eta, **self.fixed_kw))
         # When log h is affine in the statistics, E[log h] is that affine map of μ = ∇A.
         taus = sp.symbols(f"tau0:{len(self.eta)}")
         replaced = logh
@@ -312,6 +324,9 @@ class Derivation:
         The observation (one symbol, or the entries of a vector observation).
     natural : tuple of Symbol
         The natural parameter symbols η.
+    fixed : tuple of Symbol
+        The fixed parameters' symbols (binomial n, ...), free symbols of every expression; empty
+        when the family has none or is bound to values (which are then exact numbers in them).
     to_natural : Matrix (m, 1)
         η(θ).
     from_natural : Matrix (p, 1) or None
@@ -338,6 +353,7 @@ class Derivation:
         self.params = _symbols(parametrization.params)
         self.params_q = _symbols(parametrization.params, "_q")
         self.x = self.nat.x
+        self.fixed = self.nat.fixed
         self.natural = self.nat.eta
         self.statistics = self.nat.statistics
         self.log_base_measure = self.nat.log_base_measure
@@ -348,7 +364,7 @@ class Derivation:
     # -- the map to η
     @cached_property
     def to_natural(self) -> sp.Matrix:
-        eta = _as_list(self.parametrization.to_natural(sp, *self.params),
+        eta = _as_list(self.parametrization.to_natural(sp, *self.params, **self.nat.fixed_kw),
                        f"parametrization {self.parametrization.name!r} to_natural",
                        self.spec.name, len(self.natural))
         return simplify(sp.Matrix(eta))
@@ -361,14 +377,16 @@ class Derivation:
         f = self.parametrization.from_natural
         if f is None:
             return None
-        theta = _as_list(f(sp, *self.natural), f"parametrization {self.parametrization.name!r} "
+        theta = _as_list(f(sp, *self.natural, **self.nat.fixed_kw), f"parametrization {self.parametrization.name!r} "
                          "from_natural", self.spec.name, len(self.params))
         return simplify(sp.Matrix(theta))
 
     @cached_property
     def jacobian(self) -> sp.Matrix:
         J = simplify(self.to_natural.jacobian(sp.Matrix(self.params)))
-        if J.shape[0] == J.shape[1] and _singular(J, self.params, self.parametrization.params):
+        if J.shape[0] == J.shape[1] and _singular(J, self.params + self.fixed,
+                                                           [*self.parametrization.params,
+                                                            *self.spec.fixed]):
             raise SpecError(f"family {self.spec.name!r}: parametrization "
                             f"{self.parametrization.name!r} has a singular Jacobian ∂η/∂θ")
         if J.shape[1] > J.shape[0]:
@@ -537,7 +555,7 @@ class Derivation:
         if decl is None:
             return None
         if decl[0] == self.parametrization.name:
-            return simplify(decl[1](sp, *self.params, *self.params_q))
+            return simplify(decl[1](sp, *self.params, *self.params_q, **self.nat.fixed_kw))
         return None  # available numerically through the declaring parametrization
 
     def quantities(self) -> dict[str, object]:

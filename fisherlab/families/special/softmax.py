@@ -171,6 +171,11 @@ class BinomialExpectedLogFactorial(KernelFunctionBase):
 
     def explicit(self):
         n, p, q = self.args
+        if not n.is_Integer:
+            # n a symbol (the template of the binomial, n fixed but unknown): the sum unevaluated
+            j = sp.Dummy("j", integer=True, nonnegative=True)
+            return sp.Sum(sp.binomial(n, j) * p**j * q**(n - j) * sp.log(sp.factorial(j)),
+                          (j, 0, n))
         return sum(sp.binomial(n, j) * p**j * q**(n - j) * sp.log(sp.factorial(j))
                    for j in range(int(n) + 1))
 
