@@ -88,7 +88,9 @@ def check_inputs(X) -> np.ndarray:
     arr = np.asarray(X, dtype=np.float64)
     if arr.ndim != 2:
         raise ShapeError(f"X must have shape (n, d), got {arr.shape}")
-    if not np.isfinite(arr).all():
+    # a finite sum proves every entry finite (NaN and ±inf propagate) without an (n, d) mask;
+    # a sum that overflows from finite entries falls through to the entry-wise check
+    if not np.isfinite(arr.sum()) and not np.isfinite(arr).all():
         rows = np.flatnonzero(~np.isfinite(arr).all(axis=1))
         raise DomainError(f"X must be finite; row {rows[0]} has {arr[rows[0]].tolist()!r} "
                           f"({rows.size} row(s) in all)")
@@ -290,7 +292,8 @@ class Problem:
         c = self._at(w)
         if "g" not in c:
             w = self._cache_w
-            u = self._row(w, "grad") * (self._a / self.n)[:, None]
+            u = self._row(w, "grad") * (self._a / self.n)[:, None] if self.weights is not None \
+                else self._row(w, "grad") / self.n
             c["g"] = self.predictor.vjp(w, self.X, u) + self.l2 * w
         return c["g"]
 
@@ -325,7 +328,10 @@ class Problem:
         c = self._at(w)
         if "F" not in c:
             w = self._cache_w
-            c["F"] = self._ridge(self._gram(w, self._row(w, "fisher") * self._a[:, None, None]))
+            M = self._row(w, "fisher")
+            if self.weights is not None:
+                M = M * self._a[:, None, None]
+            c["F"] = self._ridge(self._gram(w, M))
         return c["F"]
 
     def hessian(self, w):
