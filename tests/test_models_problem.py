@@ -81,3 +81,20 @@ def test_check_inputs_accepts_finite_entries_whose_sum_overflows_and_names_a_bad
     X[1, 0], X[2, 1] = 1.0, -np.inf
     with pytest.raises(DomainError, match="row 2"):
         check_inputs(X)
+
+
+def test_a_network_problem_has_no_target_until_one_is_set_and_starts_at_its_init():
+    from fisherlab.errors import NotAvailableError
+    from fisherlab.models.fit import starting_weights
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-2, 2, (50, 1))
+    y = np.sin(x[:, 0]) + 0.1 * rng.standard_normal(50)
+    net = flm.MLP([1, 4, 1], flm.Head("normal"), activation="tanh")
+    prob = net.problem(x, y)
+    w0 = net.init()
+    with pytest.raises(NotAvailableError, match="problem.target = w"):
+        prob.kl(w0)
+    np.testing.assert_array_equal(starting_weights(prob), net.predictor(x).init(0))
+    prob.target = w0
+    assert prob.kl(w0) == 0.0

@@ -24,6 +24,7 @@ from scipy.linalg import LinAlgError, cho_factor, cho_solve
 from ..errors import ConvergenceError, DomainError
 from ..kernels._runtime import NotAvailableError
 from ..newton import damped_newton
+from .glm import LinearPredictor
 from .problem import ModelBase, Problem, check_inputs
 
 EPS = np.finfo(float).eps
@@ -73,7 +74,8 @@ def minimize_newton(problem, w0, max_iter: int = 200) -> tuple[np.ndarray, int, 
 def starting_weights(problem: Problem) -> np.ndarray:
     """A starting point inside the domain.
 
-    The raw outputs aimed at are the links' inverses of the marginal MLE of y (every row the
+    A predictor other than the GLM's linear one starts at its own ``init(0)``. For a linear
+    one, the raw outputs aimed at are the links' inverses of the marginal MLE of y (every row the
     same); for a head predicting E[y] alone, statsmodels' start (y + ȳ)/2 per row. The
     weights are the least-squares fit of those raw outputs (minus the offset) on X. The
     per-row start is tried first, the marginal one next.
@@ -85,7 +87,7 @@ def starting_weights(problem: Problem) -> np.ndarray:
     """
     head, X = problem.head, problem.X
     pred = problem.predictor
-    if not hasattr(pred, "gram"):  # not linear: the predictor's own initialization
+    if not isinstance(pred, LinearPredictor):  # a network: the predictor's own initialization
         return pred.init(0)
     fam = head.family
     theta = fam.mle(problem.y, head.param)

@@ -435,9 +435,17 @@ class Problem:
 
     @property
     def target(self) -> np.ndarray:
-        """The weights :meth:`kl` measures from: the minimizer of ``loss`` (found by
-        :func:`fisherlab.models.fit.minimize_newton` on first use), unless set."""
+        """The weights :meth:`kl` measures from: unless set, the minimizer of ``loss`` of a
+        linear predictor (found by :func:`fisherlab.models.fit.minimize_newton` on first use);
+        other predictors raise NotAvailableError until it is set."""
         if self._target is None:
+            from .glm import LinearPredictor  # glm and fit build on this module
+
+            if not isinstance(self.predictor, LinearPredictor):
+                # a network's minimizer is neither unique nor found by Newton from any start
+                raise NotAvailableError(
+                    f"{self.name}: no target to measure KL from; set problem.target = w (e.g. "
+                    "a trained network's weights) or run with record_kl=False")
             from .fit import (  # fit builds on this module
                 minimize_newton,
                 starting_weights,
