@@ -140,7 +140,10 @@ class ModelBase:
         l2 : float
             Penalty (l2/2)‖w‖².
         """
-        X = check_inputs(X)
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2:
+            raise ShapeError(f"X must have shape (n, d), got {X.shape}")
+        # Problem checks X entry by entry (once: a pass over X costs a Newton step's tenth)
         return Problem(self.predictor(X), self.head, X, y, trials=trials, weights=weights,
                        offset=offset, l2=l2)
 
