@@ -250,7 +250,7 @@ def main(argv=None) -> int:
                         "statsmodels": statsmodels.__version__},
            "load_average_before": list(load_before), "load_average_after": list(load_after),
            "results": results, "targets_met": targets}
-    lines = [f"# GLM benchmark (written by scripts/bench_glm.py)", "",
+    lines = ["# GLM benchmark (written by scripts/bench_glm.py)", "",
              f"n = {args.n}, d = {args.d}; {out['cpu']}, {out['cores']} cores, "
              f"BLAS threads {out['blas_threads']}; load average {load_before[0]:.1f} before, "
              f"{load_after[0]:.1f} after (a shared machine: the ratios, measured side by side "

@@ -263,7 +263,8 @@ class GLM(Problem):
     def __init__(self, X, y, family: str = "bernoulli", link: str | None = None, l2: float = 0.0,
                  scale: float = 1.0, n_classes: int | None = None, target=None):
         if family not in GLM_FAMILIES:
-            raise UnknownFamilyError(f"unknown GLM family {family!r}; known: {', '.join(GLM_FAMILIES)}")
+            raise UnknownFamilyError(f"unknown GLM family {family!r}; "
+                                     f"known: {', '.join(GLM_FAMILIES)}")
         default, allowed = GLM_FAMILIES[family]
         link = default if link is None else link
         if link not in allowed:
@@ -298,13 +299,16 @@ class GLM(Problem):
         if fam == "categorical":
             if y.ndim == 1:
                 if not np.all((y >= 0) & (y == np.round(y))):
-                    raise SupportError(f"categorical labels must be integers >= 0, got {describe(y[(y < 0) | (y != np.round(y))])}")
+                    bad = y[(y < 0) | (y != np.round(y))]
+                    raise SupportError(f"categorical labels must be integers >= 0, "
+                                       f"got {describe(bad)}")
                 K = int(y.max()) + 1 if n_classes is None else int(n_classes)
                 if y.max() >= K:
                     raise SupportError(f"labels must be < n_classes={K}, got {describe(y[y >= K])}")
                 y = np.eye(K)[y.astype(int)]
             if y.ndim != 2 or y.shape[1] < 2:
-                raise ShapeError(f"categorical y must be labels (n,) or one-hot (n, K>=2), got {y.shape}")
+                raise ShapeError(f"categorical y must be labels (n,) or one-hot (n, K>=2), "
+                                 f"got {y.shape}")
             if not np.all((y == 0) | (y == 1)) or not np.all(y.sum(1) == 1):
                 raise SupportError("categorical one-hot rows must hold a single 1")
         else:
