@@ -234,7 +234,7 @@ def test_star98_binomial_with_per_row_trials():
     trials = endog.sum(axis=1)
     assert len(np.unique(trials)) > 100
     r = flm.fit(flm.GLM(flm.Head("binomial")), X, endog[:, 0], trials=trials)
-    _compare(r, s)
+    _compare(r, s, trials=trials)
     assert r.problem.head.family.fixed["n"].shape == (303,)
 
 

@@ -16,6 +16,7 @@ MP = {
     "softplus": (lambda x: mp.log(1 + mp.exp(x)), None),
     "logistic": (lambda x: 1 / (1 + mp.exp(-x)), None),
     "probit": (mp.ncdf, None),
+    "probit_logodds": (lambda x: mp.log(mp.ncdf(x) / mp.ncdf(-x)), None),
     "inverse_cloglog": (lambda x: 1 - mp.exp(-mp.exp(x)), None),
     "inverse": (lambda x: 1 / x, "nonzero"),
     "inverse_sqrt": (lambda x: 1 / mp.sqrt(x), "positive"),

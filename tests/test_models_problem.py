@@ -67,3 +67,34 @@ def test_fisher_diag_in_row_blocks(monkeypatch):
     monkeypatch.setattr(flm.problem, "_DIAG_BLOCK", 5 * prob.dim)  # blocks of 5 rows
     np.testing.assert_allclose(prob.fisher_diag(w), whole, rtol=1e-14)
     np.testing.assert_allclose(whole, np.diag(prob.fisher(w)), rtol=1e-13)
+
+
+def test_check_inputs_accepts_finite_entries_whose_sum_overflows_and_names_a_bad_row():
+    from fisherlab.errors import DomainError
+    from fisherlab.models.problem import check_inputs
+
+    X = np.full((3, 2), 1e308)  # finite, but the sum is inf: the entry-wise check decides
+    assert check_inputs(X) is not None
+    X[1, 0] = np.nan
+    with pytest.raises(DomainError, match="row 1"):
+        check_inputs(X)
+    X[1, 0], X[2, 1] = 1.0, -np.inf
+    with pytest.raises(DomainError, match="row 2"):
+        check_inputs(X)
+
+
+def test_a_network_problem_has_no_target_until_one_is_set_and_starts_at_its_init():
+    from fisherlab.errors import NotAvailableError
+    from fisherlab.models.fit import starting_weights
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-2, 2, (50, 1))
+    y = np.sin(x[:, 0]) + 0.1 * rng.standard_normal(50)
+    net = flm.MLP([1, 4, 1], flm.Head("normal"), activation="tanh")
+    prob = net.problem(x, y)
+    w0 = net.init()
+    with pytest.raises(NotAvailableError, match="problem.target = w"):
+        prob.kl(w0)
+    np.testing.assert_array_equal(starting_weights(prob), net.predictor(x).init(0))
+    prob.target = w0
+    assert prob.kl(w0) == 0.0

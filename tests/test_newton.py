@@ -50,6 +50,37 @@ def test_fails_loudly():
         damped_newton(np.array([3.0]), f, step, inside=lambda x: False, what="my search")
 
 
+def test_fallback_step_where_the_newton_step_fails():
+    f, step, x_star = _log_sum_exp_problem()
+
+    def newton(x):
+        if x[0] > 1.0:  # as a Cholesky factorization of an indefinite curvature would
+            raise np.linalg.LinAlgError("not positive definite")
+        return step(x)
+
+    res = damped_newton(np.array([3.0]), f, newton, fallback_step=lambda x: np.tanh(x) - 0.3,
+                        full_output=True)
+    assert abs(res.x[0] - x_star) <= 4 * np.finfo(float).eps
+    assert res.fallback_steps >= 1 and res.iterations > res.fallback_steps
+    with pytest.raises(np.linalg.LinAlgError):
+        damped_newton(np.array([3.0]), f, newton)
+
+
+def test_a_step_the_domain_cuts_short_is_not_convergence_when_judged_on_the_full_step():
+    f, step, x_star = _log_sum_exp_problem()
+
+    def inside(x):
+        return bool(x[0] > 1.0)  # the minimizer x* ≈ 0.31 lies outside
+
+    # judged on the accepted step, the steps halved at the boundary shrink to round-off and
+    # pass for convergence at a point that is not a minimizer
+    x = damped_newton(np.array([3.0]), f, step, inside=inside)
+    assert 1.0 < x[0] < 1.0 + 1e-6 and abs(x[0] - x_star) > 0.5
+    # judged on the full step (still ~x − x*) it never passes for convergence: it fails loudly
+    with pytest.raises(ConvergenceError):
+        damped_newton(np.array([3.0]), f, step, inside=inside, judge_full_step=True)
+
+
 @pytest.mark.parametrize("name, dims", [("gamma", {}), ("beta", {}), ("von_mises", {}),
                                         ("dirichlet", {"k": 3}), ("bernoulli", {})])
 def test_natural_from_mean_inverts_the_mean_map(name, dims):

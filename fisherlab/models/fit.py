@@ -24,6 +24,8 @@ from scipy.linalg import LinAlgError, cho_factor, cho_solve
 from ..errors import ConvergenceError, DomainError
 from ..families.fixed import is_scalar
 from ..kernels._runtime import NotAvailableError
+from ..newton import damped_newton
+from .glm import LinearPredictor
 from .problem import ModelBase, Problem, check_inputs
 
 EPS = np.finfo(float).eps
@@ -32,13 +34,11 @@ EPS = np.finfo(float).eps
 def minimize_newton(problem, w0, max_iter: int = 200) -> tuple[np.ndarray, int, int]:
     """Minimize ``problem.loss`` from ``w0`` by Newton's method with step halving, to round-off.
 
-    Each step solves with the Hessian when it is positive definite and with the Fisher
-    information (a scoring step) when it is not; a step is halved until the loss does not
-    increase (beyond 1e-15 relative) and the candidate lies in the model's domain. The loop
-    stops once the full step's relative size is below 2ε, or is below 1e-12 and no longer
-    shrinking (quadratic convergence has reached round-off) — the stopping rule of
-    ``fisherlab.optim``'s GLM optimum, applied to the full step rather than the halved one, so
-    that a step the domain cuts short is not mistaken for convergence.
+    :func:`fisherlab.newton.damped_newton` with the problem's Hessian, and its Fisher
+    information (a scoring step) wherever the Hessian is not positive definite; a step is
+    halved until the loss does not increase (beyond 1e-15 relative) and the candidate lies in
+    the model's domain. Convergence is judged on the full step, so that a step the domain cuts
+    short is not mistaken for it.
 
     Returns
     -------
@@ -51,57 +51,32 @@ def minimize_newton(problem, w0, max_iter: int = 200) -> tuple[np.ndarray, int, 
     ------
     ConvergenceError
         No minimizer within ``max_iter`` steps (separable data without a penalty, an
-        unbounded likelihood).
+        unbounded likelihood), or a singular Fisher information.
     """
-    w = np.array(w0, dtype=np.float64)
-    f = problem.loss(w)
-    last = math.inf
-    scoring = 0
-    for it in range(1, max_iter + 1):
-        g = problem.grad(w)
+    def newton(w):
+        return cho_solve(cho_factor(problem.hessian(w)), problem.grad(w))
+
+    def scoring(w):
         try:
-            step = cho_solve(cho_factor(problem.hessian(w)), g)
+            return cho_solve(cho_factor(problem.fisher(w)), problem.grad(w))
         except LinAlgError:
-            try:
-                step = cho_solve(cho_factor(problem.fisher(w)), g)
-            except LinAlgError:
-                raise ConvergenceError(
-                    f"{problem.name}: the Fisher information is singular at iteration {it} "
-                    "(collinear columns of X, or a parameter the data does not determine)"
-                ) from None
-            scoring += 1
-        # the size of the full step: a step cut short by the domain (fitted probabilities
-        # rounding to 0 or 1 on separable data) must not pass for convergence
-        size = float(np.max(np.abs(step) / (1.0 + np.abs(w))))
-        if size <= 2 * EPS:
-            return w, it, scoring
-        t = 1.0
-        while True:
-            cand = w - t * step
-            if problem.contains(cand):
-                fc = problem.loss(cand)
-                if fc <= f + 1e-15 * abs(f):
-                    break
-            t /= 2
-            if t < 1e-20:
-                if size < 1e-12:  # round-off: no representable step lowers the loss
-                    return w, it, scoring
-                raise ConvergenceError(
-                    f"{problem.name}: Newton's method stalled after {it} iterations: no step "
-                    "along the Newton direction decreases the loss inside the domain (is the "
-                    "data separable without a penalty?)")
-        w, f = cand, fc
-        if size >= last and size < 1e-12:
-            return w, it, scoring
-        last = size
-    raise ConvergenceError(f"{problem.name}: Newton's method did not converge in {max_iter} "
-                           "steps (is the data separable without a penalty?)")
+            raise ConvergenceError(
+                f"{problem.name}: the Fisher information is singular (collinear columns of X, "
+                "or a parameter the data does not determine)") from None
+
+    res = damped_newton(np.array(w0, dtype=np.float64), problem.loss, newton,
+                        inside=problem.contains, max_iter=max_iter, fallback_step=scoring,
+                        judge_full_step=True, full_output=True,
+                        what=f"{problem.name}: Newton's method",
+                        hint=" (is the data separable without a penalty?)")
+    return res.x, res.iterations, res.fallback_steps
 
 
 def starting_weights(problem: Problem) -> np.ndarray:
     """A starting point inside the domain.
 
-    The raw outputs aimed at are the links' inverses of the marginal MLE of y (every row the
+    A predictor other than the GLM's linear one starts at its own ``init(0)``. For a linear
+    one, the raw outputs aimed at are the links' inverses of the marginal MLE of y (every row the
     same); for a head predicting E[y] alone, statsmodels' start (y + ȳ)/2 per row. The
     weights are the least-squares fit of those raw outputs (minus the offset) on X. The
     per-row start is tried first, the marginal one next.
@@ -113,7 +88,7 @@ def starting_weights(problem: Problem) -> np.ndarray:
     """
     head, X = problem.head, problem.X
     pred = problem.predictor
-    if not hasattr(pred, "gram"):  # not linear: the predictor's own initialization
+    if not isinstance(pred, LinearPredictor):  # a network: the predictor's own initialization
         return pred.init(0)
     fam = head.family
     raw0 = None

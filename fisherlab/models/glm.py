@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ShapeError
 from .heads import Head
-from .problem import ModelBase, Predictor, check_inputs
+from .problem import ModelBase, Predictor
 
 
 class LinearPredictor(Predictor):
@@ -40,6 +41,8 @@ class LinearPredictor(Predictor):
         return X @ self._W(v)
 
     def vjp(self, w, X, u) -> np.ndarray:
+        if self.width == 1:  # gemv, as in forward
+            return X.T @ u[:, 0]
         return (X.T @ u).ravel()
 
     def per_row_vjp(self, w, X, u) -> np.ndarray:
@@ -106,5 +109,9 @@ class GLM(ModelBase):
         return f"GLM({self.head!r})"
 
     def predictor(self, X) -> LinearPredictor:
-        X = check_inputs(X)
-        return LinearPredictor(X.shape[1], self.head.width)
+        """The linear predictor for inputs X (n, d): only d is read (X's entries are checked by
+        the problem)."""
+        shape = np.shape(X)
+        if len(shape) != 2:
+            raise ShapeError(f"X must have shape (n, d), got {shape}")
+        return LinearPredictor(shape[1], self.head.width)

@@ -60,6 +60,42 @@ MEAN_OF_Y = {
 
 SOFTMAX = "softmax"
 
+#: Heads whose natural parameter η is an affine function of the raw outputs (the canonical
+#: links): (family, parametrization) -> {parameter: inverse link} (``"*"``: every parameter).
+#: A head is canonical when each predicted parameter is listed with its link and the others
+#: are fixed; with a linear predictor its Fisher then equals its Hessian at every w. Why each
+#: is affine (raw the predicted column, fixed parameters constants):
+#: bernoulli/binomial p = σ(raw): η = logit p = raw; poisson rate = e^raw: η = raw;
+#: exponential rate: η = −raw, scale = 1/raw: η = −raw; laplace scale = 1/raw: η = −raw;
+#: rayleigh and half_normal scale = raw^(−1/2): η = −1/(2σ²) = −raw/2; pareto α, chi2 df,
+#: beta (α, β), dirichlet α: η = the parameter minus a constant; gamma shape_rate:
+#: η = (α − 1, −β); gamma shape_scale with scale = 1/raw: η₂ = −raw; gamma mean_shape with
+#: μ = 1/raw and α fixed: η = (α − 1, −α raw); inverse Gaussian μ = raw^(−1/2), λ fixed:
+#: η = (−λ raw/2, −λ/2); normal and lognormal mean with the spread fixed: η = (μ/σ², −1/(2σ²)).
+#: tests/test_models_identities.py checks every entry numerically (second differences of η).
+CANONICAL_LINKS: dict[tuple[str, str], dict[str, str]] = {
+    ("bernoulli", "p"): {"p": "logistic"},
+    ("binomial", "p"): {"p": "logistic"},
+    ("poisson", "rate"): {"rate": "exp"},
+    ("exponential", "rate"): {"rate": "identity"},
+    ("exponential", "scale"): {"scale": "inverse"},
+    ("laplace", "scale"): {"scale": "inverse"},
+    ("rayleigh", "scale"): {"scale": "inverse_sqrt"},
+    ("half_normal", "scale"): {"scale": "inverse_sqrt"},
+    ("pareto", "alpha"): {"alpha": "identity"},
+    ("chi2", "df"): {"df": "identity"},
+    ("beta", "alpha_beta"): {"*": "identity"},
+    ("dirichlet", "alpha"): {"*": "identity"},
+    ("gamma", "shape_rate"): {"shape": "identity", "rate": "identity"},
+    ("gamma", "shape_scale"): {"shape": "identity", "scale": "inverse"},
+    ("gamma", "mean_shape"): {"mean": "inverse"},
+    ("inverse_gaussian", "mean_shape"): {"mean": "inverse_sqrt"},
+    ("normal", "mean_std"): {"mean": "identity"},
+    ("normal", "mean_var"): {"mean": "identity"},
+    ("normal", "mean_logstd"): {"mean": "identity"},
+    ("lognormal", "mu_sigma"): {"mu": "identity"},
+}
+
 
 def _is_catalog(fam: Family) -> bool:
     if fam.name not in _catalog_names():
@@ -114,8 +150,10 @@ class Head:
     width : int
         r, raw outputs per row.
     canonical : bool
-        True when the head emits natural parameters through identity (or softmax) links: with
-        a linear predictor the Fisher then equals the Hessian at every w.
+        True when η is an affine function of raw: natural parameters through identity (or
+        softmax) links, or a canonical link of :data:`CANONICAL_LINKS` (the Poisson log link,
+        the logit, the gamma's inverse link with the shape fixed, ...). With a linear predictor
+        the Fisher then equals the Hessian at every w.
 
     Notes
     -----
@@ -173,8 +211,7 @@ class Head:
         self._pred_idx = [pnames.index(p) for p in self.predicted]
         self._all = len(self._pred_idx) == len(pnames)
         self._fixed_row = np.array([self.fixed.get(p, 0.0) for p in pnames])
-        self.canonical = param == "natural" and all(
-            lk == SOFTMAX or lk.name == "identity" for lk in self.links.values())
+        self.canonical = self._is_canonical(catalog)
         disp = DISPERSION.get((fam.name, param)) if catalog else None
         self._dispersion = disp if disp and disp[0] in self.fixed else None
         self._mean_of_y = MEAN_OF_Y.get((fam.name, param)) if catalog else None
@@ -185,6 +222,17 @@ class Head:
         return f"<Head {self.family.key} {self.param}: {', '.join(parts)}>"
 
     # -- construction helpers
+    def _is_canonical(self, catalog: bool) -> bool:
+        """Whether η is affine in raw: natural parameters through identity (or softmax) links,
+        or a catalog pair of :data:`CANONICAL_LINKS`."""
+        names = {p: (lk if lk == SOFTMAX else lk.name) for p, lk in self.links.items()}
+        if self.param == "natural":
+            return all(v in ("identity", SOFTMAX) for v in names.values())
+        table = CANONICAL_LINKS.get((self.family.name, self.param)) if catalog else None
+        if table is None:
+            return False
+        return all(table.get(p, table.get("*")) == v for p, v in names.items())
+
     def _check_fixed(self, fixed: dict) -> dict:
         out = {}
         for name, value in dict(fixed).items():

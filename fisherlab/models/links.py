@@ -14,6 +14,7 @@ exp                 e^raw                   e^raw, e^raw                        
 softplus            log(1 + e^raw)          σ(raw), σ(raw)σ(−raw)                 real
 logistic            σ(raw) = 1/(1 + e^−raw)  σ(raw)σ(−raw), −h′ tanh(raw/2)        real
 probit              Φ(raw)                  φ(raw), −raw φ(raw)                   real
+probit_logodds      log(Φ(raw)/Φ(−raw))     r(raw) + r(−raw), r = φ/Φ (see below)  real
 inverse_cloglog     1 − exp(−e^raw)         exp(raw − e^raw), h′(1 − e^raw)       real
 inverse             1/raw                   −1/raw², 2/raw³                       raw ≠ 0
 inverse_sqrt        raw^(−1/2)              −½ raw^(−3/2), ¾ raw^(−5/2)           raw > 0
@@ -22,9 +23,14 @@ sqrt                √raw                    ½ raw^(−1/2), −¼ raw^(−3/2
 log                 log raw                 1/raw, −1/raw²                        raw > 0
 ==================  ======================  ====================================  ==============
 
-σ′ is computed as σ(raw)σ(−raw), a product of two accurately rounded factors, rather than
-σ(1 − σ), which cancels to nothing for raw ≫ 1 (σ rounds to 1 beyond raw ≈ 37); softplus is
+σ′ is computed as σ(raw)σ(−raw) = e^−|raw|/(1 + e^−|raw|)², accurately rounded factors,
+rather than σ(1 − σ), which cancels to nothing for raw ≫ 1 (σ rounds to 1 beyond raw ≈ 37); softplus is
 max(raw, 0) + log1p(e^−|raw|), which neither overflows nor loses the small tail.
+``probit_logodds`` is the probit model written into the Bernoulli's natural parameter, the
+log-odds of Φ(raw): where Φ(raw) rounds to 1 (raw > 8.3) the p parametrization can no longer
+hold the point, the log-odds still can. Its h″ = −r(raw)(raw + r(raw)) + r(−raw)(r(−raw) − raw)
+is evaluated through x + φ(x)/Φ(x), which for x < −1.5 comes from Laplace's continued fraction of
+the Mills ratio instead of cancelling.
 ``inverse_sqrt`` is the canonical link of the inverse Gaussian on its mean: μ = 1/√raw, i.e.
 raw = 1/μ² (statsmodels' ``inverse_squared`` link; η₁ = −λ/(2μ²) is raw times a constant).
 """
@@ -109,7 +115,10 @@ def _softplus_inverse(t):
 
 
 def _logistic_d1(x):
-    return special.expit(x) * special.expit(-x)
+    # σ(x)σ(−x) = e^−|x| / (1 + e^−|x|)²: one exp instead of two expits, and no cancellation
+    # (every factor is accurately rounded, for any sign of x)
+    e = np.exp(-np.abs(x))
+    return e / ((1.0 + e) * (1.0 + e))
 
 
 def _logistic_d2(x):
@@ -119,6 +128,79 @@ def _logistic_d2(x):
 
 def _normal_pdf(x):
     return np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+
+
+def _mills_excess(t):
+    """1/(t + 2/(t + 3/(t + …))) for t ≥ 1.5: x + φ(x)/Φ(x) at x = −t, without cancelling.
+
+    φ(x)/Φ(x) = 1/R(t) for the Mills ratio R(t) = Q(t)/φ(t) = 1/(t + 1/(t + 2/(t + …)))
+    (Laplace's continued fraction), so x + φ(x)/Φ(x) is the fraction's tail above; 250
+    backward terms reach round-off for every t ≥ 1.5 (at t = 1.01 they leave 6e-14).
+    """
+    acc = np.zeros_like(t)
+    for k in range(250, 1, -1):
+        acc = k / (t + acc)
+    return 1.0 / (t + acc)
+
+
+def _phi_over_cdf(x):
+    """r(x) = φ(x)/Φ(x), accurate in both tails: through log Φ where x ≥ −1.5, as
+    −x + 1/(t + 2/(t + …)) (t = −x) further left, where log φ and log Φ would cancel."""
+    x = np.asarray(x, dtype=np.float64)
+    left = x < -1.5
+    xr = np.where(left, -1.5, x)
+    out = np.exp(-0.5 * xr * xr - 0.5 * math.log(2 * math.pi) - special.log_ndtr(xr))
+    if np.any(left):
+        out[left] = -x[left] + _mills_excess(-x[left])
+    return out
+
+
+def _x_plus_ratio(x):
+    """x + φ(x)/Φ(x) (> 0 everywhere): directly where x ≥ −1.5, by the continued fraction below."""
+    x = np.asarray(x, dtype=np.float64)
+    out = x + _phi_over_cdf(np.maximum(x, -1.5))
+    left = x < -1.5
+    if np.any(left):
+        out[left] = _mills_excess(-x[left])
+    return out
+
+
+def _probit_logodds(x):
+    # log Φ(x) − log Φ(−x), odd in x; near 0 the two logs cancel, so log1p(erf(|x|/√2)/Φ(−|x|))
+    a = np.abs(np.asarray(x, dtype=np.float64))
+    near = a <= 1.0
+    out = special.log_ndtr(a) - special.log_ndtr(-a)
+    out[near] = np.log1p(special.erf(a[near] / math.sqrt(2)) / special.ndtr(-a[near]))
+    return np.copysign(out, x)
+
+
+def _probit_logodds_d1(x):
+    # φ/Φ(x) + φ/Φ(−x): two positive terms
+    return _phi_over_cdf(x) + _phi_over_cdf(-x)
+
+
+def _probit_logodds_d2(x):
+    # h″ = −r(x)(x + r(x)) + r(−x)(r(−x) − x), r = φ/Φ: odd, so evaluated at a = |x|, where both
+    # brackets are the positive x + r(x) of _x_plus_ratio (at a and at −a). Within 1 of 0 the
+    # two products cancel; there h″ = S (D − a) with S = r(a) + r(−a) and
+    # D = r(−a) − r(a) = φ(a) erf(a/√2) / (Φ(a) Φ(−a)), which cancels by at most a factor 5.
+    a = np.abs(np.asarray(x, dtype=np.float64))
+    out = -_phi_over_cdf(a) * _x_plus_ratio(a) + _phi_over_cdf(-a) * _x_plus_ratio(-a)
+    near = a <= 1.0
+    if np.any(near):
+        b = a[near]
+        S = _phi_over_cdf(b) + _phi_over_cdf(-b)
+        D = (np.exp(-0.5 * b * b) / math.sqrt(2 * math.pi) * special.erf(b / math.sqrt(2))
+             / (special.ndtr(b) * special.ndtr(-b)))
+        out[near] = S * (D - b)
+    return np.copysign(out, x)
+
+
+def _probit_logodds_inverse(eta):
+    # Φ⁻¹(σ(η)) from log σ(±η), so that σ(η) rounding to 1 does not give an infinite raw
+    eta = np.asarray(eta, dtype=np.float64)
+    return np.where(eta >= 0, -special.ndtri_exp(special.log_expit(-eta)),
+                    special.ndtri_exp(special.log_expit(eta)))
 
 
 def _cloglog_inv(x):
@@ -146,6 +228,8 @@ _LINKS = (
          "1/(1 + exp(-raw))"),
     Link("probit", special.ndtr, _normal_pdf, lambda x: -x * _normal_pdf(x), special.ndtri,
          "real", "Phi(raw)"),
+    Link("probit_logodds", _probit_logodds, _probit_logodds_d1, _probit_logodds_d2,
+         _probit_logodds_inverse, "real", "log(Phi(raw)/Phi(-raw))"),
     Link("inverse_cloglog", _cloglog_inv, _cloglog_d1, _cloglog_d2, _cloglog, "real",
          "1 - exp(-exp(raw))"),
     Link("inverse", lambda x: 1.0 / x, lambda x: -1.0 / (x * x), lambda x: 2.0 / (x * x * x),

@@ -89,7 +89,9 @@ def check_inputs(X) -> np.ndarray:
     arr = np.asarray(X, dtype=np.float64)
     if arr.ndim != 2:
         raise ShapeError(f"X must have shape (n, d), got {arr.shape}")
-    if not np.isfinite(arr).all():
+    # a finite sum proves every entry finite (NaN and ±inf propagate) without an (n, d) mask;
+    # a sum that overflows from finite entries falls through to the entry-wise check
+    if not np.isfinite(arr.sum()) and not np.isfinite(arr).all():
         rows = np.flatnonzero(~np.isfinite(arr).all(axis=1))
         raise DomainError(f"X must be finite; row {rows[0]} has {arr[rows[0]].tolist()!r} "
                           f"({rows.size} row(s) in all)")
@@ -153,7 +155,10 @@ class ModelBase:
         l2 : float
             Penalty (l2/2)‖w‖².
         """
-        X = check_inputs(X)
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2:
+            raise ShapeError(f"X must have shape (n, d), got {X.shape}")
+        # Problem checks X entry by entry (once: a pass over X costs a Newton step's tenth)
         return Problem(self.predictor(X), self.head, X, y, trials=trials, weights=weights,
                        offset=offset, l2=l2)
 
@@ -303,7 +308,8 @@ class Problem:
         c = self._at(w)
         if "g" not in c:
             w = self._cache_w
-            u = self._row(w, "grad") * (self._a / self.n)[:, None]
+            u = self._row(w, "grad") * (self._a / self.n)[:, None] if self.weights is not None \
+                else self._row(w, "grad") / self.n
             c["g"] = self.predictor.vjp(w, self.X, u) + self.l2 * w
         return c["g"]
 
@@ -338,7 +344,10 @@ class Problem:
         c = self._at(w)
         if "F" not in c:
             w = self._cache_w
-            c["F"] = self._ridge(self._gram(w, self._row(w, "fisher") * self._a[:, None, None]))
+            M = self._row(w, "fisher")
+            if self.weights is not None:
+                M = M * self._a[:, None, None]
+            c["F"] = self._ridge(self._gram(w, M))
         return c["F"]
 
     def hessian(self, w):
@@ -442,9 +451,17 @@ class Problem:
 
     @property
     def target(self) -> np.ndarray:
-        """The weights :meth:`kl` measures from: the minimizer of ``loss`` (found by
-        :func:`fisherlab.models.fit.minimize_newton` on first use), unless set."""
+        """The weights :meth:`kl` measures from: unless set, the minimizer of ``loss`` of a
+        linear predictor (found by :func:`fisherlab.models.fit.minimize_newton` on first use);
+        other predictors raise NotAvailableError until it is set."""
         if self._target is None:
+            from .glm import LinearPredictor  # glm and fit build on this module
+
+            if not isinstance(self.predictor, LinearPredictor):
+                # a network's minimizer is neither unique nor found by Newton from any start
+                raise NotAvailableError(
+                    f"{self.name}: no target to measure KL from; set problem.target = w (e.g. "
+                    "a trained network's weights) or run with record_kl=False")
             from .fit import (  # fit builds on this module
                 minimize_newton,
                 starting_weights,

@@ -17,12 +17,20 @@ MLE problems also expose the mirror map of their family's log-partition (``dual`
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
 
 from .._api import Family, as_family
-from ..errors import (DomainError, NotAvailableError, ShapeError, SupportError, UnknownFamilyError,
-                      UnknownLinkError, describe)
-from ..newton import damped_newton
+from ..errors import (
+    DomainError,
+    NotAvailableError,
+    ShapeError,
+    SupportError,
+    UnknownFamilyError,
+    UnknownLinkError,
+    describe,
+)
+from ..models.fit import minimize_newton
+from ..models.glm import GLM as LinearModel
+from ..models.heads import Head
 
 
 class Problem:
@@ -199,20 +207,31 @@ GLM_FAMILIES = {
     "gamma": ("log", ("log",)),
     "categorical": ("softmax", ("softmax",)),
 }
-_CANONICAL = {("bernoulli", "logit"), ("poisson", "log"), ("normal", "identity"),
-              ("categorical", "softmax")}
 
 
-def _log_phi_ratio(eta):
-    """r₊ = φ(η)/Φ(η) and r₋ = φ(η)/Φ(−η), in log space so the tails do not give 0/0."""
-    log_phi = -0.5 * eta * eta - 0.5 * np.log(2 * np.pi)
-    return np.exp(log_phi - special.log_ndtr(eta)), np.exp(log_phi - special.log_ndtr(-eta))
+def _glm_head(family: str, link: str, scale: float, K: int) -> Head:
+    """The head behind each family/link pair: natural parameters where the link is canonical
+    (η = Xθ, so no link saturates: a logistic p would round to 1 beyond η ≈ 37) and for the
+    probit, as the log-odds of Φ (Φ rounds to 1 beyond 8.3), the mean through exp for the
+    gamma's log link, the known variance or shape held fixed."""
+    if family == "bernoulli":
+        link_name = "identity" if link == "logit" else "probit_logodds"
+        return Head("bernoulli", "natural", link=link_name)
+    if family == "poisson":
+        return Head("poisson", "natural")
+    if family == "normal":
+        return Head("normal", "mean_var", link="identity", fixed={"var": scale})
+    if family == "gamma":
+        return Head("gamma", "mean_shape", link="exp", fixed={"shape": scale})
+    return Head("categorical", "natural", k=K)
 
 
 class GLM(Problem):
     """A generalized linear model: loss = mean_i ℓ(y_i, x_iᵀθ) + (l2/2)‖θ‖².
 
-    ℓ is the negative log-likelihood of y given the linear predictor through the link.
+    ℓ is the negative log-likelihood of y given the linear predictor through the link. This is
+    the linear predictor plus a head of :mod:`fisherlab.models` (:class:`fisherlab.models.GLM`):
+    every quantity comes from the head family's kernels; ``model_problem`` is that problem.
 
     Parameters
     ----------
@@ -224,8 +243,8 @@ class GLM(Problem):
     family : {"bernoulli", "poisson", "normal", "gamma", "categorical"}
     link : str, optional
         Canonical by default: logit, log, identity, softmax. Non-canonical: ``probit``
-        (bernoulli) and ``log`` (gamma's only link here; its canonical link, the inverse, is
-        not implemented).
+        (bernoulli) and ``log`` (gamma's only link here; for its canonical inverse link use
+        ``fisherlab.models.Head("gamma")``).
     l2 : float
         Ridge penalty λ ≥ 0 (explicit, part of the objective).
     scale : float
@@ -238,15 +257,16 @@ class GLM(Problem):
     Notes
     -----
     θ has p = d entries, or d·(K−1) for categorical: a (d, K−1) matrix, row-major, with class 0
-    as the reference (its linear predictor is 0). Per row, ℓ'' (Hessian weight) and the Fisher
-    weight E[ℓ''] are closed forms; for canonical links they coincide, for probit and gamma-log
-    they differ by a term proportional to the residual y − μ.
+    as the reference (its linear predictor is 0). The categorical head takes the last class as
+    its reference: class c here is class (c − 1) mod K there, whose natural parameters
+    η_c−1 = log(π_c/π_0) are this θ's columns in the same order, so only the labels move.
     """
 
     def __init__(self, X, y, family: str = "bernoulli", link: str | None = None, l2: float = 0.0,
                  scale: float = 1.0, n_classes: int | None = None, target=None):
         if family not in GLM_FAMILIES:
-            raise UnknownFamilyError(f"unknown GLM family {family!r}; known: {', '.join(GLM_FAMILIES)}")
+            raise UnknownFamilyError(f"unknown GLM family {family!r}; "
+                                     f"known: {', '.join(GLM_FAMILIES)}")
         default, allowed = GLM_FAMILIES[family]
         link = default if link is None else link
         if link not in allowed:
@@ -264,15 +284,16 @@ class GLM(Problem):
         self.X = np.ascontiguousarray(X)
         self.n, self.d = X.shape
         self.family, self.link, self.l2, self.scale = family, link, float(l2), float(scale)
-        self.canonical = (family, link) in _CANONICAL
         self.y = self._check_y(y, n_classes)
         self.K = self.y.shape[1] if family == "categorical" else 1
-        self.dim = self.d * (self.K - 1) if family == "categorical" else self.d
+        self.head = _glm_head(family, link, self.scale, self.K)
+        self.canonical = self.head.canonical
+        # class 0 (the reference here) is the head's last class: one-hot columns rotate by one
+        y_head = np.roll(self.y, -1, axis=1) if family == "categorical" else self.y
+        self.model_problem = LinearModel(self.head).problem(self.X, y_head, l2=self.l2)
+        self.dim = self.model_problem.dim
         self.name = f"GLM {family}-{link}"
         self._target = None if target is None else self._vector(target, "target")
-        self._cache_theta = None
-        self._cache = {}
-        self._zbuf = None
 
     def _check_y(self, y, n_classes):
         y = np.asarray(y, dtype=np.float64)
@@ -280,13 +301,16 @@ class GLM(Problem):
         if fam == "categorical":
             if y.ndim == 1:
                 if not np.all((y >= 0) & (y == np.round(y))):
-                    raise SupportError(f"categorical labels must be integers >= 0, got {describe(y[(y < 0) | (y != np.round(y))])}")
+                    bad = y[(y < 0) | (y != np.round(y))]
+                    raise SupportError(f"categorical labels must be integers >= 0, "
+                                       f"got {describe(bad)}")
                 K = int(y.max()) + 1 if n_classes is None else int(n_classes)
                 if y.max() >= K:
                     raise SupportError(f"labels must be < n_classes={K}, got {describe(y[y >= K])}")
                 y = np.eye(K)[y.astype(int)]
             if y.ndim != 2 or y.shape[1] < 2:
-                raise ShapeError(f"categorical y must be labels (n,) or one-hot (n, K>=2), got {y.shape}")
+                raise ShapeError(f"categorical y must be labels (n,) or one-hot (n, K>=2), "
+                                 f"got {y.shape}")
             if not np.all((y == 0) | (y == 1)) or not np.all(y.sum(1) == 1):
                 raise SupportError("categorical one-hot rows must hold a single 1")
         else:
@@ -309,157 +333,46 @@ class GLM(Problem):
     def __repr__(self):
         return f"<{self.name} n={self.n} p={self.dim} l2={self.l2}>"
 
-    # -- per-row quantities, cached for the last θ (grad, Hessian and Fisher share η = Xθ)
-    def _rows(self, theta) -> dict:
+    def _theta(self, theta) -> np.ndarray:
         theta = self._vector(theta)
-        if self._cache_theta is not None and np.array_equal(theta, self._cache_theta):
-            return self._cache
         if not np.isfinite(theta).all():
-            raise DomainError(f"{self.name}: theta must be finite, got {describe(theta[~np.isfinite(theta)])}")
-        self._cache_theta = theta.copy()
-        if self.family == "categorical":
-            eta = self.X @ theta.reshape(self.d, self.K - 1)
-        else:
-            eta = self.X @ theta
-        self._cache = {"eta": eta}
-        return self._cache
-
-    def _row_terms(self, theta, which: str):
-        """Per-row loss ("l"), first derivative ("d1"), Hessian weight ("d2") or Fisher weight ("w")."""
-        c = self._rows(theta)
-        if which in c:
-            return c[which]
-        eta, y, fam, link = c["eta"], self.y, self.family, self.link
-        if fam == "categorical":
-            full = np.concatenate([np.zeros((self.n, 1)), eta], axis=1)
-            lse = special.logsumexp(full, axis=1)
-            c["l"] = lse - np.sum(y[:, 1:] * eta, axis=1)
-            c["pi"] = np.exp(full - lse[:, None])
-            c["d1"] = c["pi"][:, 1:] - y[:, 1:]
-            return c[which] if which in c else c["pi"]
-        if (fam, link) == ("bernoulli", "logit"):
-            # softplus(η) = max(η, 0) − log(max(μ, 1 − μ)): the argument of the log is in
-            # [½, 1], so each row's loss is exact to ~1e-16 absolute (all the mean needs), and
-            # one expit pass serves the loss, the gradient and the weights (the hot loop).
-            mu = special.expit(eta)
-            q = 1.0 - mu
-            c["l_mean"] = (eta.sum(where=eta > 0) - np.log(np.maximum(mu, q)).sum()
-                           - y @ eta) / self.n
-            c["d1"] = mu - y
-            c["w"] = c["d2"] = mu * q
-        elif (fam, link) == ("bernoulli", "probit"):
-            rp, rm = _log_phi_ratio(eta)
-            c["l"] = -(y * special.log_ndtr(eta) + (1.0 - y) * special.log_ndtr(-eta))
-            c["d1"] = -y * rp + (1.0 - y) * rm
-            c["d2"] = y * rp * (eta + rp) + (1.0 - y) * rm * (rm - eta)
-            c["w"] = rp * rm  # φ² / (Φ(η) Φ(−η))
-        elif fam == "poisson":
-            mu = np.exp(eta)
-            c["l"] = mu - y * eta + special.gammaln(y + 1.0)
-            c["d1"] = mu - y
-            c["w"] = c["d2"] = mu
-        elif fam == "normal":
-            s2 = self.scale
-            c["l"] = (y - eta) ** 2 / (2 * s2) + 0.5 * np.log(2 * np.pi * s2)
-            c["d1"] = (eta - y) / s2
-            c["w"] = c["d2"] = np.full(self.n, 1.0 / s2)
-        elif fam == "gamma":  # log link: μ = e^η, shape α = scale
-            a = self.scale
-            ye = y * np.exp(-eta)
-            c["l"] = (a * (eta + ye) - a * np.log(a) - (a - 1.0) * np.log(y) + special.gammaln(a))
-            c["d1"] = a * (1.0 - ye)
-            c["d2"] = a * ye
-            c["w"] = np.full(self.n, a)
-        return c[which]
-
-    def _penalized(self, theta, M):
-        return M + self.l2 * np.eye(self.dim) if self.l2 else M
+            raise DomainError(f"{self.name}: theta must be finite, got "
+                              f"{describe(theta[~np.isfinite(theta)])}")
+        return theta
 
     def loss(self, theta) -> float:
-        c = self._rows(theta)
-        if "l_mean" not in c and "l" not in c:
-            self._row_terms(theta, "d1")
-        val = float(c["l_mean"] if "l_mean" in c else np.mean(c["l"]))
-        if self.l2:
-            t = self._vector(theta)
-            val += 0.5 * self.l2 * float(t @ t)
-        return val
+        return self.model_problem.loss(self._theta(theta))
 
     def grad(self, theta) -> np.ndarray:
-        c = self._rows(theta)
-        if "grad" not in c:
-            d1 = self._row_terms(theta, "d1")
-            g = (self.X.T @ d1) / self.n
-            g = g.ravel()
-            if self.l2:
-                g = g + self.l2 * self._vector(theta)
-            c["grad"] = g
-        return c["grad"]
-
-    def _weighted_gram(self, w) -> np.ndarray:
-        """Xᵀ diag(w) X / n; with w ≥ 0 as one BLAS product of X·√w with itself."""
-        if np.all(w >= 0):
-            # reuse one (n, d) buffer: a fresh 8·n·d-byte array per call costs page faults
-            if getattr(self, "_zbuf", None) is None:
-                self._zbuf = np.empty_like(self.X)
-            Z = np.multiply(self.X, np.sqrt(w)[:, None], out=self._zbuf)
-            return (Z.T @ Z) / self.n
-        return (self.X.T @ (self.X * w[:, None])) / self.n
-
-    def _categorical_curvature(self, theta) -> np.ndarray:
-        pi = self._row_terms(theta, "pi")[:, 1:]
-        d, K1 = self.d, self.K - 1
-        H = np.empty((d, K1, d, K1))
-        for k in range(K1):
-            for l in range(k, K1):
-                w = pi[:, k] * ((k == l) - pi[:, l])
-                block = (self.X.T @ (self.X * w[:, None])) / self.n
-                H[:, k, :, l] = block
-                H[:, l, :, k] = block.T
-        return H.reshape(self.dim, self.dim)
+        return self.model_problem.grad(self._theta(theta))
 
     def hessian(self, theta) -> np.ndarray:
-        c = self._rows(theta)
-        if "hessian" not in c:
-            if self.family == "categorical":
-                H = self._categorical_curvature(theta)
-            else:
-                H = self._weighted_gram(self._row_terms(theta, "d2"))
-            c["hessian"] = self._penalized(theta, H)
-        return c["hessian"]
+        return self.model_problem.hessian(self._theta(theta))
 
     def fisher(self, theta) -> np.ndarray:
         """E_y[Hessian] at θ: Xᵀ W X / n (+ λI), W the Fisher weight of each row."""
-        c = self._rows(theta)
-        if "fisher" not in c:
-            if self.family == "categorical":
-                F = self._categorical_curvature(theta)
-            else:
-                F = self._weighted_gram(self._row_terms(theta, "w"))
-            c["fisher"] = self._penalized(theta, F)
-        return c["fisher"]
+        return self.model_problem.fisher(self._theta(theta))
 
     def per_sample_grads(self, theta) -> np.ndarray:
-        d1 = self._row_terms(theta, "d1")
-        if self.family == "categorical":
-            return np.einsum("ia,ik->iak", self.X, d1).reshape(self.n, self.dim)
-        return self.X * d1[:, None]
+        return self.model_problem.per_sample_grads(self._theta(theta))
+
+    def empirical_fisher(self, theta) -> np.ndarray:
+        """Mean outer product of the per-sample gradients: (p, p). No penalty term."""
+        return self.model_problem.empirical_fisher(self._theta(theta))
+
+    def contains(self, theta) -> bool:
+        return self.model_problem.contains(theta)
 
     def optimum(self, max_iter: int = 200) -> np.ndarray:
-        """The minimizer, by Newton's method with step halving from θ = 0, to round-off.
+        """The minimizer, by Newton's method with step halving from θ = 0, to round-off
+        (:func:`fisherlab.models.fit.minimize_newton`).
 
         Raises
         ------
         ConvergenceError
             When no minimizer is reached (e.g. separable data without a penalty).
         """
-        from scipy.linalg import cho_factor, cho_solve
-
-        return damped_newton(
-            np.zeros(self.dim), self.loss,
-            lambda theta: cho_solve(cho_factor(self.hessian(theta)), self.grad(theta)),
-            max_iter=max_iter, what=f"{self.name}: Newton's method for the optimum",
-            hint=" (is the data separable without a penalty?)")
+        return minimize_newton(self.model_problem, np.zeros(self.dim), max_iter=max_iter)[0]
 
     @property
     def target(self) -> np.ndarray:
@@ -468,33 +381,5 @@ class GLM(Problem):
         return self._target
 
     def kl(self, theta) -> float:
-        """mean_i KL(p(y | x_i, θ_target) ‖ p(y | x_i, θ)), in closed form."""
-        t = self.target
-        if self.family == "categorical":
-            e1 = self.X @ t.reshape(self.d, self.K - 1)
-            e2 = self._rows(theta)["eta"]
-            f1 = np.concatenate([np.zeros((self.n, 1)), e1], 1)
-            f2 = np.concatenate([np.zeros((self.n, 1)), e2], 1)
-            l1 = f1 - special.logsumexp(f1, 1)[:, None]
-            l2 = f2 - special.logsumexp(f2, 1)[:, None]
-            return float(np.mean(np.sum(np.exp(l1) * (l1 - l2), 1)))
-        e1 = self.X @ t
-        e2 = self._rows(theta)["eta"]
-        fam, link = self.family, self.link
-        if fam == "bernoulli":
-            if link == "logit":
-                lp1, lq1, lp2, lq2 = (-np.logaddexp(0, -e1), -np.logaddexp(0, e1),
-                                      -np.logaddexp(0, -e2), -np.logaddexp(0, e2))
-            else:
-                lp1, lq1 = special.log_ndtr(e1), special.log_ndtr(-e1)
-                lp2, lq2 = special.log_ndtr(e2), special.log_ndtr(-e2)
-            kl = np.exp(lp1) * (lp1 - lp2) + np.exp(lq1) * (lq1 - lq2)
-        elif fam == "poisson":
-            kl = np.exp(e1) * (e1 - e2) - np.exp(e1) + np.exp(e2)
-        elif fam == "normal":
-            kl = (e1 - e2) ** 2 / (2 * self.scale)
-        else:  # gamma, fixed shape α, means e^e1 and e^e2
-            r = e1 - e2
-            kl = self.scale * (np.expm1(r) - r)
-        return float(np.mean(kl))
-
+        """mean_i KL(p(y | x_i, θ_target) ‖ p(y | x_i, θ)), from the head family's KL kernel."""
+        return self.model_problem.divergence(self.target, self._theta(theta))
