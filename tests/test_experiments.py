@@ -150,3 +150,68 @@ def test_cli(tmp_path, capsys):
     assert (tmp_path / "minibatch-noise.png").exists() and (tmp_path / "minibatch-noise.json").exists()
     assert main(["experiment", "no-such-thing"]) == 2
     assert "unknown experiment" in capsys.readouterr().err
+
+
+def _without_times(obj):
+    """The numbers of a run with its wall-clock entries and file paths dropped."""
+    if isinstance(obj, dict):
+        return {k: _without_times(v) for k, v in obj.items()
+                if k not in ("seconds", "run_seconds", "files") and not k.endswith("_seconds")}
+    if isinstance(obj, list):
+        return [_without_times(v) for v in obj]
+    return obj
+
+
+def test_heteroscedastic_quick(tmp_path):
+    from fisherlab.experiments.heteroscedastic import run_heteroscedastic
+
+    nb = run_heteroscedastic(tmp_path, quick=True, workers=2)
+    data = _files_ok(nb, "heteroscedastic")
+    assert data["quick"] is True and data["run_seconds"] > 0
+    s = nb["summary"]
+    nll = s["Adam NLL"]["rmse_mean"]["median"]
+    # the full run's claim: β-NLL (both β) and natural gradient with the output Fisher fit the
+    # mean better than Adam on the plain NLL
+    for meth in ("Adam β-NLL β=0.5", "Adam β-NLL β=1", "natural gradient"):
+        assert s[meth]["rmse_mean"]["median"] < nll, meth
+    # ... without giving up the likelihood: every method's median test NLL is within 0.2 nats
+    # of the others'
+    med = [s[m]["test_nll"]["median"] for m in nb["methods"]]
+    assert max(med) - min(med) < 0.2
+
+
+def test_heteroscedastic_same_seed_same_numbers():
+    from fisherlab.experiments.heteroscedastic import run_heteroscedastic
+
+    opts = dict(seeds=1, n=60, hidden=4, adam_iter=30, ngd_iter=5, seed=3)
+    a = run_heteroscedastic(None, **opts)
+    b = run_heteroscedastic(None, **opts)
+    assert _without_times(a) == _without_times(b)
+    c = run_heteroscedastic(None, **dict(opts, seed=4))
+    assert _without_times(c)["runs"] != _without_times(a)["runs"]
+
+
+def test_kl_trust_quick(tmp_path):
+    from fisherlab.experiments.kl_trust import PROBLEMS, run_kl_trust
+
+    nb = run_kl_trust(tmp_path, quick=True)
+    data = _files_ok(nb, "kl-trust")
+    assert data["quick"] is True
+    rows = {(r["problem"], r["eps"]): r for r in nb["rows"]}
+    for p in PROBLEMS:
+        small, big = rows[(p, 1e-6)], rows[(p, 1e-2)]
+        # every natural-gradient step with budget 1e-6 moves the model by KL within 5% of it,
+        # in every parametrization and model; the second-order error grows with ε
+        assert small["ngd_max_abs_dev"] < 0.05, p
+        assert small["ngd_max_abs_dev"] < big["ngd_max_abs_dev"], p
+    # the same-length gradient step overshoots the budget by orders of magnitude on the
+    # logistic regression and the network
+    for p in ("logistic breast cancer", "digits MLP"):
+        assert rows[(p, 1e-6)]["gd_ratio_min"] > 10, p
+
+
+def test_kl_trust_same_seed_same_numbers():
+    from fisherlab.experiments.kl_trust import run_kl_trust
+
+    opts = dict(eps=(1e-3,), steps=3, problems=("normal mean_logstd", "digits MLP"), seed=2)
+    assert _without_times(run_kl_trust(None, **opts)) == _without_times(run_kl_trust(None, **opts))
