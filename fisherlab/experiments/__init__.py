@@ -28,6 +28,8 @@ EXPERIMENTS: dict[str, tuple[str, str, str]] = {
                         "Seitzer et al. (2022): NLL, β-NLL and natural gradient on a normal-head MLP"),
     "kl-trust": ("kl_trust", "run_kl_trust",
                  "does a natural-gradient step with KL budget ε move the model by KL ε?"),
+    "kunstner-real": ("kunstner_real", "run_kunstner_real",
+                      "Kunstner et al. (2019) Fig. 3 protocol: GD, NGD, empirical Fisher on real data"),
 }
 
 

@@ -61,4 +61,5 @@ _QUICK = {
     "minibatch-noise": {"reps": 2000, "batch_sizes": (1, 4, 16)},
     "heteroscedastic": {"quick": True},
     "kl-trust": {"quick": True},
+    "kunstner-real": {"quick": True},
 }

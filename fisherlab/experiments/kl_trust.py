@@ -10,7 +10,8 @@ logit shift, which the gradient never has a component on), so that ½ dᵀFd = �
 the step moves the model by KL = ε. Against it, the gradient step of the same Euclidean length,
 −(‖d‖/‖g‖)·g, from the same θ_t. For both, the realized KL(p_θt ‖ p_θt+d) is measured exactly
 (the family's KL kernel; for regressions the mean over rows of the per-row KL), and its ratio to ε
-reported. A step that leaves the parameter domain has no KL; it is counted as such.
+reported. A step that leaves the parameter domain has no KL; it is counted as such (a
+natural-gradient step leaving it ends that trace).
 
 Problems: the normal MLE (n = 500 draws of N(3, 2²), start N(0, 1)) in the mean_std,
 mean_logstd and natural parametrizations; L2-free logistic regression on the breast-cancer data
@@ -82,13 +83,18 @@ def trace(task: dict) -> dict:
 def _trace(task: dict) -> dict:
     prob, theta, kl = make(task["problem"], task["seed"])
     eps = task["eps"]
-    ngd, gd, gd_out = [], [], 0
+    ngd, gd, gd_out, stopped = [], [], 0, None
     t0 = time.perf_counter()
-    for _ in range(task["steps"]):
+    for it in range(task["steps"]):
         g = prob.grad(theta)
         v = pinv_solve(np.asarray(prob.fisher(theta)), g)
         d = -np.sqrt(2.0 * eps / float(g @ v)) * v
         e = -(np.linalg.norm(d) / np.linalg.norm(g)) * g
+        if not prob.contains(theta + d):
+            # large budgets drive the logistic fit toward separation, where fitted
+            # probabilities round to 0 or 1: the trace ends there, and says so
+            stopped = it
+            break
         ngd.append(kl(theta, theta + d) / eps)
         if prob.contains(theta + e):
             gd.append(kl(theta, theta + e) / eps)
@@ -97,7 +103,7 @@ def _trace(task: dict) -> dict:
             gd_out += 1
         theta = theta + d
     return {"problem": task["problem"], "eps": eps, "ngd_ratio": ngd, "gd_ratio": gd,
-            "gd_left_domain": gd_out, "final_loss": float(prob.loss(theta)),
+            "gd_left_domain": gd_out, "ngd_left_domain_at_step": stopped, "final_loss": float(prob.loss(theta)),
             "seconds": time.perf_counter() - t0}
 
 
