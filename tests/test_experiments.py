@@ -239,3 +239,58 @@ def test_kunstner_real_same_seed_same_numbers():
     opts = dict(iters=5, problems=("wine (softmax)", "digits MLP"), quick=True, seed=1)
     assert _without_times(run_kunstner_real(None, **opts)) == _without_times(
         run_kunstner_real(None, **opts))
+
+
+def test_saddle_free_newton_step_uses_absolute_curvature():
+    from fisherlab.optim.saddle_free import SaddleFreeNewton
+
+    class Quadratic:            # loss ½θᵀHθ with H = R diag(−2, 3) Rᵀ, a saddle at 0
+        R = np.array([[np.cos(0.3), -np.sin(0.3)], [np.sin(0.3), np.cos(0.3)]])
+        H = R @ np.diag([-2.0, 3.0]) @ R.T
+
+        def grad(self, th):
+            return self.H @ th
+
+        def hessian(self, th):
+            return self.H
+
+    q, th = Quadratic(), np.array([0.7, -0.2])
+    new = SaddleFreeNewton(lr=1.0, damping=0.0).step(q, th)
+    # in the eigenbasis the step divides by |λ| = (2, 3): coordinates (a, b) -> (a − a, b − b)...
+    a, b = q.R.T @ th
+    expected = q.R @ np.array([a - (-2.0 * a) / 2.0, b - (3.0 * b) / 3.0])
+    assert np.allclose(new, expected, rtol=0, atol=1e-15)
+    # ...so along the negative-curvature direction it moves away from the saddle (|a| doubles),
+    # where Newton's step would jump onto it
+    assert abs((q.R.T @ new)[0]) == pytest.approx(2 * abs(a), rel=1e-14)
+
+
+def test_plateau_quick(tmp_path):
+    from fisherlab.experiments.plateau import run_plateau
+
+    nb = run_plateau(tmp_path, quick=True, workers=2)
+    data = _files_ok(nb, "plateau")
+    assert data["quick"] is True and abs(data["initial_eg"] - 1 / 3) < 0.05
+    su = nb["summary"]
+    by = {(r["stepper"], r["seed"]): r for r in nb["runs"]}
+    seeds = sorted({r["seed"] for r in nb["runs"]})
+    # the full run's claims, on the quick run's seeds. Full-batch GD and Adam leave the
+    # symmetric plateau in every seed ...
+    assert su["GD"]["never_left"] == 0 and su["Adam"]["never_left"] == 0
+    # ... natural gradient (Gauss–Newton) reaches the plateau within a few dozen steps, but does
+    # not remove it: it stays there in some seeds (no sampling noise breaks the symmetry)
+    assert su["NaturalGradient"]["never_arrived"] == 0
+    assert su["NaturalGradient"]["median_iterations_to_arrive"] < 30
+    assert su["NaturalGradient"]["never_left"] >= 1
+    # ... and damped Newton never even reaches it: it is drawn to the saddle at the origin
+    assert su["Newton"]["never_arrived"] == len(seeds)
+    for s in seeds:
+        assert by[("Newton", s)]["final_eg"] > 0.25
+
+
+def test_plateau_same_seed_same_numbers():
+    from fisherlab.experiments.plateau import run_plateau
+
+    opts = dict(seeds=1, pilot_seeds=1, n=60, n_test=100, max_iter=15,
+                steppers=("GD", "NaturalGradient", "SaddleFreeNewton"), seed=5)
+    assert _without_times(run_plateau(None, **opts)) == _without_times(run_plateau(None, **opts))

@@ -30,6 +30,8 @@ EXPERIMENTS: dict[str, tuple[str, str, str]] = {
                  "does a natural-gradient step with KL budget ε move the model by KL ε?"),
     "kunstner-real": ("kunstner_real", "run_kunstner_real",
                       "Kunstner et al. (2019) Fig. 3 protocol: GD, NGD, empirical Fisher on real data"),
+    "plateau": ("plateau", "run_plateau",
+                "teacher–student soft committee machine: who leaves the symmetric plateau, how fast"),
 }
 
 

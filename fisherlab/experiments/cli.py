@@ -62,4 +62,5 @@ _QUICK = {
     "heteroscedastic": {"quick": True},
     "kl-trust": {"quick": True},
     "kunstner-real": {"quick": True},
+    "plateau": {"quick": True},
 }

@@ -88,7 +88,12 @@ def _trace(task: dict) -> dict:
     for it in range(task["steps"]):
         g = prob.grad(theta)
         v = pinv_solve(np.asarray(prob.fisher(theta)), g)
-        d = -np.sqrt(2.0 * eps / float(g @ v)) * v
+        gv = float(g @ v)
+        if not gv > 0.0:
+            # the gradient vanished to round-off (the trace reached an optimum): no direction
+            stopped = it
+            break
+        d = -np.sqrt(2.0 * eps / gv) * v
         e = -(np.linalg.norm(d) / np.linalg.norm(g)) * g
         if not prob.contains(theta + d):
             # large budgets drive the logistic fit toward separation, where fitted
@@ -107,7 +112,7 @@ def _trace(task: dict) -> dict:
             "seconds": time.perf_counter() - t0}
 
 
-def run_kl_trust(out_dir=None, *, eps=(1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1), steps: int = 40,
+def run_kl_trust(out_dir=None, *, eps=(1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1), steps: int = 30,
                  problems=PROBLEMS, seed: int = 0, workers: int = 1, scheduler=None,
                  progress=None, quick: bool = False, **_) -> dict:
     """Trace the realized KL of KL-budgeted steps; writes kl-trust.json / .png.
