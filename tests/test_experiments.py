@@ -228,7 +228,8 @@ def test_kunstner_real_quick(tmp_path):
         # the paper's finding, carried to a network: at its best grid point natural gradient
         # ends lower than the empirical Fisher's best and than gradient descent's best
         assert best["NaturalGradient"]["final_loss"] < best["EmpiricalFisher"]["final_loss"], p
-        assert best["GD"] is None or best["NaturalGradient"]["final_loss"] < best["GD"]["final_loss"], p
+        gd = best["GD"]
+        assert gd is None or best["NaturalGradient"]["final_loss"] < gd["final_loss"], p
     for p in PROBLEMS[:3]:   # convex: the optimum is known, and natural gradient reaches it
         assert nb["results"][p]["best"]["NaturalGradient"]["gap"] < 1e-2, p
 
@@ -294,3 +295,24 @@ def test_plateau_same_seed_same_numbers():
     opts = dict(seeds=1, pilot_seeds=1, n=60, n_test=100, max_iter=15,
                 steppers=("GD", "NaturalGradient", "SaddleFreeNewton"), seed=5)
     assert _without_times(run_plateau(None, **opts)) == _without_times(run_plateau(None, **opts))
+
+
+def test_experiment_summary_is_current():
+    """docs/experiments.md's generated section matches the JSON files under docs/figures."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "scripts" / "generate_experiment_summary.py"
+    spec = importlib.util.spec_from_file_location("generate_experiment_summary", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    text = mod.DOC.read_text(encoding="utf-8")
+    assert mod.BEGIN in text and mod.END in text
+    assert mod.updated(text) == text, "run python scripts/generate_experiment_summary.py"
+    # the section is built from the JSON: a changed number changes it
+    name, render_one = mod.SECTIONS[0]
+    nb = mod.load(name)
+    if nb is not None:
+        before = "\n".join(render_one(nb))
+        nb["run_seconds"] = (nb.get("run_seconds") or 0) + 1000
+        assert "\n".join(render_one(nb)) != before

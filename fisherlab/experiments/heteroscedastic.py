@@ -24,7 +24,7 @@ import time
 
 import numpy as np
 
-from ._common import Progress, parallel_map, pyplot, save
+from ._common import parallel_map, pyplot, save
 
 METHODS = ("Adam NLL", "Adam β-NLL β=0.5", "Adam β-NLL β=1", "natural gradient")
 
@@ -38,18 +38,22 @@ def draw(n: int, seed) -> tuple[np.ndarray, np.ndarray]:
 
 
 def true_mean(x):
+    """E[y | x] = x sin x."""
     return x * np.sin(x)
 
 
 def true_std(x):
+    """sd(y | x) = 0.3 √(1 + x²)."""
     return 0.3 * np.sqrt(1.0 + x * x)
 
 
 def features(x) -> np.ndarray:
+    """The network's input (x − 5)/5, shape (n, 1)."""
     return ((np.asarray(x) - 5.0) / 5.0)[:, None]
 
 
 def model(hidden: int):
+    """The MLP 1-hidden-hidden-2 (tanh) with the normal (mean, log σ) head."""
     from ..models import MLP, Head
 
     return MLP([1, hidden, hidden, 2], Head("normal", "mean_logstd", link="identity", fixed={}),
@@ -68,12 +72,15 @@ class BetaNLL:
         self.name = f"beta-NLL {beta}"
 
     def loss(self, w):
+        """The mean NLL (not β-weighted)."""
         return self.problem.loss(w)
 
     def contains(self, w):
+        """Whether w is in the model's domain."""
         return self.problem.contains(w)
 
     def grad(self, w):
+        """Σ_i σ_i^{2β} ∇ℓ_i / n, the weights held constant: (P,)."""
         p = self.problem
         raw = p.raw(w)
         u = p.point(w).grad(p.y) * (np.exp(2.0 * self.beta * raw[:, 1]) / p.n)[:, None]
@@ -90,8 +97,8 @@ def run_one(task: dict) -> dict:
     w0 = m.init(seed=task["seed"])
     method = task["method"]
     if method == "natural gradient":
-        target, stepper, iters = prob, NaturalGradient(lr=task["ngd_lr"],
-                                                       damping=task["ngd_damping"]), task["ngd_iter"]
+        stepper = NaturalGradient(lr=task["ngd_lr"], damping=task["ngd_damping"])
+        target, iters = prob, task["ngd_iter"]
     else:
         beta = 0.0 if method == "Adam NLL" else float(method.split("=")[1])
         target = prob if beta == 0.0 else BetaNLL(prob, beta)
@@ -178,8 +185,8 @@ def _figure(nb, runs, seed):
         ax.plot(grid, mu, color="tab:blue", label="predicted mean")
         ax.fill_between(grid, mu - 2 * sd, mu + 2 * sd, color="tab:blue", alpha=0.2,
                         label="± 2 predicted σ")
-        ax.set_title(f"{r['method']}\nRMSE(mean) {r['rmse_mean']:.2f}, test NLL {r['test_nll']:.2f}",
-                     fontsize=9)
+        ax.set_title(f"{r['method']}\nRMSE(mean) {r['rmse_mean']:.2f}, "
+                     f"test NLL {r['test_nll']:.2f}", fontsize=9)
         ax.set_xlabel("x")
         ax.set_ylim(-15, 15)
     axes[0].set_ylabel("y")
@@ -187,7 +194,8 @@ def _figure(nb, runs, seed):
     ax = axes[-1]
     meths = nb["methods"]
     rm = [[r["rmse_mean"] for r in nb["runs"] if r["method"] == m] for m in meths]
-    ax.boxplot(rm, tick_labels=[m.replace("Adam ", "").replace("natural gradient", "NGD") for m in meths])
+    short = [m.replace("Adam ", "").replace("natural gradient", "NGD") for m in meths]
+    ax.boxplot(rm, tick_labels=short)
     ax.set_ylabel("RMSE of the mean vs x sin x")
     ax.set_title(f"{nb['seeds']} seeds", fontsize=9)
     ax.tick_params(axis="x", labelsize=7, rotation=20)

@@ -1,5 +1,4 @@
-"""kl-trust: does a natural-gradient step with a KL budget move the predicted distribution by
-that budget?
+"""kl-trust: does a KL-budgeted natural-gradient step move the model by its budget.
 
 At each iterate θ_t of a natural-gradient run, the step is scaled to the budget ε,
 
@@ -66,7 +65,10 @@ def make(name: str, seed: int = 0):
 
 
 def digits(n: int, seed: int = 0):
-    """n rows of scikit-learn's digits, pixels scaled to [0, 1], integer labels."""
+    """Rows of scikit-learn's digits (a seeded shuffle), pixels scaled to [0, 1], labels 0-9.
+
+    Returns (X (n, 64), y (n,)).
+    """
     from sklearn.datasets import load_digits
 
     d = load_digits()
@@ -108,7 +110,8 @@ def _trace(task: dict) -> dict:
             gd_out += 1
         theta = theta + d
     return {"problem": task["problem"], "eps": eps, "ngd_ratio": ngd, "gd_ratio": gd,
-            "gd_left_domain": gd_out, "ngd_left_domain_at_step": stopped, "final_loss": float(prob.loss(theta)),
+            "gd_left_domain": gd_out, "ngd_left_domain_at_step": stopped,
+            "final_loss": float(prob.loss(theta)),
             "seconds": time.perf_counter() - t0}
 
 
@@ -170,6 +173,7 @@ def _figure(nb):
     axes[1].set_ylabel("realized KL / ε")
     axes[1].set_title("GD step of the same Euclidean length (NGD: solid, ≈ 1)", fontsize=10)
     axes[1].legend(fontsize=6)
-    fig.suptitle(f"kl-trust: {nb['steps']} steps per budget" + (" (quick run)" if nb["quick"] else ""))
+    fig.suptitle(f"kl-trust: {nb['steps']} steps per budget"
+                 + (" (quick run)" if nb["quick"] else ""))
     fig.tight_layout()
     return fig

@@ -32,6 +32,7 @@ STEPPERS = ("GD", "Adam", "NaturalGradient", "KFAC", "EmpiricalFisher", "Newton"
 
 
 def model():
+    """The student (and teacher) network N-2-1, erf activation, normal head with σ = SIGMA."""
     from ..models import MLP, Head
 
     return MLP([N, K, 1], Head("normal", "mean_std", fixed={"std": SIGMA}), activation="erf")
@@ -48,6 +49,7 @@ def teacher_weights(seed) -> np.ndarray:
 
 
 def student_weights(seed, scale: float) -> np.ndarray:
+    """First-layer weights N(0, scale²), zero biases, output weights 1."""
     rng = np.random.default_rng(seed)
     w = np.zeros(model().n_weights)
     w[: N * K] = scale * rng.standard_normal(N * K)
@@ -56,7 +58,7 @@ def student_weights(seed, scale: float) -> np.ndarray:
 
 
 def data(n: int, seed, wt):
-    """n rows x ~ N(0, I) and y from the teacher with noise σ."""
+    """The rows: n draws x ~ N(0, I) and y from the teacher with noise σ."""
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, N))
     f = model().predictor(X).forward(wt, X)[:, 0]
@@ -103,7 +105,8 @@ def run_one(task: dict) -> dict:
         net = m.predictor(Xt)
         ft = net.forward(wt, Xt)[:, 0]
         name, hyper = task["stepper"], task["hyper"]
-        st = SaddleFreeNewton(**hyper) if name == "SaddleFreeNewton" else make_stepper(name, **hyper)
+        st = (SaddleFreeNewton(**hyper) if name == "SaddleFreeNewton"
+              else make_stepper(name, **hyper))
         st.reset()
         w = student_weights(task["seed"] + 3, task["init_scale"])
         eg, clock, status = [], [0.0], "max_iter"

@@ -17,6 +17,7 @@ class SaddleFreeNewton(DampedStepper):
     name = "SaddleFreeNewton"
 
     def step(self, problem, theta):
+        """One step from theta (P,): needs ``problem.hessian`` and ``problem.grad``."""
         lam, V = np.linalg.eigh(np.asarray(problem.hessian(theta)))
         g = problem.grad(theta)
         return theta - self.lr * (V @ ((V.T @ g) / (np.abs(lam) + self.damping)))
