@@ -170,14 +170,19 @@ def test_heteroscedastic_quick(tmp_path):
     assert data["quick"] is True and data["run_seconds"] > 0
     s = nb["summary"]
     nll = s["Adam NLL"]["rmse_mean"]["median"]
-    # the full run's claim: β-NLL (both β) and natural gradient with the output Fisher fit the
-    # mean better than Adam on the plain NLL
-    for meth in ("Adam β-NLL β=0.5", "Adam β-NLL β=1", "natural gradient"):
-        assert s[meth]["rmse_mean"]["median"] < nll, meth
-    # ... without giving up the likelihood: every method's median test NLL is within 0.2 nats
-    # of the others'
+    # the full run's finding (the literature's pitfall does not show on this toy at this
+    # budget): no method fits the mean clearly better than Adam on the plain NLL -- every
+    # median RMSE of the mean is within 15% of Adam-NLL's ...
+    for meth in nb["methods"]:
+        assert abs(s[meth]["rmse_mean"]["median"] / nll - 1.0) < 0.15, meth
+    # ... neither β-NLL nor natural gradient beats it on every seed ...
+    by = {(r["method"], r["seed"]): r["rmse_mean"] for r in nb["runs"]}
+    seeds = sorted({r["seed"] for r in nb["runs"]})
+    for meth in nb["methods"][1:]:
+        assert not all(by[(meth, k)] < by[("Adam NLL", k)] for k in seeds), meth
+    # ... and the test NLLs agree within 0.1 nats
     med = [s[m]["test_nll"]["median"] for m in nb["methods"]]
-    assert max(med) - min(med) < 0.2
+    assert max(med) - min(med) < 0.1
 
 
 def test_heteroscedastic_same_seed_same_numbers():

@@ -144,7 +144,7 @@ def run_heteroscedastic(out_dir=None, *, seeds: int = 10, n: int = 500, hidden: 
     ngd_iter, ngd_lr, ngd_damping : natural gradient's iterations, step size, and damping.
     """
     if quick:
-        seeds, n, adam_iter, ngd_iter = 3, 300, 1500, 120
+        seeds, n, adam_iter, ngd_iter = 3, 300, 4000, 300
     t0 = time.perf_counter()
     tasks = [{"seed": seed + s, "method": meth, "n": n, "hidden": hidden, "adam_iter": adam_iter,
               "adam_lr": adam_lr, "ngd_iter": ngd_iter, "ngd_lr": ngd_lr,

@@ -85,7 +85,7 @@ def trace(task: dict) -> dict:
 def _trace(task: dict) -> dict:
     prob, theta, kl = make(task["problem"], task["seed"])
     eps = task["eps"]
-    ngd, gd, gd_out, stopped = [], [], 0, None
+    ngd, gd, gd_out, stopped, reason = [], [], 0, None, None
     t0 = time.perf_counter()
     for it in range(task["steps"]):
         g = prob.grad(theta)
@@ -93,14 +93,14 @@ def _trace(task: dict) -> dict:
         gv = float(g @ v)
         if not gv > 0.0:
             # the gradient vanished to round-off (the trace reached an optimum): no direction
-            stopped = it
+            stopped, reason = it, "gradient vanished"
             break
         d = -np.sqrt(2.0 * eps / gv) * v
         e = -(np.linalg.norm(d) / np.linalg.norm(g)) * g
         if not prob.contains(theta + d):
             # large budgets drive the logistic fit toward separation, where fitted
             # probabilities round to 0 or 1: the trace ends there, and says so
-            stopped = it
+            stopped, reason = it, "step left the domain"
             break
         ngd.append(kl(theta, theta + d) / eps)
         if prob.contains(theta + e):
@@ -110,7 +110,7 @@ def _trace(task: dict) -> dict:
             gd_out += 1
         theta = theta + d
     return {"problem": task["problem"], "eps": eps, "ngd_ratio": ngd, "gd_ratio": gd,
-            "gd_left_domain": gd_out, "ngd_left_domain_at_step": stopped,
+            "gd_left_domain": gd_out, "ngd_stopped_at_step": stopped, "ngd_stop_reason": reason,
             "final_loss": float(prob.loss(theta)),
             "seconds": time.perf_counter() - t0}
 
