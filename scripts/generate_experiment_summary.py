@@ -57,8 +57,6 @@ def heteroscedastic(nb) -> list[str]:
                    f"{g(r['rmse_mean']['max'])}) | {g(r['rmse_mean_noisy_half']['median'])} | "
                    f"{g(r['test_nll']['median'])} | {r['iterations']} | "
                    f"{g(r['seconds']['median'], 2)} |")
-    nll = s["Adam NLL"]["rmse_mean"]["median"]
-    ngd = s["natural gradient"]["rmse_mean"]["median"]
     best_beta = min(meths[1:3], key=lambda m: s[m]["rmse_mean"]["median"])
     meds = [s[m]["rmse_mean"]["median"] for m in meths]
     spread = 100 * (max(meds) / min(meds) - 1)
@@ -107,8 +105,9 @@ def kl_trust(nb) -> list[str]:
     out += ["", f"For small budgets the realized KL of every natural-gradient step is within "
             f"{g(100 * worst, 2)}% of ε in every parametrization and model (the error is the "
             f"third-order term, growing with ε). The largest budget at which every step is "
-            f"within 5% of it: " + "; ".join(within) + ". A gradient step of the same Euclidean length "
-            f"moves the model by a KL that depends on the parametrization and the model, up to "
+            f"within 5% of it: " + "; ".join(within) + ". A gradient step of the same "
+            f"Euclidean length moves the model by a KL that depends on the parametrization "
+            f"and the model, up to "
             f"{g(max(rows[(p, lo)]['gd_ratio_max'] or 0 for p in nb['problems']))} × ε."]
     return out
 
@@ -139,9 +138,10 @@ def kunstner_real(nb) -> list[str]:
                    + " | ".join(cells) + " |")
         ngd, ef = row["best"]["NaturalGradient"], row["best"]["EmpiricalFisher"]
         wins += ngd is not None and (ef is None or ngd["final_loss"] < ef["final_loss"])
-    gd_wins = sum(row["best"]["GD"] is not None and row["best"]["NaturalGradient"] is not None
-                  and row["best"]["GD"]["final_loss"] <= row["best"]["NaturalGradient"]["final_loss"]
-                  for row in nb["results"].values())
+    gd_wins = 0
+    for row in nb["results"].values():
+        gd, ngd = row["best"]["GD"], row["best"]["NaturalGradient"]
+        gd_wins += gd is not None and ngd is not None and gd["final_loss"] <= ngd["final_loss"]
     out += ["", f"Natural gradient ends below the empirical Fisher on {wins} of "
             f"{len(nb['problems'])} problems; gradient descent ends at or below natural gradient "
             f"on {gd_wins}. Natural gradient pays for it in wall time per iteration (the "
