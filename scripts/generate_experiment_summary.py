@@ -39,8 +39,10 @@ def g(x, digits: int = 3) -> str:
 
 def provenance(nb, name: str) -> str:
     kind = "**quick run** (small sizes; not the full experiment)" if nb.get("quick") else "full run"
-    return (f"*`fisherlab experiment {name}`, {kind}, {g(nb.get('run_seconds'), 2)} s of wall "
-            f"time; figure `docs/figures/{name}.png`.*")
+    took = (f", {g(nb['run_seconds'], 2)} s of wall time" if nb.get("run_seconds") is not None
+            else "")
+    fig = (f"; figure `docs/figures/{name}.png`" if (FIGURES / f"{name}.png").exists() else "")
+    return f"*`fisherlab experiment {name}`, {kind}{took}{fig}.*"
 
 
 def heteroscedastic(nb) -> list[str]:
@@ -177,8 +179,50 @@ def plateau(nb) -> list[str]:
     return out
 
 
+def empirical_fisher(nb) -> list[str]:
+    t = nb["trajectories"]
+
+    def rel(name, key):
+        return max(r[key] / r["start_distance"] for r in t[name])
+
+    return [f"**The empirical Fisher (Kunstner et al. 2019, Fig. 1):** linear regression, "
+            f"N = {nb['N']}, {nb['steps']} steps from {len(t['NGD'])} starts. "
+            + provenance(nb, "empirical-fisher"), "",
+            f"Natural-gradient paths stay on the straight segment to the minimum (largest "
+            f"deviation {g(rel('NGD', 'max_deviation_from_straight_line'), 2)} of the start's "
+            f"distance) and end within {g(rel('NGD', 'distance_to_optimum'), 2)} of it; "
+            f"empirical-Fisher paths bend away by up to "
+            f"{g(rel('EF', 'max_deviation_from_straight_line'), 2)} and end as far as "
+            f"{g(rel('EF', 'distance_to_optimum'), 2)} of the start's distance from it."]
+
+
+def minibatch_noise(nb) -> list[str]:
+    bs = [r["b"] for r in nb["rows"]]
+    return [f"**Minibatch noise:** {nb['family']} {nb['param']} at θ* = "
+            f"{tuple(nb['theta_star'])}, {nb['reps']} minibatches per batch size. "
+            + provenance(nb, "minibatch-noise"), "",
+            f"b × the covariance of the minibatch gradient equals F(θ*) for b = {min(bs)} … "
+            f"{max(bs)}: the largest deviation of any entry is "
+            f"{g(max(r['max_z'] for r in nb['rows']), 2)} standard errors, and "
+            f"‖b·Cov − F‖/‖F‖ ≤ {g(max(r['rel_frobenius'] for r in nb['rows']), 2)}."]
+
+
+def invariance(nb) -> list[str]:
+    sp, sl, st = nb["spread"], nb["slope"], nb["steps"]
+    return [f"**Reparametrization:** the normal MLE in three parametrizations, flow time "
+            f"{g(nb['tau'])}, steps {g(max(st))} … {g(min(st))}. " + provenance(nb, "invariance"),
+            "", f"The largest distance between the three natural-gradient trajectories falls from "
+            f"{g(sp['NaturalGradient'][0], 2)} to {g(sp['NaturalGradient'][-1], 2)} (log-log "
+            f"slope {g(sl['NaturalGradient'], 2)} against the step: one parametrization-free "
+            f"flow); "
+            f"gradient descent's goes from {g(sp['GD'][0], 2)} to {g(sp['GD'][-1], 2)} (slope "
+            f"{g(sl['GD'], 2)}): each parametrization has its own flow."]
+
+
 SECTIONS = [("heteroscedastic", heteroscedastic), ("kl-trust", kl_trust),
-            ("kunstner-real", kunstner_real), ("plateau", plateau)]
+            ("kunstner-real", kunstner_real), ("plateau", plateau),
+            ("empirical-fisher", empirical_fisher), ("minibatch-noise", minibatch_noise),
+            ("invariance", invariance)]
 NOT_YET = ["local-extrema", "mixture"]
 
 

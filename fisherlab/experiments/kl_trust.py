@@ -92,8 +92,9 @@ def _trace(task: dict) -> dict:
         v = pinv_solve(np.asarray(prob.fisher(theta)), g)
         gv = float(g @ v)
         if not gv > 0.0:
-            # the gradient vanished to round-off (the trace reached an optimum): no direction
-            stopped, reason = it, "gradient vanished"
+            # gᵀF⁺g is 0 when the gradient vanished to round-off (an optimum) and NaN when an
+            # earlier step overflowed the model: no direction to scale either way
+            stopped, reason = it, "gᵀF⁺g not positive (gradient vanished or not finite)"
             break
         d = -np.sqrt(2.0 * eps / gv) * v
         e = -(np.linalg.norm(d) / np.linalg.norm(g)) * g
