@@ -158,7 +158,8 @@ def plateau(nb) -> list[str]:
            f"{g(nb['target'])}, budget {nb['max_iter']} iterations, {nb['seeds']} seeds). "
            + provenance(nb, "plateau"), "",
            "| stepper | step (damping) | never reach the plateau | never leave it | never reach "
-           "the target | median iterations to leave / to target | median seconds to leave / to "
+           "the target | median iterations to leave / to target (over the seeds that do) | median "
+           "seconds to leave / to "
            "target |", "|---|---|---:|---:|---:|---:|---:|"]
     for s in nb["steppers"]:
         r = su[s]
@@ -169,6 +170,14 @@ def plateau(nb) -> list[str]:
                    f"{g(r['median_iterations_to_target'])} | "
                    f"{g(r['median_seconds_to_leave'], 2)} / "
                    f"{g(r['median_seconds_to_target'], 2)} |")
+    ngd, gd, newton = su["NaturalGradient"], su["GD"], su["Newton"]
+    verdict = "does not remove it" if ngd["never_left"] else "leaves it in every seed"
+    out += ["", f"Natural gradient (Gauss–Newton here) reaches the plateau in a median "
+            f"{g(ngd['median_iterations_to_arrive'])} iterations (GD: "
+            f"{g(gd['median_iterations_to_arrive'])}), but {verdict}: it never leaves it in "
+            f"{ngd['never_left']} of {ngd['seeds']} seeds, GD in {gd['never_left']} of "
+            f"{gd['seeds']}. Damped Newton never reaches it in {newton['never_arrived']} of "
+            f"{newton['seeds']} seeds (it is drawn to the saddle at the origin)."]
     ranked = sorted((s for s in nb["steppers"] if su[s]["median_seconds_to_target"] is not None),
                     key=lambda s: su[s]["median_seconds_to_target"])
     out += ["", ("Fastest to the target in wall time (median over the seeds that reach it): "
