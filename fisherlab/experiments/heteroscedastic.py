@@ -177,7 +177,11 @@ def _figure(nb, runs, seed):
     plt = pyplot()
     grid = np.linspace(0.0, 10.0, 201)
     x, y = draw(nb["n"], seed)
-    fig, axes = plt.subplots(1, len(runs) + 1, figsize=(4.0 * (len(runs) + 1), 3.6), sharey=False)
+    fig, grid_axes = plt.subplots(2, 3, figsize=(12, 7.2))
+    axes = list(grid_axes.ravel())
+    axes = axes[:len(runs)] + [axes[-1]]
+    for ax in grid_axes.ravel()[len(runs):-1]:
+        ax.axis("off")
     for ax, r in zip(axes, runs):
         mu, sd = np.array(r["grid_mean"]), np.array(r["grid_std"])
         ax.plot(x, y, ".", ms=2, color="0.7", label="training data")
@@ -190,6 +194,7 @@ def _figure(nb, runs, seed):
         ax.set_xlabel("x")
         ax.set_ylim(-15, 15)
     axes[0].set_ylabel("y")
+    axes[3].set_ylabel("y")
     axes[0].legend(fontsize=7, loc="lower left")
     ax = axes[-1]
     meths = nb["methods"]
