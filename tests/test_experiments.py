@@ -150,3 +150,174 @@ def test_cli(tmp_path, capsys):
     assert (tmp_path / "minibatch-noise.png").exists() and (tmp_path / "minibatch-noise.json").exists()
     assert main(["experiment", "no-such-thing"]) == 2
     assert "unknown experiment" in capsys.readouterr().err
+
+
+def _without_times(obj):
+    """The numbers of a run with its wall-clock entries and file paths dropped."""
+    if isinstance(obj, dict):
+        return {k: _without_times(v) for k, v in obj.items()
+                if k not in ("time", "files") and "seconds" not in k}
+    if isinstance(obj, list):
+        return [_without_times(v) for v in obj]
+    return obj
+
+
+def test_heteroscedastic_quick(tmp_path):
+    from fisherlab.experiments.heteroscedastic import run_heteroscedastic
+
+    nb = run_heteroscedastic(tmp_path, quick=True, workers=2)
+    data = _files_ok(nb, "heteroscedastic")
+    assert data["quick"] is True and data["run_seconds"] > 0
+    s = nb["summary"]
+    nll = s["Adam NLL"]["rmse_mean"]["median"]
+    # the full run's finding (the literature's pitfall does not show on this toy at this
+    # budget): no method fits the mean clearly better than Adam on the plain NLL -- every
+    # median RMSE of the mean is within 15% of Adam-NLL's ...
+    for meth in nb["methods"]:
+        assert abs(s[meth]["rmse_mean"]["median"] / nll - 1.0) < 0.15, meth
+    # ... neither β-NLL nor natural gradient beats it on every seed ...
+    by = {(r["method"], r["seed"]): r["rmse_mean"] for r in nb["runs"]}
+    seeds = sorted({r["seed"] for r in nb["runs"]})
+    for meth in nb["methods"][1:]:
+        assert not all(by[(meth, k)] < by[("Adam NLL", k)] for k in seeds), meth
+    # ... and the test NLLs agree within 0.1 nats
+    med = [s[m]["test_nll"]["median"] for m in nb["methods"]]
+    assert max(med) - min(med) < 0.1
+
+
+def test_heteroscedastic_same_seed_same_numbers():
+    from fisherlab.experiments.heteroscedastic import run_heteroscedastic
+
+    opts = dict(seeds=1, n=60, hidden=4, adam_iter=30, ngd_iter=5, seed=3)
+    a = run_heteroscedastic(None, **opts)
+    b = run_heteroscedastic(None, **opts)
+    assert _without_times(a) == _without_times(b)
+    c = run_heteroscedastic(None, **dict(opts, seed=4))
+    assert _without_times(c)["runs"] != _without_times(a)["runs"]
+
+
+def test_kl_trust_quick(tmp_path):
+    from fisherlab.experiments.kl_trust import PROBLEMS, run_kl_trust
+
+    nb = run_kl_trust(tmp_path, quick=True)
+    data = _files_ok(nb, "kl-trust")
+    assert data["quick"] is True
+    rows = {(r["problem"], r["eps"]): r for r in nb["rows"]}
+    for p in PROBLEMS:
+        small, big = rows[(p, 1e-6)], rows[(p, 1e-2)]
+        # every natural-gradient step with budget 1e-6 moves the model by KL within 5% of it,
+        # in every parametrization and model; the second-order error grows with ε
+        assert small["ngd_max_abs_dev"] < 0.05, p
+        assert small["ngd_max_abs_dev"] < big["ngd_max_abs_dev"], p
+    # the same-length gradient step overshoots the budget by orders of magnitude on the
+    # logistic regression and the network
+    for p in ("logistic breast cancer", "digits MLP"):
+        assert rows[(p, 1e-6)]["gd_ratio_min"] > 10, p
+
+
+def test_kl_trust_same_seed_same_numbers():
+    from fisherlab.experiments.kl_trust import run_kl_trust
+
+    opts = dict(eps=(1e-3,), steps=3, problems=("normal mean_logstd", "digits MLP"), seed=2)
+    assert _without_times(run_kl_trust(None, **opts)) == _without_times(run_kl_trust(None, **opts))
+
+
+def test_kunstner_real_quick(tmp_path):
+    from fisherlab.experiments.kunstner_real import PROBLEMS, run_kunstner_real
+
+    nb = run_kunstner_real(tmp_path, quick=True, workers=2)
+    data = _files_ok(nb, "kunstner-real")
+    assert data["quick"] is True and set(data["results"]) == set(PROBLEMS)
+    for p in PROBLEMS:
+        best = nb["results"][p]["best"]
+        # the paper's finding, carried to a network: at its best grid point natural gradient
+        # ends lower than the empirical Fisher's best and than gradient descent's best
+        assert best["NaturalGradient"]["final_loss"] < best["EmpiricalFisher"]["final_loss"], p
+        gd = best["GD"]
+        assert gd is None or best["NaturalGradient"]["final_loss"] < gd["final_loss"], p
+    for p in PROBLEMS[:3]:   # convex: the optimum is known, and natural gradient reaches it
+        assert nb["results"][p]["best"]["NaturalGradient"]["gap"] < 1e-2, p
+
+
+def test_kunstner_real_same_seed_same_numbers():
+    from fisherlab.experiments.kunstner_real import run_kunstner_real
+
+    opts = dict(iters=5, problems=("wine (softmax)", "digits MLP"), quick=True, seed=1)
+    assert _without_times(run_kunstner_real(None, **opts)) == _without_times(
+        run_kunstner_real(None, **opts))
+
+
+def test_saddle_free_newton_step_uses_absolute_curvature():
+    from fisherlab.optim.saddle_free import SaddleFreeNewton
+
+    class Quadratic:            # loss ½θᵀHθ with H = R diag(−2, 3) Rᵀ, a saddle at 0
+        R = np.array([[np.cos(0.3), -np.sin(0.3)], [np.sin(0.3), np.cos(0.3)]])
+        H = R @ np.diag([-2.0, 3.0]) @ R.T
+
+        def grad(self, th):
+            return self.H @ th
+
+        def hessian(self, th):
+            return self.H
+
+    q, th = Quadratic(), np.array([0.7, -0.2])
+    new = SaddleFreeNewton(lr=1.0, damping=0.0).step(q, th)
+    # in the eigenbasis the step divides by |λ| = (2, 3): coordinates (a, b) -> (a − a, b − b)...
+    a, b = q.R.T @ th
+    expected = q.R @ np.array([a - (-2.0 * a) / 2.0, b - (3.0 * b) / 3.0])
+    assert np.allclose(new, expected, rtol=0, atol=1e-15)
+    # ...so along the negative-curvature direction it moves away from the saddle (|a| doubles),
+    # where Newton's step would jump onto it
+    assert abs((q.R.T @ new)[0]) == pytest.approx(2 * abs(a), rel=1e-14)
+
+
+def test_plateau_quick(tmp_path):
+    from fisherlab.experiments.plateau import run_plateau
+
+    nb = run_plateau(tmp_path, quick=True, workers=2)
+    data = _files_ok(nb, "plateau")
+    assert data["quick"] is True and abs(data["initial_eg"] - 1 / 3) < 0.05
+    su = nb["summary"]
+    by = {(r["stepper"], r["seed"]): r for r in nb["runs"]}
+    seeds = sorted({r["seed"] for r in nb["runs"]})
+    # the full run's claims, on the quick run's seeds. Full-batch GD and Adam leave the
+    # symmetric plateau in every seed ...
+    assert su["GD"]["never_left"] == 0 and su["Adam"]["never_left"] == 0
+    # ... natural gradient (Gauss–Newton) reaches the plateau within a few dozen steps, but does
+    # not remove it: it stays there in some seeds (no sampling noise breaks the symmetry)
+    assert su["NaturalGradient"]["never_arrived"] == 0
+    assert su["NaturalGradient"]["median_iterations_to_arrive"] < 30
+    assert su["NaturalGradient"]["never_left"] >= 1
+    # ... and damped Newton never even reaches it: it is drawn to the saddle at the origin
+    assert su["Newton"]["never_arrived"] == len(seeds)
+    for s in seeds:
+        assert by[("Newton", s)]["final_eg"] > 0.25
+
+
+def test_plateau_same_seed_same_numbers():
+    from fisherlab.experiments.plateau import run_plateau
+
+    opts = dict(seeds=1, pilot_seeds=1, n=60, n_test=100, max_iter=15,
+                steppers=("GD", "NaturalGradient", "SaddleFreeNewton"), seed=5)
+    assert _without_times(run_plateau(None, **opts)) == _without_times(run_plateau(None, **opts))
+
+
+def test_experiment_summary_is_current():
+    """docs/experiments.md's generated section matches the JSON files under docs/figures."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "scripts" / "generate_experiment_summary.py"
+    spec = importlib.util.spec_from_file_location("generate_experiment_summary", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    text = mod.DOC.read_text(encoding="utf-8")
+    assert mod.BEGIN in text and mod.END in text
+    assert mod.updated(text) == text, "run python scripts/generate_experiment_summary.py"
+    # the section is built from the JSON: a changed number changes it
+    name, render_one = mod.SECTIONS[0]
+    nb = mod.load(name)
+    if nb is not None:
+        before = "\n".join(render_one(nb))
+        nb["run_seconds"] = (nb.get("run_seconds") or 0) + 1000
+        assert "\n".join(render_one(nb)) != before

@@ -113,6 +113,21 @@ def _single_threaded_blas():
     threadpool_limits(1)
 
 
+def blas_threads(n: int = 1):
+    """A context manager limiting BLAS to ``n`` threads (a no-op without threadpoolctl).
+
+    On a shared, loaded machine a multi-threaded eigendecomposition of a few hundred rows can
+    take a hundred times longer than a single-threaded one.
+    """
+    import contextlib
+
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(n)
+
+
 def parallel_map(fn, items, *, workers: int = 1, scheduler: str | None = None,
                  progress: bool | None = None, label: str = "") -> list:
     """``[fn(item) for item in items]``, serially, on a process pool, or on a Dask cluster.

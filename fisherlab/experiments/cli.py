@@ -59,4 +59,8 @@ _QUICK = {
     "logistic-real": {"quick": True},
     "fisher-efficiency": {"T": 200, "seeds": 500},
     "minibatch-noise": {"reps": 2000, "batch_sizes": (1, 4, 16)},
+    "heteroscedastic": {"quick": True},
+    "kl-trust": {"quick": True},
+    "kunstner-real": {"quick": True},
+    "plateau": {"quick": True},
 }
