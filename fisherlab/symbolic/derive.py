@@ -15,10 +15,13 @@ Each is simplified once, when first asked for, and cached with the Derivation.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import importlib
 from dataclasses import dataclass
 from functools import cached_property
 
+import mpmath
 import sympy as sp
 
 from ..errors import SpecError
@@ -32,6 +35,15 @@ EXPECTED_LOG_BASE_MEASURE = sp.Symbol(r"\mathbb{E}[\log h(x)]")
 SIMPLIFY_MAX_OPS = 150
 #: ... when they also have at least this many free symbols.
 SIMPLIFY_GUARD_SYMBOLS = 5
+#: A declared power u**(p/q) must have q at most this, and |p| at most :data:`MAX_EXPONENT`.
+MAX_EXPONENT_DENOMINATOR = 12
+MAX_EXPONENT = 100
+#: A numeric base m raised to a symbolic power c·θ (or e^(c·θ·log m)) needs |p| of the
+#: rational c = p/q at most this.
+MAX_SYMBOLIC_EXPONENT = 1000
+#: Logarithms combine into log(u**c) only for a rational c whose numerator and denominator are
+#: at most this in size (see :func:`guarded_logcombine`).
+LOGCOMBINE_MAX_POWER = 3
 
 
 def simplify(expr):
@@ -46,6 +58,39 @@ def simplify(expr):
     expr = sp.sympify(expr)
     if expr.is_number or expr.is_Symbol:
         return expr
+    floats = [f for f in expr.atoms(sp.Float) if f != 0]
+    # A declared float is an opaque number: sympy's simplify would turn 4.9e-188 into a
+    # rational of 188 digits (nsimplify), whose gcds and factorizations take minutes, and
+    # 0.1 into 1/10 in some quantities but not in others.
+    opaque = {f: sp.Dummy("float", positive=bool(f > 0), negative=bool(f < 0)) for f in floats}
+    expr = expr.xreplace(opaque)
+    # So is e^u with a rational p/q in u of large p or q: sympy's polynomial algebra takes
+    # e^(θ/q) as its variable and e^u as its p-th power (e^(134217728θ/244375): gigabytes).
+    exps = {e: sp.Dummy("exp", positive=True) for e in expr.atoms(sp.exp)
+            if _large_rational_in(e.args[0])}
+    simple = _simplify(expr.xreplace(exps), set(opaque.values()))
+    back = {d: e for e, d in exps.items()}
+    back.update({d: f for f, d in opaque.items()})
+    return simple.xreplace(back).xreplace(back)
+
+
+def _large_rational_in(u) -> bool:
+    """Whether a term of ``u`` has a rational coefficient p/q beyond the limits of
+    :func:`declared` (|p| > MAX_EXPONENT or q > MAX_EXPONENT_DENOMINATOR)."""
+    for t in sp.Add.make_args(sp.expand(u)):
+        c = t.as_coeff_Mul()[0]
+        if c.is_Rational and (abs(c.p) > MAX_EXPONENT or c.q > MAX_EXPONENT_DENOMINATOR):
+            return True
+    return False
+
+
+#: With declared floats or logarithms of numbers, expressions in more generators than this
+#: (symbols, floats, log m) are not factored (see :func:`_simplify`).
+FACTOR_MAX_GENERATORS = 6
+
+
+def _simplify(expr, floats: set):
+    """:func:`simplify` of a scalar expression whose declared floats are the symbols ``floats``."""
     if _past_guard(expr):
         # Size guard: sympy's simplify takes minutes on the large rational functions of many
         # variables of the multivariate normal (its multivariate factorization, randomized, from
@@ -54,14 +99,23 @@ def simplify(expr):
         # generator still shares its subexpressions. Expressions in few variables are always
         # simplified: that is where textbook forms (and exact zeros) come from.
         return reduce_large(expr)
-    simple = sp.simplify(expr)
+    with _logs_combined_guardedly():
+        simple = sp.simplify(expr)
     candidates = [expr, simple]
+    # Factoring is multivariate (Wang's algorithm, randomized): with user constants as extra
+    # generators (floats, log 470, log 510511) a KL of two points took minutes. The catalog
+    # declares neither, and is always factored.
+    numeric_logs = {q for q in expr.atoms(sp.log) if q.args[0].is_number}
+    factor = not ((floats or numeric_logs) and len(expr.free_symbols | numeric_logs)
+                  > FACTOR_MAX_GENERATORS)
     for expanded in (sp.expand_log(simple), sp.expand_log(simple, force=True)):
         if expanded.has(sp.I):
             # log(−u) forced into log(u) + iπ: refused below. Factoring it first would work
             # over ℚ(i), minutes for the categorical's log-density at k = 10.
             continue
-        candidates += [expanded, sp.factor(expanded), sp.factor_terms(expanded)]
+        candidates += [expanded, sp.factor_terms(expanded)]
+        if factor:
+            candidates.append(sp.factor(expanded))
     # Forced expansion can split log(a/b) into log(a) − log(b) with a, b < 0 (NaN in floats) or
     # into log(a) + iπ: keep only candidates whose every log has an argument known positive or
     # already present in the unexpanded forms.
@@ -69,6 +123,56 @@ def simplify(expr):
     safe = [c for c in candidates if not c.has(sp.I) and all(
         q.args[0].is_positive or q.args[0] in trusted for q in c.atoms(sp.log))]
     return min(safe or [expr], key=_cost)
+
+
+def guarded_logcombine(expr, force: bool = False):
+    """``sympy.logcombine``, except that a term c·log(u) whose rational coefficient c has a
+    numerator or denominator larger than :data:`LOGCOMBINE_MAX_POWER` is left as it is.
+
+    ``sympy.simplify`` puts an expression over a common denominator before combining its logs,
+    so a declared constant 1/q makes every log's coefficient a multiple of q, and logcombine
+    then raises each argument to that power: −½ log 2π + 1/10⁶ became log(2^500000 π^500000 …)
+    (a 150,000-digit integer, and for 1/10¹⁰ more memory than the machine has). Refusing such
+    powers means no base is ever raised to a power larger than the declaration wrote.
+    """
+    hidden: dict = {}
+
+    def large(term) -> bool:
+        if not term.is_Mul or not any(isinstance(f, sp.log) for f in term.args):
+            return False
+        c = term.as_coeff_Mul()[0]
+        return c.is_Rational and (abs(c.p) > LOGCOMBINE_MAX_POWER or c.q > LOGCOMBINE_MAX_POWER)
+
+    def hide(term):
+        return hidden.setdefault(term, sp.Dummy("hidden_log"))
+
+    protected = sp.sympify(expr).replace(large, hide)
+    back = {d: term for term, d in hidden.items()}
+    out = _SYMPY_LOGCOMBINE(protected, force=force)
+    # A hidden term can hold another (c·exp(c'·log u)·log v): restore until none is left.
+    while out.has(*back):
+        out = out.xreplace(back)
+    return out
+
+
+_SIMPLIFY_MODULE = importlib.import_module("sympy.simplify.simplify")
+_SYMPY_LOGCOMBINE = _SIMPLIFY_MODULE.logcombine
+
+
+@contextlib.contextmanager
+def _logs_combined_guardedly():
+    """Within the block, ``sympy.simplify`` combines logs with :func:`guarded_logcombine`.
+
+    ``sympy.simplify`` has no option to restrict its logcombine step, and it looks that name up
+    in its module at each call: replacing it there for the duration of one call is the only
+    way short of copying sympy's simplify.
+    """
+    saved = _SIMPLIFY_MODULE.logcombine
+    _SIMPLIFY_MODULE.logcombine = guarded_logcombine
+    try:
+        yield
+    finally:
+        _SIMPLIFY_MODULE.logcombine = saved
 
 
 def _past_guard(expr) -> bool:
@@ -174,7 +278,43 @@ def _as_list(value, what: str, family: str, n: int | None = None):
     seq = list(value) if isinstance(value, (list, tuple)) else [value]
     if n is not None and len(seq) != n:
         raise SpecError(f"family {family!r}: {what} returns {len(seq)} entries, expected {n}")
-    return [sp.sympify(v) for v in seq]
+    return [declared(v, what, family) for v in seq]
+
+
+def declared(value, what: str, family: str):
+    """A declared expression as sympy, refused (SpecError) where exact algebra cannot handle it.
+
+    A power u**(p/q) with a large q or |p| is refused: sympy's polynomial algebra (cancel,
+    factor, together, all inside simplify) takes u**(1/q) as its variable, so the power becomes
+    a polynomial of degree |p| (and its square in a log-partition, degree 2|p|). An exponent
+    1123/93450 took minutes and gigabytes. A float exponent is not refused: :func:`simplify`
+    keeps every float an opaque number.
+    """
+    expr = sp.sympify(value)
+    for power in expr.atoms(sp.Pow, sp.exp):
+        base, e = (sp.E, power.args[0]) if isinstance(power, sp.exp) else power.args
+        if e.is_number:
+            if base is sp.E:
+                continue  # e^c is a constant sympy never expands
+            coefficients = [e]
+        else:
+            # m**(c·θ), or exp(c·θ·log m), which powsimp turns into it: sympy evaluates m**p
+            # exactly along the way (its q-th root is cheap), so only p is limited.
+            logs = [q for q in e.atoms(sp.log) if q.args[0].is_number]
+            numeric_base = base.is_number and base is not sp.E
+            coefficients = [sp.Integer(t.as_coeff_Mul()[0].p) for t in sp.Add.make_args(
+                sp.expand(e)) if (numeric_base and t.free_symbols) or (logs and t.has(*logs))]
+        for exact in coefficients:
+            if exact.is_Rational and (exact.q > MAX_EXPONENT_DENOMINATOR
+                                      or abs(exact.p) > (MAX_EXPONENT if e.is_number else
+                                                         MAX_SYMBOLIC_EXPONENT)):
+                raise SpecError(
+                    f"family {family!r}: {what} raises {base} to the power {e}; the exact "
+                    f"derivation handles rational powers p/q with q <= "
+                    f"{MAX_EXPONENT_DENOMINATOR} and |p| <= {MAX_EXPONENT}, and a number m "
+                    f"raised to (p/q)·θ, or e^((p/q)·θ·log m), with |p| <= "
+                    f"{MAX_SYMBOLIC_EXPONENT}")
+    return expr
 
 
 @dataclass(frozen=True)
@@ -221,11 +361,13 @@ class NaturalForm:
 
     @cached_property
     def log_base_measure(self):
-        return sp.sympify(self.spec.log_base_measure(sp, self._x_arg, **self.fixed_kw))
+        return declared(self.spec.log_base_measure(sp, self._x_arg, **self.fixed_kw),
+                        "log_base_measure", self.spec.name)
 
     @cached_property
     def log_partition(self):
-        A = sp.sympify(self.spec.log_partition(sp, *self.eta, **self.fixed_kw))
+        A = declared(self.spec.log_partition(sp, *self.eta, **self.fixed_kw), "log_partition",
+                     self.spec.name)
         missing = [e for e in self.eta if e not in A.free_symbols]
         if missing:
             raise SpecError(
@@ -301,13 +443,26 @@ def _singular(J: sp.Matrix, symbols, params) -> bool:
             else:
                 v = lo + u * (hi - lo)
             point[s] = sp.Float(v, 30)
-        values = np.array(J.xreplace(point).evalf(30).tolist(), dtype=complex)
-        if not (np.isfinite(values).all() and (values.imag == 0).all()):
+        entries = J.xreplace(point).evalf(30)
+        if not all(v.is_real and v.is_finite for v in entries):
             continue  # outside a joint constraint (no real η there): try the other point
-        sv = np.linalg.svd(values.real, compute_uv=False)
-        if sv[-1] > 1e-10 * sv[0]:
-            return False
-        return True
+        # In mpmath, not float64: a declared exp(c θ) can exceed the float range at a test point.
+        with mpmath.workdps(30):
+            # Rows and columns scaled to unit norm first: a singular matrix stays singular, and
+            # parameters of very different scales (θ₁ ~ 1e-3, θ₂ ~ e^100) do not look singular.
+            A = mpmath.matrix(entries.tolist())
+            for _ in range(2):
+                for i in range(A.rows):
+                    r = mpmath.norm(A[i, :])
+                    if r:
+                        A[i, :] = A[i, :] / r
+                for j in range(A.cols):
+                    c = mpmath.norm(A[:, j])
+                    if c:
+                        A[:, j] = A[:, j] / c
+            sv = mpmath.svd_r(A, compute_uv=False)
+            sv = sorted((abs(v) for v in sv), reverse=True)
+            return not sv[-1] > mpmath.mpf("1e-10") * sv[0]
     return J.det() == 0  # neither point is usable: the exact (slow) test
 
 
@@ -367,6 +522,11 @@ class Derivation:
         eta = _as_list(self.parametrization.to_natural(sp, *self.params, **self.nat.fixed_kw),
                        f"parametrization {self.parametrization.name!r} to_natural",
                        self.spec.name, len(self.natural))
+        # The powers declared separately in A and in η(θ) meet in A(η(θ)): e^η with
+        # η = c·log(m)·θ^r is m^(c·θ^r), refused like a declared one.
+        declared(self.nat.log_partition.subs(dict(zip(self.natural, eta)), simultaneous=True),
+                 f"log_partition at parametrization {self.parametrization.name!r}",
+                 self.spec.name)
         return simplify(sp.Matrix(eta))
 
     def _to_natural_q(self) -> sp.Matrix:
