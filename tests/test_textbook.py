@@ -442,6 +442,8 @@ def test_kernels_match_textbook(name, dims, param):
     tb = TABLE[(name, dims)]()
     k = fam.kernels(param)
     ns = _namespace(fam)
+    # generated functions take the fixed parameters (binomial n, ...) after their arguments
+    fixed = [np.float64(fam.spec.fixed_values[n]) for n in fam.spec.fixed_names]
     seed = [ord(c) for c in fam.key + param]
     rng = np.random.default_rng(seed + [1])
     pts = draw_points(fam.spec, param, 2 * N_POINTS, np.random.default_rng(seed))
@@ -478,7 +480,7 @@ def test_kernels_match_textbook(name, dims, param):
                 # solved for at 50 digits (the rounding alone moves η by the map's condition
                 # number: 1e-9 for the normal's variance at |μ| = 5000σ).
                 mean64 = [np.float64(float(v)) for v in mean]
-                got["natural_from_mean"] = ns["natural_from_mean"](*mean64)
+                got["natural_from_mean"] = ns["natural_from_mean"](*mean64)  # bound to the fixed values
                 root = mp.findroot(lambda *e, m=mean64: [a - mp.mpf(float(b)) for a, b in zip(
                     tb.mean(tb.theta(list(e))), m)], eta)
                 expected["natural_from_mean"] = (list(root) if isinstance(root, mp.matrix)
@@ -486,7 +488,7 @@ def test_kernels_match_textbook(name, dims, param):
             # The KL curvature kernel δᵀ∇²A(η)δ, with a random direction δ in η.
             delta = rng.standard_normal(len(eta))
             got["kl_curvature"] = ns["_kl_curvature"](
-                *[np.float64(float(v)) for v in eta], *delta)
+                *[np.float64(float(v)) for v in eta], *delta, *fixed)
             dv = mp.matrix([mp.mpf(float(v)) for v in delta])
             expected["kl_curvature"] = [(dv.T * cov * dv)[0]]
             for q, exact in expected.items():
