@@ -12,9 +12,16 @@ import math
 
 import numpy as np
 
-from .families import load as _load_spec, names as _catalog_names
-from .errors import (ConvergenceError, DomainError, NoMLEError, NotAvailableError, ShapeError,
-                     UnknownFamilyError)
+from .errors import (
+    ConvergenceError,
+    DomainError,
+    NoMLEError,
+    NotAvailableError,
+    ShapeError,
+    UnknownFamilyError,
+)
+from .families import load as _load_spec
+from .families import names as _catalog_names
 from .families.declaration import ExponentialFamily
 from .families.fixed import is_scalar
 from .kernels._runtime import Kernels

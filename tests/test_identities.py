@@ -12,11 +12,10 @@ like the defaults.
 from pathlib import Path
 
 import pytest
+from conftest import EXHAUSTIVE, catalog_cases, family_handles, sample_points
 
 import fisherlab as fl
 from fisherlab.verify import IDENTITIES
-
-from conftest import EXHAUSTIVE, catalog_cases, family_handles, sample_points
 
 N_INTERIOR = 20 if EXHAUSTIVE else 2
 

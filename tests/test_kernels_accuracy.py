@@ -30,12 +30,18 @@ import mpmath as mp
 import numpy as np
 import pytest
 import sympy as sp
+from conftest import (
+    EXHAUSTIVE,
+    FULL_CORNERS_MAX_P,
+    catalog_cases,
+    family_handles,
+    interior_points,
+    sample_points,
+)
 
 import fisherlab as fl
 from fisherlab.errors import DomainError
 from fisherlab.kernels import _special
-
-from conftest import EXHAUSTIVE, FULL_CORNERS_MAX_P, catalog_cases, family_handles, interior_points, sample_points
 
 DPS = 50
 #: The KL's reference is a Bregman form too: at the band's closest points it cancels ~40 digits
@@ -71,7 +77,7 @@ def _mp_function(cls):
     return call
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _reference(key: str, param: str, quantity: str):
     """(argument symbols, mpmath function) of one derived quantity of module ``key``."""
     d = FAMILIES[key].derive(param)
@@ -101,7 +107,7 @@ def _lambdify_mp(args, expr):
     return sp.lambdify(args, expr, modules=[ns, "mpmath"] if ns else "mpmath")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _log_density_and_base(key: str, param: str):
     """mpmath functions log p(x | θ) and log h(x) of a scalar family, built once."""
     d = FAMILIES[key].derive(param)

@@ -22,11 +22,10 @@ import mpmath as mp
 import numpy as np
 import pytest
 import scipy.stats as st
+from conftest import EXHAUSTIVE
 
 import fisherlab as fl
 from fisherlab.verify._points import draw_points
-
-from conftest import EXHAUSTIVE
 
 
 def _generated(key):

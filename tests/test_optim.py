@@ -18,8 +18,20 @@ import pytest
 
 import fisherlab as fl
 from fisherlab.errors import DomainError, SupportError
-from fisherlab.optim import (GD, GLM, MLE, Adam, DiagonalFisher, EmpiricalFisher, MirrorDescent,
-                             Momentum, NaturalGradient, Newton, RMSProp, run)
+from fisherlab.optim import (
+    GD,
+    GLM,
+    MLE,
+    Adam,
+    DiagonalFisher,
+    EmpiricalFisher,
+    MirrorDescent,
+    Momentum,
+    NaturalGradient,
+    Newton,
+    RMSProp,
+    run,
+)
 
 
 def _centre(fam):

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import EXHAUSTIVE
 
 import fisherlab as fl
 from fisherlab.report import build_document, mask, to_markdown, to_tex, write_report
@@ -30,8 +31,6 @@ from fisherlab.report.build import SKIPPED, report_stem
 from fisherlab.report.document import VERIFY_BEGIN, VERIFY_END
 from fisherlab.report.index import render_index, status_of
 from fisherlab.report.verification import Row, rows_from
-
-from conftest import EXHAUSTIVE
 
 ROOT = Path(__file__).resolve().parent.parent
 DERIVATIONS = ROOT / "derivations"
@@ -179,8 +178,14 @@ def test_target_cannot_escape(tmp_path):
 
 
 def _user_spec(name="my_poisson"):
-    from fisherlab.families._spec import (COUNTS, POSITIVE, REAL, ExponentialFamily, Param,
-                                          Parametrization)
+    from fisherlab.families._spec import (
+        COUNTS,
+        POSITIVE,
+        REAL,
+        ExponentialFamily,
+        Param,
+        Parametrization,
+    )
 
     # A Poisson declared by hand, as a user would: T = k, log h = −log k!, A = e^η.
     return ExponentialFamily(

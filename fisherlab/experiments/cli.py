@@ -1,8 +1,8 @@
 """``fisherlab experiment NAME``: run one experiment, writing its PNG and JSON.
 
-    fisherlab experiment --list
-    fisherlab experiment race --out results/ --workers 2
-    fisherlab experiment race --scheduler tcp://127.0.0.1:8786     (needs the distributed extra)
+fisherlab experiment --list
+fisherlab experiment race --out results/ --workers 2
+fisherlab experiment race --scheduler tcp://127.0.0.1:8786     (needs the distributed extra)
 """
 
 from __future__ import annotations

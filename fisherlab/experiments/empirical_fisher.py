@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..optim import GLM, GD, EmpiricalFisher, NaturalGradient, run
+from ..optim import GD, GLM, EmpiricalFisher, NaturalGradient, run
 from ._common import pyplot, save
 
 STARTS = [(2.0, 4.5), (1.0, 0.0), (4.5, 3.0), (-0.5, 3.0)]

@@ -13,7 +13,15 @@ p = 1 − 1e-6 the Hessian 5 (2.2e-5), at p = 0.9975 the Hessian is off by 2.3e-
 1e-6.
 """
 
-from ._spec import BINARY, REAL, UNIT_INTERVAL, Constraint, ExponentialFamily, Param, Parametrization
+from ._spec import (
+    BINARY,
+    REAL,
+    UNIT_INTERVAL,
+    Constraint,
+    ExponentialFamily,
+    Param,
+    Parametrization,
+)
 
 SPEC = ExponentialFamily(
     name="bernoulli",

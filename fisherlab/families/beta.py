@@ -35,9 +35,16 @@ itself in (α − 1, β − 1) would keep relative digits closer in.
 
 import numpy as np
 
+from ._spec import (
+    POSITIVE,
+    UNIT,
+    UNIT_INTERVAL,
+    Constraint,
+    ExponentialFamily,
+    Param,
+    Parametrization,
+)
 from .special.functions import functions
-from ._spec import (POSITIVE, UNIT, UNIT_INTERVAL, Constraint, ExponentialFamily, Param,
-                    Parametrization)
 
 ALPHA = Param("alpha", POSITIVE, (5e-2, 1e3), "α > 0, the first shape", r"\alpha")
 BETA = Param("beta", POSITIVE, (2e-1, 1e3), "β > 0, the second shape", r"\beta")

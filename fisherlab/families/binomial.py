@@ -24,8 +24,17 @@ The Fisher–Rao distance is 2√n arccos(√(p q) + √((1−p)(1−q))), evalu
 
 import numpy as np
 
-from ._spec import (COUNTS, REAL, UNIT_INTERVAL, Constraint, Domain, ExponentialFamily, Param,
-                    Parametrization, integer_range)
+from ._spec import (
+    COUNTS,
+    REAL,
+    UNIT_INTERVAL,
+    Constraint,
+    Domain,
+    ExponentialFamily,
+    Param,
+    Parametrization,
+    integer_range,
+)
 
 DIMS = {"n": 10}
 

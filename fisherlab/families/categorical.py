@@ -24,8 +24,17 @@ The Fisher–Rao distance is 2 arccos Σ_i √(p_i q_i) (the sphere of √p of r
 
 import numpy as np
 
-from ._spec import (REAL, UNIT_INTERVAL, Constraint, ExponentialFamily, Param, Parametrization,
-                    off_open_simplex, one_hot, require_int)
+from ._spec import (
+    REAL,
+    UNIT_INTERVAL,
+    Constraint,
+    ExponentialFamily,
+    Param,
+    Parametrization,
+    off_open_simplex,
+    one_hot,
+    require_int,
+)
 
 DIMS = {"k": 3}
 
@@ -88,9 +97,9 @@ def make(k: int = 3) -> ExponentialFamily:
                 "probs", probs,
                 to_natural=lambda sp, *p: [sp.log(pi) - sp.log(1 - sum(p)) for pi in p],
                 from_natural=_probs,
-                constraint=Constraint(off_open_simplex, "p1 + ... + p{} < 1 (the open simplex; "
+                constraint=Constraint(off_open_simplex, f"p1 + ... + p{m} < 1 (the open simplex; "
                                                     "the last probability is 1 minus their sum)"
-                                      .format(m)),
+                                      ),
                 doc=f"p_1, …, p_{m}: the probabilities of the first {m} classes; "
                     f"p_{k} = 1 − Σ p_i > 0."),
         ],

@@ -180,7 +180,7 @@ class ExponentialFamily:
     fixed: Sequence[Param] = ()
     fixed_support: Callable[..., Support] | None = None
     support_constraint: Constraint | None = None
-    template: "ExponentialFamily | None" = None
+    template: ExponentialFamily | None = None
     fixed_values: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -233,7 +233,7 @@ class ExponentialFamily:
         """Names of the fixed parameters, in order (those of the template when bound)."""
         return tuple(p.name for p in (self.template or self).fixed)
 
-    def bind(self, **values) -> "ExponentialFamily":
+    def bind(self, **values) -> ExponentialFamily:
         """This template with its fixed parameters set: scalars or arrays (see :mod:`.fixed`)."""
         from .fixed import bind
 

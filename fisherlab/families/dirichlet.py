@@ -19,9 +19,16 @@ meets 1e-12, are therefore 1e-3 to 1e3.
 
 import numpy as np
 
+from ._spec import (
+    POSITIVE,
+    Constraint,
+    ExponentialFamily,
+    Param,
+    Parametrization,
+    require_int,
+    simplex,
+)
 from .special.functions import functions
-from ._spec import (POSITIVE, Constraint, ExponentialFamily, Param, Parametrization, require_int,
-                    simplex)
 
 DIMS = {"k": 3}
 

@@ -3,9 +3,16 @@
 Exponential-family form: T(x) = x, h(x) = 1, η = −λ, A(η) = −log(−η).
 """
 
-import numpy as np
 
-from ._spec import NEGATIVE, POSITIVE, POSITIVE_REALS, Constraint, ExponentialFamily, Param, Parametrization
+from ._spec import (
+    NEGATIVE,
+    POSITIVE,
+    POSITIVE_REALS,
+    Constraint,
+    ExponentialFamily,
+    Param,
+    Parametrization,
+)
 
 SPEC = ExponentialFamily(
     name="exponential",

@@ -14,8 +14,16 @@ cancellation and let the range grow back.
 
 import numpy as np
 
-from ._spec import (POSITIVE, POSITIVE_REALS, REAL, Constraint, ExponentialFamily, Param,
-                    Parametrization, NEGATIVE)
+from ._spec import (
+    NEGATIVE,
+    POSITIVE,
+    POSITIVE_REALS,
+    REAL,
+    Constraint,
+    ExponentialFamily,
+    Param,
+    Parametrization,
+)
 
 SHAPE = Param("shape", POSITIVE, (1e-2, 30.0), "α > 0, the shape", r"\alpha")
 RATE = Param("rate", POSITIVE, (1e-3, 1e3), "β > 0, the rate (inverse scale)", r"\beta")

@@ -22,9 +22,16 @@ which these keep in [1e-2, 1e4]:
   that oracle, not by the kernels.
 """
 
+from ._spec import (
+    NEGATIVE,
+    POSITIVE,
+    POSITIVE_REALS,
+    Constraint,
+    ExponentialFamily,
+    Param,
+    Parametrization,
+)
 from .special.functions import functions
-from ._spec import (NEGATIVE, POSITIVE, POSITIVE_REALS, Constraint, ExponentialFamily, Param,
-                    Parametrization)
 
 
 def _expected_log_h(sp, e1, e2):

@@ -28,8 +28,19 @@ The Fisher–Rao distance is √n times the categorical's: 4√n arcsin(‖√p 
 
 import numpy as np
 
-from ._spec import (REAL, UNIT_INTERVAL, Constraint, Domain, ExponentialFamily, Param,
-                    Parametrization, count_vectors, counts_summing, off_open_simplex, require_int)
+from ._spec import (
+    REAL,
+    UNIT_INTERVAL,
+    Constraint,
+    Domain,
+    ExponentialFamily,
+    Param,
+    Parametrization,
+    count_vectors,
+    counts_summing,
+    off_open_simplex,
+    require_int,
+)
 
 DIMS = {"n": 5, "k": 3}
 #: Of DIMS, the fixed parameters (bound at run time; the others are structural, passed to make).

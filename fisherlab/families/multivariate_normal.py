@@ -41,8 +41,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._spec import (NEGATIVE, POSITIVE, REAL, Constraint, ExponentialFamily, Param,
-                    Parametrization, real_vectors, require_int)
+from ._spec import (
+    NEGATIVE,
+    POSITIVE,
+    REAL,
+    Constraint,
+    ExponentialFamily,
+    Param,
+    Parametrization,
+    real_vectors,
+    require_int,
+)
 
 DIMS = {"d": 2}
 

@@ -22,9 +22,17 @@ terms and is wrong by O(1) for wider distributions (tests/test_catalog_a.py sums
 Fisher–Rao distance: √r times the geometric's, 2√r |artanh √(1−p₁) − artanh √(1−p₂)|.
 """
 
+from ._spec import (
+    COUNTS,
+    NEGATIVE,
+    POSITIVE,
+    UNIT_INTERVAL,
+    Constraint,
+    ExponentialFamily,
+    Param,
+    Parametrization,
+)
 from .geometric import _neg_expm1
-from ._spec import (COUNTS, NEGATIVE, POSITIVE, UNIT_INTERVAL, Constraint, ExponentialFamily,
-                    Param, Parametrization)
 
 DIMS = {"r": 3}
 

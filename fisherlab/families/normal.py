@@ -15,10 +15,17 @@ cancel) is off by 1.07e-10 of the direction in its 40-digit adjudication, agains
 of 1e-10; the kernels' own natural gradients agree with a direct solve there to the last ulp.
 """
 
-import numpy as np
 
-from ._spec import (NEGATIVE, POSITIVE, REAL, REALS, Constraint, ExponentialFamily, Param,
-                    Parametrization)
+from ._spec import (
+    NEGATIVE,
+    POSITIVE,
+    REAL,
+    REALS,
+    Constraint,
+    ExponentialFamily,
+    Param,
+    Parametrization,
+)
 
 MEAN = Param("mean", REAL, (-1e3, 1e3), "μ, the mean", r"\mu")
 

@@ -3,7 +3,6 @@
 Exponential-family form: T(x) = x, log h(x) = −log x!, η = log λ, A(η) = e^η.
 """
 
-import numpy as np
 
 from ._spec import COUNTS, POSITIVE, REAL, Constraint, ExponentialFamily, Param, Parametrization
 

@@ -724,7 +724,7 @@ def _log_i0_sq_coefficients(terms):
     return l
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _log_i0_sq_deriv_coefficients(n):
     """Taylor coefficients of L⁽ⁿ⁾(s) = Σ_k k!/(k−n)! l_k s^(k−n) (64 terms of L: at s = 2.25 the
     last is below 1e-22 of the sum), built on first use (5 ms of exact rationals)."""

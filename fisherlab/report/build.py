@@ -18,8 +18,19 @@ from ..symbolic.pretty import symbol_names
 from . import figures as _figures
 from ._io import atomic_write_bytes, atomic_write_text, safe_stem, target
 from ._latex import latex
-from .document import (VERIFY_BEGIN, VERIFY_END, Document, Figure, Heading, Math, Table, Text,
-                       Verbatim, to_markdown, to_tex)
+from .document import (
+    VERIFY_BEGIN,
+    VERIFY_END,
+    Document,
+    Figure,
+    Heading,
+    Math,
+    Table,
+    Text,
+    Verbatim,
+    to_markdown,
+    to_tex,
+)
 from .verification import Row, fmt_number, rows_from
 
 #: Display math longer than this (LaTeX characters) is summarized instead of printed: the raw

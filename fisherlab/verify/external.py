@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .check import (TOL_EXACT, TOL_SCIPY, CheckResult, _fisher_scale, _fmt, _matrix_err, _nanmax,
-                    _run)
+from .check import (
+    TOL_EXACT,
+    TOL_SCIPY,
+    CheckResult,
+    _fisher_scale,
+    _fmt,
+    _matrix_err,
+    _nanmax,
+    _run,
+)
 from .oracles import mp, textbook
 from .oracles.quadrature import NotApplicable
 from .samples import _note_unrepresentable, _representable_sample, _statistics
