@@ -139,7 +139,8 @@ def _relative_error(got, exact) -> float:
 
 
 def _expected_log_h(key, param, theta) -> mp.mpf:
-    """E[log h(x)] over a discrete scalar support, summed in mpmath until the tail is below 1e-40."""
+    """E[log h(x)] over a discrete scalar support, summed in mpmath until the tail is below
+    1e-40."""
     spec = FAMILIES[key].spec
     # Built once per case, with the family's special functions: lambdifying the log density to
     # plain "mpmath" here raised NameError for the negative binomial's natural parametrization
@@ -315,7 +316,8 @@ def test_kl_across_the_switch(t):
     assert err <= TOL, f"t={t}: relative error {err:.3g}"
 
 
-# -- the special functions themselves ---------------------------------------------------------------
+# -- the special functions themselves
+# ---------------------------------------------------------------
 
 
 def _grid():

@@ -14,7 +14,8 @@ from fisherlab.models.function import FunctionPredictor, Model
 
 
 def f_quad(w, X):
-    """raw_i = (x_i·a + c·(x_i·a)², exp(b)·x_i0), w = (a (d,), c, b); closed-form derivatives below."""
+    """raw_i = (x_i·a + c·(x_i·a)², exp(b)·x_i0), w = (a (d,), c, b); closed-form derivatives
+    below."""
     d = X.shape[1]
     s = anp.dot(X, w[:d])
     return anp.stack([s + w[d] * s ** 2, anp.exp(w[d + 1]) * X[:, 0]], axis=1)

@@ -127,7 +127,8 @@ def test_activation_derivatives_keep_digits(act):
 
 
 def test_tanh_derivative_relative_accuracy_in_the_tail():
-    """sech²(20) ≈ 1.7e-17: 1 − tanh² would give 0 or 2.2e-16; the written form keeps every digit."""
+    """sech²(20) ≈ 1.7e-17: 1 − tanh² would give 0 or 2.2e-16; the written form keeps every
+    digit."""
     _, d = ACTIVATIONS["tanh"][0](np.array([20.0, -20.0]))
     exact = 4.0 / (np.exp(20.0) + np.exp(-20.0)) ** 2
     np.testing.assert_allclose(d, exact, rtol=1e-14)

@@ -34,7 +34,8 @@ def _generated(key):
     return importlib.util.find_spec(f"fisherlab.kernels.{key}") is not None
 
 
-# d = 3 runs on its generated module: compiling it in memory takes minutes (docs/multivariate_normal.md).
+# d = 3 runs on its generated module: compiling it in memory takes minutes
+# (docs/multivariate_normal.md).
 DIMS = [2, pytest.param(3, marks=pytest.mark.skipif(
     not _generated("multivariate_normal_d3"), reason="multivariate_normal d=3 kernels not generated"))]
 

@@ -386,7 +386,8 @@ def test_bad_inputs_raise():
         run(MLE(fam, "shape_rate", [1.0, 2.0]), GD(), [-1.0, 1.0])
 
 
-# ----------------------------------------------------------------------------- update rules, one step at a time
+# ----------------------------------------------------------------------------- update rules, one
+# step at a time
 #
 # Each stepper's update against the rule written out here from the problem's own gradient,
 # Fisher, Hessian and per-sample gradients (never from the stepper). Hyperparameters are far from

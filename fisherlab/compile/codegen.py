@@ -114,7 +114,8 @@ class KernelPrinter(SciPyPrinter):
                 f"{self._print(base)}, {self._print(shifted)})")
 
     # Opaque functions of fisherlab.families.special (softmax, elementary): any subclass of
-    # KernelFunctionBase (sympy dispatches on a "...Base" name) prints as a call to _special.<kernel_name>.
+    # KernelFunctionBase (sympy dispatches on a "...Base" name) prints as a call to
+    # _special.<kernel_name>.
     def _print_KernelFunctionBase(self, expr):
         return f"_special.{expr.kernel_name}({', '.join(self._print(a) for a in expr.args)})"
 

@@ -19,7 +19,8 @@ STARTS = [(2.0, 4.5), (1.0, 0.0), (4.5, 3.0), (-0.5, 3.0)]
 
 
 def make_problem(N: int = 1000, seed: int = 0) -> GLM:
-    """The regression problem of the figure (Gaussian GLM with unit variance and the prior as l2)."""
+    """The regression problem of the figure (Gaussian GLM with unit variance and the prior as
+    l2)."""
     rng = np.random.default_rng(seed)
     X = np.column_stack([np.ones(N), rng.lognormal(0.0, 0.75, size=N)])
     y = X @ np.array([2.0, 2.0]) + rng.normal(size=N)

@@ -44,6 +44,7 @@ def available_problems(problems=None):
 
 
 def label(prob) -> str:
+    """The display label of a race problem: ``family [dims] parametrization``."""
     family, param, dims = prob[:3]
     d = "".join(f" {k}={v}" for k, v in dims.items())
     return f"{family}{d} {param}"

@@ -95,6 +95,7 @@ class Parametrization:
 
     @property
     def param_names(self) -> tuple[str, ...]:
+        """The names of the parameters, in order: a tuple of p strings."""
         return tuple(p.name for p in self.params)
 
 
@@ -241,6 +242,7 @@ class ExponentialFamily:
 
     @property
     def all_parametrizations(self) -> tuple[Parametrization, ...]:
+        """Every parametrization, the derived ``natural`` one first, then the declared ones."""
         natural = Parametrization(
             name="natural",
             params=tuple(self.natural),
@@ -253,9 +255,11 @@ class ExponentialFamily:
 
     @property
     def parametrization_names(self) -> tuple[str, ...]:
+        """The names of :attr:`all_parametrizations`, in order."""
         return tuple(p.name for p in self.all_parametrizations)
 
     def parametrization(self, name: str) -> Parametrization:
+        """The parametrization called ``name``; raises UnknownFamilyError listing the known ones."""
         for p in self.all_parametrizations:
             if p.name == name:
                 return p

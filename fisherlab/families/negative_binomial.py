@@ -38,6 +38,8 @@ DIMS = {"r": 3}
 
 
 def fisher_rao(sp, p, q, *, r):
+    """Fisher–Rao distance between NegativeBinomial(r, p) and NegativeBinomial(r, q) (closed
+    form)."""
     return 2 * sp.sqrt(r) * sp.Abs(
         sp.log((1 + sp.sqrt(1 - p)) / (1 + sp.sqrt(1 - q))) - sp.log(p / q) / 2)
 

@@ -239,7 +239,8 @@ _TINY = float(numpy.finfo(numpy.float64).tiny)
 _KL_SUSPECT = 1e-4
 #: ... and so are points whose parameters all have |θ_q − θ_p| ≤ this·(|θ_p| + |θ_q|).
 _KL_CLOSE = 0.06
-#: A quadrature value is trusted when it agrees with the next coarser rule to this relative tolerance.
+#: A quadrature value is trusted when it agrees with the next coarser rule to this relative
+#: tolerance.
 _KL_CONVERGED = 1e-8
 #: The quadrature of J is trusted where it is within this many ε·(|η_p| + |η_q| + |J||θ|) of
 #: η_q − η_p.
@@ -568,7 +569,8 @@ def binomial_expected_lgamma(n, p, q):
 __all__ += ["logsumexp0", "softmax0", "cosoftmax0", "binomial_expected_lgamma"]
 
 
-# -- von Mises and inverse Gaussian (fisherlab.families.special.functions) ----------------------------
+# -- von Mises and inverse Gaussian (fisherlab.families.special.functions)
+# ----------------------------
 
 
 def _piecewise(x, use_first, first, second):
@@ -653,7 +655,8 @@ _RATIO_DERIV_ASYMPTOTIC = (
 #: Above this |z| the asymptotic series is used (its error there is < 1e-15 relative); below,
 #: 1 − R/z − R² loses at most 2z²·eps ≈ 2e-13 relative.
 _RATIO_DERIV_SWITCH = 30.0
-#: Coefficients a_n of R(z) ~ 1 − Σ_{n≥1} a_n z^(−n) (n = 1…22): term by term, R' = Σ n a_n z^(−n−1),
+#: Coefficients a_n of R(z) ~ 1 − Σ_{n≥1} a_n z^(−n) (n = 1…22): term by term, R' = Σ n a_n
+#: z^(−n−1),
 #: so a_n = c_{n+1}/n. Above _RATIO_DERIV_SWITCH the first omitted term is < 1e-18.
 _RATIO_ASYMPTOTIC = tuple(c / n for n, c in enumerate(_RATIO_DERIV_ASYMPTOTIC[:-1], start=1))
 
@@ -810,7 +813,8 @@ def neg_expm1(x):
 __all__ += ["neg_expm1"]
 
 
-# -- beta and Dirichlet (fisherlab.families.special.functions) -----------------------------------------
+# -- beta and Dirichlet (fisherlab.families.special.functions)
+# -----------------------------------------
 
 #: Below this ratio b/a the Taylor series in b is used: 40 terms leave a remainder < 0.25**40/40.
 _TAYLOR_RATIO = 0.25
@@ -943,7 +947,8 @@ __all__ += ["log_beta", "digamma_diff", "trigamma_diff"]
 
 
 def sqrt_diff(a, b):
-    """√a − √b for a, b ≥ 0 as (a − b)/(√a + √b), exact to a few ulps when a ≈ b (0 when a = b = 0)."""
+    """√a − √b for a, b ≥ 0 as (a − b)/(√a + √b), exact to a few ulps when a ≈ b (0 when a = b =
+    0)."""
     a = numpy.asarray(a, dtype=numpy.float64)
     b = numpy.asarray(b, dtype=numpy.float64)
     s = numpy.sqrt(a) + numpy.sqrt(b)

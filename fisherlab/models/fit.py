@@ -265,6 +265,8 @@ class FitResult:
 
     @property
     def deviance(self) -> float:
+        """The deviance: twice the saturated minus the fitted log-likelihood (heads predicting E[y]
+        alone)."""
         prob, head = self.problem, self.head
         m = head._mean_of_y
         if m is None or head.predicted != (m,):

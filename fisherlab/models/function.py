@@ -122,7 +122,8 @@ class FunctionPredictor(Predictor):
         except NotImplementedError:      # autograd: "JVP of <primitive> ... not defined"
             self.forward_mode = False
         # A call that leaves autograd's trace for part of f differentiates silently wrong; a central
-        # difference along one direction catches it (error O(h²) ≈ 1e-10 for smooth f, far below 1e-4).
+        # difference along one direction catches it (error O(h²) ≈ 1e-10 for smooth f, far below
+        # 1e-4).
         h = 1e-5 * max(1.0, float(np.max(np.abs(w))))
         terms = u * (np.asarray(self.f(w + h * v, X)) - np.asarray(self.f(w - h * v, X))) / (2 * h)
         fd, scale, ad = float(np.sum(terms)), float(np.sum(np.abs(terms))), float(g @ v)
@@ -231,6 +232,7 @@ class Model(ModelBase):
 
     @property
     def n_weights(self) -> int:
+        """The number P of weights."""
         return self.function.n_weights
 
     def init(self, seed=0) -> np.ndarray:

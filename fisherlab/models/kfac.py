@@ -159,6 +159,7 @@ class KFAC(Stepper):
         super().__init__(lr)
 
     def reset(self):
+        """Clear the factors and the step count and reseed the sampler (called before a run)."""
         self.factors = None
         self.steps = 0
         self.rng = np.random.default_rng(self.seed)
@@ -196,6 +197,8 @@ class KFAC(Stepper):
         return out
 
     def step(self, problem, theta):
+        """One K-FAC step from ``theta`` (P,): refresh the factors when due, return the new weights
+        (P,)."""
         prob = self.batches(problem)
         g = prob.grad(theta)
         if self.factors is None or self.steps % self.update_every == 0:

@@ -108,7 +108,8 @@ ACTIVATIONS = {
 
 
 def activation(name: str):
-    """The pair ``(f, f_dd)`` of an activation: ``f(z) -> (σ(z), σ'(z))``, ``f_dd(z, σ, σ') -> σ''(z)``."""
+    """The pair ``(f, f_dd)`` of an activation: ``f(z) -> (σ(z), σ'(z))``, ``f_dd(z, σ, σ') ->
+    σ''(z)``."""
     try:
         return ACTIVATIONS[name]
     except (KeyError, TypeError):
@@ -161,6 +162,7 @@ class MLPPredictor(Predictor):
 
     @property
     def n_layers(self) -> int:
+        """The number of layers (weight matrices)."""
         return len(self.shapes)
 
     # ------------------------------------------------------------------ weights
@@ -179,7 +181,8 @@ class MLPPredictor(Predictor):
         return w
 
     def unpack(self, w):
-        """The per-layer views ``[(W_l (in, out), b_l (out,)), ...]`` of a weight vector (no copy)."""
+        """The per-layer views ``[(W_l (in, out), b_l (out,)), ...]`` of a weight vector (no
+        copy)."""
         return [(w[w_sl].reshape(shape), w[b_sl]) for (w_sl, b_sl), shape in zip(self.slices, self.shapes)]
 
     def _weights(self, w) -> np.ndarray:
@@ -296,7 +299,8 @@ class MLPPredictor(Predictor):
         return out
 
     def jacobian(self, w, X) -> np.ndarray:
-        """∂raw/∂w, shape (n, r, P): the r unit cotangents back-propagated at once (small models)."""
+        """∂raw/∂w, shape (n, r, P): the r unit cotangents back-propagated at once (small
+        models)."""
         w = self._weights(w)
         p = self.forward_pass(w, X)
         return self._jacobian_rows(w, p, slice(None))
@@ -409,7 +413,8 @@ class MLPPredictor(Predictor):
         return out
 
     def residual_hessian(self, w, X, u) -> np.ndarray:
-        """∇²_w(Σ_i u_i·raw_i(w)), shape (P, P): one residual_hvp per coordinate (small models only)."""
+        """∇²_w(Σ_i u_i·raw_i(w)), shape (P, P): one residual_hvp per coordinate (small models
+        only)."""
         P = self.n_weights
         H = np.empty((P, P))
         e = np.zeros(P)
@@ -461,6 +466,7 @@ class MLP(ModelBase):
 
     @property
     def n_weights(self) -> int:
+        """The number P of weights."""
         return self.net.n_weights
 
     def init(self, seed=None) -> np.ndarray:

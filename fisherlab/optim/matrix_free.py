@@ -129,6 +129,7 @@ class BatchSampler:
         self.reset()
 
     def reset(self):
+        """Reseed the row sampler (called before a run)."""
         self.rng = np.random.default_rng(self.seed)
 
     def __call__(self, problem):
@@ -240,6 +241,7 @@ class Minibatch(Stepper):
 
     @property
     def batch_size(self):
+        """The number of rows per step (None: the whole problem)."""
         return self.batches.batch_size
 
     def __getattr__(self, name):        # the inner stepper's hyperparameters, for config()
@@ -248,11 +250,13 @@ class Minibatch(Stepper):
         return getattr(self.inner, name)
 
     def reset(self):
+        """Clear the inner stepper and reseed the batches (called before a run)."""
         if "inner" in self.__dict__:
             self.inner.reset()
             self.batches.reset()
 
     def step(self, problem, theta):
+        """One step of the inner stepper on a fresh minibatch of ``problem``: the new θ (p,)."""
         return self.inner.step(self.batches(problem), theta)
 
     def __repr__(self) -> str:

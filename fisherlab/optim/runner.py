@@ -56,13 +56,17 @@ class RunResult:
 
     @property
     def converged(self) -> bool:
+        """Whether the run stopped at the gradient tolerance."""
         return self.status == "converged"
 
     @property
     def diverged(self) -> bool:
+        """Whether the run stopped on a non-finite loss, outside the domain, or on a singular
+        solve."""
         return self.status in ("diverged", "left_domain", "singular")
 
     def to_dict(self) -> dict:
+        """The run as a JSON-ready dict (θ as a list)."""
         return {"stepper": self.stepper, "problem": self.problem, "config": self.config,
                 "status": self.status, "message": self.message, "iterations": self.iterations,
                 "theta": self.theta.tolist(), "loss": self.loss, "grad_norm": self.grad_norm,

@@ -38,6 +38,8 @@ _STYLE = {
 
 @dataclass(frozen=True)
 class FigurePlan:
+    """One figure of a report: its kind, the parametrization(s) drawn and the caption."""
+
     kind: str                 # "kl", "ellipses" or "descent"
     params: tuple[str, ...]   # the parametrization(s) drawn
     caption: str
@@ -200,6 +202,7 @@ def kl_data(fam: Family, param: str):
 
 
 def draw_kl(fam: Family, param: str) -> bytes:
+    """PNG bytes of KL(θ ‖ θ + tδ) against its quadratic Fisher approximation along a line."""
     plt = _pyplot()
     t, kl, quad, err, theta, delta, slope = kl_data(fam, param)
     with plt.rc_context(_STYLE):
@@ -272,6 +275,7 @@ def _kl_ball(k, theta: np.ndarray, F: np.ndarray, eps: float, m: int = 120) -> n
 
 
 def draw_ellipses(fam: Family, home: str, partner: str) -> bytes:
+    """PNG bytes of Fisher ellipses over a grid in ``home``, with their images in ``partner``."""
     plt = _pyplot()
     ka, kb = fam.kernels(home), fam.kernels(partner)
     theta0 = base_point(fam, home)
@@ -369,7 +373,8 @@ def descent_data(fam: Family, params, steps: int = 60):
         start = start_home if q == home else fam.convert(start_home, home, q)
         opt = prob.optimum()
         # GD's step: 1/(largest curvature) between the start and the optimum, the classical
-        # stable choice for a smooth loss; NG needs no such tuning (a quarter step, to show the path).
+        # stable choice for a smooth loss; NG needs no such tuning (a quarter step, to show the
+        # path).
         curv = max(np.linalg.eigvalsh(prob.hessian(start)).max(), np.linalg.eigvalsh(prob.hessian(opt)).max())
         lr_ng = NG_LR_PATH if len(start) == 2 and len(params) == 2 else NG_LR_GAP
         gd = _descend(prob, "GD", start, 1.0 / curv, steps)
@@ -389,6 +394,7 @@ def _outcome(run, opt_loss: float) -> str:
 
 
 def draw_descent(fam: Family, params) -> bytes:
+    """PNG bytes of the descent paths of the steppers in each parametrization of ``params``."""
     plt = _pyplot()
     runs = descent_data(fam, params)
     two_d = len(fam.params(params[0])) == 2 and len(params) == 2

@@ -24,14 +24,18 @@ class NegExpm1(KernelFunctionBase):
 
     @classmethod
     def eval(cls, eta):
+        """1 − e^η written out when η carries a logarithm (so exp(log) cancels); None keeps it
+        opaque."""
         if not plain([eta]):
             return 1 - sp.exp(eta)
         return None
 
     def explicit(self):
+        """The elementary form 1 − e^η."""
         return 1 - sp.exp(self.args[0])
 
     def fdiff(self, argindex=1):
+        """The derivative −e^η."""
         return -sp.exp(self.args[0])
 
     def _latex(self, printer):
@@ -52,9 +56,11 @@ class SqrtDiff(KernelFunctionBase):
 
     @classmethod
     def eval(cls, a, b):
+        """Never evaluated: the difference stays one function so codegen can write it stably."""
         return None
 
     def explicit(self):
+        """The elementary form √a − √b."""
         a, b = self.args
         return sp.sqrt(a) - sp.sqrt(b)
 
@@ -86,13 +92,16 @@ class MomentVariance(KernelFunctionBase):
 
     @classmethod
     def eval(cls, m1, m2):
+        """Never evaluated: the variance stays one function so codegen can write it stably."""
         return None
 
     def explicit(self):
+        """The elementary form m₂ − m₁²."""
         m1, m2 = self.args
         return m2 - m1**2
 
     def fdiff(self, argindex=1):
+        """The derivative in argument ``argindex``: −2m₁ for m₁, 1 for m₂."""
         return -2 * self.args[0] if argindex == 1 else sp.Integer(1)
 
     def _sympystr(self, printer):

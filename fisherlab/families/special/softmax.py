@@ -41,6 +41,7 @@ class LogSumExp0(KernelFunctionBase):
 
     @classmethod
     def eval(cls, *eta):
+        """log(1 + Σ e^η_j) written out when the logits carry logarithms; None keeps it opaque."""
         if not eta:
             raise TypeError("LogSumExp0 needs at least one argument")
         if not plain(eta):
@@ -48,9 +49,11 @@ class LogSumExp0(KernelFunctionBase):
         return None
 
     def explicit(self):
+        """The elementary form log(1 + Σ_j e^η_j)."""
         return sp.log(1 + sum(_explicit_terms(self.args)))
 
     def fdiff(self, argindex=1):
+        """The derivative in η_j: the softmax probability Softmax0(j, η)."""
         return Softmax0(sp.Integer(argindex), *self.args)
 
     def _latex(self, printer):
@@ -82,6 +85,8 @@ class Softmax0(KernelFunctionBase):
 
     @classmethod
     def eval(cls, i, *eta):
+        """The i-th softmax probability written out when the logits carry logarithms; None keeps
+        it opaque."""
         i = _index(i)
         if i > len(eta):
             raise TypeError(f"softmax index {i} exceeds the {len(eta)} logits")
@@ -91,10 +96,12 @@ class Softmax0(KernelFunctionBase):
         return None
 
     def explicit(self):
+        """The elementary form e^η_i / (1 + Σ_j e^η_j) (1 / (1 + Σ_j e^η_j) for i = 0)."""
         i, terms = int(self.args[0]), _explicit_terms(self.args[1:])
         return (terms[i - 1] if i else 1) / (1 + sum(terms))
 
     def fdiff(self, argindex=1):
+        """The derivative in η_j: p_i (δ_ij − p_j), written with Softmax0."""
         if argindex == 1:
             raise sp.ArgumentIndexError(self, argindex)
         i, eta = int(self.args[0]), self.args[1:]
@@ -120,6 +127,7 @@ class CoSoftmax0(KernelFunctionBase):
 
     @classmethod
     def eval(cls, i, *eta):
+        """1 − p_i written out when the logits carry logarithms; None keeps it opaque."""
         i = _index(i)
         if i > len(eta):
             raise TypeError(f"softmax index {i} exceeds the {len(eta)} logits")
@@ -130,11 +138,13 @@ class CoSoftmax0(KernelFunctionBase):
         return None
 
     def explicit(self):
+        """The elementary form 1 − p_i = (1 + Σ_j e^η_j − e^η_i) / (1 + Σ_j e^η_j)."""
         i, terms = int(self.args[0]), _explicit_terms(self.args[1:])
         total = 1 + sum(terms)
         return (total - (terms[i - 1] if i else 1)) / total
 
     def fdiff(self, argindex=1):
+        """The derivative in η_j: −p_i (δ_ij − p_j), written with Softmax0."""
         if argindex == 1:
             raise sp.ArgumentIndexError(self, argindex)
         i, eta = int(self.args[0]), self.args[1:]
@@ -167,9 +177,12 @@ class BinomialExpectedLogFactorial(KernelFunctionBase):
 
     @classmethod
     def eval(cls, n, p, q):
+        """Never evaluated: the sum stays one function so codegen can write it."""
         return None
 
     def explicit(self):
+        """The elementary form: the finite sum over j = 0..n (an unevaluated Sum when n is a
+        symbol)."""
         n, p, q = self.args
         if not n.is_Integer:
             # n a symbol (the template of the binomial, n fixed but unknown): the sum unevaluated
