@@ -137,9 +137,9 @@ def main(argv=None) -> int:
 
         def f(w):
             a = Xj
-            for l, (sl_w, sl_b, shape) in enumerate(slices):
+            for layer, (sl_w, sl_b, shape) in enumerate(slices):
                 a = a @ w[sl_w].reshape(shape) + w[sl_b]
-                if l < len(slices) - 1:
+                if layer < len(slices) - 1:
                     a = jnp.tanh(a)
             return a
 

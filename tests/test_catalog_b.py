@@ -87,12 +87,14 @@ def _mean_oracle(name, fam, param, theta):
         return [float(_beta_mean(mp.mpf(a), mp.mpf(total) - mp.mpf(a))[0]) for a in t]
     if name == "inverse_gaussian":
         m, lam = (mp.mpf(v) for v in t)
-        pdf = lambda x: mp.sqrt(lam / (2 * mp.pi * x ** 3)) * mp.exp(-lam * (x - m) ** 2 / (2 * m ** 2 * x))
+        def pdf(x):
+            return mp.sqrt(lam / (2 * mp.pi * x ** 3)) * mp.exp(-lam * (x - m) ** 2 / (2 * m ** 2 * x))
         return [dist.mean(), float(mp.quad(lambda x: pdf(x) / x, [0, m, mp.inf]))]
     if name == "von_mises":
         # E[(cos x, sin x)] = (I₁(κ)/I₀(κ)) (cos μ, sin μ), by mpmath quadrature of the density.
         loc, kap = (mp.mpf(v) for v in t)
-        w = lambda u: mp.exp(kap * mp.cos(u - loc))
+        def w(u):
+            return mp.exp(kap * mp.cos(u - loc))
         z = mp.quad(w, [-mp.pi, loc, mp.pi])
         return [float(mp.quad(lambda u: mp.cos(u) * w(u), [-mp.pi, loc, mp.pi]) / z),
                 float(mp.quad(lambda u: mp.sin(u) * w(u), [-mp.pi, loc, mp.pi]) / z)]
@@ -123,7 +125,8 @@ def test_against_scipy(name, dims, param, theta, x):
     elif name == "inverse_gaussian":
         # scipy integrates the invgauss entropy numerically; integrate −log p with mpmath.
         m, lam = (mp.mpf(v) for v in fam.convert(np.asarray(theta, float), param, "mean_shape"))
-        logpdf = lambda u: (mp.log(lam / (2 * mp.pi * u ** 3)) / 2 - lam * (u - m) ** 2 / (2 * m ** 2 * u))
+        def logpdf(u):
+            return (mp.log(lam / (2 * mp.pi * u ** 3)) / 2 - lam * (u - m) ** 2 / (2 * m ** 2 * u))
         ent = float(mp.quad(lambda u: -mp.exp(logpdf(u)) * logpdf(u), [0, m / 4, m, 4 * m, mp.inf]))
     else:
         ent = float(dist.entropy())

@@ -20,12 +20,12 @@ from fisherlab.optim import STEPPERS, run
 
 def ref_forward(sizes, act, w, X):
     a, k = X, 0
-    for l, (i, o) in enumerate(itertools.pairwise(sizes)):
+    for layer, (i, o) in enumerate(itertools.pairwise(sizes)):
         W = anp.reshape(w[k:k + i * o], (i, o))
         k += i * o
         z = anp.dot(a, W) + w[k:k + o]
         k += o
-        a = z if l == len(sizes) - 2 else {"tanh": anp.tanh, "identity": lambda t: t}[act](z)
+        a = z if layer == len(sizes) - 2 else {"tanh": anp.tanh, "identity": lambda t: t}[act](z)
     return a
 
 
@@ -96,9 +96,9 @@ def test_monte_carlo_factors_are_unbiased():
     w = model.init() + 0.3 * rng.standard_normal(model.n_weights)
     exact = kfac_factors(prob, w)
     draws = [kfac_factors(prob, w, mode="mc", seed=s) for s in range(800)]
-    for l, (A, G) in enumerate(exact):
-        Gs = np.array([d[l][1] for d in draws])
-        np.testing.assert_array_equal(draws[0][l][0], A)          # A does not depend on labels
+    for layer, (A, G) in enumerate(exact):
+        Gs = np.array([d[layer][1] for d in draws])
+        np.testing.assert_array_equal(draws[0][layer][0], A)          # A does not depend on labels
         se = Gs.std(axis=0, ddof=1) / np.sqrt(len(Gs))
         assert np.all(np.abs(Gs.mean(axis=0) - G) <= 6 * se + 1e-15)
         assert np.all(se > 0)

@@ -33,13 +33,13 @@ REF_ACT = {
 def ref_forward(sizes, act, w, X):
     """The network of the documented layout: per layer W (in, out) row-major, then b."""
     a, k = X, 0
-    for l, (i, o) in enumerate(itertools.pairwise(sizes)):
+    for layer, (i, o) in enumerate(itertools.pairwise(sizes)):
         W = anp.reshape(w[k:k + i * o], (i, o))
         k += i * o
         b = w[k:k + o]
         k += o
         z = anp.dot(a, W) + b
-        a = z if l == len(sizes) - 2 else REF_ACT[act](z)
+        a = z if layer == len(sizes) - 2 else REF_ACT[act](z)
     assert k == w.shape[0]
     return a
 
@@ -64,7 +64,8 @@ def setup(sizes, act, seed=0):
 def test_first_order_against_autograd(sizes, act):
     pred, w, X, rng = setup(sizes, act)
     n, r = X.shape[0], sizes[-1]
-    f = lambda w_: ref_forward(sizes, act, w_, X)
+    def f(w_):
+        return ref_forward(sizes, act, w_, X)
     raw_ref = f(w)
     J_ref = autograd.jacobian(f)(w)                         # (n, r, P)
     assert rel(pred.forward(w, X), raw_ref) < 1e-13
@@ -80,7 +81,8 @@ def test_first_order_against_autograd(sizes, act):
 def test_residual_hessian_against_autograd(sizes, act):
     pred, w, X, rng = setup(sizes, act, seed=1)
     u = rng.standard_normal((X.shape[0], sizes[-1]))
-    phi = lambda w_: anp.sum(u * ref_forward(sizes, act, w_, X))
+    def phi(w_):
+        return anp.sum(u * ref_forward(sizes, act, w_, X))
     H_ref = autograd.hessian(phi)(w)
     v = rng.standard_normal(pred.n_weights)
     scale = max(np.max(np.abs(H_ref)), 1.0)

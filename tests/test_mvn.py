@@ -88,13 +88,13 @@ def _cov_T(mean, sigma, d):
         if len(a) == 1 and len(b) == 1:
             return S[a[0], b[0]]
         if len(a) == 1:
-            (i,), (k, l) = a, b
-            return m[k] * S[i, l] + m[l] * S[i, k]
+            (i,), (k, q) = a, b
+            return m[k] * S[i, q] + m[q] * S[i, k]
         if len(b) == 1:
             return cov(b, a)
-        (i, j), (k, l) = a, b
-        return (S[i, k] * S[j, l] + S[i, l] * S[j, k] + m[i] * m[k] * S[j, l]
-                + m[i] * m[l] * S[j, k] + m[j] * m[k] * S[i, l] + m[j] * m[l] * S[i, k])
+        (i, j), (k, q) = a, b
+        return (S[i, k] * S[j, q] + S[i, q] * S[j, k] + m[i] * m[k] * S[j, q]
+                + m[i] * m[q] * S[j, k] + m[j] * m[k] * S[i, q] + m[j] * m[q] * S[i, k])
 
     return mp.matrix([[cov(a, b) for b in idx] for a in idx])
 

@@ -475,10 +475,10 @@ def test_second_order_steps(damping):
     g, lr = prob.grad(th), 0.7
     G = prob.per_sample_grads(th)
     ef = sum(np.outer(gi, gi) for gi in G) / len(G)
-    I = np.eye(2)
+    eye = np.eye(2)
     expected = {NaturalGradient: prob.fisher(th), Newton: prob.hessian(th), EmpiricalFisher: ef}
     for cls, M in expected.items():
-        want = th - lr * np.linalg.solve(M + damping * I, g)
+        want = th - lr * np.linalg.solve(M + damping * eye, g)
         np.testing.assert_allclose(cls(lr=lr, damping=damping).step(prob, th), want,
                                    rtol=1e-13, atol=0, err_msg=cls.name)
     # the three matrices differ here, so the three steps test three different rules

@@ -235,7 +235,7 @@ class ExponentialFamily:
         return tuple(p.name for p in (self.template or self).fixed)
 
     def bind(self, **values) -> ExponentialFamily:
-        """This template with its fixed parameters set: scalars or arrays (see :mod:`.fixed`)."""
+        """The template with its fixed parameters set: scalars or arrays (see :mod:`.fixed`)."""
         from .fixed import bind
 
         return bind(self, values)

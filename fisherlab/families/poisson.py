@@ -1,4 +1,4 @@
-"""Poisson distribution: p(x) = λ^x e^(−λ) / x! for x = 0, 1, 2, …
+"""Poisson distribution: p(x) = λ^x e^(−λ) / x! on the non-negative integers.
 
 Exponential-family form: T(x) = x, log h(x) = −log x!, η = log λ, A(η) = e^η.
 """

@@ -249,7 +249,7 @@ class IntegerRange(Support):
 
 @dataclass(frozen=True)
 class NonnegativeIntegers(IntegerRange):
-    """x = 0, 1, 2, …"""
+    """The non-negative integers x = 0, 1, 2, …."""
 
     low: float = 0.0
     kind: ClassVar[str] = "nonnegative_integers"

@@ -721,18 +721,18 @@ def _log_i0_sq_coefficients(terms):
     from fractions import Fraction
 
     c = [Fraction(1, 4**k * math.factorial(k) ** 2) for k in range(terms)]
-    l = [Fraction(0)] * terms
+    coef = [Fraction(0)] * terms
     for k in range(1, terms):
-        l[k] = c[k] - sum(j * l[j] * c[k - j] for j in range(1, k)) / k
-    return l
+        coef[k] = c[k] - sum(j * coef[j] * c[k - j] for j in range(1, k)) / k
+    return coef
 
 
 @functools.cache
 def _log_i0_sq_deriv_coefficients(n):
     """Taylor coefficients of L⁽ⁿ⁾(s) = Σ_k k!/(k−n)! l_k s^(k−n) (64 terms of L: at s = 2.25 the
     last is below 1e-22 of the sum), built on first use (5 ms of exact rationals)."""
-    l = _log_i0_sq_coefficients(64)
-    return tuple(float(math.perm(k, n) * l[k]) for k in range(n, len(l)))
+    coef = _log_i0_sq_coefficients(64)
+    return tuple(float(math.perm(k, n) * coef[k]) for k in range(n, len(coef)))
 
 
 def _log_i0_sq_deriv_series(n, s):

@@ -80,10 +80,10 @@ class LinearPredictor(Predictor):
             return _weighted_gram(X, M[:, 0, 0], buf)
         G = np.empty((self.d, r, self.d, r))
         for k in range(r):
-            for l in range(k, r):
-                block = _weighted_gram(X, M[:, k, l], buf)
-                G[:, k, :, l] = block
-                G[:, l, :, k] = block.T
+            for kk in range(k, r):
+                block = _weighted_gram(X, M[:, k, kk], buf)
+                G[:, k, :, kk] = block
+                G[:, kk, :, k] = block.T
         return G.reshape(self.n_weights, self.n_weights)
 
 

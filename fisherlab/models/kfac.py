@@ -90,8 +90,8 @@ def kfac_factors(problem, w, mode: str = "exact", samples: int = 1, seed=None) -
         raise DomainError("K-FAC: the prior weights sum to 0; no row carries information")
     factors = []
     unweighted = problem.weights is None
-    for l, g in enumerate(gs):
-        x = p.inputs[l]
+    for layer, g in enumerate(gs):
+        x = p.inputs[layer]
         xa = x if unweighted else x * a[:, None]
         d = x.shape[1]
         A = np.empty((d + 1, d + 1))

@@ -212,10 +212,10 @@ class MLPPredictor(Predictor):
         inputs, pre, d1 = [Xa], [], []
         a = Xa
         layers = self.unpack(w)
-        for l, (W, b) in enumerate(layers):
+        for layer, (W, b) in enumerate(layers):
             z = a @ W
             z += b
-            if l == len(layers) - 1:
+            if layer == len(layers) - 1:
                 raw = z
                 break
             a, d = self._act(z)
@@ -237,19 +237,19 @@ class MLPPredictor(Predictor):
         p = self.forward_pass(w, X)
         V = self.unpack(self._weights(v))
         dz = None
-        for l, (VW, vb) in enumerate(V):
-            W = self._layer(w, l)[0]
-            dz_new = p.inputs[l] @ VW
+        for layer, (VW, vb) in enumerate(V):
+            W = self._layer(w, layer)[0]
+            dz_new = p.inputs[layer] @ VW
             dz_new += vb
             if dz is not None:
-                dz *= p.d1[l - 1]
+                dz *= p.d1[layer - 1]
                 dz_new += dz @ W
             dz = dz_new
         return dz
 
-    def _layer(self, w, l):
-        w_sl, b_sl = self.slices[l]
-        return w[w_sl].reshape(self.shapes[l]), w[b_sl]
+    def _layer(self, w, layer):
+        w_sl, b_sl = self.slices[layer]
+        return w[w_sl].reshape(self.shapes[layer]), w[b_sl]
 
     def backward(self, w, X, u) -> list:
         """The back-propagated output cotangents: per layer g_l = ∂(Σ u·raw)/∂z_l.
@@ -262,11 +262,11 @@ class MLPPredictor(Predictor):
         u = self._cotangent(u, p.raw.shape, batched=True)
         gs = [None] * self.n_layers
         g = u
-        for l in range(self.n_layers - 1, -1, -1):
-            gs[l] = g
-            if l:
-                g = g @ self._layer(w, l)[0].T
-                g *= p.d1[l - 1]
+        for layer in range(self.n_layers - 1, -1, -1):
+            gs[layer] = g
+            if layer:
+                g = g @ self._layer(w, layer)[0].T
+                g *= p.d1[layer - 1]
         return gs
 
     def _cotangent(self, u, shape, batched=False):
@@ -281,8 +281,8 @@ class MLPPredictor(Predictor):
         p = self.forward_pass(w, X)
         gs = self.backward(w, X, self._cotangent(u, p.raw.shape))
         out = np.empty(self.n_weights)
-        for l, ((w_sl, b_sl), g) in enumerate(zip(self.slices, gs)):
-            out[w_sl] = (p.inputs[l].T @ g).ravel()
+        for layer, ((w_sl, b_sl), g) in enumerate(zip(self.slices, gs)):
+            out[w_sl] = (p.inputs[layer].T @ g).ravel()
             out[b_sl] = g.sum(axis=0)
         return out
 
@@ -292,8 +292,8 @@ class MLPPredictor(Predictor):
         gs = self.backward(w, X, self._cotangent(u, p.raw.shape))
         n = p.raw.shape[0]
         out = np.empty((n, self.n_weights))
-        for l, ((w_sl, b_sl), g) in enumerate(zip(self.slices, gs)):
-            a = p.inputs[l]
+        for layer, ((w_sl, b_sl), g) in enumerate(zip(self.slices, gs)):
+            a = p.inputs[layer]
             out[:, w_sl] = (a[:, :, None] * g[:, None, :]).reshape(n, -1)
             out[:, b_sl] = g
         return out
@@ -312,13 +312,13 @@ class MLPPredictor(Predictor):
         m, r = inputs[0].shape[0], self.width
         J = np.empty((m, r, self.n_weights))
         g = np.broadcast_to(np.eye(r)[:, None, :], (r, m, r))   # (k, row, out): unit cotangents
-        for l in range(self.n_layers - 1, -1, -1):
-            w_sl, b_sl = self.slices[l]
+        for layer in range(self.n_layers - 1, -1, -1):
+            w_sl, b_sl = self.slices[layer]
             gt = np.moveaxis(g, 0, 1)                                     # (row, k, out)
-            J[:, :, w_sl] = (inputs[l][:, None, :, None] * gt[:, :, None, :]).reshape(m, r, -1)
+            J[:, :, w_sl] = (inputs[layer][:, None, :, None] * gt[:, :, None, :]).reshape(m, r, -1)
             J[:, :, b_sl] = gt
-            if l:
-                g = (g @ self._layer(w, l)[0].T) * d1[l - 1]
+            if layer:
+                g = (g @ self._layer(w, layer)[0].T) * d1[layer - 1]
         return J
 
     def gram(self, w, X, M, max_block: int = 1 << 22) -> np.ndarray:
@@ -343,24 +343,24 @@ class MLPPredictor(Predictor):
         abar = [np.hstack([x, ones]) for x in p.inputs]                               # (n, in_l+1)
         P = self.n_weights
         out = np.empty((P, P))
-        for l in range(self.n_layers):
-            for m in range(l, self.n_layers):
-                C = np.einsum("kno,knp->nop", gs[l], Mg[m], optimize=True).reshape(n, -1)
-                il, im = abar[l].shape[1], abar[m].shape[1]
+        for layer in range(self.n_layers):
+            for m in range(layer, self.n_layers):
+                C = np.einsum("kno,knp->nop", gs[layer], Mg[m], optimize=True).reshape(n, -1)
+                il, im = abar[layer].shape[1], abar[m].shape[1]
                 step = max(1, max_block // (il * im))
                 B = np.zeros((il * im, C.shape[1]))
                 for start in range(0, n, step):
                     rows = slice(start, min(n, start + step))
-                    AA = (abar[l][rows, :, None] * abar[m][rows, None, :]).reshape(-1, il * im)
+                    AA = (abar[layer][rows, :, None] * abar[m][rows, None, :]).reshape(-1, il * im)
                     B += AA.T @ C[rows]
-                ol, om = self.shapes[l][1], self.shapes[m][1]
+                ol, om = self.shapes[layer][1], self.shapes[m][1]
                 block = B.reshape(il, im, ol, om).transpose(0, 2, 1, 3).reshape(il * ol, im * om)
-                sl = slice(self.slices[l][0].start, self.slices[l][1].stop)
+                sl = slice(self.slices[layer][0].start, self.slices[layer][1].stop)
                 sm = slice(self.slices[m][0].start, self.slices[m][1].stop)
-                if m == l:
+                if m == layer:
                     block = 0.5 * (block + block.T)
                 out[sl, sm] = block
-                if m != l:
+                if m != layer:
                     out[sm, sl] = block.T
         return out
 
@@ -383,32 +383,32 @@ class MLPPredictor(Predictor):
         # forward tangents of the hidden pre-activations and activations
         zdot, adot = [None] * (L - 1), [None] * L
         adot[0] = None                       # X does not depend on w
-        for l in range(L - 1):
-            VW, vb = V[l]
-            zd = p.inputs[l] @ VW
+        for layer in range(L - 1):
+            VW, vb = V[layer]
+            zd = p.inputs[layer] @ VW
             zd += vb
-            if adot[l] is not None:
-                zd += adot[l] @ self._layer(w, l)[0]
-            zdot[l] = zd
-            adot[l + 1] = p.d1[l] * zd
+            if adot[layer] is not None:
+                zd += adot[layer] @ self._layer(w, layer)[0]
+            zdot[layer] = zd
+            adot[layer + 1] = p.d1[layer] * zd
         out = np.empty(self.n_weights)
         g, gdot = u, None
-        for l in range(L - 1, -1, -1):
-            w_sl, b_sl = self.slices[l]
-            hw = p.inputs[l].T @ gdot if gdot is not None else np.zeros(self.shapes[l])
-            if adot[l] is not None:
-                hw = hw + adot[l].T @ g
+        for layer in range(L - 1, -1, -1):
+            w_sl, b_sl = self.slices[layer]
+            hw = p.inputs[layer].T @ gdot if gdot is not None else np.zeros(self.shapes[layer])
+            if adot[layer] is not None:
+                hw = hw + adot[layer].T @ g
             out[w_sl] = hw.ravel()
             out[b_sl] = gdot.sum(axis=0) if gdot is not None else 0.0
-            if l:
-                W = self._layer(w, l)[0]
+            if layer:
+                W = self._layer(w, layer)[0]
                 back = g @ W.T                                    # (n, in_l) = ∂/∂a_{l-1}
-                back_dot = g @ V[l][0].T
+                back_dot = g @ V[layer][0].T
                 if gdot is not None:
                     back_dot += gdot @ W.T
-                z, s, d = p.pre[l - 1], p.inputs[l], p.d1[l - 1]
+                z, s, d = p.pre[layer - 1], p.inputs[layer], p.d1[layer - 1]
                 dd = self._act_dd(z, s, d)
-                gdot = back_dot * d + back * dd * zdot[l - 1]
+                gdot = back_dot * d + back * dd * zdot[layer - 1]
                 g = back * d
         return out
 

@@ -134,9 +134,9 @@ def _scipy_means(fam, dist, x):
             if cov is None:
                 continue
             for j in range(k):
-                for l in range(j, k):
-                    if np.allclose(t, cols[:, j] * cols[:, l], rtol=1e-15, atol=0):
-                        out.append((i, float(cov[j, l] + mean[j] * mean[l])))
+                for kk in range(j, k):
+                    if np.allclose(t, cols[:, j] * cols[:, kk], rtol=1e-15, atol=0):
+                        out.append((i, float(cov[j, kk] + mean[j] * mean[kk])))
                         break
                 else:
                     continue

@@ -39,7 +39,7 @@ class NegExpm1(KernelFunctionBase):
         return -sp.exp(self.args[0])
 
     def _latex(self, printer):
-        return r"\left(1 - e^{%s}\right)" % printer._print(self.args[0])
+        return rf"\left(1 - e^{{{printer._print(self.args[0])}}}\right)"
 
     def _sympystr(self, printer):
         return f"(1 - exp({printer._print(self.args[0])}))"
@@ -108,7 +108,7 @@ class MomentVariance(KernelFunctionBase):
         return f"({printer._print(self.explicit())})"
 
     def _latex(self, printer):
-        return r"\left(%s\right)" % printer._print(self.explicit())
+        return rf"\left({printer._print(self.explicit())}\right)"
 
     def _pretty(self, printer):
         return printer._print(self.explicit()).parens()

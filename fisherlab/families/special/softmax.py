@@ -111,7 +111,7 @@ class Softmax0(KernelFunctionBase):
         return -Softmax0(i, *eta) * Softmax0(j, *eta)
 
     def _latex(self, printer):
-        return r"\sigma_{%s}(\eta)" % _class(self.args)
+        return rf"\sigma_{{{_class(self.args)}}}(\eta)"
 
     def _pretty(self, printer):
         return printer._print(sp.Function(f"σ_{_class(self.args)}")(sp.Symbol("η")))
@@ -154,7 +154,7 @@ class CoSoftmax0(KernelFunctionBase):
         return Softmax0(i, *eta) * Softmax0(j, *eta)
 
     def _latex(self, printer):
-        return r"\left(1 - \sigma_{%s}(\eta)\right)" % _class(self.args)
+        return rf"\left(1 - \sigma_{{{_class(self.args)}}}(\eta)\right)"
 
     def _pretty(self, printer):
         from sympy.printing.pretty.stringpict import prettyForm
@@ -194,8 +194,7 @@ class BinomialExpectedLogFactorial(KernelFunctionBase):
 
     def _latex(self, printer):
         n, p, _ = self.args
-        return r"\mathbb{E}_{X \sim \mathrm{Bin}(%s, %s)}[\log X!]" % (printer._print(n),
-                                                                       printer._print(p))
+        return rf"\mathbb{{E}}_{{X \sim \mathrm{{Bin}}({printer._print(n)}, {printer._print(p)})}}[\log X!]"
 
 
 def softmax_all(eta):
