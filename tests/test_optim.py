@@ -281,7 +281,8 @@ def _expected_hessian(family, link, X, theta, scale):
             p1 = ndtr(eta)
             total = total + p1 * GLM(xi, [1.0], family, link).hessian(theta) \
                 + (1 - p1) * GLM(xi, [0.0], family, link).hessian(theta)
-        else:  # gamma-log: ∇²ℓ = α·y·e^{−η}·x xᵀ is affine in y, so E[∇²ℓ] is its value at y = E[y] = e^η
+        # gamma-log: ∇²ℓ = α·y·e^{−η}·x xᵀ is affine in y, so E[∇²ℓ] is its value at y = E[y] = e^η
+        else:
             total = total + GLM(xi, [np.exp(eta)], family, link, scale=scale).hessian(theta)
     return total / n
 

@@ -37,7 +37,8 @@ def run_minibatch_noise(out_dir=None, *, family: str = "gamma", param: str = "sh
     for b in batch_sizes:
         x = fam.sample(star_home, home, size=(reps, b), seed=rng)
         g = -k.score(x, star).mean(axis=1)            # (reps, p): one minibatch gradient each
-        prod = g[:, :, None] * g[:, None, :]          # known mean 0 at θ*: E[g gᵀ] is the covariance
+        # known mean 0 at θ*: E[g gᵀ] is the covariance
+        prod = g[:, :, None] * g[:, None, :]
         cov = prod.mean(0)
         se = prod.std(0, ddof=1) / np.sqrt(reps)
         z = np.abs(b * cov - F) / (b * se)

@@ -125,7 +125,8 @@ def make(d: int = 2) -> ExponentialFamily:
     d = require_int("d", d, 1)
     pairs = _pairs(d)
     m = d + len(pairs)
-    off = 0.45 / max(d - 1, 1)  # off-diagonal test ranges keep every drawn matrix diagonally dominant
+    # off-diagonal test ranges keep every drawn matrix diagonally dominant
+    off = 0.45 / max(d - 1, 1)
 
     mean_params = [Param(f"mean{i + 1}", REAL, (-1.0, 1.0), f"μ_{i + 1}, the mean of x_{i + 1}",
                          rf"\mu_{{{i + 1}}}") for i in range(d)]

@@ -105,7 +105,8 @@ class FunctionPredictor(Predictor):
                 warnings.simplefilter("always")
                 vjp, _ = make_vjp(lambda w_: self.f(w_, X))(w)
                 g = vjp(u)
-        except Exception as exc:  # autograd's tracing errors are TypeError/ValueError/...; all re-raised
+        # autograd's tracing errors are TypeError/ValueError/...; all re-raised
+        except Exception as exc:
             raise SpecError(
                 f"Model: autograd cannot differentiate f ({type(exc).__name__}: {exc}); write f with "
                 "autograd.numpy and without assignments into arrays") from exc

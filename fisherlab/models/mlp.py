@@ -337,7 +337,8 @@ class MLPPredictor(Predictor):
         M = np.asarray(M, dtype=np.float64)
         if M.shape != (n, r, r):
             raise ShapeError(f"MLP {self.sizes}: M must have shape ({n}, {r}, {r}), got {M.shape}")
-        gs = self.backward(w, X, np.broadcast_to(np.eye(r)[:, None, :], (r, n, r)))   # (r, n, out_l)
+        # (r, n, out_l)
+        gs = self.backward(w, X, np.broadcast_to(np.eye(r)[:, None, :], (r, n, r)))
         Mg = [np.einsum("nkj,jno->kno", M, g, optimize=True) for g in gs]            # M_i g_i
         ones = np.ones((n, 1))
         abar = [np.hstack([x, ones]) for x in p.inputs]                               # (n, in_l+1)
