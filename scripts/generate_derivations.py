@@ -83,7 +83,9 @@ def main(argv=None) -> int:
     if failed:
         print(f"verification failed for: {', '.join(failed)} (shown in their reports)")
     if crashed:
-        print(f"verification raised an exception for: {', '.join(crashed)} (shown in their reports)")
+        print(
+            f"verification raised an exception for: {', '.join(crashed)} (shown in their reports)"
+        )
     if errors or crashed:
         if errors:
             print(f"no report written for: {', '.join(errors)}")

@@ -255,9 +255,19 @@ def test_categorical_extreme_logits(eta):
         mean = p[:m]
         cov = [[p[i] * ((1 if i == j else 0) - p[j]) if i != j else p[i] * mpmath.fsum(
             p[kk] for kk in range(m + 1) if kk != i) for j in range(m)] for i in range(m)]
-        third = [[[mpmath.fsum(p[o] * mpmath.fprod(((1 if o == a else 0) - p[a]) for a in (i, j, kk))
-                               for o in range(m + 1)) for kk in range(m)] for j in range(m)]
-                 for i in range(m)]
+        third = [
+            [
+                [
+                    mpmath.fsum(
+                        p[o] * mpmath.fprod(((1 if o == a else 0) - p[a]) for a in (i, j, kk))
+                        for o in range(m + 1)
+                    )
+                    for kk in range(m)
+                ]
+                for j in range(m)
+            ]
+            for i in range(m)
+        ]
         entropy = -mpmath.fsum(q * mpmath.log(q) for q in p)
         x = np.eye(m + 1)
         logp = [float(mpmath.log(q)) for q in p]

@@ -46,6 +46,8 @@ def test_every_shipped_module_is_sampled():
 def test_verify_report_default_points(name):
     """fl.verify on the default (seeded) points: the same checks, the report API on top."""
     fam = fl.family(name)
-    report = fl.verify(name, params=[fam.parametrizations[-1]], identities=["roundtrip", "autograd"])
+    report = fl.verify(
+        name, params=[fam.parametrizations[-1]], identities=["roundtrip", "autograd"]
+    )
     assert report.ok, report.table(explain=True)
     assert {r.name for r in report} == {"roundtrip", "autograd"}

@@ -48,8 +48,16 @@ def rel(a, b):
     return np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-300)
 
 
-CASES = [([3, 4], "tanh"), ([3, 5, 2], "tanh"), ([2, 4, 3, 3], "softplus"), ([4, 6, 2], "sigmoid"),
-         ([3, 5, 4, 2], "erf"), ([3, 7, 2], "relu"), ([3, 4, 4, 2], "identity"), ([2, 3, 3, 3, 1], "tanh")]
+CASES = [
+    ([3, 4], "tanh"),
+    ([3, 5, 2], "tanh"),
+    ([2, 4, 3, 3], "softplus"),
+    ([4, 6, 2], "sigmoid"),
+    ([3, 5, 4, 2], "erf"),
+    ([3, 7, 2], "relu"),
+    ([3, 4, 4, 2], "identity"),
+    ([2, 3, 3, 3, 1], "tanh"),
+]
 
 
 def setup(sizes, act, seed=0):
@@ -90,7 +98,9 @@ def test_residual_hessian_against_autograd(sizes, act):
         assert np.max(np.abs(H_ref)) == 0.0
     else:
         assert np.max(np.abs(H_ref)) > 1e-3
-    assert np.max(np.abs(pred.residual_hvp(w, X, u, v) - H_ref @ v)) < 1e-10 * scale * np.abs(v).max()
+    assert (
+        np.max(np.abs(pred.residual_hvp(w, X, u, v) - H_ref @ v)) < 1e-10 * scale * np.abs(v).max()
+    )
     assert np.max(np.abs(pred.residual_hessian(w, X, u) - H_ref)) < 1e-10 * scale
 
 
@@ -121,8 +131,10 @@ def test_activation_derivatives_keep_digits(act):
     z = np.array([-40.0, -19.0, -3.0, -0.7, -1e-9, 1e-9, 0.3, 2.5, 19.0, 40.0])
     s, d = f(z)
     dd = f_dd(z, s, d)
-    with mpmath.workdps(400):    # erf(19) = 1 − 1e-159: finite differences need the digits
-        exact = np.array([[float(mpmath.diff(MP_ACT[act], mpmath.mpf(x), k)) for x in z] for k in range(3)])
+    with mpmath.workdps(400):  # erf(19) = 1 − 1e-159: finite differences need the digits
+        exact = np.array(
+            [[float(mpmath.diff(MP_ACT[act], mpmath.mpf(x), k)) for x in z] for k in range(3)]
+        )
     np.testing.assert_allclose(s, exact[0], rtol=4e-16, atol=0)
     np.testing.assert_allclose(d, exact[1], rtol=1e-14, atol=0)
     np.testing.assert_allclose(dd, exact[2], rtol=1e-14, atol=0)
@@ -214,12 +226,16 @@ def _model_case(head_name, act, hidden=(5, 4), seed=0, n=20):
     prob = model.problem(X, y, weights=a, l2=l2)
 
     def loss(w_):
-        return anp.sum(a * -logp(ref_forward(sizes, act, w_, X), y)) / n + 0.5 * l2 * anp.sum(w_ * w_)
+        return anp.sum(a * -logp(ref_forward(sizes, act, w_, X), y)) / n + 0.5 * l2 * anp.sum(
+            w_ * w_
+        )
 
     def theta(w_):
         return anp.stack(theta_fn(ref_forward(sizes, act, w_, X)), axis=1)
 
-    return SimpleNamespace(head=head, prob=prob, w=w, loss=loss, theta=theta, a=a, l2=l2, n=n, rng=rng)
+    return SimpleNamespace(
+        head=head, prob=prob, w=w, loss=loss, theta=theta, a=a, l2=l2, n=n, rng=rng
+    )
 
 
 def _close(got, want, rtol=1e-10):

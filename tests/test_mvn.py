@@ -36,8 +36,16 @@ def _generated(key):
 
 # d = 3 runs on its generated module: compiling it in memory takes minutes
 # (docs/multivariate_normal.md).
-DIMS = [2, pytest.param(3, marks=pytest.mark.skipif(
-    not _generated("multivariate_normal_d3"), reason="multivariate_normal d=3 kernels not generated"))]
+DIMS = [
+    2,
+    pytest.param(
+        3,
+        marks=pytest.mark.skipif(
+            not _generated("multivariate_normal_d3"),
+            reason="multivariate_normal d=3 kernels not generated",
+        ),
+    ),
+]
 
 DPS = 50
 TOL = 1e-12
@@ -247,5 +255,9 @@ def test_d3_against_scipy(param, theta):
     np.testing.assert_allclose(k.log_density(x, theta), dist.logpdf(x), rtol=1e-12, atol=0)
     assert abs(k.entropy(theta) - dist.entropy()) <= 1e-12 * abs(dist.entropy())
     second = dist.cov + np.outer(dist.mean, dist.mean)
-    np.testing.assert_allclose(k.mean(theta), list(dist.mean) + [second[i, j] for i, j in _pairs(3)],
-                               rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(
+        k.mean(theta),
+        list(dist.mean) + [second[i, j] for i, j in _pairs(3)],
+        rtol=1e-12,
+        atol=1e-14,
+    )

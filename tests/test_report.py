@@ -67,7 +67,9 @@ def test_committed_report_is_fresh(name):
     fresh = mask(to_markdown(build_document(fam, rows=None, generator=GENERATOR,
                                             only=_sample(fam))))
     got, want = _sections(committed), _sections(fresh)
-    assert [h for h, _ in got] == [h for h, _ in want], f"{path.name}: sections differ; rerun {GENERATOR}"
+    assert [h for h, _ in got] == [h for h, _ in want], (
+        f"{path.name}: sections differ; rerun {GENERATOR}"
+    )
     compared = 0
     for (heading, body), (_, fresh_body) in zip(got, want):
         if SKIPPED in fresh_body:
@@ -319,7 +321,10 @@ def test_cli_report_of_a_user_module(tmp_path):
         "    log_base_measure=lambda sp, x: -sp.loggamma(x + 1),\n"
         "    natural=[Param('eta', REAL, (-2.0, 2.0), 'log rate', r'\\eta')],\n"
         "    log_partition=lambda sp, e: sp.exp(e))\n")
-    env = {**os.environ, "PYTHONPATH": str(tmp_path) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(tmp_path) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    }
     out = tmp_path / "out"
     proc = subprocess.run([sys.executable, "-m", "fisherlab.cli", "report", "my_families:SPEC",
                            "-o", str(out), "--no-verify", "--no-figures"],

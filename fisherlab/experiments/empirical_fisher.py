@@ -37,8 +37,18 @@ def _deviation(path, end):
     return float(np.max(np.linalg.norm(perp, axis=1)))
 
 
-def run_empirical_fisher(out_dir=None, *, N: int = 1000, grid: int = 15, steps: int = 100,
-                         h: float = 0.1, seed: int = 0, contour: int = 120, progress=None, **_) -> dict:
+def run_empirical_fisher(
+    out_dir=None,
+    *,
+    N: int = 1000,
+    grid: int = 15,
+    steps: int = 100,
+    h: float = 0.1,
+    seed: int = 0,
+    contour: int = 120,
+    progress=None,
+    **_,
+) -> dict:
     """Vector fields and trajectories; returns the numbers (writes empirical-fisher.json/.png).
 
     Parameters

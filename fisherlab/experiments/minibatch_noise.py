@@ -66,7 +66,9 @@ def _figure(nb):
             v = np.array([r["b_cov"][i][j] for r in nb["rows"]])
             se = np.array([r["b_cov_se"][i][j] for r in nb["rows"]])
             name = f"{nb['params'][i]}, {nb['params'][j]}"
-            line = ax.errorbar(b, v, yerr=2 * se, fmt="o", capsize=3, label=f"b·Cov[{name}] (±2 s.e.)")
+            line = ax.errorbar(
+                b, v, yerr=2 * se, fmt="o", capsize=3, label=f"b·Cov[{name}] (±2 s.e.)"
+            )
             ax.axhline(F[i, j], color=line[0].get_color(), ls=":", lw=1)
     ax.plot([], [], "k:", label="F(θ*) entries")
     ax.set_xscale("log", base=2)

@@ -63,27 +63,48 @@ SPEC = ExponentialFamily(
     support=UNIT,
     statistics=lambda sp, x: [sp.log(x), sp.log(1 - x)],
     log_base_measure=lambda sp, x: -sp.log(x) - sp.log(1 - x),
-    natural=[Param("eta1", POSITIVE, (5e-2, 1e3), "η₁ = α", r"\eta_1"),
-             Param("eta2", POSITIVE, (2e-1, 1e3), "η₂ = β", r"\eta_2")],
+    natural=[
+        Param("eta1", POSITIVE, (5e-2, 1e3), "η₁ = α", r"\eta_1"),
+        Param("eta2", POSITIVE, (2e-1, 1e3), "η₂ = β", r"\eta_2"),
+    ],
     log_partition=lambda sp, e1, e2: functions(sp)["log_beta"](e1, e2),
     parametrizations=[
         Parametrization(
-            "alpha_beta", [ALPHA, BETA],
+            "alpha_beta",
+            [ALPHA, BETA],
             to_natural=lambda sp, a, b: [a, b],
             from_natural=lambda sp, e1, e2: [e1, e2],
-            doc="α > 0 and β > 0, the two shapes: mean α/(α+β)."),
+            doc="α > 0 and β > 0, the two shapes: mean α/(α+β).",
+        ),
         Parametrization(
             "mean_precision",
-            [Param("mean", UNIT_INTERVAL, (1e-3, 1 - 1e-3), "μ = α/(α+β) in (0, 1), the mean", r"\mu"),
-             Param("precision", POSITIVE, (50.0, 1e3), "κ = α + β > 0, the precision (sample size)",
-                   r"\kappa")],
+            [
+                Param(
+                    "mean",
+                    UNIT_INTERVAL,
+                    (1e-3, 1 - 1e-3),
+                    "μ = α/(α+β) in (0, 1), the mean",
+                    r"\mu",
+                ),
+                Param(
+                    "precision",
+                    POSITIVE,
+                    (50.0, 1e3),
+                    "κ = α + β > 0, the precision (sample size)",
+                    r"\kappa",
+                ),
+            ],
             to_natural=lambda sp, m, k: [m * k, (1 - m) * k],
             from_natural=lambda sp, e1, e2: [e1 / (e1 + e2), e1 + e2],
             doc="μ = α/(α+β) in (0, 1) the mean and κ = α + β > 0 the precision: "
-                "variance μ(1 − μ)/(1 + κ)."),
+            "variance μ(1 − μ)/(1 + κ).",
+        ),
     ],
-    mean_space=Constraint(_no_mle, "the MLE needs exp(mean log x) + exp(mean log(1 - x)) < 1: "
-                                   "at least two distinct observations"),
+    mean_space=Constraint(
+        _no_mle,
+        "the MLE needs exp(mean log x) + exp(mean log(1 - x)) < 1: "
+        "at least two distinct observations",
+    ),
     sampler=("alpha_beta", lambda rng, a, b, size: rng.beta(a, b, size=size)),
     scipy=("alpha_beta", lambda st, a, b: st.beta(a, b)),
 )

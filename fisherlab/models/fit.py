@@ -115,7 +115,9 @@ def starting_weights(problem: Problem) -> np.ndarray:
     try:
         gram = cho_factor(X.T @ X)
     except LinAlgError:
-        raise ConvergenceError(f"{problem.name}: XᵀX is singular (collinear columns of X)") from None
+        raise ConvergenceError(
+            f"{problem.name}: XᵀX is singular (collinear columns of X)"
+        ) from None
     for T in targets:
         if not np.isfinite(T).all():
             continue

@@ -237,13 +237,16 @@ class Head:
         out = {}
         for name, value in dict(fixed).items():
             if name not in self.params:
-                raise UnknownNameError(f"fixed value given for {name!r}, which is not a parameter "
-                                       f"of {self.family.key} {self.param} ({', '.join(self.params)})")
+                raise UnknownNameError(
+                    f"fixed value given for {name!r}, which is not a parameter "
+                    f"of {self.family.key} {self.param} ({', '.join(self.params)})"
+                )
             if np.ndim(value) != 0:
                 raise NotAvailableError(
                     f"head {self.family.key} {self.param}: {name!r} fixed per row (an array) needs "
                     "fixed family parameters as runtime arrays, which the kernels do not offer yet; "
-                    "fix it at one number")
+                    "fix it at one number"
+                )
             v = float(value)
             if self._domains[name].violations(np.array([v])).any():
                 raise DomainError(f"head {self.family.key} {self.param}: fixed {name!r} must be "
@@ -367,7 +370,9 @@ class HeadPoint:
         if head._M is not None:
             if not np.isfinite(raw).all():
                 i = int(np.flatnonzero(~np.isfinite(raw).all(axis=1))[0])
-                raise DomainError(f"softmax link needs finite logits; row {i} has {raw[i].tolist()!r}")
+                raise DomainError(
+                    f"softmax link needs finite logits; row {i} has {raw[i].tolist()!r}"
+                )
             pred = raw[:, :-1] - raw[:, -1:]
             self._d1 = self._d2 = None
         else:
@@ -394,7 +399,8 @@ class HeadPoint:
                 raise DomainError(
                     f"{head.family.key} {head.param} head: the link {via} gives {name} = "
                     f"{float(pred[i, j])!r} at row {i} (raw {raw[i].tolist()!r}), outside its domain "
-                    f"({dom.text}); {int(bad.sum())} row(s) in all: {describe(pred[bad, j])}")
+                    f"({dom.text}); {int(bad.sum())} row(s) in all: {describe(pred[bad, j])}"
+                )
         if head._constraint is not None:
             bad = np.asarray(head._constraint.violations(theta))
             if bad.any():

@@ -44,8 +44,10 @@ MODES = ("exact", "mc")
 def _mlp_of(problem) -> MLPPredictor:
     pred = getattr(problem, "predictor", None)
     if not isinstance(pred, MLPPredictor):
-        raise SpecError(f"K-FAC needs a problem of an MLP (fisherlab.models.MLP); "
-                        f"{getattr(problem, 'name', problem)!r} has predictor {type(pred).__name__}")
+        raise SpecError(
+            f"K-FAC needs a problem of an MLP (fisherlab.models.MLP); "
+            f"{getattr(problem, 'name', problem)!r} has predictor {type(pred).__name__}"
+        )
     return pred
 
 
@@ -140,8 +142,17 @@ class KFAC(Stepper):
     name = "KFAC"
     hyper = ("lr", "damping", "decay")
 
-    def __init__(self, lr: float = 1.0, damping: float = 1e-3, decay: float = 0.95, mode: str = "exact",
-                 samples: int = 1, update_every: int = 1, batch_size: int | None = None, seed: int = 0):
+    def __init__(
+        self,
+        lr: float = 1.0,
+        damping: float = 1e-3,
+        decay: float = 0.95,
+        mode: str = "exact",
+        samples: int = 1,
+        update_every: int = 1,
+        batch_size: int | None = None,
+        seed: int = 0,
+    ):
         if not (np.isfinite(damping) and damping >= 0):
             raise DomainError(f"damping must be finite and >= 0, got {damping!r}")
         if not 0 <= decay < 1:
@@ -152,7 +163,12 @@ class KFAC(Stepper):
             raise DomainError(f"samples must be a positive integer, got {samples!r}")
         if int(update_every) != update_every or update_every < 1:
             raise DomainError(f"update_every must be a positive integer, got {update_every!r}")
-        self.damping, self.decay, self.mode, self.samples = float(damping), float(decay), mode, int(samples)
+        self.damping, self.decay, self.mode, self.samples = (
+            float(damping),
+            float(decay),
+            mode,
+            int(samples),
+        )
         self.update_every = int(update_every)
         self.seed = seed
         self.batches = BatchSampler(batch_size, seed)

@@ -98,7 +98,8 @@ class Link:
             raise DomainError(
                 f"link {self.name!r} (θ = {self.formula}) needs {what} {need}; row {rows[0]} "
                 f"has {float(raw[rows[0]])!r} ({rows.size} row{'s' if rows.size > 1 else ''} in all: "
-                f"{describe(raw[rows])})")
+                f"{describe(raw[rows])})"
+            )
 
 
 def _expit_neg(x):

@@ -113,7 +113,9 @@ def activation(name: str):
     try:
         return ACTIVATIONS[name]
     except (KeyError, TypeError):
-        raise UnknownNameError(f"unknown activation {name!r}; known: {', '.join(ACTIVATIONS)}") from None
+        raise UnknownNameError(
+            f"unknown activation {name!r}; known: {', '.join(ACTIVATIONS)}"
+        ) from None
 
 
 # --------------------------------------------------------------------------- predictor
@@ -142,7 +144,9 @@ class MLPPredictor(Predictor):
     def __init__(self, sizes, activation_name: str = "tanh"):
         sizes = [int(s) for s in sizes]
         if len(sizes) < 2 or any(s < 1 for s in sizes):
-            raise SpecError(f"MLP sizes must be [n_in, hidden..., n_out] with every size >= 1, got {sizes}")
+            raise SpecError(
+                f"MLP sizes must be [n_in, hidden..., n_out] with every size >= 1, got {sizes}"
+            )
         self.sizes = sizes
         self.activation = activation_name
         self._act, self._act_dd = activation(activation_name)
@@ -183,18 +187,25 @@ class MLPPredictor(Predictor):
     def unpack(self, w):
         """The per-layer views ``[(W_l (in, out), b_l (out,)), ...]`` of a weight vector (no
         copy)."""
-        return [(w[w_sl].reshape(shape), w[b_sl]) for (w_sl, b_sl), shape in zip(self.slices, self.shapes)]
+        return [
+            (w[w_sl].reshape(shape), w[b_sl])
+            for (w_sl, b_sl), shape in zip(self.slices, self.shapes)
+        ]
 
     def _weights(self, w) -> np.ndarray:
         w = np.asarray(w, dtype=np.float64)
         if w.shape != (self.n_weights,):
-            raise ShapeError(f"MLP {self.sizes}: w must have shape ({self.n_weights},), got {w.shape}")
+            raise ShapeError(
+                f"MLP {self.sizes}: w must have shape ({self.n_weights},), got {w.shape}"
+            )
         return w
 
     def _rows(self, X) -> np.ndarray:
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] != self.sizes[0]:
-            raise ShapeError(f"MLP {self.sizes}: X must have shape (n, {self.sizes[0]}), got {X.shape}")
+            raise ShapeError(
+                f"MLP {self.sizes}: X must have shape (n, {self.sizes[0]}), got {X.shape}"
+            )
         return X
 
     # ------------------------------------------------------------------ forward
@@ -273,7 +284,9 @@ class MLPPredictor(Predictor):
         u = np.asarray(u, dtype=np.float64)
         if (u.shape[-2:] if batched else u.shape) != shape:
             want = f"(..., {shape[0]}, {shape[1]})" if batched else str(shape)
-            raise ShapeError(f"MLP {self.sizes}: the output cotangent must have shape {want}, got {u.shape}")
+            raise ShapeError(
+                f"MLP {self.sizes}: the output cotangent must have shape {want}, got {u.shape}"
+            )
         return u
 
     def vjp(self, w, X, u) -> np.ndarray:

@@ -91,7 +91,8 @@ def cg(matvec, b, *, rtol: float = 1e-10, max_iter: int | None = None, x0=None,
             if psd:
                 raise np.linalg.LinAlgError(
                     f"conjugate gradients: curvature pᵀ(C + λI)p = {curv!r} ≤ 0 at iteration {i}; the "
-                    "damped curvature is singular (increase damping)")
+                    "damped curvature is singular (increase damping)"
+                )
             if i == 0:
                 raise np.linalg.LinAlgError(
                     f"truncated Newton: the gradient is a direction of non-positive curvature "
@@ -123,7 +124,9 @@ class BatchSampler:
     def __init__(self, batch_size, seed=0):
         if batch_size is not None:
             if int(batch_size) != batch_size or batch_size < 1:
-                raise DomainError(f"batch_size must be a positive integer or None, got {batch_size!r}")
+                raise DomainError(
+                    f"batch_size must be a positive integer or None, got {batch_size!r}"
+                )
             batch_size = int(batch_size)
         self.batch_size, self.seed = batch_size, seed
         self.reset()
@@ -138,10 +141,14 @@ class BatchSampler:
             return problem
         n = getattr(problem, "n", None)
         if n is None or not hasattr(problem, "subset"):
-            raise SpecError(f"{getattr(problem, 'name', 'problem')}: minibatches need a problem with rows "
-                            "(.n and .subset(rows)), such as a fisherlab.models problem")
+            raise SpecError(
+                f"{getattr(problem, 'name', 'problem')}: minibatches need a problem with rows "
+                "(.n and .subset(rows)), such as a fisherlab.models problem"
+            )
         if self.batch_size > n:
-            raise DomainError(f"batch_size must be <= the number of rows {n}, got {self.batch_size}")
+            raise DomainError(
+                f"batch_size must be <= the number of rows {n}, got {self.batch_size}"
+            )
         rows = np.sort(self.rng.choice(n, size=self.batch_size, replace=False))
         return problem.subset(rows)
 
@@ -149,9 +156,16 @@ class BatchSampler:
 class _CGStepper(Stepper):
     hyper = ("lr", "damping")
 
-    def __init__(self, lr: float = 1.0, damping: float = 0.0, rtol: float = 1e-10,
-                 max_iter: int | None = None, progress_tol: float = 0.0, batch_size: int | None = None,
-                 seed: int = 0):
+    def __init__(
+        self,
+        lr: float = 1.0,
+        damping: float = 0.0,
+        rtol: float = 1e-10,
+        max_iter: int | None = None,
+        progress_tol: float = 0.0,
+        batch_size: int | None = None,
+        seed: int = 0,
+    ):
         self.damping = _positive("damping", damping, allow_zero=True)
         self.rtol = _positive("rtol", rtol)
         self.max_iter = max_iter
@@ -232,7 +246,9 @@ class Minibatch(Stepper):
 
             stepper = make_stepper(stepper, **hyper)
         elif hyper:
-            raise SpecError(f"Minibatch: hyperparameters {sorted(hyper)} go with a stepper name, not an instance")
+            raise SpecError(
+                f"Minibatch: hyperparameters {sorted(hyper)} go with a stepper name, not an instance"
+            )
         self.inner = stepper
         self.batches = BatchSampler(batch_size, seed)
         self.hyper = (*stepper.hyper, "batch_size")

@@ -134,7 +134,10 @@ class MLE(Problem):
         # Kernels hold module namespaces, which do not pickle: rebuild from the catalog name.
         if not self.family.builtin:
             raise TypeError("only MLE problems of catalog families can be pickled")
-        return (_rebuild_mle, (self.family.name, self.family.dims, self.param, self.x, self._target))
+        return (
+            _rebuild_mle,
+            (self.family.name, self.family.dims, self.param, self.x, self._target),
+        )
 
     def _checked(self, theta) -> np.ndarray:
         arr = self._vector(theta)

@@ -20,7 +20,9 @@ from ..errors import DomainError, UnknownStepperError
 def _positive(name, value, allow_zero=False):
     ok = np.isfinite(value) and (value >= 0 if allow_zero else value > 0)
     if not ok:
-        raise DomainError(f"{name} must be finite and {'>= 0' if allow_zero else '> 0'}, got {value!r}")
+        raise DomainError(
+            f"{name} must be finite and {'>= 0' if allow_zero else '> 0'}, got {value!r}"
+        )
     return float(value)
 
 
@@ -121,7 +123,9 @@ class Adam(Stepper):
     name = "Adam"
     hyper = ("lr", "beta1", "beta2")
 
-    def __init__(self, lr: float = 0.01, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
+    def __init__(
+        self, lr: float = 0.01, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8
+    ):
         for nm, b in (("beta1", beta1), ("beta2", beta2)):
             if not 0 <= b < 1:
                 raise DomainError(f"{nm} must be in [0, 1), got {b!r}")
@@ -181,7 +185,9 @@ class NaturalGradient(DampedStepper):
 
     def step(self, problem, theta):
         """θ − lr·(F + damping·I)⁻¹ g: (p,)."""
-        return theta - self.lr * _spd_solve(problem.fisher(theta), problem.grad(theta), self.damping)
+        return theta - self.lr * _spd_solve(
+            problem.fisher(theta), problem.grad(theta), self.damping
+        )
 
 
 class EmpiricalFisher(DampedStepper):

@@ -207,15 +207,17 @@ def _verification_section(rows: list[Row] | None, seed: int) -> list:
     passed = sum(r.passed for r in rows)
     failed = [r for r in rows if r.failed]
     na = sum(not r.applicable for r in rows)
-    intro = (f"`fl.verify(..., seed={seed})` checks each identity against an independent "
-             f"oracle (quadrature or summation, Monte Carlo with a 6σ bound, autograd, "
-             f"scipy.stats, the pullback between parametrizations). Each worst error is on its identity's "
-             f"own scale (a relative error, a number of Monte Carlo standard errors, or the "
-             f"deficit of a fitted slope; `fisherlab verify` explains each) and is printed to "
-             f"two significant digits. An identity whose route does not exist for this family "
-             f"is not applicable (n/a): neither a pass nor a failure; `fisherlab verify "
-             f"--explain` says why. **{passed} of {len(rows)} checks passed.** "
-             f"{na} not applicable, {len(failed)} failed.")
+    intro = (
+        f"`fl.verify(..., seed={seed})` checks each identity against an independent "
+        f"oracle (quadrature or summation, Monte Carlo with a 6σ bound, autograd, "
+        f"scipy.stats, the pullback between parametrizations). Each worst error is on its identity's "
+        f"own scale (a relative error, a number of Monte Carlo standard errors, or the "
+        f"deficit of a fitted slope; `fisherlab verify` explains each) and is printed to "
+        f"two significant digits. An identity whose route does not exist for this family "
+        f"is not applicable (n/a): neither a pass nor a failure; `fisherlab verify "
+        f"--explain` says why. **{passed} of {len(rows)} checks passed.** "
+        f"{na} not applicable, {len(failed)} failed."
+    )
     table = Table(["parametrization", "identity", "worst error", "tolerance", "points", "result"],
                   [[f"`{r.parametrization}`", f"`{r.identity}`", fmt_number(r.worst_error),
                     fmt_number(r.tolerance), "" if r.points is None else str(r.points),
