@@ -212,7 +212,8 @@ class Family:
         arr = np.asarray(x, dtype=np.float64)
         if arr.ndim != 1 + len(self.spec.support.event_shape) or arr.shape[0] == 0:
             raise ShapeError(
-                f"mle needs a sample of shape (n, {', '.join(map(str, self.spec.support.event_shape))})"
+                f"mle needs a sample of shape "
+                f"(n, {', '.join(map(str, self.spec.support.event_shape))})"
                 f" with n >= 1, got shape {arr.shape}".replace("(n, )", "(n,)")
             )
         tbar = self.statistics(arr).mean(axis=0)

@@ -16,12 +16,12 @@ within each repeat (round-robin):
 - the dense exact GGN (once; no JAX counterpart timed);
 - where fisherlab's time goes: the network's passes alone and the head's kernels alone.
 
-Every fisherlab call gets a fresh w (w + 1e-9·i) and every contender its own problem, so no
-memoized forward pass or head evaluation is reused across calls (except in the "same w" product,
-which is what one CG iteration costs); JAX recomputes everything in each call too. Both sides run in float64
-and under the same thread limit (``--threads``: BLAS through threadpoolctl, XLA through its
-flags; 0 leaves the library defaults). curvlinops (PyTorch) is timed only if it imports.
-Writes JSON with the medians, the ratios and the machine.
+Every fisherlab call gets a fresh w (w + 1e-9·i) and every contender its own problem, so no memoized
+forward pass or head evaluation is reused across calls (except in the "same w" product, which is
+what one CG iteration costs); JAX recomputes everything in each call too. Both sides run in float64
+and under the same thread limit (``--threads``: BLAS through threadpoolctl, XLA through its flags; 0
+leaves the library defaults). curvlinops (PyTorch) is timed only if it imports. Writes JSON with the
+medians, the ratios and the machine.
 """
 
 from __future__ import annotations

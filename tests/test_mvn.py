@@ -12,8 +12,8 @@ formulas and evaluated at 50 digits:
   textbook map η = (Σ⁻¹μ, −½(Σ⁻¹)_ii, −(Σ⁻¹)_ij) by mpmath's numerical differentiation at 50
   digits; the score and the Hessian of log p the same way.
 
-Points are drawn over each parameter's documented test range (seeded, fisherlab.verify's draw). CI runs two
-points per (d, parametrization); FISHERLAB_EXHAUSTIVE=1 runs twenty.
+Points are drawn over each parameter's documented test range (seeded, fisherlab.verify's draw). CI
+runs two points per (d, parametrization); FISHERLAB_EXHAUSTIVE=1 runs twenty.
 """
 
 from __future__ import annotations

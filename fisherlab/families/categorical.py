@@ -11,10 +11,10 @@ Parametrizations: ``natural`` (the k − 1 logits against class k) and ``probs``
 probabilities p_1, …, p_{k−1}; p_k = 1 − Σ_{i<k} p_i must stay positive: θ off the open simplex
 raises DomainError).
 
-Valid range. Natural: any finite logits (tested from −700 to 700). The log-partition, mean,
-Fisher information, Hessian and skewness are evaluated through overflow-free softmax functions
-(:mod:`fisherlab.families.special.softmax`) and are accurate to a few ulps relative to each entry; the
-log-density, KL and entropy are differences of O(max|η|) terms, accurate to ~1e-16·max|η|
+Valid range. Natural: any finite logits (tested from −700 to 700). The log-partition, mean, Fisher
+information, Hessian and skewness are evaluated through overflow-free softmax functions
+(:mod:`fisherlab.families.special.softmax`) and are accurate to a few ulps relative to each entry;
+the log-density, KL and entropy are differences of O(max|η|) terms, accurate to ~1e-16·max|η|
 absolutely. Probs: any point of the open simplex; quantities involving p_k = 1 − Σ p_i carry the
 rounding of that difference.
 

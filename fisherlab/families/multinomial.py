@@ -16,12 +16,11 @@ class probabilities; p_k = 1 − Σ p_i must stay positive: θ off the open simp
 DomainError).
 
 Valid range. Natural: any finite logits (tested from −700 to 700), through the same overflow-free
-softmax functions as the categorical (:mod:`fisherlab.families.special.softmax`): mean, Fisher, Hessian
-and skewness accurate to a few ulps per entry; log-density, KL and entropy accurate to
-~1e-16·n·max|η| absolutely. The entropy's E[log h(x)] is the exact finite sum
-log n! − Σ_i E[log x_i!] over the binomial marginals x_i ~ Bin(n, p_i), O(max n · k) work per
-point.
-Probs: any point of the open simplex.
+softmax functions as the categorical (:mod:`fisherlab.families.special.softmax`): mean, Fisher,
+Hessian and skewness accurate to a few ulps per entry; log-density, KL and entropy accurate to
+~1e-16·n·max|η| absolutely. The entropy's E[log h(x)] is the exact finite sum log n! − Σ_i E[log
+x_i!] over the binomial marginals x_i ~ Bin(n, p_i), O(max n · k) work per point. Probs: any point
+of the open simplex.
 
 The Fisher–Rao distance is √n times the categorical's: 4√n arcsin(‖√p − √q‖ / 2).
 """

@@ -22,8 +22,8 @@ Parametrizations:
 - ``mean_chol``: (μ₁, …, μ_d, then the lower Cholesky factor L of Σ = LLᵀ row by row, with its
   diagonal on the log scale: log_chol11, chol21, log_chol22, …); every entry is unconstrained.
 
-Dimensions: ``d`` ≥ 1 (default 2). Kernels are generated ahead of time for d = 2 and 3 and
-compiled on first use otherwise; the symbolic derivation grows quickly with d (docs/multivariate_normal.md).
+Dimensions: ``d`` ≥ 1 (default 2). Kernels are generated ahead of time for d = 2 and 3 and compiled
+on first use otherwise; the symbolic derivation grows quickly with d (docs/multivariate_normal.md).
 
 Valid range (the test ranges): means |μ_i| ≤ 1 and well-conditioned covariances (diagonally
 dominant draws: variances 0.5 to 5, |covariances| ≤ 0.225/(d − 1); Cholesky log-diagonal in

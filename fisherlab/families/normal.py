@@ -47,7 +47,8 @@ def _no_mle(t):
 SPEC = ExponentialFamily(
     name="normal",
     title="Normal",
-    density=r"p(x) = \frac{1}{\sqrt{2\pi\sigma^2}} e^{-(x-\mu)^2/(2\sigma^2)},\quad x \in \mathbb{R}",
+    density=(r"p(x) = \frac{1}{\sqrt{2\pi\sigma^2}} e^{-(x-\mu)^2/(2\sigma^2)},"
+             r"\quad x \in \mathbb{R}"),
     support=REALS,
     statistics=lambda sp, x: [x, x**2],
     log_base_measure=lambda sp, x: -sp.log(2 * sp.pi) / 2,

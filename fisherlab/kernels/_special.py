@@ -1,8 +1,8 @@
 """Special functions the generated kernels call, in one place so each can be made fast and exact.
 
 Every function takes and returns float64 arrays and broadcasts like a ufunc. Each states the range
-on which it meets a relative error of 1e-12 against mpmath at 50 digits (tests/test_kernels_accuracy.py
-and tests/test_special.py check it).
+on which it meets a relative error of 1e-12 against mpmath at 50 digits
+(tests/test_kernels_accuracy.py and tests/test_special.py check it).
 """
 
 from __future__ import annotations

@@ -114,8 +114,8 @@ class FunctionPredictor(Predictor):
         # autograd's tracing errors are TypeError/ValueError/...; all re-raised
         except Exception as exc:
             raise SpecError(
-                f"Model: autograd cannot differentiate f ({type(exc).__name__}: {exc}); write f with "
-                "autograd.numpy and without assignments into arrays"
+                f"Model: autograd cannot differentiate f ({type(exc).__name__}: {exc}); "
+                "write f with autograd.numpy and without assignments into arrays"
             ) from exc
         if any("independent of input" in str(c.message) for c in caught):
             raise SpecError(
@@ -173,7 +173,8 @@ class FunctionPredictor(Predictor):
         u = np.asarray(u, dtype=np.float64)
         if u.shape != (X.shape[0], self.width):
             raise ShapeError(
-                f"Model: the output cotangent must have shape ({X.shape[0]}, {self.width}), got {u.shape}"
+                f"Model: the output cotangent must have shape ({X.shape[0]}, {self.width}), "
+                f"got {u.shape}"
             )
         return u
 
@@ -216,7 +217,8 @@ class FunctionPredictor(Predictor):
         return np.asarray(H, dtype=np.float64)
 
     def __repr__(self) -> str:
-        return f"FunctionPredictor({getattr(self.f, '__name__', 'f')}, P={self.n_weights}, width={self.width})"
+        name = getattr(self.f, "__name__", "f")
+        return f"FunctionPredictor({name}, P={self.n_weights}, width={self.width})"
 
 
 class Model(ModelBase):

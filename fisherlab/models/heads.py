@@ -109,7 +109,7 @@ def _is_catalog(fam: Family) -> bool:
 
 
 class Head:
-    """The output distribution of a model: a family, its emitted parametrization, links, fixed values.
+    """The output distribution of a model: family, emitted parametrization, links, fixed values.
 
     Parameters
     ----------
@@ -244,8 +244,8 @@ class Head:
             if np.ndim(value) != 0:
                 raise NotAvailableError(
                     f"head {self.family.key} {self.param}: {name!r} fixed per row (an array) needs "
-                    "fixed family parameters as runtime arrays, which the kernels do not offer yet; "
-                    "fix it at one number"
+                    "fixed family parameters as runtime arrays, which the kernels do not offer "
+                    "yet; fix it at one number"
                 )
             v = float(value)
             if self._domains[name].violations(np.array([v])).any():
@@ -398,8 +398,9 @@ class HeadPoint:
                 via = "softmax" if lk == SOFTMAX else f"{lk.name} (θ = {lk.formula})"
                 raise DomainError(
                     f"{head.family.key} {head.param} head: the link {via} gives {name} = "
-                    f"{float(pred[i, j])!r} at row {i} (raw {raw[i].tolist()!r}), outside its domain "
-                    f"({dom.text}); {int(bad.sum())} row(s) in all: {describe(pred[bad, j])}"
+                    f"{float(pred[i, j])!r} at row {i} (raw {raw[i].tolist()!r}), "
+                    f"outside its domain ({dom.text}); {int(bad.sum())} row(s) in all: "
+                    f"{describe(pred[bad, j])}"
                 )
         if head._constraint is not None:
             bad = np.asarray(head._constraint.violations(theta))

@@ -171,7 +171,7 @@ class MLPPredictor(Predictor):
 
     # ------------------------------------------------------------------ weights
     def init(self, seed=0) -> np.ndarray:
-        """Glorot (Xavier) uniform weights, U(−a, a) with a = √(6 / (fan_in + fan_out)); zero biases.
+        """Glorot uniform weights, U(−a, a) with a = √(6 / (fan_in + fan_out)); zero biases.
 
         Returns
         -------

@@ -90,8 +90,8 @@ def cg(matvec, b, *, rtol: float = 1e-10, max_iter: int | None = None, x0=None,
         if not curv > 0.0:
             if psd:
                 raise np.linalg.LinAlgError(
-                    f"conjugate gradients: curvature pᵀ(C + λI)p = {curv!r} ≤ 0 at iteration {i}; the "
-                    "damped curvature is singular (increase damping)"
+                    f"conjugate gradients: curvature pᵀ(C + λI)p = {curv!r} ≤ 0 at iteration {i}; "
+                    "the damped curvature is singular (increase damping)"
                 )
             if i == 0:
                 raise np.linalg.LinAlgError(
@@ -247,7 +247,8 @@ class Minibatch(Stepper):
             stepper = make_stepper(stepper, **hyper)
         elif hyper:
             raise SpecError(
-                f"Minibatch: hyperparameters {sorted(hyper)} go with a stepper name, not an instance"
+                f"Minibatch: hyperparameters {sorted(hyper)} go with a stepper name, "
+                "not an instance"
             )
         self.inner = stepper
         self.batches = BatchSampler(batch_size, seed)

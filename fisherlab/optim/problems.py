@@ -5,7 +5,7 @@ Every problem exposes the same numpy interface to the steppers (θ is a flat vec
     loss(θ)              the objective, a mean negative log-likelihood (plus an explicit penalty)
     grad(θ)              (p,)
     hessian(θ)           (p, p), the exact Hessian of ``loss``
-    fisher(θ)            (p, p), the Fisher information of one observation (plus the penalty's curvature)
+    fisher(θ)            (p, p), the per-observation Fisher information (+ the penalty's curvature)
     per_sample_grads(θ)  (n, p), gradients of the per-observation losses (no penalty)
     kl(θ)                KL(p_target ‖ p_θ), averaged over the rows for a GLM
     contains(θ)          whether θ lies in the parameter domain

@@ -210,7 +210,8 @@ def _verification_section(rows: list[Row] | None, seed: int) -> list:
     intro = (
         f"`fl.verify(..., seed={seed})` checks each identity against an independent "
         f"oracle (quadrature or summation, Monte Carlo with a 6σ bound, autograd, "
-        f"scipy.stats, the pullback between parametrizations). Each worst error is on its identity's "
+        "scipy.stats, the pullback between parametrizations). "
+        "Each worst error is on its identity's "
         f"own scale (a relative error, a number of Monte Carlo standard errors, or the "
         f"deficit of a fitted slope; `fisherlab verify` explains each) and is printed to "
         f"two significant digits. An identity whose route does not exist for this family "

@@ -223,7 +223,10 @@ _PREAMBLE = r"""\documentclass[10pt]{article}
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{0.5em}
 % Display math wider than the line is scaled down to fit rather than running off the page.
-\newcommand{\fitmath}[1]{\begin{center}\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{$\displaystyle #1$}\end{center}}
+\newcommand{\fitmath}[1]{\begin{center}"""
+# (one LaTeX line, split here only to keep the source lines short)
+_PREAMBLE += r"""\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}"""
+_PREAMBLE += r"""{$\displaystyle #1$}\end{center}}
 """
 
 

@@ -100,7 +100,8 @@ def plan(fam: Family, params) -> list[FigurePlan]:
             f"Maximum likelihood of a sample (n = {_N_SAMPLE}): gradient descent (GD) and "
             f"natural gradient (NG) from the same starting distribution, over the contours of "
             f"the negative mean log-likelihood, in the `{home}` (left) and `{partner}` (right) "
-            f"parametrizations. The natural-gradient step is the same in both to first order in the "
+            "parametrizations. The natural-gradient step is the same in both "
+            "to first order in the "
             f"step size (finite steps differ slightly); the gradient step depends on the "
             f"coordinates, and so does the step size GD can take."
         )

@@ -194,7 +194,8 @@ class BinomialExpectedLogFactorial(KernelFunctionBase):
 
     def _latex(self, printer):
         n, p, _ = self.args
-        return rf"\mathbb{{E}}_{{X \sim \mathrm{{Bin}}({printer._print(n)}, {printer._print(p)})}}[\log X!]"
+        return (rf"\mathbb{{E}}_{{X \sim \mathrm{{Bin}}"
+                rf"({printer._print(n)}, {printer._print(p)})}}[\log X!]")
 
 
 def softmax_all(eta):
