@@ -509,8 +509,8 @@ __all__ = ["gammaln", "digamma", "polygamma", "trigamma", "trigamma_minus_recipr
 # The logits η_1..η_m are measured against a reference class with logit 0. With the class logits
 # u = (η_1, …, η_m, 0) and M = max(u), every quantity is formed from t = exp(u − M) ∈ (0, 1]:
 # no overflow for any finite η, and no 1 − σ cancellation (1 − σ_i is the sum of the other t's).
-# Accurate to a few ulps for logits of any finite size (tests/test_catalog_a.py checks ±700
-# against mpmath).
+# Accurate to a few ulps for logits of any finite size
+# (tests/test_families_discrete_and_one_parameter.py checks ±700 against mpmath).
 
 
 def _softmax_terms(eta):
