@@ -277,13 +277,13 @@ def _function(name: str, args: list[str], outputs: list, kind: str, shape: tuple
     """Source of one batched kernel.
 
     ``outputs`` is the flat list of entries (row-major); ``kind`` is "scalar", "vector" or
-    "matrix"/"tensor" with ``shape`` the trailing axes of the result. The function takes an optional
-    ``_out`` to write the result into (see :func:`_head`). ``refine = (to_natural, theta_p_args,
-    theta_q_args, jacobian, fixed_args)`` marks a KL: its summands are kept apart so that
-    :func:`fisherlab.kernels._special.kl_refine` can tell where they cancel and integrate the
-    curvature ``_kl_curvature`` along the segment there. ``rewrite=False`` skips the floating-point
-    rewrites of :func:`_numeric_form` (slow on large expressions), for outputs whose parts were
-    rewritten already.
+    "matrix"/"tensor" with ``shape`` the trailing axes of the result. The function takes an
+    optional ``_out`` to write the result into (see :func:`_head`).
+    ``refine = (to_natural, theta_p_args, theta_q_args, jacobian, fixed_args)`` marks a KL: its
+    summands are kept apart so that :func:`fisherlab.kernels._special.kl_refine` can tell where
+    they cancel and integrate the curvature ``_kl_curvature`` along the segment there.
+    ``rewrite=False`` skips the floating-point rewrites of :func:`_numeric_form` (slow on large
+    expressions), for outputs whose parts were rewritten already.
     """
     forms: dict = {}  # equal entries (a symmetric tensor's mirrors) are rewritten once
     for e in outputs:

@@ -23,15 +23,16 @@ sqrt                √raw                    ½ raw^(−1/2), −¼ raw^(−3/2
 log                 log raw                 1/raw, −1/raw²                        raw > 0
 ==================  ======================  ====================================  ==============
 
-σ′ is computed as σ(raw)σ(−raw) = e^−|raw|/(1 + e^−|raw|)², accurately rounded factors, rather than
-σ(1 − σ), which cancels to nothing for raw ≫ 1 (σ rounds to 1 beyond raw ≈ 37); softplus is max(raw,
-0) + log1p(e^−|raw|), which neither overflows nor loses the small tail. ``probit_logodds`` is the
-probit model written into the Bernoulli's natural parameter, the log-odds of Φ(raw): where Φ(raw)
-rounds to 1 (raw > 8.3) the p parametrization can no longer hold the point, the log-odds still can.
-Its h″ = −r(raw)(raw + r(raw)) + r(−raw)(r(−raw) − raw) is evaluated through x + φ(x)/Φ(x), which
-for x < −1.5 comes from Laplace's continued fraction of the Mills ratio instead of cancelling.
-``inverse_sqrt`` is the canonical link of the inverse Gaussian on its mean: μ = 1/√raw, i.e. raw =
-1/μ² (statsmodels' ``inverse_squared`` link; η₁ = −λ/(2μ²) is raw times a constant).
+σ′ is computed as σ(raw)σ(−raw) = e^−|raw|/(1 + e^−|raw|)², accurately rounded factors,
+rather than σ(1 − σ), which cancels to nothing for raw ≫ 1 (σ rounds to 1 beyond raw ≈ 37);
+softplus is max(raw, 0) + log1p(e^−|raw|), which neither overflows nor loses the small tail.
+``probit_logodds`` is the probit model written into the Bernoulli's natural parameter, the
+log-odds of Φ(raw): where Φ(raw) rounds to 1 (raw > 8.3) the p parametrization can no longer
+hold the point, the log-odds still can. Its h″ = −r(raw)(raw + r(raw)) + r(−raw)(r(−raw) − raw)
+is evaluated through x + φ(x)/Φ(x), which for x < −1.5 comes from Laplace's continued fraction of
+the Mills ratio instead of cancelling.
+``inverse_sqrt`` is the canonical link of the inverse Gaussian on its mean: μ = 1/√raw, i.e.
+raw = 1/μ² (statsmodels' ``inverse_squared`` link; η₁ = −λ/(2μ²) is raw times a constant).
 """
 
 from __future__ import annotations
