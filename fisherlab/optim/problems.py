@@ -385,7 +385,7 @@ class GLM(Problem):
         return self.model_problem.empirical_fisher(self._theta(theta))
 
     def contains(self, theta) -> bool:
-        """Whether ``theta`` is finite and gives every row a mean inside the family's domain."""
+        """Whether ``theta`` is finite and every row's parameters are in the head's domain."""
         return self.model_problem.contains(theta)
 
     def optimum(self, max_iter: int = 200) -> np.ndarray:
