@@ -10,10 +10,21 @@ until it is used.
 # A callable package: fl.verify("gamma") runs every identity (see fisherlab/verify/__init__.py).
 from . import verify
 from ._api import Family, as_family, families, family, kernels
-from .errors import (ConvergenceError, DomainError, FisherlabError, NoMLEError, NotAvailableError,
-                     ShapeError, SpecError, SupportError, UnknownFamilyError,
-                     UnknownIdentityError, UnknownLinkError, UnknownNameError,
-                     UnknownStepperError)
+from .errors import (
+                     ConvergenceError,
+                     DomainError,
+                     FisherlabError,
+                     NoMLEError,
+                     NotAvailableError,
+                     ShapeError,
+                     SpecError,
+                     SupportError,
+                     UnknownFamilyError,
+                     UnknownIdentityError,
+                     UnknownLinkError,
+                     UnknownNameError,
+                     UnknownStepperError,
+)
 from .families.declaration import Constraint, ExponentialFamily, Param, Parametrization
 from .families.domain import Domain
 from .families.support import Support

@@ -12,9 +12,16 @@ import math
 
 import numpy as np
 
-from .families import load as _load_spec, names as _catalog_names
-from .errors import (ConvergenceError, DomainError, NoMLEError, NotAvailableError, ShapeError,
-                     UnknownFamilyError)
+from .errors import (
+    ConvergenceError,
+    DomainError,
+    NoMLEError,
+    NotAvailableError,
+    ShapeError,
+    UnknownFamilyError,
+)
+from .families import load as _load_spec
+from .families import names as _catalog_names
 from .families.declaration import ExponentialFamily
 from .families.fixed import is_scalar
 from .kernels._runtime import Kernels
@@ -63,7 +70,9 @@ class Family:
 
     def __init__(self, spec: ExponentialFamily, *, _builtin: bool = False):
         if not isinstance(spec, ExponentialFamily):
-            raise TypeError(f"Family needs an ExponentialFamily declaration, got {type(spec).__name__}")
+            raise TypeError(
+                f"Family needs an ExponentialFamily declaration, got {type(spec).__name__}"
+            )
         self.spec = spec
         self._builtin = _builtin
         self._kernels: dict[str, Kernels] = {}
@@ -202,8 +211,11 @@ class Family:
                 "an intercept-only model with fisherlab.models (per-row trials)")
         arr = np.asarray(x, dtype=np.float64)
         if arr.ndim != 1 + len(self.spec.support.event_shape) or arr.shape[0] == 0:
-            raise ShapeError(f"mle needs a sample of shape (n, {', '.join(map(str, self.spec.support.event_shape))})"
-                             f" with n >= 1, got shape {arr.shape}".replace("(n, )", "(n,)"))
+            raise ShapeError(
+                f"mle needs a sample of shape "
+                f"(n, {', '.join(map(str, self.spec.support.event_shape))})"
+                f" with n >= 1, got shape {arr.shape}".replace("(n, )", "(n,)")
+            )
         tbar = self.statistics(arr).mean(axis=0)
         if self.spec.mean_space is not None and np.any(self.spec.mean_space.violations(tbar)):
             raise NoMLEError(f"{self.key}: no maximum-likelihood estimate exists for this sample: "

@@ -101,6 +101,7 @@ def _cmd_eval(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``fisherlab`` argument parser, one subcommand per room (verify, report, experiment)."""
     parser = argparse.ArgumentParser(
         prog="fisherlab",
         description="Exact information geometry for exponential families.")
@@ -135,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    """Run the command line ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import math
 import platform
 import statistics
 import subprocess
@@ -454,8 +453,10 @@ def _format_row(r) -> str:
         return f"{v * 1e3:10.4f}" if v is not None else f"{'—':>10}"
 
     jx = r.get("jax")
-    ratios = (f"{r['fisherlab'] / r['numpy']:7.2f} {r['fisherlab'] / jx if jx else float('nan'):7.2f} "
-              f"{r['autograd'] / r['fisherlab']:9.0f}")
+    ratios = (
+        f"{r['fisherlab'] / r['numpy']:7.2f} {r['fisherlab'] / jx if jx else float('nan'):7.2f} "
+        f"{r['autograd'] / r['fisherlab']:9.0f}"
+    )
     return (f"{r['case']:>18} {r['quantity']:>6} {r['batch']:>8} {ms(r['fisherlab'])} "
             f"{ms(r['fisherlab_unchecked'])} {ms(r['numpy'])} {ms(jx)} {ms(r['autograd'])}  "
             + ratios)
@@ -488,9 +489,14 @@ def markdown(rows, imp, acc=()) -> str:
                  f"scipy.special` {imp['numpy_scipy_special_import_s'] * 1e3:.1f} ms "
                  f"(ratio {imp['ratio']:.2f}).")
     if acc:
-        lines += ["", "KL at θq = θp(1 + ε): largest relative error against the same textbook "
-                      "formula in 40-digit mpmath.", "",
-                  "| case | ε | points | fisherlab | hand-written numpy |", "|---|---:|---:|---:|---:|"]
+        lines += [
+            "",
+            "KL at θq = θp(1 + ε): largest relative error against the same textbook "
+            "formula in 40-digit mpmath.",
+            "",
+            "| case | ε | points | fisherlab | hand-written numpy |",
+            "|---|---:|---:|---:|---:|",
+        ]
         lines += [f"| {a['case']} | {a['eps']:.0e} | {a['points']} | {a['fisherlab']:.1e} | "
                   f"{a['numpy']:.1e} |" for a in acc]
     return "\n".join(lines) + "\n"

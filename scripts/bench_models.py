@@ -16,12 +16,12 @@ within each repeat (round-robin):
 - the dense exact GGN (once; no JAX counterpart timed);
 - where fisherlab's time goes: the network's passes alone and the head's kernels alone.
 
-Every fisherlab call gets a fresh w (w + 1e-9·i) and every contender its own problem, so no
-memoized forward pass or head evaluation is reused across calls (except in the "same w" product,
-which is what one CG iteration costs); JAX recomputes everything in each call too. Both sides run in float64
-and under the same thread limit (``--threads``: BLAS through threadpoolctl, XLA through its
-flags; 0 leaves the library defaults). curvlinops (PyTorch) is timed only if it imports.
-Writes JSON with the medians, the ratios and the machine.
+Every fisherlab call gets a fresh w (w + 1e-9·i) and every contender its own problem, so no memoized
+forward pass or head evaluation is reused across calls (except in the "same w" product, which is
+what one CG iteration costs); JAX recomputes everything in each call too. Both sides run in float64
+and under the same thread limit (``--threads``: BLAS through threadpoolctl, XLA through its flags; 0
+leaves the library defaults). curvlinops (PyTorch) is timed only if it imports. Writes JSON with the
+medians, the ratios and the machine.
 """
 
 from __future__ import annotations
@@ -63,8 +63,10 @@ def main(argv=None) -> int:
         # libraries already loaded), and for the OpenMP pool scikit-learn brings
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ[var] = str(args.threads)
-        os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen=false"
-                                   f" intra_op_parallelism_threads={args.threads}").strip()
+        os.environ["XLA_FLAGS"] = (
+            os.environ.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen=false"
+            f" intra_op_parallelism_threads={args.threads}"
+        ).strip()
 
     import numpy as np
     from sklearn.datasets import load_digits
@@ -109,18 +111,22 @@ def main(argv=None) -> int:
     contenders = {
         "fisherlab grad": lambda i: p_grad.grad(w_grad[i]),
         "fisherlab GGN-vector product": lambda i: p_vp.fisher_vp(w_vp[i], v),
-        "fisherlab GGN-vector product, same w (a CG iteration)": lambda i: p_cg.fisher_vp(w0, v + i),
+        "fisherlab GGN-vector product, same w (a CG iteration)": lambda i: p_cg.fisher_vp(
+            w0, v + i
+        ),
         # where the time goes: the network alone, and the head alone (its kernels at raw outputs)
         "  of which: network forward + vjp": lambda i: net_f.vjp(w_f[i], X, u),
-        "  of which: network jvp + vjp (forward cached)":
-            lambda i: net_c.vjp(w0, X, net_c.jvp(w0, X, v + i) / X.shape[0]),
+        "  of which: network jvp + vjp (forward cached)": lambda i: net_c.vjp(
+            w0, X, net_c.jvp(w0, X, v + i) / X.shape[0]
+        ),
         "  of which: head gradient at raw outputs": lambda i: head.grad(raws[i], prob.y),
         "  of which: head Fisher at raw outputs": lambda i: head.fisher(raws[i]),
         "fisherlab K-FAC step (exact)": lambda i: exact.step(p_ex, w_ex[i]),
         "fisherlab K-FAC step (Monte Carlo, 1 draw)": lambda i: mc.step(p_mc, w_mc[i]),
         # the median of update_every=10 is a step without a factor update; the mean is below
-        "fisherlab K-FAC step (Monte Carlo, factors every 10 steps)":
-            lambda i: amortized.step(p_am, w_am[i]),
+        "fisherlab K-FAC step (Monte Carlo, factors every 10 steps)": lambda i: amortized.step(
+            p_am, w_am[i]
+        ),
     }
 
     try:
@@ -132,14 +138,16 @@ def main(argv=None) -> int:
         jax.config.update("jax_enable_x64", True)
         res["jax"] = jax.__version__
         Xj, Yj = jnp.asarray(X), jnp.asarray(np.eye(10)[y])
-        slices = [(sl_w, sl_b, shape) for (sl_w, sl_b), shape in zip(model.net.slices, model.net.shapes,
-                                                                     strict=True)]
+        slices = [
+            (sl_w, sl_b, shape)
+            for (sl_w, sl_b), shape in zip(model.net.slices, model.net.shapes, strict=True)
+        ]
 
         def f(w):
             a = Xj
-            for l, (sl_w, sl_b, shape) in enumerate(slices):
+            for layer, (sl_w, sl_b, shape) in enumerate(slices):
                 a = a @ w[sl_w].reshape(shape) + w[sl_b]
-                if l < len(slices) - 1:
+                if layer < len(slices) - 1:
                     a = jnp.tanh(a)
             return a
 
@@ -182,8 +190,12 @@ def main(argv=None) -> int:
             out["GGN-vector product / jax (target <= 2)"] = (t["fisherlab GGN-vector product"]
                                                              / t["jax.jit GGN-vector product"])
             out["GGN-vector product same w / jax"] = (
-                t["fisherlab GGN-vector product, same w (a CG iteration)"] / t["jax.jit GGN-vector product"])
-        out["K-FAC exact step / grad (target <= 3)"] = t["fisherlab K-FAC step (exact)"] / t["fisherlab grad"]
+                t["fisherlab GGN-vector product, same w (a CG iteration)"]
+                / t["jax.jit GGN-vector product"]
+            )
+        out["K-FAC exact step / grad (target <= 3)"] = (
+            t["fisherlab K-FAC step (exact)"] / t["fisherlab grad"]
+        )
         out["K-FAC MC step / grad (target <= 3)"] = (t["fisherlab K-FAC step (Monte Carlo, 1 draw)"]
                                                      / t["fisherlab grad"])
         out["K-FAC MC step, factors every 10 steps, amortized / grad"] = (

@@ -32,8 +32,8 @@ def main(argv=None) -> int:
     from fisherlab.report import write_report
     from fisherlab.report._io import atomic_write_text, target
     from fisherlab.report.build import report_stem, run_verification
-    from fisherlab.report.verification import Row
     from fisherlab.report.index import render_index, status_of
+    from fisherlab.report.verification import Row
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("families", nargs="*", help="families to regenerate (default: all)")
@@ -83,7 +83,9 @@ def main(argv=None) -> int:
     if failed:
         print(f"verification failed for: {', '.join(failed)} (shown in their reports)")
     if crashed:
-        print(f"verification raised an exception for: {', '.join(crashed)} (shown in their reports)")
+        print(
+            f"verification raised an exception for: {', '.join(crashed)} (shown in their reports)"
+        )
     if errors or crashed:
         if errors:
             print(f"no report written for: {', '.join(errors)}")

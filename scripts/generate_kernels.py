@@ -95,7 +95,9 @@ def main(argv=None) -> int:
     if args.check and not only:
         left = orphans(out)
         if left:
-            print("kernel modules the catalog no longer generates (delete them): " + ", ".join(left))
+            print(
+                "kernel modules the catalog no longer generates (delete them): " + ", ".join(left)
+            )
             stale += left
     if stale:
         print("stale kernel modules: " + ", ".join(stale))

@@ -10,8 +10,11 @@ Points of a parametrization are of two kinds, both over each parameter's documen
   the joint constraint;
 * corners: every combination of the lower and upper ends of the ranges when p ≤ 3; for larger p
   the documented subset of :func:`corner_units` (all low, all high, and each parameter alone at
-  its upper end; all low and all high only, for the costliest tests). A corner outside a joint constraint (a simplex, a positive-definite matrix) is
-  not a point of the parametrization and is left out.
+  its upper end; all low and all high only, for the costliest tests). A corner outside a joint
+  constraint (a simplex, a positive-definite matrix) is not a point of the parametrization and is
+  left out.
+
+``pytest --family NAME`` keeps only the tests of one family (see :func:`item_family`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import os
 import zlib
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, settings
 
 import fisherlab as fl
@@ -34,6 +38,53 @@ settings.register_profile(
     "fisherlab", derandomize=True, deadline=None, print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.load_profile("fisherlab")
+
+#: Test arguments that name the family under test: a family handle or a catalog name.
+FAMILY_ARGS = ("fam", "family", "name")
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--family", action="append", default=[], metavar="NAME",
+        help="run only the tests of this family (a catalog name such as gamma; repeatable); "
+             "tests without a family argument still run")
+
+
+def item_family(item) -> str | None:
+    """The catalog name of the family a collected test is parametrized over, or None.
+
+    A family argument (one of :data:`FAMILY_ARGS`) holds a family handle or a catalog name; a
+    ``name`` that is not a catalog name (an identity, a head, a file name) is not a family.
+    """
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    for arg in FAMILY_ARGS:
+        value = params.get(arg)
+        spec = getattr(value, "spec", None)
+        if spec is not None:
+            return spec.name
+        if isinstance(value, str) and value in fl.families():
+            return value
+    return None
+
+
+
+
+def pytest_collection_modifyitems(config, items):
+    wanted = config.getoption("--family")
+    if not wanted:
+        return
+    unknown = sorted(set(wanted) - set(fl.families()))
+    if unknown:
+        raise pytest.UsageError(
+            f"--family {', '.join(unknown)}: not a catalog family; known: "
+            f"{', '.join(fl.families())}")
+    keep, drop = [], []
+    for item in items:
+        fam = item_family(item)
+        (keep if fam is None or fam in wanted else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 #: Dimensions of the shipped kernel modules besides each family's default (the modules
 #: scripts/generate_kernels.py writes). The multivariate normal's d = 3 has its own tests

@@ -144,7 +144,9 @@ def test_unknown_stepper_link_and_experiment_name_what_they_are():
     from fisherlab.experiments import get
     from fisherlab.optim import GLM, make_stepper
 
-    with pytest.raises(fl.UnknownStepperError, match="'Adamm'.*known: GD, .*NaturalGradient") as info:
+    with pytest.raises(
+        fl.UnknownStepperError, match="'Adamm'.*known: GD, .*NaturalGradient"
+    ) as info:
         make_stepper("Adamm")
     assert isinstance(info.value, KeyError) and isinstance(info.value, fl.UnknownNameError)
     X, y = np.ones((4, 1)), np.array([0.0, 1.0, 0.0, 1.0])

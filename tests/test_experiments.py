@@ -109,8 +109,12 @@ def test_invariance(tmp_path):
 def test_logistic_real_matches_sklearn(tmp_path):
     from fisherlab.experiments.logistic_real import run_logistic_real
 
-    grid = {"GD": [{"lr": 1e-6}], "Adam": [{"lr": 1e-2}],
-            "NaturalGradient": [{"lr": 1.0, "damping": 0.0}], "Newton": [{"lr": 1.0, "damping": 0.0}]}
+    grid = {
+        "GD": [{"lr": 1e-6}],
+        "Adam": [{"lr": 1e-2}],
+        "NaturalGradient": [{"lr": 1.0, "damping": 0.0}],
+        "Newton": [{"lr": 1.0, "damping": 0.0}],
+    }
     nb = run_logistic_real(tmp_path, max_iter=30, grid=grid)
     _files_ok(nb, "logistic-real")
     assert (nb["n"], nb["d"]) == (569, 31)
@@ -147,7 +151,9 @@ def test_cli(tmp_path, capsys):
     out = capsys.readouterr().out
     assert all(name in out for name in EXPERIMENTS)
     assert main(["experiment", "minibatch-noise", "--quick", "--out", str(tmp_path)]) == 0
-    assert (tmp_path / "minibatch-noise.png").exists() and (tmp_path / "minibatch-noise.json").exists()
+    assert (tmp_path / "minibatch-noise.png").exists() and (
+        tmp_path / "minibatch-noise.json"
+    ).exists()
     assert main(["experiment", "no-such-thing"]) == 2
     assert "unknown experiment" in capsys.readouterr().err
 

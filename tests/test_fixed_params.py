@@ -334,17 +334,21 @@ def test_multinomial_per_row_n():
         for i, ni in enumerate(n):
             r = fl.kernels("multinomial", "probs", n=ni, k=3)
             np.testing.assert_allclose(got[i], one(r, i)[0], rtol=1e-15, err_msg=q)
-    with pytest.raises(SupportError, match=r"counts sum to n\): x = \[1.0, 1.0, 1.0\] where n = 1.0"):
+    with pytest.raises(
+        SupportError, match=r"counts sum to n\): x = \[1.0, 1.0, 1.0\] where n = 1.0"
+    ):
         k.log_density(np.array([[1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [4.0, 4.0, 0.0]]), theta)
 
 
 # -- per-row values ---------------------------------------------------------------------------
 
-PER_ROW = [("binomial", "p", "n", np.array([1.0, 3.0, 10.0, 57.0]), [0.2, 0.5, 0.9, 0.03]),
-           ("negative_binomial", "mean", "r", np.array([0.5, 3.0, 12.0, 1.0]), [2.0, 0.3, 9.0, 40.0]),
-           ("weibull", "scale", "k", np.array([0.5, 1.5, 3.0, 7.0]), [0.2, 1.0, 5.0, 30.0]),
-           ("pareto", "alpha", "x_m", np.array([0.5, 1.0, 2.0, 9.0]), [0.4, 1.0, 3.0, 50.0]),
-           ("laplace", "scale", "loc", np.array([-2.0, 0.0, 0.5, 7.0]), [0.1, 1.0, 2.0, 8.0])]
+PER_ROW = [
+    ("binomial", "p", "n", np.array([1.0, 3.0, 10.0, 57.0]), [0.2, 0.5, 0.9, 0.03]),
+    ("negative_binomial", "mean", "r", np.array([0.5, 3.0, 12.0, 1.0]), [2.0, 0.3, 9.0, 40.0]),
+    ("weibull", "scale", "k", np.array([0.5, 1.5, 3.0, 7.0]), [0.2, 1.0, 5.0, 30.0]),
+    ("pareto", "alpha", "x_m", np.array([0.5, 1.0, 2.0, 9.0]), [0.4, 1.0, 3.0, 50.0]),
+    ("laplace", "scale", "loc", np.array([-2.0, 0.0, 0.5, 7.0]), [0.1, 1.0, 2.0, 8.0]),
+]
 
 
 @pytest.mark.parametrize("name,param,fixed,values,thetas", PER_ROW, ids=[c[0] for c in PER_ROW])
@@ -455,7 +459,10 @@ def test_derivation_holds_the_fixed_parameter_as_a_symbol_or_its_value():
     assert sp.simplify(per_row.fisher[0, 0] - n / (p * (1 - p))) == 0
     one = fl.family("binomial", n=4).derive("p")
     assert one.fisher[0, 0].free_symbols == {one.params[0]}
-    assert sp.simplify(one.fisher[0, 0].subs(one.params[0], sp.Rational(1, 4)) - sp.Rational(64, 3)) == 0
+    assert (
+        sp.simplify(one.fisher[0, 0].subs(one.params[0], sp.Rational(1, 4)) - sp.Rational(64, 3))
+        == 0
+    )
 
 
 def test_new_values_need_no_sympy_and_no_compilation():

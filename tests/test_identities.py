@@ -12,11 +12,10 @@ like the defaults.
 from pathlib import Path
 
 import pytest
+from conftest import EXHAUSTIVE, catalog_cases, family_handles, sample_points
 
 import fisherlab as fl
 from fisherlab.verify import IDENTITIES
-
-from conftest import EXHAUSTIVE, catalog_cases, family_handles, sample_points
 
 N_INTERIOR = 20 if EXHAUSTIVE else 2
 
@@ -47,6 +46,8 @@ def test_every_shipped_module_is_sampled():
 def test_verify_report_default_points(name):
     """fl.verify on the default (seeded) points: the same checks, the report API on top."""
     fam = fl.family(name)
-    report = fl.verify(name, params=[fam.parametrizations[-1]], identities=["roundtrip", "autograd"])
+    report = fl.verify(
+        name, params=[fam.parametrizations[-1]], identities=["roundtrip", "autograd"]
+    )
     assert report.ok, report.table(explain=True)
     assert {r.name for r in report} == {"roundtrip", "autograd"}

@@ -30,12 +30,18 @@ import mpmath as mp
 import numpy as np
 import pytest
 import sympy as sp
+from conftest import (
+    EXHAUSTIVE,
+    FULL_CORNERS_MAX_P,
+    catalog_cases,
+    family_handles,
+    interior_points,
+    sample_points,
+)
 
 import fisherlab as fl
 from fisherlab.errors import DomainError
 from fisherlab.kernels import _special
-
-from conftest import EXHAUSTIVE, FULL_CORNERS_MAX_P, catalog_cases, family_handles, interior_points, sample_points
 
 DPS = 50
 #: The KL's reference is a Bregman form too: at the band's closest points it cancels ~40 digits
@@ -71,7 +77,7 @@ def _mp_function(cls):
     return call
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _reference(key: str, param: str, quantity: str):
     """(argument symbols, mpmath function) of one derived quantity of module ``key``."""
     d = FAMILIES[key].derive(param)
@@ -101,7 +107,7 @@ def _lambdify_mp(args, expr):
     return sp.lambdify(args, expr, modules=[ns, "mpmath"] if ns else "mpmath")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _log_density_and_base(key: str, param: str):
     """mpmath functions log p(x | θ) and log h(x) of a scalar family, built once."""
     d = FAMILIES[key].derive(param)
@@ -133,7 +139,8 @@ def _relative_error(got, exact) -> float:
 
 
 def _expected_log_h(key, param, theta) -> mp.mpf:
-    """E[log h(x)] over a discrete scalar support, summed in mpmath until the tail is below 1e-40."""
+    """E[log h(x)] over a discrete scalar support, summed in mpmath until the tail is below
+    1e-40."""
     spec = FAMILIES[key].spec
     # Built once per case, with the family's special functions: lambdifying the log density to
     # plain "mpmath" here raised NameError for the negative binomial's natural parametrization
@@ -309,7 +316,8 @@ def test_kl_across_the_switch(t):
     assert err <= TOL, f"t={t}: relative error {err:.3g}"
 
 
-# -- the special functions themselves ---------------------------------------------------------------
+# -- the special functions themselves
+# ---------------------------------------------------------------
 
 
 def _grid():

@@ -16,11 +16,10 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
+from conftest import EXHAUSTIVE
 
 import fisherlab as fl
 from fisherlab import _api
-
-from conftest import EXHAUSTIVE
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable

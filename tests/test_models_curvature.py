@@ -69,85 +69,128 @@ def _cases():
             lambda: flm.Head("bernoulli"),
             lambda r: [1 / (1 + anp.exp(-r[:, 0]))],
             lambda r, y: y * _log_sigmoid(r[:, 0]) + (1 - y) * _log_sigmoid(-r[:, 0]),
-            lambda rng, n: rng.integers(0, 2, n).astype(float)),
+            lambda rng, n: rng.integers(0, 2, n).astype(float),
+        ),
         "bernoulli-probit": (
             lambda: flm.Head("bernoulli", link="probit"),
             lambda r: [norm.cdf(r[:, 0])],
             lambda r, y: y * norm.logcdf(r[:, 0]) + (1 - y) * norm.logcdf(-r[:, 0]),
-            lambda rng, n: rng.integers(0, 2, n).astype(float)),
+            lambda rng, n: rng.integers(0, 2, n).astype(float),
+        ),
         "poisson-exp": (
             lambda: flm.Head("poisson"),
             lambda r: [anp.exp(r[:, 0])],
             lambda r, y: y * r[:, 0] - anp.exp(r[:, 0]) - gammaln(y + 1),
-            lambda rng, n: rng.poisson(2.0, n).astype(float)),
+            lambda rng, n: rng.poisson(2.0, n).astype(float),
+        ),
         "poisson-identity": (
             lambda: flm.Head("poisson", link="identity"),
             lambda r: [r[:, 0]],
             lambda r, y: y * anp.log(r[:, 0]) - r[:, 0] - gammaln(y + 1),
-            lambda rng, n: rng.poisson(2.0, n).astype(float)),
+            lambda rng, n: rng.poisson(2.0, n).astype(float),
+        ),
         "gamma-inverse": (
             lambda: flm.Head("gamma", fixed={"shape": ALPHA}),
             lambda r: [1 / r[:, 0]],
-            lambda r, y: (ALPHA * anp.log(ALPHA * r[:, 0]) + (ALPHA - 1) * anp.log(y)
-                          - ALPHA * y * r[:, 0] - gammaln(ALPHA)),
-            lambda rng, n: rng.gamma(2.0, 1.0, n)),
+            lambda r, y: (
+                ALPHA * anp.log(ALPHA * r[:, 0])
+                + (ALPHA - 1) * anp.log(y)
+                - ALPHA * y * r[:, 0]
+                - gammaln(ALPHA)
+            ),
+            lambda rng, n: rng.gamma(2.0, 1.0, n),
+        ),
         "gamma-exp": (
             lambda: flm.Head("gamma", link="exp", fixed={"shape": ALPHA}),
             lambda r: [anp.exp(r[:, 0])],
-            lambda r, y: (ALPHA * (anp.log(ALPHA) - r[:, 0]) + (ALPHA - 1) * anp.log(y)
-                          - ALPHA * y * anp.exp(-r[:, 0]) - gammaln(ALPHA)),
-            lambda rng, n: rng.gamma(2.0, 1.0, n)),
+            lambda r, y: (
+                ALPHA * (anp.log(ALPHA) - r[:, 0])
+                + (ALPHA - 1) * anp.log(y)
+                - ALPHA * y * anp.exp(-r[:, 0])
+                - gammaln(ALPHA)
+            ),
+            lambda rng, n: rng.gamma(2.0, 1.0, n),
+        ),
         "gamma-shape-rate-exp": (
             lambda: flm.Head("gamma", "shape_rate", link="exp"),
             lambda r: [anp.exp(r[:, 0]), anp.exp(r[:, 1])],
-            lambda r, y: (anp.exp(r[:, 0]) * r[:, 1] - gammaln(anp.exp(r[:, 0]))
-                          + (anp.exp(r[:, 0]) - 1) * anp.log(y) - anp.exp(r[:, 1]) * y),
-            lambda rng, n: rng.gamma(2.0, 1.0, n)),
+            lambda r, y: (
+                anp.exp(r[:, 0]) * r[:, 1]
+                - gammaln(anp.exp(r[:, 0]))
+                + (anp.exp(r[:, 0]) - 1) * anp.log(y)
+                - anp.exp(r[:, 1]) * y
+            ),
+            lambda rng, n: rng.gamma(2.0, 1.0, n),
+        ),
         "negative-binomial": (
             lambda: flm.Head("negative_binomial", r=R_NB),
             lambda r: [anp.exp(r[:, 0])],
-            lambda r, y: (gammaln(y + R_NB) - gammaln(R_NB) - gammaln(y + 1)
-                          + R_NB * (anp.log(R_NB) - anp.logaddexp(anp.log(R_NB), r[:, 0]))
-                          + y * (r[:, 0] - anp.logaddexp(anp.log(R_NB), r[:, 0]))),
-            lambda rng, n: rng.negative_binomial(R_NB, 0.4, n).astype(float)),
+            lambda r, y: (
+                gammaln(y + R_NB)
+                - gammaln(R_NB)
+                - gammaln(y + 1)
+                + R_NB * (anp.log(R_NB) - anp.logaddexp(anp.log(R_NB), r[:, 0]))
+                + y * (r[:, 0] - anp.logaddexp(anp.log(R_NB), r[:, 0]))
+            ),
+            lambda rng, n: rng.negative_binomial(R_NB, 0.4, n).astype(float),
+        ),
         "inverse-gaussian": (
             lambda: flm.Head("inverse_gaussian", fixed={"shape": LAM}),
             lambda r: [1 / anp.sqrt(r[:, 0])],
-            lambda r, y: (0.5 * anp.log(LAM / (2 * np.pi * y**3))
-                          - LAM * (y - 1 / anp.sqrt(r[:, 0]))**2 * r[:, 0] / (2 * y)),
-            lambda rng, n: rng.wald(1.0, 3.0, n)),
+            lambda r, y: (
+                0.5 * anp.log(LAM / (2 * np.pi * y**3))
+                - LAM * (y - 1 / anp.sqrt(r[:, 0])) ** 2 * r[:, 0] / (2 * y)
+            ),
+            lambda rng, n: rng.wald(1.0, 3.0, n),
+        ),
         "normal-mean-logstd": (
             lambda: flm.Head("normal", "mean_logstd"),
             lambda r: [r[:, 0], r[:, 1]],
-            lambda r, y: -r[:, 1] - 0.5 * np.log(2 * np.pi) - (y - r[:, 0])**2 * anp.exp(-2 * r[:, 1]) / 2,
-            lambda rng, n: rng.normal(0.5, 1.5, n)),
+            lambda r, y: (
+                -r[:, 1] - 0.5 * np.log(2 * np.pi) - (y - r[:, 0]) ** 2 * anp.exp(-2 * r[:, 1]) / 2
+            ),
+            lambda rng, n: rng.normal(0.5, 1.5, n),
+        ),
         "categorical-natural": (
             lambda: flm.Head("categorical", k=3),
             lambda r: [r[:, 0], r[:, 1]],
-            lambda r, y: (anp.sum(y[:, :2] * r, axis=1)
-                          - anp.log(1 + anp.exp(r[:, 0]) + anp.exp(r[:, 1]))),
-            lambda rng, n: np.eye(3)[rng.integers(0, 3, n)]),
+            lambda r, y: (
+                anp.sum(y[:, :2] * r, axis=1) - anp.log(1 + anp.exp(r[:, 0]) + anp.exp(r[:, 1]))
+            ),
+            lambda rng, n: np.eye(3)[rng.integers(0, 3, n)],
+        ),
         "categorical-softmax": (
             lambda: flm.Head("categorical", link="softmax", k=3),
             lambda r: [r[:, 0] - r[:, 2], r[:, 1] - r[:, 2]],
             lambda r, y: anp.sum(y * r, axis=1) - logsumexp(r, axis=1),
-            lambda rng, n: np.eye(3)[rng.integers(0, 3, n)]),
+            lambda rng, n: np.eye(3)[rng.integers(0, 3, n)],
+        ),
         "beta-mean-precision": (
-            lambda: flm.Head("beta", "mean_precision", link={"mean": "logistic", "precision": "exp"}),
+            lambda: flm.Head(
+                "beta", "mean_precision", link={"mean": "logistic", "precision": "exp"}
+            ),
             lambda r: [1 / (1 + anp.exp(-r[:, 0])), anp.exp(r[:, 1])],
             lambda r, y: _beta_logp(1 / (1 + anp.exp(-r[:, 0])), anp.exp(r[:, 1]), y),
-            lambda rng, n: rng.beta(2.0, 3.0, n)),
+            lambda rng, n: rng.beta(2.0, 3.0, n),
+        ),
         "binomial-logit": (
             lambda: flm.Head("binomial", n=7),
             lambda r: [1 / (1 + anp.exp(-r[:, 0]))],
-            lambda r, y: (gammaln(8.0) - gammaln(y + 1) - gammaln(8.0 - y)
-                          + y * _log_sigmoid(r[:, 0]) + (7 - y) * _log_sigmoid(-r[:, 0])),
-            lambda rng, n: rng.binomial(7, 0.4, n).astype(float)),
+            lambda r, y: (
+                gammaln(8.0)
+                - gammaln(y + 1)
+                - gammaln(8.0 - y)
+                + y * _log_sigmoid(r[:, 0])
+                + (7 - y) * _log_sigmoid(-r[:, 0])
+            ),
+            lambda rng, n: rng.binomial(7, 0.4, n).astype(float),
+        ),
         "user-half-normal-exp": (
             lambda: flm.Head(HALF_NORMAL, "scale", link="exp"),
             lambda r: [anp.exp(r[:, 0])],
             lambda r, y: 0.5 * np.log(2 / np.pi) - r[:, 0] - y**2 * anp.exp(-2 * r[:, 0]) / 2,
-            lambda rng, n: np.abs(rng.normal(0.0, 1.3, n))),
+            lambda rng, n: np.abs(rng.normal(0.0, 1.3, n)),
+        ),
     }
 
 
@@ -247,7 +290,9 @@ def test_generic_jacobian_path_matches_the_gram_fast_path():
     class Plain(flm.LinearPredictor):
         gram = property(lambda self: (_ for _ in ()).throw(AttributeError("gram")))
 
-    plain = flm.Problem(Plain(D, head.width), head, prob.X, prob.y, weights=prob.weights, l2=prob.l2)
+    plain = flm.Problem(
+        Plain(D, head.width), head, prob.X, prob.y, weights=prob.weights, l2=prob.l2
+    )
     assert not hasattr(plain.predictor, "gram")
     _close(plain.fisher(w), prob.fisher(w), 1e-13)
     _close(plain.hessian(w), prob.hessian(w), 1e-13)

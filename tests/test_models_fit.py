@@ -9,10 +9,11 @@ convergence (1e-8), hence the 1e-6 tolerance on them.
 import numpy as np
 import pytest
 
+# Skip the module before importing anything that needs statsmodels.
 sm = pytest.importorskip("statsmodels.api")
 
-import fisherlab as fl
-from fisherlab import models as flm
+import fisherlab as fl  # noqa: E402
+from fisherlab import models as flm  # noqa: E402
 
 COEF_RTOL = 1e-8
 BSE_RTOL = 1e-6

@@ -14,7 +14,8 @@ from fisherlab.models.function import FunctionPredictor, Model
 
 
 def f_quad(w, X):
-    """raw_i = (x_i·a + c·(x_i·a)², exp(b)·x_i0), w = (a (d,), c, b); closed-form derivatives below."""
+    """raw_i = (x_i·a + c·(x_i·a)², exp(b)·x_i0), w = (a (d,), c, b); closed-form derivatives
+    below."""
     d = X.shape[1]
     s = anp.dot(X, w[:d])
     return anp.stack([s + w[d] * s ** 2, anp.exp(w[d + 1]) * X[:, 0]], axis=1)
@@ -56,7 +57,9 @@ def test_products_against_closed_forms(n):
 
 def test_init():
     pred = FunctionPredictor(f_quad, 2, n_weights=6)
-    assert np.array_equal(pred.init(1), pred.init(1)) and not np.array_equal(pred.init(1), pred.init(2))
+    assert np.array_equal(pred.init(1), pred.init(1)) and not np.array_equal(
+        pred.init(1), pred.init(2)
+    )
     w0 = np.arange(6.0)
     assert np.array_equal(FunctionPredictor(f_quad, 2, w0=w0).init(5), w0)
     with pytest.raises(SpecError, match="n_weights=5 but w0 has 6"):
@@ -134,6 +137,8 @@ def test_autograd_reference_agrees():
     rng = np.random.default_rng(2)
     w, u = rng.standard_normal(6), rng.standard_normal((5, 2))
     J, H = closed_forms(w, X, u)
-    np.testing.assert_allclose(autograd.jacobian(lambda w_: f_quad(w_, X))(w), J, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(
+        autograd.jacobian(lambda w_: f_quad(w_, X))(w), J, rtol=1e-12, atol=1e-14
+    )
     np.testing.assert_allclose(autograd.hessian(lambda w_: anp.sum(u * f_quad(w_, X)))(w), H,
                                rtol=1e-12, atol=1e-13)

@@ -20,12 +20,12 @@ from fisherlab.optim import STEPPERS, run
 
 def ref_forward(sizes, act, w, X):
     a, k = X, 0
-    for l, (i, o) in enumerate(itertools.pairwise(sizes)):
+    for layer, (i, o) in enumerate(itertools.pairwise(sizes)):
         W = anp.reshape(w[k:k + i * o], (i, o))
         k += i * o
         z = anp.dot(a, W) + w[k:k + o]
         k += o
-        a = z if l == len(sizes) - 2 else {"tanh": anp.tanh, "identity": lambda t: t}[act](z)
+        a = z if layer == len(sizes) - 2 else {"tanh": anp.tanh, "identity": lambda t: t}[act](z)
     return a
 
 
@@ -42,8 +42,11 @@ def close(got, want, rtol=1e-10):
     assert np.max(np.abs(got - want)) <= rtol * np.max(np.abs(want))
 
 
-@pytest.mark.parametrize("head", [flm.Head("categorical", k=4), flm.Head("normal", "mean_logstd"),
-                                  flm.Head("poisson")], ids=["categorical", "normal-mean-logstd", "poisson"])
+@pytest.mark.parametrize(
+    "head",
+    [flm.Head("categorical", k=4), flm.Head("normal", "mean_logstd"), flm.Head("poisson")],
+    ids=["categorical", "normal-mean-logstd", "poisson"],
+)
 def test_exact_on_one_data_point(head):
     sizes = [3, 5, 4, head.width]
     rng = np.random.default_rng(0)
@@ -52,8 +55,9 @@ def test_exact_on_one_data_point(head):
     y = head.sample(np.full((1, head.width), 0.3), seed=1)
     prob = model.problem(X, y)
     w = model.init() + 0.3 * rng.standard_normal(model.n_weights)
-    for got, want in zip(kfac_blocks(kfac_factors(prob, w)), ggn_blocks(model, prob, w, sizes, "tanh"),
-                         strict=True):
+    for got, want in zip(
+        kfac_blocks(kfac_factors(prob, w)), ggn_blocks(model, prob, w, sizes, "tanh"), strict=True
+    ):
         close(got, want)
 
 
@@ -67,8 +71,11 @@ def test_exact_for_a_deep_linear_network():
     X = rng.standard_normal((40, 3)) + 0.5
     prob = model.problem(X, rng.standard_normal(40), weights=rng.uniform(0.5, 2.0, 40))
     w = model.init() + 0.2 * rng.standard_normal(model.n_weights)
-    for got, want in zip(kfac_blocks(kfac_factors(prob, w)), ggn_blocks(model, prob, w, sizes, "identity"),
-                         strict=True):
+    for got, want in zip(
+        kfac_blocks(kfac_factors(prob, w)),
+        ggn_blocks(model, prob, w, sizes, "identity"),
+        strict=True,
+    ):
         close(got, want)
 
 
@@ -96,9 +103,9 @@ def test_monte_carlo_factors_are_unbiased():
     w = model.init() + 0.3 * rng.standard_normal(model.n_weights)
     exact = kfac_factors(prob, w)
     draws = [kfac_factors(prob, w, mode="mc", seed=s) for s in range(800)]
-    for l, (A, G) in enumerate(exact):
-        Gs = np.array([d[l][1] for d in draws])
-        np.testing.assert_array_equal(draws[0][l][0], A)          # A does not depend on labels
+    for layer, (A, G) in enumerate(exact):
+        Gs = np.array([d[layer][1] for d in draws])
+        np.testing.assert_array_equal(draws[0][layer][0], A)          # A does not depend on labels
         se = Gs.std(axis=0, ddof=1) / np.sqrt(len(Gs))
         assert np.all(np.abs(Gs.mean(axis=0) - G) <= 6 * se + 1e-15)
         assert np.all(se > 0)
@@ -121,7 +128,10 @@ def test_step_is_the_damped_kronecker_solve():
     w2 = opt.step(prob, w1)
     f1 = kfac_factors(prob, w1)
     # the second step uses 0.9·(first factors) + 0.1·(factors at w1)
-    avg = [(0.9 * A0 + 0.1 * A1, 0.9 * G0 + 0.1 * G1) for (A0, G0), (A1, G1) in zip(f0, f1, strict=True)]
+    avg = [
+        (0.9 * A0 + 0.1 * A1, 0.9 * G0 + 0.1 * G1)
+        for (A0, G0), (A1, G1) in zip(f0, f1, strict=True)
+    ]
     for factors, start, end in ((f0, w, w1), (avg, w1, w2)):
         blocks = []
         for A, G in factors:
@@ -166,7 +176,10 @@ def test_kfac_run_reduces_the_loss():
     y = np.argmax(X[:, :3] + 0.3 * rng.standard_normal((120, 3)), axis=1)
     model = flm.MLP([4, 8, 2], head)
     prob = model.problem(X, y)
-    for opt in (KFAC(lr=0.5, damping=1e-2), KFAC(lr=0.5, damping=1e-2, mode="mc", batch_size=60, seed=1)):
+    for opt in (
+        KFAC(lr=0.5, damping=1e-2),
+        KFAC(lr=0.5, damping=1e-2, mode="mc", batch_size=60, seed=1),
+    ):
         res = run(prob, opt, model.init(), max_iter=30, record_kl=False)
         assert res.status == "max_iter" and res.loss[-1] < 0.5 * res.loss[0]
 

@@ -70,7 +70,9 @@ def test_logistic_derivative_keeps_digits_far_out():
     # σ(1 − σ) would give 0 at raw = 40; the true value is e^-40 (1 + O(e^-40))
     assert links.get("logistic").d1(np.array([40.0]))[0] == pytest.approx(np.exp(-40.0), rel=1e-15)
     assert links.get("softplus").value(np.array([-800.0]))[0] == 0.0
-    assert links.get("softplus").value(np.array([-40.0]))[0] == pytest.approx(np.exp(-40.0), rel=1e-15)
+    assert links.get("softplus").value(np.array([-40.0]))[0] == pytest.approx(
+        np.exp(-40.0), rel=1e-15
+    )
     assert links.get("softplus").value(np.array([800.0]))[0] == 800.0
 
 

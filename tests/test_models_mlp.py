@@ -33,13 +33,13 @@ REF_ACT = {
 def ref_forward(sizes, act, w, X):
     """The network of the documented layout: per layer W (in, out) row-major, then b."""
     a, k = X, 0
-    for l, (i, o) in enumerate(itertools.pairwise(sizes)):
+    for layer, (i, o) in enumerate(itertools.pairwise(sizes)):
         W = anp.reshape(w[k:k + i * o], (i, o))
         k += i * o
         b = w[k:k + o]
         k += o
         z = anp.dot(a, W) + b
-        a = z if l == len(sizes) - 2 else REF_ACT[act](z)
+        a = z if layer == len(sizes) - 2 else REF_ACT[act](z)
     assert k == w.shape[0]
     return a
 
@@ -48,8 +48,16 @@ def rel(a, b):
     return np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-300)
 
 
-CASES = [([3, 4], "tanh"), ([3, 5, 2], "tanh"), ([2, 4, 3, 3], "softplus"), ([4, 6, 2], "sigmoid"),
-         ([3, 5, 4, 2], "erf"), ([3, 7, 2], "relu"), ([3, 4, 4, 2], "identity"), ([2, 3, 3, 3, 1], "tanh")]
+CASES = [
+    ([3, 4], "tanh"),
+    ([3, 5, 2], "tanh"),
+    ([2, 4, 3, 3], "softplus"),
+    ([4, 6, 2], "sigmoid"),
+    ([3, 5, 4, 2], "erf"),
+    ([3, 7, 2], "relu"),
+    ([3, 4, 4, 2], "identity"),
+    ([2, 3, 3, 3, 1], "tanh"),
+]
 
 
 def setup(sizes, act, seed=0):
@@ -64,7 +72,8 @@ def setup(sizes, act, seed=0):
 def test_first_order_against_autograd(sizes, act):
     pred, w, X, rng = setup(sizes, act)
     n, r = X.shape[0], sizes[-1]
-    f = lambda w_: ref_forward(sizes, act, w_, X)
+    def f(w_):
+        return ref_forward(sizes, act, w_, X)
     raw_ref = f(w)
     J_ref = autograd.jacobian(f)(w)                         # (n, r, P)
     assert rel(pred.forward(w, X), raw_ref) < 1e-13
@@ -80,7 +89,8 @@ def test_first_order_against_autograd(sizes, act):
 def test_residual_hessian_against_autograd(sizes, act):
     pred, w, X, rng = setup(sizes, act, seed=1)
     u = rng.standard_normal((X.shape[0], sizes[-1]))
-    phi = lambda w_: anp.sum(u * ref_forward(sizes, act, w_, X))
+    def phi(w_):
+        return anp.sum(u * ref_forward(sizes, act, w_, X))
     H_ref = autograd.hessian(phi)(w)
     v = rng.standard_normal(pred.n_weights)
     scale = max(np.max(np.abs(H_ref)), 1.0)
@@ -88,7 +98,9 @@ def test_residual_hessian_against_autograd(sizes, act):
         assert np.max(np.abs(H_ref)) == 0.0
     else:
         assert np.max(np.abs(H_ref)) > 1e-3
-    assert np.max(np.abs(pred.residual_hvp(w, X, u, v) - H_ref @ v)) < 1e-10 * scale * np.abs(v).max()
+    assert (
+        np.max(np.abs(pred.residual_hvp(w, X, u, v) - H_ref @ v)) < 1e-10 * scale * np.abs(v).max()
+    )
     assert np.max(np.abs(pred.residual_hessian(w, X, u) - H_ref)) < 1e-10 * scale
 
 
@@ -119,15 +131,18 @@ def test_activation_derivatives_keep_digits(act):
     z = np.array([-40.0, -19.0, -3.0, -0.7, -1e-9, 1e-9, 0.3, 2.5, 19.0, 40.0])
     s, d = f(z)
     dd = f_dd(z, s, d)
-    with mpmath.workdps(400):    # erf(19) = 1 − 1e-159: finite differences need the digits
-        exact = np.array([[float(mpmath.diff(MP_ACT[act], mpmath.mpf(x), k)) for x in z] for k in range(3)])
+    with mpmath.workdps(400):  # erf(19) = 1 − 1e-159: finite differences need the digits
+        exact = np.array(
+            [[float(mpmath.diff(MP_ACT[act], mpmath.mpf(x), k)) for x in z] for k in range(3)]
+        )
     np.testing.assert_allclose(s, exact[0], rtol=4e-16, atol=0)
     np.testing.assert_allclose(d, exact[1], rtol=1e-14, atol=0)
     np.testing.assert_allclose(dd, exact[2], rtol=1e-14, atol=0)
 
 
 def test_tanh_derivative_relative_accuracy_in_the_tail():
-    """sech²(20) ≈ 1.7e-17: 1 − tanh² would give 0 or 2.2e-16; the written form keeps every digit."""
+    """sech²(20) ≈ 1.7e-17: 1 − tanh² would give 0 or 2.2e-16; the written form keeps every
+    digit."""
     _, d = ACTIVATIONS["tanh"][0](np.array([20.0, -20.0]))
     exact = 4.0 / (np.exp(20.0) + np.exp(-20.0)) ** 2
     np.testing.assert_allclose(d, exact, rtol=1e-14)
@@ -211,12 +226,16 @@ def _model_case(head_name, act, hidden=(5, 4), seed=0, n=20):
     prob = model.problem(X, y, weights=a, l2=l2)
 
     def loss(w_):
-        return anp.sum(a * -logp(ref_forward(sizes, act, w_, X), y)) / n + 0.5 * l2 * anp.sum(w_ * w_)
+        return anp.sum(a * -logp(ref_forward(sizes, act, w_, X), y)) / n + 0.5 * l2 * anp.sum(
+            w_ * w_
+        )
 
     def theta(w_):
         return anp.stack(theta_fn(ref_forward(sizes, act, w_, X)), axis=1)
 
-    return SimpleNamespace(head=head, prob=prob, w=w, loss=loss, theta=theta, a=a, l2=l2, n=n, rng=rng)
+    return SimpleNamespace(
+        head=head, prob=prob, w=w, loss=loss, theta=theta, a=a, l2=l2, n=n, rng=rng
+    )
 
 
 def _close(got, want, rtol=1e-10):

@@ -12,8 +12,8 @@ formulas and evaluated at 50 digits:
   textbook map η = (Σ⁻¹μ, −½(Σ⁻¹)_ii, −(Σ⁻¹)_ij) by mpmath's numerical differentiation at 50
   digits; the score and the Hessian of log p the same way.
 
-Points are drawn over each parameter's documented test range (seeded, fisherlab.verify's draw). CI runs two
-points per (d, parametrization); FISHERLAB_EXHAUSTIVE=1 runs twenty.
+Points are drawn over each parameter's documented test range (seeded, fisherlab.verify's draw). CI
+runs two points per (d, parametrization); FISHERLAB_EXHAUSTIVE=1 runs twenty.
 """
 
 from __future__ import annotations
@@ -22,11 +22,10 @@ import mpmath as mp
 import numpy as np
 import pytest
 import scipy.stats as st
+from conftest import EXHAUSTIVE
 
 import fisherlab as fl
 from fisherlab.verify._points import draw_points
-
-from conftest import EXHAUSTIVE
 
 
 def _generated(key):
@@ -35,9 +34,18 @@ def _generated(key):
     return importlib.util.find_spec(f"fisherlab.kernels.{key}") is not None
 
 
-# d = 3 runs on its generated module: compiling it in memory takes minutes (docs/multivariate_normal.md).
-DIMS = [2, pytest.param(3, marks=pytest.mark.skipif(
-    not _generated("multivariate_normal_d3"), reason="multivariate_normal d=3 kernels not generated"))]
+# d = 3 runs on its generated module: compiling it in memory takes minutes
+# (docs/multivariate_normal.md).
+DIMS = [
+    2,
+    pytest.param(
+        3,
+        marks=pytest.mark.skipif(
+            not _generated("multivariate_normal_d3"),
+            reason="multivariate_normal d=3 kernels not generated",
+        ),
+    ),
+]
 
 DPS = 50
 TOL = 1e-12
@@ -88,13 +96,13 @@ def _cov_T(mean, sigma, d):
         if len(a) == 1 and len(b) == 1:
             return S[a[0], b[0]]
         if len(a) == 1:
-            (i,), (k, l) = a, b
-            return m[k] * S[i, l] + m[l] * S[i, k]
+            (i,), (k, q) = a, b
+            return m[k] * S[i, q] + m[q] * S[i, k]
         if len(b) == 1:
             return cov(b, a)
-        (i, j), (k, l) = a, b
-        return (S[i, k] * S[j, l] + S[i, l] * S[j, k] + m[i] * m[k] * S[j, l]
-                + m[i] * m[l] * S[j, k] + m[j] * m[k] * S[i, l] + m[j] * m[l] * S[i, k])
+        (i, j), (k, q) = a, b
+        return (S[i, k] * S[j, q] + S[i, q] * S[j, k] + m[i] * m[k] * S[j, q]
+                + m[i] * m[q] * S[j, k] + m[j] * m[k] * S[i, q] + m[j] * m[q] * S[i, k])
 
     return mp.matrix([[cov(a, b) for b in idx] for a in idx])
 
@@ -247,5 +255,9 @@ def test_d3_against_scipy(param, theta):
     np.testing.assert_allclose(k.log_density(x, theta), dist.logpdf(x), rtol=1e-12, atol=0)
     assert abs(k.entropy(theta) - dist.entropy()) <= 1e-12 * abs(dist.entropy())
     second = dist.cov + np.outer(dist.mean, dist.mean)
-    np.testing.assert_allclose(k.mean(theta), list(dist.mean) + [second[i, j] for i, j in _pairs(3)],
-                               rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(
+        k.mean(theta),
+        list(dist.mean) + [second[i, j] for i, j in _pairs(3)],
+        rtol=1e-12,
+        atol=1e-14,
+    )

@@ -18,8 +18,20 @@ import pytest
 
 import fisherlab as fl
 from fisherlab.errors import DomainError, SupportError
-from fisherlab.optim import (GD, GLM, MLE, Adam, DiagonalFisher, EmpiricalFisher, MirrorDescent,
-                             Momentum, NaturalGradient, Newton, RMSProp, run)
+from fisherlab.optim import (
+    GD,
+    GLM,
+    MLE,
+    Adam,
+    DiagonalFisher,
+    EmpiricalFisher,
+    MirrorDescent,
+    Momentum,
+    NaturalGradient,
+    Newton,
+    RMSProp,
+    run,
+)
 
 
 def _centre(fam):
@@ -47,8 +59,12 @@ def _valid_points(fam, param, count, seed=0):
     """Points inside the domain near the centre: η_c + 0.1·max(|η_c|, 1)·u, u uniform in [−1, 1]."""
     eta, home = _centre(fam)
     rng = np.random.default_rng(seed)
-    pts = [fam.from_natural(eta + 0.1 * np.maximum(np.abs(eta), 1) * rng.uniform(-1, 1, eta.shape), param)
-           for _ in range(count)]
+    pts = [
+        fam.from_natural(
+            eta + 0.1 * np.maximum(np.abs(eta), 1) * rng.uniform(-1, 1, eta.shape), param
+        )
+        for _ in range(count)
+    ]
     return pts, fam.from_natural(eta, home), home
 
 
@@ -139,7 +155,9 @@ def test_newton_equals_ngd_in_natural_parameters(name, lr, damping):
     x = fam.sample(centre, home, size=200, seed=5)
     prob = MLE(fam, "natural", x)
     start = pts[0]
-    a = run(prob, Newton(lr=lr, damping=damping), start, max_iter=6, record_kl=False, keep_path=True)
+    a = run(
+        prob, Newton(lr=lr, damping=damping), start, max_iter=6, record_kl=False, keep_path=True
+    )
     b = run(prob, NaturalGradient(lr=lr, damping=damping), start, max_iter=6, record_kl=False,
             keep_path=True)
     assert a.status == b.status and len(a.path) == len(b.path) >= 2
@@ -199,7 +217,9 @@ def _autograd_loss(family, link, X, y, l2, scale, K=3):
     def loss(theta):
         if family == "categorical":
             Y = np.eye(K)[y.astype(int)]
-            logits = anp.concatenate([anp.zeros((n, 1)), anp.dot(X, anp.reshape(theta, (d, K - 1)))], 1)
+            logits = anp.concatenate(
+                [anp.zeros((n, 1)), anp.dot(X, anp.reshape(theta, (d, K - 1)))], 1
+            )
             logp = logits - asp.logsumexp(logits, axis=1, keepdims=True)
             nll = -anp.sum(Y * logp, axis=1)
         else:
@@ -269,7 +289,8 @@ def _expected_hessian(family, link, X, theta, scale):
             p1 = ndtr(eta)
             total = total + p1 * GLM(xi, [1.0], family, link).hessian(theta) \
                 + (1 - p1) * GLM(xi, [0.0], family, link).hessian(theta)
-        else:  # gamma-log: ∇²ℓ = α·y·e^{−η}·x xᵀ is affine in y, so E[∇²ℓ] is its value at y = E[y] = e^η
+        # gamma-log: ∇²ℓ = α·y·e^{−η}·x xᵀ is affine in y, so E[∇²ℓ] is its value at y = E[y] = e^η
+        else:
             total = total + GLM(xi, [np.exp(eta)], family, link, scale=scale).hessian(theta)
     return total / n
 
@@ -374,7 +395,8 @@ def test_bad_inputs_raise():
         run(MLE(fam, "shape_rate", [1.0, 2.0]), GD(), [-1.0, 1.0])
 
 
-# ----------------------------------------------------------------------------- update rules, one step at a time
+# ----------------------------------------------------------------------------- update rules, one
+# step at a time
 #
 # Each stepper's update against the rule written out here from the problem's own gradient,
 # Fisher, Hessian and per-sample gradients (never from the stepper). Hyperparameters are far from
@@ -462,10 +484,10 @@ def test_second_order_steps(damping):
     g, lr = prob.grad(th), 0.7
     G = prob.per_sample_grads(th)
     ef = sum(np.outer(gi, gi) for gi in G) / len(G)
-    I = np.eye(2)
+    eye = np.eye(2)
     expected = {NaturalGradient: prob.fisher(th), Newton: prob.hessian(th), EmpiricalFisher: ef}
     for cls, M in expected.items():
-        want = th - lr * np.linalg.solve(M + damping * I, g)
+        want = th - lr * np.linalg.solve(M + damping * eye, g)
         np.testing.assert_allclose(cls(lr=lr, damping=damping).step(prob, th), want,
                                    rtol=1e-13, atol=0, err_msg=cls.name)
     # the three matrices differ here, so the three steps test three different rules
@@ -512,7 +534,10 @@ def _row_kl(family, link, e1, e2, scale):
     if family == "normal":
         d1, d2 = stats.norm(e1, np.sqrt(scale)), stats.norm(e2, np.sqrt(scale))
     else:  # gamma, shape α = scale, mean e^η
-        d1, d2 = stats.gamma(scale, scale=np.exp(e1) / scale), stats.gamma(scale, scale=np.exp(e2) / scale)
+        d1, d2 = (
+            stats.gamma(scale, scale=np.exp(e1) / scale),
+            stats.gamma(scale, scale=np.exp(e2) / scale),
+        )
     lo, hi = d1.ppf(1e-16), d1.isf(1e-16)
     val, _ = integrate.quad(lambda y: d1.pdf(y) * (d1.logpdf(y) - d2.logpdf(y)), lo, hi,
                             epsabs=0, epsrel=1e-12, limit=200, points=[d1.mean()])

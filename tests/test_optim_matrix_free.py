@@ -64,7 +64,8 @@ def test_cg_progress_rule_stops_early_on_an_ill_conditioned_system():
     _, full = cg(lambda v: A @ v, b, rtol=1e-14, max_iter=2000)
     x, info = cg(lambda v: A @ v, b, rtol=1e-14, max_iter=2000, progress_tol=5e-4)
     assert info["reason"] == "progress" and info["iterations"] < full["iterations"]
-    phi = lambda z: 0.5 * z @ A @ z - b @ z
+    def phi(z):
+        return 0.5 * z @ A @ z - b @ z
     assert phi(x) < 0.9 * phi(np.zeros(200)) + 0.1 * phi(np.linalg.solve(A, b))
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import EXHAUSTIVE
 
 import fisherlab as fl
 from fisherlab.report import build_document, mask, to_markdown, to_tex, write_report
@@ -30,8 +31,6 @@ from fisherlab.report.build import SKIPPED, report_stem
 from fisherlab.report.document import VERIFY_BEGIN, VERIFY_END
 from fisherlab.report.index import render_index, status_of
 from fisherlab.report.verification import Row, rows_from
-
-from conftest import EXHAUSTIVE
 
 ROOT = Path(__file__).resolve().parent.parent
 DERIVATIONS = ROOT / "derivations"
@@ -68,7 +67,9 @@ def test_committed_report_is_fresh(name):
     fresh = mask(to_markdown(build_document(fam, rows=None, generator=GENERATOR,
                                             only=_sample(fam))))
     got, want = _sections(committed), _sections(fresh)
-    assert [h for h, _ in got] == [h for h, _ in want], f"{path.name}: sections differ; rerun {GENERATOR}"
+    assert [h for h, _ in got] == [h for h, _ in want], (
+        f"{path.name}: sections differ; rerun {GENERATOR}"
+    )
     compared = 0
     for (heading, body), (_, fresh_body) in zip(got, want):
         if SKIPPED in fresh_body:
@@ -179,8 +180,14 @@ def test_target_cannot_escape(tmp_path):
 
 
 def _user_spec(name="my_poisson"):
-    from fisherlab.families._spec import (COUNTS, POSITIVE, REAL, ExponentialFamily, Param,
-                                          Parametrization)
+    from fisherlab.families._spec import (
+        COUNTS,
+        POSITIVE,
+        REAL,
+        ExponentialFamily,
+        Param,
+        Parametrization,
+    )
 
     # A Poisson declared by hand, as a user would: T = k, log h = −log k!, A = e^η.
     return ExponentialFamily(
@@ -314,7 +321,10 @@ def test_cli_report_of_a_user_module(tmp_path):
         "    log_base_measure=lambda sp, x: -sp.loggamma(x + 1),\n"
         "    natural=[Param('eta', REAL, (-2.0, 2.0), 'log rate', r'\\eta')],\n"
         "    log_partition=lambda sp, e: sp.exp(e))\n")
-    env = {**os.environ, "PYTHONPATH": str(tmp_path) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(tmp_path) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    }
     out = tmp_path / "out"
     proc = subprocess.run([sys.executable, "-m", "fisherlab.cli", "report", "my_families:SPEC",
                            "-o", str(out), "--no-verify", "--no-figures"],

@@ -95,7 +95,9 @@ def test_polygamma_matches_mpmath(n):
     got = _special.polygamma(n, grid)
     exact = np.array([float(mp.polygamma(n, mp.mpf(float(z)))) for z in grid])
     err = np.abs(got - exact) / np.abs(exact)
-    assert err.max() <= 1e-13, f"ψ^({n}): relative error {err.max():.3g} at {grid[np.argmax(err)]!r}"
+    assert err.max() <= 1e-13, (
+        f"ψ^({n}): relative error {err.max():.3g} at {grid[np.argmax(err)]!r}"
+    )
     assert np.shape(_special.polygamma(n, np.float64(2.0))) == ()
 
 

@@ -16,7 +16,6 @@ import numpy as np
 
 from ..errors import FisherlabError
 
-
 # ----------------------------------------------------------------------------- problems by spec
 
 

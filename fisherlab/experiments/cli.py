@@ -1,8 +1,8 @@
 """``fisherlab experiment NAME``: run one experiment, writing its PNG and JSON.
 
-    fisherlab experiment --list
-    fisherlab experiment race --out results/ --workers 2
-    fisherlab experiment race --scheduler tcp://127.0.0.1:8786     (needs the distributed extra)
+fisherlab experiment --list
+fisherlab experiment race --out results/ --workers 2
+fisherlab experiment race --scheduler tcp://127.0.0.1:8786     (needs the distributed extra)
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from ..errors import FisherlabError
 
 
 def add_parser(subparsers) -> None:
+    """Add the ``experiment`` subcommand to ``subparsers``."""
     p = subparsers.add_parser("experiment", help="run an experiment (PNG + JSON of its numbers)",
                               description="Run an experiment; --list shows them.")
     p.add_argument("name", nargs="?", help="experiment name (see --list)")
@@ -29,6 +30,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
+    """Run the ``experiment`` subcommand (or list the experiments); returns the exit status."""
     from . import EXPERIMENTS, get
 
     if args.list or not args.name:

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..optim import GLM, GD, EmpiricalFisher, NaturalGradient, run
+from ..optim import GD, GLM, EmpiricalFisher, NaturalGradient, run
 from ._common import pyplot, save
 
 STARTS = [(2.0, 4.5), (1.0, 0.0), (4.5, 3.0), (-0.5, 3.0)]
 
 
 def make_problem(N: int = 1000, seed: int = 0) -> GLM:
-    """The regression problem of the figure (Gaussian GLM with unit variance and the prior as l2)."""
+    """The regression problem of the figure (Gaussian GLM with unit variance and the prior as
+    l2)."""
     rng = np.random.default_rng(seed)
     X = np.column_stack([np.ones(N), rng.lognormal(0.0, 0.75, size=N)])
     y = X @ np.array([2.0, 2.0]) + rng.normal(size=N)
@@ -36,8 +37,18 @@ def _deviation(path, end):
     return float(np.max(np.linalg.norm(perp, axis=1)))
 
 
-def run_empirical_fisher(out_dir=None, *, N: int = 1000, grid: int = 15, steps: int = 100,
-                         h: float = 0.1, seed: int = 0, contour: int = 120, progress=None, **_) -> dict:
+def run_empirical_fisher(
+    out_dir=None,
+    *,
+    N: int = 1000,
+    grid: int = 15,
+    steps: int = 100,
+    h: float = 0.1,
+    seed: int = 0,
+    contour: int = 120,
+    progress=None,
+    **_,
+) -> dict:
     """Vector fields and trajectories; returns the numbers (writes empirical-fisher.json/.png).
 
     Parameters

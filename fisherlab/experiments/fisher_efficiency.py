@@ -69,9 +69,18 @@ def run_fisher_efficiency(out_dir=None, *, family: str = "poisson", param: str =
             out["ratio_se"].append(t * se_var * F_star)
             out["bias"].append(float(d.mean()))
     bar.close()
-    numbers = {"experiment": "fisher-efficiency", "family": family, "param": param,
-               "theta_star": star.tolist(), "fisher_star": F_star, "cramer_rao_1_over_F": 1 / F_star,
-               "T": T, "seeds": seeds, "seed": seed, **out}
+    numbers = {
+        "experiment": "fisher-efficiency",
+        "family": family,
+        "param": param,
+        "theta_star": star.tolist(),
+        "fisher_star": F_star,
+        "cramer_rao_1_over_F": 1 / F_star,
+        "T": T,
+        "seeds": seeds,
+        "seed": seed,
+        **out,
+    }
     fig = _figure(numbers)
     numbers["files"] = save(out_dir, "fisher-efficiency", numbers, fig)
     return numbers

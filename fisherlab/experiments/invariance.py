@@ -1,4 +1,4 @@
-"""invariance: is natural gradient independent of the parametrization? Is gradient descent?
+"""Invariance: whether natural gradient, or gradient descent, depends on the parametrization.
 
 GD and natural gradient run from the same starting distribution on the same normal sample in
 three parametrizations (mean_std, mean_logstd, natural), for a fixed flow time τ with step s

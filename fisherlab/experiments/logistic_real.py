@@ -12,8 +12,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import (breast_cancer_design, breast_cancer_spec, build_problem, parallel_map, pyplot,
-                      run_task, save)
+from ._common import (
+    breast_cancer_design,
+    breast_cancer_spec,
+    build_problem,
+    parallel_map,
+    pyplot,
+    run_task,
+    save,
+)
 
 STEPPERS = ("GD", "Momentum", "RMSProp", "Adam", "DiagonalFisher", "Newton", "NaturalGradient",
             "EmpiricalFisher")

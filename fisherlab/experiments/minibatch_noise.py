@@ -37,7 +37,8 @@ def run_minibatch_noise(out_dir=None, *, family: str = "gamma", param: str = "sh
     for b in batch_sizes:
         x = fam.sample(star_home, home, size=(reps, b), seed=rng)
         g = -k.score(x, star).mean(axis=1)            # (reps, p): one minibatch gradient each
-        prod = g[:, :, None] * g[:, None, :]          # known mean 0 at θ*: E[g gᵀ] is the covariance
+        # known mean 0 at θ*: E[g gᵀ] is the covariance
+        prod = g[:, :, None] * g[:, None, :]
         cov = prod.mean(0)
         se = prod.std(0, ddof=1) / np.sqrt(reps)
         z = np.abs(b * cov - F) / (b * se)
@@ -65,7 +66,9 @@ def _figure(nb):
             v = np.array([r["b_cov"][i][j] for r in nb["rows"]])
             se = np.array([r["b_cov_se"][i][j] for r in nb["rows"]])
             name = f"{nb['params'][i]}, {nb['params'][j]}"
-            line = ax.errorbar(b, v, yerr=2 * se, fmt="o", capsize=3, label=f"b·Cov[{name}] (±2 s.e.)")
+            line = ax.errorbar(
+                b, v, yerr=2 * se, fmt="o", capsize=3, label=f"b·Cov[{name}] (±2 s.e.)"
+            )
             ax.axhline(F[i, j], color=line[0].get_color(), ls=":", lw=1)
     ax.plot([], [], "k:", label="F(θ*) entries")
     ax.set_xscale("log", base=2)

@@ -44,6 +44,7 @@ def available_problems(problems=None):
 
 
 def label(prob) -> str:
+    """The display label of a race problem: ``family [dims] parametrization``."""
     family, param, dims = prob[:3]
     d = "".join(f" {k}={v}" for k, v in dims.items())
     return f"{family}{d} {param}"
@@ -129,7 +130,9 @@ def table_markdown(rows, steppers, max_iter) -> str:
             if c["converged"]:
                 cells.append(f"{c['iterations']} ({1e3 * c['seconds']:.1f} ms)")
             else:
-                cells.append(f"— (>{max_iter})" if c["status"] == "max_iter" else f"— ({c['status']})")
+                cells.append(
+                    f"— (>{max_iter})" if c["status"] == "max_iter" else f"— ({c['status']})"
+                )
         lines.append(f"| {row['problem']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

@@ -112,12 +112,12 @@ def _bound(name: str, structural: tuple, template: ExponentialFamily, full: dict
     return template.bind(**values)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _bind(name: str, structural: tuple, values: tuple) -> ExponentialFamily:
     spec = _make(name, structural) if structural else _module(name).SPEC
     return spec.bind(**dict(values))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _make(name: str, dims: tuple) -> ExponentialFamily:
     return _module(name).make(**dict(dims))

@@ -6,13 +6,40 @@ helpers of :mod:`.arrays`; the catalog's files import them all from here in one 
 """
 
 from .arrays import off_open_simplex, row_sums
-from .declaration import (Constraint, ExponentialFamily, Param, Parametrization, require_int,
-                          require_positive)
-from .domain import (NEGATIVE, POSITIVE, REAL, UNIT_INTERVAL, Domain, greater_than, interval,
-                     less_than)
-from .support import (BINARY, CIRCLE, COUNTS, POSITIVE_REALS, REALS, UNIT, Support, count_vectors,
-                      counts_summing, greater_than_support, integer_range, one_hot, real_vectors,
-                      simplex)
+from .declaration import (
+                          Constraint,
+                          ExponentialFamily,
+                          Param,
+                          Parametrization,
+                          require_int,
+                          require_positive,
+)
+from .domain import (
+                          NEGATIVE,
+                          POSITIVE,
+                          REAL,
+                          UNIT_INTERVAL,
+                          Domain,
+                          greater_than,
+                          interval,
+                          less_than,
+)
+from .support import (
+                          BINARY,
+                          CIRCLE,
+                          COUNTS,
+                          POSITIVE_REALS,
+                          REALS,
+                          UNIT,
+                          Support,
+                          count_vectors,
+                          counts_summing,
+                          greater_than_support,
+                          integer_range,
+                          one_hot,
+                          real_vectors,
+                          simplex,
+)
 
 __all__ = [
     "Domain", "REAL", "POSITIVE", "NEGATIVE", "UNIT_INTERVAL", "greater_than", "less_than",

@@ -24,31 +24,46 @@ The Fisher–Rao distance is 2√n arccos(√(p q) + √((1−p)(1−q))), evalu
 
 import numpy as np
 
-from ._spec import (COUNTS, REAL, UNIT_INTERVAL, Constraint, Domain, ExponentialFamily, Param,
-                    Parametrization, integer_range)
+from ._spec import (
+    COUNTS,
+    REAL,
+    UNIT_INTERVAL,
+    Constraint,
+    Domain,
+    ExponentialFamily,
+    Param,
+    Parametrization,
+    integer_range,
+)
 
 DIMS = {"n": 10}
 
 
 def log_partition(sp, e, *, n):
+    """A(η) = n log(1 + e^η), through the stable LogSumExp0."""
     from .special.softmax import LogSumExp0
 
     return n * LogSumExp0(e)
 
 
 def p_of_eta(sp, e, *, n):
+    """The success probability p = σ(η), through Softmax0."""
     from .special.softmax import Softmax0
 
     return [Softmax0(1, e)]
 
 
 def fisher_rao(sp, p, q, *, n):
+    """The Fisher–Rao distance between Binomial(n, p) and Binomial(n, q), from their Hellinger
+    distance."""
     from .special.elementary import hellinger_sq
 
     return 4 * sp.sqrt(n) * sp.asin(sp.sqrt(hellinger_sq([p, 1 - p], [q, 1 - q])) / 2)
 
 
 def no_mle(t, *, n):
+    """Mask (...,) of the mean statistics t with no MLE: t = 0 or t = n (the MLE is on the
+    boundary)."""
     return ~((t[..., 0] > 0) & (t[..., 0] < n))
 
 

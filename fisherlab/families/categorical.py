@@ -11,10 +11,10 @@ Parametrizations: ``natural`` (the k − 1 logits against class k) and ``probs``
 probabilities p_1, …, p_{k−1}; p_k = 1 − Σ_{i<k} p_i must stay positive: θ off the open simplex
 raises DomainError).
 
-Valid range. Natural: any finite logits (tested from −700 to 700). The log-partition, mean,
-Fisher information, Hessian and skewness are evaluated through overflow-free softmax functions
-(:mod:`fisherlab.families.special.softmax`) and are accurate to a few ulps relative to each entry; the
-log-density, KL and entropy are differences of O(max|η|) terms, accurate to ~1e-16·max|η|
+Valid range. Natural: any finite logits (tested from −700 to 700). The log-partition, mean, Fisher
+information, Hessian and skewness are evaluated through overflow-free softmax functions
+(:mod:`fisherlab.families.special.softmax`) and are accurate to a few ulps relative to each entry;
+the log-density, KL and entropy are differences of O(max|η|) terms, accurate to ~1e-16·max|η|
 absolutely. Probs: any point of the open simplex; quantities involving p_k = 1 − Σ p_i carry the
 rounding of that difference.
 
@@ -24,8 +24,17 @@ The Fisher–Rao distance is 2 arccos Σ_i √(p_i q_i) (the sphere of √p of r
 
 import numpy as np
 
-from ._spec import (REAL, UNIT_INTERVAL, Constraint, ExponentialFamily, Param, Parametrization,
-                    off_open_simplex, one_hot, require_int)
+from ._spec import (
+    REAL,
+    UNIT_INTERVAL,
+    Constraint,
+    ExponentialFamily,
+    Param,
+    Parametrization,
+    off_open_simplex,
+    one_hot,
+    require_int,
+)
 
 DIMS = {"k": 3}
 
@@ -88,9 +97,9 @@ def make(k: int = 3) -> ExponentialFamily:
                 "probs", probs,
                 to_natural=lambda sp, *p: [sp.log(pi) - sp.log(1 - sum(p)) for pi in p],
                 from_natural=_probs,
-                constraint=Constraint(off_open_simplex, "p1 + ... + p{} < 1 (the open simplex; "
+                constraint=Constraint(off_open_simplex, f"p1 + ... + p{m} < 1 (the open simplex; "
                                                     "the last probability is 1 minus their sum)"
-                                      .format(m)),
+                                      ),
                 doc=f"p_1, …, p_{m}: the probabilities of the first {m} classes; "
                     f"p_{k} = 1 − Σ p_i > 0."),
         ],

@@ -9,8 +9,7 @@ Fisher information in k: ψ'(k/2)/4. No closed-form Fisher–Rao distance.
 Valid range: k from 1e-3 to 1e6 (log Γ, ψ and ψ' from scipy; E[log x] = ψ(k/2) + log 2).
 """
 
-from ._spec import (POSITIVE, POSITIVE_REALS, Constraint, ExponentialFamily, Param,
-                    Parametrization)
+from ._spec import POSITIVE, POSITIVE_REALS, ExponentialFamily, Param, Parametrization
 
 SPEC = ExponentialFamily(
     name="chi2",

@@ -95,6 +95,7 @@ class Parametrization:
 
     @property
     def param_names(self) -> tuple[str, ...]:
+        """The names of the parameters, in order: a tuple of p strings."""
         return tuple(p.name for p in self.params)
 
 
@@ -180,7 +181,7 @@ class ExponentialFamily:
     fixed: Sequence[Param] = ()
     fixed_support: Callable[..., Support] | None = None
     support_constraint: Constraint | None = None
-    template: "ExponentialFamily | None" = None
+    template: ExponentialFamily | None = None
     fixed_values: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -233,14 +234,15 @@ class ExponentialFamily:
         """Names of the fixed parameters, in order (those of the template when bound)."""
         return tuple(p.name for p in (self.template or self).fixed)
 
-    def bind(self, **values) -> "ExponentialFamily":
-        """This template with its fixed parameters set: scalars or arrays (see :mod:`.fixed`)."""
+    def bind(self, **values) -> ExponentialFamily:
+        """The template with its fixed parameters set: scalars or arrays (see :mod:`.fixed`)."""
         from .fixed import bind
 
         return bind(self, values)
 
     @property
     def all_parametrizations(self) -> tuple[Parametrization, ...]:
+        """Every parametrization, the derived ``natural`` one first, then the declared ones."""
         natural = Parametrization(
             name="natural",
             params=tuple(self.natural),
@@ -253,9 +255,11 @@ class ExponentialFamily:
 
     @property
     def parametrization_names(self) -> tuple[str, ...]:
+        """The names of :attr:`all_parametrizations`, in order."""
         return tuple(p.name for p in self.all_parametrizations)
 
     def parametrization(self, name: str) -> Parametrization:
+        """The parametrization called ``name``; raises UnknownFamilyError listing the known ones."""
         for p in self.all_parametrizations:
             if p.name == name:
                 return p

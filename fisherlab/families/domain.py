@@ -22,6 +22,7 @@ class Domain:
 
     @property
     def text(self) -> str:
+        """The domain in words for error messages, e.g. ``> 0`` or ``finite real``."""
         if self.lo == -math.inf and self.hi == math.inf:
             return "finite real"
         if self.hi == math.inf:
@@ -34,6 +35,7 @@ class Domain:
 
     @property
     def assumptions(self) -> dict[str, bool]:
+        """The sympy assumptions the domain implies (``positive``, ``nonnegative``, ``real``)."""
         if self.lo >= 0 and not (self.lo == 0 and self.lo_closed):
             return {"positive": True}
         if self.lo >= 0:

@@ -3,9 +3,16 @@
 Exponential-family form: T(x) = x, h(x) = 1, η = −λ, A(η) = −log(−η).
 """
 
-import numpy as np
 
-from ._spec import NEGATIVE, POSITIVE, POSITIVE_REALS, Constraint, ExponentialFamily, Param, Parametrization
+from ._spec import (
+    NEGATIVE,
+    POSITIVE,
+    POSITIVE_REALS,
+    Constraint,
+    ExponentialFamily,
+    Param,
+    Parametrization,
+)
 
 SPEC = ExponentialFamily(
     name="exponential",
@@ -17,14 +24,20 @@ SPEC = ExponentialFamily(
     natural=[Param("eta", NEGATIVE, (-1e3, -1e-3), "η = −λ", r"\eta")],
     log_partition=lambda sp, e: -sp.log(-e),
     parametrizations=[
-        Parametrization("rate", [Param("rate", POSITIVE, (1e-3, 1e3), "λ > 0, the rate", r"\lambda")],
-                        to_natural=lambda sp, lam: [-lam],
-                        from_natural=lambda sp, e: [-e],
-                        doc="λ > 0, the rate: mean 1/λ."),
-        Parametrization("scale", [Param("scale", POSITIVE, (1e-3, 1e3), "s = 1/λ > 0, the scale (mean)", "s")],
-                        to_natural=lambda sp, s: [-1 / s],
-                        from_natural=lambda sp, e: [-1 / e],
-                        doc="s > 0, the scale: the mean, 1/λ. This is the mean parametrization."),
+        Parametrization(
+            "rate",
+            [Param("rate", POSITIVE, (1e-3, 1e3), "λ > 0, the rate", r"\lambda")],
+            to_natural=lambda sp, lam: [-lam],
+            from_natural=lambda sp, e: [-e],
+            doc="λ > 0, the rate: mean 1/λ.",
+        ),
+        Parametrization(
+            "scale",
+            [Param("scale", POSITIVE, (1e-3, 1e3), "s = 1/λ > 0, the scale (mean)", "s")],
+            to_natural=lambda sp, s: [-1 / s],
+            from_natural=lambda sp, e: [-1 / e],
+            doc="s > 0, the scale: the mean, 1/λ. This is the mean parametrization.",
+        ),
     ],
     natural_from_mean=lambda sp, m: [-1 / m],
     mean_space=Constraint(lambda t: ~(t[..., 0] > 0), "the MLE needs a positive sample mean"),

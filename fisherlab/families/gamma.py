@@ -14,8 +14,16 @@ cancellation and let the range grow back.
 
 import numpy as np
 
-from ._spec import (POSITIVE, POSITIVE_REALS, REAL, Constraint, ExponentialFamily, Param,
-                    Parametrization, NEGATIVE)
+from ._spec import (
+    NEGATIVE,
+    POSITIVE,
+    POSITIVE_REALS,
+    REAL,
+    Constraint,
+    ExponentialFamily,
+    Param,
+    Parametrization,
+)
 
 SHAPE = Param("shape", POSITIVE, (1e-2, 30.0), "α > 0, the shape", r"\alpha")
 RATE = Param("rate", POSITIVE, (1e-3, 1e3), "β > 0, the rate (inverse scale)", r"\beta")
@@ -34,35 +42,48 @@ SPEC = ExponentialFamily(
     support=POSITIVE_REALS,
     statistics=lambda sp, x: [sp.log(x), x],
     log_base_measure=lambda sp, x: -sp.log(x),
-    natural=[Param("eta1", POSITIVE, (1e-2, 30.0), "η₁ = α", r"\eta_1"),
-             Param("eta2", NEGATIVE, (-1e3, -1e-3), "η₂ = −β", r"\eta_2")],
+    natural=[
+        Param("eta1", POSITIVE, (1e-2, 30.0), "η₁ = α", r"\eta_1"),
+        Param("eta2", NEGATIVE, (-1e3, -1e-3), "η₂ = −β", r"\eta_2"),
+    ],
     log_partition=lambda sp, e1, e2: sp.loggamma(e1) - e1 * sp.log(-e2),
     parametrizations=[
-        Parametrization("shape_rate", [SHAPE, RATE],
-                        to_natural=lambda sp, a, b: [a, -b],
-                        from_natural=lambda sp, e1, e2: [e1, -e2],
-                        doc="α > 0 the shape, β > 0 the rate: mean α/β, variance α/β²."),
-        Parametrization("shape_scale",
-                        [SHAPE, Param("scale", POSITIVE, (1e-3, 1e3), "s = 1/β > 0, the scale", "s")],
-                        to_natural=lambda sp, a, s: [a, -1 / s],
-                        from_natural=lambda sp, e1, e2: [e1, -1 / e2],
-                        doc="α > 0 the shape, s > 0 the scale: mean αs, variance αs²."),
-        Parametrization("mean_shape",
-                        [Param("mean", POSITIVE, (1e-3, 1e3), "μ = α/β > 0, the mean", r"\mu"),
-                         SHAPE],
-                        to_natural=lambda sp, m, a: [a, -a / m],
-                        from_natural=lambda sp, e1, e2: [-e1 / e2, e1],
-                        doc="μ = α/β > 0 the mean, α > 0 the shape: variance μ²/α (the "
-                            "parametrization of a gamma GLM, where α is the inverse dispersion)."),
-        Parametrization("log_shape_log_rate",
-                        [Param("log_shape", REAL, (-4.0, 3.4), "log α", r"\log\alpha"),
-                         Param("log_rate", REAL, (-6.5, 6.5), "log β", r"\log\beta")],
-                        to_natural=lambda sp, la, lb: [sp.exp(la), -sp.exp(lb)],
-                        from_natural=lambda sp, e1, e2: [sp.log(e1), sp.log(-e2)],
-                        doc="log α and log β: both unconstrained."),
+        Parametrization(
+            "shape_rate",
+            [SHAPE, RATE],
+            to_natural=lambda sp, a, b: [a, -b],
+            from_natural=lambda sp, e1, e2: [e1, -e2],
+            doc="α > 0 the shape, β > 0 the rate: mean α/β, variance α/β².",
+        ),
+        Parametrization(
+            "shape_scale",
+            [SHAPE, Param("scale", POSITIVE, (1e-3, 1e3), "s = 1/β > 0, the scale", "s")],
+            to_natural=lambda sp, a, s: [a, -1 / s],
+            from_natural=lambda sp, e1, e2: [e1, -1 / e2],
+            doc="α > 0 the shape, s > 0 the scale: mean αs, variance αs².",
+        ),
+        Parametrization(
+            "mean_shape",
+            [Param("mean", POSITIVE, (1e-3, 1e3), "μ = α/β > 0, the mean", r"\mu"), SHAPE],
+            to_natural=lambda sp, m, a: [a, -a / m],
+            from_natural=lambda sp, e1, e2: [-e1 / e2, e1],
+            doc="μ = α/β > 0 the mean, α > 0 the shape: variance μ²/α (the "
+            "parametrization of a gamma GLM, where α is the inverse dispersion).",
+        ),
+        Parametrization(
+            "log_shape_log_rate",
+            [
+                Param("log_shape", REAL, (-4.0, 3.4), "log α", r"\log\alpha"),
+                Param("log_rate", REAL, (-6.5, 6.5), "log β", r"\log\beta"),
+            ],
+            to_natural=lambda sp, la, lb: [sp.exp(la), -sp.exp(lb)],
+            from_natural=lambda sp, e1, e2: [sp.log(e1), sp.log(-e2)],
+            doc="log α and log β: both unconstrained.",
+        ),
     ],
-    mean_space=Constraint(_no_mle, "the MLE needs log(mean x) > mean(log x): "
-                                   "at least two distinct observations"),
+    mean_space=Constraint(
+        _no_mle, "the MLE needs log(mean x) > mean(log x): at least two distinct observations"
+    ),
     sampler=("shape_rate", lambda rng, a, b, size: rng.gamma(a, 1.0 / b, size=size)),
     scipy=("shape_rate", lambda st, a, b: st.gamma(a, scale=1.0 / b)),
 )

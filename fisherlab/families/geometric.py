@@ -14,8 +14,15 @@ The Fisher–Rao distance (F(p) = 1/(p²(1−p))) is 2 |artanh √(1−p₁) −
 as 2 |log((1 + √(1−p₁))/(1 + √(1−p₂))) − ½ log(p₁/p₂)| to keep its digits as p → 0.
 """
 
-from ._spec import (COUNTS, NEGATIVE, UNIT_INTERVAL, Constraint, ExponentialFamily, Param,
-                    Parametrization)
+from ._spec import (
+    COUNTS,
+    NEGATIVE,
+    UNIT_INTERVAL,
+    Constraint,
+    ExponentialFamily,
+    Param,
+    Parametrization,
+)
 
 
 def _neg_expm1(e):

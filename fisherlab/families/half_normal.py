@@ -10,8 +10,15 @@ Valid range: σ from 1e-6 to 1e6 (closed forms; x² overflows only beyond x ~ 1e
 
 import numpy as np
 
-from ._spec import (NEGATIVE, POSITIVE, POSITIVE_REALS, Constraint, ExponentialFamily, Param,
-                    Parametrization)
+from ._spec import (
+                    NEGATIVE,
+                    POSITIVE,
+                    POSITIVE_REALS,
+                    Constraint,
+                    ExponentialFamily,
+                    Param,
+                    Parametrization,
+)
 
 SPEC = ExponentialFamily(
     name="half_normal",

@@ -22,9 +22,16 @@ which these keep in [1e-2, 1e4]:
   that oracle, not by the kernels.
 """
 
+from ._spec import (
+    NEGATIVE,
+    POSITIVE,
+    POSITIVE_REALS,
+    Constraint,
+    ExponentialFamily,
+    Param,
+    Parametrization,
+)
 from .special.functions import functions
-from ._spec import (NEGATIVE, POSITIVE, POSITIVE_REALS, Constraint, ExponentialFamily, Param,
-                    Parametrization)
 
 
 def _expected_log_h(sp, e1, e2):
@@ -36,26 +43,38 @@ def _expected_log_h(sp, e1, e2):
 SPEC = ExponentialFamily(
     name="inverse_gaussian",
     title="Inverse Gaussian",
-    density=(r"p(x) = \sqrt{\frac{\lambda}{2\pi x^3}}\, e^{-\lambda(x-\mu)^2/(2\mu^2 x)},"
-             r"\quad x > 0"),
+    density=(
+        r"p(x) = \sqrt{\frac{\lambda}{2\pi x^3}}\, e^{-\lambda(x-\mu)^2/(2\mu^2 x)},"
+        r"\quad x > 0"
+    ),
     support=POSITIVE_REALS,
     statistics=lambda sp, x: [x, 1 / x],
     log_base_measure=lambda sp, x: -sp.log(2 * sp.pi) / 2 - sp.Rational(3, 2) * sp.log(x),
-    natural=[Param("eta1", NEGATIVE, (-1e3, -1e-3), "η₁ = −λ/(2μ²)", r"\eta_1"),
-             Param("eta2", NEGATIVE, (-50.0, -0.05), "η₂ = −λ/2", r"\eta_2")],
+    natural=[
+        Param("eta1", NEGATIVE, (-1e3, -1e-3), "η₁ = −λ/(2μ²)", r"\eta_1"),
+        Param("eta2", NEGATIVE, (-50.0, -0.05), "η₂ = −λ/2", r"\eta_2"),
+    ],
     log_partition=lambda sp, e1, e2: -2 * sp.sqrt(e1 * e2) - sp.log(-2 * e2) / 2,
     parametrizations=[
         Parametrization(
             "mean_shape",
-            [Param("mean", POSITIVE, (1e-2, 1e1), "μ > 0, the mean", r"\mu"),
-             Param("shape", POSITIVE, (1e-1, 1e2), "λ > 0, the shape", r"\lambda")],
+            [
+                Param("mean", POSITIVE, (1e-2, 1e1), "μ > 0, the mean", r"\mu"),
+                Param("shape", POSITIVE, (1e-1, 1e2), "λ > 0, the shape", r"\lambda"),
+            ],
             to_natural=lambda sp, m, lam: [-lam / (2 * m**2), -lam / 2],
             from_natural=lambda sp, e1, e2: [sp.sqrt(e2 / e1), -2 * e2],
-            doc="μ > 0 the mean, λ > 0 the shape: variance μ³/λ."),
+            doc="μ > 0 the mean, λ > 0 the shape: variance μ³/λ.",
+        ),
     ],
-    natural_from_mean=lambda sp, m1, m2: [-1 / (2 * m1**2 * (m2 - 1 / m1)), -1 / (2 * (m2 - 1 / m1))],
-    mean_space=Constraint(lambda t: ~(t[..., 1] - 1.0 / t[..., 0] > 0),
-                          "the MLE needs mean(1/x) > 1/mean(x): at least two distinct observations"),
+    natural_from_mean=lambda sp, m1, m2: [
+        -1 / (2 * m1**2 * (m2 - 1 / m1)),
+        -1 / (2 * (m2 - 1 / m1)),
+    ],
+    mean_space=Constraint(
+        lambda t: ~(t[..., 1] - 1.0 / t[..., 0] > 0),
+        "the MLE needs mean(1/x) > 1/mean(x): at least two distinct observations",
+    ),
     expected_log_base_measure=_expected_log_h,
     sampler=("mean_shape", lambda rng, m, lam, size: rng.wald(m, lam, size=size)),
     scipy=("mean_shape", lambda st, m, lam: st.invgauss(m / lam, scale=lam)),

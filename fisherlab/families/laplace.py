@@ -15,8 +15,16 @@ Valid range: b from 1e-6 to 1e6 (closed forms). The density has a kink at x = μ
 oracles should split the integral there.
 """
 
-from ._spec import (NEGATIVE, POSITIVE, REAL, REALS, Constraint, ExponentialFamily, Param,
-                    Parametrization)
+from ._spec import (
+                    NEGATIVE,
+                    POSITIVE,
+                    REAL,
+                    REALS,
+                    Constraint,
+                    ExponentialFamily,
+                    Param,
+                    Parametrization,
+)
 
 DIMS = {"loc": 0}
 

@@ -15,8 +15,16 @@ relative, 1e-10 at σ = 0.05). In natural parameters η₂ from −200 to −5e-
 
 import numpy as np
 
-from ._spec import (NEGATIVE, POSITIVE, POSITIVE_REALS, REAL, Constraint, ExponentialFamily,
-                    Param, Parametrization)
+from ._spec import (
+    NEGATIVE,
+    POSITIVE,
+    POSITIVE_REALS,
+    REAL,
+    Constraint,
+    ExponentialFamily,
+    Param,
+    Parametrization,
+)
 
 
 def _no_mle(t):

@@ -16,20 +16,30 @@ class probabilities; p_k = 1 − Σ p_i must stay positive: θ off the open simp
 DomainError).
 
 Valid range. Natural: any finite logits (tested from −700 to 700), through the same overflow-free
-softmax functions as the categorical (:mod:`fisherlab.families.special.softmax`): mean, Fisher, Hessian
-and skewness accurate to a few ulps per entry; log-density, KL and entropy accurate to
-~1e-16·n·max|η| absolutely. The entropy's E[log h(x)] is the exact finite sum
-log n! − Σ_i E[log x_i!] over the binomial marginals x_i ~ Bin(n, p_i), O(max n · k) work per
-point.
-Probs: any point of the open simplex.
+softmax functions as the categorical (:mod:`fisherlab.families.special.softmax`): mean, Fisher,
+Hessian and skewness accurate to a few ulps per entry; log-density, KL and entropy accurate to
+~1e-16·n·max|η| absolutely. The entropy's E[log h(x)] is the exact finite sum log n! − Σ_i E[log
+x_i!] over the binomial marginals x_i ~ Bin(n, p_i), O(max n · k) work per point. Probs: any point
+of the open simplex.
 
 The Fisher–Rao distance is √n times the categorical's: 4√n arcsin(‖√p − √q‖ / 2).
 """
 
 import numpy as np
 
-from ._spec import (REAL, UNIT_INTERVAL, Constraint, Domain, ExponentialFamily, Param,
-                    Parametrization, count_vectors, counts_summing, off_open_simplex, require_int)
+from ._spec import (
+    REAL,
+    UNIT_INTERVAL,
+    Constraint,
+    Domain,
+    ExponentialFamily,
+    Param,
+    Parametrization,
+    count_vectors,
+    counts_summing,
+    off_open_simplex,
+    require_int,
+)
 
 DIMS = {"n": 5, "k": 3}
 #: Of DIMS, the fixed parameters (bound at run time; the others are structural, passed to make).
@@ -81,34 +91,64 @@ def make(k: int = 3) -> ExponentialFamily:
     return ExponentialFamily(
         name="multinomial",
         title="Multinomial",
-        density=(r"p(x) = \frac{n!}{\prod_{i=1}^k x_i!} \prod_{i=1}^{k} p_i^{x_i},\quad "
-                 r"x_i \in \{0, \dots, n\},\ \sum_i x_i = n"),
+        density=(
+            r"p(x) = \frac{n!}{\prod_{i=1}^k x_i!} \prod_{i=1}^{k} p_i^{x_i},\quad "
+            r"x_i \in \{0, \dots, n\},\ \sum_i x_i = n"
+        ),
         support=count_vectors(k),
-        fixed=[Param("n", Domain(lo=1.0, lo_closed=True), (1.0, 40.0),
-                     "n ≥ 1, the number of trials (a whole number)", "n", integer=True)],
+        fixed=[
+            Param(
+                "n",
+                Domain(lo=1.0, lo_closed=True),
+                (1.0, 40.0),
+                "n ≥ 1, the number of trials (a whole number)",
+                "n",
+                integer=True,
+            )
+        ],
         fixed_support=lambda n: counts_summing(k, n),
         support_constraint=Constraint(lambda x, n: x.sum(axis=-1) != n, "the counts sum to n"),
         statistics=lambda sp, x, *, n: list(x[:-1]),
-        log_base_measure=lambda sp, x, *, n: (sp.loggamma(n + 1)
-                                              - sum(sp.loggamma(xi + 1) for xi in x)),
-        natural=[Param(f"eta{i}", REAL, (-4.0, 4.0), f"η_{i} = log(p_{i}/p_{k}), a logit",
-                       rf"\eta_{{{i}}}") for i in range(1, k)],
+        log_base_measure=lambda sp, x, *, n: (
+            sp.loggamma(n + 1) - sum(sp.loggamma(xi + 1) for xi in x)
+        ),
+        natural=[
+            Param(
+                f"eta{i}", REAL, (-4.0, 4.0), f"η_{i} = log(p_{i}/p_{k}), a logit", rf"\eta_{{{i}}}"
+            )
+            for i in range(1, k)
+        ],
         log_partition=log_partition,
         parametrizations=[
             Parametrization(
                 "probs",
-                [Param(f"p{i}", UNIT_INTERVAL, (0.02, hi), f"p_{i} ∈ (0, 1), P(class {i})",
-                       rf"p_{{{i}}}") for i in range(1, k)],
+                [
+                    Param(
+                        f"p{i}",
+                        UNIT_INTERVAL,
+                        (0.02, hi),
+                        f"p_{i} ∈ (0, 1), P(class {i})",
+                        rf"p_{{{i}}}",
+                    )
+                    for i in range(1, k)
+                ],
                 to_natural=lambda sp, *p, n: [sp.log(pi) - sp.log(1 - sum(p)) for pi in p],
                 from_natural=probs,
-                constraint=Constraint(off_open_simplex, f"p1 + ... + p{m} < 1 (the open simplex; the "
-                                                   "last probability is 1 minus their sum)"),
+                constraint=Constraint(
+                    off_open_simplex,
+                    f"p1 + ... + p{m} < 1 (the open simplex; the "
+                    "last probability is 1 minus their sum)",
+                ),
                 doc=f"p_1, …, p_{m}: the probabilities of the first {m} classes; "
-                    f"p_{k} = 1 − Σ p_i > 0."),
+                f"p_{k} = 1 − Σ p_i > 0.",
+            ),
         ],
         natural_from_mean=lambda sp, *mu, n: [sp.log(u / (n - sum(mu))) for u in mu],
-        mean_space=Constraint(no_mle, "the MLE needs every class counted at least once "
-                                      "(an absent class puts its probability on the boundary, 0)"),
+        mean_space=Constraint(
+            no_mle,
+            "the MLE needs every class counted at least once "
+            "(an absent class puts its probability on the boundary, 0)",
+        ),
         expected_log_base_measure=expected_log_h,
         sampler=("probs", sample),
         scipy=("probs", lambda st, *p, n: st.multinomial(n, [*p, 1.0 - sum(p)])),

@@ -22,8 +22,8 @@ Parametrizations:
 - ``mean_chol``: (μ₁, …, μ_d, then the lower Cholesky factor L of Σ = LLᵀ row by row, with its
   diagonal on the log scale: log_chol11, chol21, log_chol22, …); every entry is unconstrained.
 
-Dimensions: ``d`` ≥ 1 (default 2). Kernels are generated ahead of time for d = 2 and 3 and
-compiled on first use otherwise; the symbolic derivation grows quickly with d (docs/multivariate_normal.md).
+Dimensions: ``d`` ≥ 1 (default 2). Kernels are generated ahead of time for d = 2 and 3 and compiled
+on first use otherwise; the symbolic derivation grows quickly with d (docs/multivariate_normal.md).
 
 Valid range (the test ranges): means |μ_i| ≤ 1 and well-conditioned covariances (diagonally
 dominant draws: variances 0.5 to 5, |covariances| ≤ 0.225/(d − 1); Cholesky log-diagonal in
@@ -41,8 +41,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._spec import (NEGATIVE, POSITIVE, REAL, Constraint, ExponentialFamily, Param,
-                    Parametrization, real_vectors, require_int)
+from ._spec import (
+    NEGATIVE,
+    POSITIVE,
+    REAL,
+    Constraint,
+    ExponentialFamily,
+    Param,
+    Parametrization,
+    real_vectors,
+    require_int,
+)
 
 DIMS = {"d": 2}
 
@@ -116,30 +125,69 @@ def make(d: int = 2) -> ExponentialFamily:
     d = require_int("d", d, 1)
     pairs = _pairs(d)
     m = d + len(pairs)
-    off = 0.45 / max(d - 1, 1)  # off-diagonal test ranges keep every drawn matrix diagonally dominant
+    # off-diagonal test ranges keep every drawn matrix diagonally dominant
+    off = 0.45 / max(d - 1, 1)
 
     mean_params = [Param(f"mean{i + 1}", REAL, (-1.0, 1.0), f"μ_{i + 1}, the mean of x_{i + 1}",
                          rf"\mu_{{{i + 1}}}") for i in range(d)]
     cov_params = [
-        Param(f"cov{i + 1}{j + 1}", POSITIVE, (0.5, 5.0), f"Σ_{i + 1}{i + 1} > 0, the variance of x_{i + 1}",
-              rf"\Sigma_{{{i + 1}{j + 1}}}") if i == j else
-        Param(f"cov{i + 1}{j + 1}", REAL, (-off * 0.5, off * 0.5),
-              f"Σ_{i + 1}{j + 1}, the covariance of x_{i + 1} and x_{j + 1}", rf"\Sigma_{{{i + 1}{j + 1}}}")
-        for i, j in pairs]
+        Param(
+            f"cov{i + 1}{j + 1}",
+            POSITIVE,
+            (0.5, 5.0),
+            f"Σ_{i + 1}{i + 1} > 0, the variance of x_{i + 1}",
+            rf"\Sigma_{{{i + 1}{j + 1}}}",
+        )
+        if i == j
+        else Param(
+            f"cov{i + 1}{j + 1}",
+            REAL,
+            (-off * 0.5, off * 0.5),
+            f"Σ_{i + 1}{j + 1}, the covariance of x_{i + 1} and x_{j + 1}",
+            rf"\Sigma_{{{i + 1}{j + 1}}}",
+        )
+        for i, j in pairs
+    ]
     chol_params = [
-        Param(f"log_chol{i + 1}{j + 1}", REAL, (-1.0, 1.0), f"log L_{i + 1}{i + 1}, a log diagonal entry of L",
-              rf"\log L_{{{i + 1}{j + 1}}}") if i == j else
-        Param(f"chol{i + 1}{j + 1}", REAL, (-off, off), f"L_{i + 1}{j + 1}, an entry of the Cholesky factor L",
-              rf"L_{{{i + 1}{j + 1}}}")
-        for i, j in pairs]
-    natural = [Param(f"eta{i + 1}", REAL, (-1.0, 1.0), f"η_{i + 1} = (Λμ)_{i + 1}", rf"\eta_{{{i + 1}}}")
-               for i in range(d)]
+        Param(
+            f"log_chol{i + 1}{j + 1}",
+            REAL,
+            (-1.0, 1.0),
+            f"log L_{i + 1}{i + 1}, a log diagonal entry of L",
+            rf"\log L_{{{i + 1}{j + 1}}}",
+        )
+        if i == j
+        else Param(
+            f"chol{i + 1}{j + 1}",
+            REAL,
+            (-off, off),
+            f"L_{i + 1}{j + 1}, an entry of the Cholesky factor L",
+            rf"L_{{{i + 1}{j + 1}}}",
+        )
+        for i, j in pairs
+    ]
+    natural = [
+        Param(f"eta{i + 1}", REAL, (-1.0, 1.0), f"η_{i + 1} = (Λμ)_{i + 1}", rf"\eta_{{{i + 1}}}")
+        for i in range(d)
+    ]
     natural += [
-        Param(f"eta{i + 1}{j + 1}", NEGATIVE, (-5.0, -0.5), f"η_{i + 1}{i + 1} = −½Λ_{i + 1}{i + 1}",
-              rf"\eta_{{{i + 1}{j + 1}}}") if i == j else
-        Param(f"eta{i + 1}{j + 1}", REAL, (-off, off), f"η_{i + 1}{j + 1} = −Λ_{i + 1}{j + 1}",
-              rf"\eta_{{{i + 1}{j + 1}}}")
-        for i, j in pairs]
+        Param(
+            f"eta{i + 1}{j + 1}",
+            NEGATIVE,
+            (-5.0, -0.5),
+            f"η_{i + 1}{i + 1} = −½Λ_{i + 1}{i + 1}",
+            rf"\eta_{{{i + 1}{j + 1}}}",
+        )
+        if i == j
+        else Param(
+            f"eta{i + 1}{j + 1}",
+            REAL,
+            (-off, off),
+            f"η_{i + 1}{j + 1} = −Λ_{i + 1}{j + 1}",
+            rf"\eta_{{{i + 1}{j + 1}}}",
+        )
+        for i, j in pairs
+    ]
 
     def statistics(sp, x):
         return list(x) + [x[i] * x[j] for i, j in pairs]

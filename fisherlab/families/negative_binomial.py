@@ -13,23 +13,34 @@ r=2.5)``, or per-row values as an array broadcast against θ's batch shape (...)
 
 Parametrizations: ``natural``; ``p`` (success probability); ``mean`` (m = r(1 − p)/p > 0).
 
-Valid range: p in (0, 1) (η < 0), as for the geometric; the entropy's E[log h(x)] has no closed
-form and is summed over the support until the tail is below 1e-17 of the total, which takes
-O(mean + 40·sd) terms: slow for means beyond ~1e6. The test ranges stop at p = 0.05 (mean 57
-for r = 3) because scipy's nbinom.entropy, an oracle of the verifier, stops its sum after 1000
-terms and is wrong by O(1) for wider distributions (tests/test_catalog_a.py sums it directly).
+Valid range: p in (0, 1) (η < 0), as for the geometric; the entropy's E[log h(x)] has no closed form
+and is summed over the support until the tail is below 1e-17 of the total, which takes O(mean +
+40·sd) terms: slow for means beyond ~1e6. The test ranges stop at p = 0.05 (mean 57 for r = 3)
+because scipy's nbinom.entropy, an oracle of the verifier, stops its sum after 1000 terms and is
+wrong by O(1) for wider distributions (tests/test_families_discrete_and_one_parameter.py sums it
+directly).
 
 Fisher–Rao distance: √r times the geometric's, 2√r |artanh √(1−p₁) − artanh √(1−p₂)|.
 """
 
+from ._spec import (
+    COUNTS,
+    NEGATIVE,
+    POSITIVE,
+    UNIT_INTERVAL,
+    Constraint,
+    ExponentialFamily,
+    Param,
+    Parametrization,
+)
 from .geometric import _neg_expm1
-from ._spec import (COUNTS, NEGATIVE, POSITIVE, UNIT_INTERVAL, Constraint, ExponentialFamily,
-                    Param, Parametrization)
 
 DIMS = {"r": 3}
 
 
 def fisher_rao(sp, p, q, *, r):
+    """Fisher–Rao distance between NegativeBinomial(r, p) and NegativeBinomial(r, q) (closed
+    form)."""
     return 2 * sp.sqrt(r) * sp.Abs(
         sp.log((1 + sp.sqrt(1 - p)) / (1 + sp.sqrt(1 - q))) - sp.log(p / q) / 2)
 

@@ -15,10 +15,17 @@ cancel) is off by 1.07e-10 of the direction in its 40-digit adjudication, agains
 of 1e-10; the kernels' own natural gradients agree with a direct solve there to the last ulp.
 """
 
-import numpy as np
 
-from ._spec import (NEGATIVE, POSITIVE, REAL, REALS, Constraint, ExponentialFamily, Param,
-                    Parametrization)
+from ._spec import (
+    NEGATIVE,
+    POSITIVE,
+    REAL,
+    REALS,
+    Constraint,
+    ExponentialFamily,
+    Param,
+    Parametrization,
+)
 
 MEAN = Param("mean", REAL, (-1e3, 1e3), "μ, the mean", r"\mu")
 
@@ -40,47 +47,68 @@ def _no_mle(t):
 SPEC = ExponentialFamily(
     name="normal",
     title="Normal",
-    density=r"p(x) = \frac{1}{\sqrt{2\pi\sigma^2}} e^{-(x-\mu)^2/(2\sigma^2)},\quad x \in \mathbb{R}",
+    density=(r"p(x) = \frac{1}{\sqrt{2\pi\sigma^2}} e^{-(x-\mu)^2/(2\sigma^2)},"
+             r"\quad x \in \mathbb{R}"),
     support=REALS,
     statistics=lambda sp, x: [x, x**2],
     log_base_measure=lambda sp, x: -sp.log(2 * sp.pi) / 2,
-    natural=[Param("eta1", REAL, (-3.0, 3.0), "η₁ = μ/σ²", r"\eta_1"),
-             Param("eta2", NEGATIVE, (-1e3, -1e-3), "η₂ = −1/(2σ²)", r"\eta_2")],
-    log_partition=lambda sp, e1, e2: -e1**2 / (4 * e2) - sp.log(-2 * e2) / 2,
+    natural=[
+        Param("eta1", REAL, (-3.0, 3.0), "η₁ = μ/σ²", r"\eta_1"),
+        Param("eta2", NEGATIVE, (-1e3, -1e-3), "η₂ = −1/(2σ²)", r"\eta_2"),
+    ],
+    log_partition=lambda sp, e1, e2: -(e1**2) / (4 * e2) - sp.log(-2 * e2) / 2,
     parametrizations=[
         Parametrization(
             "mean",
-            [Param("mean_x", REAL, (-30.0, 30.0), "m₁ = E[x]", "m_1"),
-             Param("mean_x2", POSITIVE, (1e-2, 1e3), "m₂ = E[x²] > m₁²", "m_2")],
+            [
+                Param("mean_x", REAL, (-30.0, 30.0), "m₁ = E[x]", "m_1"),
+                Param("mean_x2", POSITIVE, (1e-2, 1e3), "m₂ = E[x²] > m₁²", "m_2"),
+            ],
             to_natural=lambda sp, m1, m2: [m1 / _variance(m1, m2), -1 / (2 * _variance(m1, m2))],
             from_natural=lambda sp, e1, e2: [-e1 / (2 * e2), e1**2 / (4 * e2**2) - 1 / (2 * e2)],
-            constraint=Constraint(lambda t: ~(t[..., 1] - t[..., 0] ** 2 > 0),
-                                  "mean_x2 > mean_x**2 (a positive variance)"),
-            doc="The mean parameters μ = E[T(x)] = (E[x], E[x²]); the variance is m₂ − m₁²."),
+            constraint=Constraint(
+                lambda t: ~(t[..., 1] - t[..., 0] ** 2 > 0),
+                "mean_x2 > mean_x**2 (a positive variance)",
+            ),
+            doc="The mean parameters μ = E[T(x)] = (E[x], E[x²]); the variance is m₂ − m₁².",
+        ),
         Parametrization(
-            "mean_std", [MEAN, Param("std", POSITIVE, (1e-3, 1e3), "σ > 0, the standard deviation", r"\sigma")],
+            "mean_std",
+            [MEAN, Param("std", POSITIVE, (1e-3, 1e3), "σ > 0, the standard deviation", r"\sigma")],
             to_natural=lambda sp, m, s: [m / s**2, -1 / (2 * s**2)],
             from_natural=lambda sp, e1, e2: [-e1 / (2 * e2), 1 / sp.sqrt(-2 * e2)],
-            doc="μ the mean, σ > 0 the standard deviation."),
+            doc="μ the mean, σ > 0 the standard deviation.",
+        ),
         Parametrization(
-            "mean_var", [MEAN, Param("var", POSITIVE, (1e-4, 1e4), "σ² > 0, the variance", r"\sigma^2")],
+            "mean_var",
+            [MEAN, Param("var", POSITIVE, (1e-4, 1e4), "σ² > 0, the variance", r"\sigma^2")],
             to_natural=lambda sp, m, v: [m / v, -1 / (2 * v)],
             from_natural=lambda sp, e1, e2: [-e1 / (2 * e2), -1 / (2 * e2)],
-            doc="μ the mean, σ² > 0 the variance."),
+            doc="μ the mean, σ² > 0 the variance.",
+        ),
         Parametrization(
-            "mean_logstd", [MEAN, Param("log_std", REAL, (-6.0, 6.5), "log σ", r"\log\sigma")],
+            "mean_logstd",
+            [MEAN, Param("log_std", REAL, (-6.0, 6.5), "log σ", r"\log\sigma")],
             to_natural=lambda sp, m, ls: [m * sp.exp(-2 * ls), -sp.exp(-2 * ls) / 2],
             from_natural=lambda sp, e1, e2: [-e1 / (2 * e2), -sp.log(-2 * e2) / 2],
-            doc="μ the mean, log σ the log standard deviation (unconstrained)."),
+            doc="μ the mean, log σ the log standard deviation (unconstrained).",
+        ),
     ],
     natural_from_mean=lambda sp, m1, m2: [m1 / _variance(m1, m2), -1 / (2 * _variance(m1, m2))],
-    mean_space=Constraint(_no_mle, "the MLE needs a positive sample variance: "
-                                   "at least two distinct observations"),
+    mean_space=Constraint(
+        _no_mle, "the MLE needs a positive sample variance: at least two distinct observations"
+    ),
     sampler=("mean_std", lambda rng, m, s, size: rng.normal(m, s, size=size)),
     scipy=("mean_std", lambda st, m, s: st.norm(m, s)),
     # √2 arccosh(1 + u), u = ((μ₁−μ₂)²/2 + (σ₁−σ₂)²)/(2σ₁σ₂) (the hyperbolic half-plane), written
     # as 2√2 arcsinh √(u/2): arccosh(1 + u) loses half the digits of a small u to the rounding
     # of 1 + u (relative error 1e-4 at distance 1e-6).
-    fisher_rao=("mean_std", lambda sp, m1, s1, m2, s2: 2 * sp.sqrt(2) * sp.asinh(sp.sqrt(
-        ((m1 - m2)**2 / 2 + (s1 - s2)**2) / (4 * s1 * s2)))),
+    fisher_rao=(
+        "mean_std",
+        lambda sp, m1, s1, m2, s2: (
+            2
+            * sp.sqrt(2)
+            * sp.asinh(sp.sqrt(((m1 - m2) ** 2 / 2 + (s1 - s2) ** 2) / (4 * s1 * s2)))
+        ),
+    ),
 )

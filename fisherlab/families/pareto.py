@@ -18,8 +18,16 @@ leave float64.
 
 import numpy as np
 
-from ._spec import (NEGATIVE, POSITIVE, POSITIVE_REALS, Constraint, ExponentialFamily, Param,
-                    Parametrization, greater_than_support)
+from ._spec import (
+                    NEGATIVE,
+                    POSITIVE,
+                    POSITIVE_REALS,
+                    Constraint,
+                    ExponentialFamily,
+                    Param,
+                    Parametrization,
+                    greater_than_support,
+)
 
 DIMS = {"x_m": 1}
 

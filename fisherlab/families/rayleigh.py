@@ -9,8 +9,15 @@ Fisher–Rao distance 2 |log σ₁ − log σ₂|.
 Valid range: σ from 1e-6 to 1e6 (closed forms; x² overflows only beyond x ~ 1e154).
 """
 
-from ._spec import (NEGATIVE, POSITIVE, POSITIVE_REALS, Constraint, ExponentialFamily, Param,
-                    Parametrization)
+from ._spec import (
+                    NEGATIVE,
+                    POSITIVE,
+                    POSITIVE_REALS,
+                    Constraint,
+                    ExponentialFamily,
+                    Param,
+                    Parametrization,
+)
 
 SPEC = ExponentialFamily(
     name="rayleigh",

@@ -90,6 +90,7 @@ class Support(metaclass=_ByKind):
 
     @property
     def event_shape(self) -> tuple[int, ...]:
+        """Shape of one observation: () for a scalar support, (k,) for a vector one."""
         return (self.size,) if self.size else ()
 
     def entry_range(self) -> tuple[float, float]:
@@ -190,6 +191,7 @@ class PositiveReals(Support):
     kind: ClassVar[str] = "positive_reals"
 
     def entry_range(self):
+        """(0, inf): every entry is positive."""
         return 0.0, _INF
 
 
@@ -200,6 +202,7 @@ class GreaterThan(Support):
     kind: ClassVar[str] = "greater_than"
 
     def entry_range(self):
+        """(low, inf): every entry is at least ``low``."""
         return self.low, _INF
 
 
@@ -212,6 +215,7 @@ class UnitInterval(Support):
     kind: ClassVar[str] = "unit_interval"
 
     def entry_range(self):
+        """(0, 1): every entry is 0 or 1."""
         return 0.0, 1.0
 
 
@@ -225,6 +229,7 @@ class Circle(Support):
     closed: ClassVar[bool] = True
 
     def entry_range(self):
+        """(−π, π): an angle."""
         return -math.pi, math.pi
 
 
@@ -238,12 +243,13 @@ class IntegerRange(Support):
     integer: ClassVar[bool] = True
 
     def entry_range(self):
+        """(low, high): the bounds of the interval."""
         return self.low, self.high
 
 
 @dataclass(frozen=True)
 class NonnegativeIntegers(IntegerRange):
-    """x = 0, 1, 2, …"""
+    """The non-negative integers x = 0, 1, 2, …."""
 
     low: float = 0.0
     kind: ClassVar[str] = "nonnegative_integers"
@@ -278,9 +284,11 @@ class Simplex(Support):
     checks_rows: ClassVar[bool] = True
 
     def entry_range(self):
+        """(0, inf): every entry of a point of the simplex is positive."""
         return 0.0, _INF
 
     def row_sums_ok(self, sums):
+        """Mask (n,) of the row sums equal to 1 up to round-off."""
         return abs(sums - 1.0) <= 1e-9 * self.size
 
 
@@ -297,9 +305,11 @@ class OneHot(Support):
     checks_rows: ClassVar[bool] = True
 
     def entry_range(self):
+        """(0, 1): a one-hot row holds zeros and a single one."""
         return 0.0, 1.0
 
     def row_sums_ok(self, sums):
+        """Mask (n,) of the row sums equal to 1 exactly."""
         return sums == 1
 
     def _batch_inside(self, x, lo, hi):
@@ -322,9 +332,11 @@ class CountsSumming(Support):
     checks_rows: ClassVar[bool] = True
 
     def entry_range(self):
+        """(0, inf): counts are non-negative."""
         return 0.0, _INF
 
     def row_sums_ok(self, sums):
+        """Mask (n,) of the row sums equal to the number of trials."""
         return sums == self.total
 
 

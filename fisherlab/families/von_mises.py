@@ -24,11 +24,17 @@ can still cancel partially at large κ.
 
 import math
 
-import numpy as np
-
+from ._spec import (
+    CIRCLE,
+    POSITIVE,
+    REAL,
+    Constraint,
+    Domain,
+    ExponentialFamily,
+    Param,
+    Parametrization,
+)
 from .special.functions import functions
-from ._spec import (CIRCLE, POSITIVE, REAL, Constraint, Domain, ExponentialFamily, Param,
-                    Parametrization)
 
 LOC = Param("loc", Domain(-math.pi, math.pi, hi_closed=True), (-3.1, 3.1),
             "μ in (−π, π], the mean direction", r"\mu")

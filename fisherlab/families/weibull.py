@@ -15,8 +15,15 @@ Valid range: λ from 1e-6 to 1e6 and any k from 1e-2 to 1e2 (closed forms in log
 only when (x/λ)^k does).
 """
 
-from ._spec import (NEGATIVE, POSITIVE, POSITIVE_REALS, Constraint, ExponentialFamily, Param,
-                    Parametrization)
+from ._spec import (
+                    NEGATIVE,
+                    POSITIVE,
+                    POSITIVE_REALS,
+                    Constraint,
+                    ExponentialFamily,
+                    Param,
+                    Parametrization,
+)
 
 DIMS = {"k": 1.5}
 

@@ -9,8 +9,15 @@ import math
 
 import numpy as np
 
-from ..errors import (DomainError, FisherlabError, NotAvailableError, ShapeError, SpecError,
-                      SupportError, describe)
+from ..errors import (
+    DomainError,
+    FisherlabError,
+    NotAvailableError,
+    ShapeError,
+    SpecError,
+    SupportError,
+    describe,
+)
 from ..families.arrays import FEW_NUMBERS
 from ..families.declaration import ExponentialFamily
 from . import _special
@@ -171,7 +178,7 @@ class Kernels:
     def __repr__(self) -> str:
         return f"<Kernels {self.family} {self.parametrization} {self.params}>"
 
-    def unchecked(self) -> "Kernels":
+    def unchecked(self) -> Kernels:
         """A copy that skips argument checking (documented opt-out for hot loops)."""
         return Kernels(self.spec, self.parametrization, self._ns, validate=False)
 

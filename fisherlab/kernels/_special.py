@@ -1,8 +1,8 @@
 """Special functions the generated kernels call, in one place so each can be made fast and exact.
 
 Every function takes and returns float64 arrays and broadcasts like a ufunc. Each states the range
-on which it meets a relative error of 1e-12 against mpmath at 50 digits (tests/test_kernels_accuracy.py
-and tests/test_special.py check it).
+on which it meets a relative error of 1e-12 against mpmath at 50 digits
+(tests/test_kernels_accuracy.py and tests/test_special.py check it).
 """
 
 from __future__ import annotations
@@ -239,7 +239,8 @@ _TINY = float(numpy.finfo(numpy.float64).tiny)
 _KL_SUSPECT = 1e-4
 #: ... and so are points whose parameters all have |θ_q − θ_p| ≤ this·(|θ_p| + |θ_q|).
 _KL_CLOSE = 0.06
-#: A quadrature value is trusted when it agrees with the next coarser rule to this relative tolerance.
+#: A quadrature value is trusted when it agrees with the next coarser rule to this relative
+#: tolerance.
 _KL_CONVERGED = 1e-8
 #: The quadrature of J is trusted where it is within this many ε·(|η_p| + |η_q| + |J||θ|) of
 #: η_q − η_p.
@@ -508,8 +509,8 @@ __all__ = ["gammaln", "digamma", "polygamma", "trigamma", "trigamma_minus_recipr
 # The logits η_1..η_m are measured against a reference class with logit 0. With the class logits
 # u = (η_1, …, η_m, 0) and M = max(u), every quantity is formed from t = exp(u − M) ∈ (0, 1]:
 # no overflow for any finite η, and no 1 − σ cancellation (1 − σ_i is the sum of the other t's).
-# Accurate to a few ulps for logits of any finite size (tests/test_catalog_a.py checks ±700
-# against mpmath).
+# Accurate to a few ulps for logits of any finite size
+# (tests/test_families_discrete_and_one_parameter.py checks ±700 against mpmath).
 
 
 def _softmax_terms(eta):
@@ -568,7 +569,8 @@ def binomial_expected_lgamma(n, p, q):
 __all__ += ["logsumexp0", "softmax0", "cosoftmax0", "binomial_expected_lgamma"]
 
 
-# -- von Mises and inverse Gaussian (fisherlab.families.special.functions) ----------------------------
+# -- von Mises and inverse Gaussian (fisherlab.families.special.functions)
+# ----------------------------
 
 
 def _piecewise(x, use_first, first, second):
@@ -653,7 +655,8 @@ _RATIO_DERIV_ASYMPTOTIC = (
 #: Above this |z| the asymptotic series is used (its error there is < 1e-15 relative); below,
 #: 1 − R/z − R² loses at most 2z²·eps ≈ 2e-13 relative.
 _RATIO_DERIV_SWITCH = 30.0
-#: Coefficients a_n of R(z) ~ 1 − Σ_{n≥1} a_n z^(−n) (n = 1…22): term by term, R' = Σ n a_n z^(−n−1),
+#: Coefficients a_n of R(z) ~ 1 − Σ_{n≥1} a_n z^(−n) (n = 1…22): term by term, R' = Σ n a_n
+#: z^(−n−1),
 #: so a_n = c_{n+1}/n. Above _RATIO_DERIV_SWITCH the first omitted term is < 1e-18.
 _RATIO_ASYMPTOTIC = tuple(c / n for n, c in enumerate(_RATIO_DERIV_ASYMPTOTIC[:-1], start=1))
 
@@ -718,18 +721,18 @@ def _log_i0_sq_coefficients(terms):
     from fractions import Fraction
 
     c = [Fraction(1, 4**k * math.factorial(k) ** 2) for k in range(terms)]
-    l = [Fraction(0)] * terms
+    coef = [Fraction(0)] * terms
     for k in range(1, terms):
-        l[k] = c[k] - sum(j * l[j] * c[k - j] for j in range(1, k)) / k
-    return l
+        coef[k] = c[k] - sum(j * coef[j] * c[k - j] for j in range(1, k)) / k
+    return coef
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _log_i0_sq_deriv_coefficients(n):
     """Taylor coefficients of L⁽ⁿ⁾(s) = Σ_k k!/(k−n)! l_k s^(k−n) (64 terms of L: at s = 2.25 the
     last is below 1e-22 of the sum), built on first use (5 ms of exact rationals)."""
-    l = _log_i0_sq_coefficients(64)
-    return tuple(float(math.perm(k, n) * l[k]) for k in range(n, len(l)))
+    coef = _log_i0_sq_coefficients(64)
+    return tuple(float(math.perm(k, n) * coef[k]) for k in range(n, len(coef)))
 
 
 def _log_i0_sq_deriv_series(n, s):
@@ -810,7 +813,8 @@ def neg_expm1(x):
 __all__ += ["neg_expm1"]
 
 
-# -- beta and Dirichlet (fisherlab.families.special.functions) -----------------------------------------
+# -- beta and Dirichlet (fisherlab.families.special.functions)
+# -----------------------------------------
 
 #: Below this ratio b/a the Taylor series in b is used: 40 terms leave a remainder < 0.25**40/40.
 _TAYLOR_RATIO = 0.25
@@ -943,7 +947,8 @@ __all__ += ["log_beta", "digamma_diff", "trigamma_diff"]
 
 
 def sqrt_diff(a, b):
-    """√a − √b for a, b ≥ 0 as (a − b)/(√a + √b), exact to a few ulps when a ≈ b (0 when a = b = 0)."""
+    """√a − √b for a, b ≥ 0 as (a − b)/(√a + √b), exact to a few ulps when a ≈ b (0 when a = b =
+    0)."""
     a = numpy.asarray(a, dtype=numpy.float64)
     b = numpy.asarray(b, dtype=numpy.float64)
     s = numpy.sqrt(a) + numpy.sqrt(b)

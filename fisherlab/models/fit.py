@@ -115,7 +115,9 @@ def starting_weights(problem: Problem) -> np.ndarray:
     try:
         gram = cho_factor(X.T @ X)
     except LinAlgError:
-        raise ConvergenceError(f"{problem.name}: XᵀX is singular (collinear columns of X)") from None
+        raise ConvergenceError(
+            f"{problem.name}: XᵀX is singular (collinear columns of X)"
+        ) from None
     for T in targets:
         if not np.isfinite(T).all():
             continue
@@ -265,6 +267,8 @@ class FitResult:
 
     @property
     def deviance(self) -> float:
+        """The deviance: twice the saturated minus the fitted log-likelihood (heads predicting E[y]
+        alone)."""
         prob, head = self.problem, self.head
         m = head._mean_of_y
         if m is None or head.predicted != (m,):

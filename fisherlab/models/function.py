@@ -42,11 +42,15 @@ class FunctionPredictor(Predictor):
 
     def __init__(self, f, width: int, n_weights: int | None = None, w0=None):
         if not callable(f):
-            raise SpecError(f"Model: f must be a callable f(w, X) -> (n, {width}), got {type(f).__name__}")
+            raise SpecError(
+                f"Model: f must be a callable f(w, X) -> (n, {width}), got {type(f).__name__}"
+            )
         if w0 is not None:
             w0 = np.array(w0, dtype=np.float64)
             if w0.ndim != 1 or not np.all(np.isfinite(w0)):
-                raise SpecError(f"Model: w0 must be a finite vector of shape (P,), got shape {w0.shape}")
+                raise SpecError(
+                    f"Model: w0 must be a finite vector of shape (P,), got shape {w0.shape}"
+                )
             if n_weights is not None and int(n_weights) != w0.shape[0]:
                 raise SpecError(f"Model: n_weights={n_weights} but w0 has {w0.shape[0]} entries")
             n_weights = w0.shape[0]
@@ -76,8 +80,10 @@ class FunctionPredictor(Predictor):
     def _output(self, out, n):
         out = np.asarray(out)
         if out.shape != (n, self.width):
-            raise SpecError(f"Model: f(w, X) must return shape (n, {self.width}) = ({n}, {self.width}) "
-                            f"(the head's width is {self.width}), got shape {out.shape}")
+            raise SpecError(
+                f"Model: f(w, X) must return shape (n, {self.width}) = ({n}, {self.width}) "
+                f"(the head's width is {self.width}), got shape {out.shape}"
+            )
         return out
 
     def check(self, X, w=None) -> None:
@@ -105,31 +111,40 @@ class FunctionPredictor(Predictor):
                 warnings.simplefilter("always")
                 vjp, _ = make_vjp(lambda w_: self.f(w_, X))(w)
                 g = vjp(u)
-        except Exception as exc:  # autograd's tracing errors are TypeError/ValueError/...; all re-raised
+        # autograd's tracing errors are TypeError/ValueError/...; all re-raised
+        except Exception as exc:
             raise SpecError(
-                f"Model: autograd cannot differentiate f ({type(exc).__name__}: {exc}); write f with "
-                "autograd.numpy and without assignments into arrays") from exc
+                f"Model: autograd cannot differentiate f ({type(exc).__name__}: {exc}); "
+                "write f with autograd.numpy and without assignments into arrays"
+            ) from exc
         if any("independent of input" in str(c.message) for c in caught):
-            raise SpecError("Model: autograd cannot differentiate f: its output does not depend on w "
-                            "through autograd's trace (a plain numpy or scipy call on w, np.einsum, "
-                            "np.asarray, ... drops it); write f with autograd.numpy")
+            raise SpecError(
+                "Model: autograd cannot differentiate f: its output does not depend on w "
+                "through autograd's trace (a plain numpy or scipy call on w, np.einsum, "
+                "np.asarray, ... drops it); write f with autograd.numpy"
+            )
         if np.shape(g) != (self.n_weights,):
-            raise SpecError(f"Model: autograd's gradient of f has shape {np.shape(g)}, expected "
-                            f"({self.n_weights},): f does not use w as a vector of {self.n_weights} weights")
+            raise SpecError(
+                f"Model: autograd's gradient of f has shape {np.shape(g)}, expected "
+                f"({self.n_weights},): f does not use w as a vector of {self.n_weights} weights"
+            )
         try:
             make_jvp(lambda w_: self.f(w_, X))(w)(v)
             self.forward_mode = True
         except NotImplementedError:      # autograd: "JVP of <primitive> ... not defined"
             self.forward_mode = False
         # A call that leaves autograd's trace for part of f differentiates silently wrong; a central
-        # difference along one direction catches it (error O(h²) ≈ 1e-10 for smooth f, far below 1e-4).
+        # difference along one direction catches it (error O(h²) ≈ 1e-10 for smooth f, far below
+        # 1e-4).
         h = 1e-5 * max(1.0, float(np.max(np.abs(w))))
         terms = u * (np.asarray(self.f(w + h * v, X)) - np.asarray(self.f(w - h * v, X))) / (2 * h)
         fd, scale, ad = float(np.sum(terms)), float(np.sum(np.abs(terms))), float(g @ v)
         if not abs(fd - ad) <= 1e-4 * max(scale, abs(ad), 1e-12):
-            raise SpecError(f"Model: autograd's derivative of f disagrees with a finite difference "
-                            f"(directional derivative {ad!r} vs {fd!r}): part of f is outside autograd's "
-                            "trace (a plain numpy or scipy call on w?); write f with autograd.numpy")
+            raise SpecError(
+                f"Model: autograd's derivative of f disagrees with a finite difference "
+                f"(directional derivative {ad!r} vs {fd!r}): part of f is outside autograd's "
+                "trace (a plain numpy or scipy call on w?); write f with autograd.numpy"
+            )
 
     # ------------------------------------------------------------------ predictor interface
     def forward(self, w, X) -> np.ndarray:
@@ -157,7 +172,10 @@ class FunctionPredictor(Predictor):
     def _cotangent(self, u, X):
         u = np.asarray(u, dtype=np.float64)
         if u.shape != (X.shape[0], self.width):
-            raise ShapeError(f"Model: the output cotangent must have shape ({X.shape[0]}, {self.width}), got {u.shape}")
+            raise ShapeError(
+                f"Model: the output cotangent must have shape ({X.shape[0]}, {self.width}), "
+                f"got {u.shape}"
+            )
         return u
 
     def jacobian(self, w, X) -> np.ndarray:
@@ -199,7 +217,8 @@ class FunctionPredictor(Predictor):
         return np.asarray(H, dtype=np.float64)
 
     def __repr__(self) -> str:
-        return f"FunctionPredictor({getattr(self.f, '__name__', 'f')}, P={self.n_weights}, width={self.width})"
+        name = getattr(self.f, "__name__", "f")
+        return f"FunctionPredictor({name}, P={self.n_weights}, width={self.width})"
 
 
 class Model(ModelBase):
@@ -231,6 +250,7 @@ class Model(ModelBase):
 
     @property
     def n_weights(self) -> int:
+        """The number P of weights."""
         return self.function.n_weights
 
     def init(self, seed=0) -> np.ndarray:

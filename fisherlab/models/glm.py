@@ -33,22 +33,28 @@ class LinearPredictor(Predictor):
         return np.zeros(self.n_weights)
 
     def forward(self, w, X) -> np.ndarray:
+        """The raw outputs X W: (n, r)."""
         if self.width == 1:  # a matrix-vector product (gemv) is cheaper than an (n, d)·(d, 1) one
             return (X @ np.asarray(w, dtype=np.float64))[:, None]
         return X @ self._W(w)
 
     def jvp(self, w, X, v) -> np.ndarray:
+        """The Jacobian-vector product X V: (n, r), V the direction ``v`` (P,) as a (d, r)
+        matrix."""
         return X @ self._W(v)
 
     def vjp(self, w, X, u) -> np.ndarray:
+        """The vector-Jacobian product vec(Xᵀ U): (P,), for ``u`` (n, r)."""
         if self.width == 1:  # gemv, as in forward
             return X.T @ u[:, 0]
         return (X.T @ u).ravel()
 
     def per_row_vjp(self, w, X, u) -> np.ndarray:
+        """The per-row vector-Jacobian products x_i ⊗ u_i: (n, P)."""
         return (X[:, :, None] * u[:, None, :]).reshape(X.shape[0], self.n_weights)
 
     def jacobian(self, w, X) -> np.ndarray:
+        """The Jacobian of the raw outputs in the weights: (n, r, d, r)."""
         n = X.shape[0]
         J = np.zeros((n, self.width, self.d, self.width))
         for k in range(self.width):
@@ -56,9 +62,11 @@ class LinearPredictor(Predictor):
         return J.reshape(n, self.width, self.n_weights)
 
     def residual_hvp(self, w, X, u, v) -> np.ndarray:
+        """Σ_i u_iᵀ ∇²raw_i v, zero: (P,) (the raw outputs are linear in the weights)."""
         return np.zeros(self.n_weights)  # raw is linear in w
 
     def residual_hessian(self, w, X, u) -> np.ndarray:
+        """Σ_i u_iᵀ ∇²raw_i, zero: (P, P) (the raw outputs are linear in the weights)."""
         return np.zeros((self.n_weights, self.n_weights))
 
     def gram(self, w, X, M) -> np.ndarray:
@@ -72,10 +80,10 @@ class LinearPredictor(Predictor):
             return _weighted_gram(X, M[:, 0, 0], buf)
         G = np.empty((self.d, r, self.d, r))
         for k in range(r):
-            for l in range(k, r):
-                block = _weighted_gram(X, M[:, k, l], buf)
-                G[:, k, :, l] = block
-                G[:, l, :, k] = block.T
+            for kk in range(k, r):
+                block = _weighted_gram(X, M[:, k, kk], buf)
+                G[:, k, :, kk] = block
+                G[:, kk, :, k] = block.T
         return G.reshape(self.n_weights, self.n_weights)
 
 

@@ -109,7 +109,7 @@ def _is_catalog(fam: Family) -> bool:
 
 
 class Head:
-    """The output distribution of a model: a family, its emitted parametrization, links, fixed values.
+    """The output distribution of a model: family, emitted parametrization, links, fixed values.
 
     Parameters
     ----------
@@ -237,13 +237,16 @@ class Head:
         out = {}
         for name, value in dict(fixed).items():
             if name not in self.params:
-                raise UnknownNameError(f"fixed value given for {name!r}, which is not a parameter "
-                                       f"of {self.family.key} {self.param} ({', '.join(self.params)})")
+                raise UnknownNameError(
+                    f"fixed value given for {name!r}, which is not a parameter "
+                    f"of {self.family.key} {self.param} ({', '.join(self.params)})"
+                )
             if np.ndim(value) != 0:
                 raise NotAvailableError(
                     f"head {self.family.key} {self.param}: {name!r} fixed per row (an array) needs "
-                    "fixed family parameters as runtime arrays, which the kernels do not offer yet; "
-                    "fix it at one number")
+                    "fixed family parameters as runtime arrays, which the kernels do not offer "
+                    "yet; fix it at one number"
+                )
             v = float(value)
             if self._domains[name].violations(np.array([v])).any():
                 raise DomainError(f"head {self.family.key} {self.param}: fixed {name!r} must be "
@@ -367,7 +370,9 @@ class HeadPoint:
         if head._M is not None:
             if not np.isfinite(raw).all():
                 i = int(np.flatnonzero(~np.isfinite(raw).all(axis=1))[0])
-                raise DomainError(f"softmax link needs finite logits; row {i} has {raw[i].tolist()!r}")
+                raise DomainError(
+                    f"softmax link needs finite logits; row {i} has {raw[i].tolist()!r}"
+                )
             pred = raw[:, :-1] - raw[:, -1:]
             self._d1 = self._d2 = None
         else:
@@ -393,8 +398,10 @@ class HeadPoint:
                 via = "softmax" if lk == SOFTMAX else f"{lk.name} (θ = {lk.formula})"
                 raise DomainError(
                     f"{head.family.key} {head.param} head: the link {via} gives {name} = "
-                    f"{float(pred[i, j])!r} at row {i} (raw {raw[i].tolist()!r}), outside its domain "
-                    f"({dom.text}); {int(bad.sum())} row(s) in all: {describe(pred[bad, j])}")
+                    f"{float(pred[i, j])!r} at row {i} (raw {raw[i].tolist()!r}), "
+                    f"outside its domain ({dom.text}); {int(bad.sum())} row(s) in all: "
+                    f"{describe(pred[bad, j])}"
+                )
         if head._constraint is not None:
             bad = np.asarray(head._constraint.violations(theta))
             if bad.any():

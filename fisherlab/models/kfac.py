@@ -44,8 +44,10 @@ MODES = ("exact", "mc")
 def _mlp_of(problem) -> MLPPredictor:
     pred = getattr(problem, "predictor", None)
     if not isinstance(pred, MLPPredictor):
-        raise SpecError(f"K-FAC needs a problem of an MLP (fisherlab.models.MLP); "
-                        f"{getattr(problem, 'name', problem)!r} has predictor {type(pred).__name__}")
+        raise SpecError(
+            f"K-FAC needs a problem of an MLP (fisherlab.models.MLP); "
+            f"{getattr(problem, 'name', problem)!r} has predictor {type(pred).__name__}"
+        )
     return pred
 
 
@@ -90,8 +92,8 @@ def kfac_factors(problem, w, mode: str = "exact", samples: int = 1, seed=None) -
         raise DomainError("K-FAC: the prior weights sum to 0; no row carries information")
     factors = []
     unweighted = problem.weights is None
-    for l, g in enumerate(gs):
-        x = p.inputs[l]
+    for layer, g in enumerate(gs):
+        x = p.inputs[layer]
         xa = x if unweighted else x * a[:, None]
         d = x.shape[1]
         A = np.empty((d + 1, d + 1))
@@ -140,8 +142,17 @@ class KFAC(Stepper):
     name = "KFAC"
     hyper = ("lr", "damping", "decay")
 
-    def __init__(self, lr: float = 1.0, damping: float = 1e-3, decay: float = 0.95, mode: str = "exact",
-                 samples: int = 1, update_every: int = 1, batch_size: int | None = None, seed: int = 0):
+    def __init__(
+        self,
+        lr: float = 1.0,
+        damping: float = 1e-3,
+        decay: float = 0.95,
+        mode: str = "exact",
+        samples: int = 1,
+        update_every: int = 1,
+        batch_size: int | None = None,
+        seed: int = 0,
+    ):
         if not (np.isfinite(damping) and damping >= 0):
             raise DomainError(f"damping must be finite and >= 0, got {damping!r}")
         if not 0 <= decay < 1:
@@ -152,13 +163,19 @@ class KFAC(Stepper):
             raise DomainError(f"samples must be a positive integer, got {samples!r}")
         if int(update_every) != update_every or update_every < 1:
             raise DomainError(f"update_every must be a positive integer, got {update_every!r}")
-        self.damping, self.decay, self.mode, self.samples = float(damping), float(decay), mode, int(samples)
+        self.damping, self.decay, self.mode, self.samples = (
+            float(damping),
+            float(decay),
+            mode,
+            int(samples),
+        )
         self.update_every = int(update_every)
         self.seed = seed
         self.batches = BatchSampler(batch_size, seed)
         super().__init__(lr)
 
     def reset(self):
+        """Clear the factors and the step count and reseed the sampler (called before a run)."""
         self.factors = None
         self.steps = 0
         self.rng = np.random.default_rng(self.seed)
@@ -196,6 +213,8 @@ class KFAC(Stepper):
         return out
 
     def step(self, problem, theta):
+        """One K-FAC step from ``theta`` (P,): refresh the factors when due, return the new weights
+        (P,)."""
         prob = self.batches(problem)
         g = prob.grad(theta)
         if self.factors is None or self.steps % self.update_every == 0:

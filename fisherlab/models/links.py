@@ -24,8 +24,8 @@ log                 log raw                 1/raw, −1/raw²                   
 ==================  ======================  ====================================  ==============
 
 σ′ is computed as σ(raw)σ(−raw) = e^−|raw|/(1 + e^−|raw|)², accurately rounded factors,
-rather than σ(1 − σ), which cancels to nothing for raw ≫ 1 (σ rounds to 1 beyond raw ≈ 37); softplus is
-max(raw, 0) + log1p(e^−|raw|), which neither overflows nor loses the small tail.
+rather than σ(1 − σ), which cancels to nothing for raw ≫ 1 (σ rounds to 1 beyond raw ≈ 37);
+softplus is max(raw, 0) + log1p(e^−|raw|), which neither overflows nor loses the small tail.
 ``probit_logodds`` is the probit model written into the Bernoulli's natural parameter, the
 log-odds of Φ(raw): where Φ(raw) rounds to 1 (raw > 8.3) the p parametrization can no longer
 hold the point, the log-odds still can. Its h″ = −r(raw)(raw + r(raw)) + r(−raw)(r(−raw) − raw)
@@ -97,8 +97,10 @@ class Link:
                     "positive": "finite and > 0"}[self.raw_domain]
             raise DomainError(
                 f"link {self.name!r} (θ = {self.formula}) needs {what} {need}; row {rows[0]} "
-                f"has {float(raw[rows[0]])!r} ({rows.size} row{'s' if rows.size > 1 else ''} in all: "
-                f"{describe(raw[rows])})")
+                f"has {float(raw[rows[0]])!r} "
+                f"({rows.size} row{'s' if rows.size > 1 else ''} in all: "
+                f"{describe(raw[rows])})"
+            )
 
 
 def _expit_neg(x):

@@ -108,11 +108,14 @@ ACTIVATIONS = {
 
 
 def activation(name: str):
-    """The pair ``(f, f_dd)`` of an activation: ``f(z) -> (σ(z), σ'(z))``, ``f_dd(z, σ, σ') -> σ''(z)``."""
+    """The pair ``(f, f_dd)`` of an activation: ``f(z) -> (σ(z), σ'(z))``, ``f_dd(z, σ, σ') ->
+    σ''(z)``."""
     try:
         return ACTIVATIONS[name]
     except (KeyError, TypeError):
-        raise UnknownNameError(f"unknown activation {name!r}; known: {', '.join(ACTIVATIONS)}") from None
+        raise UnknownNameError(
+            f"unknown activation {name!r}; known: {', '.join(ACTIVATIONS)}"
+        ) from None
 
 
 # --------------------------------------------------------------------------- predictor
@@ -141,7 +144,9 @@ class MLPPredictor(Predictor):
     def __init__(self, sizes, activation_name: str = "tanh"):
         sizes = [int(s) for s in sizes]
         if len(sizes) < 2 or any(s < 1 for s in sizes):
-            raise SpecError(f"MLP sizes must be [n_in, hidden..., n_out] with every size >= 1, got {sizes}")
+            raise SpecError(
+                f"MLP sizes must be [n_in, hidden..., n_out] with every size >= 1, got {sizes}"
+            )
         self.sizes = sizes
         self.activation = activation_name
         self._act, self._act_dd = activation(activation_name)
@@ -161,11 +166,12 @@ class MLPPredictor(Predictor):
 
     @property
     def n_layers(self) -> int:
+        """The number of layers (weight matrices)."""
         return len(self.shapes)
 
     # ------------------------------------------------------------------ weights
     def init(self, seed=0) -> np.ndarray:
-        """Glorot (Xavier) uniform weights, U(−a, a) with a = √(6 / (fan_in + fan_out)); zero biases.
+        """Glorot uniform weights, U(−a, a) with a = √(6 / (fan_in + fan_out)); zero biases.
 
         Returns
         -------
@@ -179,19 +185,27 @@ class MLPPredictor(Predictor):
         return w
 
     def unpack(self, w):
-        """The per-layer views ``[(W_l (in, out), b_l (out,)), ...]`` of a weight vector (no copy)."""
-        return [(w[w_sl].reshape(shape), w[b_sl]) for (w_sl, b_sl), shape in zip(self.slices, self.shapes)]
+        """The per-layer views ``[(W_l (in, out), b_l (out,)), ...]`` of a weight vector (no
+        copy)."""
+        return [
+            (w[w_sl].reshape(shape), w[b_sl])
+            for (w_sl, b_sl), shape in zip(self.slices, self.shapes)
+        ]
 
     def _weights(self, w) -> np.ndarray:
         w = np.asarray(w, dtype=np.float64)
         if w.shape != (self.n_weights,):
-            raise ShapeError(f"MLP {self.sizes}: w must have shape ({self.n_weights},), got {w.shape}")
+            raise ShapeError(
+                f"MLP {self.sizes}: w must have shape ({self.n_weights},), got {w.shape}"
+            )
         return w
 
     def _rows(self, X) -> np.ndarray:
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] != self.sizes[0]:
-            raise ShapeError(f"MLP {self.sizes}: X must have shape (n, {self.sizes[0]}), got {X.shape}")
+            raise ShapeError(
+                f"MLP {self.sizes}: X must have shape (n, {self.sizes[0]}), got {X.shape}"
+            )
         return X
 
     # ------------------------------------------------------------------ forward
@@ -209,10 +223,10 @@ class MLPPredictor(Predictor):
         inputs, pre, d1 = [Xa], [], []
         a = Xa
         layers = self.unpack(w)
-        for l, (W, b) in enumerate(layers):
+        for layer, (W, b) in enumerate(layers):
             z = a @ W
             z += b
-            if l == len(layers) - 1:
+            if layer == len(layers) - 1:
                 raw = z
                 break
             a, d = self._act(z)
@@ -234,19 +248,19 @@ class MLPPredictor(Predictor):
         p = self.forward_pass(w, X)
         V = self.unpack(self._weights(v))
         dz = None
-        for l, (VW, vb) in enumerate(V):
-            W = self._layer(w, l)[0]
-            dz_new = p.inputs[l] @ VW
+        for layer, (VW, vb) in enumerate(V):
+            W = self._layer(w, layer)[0]
+            dz_new = p.inputs[layer] @ VW
             dz_new += vb
             if dz is not None:
-                dz *= p.d1[l - 1]
+                dz *= p.d1[layer - 1]
                 dz_new += dz @ W
             dz = dz_new
         return dz
 
-    def _layer(self, w, l):
-        w_sl, b_sl = self.slices[l]
-        return w[w_sl].reshape(self.shapes[l]), w[b_sl]
+    def _layer(self, w, layer):
+        w_sl, b_sl = self.slices[layer]
+        return w[w_sl].reshape(self.shapes[layer]), w[b_sl]
 
     def backward(self, w, X, u) -> list:
         """The back-propagated output cotangents: per layer g_l = ∂(Σ u·raw)/∂z_l.
@@ -259,18 +273,20 @@ class MLPPredictor(Predictor):
         u = self._cotangent(u, p.raw.shape, batched=True)
         gs = [None] * self.n_layers
         g = u
-        for l in range(self.n_layers - 1, -1, -1):
-            gs[l] = g
-            if l:
-                g = g @ self._layer(w, l)[0].T
-                g *= p.d1[l - 1]
+        for layer in range(self.n_layers - 1, -1, -1):
+            gs[layer] = g
+            if layer:
+                g = g @ self._layer(w, layer)[0].T
+                g *= p.d1[layer - 1]
         return gs
 
     def _cotangent(self, u, shape, batched=False):
         u = np.asarray(u, dtype=np.float64)
         if (u.shape[-2:] if batched else u.shape) != shape:
             want = f"(..., {shape[0]}, {shape[1]})" if batched else str(shape)
-            raise ShapeError(f"MLP {self.sizes}: the output cotangent must have shape {want}, got {u.shape}")
+            raise ShapeError(
+                f"MLP {self.sizes}: the output cotangent must have shape {want}, got {u.shape}"
+            )
         return u
 
     def vjp(self, w, X, u) -> np.ndarray:
@@ -278,8 +294,8 @@ class MLPPredictor(Predictor):
         p = self.forward_pass(w, X)
         gs = self.backward(w, X, self._cotangent(u, p.raw.shape))
         out = np.empty(self.n_weights)
-        for l, ((w_sl, b_sl), g) in enumerate(zip(self.slices, gs)):
-            out[w_sl] = (p.inputs[l].T @ g).ravel()
+        for layer, ((w_sl, b_sl), g) in enumerate(zip(self.slices, gs)):
+            out[w_sl] = (p.inputs[layer].T @ g).ravel()
             out[b_sl] = g.sum(axis=0)
         return out
 
@@ -289,14 +305,15 @@ class MLPPredictor(Predictor):
         gs = self.backward(w, X, self._cotangent(u, p.raw.shape))
         n = p.raw.shape[0]
         out = np.empty((n, self.n_weights))
-        for l, ((w_sl, b_sl), g) in enumerate(zip(self.slices, gs)):
-            a = p.inputs[l]
+        for layer, ((w_sl, b_sl), g) in enumerate(zip(self.slices, gs)):
+            a = p.inputs[layer]
             out[:, w_sl] = (a[:, :, None] * g[:, None, :]).reshape(n, -1)
             out[:, b_sl] = g
         return out
 
     def jacobian(self, w, X) -> np.ndarray:
-        """∂raw/∂w, shape (n, r, P): the r unit cotangents back-propagated at once (small models)."""
+        """∂raw/∂w, shape (n, r, P): the r unit cotangents back-propagated at once (small
+        models)."""
         w = self._weights(w)
         p = self.forward_pass(w, X)
         return self._jacobian_rows(w, p, slice(None))
@@ -308,13 +325,13 @@ class MLPPredictor(Predictor):
         m, r = inputs[0].shape[0], self.width
         J = np.empty((m, r, self.n_weights))
         g = np.broadcast_to(np.eye(r)[:, None, :], (r, m, r))   # (k, row, out): unit cotangents
-        for l in range(self.n_layers - 1, -1, -1):
-            w_sl, b_sl = self.slices[l]
+        for layer in range(self.n_layers - 1, -1, -1):
+            w_sl, b_sl = self.slices[layer]
             gt = np.moveaxis(g, 0, 1)                                     # (row, k, out)
-            J[:, :, w_sl] = (inputs[l][:, None, :, None] * gt[:, :, None, :]).reshape(m, r, -1)
+            J[:, :, w_sl] = (inputs[layer][:, None, :, None] * gt[:, :, None, :]).reshape(m, r, -1)
             J[:, :, b_sl] = gt
-            if l:
-                g = (g @ self._layer(w, l)[0].T) * d1[l - 1]
+            if layer:
+                g = (g @ self._layer(w, layer)[0].T) * d1[layer - 1]
         return J
 
     def gram(self, w, X, M, max_block: int = 1 << 22) -> np.ndarray:
@@ -333,30 +350,31 @@ class MLPPredictor(Predictor):
         M = np.asarray(M, dtype=np.float64)
         if M.shape != (n, r, r):
             raise ShapeError(f"MLP {self.sizes}: M must have shape ({n}, {r}, {r}), got {M.shape}")
-        gs = self.backward(w, X, np.broadcast_to(np.eye(r)[:, None, :], (r, n, r)))   # (r, n, out_l)
+        # (r, n, out_l)
+        gs = self.backward(w, X, np.broadcast_to(np.eye(r)[:, None, :], (r, n, r)))
         Mg = [np.einsum("nkj,jno->kno", M, g, optimize=True) for g in gs]            # M_i g_i
         ones = np.ones((n, 1))
         abar = [np.hstack([x, ones]) for x in p.inputs]                               # (n, in_l+1)
         P = self.n_weights
         out = np.empty((P, P))
-        for l in range(self.n_layers):
-            for m in range(l, self.n_layers):
-                C = np.einsum("kno,knp->nop", gs[l], Mg[m], optimize=True).reshape(n, -1)
-                il, im = abar[l].shape[1], abar[m].shape[1]
+        for layer in range(self.n_layers):
+            for m in range(layer, self.n_layers):
+                C = np.einsum("kno,knp->nop", gs[layer], Mg[m], optimize=True).reshape(n, -1)
+                il, im = abar[layer].shape[1], abar[m].shape[1]
                 step = max(1, max_block // (il * im))
                 B = np.zeros((il * im, C.shape[1]))
                 for start in range(0, n, step):
                     rows = slice(start, min(n, start + step))
-                    AA = (abar[l][rows, :, None] * abar[m][rows, None, :]).reshape(-1, il * im)
+                    AA = (abar[layer][rows, :, None] * abar[m][rows, None, :]).reshape(-1, il * im)
                     B += AA.T @ C[rows]
-                ol, om = self.shapes[l][1], self.shapes[m][1]
+                ol, om = self.shapes[layer][1], self.shapes[m][1]
                 block = B.reshape(il, im, ol, om).transpose(0, 2, 1, 3).reshape(il * ol, im * om)
-                sl = slice(self.slices[l][0].start, self.slices[l][1].stop)
+                sl = slice(self.slices[layer][0].start, self.slices[layer][1].stop)
                 sm = slice(self.slices[m][0].start, self.slices[m][1].stop)
-                if m == l:
+                if m == layer:
                     block = 0.5 * (block + block.T)
                 out[sl, sm] = block
-                if m != l:
+                if m != layer:
                     out[sm, sl] = block.T
         return out
 
@@ -379,37 +397,38 @@ class MLPPredictor(Predictor):
         # forward tangents of the hidden pre-activations and activations
         zdot, adot = [None] * (L - 1), [None] * L
         adot[0] = None                       # X does not depend on w
-        for l in range(L - 1):
-            VW, vb = V[l]
-            zd = p.inputs[l] @ VW
+        for layer in range(L - 1):
+            VW, vb = V[layer]
+            zd = p.inputs[layer] @ VW
             zd += vb
-            if adot[l] is not None:
-                zd += adot[l] @ self._layer(w, l)[0]
-            zdot[l] = zd
-            adot[l + 1] = p.d1[l] * zd
+            if adot[layer] is not None:
+                zd += adot[layer] @ self._layer(w, layer)[0]
+            zdot[layer] = zd
+            adot[layer + 1] = p.d1[layer] * zd
         out = np.empty(self.n_weights)
         g, gdot = u, None
-        for l in range(L - 1, -1, -1):
-            w_sl, b_sl = self.slices[l]
-            hw = p.inputs[l].T @ gdot if gdot is not None else np.zeros(self.shapes[l])
-            if adot[l] is not None:
-                hw = hw + adot[l].T @ g
+        for layer in range(L - 1, -1, -1):
+            w_sl, b_sl = self.slices[layer]
+            hw = p.inputs[layer].T @ gdot if gdot is not None else np.zeros(self.shapes[layer])
+            if adot[layer] is not None:
+                hw = hw + adot[layer].T @ g
             out[w_sl] = hw.ravel()
             out[b_sl] = gdot.sum(axis=0) if gdot is not None else 0.0
-            if l:
-                W = self._layer(w, l)[0]
+            if layer:
+                W = self._layer(w, layer)[0]
                 back = g @ W.T                                    # (n, in_l) = ∂/∂a_{l-1}
-                back_dot = g @ V[l][0].T
+                back_dot = g @ V[layer][0].T
                 if gdot is not None:
                     back_dot += gdot @ W.T
-                z, s, d = p.pre[l - 1], p.inputs[l], p.d1[l - 1]
+                z, s, d = p.pre[layer - 1], p.inputs[layer], p.d1[layer - 1]
                 dd = self._act_dd(z, s, d)
-                gdot = back_dot * d + back * dd * zdot[l - 1]
+                gdot = back_dot * d + back * dd * zdot[layer - 1]
                 g = back * d
         return out
 
     def residual_hessian(self, w, X, u) -> np.ndarray:
-        """∇²_w(Σ_i u_i·raw_i(w)), shape (P, P): one residual_hvp per coordinate (small models only)."""
+        """∇²_w(Σ_i u_i·raw_i(w)), shape (P, P): one residual_hvp per coordinate (small models
+        only)."""
         P = self.n_weights
         H = np.empty((P, P))
         e = np.zeros(P)
@@ -461,6 +480,7 @@ class MLP(ModelBase):
 
     @property
     def n_weights(self) -> int:
+        """The number P of weights."""
         return self.net.n_weights
 
     def init(self, seed=None) -> np.ndarray:

@@ -59,27 +59,35 @@ class Predictor:
     width: int
 
     def init(self, seed=0) -> np.ndarray:
+        """Initial weights, shape (P,), a fixed function of ``seed``."""
         raise NotImplementedError
 
     def forward(self, w, X) -> np.ndarray:
+        """The raw outputs of the rows of X (n, d): (n, r)."""
         raise NotImplementedError
 
     def jvp(self, w, X, v) -> np.ndarray:
+        """The Jacobian-vector product J v of the raw outputs: (n, r), for ``v`` (P,)."""
         raise NotImplementedError
 
     def vjp(self, w, X, u) -> np.ndarray:
+        """The vector-Jacobian product Σ_i J_iᵀ u_i: (P,), for ``u`` (n, r)."""
         raise NotImplementedError
 
     def per_row_vjp(self, w, X, u) -> np.ndarray:
+        """The per-row vector-Jacobian products J_iᵀ u_i: (n, P)."""
         raise NotImplementedError
 
     def jacobian(self, w, X) -> np.ndarray:
+        """The Jacobian of the raw outputs in the weights: (n, r, P) (or a reshaping of it)."""
         raise NotImplementedError
 
     def residual_hvp(self, w, X, u, v) -> np.ndarray:
+        """Σ_i Σ_k u_ik ∇²raw_ik v, the residual Hessian-vector product: (P,)."""
         raise NotImplementedError
 
     def residual_hessian(self, w, X, u) -> np.ndarray:
+        """Σ_i Σ_k u_ik ∇²raw_ik, the residual Hessian: (P, P)."""
         raise NotImplementedError
 
 
@@ -135,6 +143,7 @@ class ModelBase:
     head: Head
 
     def predictor(self, X) -> Predictor:
+        """The :class:`Predictor` (raw outputs and their derivatives) for inputs X (n, d)."""
         raise NotImplementedError
 
     def problem(self, X, y, trials=None, weights=None, offset=None, l2: float = 0.0) -> Problem:

@@ -8,9 +8,21 @@
 from .matrix_free import CGNaturalGradient, HessianFreeNewton, Minibatch
 from .problems import GLM, GLM_FAMILIES, MLE, Problem
 from .runner import RunResult, run
-from .steppers import (STEPPERS, GD, Adam, DampedStepper, DiagonalFisher, EmpiricalFisher,
-                       MirrorDescent, Momentum, NaturalGradient, Newton, RMSProp, Stepper,
-                       make_stepper)
+from .steppers import (
+                       GD,
+                       STEPPERS,
+                       Adam,
+                       DampedStepper,
+                       DiagonalFisher,
+                       EmpiricalFisher,
+                       MirrorDescent,
+                       Momentum,
+                       NaturalGradient,
+                       Newton,
+                       RMSProp,
+                       Stepper,
+                       make_stepper,
+)
 
 __all__ = ["Problem", "MLE", "GLM", "GLM_FAMILIES", "run", "RunResult", "Stepper", "GD", "Momentum",
            "RMSProp", "Adam", "DampedStepper", "Newton", "NaturalGradient", "EmpiricalFisher",

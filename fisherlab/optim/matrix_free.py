@@ -90,8 +90,9 @@ def cg(matvec, b, *, rtol: float = 1e-10, max_iter: int | None = None, x0=None,
         if not curv > 0.0:
             if psd:
                 raise np.linalg.LinAlgError(
-                    f"conjugate gradients: curvature pᵀ(C + λI)p = {curv!r} ≤ 0 at iteration {i}; the "
-                    "damped curvature is singular (increase damping)")
+                    f"conjugate gradients: curvature pᵀ(C + λI)p = {curv!r} ≤ 0 at iteration {i}; "
+                    "the damped curvature is singular (increase damping)"
+                )
             if i == 0:
                 raise np.linalg.LinAlgError(
                     f"truncated Newton: the gradient is a direction of non-positive curvature "
@@ -123,12 +124,15 @@ class BatchSampler:
     def __init__(self, batch_size, seed=0):
         if batch_size is not None:
             if int(batch_size) != batch_size or batch_size < 1:
-                raise DomainError(f"batch_size must be a positive integer or None, got {batch_size!r}")
+                raise DomainError(
+                    f"batch_size must be a positive integer or None, got {batch_size!r}"
+                )
             batch_size = int(batch_size)
         self.batch_size, self.seed = batch_size, seed
         self.reset()
 
     def reset(self):
+        """Reseed the row sampler (called before a run)."""
         self.rng = np.random.default_rng(self.seed)
 
     def __call__(self, problem):
@@ -137,10 +141,14 @@ class BatchSampler:
             return problem
         n = getattr(problem, "n", None)
         if n is None or not hasattr(problem, "subset"):
-            raise SpecError(f"{getattr(problem, 'name', 'problem')}: minibatches need a problem with rows "
-                            "(.n and .subset(rows)), such as a fisherlab.models problem")
+            raise SpecError(
+                f"{getattr(problem, 'name', 'problem')}: minibatches need a problem with rows "
+                "(.n and .subset(rows)), such as a fisherlab.models problem"
+            )
         if self.batch_size > n:
-            raise DomainError(f"batch_size must be <= the number of rows {n}, got {self.batch_size}")
+            raise DomainError(
+                f"batch_size must be <= the number of rows {n}, got {self.batch_size}"
+            )
         rows = np.sort(self.rng.choice(n, size=self.batch_size, replace=False))
         return problem.subset(rows)
 
@@ -148,9 +156,16 @@ class BatchSampler:
 class _CGStepper(Stepper):
     hyper = ("lr", "damping")
 
-    def __init__(self, lr: float = 1.0, damping: float = 0.0, rtol: float = 1e-10,
-                 max_iter: int | None = None, progress_tol: float = 0.0, batch_size: int | None = None,
-                 seed: int = 0):
+    def __init__(
+        self,
+        lr: float = 1.0,
+        damping: float = 0.0,
+        rtol: float = 1e-10,
+        max_iter: int | None = None,
+        progress_tol: float = 0.0,
+        batch_size: int | None = None,
+        seed: int = 0,
+    ):
         self.damping = _positive("damping", damping, allow_zero=True)
         self.rtol = _positive("rtol", rtol)
         self.max_iter = max_iter
@@ -231,7 +246,10 @@ class Minibatch(Stepper):
 
             stepper = make_stepper(stepper, **hyper)
         elif hyper:
-            raise SpecError(f"Minibatch: hyperparameters {sorted(hyper)} go with a stepper name, not an instance")
+            raise SpecError(
+                f"Minibatch: hyperparameters {sorted(hyper)} go with a stepper name, "
+                "not an instance"
+            )
         self.inner = stepper
         self.batches = BatchSampler(batch_size, seed)
         self.hyper = (*stepper.hyper, "batch_size")
@@ -240,6 +258,7 @@ class Minibatch(Stepper):
 
     @property
     def batch_size(self):
+        """The number of rows per step (None: the whole problem)."""
         return self.batches.batch_size
 
     def __getattr__(self, name):        # the inner stepper's hyperparameters, for config()
@@ -248,11 +267,13 @@ class Minibatch(Stepper):
         return getattr(self.inner, name)
 
     def reset(self):
+        """Clear the inner stepper and reseed the batches (called before a run)."""
         if "inner" in self.__dict__:
             self.inner.reset()
             self.batches.reset()
 
     def step(self, problem, theta):
+        """One step of the inner stepper on a fresh minibatch of ``problem``: the new θ (p,)."""
         return self.inner.step(self.batches(problem), theta)
 
     def __repr__(self) -> str:

@@ -5,7 +5,7 @@ Every problem exposes the same numpy interface to the steppers (θ is a flat vec
     loss(θ)              the objective, a mean negative log-likelihood (plus an explicit penalty)
     grad(θ)              (p,)
     hessian(θ)           (p, p), the exact Hessian of ``loss``
-    fisher(θ)            (p, p), the Fisher information of one observation (plus the penalty's curvature)
+    fisher(θ)            (p, p), the per-observation Fisher information (+ the penalty's curvature)
     per_sample_grads(θ)  (n, p), gradients of the per-observation losses (no penalty)
     kl(θ)                KL(p_target ‖ p_θ), averaged over the rows for a GLM
     contains(θ)          whether θ lies in the parameter domain
@@ -40,18 +40,23 @@ class Problem:
     dim: int
 
     def loss(self, theta) -> float:
+        """The loss at ``theta`` (p,): a float."""
         raise NotImplementedError
 
     def grad(self, theta) -> np.ndarray:
+        """The gradient of the loss at ``theta``: (p,)."""
         raise NotImplementedError
 
     def hessian(self, theta) -> np.ndarray:
+        """The Hessian of the loss at ``theta``: (p, p)."""
         raise NotImplementedError
 
     def fisher(self, theta) -> np.ndarray:
+        """The Fisher information (expected Hessian) at ``theta``: (p, p)."""
         raise NotImplementedError
 
     def per_sample_grads(self, theta) -> np.ndarray:
+        """The gradients of the per-sample losses at ``theta``: (n, p)."""
         raise NotImplementedError
 
     def empirical_fisher(self, theta) -> np.ndarray:
@@ -60,16 +65,20 @@ class Problem:
         return G.T @ G / G.shape[0]
 
     def kl(self, theta) -> float:
+        """KL from the target distribution to the one at ``theta``: a float."""
         raise NotAvailableError(f"{self.name}: no KL to a target is defined")
 
     def contains(self, theta) -> bool:
+        """Whether ``theta`` is a point where the loss is defined (finite, inside the domain)."""
         return bool(np.all(np.isfinite(theta)))
 
     def optimum(self) -> np.ndarray:
+        """The exact minimizer of the loss: (p,)."""
         raise NotAvailableError(f"{self.name}: no exact optimum is known")
 
     # mirror map (MLE problems)
     def dual(self, theta) -> np.ndarray:
+        """The mirror-map point of ``theta`` (MLE problems only): (m,)."""
         raise NotAvailableError(f"{self.name}: no mirror map (log-partition) is available")
 
     dual_grad = dual
@@ -125,7 +134,10 @@ class MLE(Problem):
         # Kernels hold module namespaces, which do not pickle: rebuild from the catalog name.
         if not self.family.builtin:
             raise TypeError("only MLE problems of catalog families can be pickled")
-        return (_rebuild_mle, (self.family.name, self.family.dims, self.param, self.x, self._target))
+        return (
+            _rebuild_mle,
+            (self.family.name, self.family.dims, self.param, self.x, self._target),
+        )
 
     def _checked(self, theta) -> np.ndarray:
         arr = self._vector(theta)
@@ -133,18 +145,23 @@ class MLE(Problem):
         return arr
 
     def loss(self, theta) -> float:
+        """−mean_i log p(x_i | θ): a float."""
         return float(-np.mean(self.k.log_density(self.x, self._checked(theta))))
 
     def grad(self, theta) -> np.ndarray:
+        """−mean_i score(x_i, θ): (p,)."""
         return -np.mean(self.k.score(self.x, self._checked(theta)), axis=0)
 
     def hessian(self, theta) -> np.ndarray:
+        """−mean_i ∇²log p(x_i | θ): (p, p)."""
         return -np.mean(self.k.hessian(self.x, self._checked(theta)), axis=0)
 
     def fisher(self, theta) -> np.ndarray:
+        """The exact Fisher information F(θ) of the kernels: (p, p)."""
         return self.k.fisher(self._checked(theta))
 
     def per_sample_grads(self, theta) -> np.ndarray:
+        """The per-sample loss gradients −score(x_i, θ): (n, p)."""
         return -self.k.score(self.x, self._checked(theta))
 
     def optimum(self) -> np.ndarray:
@@ -153,6 +170,7 @@ class MLE(Problem):
 
     @property
     def target(self) -> np.ndarray:
+        """The point KL is measured to: (p,) (the MLE unless given)."""
         if self._target is None:
             self._target = self.optimum()
         return self._target
@@ -162,6 +180,7 @@ class MLE(Problem):
         return float(self.k.kl(self.target, self._checked(theta)))
 
     def contains(self, theta) -> bool:
+        """Whether ``theta`` is finite and inside the parametrization's domain."""
         arr = np.asarray(theta, dtype=np.float64)
         return bool(np.all(np.isfinite(arr)) and self.k.in_domain(arr))
 
@@ -171,7 +190,8 @@ class MLE(Problem):
         return self.k.mean(self._checked(theta))
 
     def dual_grad(self, theta) -> np.ndarray:
-        """Gradient of the loss in natural coordinates η (the mirror map's primal variable): (m,)."""
+        """Gradient of the loss in natural coordinates η (the mirror map's primal variable):
+        (m,)."""
         eta = self.k.to_natural(self._checked(theta))
         return -np.mean(self._nat.score(self.x, eta), axis=0)
 
@@ -341,12 +361,15 @@ class GLM(Problem):
         return theta
 
     def loss(self, theta) -> float:
+        """The penalized mean negative log-likelihood of the GLM at ``theta``: a float."""
         return self.model_problem.loss(self._theta(theta))
 
     def grad(self, theta) -> np.ndarray:
+        """The gradient of the loss at ``theta``: (p,)."""
         return self.model_problem.grad(self._theta(theta))
 
     def hessian(self, theta) -> np.ndarray:
+        """The Hessian of the loss at ``theta`` (penalty included): (p, p)."""
         return self.model_problem.hessian(self._theta(theta))
 
     def fisher(self, theta) -> np.ndarray:
@@ -354,6 +377,7 @@ class GLM(Problem):
         return self.model_problem.fisher(self._theta(theta))
 
     def per_sample_grads(self, theta) -> np.ndarray:
+        """The per-row gradients of the unpenalized loss: (n, p)."""
         return self.model_problem.per_sample_grads(self._theta(theta))
 
     def empirical_fisher(self, theta) -> np.ndarray:
@@ -361,6 +385,7 @@ class GLM(Problem):
         return self.model_problem.empirical_fisher(self._theta(theta))
 
     def contains(self, theta) -> bool:
+        """Whether ``theta`` is finite and every row's parameters are in the head's domain."""
         return self.model_problem.contains(theta)
 
     def optimum(self, max_iter: int = 200) -> np.ndarray:
@@ -376,6 +401,7 @@ class GLM(Problem):
 
     @property
     def target(self) -> np.ndarray:
+        """The point KL is measured to: (p,) (the minimizer unless given)."""
         if self._target is None:
             self._target = self.optimum()
         return self._target

@@ -56,13 +56,17 @@ class RunResult:
 
     @property
     def converged(self) -> bool:
+        """Whether the run stopped at the gradient tolerance."""
         return self.status == "converged"
 
     @property
     def diverged(self) -> bool:
+        """Whether the run stopped on a non-finite loss, outside the domain, or on a singular
+        solve."""
         return self.status in ("diverged", "left_domain", "singular")
 
     def to_dict(self) -> dict:
+        """The run as a JSON-ready dict (θ as a list)."""
         return {"stepper": self.stepper, "problem": self.problem, "config": self.config,
                 "status": self.status, "message": self.message, "iterations": self.iterations,
                 "theta": self.theta.tolist(), "loss": self.loss, "grad_norm": self.grad_norm,
@@ -109,7 +113,9 @@ def run(problem, stepper, theta0, *, max_iter: int = 1000, gtol: float | None = 
     res = RunResult(stepper=stepper.name, problem=getattr(problem, "name", "problem"),
                     theta=theta.copy(), config=stepper.config())
     if not problem.contains(theta):
-        raise DomainError(f"{res.problem}: the starting point {theta.tolist()} is outside the domain")
+        raise DomainError(
+            f"{res.problem}: the starting point {theta.tolist()} is outside the domain"
+        )
     clock = 0.0
     start_loss = None
     it = 0
@@ -142,7 +148,10 @@ def run(problem, stepper, theta0, *, max_iter: int = 1000, gtol: float | None = 
             res.status, res.message = "converged", f"gradient norm {gnorm:.3g} <= {gtol:g}"
             break
         if ftol is not None and loss - target_loss <= ftol:
-            res.status, res.message = "converged", f"loss - optimum {loss - target_loss:.3g} <= {ftol:g}"
+            res.status, res.message = (
+                "converged",
+                f"loss - optimum {loss - target_loss:.3g} <= {ftol:g}",
+            )
             break
         if it >= max_iter:
             res.status, res.message = "max_iter", f"{max_iter} iterations"
@@ -162,7 +171,10 @@ def run(problem, stepper, theta0, *, max_iter: int = 1000, gtol: float | None = 
             res.status, res.message = "diverged", f"non-finite iterate at iteration {it}"
             break
         if not problem.contains(new):
-            res.status, res.message = "left_domain", f"iterate {new.tolist()} left the domain at iteration {it}"
+            res.status, res.message = (
+                "left_domain",
+                f"iterate {new.tolist()} left the domain at iteration {it}",
+            )
             break
         theta = new
     return res

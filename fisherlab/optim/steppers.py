@@ -20,7 +20,9 @@ from ..errors import DomainError, UnknownStepperError
 def _positive(name, value, allow_zero=False):
     ok = np.isfinite(value) and (value >= 0 if allow_zero else value > 0)
     if not ok:
-        raise DomainError(f"{name} must be finite and {'>= 0' if allow_zero else '> 0'}, got {value!r}")
+        raise DomainError(
+            f"{name} must be finite and {'>= 0' if allow_zero else '> 0'}, got {value!r}"
+        )
     return float(value)
 
 
@@ -46,9 +48,11 @@ class Stepper:
         """Clear the state (called by the runner before a run)."""
 
     def step(self, problem, theta) -> np.ndarray:
+        """The next point from ``theta`` (p,) on ``problem``: (p,)."""
         raise NotImplementedError
 
     def config(self) -> dict:
+        """The hyperparameters named in :attr:`hyper` with their values: a dict."""
         return {h: getattr(self, h) for h in self.hyper}
 
     def __repr__(self) -> str:
@@ -62,6 +66,7 @@ class GD(Stepper):
     name = "GD"
 
     def step(self, problem, theta):
+        """θ − lr·g: (p,)."""
         return theta - self.lr * problem.grad(theta)
 
 
@@ -78,9 +83,11 @@ class Momentum(Stepper):
         super().__init__(lr)
 
     def reset(self):
+        """Forget the velocity."""
         self.v = None
 
     def step(self, problem, theta):
+        """θ − lr·v after v ← βv + g: (p,)."""
         g = problem.grad(theta)
         self.v = g if self.v is None else self.beta * self.v + g
         return theta - self.lr * self.v
@@ -99,9 +106,11 @@ class RMSProp(Stepper):
         super().__init__(lr)
 
     def reset(self):
+        """Forget the running mean of g²."""
         self.s = None
 
     def step(self, problem, theta):
+        """θ − lr·g/(√s + ε) after s ← ρs + (1−ρ)g²: (p,)."""
         g = problem.grad(theta)
         g2 = g * g
         self.s = (1 - self.rho) * g2 if self.s is None else self.rho * self.s + (1 - self.rho) * g2
@@ -114,7 +123,9 @@ class Adam(Stepper):
     name = "Adam"
     hyper = ("lr", "beta1", "beta2")
 
-    def __init__(self, lr: float = 0.01, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
+    def __init__(
+        self, lr: float = 0.01, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8
+    ):
         for nm, b in (("beta1", beta1), ("beta2", beta2)):
             if not 0 <= b < 1:
                 raise DomainError(f"{nm} must be in [0, 1), got {b!r}")
@@ -122,10 +133,12 @@ class Adam(Stepper):
         super().__init__(lr)
 
     def reset(self):
+        """Forget the moment estimates and the step count."""
         self.m = self.v = None
         self.t = 0
 
     def step(self, problem, theta):
+        """θ − lr·m̂/(√v̂ + ε) with the bias-corrected moments: (p,)."""
         g = problem.grad(theta)
         self.t += 1
         if self.m is None:
@@ -158,6 +171,7 @@ class Newton(DampedStepper):
     name = "Newton"
 
     def step(self, problem, theta):
+        """θ − lr·(H + damping·I)⁻¹ g: (p,)."""
         H = problem.hessian(theta)
         if self.damping:
             H = H + self.damping * np.eye(H.shape[0])
@@ -170,7 +184,10 @@ class NaturalGradient(DampedStepper):
     name = "NaturalGradient"
 
     def step(self, problem, theta):
-        return theta - self.lr * _spd_solve(problem.fisher(theta), problem.grad(theta), self.damping)
+        """θ − lr·(F + damping·I)⁻¹ g: (p,)."""
+        return theta - self.lr * _spd_solve(
+            problem.fisher(theta), problem.grad(theta), self.damping
+        )
 
 
 class EmpiricalFisher(DampedStepper):
@@ -179,6 +196,7 @@ class EmpiricalFisher(DampedStepper):
     name = "EmpiricalFisher"
 
     def step(self, problem, theta):
+        """θ − lr·(EF + damping·I)⁻¹ g: (p,)."""
         return theta - self.lr * _spd_solve(problem.empirical_fisher(theta), problem.grad(theta),
                                             self.damping)
 
@@ -189,6 +207,7 @@ class DiagonalFisher(DampedStepper):
     name = "DiagonalFisher"
 
     def step(self, problem, theta):
+        """θ − lr·g/(diag F + damping): (p,)."""
         diag = np.diagonal(problem.fisher(theta)) + self.damping
         return theta - self.lr * problem.grad(theta) / diag
 
@@ -205,6 +224,7 @@ class MirrorDescent(Stepper):
     name = "MirrorDescent"
 
     def step(self, problem, theta):
+        """(∇A)⁻¹(∇A(η) − lr·∇_η L(η)): (p,)."""
         mu = problem.dual(theta) - self.lr * problem.dual_grad(theta)
         return problem.from_dual(mu)
 

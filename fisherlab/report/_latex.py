@@ -1,7 +1,7 @@
-"""LaTeX of sympy expressions as a textbook prints them: ψ(α), ψ'(α), log Γ(α).
+r"""LaTeX of sympy expressions as a textbook prints them: ψ(α), ψ'(α), log Γ(α).
 
-sympy's own printer writes ``\\operatorname{polygamma}{\\left(0,\\alpha \\right)}`` and
-``\\operatorname{loggamma}``; a reader expects the digamma and trigamma symbols.
+sympy's own printer writes ``\operatorname{polygamma}{\left(0,\alpha \right)}`` and
+``\operatorname{loggamma}``; a reader expects the digamma and trigamma symbols.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ def _takes_exp(cls) -> bool:
 
 
 def _one_group(tex: str) -> bool:
-    """True when ``tex`` is one \\left( … \\right) group (so a power needs no more brackets)."""
+    r"""True when ``tex`` is one \left( … \right) group (so a power needs no more brackets)."""
     if not (tex.startswith(r"\left(") and tex.endswith(r"\right)")):
         return False
     depth = 0

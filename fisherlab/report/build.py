@@ -18,8 +18,19 @@ from ..symbolic.pretty import symbol_names
 from . import figures as _figures
 from ._io import atomic_write_bytes, atomic_write_text, safe_stem, target
 from ._latex import latex
-from .document import (VERIFY_BEGIN, VERIFY_END, Document, Figure, Heading, Math, Table, Text,
-                       Verbatim, to_markdown, to_tex)
+from .document import (
+    VERIFY_BEGIN,
+    VERIFY_END,
+    Document,
+    Figure,
+    Heading,
+    Math,
+    Table,
+    Text,
+    Verbatim,
+    to_markdown,
+    to_tex,
+)
 from .verification import Row, fmt_number, rows_from
 
 #: Display math longer than this (LaTeX characters) is summarized instead of printed: the raw
@@ -196,15 +207,18 @@ def _verification_section(rows: list[Row] | None, seed: int) -> list:
     passed = sum(r.passed for r in rows)
     failed = [r for r in rows if r.failed]
     na = sum(not r.applicable for r in rows)
-    intro = (f"`fl.verify(..., seed={seed})` checks each identity against an independent "
-             f"oracle (quadrature or summation, Monte Carlo with a 6σ bound, autograd, "
-             f"scipy.stats, the pullback between parametrizations). Each worst error is on its identity's "
-             f"own scale (a relative error, a number of Monte Carlo standard errors, or the "
-             f"deficit of a fitted slope; `fisherlab verify` explains each) and is printed to "
-             f"two significant digits. An identity whose route does not exist for this family "
-             f"is not applicable (n/a): neither a pass nor a failure; `fisherlab verify "
-             f"--explain` says why. **{passed} of {len(rows)} checks passed.** "
-             f"{na} not applicable, {len(failed)} failed.")
+    intro = (
+        f"`fl.verify(..., seed={seed})` checks each identity against an independent "
+        f"oracle (quadrature or summation, Monte Carlo with a 6σ bound, autograd, "
+        "scipy.stats, the pullback between parametrizations). "
+        "Each worst error is on its identity's "
+        f"own scale (a relative error, a number of Monte Carlo standard errors, or the "
+        f"deficit of a fitted slope; `fisherlab verify` explains each) and is printed to "
+        f"two significant digits. An identity whose route does not exist for this family "
+        f"is not applicable (n/a): neither a pass nor a failure; `fisherlab verify "
+        f"--explain` says why. **{passed} of {len(rows)} checks passed.** "
+        f"{na} not applicable, {len(failed)} failed."
+    )
     table = Table(["parametrization", "identity", "worst error", "tolerance", "points", "result"],
                   [[f"`{r.parametrization}`", f"`{r.identity}`", fmt_number(r.worst_error),
                     fmt_number(r.tolerance), "" if r.points is None else str(r.points),

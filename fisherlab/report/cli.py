@@ -12,6 +12,7 @@ from ..errors import FisherlabError
 
 
 def add_parser(subparsers) -> None:
+    """Add the ``report`` subcommand to ``subparsers``."""
     p = subparsers.add_parser(
         "report", help="write a family's derivation report (Markdown or LaTeX, with figures)",
         description="Write the exact derivation, verification table and figures of a family.")
@@ -47,6 +48,7 @@ def _load(name: str, dims: dict):
 
 
 def run(args) -> int:
+    """Run the ``report`` subcommand: write the report files; returns the exit status."""
     from ..families import parse_dims
     from .build import write_report
 

@@ -38,6 +38,8 @@ _STYLE = {
 
 @dataclass(frozen=True)
 class FigurePlan:
+    """One figure of a report: its kind, the parametrization(s) drawn and the caption."""
+
     kind: str                 # "kl", "ellipses" or "descent"
     params: tuple[str, ...]   # the parametrization(s) drawn
     caption: str
@@ -94,17 +96,23 @@ def plan(fam: Family, params) -> list[FigurePlan]:
     if fam.spec.sampler is None:
         return out  # the descent figure fits a sample: no sampler, no figure
     if len(fam.params(home)) == 2 and partner is not None:
-        cap = (f"Maximum likelihood of a sample (n = {_N_SAMPLE}): gradient descent (GD) and "
-               f"natural gradient (NG) from the same starting distribution, over the contours of "
-               f"the negative mean log-likelihood, in the `{home}` (left) and `{partner}` (right) "
-               f"parametrizations. The natural-gradient step is the same in both to first order in the "
-               f"step size (finite steps differ slightly); the gradient step depends on the "
-               f"coordinates, and so does the step size GD can take.")
+        cap = (
+            f"Maximum likelihood of a sample (n = {_N_SAMPLE}): gradient descent (GD) and "
+            f"natural gradient (NG) from the same starting distribution, over the contours of "
+            f"the negative mean log-likelihood, in the `{home}` (left) and `{partner}` (right) "
+            "parametrizations. The natural-gradient step is the same in both "
+            "to first order in the "
+            f"step size (finite steps differ slightly); the gradient step depends on the "
+            f"coordinates, and so does the step size GD can take."
+        )
     else:
-        cap = (f"Maximum likelihood of a sample (n = {_N_SAMPLE}): loss gap L(θ) − L(θ̂) per "
-               f"iteration for gradient descent (GD, step 1/largest curvature) and natural "
-               f"gradient (NG, full Fisher-scoring step), each run in "
-               + " and ".join(f"`{q}`" for q in pair) + "; gaps at round-off are drawn at the dotted line.")
+        cap = (
+            f"Maximum likelihood of a sample (n = {_N_SAMPLE}): loss gap L(θ) − L(θ̂) per "
+            f"iteration for gradient descent (GD, step 1/largest curvature) and natural "
+            f"gradient (NG, full Fisher-scoring step), each run in "
+            + " and ".join(f"`{q}`" for q in pair)
+            + "; gaps at round-off are drawn at the dotted line."
+        )
     out.append(FigurePlan("descent", pair, cap))
     return out
 
@@ -195,11 +203,14 @@ def kl_data(fam: Family, param: str):
     err = np.abs(kl - quad)
     # Fit where the cubic term dominates both round-off (small t) and higher orders (large t).
     fit = (t >= t_max * 1e-2) & (t <= t_max * 1e-1) & (err > 0)
-    slope = float(np.polyfit(np.log(t[fit]), np.log(err[fit]), 1)[0]) if fit.sum() >= 2 else math.nan
+    slope = (
+        float(np.polyfit(np.log(t[fit]), np.log(err[fit]), 1)[0]) if fit.sum() >= 2 else math.nan
+    )
     return t, kl, quad, err, theta, delta, slope
 
 
 def draw_kl(fam: Family, param: str) -> bytes:
+    """PNG bytes of KL(θ ‖ θ + tδ) against its quadratic Fisher approximation along a line."""
     plt = _pyplot()
     t, kl, quad, err, theta, delta, slope = kl_data(fam, param)
     with plt.rc_context(_STYLE):
@@ -254,7 +265,11 @@ def _kl_ball(k, theta: np.ndarray, F: np.ndarray, eps: float, m: int = 120) -> n
     for _ in range(20):
         cand = theta + hi[:, None] * dirs
         ok = k.in_domain(cand)
-        kl = np.where(ok, raw.kl(np.broadcast_to(theta, cand.shape), np.where(ok[:, None], cand, theta)), np.inf)
+        kl = np.where(
+            ok,
+            raw.kl(np.broadcast_to(theta, cand.shape), np.where(ok[:, None], cand, theta)),
+            np.inf,
+        )
         grow = kl < eps
         if not grow.any():
             break
@@ -264,7 +279,11 @@ def _kl_ball(k, theta: np.ndarray, F: np.ndarray, eps: float, m: int = 120) -> n
         mid = (lo + hi) / 2
         cand = theta + mid[:, None] * dirs
         ok = k.in_domain(cand)
-        kl = np.where(ok, raw.kl(np.broadcast_to(theta, cand.shape), np.where(ok[:, None], cand, theta)), np.inf)
+        kl = np.where(
+            ok,
+            raw.kl(np.broadcast_to(theta, cand.shape), np.where(ok[:, None], cand, theta)),
+            np.inf,
+        )
         inside = kl < eps
         lo = np.where(inside, mid, lo)
         hi = np.where(inside, hi, mid)
@@ -272,6 +291,7 @@ def _kl_ball(k, theta: np.ndarray, F: np.ndarray, eps: float, m: int = 120) -> n
 
 
 def draw_ellipses(fam: Family, home: str, partner: str) -> bytes:
+    """PNG bytes of Fisher ellipses over a grid in ``home``, with their images in ``partner``."""
     plt = _pyplot()
     ka, kb = fam.kernels(home), fam.kernels(partner)
     theta0 = base_point(fam, home)
@@ -369,8 +389,12 @@ def descent_data(fam: Family, params, steps: int = 60):
         start = start_home if q == home else fam.convert(start_home, home, q)
         opt = prob.optimum()
         # GD's step: 1/(largest curvature) between the start and the optimum, the classical
-        # stable choice for a smooth loss; NG needs no such tuning (a quarter step, to show the path).
-        curv = max(np.linalg.eigvalsh(prob.hessian(start)).max(), np.linalg.eigvalsh(prob.hessian(opt)).max())
+        # stable choice for a smooth loss; NG needs no such tuning (a quarter step, to show the
+        # path).
+        curv = max(
+            np.linalg.eigvalsh(prob.hessian(start)).max(),
+            np.linalg.eigvalsh(prob.hessian(opt)).max(),
+        )
         lr_ng = NG_LR_PATH if len(start) == 2 and len(params) == 2 else NG_LR_GAP
         gd = _descend(prob, "GD", start, 1.0 / curv, steps)
         ng = _descend(prob, "NG", start, lr_ng, steps)
@@ -389,6 +413,7 @@ def _outcome(run, opt_loss: float) -> str:
 
 
 def draw_descent(fam: Family, params) -> bytes:
+    """PNG bytes of the descent paths of the steppers in each parametrization of ``params``."""
     plt = _pyplot()
     runs = descent_data(fam, params)
     two_d = len(fam.params(params[0])) == 2 and len(params) == 2
@@ -409,10 +434,19 @@ def draw_descent(fam: Family, params) -> bytes:
                 loss[ok] = -np.mean(r["problem"].k.log_density(r["problem"].x[:, None],
                                                                grid[ok][None, :, :]), axis=0)
                 gap = loss - r["opt_loss"]
-                levels = r["opt_loss"] + np.quantile(gap[ok & (gap > 0)], np.linspace(0.02, 0.95, 14)) \
-                    if np.any(ok & (gap > 0)) else 14
-                cs = ax.contour(g1, g2, loss, levels=np.unique(levels) if np.ndim(levels) else levels,
-                                cmap="viridis", linewidths=0.8)
+                levels = (
+                    r["opt_loss"] + np.quantile(gap[ok & (gap > 0)], np.linspace(0.02, 0.95, 14))
+                    if np.any(ok & (gap > 0))
+                    else 14
+                )
+                cs = ax.contour(
+                    g1,
+                    g2,
+                    loss,
+                    levels=np.unique(levels) if np.ndim(levels) else levels,
+                    cmap="viridis",
+                    linewidths=0.8,
+                )
                 ax.clabel(cs, fontsize=7, fmt="%.3g")
                 gdp, ngp = r["gd"][0], r["ng"][0]
                 ax.plot(gdp[:, 0], gdp[:, 1], "o-", ms=3, lw=1.4, color="C3",
@@ -425,7 +459,9 @@ def draw_descent(fam: Family, params) -> bytes:
                 ax.set_ylabel(_label(fam, q, 1) + f"   ({fam.params(q)[1]})")
                 ax.set_title(f"{q} parametrization")
                 ax.legend(loc="best", fontsize=8.5, framealpha=0.9)
-            fig.suptitle(f"{fam.spec.title}: maximum likelihood, GD vs natural gradient", fontsize=13)
+            fig.suptitle(
+                f"{fam.spec.title}: maximum likelihood, GD vs natural gradient", fontsize=13
+            )
         else:
             fig, ax = plt.subplots(figsize=(6.8, 4.6))
             styles = {"GD": ("C3", "o"), "NG": ("C0", "s")}

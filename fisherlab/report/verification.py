@@ -30,6 +30,7 @@ class Row:
 
     @property
     def result(self) -> str:
+        """The table cell: ``pass``, ``FAIL`` or ``n/a``."""
         return "n/a" if not self.applicable else ("pass" if self.passed else "FAIL")
 
 

@@ -98,8 +98,10 @@ def render_derivation(d: Derivation, latex: bool = False) -> str:
                 f"  T(x) = {list(d.statistics)},  log h(x) = {d.log_base_measure},  "
                 f"A(η) = {d.nat.log_partition}")
     if latex:
-        head.append(f"  T(x) = {_latex(d.statistics.T, {})}, \\log h(x) = "
-                    f"{_latex(d.log_base_measure, {})}, A(\\eta) = {_latex(d.nat.log_partition, names)}")
+        head.append(
+            f"  T(x) = {_latex(d.statistics.T, {})}, \\log h(x) = "
+            f"{_latex(d.log_base_measure, {})}, A(\\eta) = {_latex(d.nat.log_partition, names)}"
+        )
     out = ["\n".join(head)]
     for attr, title in SECTIONS:
         expr = getattr(d, attr)

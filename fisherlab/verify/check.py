@@ -146,6 +146,7 @@ class CheckResult:
         return "n/a" if not self.applicable else ("pass" if self.passed else "FAIL")
 
     def to_dict(self) -> dict:
+        """The result as a JSON-ready dict (non-finite errors as strings)."""
         d = asdict(self)
         d["quantities"] = list(self.quantities)
         d["worst_error"] = _json_float(self.worst_error)

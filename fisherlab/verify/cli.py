@@ -14,6 +14,7 @@ import time
 
 
 def add_parser(subparsers):
+    """Add the ``verify`` subcommand to ``subparsers``."""
     p = subparsers.add_parser("verify", help="check every identity on every parametrization",
                               description=__doc__.splitlines()[0])
     p.add_argument("families", nargs="*", metavar="FAMILY",
@@ -55,6 +56,7 @@ class _Progress:
 
 
 def run(args) -> int:
+    """Run the ``verify`` subcommand: print the table; returns the exit status (1 on a failure)."""
     from .. import _api
     from .runner import IDENTITIES, check_identities, format_table, format_unchecked, verify_family
 

@@ -8,8 +8,17 @@ import math
 import numpy as np
 
 from ._points import draw_points
-from .check import (EPS, SIGMAS, TOL_QUADRATURE, CheckResult, _fisher_scale, _fmt, _kl_terms,
-                    _nanmax, _run)
+from .check import (
+    EPS,
+    SIGMAS,
+    TOL_QUADRATURE,
+    CheckResult,
+    _fisher_scale,
+    _fmt,
+    _kl_terms,
+    _nanmax,
+    _run,
+)
 from .oracles.quadrature import NotApplicable, expectation, route
 from .samples import _note_unrepresentable, _sample, _statistics, _unrepresentable
 

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .check import (TOL_EXACT, TOL_SCIPY, CheckResult, _fisher_scale, _fmt, _matrix_err, _nanmax,
-                    _run)
+from .check import (
+    TOL_EXACT,
+    TOL_SCIPY,
+    CheckResult,
+    _fisher_scale,
+    _fmt,
+    _matrix_err,
+    _nanmax,
+    _run,
+)
 from .oracles import mp, textbook
 from .oracles.quadrature import NotApplicable
 from .samples import _note_unrepresentable, _representable_sample, _statistics
@@ -126,9 +134,9 @@ def _scipy_means(fam, dist, x):
             if cov is None:
                 continue
             for j in range(k):
-                for l in range(j, k):
-                    if np.allclose(t, cols[:, j] * cols[:, l], rtol=1e-15, atol=0):
-                        out.append((i, float(cov[j, l] + mean[j] * mean[l])))
+                for kk in range(j, k):
+                    if np.allclose(t, cols[:, j] * cols[:, kk], rtol=1e-15, atol=0):
+                        out.append((i, float(cov[j, kk] + mean[j] * mean[kk])))
                         break
                 else:
                     continue

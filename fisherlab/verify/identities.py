@@ -24,8 +24,15 @@ docstring says how errors are normalized).
 
 from __future__ import annotations
 
-from .check import (SIGMAS, TOL_EXACT, TOL_QUADRATURE, TOL_SCIPY, TOL_SLOPE_CUBIC, TOL_SLOPE_KL,
-                    CheckResult)
+from .check import (
+                    SIGMAS,
+                    TOL_EXACT,
+                    TOL_QUADRATURE,
+                    TOL_SCIPY,
+                    TOL_SLOPE_CUBIC,
+                    TOL_SLOPE_KL,
+                    CheckResult,
+)
 from .consistency import kl_invariance, natural_gradient_map, pullback, roundtrip
 from .expectations import bregman_kl, fisher_monte_carlo, fisher_quadrature, moments_quadrature
 from .external import autograd_oracle, scipy_oracle

@@ -8,8 +8,7 @@ import numpy as np
 
 from ..errors import FisherlabError
 from ._points import valid
-from .check import (EPS, TOL_EXACT, TOL_SLOPE_CUBIC, TOL_SLOPE_KL, CheckResult, _fmt, _kl_terms,
-                    _run)
+from .check import EPS, TOL_EXACT, TOL_SLOPE_CUBIC, TOL_SLOPE_KL, CheckResult, _fmt, _kl_terms, _run
 from .oracles.quadrature import NotApplicable
 
 

@@ -66,6 +66,7 @@ class VerifyReport:
         return len(self.results)
 
     def result(self, parametrization: str, identity: str) -> CheckResult:
+        """The result of ``identity`` on ``parametrization``; KeyError when it was not checked."""
         for r in self.results:
             if r.parametrization == parametrization and r.name == identity:
                 return r
@@ -91,6 +92,7 @@ class VerifyReport:
                 f"{sum(len(q) for q in self.unchecked.values())} quantities unchecked>")
 
     def to_dict(self) -> dict:
+        """The report as a JSON-ready dict."""
         return {"family": self.family, "ok": self.ok, "seconds": self.seconds,
                 "unchecked": {p: list(q) for p, q in self.unchecked.items()},
                 "results": [r.to_dict() for r in self.results]}

@@ -8,13 +8,12 @@ multinomial_k3_n5 and multinomial_k4_n5. tests/test_fixed_params.py compares the
 with these numbers. Seeded, so rerunning it at those commits gives the same files.
 """
 
+import sys
 from pathlib import Path
 
 import numpy as np
 
 import fisherlab as fl
-
-import sys
 
 MULTINOMIAL = [("multinomial", {"n": 5, "k": 3}), ("multinomial", {"n": 5, "k": 4})]
 CASES = [("binomial", {"n": 5}), ("binomial", {"n": 10}), ("negative_binomial", {"r": 3}),

@@ -24,18 +24,22 @@ class NegExpm1(KernelFunctionBase):
 
     @classmethod
     def eval(cls, eta):
+        """1 − e^η written out when η carries a logarithm (so exp(log) cancels); None keeps it
+        opaque."""
         if not plain([eta]):
             return 1 - sp.exp(eta)
         return None
 
     def explicit(self):
+        """The elementary form 1 − e^η."""
         return 1 - sp.exp(self.args[0])
 
     def fdiff(self, argindex=1):
+        """The derivative −e^η."""
         return -sp.exp(self.args[0])
 
     def _latex(self, printer):
-        return r"\left(1 - e^{%s}\right)" % printer._print(self.args[0])
+        return rf"\left(1 - e^{{{printer._print(self.args[0])}}}\right)"
 
     def _sympystr(self, printer):
         return f"(1 - exp({printer._print(self.args[0])}))"
@@ -52,9 +56,11 @@ class SqrtDiff(KernelFunctionBase):
 
     @classmethod
     def eval(cls, a, b):
+        """Never evaluated: the difference stays one function so codegen can write it stably."""
         return None
 
     def explicit(self):
+        """The elementary form √a − √b."""
         a, b = self.args
         return sp.sqrt(a) - sp.sqrt(b)
 
@@ -86,20 +92,23 @@ class MomentVariance(KernelFunctionBase):
 
     @classmethod
     def eval(cls, m1, m2):
+        """Never evaluated: the variance stays one function so codegen can write it stably."""
         return None
 
     def explicit(self):
+        """The elementary form m₂ − m₁²."""
         m1, m2 = self.args
         return m2 - m1**2
 
     def fdiff(self, argindex=1):
+        """The derivative in argument ``argindex``: −2m₁ for m₁, 1 for m₂."""
         return -2 * self.args[0] if argindex == 1 else sp.Integer(1)
 
     def _sympystr(self, printer):
         return f"({printer._print(self.explicit())})"
 
     def _latex(self, printer):
-        return r"\left(%s\right)" % printer._print(self.explicit())
+        return rf"\left({printer._print(self.explicit())}\right)"
 
     def _pretty(self, printer):
         return printer._print(self.explicit()).parens()

@@ -283,7 +283,11 @@ def _build(sp) -> dict:
         nargs = 2
 
         def _shown(self):
-            return sp.loggamma(self.args[0]) + sp.loggamma(self.args[1]) - sp.loggamma(self.args[0] + self.args[1])
+            return (
+                sp.loggamma(self.args[0])
+                + sp.loggamma(self.args[1])
+                - sp.loggamma(self.args[0] + self.args[1])
+            )
 
         def fdiff(self, argindex=1):
             a, b = self.args

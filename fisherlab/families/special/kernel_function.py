@@ -22,6 +22,7 @@ class KernelFunctionBase(sp.Function):
     kernel_name = ""
 
     def explicit(self):
+        """The elementary sympy expression the function stands for (each subclass defines it)."""
         raise NotImplementedError
 
     def _eval_rewrite_as_exp(self, *args, **kwargs):

@@ -41,6 +41,7 @@ class LogSumExp0(KernelFunctionBase):
 
     @classmethod
     def eval(cls, *eta):
+        """log(1 + Σ e^η_j) written out when the logits carry logarithms; None keeps it opaque."""
         if not eta:
             raise TypeError("LogSumExp0 needs at least one argument")
         if not plain(eta):
@@ -48,9 +49,11 @@ class LogSumExp0(KernelFunctionBase):
         return None
 
     def explicit(self):
+        """The elementary form log(1 + Σ_j e^η_j)."""
         return sp.log(1 + sum(_explicit_terms(self.args)))
 
     def fdiff(self, argindex=1):
+        """The derivative in η_j: the softmax probability Softmax0(j, η)."""
         return Softmax0(sp.Integer(argindex), *self.args)
 
     def _latex(self, printer):
@@ -82,6 +85,8 @@ class Softmax0(KernelFunctionBase):
 
     @classmethod
     def eval(cls, i, *eta):
+        """The i-th softmax probability written out when the logits carry logarithms; None keeps
+        it opaque."""
         i = _index(i)
         if i > len(eta):
             raise TypeError(f"softmax index {i} exceeds the {len(eta)} logits")
@@ -91,10 +96,12 @@ class Softmax0(KernelFunctionBase):
         return None
 
     def explicit(self):
+        """The elementary form e^η_i / (1 + Σ_j e^η_j) (1 / (1 + Σ_j e^η_j) for i = 0)."""
         i, terms = int(self.args[0]), _explicit_terms(self.args[1:])
         return (terms[i - 1] if i else 1) / (1 + sum(terms))
 
     def fdiff(self, argindex=1):
+        """The derivative in η_j: p_i (δ_ij − p_j), written with Softmax0."""
         if argindex == 1:
             raise sp.ArgumentIndexError(self, argindex)
         i, eta = int(self.args[0]), self.args[1:]
@@ -104,7 +111,7 @@ class Softmax0(KernelFunctionBase):
         return -Softmax0(i, *eta) * Softmax0(j, *eta)
 
     def _latex(self, printer):
-        return r"\sigma_{%s}(\eta)" % _class(self.args)
+        return rf"\sigma_{{{_class(self.args)}}}(\eta)"
 
     def _pretty(self, printer):
         return printer._print(sp.Function(f"σ_{_class(self.args)}")(sp.Symbol("η")))
@@ -120,6 +127,7 @@ class CoSoftmax0(KernelFunctionBase):
 
     @classmethod
     def eval(cls, i, *eta):
+        """1 − p_i written out when the logits carry logarithms; None keeps it opaque."""
         i = _index(i)
         if i > len(eta):
             raise TypeError(f"softmax index {i} exceeds the {len(eta)} logits")
@@ -130,11 +138,13 @@ class CoSoftmax0(KernelFunctionBase):
         return None
 
     def explicit(self):
+        """The elementary form 1 − p_i = (1 + Σ_j e^η_j − e^η_i) / (1 + Σ_j e^η_j)."""
         i, terms = int(self.args[0]), _explicit_terms(self.args[1:])
         total = 1 + sum(terms)
         return (total - (terms[i - 1] if i else 1)) / total
 
     def fdiff(self, argindex=1):
+        """The derivative in η_j: −p_i (δ_ij − p_j), written with Softmax0."""
         if argindex == 1:
             raise sp.ArgumentIndexError(self, argindex)
         i, eta = int(self.args[0]), self.args[1:]
@@ -144,7 +154,7 @@ class CoSoftmax0(KernelFunctionBase):
         return Softmax0(i, *eta) * Softmax0(j, *eta)
 
     def _latex(self, printer):
-        return r"\left(1 - \sigma_{%s}(\eta)\right)" % _class(self.args)
+        return rf"\left(1 - \sigma_{{{_class(self.args)}}}(\eta)\right)"
 
     def _pretty(self, printer):
         from sympy.printing.pretty.stringpict import prettyForm
@@ -167,9 +177,12 @@ class BinomialExpectedLogFactorial(KernelFunctionBase):
 
     @classmethod
     def eval(cls, n, p, q):
+        """Never evaluated: the sum stays one function so codegen can write it."""
         return None
 
     def explicit(self):
+        """The elementary form: the finite sum over j = 0..n (an unevaluated Sum when n is a
+        symbol)."""
         n, p, q = self.args
         if not n.is_Integer:
             # n a symbol (the template of the binomial, n fixed but unknown): the sum unevaluated
@@ -181,8 +194,8 @@ class BinomialExpectedLogFactorial(KernelFunctionBase):
 
     def _latex(self, printer):
         n, p, _ = self.args
-        return r"\mathbb{E}_{X \sim \mathrm{Bin}(%s, %s)}[\log X!]" % (printer._print(n),
-                                                                       printer._print(p))
+        return (rf"\mathbb{{E}}_{{X \sim \mathrm{{Bin}}"
+                rf"({printer._print(n)}, {printer._print(p)})}}[\log X!]")
 
 
 def softmax_all(eta):

@@ -237,13 +237,13 @@ class AutogradOracle:
         return 0.5 * (H + np.swapaxes(H, -1, -2))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def oracle(spec: ExponentialFamily, param: str) -> AutogradOracle:
     """The (cached) :class:`AutogradOracle` of ``spec`` in parametrization ``param``."""
     return AutogradOracle(spec, param)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _inverse(spec: ExponentialFamily, dst: str):
     nat = natural_form(spec)
     eta = list(nat.eta)

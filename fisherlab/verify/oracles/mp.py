@@ -160,13 +160,13 @@ def _to_array(M) -> np.ndarray:
     return np.array([[float(M[i, j]) for j in range(M.cols)] for i in range(M.rows)])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def mp_oracle(spec, param: str) -> MpOracle:
     """The (cached) :class:`MpOracle` of ``spec`` in parametrization ``param``."""
     return MpOracle(spec, param)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _map(spec, src: str, dst: str):
     """φ(θ) = from_natural_dst(η_src(θ)) and its Jacobian ∂φ/∂θ, lambdified to mpmath."""
     import sympy as sp
@@ -255,7 +255,7 @@ def kl(spec, param: str, theta_p, theta_q) -> float:
         return float(fA(*eq) - fA(*ep) - mpmath.fsum(m * (b - a) for m, a, b in zip(mu, ep, eq)))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _natural_map(spec, param: str):
     """The declared η(θ) of ``param``, lambdified to mpmath (without the rest of MpOracle)."""
     import sympy as sp
@@ -267,7 +267,7 @@ def _natural_map(spec, param: str):
     return sp.lambdify(theta, [explicit(e) for e in pz.to_natural(sp, *theta)], modules=_modules())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _log_partition(spec):
     """The declared A(η) and ∇A(η), lambdified to mpmath."""
     import sympy as sp

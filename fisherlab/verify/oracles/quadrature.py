@@ -39,7 +39,7 @@ class QuadratureError(FisherlabError):
 
 
 class NotApplicable(Exception):
-    """This route to an expectation does not apply to the family (e.g. quadrature over R^d)."""
+    """The route to an expectation does not apply to the family (e.g. quadrature over R^d)."""
 
 
 def route(spec) -> str:

@@ -42,29 +42,59 @@ def test_beta_fisher_at_one_one():
 # (family, dims, parametrization, θ, observations, E[T] from an independent source or None)
 
 def _beta_mean(a, b):
-    return [mp.quad(lambda x: mp.log(x) * x ** (a - 1) * (1 - x) ** (b - 1), [0, 0.5, 1]) / mp.beta(a, b),
-            mp.quad(lambda x: mp.log(1 - x) * x ** (a - 1) * (1 - x) ** (b - 1), [0, 0.5, 1]) / mp.beta(a, b)]
+    return [
+        mp.quad(lambda x: mp.log(x) * x ** (a - 1) * (1 - x) ** (b - 1), [0, 0.5, 1])
+        / mp.beta(a, b),
+        mp.quad(lambda x: mp.log(1 - x) * x ** (a - 1) * (1 - x) ** (b - 1), [0, 0.5, 1])
+        / mp.beta(a, b),
+    ]
 
 
 CASES = [
     ("beta", {}, "alpha_beta", [2.5, 3.5], np.array([0.05, 0.5, 0.93])),
     ("beta", {}, "mean_precision", [0.3, 7.0], np.array([0.05, 0.5, 0.93])),
     ("beta", {}, "natural", [0.7, 1.9], np.array([0.05, 0.5, 0.93])),
-    ("dirichlet", {"k": 3}, "alpha", [1.5, 2.5, 4.0], np.array([[0.2, 0.3, 0.5], [0.01, 0.9, 0.09]])),
-    ("dirichlet", {"k": 5}, "alpha", [1.5, 2.5, 4.0, 0.7, 3.0],
-     np.array([[0.2, 0.3, 0.1, 0.15, 0.25], [0.01, 0.6, 0.09, 0.2, 0.1]])),
+    (
+        "dirichlet",
+        {"k": 3},
+        "alpha",
+        [1.5, 2.5, 4.0],
+        np.array([[0.2, 0.3, 0.5], [0.01, 0.9, 0.09]]),
+    ),
+    (
+        "dirichlet",
+        {"k": 5},
+        "alpha",
+        [1.5, 2.5, 4.0, 0.7, 3.0],
+        np.array([[0.2, 0.3, 0.1, 0.15, 0.25], [0.01, 0.6, 0.09, 0.2, 0.1]]),
+    ),
     ("inverse_gaussian", {}, "mean_shape", [1.7, 2.3], np.array([0.1, 1.0, 7.5])),
     ("inverse_gaussian", {}, "natural", [-0.4, -1.1], np.array([0.1, 1.0, 7.5])),
     ("von_mises", {}, "loc_concentration", [0.4, 2.5], np.array([-3.0, 0.1, 1.0, 3.1])),
     ("von_mises", {}, "natural", [-1.2, 0.8], np.array([-3.0, 0.1, 1.0, 3.1])),
     ("lognormal", {}, "mu_sigma", [0.3, 0.8], np.array([0.1, 1.0, 9.0])),
     ("lognormal", {}, "natural", [0.5, -0.7], np.array([0.1, 1.0, 9.0])),
-    ("multivariate_normal", {"d": 2}, "mean_cov", [0.5, -1.0, 2.0, 0.3, 1.5],
-     np.array([[0.0, 0.0], [1.0, -2.0], [3.0, 1.0]])),
-    ("multivariate_normal", {"d": 2}, "mean_chol", [0.5, -1.0, 0.2, 0.3, -0.4],
-     np.array([[0.0, 0.0], [1.0, -2.0], [3.0, 1.0]])),
-    ("multivariate_normal", {"d": 2}, "natural", [0.5, -1.0, -0.8, 0.3, -1.1],
-     np.array([[0.0, 0.0], [1.0, -2.0], [3.0, 1.0]])),
+    (
+        "multivariate_normal",
+        {"d": 2},
+        "mean_cov",
+        [0.5, -1.0, 2.0, 0.3, 1.5],
+        np.array([[0.0, 0.0], [1.0, -2.0], [3.0, 1.0]]),
+    ),
+    (
+        "multivariate_normal",
+        {"d": 2},
+        "mean_chol",
+        [0.5, -1.0, 0.2, 0.3, -0.4],
+        np.array([[0.0, 0.0], [1.0, -2.0], [3.0, 1.0]]),
+    ),
+    (
+        "multivariate_normal",
+        {"d": 2},
+        "natural",
+        [0.5, -1.0, -0.8, 0.3, -1.1],
+        np.array([[0.0, 0.0], [1.0, -2.0], [3.0, 1.0]]),
+    ),
 ]
 
 
@@ -87,12 +117,15 @@ def _mean_oracle(name, fam, param, theta):
         return [float(_beta_mean(mp.mpf(a), mp.mpf(total) - mp.mpf(a))[0]) for a in t]
     if name == "inverse_gaussian":
         m, lam = (mp.mpf(v) for v in t)
-        pdf = lambda x: mp.sqrt(lam / (2 * mp.pi * x ** 3)) * mp.exp(-lam * (x - m) ** 2 / (2 * m ** 2 * x))
+        def pdf(x):
+            return mp.sqrt(lam / (2 * mp.pi * x**3)) * mp.exp(-lam * (x - m) ** 2 / (2 * m**2 * x))
+
         return [dist.mean(), float(mp.quad(lambda x: pdf(x) / x, [0, m, mp.inf]))]
     if name == "von_mises":
         # E[(cos x, sin x)] = (I₁(κ)/I₀(κ)) (cos μ, sin μ), by mpmath quadrature of the density.
         loc, kap = (mp.mpf(v) for v in t)
-        w = lambda u: mp.exp(kap * mp.cos(u - loc))
+        def w(u):
+            return mp.exp(kap * mp.cos(u - loc))
         z = mp.quad(w, [-mp.pi, loc, mp.pi])
         return [float(mp.quad(lambda u: mp.cos(u) * w(u), [-mp.pi, loc, mp.pi]) / z),
                 float(mp.quad(lambda u: mp.sin(u) * w(u), [-mp.pi, loc, mp.pi]) / z)]
@@ -119,11 +152,14 @@ def test_against_scipy(name, dims, param, theta, x):
         # scipy's vonmises.entropy integrates numerically (about 1e-10); use its closed form
         # log(2π I₀(κ)) − κ I₁(κ)/I₀(κ) evaluated by mpmath instead.
         kap = mp.mpf(fam.convert(np.asarray(theta, float), param, "loc_concentration")[1])
-        ent = float(mp.log(2 * mp.pi * mp.besseli(0, kap)) - kap * mp.besseli(1, kap) / mp.besseli(0, kap))
+        ent = float(
+            mp.log(2 * mp.pi * mp.besseli(0, kap)) - kap * mp.besseli(1, kap) / mp.besseli(0, kap)
+        )
     elif name == "inverse_gaussian":
         # scipy integrates the invgauss entropy numerically; integrate −log p with mpmath.
         m, lam = (mp.mpf(v) for v in fam.convert(np.asarray(theta, float), param, "mean_shape"))
-        logpdf = lambda u: (mp.log(lam / (2 * mp.pi * u ** 3)) / 2 - lam * (u - m) ** 2 / (2 * m ** 2 * u))
+        def logpdf(u):
+            return (mp.log(lam / (2 * mp.pi * u ** 3)) / 2 - lam * (u - m) ** 2 / (2 * m ** 2 * u))
         ent = float(mp.quad(lambda u: -mp.exp(logpdf(u)) * logpdf(u), [0, m / 4, m, 4 * m, mp.inf]))
     else:
         ent = float(dist.entropy())
@@ -162,7 +198,9 @@ def test_beta_range(a, b):
     Fk = k.fisher(th)
     assert np.all(np.isfinite(Fk))
     scale = max(abs(float(F[i, j])) for i in range(2) for j in range(2))
-    assert max(abs(Fk[i, j] - float(F[i, j])) for i in range(2) for j in range(2)) <= 8 * EPS * scale
+    assert (
+        max(abs(Fk[i, j] - float(F[i, j])) for i in range(2) for j in range(2)) <= 8 * EPS * scale
+    )
     # mean_precision (m, κ) at the same point: the pullback Jᵀ F J of the exact alpha_beta
     # matrix through α = mκ, β = (1 − m)κ, J = [[κ, m], [−κ, 1 − m]], evaluated in mpmath at the
     # float64 (m, κ) the kernel is given. Each entry to a few ulps of the sum of the magnitudes of
@@ -180,7 +218,12 @@ def test_beta_range(a, b):
     Fp = kp.fisher([mf, kf])
     for i in range(2):
         for j in range(2):
-            assert abs(Fp[i, j] - want[i, j]) <= 16 * EPS * bound[i, j], (i, j, Fp[i, j], want[i, j])
+            assert abs(Fp[i, j] - want[i, j]) <= 16 * EPS * bound[i, j], (
+                i,
+                j,
+                Fp[i, j],
+                want[i, j],
+            )
     assert abs(Fp[1, 1] - want[1, 1]) <= 1e-10 * abs(want[1, 1])
 
 
@@ -228,14 +271,17 @@ def test_von_mises_range(kappa):
     assert rel(k.kl(th, q), kl) < 1e-10
 
 
-@pytest.mark.parametrize("mean,shape", [(1e-3, 1e-3), (1e-3, 1e3), (1e3, 1e-3), (1e3, 1e3), (1.0, 1.0)])
+@pytest.mark.parametrize(
+    "mean,shape", [(1e-3, 1e-3), (1e-3, 1e3), (1e3, 1e-3), (1e3, 1e3), (1.0, 1.0)]
+)
 def test_inverse_gaussian_range(mean, shape):
     k = fl.kernels("inverse_gaussian", "mean_shape")
     th = np.array([mean, shape])
     m, lam = mp.mpf(mean), mp.mpf(shape)
     # F = diag(λ/μ³, 1/(2λ²)); A = −λ/μ − ½ log λ; H = ½ log(2πeμ³/λ) − (3/2) e^{2λ/μ} E₁(2λ/μ).
-    np.testing.assert_allclose(k.fisher(th), [[float(lam / m ** 3), 0.0], [0.0, float(1 / (2 * lam ** 2))]],
-                               rtol=1e-13, atol=0)
+    np.testing.assert_allclose(
+        k.fisher(th), [[float(lam / m**3), 0.0], [0.0, float(1 / (2 * lam**2))]], rtol=1e-13, atol=0
+    )
     assert rel(k.log_partition(th), -lam / m - mp.log(lam) / 2) < 1e-13
     z = 2 * lam / m
     H = mp.log(2 * mp.pi * mp.e * m ** 3 / lam) / 2 - mp.mpf(3) / 2 * mp.exp(z) * mp.e1(z)
@@ -243,7 +289,9 @@ def test_inverse_gaussian_range(mean, shape):
     np.testing.assert_allclose(k.mean(th), [mean, float(1 / m + 1 / lam)], rtol=1e-13)
 
 
-@pytest.mark.parametrize("mu,sigma", [(-7.0, 1e-3), (7.0, 10.0), (0.0, 1e-3), (5.0, 1e3), (-1e3, 1e-3), (1e-3, 1.0)])
+@pytest.mark.parametrize(
+    "mu,sigma", [(-7.0, 1e-3), (7.0, 10.0), (0.0, 1e-3), (5.0, 1e3), (-1e3, 1e-3), (1e-3, 1.0)]
+)
 def test_lognormal_range(mu, sigma):
     k = fl.kernels("lognormal", "mu_sigma")
     th = np.array([mu, sigma])
@@ -268,8 +316,15 @@ def _generated(key):
 
 # d = 3 runs when its kernels are generated ahead of time: compiling them on first use takes far
 # longer than the test budget (see the README on how far d goes).
-MVN_DIMS = [2] + [pytest.param(3, marks=pytest.mark.skipif(
-    not _generated("multivariate_normal_d3"), reason="multivariate_normal d=3 kernels not generated"))]
+MVN_DIMS = [2] + [
+    pytest.param(
+        3,
+        marks=pytest.mark.skipif(
+            not _generated("multivariate_normal_d3"),
+            reason="multivariate_normal d=3 kernels not generated",
+        ),
+    )
+]
 
 
 @pytest.mark.parametrize("d", MVN_DIMS)
@@ -290,7 +345,9 @@ def test_mvn_parametrizations_agree(d):
     # η = (Λμ, −½Λ_ii, −Λ_ij) so that ⟨η, T(x)⟩ = (Λμ)ᵀx − ½xᵀΛx.
     lam = np.linalg.inv(sigma)
     eta = np.concatenate([lam @ mean, [-lam[i, j] / 2 if i == j else -lam[i, j] for i, j in tri]])
-    np.testing.assert_allclose(fam.kernels("mean_cov").to_natural(theta_cov), eta, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(
+        fam.kernels("mean_cov").to_natural(theta_cov), eta, rtol=1e-12, atol=1e-13
+    )
     x = rng.normal(size=(4, d))
     expected = st.multivariate_normal(mean, sigma).logpdf(x)
     for param, th in (("mean_cov", theta_cov), ("mean_chol", theta_chol), ("natural", eta)):

@@ -254,10 +254,20 @@ def test_categorical_extreme_logits(eta):
         # Central moments of T(x) = x_{1..m} over the k outcomes (one-hot), computed directly.
         mean = p[:m]
         cov = [[p[i] * ((1 if i == j else 0) - p[j]) if i != j else p[i] * mpmath.fsum(
-            p[l] for l in range(m + 1) if l != i) for j in range(m)] for i in range(m)]
-        third = [[[mpmath.fsum(p[o] * mpmath.fprod(((1 if o == a else 0) - p[a]) for a in (i, j, l))
-                               for o in range(m + 1)) for l in range(m)] for j in range(m)]
-                 for i in range(m)]
+            p[kk] for kk in range(m + 1) if kk != i) for j in range(m)] for i in range(m)]
+        third = [
+            [
+                [
+                    mpmath.fsum(
+                        p[o] * mpmath.fprod(((1 if o == a else 0) - p[a]) for a in (i, j, kk))
+                        for o in range(m + 1)
+                    )
+                    for kk in range(m)
+                ]
+                for j in range(m)
+            ]
+            for i in range(m)
+        ]
         entropy = -mpmath.fsum(q * mpmath.log(q) for q in p)
         x = np.eye(m + 1)
         logp = [float(mpmath.log(q)) for q in p]
@@ -288,7 +298,7 @@ def test_multinomial_extreme_logits(eta):
     with mpmath.workdps(60):
         p, A = _mp_probs(eta)
         m = len(eta)
-        cov = [[n * (p[i] * mpmath.fsum(p[l] for l in range(m + 1) if l != i) if i == j
+        cov = [[n * (p[i] * mpmath.fsum(p[kk] for kk in range(m + 1) if kk != i) if i == j
                      else -p[i] * p[j]) for j in range(m)] for i in range(m)]
         counts = [c for c in itertools.product(range(n + 1), repeat=m + 1) if sum(c) == n]
         logpmf = [mpmath.log(mpmath.factorial(n)) + mpmath.fsum(
