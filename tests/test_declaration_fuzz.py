@@ -59,7 +59,8 @@ pytestmark = pytest.mark.skipif(
     reason="the resource limits need fork and Linux address-space accounting")
 
 # ----------------------------------------------------------------------------------------------
-# Constants and maps, as plain data: ("rational", Fraction) | ("float", float) | ("log", m, Fraction)
+# Constants and maps, as plain data:
+# ("rational", Fraction) | ("float", float) | ("log", m, Fraction)
 
 
 def _const(sp_, c):
@@ -330,7 +331,8 @@ def check_declaration(decl: Declaration):
         for entry in out[q]:
             assert len(entry) <= bound, (
                 f"{q} prints {len(entry)} characters, more than {bound} (the "
-                f"declaration's {size}, × {bound // size}):\n{entry[:2000]}\ndeclaration: {declared}")
+                f"declaration's {size}, × {bound // size}):\n{entry[:2000]}\n"
+                f"declaration: {declared}")
             assert _longest_integer(entry) <= DIGITS_FACTOR * digits + 4, (
                 f"{q} holds a {_longest_integer(entry)}-digit integer; the declaration's "
                 f"integers have {digits} digits together:\n{entry[:2000]}")

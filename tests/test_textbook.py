@@ -1,4 +1,4 @@
-"""Every built-in family's kernels against textbook formulas in mpmath, written without the derivation.
+"""Every built-in family's kernels against textbook mpmath formulas written without the derivation.
 
 tests/test_kernels_accuracy.py compares each kernel with the sympy derivation it was printed from,
 so a declaration that is consistently wrong (a wrong A, a wrong map θ ↦ η) passes there. Here the
@@ -480,7 +480,8 @@ def test_kernels_match_textbook(name, dims, param):
                 # solved for at 50 digits (the rounding alone moves η by the map's condition
                 # number: 1e-9 for the normal's variance at |μ| = 5000σ).
                 mean64 = [np.float64(float(v)) for v in mean]
-                got["natural_from_mean"] = ns["natural_from_mean"](*mean64)  # bound to the fixed values
+                # (bound to the family's fixed values by Family)
+                got["natural_from_mean"] = ns["natural_from_mean"](*mean64)
                 root = mp.findroot(lambda *e, m=mean64: [a - mp.mpf(float(b)) for a, b in zip(
                     tb.mean(tb.theta(list(e))), m)], eta)
                 expected["natural_from_mean"] = (list(root) if isinstance(root, mp.matrix)

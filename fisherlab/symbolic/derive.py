@@ -417,7 +417,7 @@ class NaturalForm:
         return None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def natural_form(spec: ExponentialFamily) -> NaturalForm:
     return NaturalForm(spec)
 
@@ -728,7 +728,7 @@ class Derivation:
         }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def derive(spec: ExponentialFamily, param: str) -> Derivation:
     """The (cached) Derivation of ``spec`` in parametrization ``param``."""
     return Derivation(spec, spec.parametrization(param))
