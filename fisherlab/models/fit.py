@@ -21,9 +21,8 @@ import numpy as np
 from scipy import stats
 from scipy.linalg import LinAlgError, cho_factor, cho_solve
 
-from ..errors import ConvergenceError, DomainError
+from ..errors import ConvergenceError, DomainError, NotAvailableError
 from ..families.fixed import is_scalar
-from ..kernels._runtime import NotAvailableError
 from ..newton import damped_newton
 from .glm import LinearPredictor
 from .problem import ModelBase, Problem, check_inputs

@@ -21,10 +21,16 @@ from __future__ import annotations
 import numpy as np
 
 from .._api import Family, as_family
-from ..errors import DomainError, ShapeError, SupportError, UnknownNameError, describe
+from ..errors import (
+    DomainError,
+    NotAvailableError,
+    ShapeError,
+    SupportError,
+    UnknownNameError,
+    describe,
+)
 from ..families import load as _load_catalog_spec  # the catalog's own declarations
 from ..families import names as _catalog_names
-from ..kernels._runtime import NotAvailableError
 from . import links as _links
 
 #: Defaults per catalog family, after statsmodels/R: (parametrization, links, fixed values).

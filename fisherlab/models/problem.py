@@ -28,8 +28,7 @@ import numpy as np
 from scipy.sparse.linalg import LinearOperator
 
 from .._api import as_family
-from ..errors import DomainError, ShapeError, describe
-from ..kernels._runtime import NotAvailableError
+from ..errors import DomainError, NotAvailableError, ShapeError, describe
 from .heads import Head
 
 #: Largest number of weights for which ``fisher``/``hessian``/``empirical_fisher`` return dense

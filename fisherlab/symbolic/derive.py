@@ -25,7 +25,7 @@ import mpmath
 import sympy as sp
 
 from ..errors import SpecError
-from ..families._spec import ExponentialFamily, Parametrization
+from ..families.declaration import ExponentialFamily, Parametrization
 
 #: Placeholder in entropies whose E[log h(x)] has no closed form (the kernel sums over x).
 EXPECTED_LOG_BASE_MEASURE = sp.Symbol(r"\mathbb{E}[\log h(x)]")
