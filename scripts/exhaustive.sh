@@ -6,15 +6,16 @@
 # Usage: scripts/exhaustive.sh [pytest arguments]
 #   default selection: the identities, the kernels' accuracy, the multivariate normal and the
 #   derivation reports. Pass test files or -k expressions to run part of it, e.g.
-#   scripts/exhaustive.sh tests/test_identities.py -k beta
-#   tests/test_kernels_generated.py also honours the mode (it then regenerates the
+#   scripts/exhaustive.sh tests/verify/test_identities.py -k beta
+#   tests/kernels/test_generated.py also honours the mode (it then regenerates the
 #   multivariate normal d = 3, about 20 minutes): name it to include it.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export FISHERLAB_EXHAUSTIVE=1
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 if [ "$#" -eq 0 ]; then
-  set -- tests/test_identities.py tests/test_kernels_accuracy.py tests/test_mvn.py tests/test_report.py
+  set -- tests/verify/test_identities.py tests/kernels/test_accuracy.py \
+    tests/families/test_multivariate_normal_textbook.py tests/report/test_derivation_reports.py
 fi
 log="$(mktemp -t fisherlab-exhaustive.XXXXXX)"
 start=$(date +%s)

@@ -7,8 +7,8 @@
 Each family is reported with its default dimensions. The verification table comes from
 ``fl.verify(family, seed=0)``; the index reads each report's verification status back from the
 report itself, so regenerating a subset keeps the index consistent. Output is deterministic
-(fixed seeds, no timestamps); tests/test_report.py regenerates the Markdown and fails when the
-committed files are stale.
+(fixed seeds, no timestamps); tests/report/test_derivation_reports.py regenerates the Markdown
+and fails when the committed files are stale.
 """
 
 from __future__ import annotations

@@ -88,12 +88,12 @@ def pytest_collection_modifyitems(config, items):
 
 #: Dimensions of the shipped kernel modules besides each family's default (the modules
 #: scripts/generate_kernels.py writes). The multivariate normal's d = 3 has its own tests
-#: (tests/test_mvn.py).
+#: (tests/families/test_multivariate_normal_textbook.py).
 EXTRA_DIMS = [("categorical", {"k": 2}), ("categorical", {"k": 4}), ("categorical", {"k": 5}),
               ("categorical", {"k": 10}), ("dirichlet", {"k": 2}), ("dirichlet", {"k": 5}),
               ("multinomial", {"k": 4})]
 # (Binomial n and the other fixed parameters are runtime values of one module per family, not
-# dimensions; tests/test_fixed_params.py checks them at several values against mpmath.)
+# dimensions; tests/families/test_fixed_params.py checks them at several values against mpmath.)
 
 #: Above this many parameters the corners are the subset of :func:`corner_points`, not all 2^p.
 FULL_CORNERS_MAX_P = 3

@@ -64,7 +64,8 @@ def python_blocks(path: Path) -> list[tuple[int, str, str | None]]:
 
 
 #: Documents run in order by a test module of their own, which also checks their prose's claims.
-DEDICATED = {"docs/models.md": "test_models_docs.py", "docs/networks.md": "test_networks_doc.py"}
+DEDICATED = {"docs/models.md": "models/test_models_doc.py",
+             "docs/networks.md": "models/test_networks_doc.py"}
 
 CASES = [pytest.param(path, id=str(path.relative_to(ROOT))) for path in DOCUMENTS
          if python_blocks(path) and str(path.relative_to(ROOT)) not in DEDICATED]

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TARGET = "tests/test_families_ranges_against_mpmath.py"
+TARGET = "tests/families/test_ranges_against_mpmath.py"
 
 
 def collect(*options: str) -> subprocess.CompletedProcess:

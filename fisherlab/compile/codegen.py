@@ -364,7 +364,7 @@ def _valid_range(params) -> str:
     """The docstring line stating where a kernel is checked against mpmath (test_range)."""
     spans = ", ".join(f"{q.name} in [{q.test_range[0]:g}, {q.test_range[1]:g}]" for q in params)
     text = (f"Valid range: {spans}; there it agrees with the exact expression evaluated at 50 "
-            "digits to a relative 1e-12 (tests/test_kernels_accuracy.py).")
+            "digits to a relative 1e-12 (tests/kernels/test_accuracy.py).")
     return "\n    ".join(textwrap.wrap(text, 92))
 
 

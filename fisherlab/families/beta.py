@@ -10,7 +10,7 @@ evaluate without cancellation (a Taylor series in b/a when b ≪ a), not as diff
 nearly equal polygamma values.
 
 Valid range: α and β from 1e-3 to 1e6. Across it A, E[T] and the Fisher information are accurate to
-a few ulps (tests/test_families_ranges_against_mpmath.py checks the corners against mpmath). The
+a few ulps (tests/families/test_ranges_against_mpmath.py checks the corners against mpmath). The
 entropy and KL are sums of terms of size up to α log α that cancel: they are accurate to a few ulps
 of |log Γ(α + β)|, i.e. to a relative 1e-12 only up to α, β ≈ 1e3 (4e-10 at α = β = 1e6); the
 skewness tensor (ψ''(a) − ψ''(a + b)) is a plain difference. The test ranges, over which every
@@ -19,7 +19,7 @@ kernel meets 1e-12, are therefore 5e-2 to 1e3 (for mean_precision, μ in [1e-3, 
 mass within 1e-300 of 0 is about (1e-300)^α / (α B(α, β)), half of it at α = β = 1e-3 and still
 ~1e-3 at 1e-2, beyond what float64 quadrature resolves; from α = 5e-2 it is below 1e-15. The
 identities are verified from there; the kernels match mpmath at 1e-3
-(tests/test_families_ranges_against_mpmath.py). Near x = 1 float64 resolves far less: its spacing
+(tests/families/test_ranges_against_mpmath.py). Near x = 1 float64 resolves far less: its spacing
 there is 1.1e-16, and Beta(α, β) puts about (1.1e-16 α)^β / Γ(β + 1) of its mass within it, 22% at
 (α, β) = (1e3, 5e-2), where the quadrature Fisher information is off by 6.7e-8 (the kernels are
 exact there). β (η₂) therefore starts at 0.2, where the quadrature agrees to 8e-10 at α = 1e3

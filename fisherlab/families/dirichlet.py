@@ -11,7 +11,7 @@ Dimensions: ``k`` ≥ 2 (default 3); ``fl.family("dirichlet", k=5)``. Kernels ar
 of time for k = 2, 3, 5 and compiled on first use for other k.
 
 Valid range: every α_i from 1e-3 to 1e6. Across it A, E[T] and the Fisher information are accurate
-to a few ulps of their terms (tests/test_families_ranges_against_mpmath.py); the entropy and KL are
+to a few ulps of their terms (tests/families/test_ranges_against_mpmath.py); the entropy and KL are
 sums of terms of size up to α log α that cancel, accurate to a relative 1e-12 only up to α_i ≈ 1e3;
 the skewness tensor is computed as plain differences. The test ranges, over which every kernel meets
 1e-12, are therefore 1e-3 to 1e3.

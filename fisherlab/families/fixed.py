@@ -32,7 +32,7 @@ Where the values go:
   declaration bound to that one value: its oracles (scipy.stats, 40-digit mpmath, quadrature and
   sums over the now finite support) see the value as a number. The fixed parameter's
   ``test_range`` is where the tests pick the values they check the kernels at
-  (tests/test_fixed_params.py).
+  (tests/families/test_fixed_params.py).
 - ``Family.derive`` at scalar values substitutes them exactly (n = 10 stays an integer); with
   per-row values it returns the template's derivation, the fixed parameters as symbols.
 """

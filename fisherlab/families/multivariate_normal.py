@@ -33,8 +33,8 @@ Fisher information comes out exact, with no μ in it (Σ⁻¹ on the mean block)
 holding logarithms (log-partition, log-density, KL, entropy), the Fisher information in
 natural coordinates at θ and the skewness are kept as derived, so μ enters them through
 terms that cancel exactly in theory and their relative error grows with |μ| and with the
-condition number of Σ; tests/test_mvn.py checks d = 2 and 3 against textbook formulas at 50
-digits over the test ranges.
+condition number of Σ; tests/families/test_multivariate_normal_textbook.py checks d = 2 and 3
+against textbook formulas at 50 digits over the test ranges.
 """
 
 from __future__ import annotations

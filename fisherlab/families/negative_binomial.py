@@ -17,7 +17,7 @@ Valid range: p in (0, 1) (η < 0), as for the geometric; the entropy's E[log h(x
 and is summed over the support until the tail is below 1e-17 of the total, which takes O(mean +
 40·sd) terms: slow for means beyond ~1e6. The test ranges stop at p = 0.05 (mean 57 for r = 3)
 because scipy's nbinom.entropy, an oracle of the verifier, stops its sum after 1000 terms and is
-wrong by O(1) for wider distributions (tests/test_families_discrete_and_one_parameter.py sums it
+wrong by O(1) for wider distributions (tests/families/test_discrete_and_one_parameter.py sums it
 directly).
 
 Fisher–Rao distance: √r times the geometric's, 2√r |artanh √(1−p₁) − artanh √(1−p₂)|.

@@ -8,7 +8,7 @@ T(x) − E[T] = (x − μ, x² − (μ² + σ²)): its second entry subtracts nu
 size σ² to 2|μ|σ, and loses log10((μ/σ)²) digits (1.6e-12 at μ/σ = 3e3, measured against
 mpmath). μ/σ = η₁/√(−2η₂), so |η₁| ≤ 3 keeps it below 67 across the η₂ range (at most 3.6
 digits lost, the score within 1e-12). The other parametrizations keep their wider ranges, where
-every kernel meets 1e-12 (tests/test_kernels_accuracy.py), except log σ, which starts at −6:
+every kernel meets 1e-12 (tests/kernels/test_accuracy.py), except log σ, which starts at −6:
 at (μ, log σ) = (−1000, −6.5), μ/σ = 6.6e5, the verification's natural-gradient map between
 mean_logstd and mean_std (whose Jacobian it composes through η, with terms of size μ that
 cancel) is off by 1.07e-10 of the direction in its 40-digit adjudication, against a tolerance

@@ -2,7 +2,7 @@
 
 Every function takes and returns float64 arrays and broadcasts like a ufunc. Each states the range
 on which it meets a relative error of 1e-12 against mpmath at 50 digits
-(tests/test_kernels_accuracy.py and tests/test_special.py check it).
+(tests/kernels/test_accuracy.py and tests/kernels/test_special.py check it).
 """
 
 from __future__ import annotations
@@ -510,7 +510,7 @@ __all__ = ["gammaln", "digamma", "polygamma", "trigamma", "trigamma_minus_recipr
 # u = (η_1, …, η_m, 0) and M = max(u), every quantity is formed from t = exp(u − M) ∈ (0, 1]:
 # no overflow for any finite η, and no 1 − σ cancellation (1 − σ_i is the sum of the other t's).
 # Accurate to a few ulps for logits of any finite size
-# (tests/test_families_discrete_and_one_parameter.py checks ±700 against mpmath).
+# (tests/families/test_discrete_and_one_parameter.py checks ±700 against mpmath).
 
 
 def _softmax_terms(eta):

@@ -14,7 +14,7 @@ def natural__to_natural(eta, _out=None):
     """η(θ), (..., m).
 
     Valid range: eta in [-30, 6]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1,))
     _out[..., 0] = eta
@@ -25,7 +25,7 @@ def natural__from_natural(eta, _out=None):
     """θ(η), (..., p).
 
     Valid range: eta in [-30, 6]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1,))
     _out[..., 0] = eta
@@ -36,7 +36,7 @@ def natural__jacobian(eta, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: eta in [-30, 6]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1, 1))
     _out[..., 0, 0] = 1
@@ -47,7 +47,7 @@ def natural__log_partition(eta, _out=None):
     """A(η(θ)), (...).
 
     Valid range: eta in [-30, 6]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + ())
     _out[...] = _special.log1pexp(eta)
@@ -58,7 +58,7 @@ def natural__mean(eta, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: eta in [-30, 6]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1,))
     _c0 = numpy.exp(eta)
@@ -70,7 +70,7 @@ def natural__log_density(x, eta, _out=None):
     """log p(x | θ), (...).
 
     Valid range: eta in [-30, 6]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta)) + ())
     _out[...] = eta*x - _special.log1pexp(eta)
@@ -81,7 +81,7 @@ def natural__score(x, eta, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: eta in [-30, 6]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta)) + (1,))
     _c0 = numpy.exp(eta)
@@ -93,7 +93,7 @@ def natural__hessian(x, eta, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: eta in [-30, 6]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta)) + (1, 1))
     _c0 = numpy.exp(eta)
@@ -105,7 +105,7 @@ def natural__fisher(eta, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: eta in [-30, 6]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1, 1))
     _c0 = numpy.exp(eta)
@@ -117,7 +117,7 @@ def natural__natural_fisher(eta, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: eta in [-30, 6]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1, 1))
     _c0 = numpy.exp(eta)
@@ -129,7 +129,7 @@ def natural__kl(eta, eta_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: eta in [-30, 6]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(eta_q)) + ())
     _c0 = numpy.exp(eta)
@@ -144,7 +144,7 @@ def natural__entropy(eta, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: eta in [-30, 6]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + ())
     _c0 = numpy.exp(eta)
@@ -156,7 +156,7 @@ def natural__skewness(eta, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: eta in [-30, 6]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1, 1, 1))
     _c0 = numpy.exp(eta)
@@ -168,7 +168,7 @@ def p__to_natural(p, _out=None):
     """η(θ), (..., m).
 
     Valid range: p in [1e-06, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p)) + (1,))
     _out[..., 0] = numpy.log(-p/(p - 1))
@@ -179,7 +179,7 @@ def p__from_natural(eta, _out=None):
     """θ(η), (..., p).
 
     Valid range: p in [1e-06, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1,))
     _out[..., 0] = (1 + numpy.exp(-eta))**(-1.0)
@@ -190,7 +190,7 @@ def p__jacobian(p, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: p in [1e-06, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p)) + (1, 1))
     _out[..., 0, 0] = -1/(p*(p - 1))
@@ -201,7 +201,7 @@ def p__log_partition(p, _out=None):
     """A(η(θ)), (...).
 
     Valid range: p in [1e-06, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p)) + ())
     _out[...] = -numpy.log1p(-p)
@@ -212,7 +212,7 @@ def p__mean(p, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: p in [1e-06, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p)) + (1,))
     _out[..., 0] = p
@@ -223,7 +223,7 @@ def p__log_density(x, p, _out=None):
     """log p(x | θ), (...).
 
     Valid range: p in [1e-06, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(p)) + ())
     _out[...] = x*(numpy.log(p) + numpy.log(-1/(p - 1))) + numpy.log1p(-p)
@@ -234,7 +234,7 @@ def p__score(x, p, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: p in [1e-06, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(p)) + (1,))
     _out[..., 0] = (p - x)/(p*(p - 1))
@@ -245,7 +245,7 @@ def p__hessian(x, p, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: p in [1e-06, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(p)) + (1, 1))
     _c0 = p**2
@@ -257,7 +257,7 @@ def p__fisher(p, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: p in [1e-06, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p)) + (1, 1))
     _out[..., 0, 0] = -1/(p*(p - 1))
@@ -268,7 +268,7 @@ def p__natural_fisher(p, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: p in [1e-06, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p)) + (1, 1))
     _c0 = p/(p - 1)
@@ -280,7 +280,7 @@ def p__kl(p, p_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: p in [1e-06, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p), numpy.shape(p_q)) + ())
     _t0 = -numpy.log1p(-p_q)
@@ -294,7 +294,7 @@ def p__entropy(p, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: p in [1e-06, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p)) + ())
     _out[...] = -p*(numpy.log(p) + numpy.log(-1/(p - 1))) - numpy.log1p(-p)
@@ -305,7 +305,7 @@ def p__skewness(p, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: p in [1e-06, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p)) + (1, 1, 1))
     _c0 = p/(p - 1)

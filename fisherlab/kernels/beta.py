@@ -14,7 +14,7 @@ def natural__to_natural(eta1, eta2, _out=None):
     """η(θ), (..., m).
 
     Valid range: eta1 in [0.05, 1000], eta2 in [0.2, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = eta1
@@ -26,7 +26,7 @@ def natural__from_natural(eta1, eta2, _out=None):
     """θ(η), (..., p).
 
     Valid range: eta1 in [0.05, 1000], eta2 in [0.2, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = eta1
@@ -38,7 +38,7 @@ def natural__jacobian(eta1, eta2, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: eta1 in [0.05, 1000], eta2 in [0.2, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
     _out[..., 0, 0] = 1
@@ -52,7 +52,7 @@ def natural__log_partition(eta1, eta2, _out=None):
     """A(η(θ)), (...).
 
     Valid range: eta1 in [0.05, 1000], eta2 in [0.2, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + ())
     _out[...] = _special.log_beta(eta1, eta2)
@@ -63,7 +63,7 @@ def natural__mean(eta1, eta2, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: eta1 in [0.05, 1000], eta2 in [0.2, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _c0 = _special.digamma(eta1 + eta2)
@@ -76,7 +76,7 @@ def natural__log_density(x, eta1, eta2, _out=None):
     """log p(x | θ), (...).
 
     Valid range: eta1 in [0.05, 1000], eta2 in [0.2, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + ())
     _out[...] = (eta1 - 1)*numpy.log(x) + (eta2 - 1)*numpy.log1p(-x) - _special.log_beta(eta1, eta2)
@@ -87,7 +87,7 @@ def natural__score(x, eta1, eta2, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: eta1 in [0.05, 1000], eta2 in [0.2, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _c0 = _special.digamma(eta1 + eta2)
@@ -100,7 +100,7 @@ def natural__hessian(x, eta1, eta2, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: eta1 in [0.05, 1000], eta2 in [0.2, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
     _c0 = _special.trigamma(eta1 + eta2)
@@ -115,7 +115,7 @@ def natural__fisher(eta1, eta2, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: eta1 in [0.05, 1000], eta2 in [0.2, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
     _c0 = _special.trigamma(eta1 + eta2)
@@ -130,7 +130,7 @@ def natural__natural_fisher(eta1, eta2, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: eta1 in [0.05, 1000], eta2 in [0.2, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
     _c0 = _special.trigamma(eta1 + eta2)
@@ -145,7 +145,7 @@ def natural__kl(eta1, eta2, eta1_q, eta2_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: eta1 in [0.05, 1000], eta2 in [0.2, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta1_q), numpy.shape(eta2_q)) + ())
     _c0 = _special.digamma(eta1 + eta2)
@@ -161,7 +161,7 @@ def natural__entropy(eta1, eta2, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: eta1 in [0.05, 1000], eta2 in [0.2, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + ())
     _c0 = _special.digamma(eta1 + eta2)
@@ -173,7 +173,7 @@ def natural__skewness(eta1, eta2, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: eta1 in [0.05, 1000], eta2 in [0.2, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2, 2))
     _c0 = -_special.polygamma(2, eta1 + eta2)
@@ -192,7 +192,7 @@ def alpha_beta__to_natural(alpha, beta, _out=None):
     """η(θ), (..., m).
 
     Valid range: alpha in [0.05, 1000], beta in [0.2, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta)) + (2,))
     _out[..., 0] = alpha
@@ -204,7 +204,7 @@ def alpha_beta__from_natural(eta1, eta2, _out=None):
     """θ(η), (..., p).
 
     Valid range: alpha in [0.05, 1000], beta in [0.2, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = eta1
@@ -216,7 +216,7 @@ def alpha_beta__jacobian(alpha, beta, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: alpha in [0.05, 1000], beta in [0.2, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta)) + (2, 2))
     _out[..., 0, 0] = 1
@@ -230,7 +230,7 @@ def alpha_beta__log_partition(alpha, beta, _out=None):
     """A(η(θ)), (...).
 
     Valid range: alpha in [0.05, 1000], beta in [0.2, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta)) + ())
     _out[...] = _special.log_beta(alpha, beta)
@@ -241,7 +241,7 @@ def alpha_beta__mean(alpha, beta, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: alpha in [0.05, 1000], beta in [0.2, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta)) + (2,))
     _c0 = _special.digamma(alpha + beta)
@@ -254,7 +254,7 @@ def alpha_beta__log_density(x, alpha, beta, _out=None):
     """log p(x | θ), (...).
 
     Valid range: alpha in [0.05, 1000], beta in [0.2, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(alpha), numpy.shape(beta)) + ())
     _out[...] = (alpha - 1)*numpy.log(x) + (beta - 1)*numpy.log1p(-x) - _special.log_beta(alpha, beta)
@@ -265,7 +265,7 @@ def alpha_beta__score(x, alpha, beta, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: alpha in [0.05, 1000], beta in [0.2, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(alpha), numpy.shape(beta)) + (2,))
     _c0 = _special.digamma(alpha + beta)
@@ -278,7 +278,7 @@ def alpha_beta__hessian(x, alpha, beta, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: alpha in [0.05, 1000], beta in [0.2, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(alpha), numpy.shape(beta)) + (2, 2))
     _c0 = _special.trigamma(alpha + beta)
@@ -293,7 +293,7 @@ def alpha_beta__fisher(alpha, beta, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: alpha in [0.05, 1000], beta in [0.2, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta)) + (2, 2))
     _c0 = _special.trigamma(alpha + beta)
@@ -308,7 +308,7 @@ def alpha_beta__natural_fisher(alpha, beta, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: alpha in [0.05, 1000], beta in [0.2, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta)) + (2, 2))
     _c0 = _special.trigamma(alpha + beta)
@@ -323,7 +323,7 @@ def alpha_beta__kl(alpha, beta, alpha_q, beta_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: alpha in [0.05, 1000], beta in [0.2, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta), numpy.shape(alpha_q), numpy.shape(beta_q)) + ())
     _c0 = _special.digamma(alpha + beta)
@@ -339,7 +339,7 @@ def alpha_beta__entropy(alpha, beta, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: alpha in [0.05, 1000], beta in [0.2, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta)) + ())
     _c0 = _special.digamma(alpha + beta)
@@ -351,7 +351,7 @@ def alpha_beta__skewness(alpha, beta, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: alpha in [0.05, 1000], beta in [0.2, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta)) + (2, 2, 2))
     _c0 = -_special.polygamma(2, alpha + beta)
@@ -370,7 +370,7 @@ def mean_precision__to_natural(mean, precision, _out=None):
     """η(θ), (..., m).
 
     Valid range: mean in [0.001, 0.999], precision in [50, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision)) + (2,))
     _out[..., 0] = mean*precision
@@ -382,7 +382,7 @@ def mean_precision__from_natural(eta1, eta2, _out=None):
     """θ(η), (..., p).
 
     Valid range: mean in [0.001, 0.999], precision in [50, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _c0 = eta1 + eta2
@@ -395,7 +395,7 @@ def mean_precision__jacobian(mean, precision, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: mean in [0.001, 0.999], precision in [50, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision)) + (2, 2))
     _out[..., 0, 0] = precision
@@ -409,7 +409,7 @@ def mean_precision__log_partition(mean, precision, _out=None):
     """A(η(θ)), (...).
 
     Valid range: mean in [0.001, 0.999], precision in [50, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision)) + ())
     _out[...] = _special.log_beta(mean*precision, -precision*(mean - 1))
@@ -420,7 +420,7 @@ def mean_precision__mean(mean, precision, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: mean in [0.001, 0.999], precision in [50, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision)) + (2,))
     _c0 = mean*precision
@@ -435,7 +435,7 @@ def mean_precision__log_density(x, mean, precision, _out=None):
     """log p(x | θ), (...).
 
     Valid range: mean in [0.001, 0.999], precision in [50, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(precision)) + ())
     _c0 = mean*precision
@@ -448,7 +448,7 @@ def mean_precision__score(x, mean, precision, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: mean in [0.001, 0.999], precision in [50, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(precision)) + (2,))
     _c0 = numpy.log1p(-x)
@@ -467,7 +467,7 @@ def mean_precision__hessian(x, mean, precision, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: mean in [0.001, 0.999], precision in [50, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(precision)) + (2, 2))
     _c0 = _special.trigamma(precision)
@@ -488,7 +488,7 @@ def mean_precision__fisher(mean, precision, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: mean in [0.001, 0.999], precision in [50, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision)) + (2, 2))
     _c0 = _special.trigamma(precision)
@@ -508,7 +508,7 @@ def mean_precision__natural_fisher(mean, precision, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: mean in [0.001, 0.999], precision in [50, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision)) + (2, 2))
     _c0 = mean*precision
@@ -525,7 +525,7 @@ def mean_precision__kl(mean, precision, mean_q, precision_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: mean in [0.001, 0.999], precision in [50, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision), numpy.shape(mean_q), numpy.shape(precision_q)) + ())
     _c0 = mean*precision
@@ -546,7 +546,7 @@ def mean_precision__entropy(mean, precision, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: mean in [0.001, 0.999], precision in [50, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision)) + ())
     _c0 = mean*precision
@@ -561,7 +561,7 @@ def mean_precision__skewness(mean, precision, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: mean in [0.001, 0.999], precision in [50, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision)) + (2, 2, 2))
     _c0 = _special.polygamma(2, precision)

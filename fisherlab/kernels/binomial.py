@@ -15,7 +15,7 @@ def natural__to_natural(eta, n, _out=None):
     """η(θ), (..., m).
 
     Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(n)) + (1,))
     _out[..., 0] = eta
@@ -26,7 +26,7 @@ def natural__from_natural(eta, n, _out=None):
     """θ(η), (..., p).
 
     Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(n)) + (1,))
     _out[..., 0] = eta
@@ -37,7 +37,7 @@ def natural__jacobian(eta, n, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(n)) + (1, 1))
     _out[..., 0, 0] = 1
@@ -48,7 +48,7 @@ def natural__log_partition(eta, n, _out=None):
     """A(η(θ)), (...).
 
     Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(n)) + ())
     _out[...] = n*_special.logsumexp0(eta)
@@ -59,7 +59,7 @@ def natural__mean(eta, n, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(n)) + (1,))
     _out[..., 0] = n*_special.softmax0(1, eta)
@@ -70,7 +70,7 @@ def natural__log_density(x, eta, n, _out=None):
     """log p(x | θ), (...).
 
     Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta), numpy.shape(n)) + ())
     _out[...] = eta*x - n*_special.logsumexp0(eta) + (_special.gammaln(n + 1) - _special.gammaln(x + 1) - _special.gammaln(n - x + 1))
@@ -81,7 +81,7 @@ def natural__score(x, eta, n, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta), numpy.shape(n)) + (1,))
     _out[..., 0] = -n*_special.softmax0(1, eta) + x
@@ -92,7 +92,7 @@ def natural__hessian(x, eta, n, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta), numpy.shape(n)) + (1, 1))
     _out[..., 0, 0] = -n*_special.cosoftmax0(1, eta)*_special.softmax0(1, eta)
@@ -103,7 +103,7 @@ def natural__fisher(eta, n, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(n)) + (1, 1))
     _out[..., 0, 0] = n*_special.cosoftmax0(1, eta)*_special.softmax0(1, eta)
@@ -114,7 +114,7 @@ def natural__natural_fisher(eta, n, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(n)) + (1, 1))
     _out[..., 0, 0] = n*_special.cosoftmax0(1, eta)*_special.softmax0(1, eta)
@@ -125,7 +125,7 @@ def natural__kl(eta, eta_q, n, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(eta_q), numpy.shape(n)) + ())
     _t0 = -n*_special.logsumexp0(eta)
@@ -139,7 +139,7 @@ def natural__entropy(eta, n, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(n)) + ())
     _out[...] = n*(-eta*_special.softmax0(1, eta) + _special.logsumexp0(eta))
@@ -150,7 +150,7 @@ def natural__skewness(eta, n, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(n)) + (1, 1, 1))
     _c0 = _special.cosoftmax0(1, eta)
@@ -163,7 +163,7 @@ def p__to_natural(p, n, _out=None):
     """η(θ), (..., m).
 
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p), numpy.shape(n)) + (1,))
     _out[..., 0] = numpy.log(-p/(p - 1))
@@ -174,7 +174,7 @@ def p__from_natural(eta, n, _out=None):
     """θ(η), (..., p).
 
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(n)) + (1,))
     _out[..., 0] = _special.softmax0(1, eta)
@@ -185,7 +185,7 @@ def p__jacobian(p, n, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p), numpy.shape(n)) + (1, 1))
     _out[..., 0, 0] = -1/(p*(p - 1))
@@ -196,7 +196,7 @@ def p__log_partition(p, n, _out=None):
     """A(η(θ)), (...).
 
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p), numpy.shape(n)) + ())
     _out[...] = -n*numpy.log1p(-p)
@@ -207,7 +207,7 @@ def p__mean(p, n, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p), numpy.shape(n)) + (1,))
     _out[..., 0] = n*p
@@ -218,7 +218,7 @@ def p__log_density(x, p, n, _out=None):
     """log p(x | θ), (...).
 
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(p), numpy.shape(n)) + ())
     _out[...] = n*numpy.log1p(-p) + x*(numpy.log(p) + numpy.log(-1/(p - 1))) + (_special.gammaln(n + 1) - _special.gammaln(x + 1) - _special.gammaln(n - x + 1))
@@ -229,7 +229,7 @@ def p__score(x, p, n, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(p), numpy.shape(n)) + (1,))
     _out[..., 0] = (n*p - x)/(p*(p - 1))
@@ -240,7 +240,7 @@ def p__hessian(x, p, n, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(p), numpy.shape(n)) + (1, 1))
     _c0 = p**2
@@ -252,7 +252,7 @@ def p__fisher(p, n, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p), numpy.shape(n)) + (1, 1))
     _out[..., 0, 0] = -n/(p*(p - 1))
@@ -263,7 +263,7 @@ def p__natural_fisher(p, n, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p), numpy.shape(n)) + (1, 1))
     _out[..., 0, 0] = -n*p*(p - 1)
@@ -274,7 +274,7 @@ def p__kl(p, p_q, n, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p), numpy.shape(p_q), numpy.shape(n)) + ())
     _t0 = n*numpy.log1p(-p)
@@ -288,7 +288,7 @@ def p__entropy(p, n, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p), numpy.shape(n)) + ())
     _out[...] = -n*(p*(numpy.log(p) + numpy.log(-1/(p - 1))) + numpy.log1p(-p))
@@ -299,7 +299,7 @@ def p__skewness(p, n, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p), numpy.shape(n)) + (1, 1, 1))
     _out[..., 0, 0, 0] = n*p*(p - 1)*(2*p - 1)
@@ -310,7 +310,7 @@ def p__fisher_rao(p, p_q, n, _out=None):
     """Fisher–Rao distance between θ and θq, (...).
 
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p), numpy.shape(p_q), numpy.shape(n)) + ())
     _out[...] = 4*numpy.sqrt(n)*numpy.arcsin((1/2)*numpy.sqrt(_special.sqrt_diff(p, p_q)**2 + _special.sqrt_diff(1 - p, 1 - p_q)**2))

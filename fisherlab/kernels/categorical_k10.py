@@ -16,7 +16,7 @@ def natural__to_natural(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _o
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4], eta5 in
     [-4, 4], eta6 in [-4, 4], eta7 in [-4, 4], eta8 in [-4, 4], eta9 in [-4, 4]; there it agrees
     with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9)) + (9,))
     _out[..., 0] = eta1
@@ -37,7 +37,7 @@ def natural__from_natural(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4], eta5 in
     [-4, 4], eta6 in [-4, 4], eta7 in [-4, 4], eta8 in [-4, 4], eta9 in [-4, 4]; there it agrees
     with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9)) + (9,))
     _out[..., 0] = eta1
@@ -58,7 +58,7 @@ def natural__jacobian(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _out
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4], eta5 in
     [-4, 4], eta6 in [-4, 4], eta7 in [-4, 4], eta8 in [-4, 4], eta9 in [-4, 4]; there it agrees
     with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9)) + (9, 9))
     _out[..., 0, 0] = 1
@@ -151,7 +151,7 @@ def natural__log_partition(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9,
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4], eta5 in
     [-4, 4], eta6 in [-4, 4], eta7 in [-4, 4], eta8 in [-4, 4], eta9 in [-4, 4]; there it agrees
     with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9)) + ())
     _out[...] = _special.logsumexp0(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
@@ -164,7 +164,7 @@ def natural__mean(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _out=Non
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4], eta5 in
     [-4, 4], eta6 in [-4, 4], eta7 in [-4, 4], eta8 in [-4, 4], eta9 in [-4, 4]; there it agrees
     with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9)) + (9,))
     _out[..., 0] = _special.softmax0(1, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
@@ -185,7 +185,7 @@ def natural__log_density(x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, eta1, eta2, et
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4], eta5 in
     [-4, 4], eta6 in [-4, 4], eta7 in [-4, 4], eta8 in [-4, 4], eta9 in [-4, 4]; there it agrees
     with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(x6), numpy.shape(x7), numpy.shape(x8), numpy.shape(x9), numpy.shape(x10), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9)) + ())
     _out[...] = eta1*x1 + eta2*x2 + eta3*x3 + eta4*x4 + eta5*x5 + eta6*x6 + eta7*x7 + eta8*x8 + eta9*x9 - _special.logsumexp0(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
@@ -198,7 +198,7 @@ def natural__score(x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, eta1, eta2, eta3, et
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4], eta5 in
     [-4, 4], eta6 in [-4, 4], eta7 in [-4, 4], eta8 in [-4, 4], eta9 in [-4, 4]; there it agrees
     with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(x6), numpy.shape(x7), numpy.shape(x8), numpy.shape(x9), numpy.shape(x10), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9)) + (9,))
     _out[..., 0] = x1 - _special.softmax0(1, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
@@ -219,7 +219,7 @@ def natural__hessian(x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, eta1, eta2, eta3, 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4], eta5 in
     [-4, 4], eta6 in [-4, 4], eta7 in [-4, 4], eta8 in [-4, 4], eta9 in [-4, 4]; there it agrees
     with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(x6), numpy.shape(x7), numpy.shape(x8), numpy.shape(x9), numpy.shape(x10), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9)) + (9, 9))
     _c0 = _special.softmax0(1, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
@@ -321,7 +321,7 @@ def natural__fisher(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _out=N
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4], eta5 in
     [-4, 4], eta6 in [-4, 4], eta7 in [-4, 4], eta8 in [-4, 4], eta9 in [-4, 4]; there it agrees
     with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9)) + (9, 9))
     _c0 = _special.softmax0(1, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
@@ -423,7 +423,7 @@ def natural__natural_fisher(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4], eta5 in
     [-4, 4], eta6 in [-4, 4], eta7 in [-4, 4], eta8 in [-4, 4], eta9 in [-4, 4]; there it agrees
     with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9)) + (9, 9))
     _c0 = _special.softmax0(1, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
@@ -525,7 +525,7 @@ def natural__kl(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, eta1_q, et
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4], eta5 in
     [-4, 4], eta6 in [-4, 4], eta7 in [-4, 4], eta8 in [-4, 4], eta9 in [-4, 4]; there it agrees
     with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9), numpy.shape(eta1_q), numpy.shape(eta2_q), numpy.shape(eta3_q), numpy.shape(eta4_q), numpy.shape(eta5_q), numpy.shape(eta6_q), numpy.shape(eta7_q), numpy.shape(eta8_q), numpy.shape(eta9_q)) + ())
     _t0 = -_special.logsumexp0(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
@@ -549,7 +549,7 @@ def natural__entropy(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _out=
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4], eta5 in
     [-4, 4], eta6 in [-4, 4], eta7 in [-4, 4], eta8 in [-4, 4], eta9 in [-4, 4]; there it agrees
     with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9)) + ())
     _out[...] = -eta1*_special.softmax0(1, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9) - eta2*_special.softmax0(2, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9) - eta3*_special.softmax0(3, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9) - eta4*_special.softmax0(4, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9) - eta5*_special.softmax0(5, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9) - eta6*_special.softmax0(6, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9) - eta7*_special.softmax0(7, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9) - eta8*_special.softmax0(8, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9) - eta9*_special.softmax0(9, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9) + _special.logsumexp0(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
@@ -562,7 +562,7 @@ def natural__skewness(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _out
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4], eta5 in
     [-4, 4], eta6 in [-4, 4], eta7 in [-4, 4], eta8 in [-4, 4], eta9 in [-4, 4]; there it agrees
     with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9)) + (9, 9, 9))
     _c0 = _special.cosoftmax0(1, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
@@ -1523,7 +1523,7 @@ def probs__to_natural(p1, p2, p3, p4, p5, p6, p7, p8, p9, _out=None):
     Valid range: p1 in [0.02, 0.105556], p2 in [0.02, 0.105556], p3 in [0.02, 0.105556], p4 in
     [0.02, 0.105556], p5 in [0.02, 0.105556], p6 in [0.02, 0.105556], p7 in [0.02, 0.105556], p8
     in [0.02, 0.105556], p9 in [0.02, 0.105556]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9)) + (9,))
     _c0 = -numpy.log(-p1 - p2 - p3 - p4 - p5 - p6 - p7 - p8 - p9 + 1)
@@ -1545,7 +1545,7 @@ def probs__from_natural(eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9, _o
     Valid range: p1 in [0.02, 0.105556], p2 in [0.02, 0.105556], p3 in [0.02, 0.105556], p4 in
     [0.02, 0.105556], p5 in [0.02, 0.105556], p6 in [0.02, 0.105556], p7 in [0.02, 0.105556], p8
     in [0.02, 0.105556], p9 in [0.02, 0.105556]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta6), numpy.shape(eta7), numpy.shape(eta8), numpy.shape(eta9)) + (9,))
     _out[..., 0] = _special.softmax0(1, eta1, eta2, eta3, eta4, eta5, eta6, eta7, eta8, eta9)
@@ -1566,7 +1566,7 @@ def probs__jacobian(p1, p2, p3, p4, p5, p6, p7, p8, p9, _out=None):
     Valid range: p1 in [0.02, 0.105556], p2 in [0.02, 0.105556], p3 in [0.02, 0.105556], p4 in
     [0.02, 0.105556], p5 in [0.02, 0.105556], p6 in [0.02, 0.105556], p7 in [0.02, 0.105556], p8
     in [0.02, 0.105556], p9 in [0.02, 0.105556]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9)) + (9, 9))
     _c0 = (p1 + p2 + p3 + p4 + p5 + p6 + p7 + p8 + p9 - 1)**(-1.0)
@@ -1661,7 +1661,7 @@ def probs__log_partition(p1, p2, p3, p4, p5, p6, p7, p8, p9, _out=None):
     Valid range: p1 in [0.02, 0.105556], p2 in [0.02, 0.105556], p3 in [0.02, 0.105556], p4 in
     [0.02, 0.105556], p5 in [0.02, 0.105556], p6 in [0.02, 0.105556], p7 in [0.02, 0.105556], p8
     in [0.02, 0.105556], p9 in [0.02, 0.105556]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9)) + ())
     _out[...] = -numpy.log(-p1 - p2 - p3 - p4 - p5 - p6 - p7 - p8 - p9 + 1)
@@ -1674,7 +1674,7 @@ def probs__mean(p1, p2, p3, p4, p5, p6, p7, p8, p9, _out=None):
     Valid range: p1 in [0.02, 0.105556], p2 in [0.02, 0.105556], p3 in [0.02, 0.105556], p4 in
     [0.02, 0.105556], p5 in [0.02, 0.105556], p6 in [0.02, 0.105556], p7 in [0.02, 0.105556], p8
     in [0.02, 0.105556], p9 in [0.02, 0.105556]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9)) + (9,))
     _out[..., 0] = p1
@@ -1695,7 +1695,7 @@ def probs__log_density(x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, p1, p2, p3, p4, 
     Valid range: p1 in [0.02, 0.105556], p2 in [0.02, 0.105556], p3 in [0.02, 0.105556], p4 in
     [0.02, 0.105556], p5 in [0.02, 0.105556], p6 in [0.02, 0.105556], p7 in [0.02, 0.105556], p8
     in [0.02, 0.105556], p9 in [0.02, 0.105556]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(x6), numpy.shape(x7), numpy.shape(x8), numpy.shape(x9), numpy.shape(x10), numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9)) + ())
     _c0 = numpy.log(-p1 - p2 - p3 - p4 - p5 - p6 - p7 - p8 - p9 + 1)
@@ -1710,7 +1710,7 @@ def probs__score(x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, p1, p2, p3, p4, p5, p6
     Valid range: p1 in [0.02, 0.105556], p2 in [0.02, 0.105556], p3 in [0.02, 0.105556], p4 in
     [0.02, 0.105556], p5 in [0.02, 0.105556], p6 in [0.02, 0.105556], p7 in [0.02, 0.105556], p8
     in [0.02, 0.105556], p9 in [0.02, 0.105556]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(x6), numpy.shape(x7), numpy.shape(x8), numpy.shape(x9), numpy.shape(x10), numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9)) + (9,))
     _c0 = p3 + p4 + p5 + p6 + p7 + p8 + p9 - 1
@@ -1750,7 +1750,7 @@ def probs__hessian(x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, p1, p2, p3, p4, p5, 
     Valid range: p1 in [0.02, 0.105556], p2 in [0.02, 0.105556], p3 in [0.02, 0.105556], p4 in
     [0.02, 0.105556], p5 in [0.02, 0.105556], p6 in [0.02, 0.105556], p7 in [0.02, 0.105556], p8
     in [0.02, 0.105556], p9 in [0.02, 0.105556]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(x6), numpy.shape(x7), numpy.shape(x8), numpy.shape(x9), numpy.shape(x10), numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9)) + (9, 9))
     _c0 = p1**2
@@ -1870,7 +1870,7 @@ def probs__fisher(p1, p2, p3, p4, p5, p6, p7, p8, p9, _out=None):
     Valid range: p1 in [0.02, 0.105556], p2 in [0.02, 0.105556], p3 in [0.02, 0.105556], p4 in
     [0.02, 0.105556], p5 in [0.02, 0.105556], p6 in [0.02, 0.105556], p7 in [0.02, 0.105556], p8
     in [0.02, 0.105556], p9 in [0.02, 0.105556]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9)) + (9, 9))
     _c0 = (p1 + p2 + p3 + p4 + p5 + p6 + p7 + p8 + p9 - 1)**(-1.0)
@@ -1965,7 +1965,7 @@ def probs__natural_fisher(p1, p2, p3, p4, p5, p6, p7, p8, p9, _out=None):
     Valid range: p1 in [0.02, 0.105556], p2 in [0.02, 0.105556], p3 in [0.02, 0.105556], p4 in
     [0.02, 0.105556], p5 in [0.02, 0.105556], p6 in [0.02, 0.105556], p7 in [0.02, 0.105556], p8
     in [0.02, 0.105556], p9 in [0.02, 0.105556]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9)) + (9, 9))
     _out[..., 0, 0] = -p1*(p1 - 1)
@@ -2058,7 +2058,7 @@ def probs__kl(p1, p2, p3, p4, p5, p6, p7, p8, p9, p1_q, p2_q, p3_q, p4_q, p5_q, 
     Valid range: p1 in [0.02, 0.105556], p2 in [0.02, 0.105556], p3 in [0.02, 0.105556], p4 in
     [0.02, 0.105556], p5 in [0.02, 0.105556], p6 in [0.02, 0.105556], p7 in [0.02, 0.105556], p8
     in [0.02, 0.105556], p9 in [0.02, 0.105556]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9), numpy.shape(p1_q), numpy.shape(p2_q), numpy.shape(p3_q), numpy.shape(p4_q), numpy.shape(p5_q), numpy.shape(p6_q), numpy.shape(p7_q), numpy.shape(p8_q), numpy.shape(p9_q)) + ())
     _c0 = numpy.log(-p1_q - p2_q - p3_q - p4_q - p5_q - p6_q - p7_q - p8_q - p9_q + 1)
@@ -2085,7 +2085,7 @@ def probs__entropy(p1, p2, p3, p4, p5, p6, p7, p8, p9, _out=None):
     Valid range: p1 in [0.02, 0.105556], p2 in [0.02, 0.105556], p3 in [0.02, 0.105556], p4 in
     [0.02, 0.105556], p5 in [0.02, 0.105556], p6 in [0.02, 0.105556], p7 in [0.02, 0.105556], p8
     in [0.02, 0.105556], p9 in [0.02, 0.105556]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9)) + ())
     _c0 = numpy.log(-p1 - p2 - p3 - p4 - p5 - p6 - p7 - p8 - p9 + 1)
@@ -2100,7 +2100,7 @@ def probs__skewness(p1, p2, p3, p4, p5, p6, p7, p8, p9, _out=None):
     Valid range: p1 in [0.02, 0.105556], p2 in [0.02, 0.105556], p3 in [0.02, 0.105556], p4 in
     [0.02, 0.105556], p5 in [0.02, 0.105556], p6 in [0.02, 0.105556], p7 in [0.02, 0.105556], p8
     in [0.02, 0.105556], p9 in [0.02, 0.105556]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9)) + (9, 9, 9))
     _c0 = 2*p1
@@ -3035,7 +3035,7 @@ def probs__fisher_rao(p1, p2, p3, p4, p5, p6, p7, p8, p9, p1_q, p2_q, p3_q, p4_q
     Valid range: p1 in [0.02, 0.105556], p2 in [0.02, 0.105556], p3 in [0.02, 0.105556], p4 in
     [0.02, 0.105556], p5 in [0.02, 0.105556], p6 in [0.02, 0.105556], p7 in [0.02, 0.105556], p8
     in [0.02, 0.105556], p9 in [0.02, 0.105556]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p5), numpy.shape(p6), numpy.shape(p7), numpy.shape(p8), numpy.shape(p9), numpy.shape(p1_q), numpy.shape(p2_q), numpy.shape(p3_q), numpy.shape(p4_q), numpy.shape(p5_q), numpy.shape(p6_q), numpy.shape(p7_q), numpy.shape(p8_q), numpy.shape(p9_q)) + ())
     _out[...] = 4*numpy.arcsin((1/2)*numpy.sqrt(_special.sqrt_diff(p1, p1_q)**2 + _special.sqrt_diff(p2, p2_q)**2 + _special.sqrt_diff(p3, p3_q)**2 + _special.sqrt_diff(p4, p4_q)**2 + _special.sqrt_diff(p5, p5_q)**2 + _special.sqrt_diff(p6, p6_q)**2 + _special.sqrt_diff(p7, p7_q)**2 + _special.sqrt_diff(p8, p8_q)**2 + _special.sqrt_diff(p9, p9_q)**2 + _special.sqrt_diff(-p1 - p2 - p3 - p4 - p5 - p6 - p7 - p8 - p9 + 1, -p1_q - p2_q - p3_q - p4_q - p5_q - p6_q - p7_q - p8_q - p9_q + 1)**2))

@@ -14,7 +14,7 @@ def natural__to_natural(eta1, _out=None):
     """η(θ), (..., m).
 
     Valid range: eta1 in [-4, 4]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1)) + (1,))
     _out[..., 0] = eta1
@@ -25,7 +25,7 @@ def natural__from_natural(eta1, _out=None):
     """θ(η), (..., p).
 
     Valid range: eta1 in [-4, 4]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1)) + (1,))
     _out[..., 0] = eta1
@@ -36,7 +36,7 @@ def natural__jacobian(eta1, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: eta1 in [-4, 4]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1)) + (1, 1))
     _out[..., 0, 0] = 1
@@ -47,7 +47,7 @@ def natural__log_partition(eta1, _out=None):
     """A(η(θ)), (...).
 
     Valid range: eta1 in [-4, 4]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1)) + ())
     _out[...] = _special.logsumexp0(eta1)
@@ -58,7 +58,7 @@ def natural__mean(eta1, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: eta1 in [-4, 4]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1)) + (1,))
     _out[..., 0] = _special.softmax0(1, eta1)
@@ -69,7 +69,7 @@ def natural__log_density(x1, x2, eta1, _out=None):
     """log p(x | θ), (...).
 
     Valid range: eta1 in [-4, 4]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(eta1)) + ())
     _out[...] = eta1*x1 - _special.logsumexp0(eta1)
@@ -80,7 +80,7 @@ def natural__score(x1, x2, eta1, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: eta1 in [-4, 4]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(eta1)) + (1,))
     _out[..., 0] = x1 - _special.softmax0(1, eta1)
@@ -91,7 +91,7 @@ def natural__hessian(x1, x2, eta1, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: eta1 in [-4, 4]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(eta1)) + (1, 1))
     _out[..., 0, 0] = -_special.cosoftmax0(1, eta1)*_special.softmax0(1, eta1)
@@ -102,7 +102,7 @@ def natural__fisher(eta1, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: eta1 in [-4, 4]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1)) + (1, 1))
     _out[..., 0, 0] = _special.cosoftmax0(1, eta1)*_special.softmax0(1, eta1)
@@ -113,7 +113,7 @@ def natural__natural_fisher(eta1, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: eta1 in [-4, 4]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1)) + (1, 1))
     _out[..., 0, 0] = _special.cosoftmax0(1, eta1)*_special.softmax0(1, eta1)
@@ -124,7 +124,7 @@ def natural__kl(eta1, eta1_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: eta1 in [-4, 4]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta1_q)) + ())
     _t0 = -_special.logsumexp0(eta1)
@@ -138,7 +138,7 @@ def natural__entropy(eta1, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: eta1 in [-4, 4]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1)) + ())
     _out[...] = -eta1*_special.softmax0(1, eta1) + _special.logsumexp0(eta1)
@@ -149,7 +149,7 @@ def natural__skewness(eta1, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: eta1 in [-4, 4]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1)) + (1, 1, 1))
     _c0 = _special.cosoftmax0(1, eta1)
@@ -162,7 +162,7 @@ def probs__to_natural(p1, _out=None):
     """η(θ), (..., m).
 
     Valid range: p1 in [0.02, 0.95]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1)) + (1,))
     _out[..., 0] = numpy.log(p1) - numpy.log1p(-p1)
@@ -173,7 +173,7 @@ def probs__from_natural(eta1, _out=None):
     """θ(η), (..., p).
 
     Valid range: p1 in [0.02, 0.95]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1)) + (1,))
     _out[..., 0] = _special.softmax0(1, eta1)
@@ -184,7 +184,7 @@ def probs__jacobian(p1, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: p1 in [0.02, 0.95]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1)) + (1, 1))
     _out[..., 0, 0] = -1/(p1 - 1) + p1**(-1.0)
@@ -195,7 +195,7 @@ def probs__log_partition(p1, _out=None):
     """A(η(θ)), (...).
 
     Valid range: p1 in [0.02, 0.95]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1)) + ())
     _out[...] = -numpy.log1p(-p1)
@@ -206,7 +206,7 @@ def probs__mean(p1, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: p1 in [0.02, 0.95]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1)) + (1,))
     _out[..., 0] = p1
@@ -217,7 +217,7 @@ def probs__log_density(x1, x2, p1, _out=None):
     """log p(x | θ), (...).
 
     Valid range: p1 in [0.02, 0.95]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(p1)) + ())
     _c0 = numpy.log1p(-p1)
@@ -229,7 +229,7 @@ def probs__score(x1, x2, p1, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: p1 in [0.02, 0.95]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(p1)) + (1,))
     _out[..., 0] = (p1 - x1)/(p1*(p1 - 1))
@@ -240,7 +240,7 @@ def probs__hessian(x1, x2, p1, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: p1 in [0.02, 0.95]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(p1)) + (1, 1))
     _c0 = p1**2
@@ -252,7 +252,7 @@ def probs__fisher(p1, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: p1 in [0.02, 0.95]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1)) + (1, 1))
     _out[..., 0, 0] = -1/(p1*(p1 - 1))
@@ -263,7 +263,7 @@ def probs__natural_fisher(p1, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: p1 in [0.02, 0.95]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1)) + (1, 1))
     _out[..., 0, 0] = -p1*(p1 - 1)
@@ -274,7 +274,7 @@ def probs__kl(p1, p1_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: p1 in [0.02, 0.95]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p1_q)) + ())
     _c0 = numpy.log1p(-p1_q)
@@ -290,7 +290,7 @@ def probs__entropy(p1, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: p1 in [0.02, 0.95]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1)) + ())
     _c0 = numpy.log1p(-p1)
@@ -302,7 +302,7 @@ def probs__skewness(p1, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: p1 in [0.02, 0.95]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1)) + (1, 1, 1))
     _out[..., 0, 0, 0] = p1*(p1 - 1)*(2*p1 - 1)
@@ -313,7 +313,7 @@ def probs__fisher_rao(p1, p1_q, _out=None):
     """Fisher–Rao distance between θ and θq, (...).
 
     Valid range: p1 in [0.02, 0.95]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p1_q)) + ())
     _out[...] = 4*numpy.arcsin((1/2)*numpy.sqrt(_special.sqrt_diff(p1, p1_q)**2 + _special.sqrt_diff(1 - p1, 1 - p1_q)**2))

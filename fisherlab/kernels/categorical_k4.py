@@ -15,7 +15,7 @@ def natural__to_natural(eta1, eta2, eta3, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + (3,))
     _out[..., 0] = eta1
@@ -29,7 +29,7 @@ def natural__from_natural(eta1, eta2, eta3, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + (3,))
     _out[..., 0] = eta1
@@ -43,7 +43,7 @@ def natural__jacobian(eta1, eta2, eta3, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + (3, 3))
     _out[..., 0, 0] = 1
@@ -63,7 +63,7 @@ def natural__log_partition(eta1, eta2, eta3, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + ())
     _out[...] = _special.logsumexp0(eta1, eta2, eta3)
@@ -75,7 +75,7 @@ def natural__mean(eta1, eta2, eta3, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + (3,))
     _out[..., 0] = _special.softmax0(1, eta1, eta2, eta3)
@@ -89,7 +89,7 @@ def natural__log_density(x1, x2, x3, x4, eta1, eta2, eta3, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + ())
     _out[...] = eta1*x1 + eta2*x2 + eta3*x3 - _special.logsumexp0(eta1, eta2, eta3)
@@ -101,7 +101,7 @@ def natural__score(x1, x2, x3, x4, eta1, eta2, eta3, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + (3,))
     _out[..., 0] = x1 - _special.softmax0(1, eta1, eta2, eta3)
@@ -115,7 +115,7 @@ def natural__hessian(x1, x2, x3, x4, eta1, eta2, eta3, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + (3, 3))
     _c0 = _special.softmax0(1, eta1, eta2, eta3)
@@ -138,7 +138,7 @@ def natural__fisher(eta1, eta2, eta3, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + (3, 3))
     _c0 = _special.softmax0(1, eta1, eta2, eta3)
@@ -161,7 +161,7 @@ def natural__natural_fisher(eta1, eta2, eta3, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + (3, 3))
     _c0 = _special.softmax0(1, eta1, eta2, eta3)
@@ -184,7 +184,7 @@ def natural__kl(eta1, eta2, eta3, eta1_q, eta2_q, eta3_q, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta1_q), numpy.shape(eta2_q), numpy.shape(eta3_q)) + ())
     _t0 = -_special.logsumexp0(eta1, eta2, eta3)
@@ -201,7 +201,7 @@ def natural__entropy(eta1, eta2, eta3, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + ())
     _out[...] = -eta1*_special.softmax0(1, eta1, eta2, eta3) - eta2*_special.softmax0(2, eta1, eta2, eta3) - eta3*_special.softmax0(3, eta1, eta2, eta3) + _special.logsumexp0(eta1, eta2, eta3)
@@ -213,7 +213,7 @@ def natural__skewness(eta1, eta2, eta3, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + (3, 3, 3))
     _c0 = _special.cosoftmax0(1, eta1, eta2, eta3)
@@ -270,7 +270,7 @@ def probs__to_natural(p1, p2, p3, _out=None):
 
     Valid range: p1 in [0.02, 0.316667], p2 in [0.02, 0.316667], p3 in [0.02, 0.316667]; there
     it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3)) + (3,))
     _c0 = -numpy.log(-p1 - p2 - p3 + 1)
@@ -285,7 +285,7 @@ def probs__from_natural(eta1, eta2, eta3, _out=None):
 
     Valid range: p1 in [0.02, 0.316667], p2 in [0.02, 0.316667], p3 in [0.02, 0.316667]; there
     it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + (3,))
     _out[..., 0] = _special.softmax0(1, eta1, eta2, eta3)
@@ -299,7 +299,7 @@ def probs__jacobian(p1, p2, p3, _out=None):
 
     Valid range: p1 in [0.02, 0.316667], p2 in [0.02, 0.316667], p3 in [0.02, 0.316667]; there
     it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3)) + (3, 3))
     _c0 = (p1 + p2 + p3 - 1)**(-1.0)
@@ -321,7 +321,7 @@ def probs__log_partition(p1, p2, p3, _out=None):
 
     Valid range: p1 in [0.02, 0.316667], p2 in [0.02, 0.316667], p3 in [0.02, 0.316667]; there
     it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3)) + ())
     _out[...] = -numpy.log(-p1 - p2 - p3 + 1)
@@ -333,7 +333,7 @@ def probs__mean(p1, p2, p3, _out=None):
 
     Valid range: p1 in [0.02, 0.316667], p2 in [0.02, 0.316667], p3 in [0.02, 0.316667]; there
     it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3)) + (3,))
     _out[..., 0] = p1
@@ -347,7 +347,7 @@ def probs__log_density(x1, x2, x3, x4, p1, p2, p3, _out=None):
 
     Valid range: p1 in [0.02, 0.316667], p2 in [0.02, 0.316667], p3 in [0.02, 0.316667]; there
     it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(p1), numpy.shape(p2), numpy.shape(p3)) + ())
     _c0 = numpy.log(-p1 - p2 - p3 + 1)
@@ -361,7 +361,7 @@ def probs__score(x1, x2, x3, x4, p1, p2, p3, _out=None):
 
     Valid range: p1 in [0.02, 0.316667], p2 in [0.02, 0.316667], p3 in [0.02, 0.316667]; there
     it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(p1), numpy.shape(p2), numpy.shape(p3)) + (3,))
     _c0 = p3 - 1
@@ -381,7 +381,7 @@ def probs__hessian(x1, x2, x3, x4, p1, p2, p3, _out=None):
 
     Valid range: p1 in [0.02, 0.316667], p2 in [0.02, 0.316667], p3 in [0.02, 0.316667]; there
     it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(p1), numpy.shape(p2), numpy.shape(p3)) + (3, 3))
     _c0 = p1**2
@@ -414,7 +414,7 @@ def probs__fisher(p1, p2, p3, _out=None):
 
     Valid range: p1 in [0.02, 0.316667], p2 in [0.02, 0.316667], p3 in [0.02, 0.316667]; there
     it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3)) + (3, 3))
     _c0 = p3 - 1
@@ -438,7 +438,7 @@ def probs__natural_fisher(p1, p2, p3, _out=None):
 
     Valid range: p1 in [0.02, 0.316667], p2 in [0.02, 0.316667], p3 in [0.02, 0.316667]; there
     it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3)) + (3, 3))
     _out[..., 0, 0] = -p1*(p1 - 1)
@@ -458,7 +458,7 @@ def probs__kl(p1, p2, p3, p1_q, p2_q, p3_q, _out=None):
 
     Valid range: p1 in [0.02, 0.316667], p2 in [0.02, 0.316667], p3 in [0.02, 0.316667]; there
     it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p1_q), numpy.shape(p2_q), numpy.shape(p3_q)) + ())
     _c0 = numpy.log(-p1_q - p2_q - p3_q + 1)
@@ -478,7 +478,7 @@ def probs__entropy(p1, p2, p3, _out=None):
 
     Valid range: p1 in [0.02, 0.316667], p2 in [0.02, 0.316667], p3 in [0.02, 0.316667]; there
     it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3)) + ())
     _c0 = numpy.log(-p1 - p2 - p3 + 1)
@@ -492,7 +492,7 @@ def probs__skewness(p1, p2, p3, _out=None):
 
     Valid range: p1 in [0.02, 0.316667], p2 in [0.02, 0.316667], p3 in [0.02, 0.316667]; there
     it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3)) + (3, 3, 3))
     _c0 = 2*p1
@@ -541,7 +541,7 @@ def probs__fisher_rao(p1, p2, p3, p1_q, p2_q, p3_q, _out=None):
 
     Valid range: p1 in [0.02, 0.316667], p2 in [0.02, 0.316667], p3 in [0.02, 0.316667]; there
     it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p1_q), numpy.shape(p2_q), numpy.shape(p3_q)) + ())
     _out[...] = 4*numpy.arcsin((1/2)*numpy.sqrt(_special.sqrt_diff(p1, p1_q)**2 + _special.sqrt_diff(p2, p2_q)**2 + _special.sqrt_diff(p3, p3_q)**2 + _special.sqrt_diff(-p1 - p2 - p3 + 1, -p1_q - p2_q - p3_q + 1)**2))

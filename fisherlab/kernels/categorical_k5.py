@@ -15,7 +15,7 @@ def natural__to_natural(eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4,))
     _out[..., 0] = eta1
@@ -30,7 +30,7 @@ def natural__from_natural(eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4,))
     _out[..., 0] = eta1
@@ -45,7 +45,7 @@ def natural__jacobian(eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4, 4))
     _out[..., 0, 0] = 1
@@ -72,7 +72,7 @@ def natural__log_partition(eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + ())
     _out[...] = _special.logsumexp0(eta1, eta2, eta3, eta4)
@@ -84,7 +84,7 @@ def natural__mean(eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4,))
     _out[..., 0] = _special.softmax0(1, eta1, eta2, eta3, eta4)
@@ -99,7 +99,7 @@ def natural__log_density(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + ())
     _out[...] = eta1*x1 + eta2*x2 + eta3*x3 + eta4*x4 - _special.logsumexp0(eta1, eta2, eta3, eta4)
@@ -111,7 +111,7 @@ def natural__score(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4,))
     _out[..., 0] = x1 - _special.softmax0(1, eta1, eta2, eta3, eta4)
@@ -126,7 +126,7 @@ def natural__hessian(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4, 4))
     _c0 = _special.softmax0(1, eta1, eta2, eta3, eta4)
@@ -157,7 +157,7 @@ def natural__fisher(eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4, 4))
     _c0 = _special.softmax0(1, eta1, eta2, eta3, eta4)
@@ -188,7 +188,7 @@ def natural__natural_fisher(eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4, 4))
     _c0 = _special.softmax0(1, eta1, eta2, eta3, eta4)
@@ -219,7 +219,7 @@ def natural__kl(eta1, eta2, eta3, eta4, eta1_q, eta2_q, eta3_q, eta4_q, _out=Non
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta1_q), numpy.shape(eta2_q), numpy.shape(eta3_q), numpy.shape(eta4_q)) + ())
     _t0 = -_special.logsumexp0(eta1, eta2, eta3, eta4)
@@ -237,7 +237,7 @@ def natural__entropy(eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + ())
     _out[...] = -eta1*_special.softmax0(1, eta1, eta2, eta3, eta4) - eta2*_special.softmax0(2, eta1, eta2, eta3, eta4) - eta3*_special.softmax0(3, eta1, eta2, eta3, eta4) - eta4*_special.softmax0(4, eta1, eta2, eta3, eta4) + _special.logsumexp0(eta1, eta2, eta3, eta4)
@@ -249,7 +249,7 @@ def natural__skewness(eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4], eta4 in [-4, 4]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4, 4, 4))
     _c0 = _special.cosoftmax0(1, eta1, eta2, eta3, eta4)
@@ -358,7 +358,7 @@ def probs__to_natural(p1, p2, p3, p4, _out=None):
 
     Valid range: p1 in [0.02, 0.2375], p2 in [0.02, 0.2375], p3 in [0.02, 0.2375], p4 in [0.02,
     0.2375]; there it agrees with the exact expression evaluated at 50 digits to a relative
-    1e-12 (tests/test_kernels_accuracy.py)."""
+    1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4)) + (4,))
     _c0 = -numpy.log(-p1 - p2 - p3 - p4 + 1)
@@ -374,7 +374,7 @@ def probs__from_natural(eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: p1 in [0.02, 0.2375], p2 in [0.02, 0.2375], p3 in [0.02, 0.2375], p4 in [0.02,
     0.2375]; there it agrees with the exact expression evaluated at 50 digits to a relative
-    1e-12 (tests/test_kernels_accuracy.py)."""
+    1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4,))
     _out[..., 0] = _special.softmax0(1, eta1, eta2, eta3, eta4)
@@ -389,7 +389,7 @@ def probs__jacobian(p1, p2, p3, p4, _out=None):
 
     Valid range: p1 in [0.02, 0.2375], p2 in [0.02, 0.2375], p3 in [0.02, 0.2375], p4 in [0.02,
     0.2375]; there it agrees with the exact expression evaluated at 50 digits to a relative
-    1e-12 (tests/test_kernels_accuracy.py)."""
+    1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4)) + (4, 4))
     _c0 = (p1 + p2 + p3 + p4 - 1)**(-1.0)
@@ -418,7 +418,7 @@ def probs__log_partition(p1, p2, p3, p4, _out=None):
 
     Valid range: p1 in [0.02, 0.2375], p2 in [0.02, 0.2375], p3 in [0.02, 0.2375], p4 in [0.02,
     0.2375]; there it agrees with the exact expression evaluated at 50 digits to a relative
-    1e-12 (tests/test_kernels_accuracy.py)."""
+    1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4)) + ())
     _out[...] = -numpy.log(-p1 - p2 - p3 - p4 + 1)
@@ -430,7 +430,7 @@ def probs__mean(p1, p2, p3, p4, _out=None):
 
     Valid range: p1 in [0.02, 0.2375], p2 in [0.02, 0.2375], p3 in [0.02, 0.2375], p4 in [0.02,
     0.2375]; there it agrees with the exact expression evaluated at 50 digits to a relative
-    1e-12 (tests/test_kernels_accuracy.py)."""
+    1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4)) + (4,))
     _out[..., 0] = p1
@@ -445,7 +445,7 @@ def probs__log_density(x1, x2, x3, x4, x5, p1, p2, p3, p4, _out=None):
 
     Valid range: p1 in [0.02, 0.2375], p2 in [0.02, 0.2375], p3 in [0.02, 0.2375], p4 in [0.02,
     0.2375]; there it agrees with the exact expression evaluated at 50 digits to a relative
-    1e-12 (tests/test_kernels_accuracy.py)."""
+    1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4)) + ())
     _c0 = numpy.log(-p1 - p2 - p3 - p4 + 1)
@@ -459,7 +459,7 @@ def probs__score(x1, x2, x3, x4, x5, p1, p2, p3, p4, _out=None):
 
     Valid range: p1 in [0.02, 0.2375], p2 in [0.02, 0.2375], p3 in [0.02, 0.2375], p4 in [0.02,
     0.2375]; there it agrees with the exact expression evaluated at 50 digits to a relative
-    1e-12 (tests/test_kernels_accuracy.py)."""
+    1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4)) + (4,))
     _c0 = p3 + p4 - 1
@@ -484,7 +484,7 @@ def probs__hessian(x1, x2, x3, x4, x5, p1, p2, p3, p4, _out=None):
 
     Valid range: p1 in [0.02, 0.2375], p2 in [0.02, 0.2375], p3 in [0.02, 0.2375], p4 in [0.02,
     0.2375]; there it agrees with the exact expression evaluated at 50 digits to a relative
-    1e-12 (tests/test_kernels_accuracy.py)."""
+    1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4)) + (4, 4))
     _c0 = p1**2
@@ -529,7 +529,7 @@ def probs__fisher(p1, p2, p3, p4, _out=None):
 
     Valid range: p1 in [0.02, 0.2375], p2 in [0.02, 0.2375], p3 in [0.02, 0.2375], p4 in [0.02,
     0.2375]; there it agrees with the exact expression evaluated at 50 digits to a relative
-    1e-12 (tests/test_kernels_accuracy.py)."""
+    1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4)) + (4, 4))
     _c0 = p3 + p4 - 1
@@ -561,7 +561,7 @@ def probs__natural_fisher(p1, p2, p3, p4, _out=None):
 
     Valid range: p1 in [0.02, 0.2375], p2 in [0.02, 0.2375], p3 in [0.02, 0.2375], p4 in [0.02,
     0.2375]; there it agrees with the exact expression evaluated at 50 digits to a relative
-    1e-12 (tests/test_kernels_accuracy.py)."""
+    1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4)) + (4, 4))
     _out[..., 0, 0] = -p1*(p1 - 1)
@@ -588,7 +588,7 @@ def probs__kl(p1, p2, p3, p4, p1_q, p2_q, p3_q, p4_q, _out=None):
 
     Valid range: p1 in [0.02, 0.2375], p2 in [0.02, 0.2375], p3 in [0.02, 0.2375], p4 in [0.02,
     0.2375]; there it agrees with the exact expression evaluated at 50 digits to a relative
-    1e-12 (tests/test_kernels_accuracy.py)."""
+    1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p1_q), numpy.shape(p2_q), numpy.shape(p3_q), numpy.shape(p4_q)) + ())
     _c0 = numpy.log(-p1_q - p2_q - p3_q - p4_q + 1)
@@ -609,7 +609,7 @@ def probs__entropy(p1, p2, p3, p4, _out=None):
 
     Valid range: p1 in [0.02, 0.2375], p2 in [0.02, 0.2375], p3 in [0.02, 0.2375], p4 in [0.02,
     0.2375]; there it agrees with the exact expression evaluated at 50 digits to a relative
-    1e-12 (tests/test_kernels_accuracy.py)."""
+    1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4)) + ())
     _c0 = numpy.log(-p1 - p2 - p3 - p4 + 1)
@@ -623,7 +623,7 @@ def probs__skewness(p1, p2, p3, p4, _out=None):
 
     Valid range: p1 in [0.02, 0.2375], p2 in [0.02, 0.2375], p3 in [0.02, 0.2375], p4 in [0.02,
     0.2375]; there it agrees with the exact expression evaluated at 50 digits to a relative
-    1e-12 (tests/test_kernels_accuracy.py)."""
+    1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4)) + (4, 4, 4))
     _c0 = 2*p1
@@ -722,7 +722,7 @@ def probs__fisher_rao(p1, p2, p3, p4, p1_q, p2_q, p3_q, p4_q, _out=None):
 
     Valid range: p1 in [0.02, 0.2375], p2 in [0.02, 0.2375], p3 in [0.02, 0.2375], p4 in [0.02,
     0.2375]; there it agrees with the exact expression evaluated at 50 digits to a relative
-    1e-12 (tests/test_kernels_accuracy.py)."""
+    1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p4), numpy.shape(p1_q), numpy.shape(p2_q), numpy.shape(p3_q), numpy.shape(p4_q)) + ())
     _out[...] = 4*numpy.arcsin((1/2)*numpy.sqrt(_special.sqrt_diff(p1, p1_q)**2 + _special.sqrt_diff(p2, p2_q)**2 + _special.sqrt_diff(p3, p3_q)**2 + _special.sqrt_diff(p4, p4_q)**2 + _special.sqrt_diff(-p1 - p2 - p3 - p4 + 1, -p1_q - p2_q - p3_q - p4_q + 1)**2))

@@ -14,7 +14,7 @@ def natural__to_natural(eta, _out=None):
     """η(θ), (..., m).
 
     Valid range: eta in [0.01, 1000]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1,))
     _out[..., 0] = eta
@@ -25,7 +25,7 @@ def natural__from_natural(eta, _out=None):
     """θ(η), (..., p).
 
     Valid range: eta in [0.01, 1000]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1,))
     _out[..., 0] = eta
@@ -36,7 +36,7 @@ def natural__jacobian(eta, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: eta in [0.01, 1000]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1, 1))
     _out[..., 0, 0] = 1
@@ -47,7 +47,7 @@ def natural__log_partition(eta, _out=None):
     """A(η(θ)), (...).
 
     Valid range: eta in [0.01, 1000]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + ())
     _out[...] = eta*numpy.log(2) + _special.gammaln(eta)
@@ -58,7 +58,7 @@ def natural__mean(eta, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: eta in [0.01, 1000]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1,))
     _out[..., 0] = _special.digamma(eta) + numpy.log(2)
@@ -69,7 +69,7 @@ def natural__log_density(x, eta, _out=None):
     """log p(x | θ), (...).
 
     Valid range: eta in [0.01, 1000]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta)) + ())
     _out[...] = -eta*numpy.log(2) - 1/2*x + (eta - 1)*numpy.log(x) - _special.gammaln(eta)
@@ -80,7 +80,7 @@ def natural__score(x, eta, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: eta in [0.01, 1000]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta)) + (1,))
     _out[..., 0] = numpy.log((1/2)*x) - _special.digamma(eta)
@@ -91,7 +91,7 @@ def natural__hessian(x, eta, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: eta in [0.01, 1000]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta)) + (1, 1))
     _out[..., 0, 0] = -_special.trigamma(eta)
@@ -102,7 +102,7 @@ def natural__fisher(eta, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: eta in [0.01, 1000]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1, 1))
     _out[..., 0, 0] = _special.trigamma(eta)
@@ -113,7 +113,7 @@ def natural__natural_fisher(eta, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: eta in [0.01, 1000]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1, 1))
     _out[..., 0, 0] = _special.trigamma(eta)
@@ -124,7 +124,7 @@ def natural__kl(eta, eta_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: eta in [0.01, 1000]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(eta_q)) + ())
     _c0 = _special.digamma(eta)
@@ -140,7 +140,7 @@ def natural__entropy(eta, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: eta in [0.01, 1000]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + ())
     _out[...] = eta - (eta - 1)*_special.digamma(eta) + _special.gammaln(eta) + numpy.log(2)
@@ -151,7 +151,7 @@ def natural__skewness(eta, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: eta in [0.01, 1000]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1, 1, 1))
     _out[..., 0, 0, 0] = _special.polygamma(2, eta)
@@ -162,7 +162,7 @@ def df__to_natural(df, _out=None):
     """η(θ), (..., m).
 
     Valid range: df in [0.01, 1000]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(df)) + (1,))
     _out[..., 0] = (1/2)*df
@@ -173,7 +173,7 @@ def df__from_natural(eta, _out=None):
     """θ(η), (..., p).
 
     Valid range: df in [0.01, 1000]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1,))
     _out[..., 0] = 2*eta
@@ -184,7 +184,7 @@ def df__jacobian(df, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: df in [0.01, 1000]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(df)) + (1, 1))
     _out[..., 0, 0] = 0.50000000000000000
@@ -195,7 +195,7 @@ def df__log_partition(df, _out=None):
     """A(η(θ)), (...).
 
     Valid range: df in [0.01, 1000]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(df)) + ())
     _c0 = (1/2)*df
@@ -207,7 +207,7 @@ def df__mean(df, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: df in [0.01, 1000]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(df)) + (1,))
     _out[..., 0] = _special.digamma((1/2)*df) + numpy.log(2)
@@ -218,7 +218,7 @@ def df__log_density(x, df, _out=None):
     """log p(x | θ), (...).
 
     Valid range: df in [0.01, 1000]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(df)) + ())
     _c0 = (1/2)*df
@@ -230,7 +230,7 @@ def df__score(x, df, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: df in [0.01, 1000]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(df)) + (1,))
     _out[..., 0] = (1/2)*(numpy.log(x) - _special.digamma((1/2)*df) - numpy.log(2))
@@ -241,7 +241,7 @@ def df__hessian(x, df, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: df in [0.01, 1000]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(df)) + (1, 1))
     _out[..., 0, 0] = -1/4*_special.trigamma((1/2)*df)
@@ -252,7 +252,7 @@ def df__fisher(df, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: df in [0.01, 1000]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(df)) + (1, 1))
     _out[..., 0, 0] = (1/4)*_special.trigamma((1/2)*df)
@@ -263,7 +263,7 @@ def df__natural_fisher(df, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: df in [0.01, 1000]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(df)) + (1, 1))
     _out[..., 0, 0] = _special.trigamma((1/2)*df)
@@ -274,7 +274,7 @@ def df__kl(df, df_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: df in [0.01, 1000]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(df), numpy.shape(df_q)) + ())
     _c0 = (1/2)*df
@@ -292,7 +292,7 @@ def df__entropy(df, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: df in [0.01, 1000]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(df)) + ())
     _c0 = (1/2)*df
@@ -304,7 +304,7 @@ def df__skewness(df, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: df in [0.01, 1000]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(df)) + (1, 1, 1))
     _out[..., 0, 0, 0] = _special.polygamma(2, (1/2)*df)

@@ -14,7 +14,7 @@ def natural__to_natural(eta1, eta2, _out=None):
     """η(θ), (..., m).
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = eta1
@@ -26,7 +26,7 @@ def natural__from_natural(eta1, eta2, _out=None):
     """θ(η), (..., p).
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = eta1
@@ -38,7 +38,7 @@ def natural__jacobian(eta1, eta2, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
     _out[..., 0, 0] = 1
@@ -52,7 +52,7 @@ def natural__log_partition(eta1, eta2, _out=None):
     """A(η(θ)), (...).
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + ())
     _out[...] = _special.log_beta(eta1, eta2)
@@ -63,7 +63,7 @@ def natural__mean(eta1, eta2, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _c0 = _special.digamma(eta1 + eta2)
@@ -76,7 +76,7 @@ def natural__log_density(x1, x2, eta1, eta2, _out=None):
     """log p(x | θ), (...).
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(eta1), numpy.shape(eta2)) + ())
     _out[...] = (eta1 - 1)*numpy.log(x1) + (eta2 - 1)*numpy.log(x2) - _special.log_beta(eta1, eta2)
@@ -87,7 +87,7 @@ def natural__score(x1, x2, eta1, eta2, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _c0 = _special.digamma(eta1 + eta2)
@@ -100,7 +100,7 @@ def natural__hessian(x1, x2, eta1, eta2, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
     _c0 = _special.trigamma(eta1 + eta2)
@@ -115,7 +115,7 @@ def natural__fisher(eta1, eta2, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
     _c0 = _special.trigamma(eta1 + eta2)
@@ -130,7 +130,7 @@ def natural__natural_fisher(eta1, eta2, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
     _c0 = _special.trigamma(eta1 + eta2)
@@ -145,7 +145,7 @@ def natural__kl(eta1, eta2, eta1_q, eta2_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta1_q), numpy.shape(eta2_q)) + ())
     _c0 = _special.digamma(eta1 + eta2)
@@ -161,7 +161,7 @@ def natural__entropy(eta1, eta2, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + ())
     _c0 = _special.digamma(eta1 + eta2)
@@ -173,7 +173,7 @@ def natural__skewness(eta1, eta2, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2, 2))
     _c0 = -_special.polygamma(2, eta1 + eta2)
@@ -193,7 +193,7 @@ def alpha__to_natural(alpha1, alpha2, _out=None):
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2)) + (2,))
     _out[..., 0] = alpha1
@@ -206,7 +206,7 @@ def alpha__from_natural(eta1, eta2, _out=None):
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = eta1
@@ -219,7 +219,7 @@ def alpha__jacobian(alpha1, alpha2, _out=None):
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2)) + (2, 2))
     _out[..., 0, 0] = 1
@@ -234,7 +234,7 @@ def alpha__log_partition(alpha1, alpha2, _out=None):
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2)) + ())
     _out[...] = _special.log_beta(alpha1, alpha2)
@@ -246,7 +246,7 @@ def alpha__mean(alpha1, alpha2, _out=None):
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2)) + (2,))
     _c0 = _special.digamma(alpha1 + alpha2)
@@ -260,7 +260,7 @@ def alpha__log_density(x1, x2, alpha1, alpha2, _out=None):
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(alpha1), numpy.shape(alpha2)) + ())
     _out[...] = (alpha1 - 1)*numpy.log(x1) + (alpha2 - 1)*numpy.log(x2) - _special.log_beta(alpha1, alpha2)
@@ -272,7 +272,7 @@ def alpha__score(x1, x2, alpha1, alpha2, _out=None):
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(alpha1), numpy.shape(alpha2)) + (2,))
     _c0 = _special.digamma(alpha1 + alpha2)
@@ -286,7 +286,7 @@ def alpha__hessian(x1, x2, alpha1, alpha2, _out=None):
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(alpha1), numpy.shape(alpha2)) + (2, 2))
     _c0 = _special.trigamma(alpha1 + alpha2)
@@ -302,7 +302,7 @@ def alpha__fisher(alpha1, alpha2, _out=None):
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2)) + (2, 2))
     _c0 = _special.trigamma(alpha1 + alpha2)
@@ -318,7 +318,7 @@ def alpha__natural_fisher(alpha1, alpha2, _out=None):
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2)) + (2, 2))
     _c0 = _special.trigamma(alpha1 + alpha2)
@@ -334,7 +334,7 @@ def alpha__kl(alpha1, alpha2, alpha1_q, alpha2_q, _out=None):
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha1_q), numpy.shape(alpha2_q)) + ())
     _c0 = _special.digamma(alpha1 + alpha2)
@@ -351,7 +351,7 @@ def alpha__entropy(alpha1, alpha2, _out=None):
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2)) + ())
     _c0 = _special.digamma(alpha1 + alpha2)
@@ -364,7 +364,7 @@ def alpha__skewness(alpha1, alpha2, _out=None):
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2)) + (2, 2, 2))
     _c0 = -_special.polygamma(2, alpha1 + alpha2)

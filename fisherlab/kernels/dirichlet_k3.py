@@ -15,7 +15,7 @@ def natural__to_natural(eta1, eta2, eta3, _out=None):
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + (3,))
     _out[..., 0] = eta1
@@ -29,7 +29,7 @@ def natural__from_natural(eta1, eta2, eta3, _out=None):
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + (3,))
     _out[..., 0] = eta1
@@ -43,7 +43,7 @@ def natural__jacobian(eta1, eta2, eta3, _out=None):
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + (3, 3))
     _out[..., 0, 0] = 1
@@ -63,7 +63,7 @@ def natural__log_partition(eta1, eta2, eta3, _out=None):
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + ())
     _out[...] = _special.log_beta(eta1, eta2 + eta3) + _special.log_beta(eta2, eta3)
@@ -75,7 +75,7 @@ def natural__mean(eta1, eta2, eta3, _out=None):
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + (3,))
     _c0 = eta2 + eta3
@@ -93,7 +93,7 @@ def natural__log_density(x1, x2, x3, eta1, eta2, eta3, _out=None):
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + ())
     _out[...] = (eta1 - 1)*numpy.log(x1) + (eta2 - 1)*numpy.log(x2) + (eta3 - 1)*numpy.log(x3) - _special.log_beta(eta1, eta2 + eta3) - _special.log_beta(eta2, eta3)
@@ -105,7 +105,7 @@ def natural__score(x1, x2, x3, eta1, eta2, eta3, _out=None):
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + (3,))
     _c0 = eta2 + eta3
@@ -123,7 +123,7 @@ def natural__hessian(x1, x2, x3, eta1, eta2, eta3, _out=None):
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + (3, 3))
     _c0 = eta2 + eta3
@@ -147,7 +147,7 @@ def natural__fisher(eta1, eta2, eta3, _out=None):
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + (3, 3))
     _c0 = eta2 + eta3
@@ -172,7 +172,7 @@ def natural__natural_fisher(eta1, eta2, eta3, _out=None):
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + (3, 3))
     _c0 = eta2 + eta3
@@ -197,7 +197,7 @@ def natural__kl(eta1, eta2, eta3, eta1_q, eta2_q, eta3_q, _out=None):
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta1_q), numpy.shape(eta2_q), numpy.shape(eta3_q)) + ())
     _c0 = eta2 + eta3
@@ -220,7 +220,7 @@ def natural__entropy(eta1, eta2, eta3, _out=None):
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + ())
     _c0 = eta2 + eta3
@@ -238,7 +238,7 @@ def natural__skewness(eta1, eta2, eta3, _out=None):
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + (3, 3, 3))
     _c0 = -_special.polygamma(2, eta1 + eta2 + eta3)
@@ -277,7 +277,7 @@ def alpha__to_natural(alpha1, alpha2, alpha3, _out=None):
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3)) + (3,))
     _out[..., 0] = alpha1
@@ -291,7 +291,7 @@ def alpha__from_natural(eta1, eta2, eta3, _out=None):
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + (3,))
     _out[..., 0] = eta1
@@ -305,7 +305,7 @@ def alpha__jacobian(alpha1, alpha2, alpha3, _out=None):
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3)) + (3, 3))
     _out[..., 0, 0] = 1
@@ -325,7 +325,7 @@ def alpha__log_partition(alpha1, alpha2, alpha3, _out=None):
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3)) + ())
     _out[...] = _special.log_beta(alpha1, alpha2 + alpha3) + _special.log_beta(alpha2, alpha3)
@@ -337,7 +337,7 @@ def alpha__mean(alpha1, alpha2, alpha3, _out=None):
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3)) + (3,))
     _c0 = alpha2 + alpha3
@@ -355,7 +355,7 @@ def alpha__log_density(x1, x2, x3, alpha1, alpha2, alpha3, _out=None):
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3)) + ())
     _out[...] = (alpha1 - 1)*numpy.log(x1) + (alpha2 - 1)*numpy.log(x2) + (alpha3 - 1)*numpy.log(x3) - _special.log_beta(alpha1, alpha2 + alpha3) - _special.log_beta(alpha2, alpha3)
@@ -367,7 +367,7 @@ def alpha__score(x1, x2, x3, alpha1, alpha2, alpha3, _out=None):
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3)) + (3,))
     _c0 = alpha2 + alpha3
@@ -385,7 +385,7 @@ def alpha__hessian(x1, x2, x3, alpha1, alpha2, alpha3, _out=None):
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3)) + (3, 3))
     _c0 = alpha2 + alpha3
@@ -409,7 +409,7 @@ def alpha__fisher(alpha1, alpha2, alpha3, _out=None):
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3)) + (3, 3))
     _c0 = alpha2 + alpha3
@@ -434,7 +434,7 @@ def alpha__natural_fisher(alpha1, alpha2, alpha3, _out=None):
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3)) + (3, 3))
     _c0 = alpha2 + alpha3
@@ -459,7 +459,7 @@ def alpha__kl(alpha1, alpha2, alpha3, alpha1_q, alpha2_q, alpha3_q, _out=None):
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha1_q), numpy.shape(alpha2_q), numpy.shape(alpha3_q)) + ())
     _c0 = alpha2 + alpha3
@@ -482,7 +482,7 @@ def alpha__entropy(alpha1, alpha2, alpha3, _out=None):
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3)) + ())
     _c0 = alpha2 + alpha3
@@ -500,7 +500,7 @@ def alpha__skewness(alpha1, alpha2, alpha3, _out=None):
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3)) + (3, 3, 3))
     _c0 = -_special.polygamma(2, alpha1 + alpha2 + alpha3)

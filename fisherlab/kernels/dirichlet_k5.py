@@ -15,7 +15,7 @@ def natural__to_natural(eta1, eta2, eta3, eta4, eta5, _out=None):
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
     [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5)) + (5,))
     _out[..., 0] = eta1
@@ -31,7 +31,7 @@ def natural__from_natural(eta1, eta2, eta3, eta4, eta5, _out=None):
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
     [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5)) + (5,))
     _out[..., 0] = eta1
@@ -47,7 +47,7 @@ def natural__jacobian(eta1, eta2, eta3, eta4, eta5, _out=None):
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
     [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5)) + (5, 5))
     _out[..., 0, 0] = 1
@@ -83,7 +83,7 @@ def natural__log_partition(eta1, eta2, eta3, eta4, eta5, _out=None):
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
     [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5)) + ())
     _c0 = eta4 + eta5
@@ -97,7 +97,7 @@ def natural__mean(eta1, eta2, eta3, eta4, eta5, _out=None):
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
     [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5)) + (5,))
     _c0 = eta4 + eta5
@@ -123,7 +123,7 @@ def natural__log_density(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, eta5, _out=
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
     [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5)) + ())
     _c0 = eta4 + eta5
@@ -137,7 +137,7 @@ def natural__score(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, eta5, _out=None):
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
     [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5)) + (5,))
     _c0 = eta4 + eta5
@@ -163,7 +163,7 @@ def natural__hessian(x1, x2, x3, x4, x5, eta1, eta2, eta3, eta4, eta5, _out=None
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
     [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5)) + (5, 5))
     _c0 = eta4 + eta5
@@ -211,7 +211,7 @@ def natural__fisher(eta1, eta2, eta3, eta4, eta5, _out=None):
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
     [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5)) + (5, 5))
     _c0 = eta4 + eta5
@@ -260,7 +260,7 @@ def natural__natural_fisher(eta1, eta2, eta3, eta4, eta5, _out=None):
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
     [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5)) + (5, 5))
     _c0 = eta4 + eta5
@@ -309,7 +309,7 @@ def natural__kl(eta1, eta2, eta3, eta4, eta5, eta1_q, eta2_q, eta3_q, eta4_q, et
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
     [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5), numpy.shape(eta1_q), numpy.shape(eta2_q), numpy.shape(eta3_q), numpy.shape(eta4_q), numpy.shape(eta5_q)) + ())
     _c0 = eta4 + eta5
@@ -346,7 +346,7 @@ def natural__entropy(eta1, eta2, eta3, eta4, eta5, _out=None):
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
     [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5)) + ())
     _c0 = eta4 + eta5
@@ -374,7 +374,7 @@ def natural__skewness(eta1, eta2, eta3, eta4, eta5, _out=None):
 
     Valid range: eta1 in [0.001, 1000], eta2 in [0.001, 1000], eta3 in [0.001, 1000], eta4 in
     [0.001, 1000], eta5 in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5)) + (5, 5, 5))
     _c0 = -_special.polygamma(2, eta1 + eta2 + eta3 + eta4 + eta5)
@@ -511,7 +511,7 @@ def alpha__to_natural(alpha1, alpha2, alpha3, alpha4, alpha5, _out=None):
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
     alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5)) + (5,))
     _out[..., 0] = alpha1
@@ -527,7 +527,7 @@ def alpha__from_natural(eta1, eta2, eta3, eta4, eta5, _out=None):
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
     alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta5)) + (5,))
     _out[..., 0] = eta1
@@ -543,7 +543,7 @@ def alpha__jacobian(alpha1, alpha2, alpha3, alpha4, alpha5, _out=None):
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
     alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5)) + (5, 5))
     _out[..., 0, 0] = 1
@@ -579,7 +579,7 @@ def alpha__log_partition(alpha1, alpha2, alpha3, alpha4, alpha5, _out=None):
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
     alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5)) + ())
     _c0 = alpha4 + alpha5
@@ -593,7 +593,7 @@ def alpha__mean(alpha1, alpha2, alpha3, alpha4, alpha5, _out=None):
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
     alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5)) + (5,))
     _c0 = alpha4 + alpha5
@@ -619,7 +619,7 @@ def alpha__log_density(x1, x2, x3, x4, x5, alpha1, alpha2, alpha3, alpha4, alpha
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
     alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5)) + ())
     _c0 = alpha4 + alpha5
@@ -633,7 +633,7 @@ def alpha__score(x1, x2, x3, x4, x5, alpha1, alpha2, alpha3, alpha4, alpha5, _ou
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
     alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5)) + (5,))
     _c0 = alpha4 + alpha5
@@ -659,7 +659,7 @@ def alpha__hessian(x1, x2, x3, x4, x5, alpha1, alpha2, alpha3, alpha4, alpha5, _
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
     alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5)) + (5, 5))
     _c0 = alpha4 + alpha5
@@ -707,7 +707,7 @@ def alpha__fisher(alpha1, alpha2, alpha3, alpha4, alpha5, _out=None):
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
     alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5)) + (5, 5))
     _c0 = alpha4 + alpha5
@@ -756,7 +756,7 @@ def alpha__natural_fisher(alpha1, alpha2, alpha3, alpha4, alpha5, _out=None):
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
     alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5)) + (5, 5))
     _c0 = alpha4 + alpha5
@@ -805,7 +805,7 @@ def alpha__kl(alpha1, alpha2, alpha3, alpha4, alpha5, alpha1_q, alpha2_q, alpha3
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
     alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5), numpy.shape(alpha1_q), numpy.shape(alpha2_q), numpy.shape(alpha3_q), numpy.shape(alpha4_q), numpy.shape(alpha5_q)) + ())
     _c0 = alpha4 + alpha5
@@ -842,7 +842,7 @@ def alpha__entropy(alpha1, alpha2, alpha3, alpha4, alpha5, _out=None):
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
     alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5)) + ())
     _c0 = alpha4 + alpha5
@@ -870,7 +870,7 @@ def alpha__skewness(alpha1, alpha2, alpha3, alpha4, alpha5, _out=None):
 
     Valid range: alpha1 in [0.001, 1000], alpha2 in [0.001, 1000], alpha3 in [0.001, 1000],
     alpha4 in [0.001, 1000], alpha5 in [0.001, 1000]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha1), numpy.shape(alpha2), numpy.shape(alpha3), numpy.shape(alpha4), numpy.shape(alpha5)) + (5, 5, 5))
     _c0 = -_special.polygamma(2, alpha1 + alpha2 + alpha3 + alpha4 + alpha5)

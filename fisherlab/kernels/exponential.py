@@ -14,7 +14,7 @@ def natural__to_natural(eta, _out=None):
     """η(θ), (..., m).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1,))
     _out[..., 0] = eta
@@ -25,7 +25,7 @@ def natural__from_natural(eta, _out=None):
     """θ(η), (..., p).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1,))
     _out[..., 0] = eta
@@ -36,7 +36,7 @@ def natural__jacobian(eta, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1, 1))
     _out[..., 0, 0] = 1
@@ -47,7 +47,7 @@ def natural__log_partition(eta, _out=None):
     """A(η(θ)), (...).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + ())
     _out[...] = -numpy.log(-eta)
@@ -58,7 +58,7 @@ def natural__mean(eta, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1,))
     _out[..., 0] = -1/eta
@@ -69,7 +69,7 @@ def natural__log_density(x, eta, _out=None):
     """log p(x | θ), (...).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta)) + ())
     _out[...] = eta*x + numpy.log(-eta)
@@ -80,7 +80,7 @@ def natural__score(x, eta, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta)) + (1,))
     _out[..., 0] = x + eta**(-1.0)
@@ -91,7 +91,7 @@ def natural__hessian(x, eta, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta)) + (1, 1))
     _out[..., 0, 0] = -1/eta**2
@@ -102,7 +102,7 @@ def natural__fisher(eta, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1, 1))
     _out[..., 0, 0] = (1/(eta**2))
@@ -113,7 +113,7 @@ def natural__natural_fisher(eta, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1, 1))
     _out[..., 0, 0] = (1/(eta**2))
@@ -124,7 +124,7 @@ def natural__kl(eta, eta_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(eta_q)) + ())
     _c0 = -eta_q
@@ -139,7 +139,7 @@ def natural__entropy(eta, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + ())
     _out[...] = 1 - numpy.log(-eta)
@@ -150,7 +150,7 @@ def natural__skewness(eta, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1, 1, 1))
     _out[..., 0, 0, 0] = -2/(eta**2*eta)
@@ -161,7 +161,7 @@ def rate__to_natural(rate, _out=None):
     """η(θ), (..., m).
 
     Valid range: rate in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(rate)) + (1,))
     _out[..., 0] = -rate
@@ -172,7 +172,7 @@ def rate__from_natural(eta, _out=None):
     """θ(η), (..., p).
 
     Valid range: rate in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1,))
     _out[..., 0] = -eta
@@ -183,7 +183,7 @@ def rate__jacobian(rate, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: rate in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(rate)) + (1, 1))
     _out[..., 0, 0] = -1
@@ -194,7 +194,7 @@ def rate__log_partition(rate, _out=None):
     """A(η(θ)), (...).
 
     Valid range: rate in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(rate)) + ())
     _out[...] = -numpy.log(rate)
@@ -205,7 +205,7 @@ def rate__mean(rate, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: rate in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(rate)) + (1,))
     _out[..., 0] = rate**(-1.0)
@@ -216,7 +216,7 @@ def rate__log_density(x, rate, _out=None):
     """log p(x | θ), (...).
 
     Valid range: rate in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(rate)) + ())
     _out[...] = -rate*x + numpy.log(rate)
@@ -227,7 +227,7 @@ def rate__score(x, rate, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: rate in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(rate)) + (1,))
     _out[..., 0] = -x + rate**(-1.0)
@@ -238,7 +238,7 @@ def rate__hessian(x, rate, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: rate in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(rate)) + (1, 1))
     _out[..., 0, 0] = -1/rate**2
@@ -249,7 +249,7 @@ def rate__fisher(rate, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: rate in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(rate)) + (1, 1))
     _out[..., 0, 0] = (1/(rate**2))
@@ -260,7 +260,7 @@ def rate__natural_fisher(rate, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: rate in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(rate)) + (1, 1))
     _out[..., 0, 0] = (1/(rate**2))
@@ -271,7 +271,7 @@ def rate__kl(rate, rate_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: rate in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(rate), numpy.shape(rate_q)) + ())
     _t0 = -numpy.log(rate_q)
@@ -285,7 +285,7 @@ def rate__entropy(rate, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: rate in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(rate)) + ())
     _out[...] = 1 - numpy.log(rate)
@@ -296,7 +296,7 @@ def rate__skewness(rate, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: rate in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(rate)) + (1, 1, 1))
     _out[..., 0, 0, 0] = 2/(rate**2*rate)
@@ -307,7 +307,7 @@ def rate__fisher_rao(rate, rate_q, _out=None):
     """Fisher–Rao distance between θ and θq, (...).
 
     Valid range: rate in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(rate), numpy.shape(rate_q)) + ())
     _out[...] = abs(numpy.log(rate/rate_q))
@@ -318,7 +318,7 @@ def scale__to_natural(scale, _out=None):
     """η(θ), (..., m).
 
     Valid range: scale in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale)) + (1,))
     _out[..., 0] = -1/scale
@@ -329,7 +329,7 @@ def scale__from_natural(eta, _out=None):
     """θ(η), (..., p).
 
     Valid range: scale in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1,))
     _out[..., 0] = -1/eta
@@ -340,7 +340,7 @@ def scale__jacobian(scale, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: scale in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale)) + (1, 1))
     _out[..., 0, 0] = (1/(scale**2))
@@ -351,7 +351,7 @@ def scale__log_partition(scale, _out=None):
     """A(η(θ)), (...).
 
     Valid range: scale in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale)) + ())
     _out[...] = numpy.log(scale)
@@ -362,7 +362,7 @@ def scale__mean(scale, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: scale in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale)) + (1,))
     _out[..., 0] = scale
@@ -373,7 +373,7 @@ def scale__log_density(x, scale, _out=None):
     """log p(x | θ), (...).
 
     Valid range: scale in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(scale)) + ())
     _out[...] = -numpy.log(scale) - x/scale
@@ -384,7 +384,7 @@ def scale__score(x, scale, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: scale in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(scale)) + (1,))
     _out[..., 0] = -(scale - x)/scale**2
@@ -395,7 +395,7 @@ def scale__hessian(x, scale, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: scale in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(scale)) + (1, 1))
     _out[..., 0, 0] = (scale - 2*x)/(scale**2*scale)
@@ -406,7 +406,7 @@ def scale__fisher(scale, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: scale in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale)) + (1, 1))
     _out[..., 0, 0] = (1/(scale**2))
@@ -417,7 +417,7 @@ def scale__natural_fisher(scale, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: scale in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale)) + (1, 1))
     _out[..., 0, 0] = scale**2
@@ -428,7 +428,7 @@ def scale__kl(scale, scale_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: scale in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(scale_q)) + ())
     _t0 = scale/scale_q
@@ -443,7 +443,7 @@ def scale__entropy(scale, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: scale in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale)) + ())
     _out[...] = numpy.log(scale) + 1
@@ -454,7 +454,7 @@ def scale__skewness(scale, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: scale in [0.001, 1000]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale)) + (1, 1, 1))
     _out[..., 0, 0, 0] = 2*(scale**2*scale)

@@ -14,7 +14,7 @@ def natural__to_natural(eta1, eta2, _out=None):
     """η(θ), (..., m).
 
     Valid range: eta1 in [0.01, 30], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = eta1
@@ -26,7 +26,7 @@ def natural__from_natural(eta1, eta2, _out=None):
     """θ(η), (..., p).
 
     Valid range: eta1 in [0.01, 30], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = eta1
@@ -38,7 +38,7 @@ def natural__jacobian(eta1, eta2, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: eta1 in [0.01, 30], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
     _out[..., 0, 0] = 1
@@ -52,7 +52,7 @@ def natural__log_partition(eta1, eta2, _out=None):
     """A(η(θ)), (...).
 
     Valid range: eta1 in [0.01, 30], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + ())
     _out[...] = -eta1*numpy.log(-eta2) + _special.gammaln(eta1)
@@ -63,7 +63,7 @@ def natural__mean(eta1, eta2, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: eta1 in [0.01, 30], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = -numpy.log(-eta2) + _special.digamma(eta1)
@@ -75,7 +75,7 @@ def natural__log_density(x, eta1, eta2, _out=None):
     """log p(x | θ), (...).
 
     Valid range: eta1 in [0.01, 30], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + ())
     _out[...] = eta1*numpy.log(-eta2) + eta2*x + (eta1 - 1)*numpy.log(x) - _special.gammaln(eta1)
@@ -86,7 +86,7 @@ def natural__score(x, eta1, eta2, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: eta1 in [0.01, 30], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = numpy.log(-eta2*x) - _special.digamma(eta1)
@@ -98,7 +98,7 @@ def natural__hessian(x, eta1, eta2, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: eta1 in [0.01, 30], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
     _out[..., 0, 0] = -_special.trigamma(eta1)
@@ -112,7 +112,7 @@ def natural__fisher(eta1, eta2, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: eta1 in [0.01, 30], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
     _out[..., 0, 0] = _special.trigamma(eta1)
@@ -126,7 +126,7 @@ def natural__natural_fisher(eta1, eta2, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: eta1 in [0.01, 30], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
     _out[..., 0, 0] = _special.trigamma(eta1)
@@ -140,7 +140,7 @@ def natural__kl(eta1, eta2, eta1_q, eta2_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: eta1 in [0.01, 30], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta1_q), numpy.shape(eta2_q)) + ())
     _c0 = numpy.log(-eta2)
@@ -159,7 +159,7 @@ def natural__entropy(eta1, eta2, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: eta1 in [0.01, 30], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + ())
     _out[...] = eta1 - (eta1 - 1)*_special.digamma(eta1) - numpy.log(-eta2) + _special.gammaln(eta1)
@@ -170,7 +170,7 @@ def natural__skewness(eta1, eta2, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: eta1 in [0.01, 30], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2, 2))
     _c0 = (1/(eta2**2))
@@ -189,7 +189,7 @@ def shape_rate__to_natural(shape, rate, _out=None):
     """η(θ), (..., m).
 
     Valid range: shape in [0.01, 30], rate in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate)) + (2,))
     _out[..., 0] = shape
@@ -201,7 +201,7 @@ def shape_rate__from_natural(eta1, eta2, _out=None):
     """θ(η), (..., p).
 
     Valid range: shape in [0.01, 30], rate in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = eta1
@@ -213,7 +213,7 @@ def shape_rate__jacobian(shape, rate, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: shape in [0.01, 30], rate in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate)) + (2, 2))
     _out[..., 0, 0] = 1
@@ -227,7 +227,7 @@ def shape_rate__log_partition(shape, rate, _out=None):
     """A(η(θ)), (...).
 
     Valid range: shape in [0.01, 30], rate in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate)) + ())
     _out[...] = -shape*numpy.log(rate) + _special.gammaln(shape)
@@ -238,7 +238,7 @@ def shape_rate__mean(shape, rate, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: shape in [0.01, 30], rate in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate)) + (2,))
     _out[..., 0] = -numpy.log(rate) + _special.digamma(shape)
@@ -250,7 +250,7 @@ def shape_rate__log_density(x, shape, rate, _out=None):
     """log p(x | θ), (...).
 
     Valid range: shape in [0.01, 30], rate in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(shape), numpy.shape(rate)) + ())
     _out[...] = -rate*x + shape*numpy.log(rate) + (shape - 1)*numpy.log(x) - _special.gammaln(shape)
@@ -261,7 +261,7 @@ def shape_rate__score(x, shape, rate, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: shape in [0.01, 30], rate in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(shape), numpy.shape(rate)) + (2,))
     _out[..., 0] = numpy.log(rate*x) - _special.digamma(shape)
@@ -273,7 +273,7 @@ def shape_rate__hessian(x, shape, rate, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: shape in [0.01, 30], rate in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(shape), numpy.shape(rate)) + (2, 2))
     _out[..., 0, 0] = -_special.trigamma(shape)
@@ -287,7 +287,7 @@ def shape_rate__fisher(shape, rate, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: shape in [0.01, 30], rate in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate)) + (2, 2))
     _out[..., 0, 0] = _special.trigamma(shape)
@@ -301,7 +301,7 @@ def shape_rate__natural_fisher(shape, rate, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: shape in [0.01, 30], rate in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate)) + (2, 2))
     _out[..., 0, 0] = _special.trigamma(shape)
@@ -315,7 +315,7 @@ def shape_rate__kl(shape, rate, shape_q, rate_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: shape in [0.01, 30], rate in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate), numpy.shape(shape_q), numpy.shape(rate_q)) + ())
     _c0 = numpy.log(rate)
@@ -333,7 +333,7 @@ def shape_rate__entropy(shape, rate, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: shape in [0.01, 30], rate in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate)) + ())
     _out[...] = shape - (shape - 1)*_special.digamma(shape) - numpy.log(rate) + _special.gammaln(shape)
@@ -344,7 +344,7 @@ def shape_rate__skewness(shape, rate, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: shape in [0.01, 30], rate in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(rate)) + (2, 2, 2))
     _c0 = (1/(rate**2))
@@ -363,7 +363,7 @@ def shape_scale__to_natural(shape, scale, _out=None):
     """η(θ), (..., m).
 
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale)) + (2,))
     _out[..., 0] = shape
@@ -375,7 +375,7 @@ def shape_scale__from_natural(eta1, eta2, _out=None):
     """θ(η), (..., p).
 
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = eta1
@@ -387,7 +387,7 @@ def shape_scale__jacobian(shape, scale, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale)) + (2, 2))
     _out[..., 0, 0] = 1
@@ -401,7 +401,7 @@ def shape_scale__log_partition(shape, scale, _out=None):
     """A(η(θ)), (...).
 
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale)) + ())
     _out[...] = shape*numpy.log(scale) + _special.gammaln(shape)
@@ -412,7 +412,7 @@ def shape_scale__mean(shape, scale, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale)) + (2,))
     _out[..., 0] = numpy.log(scale) + _special.digamma(shape)
@@ -424,7 +424,7 @@ def shape_scale__log_density(x, shape, scale, _out=None):
     """log p(x | θ), (...).
 
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(shape), numpy.shape(scale)) + ())
     _out[...] = -shape*numpy.log(scale) + (shape - 1)*numpy.log(x) - _special.gammaln(shape) - x/scale
@@ -435,7 +435,7 @@ def shape_scale__score(x, shape, scale, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(shape), numpy.shape(scale)) + (2,))
     _out[..., 0] = numpy.log(x/scale) - _special.digamma(shape)
@@ -447,7 +447,7 @@ def shape_scale__hessian(x, shape, scale, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(shape), numpy.shape(scale)) + (2, 2))
     _out[..., 0, 0] = -_special.trigamma(shape)
@@ -461,7 +461,7 @@ def shape_scale__fisher(shape, scale, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale)) + (2, 2))
     _out[..., 0, 0] = _special.trigamma(shape)
@@ -475,7 +475,7 @@ def shape_scale__natural_fisher(shape, scale, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale)) + (2, 2))
     _out[..., 0, 0] = _special.trigamma(shape)
@@ -489,7 +489,7 @@ def shape_scale__kl(shape, scale, shape_q, scale_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale), numpy.shape(shape_q), numpy.shape(scale_q)) + ())
     _c0 = numpy.log(scale)
@@ -507,7 +507,7 @@ def shape_scale__entropy(shape, scale, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale)) + ())
     _out[...] = shape - (shape - 1)*_special.digamma(shape) + numpy.log(scale) + _special.gammaln(shape)
@@ -518,7 +518,7 @@ def shape_scale__skewness(shape, scale, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale)) + (2, 2, 2))
     _c0 = scale**2
@@ -537,7 +537,7 @@ def mean_shape__to_natural(mean, shape, _out=None):
     """η(θ), (..., m).
 
     Valid range: mean in [0.001, 1000], shape in [0.01, 30]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape)) + (2,))
     _out[..., 0] = shape
@@ -549,7 +549,7 @@ def mean_shape__from_natural(eta1, eta2, _out=None):
     """θ(η), (..., p).
 
     Valid range: mean in [0.001, 1000], shape in [0.01, 30]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = -eta1/eta2
@@ -561,7 +561,7 @@ def mean_shape__jacobian(mean, shape, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: mean in [0.001, 1000], shape in [0.01, 30]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape)) + (2, 2))
     _out[..., 0, 0] = 0
@@ -575,7 +575,7 @@ def mean_shape__log_partition(mean, shape, _out=None):
     """A(η(θ)), (...).
 
     Valid range: mean in [0.001, 1000], shape in [0.01, 30]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape)) + ())
     _out[...] = -shape*numpy.log(shape/mean) + _special.gammaln(shape)
@@ -586,7 +586,7 @@ def mean_shape__mean(mean, shape, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: mean in [0.001, 1000], shape in [0.01, 30]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape)) + (2,))
     _out[..., 0] = -numpy.log(shape/mean) + _special.digamma(shape)
@@ -598,7 +598,7 @@ def mean_shape__log_density(x, mean, shape, _out=None):
     """log p(x | θ), (...).
 
     Valid range: mean in [0.001, 1000], shape in [0.01, 30]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(shape)) + ())
     _c0 = shape/mean
@@ -610,7 +610,7 @@ def mean_shape__score(x, mean, shape, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: mean in [0.001, 1000], shape in [0.01, 30]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(shape)) + (2,))
     _c0 = x/mean
@@ -623,7 +623,7 @@ def mean_shape__hessian(x, mean, shape, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: mean in [0.001, 1000], shape in [0.01, 30]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(shape)) + (2, 2))
     _out[..., 0, 0] = shape*(mean - 2*x)/(mean**2*mean)
@@ -637,7 +637,7 @@ def mean_shape__fisher(mean, shape, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: mean in [0.001, 1000], shape in [0.01, 30]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape)) + (2, 2))
     _out[..., 0, 0] = shape/mean**2
@@ -651,7 +651,7 @@ def mean_shape__natural_fisher(mean, shape, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: mean in [0.001, 1000], shape in [0.01, 30]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape)) + (2, 2))
     _c0 = shape**(-1.0)
@@ -666,7 +666,7 @@ def mean_shape__kl(mean, shape, mean_q, shape_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: mean in [0.001, 1000], shape in [0.01, 30]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape), numpy.shape(mean_q), numpy.shape(shape_q)) + ())
     _c0 = shape/mean
@@ -686,7 +686,7 @@ def mean_shape__entropy(mean, shape, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: mean in [0.001, 1000], shape in [0.01, 30]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape)) + ())
     _out[...] = shape - (shape - 1)*_special.digamma(shape) + numpy.log(mean/shape) + _special.gammaln(shape)
@@ -697,7 +697,7 @@ def mean_shape__skewness(mean, shape, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: mean in [0.001, 1000], shape in [0.01, 30]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape)) + (2, 2, 2))
     _c0 = (1/(shape**2))
@@ -717,7 +717,7 @@ def log_shape_log_rate__to_natural(log_shape, log_rate, _out=None):
     """η(θ), (..., m).
 
     Valid range: log_shape in [-4, 3.4], log_rate in [-6.5, 6.5]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate)) + (2,))
     _out[..., 0] = numpy.exp(log_shape)
@@ -729,7 +729,7 @@ def log_shape_log_rate__from_natural(eta1, eta2, _out=None):
     """θ(η), (..., p).
 
     Valid range: log_shape in [-4, 3.4], log_rate in [-6.5, 6.5]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = numpy.log(eta1)
@@ -741,7 +741,7 @@ def log_shape_log_rate__jacobian(log_shape, log_rate, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: log_shape in [-4, 3.4], log_rate in [-6.5, 6.5]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate)) + (2, 2))
     _out[..., 0, 0] = numpy.exp(log_shape)
@@ -755,7 +755,7 @@ def log_shape_log_rate__log_partition(log_shape, log_rate, _out=None):
     """A(η(θ)), (...).
 
     Valid range: log_shape in [-4, 3.4], log_rate in [-6.5, 6.5]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate)) + ())
     _c0 = numpy.exp(log_shape)
@@ -767,7 +767,7 @@ def log_shape_log_rate__mean(log_shape, log_rate, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: log_shape in [-4, 3.4], log_rate in [-6.5, 6.5]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate)) + (2,))
     _out[..., 0] = -log_rate + _special.digamma(numpy.exp(log_shape))
@@ -779,7 +779,7 @@ def log_shape_log_rate__log_density(x, log_shape, log_rate, _out=None):
     """log p(x | θ), (...).
 
     Valid range: log_shape in [-4, 3.4], log_rate in [-6.5, 6.5]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(log_shape), numpy.shape(log_rate)) + ())
     _c0 = numpy.exp(log_shape)
@@ -791,7 +791,7 @@ def log_shape_log_rate__score(x, log_shape, log_rate, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: log_shape in [-4, 3.4], log_rate in [-6.5, 6.5]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(log_shape), numpy.shape(log_rate)) + (2,))
     _c0 = numpy.exp(log_shape)
@@ -804,7 +804,7 @@ def log_shape_log_rate__hessian(x, log_shape, log_rate, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: log_shape in [-4, 3.4], log_rate in [-6.5, 6.5]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(log_shape), numpy.shape(log_rate)) + (2, 2))
     _c0 = numpy.exp(log_shape)
@@ -819,7 +819,7 @@ def log_shape_log_rate__fisher(log_shape, log_rate, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: log_shape in [-4, 3.4], log_rate in [-6.5, 6.5]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate)) + (2, 2))
     _c0 = numpy.exp(log_shape)
@@ -834,7 +834,7 @@ def log_shape_log_rate__natural_fisher(log_shape, log_rate, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: log_shape in [-4, 3.4], log_rate in [-6.5, 6.5]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate)) + (2, 2))
     _c0 = numpy.exp(log_shape)
@@ -849,7 +849,7 @@ def log_shape_log_rate__kl(log_shape, log_rate, log_shape_q, log_rate_q, _out=No
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: log_shape in [-4, 3.4], log_rate in [-6.5, 6.5]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate), numpy.shape(log_shape_q), numpy.shape(log_rate_q)) + ())
     _c0 = numpy.exp(log_shape)
@@ -868,7 +868,7 @@ def log_shape_log_rate__entropy(log_shape, log_rate, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: log_shape in [-4, 3.4], log_rate in [-6.5, 6.5]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate)) + ())
     _c0 = numpy.exp(log_shape)
@@ -880,7 +880,7 @@ def log_shape_log_rate__skewness(log_shape, log_rate, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: log_shape in [-4, 3.4], log_rate in [-6.5, 6.5]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_rate)) + (2, 2, 2))
     _c0 = numpy.exp(log_shape)

@@ -14,7 +14,7 @@ def natural__to_natural(eta1, eta2, _out=None):
     """η(θ), (..., m).
 
     Valid range: eta1 in [-1000, -0.001], eta2 in [-50, -0.05]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = eta1
@@ -26,7 +26,7 @@ def natural__from_natural(eta1, eta2, _out=None):
     """θ(η), (..., p).
 
     Valid range: eta1 in [-1000, -0.001], eta2 in [-50, -0.05]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = eta1
@@ -38,7 +38,7 @@ def natural__jacobian(eta1, eta2, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: eta1 in [-1000, -0.001], eta2 in [-50, -0.05]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
     _out[..., 0, 0] = 1
@@ -52,7 +52,7 @@ def natural__log_partition(eta1, eta2, _out=None):
     """A(η(θ)), (...).
 
     Valid range: eta1 in [-1000, -0.001], eta2 in [-50, -0.05]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + ())
     _out[...] = -2*numpy.sqrt(-eta1)*numpy.sqrt(-eta2) - 1/2*numpy.log(-2*eta2)
@@ -63,7 +63,7 @@ def natural__mean(eta1, eta2, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: eta1 in [-1000, -0.001], eta2 in [-50, -0.05]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _c0 = numpy.sqrt(-eta1)
@@ -77,7 +77,7 @@ def natural__log_density(x, eta1, eta2, _out=None):
     """log p(x | θ), (...).
 
     Valid range: eta1 in [-1000, -0.001], eta2 in [-50, -0.05]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + ())
     _out[...] = eta1*x + eta2/x + 2*numpy.sqrt(-eta1)*numpy.sqrt(-eta2) + (1/2)*(numpy.log(-eta2/numpy.pi) + -3*numpy.log(x))
@@ -88,7 +88,7 @@ def natural__score(x, eta1, eta2, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: eta1 in [-1000, -0.001], eta2 in [-50, -0.05]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _c0 = numpy.sqrt(-eta1)
@@ -102,7 +102,7 @@ def natural__hessian(x, eta1, eta2, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: eta1 in [-1000, -0.001], eta2 in [-50, -0.05]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
     _c0 = -eta1
@@ -119,7 +119,7 @@ def natural__fisher(eta1, eta2, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: eta1 in [-1000, -0.001], eta2 in [-50, -0.05]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
     _c0 = -eta1
@@ -137,7 +137,7 @@ def natural__natural_fisher(eta1, eta2, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: eta1 in [-1000, -0.001], eta2 in [-50, -0.05]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
     _c0 = -eta1
@@ -155,7 +155,7 @@ def natural__kl(eta1, eta2, eta1_q, eta2_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: eta1 in [-1000, -0.001], eta2 in [-50, -0.05]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta1_q), numpy.shape(eta2_q)) + ())
     _c0 = -eta1_q
@@ -177,7 +177,7 @@ def natural__entropy(eta1, eta2, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: eta1 in [-1000, -0.001], eta2 in [-50, -0.05]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + ())
     _c0 = -eta2
@@ -190,7 +190,7 @@ def natural__skewness(eta1, eta2, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: eta1 in [-1000, -0.001], eta2 in [-50, -0.05]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2, 2))
     _c0 = -eta1
@@ -216,7 +216,7 @@ def mean_shape__to_natural(mean, shape, _out=None):
     """η(θ), (..., m).
 
     Valid range: mean in [0.01, 10], shape in [0.1, 100]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape)) + (2,))
     _c0 = (1/2)*shape
@@ -229,7 +229,7 @@ def mean_shape__from_natural(eta1, eta2, _out=None):
     """θ(η), (..., p).
 
     Valid range: mean in [0.01, 10], shape in [0.1, 100]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = numpy.sqrt(-eta2)/numpy.sqrt(-eta1)
@@ -241,7 +241,7 @@ def mean_shape__jacobian(mean, shape, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: mean in [0.01, 10], shape in [0.1, 100]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape)) + (2, 2))
     _out[..., 0, 0] = shape/(mean**2*mean)
@@ -255,7 +255,7 @@ def mean_shape__log_partition(mean, shape, _out=None):
     """A(η(θ)), (...).
 
     Valid range: mean in [0.01, 10], shape in [0.1, 100]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape)) + ())
     _out[...] = -1/2*numpy.log(shape) - shape/mean
@@ -266,7 +266,7 @@ def mean_shape__mean(mean, shape, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: mean in [0.01, 10], shape in [0.1, 100]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape)) + (2,))
     _out[..., 0] = mean
@@ -278,7 +278,7 @@ def mean_shape__log_density(x, mean, shape, _out=None):
     """log p(x | θ), (...).
 
     Valid range: mean in [0.01, 10], shape in [0.1, 100]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(shape)) + ())
     _c0 = (1/2)*shape
@@ -290,7 +290,7 @@ def mean_shape__score(x, mean, shape, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: mean in [0.01, 10], shape in [0.1, 100]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(shape)) + (2,))
     _out[..., 0] = -shape*(mean - x)/(mean**2*mean)
@@ -302,7 +302,7 @@ def mean_shape__hessian(x, mean, shape, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: mean in [0.01, 10], shape in [0.1, 100]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(shape)) + (2, 2))
     _out[..., 0, 0] = shape*(2*mean - 3*x)/(mean**2)**2
@@ -316,7 +316,7 @@ def mean_shape__fisher(mean, shape, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: mean in [0.01, 10], shape in [0.1, 100]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape)) + (2, 2))
     _out[..., 0, 0] = shape/(mean**2*mean)
@@ -330,7 +330,7 @@ def mean_shape__natural_fisher(mean, shape, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: mean in [0.01, 10], shape in [0.1, 100]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape)) + (2, 2))
     _c0 = shape**(-1.0)
@@ -345,7 +345,7 @@ def mean_shape__kl(mean, shape, mean_q, shape_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: mean in [0.01, 10], shape in [0.1, 100]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape), numpy.shape(mean_q), numpy.shape(shape_q)) + ())
     _c0 = (1/2)*shape_q
@@ -364,7 +364,7 @@ def mean_shape__entropy(mean, shape, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: mean in [0.01, 10], shape in [0.1, 100]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape)) + ())
     _out[...] = (1/2)*(3*numpy.log(mean) - numpy.log(shape) - 3*_special.exp_expint1(2*shape/mean) + numpy.log(2) + 1 + numpy.log(numpy.pi))
@@ -375,7 +375,7 @@ def mean_shape__skewness(mean, shape, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: mean in [0.01, 10], shape in [0.1, 100]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape)) + (2, 2, 2))
     _c0 = (1/(shape**2))

@@ -15,7 +15,7 @@ def natural__to_natural(eta, loc, _out=None):
     """η(θ), (..., m).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(loc)) + (1,))
     _out[..., 0] = eta
@@ -26,7 +26,7 @@ def natural__from_natural(eta, loc, _out=None):
     """θ(η), (..., p).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(loc)) + (1,))
     _out[..., 0] = eta
@@ -37,7 +37,7 @@ def natural__jacobian(eta, loc, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(loc)) + (1, 1))
     _out[..., 0, 0] = 1
@@ -48,7 +48,7 @@ def natural__log_partition(eta, loc, _out=None):
     """A(η(θ)), (...).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(loc)) + ())
     _out[...] = -numpy.log(-eta) + numpy.log(2)
@@ -59,7 +59,7 @@ def natural__mean(eta, loc, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(loc)) + (1,))
     _out[..., 0] = -1/eta
@@ -70,7 +70,7 @@ def natural__log_density(x, eta, loc, _out=None):
     """log p(x | θ), (...).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta), numpy.shape(loc)) + ())
     _out[...] = eta*abs(loc - x) + numpy.log(-eta) - numpy.log(2)
@@ -81,7 +81,7 @@ def natural__score(x, eta, loc, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta), numpy.shape(loc)) + (1,))
     _out[..., 0] = abs(loc - x) + eta**(-1.0)
@@ -92,7 +92,7 @@ def natural__hessian(x, eta, loc, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta), numpy.shape(loc)) + (1, 1))
     _out[..., 0, 0] = -1/eta**2
@@ -103,7 +103,7 @@ def natural__fisher(eta, loc, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(loc)) + (1, 1))
     _out[..., 0, 0] = (1/(eta**2))
@@ -114,7 +114,7 @@ def natural__natural_fisher(eta, loc, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(loc)) + (1, 1))
     _out[..., 0, 0] = (1/(eta**2))
@@ -125,7 +125,7 @@ def natural__kl(eta, eta_q, loc, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(eta_q), numpy.shape(loc)) + ())
     _c0 = -eta_q
@@ -140,7 +140,7 @@ def natural__entropy(eta, loc, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(loc)) + ())
     _out[...] = -numpy.log(-eta) + numpy.log(2) + 1
@@ -151,7 +151,7 @@ def natural__skewness(eta, loc, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(loc)) + (1, 1, 1))
     _out[..., 0, 0, 0] = -2/(eta**2*eta)
@@ -162,7 +162,7 @@ def scale__to_natural(scale, loc, _out=None):
     """η(θ), (..., m).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(loc)) + (1,))
     _out[..., 0] = -1/scale
@@ -173,7 +173,7 @@ def scale__from_natural(eta, loc, _out=None):
     """θ(η), (..., p).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(loc)) + (1,))
     _out[..., 0] = -1/eta
@@ -184,7 +184,7 @@ def scale__jacobian(scale, loc, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(loc)) + (1, 1))
     _out[..., 0, 0] = (1/(scale**2))
@@ -195,7 +195,7 @@ def scale__log_partition(scale, loc, _out=None):
     """A(η(θ)), (...).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(loc)) + ())
     _out[...] = numpy.log(2*scale)
@@ -206,7 +206,7 @@ def scale__mean(scale, loc, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(loc)) + (1,))
     _out[..., 0] = scale
@@ -217,7 +217,7 @@ def scale__log_density(x, scale, loc, _out=None):
     """log p(x | θ), (...).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(scale), numpy.shape(loc)) + ())
     _out[...] = -numpy.log(2*scale) - abs(loc - x)/scale
@@ -228,7 +228,7 @@ def scale__score(x, scale, loc, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(scale), numpy.shape(loc)) + (1,))
     _out[..., 0] = -(scale - abs(loc - x))/scale**2
@@ -239,7 +239,7 @@ def scale__hessian(x, scale, loc, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(scale), numpy.shape(loc)) + (1, 1))
     _out[..., 0, 0] = (scale - 2*abs(loc - x))/(scale**2*scale)
@@ -250,7 +250,7 @@ def scale__fisher(scale, loc, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(loc)) + (1, 1))
     _out[..., 0, 0] = (1/(scale**2))
@@ -261,7 +261,7 @@ def scale__natural_fisher(scale, loc, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(loc)) + (1, 1))
     _out[..., 0, 0] = scale**2
@@ -272,7 +272,7 @@ def scale__kl(scale, scale_q, loc, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(scale_q), numpy.shape(loc)) + ())
     _t0 = scale/scale_q
@@ -287,7 +287,7 @@ def scale__entropy(scale, loc, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(loc)) + ())
     _out[...] = numpy.log(2*scale) + 1
@@ -298,7 +298,7 @@ def scale__skewness(scale, loc, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(loc)) + (1, 1, 1))
     _out[..., 0, 0, 0] = 2*(scale**2*scale)
@@ -309,7 +309,7 @@ def scale__fisher_rao(scale, scale_q, loc, _out=None):
     """Fisher–Rao distance between θ and θq, (...).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(scale_q), numpy.shape(loc)) + ())
     _out[...] = abs(numpy.log(scale/scale_q))

@@ -14,7 +14,7 @@ def natural__to_natural(eta1, eta2, _out=None):
     """η(θ), (..., m).
 
     Valid range: eta1 in [-0.07, 0.07], eta2 in [-200, -0.005]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = eta1
@@ -26,7 +26,7 @@ def natural__from_natural(eta1, eta2, _out=None):
     """θ(η), (..., p).
 
     Valid range: eta1 in [-0.07, 0.07], eta2 in [-200, -0.005]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = eta1
@@ -38,7 +38,7 @@ def natural__jacobian(eta1, eta2, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: eta1 in [-0.07, 0.07], eta2 in [-200, -0.005]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
     _out[..., 0, 0] = 1
@@ -52,7 +52,7 @@ def natural__log_partition(eta1, eta2, _out=None):
     """A(η(θ)), (...).
 
     Valid range: eta1 in [-0.07, 0.07], eta2 in [-200, -0.005]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + ())
     _out[...] = -1/4*(eta1**2/eta2 + 2*numpy.log(-2*eta2))
@@ -63,7 +63,7 @@ def natural__mean(eta1, eta2, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: eta1 in [-0.07, 0.07], eta2 in [-200, -0.005]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = -1/2*eta1/eta2
@@ -75,7 +75,7 @@ def natural__log_density(x, eta1, eta2, _out=None):
     """log p(x | θ), (...).
 
     Valid range: eta1 in [-0.07, 0.07], eta2 in [-200, -0.005]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + ())
     _c0 = numpy.log(x)
@@ -87,7 +87,7 @@ def natural__score(x, eta1, eta2, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: eta1 in [-0.07, 0.07], eta2 in [-200, -0.005]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _c0 = numpy.log(x)
@@ -103,7 +103,7 @@ def natural__hessian(x, eta1, eta2, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: eta1 in [-0.07, 0.07], eta2 in [-200, -0.005]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
     _out[..., 0, 0] = (1/2)/eta2
@@ -117,7 +117,7 @@ def natural__fisher(eta1, eta2, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: eta1 in [-0.07, 0.07], eta2 in [-200, -0.005]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
     _out[..., 0, 0] = -(1/2)/eta2
@@ -131,7 +131,7 @@ def natural__natural_fisher(eta1, eta2, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: eta1 in [-0.07, 0.07], eta2 in [-200, -0.005]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
     _out[..., 0, 0] = -(1/2)/eta2
@@ -145,7 +145,7 @@ def natural__kl(eta1, eta2, eta1_q, eta2_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: eta1 in [-0.07, 0.07], eta2 in [-200, -0.005]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta1_q), numpy.shape(eta2_q)) + ())
     _c0 = -2*eta2
@@ -165,7 +165,7 @@ def natural__entropy(eta1, eta2, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: eta1 in [-0.07, 0.07], eta2 in [-200, -0.005]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + ())
     _c0 = -eta2
@@ -177,7 +177,7 @@ def natural__skewness(eta1, eta2, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: eta1 in [-0.07, 0.07], eta2 in [-200, -0.005]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2, 2))
     _c0 = (1/2)/eta2**2
@@ -198,7 +198,7 @@ def mu_sigma__to_natural(mu, sigma, _out=None):
     """η(θ), (..., m).
 
     Valid range: mu in [-7, 7], sigma in [0.05, 10]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu), numpy.shape(sigma)) + (2,))
     _c0 = (1/(sigma**2))
@@ -211,7 +211,7 @@ def mu_sigma__from_natural(eta1, eta2, _out=None):
     """θ(η), (..., p).
 
     Valid range: mu in [-7, 7], sigma in [0.05, 10]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = -1/2*eta1/eta2
@@ -223,7 +223,7 @@ def mu_sigma__jacobian(mu, sigma, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: mu in [-7, 7], sigma in [0.05, 10]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu), numpy.shape(sigma)) + (2, 2))
     _c0 = (1/((sigma**2*sigma)))
@@ -238,7 +238,7 @@ def mu_sigma__log_partition(mu, sigma, _out=None):
     """A(η(θ)), (...).
 
     Valid range: mu in [-7, 7], sigma in [0.05, 10]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu), numpy.shape(sigma)) + ())
     _out[...] = (1/2)*mu**2/sigma**2 + numpy.log(sigma)
@@ -249,7 +249,7 @@ def mu_sigma__mean(mu, sigma, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: mu in [-7, 7], sigma in [0.05, 10]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu), numpy.shape(sigma)) + (2,))
     _out[..., 0] = mu
@@ -261,7 +261,7 @@ def mu_sigma__log_density(x, mu, sigma, _out=None):
     """log p(x | θ), (...).
 
     Valid range: mu in [-7, 7], sigma in [0.05, 10]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mu), numpy.shape(sigma)) + ())
     _c0 = numpy.log(x)
@@ -273,7 +273,7 @@ def mu_sigma__score(x, mu, sigma, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: mu in [-7, 7], sigma in [0.05, 10]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mu), numpy.shape(sigma)) + (2,))
     _c0 = (1/(sigma**2))
@@ -287,7 +287,7 @@ def mu_sigma__hessian(x, mu, sigma, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: mu in [-7, 7], sigma in [0.05, 10]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mu), numpy.shape(sigma)) + (2, 2))
     _c0 = sigma**2
@@ -303,7 +303,7 @@ def mu_sigma__fisher(mu, sigma, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: mu in [-7, 7], sigma in [0.05, 10]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu), numpy.shape(sigma)) + (2, 2))
     _c0 = (1/(sigma**2))
@@ -318,7 +318,7 @@ def mu_sigma__natural_fisher(mu, sigma, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: mu in [-7, 7], sigma in [0.05, 10]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu), numpy.shape(sigma)) + (2, 2))
     _c0 = sigma**2
@@ -333,7 +333,7 @@ def mu_sigma__kl(mu, sigma, mu_q, sigma_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: mu in [-7, 7], sigma in [0.05, 10]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu), numpy.shape(sigma), numpy.shape(mu_q), numpy.shape(sigma_q)) + ())
     _c0 = (1/(sigma_q**2))
@@ -353,7 +353,7 @@ def mu_sigma__entropy(mu, sigma, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: mu in [-7, 7], sigma in [0.05, 10]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu), numpy.shape(sigma)) + ())
     _out[...] = mu + numpy.log(sigma) + (1/2)*numpy.log(2) + 1/2 + (1/2)*numpy.log(numpy.pi)
@@ -364,7 +364,7 @@ def mu_sigma__skewness(mu, sigma, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: mu in [-7, 7], sigma in [0.05, 10]; there it agrees with the exact expression
-    evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu), numpy.shape(sigma)) + (2, 2, 2))
     _c0 = (sigma**2)**2

@@ -16,7 +16,7 @@ def natural__to_natural(eta1, eta2, eta3, n, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(n)) + (3,))
     _out[..., 0] = eta1
@@ -30,7 +30,7 @@ def natural__from_natural(eta1, eta2, eta3, n, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(n)) + (3,))
     _out[..., 0] = eta1
@@ -44,7 +44,7 @@ def natural__jacobian(eta1, eta2, eta3, n, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(n)) + (3, 3))
     _out[..., 0, 0] = 1
@@ -64,7 +64,7 @@ def natural__log_partition(eta1, eta2, eta3, n, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(n)) + ())
     _out[...] = n*_special.logsumexp0(eta1, eta2, eta3)
@@ -76,7 +76,7 @@ def natural__mean(eta1, eta2, eta3, n, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(n)) + (3,))
     _out[..., 0] = n*_special.softmax0(1, eta1, eta2, eta3)
@@ -90,7 +90,7 @@ def natural__log_density(x1, x2, x3, x4, eta1, eta2, eta3, n, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(n)) + ())
     _out[...] = eta1*x1 + eta2*x2 + eta3*x3 - n*_special.logsumexp0(eta1, eta2, eta3) + _special.gammaln(n + 1) - _special.gammaln(x1 + 1) - _special.gammaln(x2 + 1) - _special.gammaln(x3 + 1) - _special.gammaln(x4 + 1)
@@ -102,7 +102,7 @@ def natural__score(x1, x2, x3, x4, eta1, eta2, eta3, n, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(n)) + (3,))
     _out[..., 0] = -n*_special.softmax0(1, eta1, eta2, eta3) + x1
@@ -116,7 +116,7 @@ def natural__hessian(x1, x2, x3, x4, eta1, eta2, eta3, n, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(n)) + (3, 3))
     _c0 = n*_special.softmax0(1, eta1, eta2, eta3)
@@ -140,7 +140,7 @@ def natural__fisher(eta1, eta2, eta3, n, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(n)) + (3, 3))
     _c0 = n*_special.softmax0(1, eta1, eta2, eta3)
@@ -164,7 +164,7 @@ def natural__natural_fisher(eta1, eta2, eta3, n, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(n)) + (3, 3))
     _c0 = n*_special.softmax0(1, eta1, eta2, eta3)
@@ -188,7 +188,7 @@ def natural__kl(eta1, eta2, eta3, eta1_q, eta2_q, eta3_q, n, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta1_q), numpy.shape(eta2_q), numpy.shape(eta3_q), numpy.shape(n)) + ())
     _t0 = -n*_special.logsumexp0(eta1, eta2, eta3)
@@ -205,7 +205,7 @@ def natural__entropy(eta1, eta2, eta3, n, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(n)) + ())
     _c0 = _special.softmax0(1, eta1, eta2, eta3)
@@ -220,7 +220,7 @@ def natural__skewness(eta1, eta2, eta3, n, _out=None):
 
     Valid range: eta1 in [-4, 4], eta2 in [-4, 4], eta3 in [-4, 4]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(n)) + (3, 3, 3))
     _c0 = _special.cosoftmax0(1, eta1, eta2, eta3)
@@ -280,7 +280,7 @@ def probs__to_natural(p1, p2, p3, n, _out=None):
 
     Valid range: p1 in [0.02, 0.316667], p2 in [0.02, 0.316667], p3 in [0.02, 0.316667]; there
     it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(n)) + (3,))
     _c0 = -numpy.log(-p1 - p2 - p3 + 1)
@@ -295,7 +295,7 @@ def probs__from_natural(eta1, eta2, eta3, n, _out=None):
 
     Valid range: p1 in [0.02, 0.316667], p2 in [0.02, 0.316667], p3 in [0.02, 0.316667]; there
     it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(n)) + (3,))
     _out[..., 0] = _special.softmax0(1, eta1, eta2, eta3)
@@ -309,7 +309,7 @@ def probs__jacobian(p1, p2, p3, n, _out=None):
 
     Valid range: p1 in [0.02, 0.316667], p2 in [0.02, 0.316667], p3 in [0.02, 0.316667]; there
     it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(n)) + (3, 3))
     _c0 = (p1 + p2 + p3 - 1)**(-1.0)
@@ -331,7 +331,7 @@ def probs__log_partition(p1, p2, p3, n, _out=None):
 
     Valid range: p1 in [0.02, 0.316667], p2 in [0.02, 0.316667], p3 in [0.02, 0.316667]; there
     it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(n)) + ())
     _out[...] = -n*numpy.log(-p1 - p2 - p3 + 1)
@@ -343,7 +343,7 @@ def probs__mean(p1, p2, p3, n, _out=None):
 
     Valid range: p1 in [0.02, 0.316667], p2 in [0.02, 0.316667], p3 in [0.02, 0.316667]; there
     it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(n)) + (3,))
     _out[..., 0] = n*p1
@@ -357,7 +357,7 @@ def probs__log_density(x1, x2, x3, x4, p1, p2, p3, n, _out=None):
 
     Valid range: p1 in [0.02, 0.316667], p2 in [0.02, 0.316667], p3 in [0.02, 0.316667]; there
     it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(n)) + ())
     _c0 = numpy.log(-p1 - p2 - p3 + 1)
@@ -371,7 +371,7 @@ def probs__score(x1, x2, x3, x4, p1, p2, p3, n, _out=None):
 
     Valid range: p1 in [0.02, 0.316667], p2 in [0.02, 0.316667], p3 in [0.02, 0.316667]; there
     it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(n)) + (3,))
     _c0 = (p1 + p2 + p3 - 1)**(-1.0)
@@ -392,7 +392,7 @@ def probs__hessian(x1, x2, x3, x4, p1, p2, p3, n, _out=None):
 
     Valid range: p1 in [0.02, 0.316667], p2 in [0.02, 0.316667], p3 in [0.02, 0.316667]; there
     it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(n)) + (3, 3))
     _c0 = p1**2
@@ -428,7 +428,7 @@ def probs__fisher(p1, p2, p3, n, _out=None):
 
     Valid range: p1 in [0.02, 0.316667], p2 in [0.02, 0.316667], p3 in [0.02, 0.316667]; there
     it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(n)) + (3, 3))
     _c0 = p3 - 1
@@ -452,7 +452,7 @@ def probs__natural_fisher(p1, p2, p3, n, _out=None):
 
     Valid range: p1 in [0.02, 0.316667], p2 in [0.02, 0.316667], p3 in [0.02, 0.316667]; there
     it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(n)) + (3, 3))
     _c0 = n*p1
@@ -474,7 +474,7 @@ def probs__kl(p1, p2, p3, p1_q, p2_q, p3_q, n, _out=None):
 
     Valid range: p1 in [0.02, 0.316667], p2 in [0.02, 0.316667], p3 in [0.02, 0.316667]; there
     it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p1_q), numpy.shape(p2_q), numpy.shape(p3_q), numpy.shape(n)) + ())
     _c0 = numpy.log(-p1_q - p2_q - p3_q + 1)
@@ -494,7 +494,7 @@ def probs__entropy(p1, p2, p3, n, _out=None):
 
     Valid range: p1 in [0.02, 0.316667], p2 in [0.02, 0.316667], p3 in [0.02, 0.316667]; there
     it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(n)) + ())
     _c0 = p1 - 1
@@ -511,7 +511,7 @@ def probs__skewness(p1, p2, p3, n, _out=None):
 
     Valid range: p1 in [0.02, 0.316667], p2 in [0.02, 0.316667], p3 in [0.02, 0.316667]; there
     it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(n)) + (3, 3, 3))
     _c0 = 2*p1
@@ -563,7 +563,7 @@ def probs__fisher_rao(p1, p2, p3, p1_q, p2_q, p3_q, n, _out=None):
 
     Valid range: p1 in [0.02, 0.316667], p2 in [0.02, 0.316667], p3 in [0.02, 0.316667]; there
     it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p1), numpy.shape(p2), numpy.shape(p3), numpy.shape(p1_q), numpy.shape(p2_q), numpy.shape(p3_q), numpy.shape(n)) + ())
     _out[...] = 4*numpy.sqrt(n)*numpy.arcsin((1/2)*numpy.sqrt(_special.sqrt_diff(p1, p1_q)**2 + _special.sqrt_diff(p2, p2_q)**2 + _special.sqrt_diff(p3, p3_q)**2 + _special.sqrt_diff(-p1 - p2 - p3 + 1, -p1_q - p2_q - p3_q + 1)**2))

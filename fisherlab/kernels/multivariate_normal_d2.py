@@ -15,7 +15,7 @@ def natural__to_natural(eta1, eta2, eta11, eta21, eta22, _out=None):
 
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
     eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
-    relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22)) + (5,))
     _out[..., 0] = eta1
@@ -31,7 +31,7 @@ def natural__from_natural(eta1, eta2, eta11, eta21, eta22, _out=None):
 
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
     eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
-    relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22)) + (5,))
     _out[..., 0] = eta1
@@ -47,7 +47,7 @@ def natural__jacobian(eta1, eta2, eta11, eta21, eta22, _out=None):
 
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
     eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
-    relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22)) + (5, 5))
     _out[..., 0, 0] = 1
@@ -83,7 +83,7 @@ def natural__log_partition(eta1, eta2, eta11, eta21, eta22, _out=None):
 
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
     eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
-    relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22)) + ())
     _c0 = 4*eta11*eta22 - eta21**2
@@ -96,7 +96,7 @@ def natural__mean(eta1, eta2, eta11, eta21, eta22, _out=None):
 
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
     eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
-    relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22)) + (5,))
     _c0 = 2*eta22
@@ -127,7 +127,7 @@ def natural__log_density(x1, x2, eta1, eta2, eta11, eta21, eta22, _out=None):
 
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
     eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
-    relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22)) + ())
     _c0 = 4*eta11*eta22 - eta21**2
@@ -140,7 +140,7 @@ def natural__score(x1, x2, eta1, eta2, eta11, eta21, eta22, _out=None):
 
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
     eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
-    relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22)) + (5,))
     _c0 = 2*eta22
@@ -171,7 +171,7 @@ def natural__hessian(x1, x2, eta1, eta2, eta11, eta21, eta22, _out=None):
 
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
     eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
-    relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22)) + (5, 5))
     _c0 = 4*eta11
@@ -245,7 +245,7 @@ def natural__fisher(eta1, eta2, eta11, eta21, eta22, _out=None):
 
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
     eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
-    relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22)) + (5, 5))
     _c0 = 4*eta11
@@ -319,7 +319,7 @@ def natural__natural_fisher(eta1, eta2, eta11, eta21, eta22, _out=None):
 
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
     eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
-    relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22)) + (5, 5))
     _c0 = 4*eta11
@@ -393,7 +393,7 @@ def natural__kl(eta1, eta2, eta11, eta21, eta22, eta1_q, eta2_q, eta11_q, eta21_
 
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
     eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
-    relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta1_q), numpy.shape(eta2_q), numpy.shape(eta11_q), numpy.shape(eta21_q), numpy.shape(eta22_q)) + ())
     _c0 = 4*eta22
@@ -431,7 +431,7 @@ def natural__entropy(eta1, eta2, eta11, eta21, eta22, _out=None):
 
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
     eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
-    relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22)) + ())
     _out[...] = -1/2*numpy.log(4*eta11*eta22 - eta21**2) + numpy.log(2) + 1 + numpy.log(numpy.pi)
@@ -443,7 +443,7 @@ def natural__skewness(eta1, eta2, eta11, eta21, eta22, _out=None):
 
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta11 in [-5, -0.5], eta21 in [-0.45, 0.45],
     eta22 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
-    relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22)) + (5, 5, 5))
     _c0 = eta22**2
@@ -672,7 +672,7 @@ def mean_cov__to_natural(mean1, mean2, cov11, cov21, cov22, _out=None):
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22)) + (5,))
     _c0 = (cov11*cov22 - cov21**2)**(-1.0)
@@ -690,7 +690,7 @@ def mean_cov__from_natural(eta1, eta2, eta11, eta21, eta22, _out=None):
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22)) + (5,))
     _c0 = 2*eta22
@@ -709,7 +709,7 @@ def mean_cov__jacobian(mean1, mean2, cov11, cov21, cov22, _out=None):
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22)) + (5, 5))
     _c0 = cov11*cov22
@@ -761,7 +761,7 @@ def mean_cov__log_partition(mean1, mean2, cov11, cov21, cov22, _out=None):
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22)) + ())
     _c0 = cov11*cov22
@@ -777,7 +777,7 @@ def mean_cov__mean(mean1, mean2, cov11, cov21, cov22, _out=None):
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22)) + (5,))
     _out[..., 0] = mean1
@@ -793,7 +793,7 @@ def mean_cov__log_density(x1, x2, mean1, mean2, cov11, cov21, cov22, _out=None):
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(mean1), numpy.shape(mean2), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22)) + ())
     _c0 = cov11*cov22
@@ -812,7 +812,7 @@ def mean_cov__score(x1, x2, mean1, mean2, cov11, cov21, cov22, _out=None):
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(mean1), numpy.shape(mean2), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22)) + (5,))
     _c0 = cov11*cov22
@@ -848,7 +848,7 @@ def mean_cov__hessian(x1, x2, mean1, mean2, cov11, cov21, cov22, _out=None):
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(mean1), numpy.shape(mean2), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22)) + (5, 5))
     _c0 = cov11*cov22
@@ -932,7 +932,7 @@ def mean_cov__fisher(mean1, mean2, cov11, cov21, cov22, _out=None):
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22)) + (5, 5))
     _c0 = cov11*cov22
@@ -975,7 +975,7 @@ def mean_cov__natural_fisher(mean1, mean2, cov11, cov21, cov22, _out=None):
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22)) + (5, 5))
     _c0 = cov21*mean2 - cov22*mean1
@@ -1045,7 +1045,7 @@ def mean_cov__kl(mean1, mean2, cov11, cov21, cov22, mean1_q, mean2_q, cov11_q, c
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22), numpy.shape(mean1_q), numpy.shape(mean2_q), numpy.shape(cov11_q), numpy.shape(cov21_q), numpy.shape(cov22_q)) + ())
     _c0 = cov11_q*cov22_q - cov21_q**2
@@ -1074,7 +1074,7 @@ def mean_cov__entropy(mean1, mean2, cov11, cov21, cov22, _out=None):
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22)) + ())
     _out[...] = (1/2)*numpy.log(cov11*cov22 - cov21**2) + numpy.log(2) + 1 + numpy.log(numpy.pi)
@@ -1086,7 +1086,7 @@ def mean_cov__skewness(mean1, mean2, cov11, cov21, cov22, _out=None):
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], cov11 in [0.5, 5], cov21 in [-0.225,
     0.225], cov22 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22)) + (5, 5, 5))
     _c0 = cov11**2
@@ -1316,7 +1316,7 @@ def mean_chol__to_natural(mean1, mean2, log_chol11, chol21, log_chol22, _out=Non
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
     0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22)) + (5,))
     _c0 = 2*log_chol22
@@ -1338,7 +1338,7 @@ def mean_chol__from_natural(eta1, eta2, eta11, eta21, eta22, _out=None):
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
     0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22)) + (5,))
     _c0 = 4*eta11*eta22 - eta21**2
@@ -1358,7 +1358,7 @@ def mean_chol__jacobian(mean1, mean2, log_chol11, chol21, log_chol22, _out=None)
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
     0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22)) + (5, 5))
     _c0 = chol21**2
@@ -1411,7 +1411,7 @@ def mean_chol__log_partition(mean1, mean2, log_chol11, chol21, log_chol22, _out=
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
     0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22)) + ())
     _c0 = 2*log_chol22
@@ -1427,7 +1427,7 @@ def mean_chol__mean(mean1, mean2, log_chol11, chol21, log_chol22, _out=None):
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
     0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22)) + (5,))
     _out[..., 0] = mean1
@@ -1443,7 +1443,7 @@ def mean_chol__log_density(x1, x2, mean1, mean2, log_chol11, chol21, log_chol22,
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
     0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22)) + ())
     _c0 = numpy.exp(-log_chol11)
@@ -1469,7 +1469,7 @@ def mean_chol__score(x1, x2, mean1, mean2, log_chol11, chol21, log_chol22, _out=
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
     0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22)) + (5,))
     _c0 = mean2 - x2
@@ -1506,7 +1506,7 @@ def mean_chol__hessian(x1, x2, mean1, mean2, log_chol11, chol21, log_chol22, _ou
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
     0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22)) + (5, 5))
     _c0 = chol21**2
@@ -1567,7 +1567,7 @@ def mean_chol__fisher(mean1, mean2, log_chol11, chol21, log_chol22, _out=None):
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
     0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22)) + (5, 5))
     _c0 = chol21**2
@@ -1606,7 +1606,7 @@ def mean_chol__natural_fisher(mean1, mean2, log_chol11, chol21, log_chol22, _out
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
     0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22)) + (5, 5))
     _c0 = 2*log_chol11
@@ -1701,7 +1701,7 @@ def mean_chol__kl(mean1, mean2, log_chol11, chol21, log_chol22, mean1_q, mean2_q
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
     0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22), numpy.shape(mean1_q), numpy.shape(mean2_q), numpy.shape(log_chol11_q), numpy.shape(chol21_q), numpy.shape(log_chol22_q)) + ())
     _c0 = numpy.exp(-2*log_chol22_q)
@@ -1751,7 +1751,7 @@ def mean_chol__entropy(mean1, mean2, log_chol11, chol21, log_chol22, _out=None):
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
     0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22)) + ())
     _out[...] = log_chol11 + log_chol22 + numpy.log(2) + 1 + numpy.log(numpy.pi)
@@ -1763,7 +1763,7 @@ def mean_chol__skewness(mean1, mean2, log_chol11, chol21, log_chol22, _out=None)
 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], log_chol11 in [-1, 1], chol21 in [-0.45,
     0.45], log_chol22 in [-1, 1]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22)) + (5, 5, 5))
     _c0 = 4*log_chol11

@@ -16,7 +16,7 @@ def natural__to_natural(eta1, eta2, eta3, eta11, eta21, eta22, eta31, eta32, eta
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta3 in [-1, 1], eta11 in [-5, -0.5], eta21
     in [-0.225, 0.225], eta22 in [-5, -0.5], eta31 in [-0.225, 0.225], eta32 in [-0.225, 0.225],
     eta33 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
-    relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta31), numpy.shape(eta32), numpy.shape(eta33)) + (9,))
     _out[..., 0] = eta1
@@ -37,7 +37,7 @@ def natural__from_natural(eta1, eta2, eta3, eta11, eta21, eta22, eta31, eta32, e
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta3 in [-1, 1], eta11 in [-5, -0.5], eta21
     in [-0.225, 0.225], eta22 in [-5, -0.5], eta31 in [-0.225, 0.225], eta32 in [-0.225, 0.225],
     eta33 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
-    relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta31), numpy.shape(eta32), numpy.shape(eta33)) + (9,))
     _out[..., 0] = eta1
@@ -58,7 +58,7 @@ def natural__jacobian(eta1, eta2, eta3, eta11, eta21, eta22, eta31, eta32, eta33
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta3 in [-1, 1], eta11 in [-5, -0.5], eta21
     in [-0.225, 0.225], eta22 in [-5, -0.5], eta31 in [-0.225, 0.225], eta32 in [-0.225, 0.225],
     eta33 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
-    relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta31), numpy.shape(eta32), numpy.shape(eta33)) + (9, 9))
     _out[..., 0, 0] = 1
@@ -151,7 +151,7 @@ def natural__log_partition(eta1, eta2, eta3, eta11, eta21, eta22, eta31, eta32, 
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta3 in [-1, 1], eta11 in [-5, -0.5], eta21
     in [-0.225, 0.225], eta22 in [-5, -0.5], eta31 in [-0.225, 0.225], eta32 in [-0.225, 0.225],
     eta33 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
-    relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta31), numpy.shape(eta32), numpy.shape(eta33)) + ())
     _c0 = eta32**2
@@ -174,7 +174,7 @@ def natural__mean(eta1, eta2, eta3, eta11, eta21, eta22, eta31, eta32, eta33, _o
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta3 in [-1, 1], eta11 in [-5, -0.5], eta21
     in [-0.225, 0.225], eta22 in [-5, -0.5], eta31 in [-0.225, 0.225], eta32 in [-0.225, 0.225],
     eta33 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
-    relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta31), numpy.shape(eta32), numpy.shape(eta33)) + (9,))
     _c0 = eta21*eta32
@@ -230,7 +230,7 @@ def natural__log_density(x1, x2, x3, eta1, eta2, eta3, eta11, eta21, eta22, eta3
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta3 in [-1, 1], eta11 in [-5, -0.5], eta21
     in [-0.225, 0.225], eta22 in [-5, -0.5], eta31 in [-0.225, 0.225], eta32 in [-0.225, 0.225],
     eta33 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
-    relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta31), numpy.shape(eta32), numpy.shape(eta33)) + ())
     _c0 = eta32**2
@@ -253,7 +253,7 @@ def natural__score(x1, x2, x3, eta1, eta2, eta3, eta11, eta21, eta22, eta31, eta
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta3 in [-1, 1], eta11 in [-5, -0.5], eta21
     in [-0.225, 0.225], eta22 in [-5, -0.5], eta31 in [-0.225, 0.225], eta32 in [-0.225, 0.225],
     eta33 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
-    relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta31), numpy.shape(eta32), numpy.shape(eta33)) + (9,))
     _c0 = eta21*eta32
@@ -309,7 +309,7 @@ def natural__hessian(x1, x2, x3, eta1, eta2, eta3, eta11, eta21, eta22, eta31, e
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta3 in [-1, 1], eta11 in [-5, -0.5], eta21
     in [-0.225, 0.225], eta22 in [-5, -0.5], eta31 in [-0.225, 0.225], eta32 in [-0.225, 0.225],
     eta33 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
-    relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta31), numpy.shape(eta32), numpy.shape(eta33)) + (9, 9))
     _c0 = 2*eta33
@@ -500,7 +500,7 @@ def natural__fisher(eta1, eta2, eta3, eta11, eta21, eta22, eta31, eta32, eta33, 
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta3 in [-1, 1], eta11 in [-5, -0.5], eta21
     in [-0.225, 0.225], eta22 in [-5, -0.5], eta31 in [-0.225, 0.225], eta32 in [-0.225, 0.225],
     eta33 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
-    relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta31), numpy.shape(eta32), numpy.shape(eta33)) + (9, 9))
     _c0 = 2*eta33
@@ -690,7 +690,7 @@ def natural__natural_fisher(eta1, eta2, eta3, eta11, eta21, eta22, eta31, eta32,
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta3 in [-1, 1], eta11 in [-5, -0.5], eta21
     in [-0.225, 0.225], eta22 in [-5, -0.5], eta31 in [-0.225, 0.225], eta32 in [-0.225, 0.225],
     eta33 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
-    relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta31), numpy.shape(eta32), numpy.shape(eta33)) + (9, 9))
     _c0 = 2*eta33
@@ -880,7 +880,7 @@ def natural__kl(eta1, eta2, eta3, eta11, eta21, eta22, eta31, eta32, eta33, eta1
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta3 in [-1, 1], eta11 in [-5, -0.5], eta21
     in [-0.225, 0.225], eta22 in [-5, -0.5], eta31 in [-0.225, 0.225], eta32 in [-0.225, 0.225],
     eta33 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
-    relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta31), numpy.shape(eta32), numpy.shape(eta33), numpy.shape(eta1_q), numpy.shape(eta2_q), numpy.shape(eta3_q), numpy.shape(eta11_q), numpy.shape(eta21_q), numpy.shape(eta22_q), numpy.shape(eta31_q), numpy.shape(eta32_q), numpy.shape(eta33_q)) + ())
     _c0 = eta32**2
@@ -952,7 +952,7 @@ def natural__entropy(eta1, eta2, eta3, eta11, eta21, eta22, eta31, eta32, eta33,
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta3 in [-1, 1], eta11 in [-5, -0.5], eta21
     in [-0.225, 0.225], eta22 in [-5, -0.5], eta31 in [-0.225, 0.225], eta32 in [-0.225, 0.225],
     eta33 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
-    relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta31), numpy.shape(eta32), numpy.shape(eta33)) + ())
     _c0 = eta32**2
@@ -1002,7 +1002,7 @@ def natural__skewness(eta1, eta2, eta3, eta11, eta21, eta22, eta31, eta32, eta33
     Valid range: eta1 in [-1, 1], eta2 in [-1, 1], eta3 in [-1, 1], eta11 in [-5, -0.5], eta21
     in [-0.225, 0.225], eta22 in [-5, -0.5], eta31 in [-0.225, 0.225], eta32 in [-0.225, 0.225],
     eta33 in [-5, -0.5]; there it agrees with the exact expression evaluated at 50 digits to a
-    relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta31), numpy.shape(eta32), numpy.shape(eta33)) + (9, 9, 9))
     _c0 = 4*eta33
@@ -2205,7 +2205,7 @@ def mean_cov__to_natural(mean1, mean2, mean3, cov11, cov21, cov22, cov31, cov32,
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], mean3 in [-1, 1], cov11 in [0.5, 5], cov21
     in [-0.1125, 0.1125], cov22 in [0.5, 5], cov31 in [-0.1125, 0.1125], cov32 in [-0.1125,
     0.1125], cov33 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(mean3), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22), numpy.shape(cov31), numpy.shape(cov32), numpy.shape(cov33)) + (9,))
     _c0 = cov32**2
@@ -2239,7 +2239,7 @@ def mean_cov__from_natural(eta1, eta2, eta3, eta11, eta21, eta22, eta31, eta32, 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], mean3 in [-1, 1], cov11 in [0.5, 5], cov21
     in [-0.1125, 0.1125], cov22 in [0.5, 5], cov31 in [-0.1125, 0.1125], cov32 in [-0.1125,
     0.1125], cov33 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta31), numpy.shape(eta32), numpy.shape(eta33)) + (9,))
     _c0 = eta21*eta32
@@ -2278,7 +2278,7 @@ def mean_cov__jacobian(mean1, mean2, mean3, cov11, cov21, cov22, cov31, cov32, c
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], mean3 in [-1, 1], cov11 in [0.5, 5], cov21
     in [-0.1125, 0.1125], cov22 in [0.5, 5], cov31 in [-0.1125, 0.1125], cov32 in [-0.1125,
     0.1125], cov33 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(mean3), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22), numpy.shape(cov31), numpy.shape(cov32), numpy.shape(cov33)) + (9, 9))
     _c0 = cov22*cov33
@@ -2439,7 +2439,7 @@ def mean_cov__log_partition(mean1, mean2, mean3, cov11, cov21, cov22, cov31, cov
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], mean3 in [-1, 1], cov11 in [0.5, 5], cov21
     in [-0.1125, 0.1125], cov22 in [0.5, 5], cov31 in [-0.1125, 0.1125], cov32 in [-0.1125,
     0.1125], cov33 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(mean3), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22), numpy.shape(cov31), numpy.shape(cov32), numpy.shape(cov33)) + ())
     _c0 = cov32**2
@@ -2477,7 +2477,7 @@ def mean_cov__mean(mean1, mean2, mean3, cov11, cov21, cov22, cov31, cov32, cov33
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], mean3 in [-1, 1], cov11 in [0.5, 5], cov21
     in [-0.1125, 0.1125], cov22 in [0.5, 5], cov31 in [-0.1125, 0.1125], cov32 in [-0.1125,
     0.1125], cov33 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(mean3), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22), numpy.shape(cov31), numpy.shape(cov32), numpy.shape(cov33)) + (9,))
     _out[..., 0] = mean1
@@ -2498,7 +2498,7 @@ def mean_cov__log_density(x1, x2, x3, mean1, mean2, mean3, cov11, cov21, cov22, 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], mean3 in [-1, 1], cov11 in [0.5, 5], cov21
     in [-0.1125, 0.1125], cov22 in [0.5, 5], cov31 in [-0.1125, 0.1125], cov32 in [-0.1125,
     0.1125], cov33 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(mean1), numpy.shape(mean2), numpy.shape(mean3), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22), numpy.shape(cov31), numpy.shape(cov32), numpy.shape(cov33)) + ())
     _c0 = cov32**2
@@ -2537,7 +2537,7 @@ def mean_cov__score(x1, x2, x3, mean1, mean2, mean3, cov11, cov21, cov22, cov31,
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], mean3 in [-1, 1], cov11 in [0.5, 5], cov21
     in [-0.1125, 0.1125], cov22 in [0.5, 5], cov31 in [-0.1125, 0.1125], cov32 in [-0.1125,
     0.1125], cov33 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(mean1), numpy.shape(mean2), numpy.shape(mean3), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22), numpy.shape(cov31), numpy.shape(cov32), numpy.shape(cov33)) + (9,))
     _c0 = cov32**2
@@ -2620,7 +2620,7 @@ def mean_cov__hessian(x1, x2, x3, mean1, mean2, mean3, cov11, cov21, cov22, cov3
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], mean3 in [-1, 1], cov11 in [0.5, 5], cov21
     in [-0.1125, 0.1125], cov22 in [0.5, 5], cov31 in [-0.1125, 0.1125], cov32 in [-0.1125,
     0.1125], cov33 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(mean1), numpy.shape(mean2), numpy.shape(mean3), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22), numpy.shape(cov31), numpy.shape(cov32), numpy.shape(cov33)) + (9, 9))
     _c0 = cov22*cov33
@@ -3102,7 +3102,7 @@ def mean_cov__fisher(mean1, mean2, mean3, cov11, cov21, cov22, cov31, cov32, cov
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], mean3 in [-1, 1], cov11 in [0.5, 5], cov21
     in [-0.1125, 0.1125], cov22 in [0.5, 5], cov31 in [-0.1125, 0.1125], cov32 in [-0.1125,
     0.1125], cov33 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(mean3), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22), numpy.shape(cov31), numpy.shape(cov32), numpy.shape(cov33)) + (9, 9))
     _c0 = cov22*cov33
@@ -3225,7 +3225,7 @@ def mean_cov__natural_fisher(mean1, mean2, mean3, cov11, cov21, cov22, cov31, co
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], mean3 in [-1, 1], cov11 in [0.5, 5], cov21
     in [-0.1125, 0.1125], cov22 in [0.5, 5], cov31 in [-0.1125, 0.1125], cov32 in [-0.1125,
     0.1125], cov33 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(mean3), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22), numpy.shape(cov31), numpy.shape(cov32), numpy.shape(cov33)) + (9, 9))
     _c0 = cov11*cov32
@@ -3491,7 +3491,7 @@ def mean_cov__kl(mean1, mean2, mean3, cov11, cov21, cov22, cov31, cov32, cov33, 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], mean3 in [-1, 1], cov11 in [0.5, 5], cov21
     in [-0.1125, 0.1125], cov22 in [0.5, 5], cov31 in [-0.1125, 0.1125], cov32 in [-0.1125,
     0.1125], cov33 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(mean3), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22), numpy.shape(cov31), numpy.shape(cov32), numpy.shape(cov33), numpy.shape(mean1_q), numpy.shape(mean2_q), numpy.shape(mean3_q), numpy.shape(cov11_q), numpy.shape(cov21_q), numpy.shape(cov22_q), numpy.shape(cov31_q), numpy.shape(cov32_q), numpy.shape(cov33_q)) + ())
     _c0 = cov32**2
@@ -3567,7 +3567,7 @@ def mean_cov__entropy(mean1, mean2, mean3, cov11, cov21, cov22, cov31, cov32, co
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], mean3 in [-1, 1], cov11 in [0.5, 5], cov21
     in [-0.1125, 0.1125], cov22 in [0.5, 5], cov31 in [-0.1125, 0.1125], cov32 in [-0.1125,
     0.1125], cov33 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(mean3), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22), numpy.shape(cov31), numpy.shape(cov32), numpy.shape(cov33)) + ())
     _c0 = cov32**2
@@ -3606,7 +3606,7 @@ def mean_cov__skewness(mean1, mean2, mean3, cov11, cov21, cov22, cov31, cov32, c
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], mean3 in [-1, 1], cov11 in [0.5, 5], cov21
     in [-0.1125, 0.1125], cov22 in [0.5, 5], cov31 in [-0.1125, 0.1125], cov32 in [-0.1125,
     0.1125], cov33 in [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits
-    to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(mean3), numpy.shape(cov11), numpy.shape(cov21), numpy.shape(cov22), numpy.shape(cov31), numpy.shape(cov32), numpy.shape(cov33)) + (9, 9, 9))
     _c0 = cov32**2
@@ -4935,7 +4935,7 @@ def mean_chol__to_natural(mean1, mean2, mean3, log_chol11, chol21, log_chol22, c
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], mean3 in [-1, 1], log_chol11 in [-1, 1],
     chol21 in [-0.225, 0.225], log_chol22 in [-1, 1], chol31 in [-0.225, 0.225], chol32 in
     [-0.225, 0.225], log_chol33 in [-1, 1]; there it agrees with the exact expression evaluated
-    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(mean3), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22), numpy.shape(chol31), numpy.shape(chol32), numpy.shape(log_chol33)) + (9,))
     _c0 = numpy.exp(-log_chol11)
@@ -4977,7 +4977,7 @@ def mean_chol__from_natural(eta1, eta2, eta3, eta11, eta21, eta22, eta31, eta32,
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], mean3 in [-1, 1], log_chol11 in [-1, 1],
     chol21 in [-0.225, 0.225], log_chol22 in [-1, 1], chol31 in [-0.225, 0.225], chol32 in
     [-0.225, 0.225], log_chol33 in [-1, 1]; there it agrees with the exact expression evaluated
-    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta31), numpy.shape(eta32), numpy.shape(eta33)) + (9,))
     _c0 = eta21*eta32
@@ -5029,7 +5029,7 @@ def mean_chol__jacobian(mean1, mean2, mean3, log_chol11, chol21, log_chol22, cho
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], mean3 in [-1, 1], log_chol11 in [-1, 1],
     chol21 in [-0.225, 0.225], log_chol22 in [-1, 1], chol31 in [-0.225, 0.225], chol32 in
     [-0.225, 0.225], log_chol33 in [-1, 1]; there it agrees with the exact expression evaluated
-    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(mean3), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22), numpy.shape(chol31), numpy.shape(chol32), numpy.shape(log_chol33)) + (9, 9))
     _c0 = 2*log_chol11
@@ -5195,7 +5195,7 @@ def mean_chol__log_partition(mean1, mean2, mean3, log_chol11, chol21, log_chol22
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], mean3 in [-1, 1], log_chol11 in [-1, 1],
     chol21 in [-0.225, 0.225], log_chol22 in [-1, 1], chol31 in [-0.225, 0.225], chol32 in
     [-0.225, 0.225], log_chol33 in [-1, 1]; there it agrees with the exact expression evaluated
-    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(mean3), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22), numpy.shape(chol31), numpy.shape(chol32), numpy.shape(log_chol33)) + ())
     _c0 = 2*log_chol11
@@ -5228,7 +5228,7 @@ def mean_chol__mean(mean1, mean2, mean3, log_chol11, chol21, log_chol22, chol31,
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], mean3 in [-1, 1], log_chol11 in [-1, 1],
     chol21 in [-0.225, 0.225], log_chol22 in [-1, 1], chol31 in [-0.225, 0.225], chol32 in
     [-0.225, 0.225], log_chol33 in [-1, 1]; there it agrees with the exact expression evaluated
-    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(mean3), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22), numpy.shape(chol31), numpy.shape(chol32), numpy.shape(log_chol33)) + (9,))
     _c0 = numpy.exp(log_chol11)
@@ -5250,7 +5250,7 @@ def mean_chol__log_density(x1, x2, x3, mean1, mean2, mean3, log_chol11, chol21, 
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], mean3 in [-1, 1], log_chol11 in [-1, 1],
     chol21 in [-0.225, 0.225], log_chol22 in [-1, 1], chol31 in [-0.225, 0.225], chol32 in
     [-0.225, 0.225], log_chol33 in [-1, 1]; there it agrees with the exact expression evaluated
-    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(mean1), numpy.shape(mean2), numpy.shape(mean3), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22), numpy.shape(chol31), numpy.shape(chol32), numpy.shape(log_chol33)) + ())
     _c0 = 2*log_chol11
@@ -5312,7 +5312,7 @@ def mean_chol__score(x1, x2, x3, mean1, mean2, mean3, log_chol11, chol21, log_ch
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], mean3 in [-1, 1], log_chol11 in [-1, 1],
     chol21 in [-0.225, 0.225], log_chol22 in [-1, 1], chol31 in [-0.225, 0.225], chol32 in
     [-0.225, 0.225], log_chol33 in [-1, 1]; there it agrees with the exact expression evaluated
-    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(mean1), numpy.shape(mean2), numpy.shape(mean3), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22), numpy.shape(chol31), numpy.shape(chol32), numpy.shape(log_chol33)) + (9,))
     _c0 = mean3 - x3
@@ -5413,7 +5413,7 @@ def mean_chol__hessian(x1, x2, x3, mean1, mean2, mean3, log_chol11, chol21, log_
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], mean3 in [-1, 1], log_chol11 in [-1, 1],
     chol21 in [-0.225, 0.225], log_chol22 in [-1, 1], chol31 in [-0.225, 0.225], chol32 in
     [-0.225, 0.225], log_chol33 in [-1, 1]; there it agrees with the exact expression evaluated
-    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(mean1), numpy.shape(mean2), numpy.shape(mean3), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22), numpy.shape(chol31), numpy.shape(chol32), numpy.shape(log_chol33)) + (9, 9))
     _c0 = 2*log_chol11
@@ -5663,7 +5663,7 @@ def mean_chol__fisher(mean1, mean2, mean3, log_chol11, chol21, log_chol22, chol3
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], mean3 in [-1, 1], log_chol11 in [-1, 1],
     chol21 in [-0.225, 0.225], log_chol22 in [-1, 1], chol31 in [-0.225, 0.225], chol32 in
     [-0.225, 0.225], log_chol33 in [-1, 1]; there it agrees with the exact expression evaluated
-    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(mean3), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22), numpy.shape(chol31), numpy.shape(chol32), numpy.shape(log_chol33)) + (9, 9))
     _c0 = 2*log_chol11
@@ -5774,7 +5774,7 @@ def mean_chol__natural_fisher(mean1, mean2, mean3, log_chol11, chol21, log_chol2
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], mean3 in [-1, 1], log_chol11 in [-1, 1],
     chol21 in [-0.225, 0.225], log_chol22 in [-1, 1], chol31 in [-0.225, 0.225], chol32 in
     [-0.225, 0.225], log_chol33 in [-1, 1]; there it agrees with the exact expression evaluated
-    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(mean3), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22), numpy.shape(chol31), numpy.shape(chol32), numpy.shape(log_chol33)) + (9, 9))
     _c0 = 2*log_chol33
@@ -6088,7 +6088,7 @@ def mean_chol__kl(mean1, mean2, mean3, log_chol11, chol21, log_chol22, chol31, c
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], mean3 in [-1, 1], log_chol11 in [-1, 1],
     chol21 in [-0.225, 0.225], log_chol22 in [-1, 1], chol31 in [-0.225, 0.225], chol32 in
     [-0.225, 0.225], log_chol33 in [-1, 1]; there it agrees with the exact expression evaluated
-    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(mean3), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22), numpy.shape(chol31), numpy.shape(chol32), numpy.shape(log_chol33), numpy.shape(mean1_q), numpy.shape(mean2_q), numpy.shape(mean3_q), numpy.shape(log_chol11_q), numpy.shape(chol21_q), numpy.shape(log_chol22_q), numpy.shape(chol31_q), numpy.shape(chol32_q), numpy.shape(log_chol33_q)) + ())
     _c0 = numpy.exp(-2*log_chol22_q)
@@ -6235,7 +6235,7 @@ def mean_chol__entropy(mean1, mean2, mean3, log_chol11, chol21, log_chol22, chol
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], mean3 in [-1, 1], log_chol11 in [-1, 1],
     chol21 in [-0.225, 0.225], log_chol22 in [-1, 1], chol31 in [-0.225, 0.225], chol32 in
     [-0.225, 0.225], log_chol33 in [-1, 1]; there it agrees with the exact expression evaluated
-    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(mean3), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22), numpy.shape(chol31), numpy.shape(chol32), numpy.shape(log_chol33)) + ())
     _out[...] = log_chol11 + log_chol22 + log_chol33 + (3/2)*numpy.log(2) + 1*(3/2) + (3/2)*numpy.log(numpy.pi)
@@ -6248,7 +6248,7 @@ def mean_chol__skewness(mean1, mean2, mean3, log_chol11, chol21, log_chol22, cho
     Valid range: mean1 in [-1, 1], mean2 in [-1, 1], mean3 in [-1, 1], log_chol11 in [-1, 1],
     chol21 in [-0.225, 0.225], log_chol22 in [-1, 1], chol31 in [-0.225, 0.225], chol32 in
     [-0.225, 0.225], log_chol33 in [-1, 1]; there it agrees with the exact expression evaluated
-    at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean1), numpy.shape(mean2), numpy.shape(mean3), numpy.shape(log_chol11), numpy.shape(chol21), numpy.shape(log_chol22), numpy.shape(chol31), numpy.shape(chol32), numpy.shape(log_chol33)) + (9, 9, 9))
     _c0 = 2*log_chol33

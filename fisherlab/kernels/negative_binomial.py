@@ -15,7 +15,7 @@ def natural__to_natural(eta, r, _out=None):
     """η(θ), (..., m).
 
     Valid range: eta in [-5, -0.05]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(r)) + (1,))
     _out[..., 0] = eta
@@ -26,7 +26,7 @@ def natural__from_natural(eta, r, _out=None):
     """θ(η), (..., p).
 
     Valid range: eta in [-5, -0.05]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(r)) + (1,))
     _out[..., 0] = eta
@@ -37,7 +37,7 @@ def natural__jacobian(eta, r, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: eta in [-5, -0.05]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(r)) + (1, 1))
     _out[..., 0, 0] = 1
@@ -48,7 +48,7 @@ def natural__log_partition(eta, r, _out=None):
     """A(η(θ)), (...).
 
     Valid range: eta in [-5, -0.05]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(r)) + ())
     _out[...] = -r*numpy.log(_special.neg_expm1(eta))
@@ -59,7 +59,7 @@ def natural__mean(eta, r, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: eta in [-5, -0.05]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(r)) + (1,))
     _out[..., 0] = r*numpy.exp(eta)/_special.neg_expm1(eta)
@@ -70,7 +70,7 @@ def natural__log_density(x, eta, r, _out=None):
     """log p(x | θ), (...).
 
     Valid range: eta in [-5, -0.05]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta), numpy.shape(r)) + ())
     _out[...] = eta*x + r*numpy.log(_special.neg_expm1(eta)) - _special.gammaln(x + 1) - _special.gammaln(r) + _special.gammaln(r + x)
@@ -81,7 +81,7 @@ def natural__score(x, eta, r, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: eta in [-5, -0.05]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta), numpy.shape(r)) + (1,))
     _out[..., 0] = -r*numpy.exp(eta)/_special.neg_expm1(eta) + x
@@ -92,7 +92,7 @@ def natural__hessian(x, eta, r, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: eta in [-5, -0.05]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta), numpy.shape(r)) + (1, 1))
     _c0 = numpy.exp(eta)
@@ -105,7 +105,7 @@ def natural__fisher(eta, r, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: eta in [-5, -0.05]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(r)) + (1, 1))
     _c0 = numpy.exp(eta)
@@ -118,7 +118,7 @@ def natural__natural_fisher(eta, r, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: eta in [-5, -0.05]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(r)) + (1, 1))
     _c0 = numpy.exp(eta)
@@ -131,7 +131,7 @@ def natural__kl(eta, eta_q, r, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: eta in [-5, -0.05]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(eta_q), numpy.shape(r)) + ())
     _c0 = _special.neg_expm1(eta)
@@ -146,7 +146,7 @@ def natural__entropy(eta, r, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: eta in [-5, -0.05]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(r)) + ())
     _c0 = _special.neg_expm1(eta)
@@ -158,7 +158,7 @@ def natural__skewness(eta, r, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: eta in [-5, -0.05]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(r)) + (1, 1, 1))
     _c0 = numpy.exp(eta)
@@ -171,7 +171,7 @@ def p__to_natural(p, r, _out=None):
     """η(θ), (..., m).
 
     Valid range: p in [0.05, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p), numpy.shape(r)) + (1,))
     _out[..., 0] = numpy.log1p(-p)
@@ -182,7 +182,7 @@ def p__from_natural(eta, r, _out=None):
     """θ(η), (..., p).
 
     Valid range: p in [0.05, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(r)) + (1,))
     _out[..., 0] = _special.neg_expm1(eta)
@@ -193,7 +193,7 @@ def p__jacobian(p, r, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: p in [0.05, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p), numpy.shape(r)) + (1, 1))
     _out[..., 0, 0] = (p - 1)**(-1.0)
@@ -204,7 +204,7 @@ def p__log_partition(p, r, _out=None):
     """A(η(θ)), (...).
 
     Valid range: p in [0.05, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p), numpy.shape(r)) + ())
     _out[...] = -r*numpy.log(p)
@@ -215,7 +215,7 @@ def p__mean(p, r, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: p in [0.05, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p), numpy.shape(r)) + (1,))
     _out[..., 0] = r*(-1 + p**(-1.0))
@@ -226,7 +226,7 @@ def p__log_density(x, p, r, _out=None):
     """log p(x | θ), (...).
 
     Valid range: p in [0.05, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(p), numpy.shape(r)) + ())
     _out[...] = r*numpy.log(p) + x*numpy.log1p(-p) - _special.gammaln(x + 1) - _special.gammaln(r) + _special.gammaln(r + x)
@@ -237,7 +237,7 @@ def p__score(x, p, r, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: p in [0.05, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(p), numpy.shape(r)) + (1,))
     _out[..., 0] = (r + x - r/p)/(p - 1)
@@ -248,7 +248,7 @@ def p__hessian(x, p, r, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: p in [0.05, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(p), numpy.shape(r)) + (1, 1))
     _c0 = (p - 1)**(-1.0)
@@ -260,7 +260,7 @@ def p__fisher(p, r, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: p in [0.05, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p), numpy.shape(r)) + (1, 1))
     _out[..., 0, 0] = -r/(p**2*(p - 1))
@@ -271,7 +271,7 @@ def p__natural_fisher(p, r, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: p in [0.05, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p), numpy.shape(r)) + (1, 1))
     _out[..., 0, 0] = -r*(p - 1)/p**2
@@ -282,7 +282,7 @@ def p__kl(p, p_q, r, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: p in [0.05, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p), numpy.shape(p_q), numpy.shape(r)) + ())
     _t0 = r*numpy.log(p)
@@ -296,7 +296,7 @@ def p__entropy(p, r, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: p in [0.05, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p), numpy.shape(r)) + ())
     _out[...] = r*((1 - 1/p)*numpy.log1p(-p) - numpy.log(p))
@@ -307,7 +307,7 @@ def p__skewness(p, r, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: p in [0.05, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p), numpy.shape(r)) + (1, 1, 1))
     _c0 = p - 1
@@ -319,7 +319,7 @@ def p__fisher_rao(p, p_q, r, _out=None):
     """Fisher–Rao distance between θ and θq, (...).
 
     Valid range: p in [0.05, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p), numpy.shape(p_q), numpy.shape(r)) + ())
     _out[...] = 2*numpy.sqrt(r)*abs((1/2)*numpy.log(p/p_q) - numpy.log((numpy.sqrt(1 - p) + 1)/(numpy.sqrt(1 - p_q) + 1)))
@@ -330,7 +330,7 @@ def mean__to_natural(mean, r, _out=None):
     """η(θ), (..., m).
 
     Valid range: mean in [0.01, 50]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(r)) + (1,))
     _out[..., 0] = numpy.log(mean/(mean + r))
@@ -341,7 +341,7 @@ def mean__from_natural(eta, r, _out=None):
     """θ(η), (..., p).
 
     Valid range: mean in [0.01, 50]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(r)) + (1,))
     _out[..., 0] = r*numpy.exp(eta)/_special.neg_expm1(eta)
@@ -352,7 +352,7 @@ def mean__jacobian(mean, r, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: mean in [0.01, 50]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(r)) + (1, 1))
     _out[..., 0, 0] = r/(mean*(mean + r))
@@ -363,7 +363,7 @@ def mean__log_partition(mean, r, _out=None):
     """A(η(θ)), (...).
 
     Valid range: mean in [0.01, 50]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(r)) + ())
     _out[...] = -r*(numpy.log(r) - numpy.log(mean + r))
@@ -374,7 +374,7 @@ def mean__mean(mean, r, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: mean in [0.01, 50]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(r)) + (1,))
     _out[..., 0] = mean
@@ -385,7 +385,7 @@ def mean__log_density(x, mean, r, _out=None):
     """log p(x | θ), (...).
 
     Valid range: mean in [0.01, 50]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(r)) + ())
     _c0 = -numpy.log(mean + r)
@@ -397,7 +397,7 @@ def mean__score(x, mean, r, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: mean in [0.01, 50]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(r)) + (1,))
     _out[..., 0] = -r*(mean - x)/(mean*(mean + r))
@@ -408,7 +408,7 @@ def mean__hessian(x, mean, r, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: mean in [0.01, 50]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(r)) + (1, 1))
     _c0 = mean + r
@@ -420,7 +420,7 @@ def mean__fisher(mean, r, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: mean in [0.01, 50]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(r)) + (1, 1))
     _out[..., 0, 0] = r/(mean*(mean + r))
@@ -431,7 +431,7 @@ def mean__natural_fisher(mean, r, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: mean in [0.01, 50]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(r)) + (1, 1))
     _c0 = mean/(mean + r)
@@ -443,7 +443,7 @@ def mean__kl(mean, mean_q, r, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: mean in [0.01, 50]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(mean_q), numpy.shape(r)) + ())
     _c0 = numpy.log(r)
@@ -460,7 +460,7 @@ def mean__entropy(mean, r, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: mean in [0.01, 50]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(r)) + ())
     _c0 = -numpy.log(mean + r)
@@ -472,7 +472,7 @@ def mean__skewness(mean, r, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: mean in [0.01, 50]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(r)) + (1, 1, 1))
     _c0 = mean/(mean + r)

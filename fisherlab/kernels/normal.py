@@ -14,7 +14,7 @@ def natural__to_natural(eta1, eta2, _out=None):
     """η(θ), (..., m).
 
     Valid range: eta1 in [-3, 3], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = eta1
@@ -26,7 +26,7 @@ def natural__from_natural(eta1, eta2, _out=None):
     """θ(η), (..., p).
 
     Valid range: eta1 in [-3, 3], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = eta1
@@ -38,7 +38,7 @@ def natural__jacobian(eta1, eta2, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: eta1 in [-3, 3], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
     _out[..., 0, 0] = 1
@@ -52,7 +52,7 @@ def natural__log_partition(eta1, eta2, _out=None):
     """A(η(θ)), (...).
 
     Valid range: eta1 in [-3, 3], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + ())
     _out[...] = -1/4*(eta1**2/eta2 + 2*numpy.log(-2*eta2))
@@ -63,7 +63,7 @@ def natural__mean(eta1, eta2, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: eta1 in [-3, 3], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = -1/2*eta1/eta2
@@ -75,7 +75,7 @@ def natural__log_density(x, eta1, eta2, _out=None):
     """log p(x | θ), (...).
 
     Valid range: eta1 in [-3, 3], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + ())
     _out[...] = (1/4)*(eta2*(eta1/eta2 + 2*x)**2 + 2*numpy.log(-eta2) - 2*numpy.log(numpy.pi))
@@ -86,7 +86,7 @@ def natural__score(x, eta1, eta2, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: eta1 in [-3, 3], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _c0 = eta2**(-1.0)
@@ -101,7 +101,7 @@ def natural__hessian(x, eta1, eta2, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: eta1 in [-3, 3], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
     _out[..., 0, 0] = (1/2)/eta2
@@ -115,7 +115,7 @@ def natural__fisher(eta1, eta2, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: eta1 in [-3, 3], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
     _out[..., 0, 0] = -(1/2)/eta2
@@ -129,7 +129,7 @@ def natural__natural_fisher(eta1, eta2, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: eta1 in [-3, 3], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
     _out[..., 0, 0] = -(1/2)/eta2
@@ -143,7 +143,7 @@ def natural__kl(eta1, eta2, eta1_q, eta2_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: eta1 in [-3, 3], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta1_q), numpy.shape(eta2_q)) + ())
     _c0 = -2*eta2
@@ -163,7 +163,7 @@ def natural__entropy(eta1, eta2, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: eta1 in [-3, 3], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + ())
     _out[...] = (1/2)*(-numpy.log(-eta2) + 1 + numpy.log(numpy.pi))
@@ -174,7 +174,7 @@ def natural__skewness(eta1, eta2, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: eta1 in [-3, 3], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2, 2))
     _c0 = (1/2)/eta2**2
@@ -195,7 +195,7 @@ def mean__to_natural(mean_x, mean_x2, _out=None):
     """η(θ), (..., m).
 
     Valid range: mean_x in [-30, 30], mean_x2 in [0.01, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean_x), numpy.shape(mean_x2)) + (2,))
     _c0 = _special.moment_variance(mean_x, mean_x2)**(-1.0)
@@ -208,7 +208,7 @@ def mean__from_natural(eta1, eta2, _out=None):
     """θ(η), (..., p).
 
     Valid range: mean_x in [-30, 30], mean_x2 in [0.01, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = -1/2*eta1/eta2
@@ -220,7 +220,7 @@ def mean__jacobian(mean_x, mean_x2, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: mean_x in [-30, 30], mean_x2 in [0.01, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean_x), numpy.shape(mean_x2)) + (2, 2))
     _c0 = _special.moment_variance(mean_x, mean_x2)
@@ -237,7 +237,7 @@ def mean__log_partition(mean_x, mean_x2, _out=None):
     """A(η(θ)), (...).
 
     Valid range: mean_x in [-30, 30], mean_x2 in [0.01, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean_x), numpy.shape(mean_x2)) + ())
     _c0 = _special.moment_variance(mean_x, mean_x2)
@@ -249,7 +249,7 @@ def mean__mean(mean_x, mean_x2, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: mean_x in [-30, 30], mean_x2 in [0.01, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean_x), numpy.shape(mean_x2)) + (2,))
     _out[..., 0] = mean_x
@@ -261,7 +261,7 @@ def mean__log_density(x, mean_x, mean_x2, _out=None):
     """log p(x | θ), (...).
 
     Valid range: mean_x in [-30, 30], mean_x2 in [0.01, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean_x), numpy.shape(mean_x2)) + ())
     _c0 = _special.moment_variance(mean_x, mean_x2)
@@ -273,7 +273,7 @@ def mean__score(x, mean_x, mean_x2, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: mean_x in [-30, 30], mean_x2 in [0.01, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean_x), numpy.shape(mean_x2)) + (2,))
     _c0 = _special.moment_variance(mean_x, mean_x2)
@@ -288,7 +288,7 @@ def mean__hessian(x, mean_x, mean_x2, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: mean_x in [-30, 30], mean_x2 in [0.01, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean_x), numpy.shape(mean_x2)) + (2, 2))
     _c0 = _special.moment_variance(mean_x, mean_x2)
@@ -305,7 +305,7 @@ def mean__fisher(mean_x, mean_x2, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: mean_x in [-30, 30], mean_x2 in [0.01, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean_x), numpy.shape(mean_x2)) + (2, 2))
     _c0 = _special.moment_variance(mean_x, mean_x2)
@@ -321,7 +321,7 @@ def mean__natural_fisher(mean_x, mean_x2, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: mean_x in [-30, 30], mean_x2 in [0.01, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean_x), numpy.shape(mean_x2)) + (2, 2))
     _c0 = _special.moment_variance(mean_x, mean_x2)
@@ -336,7 +336,7 @@ def mean__kl(mean_x, mean_x2, mean_x_q, mean_x2_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: mean_x in [-30, 30], mean_x2 in [0.01, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean_x), numpy.shape(mean_x2), numpy.shape(mean_x_q), numpy.shape(mean_x2_q)) + ())
     _c0 = _special.moment_variance(mean_x_q, mean_x2_q)
@@ -358,7 +358,7 @@ def mean__entropy(mean_x, mean_x2, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: mean_x in [-30, 30], mean_x2 in [0.01, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean_x), numpy.shape(mean_x2)) + ())
     _out[...] = (1/2)*(numpy.log(_special.moment_variance(mean_x, mean_x2)) + numpy.log(2) + 1 + numpy.log(numpy.pi))
@@ -369,7 +369,7 @@ def mean__skewness(mean_x, mean_x2, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: mean_x in [-30, 30], mean_x2 in [0.01, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean_x), numpy.shape(mean_x2)) + (2, 2, 2))
     _c0 = _special.moment_variance(mean_x, mean_x2)
@@ -391,7 +391,7 @@ def mean_std__to_natural(mean, std, _out=None):
     """η(θ), (..., m).
 
     Valid range: mean in [-1000, 1000], std in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(std)) + (2,))
     _c0 = (1/(std**2))
@@ -404,7 +404,7 @@ def mean_std__from_natural(eta1, eta2, _out=None):
     """θ(η), (..., p).
 
     Valid range: mean in [-1000, 1000], std in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = -1/2*eta1/eta2
@@ -416,7 +416,7 @@ def mean_std__jacobian(mean, std, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: mean in [-1000, 1000], std in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(std)) + (2, 2))
     _c0 = (1/((std**2*std)))
@@ -431,7 +431,7 @@ def mean_std__log_partition(mean, std, _out=None):
     """A(η(θ)), (...).
 
     Valid range: mean in [-1000, 1000], std in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(std)) + ())
     _out[...] = (1/2)*mean**2/std**2 + numpy.log(std)
@@ -442,7 +442,7 @@ def mean_std__mean(mean, std, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: mean in [-1000, 1000], std in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(std)) + (2,))
     _out[..., 0] = mean
@@ -454,7 +454,7 @@ def mean_std__log_density(x, mean, std, _out=None):
     """log p(x | θ), (...).
 
     Valid range: mean in [-1000, 1000], std in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(std)) + ())
     _out[...] = -numpy.log(std) - 1/2*numpy.log(numpy.pi) - 1/2*numpy.log(2) - 1/2*(mean - x)**2/std**2
@@ -465,7 +465,7 @@ def mean_std__score(x, mean, std, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: mean in [-1000, 1000], std in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(std)) + (2,))
     _c0 = (1/(std**2))
@@ -479,7 +479,7 @@ def mean_std__hessian(x, mean, std, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: mean in [-1000, 1000], std in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(std)) + (2, 2))
     _c0 = std**2
@@ -495,7 +495,7 @@ def mean_std__fisher(mean, std, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: mean in [-1000, 1000], std in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(std)) + (2, 2))
     _c0 = (1/(std**2))
@@ -510,7 +510,7 @@ def mean_std__natural_fisher(mean, std, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: mean in [-1000, 1000], std in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(std)) + (2, 2))
     _c0 = std**2
@@ -525,7 +525,7 @@ def mean_std__kl(mean, std, mean_q, std_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: mean in [-1000, 1000], std in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(std), numpy.shape(mean_q), numpy.shape(std_q)) + ())
     _c0 = (1/(std_q**2))
@@ -545,7 +545,7 @@ def mean_std__entropy(mean, std, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: mean in [-1000, 1000], std in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(std)) + ())
     _out[...] = numpy.log(std) + (1/2)*numpy.log(2) + (1/2)*1 + (1/2)*numpy.log(numpy.pi)
@@ -556,7 +556,7 @@ def mean_std__skewness(mean, std, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: mean in [-1000, 1000], std in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(std)) + (2, 2, 2))
     _c0 = (std**2)**2
@@ -577,7 +577,7 @@ def mean_std__fisher_rao(mean, std, mean_q, std_q, _out=None):
     """Fisher–Rao distance between θ and θq, (...).
 
     Valid range: mean in [-1000, 1000], std in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(std), numpy.shape(mean_q), numpy.shape(std_q)) + ())
     _out[...] = 2*numpy.sqrt(2)*numpy.arcsinh((1/2)*numpy.sqrt((1/2)*(mean - mean_q)**2 + (std - std_q)**2)/(numpy.sqrt(std)*numpy.sqrt(std_q)))
@@ -588,7 +588,7 @@ def mean_var__to_natural(mean, var, _out=None):
     """η(θ), (..., m).
 
     Valid range: mean in [-1000, 1000], var in [0.0001, 10000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(var)) + (2,))
     _c0 = var**(-1.0)
@@ -601,7 +601,7 @@ def mean_var__from_natural(eta1, eta2, _out=None):
     """θ(η), (..., p).
 
     Valid range: mean in [-1000, 1000], var in [0.0001, 10000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _c0 = (1/2)/eta2
@@ -614,7 +614,7 @@ def mean_var__jacobian(mean, var, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: mean in [-1000, 1000], var in [0.0001, 10000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(var)) + (2, 2))
     _c0 = (1/(var**2))
@@ -629,7 +629,7 @@ def mean_var__log_partition(mean, var, _out=None):
     """A(η(θ)), (...).
 
     Valid range: mean in [-1000, 1000], var in [0.0001, 10000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(var)) + ())
     _out[...] = (1/2)*(mean**2 + var*numpy.log(var))/var
@@ -640,7 +640,7 @@ def mean_var__mean(mean, var, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: mean in [-1000, 1000], var in [0.0001, 10000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(var)) + (2,))
     _out[..., 0] = mean
@@ -652,7 +652,7 @@ def mean_var__log_density(x, mean, var, _out=None):
     """log p(x | θ), (...).
 
     Valid range: mean in [-1000, 1000], var in [0.0001, 10000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(var)) + ())
     _out[...] = -1/2*(var*(numpy.log(var) + numpy.log(2) + numpy.log(numpy.pi)) + (mean - x)**2)/var
@@ -663,7 +663,7 @@ def mean_var__score(x, mean, var, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: mean in [-1000, 1000], var in [0.0001, 10000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(var)) + (2,))
     _c0 = mean - x
@@ -676,7 +676,7 @@ def mean_var__hessian(x, mean, var, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: mean in [-1000, 1000], var in [0.0001, 10000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(var)) + (2, 2))
     _c0 = mean - x
@@ -691,7 +691,7 @@ def mean_var__fisher(mean, var, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: mean in [-1000, 1000], var in [0.0001, 10000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(var)) + (2, 2))
     _out[..., 0, 0] = var**(-1.0)
@@ -705,7 +705,7 @@ def mean_var__natural_fisher(mean, var, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: mean in [-1000, 1000], var in [0.0001, 10000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(var)) + (2, 2))
     _out[..., 0, 0] = var
@@ -719,7 +719,7 @@ def mean_var__kl(mean, var, mean_q, var_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: mean in [-1000, 1000], var in [0.0001, 10000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(var), numpy.shape(mean_q), numpy.shape(var_q)) + ())
     _c0 = var_q**(-1.0)
@@ -739,7 +739,7 @@ def mean_var__entropy(mean, var, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: mean in [-1000, 1000], var in [0.0001, 10000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(var)) + ())
     _out[...] = (1/2)*(numpy.log(var) + numpy.log(2) + 1 + numpy.log(numpy.pi))
@@ -750,7 +750,7 @@ def mean_var__skewness(mean, var, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: mean in [-1000, 1000], var in [0.0001, 10000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(var)) + (2, 2, 2))
     _c0 = var**2
@@ -771,7 +771,7 @@ def mean_logstd__to_natural(mean, log_std, _out=None):
     """η(θ), (..., m).
 
     Valid range: mean in [-1000, 1000], log_std in [-6, 6.5]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(log_std)) + (2,))
     _c0 = numpy.exp(-2*log_std)
@@ -784,7 +784,7 @@ def mean_logstd__from_natural(eta1, eta2, _out=None):
     """θ(η), (..., p).
 
     Valid range: mean in [-1000, 1000], log_std in [-6, 6.5]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = -1/2*eta1/eta2
@@ -796,7 +796,7 @@ def mean_logstd__jacobian(mean, log_std, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: mean in [-1000, 1000], log_std in [-6, 6.5]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(log_std)) + (2, 2))
     _c0 = numpy.exp(-2*log_std)
@@ -811,7 +811,7 @@ def mean_logstd__log_partition(mean, log_std, _out=None):
     """A(η(θ)), (...).
 
     Valid range: mean in [-1000, 1000], log_std in [-6, 6.5]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(log_std)) + ())
     _out[...] = log_std + (1/2)*mean**2*numpy.exp(-2*log_std)
@@ -822,7 +822,7 @@ def mean_logstd__mean(mean, log_std, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: mean in [-1000, 1000], log_std in [-6, 6.5]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(log_std)) + (2,))
     _out[..., 0] = mean
@@ -834,7 +834,7 @@ def mean_logstd__log_density(x, mean, log_std, _out=None):
     """log p(x | θ), (...).
 
     Valid range: mean in [-1000, 1000], log_std in [-6, 6.5]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(log_std)) + ())
     _out[...] = -log_std - 1/2*(mean - x)**2*numpy.exp(-2*log_std) - 1/2*numpy.log(numpy.pi) - 1/2*numpy.log(2)
@@ -845,7 +845,7 @@ def mean_logstd__score(x, mean, log_std, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: mean in [-1000, 1000], log_std in [-6, 6.5]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(log_std)) + (2,))
     _c0 = numpy.exp(-2*log_std)
@@ -859,7 +859,7 @@ def mean_logstd__hessian(x, mean, log_std, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: mean in [-1000, 1000], log_std in [-6, 6.5]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(log_std)) + (2, 2))
     _c0 = numpy.exp(-2*log_std)
@@ -876,7 +876,7 @@ def mean_logstd__fisher(mean, log_std, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: mean in [-1000, 1000], log_std in [-6, 6.5]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(log_std)) + (2, 2))
     _out[..., 0, 0] = numpy.exp(-2*log_std)
@@ -890,7 +890,7 @@ def mean_logstd__natural_fisher(mean, log_std, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: mean in [-1000, 1000], log_std in [-6, 6.5]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(log_std)) + (2, 2))
     _c0 = numpy.exp(2*log_std)
@@ -906,7 +906,7 @@ def mean_logstd__kl(mean, log_std, mean_q, log_std_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: mean in [-1000, 1000], log_std in [-6, 6.5]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(log_std), numpy.shape(mean_q), numpy.shape(log_std_q)) + ())
     _c0 = numpy.exp(-2*log_std_q)
@@ -926,7 +926,7 @@ def mean_logstd__entropy(mean, log_std, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: mean in [-1000, 1000], log_std in [-6, 6.5]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(log_std)) + ())
     _out[...] = log_std + (1/2)*numpy.log(2) + (1/2)*1 + (1/2)*numpy.log(numpy.pi)
@@ -937,7 +937,7 @@ def mean_logstd__skewness(mean, log_std, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: mean in [-1000, 1000], log_std in [-6, 6.5]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(log_std)) + (2, 2, 2))
     _c0 = numpy.exp(4*log_std)

@@ -15,7 +15,7 @@ def natural__to_natural(eta, x_m, _out=None):
     """η(θ), (..., m).
 
     Valid range: eta in [-100, -0.2]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(x_m)) + (1,))
     _out[..., 0] = eta
@@ -26,7 +26,7 @@ def natural__from_natural(eta, x_m, _out=None):
     """θ(η), (..., p).
 
     Valid range: eta in [-100, -0.2]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(x_m)) + (1,))
     _out[..., 0] = eta
@@ -37,7 +37,7 @@ def natural__jacobian(eta, x_m, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: eta in [-100, -0.2]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(x_m)) + (1, 1))
     _out[..., 0, 0] = 1
@@ -48,7 +48,7 @@ def natural__log_partition(eta, x_m, _out=None):
     """A(η(θ)), (...).
 
     Valid range: eta in [-100, -0.2]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(x_m)) + ())
     _out[...] = eta*numpy.log(x_m) - numpy.log(-eta)
@@ -59,7 +59,7 @@ def natural__mean(eta, x_m, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: eta in [-100, -0.2]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(x_m)) + (1,))
     _out[..., 0] = numpy.log(x_m) - 1/eta
@@ -70,7 +70,7 @@ def natural__log_density(x, eta, x_m, _out=None):
     """log p(x | θ), (...).
 
     Valid range: eta in [-100, -0.2]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta), numpy.shape(x_m)) + ())
     _out[...] = -eta*numpy.log(x_m) + (eta - 1)*numpy.log(x) + numpy.log(-eta)
@@ -81,7 +81,7 @@ def natural__score(x, eta, x_m, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: eta in [-100, -0.2]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta), numpy.shape(x_m)) + (1,))
     _out[..., 0] = numpy.log(x) - numpy.log(x_m) + eta**(-1.0)
@@ -92,7 +92,7 @@ def natural__hessian(x, eta, x_m, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: eta in [-100, -0.2]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta), numpy.shape(x_m)) + (1, 1))
     _out[..., 0, 0] = -1/eta**2
@@ -103,7 +103,7 @@ def natural__fisher(eta, x_m, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: eta in [-100, -0.2]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(x_m)) + (1, 1))
     _out[..., 0, 0] = (1/(eta**2))
@@ -114,7 +114,7 @@ def natural__natural_fisher(eta, x_m, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: eta in [-100, -0.2]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(x_m)) + (1, 1))
     _out[..., 0, 0] = (1/(eta**2))
@@ -125,7 +125,7 @@ def natural__kl(eta, eta_q, x_m, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: eta in [-100, -0.2]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(eta_q), numpy.shape(x_m)) + ())
     _t0 = -1
@@ -140,7 +140,7 @@ def natural__entropy(eta, x_m, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: eta in [-100, -0.2]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(x_m)) + ())
     _c0 = eta**(-1.0)
@@ -152,7 +152,7 @@ def natural__skewness(eta, x_m, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: eta in [-100, -0.2]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(x_m)) + (1, 1, 1))
     _out[..., 0, 0, 0] = -2/(eta**2*eta)
@@ -163,7 +163,7 @@ def alpha__to_natural(alpha, x_m, _out=None):
     """η(θ), (..., m).
 
     Valid range: alpha in [0.2, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(x_m)) + (1,))
     _out[..., 0] = -alpha
@@ -174,7 +174,7 @@ def alpha__from_natural(eta, x_m, _out=None):
     """θ(η), (..., p).
 
     Valid range: alpha in [0.2, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(x_m)) + (1,))
     _out[..., 0] = -eta
@@ -185,7 +185,7 @@ def alpha__jacobian(alpha, x_m, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: alpha in [0.2, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(x_m)) + (1, 1))
     _out[..., 0, 0] = -1
@@ -196,7 +196,7 @@ def alpha__log_partition(alpha, x_m, _out=None):
     """A(η(θ)), (...).
 
     Valid range: alpha in [0.2, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(x_m)) + ())
     _out[...] = -alpha*numpy.log(x_m) - numpy.log(alpha)
@@ -207,7 +207,7 @@ def alpha__mean(alpha, x_m, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: alpha in [0.2, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(x_m)) + (1,))
     _out[..., 0] = numpy.log(x_m) + alpha**(-1.0)
@@ -218,7 +218,7 @@ def alpha__log_density(x, alpha, x_m, _out=None):
     """log p(x | θ), (...).
 
     Valid range: alpha in [0.2, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(alpha), numpy.shape(x_m)) + ())
     _out[...] = alpha*numpy.log(x_m) - (alpha + 1)*numpy.log(x) + numpy.log(alpha)
@@ -229,7 +229,7 @@ def alpha__score(x, alpha, x_m, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: alpha in [0.2, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(alpha), numpy.shape(x_m)) + (1,))
     _out[..., 0] = -numpy.log(x) + numpy.log(x_m) + alpha**(-1.0)
@@ -240,7 +240,7 @@ def alpha__hessian(x, alpha, x_m, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: alpha in [0.2, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(alpha), numpy.shape(x_m)) + (1, 1))
     _out[..., 0, 0] = -1/alpha**2
@@ -251,7 +251,7 @@ def alpha__fisher(alpha, x_m, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: alpha in [0.2, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(x_m)) + (1, 1))
     _out[..., 0, 0] = (1/(alpha**2))
@@ -262,7 +262,7 @@ def alpha__natural_fisher(alpha, x_m, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: alpha in [0.2, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(x_m)) + (1, 1))
     _out[..., 0, 0] = (1/(alpha**2))
@@ -273,7 +273,7 @@ def alpha__kl(alpha, alpha_q, x_m, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: alpha in [0.2, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(alpha_q), numpy.shape(x_m)) + ())
     _t0 = alpha_q/alpha
@@ -288,7 +288,7 @@ def alpha__entropy(alpha, x_m, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: alpha in [0.2, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(x_m)) + ())
     _c0 = alpha**(-1.0)
@@ -300,7 +300,7 @@ def alpha__skewness(alpha, x_m, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: alpha in [0.2, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(x_m)) + (1, 1, 1))
     _out[..., 0, 0, 0] = 2/(alpha**2*alpha)
@@ -311,7 +311,7 @@ def alpha__fisher_rao(alpha, alpha_q, x_m, _out=None):
     """Fisher–Rao distance between θ and θq, (...).
 
     Valid range: alpha in [0.2, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(alpha_q), numpy.shape(x_m)) + ())
     _out[...] = abs(numpy.log(alpha/alpha_q))

@@ -14,7 +14,7 @@ def natural__to_natural(eta1, eta2, _out=None):
     """η(θ), (..., m).
 
     Valid range: eta1 in [-998, 1000], eta2 in [-998, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = eta1
@@ -26,7 +26,7 @@ def natural__from_natural(eta1, eta2, _out=None):
     """θ(η), (..., p).
 
     Valid range: eta1 in [-998, 1000], eta2 in [-998, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = eta1
@@ -38,7 +38,7 @@ def natural__jacobian(eta1, eta2, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: eta1 in [-998, 1000], eta2 in [-998, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
     _out[..., 0, 0] = 1
@@ -52,7 +52,7 @@ def natural__log_partition(eta1, eta2, _out=None):
     """A(η(θ)), (...).
 
     Valid range: eta1 in [-998, 1000], eta2 in [-998, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + ())
     _out[...] = _special.log_besseli0_sq(eta1**2 + eta2**2)
@@ -63,7 +63,7 @@ def natural__mean(eta1, eta2, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: eta1 in [-998, 1000], eta2 in [-998, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _c0 = 2*_special.log_besseli0_sq_deriv(1, eta1**2 + eta2**2)
@@ -76,7 +76,7 @@ def natural__log_density(x, eta1, eta2, _out=None):
     """log p(x | θ), (...).
 
     Valid range: eta1 in [-998, 1000], eta2 in [-998, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + ())
     _out[...] = eta1*numpy.cos(x) + eta2*numpy.sin(x) - _special.log_besseli0_sq(eta1**2 + eta2**2) - numpy.log(2*numpy.pi)
@@ -87,7 +87,7 @@ def natural__score(x, eta1, eta2, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: eta1 in [-998, 1000], eta2 in [-998, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _c0 = 2*_special.log_besseli0_sq_deriv(1, eta1**2 + eta2**2)
@@ -100,7 +100,7 @@ def natural__hessian(x, eta1, eta2, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: eta1 in [-998, 1000], eta2 in [-998, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
     _c0 = eta1**2
@@ -120,7 +120,7 @@ def natural__fisher(eta1, eta2, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: eta1 in [-998, 1000], eta2 in [-998, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
     _c0 = eta1**2
@@ -140,7 +140,7 @@ def natural__natural_fisher(eta1, eta2, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: eta1 in [-998, 1000], eta2 in [-998, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
     _c0 = eta1**2
@@ -160,7 +160,7 @@ def natural__kl(eta1, eta2, eta1_q, eta2_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: eta1 in [-998, 1000], eta2 in [-998, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta1_q), numpy.shape(eta2_q)) + ())
     _c0 = eta1**2 + eta2**2
@@ -177,7 +177,7 @@ def natural__entropy(eta1, eta2, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: eta1 in [-998, 1000], eta2 in [-998, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + ())
     _c0 = eta1**2 + eta2**2
@@ -189,7 +189,7 @@ def natural__skewness(eta1, eta2, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: eta1 in [-998, 1000], eta2 in [-998, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2, 2))
     _c0 = eta1**2
@@ -220,7 +220,7 @@ def loc_concentration__to_natural(loc, concentration, _out=None):
 
     Valid range: loc in [-3.1, 3.1], concentration in [0.001, 10000]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration)) + (2,))
     _out[..., 0] = concentration*numpy.cos(loc)
@@ -233,7 +233,7 @@ def loc_concentration__from_natural(eta1, eta2, _out=None):
 
     Valid range: loc in [-3.1, 3.1], concentration in [0.001, 10000]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = numpy.arctan2(eta2, eta1)
@@ -246,7 +246,7 @@ def loc_concentration__jacobian(loc, concentration, _out=None):
 
     Valid range: loc in [-3.1, 3.1], concentration in [0.001, 10000]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration)) + (2, 2))
     _c0 = numpy.sin(loc)
@@ -263,7 +263,7 @@ def loc_concentration__log_partition(loc, concentration, _out=None):
 
     Valid range: loc in [-3.1, 3.1], concentration in [0.001, 10000]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration)) + ())
     _out[...] = _special.log_besseli0(concentration)
@@ -275,7 +275,7 @@ def loc_concentration__mean(loc, concentration, _out=None):
 
     Valid range: loc in [-3.1, 3.1], concentration in [0.001, 10000]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration)) + (2,))
     _c0 = _special.besseli_ratio(concentration)
@@ -289,7 +289,7 @@ def loc_concentration__log_density(x, loc, concentration, _out=None):
 
     Valid range: loc in [-3.1, 3.1], concentration in [0.001, 10000]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(loc), numpy.shape(concentration)) + ())
     _out[...] = concentration*numpy.cos(loc - x) - _special.log_besseli0(concentration) - numpy.log(2*numpy.pi)
@@ -301,7 +301,7 @@ def loc_concentration__score(x, loc, concentration, _out=None):
 
     Valid range: loc in [-3.1, 3.1], concentration in [0.001, 10000]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(loc), numpy.shape(concentration)) + (2,))
     _c0 = loc - x
@@ -315,7 +315,7 @@ def loc_concentration__hessian(x, loc, concentration, _out=None):
 
     Valid range: loc in [-3.1, 3.1], concentration in [0.001, 10000]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(loc), numpy.shape(concentration)) + (2, 2))
     _c0 = loc - x
@@ -331,7 +331,7 @@ def loc_concentration__fisher(loc, concentration, _out=None):
 
     Valid range: loc in [-3.1, 3.1], concentration in [0.001, 10000]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration)) + (2, 2))
     _c0 = _special.besseli_ratio(concentration)
@@ -347,7 +347,7 @@ def loc_concentration__natural_fisher(loc, concentration, _out=None):
 
     Valid range: loc in [-3.1, 3.1], concentration in [0.001, 10000]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration)) + (2, 2))
     _c0 = concentration**2
@@ -371,7 +371,7 @@ def loc_concentration__kl(loc, concentration, loc_q, concentration_q, _out=None)
 
     Valid range: loc in [-3.1, 3.1], concentration in [0.001, 10000]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration), numpy.shape(loc_q), numpy.shape(concentration_q)) + ())
     _c0 = _special.besseli_ratio(concentration)
@@ -388,7 +388,7 @@ def loc_concentration__entropy(loc, concentration, _out=None):
 
     Valid range: loc in [-3.1, 3.1], concentration in [0.001, 10000]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration)) + ())
     _out[...] = -concentration*_special.besseli_ratio(concentration) + _special.log_besseli0(concentration) + numpy.log(2*numpy.pi)
@@ -400,7 +400,7 @@ def loc_concentration__skewness(loc, concentration, _out=None):
 
     Valid range: loc in [-3.1, 3.1], concentration in [0.001, 10000]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration)) + (2, 2, 2))
     _c0 = concentration**2

@@ -15,7 +15,7 @@ def natural__to_natural(eta, k, _out=None):
     """η(θ), (..., m).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(k)) + (1,))
     _out[..., 0] = eta
@@ -26,7 +26,7 @@ def natural__from_natural(eta, k, _out=None):
     """θ(η), (..., p).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(k)) + (1,))
     _out[..., 0] = eta
@@ -37,7 +37,7 @@ def natural__jacobian(eta, k, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(k)) + (1, 1))
     _out[..., 0, 0] = 1
@@ -48,7 +48,7 @@ def natural__log_partition(eta, k, _out=None):
     """A(η(θ)), (...).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(k)) + ())
     _out[...] = -numpy.log(-eta)
@@ -59,7 +59,7 @@ def natural__mean(eta, k, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(k)) + (1,))
     _out[..., 0] = -1/eta
@@ -70,7 +70,7 @@ def natural__log_density(x, eta, k, _out=None):
     """log p(x | θ), (...).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta), numpy.shape(k)) + ())
     _out[...] = eta*x**k + (k - 1)*numpy.log(x) + numpy.log(-eta) + numpy.log(k)
@@ -81,7 +81,7 @@ def natural__score(x, eta, k, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta), numpy.shape(k)) + (1,))
     _out[..., 0] = x**k + eta**(-1.0)
@@ -92,7 +92,7 @@ def natural__hessian(x, eta, k, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta), numpy.shape(k)) + (1, 1))
     _out[..., 0, 0] = -1/eta**2
@@ -103,7 +103,7 @@ def natural__fisher(eta, k, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(k)) + (1, 1))
     _out[..., 0, 0] = (1/(eta**2))
@@ -114,7 +114,7 @@ def natural__natural_fisher(eta, k, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(k)) + (1, 1))
     _out[..., 0, 0] = (1/(eta**2))
@@ -125,7 +125,7 @@ def natural__kl(eta, eta_q, k, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(eta_q), numpy.shape(k)) + ())
     _c0 = -eta_q
@@ -140,7 +140,7 @@ def natural__entropy(eta, k, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(k)) + ())
     _out[...] = -(k*numpy.log(k) - k - numpy.euler_gamma*k + numpy.log(-eta) + numpy.euler_gamma)/k
@@ -151,7 +151,7 @@ def natural__skewness(eta, k, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(k)) + (1, 1, 1))
     _out[..., 0, 0, 0] = -2/(eta**2*eta)
@@ -162,7 +162,7 @@ def scale__to_natural(scale, k, _out=None):
     """η(θ), (..., m).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(k)) + (1,))
     _out[..., 0] = -scale**(-k)
@@ -173,7 +173,7 @@ def scale__from_natural(eta, k, _out=None):
     """θ(η), (..., p).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(k)) + (1,))
     _out[..., 0] = (-eta)**(-1/k)
@@ -184,7 +184,7 @@ def scale__jacobian(scale, k, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(k)) + (1, 1))
     _out[..., 0, 0] = k*scale**(-k)/scale
@@ -195,7 +195,7 @@ def scale__log_partition(scale, k, _out=None):
     """A(η(θ)), (...).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(k)) + ())
     _out[...] = k*numpy.log(scale)
@@ -206,7 +206,7 @@ def scale__mean(scale, k, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(k)) + (1,))
     _out[..., 0] = scale**k
@@ -217,7 +217,7 @@ def scale__log_density(x, scale, k, _out=None):
     """log p(x | θ), (...).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(scale), numpy.shape(k)) + ())
     _out[...] = -k*numpy.log(scale) + (k - 1)*numpy.log(x) + numpy.log(k) - scale**(-k)*x**k
@@ -228,7 +228,7 @@ def scale__score(x, scale, k, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(scale), numpy.shape(k)) + (1,))
     _c0 = scale**k
@@ -240,7 +240,7 @@ def scale__hessian(x, scale, k, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(scale), numpy.shape(k)) + (1, 1))
     _c0 = x**k
@@ -252,7 +252,7 @@ def scale__fisher(scale, k, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(k)) + (1, 1))
     _out[..., 0, 0] = k**2/scale**2
@@ -263,7 +263,7 @@ def scale__natural_fisher(scale, k, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(k)) + (1, 1))
     _out[..., 0, 0] = scale**(2*k)
@@ -274,7 +274,7 @@ def scale__kl(scale, scale_q, k, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(scale_q), numpy.shape(k)) + ())
     _t0 = scale**k*scale_q**(-k)
@@ -288,7 +288,7 @@ def scale__entropy(scale, k, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(k)) + ())
     _out[...] = (-k*numpy.log(k) + k*numpy.log(scale) + numpy.euler_gamma*k + k - numpy.euler_gamma)/k
@@ -299,7 +299,7 @@ def scale__skewness(scale, k, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(k)) + (1, 1, 1))
     _out[..., 0, 0, 0] = 2*scale**(3*k)
@@ -310,7 +310,7 @@ def scale__fisher_rao(scale, scale_q, k, _out=None):
     """Fisher–Rao distance between θ and θq, (...).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(scale_q), numpy.shape(k)) + ())
     _out[...] = k*abs(numpy.log(scale/scale_q))

@@ -78,7 +78,7 @@ SOFTMAX = "softmax"
 #: η = (α − 1, −β); gamma shape_scale with scale = 1/raw: η₂ = −raw; gamma mean_shape with
 #: μ = 1/raw and α fixed: η = (α − 1, −α raw); inverse Gaussian μ = raw^(−1/2), λ fixed:
 #: η = (−λ raw/2, −λ/2); normal and lognormal mean with the spread fixed: η = (μ/σ², −1/(2σ²)).
-#: tests/test_models_identities.py checks every entry numerically (second differences of η).
+#: tests/models/test_identities.py checks every entry numerically (second differences of η).
 CANONICAL_LINKS: dict[tuple[str, str], dict[str, str]] = {
     ("bernoulli", "p"): {"p": "logistic"},
     ("binomial", "p"): {"p": "logistic"},

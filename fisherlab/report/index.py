@@ -43,8 +43,8 @@ def render_index(entries, generator: str) -> str:
         "divergence, entropy and mean parameters; the family's verification table; and figures "
         "(local KL, Fisher ellipses, gradient descent against natural gradient).",
         "",
-        f"Regenerate with `python {generator}`; `tests/test_report.py` fails when these files are "
-        "stale. The verification column is read from each report.",
+        f"Regenerate with `python {generator}`; `tests/report/test_derivation_reports.py` fails "
+        "when these files are stale. The verification column is read from each report.",
         "",
         "| family | dimensions | parametrizations | verification | report |",
         "|---|---|---|---|---|",

@@ -115,7 +115,7 @@ def fisher_monte_carlo(family, param, points=None, seed=0, n_points=None,
     probability ≥ 97.7%, when |b| ≥ 8·se_i; the explanation states that relative bias (the
     worst over points and statistics). With the default n = 200 000 a sampler that scales the
     Rayleigh draws by 1.01 (E[x²] off by 2%) is 9 standard errors out and is caught (tested in
-    tests/test_verify_mutants.py). Works for every family, multivariate ones included. A sample
+    tests/verify/test_mutants.py). Works for every family, multivariate ones included. A sample
     with no MLE (e.g. no success in a Bernoulli sample at p = 1e-6) has not seen the events
     that carry E[s sᵀ]; such points are counted and reported, not compared. So are points
     whose sample holds draws float64 cannot represent inside the support (a beta with

@@ -58,7 +58,7 @@ def local_kl(family, param, points=None, seed=0, n_points=None) -> CheckResult:
     ∇²A as F, and would hide an error in the closed form (:func:`kl_refinement` tests it).
     A wrong term in the closed form is seen here once it changes the quadratic form by ≳ 1e-3
     relative (below that the O(t) remainder over t = 1e-1 … 1e-3 hides it); kl_refinement, to
-    1e-10 near coincidence, sees far smaller ones (tests/test_verify_mutants.py).
+    1e-10 near coincidence, sees far smaller ones (tests/verify/test_mutants.py).
     δ is a random direction of unit Fisher norm; t runs over 1e-1 … 1e-3 (scaled down if the
     domain requires); the error at t is the larger of those along +δ and −δ (which is
     |c₁|t + |c₂|t² + …: the linear and quadratic terms cannot cancel). The fitted slope of

@@ -4,8 +4,8 @@ Run once, at the commit that still had the generated modules binomial_n5, binomi
 negative_binomial_r3, weibull_k1p5, pareto_x_m1 and laplace_loc0 (main at 83b7556), before they
 were replaced by one module per family taking the fixed parameter at run time; and with
 ``multinomial`` as argument, writing multinomial_fixtures.npz, at the last commit that had
-multinomial_k3_n5 and multinomial_k4_n5. tests/test_fixed_params.py compares the new kernels
-with these numbers. Seeded, so rerunning it at those commits gives the same files.
+multinomial_k3_n5 and multinomial_k4_n5. tests/families/test_fixed_params.py compares the new
+kernels with these numbers. Seeded, so rerunning it at those commits gives the same files.
 """
 
 import sys

@@ -32,9 +32,9 @@ import fisherlab as fl
 from fisherlab.errors import DomainError, NoMLEError, SupportError
 from fisherlab.kernels._runtime import NotAvailableError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DPS = 50
-#: Every kernel's documented accuracy against the exact expression (tests/test_kernels_accuracy.py).
+#: Every kernel's documented accuracy against the exact expression (tests/kernels/test_accuracy.py).
 TOL = 1e-12
 
 # -- textbook formulas, written from the densities, evaluated in mpmath -------------------------

@@ -16,12 +16,12 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
-from conftest import EXHAUSTIVE
 
 import fisherlab as fl
 from fisherlab import _api
+from tests.conftest import EXHAUSTIVE
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 
 

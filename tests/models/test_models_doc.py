@@ -7,7 +7,7 @@ import pytest
 
 pytest.importorskip("statsmodels.api")
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "models.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "models.md"
 
 
 def test_models_doc_snippets_run():

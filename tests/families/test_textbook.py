@@ -1,6 +1,6 @@
 """Every built-in family's kernels against textbook mpmath formulas written without the derivation.
 
-tests/test_kernels_accuracy.py compares each kernel with the sympy derivation it was printed from,
+tests/kernels/test_accuracy.py compares each kernel with the sympy derivation it was printed from,
 so a declaration that is consistently wrong (a wrong A, a wrong map θ ↦ η) passes there. Here the
 reference is the textbook: for each family, a few lines of mpmath (50 digits) give
 
@@ -22,9 +22,10 @@ the natural parameters and log-partitions; where a KL is not listed there it is 
 of the textbook density with the textbook moments, written out in a comment.
 
 The tolerance is 10⁻¹² relative (in the Frobenius norm over a quantity's entries), as in
-tests/test_mvn.py: every kernel is written to keep that many digits over the test ranges, and
-the test ranges exclude the points where a quantity is ill-conditioned. The multivariate normal
-is tested the same way in tests/test_mvn.py. CI runs a few points per case;
+tests/families/test_multivariate_normal_textbook.py: every kernel is written to keep that many
+digits over the test ranges, and the test ranges exclude the points where a quantity is
+ill-conditioned. The multivariate normal is tested the same way in
+tests/families/test_multivariate_normal_textbook.py. CI runs a few points per case;
 FISHERLAB_EXHAUSTIVE=1 runs many more.
 """
 
@@ -37,14 +38,15 @@ from dataclasses import dataclass
 import mpmath as mp
 import numpy as np
 import pytest
-from conftest import EXHAUSTIVE
 
 import fisherlab as fl
 from fisherlab.verify._points import draw_points
+from tests.conftest import EXHAUSTIVE
 
 DPS = 50
 TOL = 1e-12
-#: Relative step of the near-coincidence KL, and its tolerance (as in tests/test_mvn.py).
+#: Relative step of the near-coincidence KL, and its tolerance (as in
+#: tests/families/test_multivariate_normal_textbook.py).
 NEAR_STEP, NEAR_TOL = 1e-7, 1e-6
 N_POINTS = 20 if EXHAUSTIVE else 3
 
@@ -335,8 +337,9 @@ def _chi2():
 
 
 #: (family name, dims) -> textbook formulas. Every built-in family but the multivariate normal
-#: (tests/test_mvn.py), at its default dimensions and, for the dimensioned ones, one other (those
-#: without a generated module are compiled in memory: a few seconds each).
+#: (tests/families/test_multivariate_normal_textbook.py), at its default dimensions and, for the
+#: dimensioned ones, one other (those without a generated module are compiled in memory: a few
+#: seconds each).
 TABLE = {
     ("bernoulli", ()): _bernoulli,
     ("binomial", ()): lambda: _binomial(10),

@@ -12,10 +12,10 @@ like the defaults.
 from pathlib import Path
 
 import pytest
-from conftest import EXHAUSTIVE, catalog_cases, family_handles, sample_points
 
 import fisherlab as fl
 from fisherlab.verify import IDENTITIES
+from tests.conftest import EXHAUSTIVE, catalog_cases, family_handles, sample_points
 
 N_INTERIOR = 20 if EXHAUSTIVE else 2
 
@@ -34,7 +34,8 @@ def test_identity(fam, param, identity):
 
 def test_every_shipped_module_is_sampled():
     """A kernel module written by scripts/generate_kernels.py is in the cases above (the
-    multivariate normal's d = 3 has tests of its own, in test_mvn.py)."""
+    multivariate normal's d = 3 has tests of its own, in
+    tests/families/test_multivariate_normal_textbook.py)."""
     shipped = {p.stem for p in (Path(fl.__file__).parent / "kernels").glob("*.py")
                if not p.stem.startswith("_")}
     covered = {key for key, _ in family_handles()}

@@ -27,13 +27,13 @@ from fractions import Fraction
 
 import pytest
 import sympy as sp
-from conftest import EXHAUSTIVE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fisherlab as fl
 from fisherlab.errors import SpecError
 from fisherlab.symbolic.pretty import render_derivation
+from tests.conftest import EXHAUSTIVE
 
 #: CPU seconds one derivation (every quantity of one parametrization, and its rendering) may use.
 CPU_SECONDS = 10

@@ -1,6 +1,6 @@
 """The multivariate normal's compiled kernels, d = 2 and d = 3, against textbook formulas in mpmath.
 
-The generic accuracy test (tests/test_kernels_accuracy.py) compares each kernel with the sympy
+The generic accuracy test (tests/kernels/test_accuracy.py) compares each kernel with the sympy
 derivation it was printed from, at the default d = 2 only: deriving d = 3 in the test process
 takes minutes. Here the reference is independent of the derivation, written from textbook
 formulas and evaluated at 50 digits:
@@ -22,10 +22,10 @@ import mpmath as mp
 import numpy as np
 import pytest
 import scipy.stats as st
-from conftest import EXHAUSTIVE
 
 import fisherlab as fl
 from fisherlab.verify._points import draw_points
+from tests.conftest import EXHAUSTIVE
 
 
 def _generated(key):
@@ -222,7 +222,7 @@ def test_d3_rejects_non_positive_definite():
 
 
 #: The identities of fl.verify that apply to a vector family without quadrature; d = 2 runs
-#: every identity in tests/test_identities.py.
+#: every identity in tests/verify/test_identities.py.
 D3_IDENTITIES = ["fisher_monte_carlo", "roundtrip", "pullback", "kl_invariance", "bregman_kl",
                  "local_kl", "scipy"]
 

@@ -5,7 +5,7 @@ Known Fisher–Rao values (geomstats' published test values), parametrization in
 distance, bad dimensions / probabilities / observations, overflow-free categorical and
 multinomial kernels at logits ±700 against mpmath, scipy.stats agreement, sampler means, and
 textbook Fisher forms. The generic identities (quadrature Fisher, MLE identity, pullbacks, ...)
-run over these families in tests/test_identities.py.
+run over these families in tests/verify/test_identities.py.
 """
 
 import itertools

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "networks.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "networks.md"
 
 
 def test_networks_doc_snippets_run():

@@ -30,7 +30,11 @@ import mpmath as mp
 import numpy as np
 import pytest
 import sympy as sp
-from conftest import (
+
+import fisherlab as fl
+from fisherlab.errors import DomainError
+from fisherlab.kernels import _special
+from tests.conftest import (
     EXHAUSTIVE,
     FULL_CORNERS_MAX_P,
     catalog_cases,
@@ -38,10 +42,6 @@ from conftest import (
     interior_points,
     sample_points,
 )
-
-import fisherlab as fl
-from fisherlab.errors import DomainError
-from fisherlab.kernels import _special
 
 DPS = 50
 #: The KL's reference is a Bregman form too: at the band's closest points it cancels ~40 digits

@@ -313,7 +313,7 @@ def test_experiment_summary_is_current():
     import importlib.util
     from pathlib import Path
 
-    path = Path(__file__).resolve().parent.parent / "scripts" / "generate_experiment_summary.py"
+    path = Path(__file__).resolve().parents[2] / "scripts" / "generate_experiment_summary.py"
     spec = importlib.util.spec_from_file_location("generate_experiment_summary", path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)

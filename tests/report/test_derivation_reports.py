@@ -22,7 +22,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import EXHAUSTIVE
 
 import fisherlab as fl
 from fisherlab.report import build_document, mask, to_markdown, to_tex, write_report
@@ -31,8 +30,9 @@ from fisherlab.report.build import SKIPPED, report_stem
 from fisherlab.report.document import VERIFY_BEGIN, VERIFY_END
 from fisherlab.report.index import render_index, status_of
 from fisherlab.report.verification import Row, rows_from
+from tests.conftest import EXHAUSTIVE
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DERIVATIONS = ROOT / "derivations"
 GENERATOR = "scripts/generate_derivations.py"
 

@@ -4,7 +4,7 @@ Known values, agreement with scipy.stats (log density, entropy, mean), accuracy 
 family's documented numerical range against mpmath at 50 digits (an independent oracle written
 here from textbook formulas, not from the derivation), bad dimensions and non-positive-definite
 covariances. The generic identities (quadrature Fisher, MLE, pullbacks, KL, autograd) run over
-every family in tests/test_identities.py.
+every family in tests/verify/test_identities.py.
 """
 
 import math
