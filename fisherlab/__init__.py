@@ -7,8 +7,6 @@ The public API is re-exported here; nothing heavy (sympy, scipy.stats, matplotli
 until it is used.
 """
 
-# A callable package: fl.verify("gamma") runs every identity (see fisherlab/verify/__init__.py).
-from . import verify
 from ._api import Family, as_family, families, family, kernels
 from .errors import (
                      ConvergenceError,
@@ -28,7 +26,11 @@ from .errors import (
 from .families.declaration import Constraint, ExponentialFamily, Param, Parametrization
 from .families.domain import Domain
 from .families.support import Support
-from .kernels._runtime import Kernels
+from .kernels import Kernels
+
+# fl.verify is the function: this import first loads the package fisherlab.verify, whose first
+# load binds the package to the name, then binds the function over it (as for families, kernels).
+from .verify import verify
 
 __version__ = "0.1.0"
 

@@ -24,7 +24,7 @@ from .families import load as _load_spec
 from .families import names as _catalog_names
 from .families.declaration import ExponentialFamily
 from .families.fixed import is_scalar
-from .kernels._runtime import Kernels
+from .kernels import Kernels
 from .newton import damped_newton
 
 _COMPILED: dict[ExponentialFamily, dict] = {}
@@ -116,7 +116,7 @@ class Family:
             self._kernels[param] = Kernels(self.spec, param, ns)
         return self._kernels[param]
 
-    def _ns(self) -> dict:
+    def kernel_namespace(self) -> dict:
         """The kernel namespace, with the functions outside the parametrization tables
         (``statistics``, ``log_base_measure``, ``natural_from_mean``) bound to the values of the
         fixed parameters (their last arguments)."""
@@ -145,16 +145,17 @@ class Family:
     def from_natural(self, eta, dst: str) -> np.ndarray:
         """θ(η) in parametrization ``dst``: (..., m) -> (..., p)."""
         k = self.kernels(dst)
-        if "from_natural" in k._f:
+        if "from_natural" in k.quantities:
             return k.from_natural(eta)
         return self._solve_from_natural(k, np.asarray(eta, dtype=np.float64))
 
     def _solve_from_natural(self, k: Kernels, eta: np.ndarray) -> np.ndarray:
-        self.kernels("natural")._theta(eta, "eta")
-        if k._p != k._m:
+        self.kernels("natural").check_theta(eta, "eta")
+        if len(k.params) != len(k.natural_params):
             raise DomainError(f"{self.key} {k.parametrization}: no inverse of η(θ) is declared "
                               "and the map is not square")
-        theta = np.broadcast_to(_start(k._pz.params), eta.shape).copy()
+        start = _start(self.spec.parametrization(k.parametrization).params)
+        theta = np.broadcast_to(start, eta.shape).copy()
         raw = k.unchecked()
         for _ in range(200):
             resid = raw.to_natural(theta) - eta
@@ -162,7 +163,7 @@ class Family:
             t = 1.0
             while True:
                 cand = theta - t * step
-                ok = _inside(k, cand) & (np.abs(raw.to_natural(cand) - eta).sum(-1)
+                ok = k.in_domain(cand) & (np.abs(raw.to_natural(cand) - eta).sum(-1)
                                          <= np.abs(resid).sum(-1) * (1 + 1e-12))
                 if np.all(ok) or t < 1e-12:
                     break
@@ -178,7 +179,7 @@ class Family:
         """T(x), the sufficient statistics: x (...) or (..., k) -> (..., m)."""
         arr = self.spec.support.check(x)
         cols = [arr[..., i] for i in range(arr.shape[-1])] if self.spec.support.size else [arr]
-        return self._ns()["statistics"](*cols)
+        return self.kernel_namespace()["statistics"](*cols)
 
     def mle(self, x, param: str = "natural") -> np.ndarray:
         """Maximum-likelihood estimate of a sample, in parametrization ``param``.
@@ -230,7 +231,7 @@ class Family:
         must lie in the interior of the mean space (the caller checks ``spec.mean_space``).
         """
         mu = np.asarray(mu, dtype=np.float64)
-        ns = self._ns()
+        ns = self.kernel_namespace()
         if "natural_from_mean" in ns:
             return np.asarray(ns["natural_from_mean"](*mu), dtype=np.float64)
         return self._newton_natural(mu)
@@ -257,7 +258,7 @@ class Family:
                 break
             H = raw.hessian(x, theta).mean(axis=0)
             cand = theta - np.linalg.solve(H, s)
-            if not (np.all(np.isfinite(cand)) and _inside(k, cand[None])[0]):
+            if not (np.all(np.isfinite(cand)) and k.in_domain(cand[None])[0]):
                 break
             s_new, norm_new = size(cand)
             if not norm_new < norm:
@@ -273,8 +274,8 @@ class Family:
         def objective(e):
             return float(raw.log_partition(e) - e @ tbar)
 
-        eta = _start(k._pz.params)
-        if not _inside(k, eta) or not math.isfinite(objective(eta)):
+        eta = _start(self.spec.parametrization(k.parametrization).params)
+        if not k.in_domain(eta) or not math.isfinite(objective(eta)):
             # The centre of the test ranges can sit on an excluded point (von Mises: η = 0,
             # the uniform distribution); start from the best valid point of a coarse grid over
             # the test ranges instead (the objective is convex, so any valid start converges).
@@ -282,7 +283,7 @@ class Family:
         # The Hessian of the objective is ∇²A(η), the Fisher information in natural parameters.
         return damped_newton(eta, objective,
                              lambda e: np.linalg.solve(raw.fisher(e), raw.mean(e) - tbar),
-                             inside=lambda e: bool(_inside(k, e)),
+                             inside=lambda e: bool(k.in_domain(e)),
                              # The round-off floor of the step is cond(∇²A)·ε relative, not ε: a
                              # gamma sample of shape 1000 and rate 1e-3 (cond 1.6e15) cycles
                              # between steps of 2.7e-12 forever.
@@ -301,12 +302,12 @@ class Family:
         if self.spec.sampler is None:
             raise DomainError(f"{self.key} declares no sampler")
         home, draw = self.spec.sampler
-        cols = self.kernels(param)._theta(theta)
-        t = self.convert(np.stack(cols, -1), param, home) if param != home else np.stack(cols, -1)
+        arr = self.kernels(param).check_theta(theta)
+        t = self.convert(arr, param, home) if param != home else arr
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         # size=() rather than None: numpy's samplers then return an array (of shape ()) for one
         # draw, where None gives a Python int for the discrete ones.
-        rows = self.kernels(param)._fx_shape
+        rows = self.kernels(param).fixed_shape
         if rows:
             size = rows if size is None else (tuple(size) if np.iterable(size) else (int(size),))
             want = np.broadcast_shapes(rows, t.shape[:-1])
@@ -331,7 +332,7 @@ def _with_fixed(fn, fixed: list):
 
 def _grid_start(k: Kernels, objective) -> np.ndarray:
     """The valid point of a grid over the natural test ranges with the smallest objective."""
-    params = k._pz.params
+    params = k.spec.parametrization(k.parametrization).params
     per_axis = max(3, int(round(4096 ** (1.0 / max(len(params), 1)))))
     lines = []
     for p in params:
@@ -345,7 +346,7 @@ def _grid_start(k: Kernels, objective) -> np.ndarray:
     axes = np.meshgrid(*lines, indexing="ij")
     cand = np.stack([a.ravel() for a in axes], -1)
     best, best_f = None, math.inf
-    for c in cand[_inside(k, cand)]:
+    for c in cand[k.in_domain(cand)]:
         with np.errstate(all="ignore"):
             fc = objective(c)
         if fc < best_f:
@@ -368,14 +369,6 @@ def _start(params) -> np.ndarray:
             out.append((lo + hi) / 2)
     return np.array(out)
 
-
-def _inside(k: Kernels, theta: np.ndarray):
-    ok = np.ones(theta.shape[:-1], dtype=bool)
-    for i, (_, dom) in enumerate(k._domains):
-        ok &= ~dom.violations(theta[..., i])
-    if k._pz.constraint is not None:
-        ok &= ~k._pz.constraint.violations(theta)
-    return ok
 
 
 # -- module-level API

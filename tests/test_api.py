@@ -259,3 +259,28 @@ def test_builtin_kernels_do_not_import_sympy():
             "fl.kernels('gamma', 'shape_rate').fisher([2.0, 3.0])\n"
             "assert 'sympy' not in sys.modules, 'sympy imported'\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# fl.verify: a function beside the package fisherlab.verify
+
+
+def test_verify_is_a_function_whatever_was_imported_first():
+    """``fl.verify`` is a plain function, also when a module of the package fisherlab.verify was
+    imported before fisherlab itself, and the package's names import by their full names."""
+    code = ("import inspect, types\n"
+            "import fisherlab.verify.runner\n"
+            "import fisherlab as fl\n"
+            "from fisherlab.verify import IDENTITIES\n"
+            "assert inspect.isfunction(fl.verify), type(fl.verify)\n"
+            "assert fisherlab.verify is fl.verify\n"
+            "import sys\n"
+            "assert type(sys.modules['fisherlab.verify']) is types.ModuleType\n"
+            "assert 'roundtrip' in IDENTITIES\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_verify_runs_the_identities():
+    report = fl.verify("poisson", params="natural", identities=["roundtrip"])
+    assert report.ok
+    assert [r.name for r in report.results] == ["roundtrip"]

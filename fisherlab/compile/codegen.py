@@ -444,7 +444,7 @@ def _skewness_entries(d: Derivation) -> list:
         key = tuple(sorted(ix))
         if key not in unique:
             a, b, c = key
-            unique[key] = d._at(sp.diff(nat.hessian[a, b], nat.eta[c]))
+            unique[key] = d.at_theta(sp.diff(nat.hessian[a, b], nat.eta[c]))
         out.append(unique[key])
     return out
 

@@ -42,13 +42,14 @@ def breast_cancer_design():
 @functools.lru_cache(maxsize=32)
 def build_problem(spec: tuple):
     """Rebuild a problem from its spec (cached per process)."""
-    from .. import _api
+    import fisherlab as fl
+
     from ..optim import GLM, MLE
 
     kind = spec[0]
     if kind == "mle":
         _, family, param, truth_param, truth, n, seed, dims = spec
-        fam = _api.family(family, **dict(dims))
+        fam = fl.family(family, **dict(dims))
         x = fam.sample(np.array(truth), truth_param, size=n, seed=seed)
         return MLE(fam, param, x)
     if kind == "breast_cancer":

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _api
+import fisherlab as fl
+
 from ..errors import DomainError
 from ._common import Progress, pyplot, save
 
@@ -38,14 +39,14 @@ def run_fisher_efficiency(out_dir=None, *, family: str = "poisson", param: str =
     dict
         ``ratio[i]`` = t·Var(θ_t)·F(θ*) at ``checkpoints[i]`` with its standard error.
     """
-    fam = _api.family(family)
+    fam = fl.family(family)
     k = fam.kernels(param).unchecked()  # θ stays inside the (unconstrained) domain by design
     if len(k.params) != 1:
         raise DomainError(f"fisher-efficiency needs a one-parameter family, {family} {param} "
                                f"has {len(k.params)}")
     star = fam.convert(np.array(truth, dtype=float), truth_param, param)
     theta = np.full((seeds, 1), (star + 0.5) if start is None else np.array(start, dtype=float))
-    fam.kernels(param)._theta(theta[:1])  # the start must be a valid point
+    fam.kernels(param).check_theta(theta[:1])  # the start must be a valid point
     F_star = float(fam.kernels(param).fisher(star)[0, 0])
     rng = np.random.default_rng(seed)
     checkpoints = sorted({int(c) for c in np.unique(np.geomspace(10, T, 12).astype(int))})

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _api
+import fisherlab as fl
+
 from ..errors import ConvergenceError
 from ..optim import GD, MLE, NaturalGradient, run
 from ._common import pyplot, save
@@ -31,7 +32,7 @@ def run_invariance(out_dir=None, *, n: int = 200, steps=(0.1, 0.05, 0.025, 0.012
         of parametrizations, at step ``steps[i]``; ``slope[stepper]``: the log-log slope of the
         spread against the step (≈ 1 for natural gradient: O(s)).
     """
-    fam = _api.family("normal")
+    fam = fl.family("normal")
     x = fam.sample(np.array(truth), "mean_std", size=n, seed=seed)
     problems = {p: MLE(fam, p, x) for p in PARAMS}
     spread = {"GD": [], "NaturalGradient": []}

@@ -39,11 +39,11 @@ def pinv_solve(F: np.ndarray, g: np.ndarray, rcond: float = 1e-12) -> np.ndarray
 def make(name: str, seed: int = 0):
     """(problem, θ0, kl(θa, θb)) of a problem name."""
     if name.startswith("normal"):
-        from .. import _api
+        import fisherlab as fl
 
         param = name.split()[1]
         prob = build_problem(mle_spec("normal", param, "mean_std", (3.0, 2.0), 500, seed))
-        theta0 = _api.family("normal").convert(np.array([0.0, 1.0]), "mean_std", param)
+        theta0 = fl.family("normal").convert(np.array([0.0, 1.0]), "mean_std", param)
         return prob, theta0, lambda a, b: float(prob.k.kl(a, b))
     from ..models import GLM, MLP, Head
 

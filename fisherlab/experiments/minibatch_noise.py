@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _api
+import fisherlab as fl
+
 from ._common import Progress, pyplot, save
 
 
@@ -25,7 +26,7 @@ def run_minibatch_noise(out_dir=None, *, family: str = "gamma", param: str = "sh
         error ``b_cov_se``, ``max_z`` (largest |b·Cov − F| / s.e. over entries) and
         ``rel_frobenius`` (‖b·Cov − F‖/‖F‖).
     """
-    fam = _api.family(family, **(dims or {}))
+    fam = fl.family(family, **(dims or {}))
     k = fam.kernels(param)
     star = np.array(theta, dtype=float)
     F = k.fisher(star)

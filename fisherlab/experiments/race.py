@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _api
+import fisherlab as fl
+
 from ._common import build_problem, mle_spec, parallel_map, pyplot, run_task, save
 
 #: (family, parametrization, dims, home parametrization, truth, start) in the home parametrization
@@ -39,7 +40,7 @@ def grids(quick: bool = False) -> dict:
 
 def available_problems(problems=None):
     """The race problems whose family is in the catalog (beta and dirichlet arrived later)."""
-    names = set(_api.families())
+    names = set(fl.families())
     return [p for p in (problems or PROBLEMS) if p[0] in names]
 
 
@@ -75,7 +76,7 @@ def run_race(out_dir=None, *, workers: int = 1, scheduler: str | None = None,
     tasks, meta = [], []
     for prob in available_problems(problems):
         family, param, dims, home, truth, start = prob
-        fam = _api.family(family, **dims)
+        fam = fl.family(family, **dims)
         spec = mle_spec(family, param, home, truth, n, seed, dims)
         problem = build_problem(spec)
         opt_loss = problem.loss(problem.optimum())

@@ -195,7 +195,30 @@ class Kernels:
             ok &= ~self._constraint.violations(arr)
         return ok
 
+    @property
+    def quantities(self) -> frozenset[str]:
+        """The names of the quantities generated for this parametrization (``"fisher"``,
+        ``"kl"``, ``"from_natural"`` where a closed-form inverse is declared, ...)."""
+        return frozenset(self._f)
+
+    @property
+    def fixed_shape(self) -> tuple[int, ...]:
+        """The common shape of the fixed parameters' values: () for scalars (and for families
+        without fixed parameters), (r,) for one value per row."""
+        return self._fx_shape
+
     # -- argument checking
+    def check_theta(self, theta, name: str = "theta") -> np.ndarray:
+        """θ as a float64 array (..., p), checked as every method checks it.
+
+        Raises :class:`~fisherlab.errors.ShapeError` when the last axis is not p long and
+        :class:`~fisherlab.errors.DomainError` naming ``name``, the parameter and the value when
+        an entry lies outside its domain or the joint constraint (an :meth:`unchecked` copy
+        checks the shape only).
+        """
+        self._cols(theta, name)
+        return np.asarray(theta, dtype=np.float64)
+
     def _theta(self, theta, name: str = "theta") -> list[np.ndarray]:
         return self._cols(theta, name)[0]
 

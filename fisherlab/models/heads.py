@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._api import Family, as_family
+from .. import Family, as_family
 from ..errors import (
     DomainError,
     NotAvailableError,

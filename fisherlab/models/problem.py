@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.sparse.linalg import LinearOperator
 
-from .._api import as_family
+from .. import as_family
 from ..errors import DomainError, NotAvailableError, ShapeError, describe
 from .heads import Head
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._api import Family, as_family
+from .. import Family, as_family
 from ..errors import (
     DomainError,
     NotAvailableError,
@@ -141,7 +141,7 @@ class MLE(Problem):
 
     def _checked(self, theta) -> np.ndarray:
         arr = self._vector(theta)
-        self.k._theta(arr)  # raises DomainError naming the parameter
+        self.k.check_theta(arr)  # raises DomainError naming the parameter
         return arr
 
     def loss(self, theta) -> float:

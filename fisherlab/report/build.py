@@ -12,7 +12,7 @@ from pathlib import Path
 
 import sympy as sp
 
-from .._api import Family, as_family
+from .. import Family, as_family
 from ..symbolic.derive import EXPECTED_LOG_BASE_MEASURE, Derivation
 from ..symbolic.pretty import symbol_names
 from . import figures as _figures

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._api import Family
+from .. import Family
 from ..families.domain import Domain
 
 SEED = 20261125

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .._api import Family
+from .. import Family
 from .document import VERIFY_BEGIN, VERIFY_END
 
 _SUMMARY = re.compile(r"\*\*(\d+) of (\d+) checks passed\.\*\*(?: (\d+) not applicable, "

@@ -554,7 +554,7 @@ class Derivation:
                             f"{self.parametrization.name!r} has more parameters than η")
         return J
 
-    def _at(self, expr):
+    def at_theta(self, expr):
         """Substitute η = η(θ) into an expression in the natural symbols."""
         return expr.subs(dict(zip(self.natural, self.to_natural)), simultaneous=True)
 
@@ -564,11 +564,11 @@ class Derivation:
     # -- derived quantities
     @cached_property
     def log_partition(self):
-        return simplify(self._at(self.nat.log_partition))
+        return simplify(self.at_theta(self.nat.log_partition))
 
     @cached_property
     def mean(self) -> sp.Matrix:
-        return simplify(self._at(self.nat.gradient))
+        return simplify(self.at_theta(self.nat.gradient))
 
     @cached_property
     def _centering(self) -> list[tuple]:
@@ -624,7 +624,7 @@ class Derivation:
     @cached_property
     def natural_fisher(self) -> sp.Matrix:
         """∇²A at η(θ): the Fisher information in natural coordinates, as a function of θ."""
-        return self._at(self.nat.hessian)
+        return self.at_theta(self.nat.hessian)
 
     @cached_property
     def fisher(self) -> sp.Matrix:
@@ -690,7 +690,7 @@ class Derivation:
         """KL(p_θ ‖ p_θq) as a Bregman divergence of A."""
         A = self.nat.log_partition
         eta_p, eta_q = self.to_natural, self._to_natural_q()
-        expr = self._at_q(A) - self._at(A) - (self.mean.T * (eta_q - eta_p))[0, 0]
+        expr = self._at_q(A) - self.at_theta(A) - (self.mean.T * (eta_q - eta_p))[0, 0]
         return simplify(expr)
 
     @cached_property
@@ -700,14 +700,14 @@ class Derivation:
     @cached_property
     def entropy(self):
         elogh = self.nat.expected_log_base_measure
-        elogh = EXPECTED_LOG_BASE_MEASURE if elogh is None else self._at(elogh)
+        elogh = EXPECTED_LOG_BASE_MEASURE if elogh is None else self.at_theta(elogh)
         return _collected(simplify(self.log_partition - (self.to_natural.T * self.mean)[0, 0]
                                    - elogh))
 
     @cached_property
     def skewness(self) -> sp.Array:
         """∂³A in natural coordinates, at η(θ): the cubic term of the local KL."""
-        return self._at(self.nat.skewness)
+        return self.at_theta(self.nat.skewness)
 
     @cached_property
     def fisher_rao(self):

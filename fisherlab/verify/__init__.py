@@ -5,19 +5,15 @@ parametrization and returns a :class:`~fisherlab.verify.runner.VerifyReport`. Th
 are what the test suite runs over the catalog (one source of truth) and what
 ``fisherlab verify`` prints.
 
-``fisherlab.verify`` is this package, and calling it runs :func:`verify_family`:
-``fl.verify("gamma")``. One attribute cannot be both a function and a package, so the package is
-made callable the way Python documents for customizing a module (its ``__class__`` set to a
-:class:`types.ModuleType` subclass), and :mod:`fisherlab` imports it at once, so ``fl.verify``
-is the same object before and after any ``import fisherlab.verify...``. Importing it is cheap:
-the names below load their modules on first use.
+``fl.verify`` is the function :func:`verify` of this package, as ``fl.kernels`` and
+``fl.families`` are functions beside the packages of the same name; the package's contents are
+imported by their full names (``from fisherlab.verify import IDENTITIES``). Importing the package
+is cheap: the names below load their modules on first use.
 """
 
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 
 #: Public name -> the module of this package that defines it (loaded on first access).
 _EXPORTS = {
@@ -25,7 +21,7 @@ _EXPORTS = {
     "IDENTITIES": "identities", "CheckResult": "check",
 }
 
-__all__ = ["CheckResult", "VerifyReport", "IDENTITIES", "verify_family", "format_table"]
+__all__ = ["CheckResult", "VerifyReport", "IDENTITIES", "verify", "verify_family", "format_table"]
 
 
 def __getattr__(name):
@@ -40,14 +36,27 @@ def __dir__():
     return sorted(set(globals()) | set(_EXPORTS))
 
 
-class _CallablePackage(types.ModuleType):
-    """The type of this package: calling it runs :func:`verify_family`."""
+def verify(family_or_spec, params=None, seed: int = 0, **options):
+    """Run every identity on every parametrization of a family: ``fl.verify("gamma")``.
 
-    def __call__(self, family_or_spec, params=None, seed: int = 0, **options):
-        """Run every identity on a family; see :func:`fisherlab.verify.verify_family`."""
-        from .runner import verify_family
+    Parameters
+    ----------
+    family_or_spec : str, ExponentialFamily or Family
+        A catalog name, a declaration, or a handle.
+    params : str or sequence of str, optional
+        Parametrizations to check (default: all).
+    seed : int
+        Seeds the parameter points and every sample.
+    **options
+        The other arguments of :func:`~fisherlab.verify.runner.verify_family` (``identities``,
+        ``n_points``, ``progress``) and the family's dimensions.
 
-        return verify_family(family_or_spec, params=params, seed=seed, **options)
+    Returns
+    -------
+    VerifyReport
+        ``.ok``, ``.table()``, ``.failures``.
+    """
+    # The identities import scipy and autograd: loaded here, on the first call, not with fisherlab.
+    from .runner import verify_family
 
-
-sys.modules[__name__].__class__ = _CallablePackage
+    return verify_family(family_or_spec, params=params, seed=seed, **options)

@@ -202,7 +202,7 @@ def _fmt(theta) -> str:
 
 
 def _run(name, tol, default_n, family, param, points, seed, n_points, body, what: str):
-    from .._api import as_family
+    from .. import as_family
 
     fam = as_family(family)
     fam.spec.parametrization(param)  # unknown names fail loudly, not as a failed check

@@ -57,11 +57,12 @@ class _Progress:
 
 def run(args) -> int:
     """Run the ``verify`` subcommand: print the table; returns the exit status (1 on a failure)."""
-    from .. import _api
+    import fisherlab as fl
+
     from .runner import IDENTITIES, check_identities, format_table, format_unchecked, verify_family
 
-    names = args.families or list(_api.families())
-    fams = [_api.family(n) for n in names]
+    names = args.families or list(fl.families())
+    fams = [fl.family(n) for n in names]
     identities = args.identity or list(IDENTITIES)
     check_identities(identities)
     plans = []

@@ -167,7 +167,7 @@ def verify_family(family_or_spec, params=None, seed: int = 0, identities=None, n
     progress : callable ``(done, total, label)``, optional
         Called before each check.
     """
-    from .._api import as_family
+    from .. import as_family
 
     fam = as_family(family_or_spec, **dims)
     if params is None:

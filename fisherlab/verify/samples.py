@@ -53,7 +53,7 @@ def _representable_sample(ctx, theta, n):
 
 def _statistics(fam, x):
     """T(x) without the support check (quadrature nodes may sit on the edge of float64)."""
-    ns = fam._ns()
+    ns = fam.kernel_namespace()
     arr = np.asarray(x, dtype=np.float64)
     cols = [arr[..., i] for i in range(arr.shape[-1])] if fam.spec.support.size else [arr]
     out = ns["statistics"](*cols)

@@ -420,7 +420,7 @@ def _family(name, dims):
 def _namespace(fam):
     """The kernel functions of ``fam`` by name: the generated module's, or the in-memory
     compilation's. ``natural_from_mean`` and ``_kl_curvature`` are not on Kernels."""
-    return fam._ns()
+    return fam.kernel_namespace()
 
 
 #: (module key, parametrization, quantity) -> the defect, for kernels found wrong here and not yet
