@@ -34,7 +34,9 @@ def minimize_newton(problem, w0, max_iter: int = 200) -> tuple[np.ndarray, int, 
     """Minimize ``problem.loss`` from ``w0`` by Newton's method with step halving, to round-off.
 
     :func:`fisherlab.newton.damped_newton` with the problem's Hessian, and its Fisher
-    information (a scoring step) wherever the Hessian is not positive definite; a step is
+    information (a scoring step) wherever the Hessian is not positive definite. With a canonical
+    link on a linear predictor the two are equal at every w (η is affine in w), and the Fisher,
+    which needs neither y nor the links' second derivatives, is used for both. A step is
     halved until the loss does not increase (beyond 1e-15 relative) and the candidate lies in
     the model's domain. Convergence is judged on the full step, so that a step the domain cuts
     short is not mistaken for it.
@@ -52,8 +54,13 @@ def minimize_newton(problem, w0, max_iter: int = 200) -> tuple[np.ndarray, int, 
         No minimizer within ``max_iter`` steps (separable data without a penalty, an
         unbounded likelihood), or a singular Fisher information.
     """
+    hessian = problem.hessian
+    if getattr(problem.head, "canonical", False) and isinstance(problem.predictor,
+                                                                LinearPredictor):
+        hessian = problem.fisher
+
     def newton(w):
-        return cho_solve(cho_factor(problem.hessian(w)), problem.grad(w))
+        return cho_solve(cho_factor(hessian(w)), problem.grad(w))
 
     def scoring(w):
         try:

@@ -72,27 +72,40 @@ class LinearPredictor(Predictor):
     def gram(self, w, X, M) -> np.ndarray:
         """Σ_i J_iᵀ M_i J_i = the (d, r, d, r) blocks Xᵀ diag(M[:, k, l]) X, as (P, P)."""
         r = self.width
-        # one (n, d) scratch array for X·√m, reused: a fresh 8·n·d bytes per call costs page faults
-        buf = getattr(self, "_buf", None)
-        if buf is None or buf.shape != X.shape:
-            buf = self._buf = np.empty_like(X)
         if r == 1:
-            return _weighted_gram(X, M[:, 0, 0], buf)
+            return _weighted_gram(X, M[:, 0, 0])
         G = np.empty((self.d, r, self.d, r))
         for k in range(r):
             for kk in range(k, r):
-                block = _weighted_gram(X, M[:, k, kk], buf)
+                block = _weighted_gram(X, M[:, k, kk])
                 G[:, k, :, kk] = block
                 G[:, kk, :, k] = block.T
         return G.reshape(self.n_weights, self.n_weights)
 
 
-def _weighted_gram(X: np.ndarray, m: np.ndarray, buf: np.ndarray) -> np.ndarray:
-    """Xᵀ diag(m) X: for m ≥ 0 one symmetric BLAS product of X·√m with itself (in ``buf``)."""
-    if np.all(m >= 0):
-        Z = np.multiply(X, np.sqrt(m)[:, None], out=buf)
-        return Z.T @ Z
-    return X.T @ np.multiply(X, m[:, None], out=buf)
+#: Bytes of one block of rows of the weighted Gram product. A block of X·√m this size stays in
+#: the cache between its scaling and its BLAS product, so X is read from memory once; scaling the
+#: whole of X first writes an n × d copy and reads it back (three passes over 8·n·d bytes, and
+#: about twice the time at n = 1e5, d = 20).
+GRAM_BLOCK_BYTES = 1 << 19
+
+
+def _weighted_gram(X: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """Xᵀ diag(m) X, (d, d), summed over blocks of rows of X (n, d), for weights m (n,).
+
+    For m ≥ 0 each block is one symmetric BLAS product (syrk) of X_b·√m_b with itself.
+    """
+    n, d = X.shape
+    rows = max(256, GRAM_BLOCK_BYTES // (8 * max(d, 1)))
+    buf = np.empty((min(rows, n), d))
+    G = np.zeros((d, d))
+    nonnegative = bool(np.all(m >= 0))
+    scale = np.sqrt(m) if nonnegative else m
+    for i in range(0, n, rows):
+        xb = X[i:i + rows]
+        zb = np.multiply(xb, scale[i:i + rows, None], out=buf[:len(xb)])
+        G += zb.T @ zb if nonnegative else xb.T @ zb
+    return G
 
 
 class GLM(ModelBase):
