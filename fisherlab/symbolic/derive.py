@@ -325,6 +325,8 @@ class NaturalForm:
 
     @cached_property
     def x(self) -> tuple[sp.Symbol, ...]:
+        """The observation's symbols: one x, or x1..xd for a vector support; positive or
+        non-negative integer where the support says so."""
         s = self.spec.support
         real = {"real": True}
         if s.kind in ("positive_reals",):
@@ -343,6 +345,8 @@ class NaturalForm:
 
     @cached_property
     def fixed_kw(self) -> dict:
+        """The fixed parameters' symbols by name: the keyword arguments of the declaration's
+        callables."""
         return {s.name: s for s in self.fixed}
 
     @cached_property
@@ -351,21 +355,25 @@ class NaturalForm:
 
     @cached_property
     def eta(self) -> tuple[sp.Symbol, ...]:
+        """The natural parameter symbols η, with the domains' sign assumptions."""
         return _symbols(self.spec.natural)
 
     @cached_property
     def statistics(self) -> sp.Matrix:
-        stats = _as_list(self.spec.statistics(sp, self._x_arg, **self.fixed_kw), "statistics", self.spec.name,
-                         len(self.eta))
+        """T(x), an (m, 1) matrix."""
+        stats = _as_list(self.spec.statistics(sp, self._x_arg, **self.fixed_kw), "statistics",
+                         self.spec.name, len(self.eta))
         return sp.Matrix(stats)
 
     @cached_property
     def log_base_measure(self):
+        """log h(x) as declared."""
         return declared(self.spec.log_base_measure(sp, self._x_arg, **self.fixed_kw),
                         "log_base_measure", self.spec.name)
 
     @cached_property
     def log_partition(self):
+        """A(η) as declared; SpecError when a natural parameter does not appear in it."""
         A = declared(self.spec.log_partition(sp, *self.eta, **self.fixed_kw), "log_partition",
                      self.spec.name)
         missing = [e for e in self.eta if e not in A.free_symbols]
@@ -377,10 +385,12 @@ class NaturalForm:
 
     @cached_property
     def gradient(self) -> sp.Matrix:
+        """∇A(η) = E[T(x)], an (m, 1) matrix."""
         return simplify(sp.Matrix([sp.diff(self.log_partition, e) for e in self.eta]))
 
     @cached_property
     def hessian(self) -> sp.Matrix:
+        """∇²A(η) = Cov[T(x)], an (m, m) matrix."""
         g = self.gradient
         m = len(self.eta)
         H = sp.zeros(m, m)
@@ -419,6 +429,7 @@ class NaturalForm:
 
 @functools.cache
 def natural_form(spec: ExponentialFamily) -> NaturalForm:
+    """The (cached) :class:`NaturalForm` of ``spec``."""
     return NaturalForm(spec)
 
 
@@ -519,6 +530,7 @@ class Derivation:
     # -- the map to η
     @cached_property
     def to_natural(self) -> sp.Matrix:
+        """η(θ), an (m, 1) matrix; SpecError for powers the exact derivation refuses."""
         eta = _as_list(self.parametrization.to_natural(sp, *self.params, **self.nat.fixed_kw),
                        f"parametrization {self.parametrization.name!r} to_natural",
                        self.spec.name, len(self.natural))
@@ -534,15 +546,19 @@ class Derivation:
 
     @cached_property
     def from_natural(self) -> sp.Matrix | None:
+        """θ(η), a (p, 1) matrix, where the parametrization declares it; else None."""
         f = self.parametrization.from_natural
         if f is None:
             return None
-        theta = _as_list(f(sp, *self.natural, **self.nat.fixed_kw), f"parametrization {self.parametrization.name!r} "
-                         "from_natural", self.spec.name, len(self.params))
+        theta = _as_list(f(sp, *self.natural, **self.nat.fixed_kw),
+                         f"parametrization {self.parametrization.name!r} from_natural",
+                         self.spec.name, len(self.params))
         return simplify(sp.Matrix(theta))
 
     @cached_property
     def jacobian(self) -> sp.Matrix:
+        """J = ∂η/∂θ, an (m, p) matrix; SpecError when it is square and singular, or has
+        more columns than rows."""
         J = simplify(self.to_natural.jacobian(sp.Matrix(self.params)))
         if J.shape[0] == J.shape[1] and _singular(J, self.params + self.fixed,
                                                            [*self.parametrization.params,
@@ -564,10 +580,12 @@ class Derivation:
     # -- derived quantities
     @cached_property
     def log_partition(self):
+        """A(η(θ))."""
         return simplify(self._at(self.nat.log_partition))
 
     @cached_property
     def mean(self) -> sp.Matrix:
+        """μ(θ) = E[T(x)] = ∇A(η(θ)), an (m, 1) matrix."""
         return simplify(self._at(self.nat.gradient))
 
     @cached_property
@@ -609,6 +627,7 @@ class Derivation:
 
     @cached_property
     def log_density(self):
+        """log p(x; θ) = log h(x) + ⟨η(θ), T(x)⟩ − A(η(θ))."""
         eta = self.to_natural
         # Statistics that are functions of x (log x, log(1 − x), cos x) are collected over:
         # (α − 1) log x, not α log x − log x.
@@ -619,6 +638,7 @@ class Derivation:
 
     @cached_property
     def score(self) -> sp.Matrix:
+        """∇_θ log p(x; θ) = Jᵀ (T(x) − μ), a (p, 1) matrix."""
         return simplify(self.jacobian.T * (self.statistics - self.mean)).applyfunc(self._centered)
 
     @cached_property
@@ -628,6 +648,7 @@ class Derivation:
 
     @cached_property
     def fisher(self) -> sp.Matrix:
+        """F(θ) = Jᵀ ∇²A(η(θ)) J, a (p, p) matrix."""
         J = self.jacobian
         H = self.natural_fisher
         p, m = J.shape[1], H.shape[0]
@@ -638,7 +659,7 @@ class Derivation:
         # normal (d = 3) cancelling the first takes many minutes, the second seconds; for the
         # categorical (k = 10) in probabilities ∂μ/∂θ is the identity, the entry is J_ji, and
         # cancelling Σ_kl J_ki H_kl J_lj had not ended after two hours.
-        large = any(_past_guard(H[k, l]) for k in range(m) for l in range(k, m))
+        large = any(_past_guard(H[k, j]) for k in range(m) for j in range(k, m))
         dmu = F = None
         out = sp.zeros(p, p)
         for i in range(p):
@@ -660,6 +681,7 @@ class Derivation:
 
     @cached_property
     def hessian(self) -> sp.Matrix:
+        """∇²_θ log p(x; θ) = Σ_k ∂²η_k/∂θ² (T_k(x) − μ_k) − F(θ), a (p, p) matrix."""
         p = len(self.params)
         resid = self.statistics - self.mean
         H = -self.fisher
@@ -695,10 +717,13 @@ class Derivation:
 
     @cached_property
     def entropy_sums_support(self) -> bool:
+        """Whether E[log h(x)] has no closed form (``entropy`` then holds
+        :data:`EXPECTED_LOG_BASE_MEASURE`, and the kernel sums over the support)."""
         return self.nat.expected_log_base_measure is None
 
     @cached_property
     def entropy(self):
+        """H(θ) = A − ⟨η, μ⟩ − E[log h(x)]."""
         elogh = self.nat.expected_log_base_measure
         elogh = EXPECTED_LOG_BASE_MEASURE if elogh is None else self._at(elogh)
         return _collected(simplify(self.log_partition - (self.to_natural.T * self.mean)[0, 0]
@@ -711,6 +736,8 @@ class Derivation:
 
     @cached_property
     def fisher_rao(self):
+        """The declared closed-form Fisher–Rao distance between θ and θq, in the parametrization
+        that declares it; None otherwise."""
         decl = self.spec.fisher_rao
         if decl is None:
             return None
