@@ -16,8 +16,12 @@ Each is simplified once, when first asked for, and cached with the Derivation.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import importlib
+import signal
+import threading
+import time
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -44,6 +48,98 @@ MAX_SYMBOLIC_EXPONENT = 1000
 #: Logarithms combine into log(u**c) only for a rational c whose numerator and denominator are
 #: at most this in size (see :func:`guarded_logcombine`).
 LOGCOMBINE_MAX_POWER = 3
+#: A quantity rewritten around the mean of x (:meth:`Derivation._centered`) is kept when at most
+#: this many times as costly as the form it replaces.
+CENTERED_MAX_GROWTH = 2
+#: CPU seconds that simplifying one derivation of a user declaration may take in all (every
+#: quantity, across calls), and that one simplification within it may take. Past either, the
+#: expression is kept as derived: exact, only not in its shortest form. Catalog declarations
+#: have no budget, so their kernels never depend on the machine's speed.
+DERIVATION_CPU_SECONDS = 6.0
+SIMPLIFY_CPU_SECONDS = 1.5
+
+
+class SimplificationBudget:
+    """The CPU time left for simplifying one derivation, and how often it ran out.
+
+    Attributes
+    ----------
+    remaining : float
+        CPU seconds left for the derivation's quantities not yet computed.
+    skipped : int
+        Simplifications cut short (their expression kept as derived).
+    """
+
+    def __init__(self, seconds: float | None = None):
+        self.remaining = float(DERIVATION_CPU_SECONDS if seconds is None else seconds)
+        self.skipped = 0
+        self._deadline: float | None = None
+
+
+#: The budget of the derivation whose quantity is being computed, if it has one.
+_ACTIVE_BUDGET: contextvars.ContextVar = contextvars.ContextVar("budget", default=None)
+
+
+class _OutOfTime(BaseException):
+    """Raised by the CPU timer inside sympy: a BaseException, so that sympy's own
+    ``except Exception`` clauses cannot swallow it."""
+
+
+def _budgeted(method):
+    """A Derivation quantity computed under the derivation's budget (when it has one): the
+    outermost quantity being computed charges its CPU time to the budget."""
+
+    @functools.wraps(method)
+    def wrapper(self):
+        budget = self.budget
+        if budget is None or _ACTIVE_BUDGET.get() is not None:
+            return method(self)
+        token = _ACTIVE_BUDGET.set(budget)
+        start = time.process_time()
+        budget._deadline = start + budget.remaining
+        try:
+            return method(self)
+        finally:
+            budget.remaining -= time.process_time() - start
+            _ACTIVE_BUDGET.reset(token)
+
+    return wrapper
+
+
+def _simplify_in_budget(expr, floats: set):
+    """:func:`_simplify` stopped by a CPU timer at the active budget's limit (expr itself
+    then). Unlimited without a budget, and outside the main thread (where no signal can stop it:
+    user declarations derived there have no time limit)."""
+    budget = _ACTIVE_BUDGET.get()
+    if budget is None or threading.current_thread() is not threading.main_thread():
+        return _simplify(expr, floats)
+    left = min(SIMPLIFY_CPU_SECONDS, budget._deadline - time.process_time())
+    if left <= 0:
+        budget.skipped += 1
+        return expr
+
+    def out_of_time(signum, frame):
+        raise _OutOfTime
+
+    previous = signal.signal(signal.SIGPROF, out_of_time)
+    try:
+        try:
+            signal.setitimer(signal.ITIMER_PROF, left)
+            return _simplify(expr, floats)
+        finally:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            signal.signal(signal.SIGPROF, previous)
+    except _OutOfTime:
+        budget.skipped += 1
+        return expr
+
+
+def catalog_declaration(spec: ExponentialFamily) -> bool:
+    """Whether every symbolic callable of ``spec`` is written in the catalog's modules (a
+    built-in family, whose derivation has no time budget)."""
+    callables = [spec.statistics, spec.log_base_measure, spec.log_partition]
+    callables += [p.to_natural for p in spec.parametrizations]
+    return all(getattr(f, "__module__", "").startswith("fisherlab.families.") for f in callables)
 
 
 def simplify(expr):
@@ -68,7 +164,7 @@ def simplify(expr):
     # e^(θ/q) as its variable and e^u as its p-th power (e^(134217728θ/244375): gigabytes).
     exps = {e: sp.Dummy("exp", positive=True) for e in expr.atoms(sp.exp)
             if _large_rational_in(e.args[0])}
-    simple = _simplify(expr.xreplace(exps), set(opaque.values()))
+    simple = _simplify_in_budget(expr.xreplace(exps), set(opaque.values()))
     back = {d: e for e, d in exps.items()}
     back.update({d: f for f, d in opaque.items()})
     return simple.xreplace(back).xreplace(back)
@@ -296,18 +392,23 @@ def declared(value, what: str, family: str):
         if e.is_number:
             if base is sp.E:
                 continue  # e^c is a constant sympy never expands
-            coefficients = [e]
+            coefficients = [(e, False)]
         else:
             # m**(c·θ), or exp(c·θ·log m), which powsimp turns into it: sympy evaluates m**p
             # exactly along the way (its q-th root is cheap), so only p is limited.
             logs = [q for q in e.atoms(sp.log) if q.args[0].is_number]
             numeric_base = base.is_number and base is not sp.E
-            coefficients = [sp.Integer(t.as_coeff_Mul()[0].p) for t in sp.Add.make_args(
-                sp.expand(e)) if (numeric_base and t.free_symbols) or (logs and t.has(*logs))]
-        for exact in coefficients:
+            coefficients = [(sp.Integer(t.as_coeff_Mul()[0].p), True) for t in sp.Add.make_args(
+                sp.expand(e)) if (numeric_base and t.free_symbols) or (logs and t.has(*logs)
+                                                                        and t.free_symbols)]
+            # A constant term c·log m of the exponent makes a factor m**c: a numeric power,
+            # limited like one (m**(659/8355) factors a 3,700-digit integer for minutes).
+            coefficients += [(t.as_coeff_Mul()[0], False) for t in sp.Add.make_args(sp.expand(e))
+                             if logs and t.has(*logs) and not t.free_symbols]
+        for exact, symbolic in coefficients:
             if exact.is_Rational and (exact.q > MAX_EXPONENT_DENOMINATOR
-                                      or abs(exact.p) > (MAX_EXPONENT if e.is_number else
-                                                         MAX_SYMBOLIC_EXPONENT)):
+                                      or abs(exact.p) > (MAX_SYMBOLIC_EXPONENT if symbolic else
+                                                         MAX_EXPONENT)):
                 raise SpecError(
                     f"family {family!r}: {what} raises {base} to the power {e}; the exact "
                     f"derivation handles rational powers p/q with q <= "
@@ -510,6 +611,9 @@ class Derivation:
         :data:`EXPECTED_LOG_BASE_MEASURE` and the kernel sums over the support.
     fisher_rao : expr or None
         The closed-form Fisher–Rao distance between θ and θq, where the family declares one.
+    budget : SimplificationBudget or None
+        The CPU time left for simplifying a user declaration's quantities (None for the
+        catalog's): a quantity whose simplification runs out of it is kept as derived.
     """
 
     def __init__(self, spec: ExponentialFamily, parametrization: Parametrization):
@@ -523,12 +627,14 @@ class Derivation:
         self.natural = self.nat.eta
         self.statistics = self.nat.statistics
         self.log_base_measure = self.nat.log_base_measure
+        self.budget = None if catalog_declaration(spec) else SimplificationBudget()
 
     def __repr__(self) -> str:
         return f"Derivation({self.spec.key!r}, {self.parametrization.name!r})"
 
     # -- the map to η
     @cached_property
+    @_budgeted
     def to_natural(self) -> sp.Matrix:
         """η(θ), an (m, 1) matrix; SpecError for powers the exact derivation refuses."""
         eta = _as_list(self.parametrization.to_natural(sp, *self.params, **self.nat.fixed_kw),
@@ -536,8 +642,13 @@ class Derivation:
                        self.spec.name, len(self.natural))
         # The powers declared separately in A and in η(θ) meet in A(η(θ)): e^η with
         # η = c·log(m)·θ^r is m^(c·θ^r), refused like a declared one.
-        declared(self.nat.log_partition.subs(dict(zip(self.natural, eta)), simultaneous=True),
-                 f"log_partition at parametrization {self.parametrization.name!r}",
+        # Substituted unevaluated: evaluating e^η at η = a log θ + c log m computes m**c, which
+        # for c = 659/8355, m = 390460 factors a 3,700-digit integer (minutes) before the check
+        # could refuse the power.
+        A = self.nat.log_partition  # built (evaluated) outside the unevaluated block
+        with sp.evaluate(False):
+            composed = A.xreplace(dict(zip(self.natural, eta)))
+        declared(composed, f"log_partition at parametrization {self.parametrization.name!r}",
                  self.spec.name)
         return simplify(sp.Matrix(eta))
 
@@ -545,6 +656,7 @@ class Derivation:
         return self.to_natural.subs(dict(zip(self.params, self.params_q)), simultaneous=True)
 
     @cached_property
+    @_budgeted
     def from_natural(self) -> sp.Matrix | None:
         """θ(η), a (p, 1) matrix, where the parametrization declares it; else None."""
         f = self.parametrization.from_natural
@@ -556,6 +668,7 @@ class Derivation:
         return simplify(sp.Matrix(theta))
 
     @cached_property
+    @_budgeted
     def jacobian(self) -> sp.Matrix:
         """J = ∂η/∂θ, an (m, p) matrix; SpecError when it is square and singular, or has
         more columns than rows."""
@@ -579,16 +692,19 @@ class Derivation:
 
     # -- derived quantities
     @cached_property
+    @_budgeted
     def log_partition(self):
         """A(η(θ))."""
         return simplify(self._at(self.nat.log_partition))
 
     @cached_property
+    @_budgeted
     def mean(self) -> sp.Matrix:
         """μ(θ) = E[T(x)] = ∇A(η(θ)), an (m, 1) matrix."""
         return simplify(self._at(self.nat.gradient))
 
     @cached_property
+    @_budgeted
     def _centering(self) -> list[tuple]:
         """(statistic, its mean, placeholder) for each statistic that is x or log x itself.
 
@@ -623,9 +739,16 @@ class Derivation:
         # expand first so the powers of the mean cancel exactly, then look for a short form
         shifted = simplify(sp.expand(shifted))
         back = {u: sp.Add(t, -mean, evaluate=False) for t, mean, u in self._centering}
-        return shifted.xreplace(back)
+        centered = shifted.xreplace(back)
+        # Each x − μ repeats μ: with a long mean (a user's rational constants, 15-digit
+        # numerators) the centered form can be twice the expanded one, past which it is not
+        # kept (CENTERED_MAX_GROWTH).
+        if _cost(centered) > CENTERED_MAX_GROWTH * _cost(expr):
+            return expr
+        return centered
 
     @cached_property
+    @_budgeted
     def log_density(self):
         """log p(x; θ) = log h(x) + ⟨η(θ), T(x)⟩ − A(η(θ))."""
         eta = self.to_natural
@@ -637,16 +760,19 @@ class Derivation:
             functions_of_x))
 
     @cached_property
+    @_budgeted
     def score(self) -> sp.Matrix:
         """∇_θ log p(x; θ) = Jᵀ (T(x) − μ), a (p, 1) matrix."""
         return simplify(self.jacobian.T * (self.statistics - self.mean)).applyfunc(self._centered)
 
     @cached_property
+    @_budgeted
     def natural_fisher(self) -> sp.Matrix:
         """∇²A at η(θ): the Fisher information in natural coordinates, as a function of θ."""
         return self._at(self.nat.hessian)
 
     @cached_property
+    @_budgeted
     def fisher(self) -> sp.Matrix:
         """F(θ) = Jᵀ ∇²A(η(θ)) J, a (p, p) matrix."""
         J = self.jacobian
@@ -680,6 +806,7 @@ class Derivation:
         return out
 
     @cached_property
+    @_budgeted
     def hessian(self) -> sp.Matrix:
         """∇²_θ log p(x; θ) = Σ_k ∂²η_k/∂θ² (T_k(x) − μ_k) − F(θ), a (p, p) matrix."""
         p = len(self.params)
@@ -708,6 +835,7 @@ class Derivation:
         return out
 
     @cached_property
+    @_budgeted
     def kl(self):
         """KL(p_θ ‖ p_θq) as a Bregman divergence of A."""
         A = self.nat.log_partition
@@ -722,6 +850,7 @@ class Derivation:
         return self.nat.expected_log_base_measure is None
 
     @cached_property
+    @_budgeted
     def entropy(self):
         """H(θ) = A − ⟨η, μ⟩ − E[log h(x)]."""
         elogh = self.nat.expected_log_base_measure
@@ -730,11 +859,13 @@ class Derivation:
                                    - elogh))
 
     @cached_property
+    @_budgeted
     def skewness(self) -> sp.Array:
         """∂³A in natural coordinates, at η(θ): the cubic term of the local KL."""
         return self._at(self.nat.skewness)
 
     @cached_property
+    @_budgeted
     def fisher_rao(self):
         """The declared closed-form Fisher–Rao distance between θ and θq, in the parametrization
         that declares it; None otherwise."""
