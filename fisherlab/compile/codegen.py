@@ -203,26 +203,6 @@ def _cancel_gamma_entropy(add):
     return add
 
 
-def _cancel_logistic_entropy(add):
-    """In a sum holding log(1 + e^u), write it as L(u) + u e^u/(1 + e^u), with L the entropy of
-    the Bernoulli law of log-odds u (:class:`logistic_entropy`), and keep the result where the
-    logistic e^u/(1 + e^u) cancels entirely: the Bernoulli entropy loses log10(u e^u) digits as
-    written (1.8e-10 relative at u = 14). A KL's −u_q e^u/(1 + e^u) is left as it is."""
-    for lg in sorted(add.atoms(sp.log), key=sp.default_sort_key):
-        arg = lg.args[0]
-        exps = [t for t in sp.Add.make_args(arg) if isinstance(t, sp.exp)]
-        if len(exps) != 1 or arg - exps[0] != 1:
-            continue
-        u = exps[0].args[0]
-        before = sp.Add(*[sp.expand_mul(t) for t in add.args])
-        after = sp.expand_mul(before.xreplace(
-            {lg: logistic_entropy(u) + u * sp.exp(u) / (1 + sp.exp(u))}))
-        if not after.has(sp.exp(u)) and len(sp.Add.make_args(after)) < len(
-                sp.Add.make_args(before)):
-            add = after
-    return add
-
-
 def _softplus_arguments(add) -> list:
     """The u of every log(1 + e^u) in ``add``."""
     out = []
@@ -231,6 +211,22 @@ def _softplus_arguments(add) -> list:
         if len(exps) == 1 and lg.args[0] - exps[0] == 1:
             out.append(exps[0].args[0])
     return out
+
+
+def _cancel_logistic_entropy(add):
+    """In a sum holding log(1 + e^u), write it as L(u) + u e^u/(1 + e^u), with L the entropy of
+    the Bernoulli law of log-odds u (:class:`logistic_entropy`), and keep the result where the
+    logistic e^u/(1 + e^u) cancels entirely: the Bernoulli entropy loses log10(u e^u) digits as
+    written (1.8e-10 relative at u = 14). A KL's −u_q e^u/(1 + e^u) is left as it is."""
+    for u in _softplus_arguments(add):
+        lg = sp.log(1 + sp.exp(u))
+        before = sp.Add(*[sp.expand_mul(t) for t in add.args])
+        after = sp.expand_mul(before.xreplace(
+            {lg: logistic_entropy(u) + u * sp.exp(u) / (1 + sp.exp(u))}))
+        if not after.has(sp.exp(u)) and len(sp.Add.make_args(after)) < len(
+                sp.Add.make_args(before)):
+            add = after
+    return add
 
 
 def _cancel_logistic_kl(add):
