@@ -27,6 +27,15 @@ from ._spec import (
 )
 
 
+def _variance(m1, m2):
+    # m₂ − m₁² as one opaque function, as in the normal's moment parametrization: the kernels
+    # evaluate it with m₁² split exactly (the plain difference loses log10(m₁²/σ²) digits,
+    # 1.3e-12 relative at μ = −5.75, σ = 0.052).
+    from .special.elementary import MomentVariance
+
+    return MomentVariance(m1, m2)
+
+
 def _no_mle(t):
     # The sample variance of log x must be positive: at least two distinct observations.
     return ~(t[..., 1] - t[..., 0] ** 2 > 0)
@@ -52,7 +61,7 @@ SPEC = ExponentialFamily(
             from_natural=lambda sp, e1, e2: [-e1 / (2 * e2), 1 / sp.sqrt(-2 * e2)],
             doc="μ the mean and σ > 0 the standard deviation of log x (the median is e^μ)."),
     ],
-    natural_from_mean=lambda sp, m1, m2: [m1 / (m2 - m1**2), -1 / (2 * (m2 - m1**2))],
+    natural_from_mean=lambda sp, m1, m2: [m1 / _variance(m1, m2), -1 / (2 * _variance(m1, m2))],
     mean_space=Constraint(_no_mle, "the MLE needs a positive sample variance of log x: "
                                    "at least two distinct observations"),
     sampler=("mu_sigma", lambda rng, m, s, size: rng.lognormal(m, s, size=size)),

@@ -132,12 +132,9 @@ def natural__kl(eta, eta_q, _out=None):
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(eta_q)) + ())
-    _c0 = numpy.exp(eta)
-    _t0 = -numpy.log1p(_c0)
-    _t1 = _c0*(eta - eta_q)/(_c0 + 1)
-    _t2 = _special.log1pexp(eta_q)
-    _out[...] = _t0 + _t1 + _t2
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2), natural__to_natural, None, _kl_curvature, (eta,), (eta_q,))
+    _t0 = _special.logistic_kl(eta, eta_q)
+    _out[...] = _t0
+    return _special.kl_refine(_out, numpy.abs(_t0), natural__to_natural, None, _kl_curvature, (eta,), (eta_q,))
 
 
 def natural__entropy(eta, _out=None):
@@ -147,8 +144,7 @@ def natural__entropy(eta, _out=None):
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + ())
-    _c0 = numpy.exp(eta)
-    _out[...] = -_c0*eta/(_c0 + 1) + numpy.log1p(_c0)
+    _out[...] = _special.logistic_entropy(eta)
     return _out
 
 

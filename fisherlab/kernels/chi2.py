@@ -143,7 +143,7 @@ def natural__entropy(eta, _out=None):
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + ())
-    _out[...] = eta - (eta - 1)*_special.digamma(eta) + _special.gammaln(eta) + numpy.log(2)
+    _out[...] = _special.gamma_unit_entropy(eta) + numpy.log(2)
     return _out
 
 
@@ -295,8 +295,7 @@ def df__entropy(df, _out=None):
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(df)) + ())
-    _c0 = (1/2)*df
-    _out[...] = _c0 - 1/2*(df - 2)*_special.digamma(_c0) + _special.gammaln(_c0) + numpy.log(2)
+    _out[...] = _special.gamma_unit_entropy((1/2)*df) + numpy.log(2)
     return _out
 
 

@@ -336,17 +336,14 @@ def mu_sigma__kl(mu, sigma, mu_q, sigma_q, _out=None):
     evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu), numpy.shape(sigma), numpy.shape(mu_q), numpy.shape(sigma_q)) + ())
-    _c0 = (1/(sigma_q**2))
-    _c1 = (1/2)*_c0
-    _t0 = _c1*mu**2
-    _t1 = _c1*mu_q**2
-    _t2 = _c1*sigma**2
-    _t3 = -1/2
-    _t4 = -_c0*mu*mu_q
-    _t5 = -numpy.log(sigma)
-    _t6 = numpy.log(sigma_q)
-    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6), mu_sigma__to_natural, mu_sigma__jacobian, _kl_curvature, (mu, sigma,), (mu_q, sigma_q,))
+    _c0 = (1/2)/sigma_q**2
+    _t0 = _c0*sigma**2
+    _t1 = _c0*(mu - mu_q)**2
+    _t2 = -1/2
+    _t3 = -numpy.log(sigma)
+    _t4 = numpy.log(sigma_q)
+    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4), mu_sigma__to_natural, mu_sigma__jacobian, _kl_curvature, (mu, sigma,), (mu_q, sigma_q,))
 
 
 def mu_sigma__entropy(mu, sigma, _out=None):
@@ -412,9 +409,9 @@ def natural_from_mean(mu1, mu2, _out=None):
     """η(μ), the closed-form inverse of μ = ∇A(η), (..., m)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu1), numpy.shape(mu2)) + (2,))
-    _c0 = (mu1**2 - mu2)**(-1.0)
-    _out[..., 0] = -_c0*mu1
-    _out[..., 1] = (1/2)*_c0
+    _c0 = _special.moment_variance(mu1, mu2)**(-1.0)
+    _out[..., 0] = _c0*mu1
+    _out[..., 1] = -1/2*_c0
     return _out
 
 

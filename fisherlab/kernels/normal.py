@@ -340,18 +340,15 @@ def mean__kl(mean_x, mean_x2, mean_x_q, mean_x2_q, _out=None):
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean_x), numpy.shape(mean_x2), numpy.shape(mean_x_q), numpy.shape(mean_x2_q)) + ())
     _c0 = _special.moment_variance(mean_x_q, mean_x2_q)
-    _c1 = _c0**(-1.0)
-    _c2 = (1/2)*_c1
-    _c3 = _special.moment_variance(mean_x, mean_x2)
-    _t0 = _c2*mean_x**2
-    _t1 = _c2*mean_x_q**2
-    _t2 = -1/2
-    _t3 = (1/2)*numpy.log(_c0)
-    _t4 = -1/2*numpy.log(_c3)
-    _t5 = -_c1*mean_x*mean_x_q
-    _t6 = _c2*_c3
-    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6), mean__to_natural, mean__jacobian, _kl_curvature, (mean_x, mean_x2,), (mean_x_q, mean_x2_q,))
+    _c1 = (1/2)/_c0
+    _c2 = _special.moment_variance(mean_x, mean_x2)
+    _t0 = _c1*(mean_x - mean_x_q)**2
+    _t1 = -1/2
+    _t2 = (1/2)*numpy.log(_c0)
+    _t3 = -1/2*numpy.log(_c2)
+    _t4 = _c1*_c2
+    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4), mean__to_natural, mean__jacobian, _kl_curvature, (mean_x, mean_x2,), (mean_x_q, mean_x2_q,))
 
 
 def mean__entropy(mean_x, mean_x2, _out=None):
@@ -528,17 +525,14 @@ def mean_std__kl(mean, std, mean_q, std_q, _out=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(std), numpy.shape(mean_q), numpy.shape(std_q)) + ())
-    _c0 = (1/(std_q**2))
-    _c1 = (1/2)*_c0
-    _t0 = _c1*mean**2
-    _t1 = _c1*mean_q**2
-    _t2 = _c1*std**2
-    _t3 = -1/2
-    _t4 = -_c0*mean*mean_q
-    _t5 = -numpy.log(std)
-    _t6 = numpy.log(std_q)
-    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6), mean_std__to_natural, mean_std__jacobian, _kl_curvature, (mean, std,), (mean_q, std_q,))
+    _c0 = (1/2)/std_q**2
+    _t0 = _c0*std**2
+    _t1 = _c0*(mean - mean_q)**2
+    _t2 = -1/2
+    _t3 = -numpy.log(std)
+    _t4 = numpy.log(std_q)
+    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4), mean_std__to_natural, mean_std__jacobian, _kl_curvature, (mean, std,), (mean_q, std_q,))
 
 
 def mean_std__entropy(mean, std, _out=None):
@@ -722,17 +716,14 @@ def mean_var__kl(mean, var, mean_q, var_q, _out=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(var), numpy.shape(mean_q), numpy.shape(var_q)) + ())
-    _c0 = var_q**(-1.0)
-    _c1 = (1/2)*_c0
-    _t0 = _c1*var
-    _t1 = _c1*mean**2
-    _t2 = _c1*mean_q**2
-    _t3 = -1/2
-    _t4 = (1/2)*numpy.log(var_q)
-    _t5 = -1/2*numpy.log(var)
-    _t6 = -_c0*mean*mean_q
-    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6), mean_var__to_natural, mean_var__jacobian, _kl_curvature, (mean, var,), (mean_q, var_q,))
+    _c0 = (1/2)/var_q
+    _t0 = _c0*var
+    _t1 = _c0*(mean - mean_q)**2
+    _t2 = -1/2
+    _t3 = (1/2)*numpy.log(var_q)
+    _t4 = -1/2*numpy.log(var)
+    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4), mean_var__to_natural, mean_var__jacobian, _kl_curvature, (mean, var,), (mean_q, var_q,))
 
 
 def mean_var__entropy(mean, var, _out=None):
@@ -909,17 +900,14 @@ def mean_logstd__kl(mean, log_std, mean_q, log_std_q, _out=None):
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(log_std), numpy.shape(mean_q), numpy.shape(log_std_q)) + ())
-    _c0 = numpy.exp(-2*log_std_q)
-    _c1 = (1/2)*_c0
-    _t0 = _c1*mean**2
-    _t1 = _c1*mean_q**2
-    _t2 = -1/2
-    _t3 = -log_std
-    _t4 = -_c0*mean*mean_q
-    _t5 = log_std_q
-    _t6 = _c1*numpy.exp(2*log_std)
-    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5 + _t6
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5) + numpy.abs(_t6), mean_logstd__to_natural, mean_logstd__jacobian, _kl_curvature, (mean, log_std,), (mean_q, log_std_q,))
+    _c0 = (1/2)*numpy.exp(-2*log_std_q)
+    _t0 = _c0*(mean - mean_q)**2
+    _t1 = -1/2
+    _t2 = -log_std
+    _t3 = log_std_q
+    _t4 = _c0*numpy.exp(2*log_std)
+    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4
+    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4), mean_logstd__to_natural, mean_logstd__jacobian, _kl_curvature, (mean, log_std,), (mean_q, log_std_q,))
 
 
 def mean_logstd__entropy(mean, log_std, _out=None):

@@ -6,7 +6,8 @@ iteration cap, or on divergence. Divergence is reported in the result's ``status
     "converged"    a tolerance was met
     "max_iter"     the iteration cap was reached
     "diverged"     the loss became non-finite or exceeded ``divergence`` × its starting value
-    "left_domain"  a step left the parameter domain (DomainError from the problem)
+    "left_domain"  a step left the parameter domain (``contains`` is false at the iterate, or
+                   the stepper, the loss or its gradient raised DomainError there)
     "singular"     a curvature matrix could not be factorized (LinAlgError)
 """
 
@@ -121,8 +122,17 @@ def run(problem, stepper, theta0, *, max_iter: int = 1000, gtol: float | None = 
     it = 0
     while True:
         t0 = time.perf_counter()
-        loss = problem.loss(theta)
-        gnorm = float(np.linalg.norm(problem.grad(theta)))
+        try:
+            loss = problem.loss(theta)
+            gnorm = float(np.linalg.norm(problem.grad(theta)))
+        except DomainError as exc:
+            if it == 0:
+                raise  # the starting point: the caller's error, like a start outside contains
+            # ``contains`` may be coarser than the loss's own checks (a joint constraint): the
+            # step left the domain, a reported outcome as when the stepper raises
+            res.iterations = it
+            res.status, res.message = "left_domain", f"iteration {it}: {exc}"
+            break
         clock += time.perf_counter() - t0
         if start_loss is None:
             start_loss = loss

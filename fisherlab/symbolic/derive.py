@@ -16,8 +16,12 @@ Each is simplified once, when first asked for, and cached with the Derivation.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import importlib
+import signal
+import threading
+import time
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -44,6 +48,98 @@ MAX_SYMBOLIC_EXPONENT = 1000
 #: Logarithms combine into log(u**c) only for a rational c whose numerator and denominator are
 #: at most this in size (see :func:`guarded_logcombine`).
 LOGCOMBINE_MAX_POWER = 3
+#: A quantity rewritten around the mean of x (:meth:`Derivation._centered`) is kept when at most
+#: this many times as costly as the form it replaces.
+CENTERED_MAX_GROWTH = 2
+#: CPU seconds that simplifying one derivation of a user declaration may take in all (every
+#: quantity, across calls), and that one simplification within it may take. Past either, the
+#: expression is kept as derived: exact, only not in its shortest form. Catalog declarations
+#: have no budget, so their kernels never depend on the machine's speed.
+DERIVATION_CPU_SECONDS = 6.0
+SIMPLIFY_CPU_SECONDS = 1.5
+
+
+class SimplificationBudget:
+    """The CPU time left for simplifying one derivation, and how often it ran out.
+
+    Attributes
+    ----------
+    remaining : float
+        CPU seconds left for the derivation's quantities not yet computed.
+    skipped : int
+        Simplifications cut short (their expression kept as derived).
+    """
+
+    def __init__(self, seconds: float | None = None):
+        self.remaining = float(DERIVATION_CPU_SECONDS if seconds is None else seconds)
+        self.skipped = 0
+        self._deadline: float | None = None
+
+
+#: The budget of the derivation whose quantity is being computed, if it has one.
+_ACTIVE_BUDGET: contextvars.ContextVar = contextvars.ContextVar("budget", default=None)
+
+
+class _OutOfTime(BaseException):
+    """Raised by the CPU timer inside sympy: a BaseException, so that sympy's own
+    ``except Exception`` clauses cannot swallow it."""
+
+
+def _budgeted(method):
+    """A Derivation quantity computed under the derivation's budget (when it has one): the
+    outermost quantity being computed charges its CPU time to the budget."""
+
+    @functools.wraps(method)
+    def wrapper(self):
+        budget = self.budget
+        if budget is None or _ACTIVE_BUDGET.get() is not None:
+            return method(self)
+        token = _ACTIVE_BUDGET.set(budget)
+        start = time.process_time()
+        budget._deadline = start + budget.remaining
+        try:
+            return method(self)
+        finally:
+            budget.remaining -= time.process_time() - start
+            _ACTIVE_BUDGET.reset(token)
+
+    return wrapper
+
+
+def _simplify_in_budget(expr, floats: set):
+    """:func:`_simplify` stopped by a CPU timer at the active budget's limit (expr itself
+    then). Unlimited without a budget, and outside the main thread (where no signal can stop it:
+    user declarations derived there have no time limit)."""
+    budget = _ACTIVE_BUDGET.get()
+    if budget is None or threading.current_thread() is not threading.main_thread():
+        return _simplify(expr, floats)
+    left = min(SIMPLIFY_CPU_SECONDS, budget._deadline - time.process_time())
+    if left <= 0:
+        budget.skipped += 1
+        return expr
+
+    def out_of_time(signum, frame):
+        raise _OutOfTime
+
+    previous = signal.signal(signal.SIGPROF, out_of_time)
+    try:
+        try:
+            signal.setitimer(signal.ITIMER_PROF, left)
+            return _simplify(expr, floats)
+        finally:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            signal.signal(signal.SIGPROF, previous)
+    except _OutOfTime:
+        budget.skipped += 1
+        return expr
+
+
+def catalog_declaration(spec: ExponentialFamily) -> bool:
+    """Whether every symbolic callable of ``spec`` is written in the catalog's modules (a
+    built-in family, whose derivation has no time budget)."""
+    callables = [spec.statistics, spec.log_base_measure, spec.log_partition]
+    callables += [p.to_natural for p in spec.parametrizations]
+    return all(getattr(f, "__module__", "").startswith("fisherlab.families.") for f in callables)
 
 
 def simplify(expr):
@@ -68,7 +164,7 @@ def simplify(expr):
     # e^(θ/q) as its variable and e^u as its p-th power (e^(134217728θ/244375): gigabytes).
     exps = {e: sp.Dummy("exp", positive=True) for e in expr.atoms(sp.exp)
             if _large_rational_in(e.args[0])}
-    simple = _simplify(expr.xreplace(exps), set(opaque.values()))
+    simple = _simplify_in_budget(expr.xreplace(exps), set(opaque.values()))
     back = {d: e for e, d in exps.items()}
     back.update({d: f for f, d in opaque.items()})
     return simple.xreplace(back).xreplace(back)
@@ -296,18 +392,23 @@ def declared(value, what: str, family: str):
         if e.is_number:
             if base is sp.E:
                 continue  # e^c is a constant sympy never expands
-            coefficients = [e]
+            coefficients = [(e, False)]
         else:
             # m**(c·θ), or exp(c·θ·log m), which powsimp turns into it: sympy evaluates m**p
             # exactly along the way (its q-th root is cheap), so only p is limited.
             logs = [q for q in e.atoms(sp.log) if q.args[0].is_number]
             numeric_base = base.is_number and base is not sp.E
-            coefficients = [sp.Integer(t.as_coeff_Mul()[0].p) for t in sp.Add.make_args(
-                sp.expand(e)) if (numeric_base and t.free_symbols) or (logs and t.has(*logs))]
-        for exact in coefficients:
+            coefficients = [(sp.Integer(t.as_coeff_Mul()[0].p), True) for t in sp.Add.make_args(
+                sp.expand(e)) if (numeric_base and t.free_symbols) or (logs and t.has(*logs)
+                                                                        and t.free_symbols)]
+            # A constant term c·log m of the exponent makes a factor m**c: a numeric power,
+            # limited like one (m**(659/8355) factors a 3,700-digit integer for minutes).
+            coefficients += [(t.as_coeff_Mul()[0], False) for t in sp.Add.make_args(sp.expand(e))
+                             if logs and t.has(*logs) and not t.free_symbols]
+        for exact, symbolic in coefficients:
             if exact.is_Rational and (exact.q > MAX_EXPONENT_DENOMINATOR
-                                      or abs(exact.p) > (MAX_EXPONENT if e.is_number else
-                                                         MAX_SYMBOLIC_EXPONENT)):
+                                      or abs(exact.p) > (MAX_SYMBOLIC_EXPONENT if symbolic else
+                                                         MAX_EXPONENT)):
                 raise SpecError(
                     f"family {family!r}: {what} raises {base} to the power {e}; the exact "
                     f"derivation handles rational powers p/q with q <= "
@@ -325,6 +426,8 @@ class NaturalForm:
 
     @cached_property
     def x(self) -> tuple[sp.Symbol, ...]:
+        """The observation's symbols: one x, or x1..xd for a vector support; positive or
+        non-negative integer where the support says so."""
         s = self.spec.support
         real = {"real": True}
         if s.kind in ("positive_reals",):
@@ -343,6 +446,8 @@ class NaturalForm:
 
     @cached_property
     def fixed_kw(self) -> dict:
+        """The fixed parameters' symbols by name: the keyword arguments of the declaration's
+        callables."""
         return {s.name: s for s in self.fixed}
 
     @cached_property
@@ -351,21 +456,25 @@ class NaturalForm:
 
     @cached_property
     def eta(self) -> tuple[sp.Symbol, ...]:
+        """The natural parameter symbols η, with the domains' sign assumptions."""
         return _symbols(self.spec.natural)
 
     @cached_property
     def statistics(self) -> sp.Matrix:
-        stats = _as_list(self.spec.statistics(sp, self._x_arg, **self.fixed_kw), "statistics", self.spec.name,
-                         len(self.eta))
+        """T(x), an (m, 1) matrix."""
+        stats = _as_list(self.spec.statistics(sp, self._x_arg, **self.fixed_kw), "statistics",
+                         self.spec.name, len(self.eta))
         return sp.Matrix(stats)
 
     @cached_property
     def log_base_measure(self):
+        """log h(x) as declared."""
         return declared(self.spec.log_base_measure(sp, self._x_arg, **self.fixed_kw),
                         "log_base_measure", self.spec.name)
 
     @cached_property
     def log_partition(self):
+        """A(η) as declared; SpecError when a natural parameter does not appear in it."""
         A = declared(self.spec.log_partition(sp, *self.eta, **self.fixed_kw), "log_partition",
                      self.spec.name)
         missing = [e for e in self.eta if e not in A.free_symbols]
@@ -377,10 +486,12 @@ class NaturalForm:
 
     @cached_property
     def gradient(self) -> sp.Matrix:
+        """∇A(η) = E[T(x)], an (m, 1) matrix."""
         return simplify(sp.Matrix([sp.diff(self.log_partition, e) for e in self.eta]))
 
     @cached_property
     def hessian(self) -> sp.Matrix:
+        """∇²A(η) = Cov[T(x)], an (m, m) matrix."""
         g = self.gradient
         m = len(self.eta)
         H = sp.zeros(m, m)
@@ -419,6 +530,7 @@ class NaturalForm:
 
 @functools.cache
 def natural_form(spec: ExponentialFamily) -> NaturalForm:
+    """The (cached) :class:`NaturalForm` of ``spec``."""
     return NaturalForm(spec)
 
 
@@ -499,6 +611,9 @@ class Derivation:
         :data:`EXPECTED_LOG_BASE_MEASURE` and the kernel sums over the support.
     fisher_rao : expr or None
         The closed-form Fisher–Rao distance between θ and θq, where the family declares one.
+    budget : SimplificationBudget or None
+        The CPU time left for simplifying a user declaration's quantities (None for the
+        catalog's): a quantity whose simplification runs out of it is kept as derived.
     """
 
     def __init__(self, spec: ExponentialFamily, parametrization: Parametrization):
@@ -512,20 +627,28 @@ class Derivation:
         self.natural = self.nat.eta
         self.statistics = self.nat.statistics
         self.log_base_measure = self.nat.log_base_measure
+        self.budget = None if catalog_declaration(spec) else SimplificationBudget()
 
     def __repr__(self) -> str:
         return f"Derivation({self.spec.key!r}, {self.parametrization.name!r})"
 
     # -- the map to η
     @cached_property
+    @_budgeted
     def to_natural(self) -> sp.Matrix:
+        """η(θ), an (m, 1) matrix; SpecError for powers the exact derivation refuses."""
         eta = _as_list(self.parametrization.to_natural(sp, *self.params, **self.nat.fixed_kw),
                        f"parametrization {self.parametrization.name!r} to_natural",
                        self.spec.name, len(self.natural))
         # The powers declared separately in A and in η(θ) meet in A(η(θ)): e^η with
         # η = c·log(m)·θ^r is m^(c·θ^r), refused like a declared one.
-        declared(self.nat.log_partition.subs(dict(zip(self.natural, eta)), simultaneous=True),
-                 f"log_partition at parametrization {self.parametrization.name!r}",
+        # Substituted unevaluated: evaluating e^η at η = a log θ + c log m computes m**c, which
+        # for c = 659/8355, m = 390460 factors a 3,700-digit integer (minutes) before the check
+        # could refuse the power.
+        A = self.nat.log_partition  # built (evaluated) outside the unevaluated block
+        with sp.evaluate(False):
+            composed = A.xreplace(dict(zip(self.natural, eta)))
+        declared(composed, f"log_partition at parametrization {self.parametrization.name!r}",
                  self.spec.name)
         return simplify(sp.Matrix(eta))
 
@@ -533,16 +656,22 @@ class Derivation:
         return self.to_natural.subs(dict(zip(self.params, self.params_q)), simultaneous=True)
 
     @cached_property
+    @_budgeted
     def from_natural(self) -> sp.Matrix | None:
+        """θ(η), a (p, 1) matrix, where the parametrization declares it; else None."""
         f = self.parametrization.from_natural
         if f is None:
             return None
-        theta = _as_list(f(sp, *self.natural, **self.nat.fixed_kw), f"parametrization {self.parametrization.name!r} "
-                         "from_natural", self.spec.name, len(self.params))
+        theta = _as_list(f(sp, *self.natural, **self.nat.fixed_kw),
+                         f"parametrization {self.parametrization.name!r} from_natural",
+                         self.spec.name, len(self.params))
         return simplify(sp.Matrix(theta))
 
     @cached_property
+    @_budgeted
     def jacobian(self) -> sp.Matrix:
+        """J = ∂η/∂θ, an (m, p) matrix; SpecError when it is square and singular, or has
+        more columns than rows."""
         J = simplify(self.to_natural.jacobian(sp.Matrix(self.params)))
         if J.shape[0] == J.shape[1] and _singular(J, self.params + self.fixed,
                                                            [*self.parametrization.params,
@@ -563,14 +692,19 @@ class Derivation:
 
     # -- derived quantities
     @cached_property
+    @_budgeted
     def log_partition(self):
+        """A(η(θ))."""
         return simplify(self.at_theta(self.nat.log_partition))
 
     @cached_property
+    @_budgeted
     def mean(self) -> sp.Matrix:
+        """μ(θ) = E[T(x)] = ∇A(η(θ)), an (m, 1) matrix."""
         return simplify(self.at_theta(self.nat.gradient))
 
     @cached_property
+    @_budgeted
     def _centering(self) -> list[tuple]:
         """(statistic, its mean, placeholder) for each statistic that is x or log x itself.
 
@@ -605,10 +739,18 @@ class Derivation:
         # expand first so the powers of the mean cancel exactly, then look for a short form
         shifted = simplify(sp.expand(shifted))
         back = {u: sp.Add(t, -mean, evaluate=False) for t, mean, u in self._centering}
-        return shifted.xreplace(back)
+        centered = shifted.xreplace(back)
+        # Each x − μ repeats μ: with a long mean (a user's rational constants, 15-digit
+        # numerators) the centered form can be twice the expanded one, past which it is not
+        # kept (CENTERED_MAX_GROWTH).
+        if _cost(centered) > CENTERED_MAX_GROWTH * _cost(expr):
+            return expr
+        return centered
 
     @cached_property
+    @_budgeted
     def log_density(self):
+        """log p(x; θ) = log h(x) + ⟨η(θ), T(x)⟩ − A(η(θ))."""
         eta = self.to_natural
         # Statistics that are functions of x (log x, log(1 − x), cos x) are collected over:
         # (α − 1) log x, not α log x − log x.
@@ -618,16 +760,21 @@ class Derivation:
             functions_of_x))
 
     @cached_property
+    @_budgeted
     def score(self) -> sp.Matrix:
+        """∇_θ log p(x; θ) = Jᵀ (T(x) − μ), a (p, 1) matrix."""
         return simplify(self.jacobian.T * (self.statistics - self.mean)).applyfunc(self._centered)
 
     @cached_property
+    @_budgeted
     def natural_fisher(self) -> sp.Matrix:
         """∇²A at η(θ): the Fisher information in natural coordinates, as a function of θ."""
         return self.at_theta(self.nat.hessian)
 
     @cached_property
+    @_budgeted
     def fisher(self) -> sp.Matrix:
+        """F(θ) = Jᵀ ∇²A(η(θ)) J, a (p, p) matrix."""
         J = self.jacobian
         H = self.natural_fisher
         p, m = J.shape[1], H.shape[0]
@@ -638,7 +785,7 @@ class Derivation:
         # normal (d = 3) cancelling the first takes many minutes, the second seconds; for the
         # categorical (k = 10) in probabilities ∂μ/∂θ is the identity, the entry is J_ji, and
         # cancelling Σ_kl J_ki H_kl J_lj had not ended after two hours.
-        large = any(_past_guard(H[k, l]) for k in range(m) for l in range(k, m))
+        large = any(_past_guard(H[k, j]) for k in range(m) for j in range(k, m))
         dmu = F = None
         out = sp.zeros(p, p)
         for i in range(p):
@@ -659,7 +806,9 @@ class Derivation:
         return out
 
     @cached_property
+    @_budgeted
     def hessian(self) -> sp.Matrix:
+        """∇²_θ log p(x; θ) = Σ_k ∂²η_k/∂θ² (T_k(x) − μ_k) − F(θ), a (p, p) matrix."""
         p = len(self.params)
         resid = self.statistics - self.mean
         H = -self.fisher
@@ -686,6 +835,7 @@ class Derivation:
         return out
 
     @cached_property
+    @_budgeted
     def kl(self):
         """KL(p_θ ‖ p_θq) as a Bregman divergence of A."""
         A = self.nat.log_partition
@@ -695,22 +845,30 @@ class Derivation:
 
     @cached_property
     def entropy_sums_support(self) -> bool:
+        """Whether E[log h(x)] has no closed form (``entropy`` then holds
+        :data:`EXPECTED_LOG_BASE_MEASURE`, and the kernel sums over the support)."""
         return self.nat.expected_log_base_measure is None
 
     @cached_property
+    @_budgeted
     def entropy(self):
+        """H(θ) = A − ⟨η, μ⟩ − E[log h(x)]."""
         elogh = self.nat.expected_log_base_measure
         elogh = EXPECTED_LOG_BASE_MEASURE if elogh is None else self.at_theta(elogh)
         return _collected(simplify(self.log_partition - (self.to_natural.T * self.mean)[0, 0]
                                    - elogh))
 
     @cached_property
+    @_budgeted
     def skewness(self) -> sp.Array:
         """∂³A in natural coordinates, at η(θ): the cubic term of the local KL."""
         return self.at_theta(self.nat.skewness)
 
     @cached_property
+    @_budgeted
     def fisher_rao(self):
+        """The declared closed-form Fisher–Rao distance between θ and θq, in the parametrization
+        that declares it; None otherwise."""
         decl = self.spec.fisher_rao
         if decl is None:
             return None

@@ -428,14 +428,6 @@ def _namespace(fam):
 #: and in exhaustive mode (which reaches every one of them) it fails, asking to drop the entry,
 #: once it passes at every point.
 KNOWN_DEFECTS = {
-    ("bernoulli", "natural", "entropy"):
-        "log1p(e^η) − η e^η/(1 + e^η) cancels for large η: 1.8e-10 relative at η = 14, "
-        "5e-5 at η = 27",
-    ("gamma", "natural", "entropy"):
-        "its terms cancel for a large shape: 1.4e-11 relative at η = (224.6, −61.7)",
-    ("lognormal", "mu_sigma", "natural_from_mean"):
-        "m₂ − m₁² cancels (the normal's kernel splits m₁² exactly, this one does not): "
-        "1.3e-12 relative at μ = −5.75, σ = 0.052",
 }
 
 

@@ -5,11 +5,14 @@ categorical k = 2, 4, 5, 10, dirichlet k = 2, 5, binomial n = 5, multinomial k =
 parametrization, at seeded interior points across each parameter's documented ``test_range``
 and at the corners of the ranges (see ``conftest.py``): fisher, hessian, kl, entropy,
 log_partition, mean, score and log_density agree with the exact expression to a relative 1e-12
-(normwise for vectors and matrices). The reference is the Derivation's own expression
-(``sympy.lambdify(..., modules="mpmath")`` at ``mp.dps = 50``; 100 for the KL, whose own Bregman
-form cancels up to 40 digits at the closest points), not the printed kernel: every rewrite the
-code generator makes for floating point (log1p, expm1, ψ' − 1/x, m₂ − m₁², the KL quadrature, the
-fast trigamma) is checked. The KL at each point is taken to an independent seeded point θq ≠ θ.
+(normwise for vectors and matrices; the log density and the score, near their zeros, to the
+absolute error their terms' rounding leaves in any float64 evaluation: see
+``_log_density_floor`` and ``_score_floor``). The reference is
+the Derivation's own expression (``sympy.lambdify(..., modules="mpmath")`` at ``mp.dps = 50``;
+100 for the KL, whose own Bregman form cancels up to 40 digits at the closest points), not the
+printed kernel: every rewrite the code generator makes for floating point (log1p, expm1,
+ψ' − 1/x, m₂ − m₁², the KL quadrature, the fast trigamma) is checked. The KL at each point is
+taken to an independent seeded point θq ≠ θ.
 
 Near coincidence, KL(θ ‖ θ(1 + 1e-7)) has relative error ≤ 1e-6: the Bregman form alone loses
 everything there. Across the whole band in between, θq = θp·(1 + ε) or θp·(1 + ε·u) with ε
@@ -115,6 +118,71 @@ def _log_density_and_base(key: str, param: str):
             _lambdify_mp(list(d.x), d.log_base_measure))
 
 
+#: The absolute floor of the log-density check, in units of ε·M (see :func:`_log_density_floor`).
+LOG_DENSITY_FLOOR_ULPS = 8
+
+
+@functools.cache
+def _log_density_terms(key: str, param: str):
+    """mpmath function of (x, θ) -> the summands of log p = log h(x) + Σ_k η_k(θ) T_k(x) − A."""
+    d = FAMILIES[key].derive(param)
+    terms = [d.to_natural[i] * d.statistics[i] for i in range(len(d.statistics))]
+    terms += [d.log_partition, d.log_base_measure]
+    return _lambdify_mp(list(d.x) + list(d.params), sp.Matrix(terms))
+
+
+def _log_density_floor(key, param, xs, theta) -> float:
+    """The absolute error no float64 evaluation of log p can beat where log p ≈ 0.
+
+    log p(x | θ) = log h(x) + Σ_k η_k T_k(x) − A(η) is a sum of terms each at best correctly
+    rounded, so its float64 value carries an absolute error of about ε·M, M = Σ |term| (each
+    term within an ulp or two — log, a product, log Γ or log B — and the additions another
+    ε/2 each), whatever the formula: relative to log p that is ε·M/|log p|, unbounded at the
+    zeros of log p (a density equal to 1) inside the range. The floor, 8ε·M, exceeds the
+    relative tolerance TOL·|log p| only where |log p| < 1.8e-3·M, where log p has cancelled all
+    but 0.2% of its terms' size; elsewhere the relative 1e-12 alone applies. The beta's log
+    density at (513.2, 74.3), x = 0.836 (log p = 5.3e-4, its terms summing to 448) is off by
+    1.6ε·M (3e-10 relative) and meets the floor; a 1e-9 offset would not.
+    """
+    with mp.workdps(DPS):
+        terms = _log_density_terms(key, param)(*[mp.mpf(float(v)) for v in (*xs, *theta)])
+        magnitude = mp.fsum(abs(t) for t in terms)
+    return LOG_DENSITY_FLOOR_ULPS * float(np.finfo(np.float64).eps) * float(magnitude)
+
+
+@functools.cache
+def _score_parts(key: str, param: str):
+    """mpmath functions of (x, θ) -> T(x), and of θ -> the entries of μ(θ) and of J(θ)."""
+    d = FAMILIES[key].derive(param)
+    args = list(d.x) + list(d.params)
+    return (_lambdify_mp(args, d.statistics), _lambdify_mp(list(d.params), d.mean),
+            _lambdify_mp(list(d.params), sp.Matrix(list(d.jacobian))))
+
+
+def _score_floor(key, param, xs, theta) -> float:
+    """The absolute (normwise) error no float64 evaluation of the score beats near its zeros.
+
+    The score Jᵀ(T(x) − μ) subtracts μ(θ) from T(x): each known to an ulp or so at best (log x,
+    ψ(α) in μ), the difference carries an absolute error of about ε(‖T(x)‖ + ‖μ‖), and J
+    multiplies it by up to ‖J‖. Relative to the score that is unbounded where T(x) ≈ μ (an
+    observation at its mean, the MLE of one draw). The floor, 8ε‖J‖(‖T‖ + ‖μ‖), exceeds
+    TOL·‖s‖ only where the score has cancelled all but 0.2% of its terms; the chi-squared's
+    natural score at k/2 − 1 = 591.7, x = 1182.07 (log x − log 2 − ψ(k/2), 1e-4 of terms of
+    size 7) is off by 1.4e-12 relative there and meets it.
+    """
+    stats, mean, jac = _score_parts(key, param)
+    with mp.workdps(DPS):
+        th = [mp.mpf(float(v)) for v in theta]
+        t = stats(*[mp.mpf(float(v)) for v in (*xs, *theta)])
+        mu, J = mean(*th), jac(*th)
+
+        def norm(m):
+            return mp.sqrt(mp.fsum(abs(v) ** 2 for v in m))
+
+        magnitude = norm(J) * (norm(t) + norm(mu))
+    return 8 * float(np.finfo(np.float64).eps) * float(magnitude)
+
+
 def _exact(key, param, quantity, *values) -> np.ndarray:
     """The quantity of module ``key`` at float64 inputs, evaluated exactly (50 digits; the KL
     100), as an object array of mpf."""
@@ -200,7 +268,18 @@ def _check_point(fam, param, theta, theta_q, seed) -> list[str]:
     failures = []
 
     def compare(quantity, got, *values):
-        err = _relative_error(got, _exact(key, param, quantity, *values))
+        exact = _exact(key, param, quantity, *values)
+        err = _relative_error(got, exact)
+        if quantity in ("log_density", "score") and not err <= TOL:
+            # near a zero of the quantity: the absolute floor of its condition
+            # (_log_density_floor, _score_floor)
+            floor = (_log_density_floor if quantity == "log_density" else _score_floor)(
+                key, param, values[:-len(theta)], theta)
+            with mp.workdps(DPS):
+                absolute = float(mp.sqrt(mp.fsum((mp.mpf(float(g)) - e) ** 2 for g, e in zip(
+                    np.ravel(got), exact.reshape(-1)))))
+            if absolute <= floor:
+                return
         if not err <= TOL:
             failures.append(f"{quantity}: relative error {err:.3g} at θ={theta.tolist()}"
                             + (f", θq={theta_q.tolist()}" if quantity == "kl" else "")

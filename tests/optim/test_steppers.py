@@ -29,6 +29,7 @@ from fisherlab.optim import (
     Momentum,
     NaturalGradient,
     Newton,
+    Problem,
     RMSProp,
     run,
 )
@@ -359,6 +360,35 @@ def test_runner_reports_divergence_and_domain_exits():
     assert res.status == "left_domain" and "domain" in res.message
     res = run(MLE(fam, "shape_rate", x), GD(lr=1e-3), [1.0, 1.0], max_iter=3)
     assert res.status == "max_iter" and res.iterations == 3 and len(res.loss) == 4
+
+
+class _LossRefusesPastOne(Problem):
+    """½θ² whose loss and gradient raise DomainError for θ > 1, while ``contains`` (the base
+    class's finiteness check) accepts every finite θ: a constraint only the loss knows."""
+
+    name = "refuses_past_one"
+    dim = 1
+
+    def loss(self, theta):
+        if theta[0] > 1.0:
+            raise DomainError(f"theta = {theta[0]!r} must be <= 1")
+        return 0.5 * float(theta[0]) ** 2
+
+    def grad(self, theta):
+        if theta[0] > 1.0:
+            raise DomainError(f"theta = {theta[0]!r} must be <= 1")
+        return np.array([theta[0]])
+
+
+def test_runner_reports_a_domain_error_of_the_loss_as_left_domain():
+    # GD with lr = 3 maps θ to −2θ: 0.5 -> −1 -> 2, where the loss refuses
+    res = run(_LossRefusesPastOne(), GD(lr=3.0), [0.5], max_iter=10, record_kl=False)
+    assert res.status == "left_domain" and res.diverged
+    assert res.iterations == 2 and "must be <= 1" in res.message
+    assert res.theta.tolist() == [-1.0] and len(res.loss) == 2
+    # at the starting point the error is the caller's, and propagates
+    with pytest.raises(DomainError, match="must be <= 1"):
+        run(_LossRefusesPastOne(), GD(lr=0.1), [2.0], record_kl=False)
 
 
 @pytest.mark.parametrize("stepper,gtol", [

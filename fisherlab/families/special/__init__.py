@@ -11,8 +11,9 @@ function that knows its derivatives and how to print itself:
 - :mod:`.softmax`: log(1 + Σ e^η), σ_i and 1 − σ_i (categorical, multinomial, binomial);
 - :mod:`.elementary`: 1 − e^η, √a − √b and m₂ − m₁² (geometric, negative binomial, Fisher–Rao
   distances, the normal's moment parametrization);
-- :mod:`.rewriting`: the forms the code generator substitutes before printing (ψ'(u) − 1/u and
-  the shared-evaluation forms).
+- :mod:`.rewriting`: the forms the code generator substitutes before printing (ψ'(u) − 1/u, the
+  Bernoulli entropy and KL in log-odds, the unit-rate gamma entropy, and the shared-evaluation
+  forms).
 
 Their float64 evaluations are the numpy functions of :mod:`fisherlab.kernels._special`, one per
 ``kernel_name`` or printer hook: the generated kernel modules import that module and nothing

@@ -24,6 +24,56 @@ class trigamma_minus_reciprocal(sp.Function):  # noqa: N801 -- the printer dispa
         return (sp.polygamma(1, self.args[0]) - 1 / self.args[0])._eval_evalf(prec)
 
 
+class gamma_unit_entropy(sp.Function):  # noqa: N801 -- the printer dispatches on it
+    """u + log Γ(u) − (u − 1)ψ(u), the entropy of the gamma law of shape u and rate 1, which
+    the kernels evaluate without the cancellation of its terms of size u log u."""
+
+    nargs = 1
+
+    def _eval_rewrite_as_polygamma(self, u, **kwargs):
+        return u + sp.loggamma(u) - (u - 1) * sp.polygamma(0, u)
+
+    def _eval_evalf(self, prec):
+        u = self.args[0]
+        return (u + sp.loggamma(u) - (u - 1) * sp.polygamma(0, u))._eval_evalf(prec)
+
+
+class logistic_entropy(sp.Function):  # noqa: N801 -- the printer dispatches on it
+    """log(1 + e^u) − u e^u/(1 + e^u), the entropy of a Bernoulli law of log-odds u, which the
+    kernels evaluate without the cancellation of its two terms at large u."""
+
+    nargs = 1
+
+    def _explicit(self):
+        u = self.args[0]
+        return sp.log(1 + sp.exp(u)) - u * sp.exp(u) / (1 + sp.exp(u))
+
+    def _eval_rewrite_as_exp(self, u, **kwargs):
+        return self._explicit()
+
+    def _eval_evalf(self, prec):
+        return self._explicit()._eval_evalf(prec)
+
+
+class logistic_kl(sp.Function):  # noqa: N801 -- the printer dispatches on it
+    """log(1 + e^v) − log(1 + e^u) − (v − u) e^u/(1 + e^u), the KL between the Bernoulli laws of
+    log-odds u and v, which the kernels evaluate without the cancellation of its Bregman form
+    where e^u/(1 + e^u) ≈ 1."""
+
+    nargs = 2
+
+    def _explicit(self):
+        u, v = self.args
+        return (sp.log(1 + sp.exp(v)) - sp.log(1 + sp.exp(u))
+                - (v - u) * sp.exp(u) / (1 + sp.exp(u)))
+
+    def _eval_rewrite_as_exp(self, u, v, **kwargs):
+        return self._explicit()
+
+    def _eval_evalf(self, prec):
+        return self._explicit()._eval_evalf(prec)
+
+
 class besseli_ratio_deriv_given(sp.Function):  # noqa: N801
     """R'(z) printed with R(z) as a second argument, so that CSE shares R(z) with the entries
     that use it (the von Mises Fisher information: z·R(z) and R'(z)) and the Bessel functions
