@@ -5,7 +5,7 @@ Points of a parametrization are of two kinds, both over each parameter's documen
 ``test_range``:
 
 * interior points, seeded uniform draws of u ∈ [0, 1]^p mapped entry by entry by
-  :func:`fisherlab.verify._points.from_unit` (log-uniform on a positive or negative range, so every
+  :func:`fisherlab.verify.points.from_unit` (log-uniform on a positive or negative range, so every
   decade is visited; uniform on a range that contains 0), kept when they satisfy the domains and
   the joint constraint;
 * corners: every combination of the lower and upper ends of the ranges when p ≤ 3; for larger p
@@ -28,7 +28,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 import fisherlab as fl
-from fisherlab.verify._points import from_unit, valid
+from fisherlab.verify.points import from_unit
 
 #: FISHERLAB_EXHAUSTIVE=1 runs every test on many more points (scripts/exhaustive.sh runs it);
 #: CI runs every test on a real sample of each family (fewer interior points, every corner).
@@ -132,7 +132,7 @@ def interior_points(fam, param: str, n: int, stream: str = "") -> np.ndarray:
     out: list[np.ndarray] = []
     for _ in range(1000):
         cand = from_unit(pz.params, rng.random((max(n, 16), len(pz.params))))
-        out.extend(cand[valid(pz, cand)])
+        out.extend(cand[pz.inside(cand)])
         if len(out) >= n:
             return np.array(out[:n])
     raise AssertionError(f"{fam.spec.key} {param}: fewer than {n} valid points in the test ranges")
@@ -156,7 +156,7 @@ def corner_points(fam, param: str, ends_only: bool = False) -> np.ndarray:
     """The corners (c, p) of the test ranges of ``param`` that satisfy its joint constraint."""
     pz = fam.spec.parametrization(param)
     pts = from_unit(pz.params, corner_units(len(pz.params), ends_only))
-    return pts[valid(pz, pts)]
+    return pts[pz.inside(pts)]
 
 
 def sample_points(fam, param: str, n_interior: int, stream: str = "",

@@ -98,6 +98,19 @@ class Parametrization:
         """The names of the parameters, in order: a tuple of p strings."""
         return tuple(p.name for p in self.params)
 
+    def inside(self, theta) -> np.ndarray:
+        """Where θ (..., p) lies in every parameter's domain and the joint constraint: a mask (...).
+
+        The test itself, without raising: NaN and ±inf count as outside.
+        """
+        theta = np.asarray(theta, dtype=np.float64)
+        ok = np.ones(theta.shape[:-1], dtype=bool)
+        for i, p in enumerate(self.params):
+            ok &= ~p.domain.violations(theta[..., i])
+        if self.constraint is not None:
+            ok &= ~np.asarray(self.constraint.violations(theta), dtype=bool)
+        return ok
+
 
 @dataclass(frozen=True, eq=False)
 class ExponentialFamily:

@@ -187,13 +187,7 @@ class Kernels:
 
         The test itself, without raising: NaN and ±inf count as outside.
         """
-        arr = np.asarray(theta, dtype=np.float64)
-        ok = np.ones(arr.shape[:-1], dtype=bool)
-        for i, (_, dom) in enumerate(self._domains):
-            ok &= ~dom.violations(arr[..., i])
-        if self._constraint is not None:
-            ok &= ~self._constraint.violations(arr)
-        return ok
+        return self._pz.inside(theta)
 
     @property
     def quantities(self) -> frozenset[str]:

@@ -34,8 +34,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from ..errors import FisherlabError
-from ._points import draw_points
 from .oracles.quadrature import NotApplicable
+from .points import draw_points
 
 EPS = np.finfo(np.float64).eps
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._points import draw_points
 from .check import EPS, TOL_EXACT, CheckResult, _fmt, _kl_terms, _matrix_err, _nanmax, _run
 from .oracles import mp
 from .oracles.quadrature import NotApplicable
+from .points import draw_points
 
 
 def roundtrip(family, param, points=None, seed=0, n_points=None) -> CheckResult:

@@ -7,7 +7,6 @@ import math
 
 import numpy as np
 
-from ._points import draw_points
 from .check import (
     EPS,
     SIGMAS,
@@ -20,6 +19,7 @@ from .check import (
     _run,
 )
 from .oracles.quadrature import NotApplicable, expectation, route
+from .points import draw_points
 from .samples import _note_unrepresentable, _sample, _statistics, _unrepresentable
 
 # 1. Fisher information against expectations over x

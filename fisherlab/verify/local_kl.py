@@ -7,7 +7,6 @@ import math
 import numpy as np
 
 from ..errors import FisherlabError
-from ._points import valid
 from .check import EPS, TOL_EXACT, TOL_SLOPE_CUBIC, TOL_SLOPE_KL, CheckResult, _fmt, _kl_terms, _run
 from .oracles.quadrature import NotApplicable
 
@@ -19,7 +18,7 @@ def _fisher_unit_direction(ctx, k, th, F):
     d = d / math.sqrt(float(d @ F @ d))
     t = 1.0
     for _ in range(200):
-        if all(valid(pz, th + sign * f * t * d) for sign in (1, -1) for f in (1.0, 0.5)):
+        if all(pz.inside(th + sign * f * t * d) for sign in (1, -1) for f in (1.0, 0.5)):
             return d, t
         t /= 2
     raise FisherlabError(f"no step along a direction stays inside the domain at θ={_fmt(th)}")
@@ -204,7 +203,7 @@ def kl_refinement(family, param, points=None, seed=0, n_points=None) -> CheckRes
             scale = np.where(th != 0, np.abs(th), sd)
             u = ctx.rng.uniform(-1.0, 1.0, size=th.shape)
             qs = np.array([th + t * u * scale for t in _REFINE_STEPS])
-            qs = qs[valid(pz, qs) & np.any(qs != th, axis=-1)]
+            qs = qs[pz.inside(qs) & np.any(qs != th, axis=-1)]
             if not len(qs):
                 continue
             kl = k.kl(np.broadcast_to(th, qs.shape), qs)

@@ -29,8 +29,7 @@ import pytest
 import scipy.stats as st
 
 import fisherlab as fl
-from fisherlab.errors import DomainError, NoMLEError, SupportError
-from fisherlab.kernels._runtime import NotAvailableError
+from fisherlab.errors import DomainError, NoMLEError, NotAvailableError, SupportError
 
 ROOT = Path(__file__).resolve().parents[2]
 DPS = 50

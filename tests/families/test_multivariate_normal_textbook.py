@@ -24,7 +24,7 @@ import pytest
 import scipy.stats as st
 
 import fisherlab as fl
-from fisherlab.verify._points import draw_points
+from fisherlab.verify.points import draw_points
 from tests.conftest import EXHAUSTIVE
 
 

@@ -40,7 +40,7 @@ import numpy as np
 import pytest
 
 import fisherlab as fl
-from fisherlab.verify._points import draw_points
+from fisherlab.verify.points import draw_points
 from tests.conftest import EXHAUSTIVE
 
 DPS = 50

@@ -23,7 +23,9 @@ from autograd.scipy.stats import norm
 
 from fisherlab import ExponentialFamily, Param
 from fisherlab import models as flm
-from fisherlab.families._spec import NEGATIVE, POSITIVE, POSITIVE_REALS, Parametrization
+from fisherlab.families.declaration import Parametrization
+from fisherlab.families.domain import NEGATIVE, POSITIVE
+from fisherlab.families.support import POSITIVE_REALS
 
 RTOL = 1e-10
 N, D = 24, 3

@@ -32,24 +32,13 @@ def from_unit(params, u) -> np.ndarray:
     return out
 
 
-def valid(pz, theta) -> np.ndarray:
-    """Mask (...) of points inside every domain and the joint constraint of ``pz``."""
-    theta = np.asarray(theta, dtype=np.float64)
-    ok = np.ones(theta.shape[:-1], dtype=bool)
-    for i, p in enumerate(pz.params):
-        ok &= ~p.domain.violations(theta[..., i])
-    if pz.constraint is not None:
-        ok &= ~np.asarray(pz.constraint.violations(theta), dtype=bool)
-    return ok
-
-
 def draw_points(spec, param: str, n: int, rng: np.random.Generator) -> np.ndarray:
     """``n`` points (n, p) of parametrization ``param`` over the test ranges, by rejection."""
     pz = spec.parametrization(param)
     out = []
     for _ in range(1000):
         cand = from_unit(pz.params, rng.random((max(n, 16), len(pz.params))))
-        out.extend(cand[valid(pz, cand)])
+        out.extend(cand[pz.inside(cand)])
         if len(out) >= n:
             return np.array(out[:n])
     raise DomainError(f"{spec.key} {param}: fewer than {n} points of the test ranges satisfy "
