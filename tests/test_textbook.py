@@ -334,6 +334,20 @@ def _chi2():
                       + mp.loggamma(q[0] / 2)))
 
 
+def _inverse_gamma():
+    # shape α, scale β (Wikipedia, Inverse-gamma distribution): p = β^α/Γ(α) x^(−α−1) e^(−β/x);
+    # T = (log x, 1/x), h = 1/x, η = (−α, −β), A = log Γ(α) − α log β; E[log x] = log β − ψ(α),
+    # E[1/x] = α/β (1/x is Gamma(α, rate β)); H = α + log(βΓ(α)) − (1 + α)ψ(α). KL: that of the
+    # gammas of 1/x (KL is invariant under x ↦ 1/x), the gamma KL above with rates β.
+    return Textbook(
+        "shape_scale", lambda t: [-t[0], -t[1]], lambda e: [-e[0], -e[1]],
+        lambda e: mp.loggamma(-e[0]) + e[0] * mp.log(-e[1]),
+        lambda t: [mp.log(t[1]) - psi(t[0]), t[0] / t[1]],
+        lambda t: t[0] + mp.log(t[1] * mp.gamma(t[0])) - (1 + t[0]) * psi(t[0]),
+        lambda p, q: ((p[0] - q[0]) * psi(p[0]) - mp.loggamma(p[0]) + mp.loggamma(q[0])
+                      + q[0] * (mp.log(p[1]) - mp.log(q[1])) + p[0] * (q[1] - p[1]) / p[1]))
+
+
 #: (family name, dims) -> textbook formulas. Every built-in family but the multivariate normal
 #: (tests/test_mvn.py), at its default dimensions and, for the dimensioned ones, one other (those
 #: without a generated module are compiled in memory: a few seconds each).
@@ -367,6 +381,7 @@ TABLE = {
     ("laplace", ()): _laplace,
     ("laplace", (("loc", 1),)): _laplace,  # T = |x − loc|: A, E[T], H and KL do not see loc
     ("chi2", ()): _chi2,
+    ("inverse_gamma", ()): _inverse_gamma,
 }
 
 CASES = [(name, dims, param) for (name, dims), make in TABLE.items()
