@@ -348,6 +348,20 @@ def _inverse_gamma():
                       + q[0] * (mp.log(p[1]) - mp.log(q[1])) + p[0] * (q[1] - p[1]) / p[1]))
 
 
+def _chi(k):
+    # scale σ, fixed k (Wikipedia, Chi distribution, with x/σ): p = x^(k−1) e^(−x²/(2σ²)) /
+    # (2^(k/2−1) σ^k Γ(k/2)); T = x², η = −1/(2σ²), A = k log σ, E[x²] = kσ²;
+    # H = log Γ(k/2) + (k − log 2 − (k − 1)ψ(k/2))/2 + log σ;
+    # KL (same k) = E_p[k log(σq/σp) + x²/(2σq²) − x²/(2σp²)] = k log(σq/σp) + k(σp²/σq² − 1)/2.
+    k = mp.mpf(k)
+    return Textbook(
+        "scale", lambda t: [-1 / (2 * t[0]**2)], lambda e: [1 / mp.sqrt(-2 * e[0])],
+        lambda e: -k * mp.log(-2 * e[0]) / 2, lambda t: [k * t[0]**2],
+        lambda t: (mp.loggamma(k / 2) + (k - mp.log(2) - (k - 1) * psi(k / 2)) / 2
+                   + mp.log(t[0])),
+        lambda p, q: k * mp.log(q[0] / p[0]) + k * (p[0]**2 / q[0]**2 - 1) / 2)
+
+
 #: (family name, dims) -> textbook formulas. Every built-in family but the multivariate normal
 #: (tests/test_mvn.py), at its default dimensions and, for the dimensioned ones, one other (those
 #: without a generated module are compiled in memory: a few seconds each).
@@ -382,6 +396,8 @@ TABLE = {
     ("laplace", (("loc", 1),)): _laplace,  # T = |x − loc|: A, E[T], H and KL do not see loc
     ("chi2", ()): _chi2,
     ("inverse_gamma", ()): _inverse_gamma,
+    ("chi", ()): lambda: _chi(3),
+    ("chi", (("k", 5.5),)): lambda: _chi(5.5),
 }
 
 CASES = [(name, dims, param) for (name, dims), make in TABLE.items()
