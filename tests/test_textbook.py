@@ -362,6 +362,26 @@ def _chi(k):
         lambda p, q: k * mp.log(q[0] / p[0]) + k * (p[0]**2 / q[0]**2 - 1) / 2)
 
 
+def _logarithmic():
+    # Wikipedia, Logarithmic distribution: f(x) = −p^x/(x log(1 − p)), x ≥ 1; T = x, h = 1/x,
+    # η = log p, A = log(−log(1 − p)); E[x] = −p/((1 − p) log(1 − p)). No closed-form entropy:
+    # −Σ f log f, the terms falling like p^x/x (summed until below 10⁻⁶⁰ of the first).
+    # KL = E_p[x log(p/q) + log(log(1 − q)/log(1 − p))] = E_p[x] log(p/q) + log(log(1 − q)/log(1 − p)).
+    def mean(t):
+        return -t[0] / ((1 - t[0]) * mp.log1p(-t[0]))
+
+    def entropy(t):
+        p = t[0]
+        c = -1 / mp.log1p(-p)
+        top = int(60 * mp.log(10) / -mp.log(p)) + 100
+        return -mp.fsum(c * p**x / x * mp.log(c * p**x / x) for x in range(1, top))
+
+    return Textbook(
+        "p", lambda t: [mp.log(t[0])], lambda e: [mp.exp(e[0])],
+        lambda e: mp.log(-mp.log1p(-mp.exp(e[0]))), lambda t: [mean(t)], entropy,
+        lambda p, q: mean(p) * mp.log(p[0] / q[0]) + mp.log(mp.log1p(-q[0]) / mp.log1p(-p[0])))
+
+
 #: (family name, dims) -> textbook formulas. Every built-in family but the multivariate normal
 #: (tests/test_mvn.py), at its default dimensions and, for the dimensioned ones, one other (those
 #: without a generated module are compiled in memory: a few seconds each).
@@ -398,6 +418,7 @@ TABLE = {
     ("inverse_gamma", ()): _inverse_gamma,
     ("chi", ()): lambda: _chi(3),
     ("chi", (("k", 5.5),)): lambda: _chi(5.5),
+    ("logarithmic", ()): _logarithmic,
 }
 
 CASES = [(name, dims, param) for (name, dims), make in TABLE.items()

@@ -984,3 +984,62 @@ def moment_variance(m1, m2):
 
 
 __all__ += ["moment_variance"]
+
+
+# -- log-series (logarithmic) distribution: functions of u = e^η, η < 0
+# (fisherlab.families.special.expm1_family)
+#
+# A(η) = log(−log(1 − u)). With q = −log(1 − u)/u ≥ 1 and s = q − 1, everything the derivation
+# needs is A = η + log1p(s), the mean μ = A′ = 1/((1 − u)(1 + s)), the variance A″ = μ²s and
+# s′ = (−log(1 − u) − s)/(1 − u). s ≈ u/2 for small u: formed as q − 1 it loses log10(2/u)
+# digits, so below u = 1/4 it is the series Σ_{n≥2} u^(n−1)/n (the 31st term is below 2^−62 of
+# the first); above, q ≥ 1.15 and q − 1 loses under a digit.
+
+#: Below this u = e^η, s(η) is summed by its series.
+_LOG_SERIES_U = 0.25
+_LOG_SERIES_TERMS = 32
+
+
+def log1mexp(x):
+    """log(1 − e^x) for x < 0, accurate to a few ulps (Mächler's two branches: log(−expm1(x))
+    above −log 2, log1p(−e^x) below), (...)."""
+    x = numpy.asarray(x, dtype=numpy.float64)
+    near = x > -math.log(2.0)
+    with numpy.errstate(invalid="ignore", divide="ignore"):
+        return numpy.where(near, numpy.log(-numpy.expm1(numpy.minimum(x, 0.0))),
+                           numpy.log1p(-numpy.exp(numpy.minimum(x, -math.log(2.0)))))
+
+
+def _log_series_excess_series(x):
+    u = numpy.exp(x)
+    total = numpy.zeros_like(u)
+    for n in range(_LOG_SERIES_TERMS + 1, 1, -1):
+        total = total * u + 1.0 / n
+    return total * u
+
+
+def _log_series_excess_direct(x):
+    return -log1mexp(x) * numpy.exp(-x) - 1.0
+
+
+def log_series_excess(x):
+    """s(x) = −log(1 − e^x)/e^x − 1 for x < 0 (≥ 0, ≈ e^x/2 as x → −∞), to a few ulps, (...)."""
+    x = numpy.asarray(x, dtype=numpy.float64)
+    return _piecewise(x, x <= math.log(_LOG_SERIES_U), _log_series_excess_series,
+                      _log_series_excess_direct)
+
+
+def log_series_log_partition(x):
+    """log(−log(1 − e^x)) = x + log1p(s(x)) for x < 0, (...): the log-series log-partition."""
+    x = numpy.asarray(x, dtype=numpy.float64)
+    return x + numpy.log1p(log_series_excess(x))
+
+
+def log_series_mean(x):
+    """e^x/((1 − e^x)(−log(1 − e^x))) = 1/((1 − e^x)(1 + s(x))) for x < 0, (...): the mean of
+    the log-series distribution at η = x (≥ 1, → 1 as x → −∞)."""
+    x = numpy.asarray(x, dtype=numpy.float64)
+    return 1.0 / (-numpy.expm1(x) * (1.0 + log_series_excess(x)))
+
+
+__all__ += ["log1mexp", "log_series_excess", "log_series_log_partition", "log_series_mean"]
