@@ -366,7 +366,8 @@ def _logarithmic():
     # Wikipedia, Logarithmic distribution: f(x) = −p^x/(x log(1 − p)), x ≥ 1; T = x, h = 1/x,
     # η = log p, A = log(−log(1 − p)); E[x] = −p/((1 − p) log(1 − p)). No closed-form entropy:
     # −Σ f log f, the terms falling like p^x/x (summed until below 10⁻⁶⁰ of the first).
-    # KL = E_p[x log(p/q) + log(log(1 − q)/log(1 − p))] = E_p[x] log(p/q) + log(log(1 − q)/log(1 − p)).
+    # KL = E_p[x log(p/q) + log(log(1 − q)/log(1 − p))]
+    #    = E_p[x] log(p/q) + log(log(1 − q)/log(1 − p)).
     def mean(t):
         return -t[0] / ((1 - t[0]) * mp.log1p(-t[0]))
 
@@ -380,6 +381,30 @@ def _logarithmic():
         "p", lambda t: [mp.log(t[0])], lambda e: [mp.exp(e[0])],
         lambda e: mp.log(-mp.log1p(-mp.exp(e[0]))), lambda t: [mean(t)], entropy,
         lambda p, q: mean(p) * mp.log(p[0] / q[0]) + mp.log(mp.log1p(-q[0]) / mp.log1p(-p[0])))
+
+
+def _continuous_bernoulli():
+    # Loaiza-Ganem & Cunningham (NeurIPS 2019), eqs. (7)–(8), and Wikipedia, Continuous Bernoulli
+    # distribution: p(x) = C(λ) λ^x (1 − λ)^(1−x) on [0, 1], C(λ) = 2 artanh(1 − 2λ)/(1 − 2λ);
+    # E[x] = λ/(2λ − 1) + 1/(2 artanh(1 − 2λ)). Written p = C(1 − λ) e^(ηx), η = logit λ, so
+    # A = −log(C(λ)(1 − λ)). H = E[−log p] = −log C − E[x] log λ − (1 − E[x]) log(1 − λ);
+    # KL = E_p[log p − log q] = log(Cp/Cq) + E_p[x] log(λp/λq) + (1 − E_p[x]) log((1−λp)/(1−λq)).
+    def C(lam):
+        return 2 * mp.atanh(1 - 2 * lam) / (1 - 2 * lam)
+
+    def mean(lam):
+        return lam / (2 * lam - 1) + 1 / (2 * mp.atanh(1 - 2 * lam))
+
+    def expit(e):
+        return 1 / (1 + mp.exp(-e))
+
+    return Textbook(
+        "lam", lambda t: [mp.log(t[0] / (1 - t[0]))], lambda e: [expit(e[0])],
+        lambda e: -mp.log(C(expit(e[0])) * (1 - expit(e[0]))), lambda t: [mean(t[0])],
+        lambda t: (-mp.log(C(t[0])) - mean(t[0]) * mp.log(t[0])
+                   - (1 - mean(t[0])) * mp.log(1 - t[0])),
+        lambda p, q: (mp.log(C(p[0]) / C(q[0])) + mean(p[0]) * mp.log(p[0] / q[0])
+                      + (1 - mean(p[0])) * mp.log((1 - p[0]) / (1 - q[0]))))
 
 
 #: (family name, dims) -> textbook formulas. Every built-in family but the multivariate normal
@@ -419,6 +444,7 @@ TABLE = {
     ("chi", ()): lambda: _chi(3),
     ("chi", (("k", 5.5),)): lambda: _chi(5.5),
     ("logarithmic", ()): _logarithmic,
+    ("continuous_bernoulli", ()): _continuous_bernoulli,
 }
 
 CASES = [(name, dims, param) for (name, dims), make in TABLE.items()
