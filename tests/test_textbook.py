@@ -407,6 +407,61 @@ def _continuous_bernoulli():
                       + (1 - mean(p[0])) * mp.log((1 - p[0]) / (1 - q[0]))))
 
 
+def _generalized_dirichlet(k):
+    # Connor & Mosimann (JASA 1969) and Wong (Appl. Math. Comput. 1998): with S_i = 1 − Σ_{j≤i} x_j,
+    # p(x) = Π_{i<k} x_i^(a_i − 1) S_i^(γ_i)/B(a_i, b_i), γ_i = b_i − a_(i+1) − b_(i+1), γ_(k−1) =
+    # b_(k−1) − 1; the fractions z_i = x_i/S_(i−1) are independent Beta(a_i, b_i). So T = (log x_i,
+    # log S_i), h = Π_(i≤k) 1/x_i, η = (a, γ_1..γ_(k−2), b_(k−1)), A = Σ log B(a_i, b_i);
+    # E[log(1 − z_j)] = ψ(b_j) − ψ(a_j + b_j) =: d_j, E[log S_i] = Σ_{j≤i} d_j,
+    # E[log x_i] = ψ(a_i) − ψ(a_i + b_i) + E[log S_(i−1)]. Entropy: Σ H(Beta(a_i, b_i)) plus
+    # E[log |∂x/∂z|] = Σ_i E[log S_(i−1)]; KL: Σ KL(Beta ‖ Beta) (KL is invariant under x ↔ z).
+    # H(Beta(a, b)) = log B(a, b) − (a − 1)ψ(a) − (b − 1)ψ(b) + (a + b − 2)ψ(a + b);
+    # KL(Beta(a, b) ‖ Beta(c, d)) = log B(c, d) − log B(a, b) + (a − c)ψ(a) + (b − d)ψ(b)
+    #                               + (c − a + d − b)ψ(a + b).
+    m = k - 1
+
+    def eta(t):
+        a, b = t[:m], t[m:]
+        return list(a) + [b[i] - a[i + 1] - b[i + 1] for i in range(m - 1)] + [b[m - 1]]
+
+    def theta(e):
+        a, g = e[:m], e[m:]
+        b = [None] * m
+        b[m - 1] = g[m - 1]
+        for i in range(m - 2, -1, -1):
+            b[i] = g[i] + a[i + 1] + b[i + 1]
+        return list(a) + b
+
+    def log_tails(t):
+        a, b = t[:m], t[m:]
+        out, acc = [], 0
+        for j in range(m):
+            acc += psi(b[j]) - psi(a[j] + b[j])
+            out.append(acc)
+        return out
+
+    def mean(t):
+        a, b = t[:m], t[m:]
+        S = log_tails(t)
+        return ([psi(a[i]) - psi(a[i] + b[i]) + (S[i - 1] if i else 0) for i in range(m)] + S)
+
+    def entropy(t):
+        a, b = t[:m], t[m:]
+        H = mp.fsum(logbeta(a[i], b[i]) - (a[i] - 1) * psi(a[i]) - (b[i] - 1) * psi(b[i])
+                    + (a[i] + b[i] - 2) * psi(a[i] + b[i]) for i in range(m))
+        return H + mp.fsum(log_tails(t)[:-1])
+
+    def kl(p, q):
+        return mp.fsum(logbeta(q[i], q[m + i]) - logbeta(p[i], p[m + i])
+                       + (p[i] - q[i]) * psi(p[i]) + (p[m + i] - q[m + i]) * psi(p[m + i])
+                       + (q[i] - p[i] + q[m + i] - p[m + i]) * psi(p[i] + p[m + i])
+                       for i in range(m))
+
+    return Textbook(
+        "a_b", eta, theta,
+        lambda e: mp.fsum(logbeta(a, b) for a, b in zip(e[:m], theta(e)[m:])), mean, entropy, kl)
+
+
 #: (family name, dims) -> textbook formulas. Every built-in family but the multivariate normal
 #: (tests/test_mvn.py), at its default dimensions and, for the dimensioned ones, one other (those
 #: without a generated module are compiled in memory: a few seconds each).
@@ -445,6 +500,8 @@ TABLE = {
     ("chi", (("k", 5.5),)): lambda: _chi(5.5),
     ("logarithmic", ()): _logarithmic,
     ("continuous_bernoulli", ()): _continuous_bernoulli,
+    ("generalized_dirichlet", ()): lambda: _generalized_dirichlet(3),
+    ("generalized_dirichlet", (("k", 4),)): lambda: _generalized_dirichlet(4),
 }
 
 CASES = [(name, dims, param) for (name, dims), make in TABLE.items()
