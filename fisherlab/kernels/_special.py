@@ -1053,7 +1053,7 @@ __all__ += ["log1mexp", "log_series_excess", "log_series_log_partition", "log_se
 # so for |η| ≤ 2 (|x| ≤ 1, terms shrinking by (x/π)² ≤ 0.1) the functions sum their series; beyond,
 # the closed forms in e^(−|η|) (which never overflows) lose under a digit:
 #   A     = max(η, 0) + log1p(−e^(−|η|)) − log|η|
-#   A′    = −1/expm1(−η) − 1/η
+#   A′    = 1/(1 − e^(−η)) − 1/η   (with e^(−|η|) for either sign of η)
 #   A″    = 1/η² − e^(−|η|)/(1 − e^(−|η|))²
 #   A‴    = −2/η³ + sign(η) e^(−|η|)(1 + e^(−|η|))/(1 − e^(−|η|))³
 #   A − ηA′ = 1 − log|η| + log1p(−e^(−|η|)) − |η| e^(−|η|)/(1 − e^(−|η|))
@@ -1117,7 +1117,8 @@ def _log_exprel_closed(n, eta):
     if n == 0:
         return numpy.maximum(eta, 0.0) + numpy.log1p(-e) - numpy.log(a)
     if n == 1:
-        return -1.0 / numpy.expm1(-eta) - 1.0 / eta
+        # 1/(1 − e^(−η)) is 1/(1 − e^(−|η|)) for η > 0 and −e^(−|η|)/(1 − e^(−|η|)) for η < 0
+        return numpy.where(eta > 0, 1.0, -e) / em - 1.0 / eta
     if n == 2:
         return 1.0 / (eta * eta) - e / (em * em)
     return -2.0 / (eta * eta * eta) + numpy.sign(eta) * e * (1.0 + e) / (em * em * em)
