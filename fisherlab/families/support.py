@@ -220,6 +220,20 @@ class UnitInterval(Support):
 
 
 @dataclass(frozen=True)
+class ClosedUnitInterval(Support):
+    """0 ≤ x ≤ 1 (the continuous Bernoulli's pixel intensities include both ends)."""
+
+    low: float = 0.0
+    high: float = 1.0
+    kind: ClassVar[str] = "closed_unit_interval"
+    closed: ClassVar[bool] = True
+
+    def entry_range(self):
+        """(0, 1): every entry is 0, 1 or in between."""
+        return 0.0, 1.0
+
+
+@dataclass(frozen=True)
 class Circle(Support):
     """Angles −π ≤ x ≤ π."""
 
@@ -361,6 +375,7 @@ KINDS = tuple(_KINDS)
 REALS = Reals("x finite real")
 POSITIVE_REALS = PositiveReals("x > 0")
 UNIT = UnitInterval("0 < x < 1")
+CLOSED_UNIT = ClosedUnitInterval("0 <= x <= 1")
 CIRCLE = Circle("-pi <= x <= pi")
 COUNTS = NonnegativeIntegers("x a non-negative integer")
 BINARY = Binary("x in {0, 1}")
@@ -403,8 +418,9 @@ def real_vectors(d: int) -> Support:
 
 
 __all__ = [
-    "Support", "Reals", "PositiveReals", "GreaterThan", "UnitInterval", "Circle", "IntegerRange",
+    "Support", "Reals", "PositiveReals", "GreaterThan", "UnitInterval", "ClosedUnitInterval",
+    "Circle", "IntegerRange",
     "NonnegativeIntegers", "Binary", "RealVectors", "Simplex", "OneHot", "CountsSumming", "KINDS",
-    "REALS", "POSITIVE_REALS", "UNIT", "CIRCLE", "COUNTS", "BINARY", "integer_range",
+    "REALS", "POSITIVE_REALS", "UNIT", "CLOSED_UNIT", "CIRCLE", "COUNTS", "BINARY", "integer_range",
     "greater_than_support", "simplex", "one_hot", "counts_summing", "real_vectors",
 ]

@@ -1099,3 +1099,203 @@ def moment_variance(m1, m2):
 
 
 __all__ += ["moment_variance"]
+
+
+# -- log-series (logarithmic) distribution: functions of u = e^η, η < 0
+# (fisherlab.families.special.expm1_family)
+#
+# A(η) = log(−log(1 − u)). With q = −log(1 − u)/u ≥ 1 and s = q − 1, everything the derivation
+# needs is A = η + log1p(s), the mean μ = A′ = 1/((1 − u)(1 + s)), the variance A″ = μ²s and
+# s′ = (−log(1 − u) − s)/(1 − u). s ≈ u/2 for small u: formed as q − 1 it loses log10(2/u)
+# digits, so below u = 1/4 it is the series Σ_{n≥2} u^(n−1)/n (the 31st term is below 2^−62 of
+# the first); above, q ≥ 1.15 and q − 1 loses under a digit.
+
+#: Below this u = e^η, s(η) is summed by its series.
+_LOG_SERIES_U = 0.25
+_LOG_SERIES_TERMS = 32
+
+
+def log1mexp(x):
+    """log(1 − e^x) for x < 0, accurate to a few ulps (Mächler's two branches: log(−expm1(x))
+    above −log 2, log1p(−e^x) below), (...)."""
+    x = numpy.asarray(x, dtype=numpy.float64)
+    near = x > -math.log(2.0)
+    with numpy.errstate(invalid="ignore", divide="ignore"):
+        return numpy.where(near, numpy.log(-numpy.expm1(numpy.minimum(x, 0.0))),
+                           numpy.log1p(-numpy.exp(numpy.minimum(x, -math.log(2.0)))))
+
+
+def _log_series_excess_series(x):
+    u = numpy.exp(x)
+    total = numpy.zeros_like(u)
+    for n in range(_LOG_SERIES_TERMS + 1, 1, -1):
+        total = total * u + 1.0 / n
+    return total * u
+
+
+def _log_series_excess_direct(x):
+    return -log1mexp(x) * numpy.exp(-x) - 1.0
+
+
+def log_series_excess(x):
+    """s(x) = −log(1 − e^x)/e^x − 1 for x < 0 (≥ 0, ≈ e^x/2 as x → −∞), to a few ulps, (...)."""
+    x = numpy.asarray(x, dtype=numpy.float64)
+    return _piecewise(x, x <= math.log(_LOG_SERIES_U), _log_series_excess_series,
+                      _log_series_excess_direct)
+
+
+def log_series_log_partition(x):
+    """log(−log(1 − e^x)) = x + log1p(s(x)) for x < 0, (...): the log-series log-partition."""
+    x = numpy.asarray(x, dtype=numpy.float64)
+    return x + numpy.log1p(log_series_excess(x))
+
+
+def log_series_mean(x):
+    """e^x/((1 − e^x)(−log(1 − e^x))) = 1/((1 − e^x)(1 + s(x))) for x < 0, (...): the mean of
+    the log-series distribution at η = x (≥ 1, → 1 as x → −∞)."""
+    x = numpy.asarray(x, dtype=numpy.float64)
+    return 1.0 / (-numpy.expm1(x) * (1.0 + log_series_excess(x)))
+
+
+__all__ += ["log1mexp", "log_series_excess", "log_series_log_partition", "log_series_mean"]
+
+
+# -- continuous Bernoulli: A(η) = log((e^η − 1)/η) (fisherlab.families.special.expm1_family)
+#
+# With x = η/2, (e^η − 1)/η = e^x sinh(x)/x, so A = x + S(x), S(x) = log(sinh x / x)
+# = Σ_{j≥1} c_j x^(2j), c_j = 2^(2j) B_2j/(2j (2j)!) (B the Bernoulli numbers; radius π). Every
+# closed form cancels near η = 0 (e^η − 1 and η, 1/(1 − e^−η) and 1/η, 1/η² and 1/(4 sinh² x)),
+# so for |η| ≤ 2 (|x| ≤ 1, terms shrinking by (x/π)² ≤ 0.1) the functions sum their series; beyond,
+# the closed forms in e^(−|η|) (which never overflows) lose under a digit:
+#   A     = max(η, 0) + log1p(−e^(−|η|)) − log|η|
+#   A′    = 1/(1 − e^(−η)) − 1/η   (with e^(−|η|) for either sign of η)
+#   A″    = 1/η² − e^(−|η|)/(1 − e^(−|η|))²
+#   A‴    = −2/η³ + sign(η) e^(−|η|)(1 + e^(−|η|))/(1 − e^(−|η|))³
+#   A − ηA′ = 1 − log|η| + log1p(−e^(−|η|)) − |η| e^(−|η|)/(1 − e^(−|η|))
+# The last, the entropy of the continuous Bernoulli (≈ −η²/24 near 0), is a function of its own:
+# A − ηA′ formed from the two loses log10(12/|η|) digits.
+
+#: |η| up to which the series are summed.
+_EXPREL_SERIES = 2.0
+_EXPREL_TERMS = 26
+
+
+@functools.cache
+def _log_sinhc_coefficients() -> tuple[float, ...]:
+    """c_j, j = 1.._EXPREL_TERMS, of S(x) = log(sinh x / x) = Σ c_j x^(2j), from the exact
+    Bernoulli numbers (rational arithmetic: B_m = −Σ_{k<m} C(m+1, k) B_k/(m + 1))."""
+    from fractions import Fraction
+
+    top = 2 * _EXPREL_TERMS
+    b = [Fraction(1)]
+    for m in range(1, top + 1):
+        b.append(-sum(math.comb(m + 1, k) * b[k] for k in range(m)) / (m + 1))
+    return tuple(float(Fraction(2 ** (2 * j)) * b[2 * j] / (2 * j * math.factorial(2 * j)))
+                 for j in range(1, _EXPREL_TERMS + 1))
+
+
+@functools.cache
+def _log_exprel_series_coefficients(n: int) -> tuple[tuple[float, ...], int]:
+    """The n-th η-derivative of S(η/2) as x^r · Σ_j a_j w^j (w = x², r = n mod 2): (a, r)."""
+    c = _log_sinhc_coefficients()
+    # dⁿ/dηⁿ c_j x^(2j) = c_j (2j)!/(2j − n)! x^(2j − n) / 2ⁿ, for 2j ≥ n.
+    a = []
+    for j, cj in enumerate(c, start=1):
+        if 2 * j < n:
+            continue
+        a.append(cj * math.perm(2 * j, n) / 2.0**n)
+    return tuple(a), n % 2
+
+
+def _log_exprel_series(n, eta):
+    x = 0.5 * eta
+    w = x * x
+    a, r = _log_exprel_series_coefficients(n)
+    total = numpy.zeros_like(w)
+    for coef in a[::-1]:
+        total = total * w + coef
+    if r:
+        total = total * x
+    elif n == 0:
+        total = total * w  # S itself starts at x²
+    if n == 0:
+        return x + total
+    if n == 1:
+        return 0.5 + total
+    return total
+
+
+def _log_exprel_closed(n, eta):
+    a = numpy.abs(eta)
+    e = numpy.exp(-a)
+    em = -numpy.expm1(-a)  # 1 − e^(−|η|)
+    if n == 0:
+        return numpy.maximum(eta, 0.0) + numpy.log1p(-e) - numpy.log(a)
+    if n == 1:
+        # 1/(1 − e^(−η)) is 1/(1 − e^(−|η|)) for η > 0 and −e^(−|η|)/(1 − e^(−|η|)) for η < 0
+        return numpy.where(eta > 0, 1.0, -e) / em - 1.0 / eta
+    if n == 2:
+        return 1.0 / (eta * eta) - e / (em * em)
+    return -2.0 / (eta * eta * eta) + numpy.sign(eta) * e * (1.0 + e) / (em * em * em)
+
+
+def log_exprel(eta):
+    """A(η) = log((e^η − 1)/η) for any real η (0 at η = 0), to a few ulps, (...): the
+    continuous Bernoulli's log-partition."""
+    return log_exprel_deriv(0, eta)
+
+
+def log_exprel_deriv(n, eta):
+    """dⁿ/dηⁿ log((e^η − 1)/η) for n = 0, 1, 2, 3 and any real η (η = 0 included: 0, 1/2, 1/12,
+    0), to a few ulps of the result, (...)."""
+    n = int(n)
+    if n not in (0, 1, 2, 3):
+        raise NotImplementedError(f"log_exprel_deriv: order {n}; orders 0 to 3 exist")
+    eta = numpy.asarray(eta, dtype=numpy.float64)
+    return _piecewise(eta, numpy.abs(eta) <= _EXPREL_SERIES,
+                      lambda v: _log_exprel_series(n, v), lambda v: _log_exprel_closed(n, v))
+
+
+def _log_exprel_intercept_series(eta):
+    # Σ (1 − 2j) c_j x^(2j): x S′(x) = Σ 2j c_j x^(2j), subtracted term by term (no cancellation:
+    # every term has the sign of −c_j, and the c_j alternate).
+    x = 0.5 * eta
+    w = x * x
+    total = numpy.zeros_like(w)
+    c = _log_sinhc_coefficients()
+    for j in range(len(c), 0, -1):
+        total = total * w + (1 - 2 * j) * c[j - 1]
+    return total * w
+
+
+def _log_exprel_intercept_closed(eta):
+    a = numpy.abs(eta)
+    e = numpy.exp(-a)
+    em = -numpy.expm1(-a)
+    return 1.0 - numpy.log(a) + numpy.log1p(-e) - a * e / em
+
+
+def log_exprel_intercept(eta):
+    """A(η) − ηA′(η) for A = log((e^η − 1)/η), any real η, to a few ulps (≈ −η²/24 near 0),
+    (...): the entropy of the continuous Bernoulli, the intercept at 0 of A's tangent at η."""
+    eta = numpy.asarray(eta, dtype=numpy.float64)
+    return _piecewise(eta, numpy.abs(eta) <= _EXPREL_SERIES, _log_exprel_intercept_series,
+                      _log_exprel_intercept_closed)
+
+
+__all__ += ["log_exprel", "log_exprel_deriv", "log_exprel_intercept"]
+
+
+def logit(p):
+    """log(p/(1 − p)) for 0 < p < 1, to a few ulps (≈ 4(p − 1/2) near 1/2), (...).
+
+    For 1/4 ≤ p ≤ 3/4 it is log1p((2p − 1)/(1 − p)), 2p − 1 exact there (Sterbenz); elsewhere
+    log p − log1p(−p), whose two terms differ by a factor of at least 4.8 (under a digit lost)."""
+    p = numpy.asarray(p, dtype=numpy.float64)
+    mid = (p >= 0.25) & (p <= 0.75)
+    with numpy.errstate(divide="ignore", invalid="ignore"):
+        return numpy.where(mid, numpy.log1p((2.0 * p - 1.0) / (1.0 - p)),
+                           numpy.log(p) - numpy.log1p(-p))
+
+
+__all__ += ["logit"]

@@ -18,6 +18,7 @@ NAN, INF = math.nan, math.inf
     ("positive_reals", S.PositiveReals, {}),
     ("greater_than", S.GreaterThan, {"low": 2.0}),
     ("unit_interval", S.UnitInterval, {}),
+    ("closed_unit_interval", S.ClosedUnitInterval, {}),
     ("circle", S.Circle, {}),
     ("integer_range", S.IntegerRange, {"low": 1}),
     ("nonnegative_integers", S.NonnegativeIntegers, {}),
@@ -33,7 +34,8 @@ def test_kind_string_builds_its_class(kind, cls, fields):
     assert type(built) is cls and isinstance(built, fl.Support)
     assert built.kind == kind and built == cls("text", **fields)
     assert set(S.KINDS) == {c.kind for c in (
-        S.Reals, S.PositiveReals, S.GreaterThan, S.UnitInterval, S.Circle, S.IntegerRange,
+        S.Reals, S.PositiveReals, S.GreaterThan, S.UnitInterval, S.ClosedUnitInterval, S.Circle,
+        S.IntegerRange,
         S.NonnegativeIntegers, S.Binary, S.RealVectors, S.Simplex, S.OneHot, S.CountsSumming,
         S.CountVectors)}
 
@@ -48,6 +50,7 @@ def test_unknown_kind_is_a_spec_error_listing_the_kinds():
     (S.POSITIVE_REALS, [1e-300, 0.0, -1.0, INF], [0, 1, 1, 1]),
     (S.greater_than_support(1.5), [1.6, 1.5, 1.0, NAN], [0, 1, 1, 1]),
     (S.UNIT, [0.5, 0.0, 1.0, 1e-9], [0, 1, 1, 0]),
+    (S.CLOSED_UNIT, [0.5, 0.0, 1.0, 1.0 + 1e-15, -1e-300], [0, 0, 0, 1, 1]),
     (S.CIRCLE, [math.pi, -math.pi, 3.15, 0.0], [0, 0, 1, 0]),
     (S.COUNTS, [0.0, 3.0, 2.5, -1.0], [0, 0, 1, 1]),
     (S.BINARY, [0.0, 1.0, 2.0, 0.5], [0, 0, 1, 1]),

@@ -336,6 +336,134 @@ def _chi2():
                       + mp.loggamma(q[0] / 2)))
 
 
+def _inverse_gamma():
+    # shape α, scale β (Wikipedia, Inverse-gamma distribution): p = β^α/Γ(α) x^(−α−1) e^(−β/x);
+    # T = (log x, 1/x), h = 1/x, η = (−α, −β), A = log Γ(α) − α log β; E[log x] = log β − ψ(α),
+    # E[1/x] = α/β (1/x is Gamma(α, rate β)); H = α + log(βΓ(α)) − (1 + α)ψ(α). KL: that of the
+    # gammas of 1/x (KL is invariant under x ↦ 1/x), the gamma KL above with rates β.
+    return Textbook(
+        "shape_scale", lambda t: [-t[0], -t[1]], lambda e: [-e[0], -e[1]],
+        lambda e: mp.loggamma(-e[0]) + e[0] * mp.log(-e[1]),
+        lambda t: [mp.log(t[1]) - psi(t[0]), t[0] / t[1]],
+        lambda t: t[0] + mp.log(t[1] * mp.gamma(t[0])) - (1 + t[0]) * psi(t[0]),
+        lambda p, q: ((p[0] - q[0]) * psi(p[0]) - mp.loggamma(p[0]) + mp.loggamma(q[0])
+                      + q[0] * (mp.log(p[1]) - mp.log(q[1])) + p[0] * (q[1] - p[1]) / p[1]))
+
+
+def _chi(k):
+    # scale σ, fixed k (Wikipedia, Chi distribution, with x/σ): p = x^(k−1) e^(−x²/(2σ²)) /
+    # (2^(k/2−1) σ^k Γ(k/2)); T = x², η = −1/(2σ²), A = k log σ, E[x²] = kσ²;
+    # H = log Γ(k/2) + (k − log 2 − (k − 1)ψ(k/2))/2 + log σ;
+    # KL (same k) = E_p[k log(σq/σp) + x²/(2σq²) − x²/(2σp²)] = k log(σq/σp) + k(σp²/σq² − 1)/2.
+    k = mp.mpf(k)
+    return Textbook(
+        "scale", lambda t: [-1 / (2 * t[0]**2)], lambda e: [1 / mp.sqrt(-2 * e[0])],
+        lambda e: -k * mp.log(-2 * e[0]) / 2, lambda t: [k * t[0]**2],
+        lambda t: (mp.loggamma(k / 2) + (k - mp.log(2) - (k - 1) * psi(k / 2)) / 2
+                   + mp.log(t[0])),
+        lambda p, q: k * mp.log(q[0] / p[0]) + k * (p[0]**2 / q[0]**2 - 1) / 2)
+
+
+def _logarithmic():
+    # Wikipedia, Logarithmic distribution: f(x) = −p^x/(x log(1 − p)), x ≥ 1; T = x, h = 1/x,
+    # η = log p, A = log(−log(1 − p)); E[x] = −p/((1 − p) log(1 − p)). No closed-form entropy:
+    # −Σ f log f, the terms falling like p^x/x (summed until below 10⁻⁶⁰ of the first).
+    # KL = E_p[x log(p/q) + log(log(1 − q)/log(1 − p))]
+    #    = E_p[x] log(p/q) + log(log(1 − q)/log(1 − p)).
+    def mean(t):
+        return -t[0] / ((1 - t[0]) * mp.log1p(-t[0]))
+
+    def entropy(t):
+        p = t[0]
+        c = -1 / mp.log1p(-p)
+        top = int(60 * mp.log(10) / -mp.log(p)) + 100
+        return -mp.fsum(c * p**x / x * mp.log(c * p**x / x) for x in range(1, top))
+
+    return Textbook(
+        "p", lambda t: [mp.log(t[0])], lambda e: [mp.exp(e[0])],
+        lambda e: mp.log(-mp.log1p(-mp.exp(e[0]))), lambda t: [mean(t)], entropy,
+        lambda p, q: mean(p) * mp.log(p[0] / q[0]) + mp.log(mp.log1p(-q[0]) / mp.log1p(-p[0])))
+
+
+def _continuous_bernoulli():
+    # Loaiza-Ganem & Cunningham (NeurIPS 2019), eqs. (7)–(8), and Wikipedia, Continuous Bernoulli
+    # distribution: p(x) = C(λ) λ^x (1 − λ)^(1−x) on [0, 1], C(λ) = 2 artanh(1 − 2λ)/(1 − 2λ);
+    # E[x] = λ/(2λ − 1) + 1/(2 artanh(1 − 2λ)). Written p = C(1 − λ) e^(ηx), η = logit λ, so
+    # A = −log(C(λ)(1 − λ)). H = E[−log p] = −log C − E[x] log λ − (1 − E[x]) log(1 − λ);
+    # KL = E_p[log p − log q] = log(Cp/Cq) + E_p[x] log(λp/λq) + (1 − E_p[x]) log((1−λp)/(1−λq)).
+    def C(lam):
+        return 2 * mp.atanh(1 - 2 * lam) / (1 - 2 * lam)
+
+    def mean(lam):
+        return lam / (2 * lam - 1) + 1 / (2 * mp.atanh(1 - 2 * lam))
+
+    def expit(e):
+        return 1 / (1 + mp.exp(-e))
+
+    return Textbook(
+        "lam", lambda t: [mp.log(t[0] / (1 - t[0]))], lambda e: [expit(e[0])],
+        lambda e: -mp.log(C(expit(e[0])) * (1 - expit(e[0]))), lambda t: [mean(t[0])],
+        lambda t: (-mp.log(C(t[0])) - mean(t[0]) * mp.log(t[0])
+                   - (1 - mean(t[0])) * mp.log(1 - t[0])),
+        lambda p, q: (mp.log(C(p[0]) / C(q[0])) + mean(p[0]) * mp.log(p[0] / q[0])
+                      + (1 - mean(p[0])) * mp.log((1 - p[0]) / (1 - q[0]))))
+
+
+def _generalized_dirichlet(k):
+    # Connor & Mosimann (JASA 1969) and Wong (Appl. Math. Comput. 1998): with S_i = 1 − Σ_{j≤i} x_j,
+    # p(x) = Π_{i<k} x_i^(a_i − 1) S_i^(γ_i)/B(a_i, b_i), γ_i = b_i − a_(i+1) − b_(i+1), γ_(k−1) =
+    # b_(k−1) − 1; the fractions z_i = x_i/S_(i−1) are independent Beta(a_i, b_i). So T = (log x_i,
+    # log S_i), h = Π_(i≤k) 1/x_i, η = (a, γ_1..γ_(k−2), b_(k−1)), A = Σ log B(a_i, b_i);
+    # E[log(1 − z_j)] = ψ(b_j) − ψ(a_j + b_j) =: d_j, E[log S_i] = Σ_{j≤i} d_j,
+    # E[log x_i] = ψ(a_i) − ψ(a_i + b_i) + E[log S_(i−1)]. Entropy: Σ H(Beta(a_i, b_i)) plus
+    # E[log |∂x/∂z|] = Σ_i E[log S_(i−1)]; KL: Σ KL(Beta ‖ Beta) (KL is invariant under x ↔ z).
+    # H(Beta(a, b)) = log B(a, b) − (a − 1)ψ(a) − (b − 1)ψ(b) + (a + b − 2)ψ(a + b);
+    # KL(Beta(a, b) ‖ Beta(c, d)) = log B(c, d) − log B(a, b) + (a − c)ψ(a) + (b − d)ψ(b)
+    #                               + (c − a + d − b)ψ(a + b).
+    m = k - 1
+
+    def eta(t):
+        a, b = t[:m], t[m:]
+        return list(a) + [b[i] - a[i + 1] - b[i + 1] for i in range(m - 1)] + [b[m - 1]]
+
+    def theta(e):
+        a, g = e[:m], e[m:]
+        b = [None] * m
+        b[m - 1] = g[m - 1]
+        for i in range(m - 2, -1, -1):
+            b[i] = g[i] + a[i + 1] + b[i + 1]
+        return list(a) + b
+
+    def log_tails(t):
+        a, b = t[:m], t[m:]
+        out, acc = [], 0
+        for j in range(m):
+            acc += psi(b[j]) - psi(a[j] + b[j])
+            out.append(acc)
+        return out
+
+    def mean(t):
+        a, b = t[:m], t[m:]
+        S = log_tails(t)
+        return ([psi(a[i]) - psi(a[i] + b[i]) + (S[i - 1] if i else 0) for i in range(m)] + S)
+
+    def entropy(t):
+        a, b = t[:m], t[m:]
+        H = mp.fsum(logbeta(a[i], b[i]) - (a[i] - 1) * psi(a[i]) - (b[i] - 1) * psi(b[i])
+                    + (a[i] + b[i] - 2) * psi(a[i] + b[i]) for i in range(m))
+        return H + mp.fsum(log_tails(t)[:-1])
+
+    def kl(p, q):
+        return mp.fsum(logbeta(q[i], q[m + i]) - logbeta(p[i], p[m + i])
+                       + (p[i] - q[i]) * psi(p[i]) + (p[m + i] - q[m + i]) * psi(p[m + i])
+                       + (q[i] - p[i] + q[m + i] - p[m + i]) * psi(p[i] + p[m + i])
+                       for i in range(m))
+
+    return Textbook(
+        "a_b", eta, theta,
+        lambda e: mp.fsum(logbeta(a, b) for a, b in zip(e[:m], theta(e)[m:])), mean, entropy, kl)
+
+
 #: (family name, dims) -> textbook formulas. Every built-in family but the multivariate normal
 #: (tests/families/test_multivariate_normal_textbook.py), at its default dimensions and, for the
 #: dimensioned ones, one other (those without a generated module are compiled in memory: a few
@@ -370,6 +498,13 @@ TABLE = {
     ("laplace", ()): _laplace,
     ("laplace", (("loc", 1),)): _laplace,  # T = |x − loc|: A, E[T], H and KL do not see loc
     ("chi2", ()): _chi2,
+    ("inverse_gamma", ()): _inverse_gamma,
+    ("chi", ()): lambda: _chi(3),
+    ("chi", (("k", 5.5),)): lambda: _chi(5.5),
+    ("logarithmic", ()): _logarithmic,
+    ("continuous_bernoulli", ()): _continuous_bernoulli,
+    ("generalized_dirichlet", ()): lambda: _generalized_dirichlet(3),
+    ("generalized_dirichlet", (("k", 4),)): lambda: _generalized_dirichlet(4),
 }
 
 CASES = [(name, dims, param) for (name, dims), make in TABLE.items()

@@ -49,12 +49,13 @@ SAMPLES = _samples()
 def _corruptions(kind, x):
     """Ways one entry (or one row) of a valid batch x can be bad for this support kind."""
     bad = [np.nan, np.inf, -np.inf]
-    if kind in ("positive_reals", "greater_than", "unit_interval", "nonnegative_integers",
+    if kind in ("positive_reals", "greater_than", "unit_interval", "closed_unit_interval",
+                "nonnegative_integers",
                 "integer_range", "binary", "simplex", "one_hot", "counts_summing"):
         bad += [-1.0]
     if kind in ("nonnegative_integers", "integer_range", "binary", "counts_summing", "one_hot"):
         bad += [0.5]
-    if kind in ("unit_interval", "binary", "integer_range"):
+    if kind in ("unit_interval", "closed_unit_interval", "binary", "integer_range"):
         bad += [1e6]
     if kind == "circle":
         bad += [3.2, -3.2]

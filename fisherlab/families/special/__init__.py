@@ -9,8 +9,10 @@ function that knows its derivatives and how to print itself:
   Dirichlet);
 - :mod:`.kernel_function`: the base class of the opaque functions below;
 - :mod:`.softmax`: log(1 + Σ e^η), σ_i and 1 − σ_i (categorical, multinomial, binomial);
-- :mod:`.elementary`: 1 − e^η, √a − √b and m₂ − m₁² (geometric, negative binomial, Fisher–Rao
-  distances, the normal's moment parametrization);
+- :mod:`.elementary`: 1 − e^η, √a − √b, m₂ − m₁² and the logit (geometric, negative binomial,
+  Fisher–Rao distances, the normal's moment parametrization, the continuous Bernoulli's λ);
+- :mod:`.log_series`: log(1 − e^η) and the log-series log-partition, mean and excess (logarithmic);
+- :mod:`.exprel`: log((e^η − 1)/η), its derivatives and A − ηA′ (continuous Bernoulli);
 - :mod:`.rewriting`: the forms the code generator substitutes before printing (ψ'(u) − 1/u, the
   Bernoulli entropy and KL in log-odds, the unit-rate gamma entropy, and the shared-evaluation
   forms).

@@ -112,3 +112,37 @@ class MomentVariance(KernelFunctionBase):
 
     def _pretty(self, printer):
         return printer._print(self.explicit()).parens()
+
+
+class Logit(KernelFunctionBase):
+    """log(p/(1 − p)) for 0 < p < 1, without the cancellation of log p − log(1 − p) at p ≈ 1/2.
+
+    There the two logarithms are both ≈ −log 2 and their difference ≈ 4(p − 1/2) keeps only
+    an absolute error of an ulp of log 2; the kernel forms it as log1p((2p − 1)/(1 − p)), whose
+    2p − 1 is exact (the continuous Bernoulli's λ ↦ η, whose entropy is ≈ −η²/24).
+    """
+
+    kernel_name = "logit"
+
+    @classmethod
+    def eval(cls, p):
+        """Never evaluated: the logit stays one function so codegen can write it stably."""
+        return None
+
+    def explicit(self):
+        """The elementary form log p − log(1 − p)."""
+        p = self.args[0]
+        return sp.log(p) - sp.log(1 - p)
+
+    def fdiff(self, argindex=1):
+        """The derivative 1/(p(1 − p))."""
+        p = self.args[0]
+        return 1 / (p * (1 - p))
+
+    def _eval_is_real(self):
+        p = self.args[0]
+        return True if (p.is_positive and (1 - p).is_positive) else None
+
+    def _latex(self, printer, exp=None):
+        tex = rf"\operatorname{{logit}}\left({printer._print(self.args[0])}\right)"
+        return rf"\left({tex}\right)^{{{exp}}}" if exp else tex

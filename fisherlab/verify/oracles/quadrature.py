@@ -38,6 +38,10 @@ class QuadratureError(FisherlabError):
     """The quadrature or summation could not reach the requested accuracy."""
 
 
+#: Supports on [0, 1], open or closed: integrated through x = expit(u) (the ends carry no mass).
+UNIT_KINDS = ("unit_interval", "closed_unit_interval")
+
+
 class NotApplicable(Exception):
     """The route to an expectation does not apply to the family (e.g. quadrature over R^d)."""
 
@@ -87,7 +91,7 @@ def _transform(support):
         c = support.low
         return ((lambda u: c + np.exp(u), lambda u: u), np.linspace(-744, 709, 29061),
                 (-np.inf, np.inf))
-    if kind == "unit_interval":
+    if kind in UNIT_KINDS:
         return ((scipy.special.expit,
                  lambda u: -np.logaddexp(0, -u) - np.logaddexp(0, u)),
                 np.linspace(-744, 40, 15681), (-np.inf, np.inf))
@@ -383,7 +387,7 @@ class _Beyond:
         if self.kind == "greater_than":
             # x = c + eᵘ: only the upper end leaves float64 (the lower one is the float c).
             return ~(x < 1e300)
-        if self.kind == "unit_interval":
+        if self.kind in UNIT_KINDS:
             # Near 1, x = expit(u) is quantized in steps of 1.1e-16, so 1 − x (and log(1 − x))
             # is a staircase in u with relative steps of 1e-16/(1 − x): integrated, the stairs
             # cost digits once 1 − x < 1e-4. There the exact features in u take over.
@@ -479,7 +483,7 @@ def _features_of_u(spec):
     exprs = []
     for e in list(nat.statistics) + [nat.log_base_measure]:
         e = sp.expand_log(sp.simplify(sp.sympify(e).subs(x, xu)), force=True)
-        if spec.support.kind == "unit_interval":
+        if spec.support.kind in UNIT_KINDS:
             # log x = −log(1 + e^−u), log(1 − x) = −log(1 + e^u): keep them finite for any u.
             e = sp.expand_log(sp.simplify(e.subs(sp.log(1 - xu), -sp.log(1 + sp.exp(u)))),
                               force=True)

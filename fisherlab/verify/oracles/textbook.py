@@ -38,3 +38,27 @@ def negative_binomial_entropy(r, p) -> float:
                 return float(total)
             logf += mpmath.log((k + r) / (k + 1)) + log_q
             k += 1
+
+
+def logarithmic_entropy(p) -> float:
+    """−Σ_k f(k) log f(k) for f(k) = −pᵏ/(k log(1 − p)), k = 1, 2, ... (scipy's ``logser(p)``),
+    summed in ``DPS`` digits.
+
+    The terms decrease from k = 1 (f(k + 1)/f(k) = p·k/(k + 1) < p): stopping once log f is
+    ``_TAIL`` nats below log f(1) leaves a tail below e⁻¹²⁰·|log f|/(1 − p) of the sum.
+    """
+    import mpmath
+
+    with mpmath.workdps(DPS):
+        p = mpmath.mpf(float(p))
+        log_p = mpmath.log(p)
+        log_c = -mpmath.log(-mpmath.log1p(-p))
+        first = log_c + log_p
+        total = mpmath.mpf(0)
+        k = 1
+        while True:
+            logf = log_c + k * log_p - mpmath.log(k)
+            total -= mpmath.exp(logf) * logf
+            if logf < first - _TAIL:
+                return float(total)
+            k += 1
