@@ -6,7 +6,7 @@ samplers, bad observations and parameters, the textbook Fisher forms of the deri
 the families these generalize (chi k = 1, 2: half-normal, Rayleigh; generalized Dirichlet
 k = 2: beta, and with b_i = a_(i+1) + b_(i+1): Dirichlet). The generic identities and the
 50-digit textbook comparisons of the kernels run over these families with the rest of the
-catalog (tests/test_identities.py, tests/test_kernels_accuracy.py, tests/test_textbook.py).
+catalog (tests/verify/test_identities.py, tests/kernels/test_accuracy.py, tests/families/test_textbook.py).
 """
 
 from __future__ import annotations
@@ -288,7 +288,7 @@ def test_observation_outside_support(name, dims, x):
 
 
 def _interior(fam, param):
-    from fisherlab.verify._points import draw_points
+    from fisherlab.verify.points import draw_points
 
     return draw_points(fam.spec, param, 1, np.random.default_rng(0))[0]
 
