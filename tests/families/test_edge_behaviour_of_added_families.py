@@ -6,7 +6,8 @@ samplers, bad observations and parameters, the textbook Fisher forms of the deri
 the families these generalize (chi k = 1, 2: half-normal, Rayleigh; generalized Dirichlet
 k = 2: beta, and with b_i = a_(i+1) + b_(i+1): Dirichlet). The generic identities and the
 50-digit textbook comparisons of the kernels run over these families with the rest of the
-catalog (tests/verify/test_identities.py, tests/kernels/test_accuracy.py, tests/families/test_textbook.py).
+catalog (tests/verify/test_identities.py, tests/kernels/test_accuracy.py,
+tests/families/test_textbook.py).
 """
 
 from __future__ import annotations
