@@ -21,6 +21,7 @@ CATALOG: tuple[str, ...] = (
     "multivariate_normal",
     "categorical", "multinomial", "binomial", "geometric", "negative_binomial", "weibull",
     "pareto", "rayleigh", "half_normal", "laplace", "chi2",
+    "normal_gamma",
 )
 
 
