@@ -11,6 +11,7 @@ betabinom, nbinom, t and norm at parameters computed here from the textbook post
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -39,6 +40,7 @@ def _x(name):
         "exponential": rng.exponential(0.7, 10),
         "gamma": rng.gamma(2.5, 0.5, 10),
         "pareto": 1.5 * (1 + rng.pareto(3.0, 10)),
+        "weibull": 2.0 * rng.weibull(1.5, 10),
         "categorical": np.eye(3)[rng.integers(0, 3, 15)],
         "multinomial": rng.multinomial(5, [0.2, 0.5, 0.3], 6).astype(float),
         "normal": rng.normal(1.2, 0.8, 11),
@@ -63,6 +65,8 @@ TEXTBOOK = [
      lambda x, t: [t[0] + 2.5 * len(x), t[1] + x.sum()]),
     ("pareto", {"x_m": 1.5}, {}, [2.0, 1.0],
      lambda x, t: [t[0] + len(x), t[1] + np.log(x / 1.5).sum()]),
+    ("weibull", {"k": 1.5}, {}, [2.0, 1.0],
+     lambda x, t: [t[0] + len(x), t[1] + (x**1.5).sum()]),
     ("categorical", {}, {}, [1.0, 2.0, 0.5],
      lambda x, t: list(np.asarray(t) + x.sum(axis=0))),
     ("multinomial", {"n": 5}, {}, [0.5, 0.5, 3.0],
@@ -110,7 +114,8 @@ def test_sequential_update_equals_batch(name, kw, known, theta0, expected):
 def test_prior_families_and_maps():
     expect = {"bernoulli": "beta", "binomial": "beta", "geometric": "beta",
               "negative_binomial": "beta", "poisson": "gamma", "exponential": "gamma",
-              "pareto": "gamma", "categorical": "dirichlet", "multinomial": "dirichlet"}
+              "pareto": "gamma", "weibull": "gamma", "categorical": "dirichlet",
+              "multinomial": "dirichlet"}
     for name, prior in expect.items():
         assert fl.family(name).conjugate_prior().family.name == prior
     assert fl.family("gamma").conjugate_prior(shape=2.0).family.name == "gamma"
@@ -352,6 +357,9 @@ def test_a_wrong_map_leaves_residuals(pair):
     lik, pri = _specs(pair)
     B, b = pair.affine(len(pair.psi_params(lik)))
     assert numeric_residuals(pair, lik, pri, B, b + 0.5) > 1e-3
+    # A part of A off by a constant has the right ψ-derivatives, and the wrong evidence.
+    shifted = dataclasses.replace(pair, parts=lambda sp, *e: [a + 1 for a in pair.parts(sp, *e)])
+    assert numeric_residuals(shifted, lik, pri, B, b) > 1e-3
 
 
 @pytest.mark.parametrize("name, kw, known, theta0, expected", TEXTBOOK, ids=IDS)

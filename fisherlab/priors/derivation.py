@@ -13,7 +13,9 @@ does not depend on ψ (T_p and h_p are the prior family's declared statistics an
 Every ∂f/∂ψ_i is linear in η_p: :func:`derive_affine` solves those equations at seeded points ψ
 for (χ, ν) = 0 and each unit vector, which gives b and the columns of B in η_p = B (χ, ν) + b,
 as exact rationals; :func:`conjugacy_residuals` substitutes a map and simplifies each ∂f/∂ψ_i
-symbolically (zero when the map is right); :func:`numeric_residuals` evaluates them at points.
+symbolically (zero when the map is right); :func:`numeric_residuals` evaluates them at points,
+and also ∂f/∂(χ, ν) = Bᵀ T_p(y(ψ)) − (ψ, −a(ψ)), which must vanish too so that the prior's
+normalizer is the prior family's log-partition up to a constant that cancels.
 
 This module imports sympy; the runtime (:mod:`.prior`) uses the declared maps and needs none.
 """
@@ -63,6 +65,16 @@ def _setup(pair, likelihood_spec, prior_spec):
     r = sp.Matrix([_tidy(sp, psi, sp.diff(g, v)) for v in psi])
     S = sp.Matrix([[_tidy(sp, psi, sp.diff(a, v)) for a in parts] for v in psi])
     return params, psi, G, r, S
+
+
+def _values(pair, likelihood_spec, prior_spec):
+    """ψ symbols, T_p(y(ψ)) and the parts a(ψ) (for the constant of f)."""
+    import sympy as sp
+
+    psi = _symbols(pair.psi_params(likelihood_spec))
+    y = pair.variable(sp, *psi)
+    T = prior_spec.statistics(sp, y if prior_spec.support.size else y[0])
+    return psi, T, pair.parts(sp, *psi)
 
 
 def derive_affine(pair, likelihood_spec, prior_spec, n_points: int = 12, seed: int = 0):
@@ -126,13 +138,19 @@ def conjugacy_residuals(pair, likelihood_spec, prior_spec, B, b) -> list:
 
 def numeric_residuals(pair, likelihood_spec, prior_spec, B, b, n_points: int = 8,
                       seed: int = 1) -> float:
-    """The largest |∂f/∂ψ_i| over seeded points ψ and random (χ, ν), relative to the size of
-    its terms: near 0 when the map is right."""
+    """The largest |∂f/∂ψ_i| and |Bᵀ T_p(y(ψ)) − (ψ, −a(ψ))| over seeded points ψ and random
+    (χ, ν), relative to the size of their terms: near 0 when the map is right.
+
+    The second is ∂f/∂(χ, ν): f's constant must not depend on the hyperparameters, or
+    Z(χ, ν) would differ from A_prior(B (χ, ν) + b) by more than a constant (a part a_c off by
+    a constant passes the ψ-derivatives, not this)."""
     import sympy as sp
 
     params, psi, G, r, S = _setup(pair, likelihood_spec, prior_spec)
+    _, T, parts = _values(pair, likelihood_spec, prior_spec)
     d, c = G.shape[0], S.shape[1]
     fG, fr, fS = (sp.lambdify(psi, M, "numpy") for M in (G, r, S))
+    fT, fa = sp.lambdify(psi, T, "numpy"), sp.lambdify(psi, parts, "numpy")
     rng = np.random.default_rng(seed)
     B, b = np.asarray(B, dtype=float), np.asarray(b, dtype=float)
     worst = 0.0
@@ -145,6 +163,9 @@ def numeric_residuals(pair, likelihood_spec, prior_spec, B, b, n_points: int = 8
         grad = terms[0] + terms[1] - terms[2] + terms[3]
         size = max(np.max(np.abs(t)) for t in terms)
         worst = max(worst, float(np.max(np.abs(grad)) / max(size, 1.0)))
+        Tv, target = np.array(fT(*at), dtype=float), np.concatenate([at, -np.array(fa(*at))])
+        size = max(float(np.max(np.abs(B.T @ Tv))), float(np.max(np.abs(target))), 1.0)
+        worst = max(worst, float(np.max(np.abs(B.T @ Tv - target))) / size)
     return worst
 
 

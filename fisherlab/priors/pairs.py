@@ -249,6 +249,10 @@ PAIRS: dict[str, Pair] = {p.likelihood: p for p in (
          _MINUS_LOG_NEG,
          doc="x_m known (the family's fixed parameter): Gamma(α, rate β) on the shape; "
              "posterior Gamma(α + n, β + Σ log(x/x_m))."),
+    Pair("weibull", "gamma", "shape_rate", _negative_rate_to_gamma, _natural(), _NEG,
+         _MINUS_LOG_NEG,
+         doc="Shape k known (the family's fixed parameter): Gamma(α, rate β) on θ = λ^(−k), "
+             "the rate of x^k; posterior Gamma(α + n, β + Σx^k)."),
     Pair("categorical", "dirichlet", "alpha", _logits_to_dirichlet, _natural(), _softmax,
          lambda sp, *e: [sp.log(1 + sum(sp.exp(v) for v in e))],
          prior_dims=lambda dims: {"k": dims["k"]},
