@@ -439,3 +439,13 @@ def test_families_without_a_conjugate_prior_and_bad_known_parameters():
         fl.family("normal").conjugate_prior(shape=1.0)
     with pytest.raises(DomainError, match="var"):
         fl.family("normal").conjugate_prior(var=-1.0)
+    with pytest.raises(ShapeError, match=r"one value per observation, shape \(2,\)"):
+        fl.family("normal").conjugate_prior(var=[1.0, 2.0, 4.0]).posterior([0.0, 1.0], [1.0, 2.0])
+
+
+def test_known_variance_per_observation():
+    # Weighted by precision: posterior precision 1/s² + Σ1/σ_i², mean (m/s² + Σx_i/σ_i²)/that.
+    x, v = np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 4.0])
+    prec = 1 / 10.0 + (1 / v).sum()
+    got = fl.family("normal").conjugate_prior(var=v).posterior([0.0, 10.0], x)
+    np.testing.assert_allclose(got, [(x / v).sum() / prec, 1 / prec], rtol=1e-14)

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import DomainError
+from ..errors import DomainError, ShapeError
 from ..families.declaration import Param
 from ..families.domain import NEGATIVE, REAL
 
@@ -168,19 +168,28 @@ def _pareto(fam, x, known):
     return T - np.log(x_m)[:, None], np.ones(arr.shape[0]), log_h
 
 
+def _per_observation(known, name, n) -> np.ndarray:
+    """A known parameter as one value per observation (n,): a scalar, or an array of n."""
+    v = np.asarray(known[name], dtype=np.float64)
+    if v.ndim and v.shape != (n,):
+        raise ShapeError(f"known {name} must be a scalar or one value per observation, shape "
+                         f"({n},), got shape {v.shape}")
+    return np.broadcast_to(v, (n,))
+
+
 def _gamma_known_shape(fam, x, known):
     # Gamma(α, β) with α known, in ψ = −β: p = x^(α−1)/Γ(α) · e^(ψx) · (−ψ)^α.
     from scipy.special import gammaln
 
     arr, _, _ = _as_family_sample(fam, x)
-    a = np.broadcast_to(known["shape"], arr.shape)
+    a = _per_observation(known, "shape", arr.shape[0])
     return arr[:, None], a.copy(), (a - 1) * np.log(arr) - gammaln(a)
 
 
 def _normal_known_var(fam, x, known):
     # N(μ, σ²) with σ² known, in ψ = μ: p = N(x; 0, σ²) · e^(μx/σ² − (1/σ²) μ²/2).
     arr, _, _ = _as_family_sample(fam, x)
-    v = np.broadcast_to(known["var"], arr.shape)
+    v = _per_observation(known, "var", arr.shape[0])
     return (arr / v)[:, None], 1.0 / v, -arr**2 / (2 * v) - np.log(2 * np.pi * v) / 2
 
 
