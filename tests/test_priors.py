@@ -111,6 +111,32 @@ def test_sequential_update_equals_batch(name, kw, known, theta0, expected):
     assert chained == pytest.approx(prior.log_marginal_likelihood(theta0, x), rel=1e-12)
 
 
+def test_update_keeps_a_small_shape_next_to_a_large_one():
+    # Through (χ, ν) = (a, a + b) and back, b = 1e-3 next to a = 1e6 would keep 7 digits; the
+    # update adds B (Σt, n) to η directly and keeps them all.
+    x = np.array([1.0, 0.0, 0.0, 1.0, 0.0])
+    got = fl.family("bernoulli").conjugate_prior().posterior([1e6, 1e-3], x)
+    assert got[0] == 1e6 + 2 and got[1] == pytest.approx(1e-3 + 3, rel=1e-15)
+
+
+def test_normal_data_far_from_zero_keep_their_digits():
+    # x̄/s = 1000: the normal-gamma's β formed from η unshifted would lose 6 digits.
+    x = 1000 + np.random.default_rng(3).normal(0.0, 1.0, 20)
+    prior = fl.family("normal").conjugate_prior()
+    got = prior.posterior([1000.0, 1.0, 2.0, 1.0], x)
+    np.testing.assert_allclose(got, _murphy(x, 1000.0, 1.0, 2.0, 1.0), rtol=1e-14)
+    known = fl.family("normal").conjugate_prior(var=0.5)
+    v = 1 / (1 / 3.0 + len(x) / 0.5)
+    np.testing.assert_allclose(known.posterior([990.0, 3.0], x),
+                               [v * (990.0 / 3.0 + x.sum() / 0.5), v], rtol=1e-14)
+    pred = prior.posterior_predictive([1000.0, 1.0, 2.0, 1.0], x)
+    mn, kn, an, bn = _murphy(x, 1000.0, 1.0, 2.0, 1.0)
+    y = np.array([998.0, 1000.5, 1003.0])
+    np.testing.assert_allclose(
+        pred.log_density(y), st.t(2 * an, mn, math.sqrt(bn * (kn + 1) / (an * kn))).logpdf(y),
+        rtol=1e-12)
+
+
 def test_prior_families_and_maps():
     expect = {"bernoulli": "beta", "binomial": "beta", "geometric": "beta",
               "negative_binomial": "beta", "poisson": "gamma", "exponential": "gamma",

@@ -69,6 +69,10 @@ class Pair:
         The closed-form posterior predictive, named, with its parameters.
     doc : str
         The pair in words, with the textbook posterior.
+    location : int, optional
+        For a location family (the normal): the index in θ₀ of the prior's location, which
+        moves with the data. Updates are then made on data and prior shifted by the sample mean,
+        where no digits cancel; the results are shifted back.
     """
 
     likelihood: str
@@ -83,6 +87,7 @@ class Pair:
     prior_dims: Callable[[dict], dict] = field(default=lambda dims: {})
     predictive: Callable | None = None
     doc: str = ""
+    location: int | None = None
 
     def psi_params(self, likelihood_spec) -> tuple[Param, ...]:
         """The entries of ψ: :attr:`psi`, or the likelihood's natural parameters."""
@@ -277,13 +282,14 @@ NORMAL_KNOWN_VAR = Pair(
     "normal", "normal", "mean_var", _mean_to_normal, _normal_known_var,
     lambda sp, m: [m], lambda sp, m: [m**2 / 2],
     psi=(Param("mu", REAL, (-3.0, 3.0), "ψ = μ, the mean"),),
-    known=("var",), predictive=_normal_normal,
+    known=("var",), predictive=_normal_normal, location=0,
     doc="Variance σ² known: N(m, s²) on μ; posterior precision 1/s² + Σ1/σ², mean "
         "(m/s² + Σx/σ²) over it.")
 NORMAL = Pair(
     "normal", "normal_gamma", "mu0_kappa_alpha_beta", _normal_to_normal_gamma, _natural(),
     lambda sp, e1, e2: [-e1 / (2 * e2), -2 * e2],
     lambda sp, e1, e2: [-e1**2 / (4 * e2), -sp.log(-2 * e2) / 2], predictive=_student_t,
+    location=0,
     doc="NG(μ₀, κ, α, β) on (μ, τ = 1/σ²); posterior κ + n, (κμ₀ + Σx)/(κ + n), α + n/2, "
         "β + ½Σ(x − x̄)² + κn(x̄ − μ₀)²/(2(κ + n)).")
 

@@ -5,7 +5,7 @@ natural parameters η_prior = B (χ, ν) + b of a catalog family, and data add t
 them. With Z(χ, ν) = A_prior(B (χ, ν) + b) (the catalog family's log-partition; the constant the
 change of variables leaves cancels),
 
-    posterior:          (χ, ν) ↦ (χ + Σ t(x_i), ν + Σ w_i),
+    posterior:          (χ, ν) ↦ (χ + Σ t(x_i), ν + Σ w_i), i.e. η_prior gains B (Σ t, Σ w),
     log evidence:       log p(x) = Σ log h(x_i) + Z(χ', ν') − Z(χ, ν),
     predictive:         log p(x̃ | x) = log h(x̃) + Z(χ' + t(x̃), ν' + w̃) − Z(χ', ν').
 """
@@ -107,14 +107,43 @@ class Prior:
                              f"got shape {arr.shape}")
         return self.pair.effective(self.likelihood, arr, self.known)
 
-    def _update(self, theta0, x, improper):
-        chi, nu = self.hyperparameters(theta0, improper)
-        t, w, log_h = self.statistics(x)
-        chi_n, nu_n = chi + t.sum(axis=0), nu + w.sum()
-        return (chi, nu), (chi_n, nu_n), log_h
+    def _step(self, t, w) -> np.ndarray:
+        """B (Σt, Σw, …, Σw): what data t (n, m), w (n,) add to η_prior (B is linear, so the
+        update never goes through (χ, ν) and back: Beta(a, b) gains exactly (Σx, n − Σx))."""
+        return self.matrix @ np.concatenate(
+            [t.sum(axis=0), np.full(len(self.offset) - self._n_chi, w.sum())])
 
-    def _posterior_natural(self, chi_n, nu_n) -> np.ndarray:
-        eta = self.to_prior_natural(chi_n, nu_n)
+    def _update(self, theta0, x, improper):
+        """(η₀, η_n, log h (n,), c): prior and posterior natural parameters of the problem
+        shifted by c (0 but for the normal's pairs, see :attr:`Pair.location`)."""
+        theta0, x, c = self._shifted(theta0, x)
+        eta0 = self._prior_natural(theta0, improper)
+        t, w, log_h = self.statistics(x)
+        return eta0, self._checked_posterior(eta0 + self._step(t, w)), log_h, c
+
+    def _shifted(self, theta0, x):
+        # The normal is a location family: p(x | μ, τ) = p(x − c | μ − c, τ) and the prior of
+        # μ − c is the prior shifted by c, so posterior and evidence are those of the data and
+        # prior mean shifted by c = x̄, where the normal-gamma's β = η₁²/(4η₂) − η₃ keeps its
+        # digits (unshifted it loses log10(x̄²/s²) of them).
+        loc = self.pair.location
+        arr = np.asarray(x, dtype=np.float64)
+        if loc is None or arr.ndim != 1 or arr.size == 0:
+            return theta0, x, 0.0
+        arr = self.likelihood.kernels("natural").check_observations(arr)  # names the raw value
+        c = float(arr.mean())
+        theta0 = np.array(theta0, dtype=np.float64)
+        if theta0.shape == (len(self.family.params(self.param)),):
+            theta0[loc] -= c
+        return theta0, arr - c, c
+
+    def _unshifted(self, theta, c):
+        if c:
+            theta = np.array(theta)
+            theta[self.pair.location] += c
+        return theta
+
+    def _checked_posterior(self, eta) -> np.ndarray:
         nat = self.family.kernels("natural")
         if not bool(nat.in_domain(eta)):
             raise DomainError(
@@ -136,22 +165,21 @@ class Prior:
             with infinite variance, ...); the posterior must then be proper (DomainError
             otherwise). Without it such θ₀ raise DomainError.
         """
-        _, (chi_n, nu_n), _ = self._update(theta0, x, improper)
-        eta = self._posterior_natural(chi_n, nu_n)
-        return self.family.from_natural(eta, self.param)
+        _, eta, _, c = self._update(theta0, x, improper)
+        return self._unshifted(self.family.from_natural(eta, self.param), c)
 
     def log_marginal_likelihood(self, theta0, x) -> float:
         """log p(x) = log ∫ Π p(x_i | ψ) π(ψ | θ₀) dψ, exact: Σ log h(x_i) + Z(posterior) −
         Z(prior). Defined for proper priors only (an improper prior's evidence is arbitrary)."""
-        (chi, nu), (chi_n, nu_n), log_h = self._update(theta0, x, False)
+        eta0, eta, log_h, _ = self._update(theta0, x, False)
         nat = self.family.kernels("natural")
-        return float(log_h.sum() + nat.log_partition(self._posterior_natural(chi_n, nu_n))
-                     - nat.log_partition(self.to_prior_natural(chi, nu)))
+        return float(log_h.sum() + nat.log_partition(eta) - nat.log_partition(eta0))
 
     def posterior_predictive(self, theta0, x, improper: bool = False) -> Predictive:
         """The distribution of a new observation given sample x: a :class:`Predictive`."""
-        post = self.posterior(theta0, x, improper)
-        return Predictive(self, post)
+        _, eta, _, c = self._update(theta0, x, improper)
+        return Predictive(self, self._unshifted(self.family.from_natural(eta, self.param), c),
+                          eta, c)
 
 
 class Predictive:
@@ -169,9 +197,12 @@ class Predictive:
         Its parameters (empty when ``name`` is None).
     """
 
-    def __init__(self, prior: Prior, posterior: np.ndarray):
+    def __init__(self, prior: Prior, posterior: np.ndarray, natural: np.ndarray,
+                 shift: float = 0.0):
         self.prior = prior
         self.posterior = posterior
+        # η of the posterior of the data shifted by `shift` (see Prior._shifted).
+        self._eta, self._shift = natural, shift
         pred = prior.pair.predictive
         self.name, self.params = (pred(posterior, prior.likelihood, prior.known) if pred
                                   else (None, {}))
@@ -186,13 +217,15 @@ class Predictive:
         the likelihood's fixed parameters, per row where they are arrays).
         """
         prior = self.prior
-        chi, nu = prior.hyperparameters(self.posterior)
+        eta = self._eta
+        if self._shift:
+            x = prior.likelihood.kernels("natural").check_observations(x) - self._shift
         t, w, log_h = prior.statistics(x)
         nat = prior.family.kernels("natural")
-        # One row (χ + t_i, ν + w_i) per new observation, mapped by B and b at once.
-        z = np.concatenate([chi + t, nu + w[:, None] * np.ones(len(nu))], axis=1)
-        eta = z @ prior.matrix.T + prior.offset
-        return log_h + nat.log_partition(eta) - nat.log_partition(prior.to_prior_natural(chi, nu))
+        # One row B (t_i, w_i, …, w_i) per new observation, added to the posterior's η.
+        c = len(prior.offset) - t.shape[1]
+        steps = np.concatenate([t, np.repeat(w[:, None], c, axis=1)], axis=1) @ prior.matrix.T
+        return log_h + nat.log_partition(eta + steps) - nat.log_partition(eta)
 
 
 __all__ = ["Prior", "Predictive"]
