@@ -181,6 +181,24 @@ class Family:
         cols = [arr[..., i] for i in range(arr.shape[-1])] if self.spec.support.size else [arr]
         return self.kernel_namespace()["statistics"](*cols)
 
+    def log_base_measure(self, x) -> np.ndarray:
+        """log h(x), the log base measure: x (...) or (..., k) -> (...); checked against the
+        support (per row against the fixed parameters' values)."""
+        arr = self.kernels("natural").check_observations(x)
+        cols = [arr[..., i] for i in range(arr.shape[-1])] if self.spec.support.size else [arr]
+        return self.kernel_namespace()["log_base_measure"](*cols)
+
+    def conjugate_prior(self, **known):
+        """The conjugate prior of this likelihood: a :class:`fisherlab.priors.Prior` with the
+        exact posterior, marginal likelihood and posterior predictive (docs/priors.md).
+
+        ``known`` holds the likelihood parameters taken as known where the pair needs them
+        (normal ``var=``, gamma ``shape=``); NotAvailableError when none exists in closed form.
+        """
+        from .priors import conjugate_prior
+
+        return conjugate_prior(self, **known)
+
     def mle(self, x, param: str = "natural") -> np.ndarray:
         """Maximum-likelihood estimate of a sample, in parametrization ``param``.
 

@@ -36,6 +36,7 @@ from .support import (
                           counts_summing,
                           greater_than_support,
                           integer_range,
+                          mean_precision_pairs,
                           one_hot,
                           real_vectors,
                           simplex,
@@ -46,5 +47,5 @@ __all__ = [
     "interval", "Param", "Constraint", "Parametrization", "Support", "REALS", "POSITIVE_REALS",
     "UNIT", "CIRCLE", "COUNTS", "BINARY", "integer_range", "greater_than_support", "simplex",
     "one_hot", "counts_summing", "count_vectors", "real_vectors", "ExponentialFamily",
-    "require_int", "require_positive", "row_sums", "off_open_simplex",
+    "require_int", "require_positive", "row_sums", "off_open_simplex", "mean_precision_pairs",
 ]

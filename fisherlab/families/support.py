@@ -369,6 +369,26 @@ class CountVectors(Support):
         return 0.0, _INF
 
 
+@dataclass(frozen=True)
+class MeanPrecisionPairs(Support):
+    """Pairs (μ, τ) of a finite real μ and a positive τ (a mean and a precision)."""
+
+    size: int = 2
+    kind: ClassVar[str] = "mean_precision_pairs"
+
+    def _entries_ok(self, x):
+        ok = np.isfinite(x)
+        ok[..., 1] &= x[..., 1] > 0
+        return ok
+
+    def surely_inside(self, x):
+        """True only if every pair has a finite μ and a finite τ > 0 (NaN fails)."""
+        if x.size == 0:
+            return True
+        tau = x[..., 1]
+        return bool(np.isfinite(x).all() and tau.min() > 0)
+
+
 #: The kinds ``Support(kind, ...)`` accepts.
 KINDS = tuple(_KINDS)
 
@@ -417,10 +437,16 @@ def real_vectors(d: int) -> Support:
     return RealVectors(f"x a finite real {d}-vector", size=d)
 
 
+def mean_precision_pairs() -> Support:
+    """Pairs x = (μ, τ) with μ finite real and τ > 0."""
+    return MeanPrecisionPairs("x = (mu, tau) with mu finite real and tau > 0")
+
+
 __all__ = [
     "Support", "Reals", "PositiveReals", "GreaterThan", "UnitInterval", "ClosedUnitInterval",
     "Circle", "IntegerRange",
     "NonnegativeIntegers", "Binary", "RealVectors", "Simplex", "OneHot", "CountsSumming", "KINDS",
     "REALS", "POSITIVE_REALS", "UNIT", "CLOSED_UNIT", "CIRCLE", "COUNTS", "BINARY", "integer_range",
     "greater_than_support", "simplex", "one_hot", "counts_summing", "real_vectors",
+    "MeanPrecisionPairs", "mean_precision_pairs",
 ]

@@ -28,6 +28,7 @@ NAN, INF = math.nan, math.inf
     ("one_hot", S.OneHot, {"size": 3}),
     ("counts_summing", S.CountsSumming, {"size": 2, "total": 4}),
     ("count_vectors", S.CountVectors, {"size": 3}),
+    ("mean_precision_pairs", S.MeanPrecisionPairs, {}),
 ])
 def test_kind_string_builds_its_class(kind, cls, fields):
     built = fl.Support(kind, "text", **fields)
@@ -37,7 +38,7 @@ def test_kind_string_builds_its_class(kind, cls, fields):
         S.Reals, S.PositiveReals, S.GreaterThan, S.UnitInterval, S.ClosedUnitInterval, S.Circle,
         S.IntegerRange,
         S.NonnegativeIntegers, S.Binary, S.RealVectors, S.Simplex, S.OneHot, S.CountsSumming,
-        S.CountVectors)}
+        S.CountVectors, S.MeanPrecisionPairs)}
 
 
 def test_unknown_kind_is_a_spec_error_listing_the_kinds():
@@ -57,6 +58,8 @@ def test_unknown_kind_is_a_spec_error_listing_the_kinds():
     (S.integer_range(1, 3), [1.0, 3.0, 0.0, 4.0], [0, 0, 1, 1]),
     (S.real_vectors(2), [[0.0, 1.0], [NAN, 0.0], [1.0, -INF]], [0, 1, 1]),
     (S.simplex(2), [[0.25, 0.75], [0.0, 1.0], [0.5, 0.6]], [0, 1, 1]),
+    (S.mean_precision_pairs(), [[-3.0, 2.0], [1.0, 0.0], [INF, 1.0], [0.0, -1.0], [0.0, NAN]],
+     [0, 1, 1, 1, 1]),
     (S.one_hot(3), [[0.0, 1.0, 0.0], [1.0, 1.0, 0.0], [0.0, 0.0, 0.0]], [0, 1, 1]),
     (S.counts_summing(2, 4), [[1.0, 3.0], [2.0, 3.0], [5.0, -1.0]], [0, 1, 1]),
     (S.count_vectors(3), [[0.0, 1.0, 7.0], [1.5, 0.0, 0.0], [-1.0, 0.0, 0.0], [NAN, 0.0, 0.0]],

@@ -464,6 +464,46 @@ def _generalized_dirichlet(k):
         lambda e: mp.fsum(logbeta(a, b) for a, b in zip(e[:m], theta(e)[m:])), mean, entropy, kl)
 
 
+def _normal_gamma():
+    # (μ₀, κ, α, β): τ ~ Gamma(α, rate β), μ | τ ~ N(μ₀, 1/(κτ)) (Murphy 2007, "Conjugate
+    # Bayesian analysis of the Gaussian distribution", eq. 73). Density
+    # β^α √κ/(Γ(α)√(2π)) τ^(α−½) e^(−βτ − κτ(μ−μ₀)²/2): T = (τμ, τμ², τ, log τ),
+    # h = 1/√(2π), η = (κμ₀, −κ/2, −β − κμ₀²/2, α − ½), A = log Γ(α) − α log β − ½ log κ.
+    # Moments: E[τ] = α/β, E[log τ] = ψ(α) − log β, E[τμ] = μ₀E[τ], E[τμ²] = 1/κ + μ₀²E[τ].
+    # H by the chain rule: H(τ) (the gamma's) + E_τ[½ log(2πe/(κτ))].
+    # KL (Soch & Allefeld 2016, "Kullback-Leibler divergence for the normal-gamma
+    # distribution", eq. 14 with k = 1):
+    # ½(αp/βp)κq(μq − μp)² + ½κq/κp − ½ log(κq/κp) − ½ + αq log(βp/βq) − log Γ(αp)
+    # + log Γ(αq) + (αp − αq)ψ(αp) − (βp − βq)αp/βp.
+    def entropy(t):
+        _, k, a, b = t
+        h_tau = a - mp.log(b) + mp.loggamma(a) + (1 - a) * psi(a)
+        return h_tau + mp.log(2 * mp.pi * E / k) / 2 - (psi(a) - mp.log(b)) / 2
+
+    def kl(p, q):
+        (mp_, kp, ap, bp), (mq, kq, aq, bq) = p, q
+        return (ap / bp * kq * (mq - mp_) ** 2 / 2 + kq / kp / 2 - mp.log(kq / kp) / 2
+                - mp.mpf(1) / 2 + aq * mp.log(bp / bq) - mp.loggamma(ap) + mp.loggamma(aq)
+                + (ap - aq) * psi(ap) - (bp - bq) * ap / bp)
+
+    def theta(e):
+        k = -2 * e[1]
+        m0 = e[0] / k
+        return [m0, k, e[3] + mp.mpf(1) / 2, -e[2] - k * m0 ** 2 / 2]
+
+    def A(e):
+        _, k, a, b = theta(e)
+        return mp.loggamma(a) - a * mp.log(b) - mp.log(k) / 2
+
+    return Textbook(
+        "mu0_kappa_alpha_beta",
+        lambda t: [t[1] * t[0], -t[1] / 2, -t[3] - t[1] * t[0] ** 2 / 2, t[2] - mp.mpf(1) / 2],
+        theta, A,
+        lambda t: [t[0] * t[2] / t[3], 1 / t[1] + t[0] ** 2 * t[2] / t[3], t[2] / t[3],
+                   psi(t[2]) - mp.log(t[3])],
+        entropy, kl)
+
+
 #: (family name, dims) -> textbook formulas. Every built-in family but the multivariate normal
 #: (tests/families/test_multivariate_normal_textbook.py), at its default dimensions and, for the
 #: dimensioned ones, one other (those without a generated module are compiled in memory: a few
@@ -505,6 +545,7 @@ TABLE = {
     ("continuous_bernoulli", ()): _continuous_bernoulli,
     ("generalized_dirichlet", ()): lambda: _generalized_dirichlet(3),
     ("generalized_dirichlet", (("k", 4),)): lambda: _generalized_dirichlet(4),
+    ("normal_gamma", ()): _normal_gamma,
 }
 
 CASES = [(name, dims, param) for (name, dims), make in TABLE.items()
