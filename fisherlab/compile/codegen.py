@@ -268,11 +268,11 @@ def _difference_form(add):
     if len(add.args) < 3 or len(syms) > 6 or len(add.args) > 12:
         return add
     if not add.is_polynomial(*syms):
-        if not add.has(sp.log):
+        if not add.has(sp.log, sp.exp):
             return add
-        # The polynomial terms of a sum that holds logarithms too: the normal's KL,
-        # ((μ − μq)² + v − vq − vq log(v/vq))/(2vq), expands into μ² − 2μμq + μq² + …, whose
-        # square cancels when μ ≈ μq ≫ σ with v and vq apart (4.9e-12 relative).
+        # The polynomial terms of a sum that holds logarithms or exponentials too: the normal's
+        # KL, ((μ − μq)² + v − vq − vq log(v/vq))/(2vq), expands into μ² − 2μμq + μq² + …,
+        # whose square cancels when μ ≈ μq ≫ σ with v and vq apart (4.9e-12 relative).
         poly = [t for t in add.args if t.is_polynomial(*syms)]
         if len(poly) < 3:
             return add

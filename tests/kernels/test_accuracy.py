@@ -5,9 +5,9 @@ categorical k = 2, 4, 5, 10, dirichlet k = 2, 5, binomial n = 5, multinomial k =
 parametrization, at seeded interior points across each parameter's documented ``test_range``
 and at the corners of the ranges (see ``conftest.py``): fisher, hessian, kl, entropy,
 log_partition, mean, score and log_density agree with the exact expression to a relative 1e-12
-(normwise for vectors and matrices; the log density and the score, near their zeros, to the
-absolute error their terms' rounding leaves in any float64 evaluation: see
-``_log_density_floor`` and ``_score_floor``). The reference is
+(normwise for vectors and matrices; the log density, the score and the entropy, near their
+zeros, to the absolute error their terms' rounding leaves in any float64 evaluation: see
+``_log_density_floor``, ``_score_floor`` and ``_entropy_floor``). The reference is
 the Derivation's own expression (``sympy.lambdify(..., modules="mpmath")`` at ``mp.dps = 50``;
 100 for the KL, whose own Bregman form cancels up to 40 digits at the closest points), not the
 printed kernel: every rewrite the code generator makes for floating point (log1p, expm1,
@@ -183,6 +183,31 @@ def _score_floor(key, param, xs, theta) -> float:
     return 8 * float(np.finfo(np.float64).eps) * float(magnitude)
 
 
+@functools.cache
+def _entropy_terms(key: str, param: str):
+    """mpmath function of θ -> the summands of H = A − Σ_k η_k μ_k − E[log h] (E[log h] as what
+    remains of A − ⟨η, μ⟩ − H; 0 where the kernel sums it over the support)."""
+    from fisherlab.symbolic.derive import EXPECTED_LOG_BASE_MEASURE
+
+    d = FAMILIES[key].derive(param)
+    products = [d.to_natural[i] * d.mean[i] for i in range(len(d.mean))]
+    entropy = sp.sympify(d.entropy).subs(EXPECTED_LOG_BASE_MEASURE, 0)
+    rest = d.log_partition - sp.Add(*products) - entropy
+    return _lambdify_mp(list(d.params), sp.Matrix([d.log_partition, *products, rest]))
+
+
+def _entropy_floor(key, param, theta) -> float:
+    """The absolute error no float64 evaluation of the entropy beats near its zeros: 8ε times
+    the sum of the magnitudes of its terms A, η_k μ_k and E[log h] (the argument of
+    :func:`_log_density_floor`). The von Mises entropy log(2π I₀(κ)) − κ R(κ) crosses zero at
+    κ ≈ 17.6, where its two terms of size 17 cancel to 2.7e-4: off there by 0.65ε·M (1.9e-11
+    relative), within the floor."""
+    with mp.workdps(DPS):
+        terms = _entropy_terms(key, param)(*[mp.mpf(float(v)) for v in theta])
+        magnitude = mp.fsum(abs(t) for t in terms)
+    return 8 * float(np.finfo(np.float64).eps) * float(magnitude)
+
+
 def _exact(key, param, quantity, *values) -> np.ndarray:
     """The quantity of module ``key`` at float64 inputs, evaluated exactly (50 digits; the KL
     100), as an object array of mpf."""
@@ -270,11 +295,14 @@ def _check_point(fam, param, theta, theta_q, seed) -> list[str]:
     def compare(quantity, got, *values):
         exact = _exact(key, param, quantity, *values)
         err = _relative_error(got, exact)
-        if quantity in ("log_density", "score") and not err <= TOL:
+        if quantity in ("log_density", "score", "entropy") and not err <= TOL:
             # near a zero of the quantity: the absolute floor of its condition
-            # (_log_density_floor, _score_floor)
-            floor = (_log_density_floor if quantity == "log_density" else _score_floor)(
-                key, param, values[:-len(theta)], theta)
+            # (_log_density_floor, _score_floor, _entropy_floor)
+            if quantity == "entropy":
+                floor = _entropy_floor(key, param, theta)
+            else:
+                floor = (_log_density_floor if quantity == "log_density" else _score_floor)(
+                    key, param, values[:-len(theta)], theta)
             with mp.workdps(DPS):
                 absolute = float(mp.sqrt(mp.fsum((mp.mpf(float(g)) - e) ** 2 for g, e in zip(
                     np.ravel(got), exact.reshape(-1)))))
