@@ -15,7 +15,7 @@ def natural__to_natural(eta, k, _out=None):
     """η(θ), (..., m).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(k)) + (1,))
     _out[..., 0] = eta
@@ -26,7 +26,7 @@ def natural__from_natural(eta, k, _out=None):
     """θ(η), (..., p).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(k)) + (1,))
     _out[..., 0] = eta
@@ -37,7 +37,7 @@ def natural__jacobian(eta, k, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(k)) + (1, 1))
     _out[..., 0, 0] = 1
@@ -48,7 +48,7 @@ def natural__log_partition(eta, k, _out=None):
     """A(η(θ)), (...).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(k)) + ())
     _out[...] = -1/2*k*numpy.log(-2*eta)
@@ -59,7 +59,7 @@ def natural__mean(eta, k, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(k)) + (1,))
     _out[..., 0] = -1/2*k/eta
@@ -70,7 +70,7 @@ def natural__log_density(x, eta, k, _out=None):
     """log p(x | θ), (...).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta), numpy.shape(k)) + ())
     _c0 = (1/2)*k
@@ -82,7 +82,7 @@ def natural__score(x, eta, k, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta), numpy.shape(k)) + (1,))
     _out[..., 0] = x**2 + (1/2)*k/eta
@@ -93,7 +93,7 @@ def natural__hessian(x, eta, k, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta), numpy.shape(k)) + (1, 1))
     _out[..., 0, 0] = -1/2*k/eta**2
@@ -104,7 +104,7 @@ def natural__fisher(eta, k, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(k)) + (1, 1))
     _out[..., 0, 0] = (1/2)*k/eta**2
@@ -115,7 +115,7 @@ def natural__natural_fisher(eta, k, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(k)) + (1, 1))
     _out[..., 0, 0] = (1/2)*k/eta**2
@@ -126,7 +126,7 @@ def natural__kl(eta, eta_q, k, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(eta_q), numpy.shape(k)) + ())
     _c0 = (1/2)*k
@@ -142,7 +142,7 @@ def natural__entropy(eta, k, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(k)) + ())
     _c0 = (1/2)*k
@@ -154,7 +154,7 @@ def natural__skewness(eta, k, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
-    50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(k)) + (1, 1, 1))
     _out[..., 0, 0, 0] = -k/(eta**2*eta)
@@ -165,7 +165,7 @@ def scale__to_natural(scale, k, _out=None):
     """η(θ), (..., m).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(k)) + (1,))
     _out[..., 0] = -(1/2)/scale**2
@@ -176,7 +176,7 @@ def scale__from_natural(eta, k, _out=None):
     """θ(η), (..., p).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(k)) + (1,))
     _out[..., 0] = (1/2)*numpy.sqrt(2)/numpy.sqrt(-eta)
@@ -187,7 +187,7 @@ def scale__jacobian(scale, k, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(k)) + (1, 1))
     _out[..., 0, 0] = (1/((scale**2*scale)))
@@ -198,7 +198,7 @@ def scale__log_partition(scale, k, _out=None):
     """A(η(θ)), (...).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(k)) + ())
     _out[...] = k*numpy.log(scale)
@@ -209,7 +209,7 @@ def scale__mean(scale, k, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(k)) + (1,))
     _out[..., 0] = k*scale**2
@@ -220,7 +220,7 @@ def scale__log_density(x, scale, k, _out=None):
     """log p(x | θ), (...).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(scale), numpy.shape(k)) + ())
     _out[...] = -k*numpy.log(scale) - 1/2*(k - 2)*numpy.log(2) + (k - 1)*numpy.log(x) - _special.gammaln((1/2)*k) - 1/2*x**2/scale**2
@@ -231,7 +231,7 @@ def scale__score(x, scale, k, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(scale), numpy.shape(k)) + (1,))
     _out[..., 0] = (-k + x**2/scale**2)/scale
@@ -242,7 +242,7 @@ def scale__hessian(x, scale, k, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(scale), numpy.shape(k)) + (1, 1))
     _out[..., 0, 0] = (k*scale**2 - 3*x**2)/(scale**2)**2
@@ -253,7 +253,7 @@ def scale__fisher(scale, k, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(k)) + (1, 1))
     _out[..., 0, 0] = 2*k/scale**2
@@ -264,7 +264,7 @@ def scale__natural_fisher(scale, k, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(k)) + (1, 1))
     _out[..., 0, 0] = 2*k*(scale**2)**2
@@ -275,7 +275,7 @@ def scale__kl(scale, scale_q, k, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(scale_q), numpy.shape(k)) + ())
     _c0 = (1/2)*k
@@ -290,7 +290,7 @@ def scale__entropy(scale, k, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(k)) + ())
     _c0 = (1/2)*k
@@ -302,7 +302,7 @@ def scale__skewness(scale, k, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(k)) + (1, 1, 1))
     _out[..., 0, 0, 0] = 8*k*scale**6
@@ -313,7 +313,7 @@ def scale__fisher_rao(scale, scale_q, k, _out=None):
     """Fisher–Rao distance between θ and θq, (...).
 
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(scale_q), numpy.shape(k)) + ())
     _out[...] = numpy.sqrt(2)*numpy.sqrt(k)*abs(numpy.log(scale/scale_q))

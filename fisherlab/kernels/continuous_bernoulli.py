@@ -14,7 +14,7 @@ def natural__to_natural(eta, _out=None):
     """η(θ), (..., m).
 
     Valid range: eta in [-20, 20]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1,))
     _out[..., 0] = eta
@@ -25,7 +25,7 @@ def natural__from_natural(eta, _out=None):
     """θ(η), (..., p).
 
     Valid range: eta in [-20, 20]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1,))
     _out[..., 0] = eta
@@ -36,7 +36,7 @@ def natural__jacobian(eta, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: eta in [-20, 20]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1, 1))
     _out[..., 0, 0] = 1
@@ -47,7 +47,7 @@ def natural__log_partition(eta, _out=None):
     """A(η(θ)), (...).
 
     Valid range: eta in [-20, 20]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + ())
     _out[...] = eta*_special.log_exprel_deriv(1, eta) + _special.log_exprel_intercept(eta)
@@ -58,7 +58,7 @@ def natural__mean(eta, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: eta in [-20, 20]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1,))
     _out[..., 0] = _special.log_exprel_deriv(1, eta)
@@ -69,7 +69,7 @@ def natural__log_density(x, eta, _out=None):
     """log p(x | θ), (...).
 
     Valid range: eta in [-20, 20]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta)) + ())
     _out[...] = eta*x - eta*_special.log_exprel_deriv(1, eta) - _special.log_exprel_intercept(eta)
@@ -80,7 +80,7 @@ def natural__score(x, eta, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: eta in [-20, 20]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta)) + (1,))
     _out[..., 0] = x - _special.log_exprel_deriv(1, eta)
@@ -91,7 +91,7 @@ def natural__hessian(x, eta, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: eta in [-20, 20]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta)) + (1, 1))
     _out[..., 0, 0] = -_special.log_exprel_deriv(2, eta)
@@ -102,7 +102,7 @@ def natural__fisher(eta, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: eta in [-20, 20]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1, 1))
     _out[..., 0, 0] = _special.log_exprel_deriv(2, eta)
@@ -113,7 +113,7 @@ def natural__natural_fisher(eta, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: eta in [-20, 20]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1, 1))
     _out[..., 0, 0] = _special.log_exprel_deriv(2, eta)
@@ -124,7 +124,7 @@ def natural__kl(eta, eta_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: eta in [-20, 20]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(eta_q)) + ())
     _t0 = -_special.log_exprel_intercept(eta)
@@ -139,7 +139,7 @@ def natural__entropy(eta, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: eta in [-20, 20]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + ())
     _out[...] = _special.log_exprel_intercept(eta)
@@ -150,7 +150,7 @@ def natural__skewness(eta, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: eta in [-20, 20]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1, 1, 1))
     _out[..., 0, 0, 0] = _special.log_exprel_deriv(3, eta)
@@ -161,7 +161,7 @@ def lam__to_natural(lam, _out=None):
     """η(θ), (..., m).
 
     Valid range: lam in [1e-09, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(lam)) + (1,))
     _out[..., 0] = _special.logit(lam)
@@ -172,7 +172,7 @@ def lam__from_natural(eta, _out=None):
     """θ(η), (..., p).
 
     Valid range: lam in [1e-09, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1,))
     _out[..., 0] = (1 + numpy.exp(-eta))**(-1.0)
@@ -183,7 +183,7 @@ def lam__jacobian(lam, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: lam in [1e-09, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(lam)) + (1, 1))
     _out[..., 0, 0] = -1/(lam*(lam - 1))
@@ -194,7 +194,7 @@ def lam__log_partition(lam, _out=None):
     """A(η(θ)), (...).
 
     Valid range: lam in [1e-09, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(lam)) + ())
     _c0 = _special.logit(lam)
@@ -206,7 +206,7 @@ def lam__mean(lam, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: lam in [1e-09, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(lam)) + (1,))
     _out[..., 0] = _special.log_exprel_deriv(1, _special.logit(lam))
@@ -217,7 +217,7 @@ def lam__log_density(x, lam, _out=None):
     """log p(x | θ), (...).
 
     Valid range: lam in [1e-09, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(lam)) + ())
     _c0 = _special.logit(lam)
@@ -229,7 +229,7 @@ def lam__score(x, lam, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: lam in [1e-09, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(lam)) + (1,))
     _out[..., 0] = -(x - _special.log_exprel_deriv(1, _special.logit(lam)))/(lam*(lam - 1))
@@ -240,7 +240,7 @@ def lam__hessian(x, lam, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: lam in [1e-09, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(lam)) + (1, 1))
     _c0 = _special.logit(lam)
@@ -252,7 +252,7 @@ def lam__fisher(lam, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: lam in [1e-09, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(lam)) + (1, 1))
     _out[..., 0, 0] = _special.log_exprel_deriv(2, _special.logit(lam))/(lam**2*(lam - 1)**2)
@@ -263,7 +263,7 @@ def lam__natural_fisher(lam, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: lam in [1e-09, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(lam)) + (1, 1))
     _out[..., 0, 0] = _special.log_exprel_deriv(2, _special.logit(lam))
@@ -274,7 +274,7 @@ def lam__kl(lam, lam_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: lam in [1e-09, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(lam), numpy.shape(lam_q)) + ())
     _c0 = _special.logit(lam)
@@ -291,7 +291,7 @@ def lam__entropy(lam, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: lam in [1e-09, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(lam)) + ())
     _out[...] = _special.log_exprel_intercept(_special.logit(lam))
@@ -302,7 +302,7 @@ def lam__skewness(lam, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: lam in [1e-09, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(lam)) + (1, 1, 1))
     _out[..., 0, 0, 0] = _special.log_exprel_deriv(3, _special.logit(lam))

@@ -15,7 +15,7 @@ def natural__to_natural(eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: eta1 in [0.2, 50], eta2 in [0.2, 50], eta3 in [-20, 20], eta4 in [0.2, 50];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4,))
     _out[..., 0] = eta1
@@ -30,7 +30,7 @@ def natural__from_natural(eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: eta1 in [0.2, 50], eta2 in [0.2, 50], eta3 in [-20, 20], eta4 in [0.2, 50];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4,))
     _out[..., 0] = eta1
@@ -45,7 +45,7 @@ def natural__jacobian(eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: eta1 in [0.2, 50], eta2 in [0.2, 50], eta3 in [-20, 20], eta4 in [0.2, 50];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4, 4))
     _out[..., 0, 0] = 1
@@ -72,7 +72,7 @@ def natural__log_partition(eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: eta1 in [0.2, 50], eta2 in [0.2, 50], eta3 in [-20, 20], eta4 in [0.2, 50];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + ())
     _out[...] = _special.log_beta(eta1, eta2 + eta3 + eta4) + _special.log_beta(eta2, eta4)
@@ -84,7 +84,7 @@ def natural__mean(eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: eta1 in [0.2, 50], eta2 in [0.2, 50], eta3 in [-20, 20], eta4 in [0.2, 50];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4,))
     _c0 = eta2 + eta4
@@ -104,7 +104,7 @@ def natural__log_density(x1, x2, x3, eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: eta1 in [0.2, 50], eta2 in [0.2, 50], eta3 in [-20, 20], eta4 in [0.2, 50];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + ())
     _out[...] = eta3*numpy.log(x2 + x3) + (eta1 - 1)*numpy.log(x1) + (eta2 - 1)*numpy.log(x2) + (eta4 - 1)*numpy.log(x3) - _special.log_beta(eta1, eta2 + eta3 + eta4) - _special.log_beta(eta2, eta4)
@@ -116,7 +116,7 @@ def natural__score(x1, x2, x3, eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: eta1 in [0.2, 50], eta2 in [0.2, 50], eta3 in [-20, 20], eta4 in [0.2, 50];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4,))
     _c0 = eta2 + eta4
@@ -136,7 +136,7 @@ def natural__hessian(x1, x2, x3, eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: eta1 in [0.2, 50], eta2 in [0.2, 50], eta3 in [-20, 20], eta4 in [0.2, 50];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4, 4))
     _c0 = eta2 + eta4
@@ -169,7 +169,7 @@ def natural__fisher(eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: eta1 in [0.2, 50], eta2 in [0.2, 50], eta3 in [-20, 20], eta4 in [0.2, 50];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4, 4))
     _c0 = eta2 + eta4
@@ -202,7 +202,7 @@ def natural__natural_fisher(eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: eta1 in [0.2, 50], eta2 in [0.2, 50], eta3 in [-20, 20], eta4 in [0.2, 50];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4, 4))
     _c0 = eta2 + eta4
@@ -235,7 +235,7 @@ def natural__kl(eta1, eta2, eta3, eta4, eta1_q, eta2_q, eta3_q, eta4_q, _out=Non
 
     Valid range: eta1 in [0.2, 50], eta2 in [0.2, 50], eta3 in [-20, 20], eta4 in [0.2, 50];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta1_q), numpy.shape(eta2_q), numpy.shape(eta3_q), numpy.shape(eta4_q)) + ())
     _c0 = eta2 + eta4
@@ -260,7 +260,7 @@ def natural__entropy(eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: eta1 in [0.2, 50], eta2 in [0.2, 50], eta3 in [-20, 20], eta4 in [0.2, 50];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + ())
     _c0 = eta2 + eta4
@@ -279,7 +279,7 @@ def natural__skewness(eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: eta1 in [0.2, 50], eta2 in [0.2, 50], eta3 in [-20, 20], eta4 in [0.2, 50];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4, 4, 4))
     _c0 = eta2 + eta4
@@ -363,7 +363,7 @@ def a_b__to_natural(a1, a2, b1, b2, _out=None):
 
     Valid range: a1 in [0.2, 50], a2 in [0.2, 50], b1 in [0.2, 50], b2 in [0.2, 50]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(a1), numpy.shape(a2), numpy.shape(b1), numpy.shape(b2)) + (4,))
     _out[..., 0] = a1
@@ -378,7 +378,7 @@ def a_b__from_natural(eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: a1 in [0.2, 50], a2 in [0.2, 50], b1 in [0.2, 50], b2 in [0.2, 50]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4,))
     _out[..., 0] = eta1
@@ -393,7 +393,7 @@ def a_b__jacobian(a1, a2, b1, b2, _out=None):
 
     Valid range: a1 in [0.2, 50], a2 in [0.2, 50], b1 in [0.2, 50], b2 in [0.2, 50]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(a1), numpy.shape(a2), numpy.shape(b1), numpy.shape(b2)) + (4, 4))
     _out[..., 0, 0] = 1
@@ -420,7 +420,7 @@ def a_b__log_partition(a1, a2, b1, b2, _out=None):
 
     Valid range: a1 in [0.2, 50], a2 in [0.2, 50], b1 in [0.2, 50], b2 in [0.2, 50]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(a1), numpy.shape(a2), numpy.shape(b1), numpy.shape(b2)) + ())
     _out[...] = _special.log_beta(a1, b1) + _special.log_beta(a2, b2)
@@ -432,7 +432,7 @@ def a_b__mean(a1, a2, b1, b2, _out=None):
 
     Valid range: a1 in [0.2, 50], a2 in [0.2, 50], b1 in [0.2, 50], b2 in [0.2, 50]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(a1), numpy.shape(a2), numpy.shape(b1), numpy.shape(b2)) + (4,))
     _c0 = _special.digamma(a1 + b1)
@@ -450,7 +450,7 @@ def a_b__log_density(x1, x2, x3, a1, a2, b1, b2, _out=None):
 
     Valid range: a1 in [0.2, 50], a2 in [0.2, 50], b1 in [0.2, 50], b2 in [0.2, 50]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(a1), numpy.shape(a2), numpy.shape(b1), numpy.shape(b2)) + ())
     _out[...] = (a1 - 1)*numpy.log(x1) + (a2 - 1)*numpy.log(x2) + (b2 - 1)*numpy.log(x3) - (a2 - b1 + b2)*numpy.log(x2 + x3) - _special.log_beta(a1, b1) - _special.log_beta(a2, b2)
@@ -462,7 +462,7 @@ def a_b__score(x1, x2, x3, a1, a2, b1, b2, _out=None):
 
     Valid range: a1 in [0.2, 50], a2 in [0.2, 50], b1 in [0.2, 50], b2 in [0.2, 50]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(a1), numpy.shape(a2), numpy.shape(b1), numpy.shape(b2)) + (4,))
     _c0 = _special.digamma(a1 + b1)
@@ -480,7 +480,7 @@ def a_b__hessian(x1, x2, x3, a1, a2, b1, b2, _out=None):
 
     Valid range: a1 in [0.2, 50], a2 in [0.2, 50], b1 in [0.2, 50], b2 in [0.2, 50]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(a1), numpy.shape(a2), numpy.shape(b1), numpy.shape(b2)) + (4, 4))
     _c0 = _special.trigamma(a1 + b1)
@@ -509,7 +509,7 @@ def a_b__fisher(a1, a2, b1, b2, _out=None):
 
     Valid range: a1 in [0.2, 50], a2 in [0.2, 50], b1 in [0.2, 50], b2 in [0.2, 50]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(a1), numpy.shape(a2), numpy.shape(b1), numpy.shape(b2)) + (4, 4))
     _c0 = _special.trigamma(a1 + b1)
@@ -538,7 +538,7 @@ def a_b__natural_fisher(a1, a2, b1, b2, _out=None):
 
     Valid range: a1 in [0.2, 50], a2 in [0.2, 50], b1 in [0.2, 50], b2 in [0.2, 50]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(a1), numpy.shape(a2), numpy.shape(b1), numpy.shape(b2)) + (4, 4))
     _c0 = _special.trigamma(a1 + b1)
@@ -569,7 +569,7 @@ def a_b__kl(a1, a2, b1, b2, a1_q, a2_q, b1_q, b2_q, _out=None):
 
     Valid range: a1 in [0.2, 50], a2 in [0.2, 50], b1 in [0.2, 50], b2 in [0.2, 50]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(a1), numpy.shape(a2), numpy.shape(b1), numpy.shape(b2), numpy.shape(a1_q), numpy.shape(a2_q), numpy.shape(b1_q), numpy.shape(b2_q)) + ())
     _c0 = _special.digamma(a1 + b1)
@@ -594,7 +594,7 @@ def a_b__entropy(a1, a2, b1, b2, _out=None):
 
     Valid range: a1 in [0.2, 50], a2 in [0.2, 50], b1 in [0.2, 50], b2 in [0.2, 50]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(a1), numpy.shape(a2), numpy.shape(b1), numpy.shape(b2)) + ())
     _c0 = _special.digamma(a1 + b1)
@@ -608,7 +608,7 @@ def a_b__skewness(a1, a2, b1, b2, _out=None):
 
     Valid range: a1 in [0.2, 50], a2 in [0.2, 50], b1 in [0.2, 50], b2 in [0.2, 50]; there it
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(a1), numpy.shape(a2), numpy.shape(b1), numpy.shape(b2)) + (4, 4, 4))
     _c0 = _special.polygamma(2, a1 + b1)

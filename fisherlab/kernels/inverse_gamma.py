@@ -14,7 +14,7 @@ def natural__to_natural(eta1, eta2, _out=None):
     """η(θ), (..., m).
 
     Valid range: eta1 in [-30, -0.01], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = eta1
@@ -26,7 +26,7 @@ def natural__from_natural(eta1, eta2, _out=None):
     """θ(η), (..., p).
 
     Valid range: eta1 in [-30, -0.01], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = eta1
@@ -38,7 +38,7 @@ def natural__jacobian(eta1, eta2, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: eta1 in [-30, -0.01], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
     _out[..., 0, 0] = 1
@@ -52,7 +52,7 @@ def natural__log_partition(eta1, eta2, _out=None):
     """A(η(θ)), (...).
 
     Valid range: eta1 in [-30, -0.01], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + ())
     _out[...] = eta1*numpy.log(-eta2) + _special.gammaln(-eta1)
@@ -63,7 +63,7 @@ def natural__mean(eta1, eta2, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: eta1 in [-30, -0.01], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = numpy.log(-eta2) - _special.digamma(-eta1)
@@ -75,7 +75,7 @@ def natural__log_density(x, eta1, eta2, _out=None):
     """log p(x | θ), (...).
 
     Valid range: eta1 in [-30, -0.01], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + ())
     _out[...] = -eta1*numpy.log(-eta2) + eta2/x + (eta1 - 1)*numpy.log(x) - _special.gammaln(-eta1)
@@ -86,7 +86,7 @@ def natural__score(x, eta1, eta2, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: eta1 in [-30, -0.01], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _c0 = eta2**(-1.0)
@@ -99,7 +99,7 @@ def natural__hessian(x, eta1, eta2, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: eta1 in [-30, -0.01], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
     _out[..., 0, 0] = -_special.trigamma(-eta1)
@@ -113,7 +113,7 @@ def natural__fisher(eta1, eta2, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: eta1 in [-30, -0.01], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
     _out[..., 0, 0] = _special.trigamma(-eta1)
@@ -127,7 +127,7 @@ def natural__natural_fisher(eta1, eta2, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: eta1 in [-30, -0.01], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
     _out[..., 0, 0] = _special.trigamma(-eta1)
@@ -141,7 +141,7 @@ def natural__kl(eta1, eta2, eta1_q, eta2_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: eta1 in [-30, -0.01], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta1_q), numpy.shape(eta2_q)) + ())
     _c0 = -eta1
@@ -162,7 +162,7 @@ def natural__entropy(eta1, eta2, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: eta1 in [-30, -0.01], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + ())
     _c0 = -eta1
@@ -174,7 +174,7 @@ def natural__skewness(eta1, eta2, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: eta1 in [-30, -0.01], eta2 in [-1000, -0.001]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2, 2))
     _c0 = -1/eta2**2
@@ -193,7 +193,7 @@ def shape_scale__to_natural(shape, scale, _out=None):
     """η(θ), (..., m).
 
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale)) + (2,))
     _out[..., 0] = -shape
@@ -205,7 +205,7 @@ def shape_scale__from_natural(eta1, eta2, _out=None):
     """θ(η), (..., p).
 
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = -eta1
@@ -217,7 +217,7 @@ def shape_scale__jacobian(shape, scale, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale)) + (2, 2))
     _out[..., 0, 0] = -1
@@ -231,7 +231,7 @@ def shape_scale__log_partition(shape, scale, _out=None):
     """A(η(θ)), (...).
 
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale)) + ())
     _out[...] = -shape*numpy.log(scale) + _special.gammaln(shape)
@@ -242,7 +242,7 @@ def shape_scale__mean(shape, scale, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale)) + (2,))
     _out[..., 0] = numpy.log(scale) - _special.digamma(shape)
@@ -254,7 +254,7 @@ def shape_scale__log_density(x, shape, scale, _out=None):
     """log p(x | θ), (...).
 
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(shape), numpy.shape(scale)) + ())
     _out[...] = -scale/x + shape*numpy.log(scale) - (shape + 1)*numpy.log(x) - _special.gammaln(shape)
@@ -265,7 +265,7 @@ def shape_scale__score(x, shape, scale, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(shape), numpy.shape(scale)) + (2,))
     _c0 = x**(-1.0)
@@ -278,7 +278,7 @@ def shape_scale__hessian(x, shape, scale, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(shape), numpy.shape(scale)) + (2, 2))
     _out[..., 0, 0] = -_special.trigamma(shape)
@@ -292,7 +292,7 @@ def shape_scale__fisher(shape, scale, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale)) + (2, 2))
     _out[..., 0, 0] = _special.trigamma(shape)
@@ -306,7 +306,7 @@ def shape_scale__natural_fisher(shape, scale, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale)) + (2, 2))
     _out[..., 0, 0] = _special.trigamma(shape)
@@ -320,7 +320,7 @@ def shape_scale__kl(shape, scale, shape_q, scale_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale), numpy.shape(shape_q), numpy.shape(scale_q)) + ())
     _c0 = numpy.log(scale)
@@ -338,7 +338,7 @@ def shape_scale__entropy(shape, scale, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale)) + ())
     _out[...] = shape - (shape + 1)*_special.digamma(shape) + numpy.log(scale) + _special.gammaln(shape)
@@ -349,7 +349,7 @@ def shape_scale__skewness(shape, scale, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
-    expression evaluated at 50 digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale)) + (2, 2, 2))
     _c0 = -1/scale**2
@@ -369,7 +369,7 @@ def log_shape_log_scale__to_natural(log_shape, log_scale, _out=None):
 
     Valid range: log_shape in [-4, 3.4], log_scale in [-6.5, 6.5]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_scale)) + (2,))
     _out[..., 0] = -numpy.exp(log_shape)
@@ -382,7 +382,7 @@ def log_shape_log_scale__from_natural(eta1, eta2, _out=None):
 
     Valid range: log_shape in [-4, 3.4], log_scale in [-6.5, 6.5]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
     _out[..., 0] = numpy.log(-eta1)
@@ -395,7 +395,7 @@ def log_shape_log_scale__jacobian(log_shape, log_scale, _out=None):
 
     Valid range: log_shape in [-4, 3.4], log_scale in [-6.5, 6.5]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_scale)) + (2, 2))
     _out[..., 0, 0] = -numpy.exp(log_shape)
@@ -410,7 +410,7 @@ def log_shape_log_scale__log_partition(log_shape, log_scale, _out=None):
 
     Valid range: log_shape in [-4, 3.4], log_scale in [-6.5, 6.5]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_scale)) + ())
     _c0 = numpy.exp(log_shape)
@@ -423,7 +423,7 @@ def log_shape_log_scale__mean(log_shape, log_scale, _out=None):
 
     Valid range: log_shape in [-4, 3.4], log_scale in [-6.5, 6.5]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_scale)) + (2,))
     _out[..., 0] = log_scale - _special.digamma(numpy.exp(log_shape))
@@ -436,7 +436,7 @@ def log_shape_log_scale__log_density(x, log_shape, log_scale, _out=None):
 
     Valid range: log_shape in [-4, 3.4], log_scale in [-6.5, 6.5]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(log_shape), numpy.shape(log_scale)) + ())
     _c0 = numpy.exp(log_shape)
@@ -449,7 +449,7 @@ def log_shape_log_scale__score(x, log_shape, log_scale, _out=None):
 
     Valid range: log_shape in [-4, 3.4], log_scale in [-6.5, 6.5]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(log_shape), numpy.shape(log_scale)) + (2,))
     _c0 = numpy.exp(log_shape)
@@ -463,7 +463,7 @@ def log_shape_log_scale__hessian(x, log_shape, log_scale, _out=None):
 
     Valid range: log_shape in [-4, 3.4], log_scale in [-6.5, 6.5]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(log_shape), numpy.shape(log_scale)) + (2, 2))
     _c0 = numpy.exp(log_shape)
@@ -479,7 +479,7 @@ def log_shape_log_scale__fisher(log_shape, log_scale, _out=None):
 
     Valid range: log_shape in [-4, 3.4], log_scale in [-6.5, 6.5]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_scale)) + (2, 2))
     _c0 = numpy.exp(log_shape)
@@ -495,7 +495,7 @@ def log_shape_log_scale__natural_fisher(log_shape, log_scale, _out=None):
 
     Valid range: log_shape in [-4, 3.4], log_scale in [-6.5, 6.5]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_scale)) + (2, 2))
     _c0 = numpy.exp(log_shape)
@@ -511,7 +511,7 @@ def log_shape_log_scale__kl(log_shape, log_scale, log_shape_q, log_scale_q, _out
 
     Valid range: log_shape in [-4, 3.4], log_scale in [-6.5, 6.5]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_scale), numpy.shape(log_shape_q), numpy.shape(log_scale_q)) + ())
     _c0 = numpy.exp(log_shape)
@@ -531,7 +531,7 @@ def log_shape_log_scale__entropy(log_shape, log_scale, _out=None):
 
     Valid range: log_shape in [-4, 3.4], log_scale in [-6.5, 6.5]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_scale)) + ())
     _c0 = numpy.exp(log_shape)
@@ -544,7 +544,7 @@ def log_shape_log_scale__skewness(log_shape, log_scale, _out=None):
 
     Valid range: log_shape in [-4, 3.4], log_scale in [-6.5, 6.5]; there it agrees with the
     exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_scale)) + (2, 2, 2))
     _c0 = numpy.exp(log_shape)

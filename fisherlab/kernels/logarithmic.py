@@ -14,7 +14,7 @@ def natural__to_natural(eta, _out=None):
     """η(θ), (..., m).
 
     Valid range: eta in [-4.6, -0.01]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1,))
     _out[..., 0] = eta
@@ -25,7 +25,7 @@ def natural__from_natural(eta, _out=None):
     """θ(η), (..., p).
 
     Valid range: eta in [-4.6, -0.01]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1,))
     _out[..., 0] = eta
@@ -36,7 +36,7 @@ def natural__jacobian(eta, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: eta in [-4.6, -0.01]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1, 1))
     _out[..., 0, 0] = 1
@@ -47,7 +47,7 @@ def natural__log_partition(eta, _out=None):
     """A(η(θ)), (...).
 
     Valid range: eta in [-4.6, -0.01]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + ())
     _out[...] = _special.log_series_log_partition(eta)
@@ -58,7 +58,7 @@ def natural__mean(eta, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: eta in [-4.6, -0.01]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1,))
     _out[..., 0] = _special.log_series_mean(eta)
@@ -69,7 +69,7 @@ def natural__log_density(x, eta, _out=None):
     """log p(x | θ), (...).
 
     Valid range: eta in [-4.6, -0.01]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta)) + ())
     _out[...] = eta*x - numpy.log(x) - _special.log_series_log_partition(eta)
@@ -80,7 +80,7 @@ def natural__score(x, eta, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: eta in [-4.6, -0.01]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta)) + (1,))
     _out[..., 0] = x - _special.log_series_mean(eta)
@@ -91,7 +91,7 @@ def natural__hessian(x, eta, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: eta in [-4.6, -0.01]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta)) + (1, 1))
     _out[..., 0, 0] = -_special.log_series_excess(eta)*_special.log_series_mean(eta)**2
@@ -102,7 +102,7 @@ def natural__fisher(eta, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: eta in [-4.6, -0.01]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1, 1))
     _out[..., 0, 0] = _special.log_series_excess(eta)*_special.log_series_mean(eta)**2
@@ -113,7 +113,7 @@ def natural__natural_fisher(eta, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: eta in [-4.6, -0.01]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1, 1))
     _out[..., 0, 0] = _special.log_series_excess(eta)*_special.log_series_mean(eta)**2
@@ -124,7 +124,7 @@ def natural__kl(eta, eta_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: eta in [-4.6, -0.01]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(eta_q)) + ())
     _t0 = -_special.log_series_log_partition(eta)
@@ -138,7 +138,7 @@ def natural__entropy(eta, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: eta in [-4.6, -0.01]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + ())
     _out[...] = -eta*_special.log_series_mean(eta) + _special.log_series_log_partition(eta)
@@ -149,7 +149,7 @@ def natural__skewness(eta, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: eta in [-4.6, -0.01]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1, 1, 1))
     _c0 = _special.log_series_mean(eta)
@@ -162,7 +162,7 @@ def p__to_natural(p, _out=None):
     """η(θ), (..., m).
 
     Valid range: p in [0.05, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p)) + (1,))
     _out[..., 0] = numpy.log(p)
@@ -173,7 +173,7 @@ def p__from_natural(eta, _out=None):
     """θ(η), (..., p).
 
     Valid range: p in [0.05, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1,))
     _out[..., 0] = numpy.exp(eta)
@@ -184,7 +184,7 @@ def p__jacobian(p, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
     Valid range: p in [0.05, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p)) + (1, 1))
     _out[..., 0, 0] = p**(-1.0)
@@ -195,7 +195,7 @@ def p__log_partition(p, _out=None):
     """A(η(θ)), (...).
 
     Valid range: p in [0.05, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p)) + ())
     _out[...] = _special.log_series_log_partition(numpy.log(p))
@@ -206,7 +206,7 @@ def p__mean(p, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
     Valid range: p in [0.05, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p)) + (1,))
     _out[..., 0] = _special.log_series_mean(numpy.log(p))
@@ -217,7 +217,7 @@ def p__log_density(x, p, _out=None):
     """log p(x | θ), (...).
 
     Valid range: p in [0.05, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(p)) + ())
     _c0 = numpy.log(p)
@@ -229,7 +229,7 @@ def p__score(x, p, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
     Valid range: p in [0.05, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(p)) + (1,))
     _out[..., 0] = (x - _special.log_series_mean(numpy.log(p)))/p
@@ -240,7 +240,7 @@ def p__hessian(x, p, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
     Valid range: p in [0.05, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(p)) + (1, 1))
     _c0 = numpy.log(p)
@@ -253,7 +253,7 @@ def p__fisher(p, _out=None):
     """F(θ), (..., p, p).
 
     Valid range: p in [0.05, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p)) + (1, 1))
     _c0 = numpy.log(p)
@@ -265,7 +265,7 @@ def p__natural_fisher(p, _out=None):
     """∇²A at η(θ), (..., m, m).
 
     Valid range: p in [0.05, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p)) + (1, 1))
     _c0 = numpy.log(p)
@@ -277,7 +277,7 @@ def p__kl(p, p_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
     Valid range: p in [0.05, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p), numpy.shape(p_q)) + ())
     _c0 = numpy.log(p)
@@ -292,7 +292,7 @@ def p__entropy(p, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
     Valid range: p in [0.05, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p)) + ())
     _c0 = numpy.log(p)
@@ -304,7 +304,7 @@ def p__skewness(p, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
     Valid range: p in [0.05, 0.99]; there it agrees with the exact expression evaluated at 50
-    digits to a relative 1e-12 (tests/test_kernels_accuracy.py)."""
+    digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p)) + (1, 1, 1))
     _c0 = numpy.log(p)

@@ -15,7 +15,7 @@ def natural__to_natural(eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: eta1 in [-2, 2], eta2 in [-50, -0.5], eta3 in [-100, -2.5], eta4 in [-0.4, 30];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4,))
     _out[..., 0] = eta1
@@ -30,7 +30,7 @@ def natural__from_natural(eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: eta1 in [-2, 2], eta2 in [-50, -0.5], eta3 in [-100, -2.5], eta4 in [-0.4, 30];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4,))
     _out[..., 0] = eta1
@@ -45,7 +45,7 @@ def natural__jacobian(eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: eta1 in [-2, 2], eta2 in [-50, -0.5], eta3 in [-100, -2.5], eta4 in [-0.4, 30];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4, 4))
     _out[..., 0, 0] = 1
@@ -72,7 +72,7 @@ def natural__log_partition(eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: eta1 in [-2, 2], eta2 in [-50, -0.5], eta3 in [-100, -2.5], eta4 in [-0.4, 30];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + ())
     _c0 = numpy.log(2)
@@ -85,7 +85,7 @@ def natural__mean(eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: eta1 in [-2, 2], eta2 in [-50, -0.5], eta3 in [-100, -2.5], eta4 in [-0.4, 30];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4,))
     _c0 = eta1**2
@@ -106,7 +106,7 @@ def natural__log_density(x1, x2, eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: eta1 in [-2, 2], eta2 in [-50, -0.5], eta3 in [-100, -2.5], eta4 in [-0.4, 30];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + ())
     _out[...] = eta1*x1*x2 + eta2*x1**2*x2 + eta3*x2 + eta4*numpy.log(x2) + (1/2)*(2*eta4 + 1)*(numpy.log(-1/eta2) + numpy.log(-eta1**2 + 4*eta2*eta3) - 2*numpy.log(2)) + (1/2)*numpy.log(-eta2) - _special.gammaln(eta4 + 1/2) - 1/2*numpy.log(numpy.pi)
@@ -118,7 +118,7 @@ def natural__score(x1, x2, eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: eta1 in [-2, 2], eta2 in [-50, -0.5], eta3 in [-100, -2.5], eta4 in [-0.4, 30];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4,))
     _c0 = 2*eta4 + 1
@@ -139,7 +139,7 @@ def natural__hessian(x1, x2, eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: eta1 in [-2, 2], eta2 in [-50, -0.5], eta3 in [-100, -2.5], eta4 in [-0.4, 30];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4, 4))
     _c0 = eta1**2
@@ -178,7 +178,7 @@ def natural__fisher(eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: eta1 in [-2, 2], eta2 in [-50, -0.5], eta3 in [-100, -2.5], eta4 in [-0.4, 30];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4, 4))
     _c0 = eta1**2
@@ -217,7 +217,7 @@ def natural__natural_fisher(eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: eta1 in [-2, 2], eta2 in [-50, -0.5], eta3 in [-100, -2.5], eta4 in [-0.4, 30];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4, 4))
     _c0 = eta1**2
@@ -256,7 +256,7 @@ def natural__kl(eta1, eta2, eta3, eta4, eta1_q, eta2_q, eta3_q, eta4_q, _out=Non
 
     Valid range: eta1 in [-2, 2], eta2 in [-50, -0.5], eta3 in [-100, -2.5], eta4 in [-0.4, 30];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta1_q), numpy.shape(eta2_q), numpy.shape(eta3_q), numpy.shape(eta4_q)) + ())
     _c0 = eta2**(-1.0)
@@ -285,7 +285,7 @@ def natural__entropy(eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: eta1 in [-2, 2], eta2 in [-50, -0.5], eta3 in [-100, -2.5], eta4 in [-0.4, 30];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + ())
     _c0 = eta4 + 1/2
@@ -298,7 +298,7 @@ def natural__skewness(eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: eta1 in [-2, 2], eta2 in [-50, -0.5], eta3 in [-100, -2.5], eta4 in [-0.4, 30];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4, 4, 4))
     _c0 = eta1**2
@@ -415,7 +415,7 @@ def mu0_kappa_alpha_beta__to_natural(mu0, kappa, alpha, beta, _out=None):
 
     Valid range: mu0 in [-1, 1], kappa in [0.1, 10], alpha in [0.1, 30], beta in [0.1, 10];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu0), numpy.shape(kappa), numpy.shape(alpha), numpy.shape(beta)) + (4,))
     _c0 = (1/2)*kappa
@@ -431,7 +431,7 @@ def mu0_kappa_alpha_beta__from_natural(eta1, eta2, eta3, eta4, _out=None):
 
     Valid range: mu0 in [-1, 1], kappa in [0.1, 10], alpha in [0.1, 30], beta in [0.1, 10];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4,))
     _c0 = eta2**(-1.0)
@@ -447,7 +447,7 @@ def mu0_kappa_alpha_beta__jacobian(mu0, kappa, alpha, beta, _out=None):
 
     Valid range: mu0 in [-1, 1], kappa in [0.1, 10], alpha in [0.1, 30], beta in [0.1, 10];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu0), numpy.shape(kappa), numpy.shape(alpha), numpy.shape(beta)) + (4, 4))
     _out[..., 0, 0] = kappa
@@ -474,7 +474,7 @@ def mu0_kappa_alpha_beta__log_partition(mu0, kappa, alpha, beta, _out=None):
 
     Valid range: mu0 in [-1, 1], kappa in [0.1, 10], alpha in [0.1, 30], beta in [0.1, 10];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu0), numpy.shape(kappa), numpy.shape(alpha), numpy.shape(beta)) + ())
     _out[...] = -alpha*numpy.log(beta) - 1/2*numpy.log(kappa) + _special.gammaln(alpha)
@@ -486,7 +486,7 @@ def mu0_kappa_alpha_beta__mean(mu0, kappa, alpha, beta, _out=None):
 
     Valid range: mu0 in [-1, 1], kappa in [0.1, 10], alpha in [0.1, 30], beta in [0.1, 10];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu0), numpy.shape(kappa), numpy.shape(alpha), numpy.shape(beta)) + (4,))
     _c0 = alpha/beta
@@ -502,7 +502,7 @@ def mu0_kappa_alpha_beta__log_density(x1, x2, mu0, kappa, alpha, beta, _out=None
 
     Valid range: mu0 in [-1, 1], kappa in [0.1, 10], alpha in [0.1, 30], beta in [0.1, 10];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(mu0), numpy.shape(kappa), numpy.shape(alpha), numpy.shape(beta)) + ())
     _c0 = (1/2)*x2
@@ -515,7 +515,7 @@ def mu0_kappa_alpha_beta__score(x1, x2, mu0, kappa, alpha, beta, _out=None):
 
     Valid range: mu0 in [-1, 1], kappa in [0.1, 10], alpha in [0.1, 30], beta in [0.1, 10];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(mu0), numpy.shape(kappa), numpy.shape(alpha), numpy.shape(beta)) + (4,))
     _c0 = (1/2)*x2
@@ -531,7 +531,7 @@ def mu0_kappa_alpha_beta__hessian(x1, x2, mu0, kappa, alpha, beta, _out=None):
 
     Valid range: mu0 in [-1, 1], kappa in [0.1, 10], alpha in [0.1, 30], beta in [0.1, 10];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(mu0), numpy.shape(kappa), numpy.shape(alpha), numpy.shape(beta)) + (4, 4))
     _out[..., 0, 0] = -kappa*x2
@@ -558,7 +558,7 @@ def mu0_kappa_alpha_beta__fisher(mu0, kappa, alpha, beta, _out=None):
 
     Valid range: mu0 in [-1, 1], kappa in [0.1, 10], alpha in [0.1, 30], beta in [0.1, 10];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu0), numpy.shape(kappa), numpy.shape(alpha), numpy.shape(beta)) + (4, 4))
     _c0 = beta**(-1.0)
@@ -586,7 +586,7 @@ def mu0_kappa_alpha_beta__natural_fisher(mu0, kappa, alpha, beta, _out=None):
 
     Valid range: mu0 in [-1, 1], kappa in [0.1, 10], alpha in [0.1, 30], beta in [0.1, 10];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu0), numpy.shape(kappa), numpy.shape(alpha), numpy.shape(beta)) + (4, 4))
     _c0 = kappa**(-1.0)
@@ -624,7 +624,7 @@ def mu0_kappa_alpha_beta__kl(mu0, kappa, alpha, beta, mu0_q, kappa_q, alpha_q, b
 
     Valid range: mu0 in [-1, 1], kappa in [0.1, 10], alpha in [0.1, 30], beta in [0.1, 10];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu0), numpy.shape(kappa), numpy.shape(alpha), numpy.shape(beta), numpy.shape(mu0_q), numpy.shape(kappa_q), numpy.shape(alpha_q), numpy.shape(beta_q)) + ())
     _c0 = numpy.log(beta)
@@ -649,7 +649,7 @@ def mu0_kappa_alpha_beta__entropy(mu0, kappa, alpha, beta, _out=None):
 
     Valid range: mu0 in [-1, 1], kappa in [0.1, 10], alpha in [0.1, 30], beta in [0.1, 10];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu0), numpy.shape(kappa), numpy.shape(alpha), numpy.shape(beta)) + ())
     _c0 = _special.digamma(alpha)
@@ -662,7 +662,7 @@ def mu0_kappa_alpha_beta__skewness(mu0, kappa, alpha, beta, _out=None):
 
     Valid range: mu0 in [-1, 1], kappa in [0.1, 10], alpha in [0.1, 30], beta in [0.1, 10];
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
-    (tests/test_kernels_accuracy.py)."""
+    (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu0), numpy.shape(kappa), numpy.shape(alpha), numpy.shape(beta)) + (4, 4, 4))
     _c0 = beta**(-1.0)
