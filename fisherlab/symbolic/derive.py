@@ -51,6 +51,9 @@ LOGCOMBINE_MAX_POWER = 3
 #: A quantity rewritten around the mean of x (:meth:`Derivation._centered`) is kept when at most
 #: this many times as costly as the form it replaces.
 CENTERED_MAX_GROWTH = 2
+#: ... and for a user declaration, whose printed forms must stay within a few times the
+#: declaration's size (a float map of the normal made the centered Hessian 4.2 times it).
+USER_CENTERED_MAX_GROWTH = 1
 #: CPU seconds that simplifying one derivation of a user declaration may take in all (every
 #: quantity, across calls), and that one simplification within it may take. Past either, the
 #: expression is kept as derived: exact, only not in its shortest form. Catalog declarations
@@ -743,7 +746,8 @@ class Derivation:
         # Each x − μ repeats μ: with a long mean (a user's rational constants, 15-digit
         # numerators) the centered form can be twice the expanded one, past which it is not
         # kept (CENTERED_MAX_GROWTH).
-        if _cost(centered) > CENTERED_MAX_GROWTH * _cost(expr):
+        growth = CENTERED_MAX_GROWTH if self.budget is None else USER_CENTERED_MAX_GROWTH
+        if _cost(centered) > growth * _cost(expr):
             return expr
         return centered
 
