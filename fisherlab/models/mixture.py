@@ -244,12 +244,16 @@ class MixtureProblem:
         pi = r.mean(0)
         return self.mixture.pack(pi / pi.sum(), eta)
 
-    def natural_step_in_expectation(self, theta, lr: float = 1.0) -> np.ndarray:
-        """ν ← ν + lr·J F_c⁻¹ ∇ℓ: a natural-gradient step with the complete-data Fisher, taken
-        in the expectation parameters ν and mapped back to θ. With lr = 1 it is EM."""
+    def natural_step_expectation(self, theta, lr: float = 1.0) -> np.ndarray:
+        """ν + lr·J F_c⁻¹ ∇ℓ: a natural-gradient step with the complete-data Fisher taken in the
+        expectation parameters ν, as ν (P,). With lr = 1 it is EM's ν."""
         d = np.linalg.solve(self.fisher(theta), -self.grad(theta))
         nu = self.mixture.expectation(theta)
-        return self.mixture.from_expectation(nu + lr * self.mixture.expectation_jacobian(theta) @ d)
+        return nu + lr * self.mixture.expectation_jacobian(theta) @ d
+
+    def natural_step_in_expectation(self, theta, lr: float = 1.0) -> np.ndarray:
+        """:meth:`natural_step_expectation` mapped back to θ (P,). With lr = 1 it is EM."""
+        return self.mixture.from_expectation(self.natural_step_expectation(theta, lr))
 
 
 class EM:
