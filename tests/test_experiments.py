@@ -327,3 +327,26 @@ def test_experiment_summary_is_current():
         before = "\n".join(render_one(nb))
         nb["run_seconds"] = (nb.get("run_seconds") or 0) + 1000
         assert "\n".join(render_one(nb)) != before
+
+
+def test_local_extrema_same_seed_same_numbers():
+    from fisherlab.experiments.local_extrema import run_local_extrema
+
+    opts = dict(hidden=(4,), seeds=2, pilot_seeds=1, n_train=60,
+                steppers=("GD", "NaturalGradient", "SaddleFreeNewton"),
+                max_iter={"GD": 10, "NaturalGradient": 3, "SaddleFreeNewton": 3}, seed=3)
+    a = run_local_extrema(None, **opts)
+    assert _without_times(a) == _without_times(run_local_extrema(None, **opts))
+    c = run_local_extrema(None, **dict(opts, seed=4))
+    assert _without_times(c)["runs"] != _without_times(a)["runs"]
+
+
+def test_mixture_same_seed_same_numbers():
+    from fisherlab.experiments.mixture import run_mixture
+
+    opts = dict(problems=("gaussian M=3", "poisson M=3"), starts=2, pilot_starts=1, n_per=15,
+                max_iter={"EM": 5, "NaturalGradient": 5, "Newton": 3, "GD": 5}, seed=2)
+    a = run_mixture(None, **opts)
+    assert _without_times(a) == _without_times(run_mixture(None, **opts))
+    c = run_mixture(None, **dict(opts, seed=5))
+    assert _without_times(c)["runs"] != _without_times(a)["runs"]
