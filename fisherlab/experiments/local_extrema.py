@@ -163,7 +163,8 @@ def run_local_extrema(out_dir=None, *, hidden=(16, 32), seeds: int = 30, pilot_s
                       wide_seeds: int | None = None, n_train: int = 300, steppers=STEPPERS,
                       thresholds=THRESHOLDS,
                       gtol: float = 1e-8, gtol_min: float = 1e-4, eig_tol: float = 1e-6,
-                      max_iter: dict | None = None, seed: int = 0, workers: int = 1,
+                      max_iter: dict | None = None, small_grid: bool = False, seed: int = 0,
+                      workers: int = 1,
                       scheduler=None, progress=None, quick: bool = False, **_) -> dict:
     """Pilot grid at the smallest width, then every stepper on ``seeds`` seeds at each width.
 
@@ -186,6 +187,8 @@ def run_local_extrema(out_dir=None, *, hidden=(16, 32), seeds: int = 30, pilot_s
         A run ends at a minimum when ‖g‖ < gtol_min and λ_min(H) ≥ −eig_tol.
     max_iter : dict, optional
         Iterations per stepper (default :func:`budgets`).
+    small_grid : bool
+        Search the two-point grids of the quick run (:func:`grid`) only.
     """
     t0 = time.perf_counter()
     if quick:
@@ -193,7 +196,7 @@ def run_local_extrema(out_dir=None, *, hidden=(16, 32), seeds: int = 30, pilot_s
     hidden = tuple(int(h) for h in hidden)
     wide_seeds = seeds if wide_seeds is None else wide_seeds
     its = dict(budgets(quick), **(max_iter or {}))
-    g = grid(quick)
+    g = grid(quick or small_grid)
     base = {"n_train": n_train, "split_seed": seed, "thresholds": list(thresholds),
             "gtol": gtol, "gtol_min": gtol_min, "eig_tol": eig_tol}
     h0 = min(hidden)
