@@ -181,7 +181,8 @@ def budgets(quick: bool = False) -> dict:
 
 def run_mixture(out_dir=None, *, problems=PROBLEMS, starts: int = 100, pilot_starts: int = 10,
                 n_per: int = 50, separation: float = 8.0, steppers=STEPPERS, gtol: float = 1e-7,
-                success_tol: float = 1e-6, max_iter: dict | None = None, seed: int = 0,
+                success_tol: float = 1e-6, max_iter: dict | None = None,
+                starts_per_problem: dict | None = None, seed: int = 0,
                 workers: int = 1, scheduler=None, progress=None, quick: bool = False,
                 **_) -> dict:
     """Pilot step sizes, then every stepper from ``starts`` random starts on every problem.
@@ -200,11 +201,14 @@ def run_mixture(out_dir=None, *, problems=PROBLEMS, starts: int = 100, pilot_sta
         A run stops when the gradient norm of the mean log-likelihood is below it.
     success_tol : float
         Success: final mean log-likelihood within this of the global optimum's.
+    starts_per_problem : dict, optional
+        Problem name -> number of starts, overriding ``starts`` for that problem.
     """
     t0 = time.perf_counter()
     if quick:
         problems, starts, pilot_starts, n_per = ("gaussian M=5", "poisson M=3"), 12, 3, 30
     its = dict(budgets(quick), **(max_iter or {}))
+    n_starts = {p: int((starts_per_problem or {}).get(p, starts)) for p in problems}
     g = grid(quick)
     base = {"n_per": n_per, "separation": separation, "data_seed": seed, "gtol": gtol}
     pilot = parallel_map(run_one, [{**base, "problem": p, "stepper": s, "hyper": h,
@@ -227,7 +231,8 @@ def run_mixture(out_dir=None, *, problems=PROBLEMS, starts: int = 100, pilot_sta
     runs = parallel_map(run_one, [{**base, "problem": p, "stepper": s, "hyper": best[(p, s)],
                                    "max_iter": its[s], "seed": seed + 1000 + k,
                                    "check_identity": True}
-                                  for p in problems for s in steppers for k in range(starts)],
+                                  for p in problems for s in steppers
+                                  for k in range(n_starts[p])],
                         workers=workers, scheduler=scheduler, progress=progress, label="mixture")
     results = {}
     for p in problems:
@@ -254,7 +259,8 @@ def run_mixture(out_dir=None, *, problems=PROBLEMS, starts: int = 100, pilot_sta
                       "em_vs_natural_step_max_rel_diff": max(rows_id) if rows_id else None,
                       "steppers": rows}
     numbers = {"experiment": "mixture", "quick": quick, "seed": seed, "problems": list(problems),
-               "steppers": list(steppers), "starts": starts, "pilot_starts": pilot_starts,
+               "steppers": list(steppers), "starts": starts, "starts_per_problem": n_starts,
+               "pilot_starts": pilot_starts,
                "n_per": n_per, "separation": separation, "poisson_rates": list(POISSON_RATES),
                "gtol": gtol, "success_tol": success_tol, "grid": g, "max_iter": its,
                "pilot_note": (f"step sizes chosen per problem on {pilot_starts} pilot starts "
