@@ -330,10 +330,12 @@ def mixture(nb) -> list[str]:
     gauss = [p for p in nb["problems"] if p.startswith("gaussian")]
     em_fail = ", ".join(f"{p} {g(100 * (1 - em[p]), 3)}%" for p in gauss)
     out += ["", f"EM is the natural-gradient step with the complete-data Fisher taken with step "
-            f"1 in the complete-data expectation parameters: over every EM iterate of every run "
-            f"the two differ by at most {g(ident, 2)} (relative). Bad local maxima are real: EM "
-            f"from random starts misses the global optimum in {em_fail} of the starts. Natural "
-            f"gradient in (logits, natural parameters) succeeds more often than EM on "
+            f"1 in the complete-data expectation parameters: over the "
+            f"{sum(res[p].get('em_steps_checked', 0) for p in nb['problems'])} EM iterates of "
+            f"every run the two differ by at most {g(ident, 2)} (relative). Bad local maxima "
+            f"are real: EM from random starts misses the global optimum in {em_fail} of the "
+            f"starts. Natural gradient in (logits, natural parameters) succeeds more often than "
+            f"EM on "
             + (", ".join(better) if better else "no problem")
             + ", less often on " + (", ".join(worse) if worse else "no problem") + ": "
             + ("**natural gradient does not help against the bad local maxima** — they are "
