@@ -329,10 +329,18 @@ def mixture(nb) -> list[str]:
     worse = [p for p in nb["problems"] if ngd[p] < em[p]]
     gauss = [p for p in nb["problems"] if p.startswith("gaussian")]
     em_fail = ", ".join(f"{p} {g(100 * (1 - em[p]), 3)}%" for p in gauss)
+    em_runs = [r for r in nb["runs"] if r["stepper"] == "EM"]
+    off = [r for r in em_runs if r["identity_max_rel_diff"] > 1e-10]
+    close = max((r["identity_max_rel_diff"] for r in em_runs if r not in off), default=None)
+    stat = ", ".join(f"{r['problem']}: {g(r['identity_max_rel_diff'], 2)}, run status "
+                     f"{r['status']}" for r in off)
     out += ["", f"EM is the natural-gradient step with the complete-data Fisher taken with step "
             f"1 in the complete-data expectation parameters: over the "
             f"{sum(res[p].get('em_steps_checked', 0) for p in nb['problems'])} EM iterates of "
-            f"every run the two differ by at most {g(ident, 2)} (relative). Bad local maxima "
+            f"the {len(em_runs)} EM runs the two differ by at most {g(close, 2)} (relative) in "
+            f"all but {len(off)} runs"
+            + (f" ({stat})" if off else "")
+            + f"; the largest difference is {g(ident, 2)}. Bad local maxima "
             f"are real: EM from random starts misses the global optimum in {em_fail} of the "
             f"starts. Natural gradient in (logits, natural parameters) succeeds more often than "
             f"EM on "
