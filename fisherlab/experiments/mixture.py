@@ -281,9 +281,12 @@ def run_mixture(out_dir=None, *, problems=PROBLEMS, starts: int = 100, pilot_sta
 def _figure(nb):
     plt = pyplot()
     probs = nb["problems"]
-    fig, axes = plt.subplots(1, len(probs) + 1, figsize=(4.0 * (len(probs) + 1), 3.8),
-                             squeeze=False)
-    axes = axes[0]
+    cols = 3 if len(probs) > 2 else len(probs) + 1
+    rows = -(-(len(probs) + 1) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.4 * cols, 3.8 * rows), squeeze=False)
+    axes = axes.ravel()
+    for ax in axes[len(probs) + 1:]:
+        ax.set_visible(False)
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for ax, p in zip(axes, probs):
         opt = nb["results"][p]["optimum_loglik"]
@@ -298,11 +301,12 @@ def _figure(nb):
                           label=s if first else None)
                 first = False
         ax.axhline(nb["success_tol"], color="k", ls=":", lw=1, label="success")
+        ax.set_ylim(1e-13, 1e4)      # runs that diverge leave the top of the panel
         ax.set_xlabel("iteration + 1")
         ax.set_ylabel("optimum − mean log-likelihood")
         ax.set_title(p, fontsize=10)
         ax.legend(fontsize=6)
-    ax = axes[-1]
+    ax = axes[len(probs)]
     width = 0.8 / len(nb["steppers"])
     xs = np.arange(len(probs))
     for i, s in enumerate(nb["steppers"]):
@@ -312,7 +316,7 @@ def _figure(nb):
     ax.set_xticks(xs)
     ax.set_xticklabels(probs, rotation=20, fontsize=7)
     ax.set_ylim(0, 1)
-    ax.set_ylabel(f"success rate ({nb['starts']} random starts)")
+    ax.set_ylabel("success rate over the random starts")
     ax.legend(fontsize=6)
     fig.suptitle("mixture: reaching the global optimum from random starts"
                  + (" (quick run)" if nb["quick"] else ""))
