@@ -199,7 +199,7 @@ class Family:
 
         return conjugate_prior(self, **known)
 
-    def mle(self, x, param: str = "natural") -> np.ndarray:
+    def mle(self, x, param: str = "natural", weights=None) -> np.ndarray:
         """Maximum-likelihood estimate of a sample, in parametrization ``param``.
 
         Solves ∇A(η) = mean of T(x): in closed form when the family declares the inverse of the
@@ -211,6 +211,10 @@ class Family:
             The sample; the first axis runs over observations.
         param : str
             The parametrization of the result.
+        weights : array, shape (n,), optional
+            Non-negative weights a_i of the observations (not all zero): the estimate maximizes
+            Σ a_i log p(x_i | θ), so it solves ∇A(η) = Σ a_i T(x_i) / Σ a_i (the M-step of EM
+            with responsibilities as weights). Only their ratios matter.
 
         Returns
         -------
@@ -235,11 +239,13 @@ class Family:
                 f"(n, {', '.join(map(str, self.spec.support.event_shape))})"
                 f" with n >= 1, got shape {arr.shape}".replace("(n, )", "(n,)")
             )
-        tbar = self.statistics(arr).mean(axis=0)
+        a = None if weights is None else _observation_weights(weights, arr.shape[0])
+        tbar = np.average(self.statistics(arr), axis=0, weights=a)
         if self.spec.mean_space is not None and np.any(self.spec.mean_space.violations(tbar)):
             raise NoMLEError(f"{self.key}: no maximum-likelihood estimate exists for this sample: "
                              f"{self.spec.mean_space.text}")
-        return self._polish_mle(arr, self.from_natural(self.natural_from_mean(tbar), param), param)
+        return self._polish_mle(arr, self.from_natural(self.natural_from_mean(tbar), param), param,
+                                a)
 
     def natural_from_mean(self, mu) -> np.ndarray:
         """The natural parameters whose mean parameters are ``mu``: η with ∇A(η) = μ, (m,).
@@ -254,7 +260,8 @@ class Family:
             return np.asarray(ns["natural_from_mean"](*mu), dtype=np.float64)
         return self._newton_natural(mu)
 
-    def _polish_mle(self, x: np.ndarray, theta: np.ndarray, param: str) -> np.ndarray:
+    def _polish_mle(self, x: np.ndarray, theta: np.ndarray, param: str,
+                    weights: np.ndarray | None = None) -> np.ndarray:
         """Newton steps on the mean score in ``param`` itself, while they shrink it.
 
         The route through η = η(mean of T) can lose digits: the normal's mean of x² minus the
@@ -266,7 +273,7 @@ class Family:
         raw = k.unchecked()
 
         def size(t):
-            s = raw.score(x, t).mean(axis=0)
+            s = np.average(raw.score(x, t), axis=0, weights=weights)
             # the score in the Fisher metric: invariant to the scale of each parameter
             return s, float(np.sqrt(abs(s @ np.linalg.solve(raw.fisher(t), s))))
 
@@ -274,7 +281,7 @@ class Family:
         for _ in range(4):
             if norm == 0.0:
                 break
-            H = raw.hessian(x, theta).mean(axis=0)
+            H = np.average(raw.hessian(x, theta), axis=0, weights=weights)
             cand = theta - np.linalg.solve(H, s)
             if not (np.all(np.isfinite(cand)) and k.in_domain(cand[None])[0]):
                 break
@@ -339,6 +346,22 @@ class Family:
         size = () if size is None else size
         return np.asarray(draw(rng, *[t[..., i] for i in range(t.shape[-1])], size),
                           dtype=np.float64)
+
+
+def _observation_weights(weights, n: int) -> np.ndarray:
+    """Checked observation weights of ``Family.mle``: shape (n,), finite, >= 0, not all 0."""
+    a = np.asarray(weights, dtype=np.float64)
+    if a.shape != (n,):
+        raise ShapeError(f"mle: weights must have shape ({n},), one per observation, got "
+                         f"shape {a.shape}")
+    bad = ~np.isfinite(a) | (a < 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise DomainError(f"mle: weights must be finite and >= 0, got "
+                          f"weights[{i}] = {float(a[i])!r}")
+    if not a.sum() > 0:
+        raise DomainError("mle: weights must not all be 0")
+    return a
 
 
 def _with_fixed(fn, fixed: list):

@@ -188,6 +188,171 @@ def plateau(nb) -> list[str]:
     return out
 
 
+def _short(name: str) -> str:
+    return {"NaturalGradient": "natural gradient", "EmpiricalFisher": "empirical Fisher",
+            "SaddleFreeNewton": "saddle-free Newton", "KFAC": "K-FAC"}.get(name, name)
+
+
+def local_extrema(nb) -> list[str]:
+    steppers = nb["steppers"]
+    thr = nb["thresholds"]
+    out = [f"**Local extrema and speed on a network: MLP 64-H-10 (tanh, softmax head) on digits**, "
+           f"{nb['n_train']} training and {nb['n_test']} held-out images, L2 {g(nb['l2'])}, "
+           f"full batch; {nb['pilot_note']}. Budgets (iterations): "
+           + ", ".join(f"{_short(s)} {nb['max_iter'][s]}" for s in steppers) + ". "
+           + provenance(nb, "local-extrema")]
+    for hd in nb["hidden"]:
+        su = nb["summary"][str(hd)]
+        rows = su["steppers"]
+        n_seeds = rows[steppers[0]]["seeds"]
+        out += ["", f"H = {hd} ({su['n_weights']} weights), {n_seeds} seeds; lowest training "
+                f"loss any run found {g(su['best_loss'], 4)}.", "",
+                "| stepper | lr (damping) | final loss, median (quartiles) | within 1e-3 of the "
+                "best | test accuracy, median | ends: minimum / saddle / not converged | λ_min, "
+                "median | s per iteration | median s to loss < " + " / ".join(g(t) for t in thr)
+                + " (seeds reaching it) |", "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+        for s in steppers:
+            r = rows[s]
+            h = r["hyper"]
+            hp = g(h["lr"], 2) + (f" ({g(h['damping'], 2)})" if "damping" in h else "")
+            fl = r["final_loss"]
+            loss = (f"{g(fl['median'], 4)} ({g(fl['q1'], 4)}–{g(fl['q3'], 4)})" if fl
+                    else "every run failed")
+            fails = f", {r['failed']} failed" if r["failed"] else ""
+            e = r["ends"]
+            times = " / ".join(
+                f"{g(r['to_threshold'][str(t)]['seconds']['median'], 2)} "
+                f"({r['to_threshold'][str(t)]['reached']})"
+                if r["to_threshold"][str(t)]["seconds"] else "— (0)" for t in thr)
+            acc = r["test_accuracy"]
+            lam = r["lambda_min"]
+            out.append(f"| {_short(s)} | {hp} | {loss}{fails} | "
+                       f"{g(100 * r['fraction_within_1e-3_of_best'], 3)}% | "
+                       f"{g(acc['median'], 3) if acc else '—'} | {e['minimum']} / {e['saddle']} / "
+                       f"{e['not converged']} | {g(lam['median'], 2) if lam else '—'} | "
+                       f"{g(r['seconds_per_iteration'], 2)} | {times} |")
+        out += ["", *_local_extrema_verdict(nb, hd)]
+    return out
+
+
+def _local_extrema_verdict(nb, hd) -> list[str]:
+    rows = nb["summary"][str(hd)]["steppers"]
+    thr = nb["thresholds"]
+
+    def med(s, key):
+        v = rows[s][key]
+        return v["median"] if v else None
+
+    frac = {s: rows[s]["fraction_within_1e-3_of_best"] for s in rows}
+    lowest = min((s for s in rows if rows[s]["final_loss"]),
+                 key=lambda s: rows[s]["final_loss"]["median"])
+    ngd = "NaturalGradient"
+    first = [s for s in ("GD", "Adam") if s in rows]
+    cmp_first = ", ".join(f"{_short(s)} {g(med(s, 'final_loss'), 4)} "
+                          f"({g(100 * frac[s], 3)}% within 1e-3)" for s in first)
+    better = all(med(ngd, "final_loss") < med(s, "final_loss") for s in first)
+    saddles = sum(rows[s]["ends"]["saddle"] for s in rows)
+    neg = sum(rows[s].get("negative_curvature", 0) for s in rows)
+    total = sum(rows[s]["seeds"] - rows[s]["failed"] for s in rows)
+    text = (f"*Local extrema (H = {hd}):* natural gradient's median final loss is "
+            f"{g(med(ngd, 'final_loss'), 4)} ({g(100 * frac[ngd], 3)}% of seeds within 1e-3 of "
+            f"the best), against {cmp_first}: "
+            + ("lower than the first-order methods'" if better else
+               "**not lower** than every first-order method's")
+            + f"; the lowest median is {_short(lowest)}'s. {saddles} of {total} runs end at a "
+            f"saddle (gradient norm < {g(nb['gtol_min'])} with λ_min < −{g(nb['eig_tol'])}), and "
+            f"{neg} end with some negative curvature at all.")
+    # speed: against each rival, the lowest threshold both reach in more than half the seeds
+    def most(s, t):
+        c = rows[s]["to_threshold"][str(t)]
+        return c["seconds"] is not None and 2 * c["reached"] > rows[s]["seeds"]
+
+    speed = [f"*Speed (H = {hd}, median over the seeds that reach the loss):*"]
+    for rival in ("Newton", "SaddleFreeNewton", "GD", "Adam", "KFAC"):
+        if rival not in rows:
+            continue
+        both = [t for t in thr if most(ngd, t) and most(rival, t)]
+        if not both:
+            alone = [t for t in thr if most(ngd, t)]
+            speed.append(f"{_short(rival)} reaches none of the losses natural gradient reaches"
+                         + (f" (down to {g(min(alone))})" if alone else "") + " in most seeds;")
+            continue
+        t = min(both)
+        a, b = rows[ngd]["to_threshold"][str(t)], rows[rival]["to_threshold"][str(t)]
+        ratio = b["seconds"]["median"] / a["seconds"]["median"]
+        speed.append(f"to loss {g(t)} natural gradient takes {g(a['iterations']['median'], 3)} "
+                     f"iterations and {g(a['seconds']['median'], 2)} s, {_short(rival)} "
+                     f"{g(b['iterations']['median'], 3)} and {g(b['seconds']['median'], 2)} s "
+                     f"(natural gradient {'faster' if ratio > 1 else 'slower'} in wall time, "
+                     f"× {g(ratio if ratio > 1 else 1 / ratio, 2)});")
+    stopped = sum(rows[s]["ends"]["minimum"] + rows[s]["ends"]["saddle"] for s in rows)
+    speed[-1] = speed[-1].rstrip(";") + "."
+    if stopped == 0:
+        text += (" No run reaches a stationary point within its budget (every one ends with a "
+                 f"gradient norm above {g(nb['gtol_min'])}), so these are the losses at the "
+                 "budgets, not the minima the steppers would settle in.")
+    spi = {s: rows[s]["seconds_per_iteration"] for s in rows if rows[s]["seconds_per_iteration"]}
+    speed.append("Seconds per iteration: " + ", ".join(f"{_short(s)} {g(v, 2)}"
+                                                      for s, v in spi.items()) + ".")
+    return [text, "", " ".join(speed)]
+
+
+def mixture(nb) -> list[str]:
+    res = nb["results"]
+    out = ["**Mixtures: does natural gradient escape the bad local maxima of EM (Jin et al. "
+           "2016)?** Random starts (means at random data points): "
+           + ", ".join(f"{n} for {p}" for p, n in nb.get("starts_per_problem",
+                                                         {p: nb["starts"] for p in nb["problems"]}
+                                                         ).items()) + "; "
+           f"{nb['n_per']} points per component, true means at least {g(nb['separation'])} apart; "
+           f"weights, means and covariances all learned. {nb['pilot_note']}. Success: the "
+           f"global optimum's mean log-likelihood within {g(nb['success_tol'])}. "
+           + provenance(nb, "mixture"), "",
+           "| problem | " + " | ".join(f"{_short(s)}: success (median iterations of the "
+                                       f"successful; median s)" for s in nb["steppers"]) + " |",
+           "|---|" + "---:|" * len(nb["steppers"])]
+    for p in nb["problems"]:
+        cells = []
+        for s in nb["steppers"]:
+            r = res[p]["steppers"][s]
+            h = r["hyper"]
+            hp = f", lr {g(h['lr'], 2)}" if "lr" in h else ""
+            cells.append(f"{g(100 * r['success_rate'], 3)}% "
+                         f"({g(r['median_iterations_successful'], 3)}; "
+                         f"{g(r['median_seconds'], 2)} s{hp})")
+        out.append(f"| {p} | " + " | ".join(cells) + " |")
+    ident = max(res[p]["em_vs_natural_step_max_rel_diff"] for p in nb["problems"])
+    excess = max(res[p]["largest_excess_over_optimum"] for p in nb["problems"])
+    em = {p: res[p]["steppers"]["EM"]["success_rate"] for p in nb["problems"]}
+    ngd = {p: res[p]["steppers"]["NaturalGradient"]["success_rate"] for p in nb["problems"]}
+    better = [p for p in nb["problems"] if ngd[p] > em[p]]
+    worse = [p for p in nb["problems"] if ngd[p] < em[p]]
+    gauss = [p for p in nb["problems"] if p.startswith("gaussian")]
+    em_fail = ", ".join(f"{p} {g(100 * (1 - em[p]), 3)}%" for p in gauss)
+    em_runs = [r for r in nb["runs"] if r["stepper"] == "EM"]
+    off = [r for r in em_runs if r["identity_max_rel_diff"] > 1e-10]
+    close = max((r["identity_max_rel_diff"] for r in em_runs if r not in off), default=None)
+    stat = ", ".join(f"{r['problem']}: {g(r['identity_max_rel_diff'], 2)}, run status "
+                     f"{r['status']}" for r in off)
+    out += ["", f"EM is the natural-gradient step with the complete-data Fisher taken with step "
+            f"1 in the complete-data expectation parameters: over the "
+            f"{sum(res[p].get('em_steps_checked', 0) for p in nb['problems'])} EM iterates of "
+            f"the {len(em_runs)} EM runs the two differ by at most {g(close, 2)} (relative) in "
+            f"all but {len(off)} runs"
+            + (f" ({stat})" if off else "")
+            + f"; the largest difference is {g(ident, 2)}. Bad local maxima "
+            f"are real: EM from random starts misses the global optimum in {em_fail} of the "
+            f"starts. Natural gradient in (logits, natural parameters) succeeds more often than "
+            f"EM on "
+            + (", ".join(better) if better else "no problem")
+            + ", less often on " + (", ".join(worse) if worse else "no problem") + ": "
+            + ("**natural gradient does not help against the bad local maxima** — they are "
+               "stationary points of the likelihood, where every one of these steps stops."
+               if not better else "it helps there, but not everywhere.")
+            + f" No run ends above the optimum by more than {g(max(excess, 0.0), 2)}."]
+    return out
+
+
 def empirical_fisher(nb) -> list[str]:
     t = nb["trajectories"]
 
@@ -230,9 +395,9 @@ def invariance(nb) -> list[str]:
 
 SECTIONS = [("heteroscedastic", heteroscedastic), ("kl-trust", kl_trust),
             ("kunstner-real", kunstner_real), ("plateau", plateau),
+            ("local-extrema", local_extrema), ("mixture", mixture),
             ("empirical-fisher", empirical_fisher), ("minibatch-noise", minibatch_noise),
             ("invariance", invariance)]
-NOT_YET = ["local-extrema", "mixture"]
 
 
 def render() -> str:
@@ -243,8 +408,7 @@ def render() -> str:
         nb = load(name)
         lines += fn(nb) if nb is not None else [f"**{name}**: not run yet (no JSON)."]
         lines.append("")
-    lines += ["Not yet measured: " + ", ".join(f"`{n}`" for n in NOT_YET) + " (local extrema on "
-              "a network and EM on mixtures have no experiment yet).", "", END]
+    lines += [END]
     return "\n".join(lines)
 
 

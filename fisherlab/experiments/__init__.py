@@ -62,6 +62,16 @@ EXPERIMENTS: dict[str, tuple[str, str, str]] = {
         "run_plateau",
         "teacher–student soft committee machine: who leaves the symmetric plateau, how fast",
     ),
+    "local-extrema": (
+        "local_extrema",
+        "run_local_extrema",
+        "MLP on digits: final losses, minima or saddles, and wall time per stepper",
+    ),
+    "mixture": (
+        "mixture",
+        "run_mixture",
+        "EM, GD, Newton and natural gradient on Gaussian and Poisson mixtures from random starts",
+    ),
 }
 
 

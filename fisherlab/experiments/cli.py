@@ -65,4 +65,6 @@ _QUICK = {
     "kl-trust": {"quick": True},
     "kunstner-real": {"quick": True},
     "plateau": {"quick": True},
+    "local-extrema": {"quick": True},
+    "mixture": {"quick": True},
 }

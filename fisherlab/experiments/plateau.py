@@ -94,7 +94,6 @@ def run_one(task: dict) -> dict:
     """One (stepper, step size, seed): ε_g per iteration until the target or the budget."""
     from .. import models  # noqa: F401 -- registers K-FAC among the steppers
     from ..optim import make_stepper
-    from ..optim.saddle_free import SaddleFreeNewton
 
     with blas_threads(1):
         wt = teacher_weights(task["seed"])
@@ -105,8 +104,7 @@ def run_one(task: dict) -> dict:
         net = m.predictor(Xt)
         ft = net.forward(wt, Xt)[:, 0]
         name, hyper = task["stepper"], task["hyper"]
-        st = (SaddleFreeNewton(**hyper) if name == "SaddleFreeNewton"
-              else make_stepper(name, **hyper))
+        st = make_stepper(name, **hyper)
         st.reset()
         w = student_weights(task["seed"] + 3, task["init_scale"])
         eg, clock, status = [], [0.0], "max_iter"

@@ -8,6 +8,7 @@
 from .matrix_free import CGNaturalGradient, HessianFreeNewton, Minibatch
 from .problems import GLM, GLM_FAMILIES, MLE, Problem
 from .runner import RunResult, run
+from .saddle_free import SaddleFreeNewton
 from .steppers import (
                        GD,
                        STEPPERS,
@@ -26,5 +27,6 @@ from .steppers import (
 
 __all__ = ["Problem", "MLE", "GLM", "GLM_FAMILIES", "run", "RunResult", "Stepper", "GD", "Momentum",
            "RMSProp", "Adam", "DampedStepper", "Newton", "NaturalGradient", "EmpiricalFisher",
-           "DiagonalFisher", "MirrorDescent", "CGNaturalGradient", "HessianFreeNewton", "Minibatch",
+           "DiagonalFisher", "MirrorDescent", "SaddleFreeNewton", "CGNaturalGradient",
+           "HessianFreeNewton", "Minibatch",
            "STEPPERS", "make_stepper"]

@@ -1,13 +1,16 @@
 """Saddle-free Newton (Dauphin et al. 2014, "Identifying and attacking the saddle point problem
 in high-dimensional non-convex optimization"): Newton's step with the Hessian's eigenvalues
 replaced by their absolute values, so that negative curvature is descended, not climbed.
+
+Importing this module registers the stepper in :data:`fisherlab.optim.STEPPERS` (the package
+imports it), so ``make_stepper("SaddleFreeNewton", lr=..., damping=...)`` builds it.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .steppers import DampedStepper
+from .steppers import STEPPERS, DampedStepper
 
 
 class SaddleFreeNewton(DampedStepper):
@@ -21,3 +24,6 @@ class SaddleFreeNewton(DampedStepper):
         lam, V = np.linalg.eigh(np.asarray(problem.hessian(theta)))
         g = problem.grad(theta)
         return theta - self.lr * (V @ ((V.T @ g) / (np.abs(lam) + self.damping)))
+
+
+STEPPERS[SaddleFreeNewton.name] = SaddleFreeNewton

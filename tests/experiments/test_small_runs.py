@@ -327,3 +327,78 @@ def test_experiment_summary_is_current():
         before = "\n".join(render_one(nb))
         nb["run_seconds"] = (nb.get("run_seconds") or 0) + 1000
         assert "\n".join(render_one(nb)) != before
+
+
+def test_local_extrema_same_seed_same_numbers():
+    from fisherlab.experiments.local_extrema import run_local_extrema
+
+    opts = dict(hidden=(4,), seeds=2, pilot_seeds=1, n_train=60,
+                steppers=("GD", "NaturalGradient", "SaddleFreeNewton"),
+                max_iter={"GD": 10, "NaturalGradient": 3, "SaddleFreeNewton": 3}, seed=3)
+    a = run_local_extrema(None, **opts)
+    assert _without_times(a) == _without_times(run_local_extrema(None, **opts))
+    c = run_local_extrema(None, **dict(opts, seed=4))
+    assert _without_times(c)["runs"] != _without_times(a)["runs"]
+
+
+def test_mixture_same_seed_same_numbers():
+    from fisherlab.experiments.mixture import run_mixture
+
+    opts = dict(problems=("gaussian M=3", "poisson M=3"), starts=2, pilot_starts=1, n_per=15,
+                max_iter={"EM": 5, "NaturalGradient": 5, "Newton": 3, "GD": 5}, seed=2)
+    a = run_mixture(None, **opts)
+    assert _without_times(a) == _without_times(run_mixture(None, **opts))
+    c = run_mixture(None, **dict(opts, seed=5))
+    assert _without_times(c)["runs"] != _without_times(a)["runs"]
+
+
+def test_local_extrema_quick(tmp_path):
+    from fisherlab.experiments.local_extrema import run_local_extrema
+
+    nb = run_local_extrema(tmp_path, quick=True, workers=2)
+    data = _files_ok(nb, "local-extrema")
+    assert data["quick"] is True and data["hidden"] == [8]
+    rows = nb["summary"]["8"]["steppers"]
+    by = {(r["stepper"], r["seed"]): r for r in nb["runs"]}
+    seeds = sorted({r["seed"] for r in nb["runs"]})
+    for k in seeds:
+        ngd, gd, newton = (by[(s, k)] for s in ("NaturalGradient", "GD", "Newton"))
+        # the full run's findings, seed by seed: natural gradient (the GGN) crosses the loss
+        # thresholds in far fewer iterations than GD ...
+        t = str(0.1)
+        assert ngd["thresholds"][t] is not None and gd["thresholds"][t] is not None
+        assert 5 * ngd["thresholds"][t]["iterations"] < gd["thresholds"][t]["iterations"]
+        # ... while damped Newton on the indefinite Hessian stalls far above it
+        assert newton["final_loss"] > 5 * ngd["final_loss"]
+    # natural gradient does not end lower than Adam at their budgets (median final loss) ...
+    assert rows["NaturalGradient"]["final_loss"]["median"] > rows["Adam"]["final_loss"]["median"]
+    # ... and no run reaches a minimum within its budget: natural gradient's all end with
+    # negative curvature left
+    for s, r in rows.items():
+        assert r["ends"]["minimum"] == 0, s
+    assert rows["NaturalGradient"]["negative_curvature"] == len(seeds)
+
+
+def test_mixture_quick(tmp_path):
+    from fisherlab.experiments.mixture import run_mixture
+
+    nb = run_mixture(tmp_path, quick=True, workers=2)
+    data = _files_ok(nb, "mixture")
+    assert data["quick"] is True
+    res = nb["results"]
+    for p, r in res.items():
+        # on every EM iterate of every start, EM (through Family.mle with weights) equals the
+        # natural-gradient step with the complete-data Fisher of size 1 in expectation
+        # parameters (through the gradient, F_c and the Jacobian)
+        assert r["em_vs_natural_step_max_rel_diff"] < 1e-10, p
+        assert r["largest_excess_over_optimum"] < nb["success_tol"], p
+    rows = {p: r["steppers"] for p, r in res.items()}
+    # the full run's findings: bad local maxima are real -- EM from random starts misses the
+    # global optimum of the well-separated Gaussian mixture from some starts ...
+    g5 = rows["gaussian M=5"]["EM"]
+    assert 0 < g5["successes"] < g5["starts"]
+    for p, st in rows.items():
+        # ... natural gradient with the complete-data Fisher does not escape them: it succeeds
+        # no more often than EM, and Newton less often than EM
+        assert st["NaturalGradient"]["successes"] <= st["EM"]["successes"], p
+        assert st["Newton"]["successes"] < st["EM"]["successes"], p
