@@ -51,9 +51,9 @@ class Mixture:
     """
 
     def __init__(self, family, M: int, **dims):
-        from .. import _api
+        from .. import family as make_family
 
-        self.family = _api.family(family, **dims) if isinstance(family, str) else family
+        self.family = make_family(family, **dims) if isinstance(family, str) else family
         if int(M) != M or M < 2:
             raise DomainError(f"a mixture needs M >= 2 components, got M = {M!r}")
         self.M = int(M)
