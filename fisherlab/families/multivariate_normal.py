@@ -56,6 +56,11 @@ from ._spec import (
 DIMS = {"d": 2}
 
 
+def _ij(i: int, j: int, d: int) -> str:
+    """The name suffix of entry (i, j), 0-based: "21" for d < 10, "2_1" from d = 10 on."""
+    return f"{i + 1}{j + 1}" if d < 10 else f"{i + 1}_{j + 1}"
+
+
 def _pairs(d: int) -> list[tuple[int, int]]:
     """The lower triangle (i ≥ j), row by row, 0-based."""
     return [(i, j) for i in range(d) for j in range(i + 1)]
@@ -132,7 +137,7 @@ def make(d: int = 2) -> ExponentialFamily:
                          rf"\mu_{{{i + 1}}}") for i in range(d)]
     cov_params = [
         Param(
-            f"cov{i + 1}{j + 1}",
+            f"cov{_ij(i, j, d)}",
             POSITIVE,
             (0.5, 5.0),
             f"Σ_{i + 1}{i + 1} > 0, the variance of x_{i + 1}",
@@ -140,7 +145,7 @@ def make(d: int = 2) -> ExponentialFamily:
         )
         if i == j
         else Param(
-            f"cov{i + 1}{j + 1}",
+            f"cov{_ij(i, j, d)}",
             REAL,
             (-off * 0.5, off * 0.5),
             f"Σ_{i + 1}{j + 1}, the covariance of x_{i + 1} and x_{j + 1}",
@@ -148,9 +153,27 @@ def make(d: int = 2) -> ExponentialFamily:
         )
         for i, j in pairs
     ]
+    prec_params = [
+        Param(
+            f"prec{_ij(i, j, d)}",
+            POSITIVE,
+            (0.5, 5.0),
+            f"Λ_{i + 1}{i + 1} > 0, a diagonal entry of the precision Λ = Σ⁻¹",
+            rf"\Lambda_{{{i + 1}{j + 1}}}",
+        )
+        if i == j
+        else Param(
+            f"prec{_ij(i, j, d)}",
+            REAL,
+            (-off * 0.5, off * 0.5),
+            f"Λ_{i + 1}{j + 1}, an off-diagonal entry of the precision Λ = Σ⁻¹",
+            rf"\Lambda_{{{i + 1}{j + 1}}}",
+        )
+        for i, j in pairs
+    ]
     chol_params = [
         Param(
-            f"log_chol{i + 1}{j + 1}",
+            f"log_chol{_ij(i, j, d)}",
             REAL,
             (-1.0, 1.0),
             f"log L_{i + 1}{i + 1}, a log diagonal entry of L",
@@ -158,7 +181,7 @@ def make(d: int = 2) -> ExponentialFamily:
         )
         if i == j
         else Param(
-            f"chol{i + 1}{j + 1}",
+            f"chol{_ij(i, j, d)}",
             REAL,
             (-off, off),
             f"L_{i + 1}{j + 1}, an entry of the Cholesky factor L",
@@ -172,7 +195,7 @@ def make(d: int = 2) -> ExponentialFamily:
     ]
     natural += [
         Param(
-            f"eta{i + 1}{j + 1}",
+            f"eta{_ij(i, j, d)}",
             NEGATIVE,
             (-5.0, -0.5),
             f"η_{i + 1}{i + 1} = −½Λ_{i + 1}{i + 1}",
@@ -180,7 +203,7 @@ def make(d: int = 2) -> ExponentialFamily:
         )
         if i == j
         else Param(
-            f"eta{i + 1}{j + 1}",
+            f"eta{_ij(i, j, d)}",
             REAL,
             (-off, off),
             f"η_{i + 1}{j + 1} = −Λ_{i + 1}{j + 1}",
@@ -207,6 +230,14 @@ def make(d: int = 2) -> ExponentialFamily:
         sigma = _inverse(sp, _precision_of_eta(sp, d, eta[d:]))
         mean = sigma * sp.Matrix(eta[:d])
         return list(mean) + [sigma[i, j] for i, j in pairs]
+
+    def prec_to_natural(sp, *theta):
+        return _natural_of(sp, d, theta[:d], _sym_matrix(sp, d, theta[d:]))
+
+    def prec_from_natural(sp, *eta):
+        lam = _precision_of_eta(sp, d, eta[d:])
+        mean = _inverse(sp, lam) * sp.Matrix(eta[:d])
+        return list(mean) + [lam[i, j] for i, j in pairs]
 
     def chol_to_natural(sp, *theta):
         L = _lower(sp, d, theta[d:], diag=lambda sp, v: sp.exp(v))
@@ -254,6 +285,13 @@ def make(d: int = 2) -> ExponentialFamily:
                                       "the covariance Σ positive definite"),
                 doc="μ the mean, then the lower triangle of the covariance Σ row by row "
                     "(Σ positive definite)."),
+            Parametrization(
+                "mean_precision", mean_params + prec_params,
+                to_natural=prec_to_natural, from_natural=prec_from_natural,
+                constraint=Constraint(lambda t: _not_positive_definite(_symmetric(d, t[..., d:])),
+                                      "the precision Λ positive definite"),
+                doc="μ the mean, then the lower triangle of the precision Λ = Σ⁻¹ row by row "
+                    "(Λ positive definite)."),
             Parametrization(
                 "mean_chol", mean_params + chol_params,
                 to_natural=chol_to_natural, from_natural=chol_from_natural,
