@@ -36,6 +36,10 @@ class _State:
 
     __slots__ = ("mu", "Sigma", "Sig_inv", "logdet", "t0", "T1", "T1_inv", "shape", "diag")
 
+    def __init__(self):
+        self.diag = None
+        self.T1_inv = None
+
 
 class MVNKernels(Kernels):
     """:class:`~fisherlab.kernels._runtime.Kernels` of the multivariate normal for any d.
@@ -69,6 +73,7 @@ class MVNKernels(Kernels):
         self._constraint = pz.constraint
         self._domains = [(p.name, p.domain) for p in pz.params]
         self._eye = np.eye(d)
+        self._fx_shape = ()
 
     def __repr__(self) -> str:
         return f"<Kernels {self.family} {self.parametrization} (d = {self._d}, p = {self._p})>"
@@ -107,6 +112,19 @@ class MVNKernels(Kernels):
     def _vech(self, M):
         return M[..., self._il[0], self._il[1]]
 
+    def _cols(self, theta, name: str = "theta"):
+        """The columns of θ, checked (finite; the matrix positive definite), and their batch
+        shape: the interface the rest of the library uses."""
+        arr = np.asarray(theta, dtype=np.float64)
+        if self.validate:
+            self._state(arr, name)
+        elif arr.ndim == 0 or arr.shape[-1] != self._p:
+            self._array(arr, name)
+        return [arr[..., i] for i in range(self._p)], arr.shape[:-1]
+
+    def _natural_cols(self, eta, name: str = "eta"):
+        return MVNKernels(self.spec, "natural", self._ns, self.validate)._cols(eta, name)
+
     # -- θ -> state
     def _array(self, theta, name="theta"):
         arr = np.asarray(theta, dtype=np.float64)
@@ -128,6 +146,13 @@ class MVNKernels(Kernels):
         try:
             return np.linalg.cholesky(M)
         except np.linalg.LinAlgError:
+            # name a parameter outside its own domain (a variance <= 0) before the constraint
+            for i, (pname, dom) in enumerate(self._domains):
+                bad = dom.violations(arr[..., i])
+                if np.any(bad):
+                    raise DomainError(
+                        f"{self.family} {self.parametrization}: parameter {pname!r} in {name} "
+                        f"must be {dom.text}, got {describe(arr[..., i][bad])}") from None
             with np.errstate(invalid="ignore"):
                 bad = ~(np.linalg.eigvalsh(M)[..., 0] > 0)
             raise DomainError(f"{self.family} {self.parametrization}: {name} must satisfy "
@@ -454,7 +479,54 @@ class MVNKernels(Kernels):
         translation invariant) so large means do not cancel digits. ``refine`` is accepted for
         the common interface; this closed form needs no refinement."""
         a, b = self._state(theta_p, "theta_p"), self._state(theta_q, "theta_q")
-        return self._g.base_kl(b.mu - a.mu, a.Sigma, b.Sig_inv, a.logdet, b.logdet, self._d)
+        delta = b.mu - a.mu
+        kl = np.asarray(self._g.base_kl(delta, a.Sigma, b.Sig_inv, a.logdet, b.logdet, self._d))
+        # The closed form sums terms of size ~d that cancel when the two points nearly
+        # coincide. There it is rewritten exactly as ½ Σ (ε_i − log(1 + ε_i)) + ½ δᵀΣq⁻¹δ, with
+        # ε the eigenvalues of Σq⁻¹Σp − I, each term summed by its series, and the differences
+        # (of Σ or Λ, and δ) formed from θp − θq itself: no cancellation left.
+        scale = 0.5 * (np.abs(a.logdet - b.logdet) + self._d)
+        close = kl <= 1e-3 * scale
+        if np.any(close):
+            shape = kl.shape
+            tp = np.broadcast_to(np.asarray(theta_p, dtype=np.float64), shape + (self._p,))
+            tq = np.broadcast_to(np.asarray(theta_q, dtype=np.float64), shape + (self._p,))
+            a, b = self._broadcast(a, shape), self._broadcast(b, shape)
+            kl = np.array(kl, dtype=np.float64, copy=True)
+            kl[close] = self._kl_close(tp[close], tq[close], a, b, close)
+        return kl
+
+    def _kl_close(self, tp, tq, a, b, rows):
+        """The KL of nearly coinciding points, from their differences (see :meth:`kl`)."""
+        d, pz = self._d, self.parametrization
+        sel = {k: getattr(a, k)[rows] for k in ("mu", "Sigma", "Sig_inv", "T1")}
+        selq = {k: getattr(b, k)[rows] for k in ("mu", "Sigma", "Sig_inv", "T1")}
+        dv = tp[..., d:] - tq[..., d:]
+        if pz in ("mean_cov", "mean_chol"):
+            if pz == "mean_cov":
+                dS = self._sym(dv)  # Σp − Σq
+            else:
+                lp, lq = tp[..., d:][..., self._diag], tq[..., d:][..., self._diag]
+                dL = self._lower_with_diag(dv, np.exp(lq) * np.expm1(lp - lq))
+                Lp, Lq = sel["T1"], selq["T1"]
+                dS = dL @ Lp.swapaxes(-1, -2) + Lq @ dL.swapaxes(-1, -2)
+            C = np.linalg.cholesky(selq["Sigma"])
+            E = np.linalg.solve(C, np.linalg.solve(C, dS).swapaxes(-1, -2))
+            delta = (tq[..., :d] - tp[..., :d])[..., None]
+        else:
+            # the eigenvalues of Σq⁻¹Σp = ΛqΛp⁻¹ are those of Cp⁻¹ΛqCp⁻ᵀ, Λp = CpCpᵀ
+            w = np.where(self._diag, -2.0, -1.0) if pz == "natural" else 1.0
+            dLam = self._sym(-dv * w)  # Λq − Λp
+            C = np.linalg.cholesky(sel["Sig_inv"])
+            E = np.linalg.solve(C, np.linalg.solve(C, dLam).swapaxes(-1, -2))
+            if pz == "natural":
+                dh = (tq[..., :d] - tp[..., :d])[..., None]
+                delta = selq["Sigma"] @ (dh - dLam @ sel["mu"])  # μq − μp, exactly rewritten
+            else:
+                delta = (tq[..., :d] - tp[..., :d])[..., None]
+        eps = np.linalg.eigvalsh(0.5 * (E + E.swapaxes(-1, -2)))
+        quad = (delta.swapaxes(-1, -2) @ (selq["Sig_inv"] @ delta))[..., 0, 0]
+        return 0.5 * _x_minus_log1p(eps).sum(-1) + 0.5 * quad
 
     def entropy(self, theta):
         """½ log det(2πeΣ): -> (...)."""
@@ -493,6 +565,22 @@ class MVNKernels(Kernels):
             if self.parametrization == "natural" else self._sym(rest)
         M = np.where(ok[..., None, None], M, self._eye)
         return ok & (np.linalg.eigvalsh(M)[..., 0] > 0)
+
+
+def _x_minus_log1p(x):
+    """x − log(1 + x) elementwise, by its series x²/2 − x³/3 + … where |x| < 0.1."""
+    x = np.asarray(x, dtype=np.float64)
+    small = np.abs(x) < 0.1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = x - np.log1p(x)
+    xs = x[small]
+    series = np.zeros_like(xs)
+    power = xs * xs
+    for n in range(2, 20):
+        series += (1 if n % 2 == 0 else -1) * power / n
+        power = power * xs
+    out[small] = series
+    return out
 
 
 def _phi(X):
