@@ -26,7 +26,6 @@ from conftest import EXHAUSTIVE
 import fisherlab as fl
 from fisherlab.verify._points import draw_points
 
-
 #: The Hessian by 50-digit numerical differentiation costs p² derivatives: d ≤ 3 here, larger d
 #: in tests/test_mvn_generic.py (closed forms, sampled entries).
 DIMS = [1, 2, 3]

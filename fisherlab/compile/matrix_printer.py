@@ -29,6 +29,7 @@ class MatrixPrinter:
 
     # -- matrices
     def matrix(self, M) -> str:
+        """Code of a matrix expression."""
         if M in self.names:
             return self.names[M]
         if isinstance(M, sp.MatAdd):
@@ -47,7 +48,7 @@ class MatrixPrinter:
         raise NotImplementedError(f"cannot print {M!r}: give it a name among the arguments")
 
     def chain(self, factors) -> str:
-        """A product, in the matrix-chain order of least cost."""
+        """Code of a product, in the matrix-chain order of least cost."""
         n = len(factors)
         if n == 1:
             return self.matrix(factors[0])
@@ -75,6 +76,7 @@ class MatrixPrinter:
 
     # -- scalars
     def trace(self, P) -> str:
+        """Code of tr P for a product P."""
         factors = list(P.args) if isinstance(P, sp.MatMul) else [P]
         for i in range(len(factors)):
             rot = factors[i:] + factors[:i]
@@ -86,6 +88,7 @@ class MatrixPrinter:
                 f"{self.chain(factors[1:])})")
 
     def scalar(self, e) -> str:
+        """Code of a scalar expression."""
         if e in self.names:
             return self.names[e]
         if isinstance(e, sp.Trace):
@@ -105,6 +108,7 @@ class MatrixPrinter:
         raise NotImplementedError(f"cannot print the scalar {e!r}")
 
     def expr(self, e) -> str:
+        """Code of a matrix or scalar expression."""
         return self.matrix(e) if isinstance(e, sp.MatrixExpr) else self.scalar(e)
 
 

@@ -19,22 +19,18 @@ Parametrizations:
   definite), which the kernels check;
 - ``mean_cov``: (μ₁, …, μ_d, then Σ's lower triangle row by row: cov11, cov21, cov22, …);
   Σ must be positive definite;
+- ``mean_precision``: (μ, then Λ's lower triangle row by row: prec11, prec21, …); Λ positive
+  definite;
 - ``mean_chol``: (μ₁, …, μ_d, then the lower Cholesky factor L of Σ = LLᵀ row by row, with its
   diagonal on the log scale: log_chol11, chol21, log_chol22, …); every entry is unconstrained.
 
-Dimensions: ``d`` ≥ 1 (default 2). Kernels are generated ahead of time for d = 2 and 3 and compiled
-on first use otherwise; the symbolic derivation grows quickly with d (docs/multivariate_normal.md).
+From d = 10 on, entry names separate the indices: cov10_1.
 
-Valid range (the test ranges): means |μ_i| ≤ 1 and well-conditioned covariances (diagonally
-dominant draws: variances 0.5 to 5, |covariances| ≤ 0.225/(d − 1); Cholesky log-diagonal in
-[−1, 1]). Past the size guard of :func:`fisherlab.symbolic.derive.simplify` expressions are
-only cancelled as rational functions (:func:`fisherlab.symbolic.derive.reduce_large`): the
-Fisher information comes out exact, with no μ in it (Σ⁻¹ on the mean block). The quantities
-holding logarithms (log-partition, log-density, KL, entropy), the Fisher information in
-natural coordinates at θ and the skewness are kept as derived, so μ enters them through
-terms that cancel exactly in theory and their relative error grows with |μ| and with the
-condition number of Σ; tests/test_mvn.py checks d = 2 and 3 against textbook formulas at 50
-digits over the test ranges.
+Dimensions: ``d`` ≥ 1 (default 2). This declaration is element-wise (one sympy symbol per
+entry), the reference of the tests at small d. The kernels of every d come from one module
+derived in matrix form for symbolic d (fisherlab/symbolic/mvn_structured.py,
+docs/multivariate_normal.md, which also states how a symmetric matrix is flattened and
+differentiated and the valid range).
 """
 
 from __future__ import annotations

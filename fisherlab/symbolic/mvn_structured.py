@@ -23,7 +23,8 @@ for the KL), so that |μ| up to 1e3 does not cancel digits; inverses stand for C
 solves in the printed code (Σ = Λ⁻¹ computed once per call).
 
 :func:`derive_mvn` returns the list of :class:`Printed` functions that
-:mod:`fisherlab.compile.matrix_printer` turns into the module ``fisherlab/kernels/multivariate_normal.py``.
+:mod:`fisherlab.compile.matrix_printer` turns into the module
+``fisherlab/kernels/multivariate_normal.py``.
 """
 
 from __future__ import annotations
