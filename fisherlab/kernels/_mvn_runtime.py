@@ -64,7 +64,10 @@ class MVNKernels(Kernels):
         self._ns = namespace
         self._g = namespace["GENERATED"]
         self._d = d = int(namespace["d"])
-        self._f = dict(namespace["KERNELS"][parametrization])
+        # quantity -> kernel, as every family's table (here the bound methods)
+        self._f = {q: getattr(self, q) for q in (
+            "to_natural", "from_natural", "jacobian", "log_partition", "mean", "log_density",
+            "score", "hessian", "fisher", "natural_fisher", "skewness", "kl", "entropy")}
         self._p = len(self.params)
         self._m = len(self.natural_params)
         self._il = np.tril_indices(d)
