@@ -42,7 +42,12 @@ def _namespace(spec: ExponentialFamily, builtin: bool) -> dict:
     ns = None
     if builtin:
         modname = f"fisherlab.kernels.{spec.key}"
-        if importlib.util.find_spec(modname) is not None:
+        generic = f"fisherlab.kernels.{spec.name}"
+        if spec.dims and importlib.util.find_spec(generic) is not None and hasattr(
+                importlib.import_module(generic), "namespace"):
+            # one dimension-generic module for every value of the dimensions
+            ns = importlib.import_module(generic).namespace(**spec.dims)
+        elif importlib.util.find_spec(modname) is not None:
             ns = vars(importlib.import_module(modname))
     if ns is None:
         from .compile.codegen import compile_family  # imports sympy: user families only
@@ -113,7 +118,7 @@ class Family:
         if param not in self._kernels:
             self.spec.parametrization(param)
             ns = _namespace(self.spec, self._builtin)
-            self._kernels[param] = Kernels(self.spec, param, ns)
+            self._kernels[param] = ns.get("KERNELS_CLASS", Kernels)(self.spec, param, ns)
         return self._kernels[param]
 
     def kernel_namespace(self) -> dict:

@@ -20,13 +20,15 @@ import importlib  # noqa: E402
 
 catalog = importlib.import_module("fisherlab.families")  # the package, not fl.families()
 from fisherlab.compile.codegen import family_source  # noqa: E402
+from fisherlab.compile.matrix_printer import mvn_module_source  # noqa: E402
+
+#: Families derived once for every dimension, in matrix form: module key -> its source.
+GENERIC: dict = {"multivariate_normal": mvn_module_source}
 
 #: Dimensions generated ahead of time for families that have them; others compile on first use.
 #: (Fixed parameters such as binomial n are not dimensions: one module serves every value.)
 GENERATED_DIMS: dict[str, list[dict]] = {
     "dirichlet": [{"k": 2}, {"k": 3}, {"k": 5}],
-    # d = 3 takes minutes to generate (docs/multivariate_normal.md); d >= 4 compiles in memory.
-    "multivariate_normal": [{"d": 2}, {"d": 3}],
     "categorical": [{"k": 2}, {"k": 3}, {"k": 4}, {"k": 5}, {"k": 10}],
     "multinomial": [{"k": 3}, {"k": 4}],
 }
@@ -35,6 +37,8 @@ GENERATED_DIMS: dict[str, list[dict]] = {
 def specs():
     seen = set()
     for name in catalog.names():
+        if name in GENERIC:
+            continue
         dims_list = [{}]
         if catalog.default_dims(name):
             dims_list = GENERATED_DIMS.get(name, [catalog.default_dims(name)])
@@ -50,7 +54,7 @@ def specs():
 
 def module_files() -> list[str]:
     """File names of every module the catalog generates (without generating them)."""
-    return [f"{spec.key}.py" for spec in specs()]
+    return [f"{spec.key}.py" for spec in specs()] + [f"{key}.py" for key in GENERIC]
 
 
 def orphans(directory: Path) -> list[str]:
@@ -69,6 +73,9 @@ def render_all(exclude: tuple[str, ...] = (), only: tuple[str, ...] = ()) -> dic
         if spec.key in exclude or (only and spec.key not in only):
             continue
         out[f"{spec.key}.py"] = family_source(spec, source=f"fisherlab/families/{spec.name}.py")
+    for key, source in GENERIC.items():
+        if key not in exclude and (not only or key in only):
+            out[f"{key}.py"] = source()
     return out
 
 

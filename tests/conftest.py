@@ -87,8 +87,9 @@ def pytest_collection_modifyitems(config, items):
         items[:] = keep
 
 #: Dimensions of the shipped kernel modules besides each family's default (the modules
-#: scripts/generate_kernels.py writes). The multivariate normal's d = 3 has its own tests
-#: (tests/families/test_multivariate_normal_textbook.py).
+#: scripts/generate_kernels.py writes). The multivariate normal (one module for every d) has its
+#: own tests at other d (tests/families/test_multivariate_normal_textbook.py,
+#: tests/kernels/test_multivariate_normal.py).
 EXTRA_DIMS = [("categorical", {"k": 2}), ("categorical", {"k": 4}), ("categorical", {"k": 5}),
               ("categorical", {"k": 10}), ("dirichlet", {"k": 2}), ("dirichlet", {"k": 5}),
               ("multinomial", {"k": 4})]

@@ -19,22 +19,18 @@ Parametrizations:
   definite), which the kernels check;
 - ``mean_cov``: (μ₁, …, μ_d, then Σ's lower triangle row by row: cov11, cov21, cov22, …);
   Σ must be positive definite;
+- ``mean_precision``: (μ, then Λ's lower triangle row by row: prec11, prec21, …); Λ positive
+  definite;
 - ``mean_chol``: (μ₁, …, μ_d, then the lower Cholesky factor L of Σ = LLᵀ row by row, with its
   diagonal on the log scale: log_chol11, chol21, log_chol22, …); every entry is unconstrained.
 
-Dimensions: ``d`` ≥ 1 (default 2). Kernels are generated ahead of time for d = 2 and 3 and compiled
-on first use otherwise; the symbolic derivation grows quickly with d (docs/multivariate_normal.md).
+From d = 10 on, entry names separate the indices: cov10_1.
 
-Valid range (the test ranges): means |μ_i| ≤ 1 and well-conditioned covariances (diagonally
-dominant draws: variances 0.5 to 5, |covariances| ≤ 0.225/(d − 1); Cholesky log-diagonal in
-[−1, 1]). Past the size guard of :func:`fisherlab.symbolic.derive.simplify` expressions are
-only cancelled as rational functions (:func:`fisherlab.symbolic.derive.reduce_large`): the
-Fisher information comes out exact, with no μ in it (Σ⁻¹ on the mean block). The quantities
-holding logarithms (log-partition, log-density, KL, entropy), the Fisher information in
-natural coordinates at θ and the skewness are kept as derived, so μ enters them through
-terms that cancel exactly in theory and their relative error grows with |μ| and with the
-condition number of Σ; tests/families/test_multivariate_normal_textbook.py checks d = 2 and 3
-against textbook formulas at 50 digits over the test ranges.
+Dimensions: ``d`` ≥ 1 (default 2). This declaration is element-wise (one sympy symbol per
+entry), the reference of the tests at small d. The kernels of every d come from one module
+derived in matrix form for symbolic d (fisherlab/symbolic/mvn_structured.py,
+docs/multivariate_normal.md, which also states how a symmetric matrix is flattened and
+differentiated and the valid range).
 """
 
 from __future__ import annotations
@@ -54,6 +50,11 @@ from ._spec import (
 )
 
 DIMS = {"d": 2}
+
+
+def _ij(i: int, j: int, d: int) -> str:
+    """The name suffix of entry (i, j), 0-based: "21" for d < 10, "2_1" from d = 10 on."""
+    return f"{i + 1}{j + 1}" if d < 10 else f"{i + 1}_{j + 1}"
 
 
 def _pairs(d: int) -> list[tuple[int, int]]:
@@ -132,7 +133,7 @@ def make(d: int = 2) -> ExponentialFamily:
                          rf"\mu_{{{i + 1}}}") for i in range(d)]
     cov_params = [
         Param(
-            f"cov{i + 1}{j + 1}",
+            f"cov{_ij(i, j, d)}",
             POSITIVE,
             (0.5, 5.0),
             f"Σ_{i + 1}{i + 1} > 0, the variance of x_{i + 1}",
@@ -140,7 +141,7 @@ def make(d: int = 2) -> ExponentialFamily:
         )
         if i == j
         else Param(
-            f"cov{i + 1}{j + 1}",
+            f"cov{_ij(i, j, d)}",
             REAL,
             (-off * 0.5, off * 0.5),
             f"Σ_{i + 1}{j + 1}, the covariance of x_{i + 1} and x_{j + 1}",
@@ -148,9 +149,27 @@ def make(d: int = 2) -> ExponentialFamily:
         )
         for i, j in pairs
     ]
+    prec_params = [
+        Param(
+            f"prec{_ij(i, j, d)}",
+            POSITIVE,
+            (0.5, 5.0),
+            f"Λ_{i + 1}{i + 1} > 0, a diagonal entry of the precision Λ = Σ⁻¹",
+            rf"\Lambda_{{{i + 1}{j + 1}}}",
+        )
+        if i == j
+        else Param(
+            f"prec{_ij(i, j, d)}",
+            REAL,
+            (-off * 0.5, off * 0.5),
+            f"Λ_{i + 1}{j + 1}, an off-diagonal entry of the precision Λ = Σ⁻¹",
+            rf"\Lambda_{{{i + 1}{j + 1}}}",
+        )
+        for i, j in pairs
+    ]
     chol_params = [
         Param(
-            f"log_chol{i + 1}{j + 1}",
+            f"log_chol{_ij(i, j, d)}",
             REAL,
             (-1.0, 1.0),
             f"log L_{i + 1}{i + 1}, a log diagonal entry of L",
@@ -158,7 +177,7 @@ def make(d: int = 2) -> ExponentialFamily:
         )
         if i == j
         else Param(
-            f"chol{i + 1}{j + 1}",
+            f"chol{_ij(i, j, d)}",
             REAL,
             (-off, off),
             f"L_{i + 1}{j + 1}, an entry of the Cholesky factor L",
@@ -172,7 +191,7 @@ def make(d: int = 2) -> ExponentialFamily:
     ]
     natural += [
         Param(
-            f"eta{i + 1}{j + 1}",
+            f"eta{_ij(i, j, d)}",
             NEGATIVE,
             (-5.0, -0.5),
             f"η_{i + 1}{i + 1} = −½Λ_{i + 1}{i + 1}",
@@ -180,7 +199,7 @@ def make(d: int = 2) -> ExponentialFamily:
         )
         if i == j
         else Param(
-            f"eta{i + 1}{j + 1}",
+            f"eta{_ij(i, j, d)}",
             REAL,
             (-off, off),
             f"η_{i + 1}{j + 1} = −Λ_{i + 1}{j + 1}",
@@ -207,6 +226,14 @@ def make(d: int = 2) -> ExponentialFamily:
         sigma = _inverse(sp, _precision_of_eta(sp, d, eta[d:]))
         mean = sigma * sp.Matrix(eta[:d])
         return list(mean) + [sigma[i, j] for i, j in pairs]
+
+    def prec_to_natural(sp, *theta):
+        return _natural_of(sp, d, theta[:d], _sym_matrix(sp, d, theta[d:]))
+
+    def prec_from_natural(sp, *eta):
+        lam = _precision_of_eta(sp, d, eta[d:])
+        mean = _inverse(sp, lam) * sp.Matrix(eta[:d])
+        return list(mean) + [lam[i, j] for i, j in pairs]
 
     def chol_to_natural(sp, *theta):
         L = _lower(sp, d, theta[d:], diag=lambda sp, v: sp.exp(v))
@@ -254,6 +281,13 @@ def make(d: int = 2) -> ExponentialFamily:
                                       "the covariance Σ positive definite"),
                 doc="μ the mean, then the lower triangle of the covariance Σ row by row "
                     "(Σ positive definite)."),
+            Parametrization(
+                "mean_precision", mean_params + prec_params,
+                to_natural=prec_to_natural, from_natural=prec_from_natural,
+                constraint=Constraint(lambda t: _not_positive_definite(_symmetric(d, t[..., d:])),
+                                      "the precision Λ positive definite"),
+                doc="μ the mean, then the lower triangle of the precision Λ = Σ⁻¹ row by row "
+                    "(Λ positive definite)."),
             Parametrization(
                 "mean_chol", mean_params + chol_params,
                 to_natural=chol_to_natural, from_natural=chol_from_natural,

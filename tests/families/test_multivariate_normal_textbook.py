@@ -1,9 +1,8 @@
 """The multivariate normal's compiled kernels, d = 2 and d = 3, against textbook formulas in mpmath.
 
-The generic accuracy test (tests/kernels/test_accuracy.py) compares each kernel with the sympy
-derivation it was printed from, at the default d = 2 only: deriving d = 3 in the test process
-takes minutes. Here the reference is independent of the derivation, written from textbook
-formulas and evaluated at 50 digits:
+The generic accuracy test (tests/kernels/test_accuracy.py) compares each kernel with the
+element-wise sympy derivation of the declaration at the default d = 2. Here the reference is
+independent of any derivation, written from textbook formulas and evaluated at 50 digits:
 
 - log p(x) = −½(d log 2π + log det Σ + (x − μ)ᵀΣ⁻¹(x − μ)); entropy ½ log det(2πeΣ);
   A = ½ μᵀΣ⁻¹μ + ½ log det Σ; E[T] = (μ, μ_iμ_j + Σ_ij);
@@ -27,30 +26,14 @@ import fisherlab as fl
 from fisherlab.verify.points import draw_points
 from tests.conftest import EXHAUSTIVE
 
-
-def _generated(key):
-    import importlib.util
-
-    return importlib.util.find_spec(f"fisherlab.kernels.{key}") is not None
-
-
-# d = 3 runs on its generated module: compiling it in memory takes minutes
-# (docs/multivariate_normal.md).
-DIMS = [
-    2,
-    pytest.param(
-        3,
-        marks=pytest.mark.skipif(
-            not _generated("multivariate_normal_d3"),
-            reason="multivariate_normal d=3 kernels not generated",
-        ),
-    ),
-]
+#: The Hessian by 50-digit numerical differentiation costs p² derivatives: d ≤ 3 here, larger d
+#: in tests/kernels/test_multivariate_normal.py (closed forms, sampled entries).
+DIMS = [1, 2, 3]
 
 DPS = 50
 TOL = 1e-12
 N_POINTS = 20 if EXHAUSTIVE else 2
-PARAMS = ("mean_cov", "mean_chol", "natural")
+PARAMS = ("mean_cov", "mean_chol", "natural", "mean_precision")
 
 
 def _pairs(d):
@@ -68,6 +51,11 @@ def _mean_sigma(d, param, theta):
         sigma = lam ** -1
         return sigma * mp.matrix(theta[:d]), sigma
     mean = mp.matrix(theta[:d])
+    if param == "mean_precision":
+        lam = mp.matrix(d, d)
+        for (i, j), v in zip(pairs, theta[d:]):
+            lam[i, j] = lam[j, i] = v
+        return mean, lam ** -1
     if param == "mean_cov":
         sigma = mp.matrix(d, d)
         for (i, j), v in zip(pairs, theta[d:]):
@@ -210,7 +198,6 @@ def test_kl_near_coincidence(d, param):
     assert not failures, "\n".join(failures)
 
 
-@pytest.mark.skipif(not _generated("multivariate_normal_d3"), reason="d=3 kernels not generated")
 def test_d3_rejects_non_positive_definite():
     # Every diagonal entry and every 2 × 2 principal minor is positive, but vᵀΣv < 0 for
     # v = (1, −1, −1): only the full 3 × 3 check catches it.
@@ -227,7 +214,6 @@ D3_IDENTITIES = ["fisher_monte_carlo", "roundtrip", "pullback", "kl_invariance",
                  "local_kl", "scipy"]
 
 
-@pytest.mark.skipif(not _generated("multivariate_normal_d3"), reason="d=3 kernels not generated")
 def test_verify_d3():
     """fl.verify at d = 3: the Fisher information and the mean by Monte Carlo within 6 standard
     errors, pullbacks between the three parametrizations, KL invariance, scipy's log-density."""
@@ -237,7 +223,6 @@ def test_verify_d3():
     assert {r.name for r in report} == set(D3_IDENTITIES)
 
 
-@pytest.mark.skipif(not _generated("multivariate_normal_d3"), reason="d=3 kernels not generated")
 @pytest.mark.parametrize("param,theta", [
     ("mean_cov", [0.5, -1.0, 0.3, 2.0, 0.3, 1.5, -0.2, 0.1, 1.2]),
     ("mean_chol", [0.5, -1.0, 0.3, 0.2, 0.3, -0.4, 0.1, -0.2, 0.3]),

@@ -308,23 +308,7 @@ def test_lognormal_range(mu, sigma):
 # -- the multivariate normal ---------------------------------------------------------------------
 
 
-def _generated(key):
-    import importlib.util
-
-    return importlib.util.find_spec(f"fisherlab.kernels.{key}") is not None
-
-
-# d = 3 runs when its kernels are generated ahead of time: compiling them on first use takes far
-# longer than the test budget (see the README on how far d goes).
-MVN_DIMS = [2] + [
-    pytest.param(
-        3,
-        marks=pytest.mark.skipif(
-            not _generated("multivariate_normal_d3"),
-            reason="multivariate_normal d=3 kernels not generated",
-        ),
-    )
-]
+MVN_DIMS = [2, 3]
 
 
 @pytest.mark.parametrize("d", MVN_DIMS)

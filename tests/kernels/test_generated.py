@@ -41,10 +41,9 @@ def _generator():
     return module
 
 
-#: Modules whose generation alone takes many minutes on 2 cores (multivariate_normal d=3: see
-#: docs/multivariate_normal.md). CI checks every other module, categorical k=10 included (about a
-#: minute); FISHERLAB_EXHAUSTIVE=1 checks these too.
-EXPENSIVE = ("multivariate_normal_d3",)
+#: Modules whose generation alone takes many minutes on 2 cores (none since the multivariate
+#: normal is derived once in matrix form); FISHERLAB_EXHAUSTIVE=1 checks these too.
+EXPENSIVE = ()
 
 
 def test_committed_modules_are_fresh():

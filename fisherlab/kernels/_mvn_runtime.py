@@ -1,0 +1,630 @@
+"""Kernels of the multivariate normal in any dimension d, assembled from the matrix-form functions
+of the generated module ``fisherlab/kernels/multivariate_normal.py``.
+
+That module holds the derivation (:mod:`fisherlab.symbolic.mvn_structured`) printed as batched
+numpy on the last two axes; this one does what is the same for every d:
+
+- θ (..., p) to matrices and back. A symmetric matrix parameter is stored as its lower triangle
+  row by row, (1,1), (2,1), (2,2), (3,1), …; a direction u of θ is the symmetric matrix U with
+  U_ij = U_ji = u_(ij); a gradient g of θ is the symmetric matrix G with G_ii = g_(ii) and
+  G_ij = g_(ij)/2 off the diagonal, so that Σ_k g_k u_k = tr(G U). The natural parameters hold
+  −½Λ_ii and −Λ_ij (docs/multivariate_normal.md); ``mean_chol`` holds L's lower triangle with its
+  diagonal as log L_ii.
+- One Cholesky factorization per call: it checks positive definiteness (a failure is a
+  DomainError naming the constraint) and gives Σ, Σ⁻¹ and log det Σ.
+- Dense outputs ((..., p, p) Fisher and Hessians, (..., m, m, m) skewness) by applying the
+  derived operators to the basis directions, in blocks that bound memory.
+
+Imports numpy only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import DomainError, NotAvailableError, ShapeError, describe
+from ._runtime import Kernels
+
+#: Basis directions applied at once when forming a dense matrix are cut so that one block's
+#: (block, ..., d, d) temporaries hold at most this many numbers.
+_BLOCK_NUMBERS = 1 << 22
+
+
+class _State:
+    """One batch of points θ (..., p) as matrices: μ (..., d, 1), Σ, Σ⁻¹, log det Σ, and the
+    parametrization's own matrix T1 (with its inverse where the derivation uses it)."""
+
+    __slots__ = ("mu", "Sigma", "Sig_inv", "logdet", "t0", "T1", "T1_inv", "shape", "diag")
+
+    def __init__(self):
+        self.diag = None
+        self.T1_inv = None
+
+
+class MVNKernels(Kernels):
+    """:class:`~fisherlab.kernels._runtime.Kernels` of the multivariate normal for any d.
+
+    Same methods and shapes as every family's kernels; ``fisher(theta, structured=True)`` returns
+    :class:`~fisherlab.structure.KroneckerBlocks` and ``natural_gradient`` solves through it in
+    O(d³) per point.
+    """
+
+    def __init__(self, spec, parametrization: str, namespace: dict, validate: bool = True):
+        pz = spec.parametrization(parametrization)
+        self.spec = spec
+        self.fixed = {}
+        self._fx = []
+        self.family = spec.key
+        self.parametrization = parametrization
+        self.params = pz.param_names
+        self.natural_params = tuple(p.name for p in spec.natural)
+        self.event_shape = spec.support.event_shape
+        self.validate = validate
+        self._pz = pz
+        self._ns = namespace
+        self._g = namespace["GENERATED"]
+        self._d = d = int(namespace["d"])
+        # quantity -> kernel, as every family's table (here the bound methods)
+        self._f = {q: getattr(self, q) for q in (
+            "to_natural", "from_natural", "jacobian", "log_partition", "mean", "log_density",
+            "score", "hessian", "fisher", "natural_fisher", "skewness", "kl", "entropy")}
+        self._p = len(self.params)
+        self._m = len(self.natural_params)
+        self._il = np.tril_indices(d)
+        self._diag = np.array([i == j for i, j in zip(*self._il)])
+        self._offw = np.where(self._diag, 1.0, 2.0)  # weight of an entry in tr(G U)
+        self._constraint = pz.constraint
+        self._domains = [(p.name, p.domain) for p in pz.params]
+        self._eye = np.eye(d)
+        self._fx_shape = ()
+
+    def __repr__(self) -> str:
+        return f"<Kernels {self.family} {self.parametrization} (d = {self._d}, p = {self._p})>"
+
+    def unchecked(self):
+        """A copy that skips argument checking (documented opt-out for hot loops)."""
+        return MVNKernels(self.spec, self.parametrization, self._ns, validate=False)
+
+    # -- vech <-> matrices
+    def _sym(self, v):
+        """(..., d(d+1)/2) lower-triangle entries -> (..., d, d) symmetric."""
+        d = self._d
+        out = np.zeros(v.shape[:-1] + (d, d))
+        out[..., self._il[0], self._il[1]] = v
+        out[..., self._il[1], self._il[0]] = v
+        return out
+
+    def _lower(self, v):
+        d = self._d
+        out = np.zeros(v.shape[:-1] + (d, d))
+        out[..., self._il[0], self._il[1]] = v
+        return out
+
+    def _with_diag(self, v, diag):
+        """The lower-triangle entries v (..., n) with the diagonal ones replaced by ``diag``
+        (..., d), broadcast together."""
+        out = np.array(np.broadcast_to(v, np.broadcast_shapes(v.shape[:-1], diag.shape[:-1])
+                                       + v.shape[-1:]))
+        out[..., self._diag] = diag
+        return out
+
+    def _lower_with_diag(self, v, diag):
+        """The lower-triangular matrix of entries v (..., n), its diagonal ``diag`` (..., d)."""
+        return self._lower(self._with_diag(v, diag))
+
+    def _vech(self, M):
+        return M[..., self._il[0], self._il[1]]
+
+    def _cols(self, theta, name: str = "theta"):
+        """The columns of θ, checked (finite; the matrix positive definite), and their batch
+        shape: the interface the rest of the library uses."""
+        arr = np.asarray(theta, dtype=np.float64)
+        if self.validate:
+            self._state(arr, name)
+        elif arr.ndim == 0 or arr.shape[-1] != self._p:
+            self._array(arr, name)
+        return [arr[..., i] for i in range(self._p)], arr.shape[:-1]
+
+    def _natural_cols(self, eta, name: str = "eta"):
+        return MVNKernels(self.spec, "natural", self._ns, self.validate)._cols(eta, name)
+
+    # -- θ -> state
+    def _array(self, theta, name="theta"):
+        arr = np.asarray(theta, dtype=np.float64)
+        if arr.ndim == 0 or arr.shape[-1] != self._p:
+            raise ShapeError(
+                f"{name} must have last axis of length {self._p} for {self.family} "
+                f"{self.parametrization} (d = {self._d}), got shape {arr.shape}")
+        if self.validate and not np.isfinite(arr).all():
+            bad = ~np.isfinite(arr)
+            i = int(np.argmax(bad.reshape(-1, self._p).any(axis=0)))
+            raise DomainError(f"{self.family} {self.parametrization}: parameter "
+                              f"{self.params[i]!r} in {name} must be finite, got "
+                              f"{describe(arr[..., i][bad[..., i]])}")
+        return arr
+
+    def _cholesky(self, M, arr, name, what):
+        """The lower Cholesky factor of M (..., d, d); DomainError where M is not positive
+        definite (the factorization is the check)."""
+        try:
+            return np.linalg.cholesky(M)
+        except np.linalg.LinAlgError:
+            # name a parameter outside its own domain (a variance <= 0) before the constraint
+            for i, (pname, dom) in enumerate(self._domains):
+                bad = dom.violations(arr[..., i])
+                if np.any(bad):
+                    raise DomainError(
+                        f"{self.family} {self.parametrization}: parameter {pname!r} in {name} "
+                        f"must be {dom.text}, got {describe(arr[..., i][bad])}") from None
+            with np.errstate(invalid="ignore"):
+                bad = ~(np.linalg.eigvalsh(M)[..., 0] > 0)
+            raise DomainError(f"{self.family} {self.parametrization}: {name} must satisfy "
+                              f"{what}, got {describe(arr[bad] if np.ndim(bad) else arr)}"
+                              ) from None
+
+    def _state(self, theta, name="theta") -> _State:
+        arr = self._array(theta, name)
+        d, pz = self._d, self.parametrization
+        st = _State()
+        st.shape = arr.shape[:-1]
+        t0 = arr[..., :d, None]
+        rest = arr[..., d:]
+        text = self._constraint.text if self._constraint is not None else \
+            self.spec.natural_constraint.text
+        if pz == "mean_chol":
+            L = self._lower(rest)
+            diag = np.exp(rest[..., self._diag])
+            L[..., np.arange(d), np.arange(d)] = diag
+            st.T1, st.T1_inv, st.diag = L, None, diag
+            st.mu, st.t0 = t0, t0
+            st.Sigma = L @ L.swapaxes(-1, -2)
+            Li = np.linalg.solve(L, self._eye)
+            st.Sig_inv = Li.swapaxes(-1, -2) @ Li
+            st.logdet = 2.0 * rest[..., self._diag].sum(-1)
+            return st
+        if pz == "natural":
+            M = self._sym(-rest / np.where(self._diag, 0.5, 1.0))
+        else:
+            M = self._sym(rest)
+        C = self._cholesky(M, arr, name, text)
+        Ci = np.linalg.solve(C, self._eye)
+        Minv = Ci.swapaxes(-1, -2) @ Ci
+        ld = 2.0 * np.log(np.diagonal(C, axis1=-2, axis2=-1)).sum(-1)
+        st.t0, st.T1, st.T1_inv = t0, M, Minv
+        if pz == "mean_cov":
+            st.mu, st.Sigma, st.Sig_inv, st.logdet = t0, M, Minv, ld
+        elif pz == "mean_precision":
+            st.mu, st.Sigma, st.Sig_inv, st.logdet = t0, Minv, M, -ld
+        else:  # natural: μ = Λ⁻¹h by the Cholesky solve
+            st.mu = np.linalg.solve(C.swapaxes(-1, -2), np.linalg.solve(C, t0))
+            st.Sigma, st.Sig_inv, st.logdet = Minv, M, -ld
+        return st
+
+    # -- directions and gradients of θ <-> matrices
+    def _tangent(self, st, u):
+        """A direction u (..., p) of θ as (u0 (..., d, 1), U1 (..., d, d))."""
+        d = self._d
+        u0, rest = u[..., :d, None], u[..., d:]
+        pz = self.parametrization
+        if pz == "natural":
+            return u0, self._sym(-rest * np.where(self._diag, 2.0, 1.0))
+        if pz == "mean_chol":
+            return u0, self._lower_with_diag(rest, rest[..., self._diag] * st.diag)
+        return u0, self._sym(rest)
+
+    def _tangent_vec(self, st, u0, U1):
+        pz = self.parametrization
+        v = self._vech(U1)
+        if pz == "natural":
+            v = -v * np.where(self._diag, 0.5, 1.0)
+        elif pz == "mean_chol":
+            v = self._with_diag(v, v[..., self._diag] / st.diag)
+        return np.concatenate([np.broadcast_to(u0[..., 0], v.shape[:-1] + (self._d,)), v], -1)
+
+    def _dual_vec(self, st, g0, G1):
+        """A gradient as matrices (g0, G1) -> the gradient vector (..., p) of θ."""
+        pz = self.parametrization
+        v = self._vech(G1)
+        if pz == "natural":
+            v = -2.0 * v
+        elif pz == "mean_chol":
+            v = self._with_diag(v, v[..., self._diag] * st.diag)
+        else:
+            v = v * self._offw
+        g0 = np.broadcast_to(g0, v.shape[:-1] + (self._d, 1))
+        return np.concatenate([g0[..., 0], v], -1)
+
+    def _dual(self, st, g):
+        d = self._d
+        g0, rest = g[..., :d, None], g[..., d:]
+        pz = self.parametrization
+        if pz == "natural":
+            return g0, self._sym(-0.5 * rest)
+        if pz == "mean_chol":
+            return g0, self._lower_with_diag(rest, rest[..., self._diag] / st.diag)
+        return g0, self._sym(rest / self._offw)
+
+    # -- θ <-> base (μ, Σ)
+    def _args(self, st):
+        if self.parametrization == "mean_chol":
+            return (st.t0, st.T1)
+        return (st.t0, st.T1, st.T1_inv)
+
+    def _jvp(self, st, u0, U1):
+        if self.parametrization == "mean_cov":
+            return u0, U1
+        return getattr(self._g, f"{self.parametrization}_jvp")(*self._args(st), u0, U1)
+
+    def _vjp(self, st, g0, G1):
+        if self.parametrization == "mean_cov":
+            return g0, G1
+        return getattr(self._g, f"{self.parametrization}_vjp")(*self._args(st), g0, G1)
+
+    def _inverse_jvp(self, st, u0, U1):
+        """A direction of (μ, Σ) to one of θ (J⁻¹)."""
+        pz = self.parametrization
+        if pz == "mean_cov":
+            return u0, U1
+        if pz == "mean_chol":
+            # dL = L Φ(L⁻¹ dΣ L⁻ᵀ), Φ the lower triangle with the diagonal halved (the
+            # derivative of the Cholesky factorization)
+            L = st.T1
+            X = np.linalg.solve(L, np.linalg.solve(L, U1).swapaxes(-1, -2))
+            return u0, L @ _phi(X)
+        return getattr(self._g, f"{pz}_inverse_jvp")(st.mu, st.Sigma, st.Sig_inv, u0, U1)
+
+    def _inverse_vjp(self, st, g0, G1):
+        """A dual of θ to one of (μ, Σ) (J⁻ᵀ)."""
+        pz = self.parametrization
+        if pz == "mean_cov":
+            return g0, G1
+        if pz == "mean_chol":
+            # the adjoint of the map above: Ḡ = sym(L⁻ᵀ Φ(Lᵀ G) L⁻¹)
+            L = st.T1
+            Y = _phi(L.swapaxes(-1, -2) @ G1)
+            Lt = L.swapaxes(-1, -2)
+            Z = np.linalg.solve(Lt, np.linalg.solve(Lt, Y).swapaxes(-1, -2)).swapaxes(-1, -2)
+            return g0, 0.5 * (Z + Z.swapaxes(-1, -2))
+        return getattr(self._g, f"{pz}_inverse_vjp")(st.mu, st.Sigma, st.Sig_inv, g0, G1)
+
+    # -- operators on θ vectors
+    def _fisher_apply(self, st, u):
+        u0, U1 = self._jvp(st, *self._tangent(st, u))
+        f0, F1 = self._g.base_fisher_apply(st.Sig_inv, u0, U1)
+        return self._dual_vec(st, *self._vjp(st, f0, F1))
+
+    def _fisher_solve(self, st, g):
+        b0, B1 = self._inverse_vjp(st, *self._dual(st, g))
+        t0, T1 = self._g.base_fisher_inverse_apply(st.mu, st.Sigma, b0, B1)
+        return self._tangent_vec(st, *self._inverse_jvp(st, t0, T1))
+
+    def log_abs_det_jacobian(self, st) -> np.ndarray:
+        """log |det ∂(μ, Σ)/∂θ| (θ's lower-triangle coordinates): (...)."""
+        d, pz = self._d, self.parametrization
+        if pz == "mean_cov":
+            return np.zeros(st.shape)
+        if pz == "mean_precision":  # U ↦ ΣUΣ on symmetric U: det Σ^(d+1)
+            return (d + 1) * st.logdet
+        if pz == "natural":  # δμ = Σδh − ΣδΛμ, δΣ = −ΣδΛΣ, δΛ_ii = −2δη_ii, δΛ_ij = −δη_ij
+            return (d + 2) * st.logdet + d * np.log(2.0)
+        # mean_chol: Σ = LLᵀ has Jacobian 2^d Π L_ii^(d−i+1) (i = 1..d); log L_ii adds Π L_ii
+        logdiag = np.log(st.diag)
+        return d * np.log(2.0) + (logdiag * (d - np.arange(d) + 1)).sum(-1)
+
+    def _dense(self, apply, st, p_in, extra=()):
+        """The matrix (..., p_out, p_in) of the linear map ``apply(st, u, *extra)``."""
+        block = max(1, _BLOCK_NUMBERS // max(1, int(np.prod(st.shape, dtype=np.int64))
+                                             * self._d * self._d))
+        eye = np.eye(p_in)
+        cols = []
+        for a in range(0, p_in, block):
+            basis = eye[a:a + block].reshape((-1,) + (1,) * len(st.shape) + (p_in,))
+            cols.append(np.moveaxis(apply(st, basis, *extra), 0, -1))
+        return np.concatenate(cols, -1)
+
+    @staticmethod
+    def _symmetrize(M):
+        return 0.5 * (M + M.swapaxes(-1, -2))
+
+    # -- the kernels
+    def to_natural(self, theta):
+        """η(θ): (..., p) -> (..., m)."""
+        st = self._state(theta)
+        h = st.Sig_inv @ st.mu if self.parametrization != "natural" else st.t0
+        q = -self._vech(st.Sig_inv) * np.where(self._diag, 0.5, 1.0)
+        return np.concatenate([h[..., 0], q], -1)
+
+    def from_natural(self, eta):
+        """θ(η): (..., m) -> (..., p)."""
+        nat = MVNKernels(self.spec, "natural", self._ns, self.validate)
+        st = nat._state(eta, "eta")
+        mu = st.mu[..., 0]
+        pz = self.parametrization
+        if pz == "natural":
+            return np.array(eta, dtype=np.float64)
+        if pz == "mean_cov":
+            return np.concatenate([mu, self._vech(st.Sigma)], -1)
+        if pz == "mean_precision":
+            return np.concatenate([mu, self._vech(st.Sig_inv)], -1)
+        L = np.linalg.cholesky(st.Sigma)
+        v = self._vech(L).copy()
+        v[..., self._diag] = np.log(v[..., self._diag])
+        return np.concatenate([mu, v], -1)
+
+    def jacobian(self, theta):
+        """J = ∂η/∂θ: (..., p) -> (..., m, p)."""
+        st = self._state(theta)
+        nat = MVNKernels(self.spec, "natural", self._ns, False)
+
+        def apply(st, u):
+            b0, B1 = self._jvp(st, *self._tangent(st, u))
+            n0, N1 = self._g.natural_inverse_jvp(st.mu, st.Sigma, st.Sig_inv, b0, B1)
+            return nat._tangent_vec(st, n0, N1)
+
+        return self._dense(apply, st, self._p)
+
+    def log_partition(self, theta):
+        """A(η(θ)): (..., p) -> (...)."""
+        st = self._state(theta)
+        return self._g.base_log_partition(st.mu, st.Sig_inv, st.logdet)
+
+    def mean(self, theta):
+        """E[T(x)] = (μ, then E[x_i x_j] = Σ_ij + μ_iμ_j in lower-triangle order): -> (..., m)."""
+        st = self._state(theta)
+        m0, M1 = self._g.base_mean(st.mu, st.Sigma)
+        return np.concatenate([m0[..., 0], -2.0 * self._vech(M1)], -1)
+
+    def _residual(self, x, st):
+        arr = self.spec.support.check(x) if self.validate else np.asarray(x, dtype=np.float64)
+        return arr[..., :, None] - st.mu
+
+    def log_density(self, x, theta):
+        """log p(x | θ): x (..., d), θ (..., p) -> (...)."""
+        st = self._state(theta)
+        r = self._residual(x, st)
+        return self._g.base_log_density(r, st.Sig_inv, st.logdet, self._d)
+
+    def score(self, x, theta):
+        """∇_θ log p(x | θ): -> (..., p)."""
+        st = self._state(theta)
+        s0, S1 = self._g.base_score(self._residual(x, st), st.Sig_inv)
+        return self._dual_vec(st, *self._vjp(st, s0, S1))
+
+    def hessian(self, x, theta):
+        """∇²_θ log p(x | θ): -> (..., p, p), exactly symmetric."""
+        st = self._state(theta)
+        r = self._residual(x, st)
+        shape = np.broadcast_shapes(st.shape, r.shape[:-2])
+        st = self._broadcast(st, shape)
+        r = np.broadcast_to(r, shape + r.shape[-2:])
+        s0, S1 = self._g.base_score(r, st.Sig_inv)
+        pz = self.parametrization
+
+        def apply(st, u):
+            t0, T1 = self._tangent(st, u)
+            b0, B1 = self._jvp(st, t0, T1)
+            h0, H1 = self._g.base_hessian_apply(r, st.Sig_inv, b0, B1)
+            out = self._dual_vec(st, *self._vjp(st, h0, H1))
+            if pz != "mean_cov":
+                k0, K1 = getattr(self._g, f"{pz}_hess_apply")(*self._args(st), s0, S1, t0, T1)
+                out = out + self._dual_vec(st, k0, K1)
+            if pz == "mean_chol":
+                # log L_ii: ∂²L_ii/∂(log L_ii)² = L_ii adds (∂ℓ/∂L)_ii L_ii u_ii
+                G = self._vjp(st, s0, S1)[1]
+                idx = np.arange(self._d)
+                extra = np.zeros(out.shape)
+                extra[..., self._d:][..., self._diag] = (G[..., idx, idx] * st.diag
+                                                         * u[..., self._d:][..., self._diag])
+                out = out + extra
+            return out
+
+        return self._symmetrize(self._dense(apply, st, self._p))
+
+    def _broadcast(self, st, shape):
+        if st.shape == shape:
+            return st
+        out = _State()
+        out.shape = shape
+        for k in ("mu", "Sigma", "Sig_inv", "t0", "T1", "T1_inv"):
+            v = getattr(st, k)
+            setattr(out, k, None if v is None else np.broadcast_to(v, shape + v.shape[-2:]))
+        out.logdet = np.broadcast_to(st.logdet, shape)
+        out.diag = None if st.diag is None else np.broadcast_to(st.diag, shape + (self._d,))
+        return out
+
+    def fisher(self, theta, structured: bool = False):
+        """F(θ) = Jᵀ B J: (..., p) -> (..., p, p), exactly symmetric; ``structured=True``
+        returns it as :class:`~fisherlab.structure.KroneckerBlocks` without forming it."""
+        st = self._state(theta)
+        if structured:
+            from ..structure.kronecker import KroneckerBlocks
+
+            return KroneckerBlocks(self, st)
+        return self._symmetrize(self._dense(self._fisher_apply, st, self._p))
+
+    def natural_fisher(self, theta):
+        """∇²A at η(θ): -> (..., m, m)."""
+        st = self._state(theta)
+        nat = MVNKernels(self.spec, "natural", self._ns, False)
+        h = st.Sig_inv @ st.mu
+
+        def apply(st, u):
+            v0, V1 = nat._tangent(st, u)
+            f0, F1 = self._g.natural_fisher_apply(h, st.Sigma, v0, V1)
+            return nat._dual_vec(st, f0, F1)
+
+        return self._symmetrize(self._dense(apply, st, self._m))
+
+    def skewness(self, theta):
+        """∂³A at η(θ): -> (..., m, m, m)."""
+        st = self._state(theta)
+        m = self._m
+        if m ** 3 * max(1, int(np.prod(st.shape, dtype=np.int64))) > 1 << 27:
+            raise NotAvailableError(f"{self.family}: the skewness tensor would hold "
+                                    f"{m}³ numbers per point; use it for small d only")
+        nat = MVNKernels(self.spec, "natural", self._ns, False)
+        h = st.Sig_inv @ st.mu
+        eye = np.eye(m)
+        out = np.empty(st.shape + (m, m, m))
+        for k in range(m):
+            u0, U1 = nat._tangent(st, eye[k])
+
+            def apply(st, v, u0=u0, U1=U1):
+                v0, V1 = nat._tangent(st, v)
+                f0, F1 = self._g.natural_skewness_apply(h, st.Sigma, v0, V1, u0, U1)
+                return nat._dual_vec(st, f0, F1)
+
+            out[..., k] = self._dense(apply, st, m)
+        return out
+
+    def kl(self, theta_p, theta_q, refine: bool = True):
+        """KL(p_θp ‖ p_θq): (..., p), (..., p) -> (...), written at μ_p = 0 (exactly
+        translation invariant) so large means do not cancel digits. ``refine`` is accepted for
+        the common interface; this closed form needs no refinement."""
+        a, b = self._state(theta_p, "theta_p"), self._state(theta_q, "theta_q")
+        delta = b.mu - a.mu
+        kl = np.asarray(self._g.base_kl(delta, a.Sigma, b.Sig_inv, a.logdet, b.logdet, self._d))
+        # The closed form sums terms of size ~d that cancel when the two points nearly
+        # coincide. There it is rewritten exactly as ½ Σ (ε_i − log(1 + ε_i)) + ½ δᵀΣq⁻¹δ, with
+        # ε the eigenvalues of Σq⁻¹Σp − I, each term summed by its series, and the differences
+        # (of Σ or Λ, and δ) formed from θp − θq itself: no cancellation left.
+        scale = 0.5 * (np.abs(a.logdet - b.logdet) + self._d)
+        close = kl <= 1e-3 * scale
+        if np.any(close):
+            shape = kl.shape
+            tp = np.broadcast_to(np.asarray(theta_p, dtype=np.float64), shape + (self._p,))
+            tq = np.broadcast_to(np.asarray(theta_q, dtype=np.float64), shape + (self._p,))
+            a, b = self._broadcast(a, shape), self._broadcast(b, shape)
+            kl = np.array(kl, dtype=np.float64, copy=True)
+            kl[close] = self._kl_close(tp[close], tq[close], a, b, close)
+        return kl
+
+    def _kl_close(self, tp, tq, a, b, rows):
+        """The KL of nearly coinciding points, from their differences (see :meth:`kl`)."""
+        d, pz = self._d, self.parametrization
+        sel = {k: getattr(a, k)[rows] for k in ("mu", "Sigma", "Sig_inv", "T1")}
+        selq = {k: getattr(b, k)[rows] for k in ("mu", "Sigma", "Sig_inv", "T1")}
+        dv = tp[..., d:] - tq[..., d:]
+        if pz in ("mean_cov", "mean_chol"):
+            if pz == "mean_cov":
+                dS = self._sym(dv)  # Σp − Σq
+            else:
+                lp, lq = tp[..., d:][..., self._diag], tq[..., d:][..., self._diag]
+                dL = self._lower_with_diag(dv, np.exp(lq) * np.expm1(lp - lq))
+                Lp, Lq = sel["T1"], selq["T1"]
+                dS = dL @ Lp.swapaxes(-1, -2) + Lq @ dL.swapaxes(-1, -2)
+            C = np.linalg.cholesky(selq["Sigma"])
+            E = np.linalg.solve(C, np.linalg.solve(C, dS).swapaxes(-1, -2))
+            delta = (tq[..., :d] - tp[..., :d])[..., None]
+        else:
+            # the eigenvalues of Σq⁻¹Σp = ΛqΛp⁻¹ are those of Cp⁻¹ΛqCp⁻ᵀ, Λp = CpCpᵀ
+            w = np.where(self._diag, -2.0, -1.0) if pz == "natural" else 1.0
+            dLam = self._sym(-dv * w)  # Λq − Λp
+            C = np.linalg.cholesky(sel["Sig_inv"])
+            E = np.linalg.solve(C, np.linalg.solve(C, dLam).swapaxes(-1, -2))
+            if pz == "natural":
+                dh = (tq[..., :d] - tp[..., :d])[..., None]
+                delta = selq["Sigma"] @ (dh - dLam @ sel["mu"])  # μq − μp, exactly rewritten
+            else:
+                delta = (tq[..., :d] - tp[..., :d])[..., None]
+        eps = np.linalg.eigvalsh(0.5 * (E + E.swapaxes(-1, -2)))
+        quad = (delta.swapaxes(-1, -2) @ (selq["Sig_inv"] @ delta))[..., 0, 0]
+        return 0.5 * _x_minus_log1p(eps).sum(-1) + 0.5 * quad
+
+    def entropy(self, theta):
+        """½ log det(2πeΣ): -> (...)."""
+        st = self._state(theta)
+        return self._g.base_entropy(st.logdet, self._d)
+
+    def natural_gradient(self, theta, grad, damping: float = 0.0):
+        """(F(θ) + damping·I)⁻¹ grad: θ (..., p), grad (..., p) -> (..., p).
+
+        Without damping, through the Kronecker structure in O(d³) per point; with damping, the
+        structure is lost and the dense (p, p) system is solved.
+        """
+        g = np.asarray(grad, dtype=np.float64)
+        if g.ndim == 0 or g.shape[-1] != self._p:
+            raise ShapeError(f"grad must have last axis of length {self._p}, got shape {g.shape}")
+        if self.validate and not np.isfinite(g).all():
+            raise DomainError(f"grad must be finite, got {describe(g[~np.isfinite(g)])}")
+        return self.fisher(theta, structured=True).solve(g, damping)
+
+    def fisher_rao_distance(self, theta1, theta2):
+        """Not available: the Fisher–Rao distance of the general multivariate normal has no
+        closed form (it does for fixed mean, fixed covariance or diagonal covariance)."""
+        raise NotAvailableError(
+            f"{self.family}: the Fisher–Rao distance of the general multivariate normal has no "
+            "closed form (known ones: fixed mean, Atkinson & Mitchell 1981; fixed covariance, "
+            "the Mahalanobis distance; diagonal covariance, a product of hyperbolic planes)")
+
+    def in_domain(self, theta):
+        """Where θ (..., p) lies in the domain: a mask (...)."""
+        arr = np.asarray(theta, dtype=np.float64)
+        ok = np.isfinite(arr).all(-1)
+        if self.parametrization == "mean_chol":
+            return ok
+        rest = np.where(ok[..., None], arr[..., self._d:], 0.0)
+        M = self._sym(-rest / np.where(self._diag, 0.5, 1.0)) \
+            if self.parametrization == "natural" else self._sym(rest)
+        M = np.where(ok[..., None, None], M, self._eye)
+        return ok & (np.linalg.eigvalsh(M)[..., 0] > 0)
+
+
+def _x_minus_log1p(x):
+    """x − log(1 + x) elementwise, by its series x²/2 − x³/3 + … where |x| < 0.1."""
+    x = np.asarray(x, dtype=np.float64)
+    small = np.abs(x) < 0.1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = x - np.log1p(x)
+    xs = x[small]
+    series = np.zeros_like(xs)
+    power = xs * xs
+    for n in range(2, 20):
+        series += (1 if n % 2 == 0 else -1) * power / n
+        power = power * xs
+    out[small] = series
+    return out
+
+
+def _phi(X):
+    """The lower triangle of X with its diagonal halved."""
+    out = np.tril(X)
+    d = X.shape[-1]
+    idx = np.arange(d)
+    out[..., idx, idx] *= 0.5
+    return out
+
+
+def assemble(module, d: int) -> dict:
+    """The kernel namespace of the d-dimensional normal from the generated ``module``."""
+    d = int(d)
+    il = np.tril_indices(d)
+
+    def statistics(*x):
+        x = np.stack(np.broadcast_arrays(*x), -1)
+        return np.concatenate([x, x[..., il[0]] * x[..., il[1]]], -1)
+
+    def log_base_measure(*x):
+        return np.full(np.broadcast_shapes(*(np.shape(c) for c in x)), -0.5 * d * np.log(2 * np.pi))
+
+    def natural_from_mean(*mu):
+        mu = np.stack(np.broadcast_arrays(*mu), -1)
+        m = mu[..., :d]
+        second = np.zeros(mu.shape[:-1] + (d, d))
+        second[..., il[0], il[1]] = mu[..., d:]
+        second[..., il[1], il[0]] = mu[..., d:]
+        sigma = second - m[..., :, None] * m[..., None, :]
+        C = np.linalg.cholesky(sigma)
+        Ci = np.linalg.solve(C, np.eye(d))
+        lam = Ci.swapaxes(-1, -2) @ Ci
+        h = (lam @ m[..., None])[..., 0]
+        q = -lam[..., il[0], il[1]] * np.where(il[0] == il[1], 0.5, 1.0)
+        return np.concatenate([h, q], -1)
+
+    kernels = {pz: {"from_natural": None} for pz in PARAMETRIZATIONS}
+    return {"KERNELS": kernels, "KERNELS_CLASS": MVNKernels, "GENERATED": module, "d": d,
+            "statistics": statistics, "log_base_measure": log_base_measure,
+            "natural_from_mean": natural_from_mean, "__name__": module.__name__, "DIMS": {"d": d}}
+
+
+PARAMETRIZATIONS = ("natural", "mean_cov", "mean_precision", "mean_chol")
