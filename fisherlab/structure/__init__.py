@@ -10,5 +10,6 @@ and log-determinants cost what the structure allows and no (p, p) array is forme
 
 from .base import Structured
 from .dense import Dense
+from .diag_low_rank import DiagPlusLowRank
 
-__all__ = ["Dense", "Structured"]
+__all__ = ["Dense", "DiagPlusLowRank", "Structured"]
