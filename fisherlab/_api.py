@@ -24,6 +24,7 @@ from .families import load as _load_spec
 from .families import names as _catalog_names
 from .families.declaration import ExponentialFamily
 from .families.fixed import is_scalar
+from .kernels._generic import GenericKernels
 from .kernels._runtime import Kernels
 from .newton import damped_newton
 
@@ -41,9 +42,13 @@ def _namespace(spec: ExponentialFamily, builtin: bool) -> dict:
         return _COMPILED[spec]
     ns = None
     if builtin:
-        modname = f"fisherlab.kernels.{spec.key}"
-        if importlib.util.find_spec(modname) is not None:
-            ns = vars(importlib.import_module(modname))
+        # a dimension-generic module (one for every k) first, then a module for this key
+        for modname in (f"fisherlab.kernels.{spec.name}", f"fisherlab.kernels.{spec.key}"):
+            if importlib.util.find_spec(modname) is not None:
+                ns = vars(importlib.import_module(modname))
+                if modname.endswith(spec.key) or ns.get("GENERIC"):
+                    break
+                ns = None
     if ns is None:
         from .compile.codegen import compile_family  # imports sympy: user families only
 
@@ -113,7 +118,8 @@ class Family:
         if param not in self._kernels:
             self.spec.parametrization(param)
             ns = _namespace(self.spec, self._builtin)
-            self._kernels[param] = Kernels(self.spec, param, ns)
+            cls = GenericKernels if ns.get("GENERIC") else Kernels
+            self._kernels[param] = cls(self.spec, param, ns)
         return self._kernels[param]
 
     def _ns(self) -> dict:

@@ -20,21 +20,24 @@ import importlib  # noqa: E402
 
 catalog = importlib.import_module("fisherlab.families")  # the package, not fl.families()
 from fisherlab.compile.codegen import family_source  # noqa: E402
+from fisherlab.compile.generic_codegen import generic_source  # noqa: E402
 
 #: Dimensions generated ahead of time for families that have them; others compile on first use.
 #: (Fixed parameters such as binomial n are not dimensions: one module serves every value.)
 GENERATED_DIMS: dict[str, list[dict]] = {
-    "dirichlet": [{"k": 2}, {"k": 3}, {"k": 5}],
     # d = 3 takes minutes to generate (docs/multivariate_normal.md); d >= 4 compiles in memory.
     "multivariate_normal": [{"d": 2}, {"d": 3}],
-    "categorical": [{"k": 2}, {"k": 3}, {"k": 4}, {"k": 5}, {"k": 10}],
-    "multinomial": [{"k": 3}, {"k": 4}],
 }
+#: Families derived once for symbolic dimension (their ``indexed()`` declaration): one module,
+#: named after the family, serves every k.
+GENERIC = ("categorical", "dirichlet", "multinomial")
 
 
 def specs():
     seen = set()
     for name in catalog.names():
+        if name in GENERIC:
+            continue
         dims_list = [{}]
         if catalog.default_dims(name):
             dims_list = GENERATED_DIMS.get(name, [catalog.default_dims(name)])
@@ -50,7 +53,7 @@ def specs():
 
 def module_files() -> list[str]:
     """File names of every module the catalog generates (without generating them)."""
-    return [f"{spec.key}.py" for spec in specs()]
+    return [f"{spec.key}.py" for spec in specs()] + [f"{name}.py" for name in GENERIC]
 
 
 def orphans(directory: Path) -> list[str]:
@@ -69,6 +72,12 @@ def render_all(exclude: tuple[str, ...] = (), only: tuple[str, ...] = ()) -> dic
         if spec.key in exclude or (only and spec.key not in only):
             continue
         out[f"{spec.key}.py"] = family_source(spec, source=f"fisherlab/families/{spec.name}.py")
+    for name in GENERIC:
+        if name in exclude or (only and name not in only):
+            continue
+        module = importlib.import_module(f"fisherlab.families.{name}")
+        out[f"{name}.py"] = generic_source(module.indexed(),
+                                           source=f"fisherlab/families/{name}.py")
     return out
 
 
@@ -77,7 +86,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(ROOT / "fisherlab" / "kernels"))
     ap.add_argument("--check", action="store_true")
     ap.add_argument("--only", default="",
-                    help="comma-separated module keys (e.g. normal,dirichlet_k5) to write or check")
+                    help="comma-separated module keys (e.g. normal,dirichlet) to write or check")
     args = ap.parse_args(argv)
     out = Path(args.out)
     stale = []

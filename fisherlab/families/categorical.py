@@ -111,3 +111,36 @@ def make(k: int = 3) -> ExponentialFamily:
         fisher_rao=("probs", _fisher_rao),
         dims={"k": k},
     )
+
+
+def _probs_to_natural(sp, p, i, s, m):
+    return sp.log(p[i]) - sp.log(1 - sp.Sum(p[s], (s, 1, m)))
+
+
+def _probs_from_natural(sp, eta, i, s, m):
+    return sp.exp(eta[i]) / (1 + sp.Sum(sp.exp(eta[s]), (s, 1, m)))
+
+
+def _indexed_fisher_rao(sp, p, q, s, m, scale=1):
+    from .special.elementary import SqrtDiff
+
+    last_p, last_q = 1 - sp.Sum(p[s], (s, 1, m)), 1 - sp.Sum(q[s], (s, 1, m))
+    total = sp.Sum(SqrtDiff(p[s], q[s]) ** 2, (s, 1, m)) + SqrtDiff(last_p, last_q) ** 2
+    return 4 * scale * sp.asin(sp.sqrt(total) / 2)
+
+
+def indexed():
+    """The categorical for every k at once (see :mod:`fisherlab.families.indexed`)."""
+    from .indexed import IndexedFamily, IndexedParametrization
+
+    return IndexedFamily(
+        name="categorical", offset=-1,
+        statistics=lambda sp, x, i: x[i],
+        log_base_measure=lambda sp, x, s, k: sp.Integer(0),
+        log_partition=lambda sp, eta, s, m: sp.log(1 + sp.Sum(sp.exp(eta[s]), (s, 1, m))),
+        expected_log_base_measure=lambda sp, mean, i, s, m: sp.Integer(0),
+        parametrizations=(IndexedParametrization("probs", _probs_to_natural,
+                                                 _probs_from_natural),),
+        natural_from_mean=lambda sp, mu, i, s, m: sp.log(mu[i] / (1 - sp.Sum(mu[s], (s, 1, m)))),
+        fisher_rao=("probs", _indexed_fisher_rao),
+        softmax=True)

@@ -70,3 +70,18 @@ def make(k: int = 3) -> ExponentialFamily:
         scipy=("alpha", lambda st, *a: st.dirichlet(np.array(a))),
         dims={"k": k},
     )
+
+
+def indexed():
+    """The Dirichlet for every k at once (see :mod:`fisherlab.families.indexed`)."""
+    from .indexed import IndexedFamily, IndexedParametrization
+
+    return IndexedFamily(
+        name="dirichlet", offset=0,
+        statistics=lambda sp, x, i: sp.log(x[i]),
+        log_base_measure=lambda sp, x, s, k: -sp.Sum(sp.log(x[s]), (s, 1, k)),
+        log_partition=lambda sp, eta, s, m: (sp.Sum(sp.loggamma(eta[s]), (s, 1, m))
+                                             - sp.loggamma(sp.Sum(eta[s], (s, 1, m)))),
+        expected_log_base_measure=lambda sp, mean, i, s, m: -sp.Sum(mean(s), (s, 1, m)),
+        parametrizations=(IndexedParametrization("alpha", lambda sp, a, i, s, m: a[i],
+                                                 lambda sp, eta, i, s, m: eta[i]),))

@@ -155,3 +155,30 @@ def make(k: int = 3) -> ExponentialFamily:
         fisher_rao=("probs", fisher_rao),
         dims={"k": k},
     )
+
+
+def indexed():
+    """The multinomial for every k at once (see :mod:`fisherlab.families.indexed`)."""
+    from .categorical import _indexed_fisher_rao, _probs_from_natural, _probs_to_natural
+    from .indexed import IndexedFamily, IndexedParametrization
+
+    def expected_log_h(sp, mean, i, s, m, n):
+        from .special.softmax import MultinomialExpectedLogBase
+
+        return MultinomialExpectedLogBase(n, sp.Lambda(i, mean(i) / n),
+                                          1 - sp.Sum(mean(s) / n, (s, 1, m)))
+
+    return IndexedFamily(
+        name="multinomial", offset=-1, fixed=("n",),
+        statistics=lambda sp, x, i: x[i],
+        log_base_measure=lambda sp, x, s, k, n: (sp.loggamma(n + 1)
+                                                 - sp.Sum(sp.loggamma(x[s] + 1), (s, 1, k))),
+        log_partition=lambda sp, eta, s, m, n: n * sp.log(1 + sp.Sum(sp.exp(eta[s]), (s, 1, m))),
+        expected_log_base_measure=expected_log_h,
+        parametrizations=(IndexedParametrization(
+            "probs", lambda sp, p, i, s, m, n: _probs_to_natural(sp, p, i, s, m),
+            lambda sp, eta, i, s, m, n: _probs_from_natural(sp, eta, i, s, m)),),
+        natural_from_mean=lambda sp, mu, i, s, m, n: sp.log(mu[i] / (n - sp.Sum(mu[s], (s, 1, m)))),
+        fisher_rao=("probs", lambda sp, p, q, s, m, n: _indexed_fisher_rao(sp, p, q, s, m,
+                                                                            sp.sqrt(n))),
+        softmax=True)

@@ -73,6 +73,10 @@ class DiagPlusLowRank(Structured):
                 raise ShapeError(f"diagonal must have shape (..., {p}), got {diagonal.shape}")
         self._K = capacitance
         self._diagonal = diagonal
+        # U = d[..., None] (the categorical's diag(p) − ppᵀ): the same memory, hence the same
+        # numbers, so D⁻¹U is exactly 1 and the solve needs no division by d for it
+        self._u_is_d = (r == 1 and U.shape[:-1] == d.shape and U.strides[:-1] == d.strides
+                        and U.__array_interface__["data"][0] == d.__array_interface__["data"][0])
 
     def _low_rank(self, v: np.ndarray) -> np.ndarray:
         """U C Uᵀ v: (..., p) -> (..., p)."""
@@ -100,6 +104,9 @@ class DiagPlusLowRank(Structured):
         w = g / dd
         K = self.capacitance(damping)
         if self.rank == 1:
+            if self._u_is_d and not damping:
+                t = self.C[..., 0, 0] * np.sum(g, axis=-1) / K[..., 0, 0]
+                return w - t[..., None]
             u = self.U[..., 0]
             t = self.C[..., 0, 0] * np.sum(u * w, axis=-1) / K[..., 0, 0]
             return w - (u / dd) * t[..., None]

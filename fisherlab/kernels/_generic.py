@@ -1,0 +1,236 @@
+"""Kernels of a dimension-generic module: whole θ arrays, structured matrices, any k.
+
+A module written by :mod:`fisherlab.compile.generic_codegen` (``GENERIC = True``) serves every
+dimension of its family: its functions take θ as one array (..., m) instead of m columns, and a
+matrix quantity comes back as the parts (d, u, c, capacitance) of δ_jl·d_j + c·u_j·u_l.
+:class:`GenericKernels` keeps the public behaviour of :class:`~fisherlab.kernels._runtime.Kernels`
+(argument checks and their errors, dense (..., p, p) results by default) and adds the structure:
+``fisher(theta, structured=True)`` is a :class:`~fisherlab.structure.DiagPlusLowRank`, and
+``natural_gradient`` and ``fisher_vp`` go through it in O(k) per point.
+
+Imports numpy and scipy only, never sympy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import DomainError, NotAvailableError, ShapeError, describe
+from ..structure import DiagPlusLowRank
+from . import _special
+from ._runtime import Kernels
+
+#: Rows per slice when a large batch is evaluated piecewise (temporaries stay in the cache).
+_ROWS = 1 << 12
+#: Batches with more numbers than this are sliced.
+_SLICE_FROM = 1 << 17
+
+
+class GenericKernels(Kernels):
+    """:class:`~fisherlab.kernels._runtime.Kernels` over a dimension-generic module.
+
+    Same methods, arguments and errors; in addition ``fisher`` and ``natural_fisher`` take
+    ``structured=True``, and :meth:`fisher_vp` multiplies by the Fisher information without
+    forming it.
+    """
+
+    def __init__(self, spec, parametrization, namespace, validate=True):
+        super().__init__(spec, parametrization, namespace, validate)
+        self._fxa = [np.asarray(v, dtype=np.float64) for v in self._fx]
+
+    def unchecked(self) -> GenericKernels:
+        """A copy that skips argument checking (documented opt-out for hot loops)."""
+        return GenericKernels(self.spec, self.parametrization, self._ns, validate=False)
+
+    # -- argument checking, on the whole array
+    def _array(self, theta, name: str = "theta") -> np.ndarray:
+        arr = np.asarray(theta, dtype=np.float64)
+        if arr.ndim == 0 or arr.shape[-1] != self._p:
+            raise ShapeError(
+                f"{name} must have last axis of length {self._p} ({self._names_text()}) for "
+                f"{self.family} {self.parametrization}, got shape {arr.shape}")
+        if self.validate:
+            # NaN fails both comparisons, ±inf one of them
+            if not ((arr > self._lo) & (arr < self._hi)).all():
+                self._check_domain(arr, [arr[..., i] for i in range(self._p)], name)
+            elif self._constraint is not None:
+                self._check_constraint(arr, name)
+        return arr
+
+    def _names_text(self) -> str:
+        names = self.params
+        if len(names) > 6:
+            return f"{', '.join(names[:3])}, ..., {names[-1]}"
+        return ", ".join(names)
+
+    def _xarr(self, x) -> np.ndarray:
+        if self.validate:
+            arr = self.spec.support.check(x)
+            if self._support_rows is not None:
+                self._check_support_rows(arr)
+            return arr
+        return np.asarray(x, dtype=np.float64)
+
+    def _call(self, quantity: str, *arrays):
+        """The generated function on whole arrays and the fixed parameters; a large batch in
+        slices of its first axis (each result an array or a tuple of arrays)."""
+        fn = self._f[quantity]
+        first = arrays[0]
+        if first.ndim < 2 or first.size <= _SLICE_FROM or any(
+                a.ndim != first.ndim or a.shape[0] != first.shape[0] for a in arrays) or any(
+                f.ndim for f in self._fxa):
+            return fn(*arrays, *self._fxa)
+        parts = [fn(*[a[i:i + _ROWS] for a in arrays], *self._fxa)
+                 for i in range(0, first.shape[0], _ROWS)]
+        if isinstance(parts[0], tuple):
+            return tuple(None if parts[0][j] is None else np.concatenate([p[j] for p in parts])
+                         for j in range(len(parts[0])))
+        return np.concatenate(parts)
+
+    # -- the kernels
+    def to_natural(self, theta) -> np.ndarray:
+        """η(θ): (..., p) -> (..., m)."""
+        return self._call("to_natural", self._array(theta))
+
+    def from_natural(self, eta) -> np.ndarray:
+        """θ(η): (..., m) -> (..., p), the closed-form inverse of :meth:`to_natural`."""
+        nat = GenericKernels(self.spec, "natural", self._ns, self.validate)
+        return self._call("from_natural", nat._array(eta, "eta"))
+
+    def _structure(self, parts) -> DiagPlusLowRank:
+        d, u, c, cap, diagonal = parts
+        if cap is not None:
+            cap = cap[..., None, None]
+        return DiagPlusLowRank(d, u[..., None], c[..., None, None], capacitance=cap,
+                               diagonal=diagonal)
+
+    def _parts(self, quantity: str) -> str:
+        """The generated function of a matrix without its exact diagonal, where there is one
+        (the solves and products do not need it)."""
+        return quantity + "_parts" if quantity + "_parts" in self._f else quantity
+
+    def jacobian(self, theta, structured: bool = False):
+        """J = ∂η/∂θ: (..., p) -> (..., m, p); ``structured=True``: a DiagPlusLowRank."""
+        s = self._structure(self._call("jacobian", self._array(theta)))
+        return s if structured else s.dense()
+
+    def log_partition(self, theta) -> np.ndarray:
+        """A(η(θ)): (..., p) -> (...)."""
+        return self._call("log_partition", self._array(theta))
+
+    def mean(self, theta) -> np.ndarray:
+        """Mean parameters μ = E[T(x)] = ∇A(η(θ)): (..., p) -> (..., m)."""
+        return self._call("mean", self._array(theta))
+
+    def log_density(self, x, theta) -> np.ndarray:
+        """log p(x | θ): x (..., k), θ (..., p) -> (...)."""
+        return self._call("log_density", self._xarr(x), self._array(theta))
+
+    def score(self, x, theta) -> np.ndarray:
+        """∇_θ log p(x | θ): -> (..., p)."""
+        return self._call("score", self._xarr(x), self._array(theta))
+
+    def hessian(self, x, theta) -> np.ndarray:
+        """Observed Hessian ∇²_θ log p(x | θ): -> (..., p, p), exactly symmetric."""
+        parts = self._call("hessian", self._xarr(x), self._array(theta))
+        return self._structure(parts).dense()
+
+    def fisher(self, theta, structured: bool = False):
+        """Fisher information F(θ): (..., p) -> (..., p, p), exactly symmetric.
+
+        ``structured=True`` returns it as a :class:`~fisherlab.structure.DiagPlusLowRank`
+        (diag(d) + c u uᵀ, with its Woodbury capacitance in closed form): nothing p × p formed.
+        """
+        if structured:
+            return self._structure(self._call(self._parts("fisher"), self._array(theta)))
+        return self._structure(self._call("fisher", self._array(theta))).dense()
+
+    def natural_fisher(self, theta, structured: bool = False):
+        """∇²A at η(θ): -> (..., m, m); ``structured=True``: a DiagPlusLowRank."""
+        if structured:
+            return self._structure(self._call(self._parts("natural_fisher"), self._array(theta)))
+        return self._structure(self._call("natural_fisher", self._array(theta))).dense()
+
+    def skewness(self, theta) -> np.ndarray:
+        """∂³A at η(θ), the skewness tensor in natural coordinates: -> (..., m, m, m)."""
+        return self._call("skewness", self._array(theta))
+
+    def entropy(self, theta) -> np.ndarray:
+        """Entropy in nats: -> (...)."""
+        return self._call("entropy", self._array(theta))
+
+    def _grad(self, grad, name: str = "grad") -> np.ndarray:
+        g = np.asarray(grad, dtype=np.float64)
+        if g.ndim == 0 or g.shape[-1] != self._p:
+            raise ShapeError(f"{name} must have last axis of length {self._p}, got shape "
+                             f"{g.shape}")
+        if not np.isfinite(g).all():
+            raise DomainError(f"{name} must be finite, got {describe(g[~np.isfinite(g)])}")
+        return g
+
+    def natural_gradient(self, theta, grad, damping: float = 0.0) -> np.ndarray:
+        """(F(θ) + damping·I)⁻¹ grad: θ (..., p), grad (..., p) -> (..., p).
+
+        Through the diagonal-plus-rank-one structure (Sherman–Morrison): O(p) per point.
+        ``damping`` (≥ 0) is explicit Tikhonov damping; it defaults to none.
+        """
+        F = self.fisher(theta, structured=True)
+        g = self._grad(grad)
+        if not (np.isfinite(damping) and damping >= 0):
+            raise DomainError(f"damping must be finite and >= 0, got {damping!r}")
+        return F.solve(g, damping)
+
+    def fisher_vp(self, theta, v) -> np.ndarray:
+        """F(θ) v without forming F: θ (..., p), v (..., p) -> (..., p), O(p) per point."""
+        F = self.fisher(theta, structured=True)
+        return F.matvec(self._grad(v, "v"))
+
+    def kl(self, theta_p, theta_q, refine: bool = True) -> np.ndarray:
+        """KL(p_θp ‖ p_θq): (..., p), (..., p) -> (...).
+
+        The Bregman form A(η_q) − A(η_p) − ⟨∇A(η_p), η_q − η_p⟩, replaced where it cancels by
+        the integral of its curvature along the segment (``fisherlab.kernels._special
+        .kl_refine``); ``refine=False`` returns the closed form everywhere.
+        """
+        ap, aq = self._array(theta_p, "theta_p"), self._array(theta_q, "theta_q")
+        shape = np.broadcast_shapes(ap.shape, aq.shape)
+        ap, aq = np.broadcast_to(ap, shape), np.broadcast_to(aq, shape)
+        terms = self._call("kl_terms", ap, aq)
+        out = np.array(sum(terms))
+        if not refine:
+            return out
+        mag = sum(np.abs(t) for t in terms)
+        m = self._p
+        f = self._f
+
+        def to_natural(*cols):
+            return f["to_natural"](np.stack(cols[:m], -1), *cols[m:])
+
+        def jacobian(*cols):
+            return self._structure(f["jacobian"](np.stack(cols[:m], -1), *cols[m:])).dense()
+
+        cols_p = [ap[..., i] for i in range(m)]
+        cols_q = [aq[..., i] for i in range(m)]
+        fixed = [np.broadcast_to(v, shape[:-1]) for v in self._fxa]
+        with _special.kl_refine_pending():
+            _special.kl_refine(out, mag, to_natural,
+                               None if self.parametrization == "natural" else jacobian,
+                               self._ns["_kl_curvature"], cols_p, cols_q, fixed)
+        return out
+
+    def fisher_rao_distance(self, theta1, theta2) -> np.ndarray:
+        """Closed-form Fisher–Rao geodesic distance: (..., p), (..., p) -> (...)."""
+        decl = self.spec.fisher_rao
+        if decl is None:
+            raise NotAvailableError(f"{self.family} has no closed-form Fisher–Rao distance")
+        a, b = self._array(theta1, "theta1"), self._array(theta2, "theta2")
+        home = decl[0]
+        table = self._ns["KERNELS"][home]
+        if home != self.parametrization:
+            a = table["from_natural"](self._f["to_natural"](a, *self._fxa), *self._fxa)
+            b = table["from_natural"](self._f["to_natural"](b, *self._fxa), *self._fxa)
+        return table["fisher_rao"](a, b, *self._fxa)
+
+    @property
+    def _sums_support(self) -> bool:
+        return False
