@@ -42,8 +42,8 @@ def _generator():
 
 
 #: Modules whose generation alone takes many minutes on 2 cores (multivariate_normal d=3: see
-#: docs/multivariate_normal.md). CI checks every other module, categorical k=10 included (about a
-#: minute); FISHERLAB_EXHAUSTIVE=1 checks these too.
+#: docs/multivariate_normal.md). CI checks every other module (the categorical, Dirichlet and
+#: multinomial modules that serve every k included); FISHERLAB_EXHAUSTIVE=1 checks these too.
 EXPENSIVE = ("multivariate_normal_d3",)
 
 

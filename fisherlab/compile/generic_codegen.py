@@ -15,13 +15,18 @@ import sympy as sp
 from ..families.indexed import IndexedFamily
 from ..symbolic.indexed import (
     COSOFTMAX,
+    DIGAMMA_REST,
+    DIGAMMA_REST_Q,
     FREE,
+    LOG_MULTIBETA,
+    LOG_MULTIBETA_Q,
     LSE,
     LSE_Q,
     P_REF,
     P_REF_Q,
     PROBS,
     PROBS_Q,
+    TRIGAMMA_REST,
     M,
     RankOne,
     derive,
@@ -46,8 +51,10 @@ class _Module:
 
     def printer(self, d, with_x: bool = False) -> IndexPrinter:
         lengths = {d.theta: M, d.theta_q: M, sp.IndexedBase("eta"): M, sp.IndexedBase("t"): M,
-                   sp.IndexedBase("mu"): M, d.x: self.k, COSOFTMAX: M, PROBS: M, PROBS_Q: M}
-        scalars = {LSE: "lse", LSE_Q: "lse_q", P_REF: "p_ref", P_REF_Q: "p_ref_q"}
+                   sp.IndexedBase("mu"): M, d.x: self.k, COSOFTMAX: M, PROBS: M, PROBS_Q: M,
+                   DIGAMMA_REST: M, DIGAMMA_REST_Q: M, TRIGAMMA_REST: M}
+        scalars = {LSE: "lse", LSE_Q: "lse_q", P_REF: "p_ref", P_REF_Q: "p_ref_q",
+                   LOG_MULTIBETA: "log_multibeta", LOG_MULTIBETA_Q: "log_multibeta_q"}
         scalars.update({s: s.name for s in d.fixed})
         return IndexPrinter(lengths, scalars)
 
@@ -74,6 +81,14 @@ class _Module:
             lines.append(f"lse_q = _special.logsumexp0_last({d.theta_q.name})")
         if uses(PROBS_Q, P_REF_Q):
             lines.append(f"probs_q, p_ref_q = _special.softmax_last({d.theta_q.name})")
+        q = d.theta_q.name
+        for symbol, line in ((DIGAMMA_REST, f"digamma_rest = _special.digamma_rest({th})"),
+                             (TRIGAMMA_REST, f"trigamma_rest = _special.trigamma_rest({th})"),
+                             (LOG_MULTIBETA, f"log_multibeta = _special.log_multibeta({th})"),
+                             (DIGAMMA_REST_Q, f"digamma_rest_q = _special.digamma_rest({q})"),
+                             (LOG_MULTIBETA_Q, f"log_multibeta_q = _special.log_multibeta({q})")):
+            if uses(symbol):
+                lines.append(line)
         return lines
 
     def function(self, d, name, args, outputs, doc, with_x=False, pad_none=0) -> str:

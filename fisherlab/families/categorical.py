@@ -4,8 +4,10 @@ Observations are one-hot vectors x of shape (..., k). The last class is the refe
 exponential-family form T(x) = (x_1, …, x_{k−1}), h(x) = 1, η_i = log(p_i / p_k) for i < k,
 A(η) = log(1 + Σ_{i<k} e^{η_i}).
 
-Dimensions: ``k`` ≥ 2 classes (default 3); ``fl.family("categorical", k=10)``. Kernels are
-generated ahead of time for k = 2, 3, 4, 5 and 10, compiled on first use for other k.
+Dimensions: ``k`` ≥ 2 classes (default 3); ``fl.family("categorical", k=10)``. One kernel
+module serves every k: it is derived once for symbolic k from :func:`indexed`, the same family
+written with sums over the classes (see :mod:`fisherlab.families.indexed`), and its Fisher
+information is diag(p) − ppᵀ, also as a structured matrix (``structured=True``).
 
 Parametrizations: ``natural`` (the k − 1 logits against class k) and ``probs`` (the first k − 1
 probabilities p_1, …, p_{k−1}; p_k = 1 − Σ_{i<k} p_i must stay positive: θ off the open simplex

@@ -66,6 +66,10 @@ class IndexedFamily:
     softmax : bool
         A(η) is c·log(1 + Σ e^{η_i}): the derivation writes it and its derivatives through the
         log-sum-exp L (one overflow-free evaluation), so e^{η_i}/(1 + Σ e^η) becomes e^{η_i − L}.
+    gamma_sums : bool
+        A(η) is Σ log Γ(η_i) − log Γ(Σ η_i): the derivation writes it as the log multivariate
+        beta function and ψ⁽ⁿ⁾(η_j) − ψ⁽ⁿ⁾(Σ η) as differences over the other components' sum,
+        each evaluated without cancellation (:mod:`fisherlab.kernels._special`).
     """
 
     name: str
@@ -79,6 +83,7 @@ class IndexedFamily:
     natural_from_mean: Callable | None = None
     fisher_rao: tuple | None = None
     softmax: bool = False
+    gamma_sums: bool = False
 
     def parametrization(self, name: str) -> IndexedParametrization | None:
         """The parametrization ``name``; None for ``natural`` (η itself)."""

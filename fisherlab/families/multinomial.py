@@ -4,8 +4,8 @@ Observations are count vectors x of shape (..., k) of non-negative integers summ
 class is the reference: T(x) = (x_1, …, x_{k−1}), log h(x) = log n! − Σ_i log x_i!,
 η_i = log(p_i / p_k) for i < k, A(η) = n log(1 + Σ_{i<k} e^{η_i}).
 
-Dimensions: ``k`` ≥ 2 classes (default 3), a structural dimension: one kernel module per k,
-generated ahead of time for k = 3 and 4 and compiled on first use for other k. Fixed parameter:
+Dimensions: ``k`` ≥ 2 classes (default 3), a structural dimension; one kernel module serves
+every k, derived once for symbolic k from :func:`indexed`. Fixed parameter:
 ``n`` ≥ 1 trials, a whole number (default 5), a symbol of the derivation and an argument of the
 kernels (see :mod:`fisherlab.families.fixed`): ``fl.family("multinomial", n=10, k=4)``, or per-row
 trials as an array broadcast against θ's batch shape (...) and x's batch shape (x is

@@ -20,10 +20,17 @@ from ..structure import DiagPlusLowRank
 from . import _special
 from ._runtime import Kernels
 
-#: Rows per slice when a large batch is evaluated piecewise (temporaries stay in the cache).
-_ROWS = 1 << 12
-#: Batches with more numbers than this are sliced.
-_SLICE_FROM = 1 << 17
+#: Numbers per slice when a large batch is evaluated piecewise along its first axis: a slice's
+#: temporaries stay in the CPU cache (a whole-array evaluation streams each through memory).
+_SLICE_NUMBERS = 1 << 15
+
+
+def _finite(arr: np.ndarray) -> bool:
+    """Whether every entry is finite: one sum (NaN and ±inf propagate into it), then the exact
+    test only when the sum is not finite (which an overflow of finite entries can cause)."""
+    if arr.size > 64 and np.isfinite(np.add.reduce(arr, axis=None)):
+        return True
+    return bool(np.isfinite(arr).all())
 
 
 class GenericKernels(Kernels):
@@ -37,6 +44,8 @@ class GenericKernels(Kernels):
     def __init__(self, spec, parametrization, namespace, validate=True):
         super().__init__(spec, parametrization, namespace, validate)
         self._fxa = [np.asarray(v, dtype=np.float64) for v in self._fx]
+        self._all_real = bool(np.all(np.isinf(self._lo)) and np.all(np.isinf(self._hi))
+                              and self._constraint is None)
 
     def unchecked(self) -> GenericKernels:
         """A copy that skips argument checking (documented opt-out for hot loops)."""
@@ -50,8 +59,11 @@ class GenericKernels(Kernels):
                 f"{name} must have last axis of length {self._p} ({self._names_text()}) for "
                 f"{self.family} {self.parametrization}, got shape {arr.shape}")
         if self.validate:
+            if self._all_real:
+                if not _finite(arr):
+                    self._check_domain(arr, [arr[..., i] for i in range(self._p)], name)
             # NaN fails both comparisons, ±inf one of them
-            if not ((arr > self._lo) & (arr < self._hi)).all():
+            elif not ((arr > self._lo) & (arr < self._hi)).all():
                 self._check_domain(arr, [arr[..., i] for i in range(self._p)], name)
             elif self._constraint is not None:
                 self._check_constraint(arr, name)
@@ -71,21 +83,29 @@ class GenericKernels(Kernels):
             return arr
         return np.asarray(x, dtype=np.float64)
 
-    def _call(self, quantity: str, *arrays):
-        """The generated function on whole arrays and the fixed parameters; a large batch in
-        slices of its first axis (each result an array or a tuple of arrays)."""
+    def _call(self, quantity: str, *arrays, then=None):
+        """The generated function on ``arrays`` and the fixed parameters, then ``then`` on its
+        result (one array, or a tuple of them); a large batch in cache-sized slices of its first
+        axis, written into one output array."""
         fn = self._f[quantity]
-        first = arrays[0]
-        if first.ndim < 2 or first.size <= _SLICE_FROM or any(
-                a.ndim != first.ndim or a.shape[0] != first.shape[0] for a in arrays) or any(
+
+        def one(*args):
+            out = fn(*args, *self._fxa)
+            return out if then is None else then(out)
+        shape = np.broadcast_shapes(*(a.shape[:-1] for a in arrays))
+        width = max(a.shape[-1] for a in arrays)
+        if len(shape) < 1 or shape[0] < 2 or shape[0] * width * 4 <= _SLICE_NUMBERS or any(
                 f.ndim for f in self._fxa):
-            return fn(*arrays, *self._fxa)
-        parts = [fn(*[a[i:i + _ROWS] for a in arrays], *self._fxa)
-                 for i in range(0, first.shape[0], _ROWS)]
-        if isinstance(parts[0], tuple):
-            return tuple(None if parts[0][j] is None else np.concatenate([p[j] for p in parts])
-                         for j in range(len(parts[0])))
-        return np.concatenate(parts)
+            return one(*arrays)
+        arrays = [np.broadcast_to(a, shape + a.shape[-1:]) for a in arrays]
+        n = shape[0]
+        step = max(1, _SLICE_NUMBERS * n // (np.prod(shape) * width))
+        first = one(*[a[:step] for a in arrays])
+        out = np.empty((n,) + first.shape[1:])
+        out[:step] = first
+        for i in range(step, n, step):
+            out[i:i + step] = one(*[a[i:i + step] for a in arrays])
+        return out
 
     # -- the kernels
     def to_natural(self, theta) -> np.ndarray:
@@ -109,10 +129,19 @@ class GenericKernels(Kernels):
         (the solves and products do not need it)."""
         return quantity + "_parts" if quantity + "_parts" in self._f else quantity
 
+    def _dense(self, quantity: str, *arrays) -> np.ndarray:
+        """A matrix quantity, assembled dense slice by slice."""
+        return self._call(quantity, *arrays, then=lambda parts: self._structure(parts).dense())
+
+    def _structured(self, quantity: str, *arrays) -> DiagPlusLowRank:
+        """A matrix quantity as a DiagPlusLowRank (whole arrays: its parts are O(p) each)."""
+        return self._structure(self._f[self._parts(quantity)](*arrays, *self._fxa))
+
     def jacobian(self, theta, structured: bool = False):
         """J = ∂η/∂θ: (..., p) -> (..., m, p); ``structured=True``: a DiagPlusLowRank."""
-        s = self._structure(self._call("jacobian", self._array(theta)))
-        return s if structured else s.dense()
+        if structured:
+            return self._structured("jacobian", self._array(theta))
+        return self._dense("jacobian", self._array(theta))
 
     def log_partition(self, theta) -> np.ndarray:
         """A(η(θ)): (..., p) -> (...)."""
@@ -132,8 +161,7 @@ class GenericKernels(Kernels):
 
     def hessian(self, x, theta) -> np.ndarray:
         """Observed Hessian ∇²_θ log p(x | θ): -> (..., p, p), exactly symmetric."""
-        parts = self._call("hessian", self._xarr(x), self._array(theta))
-        return self._structure(parts).dense()
+        return self._dense("hessian", self._xarr(x), self._array(theta))
 
     def fisher(self, theta, structured: bool = False):
         """Fisher information F(θ): (..., p) -> (..., p, p), exactly symmetric.
@@ -142,14 +170,14 @@ class GenericKernels(Kernels):
         (diag(d) + c u uᵀ, with its Woodbury capacitance in closed form): nothing p × p formed.
         """
         if structured:
-            return self._structure(self._call(self._parts("fisher"), self._array(theta)))
-        return self._structure(self._call("fisher", self._array(theta))).dense()
+            return self._structured("fisher", self._array(theta))
+        return self._dense("fisher", self._array(theta))
 
     def natural_fisher(self, theta, structured: bool = False):
         """∇²A at η(θ): -> (..., m, m); ``structured=True``: a DiagPlusLowRank."""
         if structured:
-            return self._structure(self._call(self._parts("natural_fisher"), self._array(theta)))
-        return self._structure(self._call("natural_fisher", self._array(theta))).dense()
+            return self._structured("natural_fisher", self._array(theta))
+        return self._dense("natural_fisher", self._array(theta))
 
     def skewness(self, theta) -> np.ndarray:
         """∂³A at η(θ), the skewness tensor in natural coordinates: -> (..., m, m, m)."""
@@ -164,7 +192,7 @@ class GenericKernels(Kernels):
         if g.ndim == 0 or g.shape[-1] != self._p:
             raise ShapeError(f"{name} must have last axis of length {self._p}, got shape "
                              f"{g.shape}")
-        if not np.isfinite(g).all():
+        if not _finite(g):
             raise DomainError(f"{name} must be finite, got {describe(g[~np.isfinite(g)])}")
         return g
 
@@ -174,16 +202,32 @@ class GenericKernels(Kernels):
         Through the diagonal-plus-rank-one structure (Sherman–Morrison): O(p) per point.
         ``damping`` (≥ 0) is explicit Tikhonov damping; it defaults to none.
         """
-        F = self.fisher(theta, structured=True)
-        g = self._grad(grad)
+        arr, g = self._array(theta), self._grad(grad)
         if not (np.isfinite(damping) and damping >= 0):
             raise DomainError(f"damping must be finite and >= 0, got {damping!r}")
-        return F.solve(g, damping)
+        damping = float(damping)
+        parts = self._parts("fisher")
+        return self._pair(parts, arr, g, lambda S, v: S._solve(v, damping))
 
     def fisher_vp(self, theta, v) -> np.ndarray:
         """F(θ) v without forming F: θ (..., p), v (..., p) -> (..., p), O(p) per point."""
-        F = self.fisher(theta, structured=True)
-        return F.matvec(self._grad(v, "v"))
+        arr, v = self._array(theta), self._grad(v, "v")
+        return self._pair(self._parts("fisher"), arr, v, lambda S, u: S._matvec(u))
+
+    def _pair(self, quantity: str, arr: np.ndarray, v: np.ndarray, op) -> np.ndarray:
+        """``op(structure of quantity at θ, v)`` slice by slice: (..., p)."""
+        fn = self._f[quantity]
+        shape = np.broadcast_shapes(arr.shape, v.shape)
+        arr, v = np.broadcast_to(arr, shape), np.broadcast_to(v, shape)
+        if len(shape) < 2 or arr.size * 4 <= _SLICE_NUMBERS or any(f.ndim for f in self._fxa):
+            return op(self._structure(fn(arr, *self._fxa)), v)
+        n = shape[0]
+        step = max(1, _SLICE_NUMBERS * n // arr.size)
+        out = np.empty(shape)
+        for i in range(0, n, step):
+            S = self._structure(fn(arr[i:i + step], *self._fxa))
+            out[i:i + step] = op(S, v[i:i + step])
+        return out
 
     def kl(self, theta_p, theta_q, refine: bool = True) -> np.ndarray:
         """KL(p_θp ‖ p_θq): (..., p), (..., p) -> (...).
@@ -195,11 +239,11 @@ class GenericKernels(Kernels):
         ap, aq = self._array(theta_p, "theta_p"), self._array(theta_q, "theta_q")
         shape = np.broadcast_shapes(ap.shape, aq.shape)
         ap, aq = np.broadcast_to(ap, shape), np.broadcast_to(aq, shape)
-        terms = self._call("kl_terms", ap, aq)
-        out = np.array(sum(terms))
+        both = self._call("kl_terms", ap, aq,
+                          then=lambda t: np.stack([sum(t), sum(np.abs(x) for x in t)], -1))
+        out, mag = np.array(both[..., 0]), both[..., 1]
         if not refine:
             return out
-        mag = sum(np.abs(t) for t in terms)
         m = self._p
         f = self._f
 

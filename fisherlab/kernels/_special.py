@@ -1053,6 +1053,41 @@ def cosoftmax_last(p, p_ref):
     return _others(numpy.asarray(p, dtype=numpy.float64), p_ref)
 
 
+def sum_others(a):
+    """Σ_{i ≠ j} a_i for every j over the last axis of a > 0, (..., m): the total minus a_j where
+    a_j is at most half of it, and for the largest entry the sum of the rest (no cancellation)."""
+    a = numpy.asarray(a, dtype=numpy.float64)
+    total = a.sum(axis=-1, keepdims=True)
+    out = total - a
+    top = numpy.argmax(a, axis=-1)[..., None]
+    rest = numpy.array(a)
+    numpy.put_along_axis(rest, top, 0.0, axis=-1)
+    numpy.put_along_axis(out, top, rest.sum(axis=-1, keepdims=True), axis=-1)
+    return out
+
+
+def digamma_rest(a):
+    """ψ(a_j) − ψ(Σ a) for every j over the last axis, (..., m), as a shift of a_j by the sum of
+    the others (:func:`digamma_diff`: no cancellation when the others are small)."""
+    a = numpy.asarray(a, dtype=numpy.float64)
+    return digamma_diff(a, sum_others(a))
+
+
+def trigamma_rest(a):
+    """ψ′(a_j) − ψ′(Σ a) for every j over the last axis, (..., m) (:func:`trigamma_diff`)."""
+    a = numpy.asarray(a, dtype=numpy.float64)
+    return trigamma_diff(a, sum_others(a))
+
+
+def log_multibeta(a):
+    """Σ_i log Γ(a_i) − log Γ(Σ a) over the last axis, (...), as the telescoping sum
+    Σ_{i<m} log B(a_i, a_{i+1} + … + a_m) of :func:`log_beta` terms (each accurate when one
+    argument is tiny)."""
+    a = numpy.asarray(a, dtype=numpy.float64)
+    suffix = numpy.cumsum(a[..., ::-1], axis=-1)[..., ::-1]
+    return log_beta(a[..., :-1], suffix[..., 1:]).sum(axis=-1)
+
+
 def multinomial_expected_log_base(n, p, p_last):
     """E[log h(x)] = log n! − Σ_{i=1}^{k} E[log x_i!] of a multinomial with class probabilities
     p (..., k − 1) and p_last (...), each x_i ~ Bin(n, p_i): (...)."""
@@ -1066,4 +1101,5 @@ def multinomial_expected_log_base(n, p, p_last):
 
 
 __all__ += ["full", "into", "logsumexp0_last", "softmax_last", "cosoftmax_last",
-            "multinomial_expected_log_base"]
+            "multinomial_expected_log_base", "sum_others", "digamma_rest", "trigamma_rest",
+            "log_multibeta"]

@@ -25,13 +25,15 @@ def natural__from_natural(eta):
 def natural__log_partition(eta):
     """A(η(θ)), (...)."""
     _shape = numpy.shape(eta)
-    return _special.full(((-_special.gammaln(numpy.sum(eta, axis=-1))) + numpy.sum(_special.gammaln(eta), axis=-1)), _shape[:-1])
+    log_multibeta = _special.log_multibeta(eta)
+    return _special.full(log_multibeta, _shape[:-1])
 
 
 def natural__mean(eta):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m)."""
     _shape = numpy.shape(eta)
-    return _special.full(((-_special.digamma(numpy.sum(eta, axis=-1)[..., None])) + _special.digamma(eta)), _shape)
+    digamma_rest = _special.digamma_rest(eta)
+    return _special.full(digamma_rest, _shape)
 
 
 def natural__log_density(x, eta):
@@ -48,8 +50,23 @@ def natural__score(x, eta):
     return _special.full(((-_special.digamma(eta)) + t + _special.digamma(numpy.sum(eta, axis=-1)[..., None])), _shape)
 
 
+def natural__fisher_parts(eta):
+    """fisher as δ_jl·d_j + c·u_j·u_l: (d, u, c, capacitance 1 + c Σ u²/d, diagonal), (..., m), (..., m), (...), (...), (..., m); the last two None where not derived."""
+    _shape = numpy.shape(eta)
+    _c0 = _special.trigamma(numpy.sum(eta, axis=-1))
+    return (_special.full(_special.trigamma(eta), _shape), _special.full(1, _shape), _special.full((-_c0), _shape[:-1]), _special.full((1 + (-_c0*numpy.sum((1/_special.trigamma(eta)), axis=-1))), _shape[:-1]), None)
+
+
 def natural__fisher(eta):
     """fisher as δ_jl·d_j + c·u_j·u_l: (d, u, c, capacitance 1 + c Σ u²/d, diagonal), (..., m), (..., m), (...), (...), (..., m); the last two None where not derived."""
+    _shape = numpy.shape(eta)
+    trigamma_rest = _special.trigamma_rest(eta)
+    _c0 = _special.trigamma(numpy.sum(eta, axis=-1))
+    return (_special.full(_special.trigamma(eta), _shape), _special.full(1, _shape), _special.full((-_c0), _shape[:-1]), _special.full((1 + (-_c0*numpy.sum((1/_special.trigamma(eta)), axis=-1))), _shape[:-1]), _special.full(trigamma_rest, _shape))
+
+
+def natural__natural_fisher_parts(eta):
+    """natural_fisher as δ_jl·d_j + c·u_j·u_l: (d, u, c, capacitance 1 + c Σ u²/d, diagonal), (..., m), (..., m), (...), (...), (..., m); the last two None where not derived."""
     _shape = numpy.shape(eta)
     _c0 = _special.trigamma(numpy.sum(eta, axis=-1))
     return (_special.full(_special.trigamma(eta), _shape), _special.full(1, _shape), _special.full((-_c0), _shape[:-1]), _special.full((1 + (-_c0*numpy.sum((1/_special.trigamma(eta)), axis=-1))), _shape[:-1]), None)
@@ -58,8 +75,9 @@ def natural__fisher(eta):
 def natural__natural_fisher(eta):
     """natural_fisher as δ_jl·d_j + c·u_j·u_l: (d, u, c, capacitance 1 + c Σ u²/d, diagonal), (..., m), (..., m), (...), (...), (..., m); the last two None where not derived."""
     _shape = numpy.shape(eta)
+    trigamma_rest = _special.trigamma_rest(eta)
     _c0 = _special.trigamma(numpy.sum(eta, axis=-1))
-    return (_special.full(_special.trigamma(eta), _shape), _special.full(1, _shape), _special.full((-_c0), _shape[:-1]), _special.full((1 + (-_c0*numpy.sum((1/_special.trigamma(eta)), axis=-1))), _shape[:-1]), None)
+    return (_special.full(_special.trigamma(eta), _shape), _special.full(1, _shape), _special.full((-_c0), _shape[:-1]), _special.full((1 + (-_c0*numpy.sum((1/_special.trigamma(eta)), axis=-1))), _shape[:-1]), _special.full(trigamma_rest, _shape))
 
 
 def natural__jacobian(eta):
@@ -78,19 +96,18 @@ def natural__hessian(x, eta):
 def natural__entropy(eta):
     """A − ⟨η, μ⟩ − E[log h], (...)."""
     _shape = numpy.shape(eta)
-    m = _shape[-1]
-    _c0 = numpy.sum(eta, axis=-1)
-    _c1 = _special.digamma(_c0)
-    return _special.full(((-numpy.sum((((-_c1[..., None]) + _special.digamma(eta)))*eta, axis=-1)) + (-_special.gammaln(_c0)) + (-_c1*m) + numpy.sum(_special.gammaln(eta), axis=-1) + numpy.sum(_special.digamma(eta), axis=-1)), _shape[:-1])
+    digamma_rest = _special.digamma_rest(eta)
+    log_multibeta = _special.log_multibeta(eta)
+    return _special.full((log_multibeta + (-numpy.sum(digamma_rest*eta, axis=-1)) + numpy.sum(digamma_rest, axis=-1)), _shape[:-1])
 
 
 def natural__kl_terms(eta, eta_q):
     """The terms of the Bregman-form KL(p_θ ‖ p_θq), each (...)."""
     _shape = numpy.shape(eta)
-    _c0 = numpy.sum(eta_q, axis=-1)
-    _c1 = numpy.sum(eta, axis=-1)
-    _c2 = _special.digamma(_c1)
-    return (_special.full(((-_special.gammaln(_c0)) + numpy.sum(_special.gammaln(eta_q), axis=-1)), _shape[:-1]), _special.full(((-numpy.sum(_special.gammaln(eta), axis=-1)) + _special.gammaln(_c1)), _shape[:-1]), _special.full(((-numpy.sum(eta_q*_special.digamma(eta), axis=-1)) + _c0*_c2 + (-_c1*_c2) + numpy.sum(eta*_special.digamma(eta), axis=-1)), _shape[:-1]))
+    digamma_rest = _special.digamma_rest(eta)
+    log_multibeta = _special.log_multibeta(eta)
+    log_multibeta_q = _special.log_multibeta(eta_q)
+    return (_special.full(log_multibeta_q, _shape[:-1]), _special.full((-log_multibeta), _shape[:-1]), _special.full(((-numpy.sum(digamma_rest*eta_q, axis=-1)) + numpy.sum(digamma_rest*eta, axis=-1)), _shape[:-1]))
 
 
 def natural__skewness(eta):
@@ -116,13 +133,15 @@ def alpha__from_natural(eta):
 def alpha__log_partition(alpha):
     """A(η(θ)), (...)."""
     _shape = numpy.shape(alpha)
-    return _special.full(((-_special.gammaln(numpy.sum(alpha, axis=-1))) + numpy.sum(_special.gammaln(alpha), axis=-1)), _shape[:-1])
+    log_multibeta = _special.log_multibeta(alpha)
+    return _special.full(log_multibeta, _shape[:-1])
 
 
 def alpha__mean(alpha):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m)."""
     _shape = numpy.shape(alpha)
-    return _special.full(((-_special.digamma(numpy.sum(alpha, axis=-1)[..., None])) + _special.digamma(alpha)), _shape)
+    digamma_rest = _special.digamma_rest(alpha)
+    return _special.full(digamma_rest, _shape)
 
 
 def alpha__log_density(x, alpha):
@@ -139,8 +158,23 @@ def alpha__score(x, alpha):
     return _special.full(((-_special.digamma(alpha)) + t + _special.digamma(numpy.sum(alpha, axis=-1)[..., None])), _shape)
 
 
+def alpha__fisher_parts(alpha):
+    """fisher as δ_jl·d_j + c·u_j·u_l: (d, u, c, capacitance 1 + c Σ u²/d, diagonal), (..., m), (..., m), (...), (...), (..., m); the last two None where not derived."""
+    _shape = numpy.shape(alpha)
+    _c0 = _special.trigamma(numpy.sum(alpha, axis=-1))
+    return (_special.full(_special.trigamma(alpha), _shape), _special.full(1, _shape), _special.full((-_c0), _shape[:-1]), _special.full((1 + (-_c0*numpy.sum((1/_special.trigamma(alpha)), axis=-1))), _shape[:-1]), None)
+
+
 def alpha__fisher(alpha):
     """fisher as δ_jl·d_j + c·u_j·u_l: (d, u, c, capacitance 1 + c Σ u²/d, diagonal), (..., m), (..., m), (...), (...), (..., m); the last two None where not derived."""
+    _shape = numpy.shape(alpha)
+    trigamma_rest = _special.trigamma_rest(alpha)
+    _c0 = _special.trigamma(numpy.sum(alpha, axis=-1))
+    return (_special.full(_special.trigamma(alpha), _shape), _special.full(1, _shape), _special.full((-_c0), _shape[:-1]), _special.full((1 + (-_c0*numpy.sum((1/_special.trigamma(alpha)), axis=-1))), _shape[:-1]), _special.full(trigamma_rest, _shape))
+
+
+def alpha__natural_fisher_parts(alpha):
+    """natural_fisher as δ_jl·d_j + c·u_j·u_l: (d, u, c, capacitance 1 + c Σ u²/d, diagonal), (..., m), (..., m), (...), (...), (..., m); the last two None where not derived."""
     _shape = numpy.shape(alpha)
     _c0 = _special.trigamma(numpy.sum(alpha, axis=-1))
     return (_special.full(_special.trigamma(alpha), _shape), _special.full(1, _shape), _special.full((-_c0), _shape[:-1]), _special.full((1 + (-_c0*numpy.sum((1/_special.trigamma(alpha)), axis=-1))), _shape[:-1]), None)
@@ -149,8 +183,9 @@ def alpha__fisher(alpha):
 def alpha__natural_fisher(alpha):
     """natural_fisher as δ_jl·d_j + c·u_j·u_l: (d, u, c, capacitance 1 + c Σ u²/d, diagonal), (..., m), (..., m), (...), (...), (..., m); the last two None where not derived."""
     _shape = numpy.shape(alpha)
+    trigamma_rest = _special.trigamma_rest(alpha)
     _c0 = _special.trigamma(numpy.sum(alpha, axis=-1))
-    return (_special.full(_special.trigamma(alpha), _shape), _special.full(1, _shape), _special.full((-_c0), _shape[:-1]), _special.full((1 + (-_c0*numpy.sum((1/_special.trigamma(alpha)), axis=-1))), _shape[:-1]), None)
+    return (_special.full(_special.trigamma(alpha), _shape), _special.full(1, _shape), _special.full((-_c0), _shape[:-1]), _special.full((1 + (-_c0*numpy.sum((1/_special.trigamma(alpha)), axis=-1))), _shape[:-1]), _special.full(trigamma_rest, _shape))
 
 
 def alpha__jacobian(alpha):
@@ -169,19 +204,18 @@ def alpha__hessian(x, alpha):
 def alpha__entropy(alpha):
     """A − ⟨η, μ⟩ − E[log h], (...)."""
     _shape = numpy.shape(alpha)
-    m = _shape[-1]
-    _c0 = numpy.sum(alpha, axis=-1)
-    _c1 = _special.digamma(_c0)
-    return _special.full(((-numpy.sum((((-_c1[..., None]) + _special.digamma(alpha)))*alpha, axis=-1)) + (-_special.gammaln(_c0)) + (-_c1*m) + numpy.sum(_special.gammaln(alpha), axis=-1) + numpy.sum(_special.digamma(alpha), axis=-1)), _shape[:-1])
+    digamma_rest = _special.digamma_rest(alpha)
+    log_multibeta = _special.log_multibeta(alpha)
+    return _special.full((log_multibeta + (-numpy.sum(alpha*digamma_rest, axis=-1)) + numpy.sum(digamma_rest, axis=-1)), _shape[:-1])
 
 
 def alpha__kl_terms(alpha, alpha_q):
     """The terms of the Bregman-form KL(p_θ ‖ p_θq), each (...)."""
     _shape = numpy.shape(alpha)
-    _c0 = numpy.sum(alpha_q, axis=-1)
-    _c1 = numpy.sum(alpha, axis=-1)
-    _c2 = _special.digamma(_c1)
-    return (_special.full(((-_special.gammaln(_c0)) + numpy.sum(_special.gammaln(alpha_q), axis=-1)), _shape[:-1]), _special.full(((-numpy.sum(_special.gammaln(alpha), axis=-1)) + _special.gammaln(_c1)), _shape[:-1]), _special.full(((-numpy.sum(alpha_q*_special.digamma(alpha), axis=-1)) + _c0*_c2 + (-_c1*_c2) + numpy.sum(alpha*_special.digamma(alpha), axis=-1)), _shape[:-1]))
+    digamma_rest = _special.digamma_rest(alpha)
+    log_multibeta = _special.log_multibeta(alpha)
+    log_multibeta_q = _special.log_multibeta(alpha_q)
+    return (_special.full(log_multibeta_q, _shape[:-1]), _special.full((-log_multibeta), _shape[:-1]), _special.full(((-numpy.sum(alpha_q*digamma_rest, axis=-1)) + numpy.sum(alpha*digamma_rest, axis=-1)), _shape[:-1]))
 
 
 def alpha__skewness(alpha):
@@ -216,6 +250,6 @@ def _kl_curvature(*cols):
 
 
 KERNELS = {
-    'natural': {'to_natural': natural__to_natural, 'from_natural': natural__from_natural, 'log_partition': natural__log_partition, 'mean': natural__mean, 'log_density': natural__log_density, 'score': natural__score, 'fisher': natural__fisher, 'natural_fisher': natural__natural_fisher, 'jacobian': natural__jacobian, 'hessian': natural__hessian, 'entropy': natural__entropy, 'kl_terms': natural__kl_terms, 'skewness': natural__skewness},
-    'alpha': {'to_natural': alpha__to_natural, 'from_natural': alpha__from_natural, 'log_partition': alpha__log_partition, 'mean': alpha__mean, 'log_density': alpha__log_density, 'score': alpha__score, 'fisher': alpha__fisher, 'natural_fisher': alpha__natural_fisher, 'jacobian': alpha__jacobian, 'hessian': alpha__hessian, 'entropy': alpha__entropy, 'kl_terms': alpha__kl_terms, 'skewness': alpha__skewness},
+    'natural': {'to_natural': natural__to_natural, 'from_natural': natural__from_natural, 'log_partition': natural__log_partition, 'mean': natural__mean, 'log_density': natural__log_density, 'score': natural__score, 'fisher_parts': natural__fisher_parts, 'fisher': natural__fisher, 'natural_fisher_parts': natural__natural_fisher_parts, 'natural_fisher': natural__natural_fisher, 'jacobian': natural__jacobian, 'hessian': natural__hessian, 'entropy': natural__entropy, 'kl_terms': natural__kl_terms, 'skewness': natural__skewness},
+    'alpha': {'to_natural': alpha__to_natural, 'from_natural': alpha__from_natural, 'log_partition': alpha__log_partition, 'mean': alpha__mean, 'log_density': alpha__log_density, 'score': alpha__score, 'fisher_parts': alpha__fisher_parts, 'fisher': alpha__fisher, 'natural_fisher_parts': alpha__natural_fisher_parts, 'natural_fisher': alpha__natural_fisher, 'jacobian': alpha__jacobian, 'hessian': alpha__hessian, 'entropy': alpha__entropy, 'kl_terms': alpha__kl_terms, 'skewness': alpha__skewness},
 }

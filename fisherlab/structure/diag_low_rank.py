@@ -144,9 +144,15 @@ class DiagPlusLowRank(Structured):
 
     def dense(self) -> np.ndarray:
         """The matrices, (..., p, p), exactly symmetric (the diagonal from :meth:`diagonal`)."""
-        full = np.matmul(np.matmul(self.U, self.C), np.swapaxes(self.U, -1, -2))
-        full = np.array(np.broadcast_to(full, self.shape))
-        full = 0.5 * (full + np.swapaxes(full, -1, -2))
+        if self.rank == 1:
+            # c (u_i u_j): u_i u_j = u_j u_i exactly, so the result is exactly symmetric
+            u = self.U[..., 0]
+            full = self.C[..., 0, 0][..., None, None] * (u[..., :, None] * u[..., None, :])
+            full = np.array(np.broadcast_to(full, self.shape))
+        else:
+            full = np.matmul(np.matmul(self.U, self.C), np.swapaxes(self.U, -1, -2))
+            full = np.array(np.broadcast_to(full, self.shape))
+            full = 0.5 * (full + np.swapaxes(full, -1, -2))
         i = np.arange(self.p)
         full[..., i, i] = self.diagonal()
         return full

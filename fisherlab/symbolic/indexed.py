@@ -49,6 +49,11 @@ PROBS, P_REF = sp.IndexedBase("probs"), sp.Symbol("p_ref", positive=True)
 PROBS_Q, P_REF_Q = sp.IndexedBase("probs_q"), sp.Symbol("p_ref_q", positive=True)
 #: 1 − p_j, evaluated as the sum of the other classes' probabilities (softmax families).
 COSOFTMAX = sp.IndexedBase("cosoftmax")
+#: Gamma-sum families: ψ(θ_j) − ψ(Σθ), ψ′(θ_j) − ψ′(Σθ) (each a shift of θ_j by the sum of the
+#: others) and Σ log Γ(θ_i) − log Γ(Σθ) (the log multivariate beta), of θ and of θ_q.
+DIGAMMA_REST, TRIGAMMA_REST = sp.IndexedBase("digamma_rest"), sp.IndexedBase("trigamma_rest")
+DIGAMMA_REST_Q = sp.IndexedBase("digamma_rest_q")
+LOG_MULTIBETA, LOG_MULTIBETA_Q = sp.symbols("log_multibeta log_multibeta_q", real=True)
 
 
 @dataclass(frozen=True)
@@ -151,6 +156,41 @@ def _exp_into_sums(expr: sp.Expr) -> sp.Expr:
     return expr.replace(is_target, push)
 
 
+def _replace_pairs(expr, base, pairs):
+    """In every sum of terms, a + b replaced by its name: ``pairs`` of (a, b, name, indexed);
+    an indexed pair has a = ψ⁽ⁿ⁾(base[x]) for any index x (given as the order n) and names
+    name[x]. ``subs`` cannot do this inside a sum, whose index it will not touch."""
+    def is_add(e):
+        return isinstance(e, sp.Add)
+
+    def rewrite(e):
+        terms = list(e.args)
+        for a, b, name, indexed in pairs:
+            if not indexed and -a in terms and -b in terms:
+                # −(a + b), distributed by sympy
+                terms.remove(-a)
+                terms.remove(-b)
+                terms.append(-name(None))
+                continue
+            if b not in terms:
+                continue
+            if indexed:
+                hits = [t for t in terms if isinstance(t, sp.polygamma) and t.args[0] == a
+                        and isinstance(t.args[1], sp.Indexed) and t.args[1].base == base]
+                if not hits:
+                    continue
+                hit = hits[0]
+                terms.remove(hit)
+                terms.remove(b)
+                terms.append(name[hit.args[1].indices[0]])
+            elif a in terms:
+                terms.remove(a)
+                terms.remove(b)
+                terms.append(name(None))
+        return sp.Add(*terms)
+    return expr.replace(is_add, rewrite)
+
+
 def _as_probabilities(expr, base, lse, probs, ref):
     """e^{−nL + η_a + η_b + …} (at most n logits) as p_a p_b … p_ref^{n − #logits}."""
     def is_target(x):
@@ -234,6 +274,8 @@ class _Deriver:
     def stabilize(self, expr, bases=None):
         """The softmax rewrite (module docstring) of sums over ``bases`` (default θ and θq in
         natural parameters); other families unchanged."""
+        if self.fam.gamma_sums:
+            return self._gamma_rewrite(expr)
         if bases is None:
             bases = (self.theta, self.theta_q) if self.pz is None else ()
         if not self.fam.softmax or not bases:
@@ -249,6 +291,20 @@ class _Deriver:
         for base, lse, probs, ref in zip(bases, (LSE, LSE_Q), (PROBS, PROBS_Q),
                                          (P_REF, P_REF_Q)):
             e = _as_probabilities(e, base, lse, probs, ref)
+        return e
+
+    def _gamma_rewrite(self, expr):
+        """The gamma-sum rewrite (see ``IndexedFamily.gamma_sums``), on the unexpanded forms."""
+        e = expr
+        for base, dig, lmb in ((self.theta, DIGAMMA_REST, LOG_MULTIBETA),
+                               (self.theta_q, DIGAMMA_REST_Q, LOG_MULTIBETA_Q)):
+            total = sp.Sum(base[S_], (S_, 1, M))
+            pairs = [(sp.Sum(sp.loggamma(base[S_]), (S_, 1, M)), -sp.loggamma(total),
+                      lambda x, lmb=lmb: lmb, False)]
+            for order, name in ((0, dig), (1, TRIGAMMA_REST if base is self.theta else None)):
+                if name is not None:
+                    pairs.append((order, -sp.polygamma(order, total), name, True))
+            e = _replace_pairs(e, base, pairs)
         return e
 
     def derive(self) -> IndexedDerivation:
@@ -301,9 +357,9 @@ class _Deriver:
         kl = (self.A_theta(thq) - A - sp.Sum(mean.subs(J, S_) * (self.eta_of(thq, S_)
                                                                   - self.eta_of(th, S_)),
                                              (S_, 1, M)))
-        out["kl_terms"] = [pull(self.A_theta(thq)), -A,
-                           pull(-sp.Sum(mean.subs(J, S_) * (self.eta_of(thq, S_)
-                                                            - self.eta_of(th, S_)), (S_, 1, M)))]
+        out["kl_terms"] = [self.A_theta(thq), -A,
+                           -sp.Sum(mean.subs(J, S_) * (self.eta_of(thq, S_)
+                                                       - self.eta_of(th, S_)), (S_, 1, M))]
         del kl
         # ∂³A in natural coordinates
         skew = tidy(sp.diff(nat if self.pz is None else tidy(sp.diff(mu_eta, self.eta[L])),
@@ -325,7 +381,7 @@ class _Deriver:
             elif name == "entropy":
                 final[name] = (self.stabilize(q[0]), self.stabilize(q[1]))
             elif name == "kl_terms":
-                final[name] = [self.stabilize(e) for e in q]
+                final[name] = [pull(self.stabilize(e)) for e in q]
             elif name in ("natural_from_mean", "fisher_rao", "from_natural"):
                 final[name] = q
             else:
@@ -341,6 +397,16 @@ class _Deriver:
         cap = 1 + q.c * sp.Sum(q.u.subs(J, S_) ** 2 / q.diag.subs(J, S_), (S_, 1, M))
         cap = self.stabilize(sp.simplify(pull(sp.powsimp(cap.doit()))))
         exact = None
+        if self.fam.gamma_sums:
+            full = sp.simplify(q.diag + q.c * q.u ** 2)
+            total = sp.Sum(self.theta[S_], (S_, 1, M))
+            rest = sp.polygamma(1, self.theta[J]) - sp.polygamma(1, total)
+            # the Fisher's diagonal, or minus it (the observed Hessian's)
+            sign = 1 if sp.simplify(full - rest) == 0 else -1
+            if sp.simplify(full - sign * rest) != 0:
+                raise SpecError(f"{self.fam.name}: the diagonal is not ±(ψ′(θ_j) − ψ′(Σθ)): "
+                                f"{full}")
+            exact = sign * TRIGAMMA_REST[J]
         if self.fam.softmax and self.pz is None:
             # d_j + c u_j² = p_j − p_j² (times n): the factor 1 − p_j, formed as a difference,
             # loses every digit when class j dominates
@@ -361,4 +427,5 @@ def derive(fam: IndexedFamily, param: str) -> IndexedDerivation:
 
 __all__ = ["IndexedDerivation", "RankOne", "derive", "pull", "resolve", "split", "tidy",
            "M", "J", "L", "R", "S_", "LSE", "LSE_Q", "COSOFTMAX",
-           "PROBS", "PROBS_Q", "P_REF", "P_REF_Q"]
+           "PROBS", "PROBS_Q", "P_REF", "P_REF_Q", "DIGAMMA_REST", "DIGAMMA_REST_Q",
+           "TRIGAMMA_REST", "LOG_MULTIBETA", "LOG_MULTIBETA_Q"]
