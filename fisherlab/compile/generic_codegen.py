@@ -91,13 +91,13 @@ class _Module:
                 lines.append(line)
         return lines
 
-    def function(self, d, name, args, outputs, doc, with_x=False, pad_none=0) -> str:
+    def function(self, d, name, args, outputs, doc, with_x=False, layout=None) -> str:
         exprs = [o[0] for o in outputs]
         pr = self.printer(d, with_x)
         # the first argument after x is the array whose shape the outputs take
         base = args[1] if with_x else args[0]
         return function_source(name, args, outputs, pr, self.prelude(d, exprs, with_x, base),
-                               doc, "_shape", pad_none)
+                               doc, "_shape", layout)
 
     def parametrization(self, param: str) -> tuple[str, dict]:
         d = derive(self.fam, param)
@@ -127,25 +127,26 @@ class _Module:
             with_x=True)
         for key, solved in _MATRICES.items():
             mat: RankOne = q[key]
-            outs = [(mat.diag, (J,), "vector"), (mat.u, (J,), "vector"), (mat.c, (), "scalar")]
+            diag, u, c = (mat.diag, (J,), "vector"), (mat.u, (J,), "vector"), (mat.c, (), "scalar")
             cap = mat.capacitance if solved and mat.capacitance is not None else None
-            src_doc = (f"{key} as δ_jl·d_j + c·u_j·u_l: (d, u, c, capacitance 1 + c Σ u²/d, "
-                       "diagonal), (..., m), (..., m), (...), (...), (..., m); the last two None "
-                       "where not derived.")
             with_x = key == "hessian"
             args = ["x", th] if with_x else [th]
-            # a None for what is not derived keeps every matrix function's tuple alike
             if cap is not None:
-                outs.append((cap, (), "scalar"))
-            if cap is not None and mat.diagonal is not None:
-                # the solve does not need the exact diagonal: a second function without it
-                chunks.append(self.function(d, pre + key + "_parts", args + fx, outs, src_doc,
-                                            with_x, pad_none=1))
+                # for solves and products: (d, u, c, capacitance, None)
+                doc = (f"{key} as δ_jl·d_j + c·u_j·u_l for solves: (d, u, c, capacitance "
+                       "1 + c Σ u²/d, None), (..., m), (..., m), (...), (...).")
+                chunks.append(self.function(d, pre + key + "_parts", args + fx,
+                                            [diag, u, c, (cap, (), "scalar")], doc, with_x,
+                                            [0, 1, 2, 3, None]))
                 table[key + "_parts"] = pre + key + "_parts"
-                outs = outs + [(mat.diagonal, (J,), "vector")]
-            pad = 5 - len(outs)
-            chunks.append(self.function(d, pre + key, args + fx, outs, src_doc, with_x,
-                                        pad_none=pad))
+            # for the dense matrix: (None, u, c, None, exact diagonal) or (d, u, c, None, None)
+            doc = (f"{key} as δ_jl·d_j + c·u_j·u_l for its dense form: (d or None, u, c, None, "
+                   "the exact diagonal or None), (..., m), (..., m), (...), (..., m).")
+            if mat.diagonal is not None:
+                outs, layout = [u, c, (mat.diagonal, (J,), "vector")], [None, 0, 1, None, 2]
+            else:
+                outs, layout = [diag, u, c], [0, 1, 2, None, None]
+            chunks.append(self.function(d, pre + key, args + fx, outs, doc, with_x, layout))
             table[key] = pre + key
         e0, e1 = q["entropy"]
         add("entropy", [th], [(e0 - e1, (), "scalar")], "A − ⟨η, μ⟩ − E[log h], (...).")
@@ -199,6 +200,8 @@ class _Module:
                           f"dtype=numpy.float64)\n" for i, n in enumerate(fx))
                 + ("    m = mu.shape[-1]\n" if pr.uses_m else "")
                 + f"    return _special.into(_out, {body}, mu.shape)\n")
+        # the parts with d (the dense form may carry the exact diagonal instead)
+        parts = "_parts" if d.quantities["natural_fisher"].capacitance is not None else ""
         chunks.append(
             f"def _kl_curvature(*cols):\n"
             f'    """g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ) from the columns of η and δ (then the '
@@ -207,7 +210,7 @@ class _Module:
             f"    eta = numpy.stack(numpy.broadcast_arrays(*cols[:m]), axis=-1)\n"
             f"    delta = numpy.stack(numpy.broadcast_arrays(*cols[m:2 * m]), axis=-1)\n"
             f"    eta, delta = numpy.broadcast_arrays(eta, delta)\n"
-            f"    d, u, c = natural__natural_fisher(eta, *cols[2 * m:])[:3]\n"
+            f"    d, u, c = natural__natural_fisher{parts}(eta, *cols[2 * m:])[:3]\n"
             f"    return (d * delta * delta).sum(axis=-1) + c * (u * delta).sum(axis=-1) ** 2\n")
         return "\n\n".join(chunks)
 

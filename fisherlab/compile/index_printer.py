@@ -184,10 +184,11 @@ class IndexPrinter:
 
 
 def function_source(name: str, args: list, outputs: list, printer: IndexPrinter,
-                    prelude: list, doc: str, shape_of: str, pad_none: int = 0) -> str:
+                    prelude: list, doc: str, shape_of: str, layout: list | None = None) -> str:
     """A kernel function: ``outputs`` is a list of (expression, context, kind) with kind
     ``"vector"`` (shape (..., m)), ``"scalar"`` (shape (...)) or ``"tensor"`` (context shape);
-    the result is one array or a tuple of them, followed by ``pad_none`` Nones."""
+    the result is one array or a tuple of them, in the order of ``layout`` (indices into
+    ``outputs``, None for a None) when it is given."""
     exprs = [o[0] for o in outputs]
     replacements, reduced = sp.cse(exprs, symbols=sp.numbered_symbols("_c"), ignore=(S_,),
                                    optimizations="basic")
@@ -208,7 +209,8 @@ def function_source(name: str, args: list, outputs: list, printer: IndexPrinter,
             text = f"_special.full({text}, {shape_of}[:-1] + (m,) * {len(context)})"
             printer.uses_m = True
         results.append(text)
-    results += ["None"] * pad_none
+    if layout is not None:
+        results = ["None" if i is None else results[i] for i in layout]
     head = []
     if printer.uses_m:
         head.append(f"    m = {shape_of}[-1]")
@@ -216,7 +218,7 @@ def function_source(name: str, args: list, outputs: list, printer: IndexPrinter,
         head.append("    _eye = numpy.eye(m)")
     # the batch shape first (m is its last entry), then what needs m
     lines += [f"    {p}" for p in prelude[:1]] + head + [f"    {p}" for p in prelude[1:]] + body
-    lines.append(f"    return {results[0]}" if len(results) == 1
+    lines.append(f"    return {results[0]}" if len(results) == 1 and layout is None
                  else f"    return ({', '.join(results)})")
     return "\n".join(lines) + "\n"
 

@@ -119,19 +119,28 @@ class GenericKernels(Kernels):
 
     def _structure(self, parts) -> DiagPlusLowRank:
         d, u, c, cap, diagonal = parts
+        if d is None:  # a dense-form tuple: d from the exact diagonal
+            d = diagonal - c[..., None] * u * u
         if cap is not None:
             cap = cap[..., None, None]
         return DiagPlusLowRank(d, u[..., None], c[..., None, None], capacitance=cap,
                                diagonal=diagonal)
 
     def _parts(self, quantity: str) -> str:
-        """The generated function of a matrix without its exact diagonal, where there is one
-        (the solves and products do not need it)."""
+        """The generated function of a matrix's parts for solves and products (with its
+        capacitance, without the exact diagonal)."""
         return quantity + "_parts" if quantity + "_parts" in self._f else quantity
 
     def _dense(self, quantity: str, *arrays) -> np.ndarray:
-        """A matrix quantity, assembled dense slice by slice."""
-        return self._call(quantity, *arrays, then=lambda parts: self._structure(parts).dense())
+        """A matrix quantity, assembled dense slice by slice: c (u_i u_j) (the same either way
+        round: exactly symmetric), the diagonal the exact one where the module derives it."""
+        def dense(parts):
+            d, u, c, _, diagonal = parts
+            full = c[..., None, None] * (u[..., :, None] * u[..., None, :])
+            idx = np.arange(u.shape[-1])
+            full[..., idx, idx] = diagonal if diagonal is not None else d + c[..., None] * u * u
+            return full
+        return self._call(quantity, *arrays, then=dense)
 
     def _structured(self, quantity: str, *arrays) -> DiagPlusLowRank:
         """A matrix quantity as a DiagPlusLowRank (whole arrays: its parts are O(p) each)."""
@@ -237,6 +246,18 @@ class GenericKernels(Kernels):
         .kl_refine``); ``refine=False`` returns the closed form everywhere.
         """
         ap, aq = self._array(theta_p, "theta_p"), self._array(theta_q, "theta_q")
+        m = self._p
+        f = self._f
+        if ap.ndim == 1 and aq.ndim == 1:
+            # one point: the closed form, refined (decided on Python floats) only if needed
+            a, b, c = f["kl_terms"](ap, aq, *self._fxa)
+            out = np.array(a + b + c)
+            if refine:
+                _special.kl_refine(out, abs(a) + abs(b) + abs(c), self._col_natural,
+                                   None if self.parametrization == "natural" else
+                                   self._col_jacobian, self._ns["_kl_curvature"], ap.tolist(),
+                                   aq.tolist(), self._fxa)
+            return out
         shape = np.broadcast_shapes(ap.shape, aq.shape)
         ap, aq = np.broadcast_to(ap, shape), np.broadcast_to(aq, shape)
         both = self._call("kl_terms", ap, aq,
@@ -244,15 +265,8 @@ class GenericKernels(Kernels):
         out, mag = np.array(both[..., 0]), both[..., 1]
         if not refine:
             return out
-        m = self._p
-        f = self._f
 
-        def to_natural(*cols):
-            return f["to_natural"](np.stack(cols[:m], -1), *cols[m:])
-
-        def jacobian(*cols):
-            return self._structure(f["jacobian"](np.stack(cols[:m], -1), *cols[m:])).dense()
-
+        to_natural, jacobian = self._col_natural, self._col_jacobian
         cols_p = [ap[..., i] for i in range(m)]
         cols_q = [aq[..., i] for i in range(m)]
         fixed = [np.broadcast_to(v, shape[:-1]) for v in self._fxa]
@@ -261,6 +275,17 @@ class GenericKernels(Kernels):
                                None if self.parametrization == "natural" else jacobian,
                                self._ns["_kl_curvature"], cols_p, cols_q, fixed)
         return out
+
+    def _col_natural(self, *cols):
+        """η(θ) from θ's columns (then the fixed parameters): the refinement's interface."""
+        m = self._p
+        return self._f["to_natural"](np.stack(np.broadcast_arrays(*cols[:m]), -1), *cols[m:])
+
+    def _col_jacobian(self, *cols):
+        """J(θ), dense, from θ's columns (then the fixed parameters)."""
+        m = self._p
+        arr = np.stack(np.broadcast_arrays(*cols[:m]), -1)
+        return self._structure(self._f["jacobian"](arr, *cols[m:])).dense()
 
     def fisher_rao_distance(self, theta1, theta2) -> np.ndarray:
         """Closed-form Fisher–Rao geodesic distance: (..., p), (..., p) -> (...)."""

@@ -53,47 +53,48 @@ def natural__score(x, eta):
 
 
 def natural__fisher_parts(eta):
-    """fisher as δ_jl·d_j + c·u_j·u_l: (d, u, c, capacitance 1 + c Σ u²/d, diagonal), (..., m), (..., m), (...), (...), (..., m); the last two None where not derived."""
+    """fisher as δ_jl·d_j + c·u_j·u_l for solves: (d, u, c, capacitance 1 + c Σ u²/d, None), (..., m), (..., m), (...), (...)."""
     _shape = numpy.shape(eta)
     probs, p_ref = _special.softmax_last(eta)
     return (_special.full(probs, _shape), _special.full(probs, _shape), _special.full(-1, _shape[:-1]), _special.full(p_ref, _shape[:-1]), None)
 
 
 def natural__fisher(eta):
-    """fisher as δ_jl·d_j + c·u_j·u_l: (d, u, c, capacitance 1 + c Σ u²/d, diagonal), (..., m), (..., m), (...), (...), (..., m); the last two None where not derived."""
+    """fisher as δ_jl·d_j + c·u_j·u_l for its dense form: (d or None, u, c, None, the exact diagonal or None), (..., m), (..., m), (...), (..., m)."""
     _shape = numpy.shape(eta)
     probs, p_ref = _special.softmax_last(eta)
     cosoftmax = _special.cosoftmax_last(probs, p_ref)
-    return (_special.full(probs, _shape), _special.full(probs, _shape), _special.full(-1, _shape[:-1]), _special.full(p_ref, _shape[:-1]), _special.full(cosoftmax*probs, _shape))
+    return (None, _special.full(probs, _shape), _special.full(-1, _shape[:-1]), None, _special.full(cosoftmax*probs, _shape))
 
 
 def natural__natural_fisher_parts(eta):
-    """natural_fisher as δ_jl·d_j + c·u_j·u_l: (d, u, c, capacitance 1 + c Σ u²/d, diagonal), (..., m), (..., m), (...), (...), (..., m); the last two None where not derived."""
+    """natural_fisher as δ_jl·d_j + c·u_j·u_l for solves: (d, u, c, capacitance 1 + c Σ u²/d, None), (..., m), (..., m), (...), (...)."""
     _shape = numpy.shape(eta)
     probs, p_ref = _special.softmax_last(eta)
     return (_special.full(probs, _shape), _special.full(probs, _shape), _special.full(-1, _shape[:-1]), _special.full(p_ref, _shape[:-1]), None)
 
 
 def natural__natural_fisher(eta):
-    """natural_fisher as δ_jl·d_j + c·u_j·u_l: (d, u, c, capacitance 1 + c Σ u²/d, diagonal), (..., m), (..., m), (...), (...), (..., m); the last two None where not derived."""
+    """natural_fisher as δ_jl·d_j + c·u_j·u_l for its dense form: (d or None, u, c, None, the exact diagonal or None), (..., m), (..., m), (...), (..., m)."""
     _shape = numpy.shape(eta)
     probs, p_ref = _special.softmax_last(eta)
     cosoftmax = _special.cosoftmax_last(probs, p_ref)
-    return (_special.full(probs, _shape), _special.full(probs, _shape), _special.full(-1, _shape[:-1]), _special.full(p_ref, _shape[:-1]), _special.full(cosoftmax*probs, _shape))
+    return (None, _special.full(probs, _shape), _special.full(-1, _shape[:-1]), None, _special.full(cosoftmax*probs, _shape))
 
 
 def natural__jacobian(eta):
-    """jacobian as δ_jl·d_j + c·u_j·u_l: (d, u, c, capacitance 1 + c Σ u²/d, diagonal), (..., m), (..., m), (...), (...), (..., m); the last two None where not derived."""
+    """jacobian as δ_jl·d_j + c·u_j·u_l for its dense form: (d or None, u, c, None, the exact diagonal or None), (..., m), (..., m), (...), (..., m)."""
     _shape = numpy.shape(eta)
     return (_special.full(1, _shape), _special.full(0, _shape), _special.full(0, _shape[:-1]), None, None)
 
 
 def natural__hessian(x, eta):
-    """hessian as δ_jl·d_j + c·u_j·u_l: (d, u, c, capacitance 1 + c Σ u²/d, diagonal), (..., m), (..., m), (...), (...), (..., m); the last two None where not derived."""
+    """hessian as δ_jl·d_j + c·u_j·u_l for its dense form: (d or None, u, c, None, the exact diagonal or None), (..., m), (..., m), (...), (..., m)."""
     _shape = numpy.broadcast_shapes(numpy.shape(x)[:-1], numpy.shape(eta)[:-1]) + numpy.shape(eta)[-1:]
     t = x[..., :-1]
     probs, p_ref = _special.softmax_last(eta)
-    return (_special.full((-probs), _shape), _special.full(probs, _shape), _special.full(1, _shape[:-1]), None, None)
+    cosoftmax = _special.cosoftmax_last(probs, p_ref)
+    return (None, _special.full(probs, _shape), _special.full(1, _shape[:-1]), None, _special.full((-cosoftmax*probs), _shape))
 
 
 def natural__entropy(eta):
@@ -165,28 +166,46 @@ def probs__score(x, p):
     return _special.full((-((((-p) + p*numpy.sum(t, axis=-1)[..., None] + (-_c0[..., None]*t) + t)))/(((-1 + _c0[..., None]))*p)), _shape)
 
 
-def probs__fisher(p):
-    """fisher as δ_jl·d_j + c·u_j·u_l: (d, u, c, capacitance 1 + c Σ u²/d, diagonal), (..., m), (..., m), (...), (...), (..., m); the last two None where not derived."""
+def probs__fisher_parts(p):
+    """fisher as δ_jl·d_j + c·u_j·u_l for solves: (d, u, c, capacitance 1 + c Σ u²/d, None), (..., m), (..., m), (...), (...)."""
     _shape = numpy.shape(p)
     _c0 = (-(1/((-1 + numpy.sum(p, axis=-1)))))
     return (_special.full((1/p), _shape), _special.full(1, _shape), _special.full(_c0, _shape[:-1]), _special.full(_c0, _shape[:-1]), None)
 
 
-def probs__natural_fisher(p):
-    """natural_fisher as δ_jl·d_j + c·u_j·u_l: (d, u, c, capacitance 1 + c Σ u²/d, diagonal), (..., m), (..., m), (...), (...), (..., m); the last two None where not derived."""
+def probs__fisher(p):
+    """fisher as δ_jl·d_j + c·u_j·u_l for its dense form: (d or None, u, c, None, the exact diagonal or None), (..., m), (..., m), (...), (..., m)."""
+    _shape = numpy.shape(p)
+    return (_special.full((1/p), _shape), _special.full(1, _shape), _special.full((-(1/((-1 + numpy.sum(p, axis=-1))))), _shape[:-1]), None, None)
+
+
+def probs__natural_fisher_parts(p):
+    """natural_fisher as δ_jl·d_j + c·u_j·u_l for solves: (d, u, c, capacitance 1 + c Σ u²/d, None), (..., m), (..., m), (...), (...)."""
     _shape = numpy.shape(p)
     return (_special.full(p, _shape), _special.full(p, _shape), _special.full(-1, _shape[:-1]), _special.full((1 + (-numpy.sum(p, axis=-1))), _shape[:-1]), None)
 
 
-def probs__jacobian(p):
-    """jacobian as δ_jl·d_j + c·u_j·u_l: (d, u, c, capacitance 1 + c Σ u²/d, diagonal), (..., m), (..., m), (...), (...), (..., m); the last two None where not derived."""
+def probs__natural_fisher(p):
+    """natural_fisher as δ_jl·d_j + c·u_j·u_l for its dense form: (d or None, u, c, None, the exact diagonal or None), (..., m), (..., m), (...), (..., m)."""
+    _shape = numpy.shape(p)
+    return (_special.full(p, _shape), _special.full(p, _shape), _special.full(-1, _shape[:-1]), None, None)
+
+
+def probs__jacobian_parts(p):
+    """jacobian as δ_jl·d_j + c·u_j·u_l for solves: (d, u, c, capacitance 1 + c Σ u²/d, None), (..., m), (..., m), (...), (...)."""
     _shape = numpy.shape(p)
     _c0 = (-(1/((-1 + numpy.sum(p, axis=-1)))))
     return (_special.full((1/p), _shape), _special.full(1, _shape), _special.full(_c0, _shape[:-1]), _special.full(_c0, _shape[:-1]), None)
 
 
+def probs__jacobian(p):
+    """jacobian as δ_jl·d_j + c·u_j·u_l for its dense form: (d or None, u, c, None, the exact diagonal or None), (..., m), (..., m), (...), (..., m)."""
+    _shape = numpy.shape(p)
+    return (_special.full((1/p), _shape), _special.full(1, _shape), _special.full((-(1/((-1 + numpy.sum(p, axis=-1))))), _shape[:-1]), None, None)
+
+
 def probs__hessian(x, p):
-    """hessian as δ_jl·d_j + c·u_j·u_l: (d, u, c, capacitance 1 + c Σ u²/d, diagonal), (..., m), (..., m), (...), (...), (..., m); the last two None where not derived."""
+    """hessian as δ_jl·d_j + c·u_j·u_l for its dense form: (d or None, u, c, None, the exact diagonal or None), (..., m), (..., m), (...), (..., m)."""
     _shape = numpy.broadcast_shapes(numpy.shape(x)[:-1], numpy.shape(p)[:-1]) + numpy.shape(p)[-1:]
     t = x[..., :-1]
     return (_special.full((-(t)/(p**2)), _shape), _special.full((1/((-1 + numpy.sum(p, axis=-1)[..., None]))), _shape), _special.full((-1 + numpy.sum(t, axis=-1)), _shape[:-1]), None, None)
@@ -249,11 +268,11 @@ def _kl_curvature(*cols):
     eta = numpy.stack(numpy.broadcast_arrays(*cols[:m]), axis=-1)
     delta = numpy.stack(numpy.broadcast_arrays(*cols[m:2 * m]), axis=-1)
     eta, delta = numpy.broadcast_arrays(eta, delta)
-    d, u, c = natural__natural_fisher(eta, *cols[2 * m:])[:3]
+    d, u, c = natural__natural_fisher_parts(eta, *cols[2 * m:])[:3]
     return (d * delta * delta).sum(axis=-1) + c * (u * delta).sum(axis=-1) ** 2
 
 
 KERNELS = {
     'natural': {'to_natural': natural__to_natural, 'from_natural': natural__from_natural, 'log_partition': natural__log_partition, 'mean': natural__mean, 'log_density': natural__log_density, 'score': natural__score, 'fisher_parts': natural__fisher_parts, 'fisher': natural__fisher, 'natural_fisher_parts': natural__natural_fisher_parts, 'natural_fisher': natural__natural_fisher, 'jacobian': natural__jacobian, 'hessian': natural__hessian, 'entropy': natural__entropy, 'kl_terms': natural__kl_terms, 'skewness': natural__skewness},
-    'probs': {'to_natural': probs__to_natural, 'from_natural': probs__from_natural, 'log_partition': probs__log_partition, 'mean': probs__mean, 'log_density': probs__log_density, 'score': probs__score, 'fisher': probs__fisher, 'natural_fisher': probs__natural_fisher, 'jacobian': probs__jacobian, 'hessian': probs__hessian, 'entropy': probs__entropy, 'kl_terms': probs__kl_terms, 'skewness': probs__skewness, 'fisher_rao': probs__fisher_rao},
+    'probs': {'to_natural': probs__to_natural, 'from_natural': probs__from_natural, 'log_partition': probs__log_partition, 'mean': probs__mean, 'log_density': probs__log_density, 'score': probs__score, 'fisher_parts': probs__fisher_parts, 'fisher': probs__fisher, 'natural_fisher_parts': probs__natural_fisher_parts, 'natural_fisher': probs__natural_fisher, 'jacobian_parts': probs__jacobian_parts, 'jacobian': probs__jacobian, 'hessian': probs__hessian, 'entropy': probs__entropy, 'kl_terms': probs__kl_terms, 'skewness': probs__skewness, 'fisher_rao': probs__fisher_rao},
 }

@@ -51,46 +51,45 @@ def natural__score(x, eta):
 
 
 def natural__fisher_parts(eta):
-    """fisher as δ_jl·d_j + c·u_j·u_l: (d, u, c, capacitance 1 + c Σ u²/d, diagonal), (..., m), (..., m), (...), (...), (..., m); the last two None where not derived."""
+    """fisher as δ_jl·d_j + c·u_j·u_l for solves: (d, u, c, capacitance 1 + c Σ u²/d, None), (..., m), (..., m), (...), (...)."""
     _shape = numpy.shape(eta)
     _c0 = _special.trigamma(numpy.sum(eta, axis=-1))
     return (_special.full(_special.trigamma(eta), _shape), _special.full(1, _shape), _special.full((-_c0), _shape[:-1]), _special.full((1 + (-_c0*numpy.sum((1/_special.trigamma(eta)), axis=-1))), _shape[:-1]), None)
 
 
 def natural__fisher(eta):
-    """fisher as δ_jl·d_j + c·u_j·u_l: (d, u, c, capacitance 1 + c Σ u²/d, diagonal), (..., m), (..., m), (...), (...), (..., m); the last two None where not derived."""
+    """fisher as δ_jl·d_j + c·u_j·u_l for its dense form: (d or None, u, c, None, the exact diagonal or None), (..., m), (..., m), (...), (..., m)."""
     _shape = numpy.shape(eta)
     trigamma_rest = _special.trigamma_rest(eta)
-    _c0 = _special.trigamma(numpy.sum(eta, axis=-1))
-    return (_special.full(_special.trigamma(eta), _shape), _special.full(1, _shape), _special.full((-_c0), _shape[:-1]), _special.full((1 + (-_c0*numpy.sum((1/_special.trigamma(eta)), axis=-1))), _shape[:-1]), _special.full(trigamma_rest, _shape))
+    return (None, _special.full(1, _shape), _special.full((-_special.trigamma(numpy.sum(eta, axis=-1))), _shape[:-1]), None, _special.full(trigamma_rest, _shape))
 
 
 def natural__natural_fisher_parts(eta):
-    """natural_fisher as δ_jl·d_j + c·u_j·u_l: (d, u, c, capacitance 1 + c Σ u²/d, diagonal), (..., m), (..., m), (...), (...), (..., m); the last two None where not derived."""
+    """natural_fisher as δ_jl·d_j + c·u_j·u_l for solves: (d, u, c, capacitance 1 + c Σ u²/d, None), (..., m), (..., m), (...), (...)."""
     _shape = numpy.shape(eta)
     _c0 = _special.trigamma(numpy.sum(eta, axis=-1))
     return (_special.full(_special.trigamma(eta), _shape), _special.full(1, _shape), _special.full((-_c0), _shape[:-1]), _special.full((1 + (-_c0*numpy.sum((1/_special.trigamma(eta)), axis=-1))), _shape[:-1]), None)
 
 
 def natural__natural_fisher(eta):
-    """natural_fisher as δ_jl·d_j + c·u_j·u_l: (d, u, c, capacitance 1 + c Σ u²/d, diagonal), (..., m), (..., m), (...), (...), (..., m); the last two None where not derived."""
+    """natural_fisher as δ_jl·d_j + c·u_j·u_l for its dense form: (d or None, u, c, None, the exact diagonal or None), (..., m), (..., m), (...), (..., m)."""
     _shape = numpy.shape(eta)
     trigamma_rest = _special.trigamma_rest(eta)
-    _c0 = _special.trigamma(numpy.sum(eta, axis=-1))
-    return (_special.full(_special.trigamma(eta), _shape), _special.full(1, _shape), _special.full((-_c0), _shape[:-1]), _special.full((1 + (-_c0*numpy.sum((1/_special.trigamma(eta)), axis=-1))), _shape[:-1]), _special.full(trigamma_rest, _shape))
+    return (None, _special.full(1, _shape), _special.full((-_special.trigamma(numpy.sum(eta, axis=-1))), _shape[:-1]), None, _special.full(trigamma_rest, _shape))
 
 
 def natural__jacobian(eta):
-    """jacobian as δ_jl·d_j + c·u_j·u_l: (d, u, c, capacitance 1 + c Σ u²/d, diagonal), (..., m), (..., m), (...), (...), (..., m); the last two None where not derived."""
+    """jacobian as δ_jl·d_j + c·u_j·u_l for its dense form: (d or None, u, c, None, the exact diagonal or None), (..., m), (..., m), (...), (..., m)."""
     _shape = numpy.shape(eta)
     return (_special.full(1, _shape), _special.full(0, _shape), _special.full(0, _shape[:-1]), None, None)
 
 
 def natural__hessian(x, eta):
-    """hessian as δ_jl·d_j + c·u_j·u_l: (d, u, c, capacitance 1 + c Σ u²/d, diagonal), (..., m), (..., m), (...), (...), (..., m); the last two None where not derived."""
+    """hessian as δ_jl·d_j + c·u_j·u_l for its dense form: (d or None, u, c, None, the exact diagonal or None), (..., m), (..., m), (...), (..., m)."""
     _shape = numpy.broadcast_shapes(numpy.shape(x)[:-1], numpy.shape(eta)[:-1]) + numpy.shape(eta)[-1:]
     t = numpy.log(x)
-    return (_special.full((-_special.trigamma(eta)), _shape), _special.full(1, _shape), _special.full(_special.trigamma(numpy.sum(eta, axis=-1)), _shape[:-1]), None, None)
+    trigamma_rest = _special.trigamma_rest(eta)
+    return (None, _special.full(1, _shape), _special.full(_special.trigamma(numpy.sum(eta, axis=-1)), _shape[:-1]), None, _special.full((-trigamma_rest), _shape))
 
 
 def natural__entropy(eta):
@@ -159,46 +158,45 @@ def alpha__score(x, alpha):
 
 
 def alpha__fisher_parts(alpha):
-    """fisher as δ_jl·d_j + c·u_j·u_l: (d, u, c, capacitance 1 + c Σ u²/d, diagonal), (..., m), (..., m), (...), (...), (..., m); the last two None where not derived."""
+    """fisher as δ_jl·d_j + c·u_j·u_l for solves: (d, u, c, capacitance 1 + c Σ u²/d, None), (..., m), (..., m), (...), (...)."""
     _shape = numpy.shape(alpha)
     _c0 = _special.trigamma(numpy.sum(alpha, axis=-1))
     return (_special.full(_special.trigamma(alpha), _shape), _special.full(1, _shape), _special.full((-_c0), _shape[:-1]), _special.full((1 + (-_c0*numpy.sum((1/_special.trigamma(alpha)), axis=-1))), _shape[:-1]), None)
 
 
 def alpha__fisher(alpha):
-    """fisher as δ_jl·d_j + c·u_j·u_l: (d, u, c, capacitance 1 + c Σ u²/d, diagonal), (..., m), (..., m), (...), (...), (..., m); the last two None where not derived."""
+    """fisher as δ_jl·d_j + c·u_j·u_l for its dense form: (d or None, u, c, None, the exact diagonal or None), (..., m), (..., m), (...), (..., m)."""
     _shape = numpy.shape(alpha)
     trigamma_rest = _special.trigamma_rest(alpha)
-    _c0 = _special.trigamma(numpy.sum(alpha, axis=-1))
-    return (_special.full(_special.trigamma(alpha), _shape), _special.full(1, _shape), _special.full((-_c0), _shape[:-1]), _special.full((1 + (-_c0*numpy.sum((1/_special.trigamma(alpha)), axis=-1))), _shape[:-1]), _special.full(trigamma_rest, _shape))
+    return (None, _special.full(1, _shape), _special.full((-_special.trigamma(numpy.sum(alpha, axis=-1))), _shape[:-1]), None, _special.full(trigamma_rest, _shape))
 
 
 def alpha__natural_fisher_parts(alpha):
-    """natural_fisher as δ_jl·d_j + c·u_j·u_l: (d, u, c, capacitance 1 + c Σ u²/d, diagonal), (..., m), (..., m), (...), (...), (..., m); the last two None where not derived."""
+    """natural_fisher as δ_jl·d_j + c·u_j·u_l for solves: (d, u, c, capacitance 1 + c Σ u²/d, None), (..., m), (..., m), (...), (...)."""
     _shape = numpy.shape(alpha)
     _c0 = _special.trigamma(numpy.sum(alpha, axis=-1))
     return (_special.full(_special.trigamma(alpha), _shape), _special.full(1, _shape), _special.full((-_c0), _shape[:-1]), _special.full((1 + (-_c0*numpy.sum((1/_special.trigamma(alpha)), axis=-1))), _shape[:-1]), None)
 
 
 def alpha__natural_fisher(alpha):
-    """natural_fisher as δ_jl·d_j + c·u_j·u_l: (d, u, c, capacitance 1 + c Σ u²/d, diagonal), (..., m), (..., m), (...), (...), (..., m); the last two None where not derived."""
+    """natural_fisher as δ_jl·d_j + c·u_j·u_l for its dense form: (d or None, u, c, None, the exact diagonal or None), (..., m), (..., m), (...), (..., m)."""
     _shape = numpy.shape(alpha)
     trigamma_rest = _special.trigamma_rest(alpha)
-    _c0 = _special.trigamma(numpy.sum(alpha, axis=-1))
-    return (_special.full(_special.trigamma(alpha), _shape), _special.full(1, _shape), _special.full((-_c0), _shape[:-1]), _special.full((1 + (-_c0*numpy.sum((1/_special.trigamma(alpha)), axis=-1))), _shape[:-1]), _special.full(trigamma_rest, _shape))
+    return (None, _special.full(1, _shape), _special.full((-_special.trigamma(numpy.sum(alpha, axis=-1))), _shape[:-1]), None, _special.full(trigamma_rest, _shape))
 
 
 def alpha__jacobian(alpha):
-    """jacobian as δ_jl·d_j + c·u_j·u_l: (d, u, c, capacitance 1 + c Σ u²/d, diagonal), (..., m), (..., m), (...), (...), (..., m); the last two None where not derived."""
+    """jacobian as δ_jl·d_j + c·u_j·u_l for its dense form: (d or None, u, c, None, the exact diagonal or None), (..., m), (..., m), (...), (..., m)."""
     _shape = numpy.shape(alpha)
     return (_special.full(1, _shape), _special.full(0, _shape), _special.full(0, _shape[:-1]), None, None)
 
 
 def alpha__hessian(x, alpha):
-    """hessian as δ_jl·d_j + c·u_j·u_l: (d, u, c, capacitance 1 + c Σ u²/d, diagonal), (..., m), (..., m), (...), (...), (..., m); the last two None where not derived."""
+    """hessian as δ_jl·d_j + c·u_j·u_l for its dense form: (d or None, u, c, None, the exact diagonal or None), (..., m), (..., m), (...), (..., m)."""
     _shape = numpy.broadcast_shapes(numpy.shape(x)[:-1], numpy.shape(alpha)[:-1]) + numpy.shape(alpha)[-1:]
     t = numpy.log(x)
-    return (_special.full((-_special.trigamma(alpha)), _shape), _special.full(1, _shape), _special.full(_special.trigamma(numpy.sum(alpha, axis=-1)), _shape[:-1]), None, None)
+    trigamma_rest = _special.trigamma_rest(alpha)
+    return (None, _special.full(1, _shape), _special.full(_special.trigamma(numpy.sum(alpha, axis=-1)), _shape[:-1]), None, _special.full((-trigamma_rest), _shape))
 
 
 def alpha__entropy(alpha):
@@ -245,7 +243,7 @@ def _kl_curvature(*cols):
     eta = numpy.stack(numpy.broadcast_arrays(*cols[:m]), axis=-1)
     delta = numpy.stack(numpy.broadcast_arrays(*cols[m:2 * m]), axis=-1)
     eta, delta = numpy.broadcast_arrays(eta, delta)
-    d, u, c = natural__natural_fisher(eta, *cols[2 * m:])[:3]
+    d, u, c = natural__natural_fisher_parts(eta, *cols[2 * m:])[:3]
     return (d * delta * delta).sum(axis=-1) + c * (u * delta).sum(axis=-1) ** 2
 
 

@@ -59,7 +59,10 @@ class DiagPlusLowRank(Structured):
         r = U.shape[-1]
         if C.ndim < 2 or C.shape[-2:] != (r, r):
             raise ShapeError(f"C must have shape (..., {r}, {r}), got {C.shape}")
-        self.batch_shape = np.broadcast_shapes(d.shape[:-1], U.shape[:-2], C.shape[:-2])
+        if d.shape[:-1] == U.shape[:-2] == C.shape[:-2]:
+            self.batch_shape = d.shape[:-1]
+        else:
+            self.batch_shape = np.broadcast_shapes(d.shape[:-1], U.shape[:-2], C.shape[:-2])
         self.p, self.rank = p, r
         self.d, self.U, self.C = d, U, C
         if capacitance is not None:
@@ -148,7 +151,8 @@ class DiagPlusLowRank(Structured):
             # c (u_i u_j): u_i u_j = u_j u_i exactly, so the result is exactly symmetric
             u = self.U[..., 0]
             full = self.C[..., 0, 0][..., None, None] * (u[..., :, None] * u[..., None, :])
-            full = np.array(np.broadcast_to(full, self.shape))
+            if full.shape != self.shape:
+                full = np.array(np.broadcast_to(full, self.shape))
         else:
             full = np.matmul(np.matmul(self.U, self.C), np.swapaxes(self.U, -1, -2))
             full = np.array(np.broadcast_to(full, self.shape))
