@@ -25,6 +25,11 @@ from ._runtime import Kernels
 _SLICE_NUMBERS = 1 << 15
 
 
+def _c_order(arr: np.ndarray) -> np.ndarray:
+    """``arr`` in C order (a copy only when it is not; a 0-d array stays 0-d)."""
+    return arr if arr.flags.c_contiguous else np.ascontiguousarray(arr)
+
+
 def _finite(arr: np.ndarray) -> bool:
     """Whether every entry is finite: one sum (NaN and ±inf propagate into it), then the exact
     test only when the sum is not finite (which an overflow of finite entries can cause)."""
@@ -53,7 +58,9 @@ class GenericKernels(Kernels):
 
     # -- argument checking, on the whole array
     def _array(self, theta, name: str = "theta") -> np.ndarray:
-        arr = np.asarray(theta, dtype=np.float64)
+        # C order: numpy's sums along the last axis then add in the same order for a slice, a
+        # Fortran-ordered array and a copy, so every layout gives the same numbers
+        arr = _c_order(np.asarray(theta, dtype=np.float64))
         if arr.ndim == 0 or arr.shape[-1] != self._p:
             raise ShapeError(
                 f"{name} must have last axis of length {self._p} ({self._names_text()}) for "
@@ -80,8 +87,8 @@ class GenericKernels(Kernels):
             arr = self.spec.support.check(x)
             if self._support_rows is not None:
                 self._check_support_rows(arr)
-            return arr
-        return np.asarray(x, dtype=np.float64)
+            return _c_order(arr)
+        return _c_order(np.asarray(x, dtype=np.float64))
 
     def _call(self, quantity: str, *arrays, then=None):
         """The generated function on ``arrays`` and the fixed parameters, then ``then`` on its
@@ -197,7 +204,7 @@ class GenericKernels(Kernels):
         return self._call("entropy", self._array(theta))
 
     def _grad(self, grad, name: str = "grad") -> np.ndarray:
-        g = np.asarray(grad, dtype=np.float64)
+        g = _c_order(np.asarray(grad, dtype=np.float64))
         if g.ndim == 0 or g.shape[-1] != self._p:
             raise ShapeError(f"{name} must have last axis of length {self._p}, got shape "
                              f"{g.shape}")
