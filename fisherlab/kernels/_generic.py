@@ -223,12 +223,12 @@ class GenericKernels(Kernels):
             raise DomainError(f"damping must be finite and >= 0, got {damping!r}")
         damping = float(damping)
         parts = self._parts("fisher")
-        return self._pair(parts, arr, g, lambda S, v: S._solve(v, damping))
+        return self._pair(parts, arr, g, lambda S, v: S.solve(v, damping))
 
     def fisher_vp(self, theta, v) -> np.ndarray:
         """F(θ) v without forming F: θ (..., p), v (..., p) -> (..., p), O(p) per point."""
         arr, v = self._array(theta), self._grad(v, "v")
-        return self._pair(self._parts("fisher"), arr, v, lambda S, u: S._matvec(u))
+        return self._pair(self._parts("fisher"), arr, v, lambda S, u: S.matvec(u))
 
     def _pair(self, quantity: str, arr: np.ndarray, v: np.ndarray, op) -> np.ndarray:
         """``op(structure of quantity at θ, v)`` slice by slice: (..., p)."""
