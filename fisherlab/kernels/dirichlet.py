@@ -47,7 +47,8 @@ def natural__score(x, eta):
     """∇_θ log p(x | θ), (..., m)."""
     _shape = numpy.broadcast_shapes(numpy.shape(x)[:-1], numpy.shape(eta)[:-1]) + numpy.shape(eta)[-1:]
     t = numpy.log(x)
-    return _special.full(((-_special.digamma(eta)) + t + _special.digamma(numpy.sum(eta, axis=-1)[..., None])), _shape)
+    digamma_rest = _special.digamma_rest(eta)
+    return _special.full(((-digamma_rest) + t), _shape)
 
 
 def natural__fisher_parts(eta):
@@ -154,7 +155,8 @@ def alpha__score(x, alpha):
     """∇_θ log p(x | θ), (..., m)."""
     _shape = numpy.broadcast_shapes(numpy.shape(x)[:-1], numpy.shape(alpha)[:-1]) + numpy.shape(alpha)[-1:]
     t = numpy.log(x)
-    return _special.full(((-_special.digamma(alpha)) + t + _special.digamma(numpy.sum(alpha, axis=-1)[..., None])), _shape)
+    digamma_rest = _special.digamma_rest(alpha)
+    return _special.full(((-digamma_rest) + t), _shape)
 
 
 def alpha__fisher_parts(alpha):

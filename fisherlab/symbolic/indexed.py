@@ -172,6 +172,15 @@ def _replace_pairs(expr, base, pairs):
                 terms.remove(-b)
                 terms.append(-name(None))
                 continue
+            if indexed and -b in terms:
+                # −(ψ(θ_x) − ψ(Σθ)), distributed by sympy (the score's −μ)
+                hits = [t for t in terms if isinstance(-t, sp.polygamma) and (-t).args[0] == a
+                        and isinstance((-t).args[1], sp.Indexed) and (-t).args[1].base == base]
+                if hits:
+                    terms.remove(hits[0])
+                    terms.remove(-b)
+                    terms.append(-name[(-hits[0]).args[1].indices[0]])
+                    continue
             if b not in terms:
                 continue
             if indexed:
