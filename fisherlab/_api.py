@@ -24,7 +24,7 @@ from .families import load as _load_spec
 from .families import names as _catalog_names
 from .families.declaration import ExponentialFamily
 from .families.fixed import is_scalar
-from .kernels import Kernels
+from .kernels import GenericKernels, Kernels
 from .newton import damped_newton
 
 _COMPILED: dict[ExponentialFamily, dict] = {}
@@ -41,13 +41,18 @@ def _namespace(spec: ExponentialFamily, builtin: bool) -> dict:
         return _COMPILED[spec]
     ns = None
     if builtin:
-        modname = f"fisherlab.kernels.{spec.key}"
+        # one dimension-generic module for every value of the dimensions: in matrix form
+        # (``namespace(**dims)``, the multivariate normal) or indexed (``GENERIC``, the simplex
+        # families); otherwise the module written for this key
         generic = f"fisherlab.kernels.{spec.name}"
-        if spec.dims and importlib.util.find_spec(generic) is not None and hasattr(
-                importlib.import_module(generic), "namespace"):
-            # one dimension-generic module for every value of the dimensions
-            ns = importlib.import_module(generic).namespace(**spec.dims)
-        elif importlib.util.find_spec(modname) is not None:
+        if spec.dims and importlib.util.find_spec(generic) is not None:
+            module = importlib.import_module(generic)
+            if hasattr(module, "namespace"):
+                ns = module.namespace(**spec.dims)
+            elif getattr(module, "GENERIC", False):
+                ns = vars(module)
+        modname = f"fisherlab.kernels.{spec.key}"
+        if ns is None and importlib.util.find_spec(modname) is not None:
             ns = vars(importlib.import_module(modname))
     if ns is None:
         from .compile.codegen import compile_family  # imports sympy: user families only
@@ -118,7 +123,8 @@ class Family:
         if param not in self._kernels:
             self.spec.parametrization(param)
             ns = _namespace(self.spec, self._builtin)
-            self._kernels[param] = ns.get("KERNELS_CLASS", Kernels)(self.spec, param, ns)
+            cls = ns.get("KERNELS_CLASS") or (GenericKernels if ns.get("GENERIC") else Kernels)
+            self._kernels[param] = cls(self.spec, param, ns)
         return self._kernels[param]
 
     def kernel_namespace(self) -> dict:

@@ -20,18 +20,20 @@ import importlib  # noqa: E402
 
 catalog = importlib.import_module("fisherlab.families")  # the package, not fl.families()
 from fisherlab.compile.codegen import family_source  # noqa: E402
+from fisherlab.compile.generic_codegen import generic_source  # noqa: E402
 from fisherlab.compile.matrix_printer import mvn_module_source  # noqa: E402
 
-#: Families derived once for every dimension, in matrix form: module key -> its source.
-GENERIC: dict = {"multivariate_normal": mvn_module_source}
+#: Families derived once for every dimension in matrix form: module name -> its source.
+MATRIX_FORM: dict = {"multivariate_normal": mvn_module_source}
+#: Families derived once for symbolic dimension (their ``indexed()`` declaration): one module,
+#: named after the family, serves every k.
+INDEXED = ("categorical", "dirichlet", "multinomial")
+GENERIC = (*MATRIX_FORM, *INDEXED)
 
-#: Dimensions generated ahead of time for families that have them; others compile on first use.
-#: (Fixed parameters such as binomial n are not dimensions: one module serves every value.)
-GENERATED_DIMS: dict[str, list[dict]] = {
-    "dirichlet": [{"k": 2}, {"k": 3}, {"k": 5}],
-    "categorical": [{"k": 2}, {"k": 3}, {"k": 4}, {"k": 5}, {"k": 10}],
-    "multinomial": [{"k": 3}, {"k": 4}],
-}
+#: Dimensions generated ahead of time for families that have them, when not their defaults;
+#: others compile on first use. (Fixed parameters such as binomial n are not dimensions: one
+#: module serves every value.)
+GENERATED_DIMS: dict[str, list[dict]] = {}
 
 
 def specs():
@@ -54,7 +56,7 @@ def specs():
 
 def module_files() -> list[str]:
     """File names of every module the catalog generates (without generating them)."""
-    return [f"{spec.key}.py" for spec in specs()] + [f"{key}.py" for key in GENERIC]
+    return [f"{spec.key}.py" for spec in specs()] + [f"{name}.py" for name in GENERIC]
 
 
 def orphans(directory: Path) -> list[str]:
@@ -73,9 +75,15 @@ def render_all(exclude: tuple[str, ...] = (), only: tuple[str, ...] = ()) -> dic
         if spec.key in exclude or (only and spec.key not in only):
             continue
         out[f"{spec.key}.py"] = family_source(spec, source=f"fisherlab/families/{spec.name}.py")
-    for key, source in GENERIC.items():
-        if key not in exclude and (not only or key in only):
-            out[f"{key}.py"] = source()
+    for name, source in MATRIX_FORM.items():
+        if name not in exclude and (not only or name in only):
+            out[f"{name}.py"] = source()
+    for name in INDEXED:
+        if name in exclude or (only and name not in only):
+            continue
+        module = importlib.import_module(f"fisherlab.families.{name}")
+        out[f"{name}.py"] = generic_source(module.indexed(),
+                                           source=f"fisherlab/families/{name}.py")
     return out
 
 
@@ -84,7 +92,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(ROOT / "fisherlab" / "kernels"))
     ap.add_argument("--check", action="store_true")
     ap.add_argument("--only", default="",
-                    help="comma-separated module keys (e.g. normal,dirichlet_k5) to write or check")
+                    help="comma-separated module keys (e.g. normal,dirichlet) to write or check")
     args = ap.parse_args(argv)
     out = Path(args.out)
     stale = []

@@ -86,10 +86,10 @@ def pytest_collection_modifyitems(config, items):
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
 
-#: Dimensions of the shipped kernel modules besides each family's default (the modules
-#: scripts/generate_kernels.py writes). The multivariate normal (one module for every d) has its
-#: own tests at other d (tests/families/test_multivariate_normal_textbook.py,
-#: tests/kernels/test_multivariate_normal.py).
+#: Dimensions checked besides each family's default (the categorical, Dirichlet and multinomial
+#: modules serve every k; these k are checked against the element-wise derivation too). The
+#: multivariate normal (one module for every d) has its own tests at other d
+#: (tests/families/test_multivariate_normal_textbook.py, tests/kernels/test_multivariate_normal.py).
 EXTRA_DIMS = [("categorical", {"k": 2}), ("categorical", {"k": 4}), ("categorical", {"k": 5}),
               ("categorical", {"k": 10}), ("dirichlet", {"k": 2}), ("dirichlet", {"k": 5}),
               ("multinomial", {"k": 4})]

@@ -4,8 +4,10 @@ Observations are one-hot vectors x of shape (..., k). The last class is the refe
 exponential-family form T(x) = (x_1, …, x_{k−1}), h(x) = 1, η_i = log(p_i / p_k) for i < k,
 A(η) = log(1 + Σ_{i<k} e^{η_i}).
 
-Dimensions: ``k`` ≥ 2 classes (default 3); ``fl.family("categorical", k=10)``. Kernels are
-generated ahead of time for k = 2, 3, 4, 5 and 10, compiled on first use for other k.
+Dimensions: ``k`` ≥ 2 classes (default 3); ``fl.family("categorical", k=10)``. One kernel
+module serves every k: it is derived once for symbolic k from :func:`indexed`, the same family
+written with sums over the classes (see :mod:`fisherlab.families.indexed`), and its Fisher
+information is diag(p) − ppᵀ, also as a structured matrix (``structured=True``).
 
 Parametrizations: ``natural`` (the k − 1 logits against class k) and ``probs`` (the first k − 1
 probabilities p_1, …, p_{k−1}; p_k = 1 − Σ_{i<k} p_i must stay positive: θ off the open simplex
@@ -111,3 +113,36 @@ def make(k: int = 3) -> ExponentialFamily:
         fisher_rao=("probs", _fisher_rao),
         dims={"k": k},
     )
+
+
+def _probs_to_natural(sp, p, i, s, m):
+    return sp.log(p[i]) - sp.log(1 - sp.Sum(p[s], (s, 1, m)))
+
+
+def _probs_from_natural(sp, eta, i, s, m):
+    return sp.exp(eta[i]) / (1 + sp.Sum(sp.exp(eta[s]), (s, 1, m)))
+
+
+def _indexed_fisher_rao(sp, p, q, s, m, scale=1):
+    from .special.elementary import SqrtDiff
+
+    last_p, last_q = 1 - sp.Sum(p[s], (s, 1, m)), 1 - sp.Sum(q[s], (s, 1, m))
+    total = sp.Sum(SqrtDiff(p[s], q[s]) ** 2, (s, 1, m)) + SqrtDiff(last_p, last_q) ** 2
+    return 4 * scale * sp.asin(sp.sqrt(total) / 2)
+
+
+def indexed():
+    """The categorical for every k at once (see :mod:`fisherlab.families.indexed`)."""
+    from .indexed import IndexedFamily, IndexedParametrization
+
+    return IndexedFamily(
+        name="categorical", offset=-1,
+        statistics=lambda sp, x, i: x[i],
+        log_base_measure=lambda sp, x, s, k: sp.Integer(0),
+        log_partition=lambda sp, eta, s, m: sp.log(1 + sp.Sum(sp.exp(eta[s]), (s, 1, m))),
+        expected_log_base_measure=lambda sp, mean, i, s, m: sp.Integer(0),
+        parametrizations=(IndexedParametrization("probs", _probs_to_natural,
+                                                 _probs_from_natural),),
+        natural_from_mean=lambda sp, mu, i, s, m: sp.log(mu[i] / (1 - sp.Sum(mu[s], (s, 1, m)))),
+        fisher_rao=("probs", _indexed_fisher_rao),
+        softmax=True)

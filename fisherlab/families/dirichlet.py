@@ -7,8 +7,11 @@ A(η) = Σ log Γ(η_i) − log Γ(Σ η_i), declared as the telescoping sum
 :mod:`fisherlab.families.special.functions`): its derivatives are sums of same-signed ψ and ψ'
 differences that the kernels evaluate without cancellation.
 
-Dimensions: ``k`` ≥ 2 (default 3); ``fl.family("dirichlet", k=5)``. Kernels are generated ahead
-of time for k = 2, 3, 5 and compiled on first use for other k.
+Dimensions: ``k`` ≥ 2 (default 3); ``fl.family("dirichlet", k=5)``. One kernel module serves
+every k, derived once for symbolic k from :func:`indexed` (A = Σ log Γ(α_i) − log Γ(Σα)); its
+Fisher information diag(ψ′(α)) − ψ′(Σα) 11ᵀ is also available as a structured matrix. Their
+log-partition is the same telescoping sum of log B terms, and ψ⁽ⁿ⁾(α_j) − ψ⁽ⁿ⁾(Σα) is a shift by
+the other components' sum, without cancellation.
 
 Valid range: every α_i from 1e-3 to 1e6. Across it A, E[T] and the Fisher information are accurate
 to a few ulps of their terms (tests/families/test_ranges_against_mpmath.py); the entropy and KL are
@@ -70,3 +73,19 @@ def make(k: int = 3) -> ExponentialFamily:
         scipy=("alpha", lambda st, *a: st.dirichlet(np.array(a))),
         dims={"k": k},
     )
+
+
+def indexed():
+    """The Dirichlet for every k at once (see :mod:`fisherlab.families.indexed`)."""
+    from .indexed import IndexedFamily, IndexedParametrization
+
+    return IndexedFamily(
+        name="dirichlet", offset=0,
+        statistics=lambda sp, x, i: sp.log(x[i]),
+        log_base_measure=lambda sp, x, s, k: -sp.Sum(sp.log(x[s]), (s, 1, k)),
+        log_partition=lambda sp, eta, s, m: (sp.Sum(sp.loggamma(eta[s]), (s, 1, m))
+                                             - sp.loggamma(sp.Sum(eta[s], (s, 1, m)))),
+        expected_log_base_measure=lambda sp, mean, i, s, m: -sp.Sum(mean(s), (s, 1, m)),
+        parametrizations=(IndexedParametrization("alpha", lambda sp, a, i, s, m: a[i],
+                                                 lambda sp, eta, i, s, m: eta[i]),),
+        gamma_sums=True)

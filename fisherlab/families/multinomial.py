@@ -4,8 +4,8 @@ Observations are count vectors x of shape (..., k) of non-negative integers summ
 class is the reference: T(x) = (x_1, …, x_{k−1}), log h(x) = log n! − Σ_i log x_i!,
 η_i = log(p_i / p_k) for i < k, A(η) = n log(1 + Σ_{i<k} e^{η_i}).
 
-Dimensions: ``k`` ≥ 2 classes (default 3), a structural dimension: one kernel module per k,
-generated ahead of time for k = 3 and 4 and compiled on first use for other k. Fixed parameter:
+Dimensions: ``k`` ≥ 2 classes (default 3), a structural dimension; one kernel module serves
+every k, derived once for symbolic k from :func:`indexed`. Fixed parameter:
 ``n`` ≥ 1 trials, a whole number (default 5), a symbol of the derivation and an argument of the
 kernels (see :mod:`fisherlab.families.fixed`): ``fl.family("multinomial", n=10, k=4)``, or per-row
 trials as an array broadcast against θ's batch shape (...) and x's batch shape (x is
@@ -155,3 +155,30 @@ def make(k: int = 3) -> ExponentialFamily:
         fisher_rao=("probs", fisher_rao),
         dims={"k": k},
     )
+
+
+def indexed():
+    """The multinomial for every k at once (see :mod:`fisherlab.families.indexed`)."""
+    from .categorical import _indexed_fisher_rao, _probs_from_natural, _probs_to_natural
+    from .indexed import IndexedFamily, IndexedParametrization
+
+    def expected_log_h(sp, mean, i, s, m, n):
+        from .special.softmax import MultinomialExpectedLogBase
+
+        return MultinomialExpectedLogBase(n, sp.Lambda(i, mean(i) / n),
+                                          1 - sp.Sum(mean(s) / n, (s, 1, m)))
+
+    return IndexedFamily(
+        name="multinomial", offset=-1, fixed=("n",),
+        statistics=lambda sp, x, i: x[i],
+        log_base_measure=lambda sp, x, s, k, n: (sp.loggamma(n + 1)
+                                                 - sp.Sum(sp.loggamma(x[s] + 1), (s, 1, k))),
+        log_partition=lambda sp, eta, s, m, n: n * sp.log(1 + sp.Sum(sp.exp(eta[s]), (s, 1, m))),
+        expected_log_base_measure=expected_log_h,
+        parametrizations=(IndexedParametrization(
+            "probs", lambda sp, p, i, s, m, n: _probs_to_natural(sp, p, i, s, m),
+            lambda sp, eta, i, s, m, n: _probs_from_natural(sp, eta, i, s, m)),),
+        natural_from_mean=lambda sp, mu, i, s, m, n: sp.log(mu[i] / (n - sp.Sum(mu[s], (s, 1, m)))),
+        fisher_rao=("probs", lambda sp, p, q, s, m, n: _indexed_fisher_rao(sp, p, q, s, m,
+                                                                            sp.sqrt(n))),
+        softmax=True)

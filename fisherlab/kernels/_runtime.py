@@ -20,6 +20,7 @@ from ..errors import (
 )
 from ..families.arrays import FEW_NUMBERS
 from ..families.declaration import ExponentialFamily
+from ..structure import Dense
 from . import _special
 
 #: Batches larger than this many output numbers are evaluated in slices along their first axis,
@@ -361,10 +362,25 @@ class Kernels:
         """Observed Hessian ∇²_θ log p(x | θ): -> (..., p, p), exactly symmetric."""
         return self._with_x("hessian", x, theta, (self._p, self._p))
 
-    def fisher(self, theta) -> np.ndarray:
-        """Fisher information F(θ) = Jᵀ ∇²A J: (..., p) -> (..., p, p), exactly symmetric."""
+    def fisher(self, theta, structured: bool = False):
+        """Fisher information F(θ) = Jᵀ ∇²A J: (..., p) -> (..., p, p), exactly symmetric.
+
+        ``structured=True`` returns it as a :class:`~fisherlab.structure.Structured` matrix
+        (here :class:`~fisherlab.structure.Dense`; families derived for symbolic dimension give
+        their own structure), with ``matvec``, ``solve``, ``logdet`` and ``dense``.
+        """
         cols, shape = self._cols(theta)
-        return self._run("fisher", cols, shape, (self._p, self._p))
+        F = self._run("fisher", cols, shape, (self._p, self._p))
+        return Dense(F) if structured else F
+
+    def fisher_vp(self, theta, v) -> np.ndarray:
+        """F(θ) v: θ (..., p), v (..., p) -> (..., p)."""
+        v = np.asarray(v, dtype=np.float64)
+        if v.ndim == 0 or v.shape[-1] != self._p:
+            raise ShapeError(f"v must have last axis of length {self._p}, got shape {v.shape}")
+        if not np.isfinite(v).all():
+            raise DomainError(f"v must be finite, got {describe(v[~np.isfinite(v)])}")
+        return self.fisher(theta, structured=True).matvec(v)
 
     def natural_fisher(self, theta) -> np.ndarray:
         """∇²A at η(θ), the Fisher information in natural coordinates: -> (..., m, m)."""

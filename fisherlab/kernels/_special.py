@@ -1299,3 +1299,128 @@ def logit(p):
 
 
 __all__ += ["logit"]
+
+
+# -- dimension-generic kernels (fisherlab.compile.generic_codegen) ----------------------------
+
+
+def full(value, shape):
+    """``value`` as a new float64 array of ``shape`` (a broadcast copy when it is smaller)."""
+    arr = numpy.asarray(value, dtype=numpy.float64)
+    if arr.shape == tuple(shape):
+        return arr
+    if arr.ndim == 0:
+        return numpy.full(shape, arr)
+    return numpy.array(numpy.broadcast_to(arr, shape))
+
+
+def into(out, value, shape):
+    """``value`` broadcast to ``shape``: written into ``out`` when given, else a new array."""
+    if out is None:
+        return full(value, shape)
+    out[...] = value
+    return out
+
+
+def logsumexp0_last(eta):
+    """log(1 + Σ_i e^{η_i}) over the last axis of η (..., m), the reference logit 0 implicit: (...).
+
+    With M = max(0, max η) and t = e^{η − M}: M + log1p(rest), rest the sum of the terms other
+    than the maximal one (which is exactly 1). Where the reference is the maximum (every η ≤ 0)
+    rest = Σ t, with no cancellation, so a log-partition near 0 keeps its digits. Elsewhere
+    rest = (Σ t − 1) + e^{−M}, whose rounding (ε absolute) is ε relative to a result ≥ log 2.
+    """
+    eta = numpy.asarray(eta, dtype=numpy.float64)
+    top = numpy.max(eta, axis=-1)
+    big = numpy.maximum(top, 0.0)
+    s = numpy.exp(eta - big[..., None]).sum(axis=-1)
+    rest = numpy.where(top <= 0.0, s, (s - 1.0) + numpy.exp(-big))
+    return big + numpy.log1p(rest)
+
+
+def softmax_last(eta):
+    """The class probabilities of logits η (..., m) against a reference logit 0: p (..., m) and
+    the reference's p_ref (...), as e^{η − M} / Σ with M = max(0, max η): a few ulps each, with
+    no overflow."""
+    eta = numpy.asarray(eta, dtype=numpy.float64)
+    big = numpy.maximum(numpy.max(eta, axis=-1), 0.0)
+    t = numpy.exp(eta - big[..., None])
+    ref = numpy.exp(-big)
+    total = t.sum(axis=-1) + ref
+    return t / total[..., None], ref / total
+
+
+def _others(p, p_ref):
+    """1 − p_j for every class: the difference where p_j ≤ 1/2, and for the one class above 1/2
+    the sum of the other classes' probabilities (no cancellation)."""
+    out = 1.0 - p
+    top = numpy.argmax(p, axis=-1)[..., None]
+    p_top = numpy.take_along_axis(p, top, axis=-1)
+    if (p_top > 0.5).any():
+        others = numpy.array(p)
+        numpy.put_along_axis(others, top, 0.0, axis=-1)
+        rest = others.sum(axis=-1, keepdims=True) + numpy.asarray(p_ref)[..., None]
+        numpy.put_along_axis(out, top, numpy.where(p_top > 0.5, rest, 1.0 - p_top), axis=-1)
+    return out
+
+
+def cosoftmax_last(p, p_ref):
+    """1 − p_j of class probabilities p (..., m) with the reference class's p_ref (...), (..., m),
+    without cancellation (see :func:`_others`)."""
+    return _others(numpy.asarray(p, dtype=numpy.float64), p_ref)
+
+
+def sum_others(a):
+    """Σ_{i ≠ j} a_i for every j over the last axis of a > 0, (..., m): the total minus a_j where
+    a_j is at most half of it, and for the largest entry the sum of the rest (no cancellation)."""
+    a = numpy.asarray(a, dtype=numpy.float64)
+    total = a.sum(axis=-1, keepdims=True)
+    out = total - a
+    top = numpy.argmax(a, axis=-1)[..., None]
+    rest = numpy.array(a)
+    numpy.put_along_axis(rest, top, 0.0, axis=-1)
+    numpy.put_along_axis(out, top, rest.sum(axis=-1, keepdims=True), axis=-1)
+    return out
+
+
+def digamma_rest(a):
+    """ψ(a_j) − ψ(Σ a) for every j over the last axis, (..., m), as a shift of a_j by the sum of
+    the others (:func:`digamma_diff`: no cancellation when the others are small)."""
+    a = numpy.asarray(a, dtype=numpy.float64)
+    return digamma_diff(a, sum_others(a))
+
+
+def trigamma_rest(a):
+    """ψ′(a_j) − ψ′(Σ a) for every j over the last axis, (..., m) (:func:`trigamma_diff`)."""
+    a = numpy.asarray(a, dtype=numpy.float64)
+    return trigamma_diff(a, sum_others(a))
+
+
+def log_multibeta(a):
+    """Σ_i log Γ(a_i) − log Γ(Σ a) over the last axis, (...), as the telescoping sum
+    Σ_{i<m} log B(a_i, a_{i+1} + … + a_m) of :func:`log_beta` terms (each accurate when one
+    argument is tiny)."""
+    a = numpy.asarray(a, dtype=numpy.float64)
+    suffix = numpy.cumsum(a[..., ::-1], axis=-1)[..., ::-1]
+    if a.ndim == 1 and a.size <= 64:
+        # one point: log_beta's float path per term, ~10× cheaper than its array path here
+        return numpy.float64(math.fsum(log_beta(x, y) for x, y in zip(a[:-1].tolist(),
+                                                                      suffix[1:].tolist())))
+    return log_beta(a[..., :-1], suffix[..., 1:]).sum(axis=-1)
+
+
+def multinomial_expected_log_base(n, p, p_last):
+    """E[log h(x)] = log n! − Σ_{i=1}^{k} E[log x_i!] of a multinomial with class probabilities
+    p (..., k − 1) and p_last (...), each x_i ~ Bin(n, p_i): (...)."""
+    n = numpy.asarray(n, dtype=numpy.float64)
+    p = numpy.asarray(p, dtype=numpy.float64)
+    allp = numpy.concatenate([p, numpy.broadcast_to(p_last, p.shape[:-1])[..., None]], axis=-1)
+    # 1 − p_i as a sum of the others where p_i is the largest and above 1/2
+    q = _others(allp, numpy.zeros(allp.shape[:-1]))
+    nn = numpy.broadcast_to(n[..., None], allp.shape)
+    return gammaln(n + 1.0) - binomial_expected_lgamma(nn, allp, q).sum(axis=-1)
+
+
+__all__ += ["full", "into", "logsumexp0_last", "softmax_last", "cosoftmax_last",
+            "multinomial_expected_log_base", "sum_others", "digamma_rest", "trigamma_rest",
+            "log_multibeta"]

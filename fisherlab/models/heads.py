@@ -468,6 +468,31 @@ class HeadPoint:
         """Raw-space Fisher Gᵀ F_θ G: (n, r, r)."""
         return self._to_raw_mat(self.fisher_theta())
 
+    def fisher_structure(self):
+        """F_θ of every row as the kernels' structured matrix (a
+        :class:`~fisherlab.structure.DiagPlusLowRank` for a categorical head: no (K − 1)² array
+        per row), or None when some parameters are held fixed (then :meth:`fisher_vp` uses the
+        dense rows)."""
+        if not self.head._all:
+            return None
+        return self.head._k.fisher(self.theta, structured=True)
+
+    def fisher_vp(self, v, structure=None) -> np.ndarray:
+        """Raw-space Fisher times v row by row, Gᵀ F_θ G v: (n, r) -> (n, r).
+
+        ``structure``: :meth:`fisher_structure` of this point, when the caller keeps it.
+        Through the structure, a softmax head costs O(K) per row.
+        """
+        if structure is None:
+            structure = self.fisher_structure()
+        if structure is None:
+            return np.einsum("nab,nb->na", self.fisher(), v)
+        if self.head._M is not None:
+            # η = raw_{1..K−1} − raw_K: G v = v_{:K−1} − v_K, Gᵀ w = (w, −Σ w)
+            w = structure.matvec(v[:, :-1] - v[:, -1:])
+            return np.concatenate([w, -w.sum(axis=1, keepdims=True)], axis=1)
+        return self._d1 * structure.matvec(self._d1 * v)
+
     def fisher_factor(self) -> np.ndarray:
         """Gᵀ L, L the Cholesky factor of F_θ: (n, r, q), with (Gᵀ L)(Gᵀ L)ᵀ = the raw Fisher."""
         L = np.linalg.cholesky(self.fisher_theta())

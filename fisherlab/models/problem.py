@@ -288,7 +288,8 @@ class Problem:
         if what not in c:
             p = self.point(w)
             c[what] = {"loss": lambda: p.loss(self.y), "grad": lambda: p.grad(self.y),
-                       "fisher": p.fisher, "hessian": lambda: p.hessian(self.y)}[what]()
+                       "fisher": p.fisher, "hessian": lambda: p.hessian(self.y),
+                       "fisher_structure": p.fisher_structure}[what]()
         return c[what]
 
     def contains(self, w) -> bool:
@@ -422,7 +423,9 @@ class Problem:
         w = self._vector(w)
         v = self._vector(v, "v")
         Jv = self.predictor.jvp(w, self.X, v)
-        u = np.einsum("nab,nb->na", self._row(w, "fisher"), Jv) * (self._a / self.n)[:, None]
+        # through each row's structured Fisher (O(K) per row for a softmax head)
+        u = self.point(w).fisher_vp(Jv, self._row(w, "fisher_structure"))
+        u = u * (self._a / self.n)[:, None]
         return self.predictor.vjp(w, self.X, u) + self.l2 * v
 
     def hessian_vp(self, w, v) -> np.ndarray:

@@ -10,6 +10,7 @@ and log-determinants cost what the structure allows and no (p, p) array is forme
 
 from .base import Structured
 from .dense import Dense
+from .diag_low_rank import DiagPlusLowRank
 from .kronecker import KroneckerBlocks
 
-__all__ = ["Dense", "KroneckerBlocks", "Structured"]
+__all__ = ["Dense", "DiagPlusLowRank", "KroneckerBlocks", "Structured"]

@@ -37,7 +37,7 @@ from tests.families.test_multivariate_normal_textbook import (
     _pairs,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PARAMS = ("natural", "mean_cov", "mean_precision", "mean_chol")
 DPS = 50
 

@@ -208,3 +208,15 @@ def cosoftmax_all(eta):
     """[1 − σ_1, …, 1 − σ_m, 1 − σ_0], each without cancellation."""
     m = len(eta)
     return [CoSoftmax0(i, *eta) for i in range(1, m + 1)] + [CoSoftmax0(0, *eta)]
+
+
+class MultinomialExpectedLogBase(sp.Function):
+    """E[log h(x)] = log n! − Σ_{i=1}^{k} E[log x_i!] of a multinomial, each x_i ~ Bin(n, p_i),
+    given n, the probabilities p_i of the first k − 1 classes as a ``Lambda`` of the index and
+    the last class's: opaque, printed as one call of
+    :func:`fisherlab.kernels._special.multinomial_expected_log_base` for every k."""
+
+    @classmethod
+    def eval(cls, n, probs, last):
+        """Never evaluated: the finite sums stay one function."""
+        return None
