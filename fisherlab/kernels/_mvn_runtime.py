@@ -288,15 +288,31 @@ class MVNKernels(Kernels):
         return getattr(self._g, f"{pz}_inverse_vjp")(st.mu, st.Sigma, st.Sig_inv, g0, G1)
 
     # -- operators on θ vectors
-    def _fisher_apply(self, st, u):
+    def fisher_apply(self, st, u):
+        """F(θ) u for the factored state ``st`` of θ: u (..., p) -> (..., p), in O(d³)."""
         u0, U1 = self._jvp(st, *self._tangent(st, u))
         f0, F1 = self._g.base_fisher_apply(st.Sig_inv, u0, U1)
         return self._dual_vec(st, *self._vjp(st, f0, F1))
 
-    def _fisher_solve(self, st, g):
+    def fisher_solve(self, st, g):
+        """F(θ)⁻¹ g for the factored state ``st`` of θ: g (..., p) -> (..., p), in O(d³)."""
         b0, B1 = self._inverse_vjp(st, *self._dual(st, g))
         t0, T1 = self._g.base_fisher_inverse_apply(st.mu, st.Sigma, b0, B1)
         return self._tangent_vec(st, *self._inverse_jvp(st, t0, T1))
+
+    def fisher_dense(self, st) -> np.ndarray:
+        """F(θ) as matrices (..., p, p), by applying it to the basis directions (unsymmetrized)."""
+        return self._dense(self.fisher_apply, st, self._p)
+
+    @property
+    def dimension(self) -> int:
+        """d, the dimension of the observations."""
+        return self._d
+
+    @property
+    def size(self) -> int:
+        """p = d + d(d + 1)/2, the length of θ."""
+        return self._p
 
     def log_abs_det_jacobian(self, st) -> np.ndarray:
         """log |det ∂(μ, Σ)/∂θ| (θ's lower-triangle coordinates): (...)."""
@@ -440,7 +456,7 @@ class MVNKernels(Kernels):
             from ..structure.kronecker import KroneckerBlocks
 
             return KroneckerBlocks(self, st)
-        return self._symmetrize(self._dense(self._fisher_apply, st, self._p))
+        return self._symmetrize(self._dense(self.fisher_apply, st, self._p))
 
     def natural_fisher(self, theta):
         """∇²A at η(θ): -> (..., m, m)."""

@@ -35,12 +35,12 @@ class KroneckerBlocks(Structured):
         self._k = kernels
         self._st = state
         self.batch_shape = tuple(state.shape)
-        self.d = kernels._d
-        self.p = kernels._p
+        self.d = kernels.dimension
+        self.p = kernels.size
         self.sigma = state.Sigma
 
     def _matvec(self, v: np.ndarray) -> np.ndarray:
-        return self._k._fisher_apply(self._st, v)
+        return self._k.fisher_apply(self._st, v)
 
     def _solve(self, g: np.ndarray, damping: float) -> np.ndarray:
         if damping:
@@ -48,7 +48,7 @@ class KroneckerBlocks(Structured):
             F = self.dense() + damping * np.eye(self.p)
             F, g = np.broadcast_arrays(F, g[..., None])
             return np.linalg.solve(F, g)[..., 0]
-        return self._k._fisher_solve(self._st, g)
+        return self._k.fisher_solve(self._st, g)
 
     def logdet(self) -> np.ndarray:
         """log det F = log det B + 2 log |det J|, with log det B = −(d + 2) log det Σ − d log 2
@@ -60,5 +60,5 @@ class KroneckerBlocks(Structured):
 
     def dense(self) -> np.ndarray:
         """The matrices (..., p, p), applied to each basis direction; exactly symmetric."""
-        F = self._k._dense(self._k._fisher_apply, self._st, self.p)
+        F = self._k.fisher_dense(self._st)
         return 0.5 * (F + F.swapaxes(-1, -2))
