@@ -31,6 +31,7 @@ from ..errors import (
 )
 from ..families import load as _load_catalog_spec  # the catalog's own declarations
 from ..families import names as _catalog_names
+from ..structure import DiagPlusLowRank
 from . import links as _links
 
 #: Defaults per catalog family, after statsmodels/R: (parametrization, links, fixed values).
@@ -337,7 +338,8 @@ class Head:
         return self.at(raw).hessian(self.check_y(y))
 
     def fisher_factor(self, raw) -> np.ndarray:
-        """L with L Lᵀ = the raw-space Fisher of each row: (n, r, q), q = number of θ predicted."""
+        """L with L Lᵀ = the raw-space Fisher of each row: (n, r, q), q = number of θ predicted
+        (see :meth:`HeadPoint.fisher_factor_columns` for how it is found)."""
         return self.at(raw).fisher_factor()
 
     def sample(self, raw, seed=None) -> np.ndarray:
@@ -494,11 +496,93 @@ class HeadPoint:
         return self._d1 * structure.matvec(self._d1 * v)
 
     def fisher_factor(self) -> np.ndarray:
-        """Gᵀ L, L the Cholesky factor of F_θ: (n, r, q), with (Gᵀ L)(Gᵀ L)ᵀ = the raw Fisher."""
-        L = np.linalg.cholesky(self.fisher_theta())
-        if self.head._M is not None:
-            return np.einsum("ai,nab->nib", self.head._M, L)
-        return self._d1[:, :, None] * L
+        """Gᵀ S with S Sᵀ = F_θ row by row: (n, r, q), (Gᵀ S)(Gᵀ S)ᵀ = the raw Fisher.
+
+        A view of :meth:`fisher_factor_columns` (which says how S is found), with the column
+        axis last.
+        """
+        return np.moveaxis(self.fisher_factor_columns(), 0, 2)
+
+    def fisher_factor_columns(self) -> np.ndarray:
+        """The columns of :meth:`fisher_factor`, column axis first: (q, n, r), C-contiguous.
+
+        Entry [k, i] is the k-th column of row i's factor, so the q columns of all rows form one
+        (q·n, r) matrix (what a batched back-propagation takes). S, a square root of F_θ
+        (S Sᵀ = F_θ, not necessarily triangular), is found as the structure allows:
+
+        - F_θ = diag(d) + c u uᵀ (the kernels' rank-one structure: categorical, Dirichlet, ...),
+          with capacitance κ = 1 + c Σ u²/d ≥ 0 and d > 0: S = diag(√d) + β u sᵀ, s = u/√d,
+          β = c/(1 + √κ): S Sᵀ = D^½ (I + β s sᵀ)² D^½ and (I + β s sᵀ)² = I + c s sᵀ because
+          2β + β² sᵀs = c when sᵀs = (κ − 1)/c. For the categorical (u = d = p the first K − 1
+          class probabilities, c = −1, κ = p_K) S_ak = √p_k (δ_ak − p_a/(1 + √p_K)), no
+          Cholesky and no (K − 1)² Fisher per row; the softmax link's extra row is
+          −1ᵀ S = −√p_K sᵀ exactly (1ᵀ D^½ = sᵀ when u = d, and sᵀ(I + β s sᵀ) = √κ sᵀ); a
+          class of probability 0 gives a zero column;
+        - a diagonal F_θ (every off-diagonal entry exactly 0: one predicted parameter, the
+          normal's mean and log std, ...): S = diag(√F_θ);
+        - otherwise the Cholesky factor of F_θ (``LinAlgError`` when F_θ is not positive
+          definite).
+        """
+        h = self.head
+        n = self.raw.shape[0]
+        scale, last = None, None
+        st = self.fisher_structure()
+        S = self._rank_one_factor(st)
+        if S is not None:
+            S, last = S
+        else:
+            # the kernels' F_θ, computed once (a Dense structure holds it already)
+            F = self.fisher_theta() if st is None else st.dense()
+            q = F.shape[-1]
+            diag = np.diagonal(F, axis1=1, axis2=2)
+            off = F.copy()
+            off[:, np.arange(q), np.arange(q)] = 0.0
+            if not off.any() and (diag >= 0).all():
+                scale = np.sqrt(diag).T                     # (q, n): column k is √F_kk e_k
+            else:
+                S = np.ascontiguousarray(np.moveaxis(np.linalg.cholesky(F), 2, 0))
+        q = len(h.predicted)
+        if scale is not None:
+            out = np.zeros((q, n, h.width))
+            idx = np.arange(q)
+            d1 = 1.0 if h._M is not None else self._d1.T
+            out[idx, :, idx] = scale * d1
+            if h._M is not None:
+                out[idx, :, q] = -scale
+            return out
+        if h._M is None:
+            S *= self._d1                                       # Gᵀ = diag(h′(raw))
+            return S
+        out = np.empty((q, n, h.width))
+        out[:, :, :q] = S
+        # Gᵀ = [I; −1ᵀ]: the last raw column is minus the sum of the others
+        out[:, :, q] = last if last is not None else -S.sum(axis=2)
+        return out
+
+    def _rank_one_factor(self, st):
+        """``(S, last)``: the columns (q, n, q) of S = diag(√d) + β u sᵀ for a rank-one
+        structure ``st`` of F_θ (see :meth:`fisher_factor_columns`) and −√κ sᵀ (q, n) where
+        u = d (else None); or None when ``st`` has no such form."""
+        if not isinstance(st, DiagPlusLowRank) or st.rank != 1:
+            return None
+        n, q = self.raw.shape[0], st.p
+        d = np.broadcast_to(st.d, (n, q))
+        u = np.broadcast_to(st.U[..., 0], (n, q))
+        c = np.broadcast_to(st.C[..., 0, 0], (n,))
+        kappa = np.broadcast_to(st.capacitance()[..., 0, 0], (n,))
+        u_is_d = np.array_equal(u, d)
+        if not ((d >= 0).all() if u_is_d else (d > 0).all()) or not (kappa >= 0).all():
+            return None                  # not of this form; the Cholesky path decides
+        root_d = np.sqrt(d)
+        s = root_d if u_is_d else u / root_d
+        root_kappa = np.sqrt(kappa)
+        beta = c / (1.0 + root_kappa)
+        # S[k, i, a] = β_i u_ia s_ik + δ_ak √d_ik
+        S = np.empty((q, n, q))
+        np.multiply((beta[:, None] * u)[None, :, :], s.T[:, :, None], out=S)
+        idx = np.arange(q)
+        S[idx, :, idx] += root_d.T
+        return S, (-root_kappa[None, :] * s.T if u_is_d else None)
 
     def hessian(self, y) -> np.ndarray:
         """∂²loss_i/∂raw_i²: −Gᵀ ∇²ℓ G − diag(h″ ∂ℓ/∂θ): (n, r, r)."""

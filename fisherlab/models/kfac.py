@@ -51,7 +51,32 @@ def _mlp_of(problem) -> MLPPredictor:
     return pred
 
 
-def kfac_factors(problem, w, mode: str = "exact", samples: int = 1, seed=None) -> list:
+def input_factor(x, a=None) -> np.ndarray:
+    """A = Σ_i a_i ā_i ā_iᵀ / Σ_i a_i of layer inputs x (n, d), ā = [x, 1]: (d+1, d+1).
+
+    ``a`` (n,) are the prior weights (None: all 1). The (d, d) block is one symmetric rank-n
+    update (BLAS syrk: numpy recognises x̃ᵀ x̃ of one array, x̃ = √a ⊙ x), which halves the work
+    of a general product.
+    """
+    n, d = x.shape
+    A = np.empty((d + 1, d + 1))
+    if a is None:
+        sa = float(n)
+        A[:d, :d] = x.T @ x
+        A[:d, d] = x.sum(axis=0)
+    else:
+        sa = float(a.sum())
+        xa = x * np.sqrt(a)[:, None]
+        A[:d, :d] = xa.T @ xa
+        A[:d, d] = a @ x
+    A[d, :d] = A[:d, d]
+    A[d, d] = sa
+    A /= sa
+    return A
+
+
+def kfac_factors(problem, w, mode: str = "exact", samples: int = 1, seed=None,
+                 first_input=None) -> list:
     """The Kronecker factors ``[(A_l, G_l), ...]`` of an MLP problem at w (module docstring).
 
     Parameters
@@ -64,6 +89,9 @@ def kfac_factors(problem, w, mode: str = "exact", samples: int = 1, seed=None) -
         Label draws per row for ``mode="mc"``.
     seed : int or numpy.random.Generator, optional
         For ``mode="mc"``.
+    first_input : array (n_in+1, n_in+1), optional
+        A_1, when the caller has it: it depends on the rows X and the prior weights only, not on
+        w (``input_factor(problem.X, problem.weights)``).
 
     Returns
     -------
@@ -74,36 +102,34 @@ def kfac_factors(problem, w, mode: str = "exact", samples: int = 1, seed=None) -
     pred = _mlp_of(problem)
     w = np.asarray(w, dtype=np.float64)
     n = problem.n
-    a = np.ones(n) if problem.weights is None else problem.weights
+    a = problem.weights
+    if a is not None and not float(a.sum()) > 0:
+        raise DomainError("K-FAC: the prior weights sum to 0; no row carries information")
     p = pred.forward_pass(w, problem.X)
     point = problem.point(w)
     if mode == "exact":
-        # (q, n, r): the columns of L_i, contiguous for the batched back-propagation's matmuls
-        U = np.ascontiguousarray(np.moveaxis(point.fisher_factor(), 2, 0))
+        # (q, n, r), C-contiguous: the factor's q columns of every row, back-propagated at once
+        # as one (q·n, r) matrix
+        U = point.fisher_factor_columns()
     else:
         if int(samples) != samples or samples < 1:
             raise DomainError(f"samples must be a positive integer, got {samples!r}")
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         U = np.stack([point.grad(point.sample(rng)) for _ in range(int(samples))])   # (S, n, r)
         U /= np.sqrt(samples)
+    if a is not None:
+        # √a_i on each row's cotangents: Σ g gᵀ then carries a_i, and stays one syrk per layer
+        # (the back-propagation is linear in the cotangents)
+        U = U * np.sqrt(a)[:, None]
     gs = pred.backward(w, problem.X, U)                          # per layer (q, n, out)
-    sa = float(a.sum())
-    if not sa > 0:
-        raise DomainError("K-FAC: the prior weights sum to 0; no row carries information")
     factors = []
-    unweighted = problem.weights is None
     for layer, g in enumerate(gs):
-        x = p.inputs[layer]
-        xa = x if unweighted else x * a[:, None]
-        d = x.shape[1]
-        A = np.empty((d + 1, d + 1))
-        A[:d, :d] = xa.T @ x
-        A[:d, d] = A[d, :d] = xa.sum(axis=0)
-        A[d, d] = sa
-        A /= sa
+        if layer == 0 and first_input is not None:
+            A = first_input
+        else:
+            A = input_factor(p.inputs[layer], a)
         gf = g.reshape(-1, g.shape[-1])
-        ga = gf if unweighted else (g * a[:, None]).reshape(-1, g.shape[-1])
-        G = ga.T @ gf
+        G = gf.T @ gf
         G /= n
         factors.append((A, 0.5 * (G + G.T)))
     return factors
@@ -177,6 +203,8 @@ class KFAC(Stepper):
     def reset(self):
         """Clear the factors and the step count and reseed the sampler (called before a run)."""
         self.factors = None
+        self._first_input = None        # (X, weights, A_1): A_1 depends on the rows only
+        self._solvers = None            # (λ, [(chol of damped A, chol of damped G), ...])
         self.steps = 0
         self.rng = np.random.default_rng(self.seed)
         if hasattr(self, "batches"):
@@ -184,7 +212,12 @@ class KFAC(Stepper):
 
     def update_factors(self, problem, w) -> list:
         """Fold this step's factors into the running averages; returns them."""
-        new = kfac_factors(problem, w, self.mode, self.samples, self.rng)
+        c = self._first_input
+        if c is None or c[0] is not problem.X or c[1] is not problem.weights:
+            c = self._first_input = (problem.X, problem.weights,
+                                     input_factor(problem.X, problem.weights))
+        new = kfac_factors(problem, w, self.mode, self.samples, self.rng, first_input=c[2])
+        self._solvers = None
         if self.factors is None or len(self.factors) != len(new):
             self.factors = new
         else:
@@ -194,23 +227,31 @@ class KFAC(Stepper):
         return self.factors
 
     def precondition(self, problem, g) -> np.ndarray:
-        """The damped inverse of the current factors applied to g (P,), layer by layer."""
+        """The damped inverse of the current factors applied to g (P,), layer by layer (the
+        damped factors are Cholesky-factored once per factor update)."""
         pred = _mlp_of(problem)
         lam = self.damping + problem.l2
+        if self._solvers is None or self._solvers[0] != lam:
+            self._solvers = (lam, [self._damped_cholesky(A, G, lam) for A, G in self.factors])
         out = np.empty_like(g)
-        for (A, G), (w_sl, b_sl), (fan_in, fan_out) in zip(self.factors, pred.slices, pred.shapes,
-                                                           strict=True):
+        for (cA, cG), (w_sl, b_sl), (fan_in, fan_out) in zip(self._solvers[1], pred.slices,
+                                                             pred.shapes, strict=True):
             V = g[w_sl.start:b_sl.stop].reshape(fan_in + 1, fan_out)
-            if lam:
-                ta, tg = np.trace(A) / A.shape[0], np.trace(G) / G.shape[0]
-                pi = np.sqrt(ta / tg) if ta > 0 and tg > 0 else 1.0
-                A = A + pi * np.sqrt(lam) * np.eye(A.shape[0])
-                G = G + np.sqrt(lam) / pi * np.eye(G.shape[0])
-            # cho_factor raises LinAlgError on a singular factor: the runner reports "singular"
-            D = cho_solve(cho_factor(A, check_finite=False), V, check_finite=False)
-            D = cho_solve(cho_factor(G, check_finite=False), D.T, check_finite=False).T
+            D = cho_solve(cA, V, check_finite=False)
+            D = cho_solve(cG, D.T, check_finite=False).T
             out[w_sl.start:b_sl.stop] = D.ravel()
         return out
+
+    @staticmethod
+    def _damped_cholesky(A, G, lam):
+        """Cholesky factors of A + π√λ I and G + (√λ/π) I (the module docstring's π)."""
+        if lam:
+            ta, tg = np.trace(A) / A.shape[0], np.trace(G) / G.shape[0]
+            pi = np.sqrt(ta / tg) if ta > 0 and tg > 0 else 1.0
+            A = A + pi * np.sqrt(lam) * np.eye(A.shape[0])
+            G = G + np.sqrt(lam) / pi * np.eye(G.shape[0])
+        # cho_factor raises LinAlgError on a singular factor: the runner reports "singular"
+        return cho_factor(A, check_finite=False), cho_factor(G, check_finite=False)
 
     def step(self, problem, theta):
         """One K-FAC step from ``theta`` (P,): refresh the factors when due, return the new weights
