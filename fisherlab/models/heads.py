@@ -601,15 +601,16 @@ class HeadPoint:
         support = h.family.spec.support
         if support.kind == "one_hot":
             # one uniform per row, inverted through the cumulative probabilities of the K
-            # outcomes, each from the family's log-density (the catalog's vector samplers draw
-            # one point per call: a Python loop over rows)
+            # outcomes, from the family's log-density (the catalog's vector samplers draw one
+            # point per call: a Python loop over rows); all K outcomes in one kernel call,
+            # x (K, 1, K) against θ (n, q), so what depends on θ alone is computed once
             K = support.size
             eye = np.eye(K)
-            logp = np.stack([h._k.log_density(np.broadcast_to(eye[j], (n, K)), self.theta)
-                             for j in range(K)], axis=1)
-            cdf = np.cumsum(np.exp(logp), axis=1)
-            u = rng.random(n) * cdf[:, -1]  # the total is 1 up to rounding
-            idx = np.minimum((u[:, None] >= cdf).sum(axis=1), K - 1)
+            logp = h._k.log_density(eye[:, None, :], self.theta)          # (K, n)
+            # (K, n) throughout: sums along the first axis run over whole contiguous rows
+            cdf = np.cumsum(np.exp(logp), axis=0)
+            u = rng.random(n) * cdf[-1]  # the total is 1 up to rounding
+            idx = np.minimum(np.count_nonzero(u >= cdf, axis=0), K - 1)
             return eye[idx]
         if support.event_shape:
             return np.stack([h.family.sample(t, h.param, seed=rng) for t in self.theta])
