@@ -524,47 +524,37 @@ class HeadPoint:
           definite).
         """
         h = self.head
-        n = self.raw.shape[0]
-        scale, last = None, None
+        n, q = self.raw.shape[0], len(h.predicted)
+        out = np.empty((q, n, h.width))
+        S = out[:, :, :q]                  # the columns of S (q, n, q), written in place
         st = self.fisher_structure()
-        S = self._rank_one_factor(st)
-        if S is not None:
-            S, last = S
-        else:
+        last = self._rank_one_factor(st, S)
+        if last is False:
             # the kernels' F_θ, computed once (a Dense structure holds it already)
             F = self.fisher_theta() if st is None else st.dense()
-            q = F.shape[-1]
             diag = np.diagonal(F, axis1=1, axis2=2)
             off = F.copy()
             off[:, np.arange(q), np.arange(q)] = 0.0
             if not off.any() and (diag >= 0).all():
-                scale = np.sqrt(diag).T                     # (q, n): column k is √F_kk e_k
+                S[...] = 0.0
+                _diagonal_view(S)[...] = np.sqrt(diag).T
             else:
-                S = np.ascontiguousarray(np.moveaxis(np.linalg.cholesky(F), 2, 0))
-        q = len(h.predicted)
-        if scale is not None:
-            out = np.zeros((q, n, h.width))
-            idx = np.arange(q)
-            d1 = 1.0 if h._M is not None else self._d1.T
-            out[idx, :, idx] = scale * d1
-            if h._M is not None:
-                out[idx, :, q] = -scale
-            return out
+                S[...] = np.moveaxis(np.linalg.cholesky(F), 2, 0)
+            last = None
         if h._M is None:
-            S *= self._d1                                       # Gᵀ = diag(h′(raw))
-            return S
-        out = np.empty((q, n, h.width))
-        out[:, :, :q] = S
-        # Gᵀ = [I; −1ᵀ]: the last raw column is minus the sum of the others
-        out[:, :, q] = last if last is not None else -S.sum(axis=2)
+            out *= self._d1                                     # Gᵀ = diag(h′(raw))
+        else:
+            # Gᵀ = [I; −1ᵀ]: the last raw column is minus the sum of the others
+            out[:, :, q] = last if last is not None else -S.sum(axis=2)
         return out
 
-    def _rank_one_factor(self, st):
-        """``(S, last)``: the columns (q, n, q) of S = diag(√d) + β u sᵀ for a rank-one
-        structure ``st`` of F_θ (see :meth:`fisher_factor_columns`) and −√κ sᵀ (q, n) where
-        u = d (else None); or None when ``st`` has no such form."""
+    def _rank_one_factor(self, st, S):
+        """Write the columns of S = diag(√d) + β u sᵀ into ``S`` (q, n, q) when ``st``, the
+        structure of F_θ, has that rank-one form (see :meth:`fisher_factor_columns`). Returns
+        −√κ sᵀ (q, n) where u = d, None for another u, or False (``S`` untouched) when ``st``
+        has no such form."""
         if not isinstance(st, DiagPlusLowRank) or st.rank != 1:
-            return None
+            return False
         n, q = self.raw.shape[0], st.p
         d = np.broadcast_to(st.d, (n, q))
         u = np.broadcast_to(st.U[..., 0], (n, q))
@@ -572,17 +562,15 @@ class HeadPoint:
         kappa = np.broadcast_to(st.capacitance()[..., 0, 0], (n,))
         u_is_d = np.array_equal(u, d)
         if not ((d >= 0).all() if u_is_d else (d > 0).all()) or not (kappa >= 0).all():
-            return None                  # not of this form; the Cholesky path decides
+            return False                 # not of this form; the Cholesky path decides
         root_d = np.sqrt(d)
-        s = root_d if u_is_d else u / root_d
+        s_t = np.ascontiguousarray((root_d if u_is_d else u / root_d).T)       # (q, n)
         root_kappa = np.sqrt(kappa)
         beta = c / (1.0 + root_kappa)
         # S[k, i, a] = β_i u_ia s_ik + δ_ak √d_ik
-        S = np.empty((q, n, q))
-        np.multiply((beta[:, None] * u)[None, :, :], s.T[:, :, None], out=S)
-        idx = np.arange(q)
-        S[idx, :, idx] += root_d.T
-        return S, (-root_kappa[None, :] * s.T if u_is_d else None)
+        np.multiply((beta[:, None] * u)[None, :, :], s_t[:, :, None], out=S)
+        _diagonal_view(S)[...] += root_d.T
+        return -root_kappa[None, :] * s_t if u_is_d else None
 
     def hessian(self, y) -> np.ndarray:
         """∂²loss_i/∂raw_i²: −Gᵀ ∇²ℓ G − diag(h″ ∂ℓ/∂θ): (n, r, r)."""
@@ -627,6 +615,12 @@ class HeadPoint:
         h = self.head
         j = _y_statistic(h.family)
         return h._k.natural_fisher(self.theta)[:, j, j]
+
+
+def _diagonal_view(S: np.ndarray) -> np.ndarray:
+    """The entries S[k, i, k] of a (q, n, q) array as a writable (q, n) view."""
+    return np.lib.stride_tricks.as_strided(
+        S, shape=S.shape[:2], strides=(S.strides[0] + S.strides[2], S.strides[1]))
 
 
 def _y_statistic(fam: Family) -> int:
