@@ -108,8 +108,7 @@ def kfac_factors(problem, w, mode: str = "exact", samples: int = 1, seed=None,
     p = pred.forward_pass(w, problem.X)
     point = problem.point(w)
     if mode == "exact":
-        # (q, n, r), C-contiguous: the factor's q columns of every row, back-propagated at once
-        # as one (q·n, r) matrix
+        # (q, n, r), C-contiguous: the factor's q columns of every row
         U = point.fisher_factor_columns()
     else:
         if int(samples) != samples or samples < 1:
@@ -121,15 +120,15 @@ def kfac_factors(problem, w, mode: str = "exact", samples: int = 1, seed=None,
         # √a_i on each row's cotangents: Σ g gᵀ then carries a_i, and stays one syrk per layer
         # (the back-propagation is linear in the cotangents)
         U = U * np.sqrt(a)[:, None]
-    gs = pred.backward(w, problem.X, U)                          # per layer (q, n, out)
+    # Σ_k g gᵀ per layer: the q columns back-propagated as (c·n, width) matrices, a few
+    # columns at a time, each layer's Gram matrix one syrk per chunk
+    grams = pred.cotangent_grams(w, problem.X, U)
     factors = []
-    for layer, g in enumerate(gs):
+    for layer, G in enumerate(grams):
         if layer == 0 and first_input is not None:
             A = first_input
         else:
             A = input_factor(p.inputs[layer], a)
-        gf = g.reshape(-1, g.shape[-1])
-        G = gf.T @ gf
         G /= n
         factors.append((A, 0.5 * (G + G.T)))
     return factors

@@ -280,6 +280,33 @@ class MLPPredictor(Predictor):
                 g *= p.d1[layer - 1]
         return gs
 
+    def cotangent_grams(self, w, X, U, block: int = 1 << 17) -> list:
+        """Per layer Σ_k g_lkᵀ g_lk, shape (out_l, out_l), of the back-propagated cotangents
+        g_lk = ∂(Σ U_k·raw)/∂z_l of U (q, n, r): the Gram matrices of :meth:`backward`'s
+        (q·n, out_l) results, without holding them all.
+
+        The columns go through the layers in chunks of at most ``block`` numbers per layer
+        (1 MiB by default: a chunk and its Gram product stay in a core's cache), each chunk one
+        (c·n, width) matrix per layer; every Gram matrix is one symmetric rank-c·n update (BLAS
+        syrk).
+        """
+        w = self._weights(w)
+        p = self.forward_pass(w, X)
+        U = self._cotangent(U, p.raw.shape, batched=True)
+        q, n, r = U.shape
+        grams = [np.zeros((o, o)) for _, o in self.shapes]
+        step = max(1, block // (n * max(self.sizes[1:])))
+        for start in range(0, q, step):
+            g = U[start:start + step]
+            c = g.shape[0]
+            for layer in range(self.n_layers - 1, -1, -1):
+                gf = g.reshape(c * n, -1)
+                grams[layer] += gf.T @ gf
+                if layer:
+                    g = (gf @ self._layer(w, layer)[0].T).reshape(c, n, -1)
+                    g *= p.d1[layer - 1]
+        return grams
+
     def _cotangent(self, u, shape, batched=False):
         u = np.asarray(u, dtype=np.float64)
         if (u.shape[-2:] if batched else u.shape) != shape:

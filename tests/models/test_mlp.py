@@ -312,6 +312,44 @@ def test_gram_against_the_jacobian_einsum():
             _close(pred.gram(w, X, M, max_block=block), want)
 
 
+def test_cotangent_grams_against_the_jacobian():
+    """Σ_k g_lkᵀ g_lk per layer, in chunks of any size (one column at a time, several, all),
+    equals Σ_i,k (∂raw_i/∂z_l,i)ᵀ U_ki U_kiᵀ (∂raw_i/∂z_l,i) from autograd's Jacobian in the
+    pre-activations."""
+    sizes, act = [3, 5, 4, 3], "tanh"
+    pred, w, X, rng = setup(sizes, act, seed=5)
+    U = rng.standard_normal((4, X.shape[0], 3))
+    L = len(sizes) - 1
+    want = []
+    for layer in range(L):
+        # raw as a function of layer l's pre-activations z_l (n, out_l), the rest fixed
+        z = X
+        for j, (i, o) in enumerate(itertools.pairwise(sizes)):
+            k = sum(a * b + b for a, b in itertools.pairwise(sizes[:j + 1]))
+            z = z @ w[k:k + i * o].reshape(i, o) + w[k + i * o:k + i * o + o]
+            if j == layer:
+                break
+            z = np.tanh(z)
+
+        def tail(zl, layer=layer):
+            a = zl
+            for j in range(layer, L):
+                if j > layer:
+                    i, o = sizes[j], sizes[j + 1]
+                    k = sum(a_ * b + b for a_, b in itertools.pairwise(sizes[:j + 1]))
+                    a = anp.dot(a, w[k:k + i * o].reshape(i, o)) + w[k + i * o:k + i * o + o]
+                if j < L - 1:
+                    a = anp.tanh(a)
+            return a
+        Jz = autograd.jacobian(tail)(z)                       # (n, r, n, out_l)
+        Jz = np.einsum("nrno->nro", Jz)                       # row i depends on row i only
+        g = np.einsum("kir,iro->kio", U, Jz)
+        want.append(np.einsum("kio,kip->op", g, g))
+    for block in (1, 2 * X.shape[0] * 5, 1 << 17):
+        for got, ref in zip(pred.cotangent_grams(w, X, U, block=block), want, strict=True):
+            _close(got, ref)
+
+
 @pytest.mark.parametrize("head_name", sorted(HEADS))
 def test_mlp_fisher_is_the_curvature_of_the_kl(head_name):
     """2·KL(p_w ‖ p_{w+εv})/ε² → vᵀ F v (F the GGN) from the head family's KL kernel, a check
