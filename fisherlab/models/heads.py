@@ -442,8 +442,17 @@ class HeadPoint:
     def _to_raw_mat(self, A: np.ndarray) -> np.ndarray:
         """Gᵀ A G row by row: (n, q, q) -> (n, r, r)."""
         if self.head._M is not None:
-            M = self.head._M
-            return np.einsum("ai,nab,bj->nij", M, A, M, optimize=True)
+            # G = [I | −1] (η = raw_{:K−1} − raw_K): Gᵀ A G keeps A and borders it with minus
+            # its row sums and their total; the same sums on both sides (exactly symmetric)
+            n, q, _ = A.shape
+            out = np.empty((n, q + 1, q + 1))
+            out[:, :q, :q] = A
+            col = A.sum(axis=2)
+            out[:, q, q] = col.sum(axis=1)
+            np.negative(col, out=col)
+            out[:, :q, q] = col
+            out[:, q, :q] = col
+            return out
         return self._d1[:, :, None] * A * self._d1[:, None, :]
 
     def log_density(self, y) -> np.ndarray:
