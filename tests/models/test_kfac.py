@@ -93,13 +93,16 @@ def test_not_exact_in_general():
     assert np.max(np.abs(got - want)) > 1e-3 * np.max(np.abs(want))
 
 
-def test_monte_carlo_factors_are_unbiased():
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "prior-weights"])
+def test_monte_carlo_factors_are_unbiased(weighted):
     """Mean of one-draw G factors over 800 seeds against the exact G, within 6 standard errors."""
     head = flm.Head("poisson")
     sizes = [2, 3, 1]
     rng = np.random.default_rng(2)
     model = flm.MLP(sizes, head, activation="tanh")
-    prob = model.problem(rng.standard_normal((6, 2)), rng.poisson(2.0, 6).astype(float))
+    weights = rng.uniform(0.2, 3.0, 6) if weighted else None
+    prob = model.problem(rng.standard_normal((6, 2)), rng.poisson(2.0, 6).astype(float),
+                         weights=weights)
     w = model.init() + 0.3 * rng.standard_normal(model.n_weights)
     exact = kfac_factors(prob, w)
     draws = [kfac_factors(prob, w, mode="mc", seed=s) for s in range(800)]
@@ -193,3 +196,22 @@ def test_errors():
         KFAC(mode="type3")
     with pytest.raises(DomainError, match="decay"):
         KFAC(decay=1.0)
+
+
+def test_stepper_keeps_the_first_input_factor_per_rows():
+    """A_1 depends on the rows only: kept across steps on one problem, recomputed for other rows
+    (a minibatch, another problem) and for other prior weights."""
+    head = flm.Head("categorical", k=3)
+    rng = np.random.default_rng(6)
+    model = flm.MLP([3, 4, 2], head)
+    X = rng.standard_normal((20, 3))
+    y = rng.integers(0, 3, 20)
+    probs = [model.problem(X, y), model.problem(X[:12], y[:12]),
+             model.problem(X, y, weights=rng.uniform(0.5, 2.0, 20))]
+    w = model.init()
+    opt = KFAC(damping=0.1, decay=0.0)
+    for prob in probs + probs[:1]:
+        opt.step(prob, w)
+        for (A, G), (A0, G0) in zip(opt.factors, kfac_factors(prob, w), strict=True):
+            np.testing.assert_array_equal(A, A0)
+            np.testing.assert_array_equal(G, G0)
