@@ -1,11 +1,13 @@
 """Benchmark: the hand-written MLP on scikit-learn's digits against jax.jit of the same model.
 
     python scripts/bench_models.py [--repeats 30] [--threads 1] [--json docs/bench_models.json]
+                                   [--md docs/bench_models.md]
 
 One network, 64-32-10 with tanh and a categorical head (10 logits, softmax link; 2410 weights),
 on the 1797 digits rows scaled to [0, 1]. In one run it times, as medians over ``--repeats``
-calls (and the best, the robust figure on a loaded machine), the contenders called in turn
-within each repeat (round-robin):
+calls, the best call, and the median CPU time of the process (which leaves out the time spent
+waiting while other processes run: the steadier figure on a loaded machine), the contenders
+called in turn within each repeat (round-robin):
 
 - the gradient of the mean log-loss: ``problem.grad(w)`` against ``jax.jit(jax.grad(loss))``;
 - the GGN-vector product: ``problem.fisher_vp(w, v)`` against ``jax.jit`` of ``jax.jvp`` and
@@ -21,7 +23,8 @@ forward pass or head evaluation is reused across calls (except in the "same w" p
 what one CG iteration costs); JAX recomputes everything in each call too. Both sides run in float64
 and under the same thread limit (``--threads``: BLAS through threadpoolctl, XLA through its flags; 0
 leaves the library defaults). curvlinops (PyTorch) is timed only if it imports. Writes JSON with the
-medians, the ratios and the machine.
+medians, the ratios (of medians, of bests, of CPU-time medians) and the machine and its load, and
+the same as a Markdown page.
 """
 
 from __future__ import annotations
@@ -34,21 +37,75 @@ import sys
 import time
 
 
-def _round_robin_ms(contenders: dict, repeats: int) -> tuple[dict, dict]:
-    """Median and minimum wall time (ms) of each ``fn(i)``, the contenders called in turn within
-    each repeat, so that a change in the machine's load touches them all alike."""
+def _round_robin(contenders: dict, repeats: int) -> tuple[dict, dict, dict]:
+    """Median and minimum wall time (ms) and median CPU time of the process (ms) of each
+    ``fn(i)``, the contenders called in turn within each repeat, so that a change in the
+    machine's load touches them all alike.
+
+    The CPU time (``time.process_time``: every thread of this process) leaves out the time the
+    process waits while others run; on a loaded machine it is the steadier figure, though the
+    caches it finds cold still slow it."""
     import numpy as np
 
     for fn in contenders.values():
         fn(0)  # warm-up (JIT compilation, first allocations)
-    times = {name: [] for name in contenders}
+    wall = {name: [] for name in contenders}
+    cpu = {name: [] for name in contenders}
     for i in range(1, repeats + 1):
         for name, fn in contenders.items():
-            t0 = time.perf_counter()
+            c0, t0 = time.process_time(), time.perf_counter()
             fn(i)
-            times[name].append(time.perf_counter() - t0)
-    return ({name: float(np.median(t) * 1e3) for name, t in times.items()},
-            {name: float(np.min(t) * 1e3) for name, t in times.items()})
+            wall[name].append(time.perf_counter() - t0)
+            cpu[name].append(time.process_time() - c0)
+    return ({name: float(np.median(t) * 1e3) for name, t in wall.items()},
+            {name: float(np.min(t) * 1e3) for name, t in wall.items()},
+            {name: float(np.median(t) * 1e3) for name, t in cpu.items()})
+
+
+def _round_robin_ms(contenders: dict, repeats: int) -> tuple[dict, dict]:
+    """Median and minimum wall time (ms) of each ``fn(i)``, called in turn (see
+    :func:`_round_robin`)."""
+    med, best, _ = _round_robin(contenders, repeats)
+    return med, best
+
+
+def write_md(res: dict, path: str) -> None:
+    """The run as a Markdown page: the machine and its load, the times, the ratios."""
+    ms, best, cpu = res["ms"], res["ms, best of the repeats"], res[CPU_KEY]
+    load0 = ", ".join(f"{x:.2f}" for x in res["load average at start (1, 5, 15 min)"])
+    load1 = ", ".join(f"{x:.2f}" for x in res["load average at end (1, 5, 15 min)"])
+    lines = [
+        "# Network benchmark (written by scripts/bench_models.py)",
+        "",
+        f"{res['model']} on {res['data']} (n = {res['n']}, P = {res['weights']}); "
+        f"{res['processor']}, {res['cpus']} cores, {res['threads']} thread(s) for BLAS and XLA; "
+        f"numpy {res['numpy']}, jax {res['jax']}. Load average (1, 5, 15 min) {load0} at the "
+        f"start and {load1} at the end: on a shared machine the ratios, measured side by side "
+        f"in one run, are what counts, and the CPU-time ratios most of all (a median of wall "
+        f"times includes the time the process waited while others ran). "
+        f"{res['repeats']} round-robin repeats.",
+        "",
+        "| quantity | median ms | best ms | median CPU ms |",
+        "|---|---:|---:|---:|",
+    ]
+    for k, v in ms.items():
+        b = f"{best[k]:.3f}" if k in best else ""
+        c = f"{cpu[k]:.3f}" if k in cpu else ""
+        lines.append(f"| {k.strip()} | {v:.3f} | {b} | {c} |")
+    lines += ["", "| ratio | of medians | of bests | of CPU-time medians |", "|---|---:|---:|---:|"]
+    for k, v in res["ratios of medians"].items():
+        lines.append(f"| {k} | {v:.2f} | {res['ratios of bests'][k]:.2f} | "
+                     f"{res[CPU_RATIOS_KEY][k]:.2f} |")
+    if "max abs difference to jax" in res:
+        d = res["max abs difference to jax"]
+        lines += ["", f"Largest absolute difference to JAX: gradient {d['grad']:.1e}, "
+                      f"GGN-vector product {d['GGN-vector product']:.1e}."]
+    with open(path, "w") as fh:
+        fh.write("\n".join(lines) + "\n")
+
+
+CPU_KEY = "ms, CPU time of the process (median)"
+CPU_RATIOS_KEY = "ratios of CPU-time medians"
 
 
 def main(argv=None) -> int:
@@ -57,6 +114,7 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=1,
                     help="threads for BLAS and XLA (0: library defaults)")
     ap.add_argument("--json", default="docs/bench_models.json")
+    ap.add_argument("--md", default="docs/bench_models.md")
     args = ap.parse_args(argv)
     if args.threads:
         # before numpy loads its BLAS (a limit set later by threadpoolctl covers only the
@@ -170,9 +228,10 @@ def main(argv=None) -> int:
         contenders["jax.jit grad"] = lambda i: grad_j(wj[i]).block_until_ready()
         contenders["jax.jit GGN-vector product"] = lambda i: ggnvp_j(wj[i], vj).block_until_ready()
 
-    med, best = _round_robin_ms(contenders, R)
+    med, best, cpu = _round_robin(contenders, R)
     ms.update(med)
     res["ms, best of the repeats"] = best
+    res[CPU_KEY] = cpu
     t0 = time.perf_counter()
     prob.fisher(ws[-1] + 1e-9)
     ms["fisherlab dense GGN (once)"] = (time.perf_counter() - t0) * 1e3
@@ -205,16 +264,20 @@ def main(argv=None) -> int:
 
     ratios = res["ratios of medians"] = ratios_of(ms)
     best_ratios = res["ratios of bests"] = ratios_of(best)
+    cpu_ratios = res[CPU_RATIOS_KEY] = ratios_of(cpu)
     print(f"{res['model']} on {res['data']} (n={res['n']}, P={P}), threads={res['threads']}")
-    print(f"  {'':62s} {'median':>10s}    {'best':>10s}")
+    print(f"  {'':62s} {'median':>10s}    {'best':>10s}    {'CPU median':>10s}")
     for k, val in ms.items():
-        print(f"  {k:62s} {val:10.3f} ms {best.get(k, val):10.3f} ms")
+        print(f"  {k:62s} {val:10.3f} ms {best.get(k, val):10.3f} ms "
+              f"{cpu.get(k, val):10.3f} ms")
     for k, val in ratios.items():
-        print(f"  {k:62s} {val:10.2f}    {best_ratios[k]:10.2f}")
+        print(f"  {k:62s} {val:10.2f}    {best_ratios[k]:10.2f}    {cpu_ratios[k]:10.2f}")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(res, fh, indent=1)
             fh.write("\n")
+    if args.md:
+        write_md(res, args.md)
     return 0
 
 

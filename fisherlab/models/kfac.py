@@ -14,7 +14,8 @@ A_l ⊗ G_l, the layers treated as independent (block diagonal):
 with a_i the problem's prior weights (1 by default). Two kinds of g_ik:
 
 - ``mode="exact"`` (type-2): g_ik = J_iᵀ L_i[:, k], the columns of a square root L_i L_iᵀ = F_i
-  (the head's ``fisher_factor``) back-propagated, so Σ_k g gᵀ = J_iᵀ F_i J_i exactly;
+  (the head's ``fisher_factor``: a closed form for the categorical and other rank-one or
+  diagonal Fishers, Cholesky otherwise) back-propagated, so Σ_k g gᵀ = J_iᵀ F_i J_i exactly;
 - ``mode="mc"`` (Monte Carlo): g_is = J_iᵀ ∇_raw ℓ(y_is) at labels y_is drawn from the head,
   averaged over ``samples`` draws: unbiased for the exact G_l.
 
@@ -26,6 +27,12 @@ The stepper solves with factored Tikhonov damping (Martens & Grosse, section 6.3
 (A + π√λ I) ⊗ (G + (√λ/π) I), π = √((tr A / dim A) / (tr G / dim G)) (π = 1 when a trace is 0),
 λ = ``damping`` + the problem's ``l2``; the factors are exponential running averages
 A ← ρA + (1 − ρ)A_new (the first step takes A_new), ρ = ``decay``.
+
+Cost: the q columns of every row go through the network as (c·n, width) matrices, a few columns
+at a time (:meth:`~fisherlab.models.mlp.MLPPredictor.cotangent_grams`), and every factor is one
+symmetric rank update (BLAS syrk); A of the first layer depends on the rows only and the stepper
+keeps it while it steps on the same rows; the damped factors are Cholesky-factored once per
+factor update. Nothing of size P × P is formed.
 """
 
 from __future__ import annotations
