@@ -72,7 +72,6 @@ def smallest_hessian_eigenvalue(prob, w) -> float:
 
 def run_one(task: dict) -> dict:
     """One (width, stepper, hyperparameters, seed) run: loss per iteration and the end state."""
-    from .. import models  # noqa: F401 -- registers K-FAC among the steppers
     from ..optim import make_stepper
 
     with blas_threads(1):

@@ -92,7 +92,6 @@ def plateau_level(wt, Xt) -> float:
 
 def run_one(task: dict) -> dict:
     """One (stepper, step size, seed): ε_g per iteration until the target or the budget."""
-    from .. import models  # noqa: F401 -- registers K-FAC among the steppers
     from ..optim import make_stepper
 
     with blas_threads(1):
