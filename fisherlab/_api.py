@@ -66,7 +66,9 @@ class Family:
     """An exponential family with its parametrizations, ready to derive and compile.
 
     Build one with :func:`fisherlab.family` for the catalog, or ``Family(spec)`` for a family
-    you declare with :class:`fisherlab.ExponentialFamily`.
+    you declare with :class:`fisherlab.ExponentialFamily`. ``Family(spec, namespace=ns)`` serves
+    the kernels from ``ns`` (a generated module's ``vars``, or an edited copy of them: the
+    verifier's mutation tests) instead of the catalog module or an in-memory compilation.
 
     Attributes
     ----------
@@ -78,13 +80,15 @@ class Family:
         Every parametrization, ``"natural"`` first.
     """
 
-    def __init__(self, spec: ExponentialFamily, *, _builtin: bool = False):
+    def __init__(self, spec: ExponentialFamily, *, namespace: dict | None = None,
+                 _builtin: bool = False):
         if not isinstance(spec, ExponentialFamily):
             raise TypeError(
                 f"Family needs an ExponentialFamily declaration, got {type(spec).__name__}"
             )
         self.spec = spec
         self._builtin = _builtin
+        self._given_ns = namespace
         self._kernels: dict[str, Kernels] = {}
         self._bound_ns: dict | None = None
 
@@ -122,16 +126,21 @@ class Family:
         """Batched numpy kernels in parametrization ``param`` (cached)."""
         if param not in self._kernels:
             self.spec.parametrization(param)
-            ns = _namespace(self.spec, self._builtin)
+            ns = self._unbound_namespace()
             cls = ns.get("KERNELS_CLASS") or (GenericKernels if ns.get("GENERIC") else Kernels)
             self._kernels[param] = cls(self.spec, param, ns)
         return self._kernels[param]
+
+    def _unbound_namespace(self) -> dict:
+        if self._given_ns is not None:
+            return self._given_ns
+        return _namespace(self.spec, self._builtin)
 
     def kernel_namespace(self) -> dict:
         """The kernel namespace, with the functions outside the parametrization tables
         (``statistics``, ``log_base_measure``, ``natural_from_mean``) bound to the values of the
         fixed parameters (their last arguments)."""
-        ns = _namespace(self.spec, self._builtin)
+        ns = self._unbound_namespace()
         if not self.spec.fixed_values:
             return ns
         if self._bound_ns is None:

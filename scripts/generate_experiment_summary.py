@@ -332,14 +332,27 @@ def mixture(nb) -> list[str]:
     em_runs = [r for r in nb["runs"] if r["stepper"] == "EM"]
     off = [r for r in em_runs if r["identity_max_rel_diff"] > 1e-10]
     close = max((r["identity_max_rel_diff"] for r in em_runs if r not in off), default=None)
+    # runs recorded since the JSON carries n·π_k at the worst comparison say why they differ
     stat = ", ".join(f"{r['problem']}: {g(r['identity_max_rel_diff'], 2)}, run status "
-                     f"{r['status']}" for r in off)
+                     f"{r['status']}"
+                     + (f", smallest component {g(r['identity_smallest_component_points'], 2)} "
+                        f"weighted points" if r.get("identity_smallest_component_points")
+                        is not None else "") for r in off)
+    nondeg = [r["identity_max_rel_diff_nondegenerate"] for r in em_runs
+              if "identity_max_rel_diff_nondegenerate" in r]
+    why = (f" — each on a component collapsed onto fewer weighted points than its natural "
+           f"parameters, whose covariance is nearly singular (both routes lose digits there, and "
+           f"EM's next M-step has no MLE); over the steps where every component holds at "
+           f"least that many points, the largest difference is {g(max(nondeg), 2)}"
+           # (a run that differs with every component holding that many points would raise
+           # the second maximum above the threshold, so the clause is only said when it holds)
+           if off and nondeg and len(nondeg) == len(em_runs) and max(nondeg) <= 1e-10 else "")
     out += ["", f"EM is the natural-gradient step with the complete-data Fisher taken with step "
             f"1 in the complete-data expectation parameters: over the "
             f"{sum(res[p].get('em_steps_checked', 0) for p in nb['problems'])} EM iterates of "
             f"the {len(em_runs)} EM runs the two differ by at most {g(close, 2)} (relative) in "
             f"all but {len(off)} runs"
-            + (f" ({stat})" if off else "")
+            + (f" ({stat})" if off else "") + why
             + f"; the largest difference is {g(ident, 2)}. Bad local maxima "
             f"are real: EM from random starts misses the global optimum in {em_fail} of the "
             f"starts. Natural gradient in (logits, natural parameters) succeeds more often than "

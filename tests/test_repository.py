@@ -89,3 +89,71 @@ def test_no_module_imports_a_private_name_of_another_room():
         found += [f"{rel}.py:{hit}" for hit in
                   private_imports(module, is_package, path.read_text(encoding="utf-8"))]
     assert found == []
+
+
+def test_no_test_imports_a_private_name_of_another_room():
+    """The tests of a room (``tests/<room>/``) may reach its underscore names; a test of another
+    room uses their public names, as the other rooms' code does."""
+    found = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        rel = path.relative_to(ROOT).with_suffix("")
+        room = "fisherlab" + (f".{rel.parts[1]}" if len(rel.parts) > 2 else "")
+        source = path.read_text(encoding="utf-8")
+        found += [f"{rel}.py:{hit}"
+                  for hit in private_imports(f"{room}.{rel.parts[-1]}", False, source)]
+    assert found == []
+
+
+def private_attributes(modules: dict[str, str]) -> list[str]:
+    """The attribute accesses ``obj._name`` (``obj`` not ``self`` or ``cls``) in ``modules``
+    (dotted name -> source) whose ``_name`` is defined (a ``def``, a ``class``, an assignment to
+    ``self._name`` or in a class body) in another room and nowhere in the accessing one: a
+    private method or attribute reached across rooms, as an import scan cannot see it."""
+    defined: dict[str, set[str]] = {}
+    uses = []
+    for module, source in modules.items():
+        here = room_of(module)
+        for node in ast.walk(ast.parse(source)):
+            names = []
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names = [node.name]
+                if isinstance(node, ast.ClassDef):
+                    for item in node.body:
+                        targets = (item.targets if isinstance(item, ast.Assign) else
+                                   [item.target] if isinstance(item, ast.AnnAssign) else [])
+                        names += [t.id for t in targets if isinstance(t, ast.Name)]
+            elif isinstance(node, ast.Attribute):
+                owner = node.value.id if isinstance(node.value, ast.Name) else None
+                if owner in ("self", "cls"):
+                    if isinstance(node.ctx, ast.Store):
+                        names = [node.attr]
+                else:
+                    uses.append((here, f"{module}:{node.lineno}", node.attr))
+            for name in names:
+                defined.setdefault(name, set()).add(here)
+    private = [u for u in uses if u[2].startswith("_") and not u[2].startswith("__")]
+    return [f"{where}: .{name}" for here, where, name in private
+            if defined.get(name) and here not in defined[name]]
+
+
+def test_private_attribute_scan_finds_what_it_should():
+    modules = {
+        "fisherlab.families.gamma": "class Spec:\n    def _ns(self):\n        self._hidden = 1\n",
+        "fisherlab.optim.problems": "def f(fam, k):\n    return fam._ns(), k._hidden, k._own\n"
+                                    "class P:\n    _own = 0\n",
+        "fisherlab.families.other": "def g(spec):\n    return spec._ns()\n",
+    }
+    assert sorted(private_attributes(modules)) == ["fisherlab.optim.problems:2: ._hidden",
+                                                   "fisherlab.optim.problems:2: ._ns"]
+
+
+def test_no_module_reaches_a_private_attribute_of_another_room():
+    """``fam._ns()`` from another room ties that room to the insides of the class it calls."""
+    modules = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = list(path.relative_to(ROOT).with_suffix("").parts)
+        if parts[1] == "kernels" and not parts[-1].startswith("_"):
+            continue  # the generated modules, written by compile/
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = (
+            path.read_text(encoding="utf-8"))
+    assert private_attributes(modules) == []

@@ -239,7 +239,7 @@ def _cancel_logistic_kl(add):
             if u == v:
                 continue
             kl = logistic_kl(u, v)
-            rest = sp.expand(add - kl._explicit())
+            rest = sp.expand(add - kl.explicit())
             if not (rest.has(sp.exp(u)) or rest.has(sp.exp(v))):
                 return kl + rest
     return add

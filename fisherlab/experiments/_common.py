@@ -75,6 +75,29 @@ def run_task(task: dict) -> dict:
     return out
 
 
+# ----------------------------------------------------------------------------- one timed step
+
+
+def timed_step(stepper, problem, w) -> tuple:
+    """One ``stepper.step(problem, w)`` and its wall time, floating-point warnings silenced (a
+    diverging run is caught by its caller, from the loss).
+
+    Returns
+    -------
+    new : ndarray (p,) or None
+        The next iterate; None when the step met a singular curvature matrix.
+    seconds : float
+        The wall time of the step alone (not of the caller's loss or gradient evaluations).
+    """
+    t0 = time.perf_counter()
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        try:
+            new = stepper.step(problem, w)
+        except np.linalg.LinAlgError:
+            new = None
+    return new, time.perf_counter() - t0
+
+
 # ----------------------------------------------------------------------------- parallel map
 
 
@@ -210,6 +233,13 @@ def pyplot():
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def finish_figure(fig, title: str, quick: bool):
+    """``fig`` with its title (marked as a quick run when it is one), laid out tight."""
+    fig.suptitle(title + (" (quick run)" if quick else ""))
+    fig.tight_layout()
+    return fig
 
 
 def save(out_dir, name: str, numbers: dict, fig=None) -> dict:

@@ -24,7 +24,7 @@ import time
 
 import numpy as np
 
-from ._common import parallel_map, pyplot, save
+from ._common import finish_figure, parallel_map, pyplot, save
 
 METHODS = ("Adam NLL", "Adam β-NLL β=0.5", "Adam β-NLL β=1", "natural gradient")
 
@@ -204,7 +204,5 @@ def _figure(nb, runs, seed):
     ax.set_ylabel("RMSE of the mean vs x sin x")
     ax.set_title(f"{nb['seeds']} seeds", fontsize=9)
     ax.tick_params(axis="x", labelsize=7, rotation=20)
-    fig.suptitle(f"heteroscedastic regression, seed {seed}, MLP 1-{nb['hidden']}-{nb['hidden']}-2"
-                 + (" (quick run)" if nb["quick"] else ""))
-    fig.tight_layout()
-    return fig
+    return finish_figure(fig, f"heteroscedastic regression, seed {seed}, "
+                              f"MLP 1-{nb['hidden']}-{nb['hidden']}-2", nb["quick"])

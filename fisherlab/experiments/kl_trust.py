@@ -23,7 +23,15 @@ import time
 
 import numpy as np
 
-from ._common import blas_threads, build_problem, mle_spec, parallel_map, pyplot, save
+from ._common import (
+    blas_threads,
+    build_problem,
+    finish_figure,
+    mle_spec,
+    parallel_map,
+    pyplot,
+    save,
+)
 
 PROBLEMS = ("normal mean_std", "normal mean_logstd", "normal natural", "logistic breast cancer",
             "digits MLP")
@@ -174,7 +182,5 @@ def _figure(nb):
     axes[1].set_ylabel("realized KL / ε")
     axes[1].set_title("GD step of the same Euclidean length (NGD: solid, ≈ 1)", fontsize=10)
     axes[1].legend(fontsize=6)
-    fig.suptitle(f"kl-trust: {nb['steps']} steps per budget"
-                 + (" (quick run)" if nb["quick"] else ""))
-    fig.tight_layout()
-    return fig
+    return finish_figure(fig, f"kl-trust: {nb['steps']} steps per budget",
+                         nb["quick"])

@@ -25,7 +25,7 @@ import time
 
 import numpy as np
 
-from ._common import blas_threads, parallel_map, pyplot, save
+from ._common import blas_threads, finish_figure, parallel_map, pyplot, save
 
 PROBLEMS = ("breast cancer (logistic)", "wine (softmax)", "cpunish (Poisson)", "digits MLP")
 METHODS = ("GD", "NaturalGradient", "EmpiricalFisher")
@@ -188,7 +188,5 @@ def _figure(nb):
         ax.set_ylabel("loss − optimal loss" if row["optimal_loss"] is not None
                       else "loss − lowest loss found")
         ax.legend(fontsize=6)
-    fig.suptitle("Kunstner et al. (2019) Fig. 3 protocol: best grid point per method"
-                 + (" (quick run)" if nb["quick"] else ""))
-    fig.tight_layout()
-    return fig
+    return finish_figure(fig, "Kunstner et al. (2019) Fig. 3 protocol: best grid point per method",
+                         nb["quick"])

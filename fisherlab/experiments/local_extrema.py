@@ -27,7 +27,7 @@ import time
 
 import numpy as np
 
-from ._common import blas_threads, parallel_map, pyplot, save
+from ._common import blas_threads, finish_figure, parallel_map, pyplot, save, timed_step
 
 STEPPERS = ("GD", "Adam", "NaturalGradient", "KFAC", "EmpiricalFisher", "Newton",
             "SaddleFreeNewton")
@@ -72,7 +72,6 @@ def smallest_hessian_eigenvalue(prob, w) -> float:
 
 def run_one(task: dict) -> dict:
     """One (width, stepper, hyperparameters, seed) run: loss per iteration and the end state."""
-    from .. import models  # noqa: F401 -- registers K-FAC among the steppers
     from ..optim import make_stepper
 
     with blas_threads(1):
@@ -85,14 +84,11 @@ def run_one(task: dict) -> dict:
         status = "max_iter"
         dense = task["stepper"] in DENSE
         for _ in range(task["max_iter"]):
-            t0 = time.perf_counter()
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                try:
-                    new = st.step(prob, w)
-                except np.linalg.LinAlgError:
-                    status = "singular"
-                    break
-            clock.append(clock[-1] + time.perf_counter() - t0)
+            new, seconds = timed_step(st, prob, w)
+            if new is None:
+                status = "singular"
+                break
+            clock.append(clock[-1] + seconds)
             f = float(prob.loss(new)) if np.all(np.isfinite(new)) else np.inf
             if not np.isfinite(f) or f > 10 * loss[0]:
                 clock.pop()
@@ -318,7 +314,5 @@ def _figure(nb):
         ax.set_ylabel("training-loss threshold")
         ax.set_title("reached by more than half of the seeds", fontsize=9)
         ax.legend(fontsize=6)
-    fig.suptitle("local-extrema: MLP on digits, best grid point per stepper"
-                 + (" (quick run)" if nb["quick"] else ""))
-    fig.tight_layout()
-    return fig
+    return finish_figure(fig, "local-extrema: MLP on digits, best grid point per stepper",
+                         nb["quick"])

@@ -23,7 +23,7 @@ import time
 
 import numpy as np
 
-from ._common import blas_threads, parallel_map, pyplot, save
+from ._common import blas_threads, finish_figure, parallel_map, pyplot, save, timed_step
 
 N, K = 20, 2
 SIGMA = 0.1
@@ -92,7 +92,6 @@ def plateau_level(wt, Xt) -> float:
 
 def run_one(task: dict) -> dict:
     """One (stepper, step size, seed): ε_g per iteration until the target or the budget."""
-    from .. import models  # noqa: F401 -- registers K-FAC among the steppers
     from ..optim import make_stepper
 
     with blas_threads(1):
@@ -121,14 +120,11 @@ def run_one(task: dict) -> dict:
                 break
             if it == task["max_iter"]:
                 break
-            t0 = time.perf_counter()
-            with np.errstate(over="ignore", invalid="ignore"):
-                try:
-                    new = st.step(prob, w)
-                except np.linalg.LinAlgError:
-                    status = "singular"
-                    break
-            clock.append(clock[-1] + time.perf_counter() - t0)
+            new, seconds = timed_step(st, prob, w)
+            if new is None:
+                status = "singular"
+                break
+            clock.append(clock[-1] + seconds)
             if not np.all(np.isfinite(new)) or prob.loss(new) > 1e6:
                 status = "diverged"
                 break
@@ -269,7 +265,5 @@ def _figure(nb, runs):
     ax.set_xticklabels(names, rotation=25, fontsize=7)
     ax.set_ylabel("iterations (log)")
     ax.legend(fontsize=7)
-    fig.suptitle("plateau: soft committee machine teacher–student"
-                 + (" (quick run)" if nb["quick"] else ""))
-    fig.tight_layout()
-    return fig
+    return finish_figure(fig, "plateau: soft committee machine teacher–student",
+                         nb["quick"])

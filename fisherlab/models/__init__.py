@@ -14,6 +14,7 @@ from . import links
 from .fit import FitResult, fit, minimize_newton
 from .glm import GLM, LinearPredictor
 from .heads import Head, HeadPoint
+from .mixture import EM, Mixture, MixtureProblem
 from .problem import DENSE_LIMIT, ModelBase, Predictor, Problem
 
 __all__ = [
@@ -23,6 +24,9 @@ __all__ = [
     "Head",
     "HeadPoint",
     "LinearPredictor",
+    "EM",
+    "Mixture",
+    "MixtureProblem",
     "ModelBase",
     "Predictor",
     "Problem",

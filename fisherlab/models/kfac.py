@@ -42,7 +42,7 @@ from scipy.linalg import cho_factor, cho_solve
 
 from ..errors import DomainError, SpecError
 from ..optim.matrix_free import BatchSampler
-from ..optim.steppers import STEPPERS, Stepper
+from ..optim.steppers import Stepper, register_stepper
 from .mlp import MLPPredictor
 
 MODES = ("exact", "mc")
@@ -146,6 +146,7 @@ def kfac_blocks(factors) -> list:
     return [np.kron(A, G) for A, G in factors]
 
 
+@register_stepper
 class KFAC(Stepper):
     """K-FAC natural gradient for MLP problems (see the module docstring).
 
@@ -269,5 +270,3 @@ class KFAC(Stepper):
         self.steps += 1
         return theta - self.lr * self.precondition(prob, g)
 
-
-STEPPERS[KFAC.name] = KFAC

@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import DomainError, ShapeError
+from ..errors import DomainError, NotAvailableError, ShapeError
+from ..optim.steppers import Stepper, register_stepper
 
 
 def _logsumexp(a: np.ndarray) -> np.ndarray:
@@ -256,22 +257,29 @@ class MixtureProblem:
         return self.mixture.from_expectation(self.natural_step_expectation(theta, lr))
 
 
-class EM:
-    """The EM iteration as a stepper: ``step(problem, θ)`` is ``problem.em_step(θ)``."""
+@register_stepper
+class EM(Stepper):
+    """The EM iteration as a stepper: ``step(problem, θ)`` is ``problem.em_step(θ)``.
+
+    ``make_stepper("EM")`` builds it. It has no step size: EM is the natural-gradient step with
+    the complete-data Fisher taken with step 1 in the expectation parameters (module docstring);
+    ``problem.natural_step_in_expectation(θ, lr)`` takes that step with another ``lr``. It needs
+    a latent-variable problem with an ``em_step`` (a :class:`MixtureProblem`).
+    """
 
     name = "EM"
     hyper: tuple[str, ...] = ()
 
-    def reset(self) -> None:
-        """EM keeps no state."""
-
-    def config(self) -> dict:
-        """No hyperparameters: {}."""
-        return {}
+    def __init__(self):
+        self.reset()
 
     def step(self, problem, theta) -> np.ndarray:
         """The EM iterate from θ: (P,)."""
-        return problem.em_step(theta)
+        em_step = getattr(problem, "em_step", None)
+        if em_step is None:
+            raise NotAvailableError(f"EM needs a latent-variable problem with an E and an M "
+                                    f"step (a MixtureProblem), got {type(problem).__name__}")
+        return em_step(theta)
 
 
 __all__ = ["EM", "Mixture", "MixtureProblem"]

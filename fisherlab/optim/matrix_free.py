@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import DomainError, SpecError
-from .steppers import STEPPERS, Stepper, _positive
+from .steppers import Stepper, _positive, register_stepper
 
 
 def cg(matvec, b, *, rtol: float = 1e-10, max_iter: int | None = None, x0=None,
@@ -231,7 +231,8 @@ class Minibatch(Stepper):
     Parameters
     ----------
     stepper : Stepper or str
-        The inner stepper (or its name in STEPPERS, built with ``**hyper``).
+        The inner stepper (or its name in :data:`~fisherlab.optim.STEPPERS`, built with
+        ``**hyper``).
     batch_size : int
         Rows per step (distinct rows, drawn anew each step).
     seed : int
@@ -280,4 +281,5 @@ class Minibatch(Stepper):
         return f"Minibatch({self.inner!r}, batch_size={self.batch_size})"
 
 
-STEPPERS.update({cls.name: cls for cls in (CGNaturalGradient, HessianFreeNewton, Minibatch)})
+for _cls in (CGNaturalGradient, HessianFreeNewton, Minibatch):
+    register_stepper(_cls)

@@ -76,6 +76,17 @@ class Problem:
         """The exact minimizer of the loss: (p,)."""
         raise NotAvailableError(f"{self.name}: no exact optimum is known")
 
+    #: The point KL is measured to, when given; None: :meth:`optimum`, computed on first use.
+    _target: np.ndarray | None = None
+
+    @property
+    def target(self) -> np.ndarray:
+        """The point KL is measured to: (p,) (the exact optimum, the MLE or the minimizer,
+        unless one was given)."""
+        if self._target is None:
+            self._target = self.optimum()
+        return self._target
+
     # mirror map (MLE problems)
     def dual(self, theta) -> np.ndarray:
         """The mirror-map point of ``theta`` (MLE problems only): (m,)."""
@@ -167,13 +178,6 @@ class MLE(Problem):
     def optimum(self) -> np.ndarray:
         """The exact MLE of the sample (``Family.mle``), in this parametrization."""
         return self.family.mle(self.x, self.param)
-
-    @property
-    def target(self) -> np.ndarray:
-        """The point KL is measured to: (p,) (the MLE unless given)."""
-        if self._target is None:
-            self._target = self.optimum()
-        return self._target
 
     def kl(self, theta) -> float:
         """KL(p_target ‖ p_θ); the target defaults to the MLE."""
@@ -398,13 +402,6 @@ class GLM(Problem):
             When no minimizer is reached (e.g. separable data without a penalty).
         """
         return minimize_newton(self.model_problem, np.zeros(self.dim), max_iter=max_iter)[0]
-
-    @property
-    def target(self) -> np.ndarray:
-        """The point KL is measured to: (p,) (the minimizer unless given)."""
-        if self._target is None:
-            self._target = self.optimum()
-        return self._target
 
     def kl(self, theta) -> float:
         """mean_i KL(p(y | x_i, θ_target) ‖ p(y | x_i, θ)), from the head family's KL kernel."""

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .steppers import STEPPERS, DampedStepper
+from .steppers import DampedStepper, register_stepper
 
 
+@register_stepper
 class SaddleFreeNewton(DampedStepper):
     """θ ← θ − lr·(|H| + damping·I)⁻¹ g, |H| = V |Λ| Vᵀ from the eigendecomposition of the exact
     Hessian H = V Λ Vᵀ (dense: P³ per step)."""
@@ -25,5 +26,3 @@ class SaddleFreeNewton(DampedStepper):
         g = problem.grad(theta)
         return theta - self.lr * (V @ ((V.T @ g) / (np.abs(lam) + self.damping)))
 
-
-STEPPERS[SaddleFreeNewton.name] = SaddleFreeNewton

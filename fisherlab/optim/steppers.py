@@ -233,14 +233,37 @@ STEPPERS = {cls.name: cls for cls in (GD, Momentum, RMSProp, Adam, Newton, Natur
                                       EmpiricalFisher, DiagonalFisher, MirrorDescent)}
 
 
+def register_stepper(cls: type) -> type:
+    """Add a stepper class to :data:`STEPPERS` under its ``name`` (usable as a decorator).
+
+    The steppers of other modules (saddle-free Newton, the matrix-free ones, K-FAC and EM in
+    :mod:`fisherlab.models`) register themselves where they are defined.
+
+    Raises
+    ------
+    ValueError
+        When another class is already registered under that name.
+    """
+    if STEPPERS.get(cls.name, cls) is not cls:
+        raise ValueError(f"stepper name {cls.name!r} is taken by {STEPPERS[cls.name].__module__}"
+                         f".{STEPPERS[cls.name].__qualname__}")
+    STEPPERS[cls.name] = cls
+    return cls
+
+
 def make_stepper(name: str, **hyper) -> Stepper:
-    """A stepper by name (``"Adam"``, ``"NaturalGradient"``, ...) with hyperparameters.
+    """A stepper by name (``"Adam"``, ``"NaturalGradient"``, ``"KFAC"``, ``"EM"``, ...) with
+    hyperparameters.
 
     Raises
     ------
     UnknownStepperError
         For a name not in :data:`STEPPERS`; the message lists the known ones.
     """
+    # The steppers of fisherlab.models (K-FAC, EM) register when it is imported: import it
+    # here, so that every name is known and listed.
+    from .. import models  # noqa: F401
+
     if name not in STEPPERS:
         raise UnknownStepperError(f"unknown stepper {name!r}; known: {', '.join(STEPPERS)}")
     return STEPPERS[name](**hyper)

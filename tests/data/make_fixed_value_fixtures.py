@@ -42,8 +42,8 @@ def main(cases, filename):
         for param in fam.parametrizations:
             rng = np.random.default_rng([7, len(tag), len(param)])
             k = fam.kernels(param)
-            theta = _draw(rng, k._pz.params, 12)
-            theta_q = _draw(rng, k._pz.params, 12)
+            theta = _draw(rng, k.spec.parametrization(k.parametrization).params, 12)
+            theta_q = _draw(rng, k.spec.parametrization(k.parametrization).params, 12)
             x = np.concatenate([fam.sample(t, param, size=1, seed=i) for i, t in enumerate(theta)])
             pre = f"{tag}/{param}/"
             out[pre + "theta"], out[pre + "theta_q"], out[pre + "x"] = theta, theta_q, x

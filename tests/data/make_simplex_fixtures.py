@@ -39,8 +39,8 @@ def main(filename="simplex_fixtures.npz"):
         for param in fam.parametrizations:
             rng = np.random.default_rng([11, len(tag), dims["k"], len(param)])
             k = fam.kernels(param)
-            theta = _draw(rng, k._pz.params, 12)
-            theta_q = _draw(rng, k._pz.params, 12)
+            theta = _draw(rng, k.spec.parametrization(k.parametrization).params, 12)
+            theta_q = _draw(rng, k.spec.parametrization(k.parametrization).params, 12)
             if name == "dirichlet":
                 # draws at α ≈ 1e-3 round to the simplex's boundary, outside the support
                 x = rng.dirichlet(np.ones(dims["k"]), 12)

@@ -391,6 +391,7 @@ def test_mixture_quick(tmp_path):
         # natural-gradient step with the complete-data Fisher of size 1 in expectation
         # parameters (through the gradient, F_c and the Jacobian)
         assert r["em_vs_natural_step_max_rel_diff"] < 1e-10, p
+        assert r["em_vs_natural_step_max_rel_diff_nondegenerate"] < 1e-10, p
         assert r["largest_excess_over_optimum"] < nb["success_tol"], p
     rows = {p: r["steppers"] for p, r in res.items()}
     # the full run's findings: bad local maxima are real -- EM from random starts misses the
@@ -402,3 +403,20 @@ def test_mixture_quick(tmp_path):
         # no more often than EM, and Newton less often than EM
         assert st["NaturalGradient"]["successes"] <= st["EM"]["successes"], p
         assert st["Newton"]["successes"] < st["EM"]["successes"], p
+
+
+def test_mixture_em_leaves_the_natural_step_only_on_a_collapsing_component():
+    """The full run's largest EM-vs-natural-step difference, from its settings (gaussian M=5,
+    30 points per component, start seed 1097): a component shrinks onto about two points of the
+    plane (fewer than d + 1 = 3, the fewest a covariance can be fitted to), both routes lose
+    digits on its nearly singular covariance, and EM's M-step then has no MLE. On every step
+    before the collapse the two agree to rounding."""
+    from fisherlab.experiments.mixture import run_one
+
+    r = run_one({"problem": "gaussian M=5", "n_per": 30, "separation": 8.0, "data_seed": 0,
+                 "gtol": 1e-7, "stepper": "EM", "hyper": {}, "max_iter": 60, "seed": 1097,
+                 "check_identity": True})
+    assert r["status"].startswith("failed")
+    assert r["identity_max_rel_diff"] > 1e-6
+    assert r["identity_smallest_component_points"] < 3
+    assert r["identity_max_rel_diff_nondegenerate"] < 1e-12

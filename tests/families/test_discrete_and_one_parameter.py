@@ -169,8 +169,8 @@ def test_real_dimensions_name_the_same_family():
     assert fl.family("weibull", k=1.5).key == "weibull"
     assert fl.family("laplace", loc=-0.5).key == "laplace"
     assert fl.family("laplace", loc=-0.5).fixed == {"loc": -0.5}
-    assert (fl.family("weibull", k=1.5).kernels("scale")._ns
-            is fl.family("weibull", k=2.5).kernels("scale")._ns)
+    assert (fl.family("weibull", k=1.5).kernel_namespace()["KERNELS"]
+            is fl.family("weibull", k=2.5).kernel_namespace()["KERNELS"])
 
 
 @pytest.mark.parametrize("name,dims", [("categorical", {"k": 3}), ("multinomial", {})])

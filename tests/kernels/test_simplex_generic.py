@@ -82,6 +82,13 @@ ELEMENTWISE = [("categorical", {"k": 3}), ("dirichlet", {"k": 3}),
                pytest.param("dirichlet", {"k": 4}, marks=_LONG)]
 
 
+def _test_ranges(k):
+    """The ends (lo, hi), each (p,), of the test ranges of the parameters of kernels ``k``."""
+    params = k.spec.parametrization(k.parametrization).params
+    return (np.array([q.test_range[0] for q in params]),
+            np.array([q.test_range[1] for q in params]))
+
+
 def _elementwise_kernels(name, dims, param):
     from fisherlab.compile.codegen import compile_family
     from fisherlab.families import load
@@ -100,10 +107,9 @@ def test_structured_derivation_matches_the_elementwise_one(name, dims):
         new = fam.kernels(param)
         old = _elementwise_kernels(name, dims, param)
         rng = np.random.default_rng([5, dims["k"], len(param)])
-        lo = np.array([p.test_range[0] for p in new._pz.params])
-        hi = np.array([p.test_range[1] for p in new._pz.params])
-        theta = lo + (hi - lo) * rng.random((6, new._p))
-        theta_q = lo + (hi - lo) * rng.random((6, new._p))
+        lo, hi = _test_ranges(new)
+        theta = lo + (hi - lo) * rng.random((6, len(new.params)))
+        theta_q = lo + (hi - lo) * rng.random((6, len(new.params)))
         x = np.concatenate([fam.sample(t, param, size=1, seed=i) for i, t in enumerate(theta)])
         if name == "dirichlet":
             x = rng.dirichlet(np.ones(dims["k"]), 6)
@@ -133,16 +139,15 @@ def test_derivatives_against_finite_differences(name, param, dims):
     k = fl.kernels(name, param, **dims)
     fam = fl.family(name, **dims)
     rng = np.random.default_rng(9)
-    lo = np.array([p.test_range[0] for p in k._pz.params])
-    hi = np.array([p.test_range[1] for p in k._pz.params])
-    theta = lo + (hi - lo) * (0.25 + 0.5 * rng.random(k._p))
+    lo, hi = _test_ranges(k)
+    theta = lo + (hi - lo) * (0.25 + 0.5 * rng.random(len(k.params)))
     if name == "dirichlet":
         # α of a few units: log p at α ≈ 500 is ~1e4, whose rounding swamps a 1e-6 step
-        theta = rng.uniform(0.5, 5.0, k._p)
+        theta = rng.uniform(0.5, 5.0, len(k.params))
     x = fam.sample(theta, param, size=1, seed=3)[0] if name != "dirichlet" else rng.dirichlet(
         np.ones(dims["k"]))
     h = 1e-6
-    eye = np.eye(k._p)
+    eye = np.eye(len(k.params))
     fd_score = np.array([(k.log_density(x, theta + h * e) - k.log_density(x, theta - h * e))
                          / (2 * h) for e in eye])
     fd_hess = np.array([(k.score(x, theta + h * e) - k.score(x, theta - h * e)) / (2 * h)
@@ -150,7 +155,7 @@ def test_derivatives_against_finite_differences(name, param, dims):
     eta = k.to_natural(theta)
     nat = fl.kernels(name, "natural", **dims)
     fd_fisher_eta = np.array([(nat.mean(eta + h * e) - nat.mean(eta - h * e)) / (2 * h)
-                              for e in np.eye(nat._p)])
+                              for e in np.eye(len(nat.params))])
     fd_jac = np.array([(k.to_natural(theta + h * e) - k.to_natural(theta - h * e)) / (2 * h)
                        for e in eye]).T
     for got, want, what in [(k.score(x, theta), fd_score, "score"),
@@ -172,21 +177,21 @@ def test_derivatives_against_finite_differences(name, param, dims):
 def test_structure_equals_dense(name, param, dims):
     k = fl.kernels(name, param, **dims)
     rng = np.random.default_rng(4)
-    lo = np.array([p.test_range[0] for p in k._pz.params])
-    hi = np.array([p.test_range[1] for p in k._pz.params])
-    theta = lo + (hi - lo) * rng.random((3, 2, k._p))
-    v = rng.normal(size=(3, 2, k._p))
+    lo, hi = _test_ranges(k)
+    theta = lo + (hi - lo) * rng.random((3, 2, len(k.params)))
+    v = rng.normal(size=(3, 2, len(k.params)))
     S = k.fisher(theta, structured=True)
     F = k.fisher(theta)
+    p = len(k.params)
     assert isinstance(S, DiagPlusLowRank) and isinstance(F, np.ndarray)
-    assert F.shape == (3, 2, k._p, k._p) and np.array_equal(F, np.swapaxes(F, -1, -2))
+    assert F.shape == (3, 2, p, p) and np.array_equal(F, np.swapaxes(F, -1, -2))
     np.testing.assert_allclose(S.dense(), F, rtol=1e-13, atol=1e-13 * np.abs(F).max())
     np.testing.assert_allclose(k.fisher_vp(theta, v), np.einsum("...ij,...j->...i", F, v),
                                rtol=1e-12, atol=1e-12 * np.abs(F).max() * np.abs(v).max())
     want = np.linalg.solve(F, v[..., None])[..., 0]
     np.testing.assert_allclose(k.natural_gradient(theta, v), want, rtol=1e-9,
                                atol=1e-9 * np.abs(want).max())
-    damped = np.linalg.solve(F + 0.3 * np.eye(k._p), v[..., None])[..., 0]
+    damped = np.linalg.solve(F + 0.3 * np.eye(len(k.params)), v[..., None])[..., 0]
     np.testing.assert_allclose(k.natural_gradient(theta, v, damping=0.3), damped, rtol=1e-9,
                                atol=1e-9 * np.abs(damped).max())
     np.testing.assert_allclose(S.logdet(), np.linalg.slogdet(F)[1], rtol=1e-11)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import scipy.special
 
-from fisherlab.kernels import _special
+from fisherlab.kernels import special
 
 mp.mp.dps = 50
 
@@ -45,17 +45,17 @@ def _mp_trigamma_minus_reciprocal(x):
 
 CASES = [
     # (function, reference, grid, relative tolerance)
-    (_special.log_besseli0, _mp_log_besseli0, np.geomspace(1e-6, 1e4, 101), 1e-14),
-    (_special.besseli_ratio, _mp_ratio, np.geomspace(1e-6, 1e4, 101), 1e-14),
-    (_special.besseli_ratio_deriv, _mp_ratio_deriv, np.geomspace(1e-3, 1e4, 101), 1e-12),
-    (_special.exp_expint1, _mp_exp_expint1, np.geomspace(1e-6, 1e5, 101), 1e-14),
+    (special.log_besseli0, _mp_log_besseli0, np.geomspace(1e-6, 1e4, 101), 1e-14),
+    (special.besseli_ratio, _mp_ratio, np.geomspace(1e-6, 1e4, 101), 1e-14),
+    (special.besseli_ratio_deriv, _mp_ratio_deriv, np.geomspace(1e-3, 1e4, 101), 1e-12),
+    (special.exp_expint1, _mp_exp_expint1, np.geomspace(1e-6, 1e5, 101), 1e-14),
     # R′ given R, as the generated kernels call it, across the asymptotic switch at 30
-    (lambda z: _special.besseli_ratio_deriv(z, _special.besseli_ratio(z)), _mp_ratio_deriv,
+    (lambda z: special.besseli_ratio_deriv(z, special.besseli_ratio(z)), _mp_ratio_deriv,
      np.concatenate([np.geomspace(1e-3, 1e4, 101), np.linspace(29.5, 30.5, 21)]), 1e-12),
-    (_special.besseli_ratio, _mp_ratio, np.concatenate([np.linspace(29.5, 30.5, 21),
+    (special.besseli_ratio, _mp_ratio, np.concatenate([np.linspace(29.5, 30.5, 21),
                                                         -np.geomspace(1e-3, 1e4, 31)]), 1e-14),
-    (_special.trigamma, _mp_trigamma, np.geomspace(1e-6, 1e8, 101), 1e-14),
-    (_special.trigamma_minus_reciprocal, _mp_trigamma_minus_reciprocal,
+    (special.trigamma, _mp_trigamma, np.geomspace(1e-6, 1e8, 101), 1e-14),
+    (special.trigamma_minus_reciprocal, _mp_trigamma_minus_reciprocal,
      np.geomspace(1e-6, 1e8, 101), 1e-14),
 ]
 IDS = [f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)]
@@ -80,8 +80,8 @@ def test_zero_d_equals_array(fn, ref, grid, tol):
     np.testing.assert_allclose(single, batched, rtol=tol, atol=0)
 
 
-@pytest.mark.parametrize("fn", [_special.log_besseli0, _special.besseli_ratio_deriv,
-                                _special.exp_expint1], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("fn", [special.log_besseli0, special.besseli_ratio_deriv,
+                                special.exp_expint1], ids=lambda f: f.__name__)
 def test_mixed_branches_keep_shape(fn):
     z = np.geomspace(1e-3, 1e4, 24).reshape(2, 3, 4)
     out = fn(z)
@@ -92,13 +92,13 @@ def test_mixed_branches_keep_shape(fn):
 @pytest.mark.parametrize("n", [0, 1, 2, 3, 5])
 def test_polygamma_matches_mpmath(n):
     grid = np.geomspace(1e-4, 1e6, 41)
-    got = _special.polygamma(n, grid)
+    got = special.polygamma(n, grid)
     exact = np.array([float(mp.polygamma(n, mp.mpf(float(z)))) for z in grid])
     err = np.abs(got - exact) / np.abs(exact)
     assert err.max() <= 1e-13, (
         f"ψ^({n}): relative error {err.max():.3g} at {grid[np.argmax(err)]!r}"
     )
-    assert np.shape(_special.polygamma(n, np.float64(2.0))) == ()
+    assert np.shape(special.polygamma(n, np.float64(2.0))) == ()
 
 
 def test_close_points_match_the_componentwise_definition():
@@ -136,7 +136,7 @@ def test_log_besseli0_sq_derivatives_match_mpmath(n):
     # route shared with neither the series nor the closed forms.
     s = np.array([1e-300, 1e-100, 1e-20, 1e-8, 1e-3, 0.1, 0.5, 1.0, 2.0, 2.25, 2.2500001, 2.3,
                   3.0, 10.0, 100.0, 899.0, 901.0, 1e4, 1e6, 1e8])
-    got = _special.log_besseli0_sq_deriv(n, s)
+    got = special.log_besseli0_sq_deriv(n, s)
     with mp.workdps(60):
         def f(t):
             return mp.log(mp.besseli(0, mp.sqrt(t)))
@@ -147,8 +147,8 @@ def test_log_besseli0_sq_derivatives_match_mpmath(n):
             exact = mp.re(mp.diff(f, v, n))
             assert abs((mp.mpf(float(g)) - exact) / exact) < 3e-13, (n, float(v))
     # 0 itself (η = 0, the uniform law) and a single point
-    assert _special.log_besseli0_sq_deriv(n, 0.0) == [0.25, -1 / 32, 1 / 96][n - 1]
-    assert _special.log_besseli0_sq_deriv(n, 3.0) == _special.log_besseli0_sq_deriv(n, s)[12]
+    assert special.log_besseli0_sq_deriv(n, 0.0) == [0.25, -1 / 32, 1 / 96][n - 1]
+    assert special.log_besseli0_sq_deriv(n, 3.0) == special.log_besseli0_sq_deriv(n, s)[12]
 
 
 def test_log_beta_near_one_keeps_its_digits():
@@ -161,7 +161,7 @@ def test_log_beta_near_one_keeps_its_digits():
     points = [(1.0, 1.009), (1.003, 0.998), (0.9, 1.1), (1.25, 1.25), (0.75, 0.75), (1.0, 1.0),
               (1.0, 1.0 + 1e-12), *rng.uniform(0.75, 1.25, (50, 2))]
     a, b = np.array(points).T
-    got = _special.log_beta(a, b)
+    got = special.log_beta(a, b)
     with mp.workdps(40):
         for x, y, g in zip(a, b, got):
             exact = mp.log(mp.beta(mp.mpf(float(x)), mp.mpf(float(y))))
@@ -169,7 +169,7 @@ def test_log_beta_near_one_keeps_its_digits():
             scale = max(abs(exact), abs(mp.log1p(u + v)), mp.zeta(2) * abs(u * v), mp.mpf(1e-300))
             assert abs(mp.mpf(float(g)) - exact) <= 4e-16 * scale, (x, y)
             # a single point takes the same path
-            assert _special.log_beta(float(x), float(y)) == g
+            assert special.log_beta(float(x), float(y)) == g
 
 
 def test_gammaln_near_its_zeros():
@@ -178,12 +178,12 @@ def test_gammaln_near_its_zeros():
     # log Γ(1 + u) keeps an ulp; compared with mpmath's loggamma, arrays and single points.
     offsets = [1e-12, -3e-10, 2.3e-8, 1e-5, -1e-4, 1e-3, -0.05, 0.09, -0.09]
     x = np.array([c + d for c in (1.0, 2.0) for d in offsets] + [1.0, 2.0])
-    got = _special.gammaln(x)
+    got = special.gammaln(x)
     with mp.workdps(40):
         for v, g in zip(x, got):
             exact = mp.loggamma(mp.mpf(float(v)))
             assert abs(mp.mpf(float(g)) - exact) <= 4e-16 * abs(exact), float(v)
-            assert _special.gammaln(float(v)) == g
+            assert special.gammaln(float(v)) == g
     # away from the zeros it is scipy's, in a batch of any shape
     far = np.array([[0.5, 3.0], [100.0, 1.3]])
-    np.testing.assert_array_equal(_special.gammaln(far), scipy.special.gammaln(far))
+    np.testing.assert_array_equal(special.gammaln(far), scipy.special.gammaln(far))

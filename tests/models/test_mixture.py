@@ -142,3 +142,15 @@ def test_errors():
     assert not gm.contains(bad) and prob.contains(mx.pack([0.5, 0.5], [[0.0], [1.0]]))
     with pytest.raises(DomainError, match="natural domain"):
         gm.problem(np.zeros((3, 2))).loss(bad)
+
+
+def test_em_is_a_registered_stepper():
+    from fisherlab.errors import NotAvailableError
+    from fisherlab.optim import MLE, STEPPERS, make_stepper
+
+    mx, prob, th, *_ = _poisson()
+    em = make_stepper("EM")
+    assert STEPPERS["EM"] is type(em) and em.config() == {}
+    np.testing.assert_array_equal(em.step(prob, th), prob.em_step(th))
+    with pytest.raises(NotAvailableError, match="EM needs a latent-variable problem"):
+        em.step(MLE("poisson", "rate", np.array([1.0, 2.0, 4.0])), np.array([2.0]))

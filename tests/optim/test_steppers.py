@@ -42,7 +42,10 @@ def _centre(fam):
     that is a point of the family (bernoulli's (−30, 6) has its midpoint at η = −12, where a
     sample of 300 holds no success and has no MLE; the von Mises η = 0 is excluded).
     """
-    from fisherlab._api import _start
+    from fisherlab.verify.points import from_unit
+
+    def _start(params):  # the centre of each test range (geometric where it is one-signed)
+        return from_unit(params, np.full(len(params), 0.5))
 
     home = fam.spec.sampler[0]
     mid = _start(fam.spec.natural)
@@ -592,3 +595,22 @@ def test_glm_kl_against_summation_and_quadrature(family, link):
     assert want > 1e-3
     assert glm.kl(th) == pytest.approx(want, rel=1e-9, abs=0)
     assert glm.kl(target) == 0.0 or abs(glm.kl(target)) < 1e-15
+
+
+def test_the_stepper_table_lists_every_stepper_and_keeps_names_unique():
+    from fisherlab.optim import STEPPERS, Stepper, make_stepper
+    from fisherlab.optim.steppers import register_stepper
+
+    # make_stepper loads the model-side steppers, so its table and its error list them
+    with pytest.raises(fl.UnknownStepperError, match="known: .*KFAC.*") as err:
+        make_stepper("NoSuchStepper")
+    assert "EM" in str(err.value) and "SaddleFreeNewton" in str(err.value)
+    assert {"EM", "KFAC", "SaddleFreeNewton", "CGNaturalGradient"} <= set(STEPPERS)
+
+    class Impostor(Stepper):
+        name = "GD"
+
+    with pytest.raises(ValueError, match="'GD' is taken by fisherlab.optim.steppers.GD"):
+        register_stepper(Impostor)
+    assert STEPPERS["GD"].__name__ == "GD"
+    assert register_stepper(STEPPERS["GD"]) is STEPPERS["GD"]   # registering again is harmless

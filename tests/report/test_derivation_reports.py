@@ -180,14 +180,9 @@ def test_target_cannot_escape(tmp_path):
 
 
 def _user_spec(name="my_poisson"):
-    from fisherlab.families._spec import (
-        COUNTS,
-        POSITIVE,
-        REAL,
-        ExponentialFamily,
-        Param,
-        Parametrization,
-    )
+    from fisherlab import ExponentialFamily, Param, Parametrization
+    from fisherlab.families.domain import POSITIVE, REAL
+    from fisherlab.families.support import COUNTS
 
     # A Poisson declared by hand, as a user would: T = k, log h = −log k!, A = e^η.
     return ExponentialFamily(
@@ -314,8 +309,9 @@ def test_figures_are_png_and_deterministic(tmp_path):
 
 def test_cli_report_of_a_user_module(tmp_path):
     (tmp_path / "my_families.py").write_text(
-        "from fisherlab.families._spec import COUNTS, POSITIVE, REAL, ExponentialFamily, Param, "
-        "Parametrization\n"
+        "from fisherlab import ExponentialFamily, Param, Parametrization\n"
+        "from fisherlab.families.domain import POSITIVE, REAL\n"
+        "from fisherlab.families.support import COUNTS\n"
         "SPEC = ExponentialFamily(name='my poisson/../x', title='User Poisson', density='p(k)',\n"
         "    support=COUNTS, statistics=lambda sp, x: [x],\n"
         "    log_base_measure=lambda sp, x: -sp.loggamma(x + 1),\n"

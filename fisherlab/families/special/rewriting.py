@@ -44,15 +44,16 @@ class logistic_entropy(sp.Function):  # noqa: N801 -- the printer dispatches on 
 
     nargs = 1
 
-    def _explicit(self):
+    def explicit(self):
+        """The closed form written out, with its cancellation (for the code generator)."""
         u = self.args[0]
         return sp.log(1 + sp.exp(u)) - u * sp.exp(u) / (1 + sp.exp(u))
 
     def _eval_rewrite_as_exp(self, u, **kwargs):
-        return self._explicit()
+        return self.explicit()
 
     def _eval_evalf(self, prec):
-        return self._explicit()._eval_evalf(prec)
+        return self.explicit()._eval_evalf(prec)
 
 
 class logistic_kl(sp.Function):  # noqa: N801 -- the printer dispatches on it
@@ -62,16 +63,17 @@ class logistic_kl(sp.Function):  # noqa: N801 -- the printer dispatches on it
 
     nargs = 2
 
-    def _explicit(self):
+    def explicit(self):
+        """The Bregman form written out, with its cancellation (for the code generator)."""
         u, v = self.args
         return (sp.log(1 + sp.exp(v)) - sp.log(1 + sp.exp(u))
                 - (v - u) * sp.exp(u) / (1 + sp.exp(u)))
 
     def _eval_rewrite_as_exp(self, u, v, **kwargs):
-        return self._explicit()
+        return self.explicit()
 
     def _eval_evalf(self, prec):
-        return self._explicit()._eval_evalf(prec)
+        return self.explicit()._eval_evalf(prec)
 
 
 class besseli_ratio_deriv_given(sp.Function):  # noqa: N801
