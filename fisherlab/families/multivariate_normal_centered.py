@@ -18,8 +18,9 @@ Parametrizations (lower triangles row by row: (1,1), (2,1), (2,2), (3,1), …):
 - ``chol``: the lower Cholesky factor L of Σ = LLᵀ, its diagonal as log L_ii (log_chol11,
   chol21, log_chol22, …); every entry unconstrained.
 
-The same family is efax's ``MultivariateFixedMeanNormal`` with mean 0 (shift x by a known
-mean first); the element-wise declaration below is the reference of the tests at small d.
+For a known mean other than 0, shift x by it first. efax has the univariate zero-mean normal;
+this is its d-dimensional form. The element-wise declaration below is the reference of the
+tests at small d.
 """
 
 from __future__ import annotations
