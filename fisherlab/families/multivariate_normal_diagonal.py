@@ -96,6 +96,15 @@ def make(d: int = 2) -> ExponentialFamily:
         v = [mu[d + i] - mu[i] ** 2 for i in range(d)]
         return [mu[i] / v[i] for i in range(d)] + [-1 / (2 * v[i]) for i in range(d)]
 
+    def fisher_rao(sp, *ab):
+        # √(Σ_i δ_i²), δ_i the univariate normal's √2 arccosh(1 + u_i) written 2√2 arcsinh √(u_i/2)
+        total = 0
+        for i in range(d):
+            s1, s2 = sp.sqrt(ab[d + i]), sp.sqrt(ab[3 * d + i])
+            u = ((ab[i] - ab[2 * d + i]) ** 2 / 2 + (s1 - s2) ** 2) / (4 * s1 * s2)
+            total += 8 * sp.asinh(sp.sqrt(u)) ** 2
+        return sp.sqrt(total)
+
     def sample(rng, *theta_size):
         *theta, size = theta_size
         shape = (size,) if isinstance(size, (int, np.integer)) else tuple(size)
@@ -127,5 +136,6 @@ def make(d: int = 2) -> ExponentialFamily:
         sampler=("mean_var", sample),
         scipy=("mean_var", lambda st, *theta: st.multivariate_normal(
             np.array(theta[:d]), np.diag(np.array(theta[d:])))),
+        fisher_rao=("mean_var", fisher_rao),
         dims={"d": d},
     )

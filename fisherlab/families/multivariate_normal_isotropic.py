@@ -60,6 +60,13 @@ def make(d: int = 2) -> ExponentialFamily:
         v = (mu[d] - sum(m ** 2 for m in mu[:d])) / d
         return [m / v for m in mu[:d]] + [-1 / (2 * v)]
 
+    def fisher_rao(sp, *ab):
+        # √(2d) arccosh(1 + u) written 2√(2d) arcsinh √(u/2) (docs/multivariate_normal.md)
+        s1, s2 = sp.sqrt(ab[d]), sp.sqrt(ab[2 * d + 1])
+        dmu2 = sum((ab[i] - ab[d + 1 + i]) ** 2 for i in range(d))
+        u = (dmu2 / (2 * d) + (s1 - s2) ** 2) / (4 * s1 * s2)
+        return 2 * sp.sqrt(2 * d) * sp.asinh(sp.sqrt(u))
+
     def sample(rng, *theta_size):
         *theta, size = theta_size
         shape = (size,) if isinstance(size, (int, np.integer)) else tuple(size)
@@ -98,5 +105,6 @@ def make(d: int = 2) -> ExponentialFamily:
         sampler=("mean_var", sample),
         scipy=("mean_var", lambda st, *theta: st.multivariate_normal(
             np.array(theta[:d]), theta[d] * np.eye(d))),
+        fisher_rao=("mean_var", fisher_rao),
         dims={"d": d},
     )

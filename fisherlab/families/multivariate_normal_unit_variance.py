@@ -57,5 +57,7 @@ def make(d: int = 2) -> ExponentialFamily:
                                                     - (sum(e ** 2 for e in eta) + d) / 2),
         sampler=("mean", sample),
         scipy=("mean", lambda st, *theta: st.multivariate_normal(np.array(theta), np.eye(d))),
+        fisher_rao=("mean", lambda sp, *ab: sp.sqrt(sum((ab[i] - ab[d + i]) ** 2
+                                                       for i in range(d)))),
         dims={"d": d},
     )

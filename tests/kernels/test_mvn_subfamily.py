@@ -62,6 +62,9 @@ def test_against_the_elementwise_derivation(name, d):
                                        err_msg=f"{name} {param} {q}")
         eta = ref.to_natural(th)
         np.testing.assert_allclose(k.from_natural(eta), th, rtol=1e-12, atol=1e-14)
+        if spec.fisher_rao is not None:  # the declared closed form, printed by the codegen
+            np.testing.assert_allclose(k.fisher_rao_distance(th, tq),
+                                       ref.fisher_rao_distance(th, tq), rtol=1e-12)
 
 
 # -- the valid range ---------------------------------------------------------------------------
