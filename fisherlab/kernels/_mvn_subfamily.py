@@ -85,7 +85,7 @@ class SubfamilyKernels(Kernels):
     Same methods and shapes as every family's kernels, plus :meth:`fisher_rao_distance` in
     closed form. ``fisher(theta, structured=True)`` returns
     :class:`~fisherlab.structure.Dense`: the matrix is small (p ≤ d(d+1)/2) and, for the
-    diagonal and isotropic variants outside natural coordinates, exactly diagonal or arrow-shaped.
+    diagonal and isotropic variants outside natural coordinates, exactly diagonal.
     """
 
     def __init__(self, spec, parametrization: str, namespace: dict, validate: bool = True):
@@ -102,6 +102,7 @@ class SubfamilyKernels(Kernels):
         # the left inverses: θ_j is the first entry of θ_full that E copies it to
         self._sel = np.argmax(self._E != 0, axis=0)
         self._sel_n = np.argmax(self._En != 0, axis=0)
+        self._nat_checker = None  # the natural parametrization's kernels, to check η
         self._f = {q: getattr(self, q) for q in (
             "to_natural", "from_natural", "jacobian", "log_partition", "mean", "log_density",
             "score", "hessian", "fisher", "natural_fisher", "skewness", "kl", "entropy",
@@ -130,7 +131,10 @@ class SubfamilyKernels(Kernels):
         if self.parametrization == "natural":
             arr = self.check_theta(arr, name)
         else:
-            SubfamilyKernels(self.spec, "natural", self._ns, self.validate).check_theta(arr, name)
+            if self._nat_checker is None:
+                self._nat_checker = SubfamilyKernels(self.spec, "natural", self._ns,
+                                                     self.validate)
+            arr = self._nat_checker.check_theta(arr, name)
         return arr @ self._En.T + self._cn
 
     def _pullback(self, apply, st, E, p):
@@ -301,11 +305,11 @@ def _centered(parametrization, d, a, b):
             out = np.zeros(v.shape[:-1] + (d, d))
             out[..., il[0], il[1]] = v
             return out
-        ea = np.where(is_diag, np.exp(a), a)
-        eb = np.where(is_diag, np.exp(b), b)
-        La, Lb = lower(ea), lower(eb)
+        # only the diagonal entries are logarithms (exp of the others could overflow)
+        ga, gb = np.exp(np.where(is_diag, a, 0.0)), np.exp(np.where(is_diag, b, 0.0))
+        La, Lb = lower(np.where(is_diag, ga, a)), lower(np.where(is_diag, gb, b))
         # L_b − L_a, its diagonal e^{l_a} expm1(l_b − l_a); Σ_b − Σ_a = dL L_bᵀ + L_a dLᵀ
-        dL = lower(np.where(is_diag, np.exp(a) * np.expm1(b - a), b - a))
+        dL = lower(np.where(is_diag, ga * np.expm1(np.where(is_diag, b - a, 0.0)), b - a))
         M = La @ La.swapaxes(-1, -2)
         dM = dL @ Lb.swapaxes(-1, -2) + La @ dL.swapaxes(-1, -2)
     else:
