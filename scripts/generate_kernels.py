@@ -21,10 +21,16 @@ import importlib  # noqa: E402
 catalog = importlib.import_module("fisherlab.families")  # the package, not fl.families()
 from fisherlab.compile.codegen import family_source  # noqa: E402
 from fisherlab.compile.generic_codegen import generic_source  # noqa: E402
-from fisherlab.compile.matrix_printer import mvn_module_source  # noqa: E402
+from fisherlab.compile.matrix_printer import (  # noqa: E402
+    MVN_SUBFAMILIES,
+    mvn_module_source,
+    mvn_subfamily_module_source,
+)
 
 #: Families derived once for every dimension in matrix form: module name -> its source.
 MATRIX_FORM: dict = {"multivariate_normal": mvn_module_source}
+MATRIX_FORM.update({name: (lambda name=name: mvn_subfamily_module_source(name))
+                    for name in MVN_SUBFAMILIES})
 #: Families derived once for symbolic dimension (their ``indexed()`` declaration): one module,
 #: named after the family, serves every k.
 INDEXED = ("categorical", "dirichlet", "multinomial")

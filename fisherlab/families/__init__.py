@@ -19,6 +19,8 @@ CATALOG: tuple[str, ...] = (
     "bernoulli", "poisson", "exponential", "normal", "gamma",
     "beta", "dirichlet", "lognormal", "von_mises", "inverse_gaussian",
     "multivariate_normal",
+    "multivariate_normal_diagonal", "multivariate_normal_isotropic",
+    "multivariate_normal_unit_variance", "multivariate_normal_centered",
     "categorical", "multinomial", "binomial", "geometric", "negative_binomial", "weibull",
     "pareto", "rayleigh", "half_normal", "laplace", "chi2",
     "inverse_gamma", "chi", "logarithmic", "continuous_bernoulli", "generalized_dirichlet",
