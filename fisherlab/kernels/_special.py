@@ -1580,38 +1580,48 @@ def _vmf_asymptotic(d):
     coef = tuple(float(c) for c in deriv[2:])
     lead, last = abs(coef[0]), max(abs(c) for c in coef[-4:])
     zmin = max(30.0, (last / (1e-18 * lead)) ** (1.0 / (len(coef) - 1))) if last else 30.0
-    return coef, zmin
+    # 1 − A_d = −Σ_(k≥1) ratio_k κ^(−k): the order-0 term 1 cancels exactly
+    qcoef = tuple(float(-c) for c in ratio[1:])
+    return coef, zmin, qcoef
+
+
+def _vmf_horner(coef, w):
+    out = numpy.zeros_like(w)
+    for c in coef[::-1]:
+        out = out * w + c
+    return out
 
 
 def _vmf_deriv_asymptotic(d, z):
-    coef, _ = _vmf_asymptotic(d)
     w = 1.0 / z
-    out = numpy.zeros_like(z)
-    for c in coef[::-1]:
-        out = out * w + c
-    return out * w * w
+    return _vmf_horner(_vmf_asymptotic(d)[0], w) * w * w
 
 
 def _vmf_ratios_far(d, nu, z):
-    """:func:`_vmf_ratios`, with E = A_d′/R from the Hankel expansion where κ is past its
-    threshold: the recurrence for E accumulates an error of about κ/(2ν + 1) ulps (each step's
-    rounding, damped only by Π R_(k−1)R_k), the expansion a few ulps."""
-    r, dd, e, _ = _vmf_ratios(nu, z)
-    far = z >= _vmf_asymptotic(d)[1]
+    """:func:`_vmf_ratios`, with E = A_d′/R and q = 1 − R from the Hankel expansion where κ is
+    past its threshold: the recurrences for E and q accumulate an error of about κ/(2ν + 1)
+    ulps (each step's rounding, damped only by Π R_(k−1)R_k), the expansion a few ulps."""
+    r, dd, e, q = _vmf_ratios(nu, z)
+    _, zmin, qcoef = _vmf_asymptotic(d)
+    far = z >= zmin
     if numpy.any(far):
         e = numpy.array(numpy.broadcast_to(e, numpy.shape(z)), dtype=numpy.float64)
+        q = numpy.array(numpy.broadcast_to(q, numpy.shape(z)), dtype=numpy.float64)
+        zf = z if e.ndim == 0 else z[far]
+        ef = _vmf_deriv_asymptotic(d, zf) / (r if e.ndim == 0 else r[far])
+        qf = _vmf_horner(qcoef, 1.0 / zf) / zf
         if e.ndim == 0:
-            e = _vmf_deriv_asymptotic(d, z) / r
+            e, q = ef, qf
         else:
-            e[far] = _vmf_deriv_asymptotic(d, z[far]) / r[far]
-    return r, dd, e
+            e[far], q[far] = ef, qf
+    return r, dd, e, q
 
 
 def _vmf_closed(d, n, nu, s):
     z = numpy.sqrt(s)
     if n == 0:
         return numpy.log(_vmf_ive(nu, z)) + z - nu * numpy.log(z)
-    r, dd, e = _vmf_ratios_far(d, nu, z)
+    r, dd, e, _ = _vmf_ratios_far(d, nu, z)
     g1 = r / (2.0 * z)
     if n == 1:
         return g1
@@ -1665,15 +1675,15 @@ def vmf_mean_resultant_deriv(d, kappa):
         return 2.0 * _vmf_series(d, 1, s) + 4.0 * s * _vmf_series(d, 2, s)
 
     def closed(k):
-        r, _, e = _vmf_ratios_far(d, nu, k)
+        r, _, e, _ = _vmf_ratios_far(d, nu, k)
         return r * e
 
     return _piecewise(kappa, small, series, closed)
 
 
-def _vmf_intercept_closed(nu, s):
+def _vmf_intercept_closed(d, nu, s):
     z = numpy.sqrt(s)
-    q = _vmf_ratios(nu, z)[3]
+    q = _vmf_ratios_far(d, nu, z)[3]
     # Φ − 2sΦ′ = log I_ν − ν log κ − κR = log ive(ν, κ) − ν log κ + κ(1 − R): the κ of log I_ν
     # and of κR cancel exactly, not in floats
     return numpy.log(_vmf_ive(nu, z)) - nu * numpy.log(z) + z * q
@@ -1699,7 +1709,7 @@ def vmf_log_normalizer_intercept(d, s):
     d, nu = _vmf_nu(d)
     s = numpy.asarray(s, dtype=numpy.float64)
     return _piecewise(s, s <= _vmf_series_bound(nu), lambda v: _vmf_intercept_series(d, v),
-                      lambda v: _vmf_intercept_closed(nu, v))
+                      lambda v: _vmf_intercept_closed(d, nu, v))
 
 
 __all__ += ["vmf_log_normalizer", "vmf_log_normalizer_deriv", "vmf_mean_resultant",
