@@ -72,12 +72,12 @@ def _log_partition(d):
 
 def _angles_to_natural(d):
     def to_natural(sp, *theta):
+        # η_i = κ sin φ₁ ⋯ sin φ_(i−1) cos φ_i for i < d, η_d = κ sin φ₁ ⋯ sin φ_(d−1)
         *phi, kappa = theta
         out, run = [], sp.Integer(1)
         for p in phi:
             out.append(kappa * run * sp.cos(p))
             run = run * sp.sin(p)
-        out[-1] = kappa * run / sp.sin(phi[-1]) * sp.cos(phi[-1])
         out.append(kappa * run)
         return out
     return to_natural
