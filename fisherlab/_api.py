@@ -41,11 +41,15 @@ def _namespace(spec: ExponentialFamily, builtin: bool) -> dict:
         return _COMPILED[spec]
     ns = None
     if builtin:
-        # one dimension-generic module for every value of the dimensions: in matrix form
-        # (``namespace(**dims)``, the multivariate normal) or indexed (``GENERIC``, the simplex
-        # families); otherwise the module written for this key
+        # the module written for this key when there is one (the von Mises–Fisher's d = 2, 3,
+        # with their extra parametrization); else one dimension-generic module for every value
+        # of the dimensions: in matrix form (``namespace(**dims)``, the multivariate normal) or
+        # indexed (``GENERIC``, the simplex families)
+        modname = f"fisherlab.kernels.{spec.key}"
+        if spec.dims and importlib.util.find_spec(modname) is not None:
+            ns = vars(importlib.import_module(modname))
         generic = f"fisherlab.kernels.{spec.name}"
-        if spec.dims and importlib.util.find_spec(generic) is not None:
+        if ns is None and spec.dims and importlib.util.find_spec(generic) is not None:
             module = importlib.import_module(generic)
             if hasattr(module, "namespace"):
                 ns = module.namespace(**spec.dims)

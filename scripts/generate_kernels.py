@@ -33,22 +33,28 @@ MATRIX_FORM.update({name: (lambda name=name: mvn_subfamily_module_source(name))
                     for name in MVN_SUBFAMILIES})
 #: Families derived once for symbolic dimension (their ``indexed()`` declaration): one module,
 #: named after the family, serves every k.
-INDEXED = ("categorical", "dirichlet", "multinomial")
+INDEXED = ("categorical", "dirichlet", "multinomial", "von_mises_fisher")
 GENERIC = (*MATRIX_FORM, *INDEXED)
 
 #: Dimensions generated ahead of time for families that have them, when not their defaults;
 #: others compile on first use. (Fixed parameters such as binomial n are not dimensions: one
 #: module serves every value.)
 GENERATED_DIMS: dict[str, list[dict]] = {}
+#: Dimension-generic families whose element-wise declaration has more parametrizations at these
+#: dimensions (the von Mises–Fisher's angles): a module per key as well, which the library
+#: prefers to the generic one.
+ELEMENTWISE_TOO: dict[str, list[dict]] = {"von_mises_fisher": [{"d": 2}, {"d": 3}]}
 
 
 def specs():
     seen = set()
     for name in catalog.names():
-        if name in GENERIC:
+        if name in GENERIC and name not in ELEMENTWISE_TOO:
             continue
         dims_list = [{}]
-        if catalog.default_dims(name):
+        if name in ELEMENTWISE_TOO:
+            dims_list = ELEMENTWISE_TOO[name]
+        elif catalog.default_dims(name):
             dims_list = GENERATED_DIMS.get(name, [catalog.default_dims(name)])
         for dims in dims_list:
             spec = catalog.load(name, **dims)

@@ -87,12 +87,14 @@ def pytest_collection_modifyitems(config, items):
         items[:] = keep
 
 #: Dimensions checked besides each family's default (the categorical, Dirichlet and multinomial
-#: modules serve every k; these k are checked against the element-wise derivation too). The
+#: modules serve every k; these k are checked against the element-wise derivation too; the von
+#: Mises–Fisher's d = 2 has its own module, d = 5 the one for every d). The
 #: multivariate normal (one module for every d) has its own tests at other d
 #: (tests/families/test_multivariate_normal_textbook.py, tests/kernels/test_multivariate_normal.py).
 EXTRA_DIMS = [("categorical", {"k": 2}), ("categorical", {"k": 4}), ("categorical", {"k": 5}),
               ("categorical", {"k": 10}), ("dirichlet", {"k": 2}), ("dirichlet", {"k": 5}),
-              ("multinomial", {"k": 4})]
+              ("multinomial", {"k": 4}), ("von_mises_fisher", {"d": 2}),
+              ("von_mises_fisher", {"d": 5})]
 # (Binomial n and the other fixed parameters are runtime values of one module per family, not
 # dimensions; tests/families/test_fixed_params.py checks them at several values against mpmath.)
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ..errors import SpecError
+from ..families.special.kernel_function import KernelFunctionBase
 from ..symbolic.indexed import FREE, S_, M
 
 _FUNCTIONS = {
@@ -163,6 +164,11 @@ class IndexPrinter:
             return f"{fn}({inner})" if fn else f"_special.polygamma({int(order)}, {inner})"
         if e.func in _FUNCTIONS:
             return f"{_FUNCTIONS[e.func]}({self.print(e.args[0], context, hi)})"
+        if isinstance(e, KernelFunctionBase):
+            # an opaque special function (families/special): its _special counterpart, the
+            # arguments printed in the same context (a scalar such as m prints as itself)
+            args = ", ".join(self.print(a, context, hi) for a in e.args)
+            return f"_special.{e.kernel_name}({args})"
         name = type(e).__name__
         if name == "SqrtDiff":
             a, b = (self.print(a, context, hi) for a in e.args)

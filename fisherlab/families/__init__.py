@@ -24,7 +24,7 @@ CATALOG: tuple[str, ...] = (
     "categorical", "multinomial", "binomial", "geometric", "negative_binomial", "weibull",
     "pareto", "rayleigh", "half_normal", "laplace", "chi2",
     "inverse_gamma", "chi", "logarithmic", "continuous_bernoulli", "generalized_dirichlet",
-    "normal_gamma",
+    "normal_gamma", "von_mises_fisher",
 )
 
 

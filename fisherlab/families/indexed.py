@@ -70,6 +70,10 @@ class IndexedFamily:
         A(η) is Σ log Γ(η_i) − log Γ(Σ η_i): the derivation writes it as the log multivariate
         beta function and ψ⁽ⁿ⁾(η_j) − ψ⁽ⁿ⁾(Σ η) as differences over the other components' sum,
         each evaluated without cancellation (:mod:`fisherlab.kernels._special`).
+    pull_entropy : bool
+        The entropy A − Σ η_s μ_s has the factors free of s pulled out of its sum before it is
+        printed, so that terms equal to a part of A cancel exactly (von Mises–Fisher: A holds
+        2‖η‖²Φ′(‖η‖²), which ⟨η, μ⟩ repeats).
     """
 
     name: str
@@ -84,6 +88,7 @@ class IndexedFamily:
     fisher_rao: tuple | None = None
     softmax: bool = False
     gamma_sums: bool = False
+    pull_entropy: bool = False
 
     def parametrization(self, name: str) -> IndexedParametrization | None:
         """The parametrization ``name``; None for ``natural`` (η itself)."""

@@ -389,6 +389,33 @@ class MeanPrecisionPairs(Support):
         return bool(np.isfinite(x).all() and tau.min() > 0)
 
 
+@dataclass(frozen=True)
+class UnitSphere(Support):
+    """Unit vectors of ``size`` entries: the sphere S^(size−1), |‖x‖ − 1| ≤ ``SPHERE_TOLERANCE``."""
+
+    kind: ClassVar[str] = "unit_sphere"
+
+    def _entries_ok(self, x):
+        ok = np.isfinite(x)
+        with np.errstate(invalid="ignore", over="ignore"):
+            norm = np.sqrt((np.where(ok, x, 0.0) ** 2).sum(axis=-1))
+        return ok & (np.abs(norm - 1.0) <= SPHERE_TOLERANCE)[..., None]
+
+    def surely_inside(self, x):
+        """True only if every row is finite with |‖x‖ − 1| ≤ SPHERE_TOLERANCE (NaN fails)."""
+        if x.size == 0:
+            return True
+        with np.errstate(invalid="ignore", over="ignore"):
+            norm = np.sqrt((x * x).sum(axis=-1))
+            return bool(np.all(np.abs(norm - 1.0) <= SPHERE_TOLERANCE))
+
+
+#: How far from 1 the norm of an observation on the sphere may be: far above the rounding a
+#: normalization x/‖x‖ leaves in float64 (about √d · 1e-16), far below float32's (6e-8), so
+#: vectors normalized in single precision are refused rather than silently treated as unit.
+SPHERE_TOLERANCE = 1e-10
+
+
 #: The kinds ``Support(kind, ...)`` accepts.
 KINDS = tuple(_KINDS)
 
@@ -437,6 +464,11 @@ def real_vectors(d: int) -> Support:
     return RealVectors(f"x a finite real {d}-vector", size=d)
 
 
+def unit_sphere(d: int) -> Support:
+    """Unit vectors in ℝ^d: the sphere S^(d−1)."""
+    return UnitSphere(f"x a unit vector in R^{d} (|norm - 1| <= {SPHERE_TOLERANCE:g})", size=d)
+
+
 def mean_precision_pairs() -> Support:
     """Pairs x = (μ, τ) with μ finite real and τ > 0."""
     return MeanPrecisionPairs("x = (mu, tau) with mu finite real and tau > 0")
@@ -448,5 +480,5 @@ __all__ = [
     "NonnegativeIntegers", "Binary", "RealVectors", "Simplex", "OneHot", "CountsSumming", "KINDS",
     "REALS", "POSITIVE_REALS", "UNIT", "CLOSED_UNIT", "CIRCLE", "COUNTS", "BINARY", "integer_range",
     "greater_than_support", "simplex", "one_hot", "counts_summing", "real_vectors",
-    "MeanPrecisionPairs", "mean_precision_pairs",
+    "MeanPrecisionPairs", "mean_precision_pairs", "UnitSphere", "unit_sphere", "SPHERE_TOLERANCE",
 ]

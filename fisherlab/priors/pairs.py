@@ -118,6 +118,26 @@ def _negative_rate_to_gamma(m):
     return np.array([[0.0, 1.0], [-1.0, 0.0]]), np.array([1.0, 0.0])
 
 
+def _half_precision_to_inverse_gamma(m):
+    # ψ = −1/(2σ²), a = −log(−2ψ), |dψ/dσ²| = 1/(2σ⁴) (Rayleigh, T = x²):
+    # e^(χψ) (−2ψ)^ν dψ ∝ (σ²)^(−ν−2) e^(−(χ/2)/σ²) is InvGamma(ν + 1, χ/2) on σ²;
+    # inverse_gamma's η is (−α, −β).
+    return np.array([[0.0, -1.0], [-0.5, 0.0]]), np.array([-1.0, 0.0])
+
+
+def _half_precision_to_gamma(m):
+    # ψ = −τ/2, a = −½ log(−2ψ) (A = a + ½ log(π/2)), |dψ/dτ| = 1/2 (half-normal, T = x²):
+    # e^(χψ) (−2ψ)^(ν/2) dψ ∝ τ^(ν/2) e^(−(χ/2)τ) is Gamma(ν/2 + 1, rate χ/2) on τ = 1/σ².
+    return np.array([[0.0, 0.5], [-0.5, 0.0]]), np.array([1.0, 0.0])
+
+
+def _negative_inverse_scale_to_inverse_gamma(m):
+    # ψ = −1/b, a = −log(−ψ) (A = a + log 2), |dψ/db| = 1/b² (Laplace with fixed location,
+    # T = |x − μ|):
+    # e^(χψ) (−ψ)^ν dψ ∝ b^(−ν−2) e^(−χ/b) is InvGamma(ν + 1, χ) on the scale b.
+    return np.array([[0.0, -1.0], [-1.0, 0.0]]), np.array([-1.0, 0.0])
+
+
 def _logits_to_dirichlet(m):
     # ψ_j = log(p_j/p_k), a = log(1 + Σ e^ψ) = −log p_k, |∂ψ/∂p| = 1/(p_1 ⋯ p_k):
     # Π_{j<k} p_j^(χ_j − 1) · p_k^(ν − Σχ − 1) is Dirichlet(χ_1, …, χ_{k−1}, ν − Σχ).
@@ -163,6 +183,16 @@ def _natural(weight=None):
         w = np.ones(n) if weight is None else np.broadcast_to(
             np.asarray(fam.fixed[weight], dtype=np.float64), (n,))
         return T, np.asarray(w, dtype=np.float64), log_h
+    return effective
+
+
+def _natural_less(constant):
+    """t = T(x), w = 1, and log h − ``constant``: A(ψ) = a(ψ) + constant, whose constant part
+    goes into each observation's base measure (the prior's normalizer must be the prior
+    family's log-partition exactly, and a constant in a would enter it times ν)."""
+    def effective(fam, x, known):
+        arr, T, log_h = _as_family_sample(fam, x)
+        return T, np.ones(T.shape[0]), log_h - constant
     return effective
 
 
@@ -267,6 +297,18 @@ PAIRS: dict[str, Pair] = {p.likelihood: p for p in (
          _MINUS_LOG_NEG,
          doc="Shape k known (the family's fixed parameter): Gamma(α, rate β) on θ = λ^(−k), "
              "the rate of x^k; posterior Gamma(α + n, β + Σx^k)."),
+    Pair("rayleigh", "inverse_gamma", "shape_scale", _half_precision_to_inverse_gamma,
+         _natural(), lambda sp, e: [-1 / (2 * e)], lambda sp, e: [-sp.log(-2 * e)],
+         doc="InvGamma(α, β) on σ²; posterior InvGamma(α + n, β + Σx²/2)."),
+    Pair("half_normal", "gamma", "shape_rate", _half_precision_to_gamma,
+         _natural_less(0.5 * np.log(np.pi / 2)), lambda sp, e: [-2 * e],
+         lambda sp, e: [-sp.log(-2 * e) / 2],
+         doc="Gamma(α, rate β) on the precision τ = 1/σ²; posterior Gamma(α + n/2, "
+             "β + Σx²/2)."),
+    Pair("laplace", "inverse_gamma", "shape_scale", _negative_inverse_scale_to_inverse_gamma,
+         _natural_less(np.log(2.0)), lambda sp, e: [-1 / e], lambda sp, e: [-sp.log(-e)],
+         doc="Location μ known (the family's fixed parameter): InvGamma(α, β) on the scale b; "
+             "posterior InvGamma(α + n, β + Σ|x − μ|)."),
     Pair("categorical", "dirichlet", "alpha", _logits_to_dirichlet, _natural(), _softmax,
          lambda sp, *e: [sp.log(1 + sum(sp.exp(v) for v in e))],
          prior_dims=lambda dims: {"k": dims["k"]},

@@ -27,7 +27,7 @@ class Prior:
     Attributes
     ----------
     family : Family
-        The prior's catalog family (beta, gamma, dirichlet, normal, normal_gamma).
+        The prior's catalog family (beta, gamma, inverse_gamma, dirichlet, normal, normal_gamma).
     param : str
         The parametrization of θ₀ and of :meth:`posterior`'s result.
     likelihood : Family

@@ -360,8 +360,12 @@ class _Deriver:
         # entropy = A − ⟨η, μ⟩ − E[log h]
         elh = self.fam.expected_log_base_measure(sp, lambda k: mean.subs(J, k), J, S_, M,
                                                  **self.fx)
-        out["entropy"] = (A - sp.Sum(self.eta_of(th, S_) * mean.subs(J, S_), (S_, 1, M)),
-                          elh)
+        entropy = A - sp.Sum(self.eta_of(th, S_) * mean.subs(J, S_), (S_, 1, M))
+        if self.fam.pull_entropy:
+            # ⟨η, μ⟩ = Σ η_s·2Φ′(‖η‖²)η_s with the factor free of s pulled out, so that it
+            # cancels against the same term of A symbolically (von Mises–Fisher)
+            entropy = sp.expand(pull(entropy))
+        out["entropy"] = (entropy, elh)
         # KL(θ ‖ θq): the Bregman form A(θq) − A(θ) − ⟨μ(θ), η(θq) − η(θ)⟩
         kl = (self.A_theta(thq) - A - sp.Sum(mean.subs(J, S_) * (self.eta_of(thq, S_)
                                                                   - self.eta_of(th, S_)),

@@ -122,6 +122,8 @@ def _scipy_means(fam, dist, x):
     def value(attr):
         return attr() if callable(attr) else attr
 
+    if not hasattr(dist, "mean"):
+        return []  # scipy.stats.vonmises_fisher has no mean: nothing to compare
     mean = np.atleast_1d(np.asarray(value(dist.mean), dtype=np.float64))
     if fam.spec.support.size:
         cov = np.atleast_2d(value(dist.cov)) if hasattr(dist, "cov") else None

@@ -29,6 +29,7 @@ NAN, INF = math.nan, math.inf
     ("counts_summing", S.CountsSumming, {"size": 2, "total": 4}),
     ("count_vectors", S.CountVectors, {"size": 3}),
     ("mean_precision_pairs", S.MeanPrecisionPairs, {}),
+    ("unit_sphere", S.UnitSphere, {"size": 3}),
 ])
 def test_kind_string_builds_its_class(kind, cls, fields):
     built = fl.Support(kind, "text", **fields)
@@ -38,7 +39,7 @@ def test_kind_string_builds_its_class(kind, cls, fields):
         S.Reals, S.PositiveReals, S.GreaterThan, S.UnitInterval, S.ClosedUnitInterval, S.Circle,
         S.IntegerRange,
         S.NonnegativeIntegers, S.Binary, S.RealVectors, S.Simplex, S.OneHot, S.CountsSumming,
-        S.CountVectors, S.MeanPrecisionPairs)}
+        S.CountVectors, S.MeanPrecisionPairs, S.UnitSphere)}
 
 
 def test_unknown_kind_is_a_spec_error_listing_the_kinds():
@@ -64,6 +65,8 @@ def test_unknown_kind_is_a_spec_error_listing_the_kinds():
     (S.counts_summing(2, 4), [[1.0, 3.0], [2.0, 3.0], [5.0, -1.0]], [0, 1, 1]),
     (S.count_vectors(3), [[0.0, 1.0, 7.0], [1.5, 0.0, 0.0], [-1.0, 0.0, 0.0], [NAN, 0.0, 0.0]],
      [0, 1, 1, 1]),
+    (S.unit_sphere(3), [[0.6, 0.0, -0.8], [1.0 + 1e-11, 0.0, 0.0], [1.0 + 1e-9, 0.0, 0.0],
+                        [0.0, 0.0, 0.0], [NAN, 0.0, 1.0], [INF, 0.0, 0.0]], [0, 0, 1, 1, 1, 1]),
 ])
 def test_violations_and_the_fast_check(support, x, bad):
     x = np.asarray(x)

@@ -44,6 +44,9 @@ def _x(name):
         "categorical": np.eye(3)[rng.integers(0, 3, 15)],
         "multinomial": rng.multinomial(5, [0.2, 0.5, 0.3], 6).astype(float),
         "normal": rng.normal(1.2, 0.8, 11),
+        "rayleigh": rng.rayleigh(1.3, 10),
+        "half_normal": np.abs(rng.normal(0.0, 0.9, 10)),
+        "laplace": rng.laplace(0.5, 1.7, 10),
     }[name]
 
 
@@ -75,6 +78,12 @@ TEXTBOOK = [
      lambda x, t: [(t[0] / t[1] + x.sum() / 0.64) / (1 / t[1] + len(x) / 0.64),
                    1 / (1 / t[1] + len(x) / 0.64)]),
     ("normal", {}, {}, [0.5, 2.0, 3.0, 1.5], lambda x, t: _murphy(x, *t)),
+    ("rayleigh", {}, {}, [2.0, 1.5],
+     lambda x, t: [t[0] + len(x), t[1] + (x**2).sum() / 2]),
+    ("half_normal", {}, {}, [2.0, 1.5],
+     lambda x, t: [t[0] + len(x) / 2, t[1] + (x**2).sum() / 2]),
+    ("laplace", {"loc": 0.5}, {}, [3.0, 2.0],
+     lambda x, t: [t[0] + len(x), t[1] + np.abs(x - 0.5).sum()]),
 ]
 IDS = [f"{c[0]}{'-known' if c[2] else ''}" for c in TEXTBOOK]
 
@@ -141,7 +150,8 @@ def test_prior_families_and_maps():
     expect = {"bernoulli": "beta", "binomial": "beta", "geometric": "beta",
               "negative_binomial": "beta", "poisson": "gamma", "exponential": "gamma",
               "pareto": "gamma", "weibull": "gamma", "categorical": "dirichlet",
-              "multinomial": "dirichlet"}
+              "multinomial": "dirichlet", "rayleigh": "inverse_gamma",
+              "half_normal": "gamma", "laplace": "inverse_gamma"}
     for name, prior in expect.items():
         assert fl.family(name).conjugate_prior().family.name == prior
     assert fl.family("gamma").conjugate_prior(shape=2.0).family.name == "gamma"
@@ -206,6 +216,48 @@ def test_evidence_exponential_gamma_by_quadrature_over_eta():
     mode = (a + len(x) - 1) / (b + x.sum())
     ref = _log_quad(logf, -60 * mode, -1e-300, -mode)
     got = fl.family("exponential").conjugate_prior().log_marginal_likelihood([a, b], x)
+    assert got == pytest.approx(ref, abs=1e-9)
+
+
+def test_evidence_rayleigh_inverse_gamma_by_quadrature_over_eta():
+    x, (a, b) = _x("rayleigh"), (2.0, 1.5)
+
+    def logf(eta):  # η = −1/(2σ²); dσ²/dη = 1/(2η²)
+        s2 = -1 / (2 * eta)
+        return (st.rayleigh.logpdf(x, scale=math.sqrt(s2)).sum()
+                + st.invgamma.logpdf(s2, a, scale=b) - math.log(2 * eta * eta))
+
+    peak = -1 / (2 * (b + (x**2).sum() / 2) / (a + len(x) + 1))
+    ref = _log_quad(logf, 60 * peak, -1e-300, peak)
+    got = fl.family("rayleigh").conjugate_prior().log_marginal_likelihood([a, b], x)
+    assert got == pytest.approx(ref, abs=1e-9)
+
+
+def test_evidence_half_normal_gamma_by_quadrature_over_eta():
+    x, (a, b) = _x("half_normal"), (2.0, 1.5)
+
+    def logf(eta):  # η = −τ/2; |dτ/dη| = 2
+        tau = -2 * eta
+        return (st.halfnorm.logpdf(x, scale=1 / math.sqrt(tau)).sum()
+                + st.gamma.logpdf(tau, a, scale=1 / b) + math.log(2))
+
+    peak = -(a + len(x) / 2 - 1) / (b + (x**2).sum() / 2) / 2
+    ref = _log_quad(logf, 60 * peak, -1e-300, peak)
+    got = fl.family("half_normal").conjugate_prior().log_marginal_likelihood([a, b], x)
+    assert got == pytest.approx(ref, abs=1e-9)
+
+
+def test_evidence_laplace_inverse_gamma_by_quadrature_over_eta():
+    x, (a, b) = _x("laplace"), (3.0, 2.0)
+
+    def logf(eta):  # η = −1/scale; |d scale/dη| = 1/η²
+        scale = -1 / eta
+        return (st.laplace.logpdf(x, 0.5, scale).sum() + st.invgamma.logpdf(scale, a, scale=b)
+                - 2 * math.log(-eta))
+
+    peak = -(a + len(x) + 1) / (b + np.abs(x - 0.5).sum())
+    ref = _log_quad(logf, 60 * peak, -1e-300, peak)
+    got = fl.family("laplace", loc=0.5).conjugate_prior().log_marginal_likelihood([a, b], x)
     assert got == pytest.approx(ref, abs=1e-9)
 
 

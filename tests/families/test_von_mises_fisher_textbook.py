@@ -1,0 +1,243 @@
+"""The von Mises–Fisher family against independent references.
+
+- 50-digit mpmath (mpmath.besseli) textbook formulas for A, the mean A_d(κ)μ, the Fisher
+  information (A_d/κ)(I − μμᵀ) + A_d′μμᵀ, the KL divergence (the Bregman form written with
+  Bessel functions) and the entropy, at d ∈ {2, 3, 10, 1000} and κ ∈ {1e-8, 1e-3, 1, 50, 1e4},
+  and at η = 0 exactly;
+- d = 2 is the catalog's von Mises family (same η; A differs by the log 2π its h holds);
+- d = 3 closed forms in sinh and coth, with no Bessel function;
+- scipy.stats.vonmises_fisher's logpdf and entropy;
+- the sampler's mean against the exact one within 6 standard errors;
+- the structured Fisher information and its solve against the dense matrix at d = 1000;
+- the dimension-generic module against the element-wise d = 3 module, and observations off
+  the sphere refused.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+
+import mpmath as mp
+import numpy as np
+import pytest
+import scipy.stats
+
+import fisherlab as fl
+from fisherlab.errors import SupportError
+from fisherlab.kernels import GenericKernels
+
+DIMS = (2, 3, 10, 1000)
+KAPPAS = (1e-8, 1e-3, 1.0, 50.0, 1e4)
+
+
+def _direction(d, seed):
+    v = np.random.default_rng(seed).standard_normal(d)
+    return v / np.linalg.norm(v)
+
+
+def _mp_A(d, kappa):
+    """A = log I_ν(κ) − ν log κ + (d/2) log 2π (the log-area of the sphere at κ = 0)."""
+    nu = mp.mpf(d) / 2 - 1
+    if kappa == 0:
+        return mp.log(2 * mp.pi ** (mp.mpf(d) / 2) / mp.gamma(mp.mpf(d) / 2))
+    k = mp.mpf(kappa)
+    return mp.log(mp.besseli(nu, k)) - nu * mp.log(k) + mp.mpf(d) / 2 * mp.log(2 * mp.pi)
+
+
+def _mp_ratio(d, kappa):
+    """(A_d(κ), A_d′(κ)) by the textbook formulas."""
+    nu = mp.mpf(d) / 2 - 1
+    k = mp.mpf(kappa)
+    r = mp.besseli(nu + 1, k) / mp.besseli(nu, k)
+    return r, 1 - r * r - (d - 1) * r / k
+
+
+@pytest.fixture(scope="module")
+def kernels():
+    return {d: fl.family("von_mises_fisher", d=d).kernels("natural") for d in DIMS}
+
+
+@pytest.mark.parametrize("d", DIMS)
+@pytest.mark.parametrize("kappa", KAPPAS)
+def test_against_mpmath(kernels, d, kappa):
+    k = kernels[d]
+    mu = _direction(d, 7)
+    eta = kappa * mu
+    with mp.workdps(50):
+        A = _mp_A(d, kappa)
+        r, dr = _mp_ratio(d, kappa)
+        H = A - mp.mpf(kappa) * r
+        # KL to a second point: another direction, κ₂ = 1.3κ + 0.5
+        mu2 = _direction(d, 11)
+        kappa2 = 1.3 * kappa + 0.5
+        A2 = _mp_A(d, kappa2)
+        cos = mp.fsum(mp.mpf(a) * mp.mpf(b) for a, b in zip(mu, mu2))
+        kl = A2 - A - r * (mp.mpf(kappa2) * cos - mp.mpf(kappa))
+    assert float(k.log_partition(eta)) == pytest.approx(float(A), rel=4e-15)
+    np.testing.assert_allclose(k.mean(eta), float(r) * mu, rtol=0, atol=4e-15 * float(r))
+    F = k.fisher(eta)
+    ref = float(r / kappa) * (np.eye(d) - np.outer(mu, mu)) + float(dr) * np.outer(mu, mu)
+    # entrywise to a few ulps of the largest entry A_d/κ (along μ the small A_d′ is a sum of
+    # terms of that size: see the family's notes)
+    assert np.max(np.abs(F - ref)) <= 8e-15 * float(r / kappa)
+    assert float(k.entropy(eta)) == pytest.approx(float(H), rel=4e-15, abs=4e-15)
+    got_kl = float(k.kl(eta, kappa2 * mu2))
+    # KL is a Bregman sum of terms of size up to κ₂: a few ulps of them
+    assert abs(got_kl - float(kl)) <= 8e-15 * max(1.0, kappa2) + 4e-15 * float(kl)
+
+
+@pytest.mark.parametrize("d", DIMS)
+def test_uniform_law_at_eta_zero(kernels, d):
+    k = kernels[d]
+    eta = np.zeros(d)
+    with mp.workdps(50):
+        area = float(_mp_A(d, 0))
+    assert float(k.log_partition(eta)) == pytest.approx(area, rel=1e-15)
+    assert float(k.entropy(eta)) == pytest.approx(area, rel=1e-15)
+    np.testing.assert_array_equal(k.mean(eta), np.zeros(d))
+    np.testing.assert_allclose(k.fisher(eta), np.eye(d) / d, rtol=1e-15, atol=0)
+    x = np.eye(d)[:2]
+    np.testing.assert_allclose(k.log_density(x, eta), -area, rtol=1e-15)
+
+
+@pytest.mark.parametrize("kappa", (1e-3, 0.7, 30.0, 1e4))
+def test_d2_is_the_von_mises_family(kappa):
+    vm = fl.family("von_mises")
+    vmf = fl.family("von_mises_fisher", d=2)
+    theta = np.array([0.4, kappa])
+    eta = vm.kernels("loc_concentration").to_natural(theta)
+    eta_q = vm.kernels("loc_concentration").to_natural(np.array([-1.2, 1.7 * kappa]))
+    a, b = vm.kernels("natural"), vmf.kernels("natural")
+    # the same density: the von Mises holds −log 2π in log h, this family in A
+    assert float(b.log_partition(eta) - a.log_partition(eta)) == pytest.approx(
+        math.log(2 * math.pi), rel=1e-14, abs=1e-14 * kappa)
+    x = np.stack([np.cos([0.1, 2.0, -2.9]), np.sin([0.1, 2.0, -2.9])], -1)
+    angles = np.array([0.1, 2.0, -2.9])
+    np.testing.assert_allclose(b.log_density(x, eta), a.log_density(angles, eta),
+                               rtol=1e-13, atol=1e-13 * kappa)
+    np.testing.assert_allclose(b.mean(eta), a.mean(eta), rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(b.fisher(eta), a.fisher(eta), rtol=1e-13,
+                               atol=1e-14 * np.abs(a.fisher(eta)).max())
+    # the von Mises kernel's entropy is a difference of terms of size κ (its stated 1e-12;
+    # 2e-13 off mpmath at κ = 1e4, where this family's is within an ulp)
+    assert float(b.entropy(eta)) == pytest.approx(float(a.entropy(eta)), rel=1e-12, abs=1e-12)
+    assert float(b.kl(eta, eta_q)) == pytest.approx(float(a.kl(eta, eta_q)), rel=1e-12)
+    # the (angle, κ) parametrization is the von Mises (loc, κ)
+    fa = vm.kernels("loc_concentration").fisher(theta)
+    fb = vmf.kernels("angles_concentration").fisher(theta)
+    np.testing.assert_allclose(fb, fa, rtol=1e-14, atol=0)
+
+
+@pytest.mark.parametrize("kappa", (1e-6, 0.3, 2.0, 40.0, 700.0, 1e4))
+def test_d3_closed_forms(kappa):
+    """A = log(4π sinh κ/κ), A₃ = coth κ − 1/κ, A₃′ = 1/κ² − 1/sinh²κ, in (angles, κ)."""
+    k = fl.family("von_mises_fisher", d=3).kernels("angles_concentration")
+    theta = np.array([1.1, -0.4, kappa])
+    with mp.workdps(50):
+        K = mp.mpf(kappa)
+        A = mp.log(4 * mp.pi * mp.sinh(K) / K)
+        r = mp.coth(K) - 1 / K
+        dr = 1 / K**2 - 1 / mp.sinh(K) ** 2
+        H = A - K * r
+    assert float(k.log_partition(theta)) == pytest.approx(float(A), rel=4e-15)
+    F = k.fisher(theta)
+    assert F[2, 2] == pytest.approx(float(dr), rel=4e-15)
+    assert F[0, 0] == pytest.approx(float(K * r), rel=4e-15)
+    assert F[1, 1] == pytest.approx(float(K * r) * math.sin(1.1) ** 2, rel=4e-15)
+    assert F[0, 1] == F[0, 2] == F[1, 2] == 0.0
+    assert float(k.entropy(theta)) == pytest.approx(float(H), rel=4e-15, abs=4e-15)
+    mu = np.array([math.cos(1.1), math.sin(1.1) * math.cos(-0.4), math.sin(1.1) * math.sin(-0.4)])
+    np.testing.assert_allclose(k.mean(theta), float(r) * mu, rtol=4e-15)
+
+
+@pytest.mark.parametrize("d", (3, 10))
+@pytest.mark.parametrize("kappa", (0.5, 20.0, 900.0))
+def test_against_scipy(d, kappa):
+    fam = fl.family("von_mises_fisher", d=d)
+    k = fam.kernels("natural")
+    mu = _direction(d, 3)
+    eta = kappa * mu
+    dist = scipy.stats.vonmises_fisher(mu, kappa)
+    x = dist.rvs(6, random_state=np.random.default_rng(5))
+    x = x / np.linalg.norm(x, axis=-1, keepdims=True)
+    # log densities are differences of terms of size κ: relative to max(1, κ)
+    np.testing.assert_allclose(k.log_density(x, eta), dist.logpdf(x), rtol=0,
+                               atol=2e-13 * max(1.0, kappa))
+    assert float(k.entropy(eta)) == pytest.approx(float(dist.entropy()), rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize(("d", "kappa"), [(2, 0.5), (3, 0.0), (3, 2.0), (10, 5.0),
+                                         (50, 300.0), (3, 1e4)])
+def test_sampler_mean_within_six_standard_errors(d, kappa):
+    fam = fl.family("von_mises_fisher", d=d)
+    k = fam.kernels("natural")
+    mu = _direction(d, 19)
+    eta = kappa * mu
+    n = 200_000
+    x = fam.sample(eta, size=n, seed=2026)
+    assert x.shape == (n, d)
+    np.testing.assert_allclose(np.linalg.norm(x, axis=-1), 1.0, rtol=0, atol=1e-14)
+    # Cov(x) = ∇²A exactly: the standard error of each coordinate of the mean
+    se = np.sqrt(np.diagonal(k.fisher(eta)) / n)
+    z = np.abs(x.mean(axis=0) - k.mean(eta)) / se
+    assert z.max() < 6.0, f"coordinate {z.argmax()} off by {z.max():.2f} standard errors"
+    # and the variance along μ, A_d′, within 6 of its standard errors (fourth moment from x)
+    t = x @ mu
+    var = t.var()
+    se_var = math.sqrt(((t - t.mean()) ** 4).mean() / n)
+    assert abs(var - float(mu @ k.fisher(eta) @ mu)) < 6 * se_var
+
+
+def test_sampler_is_seeded():
+    fam = fl.family("von_mises_fisher", d=4)
+    eta = np.array([1.0, -2.0, 0.5, 3.0])
+    np.testing.assert_array_equal(fam.sample(eta, size=7, seed=3), fam.sample(eta, size=7, seed=3))
+
+
+def test_structured_fisher_at_d_1000():
+    k = fl.family("von_mises_fisher", d=1000).kernels("natural")
+    eta = 40.0 * _direction(1000, 23)
+    F = k.fisher(eta)
+    S = k.fisher(eta, structured=True)
+    g = np.random.default_rng(1).standard_normal(1000)
+    np.testing.assert_allclose(S.dense(), F, rtol=0, atol=1e-15 * np.abs(F).max())
+    np.testing.assert_allclose(F @ k.natural_gradient(eta, g), g, rtol=1e-11, atol=1e-11)
+
+
+def test_generic_module_matches_the_elementwise_one():
+    """At d = 3 the element-wise declaration's module and the symbolic-d module are two
+    derivations of the same kernels."""
+    generic = importlib.import_module("fisherlab.kernels.von_mises_fisher")
+    fam = fl.family("von_mises_fisher", d=3)
+    elem = fam.kernels("natural")
+    gen = GenericKernels(fam.spec, "natural", vars(generic))
+    eta = np.array([[0.3, -1.2, 2.0], [0.0, 0.0, 0.0], [50.0, -20.0, 3.0]])
+    x = np.array([0.6, 0.0, 0.8])
+    for name in ("log_partition", "mean", "fisher", "entropy", "skewness"):
+        np.testing.assert_allclose(getattr(gen, name)(eta), getattr(elem, name)(eta),
+                                   rtol=1e-13, atol=1e-15, err_msg=name)
+    np.testing.assert_allclose(gen.log_density(x, eta), elem.log_density(x, eta), rtol=1e-13)
+    np.testing.assert_allclose(gen.score(x, eta), elem.score(x, eta), rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(gen.kl(eta, eta[::-1]), elem.kl(eta, eta[::-1]), rtol=1e-12)
+
+
+@pytest.mark.parametrize("d", (3, 10))
+def test_observations_off_the_sphere_are_refused(d):
+    k = fl.family("von_mises_fisher", d=d).kernels("natural")
+    eta = np.ones(d)
+    x = np.zeros(d)
+    x[0] = 1.0 + 1e-6
+    with pytest.raises(SupportError, match="unit vector"):
+        k.log_density(x, eta)
+    x[0] = np.nan
+    with pytest.raises(SupportError):
+        k.score(x, eta)
+    x[0] = 1.0 + 1e-13  # within the stated tolerance 1e-10
+    assert np.isfinite(k.log_density(x, eta))
+
+
+def test_angles_exist_for_d_2_and_3_only():
+    assert fl.family("von_mises_fisher", d=3).parametrizations == ("natural",
+                                                                   "angles_concentration")
+    assert fl.family("von_mises_fisher", d=4).parametrizations == ("natural",)
