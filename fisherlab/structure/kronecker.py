@@ -25,8 +25,6 @@ class KroneckerBlocks(Structured):
 
     Attributes
     ----------
-    sigma : ndarray (..., d, d)
-        The covariance matrices Σ.
     d : int
         The dimension; ``p = d + d(d+1)/2``.
     """
@@ -37,7 +35,12 @@ class KroneckerBlocks(Structured):
         self.batch_shape = tuple(state.shape)
         self.d = kernels.dimension
         self.p = kernels.size
-        self.sigma = state.Sigma
+
+    @property
+    def sigma(self) -> np.ndarray:
+        """The covariance matrices Σ (..., d, d) (formed on first use in the coordinates that
+        hold Λ)."""
+        return self._st.Sigma
 
     def _matvec(self, v: np.ndarray) -> np.ndarray:
         return self._k.fisher_apply(self._st, v)
