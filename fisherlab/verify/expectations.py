@@ -156,17 +156,14 @@ def fisher_monte_carlo(family, param, points=None, seed=0, n_points=None,
                 return np.concatenate([(s[:, :, None] * s[:, None, :])[:, iu[0], iu[1]],
                                        -H[:, iu[0], iu[1]], T], axis=1)
 
-            terms = terms_of(k, x, T=T)
-            # Means along contiguous rows: numpy sums those pairwise (error ~ε·log n), whereas
-            # down a column it adds one by one (~ε·n: 4e-13 of a constant Hessian at n = 2e5).
-            rows = np.ascontiguousarray(terms.T)
-            est = rows.mean(axis=1)
-            se = rows.std(axis=1, ddof=1) / math.sqrt(len(terms))
+            est, var, m2 = chunked_moments(lambda a, b: terms_of(k, x[a:b], T=T[a:b]),
+                                              len(x), p)
+            se = np.sqrt(var / len(x))
             if exact:
                 # Heavy tails: a sample that has not met the rare large terms underestimates
                 # their spread (inverse Gaussian (1000, 1e-3): by 5e4). The exact variance,
                 # by quadrature/summation, bounds the error whatever the sample saw.
-                se = np.maximum(se, _exact_standard_errors(ctx, th, terms, terms_of))
+                se = np.maximum(se, _exact_standard_errors(ctx, th, m2, len(x), terms_of))
             floor = 1e-12 * np.concatenate([scale, scale, np.abs(mu) + 1e-300]) / SIGMAS
             se = np.maximum(se, floor)
             ref = np.concatenate([F[iu], F[iu], mu])
@@ -203,12 +200,44 @@ def fisher_monte_carlo(family, param, points=None, seed=0, n_points=None,
 DETECT = SIGMAS + 2.0
 
 
-def _exact_standard_errors(ctx, th, sample_terms, terms_of):
-    """sqrt(Var[t_j] / n) for the per-draw terms t_j(x) (n, c) of ``terms_of(kernels, x)``, with
+#: The per-draw terms of a Monte Carlo check are formed in chunks of draws holding about this
+#: many numbers, counting 8p² per draw (score outer products, the Hessian, their upper
+#: triangles, the terms and their deviations): ~200 MB, whatever the sample size.
+CHUNK_NUMBERS = 25_000_000
+
+
+def chunked_moments(terms, n, p):
+    """The mean and the sample variance (ddof = 1) of every column of the per-draw terms, and
+    the mean of their squares, formed ``terms(a, b)`` (b − a, c) a chunk of draws at a time.
+
+    Within a chunk, sums run along contiguous rows: numpy sums those pairwise (error
+    ~ε·log n), whereas down a column it adds one by one (~ε·n: 4e-13 of a constant Hessian at
+    n = 2e5); the chunks' sums are added pairwise too. The variance is the sum of the chunks'
+    squared deviations about their own means plus n_c (m_c − m)² each (the exact decomposition
+    about the overall mean m), so it equals the one-pass-over-everything formula.
+    """
+    step = max(1, CHUNK_NUMBERS // (8 * p * p + 64))
+    sums, devs, counts, means = [], [], [], []
+    for a in range(0, n, step):
+        rows = np.ascontiguousarray(terms(a, min(n, a + step)).T)
+        m_c = rows.sum(axis=1) / rows.shape[1]
+        sums.append(rows.sum(axis=1))
+        means.append(m_c)
+        devs.append(((rows - m_c[:, None]) ** 2).sum(axis=1))
+        counts.append(rows.shape[1])
+    sums, means, devs = (np.ascontiguousarray(np.array(v).T) for v in (sums, means, devs))
+    counts = np.array(counts, dtype=np.float64)
+    mean = sums.sum(axis=1) / n
+    ss = devs.sum(axis=1) + ((means - mean[:, None]) ** 2 * counts).sum(axis=1)
+    var = ss / (n - 1)
+    return mean, var, ss / n + mean**2
+
+
+def _exact_standard_errors(ctx, th, m2, n, terms_of):
+    """sqrt(Var[t_j] / n) for the per-draw terms t_j(x) (c,) of ``terms_of(kernels, x)``, with
     Var[t] = E[t²] − E[t]² by quadrature or summation over x (the scale of each column taken
-    from the sample's second moment, so the quadrature sees numbers of order 1)."""
+    from the sample's second moment ``m2`` (c,), so the quadrature sees numbers of order 1)."""
     k = ctx.k.unchecked()
-    m2 = np.mean(sample_terms**2, axis=0)
     norm = np.sqrt(np.where(m2 > 0, m2, 1.0))
 
     def integrand(x, lp):
@@ -219,9 +248,9 @@ def _exact_standard_errors(ctx, th, sample_terms, terms_of):
 
     val, _ = expectation(ctx.spec, lambda x: k.log_density(x, th), integrand, atol=1e-9,
                          noise_limit=1e-6, degree=4)
-    c = sample_terms.shape[1]
+    c = len(m2)
     var = np.maximum(val[c:] - val[:c] ** 2, 0.0) * norm**2
-    return np.sqrt(var / len(sample_terms))
+    return np.sqrt(var / n)
 
 
 def bregman_kl(family, param, points=None, seed=0, n_points=None,
