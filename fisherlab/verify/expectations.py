@@ -153,8 +153,8 @@ def fisher_monte_carlo(family, param, points=None, seed=0, n_points=None,
                 """The per-draw terms (n, c): s sᵀ and −∇² log p (upper triangles), T(x)."""
                 s, H = kk.score(x, th), kk.hessian(x, th)
                 T = _statistics(ctx.fam, x) if T is None else T
-                return np.concatenate([(s[:, :, None] * s[:, None, :])[:, iu[0], iu[1]],
-                                       -H[:, iu[0], iu[1]], T], axis=1)
+                return np.concatenate([s[:, iu[0]] * s[:, iu[1]], -H[:, iu[0], iu[1]], T],
+                                      axis=1)
 
             est, var, m2 = chunked_moments(lambda a, b: terms_of(k, x[a:b], T=T[a:b]),
                                               len(x), p)
