@@ -36,3 +36,12 @@ def test_chunked_moments_equal_whole_sample(monkeypatch, chunk_numbers):
                                rtol=1e-9)
     np.testing.assert_allclose(m2, [math.fsum(c) / n for c in (t**2).T], rtol=1e-12)
     assert var[2] < 1e-28  # the constant column
+
+
+@pytest.mark.parametrize("n", [1, 127, 128, 129, 1000])
+def test_column_sums_correctly_rounded_scale(n):
+    """Down the columns, to a few ulps of the correctly rounded sums (math.fsum), for lengths
+    around the block of rows summed one by one."""
+    t = np.random.default_rng(n).normal(3.0, 1.0, (n, 5))
+    got = expectations.column_sums(t)
+    np.testing.assert_allclose(got, [math.fsum(c) for c in t.T], rtol=8 * np.finfo(float).eps)
