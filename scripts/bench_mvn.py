@@ -226,7 +226,8 @@ def main(argv=None) -> int:
     out = dict(rows=rows, load_average_before=load_before, load_average_after=load_after,
                seconds=time.perf_counter() - t0, machine=platform.platform(),
                processor=platform.processor() or platform.machine(), cpus=os.cpu_count(),
-               blas_threads=os.environ.get("OPENBLAS_NUM_THREADS", "default"),
+               threads={v: os.environ.get(v, "default")
+                        for v in ("OPENBLAS_NUM_THREADS", "XLA_FLAGS")},
                versions=versions, repeat=args.repeat, quick=args.quick,
                median_of="repeat timed calls after one warm-up call, the candidates in turn")
     Path(args.out).write_text(json.dumps(out, indent=1) + "\n")

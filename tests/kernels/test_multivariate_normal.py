@@ -373,6 +373,16 @@ def test_kronecker_blocks_equal_dense(d, param):
     np.testing.assert_array_equal(S.dense(), F)
 
 
+def test_damped_solve_too_large_raises():
+    """With damping the structure is lost; a dense system beyond 2^27 numbers is refused."""
+    k = fl.kernels("multivariate_normal", "mean_cov", d=40)  # p = 860: 182 points exceed it
+    th = np.r_[np.zeros(40), np.eye(40)[np.tril_indices(40)]]
+    S = k.fisher(np.broadcast_to(th, (200, len(th))), structured=True)
+    with pytest.raises(fl.NotAvailableError, match="damping"):
+        S.solve(np.ones((200, len(th))), damping=0.1)
+    assert S.solve(np.ones((200, len(th)))).shape == (200, len(th))  # undamped: structured
+
+
 def test_structured_default_is_dense():
     k = fl.kernels("multivariate_normal", "mean_cov", d=2)
     assert isinstance(k.fisher([0, 0, 1, 0, 1]), np.ndarray)
