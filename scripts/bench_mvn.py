@@ -209,14 +209,16 @@ def main(argv=None) -> int:
     load_before = os.getloadavg()
     t0 = time.perf_counter()
     rows = bench_natural_gradient(*ng, args.repeat)
+    for r in rows:
+        print(json.dumps(r), flush=True)
     try:
         rows += bench_fisher_vs_jax(*jx, args.repeat)
     except ImportError as e:
         rows.append(dict(quantity="fisher (natural coordinates)", skipped=f"jax: {e}"))
+    print(json.dumps(rows[-1]), flush=True)
     rows += bench_fresh_process(fresh, args.repeat)
+    print(json.dumps(rows[-1]), flush=True)
     load_after = os.getloadavg()
-    for r in rows:
-        print(json.dumps(r))
     versions = dict(python=platform.python_version(), numpy=np.__version__)
     for mod in ("scipy", "jax", "jaxlib"):
         try:
