@@ -203,21 +203,32 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="small sizes (for the tests)")
+    ap.add_argument("--rows", default="ng,jax,fresh",
+                    help="comma-separated subset of ng (natural gradient), jax, fresh")
+    ap.add_argument("--jax-batch", type=int, default=10_000,
+                    help="batch of the JAX row (1e4; on the shared 2-core machine JAX stalled "
+                         "there at 0%% CPU twice, so docs/bench_mvn.json has 1e3)")
     ap.add_argument("--out", default=str(ROOT / "docs" / "bench_mvn.json"))
     args = ap.parse_args(argv)
-    ng, jx, fresh = ((6, 50), (3, 100), 4) if args.quick else ((100, 1000), (10, 10_000), 50)
+    ng, jx, fresh = ((6, 50), (3, 100), 4) if args.quick else ((100, 1000), (10, args.jax_batch),
+                                                                50)
     load_before = os.getloadavg()
     t0 = time.perf_counter()
-    rows = bench_natural_gradient(*ng, args.repeat)
-    for r in rows:
-        print(json.dumps(r), flush=True)
-    try:
-        rows += bench_fisher_vs_jax(*jx, args.repeat)
-    except ImportError as e:
-        rows.append(dict(quantity="fisher (natural coordinates)", skipped=f"jax: {e}"))
-    print(json.dumps(rows[-1]), flush=True)
-    rows += bench_fresh_process(fresh, args.repeat)
-    print(json.dumps(rows[-1]), flush=True)
+    which = set(args.rows.split(","))
+    rows = []
+    if "ng" in which:
+        rows += bench_natural_gradient(*ng, args.repeat)
+        for r in rows:
+            print(json.dumps(r), flush=True)
+    if "jax" in which:
+        try:
+            rows += bench_fisher_vs_jax(*jx, args.repeat)
+        except ImportError as e:
+            rows.append(dict(quantity="fisher (natural coordinates)", skipped=f"jax: {e}"))
+        print(json.dumps(rows[-1]), flush=True)
+    if "fresh" in which:
+        rows += bench_fresh_process(fresh, args.repeat)
+        print(json.dumps(rows[-1]), flush=True)
     load_after = os.getloadavg()
     versions = dict(python=platform.python_version(), numpy=np.__version__)
     for mod in ("scipy", "jax", "jaxlib"):
