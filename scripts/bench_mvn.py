@@ -1,16 +1,21 @@
 """Benchmark the dimension-generic multivariate normal against hand-written numpy and JAX.
 
-Usage: python scripts/bench_mvn.py [--repeat N] [--out docs/bench_mvn.json]
+Usage: python scripts/bench_mvn.py [--repeat N] [--quick] [--out docs/bench_mvn.json]
 
-Rows, side by side in one run (medians of N repeats, with the load average):
+Rows, side by side in one run (medians of N repeats, ours and theirs called in turn so that a
+change of load hits both; with the load average, machine and versions):
 
 - natural_gradient at d = 100, batch 1e3, in ``mean_cov`` and ``natural``, against a numpy
-  implementation written by hand with one Cholesky factorization per point;
+  implementation written by hand with one Cholesky factorization per point (the same packing
+  of the lower triangle as the kernels: one ``np.take``);
 - the Fisher information at d = 10, batch 1e4, in natural coordinates: ``k.fisher(theta,
   structured=True)`` (KroneckerBlocks, ready to apply) and its ``.dense()``, against JAX's
-  ``jit(vmap(hessian(A)))`` of the log-partition (efax's method; compiled before timing).
+  ``jit(vmap(hessian(A)))`` of the log-partition (efax's method; compiled before timing);
+- kernels for a new d: a fresh interpreter imports fisherlab, builds the d = 50 kernels and
+  makes one call; then, in that process, the same d again (cached) and a new d = 51.
 
-Ratios are ours / theirs: below 1 means fisherlab is faster.
+``--quick`` runs the same rows at small sizes (d = 6, batch 50; JAX at d = 3, batch 100) for the
+tests. Ratios are ours / theirs: below 1 means fisherlab is faster.
 """
 
 from __future__ import annotations
@@ -31,14 +36,17 @@ sys.path.insert(0, str(ROOT))
 import fisherlab as fl  # noqa: E402
 
 
-def _median_time(fn, repeat: int) -> float:
-    fn()  # warm up
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
+def _median_times(fns, repeat: int) -> list[float]:
+    """Median seconds of each of ``fns``, after one warm-up call each, called in turn."""
+    for fn in fns:
         fn()
-        times.append(time.perf_counter() - t)
-    return float(np.median(times))
+    times = [[] for _ in fns]
+    for _ in range(repeat):
+        for fn, ts in zip(fns, times):
+            t = time.perf_counter()
+            fn()
+            ts.append(time.perf_counter() - t)
+    return [float(np.median(ts)) for ts in times]
 
 
 def _points(d: int, n: int, seed: int):
@@ -51,11 +59,12 @@ def _points(d: int, n: int, seed: int):
 
 
 def _sym(v, d):
+    """The symmetric matrices of lower-triangle entries v (..., d(d+1)/2): each of the d² entries
+    gathered from its position in v."""
     il = np.tril_indices(d)
-    out = np.zeros(v.shape[:-1] + (d, d))
-    out[..., il[0], il[1]] = v
-    out[..., il[1], il[0]] = v
-    return out
+    src = np.empty((d, d), dtype=np.intp)
+    src[il] = src[il[1], il[0]] = np.arange(len(il[0]))
+    return np.take(v, src.reshape(-1), axis=-1).reshape(v.shape[:-1] + (d, d))
 
 
 def hand_ng_mean_cov(theta, g, d):
@@ -98,9 +107,10 @@ def bench_natural_gradient(d, n, repeat):
         ours = k.natural_gradient(th, g)
         ref = hand(th, g, d)
         err = float(np.max(np.abs(ours - ref)) / np.max(np.abs(ref)))
-        t_ours = _median_time(lambda: k.natural_gradient(th, g), repeat)
-        t_unchecked = _median_time(lambda: k.unchecked().natural_gradient(th, g), repeat)
-        t_hand = _median_time(lambda: hand(th, g, d), repeat)
+        ku = k.unchecked()
+        t_ours, t_unchecked, t_hand = _median_times(
+            [lambda: k.natural_gradient(th, g), lambda: ku.natural_gradient(th, g),
+             lambda: hand(th, g, d)], repeat)
         rows.append(dict(quantity="natural_gradient", param=param, d=d, batch=n,
                          fisherlab_s=t_ours, fisherlab_unchecked_s=t_unchecked, hand_numpy_s=t_hand,
                          ratio=t_ours / t_hand, ratio_unchecked=t_unchecked / t_hand,
@@ -132,29 +142,107 @@ def bench_fisher_vs_jax(d, n, repeat):
     k = fam.kernels("natural")
     ours = k.fisher(eta, structured=True).dense()
     err = float(np.max(np.abs(ours - ref)) / np.max(np.abs(ref)))
-    t_jax = _median_time(lambda: fisher_jax(ej).block_until_ready(), repeat)
-    t_struct = _median_time(lambda: k.fisher(eta, structured=True), repeat)
-    t_dense = _median_time(lambda: k.fisher(eta, structured=True).dense(), repeat)
+    t_jax, t_struct, t_dense = _median_times(
+        [lambda: fisher_jax(ej).block_until_ready(), lambda: k.fisher(eta, structured=True),
+         lambda: k.fisher(eta, structured=True).dense()], repeat)
     return [dict(quantity="fisher (natural coordinates)", d=d, batch=n,
                  fisherlab_structured_s=t_struct, fisherlab_dense_s=t_dense, jax_s=t_jax,
                  ratio_structured=t_struct / t_jax, ratio_dense=t_dense / t_jax,
                  max_rel_diff=err)]
 
 
+_FRESH = r"""
+import sys, time
+t0 = time.perf_counter()
+sys.path.insert(0, sys.argv[1])
+d = int(sys.argv[2])
+import numpy as np
+t1 = time.perf_counter()
+import fisherlab as fl
+t2 = time.perf_counter()
+
+
+def ready(d):
+    t = time.perf_counter()
+    k = fl.kernels("multivariate_normal", "mean_cov", d=d)
+    th = np.r_[np.zeros(d), np.eye(d)[np.tril_indices(d)]]
+    k.natural_gradient(th, np.ones(len(th)))
+    return time.perf_counter() - t
+
+
+first = ready(d)
+again = ready(d)
+other = ready(d + 1)
+print(t1 - t0, t2 - t1, first, again, other, "sympy" in sys.modules)
+"""
+
+
+def bench_fresh_process(d: int, repeat: int) -> list[dict]:
+    """Seconds for a fresh interpreter to have the d-dimensional kernels ready (median over
+    ``repeat`` interpreters)."""
+    import subprocess
+
+    runs = []
+    for _ in range(repeat):
+        out = subprocess.run([sys.executable, "-c", _FRESH, str(ROOT), str(d)],
+                             capture_output=True, text=True, check=True, env={"PATH": ""})
+        *nums, sympy = out.stdout.split()
+        runs.append([float(v) for v in nums] + [sympy == "True"])
+    med = [float(np.median([r[i] for r in runs])) for i in range(5)]
+    return [dict(quantity="kernels ready for a new d (fresh process)", d=d,
+                 import_numpy_s=med[0], import_fisherlab_s=med[1],
+                 first_d_s=med[2], import_and_first_d_s=med[1] + med[2],
+                 same_d_again_s=med[3], next_new_d_s=med[4],
+                 sympy_imported=any(r[5] for r in runs),
+                 what="first_d_s: fl.kernels(multivariate_normal, mean_cov, d) and one "
+                      "natural_gradient call after import fisherlab; same_d_again_s: the same "
+                      "again (cached); next_new_d_s: d + 1 in the same process")]
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--quick", action="store_true", help="small sizes (for the tests)")
+    ap.add_argument("--rows", default="ng,jax,fresh",
+                    help="comma-separated subset of ng (natural gradient), jax, fresh")
+    ap.add_argument("--jax-batch", type=int, default=10_000,
+                    help="batch of the JAX row (1e4; on the shared 2-core machine JAX stalled "
+                         "there at 0%% CPU twice, so docs/bench_mvn.json has 1e3)")
     ap.add_argument("--out", default=str(ROOT / "docs" / "bench_mvn.json"))
     args = ap.parse_args(argv)
+    ng, jx, fresh = ((6, 50), (3, 100), 4) if args.quick else ((100, 1000), (10, args.jax_batch),
+                                                                50)
     load_before = os.getloadavg()
-    rows = bench_natural_gradient(100, 1000, args.repeat)
-    rows += bench_fisher_vs_jax(10, 10_000, args.repeat)
+    t0 = time.perf_counter()
+    which = set(args.rows.split(","))
+    rows = []
+    if "ng" in which:
+        rows += bench_natural_gradient(*ng, args.repeat)
+        for r in rows:
+            print(json.dumps(r), flush=True)
+    if "jax" in which:
+        try:
+            rows += bench_fisher_vs_jax(*jx, args.repeat)
+        except ImportError as e:
+            rows.append(dict(quantity="fisher (natural coordinates)", skipped=f"jax: {e}"))
+        print(json.dumps(rows[-1]), flush=True)
+    if "fresh" in which:
+        rows += bench_fresh_process(fresh, args.repeat)
+        print(json.dumps(rows[-1]), flush=True)
     load_after = os.getloadavg()
-    for r in rows:
-        print(json.dumps(r))
+    versions = dict(python=platform.python_version(), numpy=np.__version__)
+    for mod in ("scipy", "jax", "jaxlib"):
+        try:
+            versions[mod] = __import__(mod).__version__
+        except ImportError:
+            versions[mod] = None
     out = dict(rows=rows, load_average_before=load_before, load_average_after=load_after,
-               cpus=os.cpu_count(), python=platform.python_version(), numpy=np.__version__,
-               repeat=args.repeat, median_of="repeat timed calls after one warm-up call")
+               seconds=time.perf_counter() - t0, machine=platform.platform(),
+               processor=platform.processor() or platform.machine(), cpus=os.cpu_count(),
+               threads={v: os.environ.get(v, "default")
+                        for v in ("OPENBLAS_NUM_THREADS", "XLA_FLAGS")},
+               versions=versions, repeat=args.repeat, quick=args.quick,
+               median_of="repeat timed calls after one warm-up call, the candidates in turn")
     Path(args.out).write_text(json.dumps(out, indent=1) + "\n")
     print(f"load average {load_before[0]:.1f} -> {load_after[0]:.1f}; wrote {args.out}")
     return 0

@@ -11,11 +11,13 @@ numpy on the last two axes; this one does what is the same for every d:
   −½Λ_ii and −Λ_ij (docs/multivariate_normal.md); ``mean_chol`` holds L's lower triangle with its
   diagonal as log L_ii.
 - One Cholesky factorization per call: it checks positive definiteness (a failure is a
-  DomainError naming the constraint) and gives Σ, Σ⁻¹ and log det Σ.
+  DomainError naming the constraint) and gives log det Σ, and Σ or Σ⁻¹ (whichever the point
+  does not hold) when an operation first needs it; solves go through the factor
+  (fisherlab/kernels/_cholesky.py).
 - Dense outputs ((..., p, p) Fisher and Hessians, (..., m, m, m) skewness) by applying the
   derived operators to the basis directions, in blocks that bound memory.
 
-Imports numpy only.
+Imports numpy (and scipy's LAPACK wrappers, through ``_cholesky``, from d = 16).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import DomainError, NotAvailableError, ShapeError, describe
+from ._cholesky import cho_inverse, cho_solve, tri_solve
 from ._runtime import Kernels
 
 #: Basis directions applied at once when forming a dense matrix are cut so that one block's
@@ -32,13 +35,58 @@ _BLOCK_NUMBERS = 1 << 22
 
 class _State:
     """One batch of points θ (..., p) as matrices: μ (..., d, 1), Σ, Σ⁻¹, log det Σ, and the
-    parametrization's own matrix T1 (with its inverse where the derivation uses it)."""
+    parametrization's own matrix T1 (with its inverse where the derivation uses it).
 
-    __slots__ = ("mu", "Sigma", "Sig_inv", "logdet", "t0", "T1", "T1_inv", "shape", "diag")
+    Of Σ and Σ⁻¹, the parametrization gives one (or the Cholesky factor of Σ, ``mean_chol``);
+    the other is formed from the Cholesky factor ``chol`` only when first read, because most
+    operations never need it: the natural gradient in ``mean_cov`` or ``natural`` coordinates
+    uses only the matrix the point holds, and forming an inverse costs several times a matrix
+    product at large d.
+    """
+
+    __slots__ = ("mu", "logdet", "t0", "T1", "shape", "diag", "chol", "factors",
+                 "_Sigma", "_Sig_inv", "_T1_inv", "_inv")
 
     def __init__(self):
         self.diag = None
-        self.T1_inv = None
+        self.chol = None
+        self.factors = None  # "Sigma" or "T1": the matrix chol @ cholᵀ equals
+        self._Sigma = self._Sig_inv = self._T1_inv = self._inv = None
+
+    def _inverse(self):
+        """(chol cholᵀ)⁻¹, exactly symmetric, formed once."""
+        if self._inv is None:
+            self._inv = cho_inverse(self.chol)
+        return self._inv
+
+    @property
+    def Sigma(self):
+        if self._Sigma is None:
+            # mean_chol: Σ = LLᵀ; natural, mean_precision: Σ = Λ⁻¹
+            self._Sigma = (self.chol @ self.chol.swapaxes(-1, -2) if self.factors == "Sigma"
+                           else self._inverse())
+        return self._Sigma
+
+    @property
+    def Sig_inv(self):
+        if self._Sig_inv is None:  # mean_cov, mean_chol: Σ⁻¹ from the factor of Σ
+            self._Sig_inv = self._inverse()
+        return self._Sig_inv
+
+    @property
+    def T1_inv(self):
+        if self._T1_inv is None:
+            if self.factors != "T1":
+                raise AttributeError("T1_inv: the parametrization's matrix is not factored")
+            self._T1_inv = self._inverse()
+        return self._T1_inv
+
+    def materialize(self):
+        """Form every lazy matrix (before broadcasting views of the state)."""
+        self.Sigma, self.Sig_inv
+        if self.factors == "T1":
+            self.T1_inv
+        return self
 
 
 class MVNKernels(Kernels):
@@ -72,6 +120,9 @@ class MVNKernels(Kernels):
         self._m = len(self.natural_params)
         self._il = np.tril_indices(d)
         self._diag = np.array([i == j for i, j in zip(*self._il)])
+        src = np.empty((d, d), dtype=np.intp)
+        src[self._il] = src[self._il[1], self._il[0]] = np.arange(len(self._il[0]))
+        self._sym_src = src.reshape(-1)
         self._offw = np.where(self._diag, 1.0, 2.0)  # weight of an entry in tr(G U)
         self._constraint = pz.constraint
         self._domains = [(p.name, p.domain) for p in pz.params]
@@ -88,11 +139,9 @@ class MVNKernels(Kernels):
     # -- vech <-> matrices
     def _sym(self, v):
         """(..., d(d+1)/2) lower-triangle entries -> (..., d, d) symmetric."""
-        d = self._d
-        out = np.zeros(v.shape[:-1] + (d, d))
-        out[..., self._il[0], self._il[1]] = v
-        out[..., self._il[1], self._il[0]] = v
-        return out
+        # one gather (each of the d² entries names its lower-triangle source) costs half of
+        # two scatters into zeros
+        return np.take(v, self._sym_src, axis=-1).reshape(v.shape[:-1] + (self._d, self._d))
 
     def _lower(self, v):
         d = self._d
@@ -175,11 +224,8 @@ class MVNKernels(Kernels):
             L = self._lower(rest)
             diag = np.exp(rest[..., self._diag])
             L[..., np.arange(d), np.arange(d)] = diag
-            st.T1, st.T1_inv, st.diag = L, None, diag
+            st.T1, st.diag, st.chol, st.factors = L, diag, L, "Sigma"
             st.mu, st.t0 = t0, t0
-            st.Sigma = L @ L.swapaxes(-1, -2)
-            Li = np.linalg.solve(L, self._eye)
-            st.Sig_inv = Li.swapaxes(-1, -2) @ Li
             st.logdet = 2.0 * rest[..., self._diag].sum(-1)
             return st
         if pz == "natural":
@@ -187,17 +233,15 @@ class MVNKernels(Kernels):
         else:
             M = self._sym(rest)
         C = self._cholesky(M, arr, name, text)
-        Ci = np.linalg.solve(C, self._eye)
-        Minv = Ci.swapaxes(-1, -2) @ Ci
         ld = 2.0 * np.log(np.diagonal(C, axis1=-2, axis2=-1)).sum(-1)
-        st.t0, st.T1, st.T1_inv = t0, M, Minv
+        st.t0, st.T1, st.chol, st.factors = t0, M, C, "T1"
         if pz == "mean_cov":
-            st.mu, st.Sigma, st.Sig_inv, st.logdet = t0, M, Minv, ld
+            st.mu, st._Sigma, st.logdet = t0, M, ld
         elif pz == "mean_precision":
-            st.mu, st.Sigma, st.Sig_inv, st.logdet = t0, Minv, M, -ld
+            st.mu, st._Sig_inv, st.logdet = t0, M, -ld
         else:  # natural: μ = Λ⁻¹h by the Cholesky solve
-            st.mu = np.linalg.solve(C.swapaxes(-1, -2), np.linalg.solve(C, t0))
-            st.Sigma, st.Sig_inv, st.logdet = Minv, M, -ld
+            st.mu = cho_solve(C, t0)
+            st._Sig_inv, st.logdet = M, -ld
         return st
 
     # -- directions and gradients of θ <-> matrices
@@ -269,7 +313,7 @@ class MVNKernels(Kernels):
             # dL = L Φ(L⁻¹ dΣ L⁻ᵀ), Φ the lower triangle with the diagonal halved (the
             # derivative of the Cholesky factorization)
             L = st.T1
-            X = np.linalg.solve(L, np.linalg.solve(L, U1).swapaxes(-1, -2))
+            X = tri_solve(L, tri_solve(L, U1).swapaxes(-1, -2))
             return u0, L @ _phi(X)
         return getattr(self._g, f"{pz}_inverse_jvp")(st.mu, st.Sigma, st.Sig_inv, u0, U1)
 
@@ -282,20 +326,28 @@ class MVNKernels(Kernels):
             # the adjoint of the map above: Ḡ = sym(L⁻ᵀ Φ(Lᵀ G) L⁻¹)
             L = st.T1
             Y = _phi(L.swapaxes(-1, -2) @ G1)
-            Lt = L.swapaxes(-1, -2)
-            Z = np.linalg.solve(Lt, np.linalg.solve(Lt, Y).swapaxes(-1, -2)).swapaxes(-1, -2)
+            Z = tri_solve(L, tri_solve(L, Y, True).swapaxes(-1, -2), True).swapaxes(-1, -2)
             return g0, 0.5 * (Z + Z.swapaxes(-1, -2))
         return getattr(self._g, f"{pz}_inverse_vjp")(st.mu, st.Sigma, st.Sig_inv, g0, G1)
 
     # -- operators on θ vectors
     def fisher_apply(self, st, u):
         """F(θ) u for the factored state ``st`` of θ: u (..., p) -> (..., p), in O(d³)."""
+        if self.parametrization == "natural":
+            # F = ∇²A: one derived operator instead of J, B and Jᵀ in turn (a third of the
+            # matrix products)
+            f0, F1 = self._g.natural_fisher_apply(st.t0, st.Sigma, *self._tangent(st, u))
+            return self._dual_vec(st, f0, F1)
         u0, U1 = self._jvp(st, *self._tangent(st, u))
         f0, F1 = self._g.base_fisher_apply(st.Sig_inv, u0, U1)
         return self._dual_vec(st, *self._vjp(st, f0, F1))
 
     def fisher_solve(self, st, g):
         """F(θ)⁻¹ g for the factored state ``st`` of θ: g (..., p) -> (..., p), in O(d³)."""
+        if self.parametrization == "natural":
+            # F⁻¹ = ∇²A*, in μ and Λ only: Σ = Λ⁻¹ is never formed
+            t0, T1 = self._g.natural_fisher_inverse_apply(st.mu, st.Sig_inv, *self._dual(st, g))
+            return self._tangent_vec(st, t0, T1)
         b0, B1 = self._inverse_vjp(st, *self._dual(st, g))
         t0, T1 = self._g.base_fisher_inverse_apply(st.mu, st.Sigma, b0, B1)
         return self._tangent_vec(st, *self._inverse_jvp(st, t0, T1))
@@ -439,9 +491,10 @@ class MVNKernels(Kernels):
     def _broadcast(self, st, shape):
         if st.shape == shape:
             return st
+        st.materialize()  # once, at the state's own shape, not at the broadcast one
         out = _State()
-        out.shape = shape
-        for k in ("mu", "Sigma", "Sig_inv", "t0", "T1", "T1_inv"):
+        out.shape, out.factors = shape, st.factors
+        for k in ("mu", "t0", "T1", "chol", "_Sigma", "_Sig_inv", "_T1_inv", "_inv"):
             v = getattr(st, k)
             setattr(out, k, None if v is None else np.broadcast_to(v, shape + v.shape[-2:]))
         out.logdet = np.broadcast_to(st.logdet, shape)

@@ -14,7 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import NotAvailableError
 from .base import Structured
+
+#: The damped solve forms the dense matrices: at most this many numbers (1 GB) at once.
+DENSE_NUMBERS_MAX = 1 << 27
 
 
 class KroneckerBlocks(Structured):
@@ -25,8 +29,6 @@ class KroneckerBlocks(Structured):
 
     Attributes
     ----------
-    sigma : ndarray (..., d, d)
-        The covariance matrices Σ.
     d : int
         The dimension; ``p = d + d(d+1)/2``.
     """
@@ -37,7 +39,12 @@ class KroneckerBlocks(Structured):
         self.batch_shape = tuple(state.shape)
         self.d = kernels.dimension
         self.p = kernels.size
-        self.sigma = state.Sigma
+
+    @property
+    def sigma(self) -> np.ndarray:
+        """The covariance matrices Σ (..., d, d) (formed on first use in the coordinates that
+        hold Λ)."""
+        return self._st.Sigma
 
     def _matvec(self, v: np.ndarray) -> np.ndarray:
         return self._k.fisher_apply(self._st, v)
@@ -45,6 +52,13 @@ class KroneckerBlocks(Structured):
     def _solve(self, g: np.ndarray, damping: float) -> np.ndarray:
         if damping:
             # F + damping·I has no Kronecker form: solve the dense system
+            size = int(np.prod(np.broadcast_shapes(self.batch_shape, g.shape[:-1]),
+                               dtype=np.int64)) * self.p * self.p
+            if size > DENSE_NUMBERS_MAX:
+                raise NotAvailableError(
+                    f"solve with damping: F + damping·I has no Kronecker form, and its dense "
+                    f"matrices (p = {self.p}, {size} numbers) would exceed {DENSE_NUMBERS_MAX}; "
+                    "solve without damping (O(d³) per point) or on fewer points at a time")
             F = self.dense() + damping * np.eye(self.p)
             F, g = np.broadcast_arrays(F, g[..., None])
             return np.linalg.solve(F, g)[..., 0]

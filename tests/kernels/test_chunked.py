@@ -151,3 +151,90 @@ def test_single_point_past_float_range():
         many = k.fisher(np.array([tiny, [0.0, 1.0]]))[0]
     np.testing.assert_array_equal(one, many)
     assert np.isinf(one[0, 0])
+
+
+# -- the dimension-generic modules, which slice on their own --------------------------------------
+
+GENERIC = [("categorical", "probs", {"k": 7}), ("categorical", "natural", {"k": 7}),
+           ("dirichlet", "alpha", {"k": 6}), ("dirichlet", "natural", {"k": 6}),
+           ("multinomial", "probs", {"k": 4, "n": 9}), ("multinomial", "natural", {"k": 4})]
+
+
+def _generic_theta(fam, param, rng, shape):
+    """Points of a simplex family: probabilities (all classes ≥ 0.05), concentrations in
+    [0.5, 3], or natural parameters converted from such probabilities."""
+    k = fam.spec.support.size or fam.k
+    if fam.spec.name == "dirichlet":
+        theta = rng.uniform(0.5, 3.0, shape + (k,))
+        return theta if param == "alpha" else fam.convert(theta, "alpha", param)
+    probs = rng.dirichlet(np.full(k, 3.0), shape) * (1 - 0.05 * k) + 0.05
+    return probs[..., :-1] if param == "probs" else fam.convert(probs[..., :-1], "probs", param)
+
+
+@pytest.mark.parametrize("name, param, dims", GENERIC,
+                         ids=[f"{n}-{p}-{'-'.join(map(str, d.values()))}" for n, p, d in GENERIC])
+def test_generic_slices_equal_whole(name, param, dims, monkeypatch):
+    """The dimension-generic kernels (kernels/_generic.py) cut a large batch into slices of
+    ``_SLICE_NUMBERS`` themselves: slices of 3 to 13 points (uneven) against one slice, bit for
+    bit. (A slice of one point takes the special functions' single-point paths, a few ulps
+    apart: test_single_point_equals_batch_everywhere.) The special functions choose their
+    algorithm by array size (each accurate to < 1e-14, not identical): pinned to one here."""
+    from fisherlab.kernels import _generic, _special
+
+    monkeypatch.setattr(_special, "_SMALL", 0)
+
+    rng = np.random.default_rng(3)
+    fam = fl.family(name, **dims)
+    k = fam.kernels(param)
+    assert isinstance(k, _generic.GenericKernels)
+    theta = _generic_theta(fam, param, rng, (23,))
+    theta_q = _generic_theta(fam, param, rng, (23,))
+    x = np.stack([fam.sample(t, param, seed=rng) for t in theta])
+    v = rng.normal(size=theta.shape)
+    cases = [("fisher", lambda: k.fisher(theta)), ("mean", lambda: k.mean(theta)),
+             ("to_natural", lambda: k.to_natural(theta)), ("entropy", lambda: k.entropy(theta)),
+             ("kl", lambda: k.kl(theta, theta_q)), ("score", lambda: k.score(x, theta)),
+             ("log_density", lambda: k.log_density(x, theta)),
+             ("hessian", lambda: k.hessian(x, theta)),
+             ("fisher_vp", lambda: k.fisher_vp(theta, v)),
+             ("natural_gradient", lambda: k.natural_gradient(theta, v))]
+    for label, fn in cases:
+        monkeypatch.setattr(_generic, "_SLICE_NUMBERS", 10**9)
+        whole = fn()
+        monkeypatch.setattr(_generic, "_SLICE_NUMBERS", 40)
+        sliced = fn()
+        assert whole.shape == sliced.shape, label
+        np.testing.assert_array_equal(sliced, whole, err_msg=f"{name} {param} {label}")
+
+
+@pytest.mark.parametrize("param", ["natural", "mean_cov", "mean_precision", "mean_chol"])
+def test_mvn_blocks_equal_whole(param, monkeypatch):
+    """The multivariate normal's dense outputs (kernels/_mvn_runtime.py) apply the operators to
+    the basis directions in blocks of ``_BLOCK_NUMBERS``: blocks of one direction against one
+    block, bit for bit."""
+    from fisherlab.kernels import _mvn_runtime
+
+    d = 3
+    fam = fl.family("multivariate_normal", d=d)
+    rng = np.random.default_rng(4)
+    il = np.tril_indices(d)
+    theta = []
+    for _ in range(5):
+        a = rng.normal(size=(d, d))
+        sigma = a @ a.T / d + 0.5 * np.eye(d)
+        theta.append(np.r_[rng.uniform(-1, 1, d), sigma[il]])
+    theta = fam.convert(np.array(theta), "mean_cov", param)
+    k = fam.kernels(param)
+    x = np.stack([fam.sample(t, param, seed=rng) for t in theta])
+    cases = [("fisher", lambda: k.fisher(theta)), ("jacobian", lambda: k.jacobian(theta)),
+             ("natural_fisher", lambda: k.natural_fisher(theta)),
+             ("skewness", lambda: k.skewness(theta)), ("hessian", lambda: k.hessian(x, theta)),
+             ("hessian, one θ for all x", lambda: k.hessian(x, theta[0])),
+             ("structured dense", lambda: k.fisher(theta, structured=True).dense())]
+    for label, fn in cases:
+        monkeypatch.setattr(_mvn_runtime, "_BLOCK_NUMBERS", 1 << 40)
+        whole = fn()
+        monkeypatch.setattr(_mvn_runtime, "_BLOCK_NUMBERS", 1)
+        blocks = fn()
+        assert whole.shape == blocks.shape, label
+        np.testing.assert_array_equal(blocks, whole, err_msg=f"{param} {label}")

@@ -349,9 +349,10 @@ def test_wide_range(param):
 
 
 @pytest.mark.parametrize("param", PARAMS)
-@pytest.mark.parametrize("d", [1, 2, 4])
+@pytest.mark.parametrize("d", [1, 2, 4, 5, 17])
 def test_kronecker_blocks_equal_dense(d, param):
-    """KroneckerBlocks (O(d³) per operation) against dense numpy on the dense Fisher matrix."""
+    """KroneckerBlocks (O(d³) per operation) against dense numpy on the dense Fisher matrix
+    (d = 17: the factor's solves and inverse go through LAPACK, fisherlab/kernels/_cholesky.py)."""
     fam = fl.family("multivariate_normal", d=d)
     rng = np.random.default_rng(d)
     th = np.stack([fam.convert(_theta_cov(*_point(d, s)), "mean_cov", param) for s in range(3)])
@@ -362,12 +363,24 @@ def test_kronecker_blocks_equal_dense(d, param):
     v = rng.normal(size=th.shape)
     np.testing.assert_allclose(S.matvec(v), np.einsum("...ij,...j->...i", F, v),
                                rtol=1e-12, atol=1e-12 * np.abs(F).max())
-    np.testing.assert_allclose(S.solve(v), np.linalg.solve(F, v[..., None])[..., 0], rtol=1e-10)
-    np.testing.assert_allclose(S.solve(v, damping=0.3),
-                               np.linalg.solve(F + 0.3 * np.eye(F.shape[-1]), v[..., None])[..., 0],
-                               rtol=1e-10)
+    # entries that nearly cancel are held to the scale of the whole solution
+    x = np.linalg.solve(F, v[..., None])[..., 0]
+    np.testing.assert_allclose(S.solve(v), x, rtol=1e-10, atol=1e-14 * np.abs(x).max())
+    x = np.linalg.solve(F + 0.3 * np.eye(F.shape[-1]), v[..., None])[..., 0]
+    np.testing.assert_allclose(S.solve(v, damping=0.3), x, rtol=1e-10,
+                               atol=1e-14 * np.abs(x).max())
     np.testing.assert_allclose(S.logdet(), np.linalg.slogdet(F)[1], rtol=1e-12, atol=1e-12)
     np.testing.assert_array_equal(S.dense(), F)
+
+
+def test_damped_solve_too_large_raises():
+    """With damping the structure is lost; a dense system beyond 2^27 numbers is refused."""
+    k = fl.kernels("multivariate_normal", "mean_cov", d=40)  # p = 860: 182 points exceed it
+    th = np.r_[np.zeros(40), np.eye(40)[np.tril_indices(40)]]
+    S = k.fisher(np.broadcast_to(th, (200, len(th))), structured=True)
+    with pytest.raises(fl.NotAvailableError, match="damping"):
+        S.solve(np.ones((200, len(th))), damping=0.1)
+    assert S.solve(np.ones((200, len(th)))).shape == (200, len(th))  # undamped: structured
 
 
 def test_structured_default_is_dense():

@@ -1,0 +1,27 @@
+"""scripts/bench_mvn.py --quick: every row runs, and what it times agrees with its reference
+(the hand-written numpy natural gradient, JAX's Hessian of A) to rounding. No time is asserted."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "bench_mvn.py"
+
+
+def test_bench_mvn_quick(tmp_path):
+    spec = importlib.util.spec_from_file_location("bench_mvn", SCRIPT)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    out = tmp_path / "bench.json"
+    assert bench.main(["--quick", "--repeat", "1", "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    rows = {(r["quantity"], r.get("param")): r for r in report["rows"]}
+    for param in ("mean_cov", "natural"):
+        assert rows["natural_gradient", param]["max_rel_diff"] < 1e-12
+    fisher = rows["fisher (natural coordinates)", None]
+    assert "skipped" in fisher or fisher["max_rel_diff"] < 1e-12
+    fresh = rows["kernels ready for a new d (fresh process)", None]
+    assert fresh["sympy_imported"] is False
+    assert {"machine", "versions", "load_average_before"} <= set(report)
