@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -623,6 +624,8 @@ def main(argv=None) -> int:
     except ImportError:
         jax_ok, jax_version = False, None
         print("jax not installed: the jax column is empty (pip install 'fisherlab[bench]')")
+    # The machine may be shared: its load average goes into the record with the timings.
+    load_start = os.getloadavg()
     batches = BATCHES[:2] if args.quick else BATCHES
     budget = 0.3 if args.quick else 1.5
     info = machine()
@@ -641,12 +644,17 @@ def main(argv=None) -> int:
     print(f"\nimport fisherlab + fl.kernels('gamma', 'shape_rate'): "
           f"{imp['fisherlab_import_and_kernel_s'] * 1e3:.1f} ms; import numpy, scipy.special: "
           f"{imp['numpy_scipy_special_import_s'] * 1e3:.1f} ms; ratio {imp['ratio']:.2f}")
+    load = {"load_average_start": load_start, "load_average_end": os.getloadavg()}
+    print(f"load average (1, 5, 15 min) {load_start} -> {load['load_average_end']}")
     Path(args.json).write_text(json.dumps(
         {"machine": info, "jax": jax_version, "rows": rows, "import": imp,
-         "kl_accuracy": acc,
+         "kl_accuracy": acc, **load,
          "command": "python scripts/bench_kernels.py"}, indent=1))
     md = Path(args.json).with_suffix(".md")
-    md.write_text(markdown(rows, imp, acc))
+    md.write_text(markdown(rows, imp, acc) + "\nLoad average (1, 5, 15 min) at the start "
+                  f"{tuple(round(v, 2) for v in load_start)}, at the end "
+                  f"{tuple(round(v, 2) for v in load['load_average_end'])} "
+                  f"({info.get('cpus', '?')} CPUs).\n")
     print(f"wrote {args.json} and {md}")
     return 0
 
