@@ -439,9 +439,18 @@ def _head(name: str, args: list[str], tail: tuple, doc: str) -> list[str]:
     if doc:
         lines.append(f'    """{doc}"""')
     lines.append("    if _out is None:")
-    shapes = ", ".join(f"numpy.shape({a})" for a in args)
-    lines.append(f"        _out = numpy.empty(numpy.broadcast_shapes({shapes}) + {tail!r})")
+    if len(args) <= _BROADCAST_MAX_ARGS:
+        # numpy.broadcast(...).shape is one C call (~0.5 µs); broadcast_shapes of the shapes
+        # costs ~3 µs of Python, which the KL's refinement paid on each of its kernel calls.
+        shape = f"numpy.broadcast({', '.join(args)}).shape"
+    else:
+        shape = f"numpy.broadcast_shapes({', '.join(f'numpy.shape({a})' for a in args)})"
+    lines.append(f"        _out = numpy.empty({shape} + {tail!r})")
     return lines
+
+
+#: numpy.broadcast takes at most 64 arguments (NPY_MAXARGS in numpy 2, 32 in numpy 1).
+_BROADCAST_MAX_ARGS = 32
 
 
 def _at(ix: tuple) -> str:

@@ -62,8 +62,7 @@ class _Module:
         lines = []
         th = base or d.theta.name
         if with_x:
-            lines.append(f"_shape = numpy.broadcast_shapes(numpy.shape(x)[:-1], "
-                         f"numpy.shape({th})[:-1]) + numpy.shape({th})[-1:]")
+            lines.append(f"_shape = _special.batch_shape(x, {th})")
             t = self.fam.statistics(sp, d.x, J)
             tp = IndexPrinter({d.x: self.k}, {}).print(t, (J,))
             lines.append(f"t = {tp}")

@@ -99,7 +99,12 @@ class GenericKernels(Kernels):
         def one(*args):
             out = fn(*args, *self._fxa)
             return out if then is None else then(out)
-        shape = np.broadcast_shapes(*(a.shape[:-1] for a in arrays))
+        first = arrays[0]
+        if first.ndim == 1 and all(a.ndim == 1 for a in arrays):
+            return one(*arrays)  # one point: none of the slicing below
+        shape = first.shape[:-1]
+        if len(arrays) > 1:
+            shape = np.broadcast_shapes(*(a.shape[:-1] for a in arrays))
         width = max(a.shape[-1] for a in arrays)
         if len(shape) < 1 or shape[0] < 2 or shape[0] * width * 4 <= _SLICE_NUMBERS or any(
                 f.ndim for f in self._fxa):

@@ -16,7 +16,7 @@ def natural__to_natural(eta, _out=None):
     Valid range: eta in [-30, 6]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1,))
+        _out = numpy.empty(numpy.broadcast(eta).shape + (1,))
     _out[..., 0] = eta
     return _out
 
@@ -27,7 +27,7 @@ def natural__from_natural(eta, _out=None):
     Valid range: eta in [-30, 6]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1,))
+        _out = numpy.empty(numpy.broadcast(eta).shape + (1,))
     _out[..., 0] = eta
     return _out
 
@@ -38,7 +38,7 @@ def natural__jacobian(eta, _out=None):
     Valid range: eta in [-30, 6]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(eta).shape + (1, 1))
     _out[..., 0, 0] = 1
     return _out
 
@@ -49,7 +49,7 @@ def natural__log_partition(eta, _out=None):
     Valid range: eta in [-30, 6]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + ())
+        _out = numpy.empty(numpy.broadcast(eta).shape + ())
     _out[...] = _special.log1pexp(eta)
     return _out
 
@@ -60,7 +60,7 @@ def natural__mean(eta, _out=None):
     Valid range: eta in [-30, 6]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1,))
+        _out = numpy.empty(numpy.broadcast(eta).shape + (1,))
     _c0 = numpy.exp(eta)
     _out[..., 0] = _c0/(_c0 + 1)
     return _out
@@ -72,7 +72,7 @@ def natural__log_density(x, eta, _out=None):
     Valid range: eta in [-30, 6]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta)) + ())
+        _out = numpy.empty(numpy.broadcast(x, eta).shape + ())
     _out[...] = eta*x - _special.log1pexp(eta)
     return _out
 
@@ -83,7 +83,7 @@ def natural__score(x, eta, _out=None):
     Valid range: eta in [-30, 6]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta)) + (1,))
+        _out = numpy.empty(numpy.broadcast(x, eta).shape + (1,))
     _c0 = numpy.exp(eta)
     _out[..., 0] = -_c0/(_c0 + 1) + x
     return _out
@@ -95,7 +95,7 @@ def natural__hessian(x, eta, _out=None):
     Valid range: eta in [-30, 6]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(x, eta).shape + (1, 1))
     _c0 = numpy.exp(eta)
     _out[..., 0, 0] = -_c0/(_c0 + 1)**2
     return _out
@@ -107,7 +107,7 @@ def natural__fisher(eta, _out=None):
     Valid range: eta in [-30, 6]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(eta).shape + (1, 1))
     _c0 = numpy.exp(eta)
     _out[..., 0, 0] = _c0/(_c0 + 1)**2
     return _out
@@ -119,7 +119,7 @@ def natural__natural_fisher(eta, _out=None):
     Valid range: eta in [-30, 6]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(eta).shape + (1, 1))
     _c0 = numpy.exp(eta)
     _out[..., 0, 0] = _c0/(_c0 + 1)**2
     return _out
@@ -131,7 +131,7 @@ def natural__kl(eta, eta_q, _out=None):
     Valid range: eta in [-30, 6]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(eta_q)) + ())
+        _out = numpy.empty(numpy.broadcast(eta, eta_q).shape + ())
     _t0 = _special.logistic_kl(eta, eta_q)
     _out[...] = _t0
     return _special.kl_refine(_out, numpy.abs(_t0), natural__to_natural, None, _kl_curvature, (eta,), (eta_q,))
@@ -143,7 +143,7 @@ def natural__entropy(eta, _out=None):
     Valid range: eta in [-30, 6]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + ())
+        _out = numpy.empty(numpy.broadcast(eta).shape + ())
     _out[...] = _special.logistic_entropy(eta)
     return _out
 
@@ -154,7 +154,7 @@ def natural__skewness(eta, _out=None):
     Valid range: eta in [-30, 6]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1, 1, 1))
+        _out = numpy.empty(numpy.broadcast(eta).shape + (1, 1, 1))
     _c0 = numpy.exp(eta)
     _out[..., 0, 0, 0] = -_c0*numpy.expm1(eta)/((_c0 + 1)**2*(_c0 + 1))
     return _out
@@ -166,7 +166,7 @@ def p__to_natural(p, _out=None):
     Valid range: p in [1e-06, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p)) + (1,))
+        _out = numpy.empty(numpy.broadcast(p).shape + (1,))
     _out[..., 0] = numpy.log(-p/(p - 1))
     return _out
 
@@ -177,7 +177,7 @@ def p__from_natural(eta, _out=None):
     Valid range: p in [1e-06, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1,))
+        _out = numpy.empty(numpy.broadcast(eta).shape + (1,))
     _out[..., 0] = (1 + numpy.exp(-eta))**(-1.0)
     return _out
 
@@ -188,7 +188,7 @@ def p__jacobian(p, _out=None):
     Valid range: p in [1e-06, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(p).shape + (1, 1))
     _out[..., 0, 0] = -1/(p*(p - 1))
     return _out
 
@@ -199,7 +199,7 @@ def p__log_partition(p, _out=None):
     Valid range: p in [1e-06, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p)) + ())
+        _out = numpy.empty(numpy.broadcast(p).shape + ())
     _out[...] = -numpy.log1p(-p)
     return _out
 
@@ -210,7 +210,7 @@ def p__mean(p, _out=None):
     Valid range: p in [1e-06, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p)) + (1,))
+        _out = numpy.empty(numpy.broadcast(p).shape + (1,))
     _out[..., 0] = p
     return _out
 
@@ -221,7 +221,7 @@ def p__log_density(x, p, _out=None):
     Valid range: p in [1e-06, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(p)) + ())
+        _out = numpy.empty(numpy.broadcast(x, p).shape + ())
     _out[...] = x*(numpy.log(p) + numpy.log(-1/(p - 1))) + numpy.log1p(-p)
     return _out
 
@@ -232,7 +232,7 @@ def p__score(x, p, _out=None):
     Valid range: p in [1e-06, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(p)) + (1,))
+        _out = numpy.empty(numpy.broadcast(x, p).shape + (1,))
     _out[..., 0] = (p - x)/(p*(p - 1))
     return _out
 
@@ -243,7 +243,7 @@ def p__hessian(x, p, _out=None):
     Valid range: p in [1e-06, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(p)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(x, p).shape + (1, 1))
     _c0 = p**2
     _out[..., 0, 0] = -(_c0 - 2*p*x + x)/(_c0*(p - 1)**2)
     return _out
@@ -255,7 +255,7 @@ def p__fisher(p, _out=None):
     Valid range: p in [1e-06, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(p).shape + (1, 1))
     _out[..., 0, 0] = -1/(p*(p - 1))
     return _out
 
@@ -266,7 +266,7 @@ def p__natural_fisher(p, _out=None):
     Valid range: p in [1e-06, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(p).shape + (1, 1))
     _c0 = p/(p - 1)
     _out[..., 0, 0] = -_c0/(_c0 - 1)**2
     return _out
@@ -278,7 +278,7 @@ def p__kl(p, p_q, _out=None):
     Valid range: p in [1e-06, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p), numpy.shape(p_q)) + ())
+        _out = numpy.empty(numpy.broadcast(p, p_q).shape + ())
     _t0 = -numpy.log1p(-p_q)
     _t1 = p*(numpy.log(p) - numpy.log(p_q) + numpy.log(-1/(p - 1)) - numpy.log(-1/(p_q - 1)))
     _t2 = numpy.log1p(-p)
@@ -292,7 +292,7 @@ def p__entropy(p, _out=None):
     Valid range: p in [1e-06, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p)) + ())
+        _out = numpy.empty(numpy.broadcast(p).shape + ())
     _out[...] = -p*(numpy.log(p) + numpy.log(-1/(p - 1))) - numpy.log1p(-p)
     return _out
 
@@ -303,7 +303,7 @@ def p__skewness(p, _out=None):
     Valid range: p in [1e-06, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p)) + (1, 1, 1))
+        _out = numpy.empty(numpy.broadcast(p).shape + (1, 1, 1))
     _c0 = p/(p - 1)
     _c1 = 1 - _c0
     _out[..., 0, 0, 0] = -_c0*(2*_c0/_c1 + 1)/_c1**2
@@ -313,7 +313,7 @@ def p__skewness(p, _out=None):
 def _kl_curvature(eta, d_eta, _out=None):
     """g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ), (...): the integrand of the KL near coincidence."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(d_eta)) + ())
+        _out = numpy.empty(numpy.broadcast(eta, d_eta).shape + ())
     _c0 = numpy.exp(eta)
     _out[...] = _c0*d_eta**2/(_c0 + 1)**2
     return _out
@@ -322,7 +322,7 @@ def _kl_curvature(eta, d_eta, _out=None):
 def log_base_measure(x, _out=None):
     """log h(x), (...)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x)) + ())
+        _out = numpy.empty(numpy.broadcast(x).shape + ())
     _out[...] = 0
     return _out
 
@@ -330,7 +330,7 @@ def log_base_measure(x, _out=None):
 def statistics(x, _out=None):
     """T(x), the sufficient statistics, (..., m)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x)) + (1,))
+        _out = numpy.empty(numpy.broadcast(x).shape + (1,))
     _out[..., 0] = x
     return _out
 
@@ -338,7 +338,7 @@ def statistics(x, _out=None):
 def natural_from_mean(mu1, _out=None):
     """η(μ), the closed-form inverse of μ = ∇A(η), (..., m)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu1)) + (1,))
+        _out = numpy.empty(numpy.broadcast(mu1).shape + (1,))
     _out[..., 0] = numpy.log(-mu1/(mu1 - 1))
     return _out
 

@@ -16,7 +16,7 @@ def natural__to_natural(eta1, eta2, _out=None):
     Valid range: eta1 in [0.05, 1000], eta2 in [0.2, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     return _out
@@ -28,7 +28,7 @@ def natural__from_natural(eta1, eta2, _out=None):
     Valid range: eta1 in [0.05, 1000], eta2 in [0.2, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     return _out
@@ -40,7 +40,7 @@ def natural__jacobian(eta1, eta2, _out=None):
     Valid range: eta1 in [0.05, 1000], eta2 in [0.2, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2, 2))
     _out[..., 0, 0] = 1
     _out[..., 0, 1] = 0
     _out[..., 1, 0] = 0
@@ -54,7 +54,7 @@ def natural__log_partition(eta1, eta2, _out=None):
     Valid range: eta1 in [0.05, 1000], eta2 in [0.2, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + ())
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + ())
     _out[...] = _special.log_beta(eta1, eta2)
     return _out
 
@@ -65,7 +65,7 @@ def natural__mean(eta1, eta2, _out=None):
     Valid range: eta1 in [0.05, 1000], eta2 in [0.2, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2,))
     _c0 = _special.digamma(eta1 + eta2)
     _out[..., 0] = _special.digamma_diff(eta1, eta2, _special.digamma(eta1), _c0)
     _out[..., 1] = _special.digamma_diff(eta2, eta1, _special.digamma(eta2), _c0)
@@ -78,7 +78,7 @@ def natural__log_density(x, eta1, eta2, _out=None):
     Valid range: eta1 in [0.05, 1000], eta2 in [0.2, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + ())
+        _out = numpy.empty(numpy.broadcast(x, eta1, eta2).shape + ())
     _out[...] = (eta1 - 1)*numpy.log(x) + (eta2 - 1)*numpy.log1p(-x) - _special.log_beta(eta1, eta2)
     return _out
 
@@ -89,7 +89,7 @@ def natural__score(x, eta1, eta2, _out=None):
     Valid range: eta1 in [0.05, 1000], eta2 in [0.2, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + (2,))
+        _out = numpy.empty(numpy.broadcast(x, eta1, eta2).shape + (2,))
     _c0 = _special.digamma(eta1 + eta2)
     _out[..., 0] = numpy.log(x) - _special.digamma_diff(eta1, eta2, _special.digamma(eta1), _c0)
     _out[..., 1] = numpy.log1p(-x) - _special.digamma_diff(eta2, eta1, _special.digamma(eta2), _c0)
@@ -102,7 +102,7 @@ def natural__hessian(x, eta1, eta2, _out=None):
     Valid range: eta1 in [0.05, 1000], eta2 in [0.2, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(x, eta1, eta2).shape + (2, 2))
     _c0 = _special.trigamma(eta1 + eta2)
     _out[..., 0, 0] = -_special.trigamma_diff(eta1, eta2, _special.trigamma(eta1), _c0)
     _out[..., 0, 1] = _c0
@@ -117,7 +117,7 @@ def natural__fisher(eta1, eta2, _out=None):
     Valid range: eta1 in [0.05, 1000], eta2 in [0.2, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2, 2))
     _c0 = _special.trigamma(eta1 + eta2)
     _out[..., 0, 0] = _special.trigamma_diff(eta1, eta2, _special.trigamma(eta1), _c0)
     _out[..., 0, 1] = -_c0
@@ -132,7 +132,7 @@ def natural__natural_fisher(eta1, eta2, _out=None):
     Valid range: eta1 in [0.05, 1000], eta2 in [0.2, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2, 2))
     _c0 = _special.trigamma(eta1 + eta2)
     _out[..., 0, 0] = _special.trigamma_diff(eta1, eta2, _special.trigamma(eta1), _c0)
     _out[..., 0, 1] = -_c0
@@ -147,7 +147,7 @@ def natural__kl(eta1, eta2, eta1_q, eta2_q, _out=None):
     Valid range: eta1 in [0.05, 1000], eta2 in [0.2, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta1_q), numpy.shape(eta2_q)) + ())
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta1_q, eta2_q).shape + ())
     _c0 = _special.digamma(eta1 + eta2)
     _t0 = -_special.log_beta(eta1, eta2)
     _t1 = (eta1 - eta1_q)*_special.digamma_diff(eta1, eta2, _special.digamma(eta1), _c0)
@@ -163,7 +163,7 @@ def natural__entropy(eta1, eta2, _out=None):
     Valid range: eta1 in [0.05, 1000], eta2 in [0.2, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + ())
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + ())
     _c0 = _special.digamma(eta1 + eta2)
     _out[...] = -(eta1 - 1)*_special.digamma_diff(eta1, eta2, _special.digamma(eta1), _c0) - (eta2 - 1)*_special.digamma_diff(eta2, eta1, _special.digamma(eta2), _c0) + _special.log_beta(eta1, eta2)
     return _out
@@ -175,7 +175,7 @@ def natural__skewness(eta1, eta2, _out=None):
     Valid range: eta1 in [0.05, 1000], eta2 in [0.2, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2, 2))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2, 2, 2))
     _c0 = -_special.polygamma(2, eta1 + eta2)
     _out[..., 0, 0, 0] = _c0 + _special.polygamma(2, eta1)
     _out[..., 0, 0, 1] = _c0
@@ -194,7 +194,7 @@ def alpha_beta__to_natural(alpha, beta, _out=None):
     Valid range: alpha in [0.05, 1000], beta in [0.2, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta)) + (2,))
+        _out = numpy.empty(numpy.broadcast(alpha, beta).shape + (2,))
     _out[..., 0] = alpha
     _out[..., 1] = beta
     return _out
@@ -206,7 +206,7 @@ def alpha_beta__from_natural(eta1, eta2, _out=None):
     Valid range: alpha in [0.05, 1000], beta in [0.2, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     return _out
@@ -218,7 +218,7 @@ def alpha_beta__jacobian(alpha, beta, _out=None):
     Valid range: alpha in [0.05, 1000], beta in [0.2, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(alpha, beta).shape + (2, 2))
     _out[..., 0, 0] = 1
     _out[..., 0, 1] = 0
     _out[..., 1, 0] = 0
@@ -232,7 +232,7 @@ def alpha_beta__log_partition(alpha, beta, _out=None):
     Valid range: alpha in [0.05, 1000], beta in [0.2, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta)) + ())
+        _out = numpy.empty(numpy.broadcast(alpha, beta).shape + ())
     _out[...] = _special.log_beta(alpha, beta)
     return _out
 
@@ -243,7 +243,7 @@ def alpha_beta__mean(alpha, beta, _out=None):
     Valid range: alpha in [0.05, 1000], beta in [0.2, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta)) + (2,))
+        _out = numpy.empty(numpy.broadcast(alpha, beta).shape + (2,))
     _c0 = _special.digamma(alpha + beta)
     _out[..., 0] = _special.digamma_diff(alpha, beta, _special.digamma(alpha), _c0)
     _out[..., 1] = _special.digamma_diff(beta, alpha, _special.digamma(beta), _c0)
@@ -256,7 +256,7 @@ def alpha_beta__log_density(x, alpha, beta, _out=None):
     Valid range: alpha in [0.05, 1000], beta in [0.2, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(alpha), numpy.shape(beta)) + ())
+        _out = numpy.empty(numpy.broadcast(x, alpha, beta).shape + ())
     _out[...] = (alpha - 1)*numpy.log(x) + (beta - 1)*numpy.log1p(-x) - _special.log_beta(alpha, beta)
     return _out
 
@@ -267,7 +267,7 @@ def alpha_beta__score(x, alpha, beta, _out=None):
     Valid range: alpha in [0.05, 1000], beta in [0.2, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(alpha), numpy.shape(beta)) + (2,))
+        _out = numpy.empty(numpy.broadcast(x, alpha, beta).shape + (2,))
     _c0 = _special.digamma(alpha + beta)
     _out[..., 0] = numpy.log(x) - _special.digamma_diff(alpha, beta, _special.digamma(alpha), _c0)
     _out[..., 1] = numpy.log1p(-x) - _special.digamma_diff(beta, alpha, _special.digamma(beta), _c0)
@@ -280,7 +280,7 @@ def alpha_beta__hessian(x, alpha, beta, _out=None):
     Valid range: alpha in [0.05, 1000], beta in [0.2, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(alpha), numpy.shape(beta)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(x, alpha, beta).shape + (2, 2))
     _c0 = _special.trigamma(alpha + beta)
     _out[..., 0, 0] = -_special.trigamma_diff(alpha, beta, _special.trigamma(alpha), _c0)
     _out[..., 0, 1] = _c0
@@ -295,7 +295,7 @@ def alpha_beta__fisher(alpha, beta, _out=None):
     Valid range: alpha in [0.05, 1000], beta in [0.2, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(alpha, beta).shape + (2, 2))
     _c0 = _special.trigamma(alpha + beta)
     _out[..., 0, 0] = _special.trigamma_diff(alpha, beta, _special.trigamma(alpha), _c0)
     _out[..., 0, 1] = -_c0
@@ -310,7 +310,7 @@ def alpha_beta__natural_fisher(alpha, beta, _out=None):
     Valid range: alpha in [0.05, 1000], beta in [0.2, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(alpha, beta).shape + (2, 2))
     _c0 = _special.trigamma(alpha + beta)
     _out[..., 0, 0] = _special.trigamma_diff(alpha, beta, _special.trigamma(alpha), _c0)
     _out[..., 0, 1] = -_c0
@@ -325,7 +325,7 @@ def alpha_beta__kl(alpha, beta, alpha_q, beta_q, _out=None):
     Valid range: alpha in [0.05, 1000], beta in [0.2, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta), numpy.shape(alpha_q), numpy.shape(beta_q)) + ())
+        _out = numpy.empty(numpy.broadcast(alpha, beta, alpha_q, beta_q).shape + ())
     _c0 = _special.digamma(alpha + beta)
     _t0 = -_special.log_beta(alpha, beta)
     _t1 = (alpha - alpha_q)*_special.digamma_diff(alpha, beta, _special.digamma(alpha), _c0)
@@ -341,7 +341,7 @@ def alpha_beta__entropy(alpha, beta, _out=None):
     Valid range: alpha in [0.05, 1000], beta in [0.2, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta)) + ())
+        _out = numpy.empty(numpy.broadcast(alpha, beta).shape + ())
     _c0 = _special.digamma(alpha + beta)
     _out[...] = -(alpha - 1)*_special.digamma_diff(alpha, beta, _special.digamma(alpha), _c0) - (beta - 1)*_special.digamma_diff(beta, alpha, _special.digamma(beta), _c0) + _special.log_beta(alpha, beta)
     return _out
@@ -353,7 +353,7 @@ def alpha_beta__skewness(alpha, beta, _out=None):
     Valid range: alpha in [0.05, 1000], beta in [0.2, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(alpha), numpy.shape(beta)) + (2, 2, 2))
+        _out = numpy.empty(numpy.broadcast(alpha, beta).shape + (2, 2, 2))
     _c0 = -_special.polygamma(2, alpha + beta)
     _out[..., 0, 0, 0] = _c0 + _special.polygamma(2, alpha)
     _out[..., 0, 0, 1] = _c0
@@ -372,7 +372,7 @@ def mean_precision__to_natural(mean, precision, _out=None):
     Valid range: mean in [0.001, 0.999], precision in [50, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision)) + (2,))
+        _out = numpy.empty(numpy.broadcast(mean, precision).shape + (2,))
     _out[..., 0] = mean*precision
     _out[..., 1] = -precision*(mean - 1)
     return _out
@@ -384,7 +384,7 @@ def mean_precision__from_natural(eta1, eta2, _out=None):
     Valid range: mean in [0.001, 0.999], precision in [50, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2,))
     _c0 = eta1 + eta2
     _out[..., 0] = eta1/_c0
     _out[..., 1] = _c0
@@ -397,7 +397,7 @@ def mean_precision__jacobian(mean, precision, _out=None):
     Valid range: mean in [0.001, 0.999], precision in [50, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(mean, precision).shape + (2, 2))
     _out[..., 0, 0] = precision
     _out[..., 0, 1] = mean
     _out[..., 1, 0] = -precision
@@ -411,7 +411,7 @@ def mean_precision__log_partition(mean, precision, _out=None):
     Valid range: mean in [0.001, 0.999], precision in [50, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision)) + ())
+        _out = numpy.empty(numpy.broadcast(mean, precision).shape + ())
     _out[...] = _special.log_beta(mean*precision, -precision*(mean - 1))
     return _out
 
@@ -422,7 +422,7 @@ def mean_precision__mean(mean, precision, _out=None):
     Valid range: mean in [0.001, 0.999], precision in [50, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision)) + (2,))
+        _out = numpy.empty(numpy.broadcast(mean, precision).shape + (2,))
     _c0 = mean*precision
     _c1 = -precision*(mean - 1)
     _c2 = _special.digamma(precision)
@@ -437,7 +437,7 @@ def mean_precision__log_density(x, mean, precision, _out=None):
     Valid range: mean in [0.001, 0.999], precision in [50, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(precision)) + ())
+        _out = numpy.empty(numpy.broadcast(x, mean, precision).shape + ())
     _c0 = mean*precision
     _c1 = precision*(mean - 1)
     _out[...] = (_c0 - 1)*numpy.log(x) - (_c1 + 1)*numpy.log1p(-x) - _special.log_beta(_c0, -_c1)
@@ -450,7 +450,7 @@ def mean_precision__score(x, mean, precision, _out=None):
     Valid range: mean in [0.001, 0.999], precision in [50, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(precision)) + (2,))
+        _out = numpy.empty(numpy.broadcast(x, mean, precision).shape + (2,))
     _c0 = numpy.log1p(-x)
     _c1 = mean - 1
     _c2 = -_c1*precision
@@ -469,7 +469,7 @@ def mean_precision__hessian(x, mean, precision, _out=None):
     Valid range: mean in [0.001, 0.999], precision in [50, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(precision)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(x, mean, precision).shape + (2, 2))
     _c0 = _special.trigamma(precision)
     _c1 = mean*precision
     _c2 = mean - 1
@@ -490,7 +490,7 @@ def mean_precision__fisher(mean, precision, _out=None):
     Valid range: mean in [0.001, 0.999], precision in [50, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(mean, precision).shape + (2, 2))
     _c0 = _special.trigamma(precision)
     _c1 = mean*precision
     _c2 = mean - 1
@@ -510,7 +510,7 @@ def mean_precision__natural_fisher(mean, precision, _out=None):
     Valid range: mean in [0.001, 0.999], precision in [50, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(mean, precision).shape + (2, 2))
     _c0 = mean*precision
     _c1 = -precision*(mean - 1)
     _c2 = _special.trigamma(precision)
@@ -527,7 +527,7 @@ def mean_precision__kl(mean, precision, mean_q, precision_q, _out=None):
     Valid range: mean in [0.001, 0.999], precision in [50, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision), numpy.shape(mean_q), numpy.shape(precision_q)) + ())
+        _out = numpy.empty(numpy.broadcast(mean, precision, mean_q, precision_q).shape + ())
     _c0 = mean*precision
     _c1 = precision*(mean - 1)
     _c2 = -_c1
@@ -548,7 +548,7 @@ def mean_precision__entropy(mean, precision, _out=None):
     Valid range: mean in [0.001, 0.999], precision in [50, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision)) + ())
+        _out = numpy.empty(numpy.broadcast(mean, precision).shape + ())
     _c0 = mean*precision
     _c1 = mean - 1
     _c2 = -_c1*precision
@@ -563,7 +563,7 @@ def mean_precision__skewness(mean, precision, _out=None):
     Valid range: mean in [0.001, 0.999], precision in [50, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(precision)) + (2, 2, 2))
+        _out = numpy.empty(numpy.broadcast(mean, precision).shape + (2, 2, 2))
     _c0 = _special.polygamma(2, precision)
     _c1 = -_c0
     _out[..., 0, 0, 0] = -_c0 + _special.polygamma(2, mean*precision)
@@ -580,7 +580,7 @@ def mean_precision__skewness(mean, precision, _out=None):
 def _kl_curvature(eta1, eta2, d_eta1, d_eta2, _out=None):
     """g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ), (...): the integrand of the KL near coincidence."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(d_eta1), numpy.shape(d_eta2)) + ())
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, d_eta1, d_eta2).shape + ())
     _c0 = _special.trigamma(eta1 + eta2)
     _c1 = _special.trigamma_diff(eta1, eta2, _special.trigamma(eta1), _c0)
     _c2 = _c1**(-1.0)
@@ -591,7 +591,7 @@ def _kl_curvature(eta1, eta2, d_eta1, d_eta2, _out=None):
 def log_base_measure(x, _out=None):
     """log h(x), (...)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x)) + ())
+        _out = numpy.empty(numpy.broadcast(x).shape + ())
     _out[...] = -numpy.log(x) - numpy.log1p(-x)
     return _out
 
@@ -599,7 +599,7 @@ def log_base_measure(x, _out=None):
 def statistics(x, _out=None):
     """T(x), the sufficient statistics, (..., m)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x)) + (2,))
+        _out = numpy.empty(numpy.broadcast(x).shape + (2,))
     _out[..., 0] = numpy.log(x)
     _out[..., 1] = numpy.log1p(-x)
     return _out

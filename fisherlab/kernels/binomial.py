@@ -17,7 +17,7 @@ def natural__to_natural(eta, n, _out=None):
     Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(n)) + (1,))
+        _out = numpy.empty(numpy.broadcast(eta, n).shape + (1,))
     _out[..., 0] = eta
     return _out
 
@@ -28,7 +28,7 @@ def natural__from_natural(eta, n, _out=None):
     Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(n)) + (1,))
+        _out = numpy.empty(numpy.broadcast(eta, n).shape + (1,))
     _out[..., 0] = eta
     return _out
 
@@ -39,7 +39,7 @@ def natural__jacobian(eta, n, _out=None):
     Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(n)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(eta, n).shape + (1, 1))
     _out[..., 0, 0] = 1
     return _out
 
@@ -50,7 +50,7 @@ def natural__log_partition(eta, n, _out=None):
     Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(n)) + ())
+        _out = numpy.empty(numpy.broadcast(eta, n).shape + ())
     _out[...] = n*_special.logsumexp0(eta)
     return _out
 
@@ -61,7 +61,7 @@ def natural__mean(eta, n, _out=None):
     Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(n)) + (1,))
+        _out = numpy.empty(numpy.broadcast(eta, n).shape + (1,))
     _out[..., 0] = n*_special.softmax0(1, eta)
     return _out
 
@@ -72,7 +72,7 @@ def natural__log_density(x, eta, n, _out=None):
     Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta), numpy.shape(n)) + ())
+        _out = numpy.empty(numpy.broadcast(x, eta, n).shape + ())
     _out[...] = eta*x - n*_special.logsumexp0(eta) + (_special.gammaln(n + 1) - _special.gammaln(x + 1) - _special.gammaln(n - x + 1))
     return _out
 
@@ -83,7 +83,7 @@ def natural__score(x, eta, n, _out=None):
     Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta), numpy.shape(n)) + (1,))
+        _out = numpy.empty(numpy.broadcast(x, eta, n).shape + (1,))
     _out[..., 0] = -n*_special.softmax0(1, eta) + x
     return _out
 
@@ -94,7 +94,7 @@ def natural__hessian(x, eta, n, _out=None):
     Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta), numpy.shape(n)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(x, eta, n).shape + (1, 1))
     _out[..., 0, 0] = -n*_special.cosoftmax0(1, eta)*_special.softmax0(1, eta)
     return _out
 
@@ -105,7 +105,7 @@ def natural__fisher(eta, n, _out=None):
     Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(n)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(eta, n).shape + (1, 1))
     _out[..., 0, 0] = n*_special.cosoftmax0(1, eta)*_special.softmax0(1, eta)
     return _out
 
@@ -116,7 +116,7 @@ def natural__natural_fisher(eta, n, _out=None):
     Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(n)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(eta, n).shape + (1, 1))
     _out[..., 0, 0] = n*_special.cosoftmax0(1, eta)*_special.softmax0(1, eta)
     return _out
 
@@ -127,7 +127,7 @@ def natural__kl(eta, eta_q, n, _out=None):
     Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(eta_q), numpy.shape(n)) + ())
+        _out = numpy.empty(numpy.broadcast(eta, eta_q, n).shape + ())
     _t0 = -n*_special.logsumexp0(eta)
     _t1 = n*(eta - eta_q)*_special.softmax0(1, eta)
     _t2 = n*_special.logsumexp0(eta_q)
@@ -141,7 +141,7 @@ def natural__entropy(eta, n, _out=None):
     Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(n)) + ())
+        _out = numpy.empty(numpy.broadcast(eta, n).shape + ())
     _out[...] = n*(-eta*_special.softmax0(1, eta) + _special.logsumexp0(eta))
     return _out
 
@@ -152,7 +152,7 @@ def natural__skewness(eta, n, _out=None):
     Valid range: eta in [-6, 6]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(n)) + (1, 1, 1))
+        _out = numpy.empty(numpy.broadcast(eta, n).shape + (1, 1, 1))
     _c0 = _special.cosoftmax0(1, eta)
     _c1 = _special.softmax0(1, eta)
     _out[..., 0, 0, 0] = _c0*_c1*n*(_c0 - _c1)
@@ -165,7 +165,7 @@ def p__to_natural(p, n, _out=None):
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p), numpy.shape(n)) + (1,))
+        _out = numpy.empty(numpy.broadcast(p, n).shape + (1,))
     _out[..., 0] = numpy.log(-p/(p - 1))
     return _out
 
@@ -176,7 +176,7 @@ def p__from_natural(eta, n, _out=None):
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(n)) + (1,))
+        _out = numpy.empty(numpy.broadcast(eta, n).shape + (1,))
     _out[..., 0] = _special.softmax0(1, eta)
     return _out
 
@@ -187,7 +187,7 @@ def p__jacobian(p, n, _out=None):
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p), numpy.shape(n)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(p, n).shape + (1, 1))
     _out[..., 0, 0] = -1/(p*(p - 1))
     return _out
 
@@ -198,7 +198,7 @@ def p__log_partition(p, n, _out=None):
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p), numpy.shape(n)) + ())
+        _out = numpy.empty(numpy.broadcast(p, n).shape + ())
     _out[...] = -n*numpy.log1p(-p)
     return _out
 
@@ -209,7 +209,7 @@ def p__mean(p, n, _out=None):
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p), numpy.shape(n)) + (1,))
+        _out = numpy.empty(numpy.broadcast(p, n).shape + (1,))
     _out[..., 0] = n*p
     return _out
 
@@ -220,7 +220,7 @@ def p__log_density(x, p, n, _out=None):
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(p), numpy.shape(n)) + ())
+        _out = numpy.empty(numpy.broadcast(x, p, n).shape + ())
     _out[...] = n*numpy.log1p(-p) + x*(numpy.log(p) + numpy.log(-1/(p - 1))) + (_special.gammaln(n + 1) - _special.gammaln(x + 1) - _special.gammaln(n - x + 1))
     return _out
 
@@ -231,7 +231,7 @@ def p__score(x, p, n, _out=None):
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(p), numpy.shape(n)) + (1,))
+        _out = numpy.empty(numpy.broadcast(x, p, n).shape + (1,))
     _out[..., 0] = (n*p - x)/(p*(p - 1))
     return _out
 
@@ -242,7 +242,7 @@ def p__hessian(x, p, n, _out=None):
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(p), numpy.shape(n)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(x, p, n).shape + (1, 1))
     _c0 = p**2
     _out[..., 0, 0] = -(_c0*n - 2*p*x + x)/(_c0*(p - 1)**2)
     return _out
@@ -254,7 +254,7 @@ def p__fisher(p, n, _out=None):
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p), numpy.shape(n)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(p, n).shape + (1, 1))
     _out[..., 0, 0] = -n/(p*(p - 1))
     return _out
 
@@ -265,7 +265,7 @@ def p__natural_fisher(p, n, _out=None):
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p), numpy.shape(n)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(p, n).shape + (1, 1))
     _out[..., 0, 0] = -n*p*(p - 1)
     return _out
 
@@ -276,7 +276,7 @@ def p__kl(p, p_q, n, _out=None):
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p), numpy.shape(p_q), numpy.shape(n)) + ())
+        _out = numpy.empty(numpy.broadcast(p, p_q, n).shape + ())
     _t0 = n*numpy.log1p(-p)
     _t1 = -n*numpy.log1p(-p_q)
     _t2 = n*p*(numpy.log(p) - numpy.log(p_q) + numpy.log(-1/(p - 1)) - numpy.log(-1/(p_q - 1)))
@@ -290,7 +290,7 @@ def p__entropy(p, n, _out=None):
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p), numpy.shape(n)) + ())
+        _out = numpy.empty(numpy.broadcast(p, n).shape + ())
     _out[...] = -n*(p*(numpy.log(p) + numpy.log(-1/(p - 1))) + numpy.log1p(-p))
     return _out
 
@@ -301,7 +301,7 @@ def p__skewness(p, n, _out=None):
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p), numpy.shape(n)) + (1, 1, 1))
+        _out = numpy.empty(numpy.broadcast(p, n).shape + (1, 1, 1))
     _out[..., 0, 0, 0] = n*p*(p - 1)*(2*p - 1)
     return _out
 
@@ -312,7 +312,7 @@ def p__fisher_rao(p, p_q, n, _out=None):
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p), numpy.shape(p_q), numpy.shape(n)) + ())
+        _out = numpy.empty(numpy.broadcast(p, p_q, n).shape + ())
     _out[...] = 4*numpy.sqrt(n)*numpy.arcsin((1/2)*numpy.sqrt(_special.sqrt_diff(p, p_q)**2 + _special.sqrt_diff(1 - p, 1 - p_q)**2))
     return _out
 
@@ -320,7 +320,7 @@ def p__fisher_rao(p, p_q, n, _out=None):
 def _kl_curvature(eta, d_eta, n, _out=None):
     """g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ), (...): the integrand of the KL near coincidence."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(d_eta), numpy.shape(n)) + ())
+        _out = numpy.empty(numpy.broadcast(eta, d_eta, n).shape + ())
     _out[...] = d_eta**2*n*_special.cosoftmax0(1, eta)*_special.softmax0(1, eta)
     return _out
 
@@ -328,7 +328,7 @@ def _kl_curvature(eta, d_eta, n, _out=None):
 def log_base_measure(x, n, _out=None):
     """log h(x), (...)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(n)) + ())
+        _out = numpy.empty(numpy.broadcast(x, n).shape + ())
     _out[...] = (_special.gammaln(n + 1) - _special.gammaln(x + 1) - _special.gammaln(n - x + 1))
     return _out
 
@@ -336,7 +336,7 @@ def log_base_measure(x, n, _out=None):
 def statistics(x, n, _out=None):
     """T(x), the sufficient statistics, (..., m)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(n)) + (1,))
+        _out = numpy.empty(numpy.broadcast(x, n).shape + (1,))
     _out[..., 0] = x
     return _out
 
@@ -344,7 +344,7 @@ def statistics(x, n, _out=None):
 def natural_from_mean(mu1, n, _out=None):
     """η(μ), the closed-form inverse of μ = ∇A(η), (..., m)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu1), numpy.shape(n)) + (1,))
+        _out = numpy.empty(numpy.broadcast(mu1, n).shape + (1,))
     _out[..., 0] = numpy.log(-mu1/(mu1 - n))
     return _out
 

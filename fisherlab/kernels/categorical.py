@@ -38,15 +38,15 @@ def natural__mean(eta):
 
 def natural__log_density(x, eta):
     """log p(x | θ), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x)[:-1], numpy.shape(eta)[:-1]) + numpy.shape(eta)[-1:]
+    _shape = _special.batch_shape(x, eta)
     t = x[..., :-1]
     lse = _special.logsumexp0_last(eta)
-    return _special.full(((-lse) + numpy.sum(eta*t, axis=-1)), _shape[:-1])
+    return _special.full(((-lse) + numpy.add.reduce(eta*t, axis=-1)), _shape[:-1])
 
 
 def natural__score(x, eta):
     """∇_θ log p(x | θ), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x)[:-1], numpy.shape(eta)[:-1]) + numpy.shape(eta)[-1:]
+    _shape = _special.batch_shape(x, eta)
     t = x[..., :-1]
     probs, p_ref = _special.softmax_last(eta)
     return _special.full(((-probs) + t), _shape)
@@ -90,7 +90,7 @@ def natural__jacobian(eta):
 
 def natural__hessian(x, eta):
     """hessian as δ_jl·d_j + c·u_j·u_l for its dense form: (d or None, u, c, None, the exact diagonal or None), (..., m), (..., m), (...), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x)[:-1], numpy.shape(eta)[:-1]) + numpy.shape(eta)[-1:]
+    _shape = _special.batch_shape(x, eta)
     t = x[..., :-1]
     probs, p_ref = _special.softmax_last(eta)
     cosoftmax = _special.cosoftmax_last(probs, p_ref)
@@ -102,7 +102,7 @@ def natural__entropy(eta):
     _shape = numpy.shape(eta)
     lse = _special.logsumexp0_last(eta)
     probs, p_ref = _special.softmax_last(eta)
-    return _special.full((lse + (-numpy.sum(eta*probs, axis=-1))), _shape[:-1])
+    return _special.full((lse + (-numpy.add.reduce(eta*probs, axis=-1))), _shape[:-1])
 
 
 def natural__kl_terms(eta, eta_q):
@@ -111,7 +111,7 @@ def natural__kl_terms(eta, eta_q):
     lse = _special.logsumexp0_last(eta)
     probs, p_ref = _special.softmax_last(eta)
     lse_q = _special.logsumexp0_last(eta_q)
-    return (_special.full(lse_q, _shape[:-1]), _special.full((-lse), _shape[:-1]), _special.full(((-numpy.sum(eta_q*probs, axis=-1)) + numpy.sum(eta*probs, axis=-1)), _shape[:-1]))
+    return (_special.full(lse_q, _shape[:-1]), _special.full((-lse), _shape[:-1]), _special.full(((-numpy.add.reduce(eta_q*probs, axis=-1)) + numpy.add.reduce(eta*probs, axis=-1)), _shape[:-1]))
 
 
 def natural__skewness(eta):
@@ -128,7 +128,7 @@ def natural__skewness(eta):
 def probs__to_natural(p):
     """η(θ), (..., m)."""
     _shape = numpy.shape(p)
-    return _special.full(((-numpy.log((1 + (-numpy.sum(p, axis=-1)[..., None])))) + numpy.log(p)), _shape)
+    return _special.full(((-numpy.log((1 + (-numpy.add.reduce(p, axis=-1)[..., None])))) + numpy.log(p)), _shape)
 
 
 def probs__from_natural(eta):
@@ -141,7 +141,7 @@ def probs__from_natural(eta):
 def probs__log_partition(p):
     """A(η(θ)), (...)."""
     _shape = numpy.shape(p)
-    return _special.full(numpy.log((-(1/((-1 + numpy.sum(p, axis=-1)))))), _shape[:-1])
+    return _special.full(numpy.log((-(1/((-1 + numpy.add.reduce(p, axis=-1)))))), _shape[:-1])
 
 
 def probs__mean(p):
@@ -152,37 +152,37 @@ def probs__mean(p):
 
 def probs__log_density(x, p):
     """log p(x | θ), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x)[:-1], numpy.shape(p)[:-1]) + numpy.shape(p)[-1:]
+    _shape = _special.batch_shape(x, p)
     t = x[..., :-1]
-    _c0 = (-1 + numpy.sum(p, axis=-1))
-    return _special.full(((-numpy.sum((((-numpy.log(p)) + numpy.log((-_c0[..., None]))))*t, axis=-1)) + (-numpy.log((-(1/_c0))))), _shape[:-1])
+    _c0 = (-1 + numpy.add.reduce(p, axis=-1))
+    return _special.full(((-numpy.add.reduce((((-numpy.log(p)) + numpy.log((-_c0[..., None]))))*t, axis=-1)) + (-numpy.log((-(1/_c0))))), _shape[:-1])
 
 
 def probs__score(x, p):
     """∇_θ log p(x | θ), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x)[:-1], numpy.shape(p)[:-1]) + numpy.shape(p)[-1:]
+    _shape = _special.batch_shape(x, p)
     t = x[..., :-1]
-    _c0 = numpy.sum(p, axis=-1)
-    return _special.full((-((((-p) + p*numpy.sum(t, axis=-1)[..., None] + (-_c0[..., None]*t) + t)))/(((-1 + _c0[..., None]))*p)), _shape)
+    _c0 = numpy.add.reduce(p, axis=-1)
+    return _special.full((-((((-p) + p*numpy.add.reduce(t, axis=-1)[..., None] + (-_c0[..., None]*t) + t)))/(((-1 + _c0[..., None]))*p)), _shape)
 
 
 def probs__fisher_parts(p):
     """fisher as δ_jl·d_j + c·u_j·u_l for solves: (d, u, c, capacitance 1 + c Σ u²/d, None), (..., m), (..., m), (...), (...)."""
     _shape = numpy.shape(p)
-    _c0 = (-(1/((-1 + numpy.sum(p, axis=-1)))))
+    _c0 = (-(1/((-1 + numpy.add.reduce(p, axis=-1)))))
     return (_special.full((1/p), _shape), _special.full(1, _shape), _special.full(_c0, _shape[:-1]), _special.full(_c0, _shape[:-1]), None)
 
 
 def probs__fisher(p):
     """fisher as δ_jl·d_j + c·u_j·u_l for its dense form: (d or None, u, c, None, the exact diagonal or None), (..., m), (..., m), (...), (..., m)."""
     _shape = numpy.shape(p)
-    return (_special.full((1/p), _shape), _special.full(1, _shape), _special.full((-(1/((-1 + numpy.sum(p, axis=-1))))), _shape[:-1]), None, None)
+    return (_special.full((1/p), _shape), _special.full(1, _shape), _special.full((-(1/((-1 + numpy.add.reduce(p, axis=-1))))), _shape[:-1]), None, None)
 
 
 def probs__natural_fisher_parts(p):
     """natural_fisher as δ_jl·d_j + c·u_j·u_l for solves: (d, u, c, capacitance 1 + c Σ u²/d, None), (..., m), (..., m), (...), (...)."""
     _shape = numpy.shape(p)
-    return (_special.full(p, _shape), _special.full(p, _shape), _special.full(-1, _shape[:-1]), _special.full((1 + (-numpy.sum(p, axis=-1))), _shape[:-1]), None)
+    return (_special.full(p, _shape), _special.full(p, _shape), _special.full(-1, _shape[:-1]), _special.full((1 + (-numpy.add.reduce(p, axis=-1))), _shape[:-1]), None)
 
 
 def probs__natural_fisher(p):
@@ -194,37 +194,37 @@ def probs__natural_fisher(p):
 def probs__jacobian_parts(p):
     """jacobian as δ_jl·d_j + c·u_j·u_l for solves: (d, u, c, capacitance 1 + c Σ u²/d, None), (..., m), (..., m), (...), (...)."""
     _shape = numpy.shape(p)
-    _c0 = (-(1/((-1 + numpy.sum(p, axis=-1)))))
+    _c0 = (-(1/((-1 + numpy.add.reduce(p, axis=-1)))))
     return (_special.full((1/p), _shape), _special.full(1, _shape), _special.full(_c0, _shape[:-1]), _special.full(_c0, _shape[:-1]), None)
 
 
 def probs__jacobian(p):
     """jacobian as δ_jl·d_j + c·u_j·u_l for its dense form: (d or None, u, c, None, the exact diagonal or None), (..., m), (..., m), (...), (..., m)."""
     _shape = numpy.shape(p)
-    return (_special.full((1/p), _shape), _special.full(1, _shape), _special.full((-(1/((-1 + numpy.sum(p, axis=-1))))), _shape[:-1]), None, None)
+    return (_special.full((1/p), _shape), _special.full(1, _shape), _special.full((-(1/((-1 + numpy.add.reduce(p, axis=-1))))), _shape[:-1]), None, None)
 
 
 def probs__hessian(x, p):
     """hessian as δ_jl·d_j + c·u_j·u_l for its dense form: (d or None, u, c, None, the exact diagonal or None), (..., m), (..., m), (...), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x)[:-1], numpy.shape(p)[:-1]) + numpy.shape(p)[-1:]
+    _shape = _special.batch_shape(x, p)
     t = x[..., :-1]
-    return (_special.full((-(t)/(p**2)), _shape), _special.full((1/((-1 + numpy.sum(p, axis=-1)[..., None]))), _shape), _special.full((-1 + numpy.sum(t, axis=-1)), _shape[:-1]), None, None)
+    return (_special.full((-(t)/(p**2)), _shape), _special.full((1/((-1 + numpy.add.reduce(p, axis=-1)[..., None]))), _shape), _special.full((-1 + numpy.add.reduce(t, axis=-1)), _shape[:-1]), None, None)
 
 
 def probs__entropy(p):
     """A − ⟨η, μ⟩ − E[log h], (...)."""
     _shape = numpy.shape(p)
-    _c0 = (-1 + numpy.sum(p, axis=-1))
-    return _special.full((numpy.sum((((-numpy.log(p)) + numpy.log((-_c0[..., None]))))*p, axis=-1) + numpy.log((-(1/_c0)))), _shape[:-1])
+    _c0 = (-1 + numpy.add.reduce(p, axis=-1))
+    return _special.full((numpy.add.reduce((((-numpy.log(p)) + numpy.log((-_c0[..., None]))))*p, axis=-1) + numpy.log((-(1/_c0)))), _shape[:-1])
 
 
 def probs__kl_terms(p, p_q):
     """The terms of the Bregman-form KL(p_θ ‖ p_θq), each (...)."""
     _shape = numpy.shape(p)
-    _c0 = (-1 + numpy.sum(p_q, axis=-1))
-    _c1 = numpy.sum(p, axis=-1)
+    _c0 = (-1 + numpy.add.reduce(p_q, axis=-1))
+    _c1 = numpy.add.reduce(p, axis=-1)
     _c2 = (-1 + _c1)
-    return (_special.full(numpy.log((-(1/_c0))), _shape[:-1]), _special.full((-numpy.log((-(1/_c2)))), _shape[:-1]), _special.full(((-numpy.sum(p*numpy.log(p_q), axis=-1)) + _c1*numpy.log((-_c0)) + (-_c1*numpy.log((-_c2))) + numpy.sum(p*numpy.log(p), axis=-1)), _shape[:-1]))
+    return (_special.full(numpy.log((-(1/_c0))), _shape[:-1]), _special.full((-numpy.log((-(1/_c2)))), _shape[:-1]), _special.full(((-numpy.add.reduce(p*numpy.log(p_q), axis=-1)) + _c1*numpy.log((-_c0)) + (-_c1*numpy.log((-_c2))) + numpy.add.reduce(p*numpy.log(p), axis=-1)), _shape[:-1]))
 
 
 def probs__skewness(p):
@@ -240,7 +240,7 @@ def probs__skewness(p):
 def probs__fisher_rao(p, p_q):
     """Fisher–Rao distance between θ and θq, (...)."""
     _shape = numpy.shape(p)
-    return _special.full(4*numpy.arcsin(0.5*numpy.sqrt((_special.sqrt_diff((1 + (-numpy.sum(p, axis=-1))), (1 + (-numpy.sum(p_q, axis=-1))))**2 + numpy.sum(_special.sqrt_diff(p, p_q)**2, axis=-1)))), _shape[:-1])
+    return _special.full(4*numpy.arcsin(0.5*numpy.sqrt((_special.sqrt_diff((1 + (-numpy.add.reduce(p, axis=-1))), (1 + (-numpy.add.reduce(p_q, axis=-1))))**2 + numpy.add.reduce(_special.sqrt_diff(p, p_q)**2, axis=-1)))), _shape[:-1])
 
 
 def log_base_measure(*x_fixed, _out=None):
@@ -258,7 +258,7 @@ def statistics(*x_fixed, _out=None):
 def natural_from_mean(*mu_fixed, _out=None):
     """η(μ) from the columns of μ, the closed-form inverse of μ = ∇A(η), (..., m)."""
     mu = numpy.stack(numpy.broadcast_arrays(*mu_fixed[:len(mu_fixed) - 0]), axis=-1)
-    return _special.into(_out, numpy.log((mu)/(((1 + (-numpy.sum(mu, axis=-1)[..., None]))))), mu.shape)
+    return _special.into(_out, numpy.log((mu)/(((1 + (-numpy.add.reduce(mu, axis=-1)[..., None]))))), mu.shape)
 
 
 def _kl_curvature(*cols):

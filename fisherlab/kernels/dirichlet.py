@@ -38,14 +38,14 @@ def natural__mean(eta):
 
 def natural__log_density(x, eta):
     """log p(x | θ), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x)[:-1], numpy.shape(eta)[:-1]) + numpy.shape(eta)[-1:]
+    _shape = _special.batch_shape(x, eta)
     t = numpy.log(x)
-    return _special.full(((-numpy.sum(numpy.log(x), axis=-1)) + numpy.sum(((-_special.gammaln(eta)) + eta*t), axis=-1) + _special.gammaln(numpy.sum(eta, axis=-1))), _shape[:-1])
+    return _special.full(((-numpy.add.reduce(numpy.log(x), axis=-1)) + numpy.add.reduce(((-_special.gammaln(eta)) + eta*t), axis=-1) + _special.gammaln(numpy.add.reduce(eta, axis=-1))), _shape[:-1])
 
 
 def natural__score(x, eta):
     """∇_θ log p(x | θ), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x)[:-1], numpy.shape(eta)[:-1]) + numpy.shape(eta)[-1:]
+    _shape = _special.batch_shape(x, eta)
     t = numpy.log(x)
     digamma_rest = _special.digamma_rest(eta)
     return _special.full(((-digamma_rest) + t), _shape)
@@ -54,29 +54,29 @@ def natural__score(x, eta):
 def natural__fisher_parts(eta):
     """fisher as δ_jl·d_j + c·u_j·u_l for solves: (d, u, c, capacitance 1 + c Σ u²/d, None), (..., m), (..., m), (...), (...)."""
     _shape = numpy.shape(eta)
-    _c0 = _special.trigamma(numpy.sum(eta, axis=-1))
-    return (_special.full(_special.trigamma(eta), _shape), _special.full(1, _shape), _special.full((-_c0), _shape[:-1]), _special.full((1 + (-_c0*numpy.sum((1/_special.trigamma(eta)), axis=-1))), _shape[:-1]), None)
+    _c0 = _special.trigamma(numpy.add.reduce(eta, axis=-1))
+    return (_special.full(_special.trigamma(eta), _shape), _special.full(1, _shape), _special.full((-_c0), _shape[:-1]), _special.full((1 + (-_c0*numpy.add.reduce((1/_special.trigamma(eta)), axis=-1))), _shape[:-1]), None)
 
 
 def natural__fisher(eta):
     """fisher as δ_jl·d_j + c·u_j·u_l for its dense form: (d or None, u, c, None, the exact diagonal or None), (..., m), (..., m), (...), (..., m)."""
     _shape = numpy.shape(eta)
     trigamma_rest = _special.trigamma_rest(eta)
-    return (None, _special.full(1, _shape), _special.full((-_special.trigamma(numpy.sum(eta, axis=-1))), _shape[:-1]), None, _special.full(trigamma_rest, _shape))
+    return (None, _special.full(1, _shape), _special.full((-_special.trigamma(numpy.add.reduce(eta, axis=-1))), _shape[:-1]), None, _special.full(trigamma_rest, _shape))
 
 
 def natural__natural_fisher_parts(eta):
     """natural_fisher as δ_jl·d_j + c·u_j·u_l for solves: (d, u, c, capacitance 1 + c Σ u²/d, None), (..., m), (..., m), (...), (...)."""
     _shape = numpy.shape(eta)
-    _c0 = _special.trigamma(numpy.sum(eta, axis=-1))
-    return (_special.full(_special.trigamma(eta), _shape), _special.full(1, _shape), _special.full((-_c0), _shape[:-1]), _special.full((1 + (-_c0*numpy.sum((1/_special.trigamma(eta)), axis=-1))), _shape[:-1]), None)
+    _c0 = _special.trigamma(numpy.add.reduce(eta, axis=-1))
+    return (_special.full(_special.trigamma(eta), _shape), _special.full(1, _shape), _special.full((-_c0), _shape[:-1]), _special.full((1 + (-_c0*numpy.add.reduce((1/_special.trigamma(eta)), axis=-1))), _shape[:-1]), None)
 
 
 def natural__natural_fisher(eta):
     """natural_fisher as δ_jl·d_j + c·u_j·u_l for its dense form: (d or None, u, c, None, the exact diagonal or None), (..., m), (..., m), (...), (..., m)."""
     _shape = numpy.shape(eta)
     trigamma_rest = _special.trigamma_rest(eta)
-    return (None, _special.full(1, _shape), _special.full((-_special.trigamma(numpy.sum(eta, axis=-1))), _shape[:-1]), None, _special.full(trigamma_rest, _shape))
+    return (None, _special.full(1, _shape), _special.full((-_special.trigamma(numpy.add.reduce(eta, axis=-1))), _shape[:-1]), None, _special.full(trigamma_rest, _shape))
 
 
 def natural__jacobian(eta):
@@ -87,10 +87,10 @@ def natural__jacobian(eta):
 
 def natural__hessian(x, eta):
     """hessian as δ_jl·d_j + c·u_j·u_l for its dense form: (d or None, u, c, None, the exact diagonal or None), (..., m), (..., m), (...), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x)[:-1], numpy.shape(eta)[:-1]) + numpy.shape(eta)[-1:]
+    _shape = _special.batch_shape(x, eta)
     t = numpy.log(x)
     trigamma_rest = _special.trigamma_rest(eta)
-    return (None, _special.full(1, _shape), _special.full(_special.trigamma(numpy.sum(eta, axis=-1)), _shape[:-1]), None, _special.full((-trigamma_rest), _shape))
+    return (None, _special.full(1, _shape), _special.full(_special.trigamma(numpy.add.reduce(eta, axis=-1)), _shape[:-1]), None, _special.full((-trigamma_rest), _shape))
 
 
 def natural__entropy(eta):
@@ -98,7 +98,7 @@ def natural__entropy(eta):
     _shape = numpy.shape(eta)
     digamma_rest = _special.digamma_rest(eta)
     log_multibeta = _special.log_multibeta(eta)
-    return _special.full((log_multibeta + (-numpy.sum(digamma_rest*eta, axis=-1)) + numpy.sum(digamma_rest, axis=-1)), _shape[:-1])
+    return _special.full((log_multibeta + (-numpy.add.reduce(digamma_rest*eta, axis=-1)) + numpy.add.reduce(digamma_rest, axis=-1)), _shape[:-1])
 
 
 def natural__kl_terms(eta, eta_q):
@@ -107,7 +107,7 @@ def natural__kl_terms(eta, eta_q):
     digamma_rest = _special.digamma_rest(eta)
     log_multibeta = _special.log_multibeta(eta)
     log_multibeta_q = _special.log_multibeta(eta_q)
-    return (_special.full(log_multibeta_q, _shape[:-1]), _special.full((-log_multibeta), _shape[:-1]), _special.full(((-numpy.sum(digamma_rest*eta_q, axis=-1)) + numpy.sum(digamma_rest*eta, axis=-1)), _shape[:-1]))
+    return (_special.full(log_multibeta_q, _shape[:-1]), _special.full((-log_multibeta), _shape[:-1]), _special.full(((-numpy.add.reduce(digamma_rest*eta_q, axis=-1)) + numpy.add.reduce(digamma_rest*eta, axis=-1)), _shape[:-1]))
 
 
 def natural__skewness(eta):
@@ -115,7 +115,7 @@ def natural__skewness(eta):
     _shape = numpy.shape(eta)
     m = _shape[-1]
     _eye = numpy.eye(m)
-    return _special.full(((-_special.polygamma(2, numpy.sum(eta, axis=-1)[..., None, None, None])) + _eye[:, :, None]*_eye[:, None, :]*_special.polygamma(2, eta[..., :, None, None])), _shape[:-1] + (m,) * 3)
+    return _special.full(((-_special.polygamma(2, numpy.add.reduce(eta, axis=-1)[..., None, None, None])) + _eye[:, :, None]*_eye[:, None, :]*_special.polygamma(2, eta[..., :, None, None])), _shape[:-1] + (m,) * 3)
 
 
 def alpha__to_natural(alpha):
@@ -146,14 +146,14 @@ def alpha__mean(alpha):
 
 def alpha__log_density(x, alpha):
     """log p(x | θ), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x)[:-1], numpy.shape(alpha)[:-1]) + numpy.shape(alpha)[-1:]
+    _shape = _special.batch_shape(x, alpha)
     t = numpy.log(x)
-    return _special.full(((-numpy.sum(numpy.log(x), axis=-1)) + numpy.sum(((-_special.gammaln(alpha)) + alpha*t), axis=-1) + _special.gammaln(numpy.sum(alpha, axis=-1))), _shape[:-1])
+    return _special.full(((-numpy.add.reduce(numpy.log(x), axis=-1)) + numpy.add.reduce(((-_special.gammaln(alpha)) + alpha*t), axis=-1) + _special.gammaln(numpy.add.reduce(alpha, axis=-1))), _shape[:-1])
 
 
 def alpha__score(x, alpha):
     """∇_θ log p(x | θ), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x)[:-1], numpy.shape(alpha)[:-1]) + numpy.shape(alpha)[-1:]
+    _shape = _special.batch_shape(x, alpha)
     t = numpy.log(x)
     digamma_rest = _special.digamma_rest(alpha)
     return _special.full(((-digamma_rest) + t), _shape)
@@ -162,29 +162,29 @@ def alpha__score(x, alpha):
 def alpha__fisher_parts(alpha):
     """fisher as δ_jl·d_j + c·u_j·u_l for solves: (d, u, c, capacitance 1 + c Σ u²/d, None), (..., m), (..., m), (...), (...)."""
     _shape = numpy.shape(alpha)
-    _c0 = _special.trigamma(numpy.sum(alpha, axis=-1))
-    return (_special.full(_special.trigamma(alpha), _shape), _special.full(1, _shape), _special.full((-_c0), _shape[:-1]), _special.full((1 + (-_c0*numpy.sum((1/_special.trigamma(alpha)), axis=-1))), _shape[:-1]), None)
+    _c0 = _special.trigamma(numpy.add.reduce(alpha, axis=-1))
+    return (_special.full(_special.trigamma(alpha), _shape), _special.full(1, _shape), _special.full((-_c0), _shape[:-1]), _special.full((1 + (-_c0*numpy.add.reduce((1/_special.trigamma(alpha)), axis=-1))), _shape[:-1]), None)
 
 
 def alpha__fisher(alpha):
     """fisher as δ_jl·d_j + c·u_j·u_l for its dense form: (d or None, u, c, None, the exact diagonal or None), (..., m), (..., m), (...), (..., m)."""
     _shape = numpy.shape(alpha)
     trigamma_rest = _special.trigamma_rest(alpha)
-    return (None, _special.full(1, _shape), _special.full((-_special.trigamma(numpy.sum(alpha, axis=-1))), _shape[:-1]), None, _special.full(trigamma_rest, _shape))
+    return (None, _special.full(1, _shape), _special.full((-_special.trigamma(numpy.add.reduce(alpha, axis=-1))), _shape[:-1]), None, _special.full(trigamma_rest, _shape))
 
 
 def alpha__natural_fisher_parts(alpha):
     """natural_fisher as δ_jl·d_j + c·u_j·u_l for solves: (d, u, c, capacitance 1 + c Σ u²/d, None), (..., m), (..., m), (...), (...)."""
     _shape = numpy.shape(alpha)
-    _c0 = _special.trigamma(numpy.sum(alpha, axis=-1))
-    return (_special.full(_special.trigamma(alpha), _shape), _special.full(1, _shape), _special.full((-_c0), _shape[:-1]), _special.full((1 + (-_c0*numpy.sum((1/_special.trigamma(alpha)), axis=-1))), _shape[:-1]), None)
+    _c0 = _special.trigamma(numpy.add.reduce(alpha, axis=-1))
+    return (_special.full(_special.trigamma(alpha), _shape), _special.full(1, _shape), _special.full((-_c0), _shape[:-1]), _special.full((1 + (-_c0*numpy.add.reduce((1/_special.trigamma(alpha)), axis=-1))), _shape[:-1]), None)
 
 
 def alpha__natural_fisher(alpha):
     """natural_fisher as δ_jl·d_j + c·u_j·u_l for its dense form: (d or None, u, c, None, the exact diagonal or None), (..., m), (..., m), (...), (..., m)."""
     _shape = numpy.shape(alpha)
     trigamma_rest = _special.trigamma_rest(alpha)
-    return (None, _special.full(1, _shape), _special.full((-_special.trigamma(numpy.sum(alpha, axis=-1))), _shape[:-1]), None, _special.full(trigamma_rest, _shape))
+    return (None, _special.full(1, _shape), _special.full((-_special.trigamma(numpy.add.reduce(alpha, axis=-1))), _shape[:-1]), None, _special.full(trigamma_rest, _shape))
 
 
 def alpha__jacobian(alpha):
@@ -195,10 +195,10 @@ def alpha__jacobian(alpha):
 
 def alpha__hessian(x, alpha):
     """hessian as δ_jl·d_j + c·u_j·u_l for its dense form: (d or None, u, c, None, the exact diagonal or None), (..., m), (..., m), (...), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x)[:-1], numpy.shape(alpha)[:-1]) + numpy.shape(alpha)[-1:]
+    _shape = _special.batch_shape(x, alpha)
     t = numpy.log(x)
     trigamma_rest = _special.trigamma_rest(alpha)
-    return (None, _special.full(1, _shape), _special.full(_special.trigamma(numpy.sum(alpha, axis=-1)), _shape[:-1]), None, _special.full((-trigamma_rest), _shape))
+    return (None, _special.full(1, _shape), _special.full(_special.trigamma(numpy.add.reduce(alpha, axis=-1)), _shape[:-1]), None, _special.full((-trigamma_rest), _shape))
 
 
 def alpha__entropy(alpha):
@@ -206,7 +206,7 @@ def alpha__entropy(alpha):
     _shape = numpy.shape(alpha)
     digamma_rest = _special.digamma_rest(alpha)
     log_multibeta = _special.log_multibeta(alpha)
-    return _special.full((log_multibeta + (-numpy.sum(alpha*digamma_rest, axis=-1)) + numpy.sum(digamma_rest, axis=-1)), _shape[:-1])
+    return _special.full((log_multibeta + (-numpy.add.reduce(alpha*digamma_rest, axis=-1)) + numpy.add.reduce(digamma_rest, axis=-1)), _shape[:-1])
 
 
 def alpha__kl_terms(alpha, alpha_q):
@@ -215,7 +215,7 @@ def alpha__kl_terms(alpha, alpha_q):
     digamma_rest = _special.digamma_rest(alpha)
     log_multibeta = _special.log_multibeta(alpha)
     log_multibeta_q = _special.log_multibeta(alpha_q)
-    return (_special.full(log_multibeta_q, _shape[:-1]), _special.full((-log_multibeta), _shape[:-1]), _special.full(((-numpy.sum(alpha_q*digamma_rest, axis=-1)) + numpy.sum(alpha*digamma_rest, axis=-1)), _shape[:-1]))
+    return (_special.full(log_multibeta_q, _shape[:-1]), _special.full((-log_multibeta), _shape[:-1]), _special.full(((-numpy.add.reduce(alpha_q*digamma_rest, axis=-1)) + numpy.add.reduce(alpha*digamma_rest, axis=-1)), _shape[:-1]))
 
 
 def alpha__skewness(alpha):
@@ -223,13 +223,13 @@ def alpha__skewness(alpha):
     _shape = numpy.shape(alpha)
     m = _shape[-1]
     _eye = numpy.eye(m)
-    return _special.full(((-_special.polygamma(2, numpy.sum(alpha, axis=-1)[..., None, None, None])) + _eye[:, :, None]*_eye[:, None, :]*_special.polygamma(2, alpha[..., :, None, None])), _shape[:-1] + (m,) * 3)
+    return _special.full(((-_special.polygamma(2, numpy.add.reduce(alpha, axis=-1)[..., None, None, None])) + _eye[:, :, None]*_eye[:, None, :]*_special.polygamma(2, alpha[..., :, None, None])), _shape[:-1] + (m,) * 3)
 
 
 def log_base_measure(*x_fixed, _out=None):
     """log h(x) from the columns of x (then the fixed parameters), (...)."""
     x = numpy.stack(numpy.broadcast_arrays(*x_fixed[:len(x_fixed) - 0]), axis=-1)
-    return _special.into(_out, (-numpy.sum(numpy.log(x), axis=-1)), x.shape[:-1])
+    return _special.into(_out, (-numpy.add.reduce(numpy.log(x), axis=-1)), x.shape[:-1])
 
 
 def statistics(*x_fixed, _out=None):

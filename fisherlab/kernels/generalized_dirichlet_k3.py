@@ -17,7 +17,7 @@ def natural__to_natural(eta1, eta2, eta3, eta4, _out=None):
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta3, eta4).shape + (4,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     _out[..., 2] = eta3
@@ -32,7 +32,7 @@ def natural__from_natural(eta1, eta2, eta3, eta4, _out=None):
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta3, eta4).shape + (4,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     _out[..., 2] = eta3
@@ -47,7 +47,7 @@ def natural__jacobian(eta1, eta2, eta3, eta4, _out=None):
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4, 4))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta3, eta4).shape + (4, 4))
     _out[..., 0, 0] = 1
     _out[..., 0, 1] = 0
     _out[..., 0, 2] = 0
@@ -74,7 +74,7 @@ def natural__log_partition(eta1, eta2, eta3, eta4, _out=None):
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + ())
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta3, eta4).shape + ())
     _out[...] = _special.log_beta(eta1, eta2 + eta3 + eta4) + _special.log_beta(eta2, eta4)
     return _out
 
@@ -86,7 +86,7 @@ def natural__mean(eta1, eta2, eta3, eta4, _out=None):
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta3, eta4).shape + (4,))
     _c0 = eta2 + eta4
     _c1 = _c0 + eta3
     _c2 = _special.digamma(_c1 + eta1)
@@ -106,7 +106,7 @@ def natural__log_density(x1, x2, x3, eta1, eta2, eta3, eta4, _out=None):
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + ())
+        _out = numpy.empty(numpy.broadcast(x1, x2, x3, eta1, eta2, eta3, eta4).shape + ())
     _out[...] = eta3*numpy.log(x2 + x3) + (eta1 - 1)*numpy.log(x1) + (eta2 - 1)*numpy.log(x2) + (eta4 - 1)*numpy.log(x3) - _special.log_beta(eta1, eta2 + eta3 + eta4) - _special.log_beta(eta2, eta4)
     return _out
 
@@ -118,7 +118,7 @@ def natural__score(x1, x2, x3, eta1, eta2, eta3, eta4, _out=None):
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4,))
+        _out = numpy.empty(numpy.broadcast(x1, x2, x3, eta1, eta2, eta3, eta4).shape + (4,))
     _c0 = eta2 + eta4
     _c1 = _c0 + eta3
     _c2 = _special.digamma(_c1 + eta1)
@@ -138,7 +138,7 @@ def natural__hessian(x1, x2, x3, eta1, eta2, eta3, eta4, _out=None):
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4, 4))
+        _out = numpy.empty(numpy.broadcast(x1, x2, x3, eta1, eta2, eta3, eta4).shape + (4, 4))
     _c0 = eta2 + eta4
     _c1 = _c0 + eta3
     _c2 = _special.trigamma(_c1 + eta1)
@@ -171,7 +171,7 @@ def natural__fisher(eta1, eta2, eta3, eta4, _out=None):
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4, 4))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta3, eta4).shape + (4, 4))
     _c0 = eta2 + eta4
     _c1 = _c0 + eta3
     _c2 = _special.trigamma(_c1 + eta1)
@@ -204,7 +204,7 @@ def natural__natural_fisher(eta1, eta2, eta3, eta4, _out=None):
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4, 4))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta3, eta4).shape + (4, 4))
     _c0 = eta2 + eta4
     _c1 = _c0 + eta3
     _c2 = _special.trigamma(_c1 + eta1)
@@ -237,7 +237,7 @@ def natural__kl(eta1, eta2, eta3, eta4, eta1_q, eta2_q, eta3_q, eta4_q, _out=Non
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(eta1_q), numpy.shape(eta2_q), numpy.shape(eta3_q), numpy.shape(eta4_q)) + ())
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta3, eta4, eta1_q, eta2_q, eta3_q, eta4_q).shape + ())
     _c0 = eta2 + eta4
     _c1 = _c0 + eta3
     _c2 = _special.digamma(_c1 + eta1)
@@ -262,7 +262,7 @@ def natural__entropy(eta1, eta2, eta3, eta4, _out=None):
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + ())
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta3, eta4).shape + ())
     _c0 = eta2 + eta4
     _c1 = _c0 + eta3
     _c2 = _special.digamma(_c0)
@@ -281,7 +281,7 @@ def natural__skewness(eta1, eta2, eta3, eta4, _out=None):
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4, 4, 4))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta3, eta4).shape + (4, 4, 4))
     _c0 = eta2 + eta4
     _c1 = _c0 + eta3
     _c2 = _special.polygamma(2, _c1 + eta1)
@@ -365,7 +365,7 @@ def a_b__to_natural(a1, a2, b1, b2, _out=None):
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(a1), numpy.shape(a2), numpy.shape(b1), numpy.shape(b2)) + (4,))
+        _out = numpy.empty(numpy.broadcast(a1, a2, b1, b2).shape + (4,))
     _out[..., 0] = a1
     _out[..., 1] = a2
     _out[..., 2] = -a2 + b1 - b2
@@ -380,7 +380,7 @@ def a_b__from_natural(eta1, eta2, eta3, eta4, _out=None):
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4)) + (4,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta3, eta4).shape + (4,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     _out[..., 2] = eta2 + eta3 + eta4
@@ -395,7 +395,7 @@ def a_b__jacobian(a1, a2, b1, b2, _out=None):
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(a1), numpy.shape(a2), numpy.shape(b1), numpy.shape(b2)) + (4, 4))
+        _out = numpy.empty(numpy.broadcast(a1, a2, b1, b2).shape + (4, 4))
     _out[..., 0, 0] = 1
     _out[..., 0, 1] = 0
     _out[..., 0, 2] = 0
@@ -422,7 +422,7 @@ def a_b__log_partition(a1, a2, b1, b2, _out=None):
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(a1), numpy.shape(a2), numpy.shape(b1), numpy.shape(b2)) + ())
+        _out = numpy.empty(numpy.broadcast(a1, a2, b1, b2).shape + ())
     _out[...] = _special.log_beta(a1, b1) + _special.log_beta(a2, b2)
     return _out
 
@@ -434,7 +434,7 @@ def a_b__mean(a1, a2, b1, b2, _out=None):
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(a1), numpy.shape(a2), numpy.shape(b1), numpy.shape(b2)) + (4,))
+        _out = numpy.empty(numpy.broadcast(a1, a2, b1, b2).shape + (4,))
     _c0 = _special.digamma(a1 + b1)
     _c1 = _special.digamma(a2 + b2)
     _c2 = _special.digamma_diff(b1, a1, _special.digamma(b1), _c0)
@@ -452,7 +452,7 @@ def a_b__log_density(x1, x2, x3, a1, a2, b1, b2, _out=None):
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(a1), numpy.shape(a2), numpy.shape(b1), numpy.shape(b2)) + ())
+        _out = numpy.empty(numpy.broadcast(x1, x2, x3, a1, a2, b1, b2).shape + ())
     _out[...] = (a1 - 1)*numpy.log(x1) + (a2 - 1)*numpy.log(x2) + (b2 - 1)*numpy.log(x3) - (a2 - b1 + b2)*numpy.log(x2 + x3) - _special.log_beta(a1, b1) - _special.log_beta(a2, b2)
     return _out
 
@@ -464,7 +464,7 @@ def a_b__score(x1, x2, x3, a1, a2, b1, b2, _out=None):
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(a1), numpy.shape(a2), numpy.shape(b1), numpy.shape(b2)) + (4,))
+        _out = numpy.empty(numpy.broadcast(x1, x2, x3, a1, a2, b1, b2).shape + (4,))
     _c0 = _special.digamma(a1 + b1)
     _c1 = numpy.log(x2 + x3)
     _c2 = _special.digamma(a2 + b2)
@@ -482,7 +482,7 @@ def a_b__hessian(x1, x2, x3, a1, a2, b1, b2, _out=None):
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(a1), numpy.shape(a2), numpy.shape(b1), numpy.shape(b2)) + (4, 4))
+        _out = numpy.empty(numpy.broadcast(x1, x2, x3, a1, a2, b1, b2).shape + (4, 4))
     _c0 = _special.trigamma(a1 + b1)
     _c1 = _special.trigamma(a2 + b2)
     _out[..., 0, 0] = -_special.trigamma_diff(a1, b1, _special.trigamma(a1), _c0)
@@ -511,7 +511,7 @@ def a_b__fisher(a1, a2, b1, b2, _out=None):
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(a1), numpy.shape(a2), numpy.shape(b1), numpy.shape(b2)) + (4, 4))
+        _out = numpy.empty(numpy.broadcast(a1, a2, b1, b2).shape + (4, 4))
     _c0 = _special.trigamma(a1 + b1)
     _c1 = _special.trigamma(a2 + b2)
     _out[..., 0, 0] = _special.trigamma_diff(a1, b1, _special.trigamma(a1), _c0)
@@ -540,7 +540,7 @@ def a_b__natural_fisher(a1, a2, b1, b2, _out=None):
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(a1), numpy.shape(a2), numpy.shape(b1), numpy.shape(b2)) + (4, 4))
+        _out = numpy.empty(numpy.broadcast(a1, a2, b1, b2).shape + (4, 4))
     _c0 = _special.trigamma(a1 + b1)
     _c1 = -_c0
     _c2 = _special.trigamma(a2 + b2)
@@ -571,7 +571,7 @@ def a_b__kl(a1, a2, b1, b2, a1_q, a2_q, b1_q, b2_q, _out=None):
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(a1), numpy.shape(a2), numpy.shape(b1), numpy.shape(b2), numpy.shape(a1_q), numpy.shape(a2_q), numpy.shape(b1_q), numpy.shape(b2_q)) + ())
+        _out = numpy.empty(numpy.broadcast(a1, a2, b1, b2, a1_q, a2_q, b1_q, b2_q).shape + ())
     _c0 = _special.digamma(a1 + b1)
     _c1 = a2 - a2_q
     _c2 = _special.digamma(a2 + b2)
@@ -596,7 +596,7 @@ def a_b__entropy(a1, a2, b1, b2, _out=None):
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(a1), numpy.shape(a2), numpy.shape(b1), numpy.shape(b2)) + ())
+        _out = numpy.empty(numpy.broadcast(a1, a2, b1, b2).shape + ())
     _c0 = _special.digamma(a1 + b1)
     _c1 = _special.digamma(a2 + b2)
     _out[...] = -(a1 - 1)*_special.digamma_diff(a1, b1, _special.digamma(a1), _c0) - (a2 - 1)*_special.digamma_diff(a2, b2, _special.digamma(a2), _c1) - (b1 - 2)*_special.digamma_diff(b1, a1, _special.digamma(b1), _c0) - (b2 - 1)*_special.digamma_diff(b2, a2, _special.digamma(b2), _c1) + _special.log_beta(a1, b1) + _special.log_beta(a2, b2)
@@ -610,7 +610,7 @@ def a_b__skewness(a1, a2, b1, b2, _out=None):
     agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(a1), numpy.shape(a2), numpy.shape(b1), numpy.shape(b2)) + (4, 4, 4))
+        _out = numpy.empty(numpy.broadcast(a1, a2, b1, b2).shape + (4, 4, 4))
     _c0 = _special.polygamma(2, a1 + b1)
     _c1 = -_c0
     _c2 = _special.polygamma(2, a2 + b2)
@@ -688,7 +688,7 @@ def a_b__skewness(a1, a2, b1, b2, _out=None):
 def _kl_curvature(eta1, eta2, eta3, eta4, d_eta1, d_eta2, d_eta3, d_eta4, _out=None):
     """g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ), (...): the integrand of the KL near coincidence."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta4), numpy.shape(d_eta1), numpy.shape(d_eta2), numpy.shape(d_eta3), numpy.shape(d_eta4)) + ())
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta3, eta4, d_eta1, d_eta2, d_eta3, d_eta4).shape + ())
     _c0 = eta2 + eta4
     _c1 = _c0 + eta3
     _c2 = _special.trigamma_diff(_c1, eta1)
@@ -703,7 +703,7 @@ def _kl_curvature(eta1, eta2, eta3, eta4, d_eta1, d_eta2, d_eta3, d_eta4, _out=N
 def log_base_measure(x1, x2, x3, _out=None):
     """log h(x), (...)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3)) + ())
+        _out = numpy.empty(numpy.broadcast(x1, x2, x3).shape + ())
     _out[...] = -numpy.log(x1) - numpy.log(x2) - numpy.log(x3)
     return _out
 
@@ -711,7 +711,7 @@ def log_base_measure(x1, x2, x3, _out=None):
 def statistics(x1, x2, x3, _out=None):
     """T(x), the sufficient statistics, (..., m)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3)) + (4,))
+        _out = numpy.empty(numpy.broadcast(x1, x2, x3).shape + (4,))
     _out[..., 0] = numpy.log(x1)
     _out[..., 1] = numpy.log(x2)
     _out[..., 2] = numpy.log(x2 + x3)

@@ -16,7 +16,7 @@ def natural__to_natural(eta, _out=None):
     Valid range: eta in [-5, -0.01]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1,))
+        _out = numpy.empty(numpy.broadcast(eta).shape + (1,))
     _out[..., 0] = eta
     return _out
 
@@ -27,7 +27,7 @@ def natural__from_natural(eta, _out=None):
     Valid range: eta in [-5, -0.01]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1,))
+        _out = numpy.empty(numpy.broadcast(eta).shape + (1,))
     _out[..., 0] = eta
     return _out
 
@@ -38,7 +38,7 @@ def natural__jacobian(eta, _out=None):
     Valid range: eta in [-5, -0.01]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(eta).shape + (1, 1))
     _out[..., 0, 0] = 1
     return _out
 
@@ -49,7 +49,7 @@ def natural__log_partition(eta, _out=None):
     Valid range: eta in [-5, -0.01]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + ())
+        _out = numpy.empty(numpy.broadcast(eta).shape + ())
     _out[...] = -numpy.log(_special.neg_expm1(eta))
     return _out
 
@@ -60,7 +60,7 @@ def natural__mean(eta, _out=None):
     Valid range: eta in [-5, -0.01]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1,))
+        _out = numpy.empty(numpy.broadcast(eta).shape + (1,))
     _out[..., 0] = numpy.exp(eta)/_special.neg_expm1(eta)
     return _out
 
@@ -71,7 +71,7 @@ def natural__log_density(x, eta, _out=None):
     Valid range: eta in [-5, -0.01]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta)) + ())
+        _out = numpy.empty(numpy.broadcast(x, eta).shape + ())
     _out[...] = eta*x + numpy.log(_special.neg_expm1(eta))
     return _out
 
@@ -82,7 +82,7 @@ def natural__score(x, eta, _out=None):
     Valid range: eta in [-5, -0.01]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta)) + (1,))
+        _out = numpy.empty(numpy.broadcast(x, eta).shape + (1,))
     _out[..., 0] = x - numpy.exp(eta)/_special.neg_expm1(eta)
     return _out
 
@@ -93,7 +93,7 @@ def natural__hessian(x, eta, _out=None):
     Valid range: eta in [-5, -0.01]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(x, eta).shape + (1, 1))
     _c0 = numpy.exp(eta)
     _c1 = _special.neg_expm1(eta)
     _out[..., 0, 0] = -_c0*(_c0 + _c1)/_c1**2
@@ -106,7 +106,7 @@ def natural__fisher(eta, _out=None):
     Valid range: eta in [-5, -0.01]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(eta).shape + (1, 1))
     _c0 = numpy.exp(eta)
     _c1 = _special.neg_expm1(eta)
     _out[..., 0, 0] = _c0*(_c0 + _c1)/_c1**2
@@ -119,7 +119,7 @@ def natural__natural_fisher(eta, _out=None):
     Valid range: eta in [-5, -0.01]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(eta).shape + (1, 1))
     _c0 = numpy.exp(eta)
     _c1 = _special.neg_expm1(eta)
     _out[..., 0, 0] = _c0*(_c0 + _c1)/_c1**2
@@ -132,7 +132,7 @@ def natural__kl(eta, eta_q, _out=None):
     Valid range: eta in [-5, -0.01]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(eta_q)) + ())
+        _out = numpy.empty(numpy.broadcast(eta, eta_q).shape + ())
     _c0 = _special.neg_expm1(eta)
     _t0 = -numpy.log(_special.neg_expm1(eta_q))
     _t1 = (eta - eta_q)*numpy.exp(eta)/_c0
@@ -147,7 +147,7 @@ def natural__entropy(eta, _out=None):
     Valid range: eta in [-5, -0.01]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + ())
+        _out = numpy.empty(numpy.broadcast(eta).shape + ())
     _c0 = _special.neg_expm1(eta)
     _out[...] = -numpy.log(_c0) - eta*numpy.exp(eta)/_c0
     return _out
@@ -159,7 +159,7 @@ def natural__skewness(eta, _out=None):
     Valid range: eta in [-5, -0.01]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1, 1, 1))
+        _out = numpy.empty(numpy.broadcast(eta).shape + (1, 1, 1))
     _c0 = numpy.exp(eta)
     _c1 = _special.neg_expm1(eta)
     _out[..., 0, 0, 0] = _c0*(_c0 + _c1)*(2*_c0 + _c1)/(_c1**2*_c1)
@@ -172,7 +172,7 @@ def p__to_natural(p, _out=None):
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p)) + (1,))
+        _out = numpy.empty(numpy.broadcast(p).shape + (1,))
     _out[..., 0] = numpy.log1p(-p)
     return _out
 
@@ -183,7 +183,7 @@ def p__from_natural(eta, _out=None):
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1,))
+        _out = numpy.empty(numpy.broadcast(eta).shape + (1,))
     _out[..., 0] = _special.neg_expm1(eta)
     return _out
 
@@ -194,7 +194,7 @@ def p__jacobian(p, _out=None):
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(p).shape + (1, 1))
     _out[..., 0, 0] = (p - 1)**(-1.0)
     return _out
 
@@ -205,7 +205,7 @@ def p__log_partition(p, _out=None):
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p)) + ())
+        _out = numpy.empty(numpy.broadcast(p).shape + ())
     _out[...] = -numpy.log(p)
     return _out
 
@@ -216,7 +216,7 @@ def p__mean(p, _out=None):
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p)) + (1,))
+        _out = numpy.empty(numpy.broadcast(p).shape + (1,))
     _out[..., 0] = -(p - 1)/p
     return _out
 
@@ -227,7 +227,7 @@ def p__log_density(x, p, _out=None):
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(p)) + ())
+        _out = numpy.empty(numpy.broadcast(x, p).shape + ())
     _out[...] = x*numpy.log1p(-p) + numpy.log(p)
     return _out
 
@@ -238,7 +238,7 @@ def p__score(x, p, _out=None):
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(p)) + (1,))
+        _out = numpy.empty(numpy.broadcast(x, p).shape + (1,))
     _c0 = p - 1
     _out[..., 0] = (_c0/p + x)/_c0
     return _out
@@ -250,7 +250,7 @@ def p__hessian(x, p, _out=None):
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(p)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(x, p).shape + (1, 1))
     _c0 = p - 1
     _c1 = _c0**(-1.0)
     _out[..., 0, 0] = _c1*(-_c1*(_c0/p + x) + (1/(p**2)))
@@ -263,7 +263,7 @@ def p__fisher(p, _out=None):
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(p).shape + (1, 1))
     _out[..., 0, 0] = -1/(p**2*(p - 1))
     return _out
 
@@ -274,7 +274,7 @@ def p__natural_fisher(p, _out=None):
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(p).shape + (1, 1))
     _out[..., 0, 0] = -(p - 1)/p**2
     return _out
 
@@ -285,7 +285,7 @@ def p__kl(p, p_q, _out=None):
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p), numpy.shape(p_q)) + ())
+        _out = numpy.empty(numpy.broadcast(p, p_q).shape + ())
     _t0 = -numpy.log(p_q)
     _t1 = -(p - 1)*(numpy.log1p(-p) - numpy.log1p(-p_q))/p
     _t2 = numpy.log(p)
@@ -299,7 +299,7 @@ def p__entropy(p, _out=None):
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p)) + ())
+        _out = numpy.empty(numpy.broadcast(p).shape + ())
     _out[...] = -numpy.log(p) + (p - 1)*numpy.log1p(-p)/p
     return _out
 
@@ -310,7 +310,7 @@ def p__skewness(p, _out=None):
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p)) + (1, 1, 1))
+        _out = numpy.empty(numpy.broadcast(p).shape + (1, 1, 1))
     _c0 = p - 1
     _out[..., 0, 0, 0] = _c0*(2*_c0/p - 1)/p**2
     return _out
@@ -322,7 +322,7 @@ def p__fisher_rao(p, p_q, _out=None):
     Valid range: p in [0.01, 0.99]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(p), numpy.shape(p_q)) + ())
+        _out = numpy.empty(numpy.broadcast(p, p_q).shape + ())
     _out[...] = 2*abs((1/2)*numpy.log(p/p_q) - numpy.log((numpy.sqrt(1 - p) + 1)/(numpy.sqrt(1 - p_q) + 1)))
     return _out
 
@@ -330,7 +330,7 @@ def p__fisher_rao(p, p_q, _out=None):
 def _kl_curvature(eta, d_eta, _out=None):
     """g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ), (...): the integrand of the KL near coincidence."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(d_eta)) + ())
+        _out = numpy.empty(numpy.broadcast(eta, d_eta).shape + ())
     _c0 = numpy.exp(eta)
     _c1 = _special.neg_expm1(eta)
     _out[...] = _c0*d_eta**2*(_c0 + _c1)/_c1**2
@@ -340,7 +340,7 @@ def _kl_curvature(eta, d_eta, _out=None):
 def log_base_measure(x, _out=None):
     """log h(x), (...)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x)) + ())
+        _out = numpy.empty(numpy.broadcast(x).shape + ())
     _out[...] = 0
     return _out
 
@@ -348,7 +348,7 @@ def log_base_measure(x, _out=None):
 def statistics(x, _out=None):
     """T(x), the sufficient statistics, (..., m)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x)) + (1,))
+        _out = numpy.empty(numpy.broadcast(x).shape + (1,))
     _out[..., 0] = x
     return _out
 
@@ -356,7 +356,7 @@ def statistics(x, _out=None):
 def natural_from_mean(mu1, _out=None):
     """η(μ), the closed-form inverse of μ = ∇A(η), (..., m)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu1)) + (1,))
+        _out = numpy.empty(numpy.broadcast(mu1).shape + (1,))
     _out[..., 0] = numpy.log(mu1/(mu1 + 1))
     return _out
 

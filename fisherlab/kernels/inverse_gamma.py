@@ -16,7 +16,7 @@ def natural__to_natural(eta1, eta2, _out=None):
     Valid range: eta1 in [-30, -0.01], eta2 in [-1000, -0.001]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     return _out
@@ -28,7 +28,7 @@ def natural__from_natural(eta1, eta2, _out=None):
     Valid range: eta1 in [-30, -0.01], eta2 in [-1000, -0.001]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     return _out
@@ -40,7 +40,7 @@ def natural__jacobian(eta1, eta2, _out=None):
     Valid range: eta1 in [-30, -0.01], eta2 in [-1000, -0.001]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2, 2))
     _out[..., 0, 0] = 1
     _out[..., 0, 1] = 0
     _out[..., 1, 0] = 0
@@ -54,7 +54,7 @@ def natural__log_partition(eta1, eta2, _out=None):
     Valid range: eta1 in [-30, -0.01], eta2 in [-1000, -0.001]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + ())
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + ())
     _out[...] = eta1*numpy.log(-eta2) + _special.gammaln(-eta1)
     return _out
 
@@ -65,7 +65,7 @@ def natural__mean(eta1, eta2, _out=None):
     Valid range: eta1 in [-30, -0.01], eta2 in [-1000, -0.001]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2,))
     _out[..., 0] = numpy.log(-eta2) - _special.digamma(-eta1)
     _out[..., 1] = eta1/eta2
     return _out
@@ -77,7 +77,7 @@ def natural__log_density(x, eta1, eta2, _out=None):
     Valid range: eta1 in [-30, -0.01], eta2 in [-1000, -0.001]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + ())
+        _out = numpy.empty(numpy.broadcast(x, eta1, eta2).shape + ())
     _out[...] = -eta1*numpy.log(-eta2) + eta2/x + (eta1 - 1)*numpy.log(x) - _special.gammaln(-eta1)
     return _out
 
@@ -88,7 +88,7 @@ def natural__score(x, eta1, eta2, _out=None):
     Valid range: eta1 in [-30, -0.01], eta2 in [-1000, -0.001]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + (2,))
+        _out = numpy.empty(numpy.broadcast(x, eta1, eta2).shape + (2,))
     _c0 = eta2**(-1.0)
     _out[..., 0] = numpy.log(-_c0*x) + _special.digamma(-eta1)
     _out[..., 1] = -_c0*eta1 + x**(-1.0)
@@ -101,7 +101,7 @@ def natural__hessian(x, eta1, eta2, _out=None):
     Valid range: eta1 in [-30, -0.01], eta2 in [-1000, -0.001]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(x, eta1, eta2).shape + (2, 2))
     _out[..., 0, 0] = -_special.trigamma(-eta1)
     _out[..., 0, 1] = -1/eta2
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -115,7 +115,7 @@ def natural__fisher(eta1, eta2, _out=None):
     Valid range: eta1 in [-30, -0.01], eta2 in [-1000, -0.001]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2, 2))
     _out[..., 0, 0] = _special.trigamma(-eta1)
     _out[..., 0, 1] = eta2**(-1.0)
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -129,7 +129,7 @@ def natural__natural_fisher(eta1, eta2, _out=None):
     Valid range: eta1 in [-30, -0.01], eta2 in [-1000, -0.001]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2, 2))
     _out[..., 0, 0] = _special.trigamma(-eta1)
     _out[..., 0, 1] = eta2**(-1.0)
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -143,7 +143,7 @@ def natural__kl(eta1, eta2, eta1_q, eta2_q, _out=None):
     Valid range: eta1 in [-30, -0.01], eta2 in [-1000, -0.001]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta1_q), numpy.shape(eta2_q)) + ())
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta1_q, eta2_q).shape + ())
     _c0 = -eta1
     _c1 = -eta2_q
     _c2 = numpy.log(-eta2)
@@ -164,7 +164,7 @@ def natural__entropy(eta1, eta2, _out=None):
     Valid range: eta1 in [-30, -0.01], eta2 in [-1000, -0.001]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + ())
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + ())
     _c0 = -eta1
     _out[...] = _c0 + (eta1 - 1)*_special.digamma(_c0) + numpy.log(-eta2) + _special.gammaln(_c0)
     return _out
@@ -176,7 +176,7 @@ def natural__skewness(eta1, eta2, _out=None):
     Valid range: eta1 in [-30, -0.01], eta2 in [-1000, -0.001]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2, 2))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2, 2, 2))
     _c0 = -1/eta2**2
     _out[..., 0, 0, 0] = -_special.polygamma(2, -eta1)
     _out[..., 0, 0, 1] = 0
@@ -195,7 +195,7 @@ def shape_scale__to_natural(shape, scale, _out=None):
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale)) + (2,))
+        _out = numpy.empty(numpy.broadcast(shape, scale).shape + (2,))
     _out[..., 0] = -shape
     _out[..., 1] = -scale
     return _out
@@ -207,7 +207,7 @@ def shape_scale__from_natural(eta1, eta2, _out=None):
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2,))
     _out[..., 0] = -eta1
     _out[..., 1] = -eta2
     return _out
@@ -219,7 +219,7 @@ def shape_scale__jacobian(shape, scale, _out=None):
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(shape, scale).shape + (2, 2))
     _out[..., 0, 0] = -1
     _out[..., 0, 1] = 0
     _out[..., 1, 0] = 0
@@ -233,7 +233,7 @@ def shape_scale__log_partition(shape, scale, _out=None):
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale)) + ())
+        _out = numpy.empty(numpy.broadcast(shape, scale).shape + ())
     _out[...] = -shape*numpy.log(scale) + _special.gammaln(shape)
     return _out
 
@@ -244,7 +244,7 @@ def shape_scale__mean(shape, scale, _out=None):
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale)) + (2,))
+        _out = numpy.empty(numpy.broadcast(shape, scale).shape + (2,))
     _out[..., 0] = numpy.log(scale) - _special.digamma(shape)
     _out[..., 1] = shape/scale
     return _out
@@ -256,7 +256,7 @@ def shape_scale__log_density(x, shape, scale, _out=None):
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(shape), numpy.shape(scale)) + ())
+        _out = numpy.empty(numpy.broadcast(x, shape, scale).shape + ())
     _out[...] = -scale/x + shape*numpy.log(scale) - (shape + 1)*numpy.log(x) - _special.gammaln(shape)
     return _out
 
@@ -267,7 +267,7 @@ def shape_scale__score(x, shape, scale, _out=None):
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(shape), numpy.shape(scale)) + (2,))
+        _out = numpy.empty(numpy.broadcast(x, shape, scale).shape + (2,))
     _c0 = x**(-1.0)
     _out[..., 0] = numpy.log(_c0*scale) - _special.digamma(shape)
     _out[..., 1] = -_c0 + shape/scale
@@ -280,7 +280,7 @@ def shape_scale__hessian(x, shape, scale, _out=None):
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(shape), numpy.shape(scale)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(x, shape, scale).shape + (2, 2))
     _out[..., 0, 0] = -_special.trigamma(shape)
     _out[..., 0, 1] = scale**(-1.0)
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -294,7 +294,7 @@ def shape_scale__fisher(shape, scale, _out=None):
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(shape, scale).shape + (2, 2))
     _out[..., 0, 0] = _special.trigamma(shape)
     _out[..., 0, 1] = -1/scale
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -308,7 +308,7 @@ def shape_scale__natural_fisher(shape, scale, _out=None):
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(shape, scale).shape + (2, 2))
     _out[..., 0, 0] = _special.trigamma(shape)
     _out[..., 0, 1] = -1/scale
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -322,7 +322,7 @@ def shape_scale__kl(shape, scale, shape_q, scale_q, _out=None):
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale), numpy.shape(shape_q), numpy.shape(scale_q)) + ())
+        _out = numpy.empty(numpy.broadcast(shape, scale, shape_q, scale_q).shape + ())
     _c0 = numpy.log(scale)
     _t0 = -_special.gammaln(shape)
     _t1 = _c0*shape
@@ -340,7 +340,7 @@ def shape_scale__entropy(shape, scale, _out=None):
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale)) + ())
+        _out = numpy.empty(numpy.broadcast(shape, scale).shape + ())
     _out[...] = shape - (shape + 1)*_special.digamma(shape) + numpy.log(scale) + _special.gammaln(shape)
     return _out
 
@@ -351,7 +351,7 @@ def shape_scale__skewness(shape, scale, _out=None):
     Valid range: shape in [0.01, 30], scale in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(shape), numpy.shape(scale)) + (2, 2, 2))
+        _out = numpy.empty(numpy.broadcast(shape, scale).shape + (2, 2, 2))
     _c0 = -1/scale**2
     _out[..., 0, 0, 0] = -_special.polygamma(2, shape)
     _out[..., 0, 0, 1] = 0
@@ -371,7 +371,7 @@ def log_shape_log_scale__to_natural(log_shape, log_scale, _out=None):
     exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_scale)) + (2,))
+        _out = numpy.empty(numpy.broadcast(log_shape, log_scale).shape + (2,))
     _out[..., 0] = -numpy.exp(log_shape)
     _out[..., 1] = -numpy.exp(log_scale)
     return _out
@@ -384,7 +384,7 @@ def log_shape_log_scale__from_natural(eta1, eta2, _out=None):
     exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2,))
     _out[..., 0] = numpy.log(-eta1)
     _out[..., 1] = numpy.log(-eta2)
     return _out
@@ -397,7 +397,7 @@ def log_shape_log_scale__jacobian(log_shape, log_scale, _out=None):
     exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_scale)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(log_shape, log_scale).shape + (2, 2))
     _out[..., 0, 0] = -numpy.exp(log_shape)
     _out[..., 0, 1] = 0
     _out[..., 1, 0] = 0
@@ -412,7 +412,7 @@ def log_shape_log_scale__log_partition(log_shape, log_scale, _out=None):
     exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_scale)) + ())
+        _out = numpy.empty(numpy.broadcast(log_shape, log_scale).shape + ())
     _c0 = numpy.exp(log_shape)
     _out[...] = -_c0*log_scale + _special.gammaln(_c0)
     return _out
@@ -425,7 +425,7 @@ def log_shape_log_scale__mean(log_shape, log_scale, _out=None):
     exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_scale)) + (2,))
+        _out = numpy.empty(numpy.broadcast(log_shape, log_scale).shape + (2,))
     _out[..., 0] = log_scale - _special.digamma(numpy.exp(log_shape))
     _out[..., 1] = numpy.exp(-log_scale + log_shape)
     return _out
@@ -438,7 +438,7 @@ def log_shape_log_scale__log_density(x, log_shape, log_scale, _out=None):
     exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(log_shape), numpy.shape(log_scale)) + ())
+        _out = numpy.empty(numpy.broadcast(x, log_shape, log_scale).shape + ())
     _c0 = numpy.exp(log_shape)
     _out[...] = _c0*log_scale - (_c0 + 1)*numpy.log(x) - _special.gammaln(_c0) - numpy.exp(log_scale)/x
     return _out
@@ -451,7 +451,7 @@ def log_shape_log_scale__score(x, log_shape, log_scale, _out=None):
     exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(log_shape), numpy.shape(log_scale)) + (2,))
+        _out = numpy.empty(numpy.broadcast(x, log_shape, log_scale).shape + (2,))
     _c0 = numpy.exp(log_shape)
     _out[..., 0] = -_c0*(-log_scale + numpy.log(x) + _special.digamma(_c0))
     _out[..., 1] = _c0 - numpy.exp(log_scale)/x
@@ -465,7 +465,7 @@ def log_shape_log_scale__hessian(x, log_shape, log_scale, _out=None):
     exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(log_shape), numpy.shape(log_scale)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(x, log_shape, log_scale).shape + (2, 2))
     _c0 = numpy.exp(log_shape)
     _out[..., 0, 0] = -_c0*(_c0*_special.trigamma(_c0) - log_scale + numpy.log(x) + _special.digamma(_c0))
     _out[..., 0, 1] = _c0
@@ -481,7 +481,7 @@ def log_shape_log_scale__fisher(log_shape, log_scale, _out=None):
     exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_scale)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(log_shape, log_scale).shape + (2, 2))
     _c0 = numpy.exp(log_shape)
     _out[..., 0, 0] = numpy.exp(2*log_shape)*_special.trigamma(_c0)
     _out[..., 0, 1] = -_c0
@@ -497,7 +497,7 @@ def log_shape_log_scale__natural_fisher(log_shape, log_scale, _out=None):
     exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_scale)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(log_shape, log_scale).shape + (2, 2))
     _c0 = numpy.exp(log_shape)
     _out[..., 0, 0] = _special.trigamma(_c0)
     _out[..., 0, 1] = -numpy.exp(-log_scale)
@@ -513,7 +513,7 @@ def log_shape_log_scale__kl(log_shape, log_scale, log_shape_q, log_scale_q, _out
     exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_scale), numpy.shape(log_shape_q), numpy.shape(log_scale_q)) + ())
+        _out = numpy.empty(numpy.broadcast(log_shape, log_scale, log_shape_q, log_scale_q).shape + ())
     _c0 = numpy.exp(log_shape)
     _c1 = numpy.exp(log_shape_q)
     _t0 = -_special.gammaln(_c0)
@@ -533,7 +533,7 @@ def log_shape_log_scale__entropy(log_shape, log_scale, _out=None):
     exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_scale)) + ())
+        _out = numpy.empty(numpy.broadcast(log_shape, log_scale).shape + ())
     _c0 = numpy.exp(log_shape)
     _out[...] = _c0 + log_scale - (_c0 + 1)*_special.digamma(_c0) + _special.gammaln(_c0)
     return _out
@@ -546,7 +546,7 @@ def log_shape_log_scale__skewness(log_shape, log_scale, _out=None):
     exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(log_shape), numpy.shape(log_scale)) + (2, 2, 2))
+        _out = numpy.empty(numpy.broadcast(log_shape, log_scale).shape + (2, 2, 2))
     _c0 = numpy.exp(log_shape)
     _c1 = -numpy.exp(-2*log_scale)
     _out[..., 0, 0, 0] = -_special.polygamma(2, _c0)
@@ -563,7 +563,7 @@ def log_shape_log_scale__skewness(log_shape, log_scale, _out=None):
 def _kl_curvature(eta1, eta2, d_eta1, d_eta2, _out=None):
     """g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ), (...): the integrand of the KL near coincidence."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(d_eta1), numpy.shape(d_eta2)) + ())
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, d_eta1, d_eta2).shape + ())
     _c0 = _special.trigamma(-eta1)
     _c1 = _c0**(-1.0)
     _out[...] = _c0*(_c1*d_eta2/eta2 + d_eta1)**2 - d_eta2**2*(_c1 + eta1)/eta2**2
@@ -573,7 +573,7 @@ def _kl_curvature(eta1, eta2, d_eta1, d_eta2, _out=None):
 def log_base_measure(x, _out=None):
     """log h(x), (...)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x)) + ())
+        _out = numpy.empty(numpy.broadcast(x).shape + ())
     _out[...] = -numpy.log(x)
     return _out
 
@@ -581,7 +581,7 @@ def log_base_measure(x, _out=None):
 def statistics(x, _out=None):
     """T(x), the sufficient statistics, (..., m)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x)) + (2,))
+        _out = numpy.empty(numpy.broadcast(x).shape + (2,))
     _out[..., 0] = numpy.log(x)
     _out[..., 1] = x**(-1.0)
     return _out

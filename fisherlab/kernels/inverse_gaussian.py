@@ -16,7 +16,7 @@ def natural__to_natural(eta1, eta2, _out=None):
     Valid range: eta1 in [-1000, -0.001], eta2 in [-50, -0.05]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     return _out
@@ -28,7 +28,7 @@ def natural__from_natural(eta1, eta2, _out=None):
     Valid range: eta1 in [-1000, -0.001], eta2 in [-50, -0.05]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     return _out
@@ -40,7 +40,7 @@ def natural__jacobian(eta1, eta2, _out=None):
     Valid range: eta1 in [-1000, -0.001], eta2 in [-50, -0.05]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2, 2))
     _out[..., 0, 0] = 1
     _out[..., 0, 1] = 0
     _out[..., 1, 0] = 0
@@ -54,7 +54,7 @@ def natural__log_partition(eta1, eta2, _out=None):
     Valid range: eta1 in [-1000, -0.001], eta2 in [-50, -0.05]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + ())
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + ())
     _out[...] = -2*numpy.sqrt(-eta1)*numpy.sqrt(-eta2) - 1/2*numpy.log(-2*eta2)
     return _out
 
@@ -65,7 +65,7 @@ def natural__mean(eta1, eta2, _out=None):
     Valid range: eta1 in [-1000, -0.001], eta2 in [-50, -0.05]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2,))
     _c0 = numpy.sqrt(-eta1)
     _c1 = numpy.sqrt(-eta2)
     _out[..., 0] = _c1/_c0
@@ -79,7 +79,7 @@ def natural__log_density(x, eta1, eta2, _out=None):
     Valid range: eta1 in [-1000, -0.001], eta2 in [-50, -0.05]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + ())
+        _out = numpy.empty(numpy.broadcast(x, eta1, eta2).shape + ())
     _out[...] = eta1*x + eta2/x + 2*numpy.sqrt(-eta1)*numpy.sqrt(-eta2) + (1/2)*(numpy.log(-eta2/numpy.pi) + -3*numpy.log(x))
     return _out
 
@@ -90,7 +90,7 @@ def natural__score(x, eta1, eta2, _out=None):
     Valid range: eta1 in [-1000, -0.001], eta2 in [-50, -0.05]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + (2,))
+        _out = numpy.empty(numpy.broadcast(x, eta1, eta2).shape + (2,))
     _c0 = numpy.sqrt(-eta1)
     _c1 = numpy.sqrt(-eta2)
     _out[..., 0] = x - _c1/_c0
@@ -104,7 +104,7 @@ def natural__hessian(x, eta1, eta2, _out=None):
     Valid range: eta1 in [-1000, -0.001], eta2 in [-50, -0.05]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(x, eta1, eta2).shape + (2, 2))
     _c0 = -eta1
     _c1 = numpy.sqrt(-eta2)
     _c2 = numpy.sqrt(_c0)
@@ -121,7 +121,7 @@ def natural__fisher(eta1, eta2, _out=None):
     Valid range: eta1 in [-1000, -0.001], eta2 in [-50, -0.05]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2, 2))
     _c0 = -eta1
     _c1 = numpy.sqrt(-eta2)
     _c2 = (1/2)*_c1
@@ -139,7 +139,7 @@ def natural__natural_fisher(eta1, eta2, _out=None):
     Valid range: eta1 in [-1000, -0.001], eta2 in [-50, -0.05]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2, 2))
     _c0 = -eta1
     _c1 = numpy.sqrt(-eta2)
     _c2 = (1/2)*_c1
@@ -157,7 +157,7 @@ def natural__kl(eta1, eta2, eta1_q, eta2_q, _out=None):
     Valid range: eta1 in [-1000, -0.001], eta2 in [-50, -0.05]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta1_q), numpy.shape(eta2_q)) + ())
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta1_q, eta2_q).shape + ())
     _c0 = -eta1_q
     _c1 = -eta2_q
     _c2 = numpy.sqrt(-eta1)
@@ -179,7 +179,7 @@ def natural__entropy(eta1, eta2, _out=None):
     Valid range: eta1 in [-1000, -0.001], eta2 in [-50, -0.05]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + ())
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + ())
     _c0 = -eta2
     _c1 = -eta1
     _out[...] = (1/4)*numpy.log(_c0) - 3/4*numpy.log(_c1) - 3/2*_special.exp_expint1(4*numpy.sqrt(_c0)*numpy.sqrt(_c1)) + 1/2 + (1/2)*numpy.log(numpy.pi)
@@ -192,7 +192,7 @@ def natural__skewness(eta1, eta2, _out=None):
     Valid range: eta1 in [-1000, -0.001], eta2 in [-50, -0.05]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2, 2))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2, 2, 2))
     _c0 = -eta1
     _c1 = _c0**(-3/2)
     _c2 = numpy.sqrt(-eta2)
@@ -218,7 +218,7 @@ def mean_shape__to_natural(mean, shape, _out=None):
     Valid range: mean in [0.01, 10], shape in [0.1, 100]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape)) + (2,))
+        _out = numpy.empty(numpy.broadcast(mean, shape).shape + (2,))
     _c0 = (1/2)*shape
     _out[..., 0] = -_c0/mean**2
     _out[..., 1] = -_c0
@@ -231,7 +231,7 @@ def mean_shape__from_natural(eta1, eta2, _out=None):
     Valid range: mean in [0.01, 10], shape in [0.1, 100]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2,))
     _out[..., 0] = numpy.sqrt(-eta2)/numpy.sqrt(-eta1)
     _out[..., 1] = -2*eta2
     return _out
@@ -243,7 +243,7 @@ def mean_shape__jacobian(mean, shape, _out=None):
     Valid range: mean in [0.01, 10], shape in [0.1, 100]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(mean, shape).shape + (2, 2))
     _out[..., 0, 0] = shape/(mean**2*mean)
     _out[..., 0, 1] = -(1/2)/mean**2
     _out[..., 1, 0] = 0
@@ -257,7 +257,7 @@ def mean_shape__log_partition(mean, shape, _out=None):
     Valid range: mean in [0.01, 10], shape in [0.1, 100]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape)) + ())
+        _out = numpy.empty(numpy.broadcast(mean, shape).shape + ())
     _out[...] = -1/2*numpy.log(shape) - shape/mean
     return _out
 
@@ -268,7 +268,7 @@ def mean_shape__mean(mean, shape, _out=None):
     Valid range: mean in [0.01, 10], shape in [0.1, 100]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape)) + (2,))
+        _out = numpy.empty(numpy.broadcast(mean, shape).shape + (2,))
     _out[..., 0] = mean
     _out[..., 1] = (mean + shape)/(mean*shape)
     return _out
@@ -280,7 +280,7 @@ def mean_shape__log_density(x, mean, shape, _out=None):
     Valid range: mean in [0.01, 10], shape in [0.1, 100]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(shape)) + ())
+        _out = numpy.empty(numpy.broadcast(x, mean, shape).shape + ())
     _c0 = (1/2)*shape
     _out[...] = -_c0/x - _c0*x/mean**2 + (1/2)*numpy.log(shape) - 3/2*numpy.log(x) - 1/2*numpy.log(2*numpy.pi) + shape/mean
     return _out
@@ -292,7 +292,7 @@ def mean_shape__score(x, mean, shape, _out=None):
     Valid range: mean in [0.01, 10], shape in [0.1, 100]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(shape)) + (2,))
+        _out = numpy.empty(numpy.broadcast(x, mean, shape).shape + (2,))
     _out[..., 0] = -shape*(mean - x)/(mean**2*mean)
     _out[..., 1] = -(1/2)/x + (1/2)/shape + mean**(-1.0) - 1/2*x/mean**2
     return _out
@@ -304,7 +304,7 @@ def mean_shape__hessian(x, mean, shape, _out=None):
     Valid range: mean in [0.01, 10], shape in [0.1, 100]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mean), numpy.shape(shape)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(x, mean, shape).shape + (2, 2))
     _out[..., 0, 0] = shape*(2*mean - 3*x)/(mean**2)**2
     _out[..., 0, 1] = -(mean - x)/(mean**2*mean)
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -318,7 +318,7 @@ def mean_shape__fisher(mean, shape, _out=None):
     Valid range: mean in [0.01, 10], shape in [0.1, 100]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(mean, shape).shape + (2, 2))
     _out[..., 0, 0] = shape/(mean**2*mean)
     _out[..., 0, 1] = 0
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -332,7 +332,7 @@ def mean_shape__natural_fisher(mean, shape, _out=None):
     Valid range: mean in [0.01, 10], shape in [0.1, 100]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(mean, shape).shape + (2, 2))
     _c0 = shape**(-1.0)
     _out[..., 0, 0] = _c0*(mean**2*mean)
     _out[..., 0, 1] = -_c0*mean
@@ -347,7 +347,7 @@ def mean_shape__kl(mean, shape, mean_q, shape_q, _out=None):
     Valid range: mean in [0.01, 10], shape in [0.1, 100]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape), numpy.shape(mean_q), numpy.shape(shape_q)) + ())
+        _out = numpy.empty(numpy.broadcast(mean, shape, mean_q, shape_q).shape + ())
     _c0 = (1/2)*shape_q
     _t0 = -1/2
     _t1 = (1/2)*numpy.log(shape)
@@ -366,7 +366,7 @@ def mean_shape__entropy(mean, shape, _out=None):
     Valid range: mean in [0.01, 10], shape in [0.1, 100]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape)) + ())
+        _out = numpy.empty(numpy.broadcast(mean, shape).shape + ())
     _out[...] = (1/2)*(3*numpy.log(mean) - numpy.log(shape) - 3*_special.exp_expint1(2*shape/mean) + numpy.log(2) + 1 + numpy.log(numpy.pi))
     return _out
 
@@ -377,7 +377,7 @@ def mean_shape__skewness(mean, shape, _out=None):
     Valid range: mean in [0.01, 10], shape in [0.1, 100]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mean), numpy.shape(shape)) + (2, 2, 2))
+        _out = numpy.empty(numpy.broadcast(mean, shape).shape + (2, 2, 2))
     _c0 = (1/(shape**2))
     _c1 = -_c0*(mean**2*mean)
     _c2 = -_c0*mean
@@ -396,7 +396,7 @@ def mean_shape__skewness(mean, shape, _out=None):
 def _kl_curvature(eta1, eta2, d_eta1, d_eta2, _out=None):
     """g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ), (...): the integrand of the KL near coincidence."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(d_eta1), numpy.shape(d_eta2)) + ())
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, d_eta1, d_eta2).shape + ())
     _out[...] = (1/2)*(d_eta2**2/eta2**2 + numpy.sqrt(-eta2)*(d_eta1 - d_eta2*eta1/eta2)**2/(-eta1)**(3/2))
     return _out
 
@@ -404,7 +404,7 @@ def _kl_curvature(eta1, eta2, d_eta1, d_eta2, _out=None):
 def log_base_measure(x, _out=None):
     """log h(x), (...)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x)) + ())
+        _out = numpy.empty(numpy.broadcast(x).shape + ())
     _out[...] = -1/2*(3*numpy.log(x) + numpy.log(2*numpy.pi))
     return _out
 
@@ -412,7 +412,7 @@ def log_base_measure(x, _out=None):
 def statistics(x, _out=None):
     """T(x), the sufficient statistics, (..., m)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x)) + (2,))
+        _out = numpy.empty(numpy.broadcast(x).shape + (2,))
     _out[..., 0] = x
     _out[..., 1] = x**(-1.0)
     return _out
@@ -421,7 +421,7 @@ def statistics(x, _out=None):
 def natural_from_mean(mu1, mu2, _out=None):
     """η(μ), the closed-form inverse of μ = ∇A(η), (..., m)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu1), numpy.shape(mu2)) + (2,))
+        _out = numpy.empty(numpy.broadcast(mu1, mu2).shape + (2,))
     _c0 = (1/2)/(mu2 - 1/mu1)
     _out[..., 0] = -_c0/mu1**2
     _out[..., 1] = -_c0

@@ -17,7 +17,7 @@ def natural__to_natural(eta, loc, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(loc)) + (1,))
+        _out = numpy.empty(numpy.broadcast(eta, loc).shape + (1,))
     _out[..., 0] = eta
     return _out
 
@@ -28,7 +28,7 @@ def natural__from_natural(eta, loc, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(loc)) + (1,))
+        _out = numpy.empty(numpy.broadcast(eta, loc).shape + (1,))
     _out[..., 0] = eta
     return _out
 
@@ -39,7 +39,7 @@ def natural__jacobian(eta, loc, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(loc)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(eta, loc).shape + (1, 1))
     _out[..., 0, 0] = 1
     return _out
 
@@ -50,7 +50,7 @@ def natural__log_partition(eta, loc, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(loc)) + ())
+        _out = numpy.empty(numpy.broadcast(eta, loc).shape + ())
     _out[...] = -numpy.log(-eta) + numpy.log(2)
     return _out
 
@@ -61,7 +61,7 @@ def natural__mean(eta, loc, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(loc)) + (1,))
+        _out = numpy.empty(numpy.broadcast(eta, loc).shape + (1,))
     _out[..., 0] = -1/eta
     return _out
 
@@ -72,7 +72,7 @@ def natural__log_density(x, eta, loc, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta), numpy.shape(loc)) + ())
+        _out = numpy.empty(numpy.broadcast(x, eta, loc).shape + ())
     _out[...] = eta*abs(loc - x) + numpy.log(-eta) - numpy.log(2)
     return _out
 
@@ -83,7 +83,7 @@ def natural__score(x, eta, loc, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta), numpy.shape(loc)) + (1,))
+        _out = numpy.empty(numpy.broadcast(x, eta, loc).shape + (1,))
     _out[..., 0] = abs(loc - x) + eta**(-1.0)
     return _out
 
@@ -94,7 +94,7 @@ def natural__hessian(x, eta, loc, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta), numpy.shape(loc)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(x, eta, loc).shape + (1, 1))
     _out[..., 0, 0] = -1/eta**2
     return _out
 
@@ -105,7 +105,7 @@ def natural__fisher(eta, loc, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(loc)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(eta, loc).shape + (1, 1))
     _out[..., 0, 0] = (1/(eta**2))
     return _out
 
@@ -116,7 +116,7 @@ def natural__natural_fisher(eta, loc, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(loc)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(eta, loc).shape + (1, 1))
     _out[..., 0, 0] = (1/(eta**2))
     return _out
 
@@ -127,7 +127,7 @@ def natural__kl(eta, eta_q, loc, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(eta_q), numpy.shape(loc)) + ())
+        _out = numpy.empty(numpy.broadcast(eta, eta_q, loc).shape + ())
     _c0 = -eta_q
     _t0 = -numpy.log(_c0)
     _t1 = -(_c0 + eta)/eta
@@ -142,7 +142,7 @@ def natural__entropy(eta, loc, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(loc)) + ())
+        _out = numpy.empty(numpy.broadcast(eta, loc).shape + ())
     _out[...] = -numpy.log(-eta) + numpy.log(2) + 1
     return _out
 
@@ -153,7 +153,7 @@ def natural__skewness(eta, loc, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(loc)) + (1, 1, 1))
+        _out = numpy.empty(numpy.broadcast(eta, loc).shape + (1, 1, 1))
     _out[..., 0, 0, 0] = -2/(eta**2*eta)
     return _out
 
@@ -164,7 +164,7 @@ def scale__to_natural(scale, loc, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(loc)) + (1,))
+        _out = numpy.empty(numpy.broadcast(scale, loc).shape + (1,))
     _out[..., 0] = -1/scale
     return _out
 
@@ -175,7 +175,7 @@ def scale__from_natural(eta, loc, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(loc)) + (1,))
+        _out = numpy.empty(numpy.broadcast(eta, loc).shape + (1,))
     _out[..., 0] = -1/eta
     return _out
 
@@ -186,7 +186,7 @@ def scale__jacobian(scale, loc, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(loc)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(scale, loc).shape + (1, 1))
     _out[..., 0, 0] = (1/(scale**2))
     return _out
 
@@ -197,7 +197,7 @@ def scale__log_partition(scale, loc, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(loc)) + ())
+        _out = numpy.empty(numpy.broadcast(scale, loc).shape + ())
     _out[...] = numpy.log(2*scale)
     return _out
 
@@ -208,7 +208,7 @@ def scale__mean(scale, loc, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(loc)) + (1,))
+        _out = numpy.empty(numpy.broadcast(scale, loc).shape + (1,))
     _out[..., 0] = scale
     return _out
 
@@ -219,7 +219,7 @@ def scale__log_density(x, scale, loc, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(scale), numpy.shape(loc)) + ())
+        _out = numpy.empty(numpy.broadcast(x, scale, loc).shape + ())
     _out[...] = -numpy.log(2*scale) - abs(loc - x)/scale
     return _out
 
@@ -230,7 +230,7 @@ def scale__score(x, scale, loc, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(scale), numpy.shape(loc)) + (1,))
+        _out = numpy.empty(numpy.broadcast(x, scale, loc).shape + (1,))
     _out[..., 0] = -(scale - abs(loc - x))/scale**2
     return _out
 
@@ -241,7 +241,7 @@ def scale__hessian(x, scale, loc, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(scale), numpy.shape(loc)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(x, scale, loc).shape + (1, 1))
     _out[..., 0, 0] = (scale - 2*abs(loc - x))/(scale**2*scale)
     return _out
 
@@ -252,7 +252,7 @@ def scale__fisher(scale, loc, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(loc)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(scale, loc).shape + (1, 1))
     _out[..., 0, 0] = (1/(scale**2))
     return _out
 
@@ -263,7 +263,7 @@ def scale__natural_fisher(scale, loc, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(loc)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(scale, loc).shape + (1, 1))
     _out[..., 0, 0] = scale**2
     return _out
 
@@ -274,7 +274,7 @@ def scale__kl(scale, scale_q, loc, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(scale_q), numpy.shape(loc)) + ())
+        _out = numpy.empty(numpy.broadcast(scale, scale_q, loc).shape + ())
     _t0 = scale/scale_q
     _t1 = -1
     _t2 = numpy.log(scale_q)
@@ -289,7 +289,7 @@ def scale__entropy(scale, loc, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(loc)) + ())
+        _out = numpy.empty(numpy.broadcast(scale, loc).shape + ())
     _out[...] = numpy.log(2*scale) + 1
     return _out
 
@@ -300,7 +300,7 @@ def scale__skewness(scale, loc, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(loc)) + (1, 1, 1))
+        _out = numpy.empty(numpy.broadcast(scale, loc).shape + (1, 1, 1))
     _out[..., 0, 0, 0] = 2*(scale**2*scale)
     return _out
 
@@ -311,7 +311,7 @@ def scale__fisher_rao(scale, scale_q, loc, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(scale_q), numpy.shape(loc)) + ())
+        _out = numpy.empty(numpy.broadcast(scale, scale_q, loc).shape + ())
     _out[...] = abs(numpy.log(scale/scale_q))
     return _out
 
@@ -319,7 +319,7 @@ def scale__fisher_rao(scale, scale_q, loc, _out=None):
 def _kl_curvature(eta, d_eta, loc, _out=None):
     """g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ), (...): the integrand of the KL near coincidence."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(d_eta), numpy.shape(loc)) + ())
+        _out = numpy.empty(numpy.broadcast(eta, d_eta, loc).shape + ())
     _out[...] = d_eta**2/eta**2
     return _out
 
@@ -327,7 +327,7 @@ def _kl_curvature(eta, d_eta, loc, _out=None):
 def log_base_measure(x, loc, _out=None):
     """log h(x), (...)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(loc)) + ())
+        _out = numpy.empty(numpy.broadcast(x, loc).shape + ())
     _out[...] = 0
     return _out
 
@@ -335,7 +335,7 @@ def log_base_measure(x, loc, _out=None):
 def statistics(x, loc, _out=None):
     """T(x), the sufficient statistics, (..., m)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(loc)) + (1,))
+        _out = numpy.empty(numpy.broadcast(x, loc).shape + (1,))
     _out[..., 0] = abs(loc - x)
     return _out
 
@@ -343,7 +343,7 @@ def statistics(x, loc, _out=None):
 def natural_from_mean(mu1, loc, _out=None):
     """η(μ), the closed-form inverse of μ = ∇A(η), (..., m)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu1), numpy.shape(loc)) + (1,))
+        _out = numpy.empty(numpy.broadcast(mu1, loc).shape + (1,))
     _out[..., 0] = -1/mu1
     return _out
 

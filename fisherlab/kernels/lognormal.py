@@ -16,7 +16,7 @@ def natural__to_natural(eta1, eta2, _out=None):
     Valid range: eta1 in [-0.07, 0.07], eta2 in [-200, -0.005]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     return _out
@@ -28,7 +28,7 @@ def natural__from_natural(eta1, eta2, _out=None):
     Valid range: eta1 in [-0.07, 0.07], eta2 in [-200, -0.005]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     return _out
@@ -40,7 +40,7 @@ def natural__jacobian(eta1, eta2, _out=None):
     Valid range: eta1 in [-0.07, 0.07], eta2 in [-200, -0.005]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2, 2))
     _out[..., 0, 0] = 1
     _out[..., 0, 1] = 0
     _out[..., 1, 0] = 0
@@ -54,7 +54,7 @@ def natural__log_partition(eta1, eta2, _out=None):
     Valid range: eta1 in [-0.07, 0.07], eta2 in [-200, -0.005]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + ())
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + ())
     _out[...] = -1/4*(eta1**2/eta2 + 2*numpy.log(-2*eta2))
     return _out
 
@@ -65,7 +65,7 @@ def natural__mean(eta1, eta2, _out=None):
     Valid range: eta1 in [-0.07, 0.07], eta2 in [-200, -0.005]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2,))
     _out[..., 0] = -1/2*eta1/eta2
     _out[..., 1] = (1/4)*(eta1**2 - 2*eta2)/eta2**2
     return _out
@@ -77,7 +77,7 @@ def natural__log_density(x, eta1, eta2, _out=None):
     Valid range: eta1 in [-0.07, 0.07], eta2 in [-200, -0.005]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + ())
+        _out = numpy.empty(numpy.broadcast(x, eta1, eta2).shape + ())
     _c0 = numpy.log(x)
     _out[...] = -_c0 + (1/4)*eta2*(2*_c0 + eta1/eta2)**2 + (1/2)*numpy.log(-eta2/numpy.pi)
     return _out
@@ -89,7 +89,7 @@ def natural__score(x, eta1, eta2, _out=None):
     Valid range: eta1 in [-0.07, 0.07], eta2 in [-200, -0.005]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + (2,))
+        _out = numpy.empty(numpy.broadcast(x, eta1, eta2).shape + (2,))
     _c0 = numpy.log(x)
     _c1 = eta2**(-1.0)
     _c2 = _c1*eta1
@@ -105,7 +105,7 @@ def natural__hessian(x, eta1, eta2, _out=None):
     Valid range: eta1 in [-0.07, 0.07], eta2 in [-200, -0.005]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(x, eta1, eta2).shape + (2, 2))
     _out[..., 0, 0] = (1/2)/eta2
     _out[..., 0, 1] = -1/2*eta1/eta2**2
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -119,7 +119,7 @@ def natural__fisher(eta1, eta2, _out=None):
     Valid range: eta1 in [-0.07, 0.07], eta2 in [-200, -0.005]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2, 2))
     _out[..., 0, 0] = -(1/2)/eta2
     _out[..., 0, 1] = (1/2)*eta1/eta2**2
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -133,7 +133,7 @@ def natural__natural_fisher(eta1, eta2, _out=None):
     Valid range: eta1 in [-0.07, 0.07], eta2 in [-200, -0.005]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2, 2))
     _out[..., 0, 0] = -(1/2)/eta2
     _out[..., 0, 1] = (1/2)*eta1/eta2**2
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -147,7 +147,7 @@ def natural__kl(eta1, eta2, eta1_q, eta2_q, _out=None):
     Valid range: eta1 in [-0.07, 0.07], eta2 in [-200, -0.005]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta1_q), numpy.shape(eta2_q)) + ())
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta1_q, eta2_q).shape + ())
     _c0 = -2*eta2
     _c1 = eta1**2
     _c2 = eta2**(-1.0)
@@ -167,7 +167,7 @@ def natural__entropy(eta1, eta2, _out=None):
     Valid range: eta1 in [-0.07, 0.07], eta2 in [-200, -0.005]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + ())
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + ())
     _c0 = -eta2
     _out[...] = -1/2*(_c0 + eta1 + eta2*numpy.log(_c0) - eta2*numpy.log(numpy.pi))/eta2
     return _out
@@ -179,7 +179,7 @@ def natural__skewness(eta1, eta2, _out=None):
     Valid range: eta1 in [-0.07, 0.07], eta2 in [-200, -0.005]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2, 2))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2, 2, 2))
     _c0 = (1/2)/eta2**2
     _c1 = (1/((eta2**2*eta2)))
     _c2 = -_c1*eta1
@@ -200,7 +200,7 @@ def mu_sigma__to_natural(mu, sigma, _out=None):
     Valid range: mu in [-7, 7], sigma in [0.05, 10]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu), numpy.shape(sigma)) + (2,))
+        _out = numpy.empty(numpy.broadcast(mu, sigma).shape + (2,))
     _c0 = (1/(sigma**2))
     _out[..., 0] = _c0*mu
     _out[..., 1] = -1/2*_c0
@@ -213,7 +213,7 @@ def mu_sigma__from_natural(eta1, eta2, _out=None):
     Valid range: mu in [-7, 7], sigma in [0.05, 10]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2,))
     _out[..., 0] = -1/2*eta1/eta2
     _out[..., 1] = (1/2)*numpy.sqrt(2)/numpy.sqrt(-eta2)
     return _out
@@ -225,7 +225,7 @@ def mu_sigma__jacobian(mu, sigma, _out=None):
     Valid range: mu in [-7, 7], sigma in [0.05, 10]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu), numpy.shape(sigma)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(mu, sigma).shape + (2, 2))
     _c0 = (1/((sigma**2*sigma)))
     _out[..., 0, 0] = (1/(sigma**2))
     _out[..., 0, 1] = -2*_c0*mu
@@ -240,7 +240,7 @@ def mu_sigma__log_partition(mu, sigma, _out=None):
     Valid range: mu in [-7, 7], sigma in [0.05, 10]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu), numpy.shape(sigma)) + ())
+        _out = numpy.empty(numpy.broadcast(mu, sigma).shape + ())
     _out[...] = (1/2)*mu**2/sigma**2 + numpy.log(sigma)
     return _out
 
@@ -251,7 +251,7 @@ def mu_sigma__mean(mu, sigma, _out=None):
     Valid range: mu in [-7, 7], sigma in [0.05, 10]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu), numpy.shape(sigma)) + (2,))
+        _out = numpy.empty(numpy.broadcast(mu, sigma).shape + (2,))
     _out[..., 0] = mu
     _out[..., 1] = mu**2 + sigma**2
     return _out
@@ -263,7 +263,7 @@ def mu_sigma__log_density(x, mu, sigma, _out=None):
     Valid range: mu in [-7, 7], sigma in [0.05, 10]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mu), numpy.shape(sigma)) + ())
+        _out = numpy.empty(numpy.broadcast(x, mu, sigma).shape + ())
     _c0 = numpy.log(x)
     _out[...] = -_c0 - numpy.log(sigma) - 1/2*numpy.log(numpy.pi) - 1/2*numpy.log(2) - 1/2*(-_c0 + mu)**2/sigma**2
     return _out
@@ -275,7 +275,7 @@ def mu_sigma__score(x, mu, sigma, _out=None):
     Valid range: mu in [-7, 7], sigma in [0.05, 10]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mu), numpy.shape(sigma)) + (2,))
+        _out = numpy.empty(numpy.broadcast(x, mu, sigma).shape + (2,))
     _c0 = (1/(sigma**2))
     _c1 = mu - numpy.log(x)
     _out[..., 0] = -_c0*_c1
@@ -289,7 +289,7 @@ def mu_sigma__hessian(x, mu, sigma, _out=None):
     Valid range: mu in [-7, 7], sigma in [0.05, 10]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(mu), numpy.shape(sigma)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(x, mu, sigma).shape + (2, 2))
     _c0 = sigma**2
     _c1 = mu - numpy.log(x)
     _out[..., 0, 0] = -1/_c0
@@ -305,7 +305,7 @@ def mu_sigma__fisher(mu, sigma, _out=None):
     Valid range: mu in [-7, 7], sigma in [0.05, 10]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu), numpy.shape(sigma)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(mu, sigma).shape + (2, 2))
     _c0 = (1/(sigma**2))
     _out[..., 0, 0] = _c0
     _out[..., 0, 1] = 0
@@ -320,7 +320,7 @@ def mu_sigma__natural_fisher(mu, sigma, _out=None):
     Valid range: mu in [-7, 7], sigma in [0.05, 10]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu), numpy.shape(sigma)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(mu, sigma).shape + (2, 2))
     _c0 = sigma**2
     _out[..., 0, 0] = _c0
     _out[..., 0, 1] = 2*_c0*mu
@@ -335,7 +335,7 @@ def mu_sigma__kl(mu, sigma, mu_q, sigma_q, _out=None):
     Valid range: mu in [-7, 7], sigma in [0.05, 10]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu), numpy.shape(sigma), numpy.shape(mu_q), numpy.shape(sigma_q)) + ())
+        _out = numpy.empty(numpy.broadcast(mu, sigma, mu_q, sigma_q).shape + ())
     _c0 = (1/2)/sigma_q**2
     _t0 = _c0*sigma**2
     _t1 = _c0*(mu - mu_q)**2
@@ -352,7 +352,7 @@ def mu_sigma__entropy(mu, sigma, _out=None):
     Valid range: mu in [-7, 7], sigma in [0.05, 10]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu), numpy.shape(sigma)) + ())
+        _out = numpy.empty(numpy.broadcast(mu, sigma).shape + ())
     _out[...] = mu + numpy.log(sigma) + (1/2)*numpy.log(2) + 1/2 + (1/2)*numpy.log(numpy.pi)
     return _out
 
@@ -363,7 +363,7 @@ def mu_sigma__skewness(mu, sigma, _out=None):
     Valid range: mu in [-7, 7], sigma in [0.05, 10]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu), numpy.shape(sigma)) + (2, 2, 2))
+        _out = numpy.empty(numpy.broadcast(mu, sigma).shape + (2, 2, 2))
     _c0 = (sigma**2)**2
     _c1 = 2*_c0
     _c2 = 8*_c0*mu
@@ -381,7 +381,7 @@ def mu_sigma__skewness(mu, sigma, _out=None):
 def _kl_curvature(eta1, eta2, d_eta1, d_eta2, _out=None):
     """g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ), (...): the integrand of the KL near coincidence."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(d_eta1), numpy.shape(d_eta2)) + ())
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, d_eta1, d_eta2).shape + ())
     _c0 = eta2**(-1.0)
     _out[...] = (1/2)*_c0*(_c0*d_eta2**2 - (-_c0*d_eta2*eta1 + d_eta1)**2)
     return _out
@@ -390,7 +390,7 @@ def _kl_curvature(eta1, eta2, d_eta1, d_eta2, _out=None):
 def log_base_measure(x, _out=None):
     """log h(x), (...)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x)) + ())
+        _out = numpy.empty(numpy.broadcast(x).shape + ())
     _out[...] = -numpy.log(x) - 1/2*numpy.log(2*numpy.pi)
     return _out
 
@@ -398,7 +398,7 @@ def log_base_measure(x, _out=None):
 def statistics(x, _out=None):
     """T(x), the sufficient statistics, (..., m)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x)) + (2,))
+        _out = numpy.empty(numpy.broadcast(x).shape + (2,))
     _c0 = numpy.log(x)
     _out[..., 0] = _c0
     _out[..., 1] = _c0**2
@@ -408,7 +408,7 @@ def statistics(x, _out=None):
 def natural_from_mean(mu1, mu2, _out=None):
     """η(μ), the closed-form inverse of μ = ∇A(η), (..., m)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu1), numpy.shape(mu2)) + (2,))
+        _out = numpy.empty(numpy.broadcast(mu1, mu2).shape + (2,))
     _c0 = _special.moment_variance(mu1, mu2)**(-1.0)
     _out[..., 0] = _c0*mu1
     _out[..., 1] = -1/2*_c0

@@ -39,15 +39,15 @@ def natural__mean(eta, n):
 
 def natural__log_density(x, eta, n):
     """log p(x | θ), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x)[:-1], numpy.shape(eta)[:-1]) + numpy.shape(eta)[-1:]
+    _shape = _special.batch_shape(x, eta)
     t = x[..., :-1]
     lse = _special.logsumexp0_last(eta)
-    return _special.full(((-numpy.sum(_special.gammaln((1 + x)), axis=-1)) + (-lse*n) + numpy.sum(eta*t, axis=-1) + _special.gammaln((1 + n))), _shape[:-1])
+    return _special.full(((-numpy.add.reduce(_special.gammaln((1 + x)), axis=-1)) + (-lse*n) + numpy.add.reduce(eta*t, axis=-1) + _special.gammaln((1 + n))), _shape[:-1])
 
 
 def natural__score(x, eta, n):
     """∇_θ log p(x | θ), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x)[:-1], numpy.shape(eta)[:-1]) + numpy.shape(eta)[-1:]
+    _shape = _special.batch_shape(x, eta)
     t = x[..., :-1]
     probs, p_ref = _special.softmax_last(eta)
     return _special.full(((-n[..., None]*probs) + t), _shape)
@@ -91,7 +91,7 @@ def natural__jacobian(eta, n):
 
 def natural__hessian(x, eta, n):
     """hessian as δ_jl·d_j + c·u_j·u_l for its dense form: (d or None, u, c, None, the exact diagonal or None), (..., m), (..., m), (...), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x)[:-1], numpy.shape(eta)[:-1]) + numpy.shape(eta)[-1:]
+    _shape = _special.batch_shape(x, eta)
     t = x[..., :-1]
     probs, p_ref = _special.softmax_last(eta)
     cosoftmax = _special.cosoftmax_last(probs, p_ref)
@@ -103,7 +103,7 @@ def natural__entropy(eta, n):
     _shape = numpy.shape(eta)
     lse = _special.logsumexp0_last(eta)
     probs, p_ref = _special.softmax_last(eta)
-    return _special.full((-((n*numpy.sum(eta*probs, axis=-1) + (-lse*n) + _special.multinomial_expected_log_base(n, p_ref[..., None]*numpy.exp(eta), p_ref)))), _shape[:-1])
+    return _special.full((-((n*numpy.add.reduce(eta*probs, axis=-1) + (-lse*n) + _special.multinomial_expected_log_base(n, p_ref[..., None]*numpy.exp(eta), p_ref)))), _shape[:-1])
 
 
 def natural__kl_terms(eta, eta_q, n):
@@ -112,7 +112,7 @@ def natural__kl_terms(eta, eta_q, n):
     lse = _special.logsumexp0_last(eta)
     probs, p_ref = _special.softmax_last(eta)
     lse_q = _special.logsumexp0_last(eta_q)
-    return (_special.full(lse_q*n, _shape[:-1]), _special.full((-lse*n), _shape[:-1]), _special.full(n*(((-numpy.sum(eta_q*probs, axis=-1)) + numpy.sum(eta*probs, axis=-1))), _shape[:-1]))
+    return (_special.full(lse_q*n, _shape[:-1]), _special.full((-lse*n), _shape[:-1]), _special.full(n*(((-numpy.add.reduce(eta_q*probs, axis=-1)) + numpy.add.reduce(eta*probs, axis=-1))), _shape[:-1]))
 
 
 def natural__skewness(eta, n):
@@ -129,7 +129,7 @@ def natural__skewness(eta, n):
 def probs__to_natural(p, n):
     """η(θ), (..., m)."""
     _shape = numpy.shape(p)
-    return _special.full(((-numpy.log((1 + (-numpy.sum(p, axis=-1)[..., None])))) + numpy.log(p)), _shape)
+    return _special.full(((-numpy.log((1 + (-numpy.add.reduce(p, axis=-1)[..., None])))) + numpy.log(p)), _shape)
 
 
 def probs__from_natural(eta, n):
@@ -142,7 +142,7 @@ def probs__from_natural(eta, n):
 def probs__log_partition(p, n):
     """A(η(θ)), (...)."""
     _shape = numpy.shape(p)
-    return _special.full(n*numpy.log((-(1/((-1 + numpy.sum(p, axis=-1)))))), _shape[:-1])
+    return _special.full(n*numpy.log((-(1/((-1 + numpy.add.reduce(p, axis=-1)))))), _shape[:-1])
 
 
 def probs__mean(p, n):
@@ -153,37 +153,37 @@ def probs__mean(p, n):
 
 def probs__log_density(x, p, n):
     """log p(x | θ), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x)[:-1], numpy.shape(p)[:-1]) + numpy.shape(p)[-1:]
+    _shape = _special.batch_shape(x, p)
     t = x[..., :-1]
-    _c0 = (-1 + numpy.sum(p, axis=-1))
-    return _special.full(((-numpy.sum((((-numpy.log(p)) + numpy.log((-_c0[..., None]))))*t, axis=-1)) + (-numpy.sum(_special.gammaln((1 + x)), axis=-1)) + (-n*numpy.log((-(1/_c0)))) + _special.gammaln((1 + n))), _shape[:-1])
+    _c0 = (-1 + numpy.add.reduce(p, axis=-1))
+    return _special.full(((-numpy.add.reduce((((-numpy.log(p)) + numpy.log((-_c0[..., None]))))*t, axis=-1)) + (-numpy.add.reduce(_special.gammaln((1 + x)), axis=-1)) + (-n*numpy.log((-(1/_c0)))) + _special.gammaln((1 + n))), _shape[:-1])
 
 
 def probs__score(x, p, n):
     """∇_θ log p(x | θ), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x)[:-1], numpy.shape(p)[:-1]) + numpy.shape(p)[-1:]
+    _shape = _special.batch_shape(x, p)
     t = x[..., :-1]
-    _c0 = numpy.sum(p, axis=-1)
-    return _special.full(((((-t) + _c0[..., None]*t + n[..., None]*p + (-p*numpy.sum(t, axis=-1)[..., None]))))/(((-1 + _c0[..., None]))*p), _shape)
+    _c0 = numpy.add.reduce(p, axis=-1)
+    return _special.full(((((-t) + _c0[..., None]*t + n[..., None]*p + (-p*numpy.add.reduce(t, axis=-1)[..., None]))))/(((-1 + _c0[..., None]))*p), _shape)
 
 
 def probs__fisher_parts(p, n):
     """fisher as δ_jl·d_j + c·u_j·u_l for solves: (d, u, c, capacitance 1 + c Σ u²/d, None), (..., m), (..., m), (...), (...)."""
     _shape = numpy.shape(p)
-    _c0 = (1/((-1 + numpy.sum(p, axis=-1))))
+    _c0 = (1/((-1 + numpy.add.reduce(p, axis=-1))))
     return (_special.full((n[..., None])/(p), _shape), _special.full(1, _shape), _special.full((-_c0*n), _shape[:-1]), _special.full((-_c0), _shape[:-1]), None)
 
 
 def probs__fisher(p, n):
     """fisher as δ_jl·d_j + c·u_j·u_l for its dense form: (d or None, u, c, None, the exact diagonal or None), (..., m), (..., m), (...), (..., m)."""
     _shape = numpy.shape(p)
-    return (_special.full((n[..., None])/(p), _shape), _special.full(1, _shape), _special.full((-(n)/(((-1 + numpy.sum(p, axis=-1))))), _shape[:-1]), None, None)
+    return (_special.full((n[..., None])/(p), _shape), _special.full(1, _shape), _special.full((-(n)/(((-1 + numpy.add.reduce(p, axis=-1))))), _shape[:-1]), None, None)
 
 
 def probs__natural_fisher_parts(p, n):
     """natural_fisher as δ_jl·d_j + c·u_j·u_l for solves: (d, u, c, capacitance 1 + c Σ u²/d, None), (..., m), (..., m), (...), (...)."""
     _shape = numpy.shape(p)
-    return (_special.full(n[..., None]*p, _shape), _special.full(p, _shape), _special.full((-n), _shape[:-1]), _special.full((1 + (-numpy.sum(p, axis=-1))), _shape[:-1]), None)
+    return (_special.full(n[..., None]*p, _shape), _special.full(p, _shape), _special.full((-n), _shape[:-1]), _special.full((1 + (-numpy.add.reduce(p, axis=-1))), _shape[:-1]), None)
 
 
 def probs__natural_fisher(p, n):
@@ -195,38 +195,38 @@ def probs__natural_fisher(p, n):
 def probs__jacobian_parts(p, n):
     """jacobian as δ_jl·d_j + c·u_j·u_l for solves: (d, u, c, capacitance 1 + c Σ u²/d, None), (..., m), (..., m), (...), (...)."""
     _shape = numpy.shape(p)
-    _c0 = (-(1/((-1 + numpy.sum(p, axis=-1)))))
+    _c0 = (-(1/((-1 + numpy.add.reduce(p, axis=-1)))))
     return (_special.full((1/p), _shape), _special.full(1, _shape), _special.full(_c0, _shape[:-1]), _special.full(_c0, _shape[:-1]), None)
 
 
 def probs__jacobian(p, n):
     """jacobian as δ_jl·d_j + c·u_j·u_l for its dense form: (d or None, u, c, None, the exact diagonal or None), (..., m), (..., m), (...), (..., m)."""
     _shape = numpy.shape(p)
-    return (_special.full((1/p), _shape), _special.full(1, _shape), _special.full((-(1/((-1 + numpy.sum(p, axis=-1))))), _shape[:-1]), None, None)
+    return (_special.full((1/p), _shape), _special.full(1, _shape), _special.full((-(1/((-1 + numpy.add.reduce(p, axis=-1))))), _shape[:-1]), None, None)
 
 
 def probs__hessian(x, p, n):
     """hessian as δ_jl·d_j + c·u_j·u_l for its dense form: (d or None, u, c, None, the exact diagonal or None), (..., m), (..., m), (...), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x)[:-1], numpy.shape(p)[:-1]) + numpy.shape(p)[-1:]
+    _shape = _special.batch_shape(x, p)
     t = x[..., :-1]
-    return (_special.full((-(t)/(p**2)), _shape), _special.full((1/((-1 + numpy.sum(p, axis=-1)[..., None]))), _shape), _special.full(((-n) + numpy.sum(t, axis=-1)), _shape[:-1]), None, None)
+    return (_special.full((-(t)/(p**2)), _shape), _special.full((1/((-1 + numpy.add.reduce(p, axis=-1)[..., None]))), _shape), _special.full(((-n) + numpy.add.reduce(t, axis=-1)), _shape[:-1]), None, None)
 
 
 def probs__entropy(p, n):
     """A − ⟨η, μ⟩ − E[log h], (...)."""
     _shape = numpy.shape(p)
-    _c0 = (-1 + numpy.sum(p, axis=-1))
+    _c0 = (-1 + numpy.add.reduce(p, axis=-1))
     _c1 = (-_c0)
-    return _special.full(((-_special.multinomial_expected_log_base(n, p, _c1)) + n*numpy.sum((((-numpy.log(p)) + numpy.log(_c1[..., None])))*p, axis=-1) + n*numpy.log((-(1/_c0)))), _shape[:-1])
+    return _special.full(((-_special.multinomial_expected_log_base(n, p, _c1)) + n*numpy.add.reduce((((-numpy.log(p)) + numpy.log(_c1[..., None])))*p, axis=-1) + n*numpy.log((-(1/_c0)))), _shape[:-1])
 
 
 def probs__kl_terms(p, p_q, n):
     """The terms of the Bregman-form KL(p_θ ‖ p_θq), each (...)."""
     _shape = numpy.shape(p)
-    _c0 = (-1 + numpy.sum(p_q, axis=-1))
-    _c1 = numpy.sum(p, axis=-1)
+    _c0 = (-1 + numpy.add.reduce(p_q, axis=-1))
+    _c1 = numpy.add.reduce(p, axis=-1)
     _c2 = (-1 + _c1)
-    return (_special.full(n*numpy.log((-(1/_c0))), _shape[:-1]), _special.full((-n*numpy.log((-(1/_c2)))), _shape[:-1]), _special.full(n*(((-numpy.sum(p*numpy.log(p_q), axis=-1)) + _c1*numpy.log((-_c0)) + (-_c1*numpy.log((-_c2))) + numpy.sum(p*numpy.log(p), axis=-1))), _shape[:-1]))
+    return (_special.full(n*numpy.log((-(1/_c0))), _shape[:-1]), _special.full((-n*numpy.log((-(1/_c2)))), _shape[:-1]), _special.full(n*(((-numpy.add.reduce(p*numpy.log(p_q), axis=-1)) + _c1*numpy.log((-_c0)) + (-_c1*numpy.log((-_c2))) + numpy.add.reduce(p*numpy.log(p), axis=-1))), _shape[:-1]))
 
 
 def probs__skewness(p, n):
@@ -242,14 +242,14 @@ def probs__skewness(p, n):
 def probs__fisher_rao(p, p_q, n):
     """Fisher–Rao distance between θ and θq, (...)."""
     _shape = numpy.shape(p)
-    return _special.full(4*numpy.sqrt(n)*numpy.arcsin(0.5*numpy.sqrt((_special.sqrt_diff((1 + (-numpy.sum(p, axis=-1))), (1 + (-numpy.sum(p_q, axis=-1))))**2 + numpy.sum(_special.sqrt_diff(p, p_q)**2, axis=-1)))), _shape[:-1])
+    return _special.full(4*numpy.sqrt(n)*numpy.arcsin(0.5*numpy.sqrt((_special.sqrt_diff((1 + (-numpy.add.reduce(p, axis=-1))), (1 + (-numpy.add.reduce(p_q, axis=-1))))**2 + numpy.add.reduce(_special.sqrt_diff(p, p_q)**2, axis=-1)))), _shape[:-1])
 
 
 def log_base_measure(*x_fixed, _out=None):
     """log h(x) from the columns of x (then the fixed parameters), (...)."""
     x = numpy.stack(numpy.broadcast_arrays(*x_fixed[:len(x_fixed) - 1]), axis=-1)
     n = numpy.asarray(x_fixed[-1], dtype=numpy.float64)
-    return _special.into(_out, ((-numpy.sum(_special.gammaln((1 + x)), axis=-1)) + _special.gammaln((1 + n))), x.shape[:-1])
+    return _special.into(_out, ((-numpy.add.reduce(_special.gammaln((1 + x)), axis=-1)) + _special.gammaln((1 + n))), x.shape[:-1])
 
 
 def statistics(*x_fixed, _out=None):
@@ -262,7 +262,7 @@ def natural_from_mean(*mu_fixed, _out=None):
     """η(μ) from the columns of μ, the closed-form inverse of μ = ∇A(η), (..., m)."""
     mu = numpy.stack(numpy.broadcast_arrays(*mu_fixed[:len(mu_fixed) - 1]), axis=-1)
     n = numpy.asarray(mu_fixed[-1], dtype=numpy.float64)
-    return _special.into(_out, numpy.log((mu)/(((n[..., None] + (-numpy.sum(mu, axis=-1)[..., None]))))), mu.shape)
+    return _special.into(_out, numpy.log((mu)/(((n[..., None] + (-numpy.add.reduce(mu, axis=-1)[..., None]))))), mu.shape)
 
 
 def _kl_curvature(*cols):

@@ -16,7 +16,7 @@ def natural__to_natural(eta, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1,))
+        _out = numpy.empty(numpy.broadcast(eta).shape + (1,))
     _out[..., 0] = eta
     return _out
 
@@ -27,7 +27,7 @@ def natural__from_natural(eta, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1,))
+        _out = numpy.empty(numpy.broadcast(eta).shape + (1,))
     _out[..., 0] = eta
     return _out
 
@@ -38,7 +38,7 @@ def natural__jacobian(eta, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(eta).shape + (1, 1))
     _out[..., 0, 0] = 1
     return _out
 
@@ -49,7 +49,7 @@ def natural__log_partition(eta, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + ())
+        _out = numpy.empty(numpy.broadcast(eta).shape + ())
     _out[...] = -numpy.log(-2*eta)
     return _out
 
@@ -60,7 +60,7 @@ def natural__mean(eta, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1,))
+        _out = numpy.empty(numpy.broadcast(eta).shape + (1,))
     _out[..., 0] = -1/eta
     return _out
 
@@ -71,7 +71,7 @@ def natural__log_density(x, eta, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta)) + ())
+        _out = numpy.empty(numpy.broadcast(x, eta).shape + ())
     _out[...] = eta*x**2 + numpy.log(-2*eta*x)
     return _out
 
@@ -82,7 +82,7 @@ def natural__score(x, eta, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta)) + (1,))
+        _out = numpy.empty(numpy.broadcast(x, eta).shape + (1,))
     _out[..., 0] = x**2 + eta**(-1.0)
     return _out
 
@@ -93,7 +93,7 @@ def natural__hessian(x, eta, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(x, eta).shape + (1, 1))
     _out[..., 0, 0] = -1/eta**2
     return _out
 
@@ -104,7 +104,7 @@ def natural__fisher(eta, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(eta).shape + (1, 1))
     _out[..., 0, 0] = (1/(eta**2))
     return _out
 
@@ -115,7 +115,7 @@ def natural__natural_fisher(eta, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(eta).shape + (1, 1))
     _out[..., 0, 0] = (1/(eta**2))
     return _out
 
@@ -126,7 +126,7 @@ def natural__kl(eta, eta_q, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(eta_q)) + ())
+        _out = numpy.empty(numpy.broadcast(eta, eta_q).shape + ())
     _t0 = -1
     _t1 = -numpy.log(-eta_q)
     _t2 = eta_q/eta
@@ -141,7 +141,7 @@ def natural__entropy(eta, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + ())
+        _out = numpy.empty(numpy.broadcast(eta).shape + ())
     _out[...] = -1/2*numpy.log(-eta) - numpy.log(2) + (1/2)*numpy.euler_gamma + 1
     return _out
 
@@ -152,7 +152,7 @@ def natural__skewness(eta, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1, 1, 1))
+        _out = numpy.empty(numpy.broadcast(eta).shape + (1, 1, 1))
     _out[..., 0, 0, 0] = -2/(eta**2*eta)
     return _out
 
@@ -163,7 +163,7 @@ def scale__to_natural(scale, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale)) + (1,))
+        _out = numpy.empty(numpy.broadcast(scale).shape + (1,))
     _out[..., 0] = -(1/2)/scale**2
     return _out
 
@@ -174,7 +174,7 @@ def scale__from_natural(eta, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta)) + (1,))
+        _out = numpy.empty(numpy.broadcast(eta).shape + (1,))
     _out[..., 0] = (1/2)*numpy.sqrt(2)/numpy.sqrt(-eta)
     return _out
 
@@ -185,7 +185,7 @@ def scale__jacobian(scale, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(scale).shape + (1, 1))
     _out[..., 0, 0] = (1/((scale**2*scale)))
     return _out
 
@@ -196,7 +196,7 @@ def scale__log_partition(scale, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale)) + ())
+        _out = numpy.empty(numpy.broadcast(scale).shape + ())
     _out[...] = 2*numpy.log(scale)
     return _out
 
@@ -207,7 +207,7 @@ def scale__mean(scale, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale)) + (1,))
+        _out = numpy.empty(numpy.broadcast(scale).shape + (1,))
     _out[..., 0] = 2*scale**2
     return _out
 
@@ -218,7 +218,7 @@ def scale__log_density(x, scale, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(scale)) + ())
+        _out = numpy.empty(numpy.broadcast(x, scale).shape + ())
     _out[...] = -2*numpy.log(scale) + numpy.log(x) - 1/2*x**2/scale**2
     return _out
 
@@ -229,7 +229,7 @@ def scale__score(x, scale, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(scale)) + (1,))
+        _out = numpy.empty(numpy.broadcast(x, scale).shape + (1,))
     _out[..., 0] = (-2 + x**2/scale**2)/scale
     return _out
 
@@ -240,7 +240,7 @@ def scale__hessian(x, scale, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(scale)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(x, scale).shape + (1, 1))
     _out[..., 0, 0] = (2*scale**2 - 3*x**2)/(scale**2)**2
     return _out
 
@@ -251,7 +251,7 @@ def scale__fisher(scale, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(scale).shape + (1, 1))
     _out[..., 0, 0] = 4/scale**2
     return _out
 
@@ -262,7 +262,7 @@ def scale__natural_fisher(scale, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(scale).shape + (1, 1))
     _out[..., 0, 0] = 4*(scale**2)**2
     return _out
 
@@ -273,7 +273,7 @@ def scale__kl(scale, scale_q, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(scale_q)) + ())
+        _out = numpy.empty(numpy.broadcast(scale, scale_q).shape + ())
     _t0 = scale**2/scale_q**2
     _t1 = -1
     _t2 = -2*numpy.log(scale)
@@ -288,7 +288,7 @@ def scale__entropy(scale, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale)) + ())
+        _out = numpy.empty(numpy.broadcast(scale).shape + ())
     _out[...] = numpy.log(scale) - 1/2*numpy.log(2) + (1/2)*numpy.euler_gamma + 1
     return _out
 
@@ -299,7 +299,7 @@ def scale__skewness(scale, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale)) + (1, 1, 1))
+        _out = numpy.empty(numpy.broadcast(scale).shape + (1, 1, 1))
     _out[..., 0, 0, 0] = 16*scale**6
     return _out
 
@@ -310,7 +310,7 @@ def scale__fisher_rao(scale, scale_q, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(scale_q)) + ())
+        _out = numpy.empty(numpy.broadcast(scale, scale_q).shape + ())
     _out[...] = 2*abs(numpy.log(scale/scale_q))
     return _out
 
@@ -318,7 +318,7 @@ def scale__fisher_rao(scale, scale_q, _out=None):
 def _kl_curvature(eta, d_eta, _out=None):
     """g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ), (...): the integrand of the KL near coincidence."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(d_eta)) + ())
+        _out = numpy.empty(numpy.broadcast(eta, d_eta).shape + ())
     _out[...] = d_eta**2/eta**2
     return _out
 
@@ -326,7 +326,7 @@ def _kl_curvature(eta, d_eta, _out=None):
 def log_base_measure(x, _out=None):
     """log h(x), (...)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x)) + ())
+        _out = numpy.empty(numpy.broadcast(x).shape + ())
     _out[...] = numpy.log(x)
     return _out
 
@@ -334,7 +334,7 @@ def log_base_measure(x, _out=None):
 def statistics(x, _out=None):
     """T(x), the sufficient statistics, (..., m)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x)) + (1,))
+        _out = numpy.empty(numpy.broadcast(x).shape + (1,))
     _out[..., 0] = x**2
     return _out
 
@@ -342,7 +342,7 @@ def statistics(x, _out=None):
 def natural_from_mean(mu1, _out=None):
     """η(μ), the closed-form inverse of μ = ∇A(η), (..., m)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu1)) + (1,))
+        _out = numpy.empty(numpy.broadcast(mu1).shape + (1,))
     _out[..., 0] = -1/mu1
     return _out
 

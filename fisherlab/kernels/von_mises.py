@@ -16,7 +16,7 @@ def natural__to_natural(eta1, eta2, _out=None):
     Valid range: eta1 in [-998, 1000], eta2 in [-998, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     return _out
@@ -28,7 +28,7 @@ def natural__from_natural(eta1, eta2, _out=None):
     Valid range: eta1 in [-998, 1000], eta2 in [-998, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     return _out
@@ -40,7 +40,7 @@ def natural__jacobian(eta1, eta2, _out=None):
     Valid range: eta1 in [-998, 1000], eta2 in [-998, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2, 2))
     _out[..., 0, 0] = 1
     _out[..., 0, 1] = 0
     _out[..., 1, 0] = 0
@@ -54,7 +54,7 @@ def natural__log_partition(eta1, eta2, _out=None):
     Valid range: eta1 in [-998, 1000], eta2 in [-998, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + ())
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + ())
     _out[...] = _special.log_besseli0_sq(eta1**2 + eta2**2)
     return _out
 
@@ -65,7 +65,7 @@ def natural__mean(eta1, eta2, _out=None):
     Valid range: eta1 in [-998, 1000], eta2 in [-998, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2,))
     _c0 = 2*_special.log_besseli0_sq_deriv(1, eta1**2 + eta2**2)
     _out[..., 0] = _c0*eta1
     _out[..., 1] = _c0*eta2
@@ -78,7 +78,7 @@ def natural__log_density(x, eta1, eta2, _out=None):
     Valid range: eta1 in [-998, 1000], eta2 in [-998, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + ())
+        _out = numpy.empty(numpy.broadcast(x, eta1, eta2).shape + ())
     _out[...] = eta1*numpy.cos(x) + eta2*numpy.sin(x) - _special.log_besseli0_sq(eta1**2 + eta2**2) - numpy.log(2*numpy.pi)
     return _out
 
@@ -89,7 +89,7 @@ def natural__score(x, eta1, eta2, _out=None):
     Valid range: eta1 in [-998, 1000], eta2 in [-998, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + (2,))
+        _out = numpy.empty(numpy.broadcast(x, eta1, eta2).shape + (2,))
     _c0 = 2*_special.log_besseli0_sq_deriv(1, eta1**2 + eta2**2)
     _out[..., 0] = -_c0*eta1 + numpy.cos(x)
     _out[..., 1] = -_c0*eta2 + numpy.sin(x)
@@ -102,7 +102,7 @@ def natural__hessian(x, eta1, eta2, _out=None):
     Valid range: eta1 in [-998, 1000], eta2 in [-998, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(x, eta1, eta2).shape + (2, 2))
     _c0 = eta1**2
     _c1 = eta2**2
     _c2 = _c0 + _c1
@@ -122,7 +122,7 @@ def natural__fisher(eta1, eta2, _out=None):
     Valid range: eta1 in [-998, 1000], eta2 in [-998, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2, 2))
     _c0 = eta1**2
     _c1 = eta2**2
     _c2 = _c0 + _c1
@@ -142,7 +142,7 @@ def natural__natural_fisher(eta1, eta2, _out=None):
     Valid range: eta1 in [-998, 1000], eta2 in [-998, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2, 2))
     _c0 = eta1**2
     _c1 = eta2**2
     _c2 = _c0 + _c1
@@ -162,7 +162,7 @@ def natural__kl(eta1, eta2, eta1_q, eta2_q, _out=None):
     Valid range: eta1 in [-998, 1000], eta2 in [-998, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta1_q), numpy.shape(eta2_q)) + ())
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta1_q, eta2_q).shape + ())
     _c0 = eta1**2 + eta2**2
     _c1 = 2*_special.log_besseli0_sq_deriv(1, _c0)
     _t0 = -_special.log_besseli0_sq(_c0)
@@ -179,7 +179,7 @@ def natural__entropy(eta1, eta2, _out=None):
     Valid range: eta1 in [-998, 1000], eta2 in [-998, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + ())
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + ())
     _c0 = eta1**2 + eta2**2
     _out[...] = -2*_c0*_special.log_besseli0_sq_deriv(1, _c0) + _special.log_besseli0_sq(_c0) + numpy.log(2*numpy.pi)
     return _out
@@ -191,7 +191,7 @@ def natural__skewness(eta1, eta2, _out=None):
     Valid range: eta1 in [-998, 1000], eta2 in [-998, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2, 2))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2, 2, 2))
     _c0 = eta1**2
     _c1 = eta2**2
     _c2 = _c0 + _c1
@@ -222,7 +222,7 @@ def loc_concentration__to_natural(loc, concentration, _out=None):
     exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration)) + (2,))
+        _out = numpy.empty(numpy.broadcast(loc, concentration).shape + (2,))
     _out[..., 0] = concentration*numpy.cos(loc)
     _out[..., 1] = concentration*numpy.sin(loc)
     return _out
@@ -235,7 +235,7 @@ def loc_concentration__from_natural(eta1, eta2, _out=None):
     exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2,))
     _out[..., 0] = numpy.arctan2(eta2, eta1)
     _out[..., 1] = numpy.sqrt(eta1**2 + eta2**2)
     return _out
@@ -248,7 +248,7 @@ def loc_concentration__jacobian(loc, concentration, _out=None):
     exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(loc, concentration).shape + (2, 2))
     _c0 = numpy.sin(loc)
     _c1 = numpy.cos(loc)
     _out[..., 0, 0] = -_c0*concentration
@@ -265,7 +265,7 @@ def loc_concentration__log_partition(loc, concentration, _out=None):
     exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration)) + ())
+        _out = numpy.empty(numpy.broadcast(loc, concentration).shape + ())
     _out[...] = _special.log_besseli0(concentration)
     return _out
 
@@ -277,7 +277,7 @@ def loc_concentration__mean(loc, concentration, _out=None):
     exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration)) + (2,))
+        _out = numpy.empty(numpy.broadcast(loc, concentration).shape + (2,))
     _c0 = _special.besseli_ratio(concentration)
     _out[..., 0] = _c0*numpy.cos(loc)
     _out[..., 1] = _c0*numpy.sin(loc)
@@ -291,7 +291,7 @@ def loc_concentration__log_density(x, loc, concentration, _out=None):
     exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(loc), numpy.shape(concentration)) + ())
+        _out = numpy.empty(numpy.broadcast(x, loc, concentration).shape + ())
     _out[...] = concentration*numpy.cos(loc - x) - _special.log_besseli0(concentration) - numpy.log(2*numpy.pi)
     return _out
 
@@ -303,7 +303,7 @@ def loc_concentration__score(x, loc, concentration, _out=None):
     exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(loc), numpy.shape(concentration)) + (2,))
+        _out = numpy.empty(numpy.broadcast(x, loc, concentration).shape + (2,))
     _c0 = loc - x
     _out[..., 0] = -concentration*numpy.sin(_c0)
     _out[..., 1] = numpy.cos(_c0) - _special.besseli_ratio(concentration)
@@ -317,7 +317,7 @@ def loc_concentration__hessian(x, loc, concentration, _out=None):
     exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(loc), numpy.shape(concentration)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(x, loc, concentration).shape + (2, 2))
     _c0 = loc - x
     _out[..., 0, 0] = -concentration*numpy.cos(_c0)
     _out[..., 0, 1] = -numpy.sin(_c0)
@@ -333,7 +333,7 @@ def loc_concentration__fisher(loc, concentration, _out=None):
     exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(loc, concentration).shape + (2, 2))
     _c0 = _special.besseli_ratio(concentration)
     _out[..., 0, 0] = _c0*concentration
     _out[..., 0, 1] = 0
@@ -349,7 +349,7 @@ def loc_concentration__natural_fisher(loc, concentration, _out=None):
     exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(loc, concentration).shape + (2, 2))
     _c0 = concentration**2
     _c1 = numpy.sin(loc)
     _c2 = _c1**2
@@ -373,7 +373,7 @@ def loc_concentration__kl(loc, concentration, loc_q, concentration_q, _out=None)
     exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration), numpy.shape(loc_q), numpy.shape(concentration_q)) + ())
+        _out = numpy.empty(numpy.broadcast(loc, concentration, loc_q, concentration_q).shape + ())
     _c0 = _special.besseli_ratio(concentration)
     _t0 = -_special.log_besseli0(concentration)
     _t1 = _c0*concentration
@@ -390,7 +390,7 @@ def loc_concentration__entropy(loc, concentration, _out=None):
     exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration)) + ())
+        _out = numpy.empty(numpy.broadcast(loc, concentration).shape + ())
     _out[...] = -concentration*_special.besseli_ratio(concentration) + _special.log_besseli0(concentration) + numpy.log(2*numpy.pi)
     return _out
 
@@ -402,7 +402,7 @@ def loc_concentration__skewness(loc, concentration, _out=None):
     exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(loc), numpy.shape(concentration)) + (2, 2, 2))
+        _out = numpy.empty(numpy.broadcast(loc, concentration).shape + (2, 2, 2))
     _c0 = concentration**2
     _c1 = numpy.sin(loc)
     _c2 = _c1**2
@@ -433,7 +433,7 @@ def loc_concentration__skewness(loc, concentration, _out=None):
 def _kl_curvature(eta1, eta2, d_eta1, d_eta2, _out=None):
     """g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ), (...): the integrand of the KL near coincidence."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(d_eta1), numpy.shape(d_eta2)) + ())
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, d_eta1, d_eta2).shape + ())
     _c0 = eta1**2
     _c1 = eta2**2
     _c2 = _c0 + _c1
@@ -449,7 +449,7 @@ def _kl_curvature(eta1, eta2, d_eta1, d_eta2, _out=None):
 def log_base_measure(x, _out=None):
     """log h(x), (...)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x)) + ())
+        _out = numpy.empty(numpy.broadcast(x).shape + ())
     _out[...] = -1.8378770664093455
     return _out
 
@@ -457,7 +457,7 @@ def log_base_measure(x, _out=None):
 def statistics(x, _out=None):
     """T(x), the sufficient statistics, (..., m)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x)) + (2,))
+        _out = numpy.empty(numpy.broadcast(x).shape + (2,))
     _out[..., 0] = numpy.cos(x)
     _out[..., 1] = numpy.sin(x)
     return _out

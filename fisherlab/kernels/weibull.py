@@ -17,7 +17,7 @@ def natural__to_natural(eta, k, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(k)) + (1,))
+        _out = numpy.empty(numpy.broadcast(eta, k).shape + (1,))
     _out[..., 0] = eta
     return _out
 
@@ -28,7 +28,7 @@ def natural__from_natural(eta, k, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(k)) + (1,))
+        _out = numpy.empty(numpy.broadcast(eta, k).shape + (1,))
     _out[..., 0] = eta
     return _out
 
@@ -39,7 +39,7 @@ def natural__jacobian(eta, k, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(k)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(eta, k).shape + (1, 1))
     _out[..., 0, 0] = 1
     return _out
 
@@ -50,7 +50,7 @@ def natural__log_partition(eta, k, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(k)) + ())
+        _out = numpy.empty(numpy.broadcast(eta, k).shape + ())
     _out[...] = -numpy.log(-eta)
     return _out
 
@@ -61,7 +61,7 @@ def natural__mean(eta, k, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(k)) + (1,))
+        _out = numpy.empty(numpy.broadcast(eta, k).shape + (1,))
     _out[..., 0] = -1/eta
     return _out
 
@@ -72,7 +72,7 @@ def natural__log_density(x, eta, k, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta), numpy.shape(k)) + ())
+        _out = numpy.empty(numpy.broadcast(x, eta, k).shape + ())
     _out[...] = eta*x**k + (k - 1)*numpy.log(x) + numpy.log(-eta) + numpy.log(k)
     return _out
 
@@ -83,7 +83,7 @@ def natural__score(x, eta, k, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta), numpy.shape(k)) + (1,))
+        _out = numpy.empty(numpy.broadcast(x, eta, k).shape + (1,))
     _out[..., 0] = x**k + eta**(-1.0)
     return _out
 
@@ -94,7 +94,7 @@ def natural__hessian(x, eta, k, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(eta), numpy.shape(k)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(x, eta, k).shape + (1, 1))
     _out[..., 0, 0] = -1/eta**2
     return _out
 
@@ -105,7 +105,7 @@ def natural__fisher(eta, k, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(k)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(eta, k).shape + (1, 1))
     _out[..., 0, 0] = (1/(eta**2))
     return _out
 
@@ -116,7 +116,7 @@ def natural__natural_fisher(eta, k, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(k)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(eta, k).shape + (1, 1))
     _out[..., 0, 0] = (1/(eta**2))
     return _out
 
@@ -127,7 +127,7 @@ def natural__kl(eta, eta_q, k, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(eta_q), numpy.shape(k)) + ())
+        _out = numpy.empty(numpy.broadcast(eta, eta_q, k).shape + ())
     _c0 = -eta_q
     _t0 = -numpy.log(_c0)
     _t1 = -(_c0 + eta)/eta
@@ -142,7 +142,7 @@ def natural__entropy(eta, k, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(k)) + ())
+        _out = numpy.empty(numpy.broadcast(eta, k).shape + ())
     _out[...] = -(k*numpy.log(k) - k - numpy.euler_gamma*k + numpy.log(-eta) + numpy.euler_gamma)/k
     return _out
 
@@ -153,7 +153,7 @@ def natural__skewness(eta, k, _out=None):
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(k)) + (1, 1, 1))
+        _out = numpy.empty(numpy.broadcast(eta, k).shape + (1, 1, 1))
     _out[..., 0, 0, 0] = -2/(eta**2*eta)
     return _out
 
@@ -164,7 +164,7 @@ def scale__to_natural(scale, k, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(k)) + (1,))
+        _out = numpy.empty(numpy.broadcast(scale, k).shape + (1,))
     _out[..., 0] = -scale**(-k)
     return _out
 
@@ -175,7 +175,7 @@ def scale__from_natural(eta, k, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(k)) + (1,))
+        _out = numpy.empty(numpy.broadcast(eta, k).shape + (1,))
     _out[..., 0] = (-eta)**(-1/k)
     return _out
 
@@ -186,7 +186,7 @@ def scale__jacobian(scale, k, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(k)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(scale, k).shape + (1, 1))
     _out[..., 0, 0] = k*scale**(-k)/scale
     return _out
 
@@ -197,7 +197,7 @@ def scale__log_partition(scale, k, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(k)) + ())
+        _out = numpy.empty(numpy.broadcast(scale, k).shape + ())
     _out[...] = k*numpy.log(scale)
     return _out
 
@@ -208,7 +208,7 @@ def scale__mean(scale, k, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(k)) + (1,))
+        _out = numpy.empty(numpy.broadcast(scale, k).shape + (1,))
     _out[..., 0] = scale**k
     return _out
 
@@ -219,7 +219,7 @@ def scale__log_density(x, scale, k, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(scale), numpy.shape(k)) + ())
+        _out = numpy.empty(numpy.broadcast(x, scale, k).shape + ())
     _out[...] = -k*numpy.log(scale) + (k - 1)*numpy.log(x) + numpy.log(k) - scale**(-k)*x**k
     return _out
 
@@ -230,7 +230,7 @@ def scale__score(x, scale, k, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(scale), numpy.shape(k)) + (1,))
+        _out = numpy.empty(numpy.broadcast(x, scale, k).shape + (1,))
     _c0 = scale**k
     _out[..., 0] = -k*(_c0 - x**k)/(_c0*scale)
     return _out
@@ -242,7 +242,7 @@ def scale__hessian(x, scale, k, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(scale), numpy.shape(k)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(x, scale, k).shape + (1, 1))
     _c0 = x**k
     _out[..., 0, 0] = -k*scale**(-k - 2)*(_c0*k + _c0 - scale**k)
     return _out
@@ -254,7 +254,7 @@ def scale__fisher(scale, k, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(k)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(scale, k).shape + (1, 1))
     _out[..., 0, 0] = k**2/scale**2
     return _out
 
@@ -265,7 +265,7 @@ def scale__natural_fisher(scale, k, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(k)) + (1, 1))
+        _out = numpy.empty(numpy.broadcast(scale, k).shape + (1, 1))
     _out[..., 0, 0] = scale**(2*k)
     return _out
 
@@ -276,7 +276,7 @@ def scale__kl(scale, scale_q, k, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(scale_q), numpy.shape(k)) + ())
+        _out = numpy.empty(numpy.broadcast(scale, scale_q, k).shape + ())
     _t0 = scale**k*scale_q**(-k)
     _t1 = -1
     _t2 = -k*(numpy.log(scale) - numpy.log(scale_q))
@@ -290,7 +290,7 @@ def scale__entropy(scale, k, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(k)) + ())
+        _out = numpy.empty(numpy.broadcast(scale, k).shape + ())
     _out[...] = (-k*numpy.log(k) + k*numpy.log(scale) + numpy.euler_gamma*k + k - numpy.euler_gamma)/k
     return _out
 
@@ -301,7 +301,7 @@ def scale__skewness(scale, k, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(k)) + (1, 1, 1))
+        _out = numpy.empty(numpy.broadcast(scale, k).shape + (1, 1, 1))
     _out[..., 0, 0, 0] = 2*scale**(3*k)
     return _out
 
@@ -312,7 +312,7 @@ def scale__fisher_rao(scale, scale_q, k, _out=None):
     Valid range: scale in [0.01, 100]; there it agrees with the exact expression evaluated at 50
     digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(scale), numpy.shape(scale_q), numpy.shape(k)) + ())
+        _out = numpy.empty(numpy.broadcast(scale, scale_q, k).shape + ())
     _out[...] = k*abs(numpy.log(scale/scale_q))
     return _out
 
@@ -320,7 +320,7 @@ def scale__fisher_rao(scale, scale_q, k, _out=None):
 def _kl_curvature(eta, d_eta, k, _out=None):
     """g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ), (...): the integrand of the KL near coincidence."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta), numpy.shape(d_eta), numpy.shape(k)) + ())
+        _out = numpy.empty(numpy.broadcast(eta, d_eta, k).shape + ())
     _out[...] = d_eta**2/eta**2
     return _out
 
@@ -328,7 +328,7 @@ def _kl_curvature(eta, d_eta, k, _out=None):
 def log_base_measure(x, k, _out=None):
     """log h(x), (...)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(k)) + ())
+        _out = numpy.empty(numpy.broadcast(x, k).shape + ())
     _out[...] = (k - 1)*numpy.log(x) + numpy.log(k)
     return _out
 
@@ -336,7 +336,7 @@ def log_base_measure(x, k, _out=None):
 def statistics(x, k, _out=None):
     """T(x), the sufficient statistics, (..., m)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x), numpy.shape(k)) + (1,))
+        _out = numpy.empty(numpy.broadcast(x, k).shape + (1,))
     _out[..., 0] = x**k
     return _out
 
@@ -344,7 +344,7 @@ def statistics(x, k, _out=None):
 def natural_from_mean(mu1, k, _out=None):
     """η(μ), the closed-form inverse of μ = ∇A(η), (..., m)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu1), numpy.shape(k)) + (1,))
+        _out = numpy.empty(numpy.broadcast(mu1, k).shape + (1,))
     _out[..., 0] = -1/mu1
     return _out
 
