@@ -26,7 +26,7 @@ def natural__log_partition(eta):
     """A(η(θ)), (...)."""
     _shape = numpy.shape(eta)
     m = _shape[-1]
-    _c0 = numpy.sum(eta**2, axis=-1)
+    _c0 = numpy.add.reduce(eta**2, axis=-1)
     return _special.full((0.5*m*numpy.log(2*numpy.pi) + 2*_c0*_special.vmf_log_normalizer_deriv(1, m, _c0) + _special.vmf_log_normalizer_intercept(m, _c0)), _shape[:-1])
 
 
@@ -34,32 +34,32 @@ def natural__mean(eta):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m)."""
     _shape = numpy.shape(eta)
     m = _shape[-1]
-    return _special.full(2*eta*_special.vmf_log_normalizer_deriv(1, m, numpy.sum(eta**2, axis=-1)[..., None]), _shape)
+    return _special.full(2*eta*_special.vmf_log_normalizer_deriv(1, m, numpy.add.reduce(eta**2, axis=-1)[..., None]), _shape)
 
 
 def natural__log_density(x, eta):
     """log p(x | θ), (...)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x)[:-1], numpy.shape(eta)[:-1]) + numpy.shape(eta)[-1:]
+    _shape = _special.batch_shape(x, eta)
     m = _shape[-1]
     t = x
     _c0 = 0.5*m
-    _c1 = numpy.sum(eta**2, axis=-1)
-    return _special.full(((-numpy.sum((((-t) + 2*eta*_special.vmf_log_normalizer_deriv(1, m, _c1[..., None])))*eta, axis=-1)) + (-_special.vmf_log_normalizer_intercept(m, _c1)) + (-_c0*numpy.log(2)) + (-_c0*numpy.log(numpy.pi))), _shape[:-1])
+    _c1 = numpy.add.reduce(eta**2, axis=-1)
+    return _special.full(((-numpy.add.reduce((((-t) + 2*eta*_special.vmf_log_normalizer_deriv(1, m, _c1[..., None])))*eta, axis=-1)) + (-_special.vmf_log_normalizer_intercept(m, _c1)) + (-_c0*numpy.log(2)) + (-_c0*numpy.log(numpy.pi))), _shape[:-1])
 
 
 def natural__score(x, eta):
     """∇_θ log p(x | θ), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x)[:-1], numpy.shape(eta)[:-1]) + numpy.shape(eta)[-1:]
+    _shape = _special.batch_shape(x, eta)
     m = _shape[-1]
     t = x
-    return _special.full(((-2)*eta*_special.vmf_log_normalizer_deriv(1, m, numpy.sum(eta**2, axis=-1)[..., None]) + t), _shape)
+    return _special.full(((-2)*eta*_special.vmf_log_normalizer_deriv(1, m, numpy.add.reduce(eta**2, axis=-1)[..., None]) + t), _shape)
 
 
 def natural__fisher_parts(eta):
     """fisher as δ_jl·d_j + c·u_j·u_l for solves: (d, u, c, capacitance 1 + c Σ u²/d, None), (..., m), (..., m), (...), (...)."""
     _shape = numpy.shape(eta)
     m = _shape[-1]
-    _c0 = numpy.sum(eta**2, axis=-1)
+    _c0 = numpy.add.reduce(eta**2, axis=-1)
     _c1 = _special.vmf_log_normalizer_deriv(1, m, _c0)
     _c2 = _special.vmf_log_normalizer_deriv(2, m, _c0)
     return (_special.full(2*_c1[..., None], _shape), _special.full(eta, _shape), _special.full(4*_c2, _shape[:-1]), _special.full((1 + (2*_c0*_c2)/(_c1)), _shape[:-1]), None)
@@ -69,7 +69,7 @@ def natural__fisher(eta):
     """fisher as δ_jl·d_j + c·u_j·u_l for its dense form: (d or None, u, c, None, the exact diagonal or None), (..., m), (..., m), (...), (..., m)."""
     _shape = numpy.shape(eta)
     m = _shape[-1]
-    _c0 = numpy.sum(eta**2, axis=-1)
+    _c0 = numpy.add.reduce(eta**2, axis=-1)
     return (_special.full(2*_special.vmf_log_normalizer_deriv(1, m, _c0[..., None]), _shape), _special.full(eta, _shape), _special.full(4*_special.vmf_log_normalizer_deriv(2, m, _c0), _shape[:-1]), None, None)
 
 
@@ -77,7 +77,7 @@ def natural__natural_fisher_parts(eta):
     """natural_fisher as δ_jl·d_j + c·u_j·u_l for solves: (d, u, c, capacitance 1 + c Σ u²/d, None), (..., m), (..., m), (...), (...)."""
     _shape = numpy.shape(eta)
     m = _shape[-1]
-    _c0 = numpy.sum(eta**2, axis=-1)
+    _c0 = numpy.add.reduce(eta**2, axis=-1)
     _c1 = _special.vmf_log_normalizer_deriv(1, m, _c0)
     _c2 = _special.vmf_log_normalizer_deriv(2, m, _c0)
     return (_special.full(2*_c1[..., None], _shape), _special.full(eta, _shape), _special.full(4*_c2, _shape[:-1]), _special.full((1 + (2*_c0*_c2)/(_c1)), _shape[:-1]), None)
@@ -87,7 +87,7 @@ def natural__natural_fisher(eta):
     """natural_fisher as δ_jl·d_j + c·u_j·u_l for its dense form: (d or None, u, c, None, the exact diagonal or None), (..., m), (..., m), (...), (..., m)."""
     _shape = numpy.shape(eta)
     m = _shape[-1]
-    _c0 = numpy.sum(eta**2, axis=-1)
+    _c0 = numpy.add.reduce(eta**2, axis=-1)
     return (_special.full(2*_special.vmf_log_normalizer_deriv(1, m, _c0[..., None]), _shape), _special.full(eta, _shape), _special.full(4*_special.vmf_log_normalizer_deriv(2, m, _c0), _shape[:-1]), None, None)
 
 
@@ -99,10 +99,10 @@ def natural__jacobian(eta):
 
 def natural__hessian(x, eta):
     """hessian as δ_jl·d_j + c·u_j·u_l for its dense form: (d or None, u, c, None, the exact diagonal or None), (..., m), (..., m), (...), (..., m)."""
-    _shape = numpy.broadcast_shapes(numpy.shape(x)[:-1], numpy.shape(eta)[:-1]) + numpy.shape(eta)[-1:]
+    _shape = _special.batch_shape(x, eta)
     m = _shape[-1]
     t = x
-    _c0 = numpy.sum(eta**2, axis=-1)
+    _c0 = numpy.add.reduce(eta**2, axis=-1)
     return (_special.full((-2)*_special.vmf_log_normalizer_deriv(1, m, _c0[..., None]), _shape), _special.full(eta, _shape), _special.full((-4)*_special.vmf_log_normalizer_deriv(2, m, _c0), _shape[:-1]), None, None)
 
 
@@ -111,7 +111,7 @@ def natural__entropy(eta):
     _shape = numpy.shape(eta)
     m = _shape[-1]
     _c0 = 0.5*m
-    return _special.full((_c0*numpy.log(2) + _c0*numpy.log(numpy.pi) + _special.vmf_log_normalizer_intercept(m, numpy.sum(eta**2, axis=-1))), _shape[:-1])
+    return _special.full((_c0*numpy.log(2) + _c0*numpy.log(numpy.pi) + _special.vmf_log_normalizer_intercept(m, numpy.add.reduce(eta**2, axis=-1))), _shape[:-1])
 
 
 def natural__kl_terms(eta, eta_q):
@@ -119,10 +119,10 @@ def natural__kl_terms(eta, eta_q):
     _shape = numpy.shape(eta)
     m = _shape[-1]
     _c0 = 0.5*m*numpy.log(2*numpy.pi)
-    _c1 = numpy.sum(eta_q**2, axis=-1)
-    _c2 = numpy.sum(eta**2, axis=-1)
+    _c1 = numpy.add.reduce(eta_q**2, axis=-1)
+    _c2 = numpy.add.reduce(eta**2, axis=-1)
     _c3 = 2*_special.vmf_log_normalizer_deriv(1, m, _c2)
-    return (_special.full((_c0 + 2*_c1*_special.vmf_log_normalizer_deriv(1, m, _c1) + _special.vmf_log_normalizer_intercept(m, _c1)), _shape[:-1]), _special.full(((-_c0) + (-_special.vmf_log_normalizer_intercept(m, _c2)) + (-_c2*_c3)), _shape[:-1]), _special.full(_c3*((_c2 + (-numpy.sum(eta*eta_q, axis=-1)))), _shape[:-1]))
+    return (_special.full((_c0 + 2*_c1*_special.vmf_log_normalizer_deriv(1, m, _c1) + _special.vmf_log_normalizer_intercept(m, _c1)), _shape[:-1]), _special.full(((-_c0) + (-_special.vmf_log_normalizer_intercept(m, _c2)) + (-_c2*_c3)), _shape[:-1]), _special.full(_c3*((_c2 + (-numpy.add.reduce(eta*eta_q, axis=-1)))), _shape[:-1]))
 
 
 def natural__skewness(eta):
@@ -130,7 +130,7 @@ def natural__skewness(eta):
     _shape = numpy.shape(eta)
     m = _shape[-1]
     _eye = numpy.eye(m)
-    _c0 = numpy.sum(eta**2, axis=-1)
+    _c0 = numpy.add.reduce(eta**2, axis=-1)
     _c1 = _special.vmf_log_normalizer_deriv(2, m, _c0)
     return _special.full((4*_c1[..., None, None, None]*eta[..., :, None, None]*_eye[None, :, :] + 4*_c1[..., None, None, None]*eta[..., None, :, None]*_eye[:, None, :] + 4*_c1[..., None, None, None]*eta[..., None, None, :]*_eye[:, :, None] + 8*eta[..., :, None, None]*eta[..., None, :, None]*eta[..., None, None, :]*_special.vmf_log_normalizer_deriv(3, m, _c0[..., None, None, None])), _shape[:-1] + (m,) * 3)
 

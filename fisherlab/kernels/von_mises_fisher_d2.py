@@ -16,7 +16,7 @@ def natural__to_natural(eta1, eta2, _out=None):
     Valid range: eta1 in [-20, 22], eta2 in [-20, 22]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     return _out
@@ -28,7 +28,7 @@ def natural__from_natural(eta1, eta2, _out=None):
     Valid range: eta1 in [-20, 22], eta2 in [-20, 22]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     return _out
@@ -40,7 +40,7 @@ def natural__jacobian(eta1, eta2, _out=None):
     Valid range: eta1 in [-20, 22], eta2 in [-20, 22]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2, 2))
     _out[..., 0, 0] = 1
     _out[..., 0, 1] = 0
     _out[..., 1, 0] = 0
@@ -54,7 +54,7 @@ def natural__log_partition(eta1, eta2, _out=None):
     Valid range: eta1 in [-20, 22], eta2 in [-20, 22]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + ())
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + ())
     _c0 = eta1**2 + eta2**2
     _out[...] = 2*_c0*_special.vmf_log_normalizer_deriv(1, 2, _c0) + _special.vmf_log_normalizer_intercept(2, _c0) + numpy.log(2*numpy.pi)
     return _out
@@ -66,7 +66,7 @@ def natural__mean(eta1, eta2, _out=None):
     Valid range: eta1 in [-20, 22], eta2 in [-20, 22]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2,))
     _c0 = 2*_special.vmf_log_normalizer_deriv(1, 2, eta1**2 + eta2**2)
     _out[..., 0] = _c0*eta1
     _out[..., 1] = _c0*eta2
@@ -79,7 +79,7 @@ def natural__log_density(x1, x2, eta1, eta2, _out=None):
     Valid range: eta1 in [-20, 22], eta2 in [-20, 22]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(eta1), numpy.shape(eta2)) + ())
+        _out = numpy.empty(numpy.broadcast(x1, x2, eta1, eta2).shape + ())
     _c0 = eta1**2 + eta2**2
     _out[...] = -2*_c0*_special.vmf_log_normalizer_deriv(1, 2, _c0) + eta1*x1 + eta2*x2 - _special.vmf_log_normalizer_intercept(2, _c0) - numpy.log(2*numpy.pi)
     return _out
@@ -91,7 +91,7 @@ def natural__score(x1, x2, eta1, eta2, _out=None):
     Valid range: eta1 in [-20, 22], eta2 in [-20, 22]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(eta1), numpy.shape(eta2)) + (2,))
+        _out = numpy.empty(numpy.broadcast(x1, x2, eta1, eta2).shape + (2,))
     _c0 = 2*_special.vmf_log_normalizer_deriv(1, 2, eta1**2 + eta2**2)
     _out[..., 0] = -_c0*eta1 + x1
     _out[..., 1] = -_c0*eta2 + x2
@@ -104,7 +104,7 @@ def natural__hessian(x1, x2, eta1, eta2, _out=None):
     Valid range: eta1 in [-20, 22], eta2 in [-20, 22]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(x1, x2, eta1, eta2).shape + (2, 2))
     _c0 = eta1**2
     _c1 = eta2**2
     _c2 = _c0 + _c1
@@ -124,7 +124,7 @@ def natural__fisher(eta1, eta2, _out=None):
     Valid range: eta1 in [-20, 22], eta2 in [-20, 22]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2, 2))
     _c0 = eta1**2
     _c1 = eta2**2
     _c2 = _c0 + _c1
@@ -144,7 +144,7 @@ def natural__natural_fisher(eta1, eta2, _out=None):
     Valid range: eta1 in [-20, 22], eta2 in [-20, 22]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2, 2))
     _c0 = eta1**2
     _c1 = eta2**2
     _c2 = _c0 + _c1
@@ -164,7 +164,7 @@ def natural__kl(eta1, eta2, eta1_q, eta2_q, _out=None):
     Valid range: eta1 in [-20, 22], eta2 in [-20, 22]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta1_q), numpy.shape(eta2_q)) + ())
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta1_q, eta2_q).shape + ())
     _c0 = eta1**2 + eta2**2
     _c1 = eta1_q**2
     _c2 = eta2_q**2
@@ -187,7 +187,7 @@ def natural__entropy(eta1, eta2, _out=None):
     Valid range: eta1 in [-20, 22], eta2 in [-20, 22]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + ())
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + ())
     _out[...] = _special.vmf_log_normalizer_intercept(2, eta1**2 + eta2**2) + numpy.log(2*numpy.pi)
     return _out
 
@@ -198,7 +198,7 @@ def natural__skewness(eta1, eta2, _out=None):
     Valid range: eta1 in [-20, 22], eta2 in [-20, 22]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2, 2, 2))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2, 2, 2))
     _c0 = eta1**2
     _c1 = eta2**2
     _c2 = _c0 + _c1
@@ -229,7 +229,7 @@ def angles_concentration__to_natural(angle1, concentration, _out=None):
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(angle1), numpy.shape(concentration)) + (2,))
+        _out = numpy.empty(numpy.broadcast(angle1, concentration).shape + (2,))
     _out[..., 0] = concentration*numpy.cos(angle1)
     _out[..., 1] = concentration*numpy.sin(angle1)
     return _out
@@ -242,7 +242,7 @@ def angles_concentration__from_natural(eta1, eta2, _out=None):
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2)) + (2,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2).shape + (2,))
     _out[..., 0] = numpy.arctan2(eta2, eta1)
     _out[..., 1] = numpy.sqrt(eta1**2 + eta2**2)
     return _out
@@ -255,7 +255,7 @@ def angles_concentration__jacobian(angle1, concentration, _out=None):
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(angle1), numpy.shape(concentration)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(angle1, concentration).shape + (2, 2))
     _c0 = numpy.sin(angle1)
     _c1 = numpy.cos(angle1)
     _out[..., 0, 0] = -_c0*concentration
@@ -272,7 +272,7 @@ def angles_concentration__log_partition(angle1, concentration, _out=None):
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(angle1), numpy.shape(concentration)) + ())
+        _out = numpy.empty(numpy.broadcast(angle1, concentration).shape + ())
     _out[...] = concentration*_special.vmf_mean_resultant(2, concentration) + _special.vmf_log_normalizer_intercept(2, concentration**2) + numpy.log(2*numpy.pi)
     return _out
 
@@ -284,7 +284,7 @@ def angles_concentration__mean(angle1, concentration, _out=None):
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(angle1), numpy.shape(concentration)) + (2,))
+        _out = numpy.empty(numpy.broadcast(angle1, concentration).shape + (2,))
     _c0 = _special.vmf_mean_resultant(2, concentration)
     _out[..., 0] = _c0*numpy.cos(angle1)
     _out[..., 1] = _c0*numpy.sin(angle1)
@@ -298,7 +298,7 @@ def angles_concentration__log_density(x1, x2, angle1, concentration, _out=None):
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(angle1), numpy.shape(concentration)) + ())
+        _out = numpy.empty(numpy.broadcast(x1, x2, angle1, concentration).shape + ())
     _out[...] = concentration*x1*numpy.cos(angle1) + concentration*x2*numpy.sin(angle1) - concentration*_special.vmf_mean_resultant(2, concentration) - _special.vmf_log_normalizer_intercept(2, concentration**2) - numpy.log(2*numpy.pi)
     return _out
 
@@ -310,7 +310,7 @@ def angles_concentration__score(x1, x2, angle1, concentration, _out=None):
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(angle1), numpy.shape(concentration)) + (2,))
+        _out = numpy.empty(numpy.broadcast(x1, x2, angle1, concentration).shape + (2,))
     _c0 = numpy.sin(angle1)
     _c1 = numpy.cos(angle1)
     _out[..., 0] = -concentration*(_c0*x1 - _c1*x2)
@@ -325,7 +325,7 @@ def angles_concentration__hessian(x1, x2, angle1, concentration, _out=None):
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(angle1), numpy.shape(concentration)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(x1, x2, angle1, concentration).shape + (2, 2))
     _c0 = numpy.cos(angle1)
     _c1 = numpy.sin(angle1)
     _out[..., 0, 0] = -concentration*(_c0*x1 + _c1*x2)
@@ -342,7 +342,7 @@ def angles_concentration__fisher(angle1, concentration, _out=None):
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(angle1), numpy.shape(concentration)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(angle1, concentration).shape + (2, 2))
     _out[..., 0, 0] = concentration*_special.vmf_mean_resultant(2, concentration)
     _out[..., 0, 1] = 0
     _out[..., 1, 0] = _out[..., 0, 1]
@@ -357,7 +357,7 @@ def angles_concentration__natural_fisher(angle1, concentration, _out=None):
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(angle1), numpy.shape(concentration)) + (2, 2))
+        _out = numpy.empty(numpy.broadcast(angle1, concentration).shape + (2, 2))
     _c0 = concentration**2
     _c1 = numpy.sin(angle1)
     _c2 = _c1**2
@@ -381,7 +381,7 @@ def angles_concentration__kl(angle1, concentration, angle1_q, concentration_q, _
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(angle1), numpy.shape(concentration), numpy.shape(angle1_q), numpy.shape(concentration_q)) + ())
+        _out = numpy.empty(numpy.broadcast(angle1, concentration, angle1_q, concentration_q).shape + ())
     _t0 = -_special.vmf_log_normalizer_intercept(2, concentration**2)
     _t1 = concentration_q*_special.vmf_mean_resultant(2, concentration_q)
     _t2 = -concentration_q*numpy.cos(angle1 - angle1_q)*_special.vmf_mean_resultant(2, concentration)
@@ -397,7 +397,7 @@ def angles_concentration__entropy(angle1, concentration, _out=None):
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(angle1), numpy.shape(concentration)) + ())
+        _out = numpy.empty(numpy.broadcast(angle1, concentration).shape + ())
     _out[...] = _special.vmf_log_normalizer_intercept(2, concentration**2) + numpy.log(2*numpy.pi)
     return _out
 
@@ -409,7 +409,7 @@ def angles_concentration__skewness(angle1, concentration, _out=None):
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(angle1), numpy.shape(concentration)) + (2, 2, 2))
+        _out = numpy.empty(numpy.broadcast(angle1, concentration).shape + (2, 2, 2))
     _c0 = concentration**2
     _c1 = numpy.sin(angle1)
     _c2 = _c1**2
@@ -440,7 +440,7 @@ def angles_concentration__skewness(angle1, concentration, _out=None):
 def _kl_curvature(eta1, eta2, d_eta1, d_eta2, _out=None):
     """g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ), (...): the integrand of the KL near coincidence."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(d_eta1), numpy.shape(d_eta2)) + ())
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, d_eta1, d_eta2).shape + ())
     _c0 = eta1**2
     _c1 = eta2**2
     _c2 = _c0 + _c1
@@ -456,7 +456,7 @@ def _kl_curvature(eta1, eta2, d_eta1, d_eta2, _out=None):
 def log_base_measure(x1, x2, _out=None):
     """log h(x), (...)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2)) + ())
+        _out = numpy.empty(numpy.broadcast(x1, x2).shape + ())
     _out[...] = 0
     return _out
 
@@ -464,7 +464,7 @@ def log_base_measure(x1, x2, _out=None):
 def statistics(x1, x2, _out=None):
     """T(x), the sufficient statistics, (..., m)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2)) + (2,))
+        _out = numpy.empty(numpy.broadcast(x1, x2).shape + (2,))
     _out[..., 0] = x1
     _out[..., 1] = x2
     return _out

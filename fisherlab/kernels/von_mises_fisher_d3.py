@@ -17,7 +17,7 @@ def natural__to_natural(eta1, eta2, eta3, _out=None):
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + (3,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta3).shape + (3,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     _out[..., 2] = eta3
@@ -31,7 +31,7 @@ def natural__from_natural(eta1, eta2, eta3, _out=None):
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + (3,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta3).shape + (3,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     _out[..., 2] = eta3
@@ -45,7 +45,7 @@ def natural__jacobian(eta1, eta2, eta3, _out=None):
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + (3, 3))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta3).shape + (3, 3))
     _out[..., 0, 0] = 1
     _out[..., 0, 1] = 0
     _out[..., 0, 2] = 0
@@ -65,7 +65,7 @@ def natural__log_partition(eta1, eta2, eta3, _out=None):
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + ())
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta3).shape + ())
     _c0 = eta1**2 + eta2**2 + eta3**2
     _out[...] = 2*_c0*_special.vmf_log_normalizer_deriv(1, 3, _c0) + _special.vmf_log_normalizer_intercept(3, _c0) + (3/2)*numpy.log(2*numpy.pi)
     return _out
@@ -78,7 +78,7 @@ def natural__mean(eta1, eta2, eta3, _out=None):
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + (3,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta3).shape + (3,))
     _c0 = 2*_special.vmf_log_normalizer_deriv(1, 3, eta1**2 + eta2**2 + eta3**2)
     _out[..., 0] = _c0*eta1
     _out[..., 1] = _c0*eta2
@@ -93,7 +93,7 @@ def natural__log_density(x1, x2, x3, eta1, eta2, eta3, _out=None):
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + ())
+        _out = numpy.empty(numpy.broadcast(x1, x2, x3, eta1, eta2, eta3).shape + ())
     _c0 = eta1**2 + eta2**2 + eta3**2
     _out[...] = -2*_c0*_special.vmf_log_normalizer_deriv(1, 3, _c0) + eta1*x1 + eta2*x2 + eta3*x3 - _special.vmf_log_normalizer_intercept(3, _c0) - 3/2*numpy.log(2*numpy.pi)
     return _out
@@ -106,7 +106,7 @@ def natural__score(x1, x2, x3, eta1, eta2, eta3, _out=None):
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + (3,))
+        _out = numpy.empty(numpy.broadcast(x1, x2, x3, eta1, eta2, eta3).shape + (3,))
     _c0 = 2*_special.vmf_log_normalizer_deriv(1, 3, eta1**2 + eta2**2 + eta3**2)
     _out[..., 0] = -_c0*eta1 + x1
     _out[..., 1] = -_c0*eta2 + x2
@@ -121,7 +121,7 @@ def natural__hessian(x1, x2, x3, eta1, eta2, eta3, _out=None):
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + (3, 3))
+        _out = numpy.empty(numpy.broadcast(x1, x2, x3, eta1, eta2, eta3).shape + (3, 3))
     _c0 = eta1**2
     _c1 = eta2**2
     _c2 = eta3**2
@@ -149,7 +149,7 @@ def natural__fisher(eta1, eta2, eta3, _out=None):
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + (3, 3))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta3).shape + (3, 3))
     _c0 = eta1**2
     _c1 = eta2**2
     _c2 = eta3**2
@@ -177,7 +177,7 @@ def natural__natural_fisher(eta1, eta2, eta3, _out=None):
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + (3, 3))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta3).shape + (3, 3))
     _c0 = eta1**2
     _c1 = eta2**2
     _c2 = eta3**2
@@ -205,7 +205,7 @@ def natural__kl(eta1, eta2, eta3, eta1_q, eta2_q, eta3_q, _out=None):
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(eta1_q), numpy.shape(eta2_q), numpy.shape(eta3_q)) + ())
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta3, eta1_q, eta2_q, eta3_q).shape + ())
     _c0 = eta1**2 + eta2**2 + eta3**2
     _c1 = eta1_q**2
     _c2 = eta2_q**2
@@ -232,7 +232,7 @@ def natural__entropy(eta1, eta2, eta3, _out=None):
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + ())
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta3).shape + ())
     _out[...] = _special.vmf_log_normalizer_intercept(3, eta1**2 + eta2**2 + eta3**2) + (3/2)*numpy.log(2) + (3/2)*numpy.log(numpy.pi)
     return _out
 
@@ -244,7 +244,7 @@ def natural__skewness(eta1, eta2, eta3, _out=None):
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + (3, 3, 3))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta3).shape + (3, 3, 3))
     _c0 = eta1**2
     _c1 = eta2**2
     _c2 = eta3**2
@@ -306,7 +306,7 @@ def angles_concentration__to_natural(angle1, angle2, concentration, _out=None):
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(angle1), numpy.shape(angle2), numpy.shape(concentration)) + (3,))
+        _out = numpy.empty(numpy.broadcast(angle1, angle2, concentration).shape + (3,))
     _c0 = concentration*numpy.sin(angle1)
     _out[..., 0] = concentration*numpy.cos(angle1)
     _out[..., 1] = _c0*numpy.cos(angle2)
@@ -321,7 +321,7 @@ def angles_concentration__from_natural(eta1, eta2, eta3, _out=None):
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3)) + (3,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta3).shape + (3,))
     _c0 = eta2**2 + eta3**2
     _out[..., 0] = numpy.arctan2(numpy.sqrt(_c0), eta1)
     _out[..., 1] = numpy.arctan2(eta3, eta2)
@@ -336,7 +336,7 @@ def angles_concentration__jacobian(angle1, angle2, concentration, _out=None):
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(angle1), numpy.shape(angle2), numpy.shape(concentration)) + (3, 3))
+        _out = numpy.empty(numpy.broadcast(angle1, angle2, concentration).shape + (3, 3))
     _c0 = numpy.sin(angle1)
     _c1 = _c0*concentration
     _c2 = numpy.cos(angle1)
@@ -362,7 +362,7 @@ def angles_concentration__log_partition(angle1, angle2, concentration, _out=None
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(angle1), numpy.shape(angle2), numpy.shape(concentration)) + ())
+        _out = numpy.empty(numpy.broadcast(angle1, angle2, concentration).shape + ())
     _out[...] = concentration*_special.vmf_mean_resultant(3, concentration) + _special.vmf_log_normalizer_intercept(3, concentration**2) + (3/2)*numpy.log(2) + (3/2)*numpy.log(numpy.pi)
     return _out
 
@@ -374,7 +374,7 @@ def angles_concentration__mean(angle1, angle2, concentration, _out=None):
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(angle1), numpy.shape(angle2), numpy.shape(concentration)) + (3,))
+        _out = numpy.empty(numpy.broadcast(angle1, angle2, concentration).shape + (3,))
     _c0 = _special.vmf_mean_resultant(3, concentration)
     _c1 = _c0*numpy.sin(angle1)
     _out[..., 0] = _c0*numpy.cos(angle1)
@@ -390,7 +390,7 @@ def angles_concentration__log_density(x1, x2, x3, angle1, angle2, concentration,
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(angle1), numpy.shape(angle2), numpy.shape(concentration)) + ())
+        _out = numpy.empty(numpy.broadcast(x1, x2, x3, angle1, angle2, concentration).shape + ())
     _out[...] = concentration*x1*numpy.cos(angle1) + concentration*(x2*numpy.cos(angle2) + x3*numpy.sin(angle2))*numpy.sin(angle1) - concentration*_special.vmf_mean_resultant(3, concentration) - _special.vmf_log_normalizer_intercept(3, concentration**2) - 3/2*numpy.log(numpy.pi) - 3/2*numpy.log(2)
     return _out
 
@@ -402,7 +402,7 @@ def angles_concentration__score(x1, x2, x3, angle1, angle2, concentration, _out=
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(angle1), numpy.shape(angle2), numpy.shape(concentration)) + (3,))
+        _out = numpy.empty(numpy.broadcast(x1, x2, x3, angle1, angle2, concentration).shape + (3,))
     _c0 = numpy.sin(angle1)
     _c1 = numpy.cos(angle1)
     _c2 = numpy.cos(angle2)
@@ -422,7 +422,7 @@ def angles_concentration__hessian(x1, x2, x3, angle1, angle2, concentration, _ou
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(angle1), numpy.shape(angle2), numpy.shape(concentration)) + (3, 3))
+        _out = numpy.empty(numpy.broadcast(x1, x2, x3, angle1, angle2, concentration).shape + (3, 3))
     _c0 = numpy.cos(angle1)
     _c1 = numpy.sin(angle1)
     _c2 = numpy.cos(angle2)
@@ -449,7 +449,7 @@ def angles_concentration__fisher(angle1, angle2, concentration, _out=None):
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(angle1), numpy.shape(angle2), numpy.shape(concentration)) + (3, 3))
+        _out = numpy.empty(numpy.broadcast(angle1, angle2, concentration).shape + (3, 3))
     _c0 = concentration*_special.vmf_mean_resultant(3, concentration)
     _out[..., 0, 0] = _c0
     _out[..., 0, 1] = 0
@@ -470,7 +470,7 @@ def angles_concentration__natural_fisher(angle1, angle2, concentration, _out=Non
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(angle1), numpy.shape(angle2), numpy.shape(concentration)) + (3, 3))
+        _out = numpy.empty(numpy.broadcast(angle1, angle2, concentration).shape + (3, 3))
     _c0 = concentration**2
     _c1 = numpy.cos(angle1)
     _c2 = _c1**2
@@ -505,7 +505,7 @@ def angles_concentration__kl(angle1, angle2, concentration, angle1_q, angle2_q, 
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(angle1), numpy.shape(angle2), numpy.shape(concentration), numpy.shape(angle1_q), numpy.shape(angle2_q), numpy.shape(concentration_q)) + ())
+        _out = numpy.empty(numpy.broadcast(angle1, angle2, concentration, angle1_q, angle2_q, concentration_q).shape + ())
     _c0 = numpy.cos(angle1)
     _c1 = numpy.sin(angle1)
     _c2 = _c1**2
@@ -540,7 +540,7 @@ def angles_concentration__entropy(angle1, angle2, concentration, _out=None):
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(angle1), numpy.shape(angle2), numpy.shape(concentration)) + ())
+        _out = numpy.empty(numpy.broadcast(angle1, angle2, concentration).shape + ())
     _out[...] = _special.vmf_log_normalizer_intercept(3, concentration**2) + (3/2)*numpy.log(2) + (3/2)*numpy.log(numpy.pi)
     return _out
 
@@ -552,7 +552,7 @@ def angles_concentration__skewness(angle1, angle2, concentration, _out=None):
     there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(angle1), numpy.shape(angle2), numpy.shape(concentration)) + (3, 3, 3))
+        _out = numpy.empty(numpy.broadcast(angle1, angle2, concentration).shape + (3, 3, 3))
     _c0 = concentration**2
     _c1 = numpy.cos(angle1)
     _c2 = _c1**2
@@ -618,7 +618,7 @@ def angles_concentration__skewness(angle1, angle2, concentration, _out=None):
 def _kl_curvature(eta1, eta2, eta3, d_eta1, d_eta2, d_eta3, _out=None):
     """g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ), (...): the integrand of the KL near coincidence."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta3), numpy.shape(d_eta1), numpy.shape(d_eta2), numpy.shape(d_eta3)) + ())
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta3, d_eta1, d_eta2, d_eta3).shape + ())
     _c0 = eta1**2
     _c1 = eta2**2
     _c2 = eta3**2
@@ -641,7 +641,7 @@ def _kl_curvature(eta1, eta2, eta3, d_eta1, d_eta2, d_eta3, _out=None):
 def log_base_measure(x1, x2, x3, _out=None):
     """log h(x), (...)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3)) + ())
+        _out = numpy.empty(numpy.broadcast(x1, x2, x3).shape + ())
     _out[...] = 0
     return _out
 
@@ -649,7 +649,7 @@ def log_base_measure(x1, x2, x3, _out=None):
 def statistics(x1, x2, x3, _out=None):
     """T(x), the sufficient statistics, (..., m)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3)) + (3,))
+        _out = numpy.empty(numpy.broadcast(x1, x2, x3).shape + (3,))
     _out[..., 0] = x1
     _out[..., 1] = x2
     _out[..., 2] = x3
