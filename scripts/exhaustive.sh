@@ -19,7 +19,7 @@ if [ "$#" -eq 0 ]; then
 fi
 log="$(mktemp -t fisherlab-exhaustive.XXXXXX)"
 start=$(date +%s)
-python -m pytest -q -rf -p no:randomly "$@" 2>&1 | tee "$log"
+python -m pytest -rf -p no:randomly "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 end=$(date +%s)
 echo
