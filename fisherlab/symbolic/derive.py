@@ -226,7 +226,9 @@ def _simplify(expr, floats: set):
 
 def guarded_logcombine(expr, force: bool = False):
     """``sympy.logcombine``, except that a term c·log(u) whose rational coefficient c has a
-    numerator or denominator larger than :data:`LOGCOMBINE_MAX_POWER` is left as it is.
+    numerator or denominator larger than :data:`LOGCOMBINE_MAX_POWER` is left as it is, and so
+    is c·(… + log u + …) with c beyond the limits of a declared power (:data:`MAX_EXPONENT`,
+    :data:`MAX_EXPONENT_DENOMINATOR`).
 
     ``sympy.simplify`` puts an expression over a common denominator before combining its logs,
     so a declared constant 1/q makes every log's coefficient a multiple of q, and logcombine
@@ -237,10 +239,19 @@ def guarded_logcombine(expr, force: bool = False):
     hidden: dict = {}
 
     def large(term) -> bool:
-        if not term.is_Mul or not any(isinstance(f, sp.log) for f in term.args):
+        if not term.is_Mul:
             return False
         c = term.as_coeff_Mul()[0]
-        return c.is_Rational and (abs(c.p) > LOGCOMBINE_MAX_POWER or c.q > LOGCOMBINE_MAX_POWER)
+        if not c.is_Rational:
+            return False
+        if any(isinstance(f, sp.log) for f in term.args):
+            return abs(c.p) > LOGCOMBINE_MAX_POWER or c.q > LOGCOMBINE_MAX_POWER
+        # c·(log u + log v − ψ(w)): logcombine combines the sum's logs, then raises the
+        # argument to the power c (97/29000 made a 70,977-digit integer in the score of a gamma
+        # declared with η = 97θ/29000). Only beyond the limits of a declared power: the
+        # catalog's ¼(…) keep their combined forms.
+        return any(f.is_Add and f.has(sp.log) for f in term.args) and (
+            abs(c.p) > MAX_EXPONENT or c.q > MAX_EXPONENT_DENOMINATOR)
 
     def hide(term):
         return hidden.setdefault(term, sp.Dummy("hidden_log"))

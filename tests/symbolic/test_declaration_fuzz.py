@@ -364,6 +364,29 @@ def test_a_constant_power_in_the_composed_log_partition_is_refused():
     assert status == "spec_error" and "390460" in out and "q <= 12" in out, out
 
 
+#: A declaration the exhaustive fuzz found failing: its score 97/29000·(log(97θ₂/29000) + log x −
+#: ψ(97θ₁/29000)) went to sympy's logcombine as one product, which raised the combined log's
+#: argument to the power 97/29000 (a 70,977-digit integer; str() of it raised ValueError).
+_FOUND_HUGE_POWER = Declaration(
+    base="gamma", log_h_const=None, a_const=None,
+    maps=(Map(kind="affine", a=("rational", Fraction(97, 29000)), b=("rational", Fraction(0))),
+          Map(kind="affine", a=("rational", Fraction(97, 29000)), b=("rational", Fraction(0)))))
+
+
+def test_a_sum_of_logs_under_a_large_coefficient_is_not_combined():
+    t1, t2, x = sp.symbols("theta1 theta2 x", positive=True)
+    c = sp.Rational(97, 29000)
+    # unevaluated, as sympy's simplify hands it over (c·(…) would distribute c at once)
+    expr = sp.Mul(c, sp.log(c * t2) + sp.log(x) - sp.polygamma(0, c * t1), evaluate=False)
+    out = derive_module.guarded_logcombine(expr)
+    assert max(len(str(abs(r.p))) for r in out.atoms(sp.Rational)) <= 5, out
+    assert sp.expand(sp.expand_log(out - expr, force=True)) == 0
+
+
+def test_the_declaration_with_a_large_log_coefficient_derives_within_limits():
+    check_declaration(_FOUND_HUGE_POWER)
+
+
 def _normal_copy():
     """The catalog's normal declared anew (its callables outside the catalog's modules): a user
     declaration, derived under a budget."""

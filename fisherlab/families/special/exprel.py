@@ -18,6 +18,8 @@ oracles) evaluates the elementary forms at a precision raised by the digits they
 
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 from sympy.core.evalf import prec_to_dps
 
@@ -26,6 +28,15 @@ from .kernel_function import KernelFunctionBase
 
 def _explicit_log_exprel(eta):
     return sp.log((sp.exp(eta) - 1) / eta)
+
+
+@functools.cache
+def _explicit_log_exprel_deriv(n: int) -> sp.Lambda:
+    """η ↦ dⁿ/dηⁿ log((e^η − 1)/η), differentiated once per order: the mpmath oracles evaluate
+    it at every point, and sympy's diff of the third derivative takes a large fraction of a
+    second."""
+    t = sp.Dummy("t")
+    return sp.Lambda(t, sp.diff(_explicit_log_exprel(t), t, n))
 
 
 def _evalf_cancelling(expr, eta, prec):
@@ -58,8 +69,7 @@ class LogExprelDeriv(KernelFunctionBase):
     def explicit(self):
         """The elementary form: the n-th derivative of log((e^η − 1)/η)."""
         n, eta = self.args
-        t = sp.Dummy("t")
-        return sp.diff(_explicit_log_exprel(t), t, int(n)).subs(t, eta)
+        return _explicit_log_exprel_deriv(int(n))(eta)
 
     def fdiff(self, argindex=2):
         """The derivative in η: the next order."""
