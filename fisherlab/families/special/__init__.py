@@ -13,6 +13,8 @@ function that knows its derivatives and how to print itself:
   Fisher–Rao distances, the normal's moment parametrization, the continuous Bernoulli's λ);
 - :mod:`.log_series`: log(1 − e^η) and the log-series log-partition, mean and excess (logarithmic);
 - :mod:`.exprel`: log((e^η − 1)/η), its derivatives and A − ηA′ (continuous Bernoulli);
+- :mod:`.multivariate_gamma`: log Γ_d and ψ_d written out for a given d (Wishart, inverse
+  Wishart, normal-Wishart);
 - :mod:`.rewriting`: the forms the code generator substitutes before printing (ψ'(u) − 1/u, the
   Bernoulli entropy and KL in log-odds, the unit-rate gamma entropy, and the shared-evaluation
   forms).
