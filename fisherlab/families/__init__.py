@@ -25,6 +25,7 @@ CATALOG: tuple[str, ...] = (
     "pareto", "rayleigh", "half_normal", "laplace", "chi2",
     "inverse_gamma", "chi", "logarithmic", "continuous_bernoulli", "generalized_dirichlet",
     "normal_gamma", "von_mises_fisher",
+    "wishart", "inverse_wishart", "normal_wishart",
 )
 
 

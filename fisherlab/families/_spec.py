@@ -38,6 +38,7 @@ from .support import (
                           integer_range,
                           mean_precision_pairs,
                           one_hot,
+                          positive_definite,
                           real_vectors,
                           simplex,
 )
@@ -48,4 +49,5 @@ __all__ = [
     "UNIT", "CIRCLE", "COUNTS", "BINARY", "integer_range", "greater_than_support", "simplex",
     "one_hot", "counts_summing", "count_vectors", "real_vectors", "ExponentialFamily",
     "require_int", "require_positive", "row_sums", "off_open_simplex", "mean_precision_pairs",
+    "positive_definite",
 ]

@@ -416,6 +416,39 @@ class UnitSphere(Support):
 SPHERE_TOLERANCE = 1e-10
 
 
+@dataclass(frozen=True)
+class PositiveDefinite(Support):
+    """Vectors of ``size`` finite reals whose entries from ``start`` on are the lower triangle,
+    row by row, of a symmetric positive-definite d × d matrix (the entries before ``start`` are
+    free: the mean of a normal-Wishart draw)."""
+
+    start: int = 0
+    kind: ClassVar[str] = "positive_definite"
+
+    @property
+    def dimension(self) -> int:
+        """d, the order of the matrix."""
+        n = self.size - self.start
+        return int(round((math.isqrt(8 * n + 1) - 1) / 2))
+
+    def violations(self, x: np.ndarray) -> np.ndarray:
+        """Mask ``x.shape[:-1]`` of the rows with a non-finite entry or a matrix that is not
+        positive definite (its smallest eigenvalue not > 0)."""
+        x = np.asarray(x, dtype=np.float64)
+        finite = np.isfinite(x).all(axis=-1)
+        d = self.dimension
+        il = np.tril_indices(d)
+        mats = np.zeros(x.shape[:-1] + (d, d))
+        tri = np.where(finite[..., None], x[..., self.start:], 0.0)
+        mats[..., il[0], il[1]] = tri
+        mats[..., il[1], il[0]] = tri
+        return ~finite | ~(np.linalg.eigvalsh(mats)[..., 0] > 0)
+
+    def surely_inside(self, x: np.ndarray) -> bool:
+        """True only if every row holds a positive-definite matrix (the exact check)."""
+        return x.size == 0 or not bool(self.violations(x).any())
+
+
 #: The kinds ``Support(kind, ...)`` accepts.
 KINDS = tuple(_KINDS)
 
@@ -474,6 +507,14 @@ def mean_precision_pairs() -> Support:
     return MeanPrecisionPairs("x = (mu, tau) with mu finite real and tau > 0")
 
 
+def positive_definite(d: int, start: int = 0) -> Support:
+    """Rows of ``start`` free reals followed by the lower triangle (row by row) of a symmetric
+    positive-definite d × d matrix."""
+    what = "X" if not start else "the matrix part of x"
+    return PositiveDefinite(f"{what} symmetric positive definite (lower triangle row by row)",
+                            size=start + d * (d + 1) // 2, start=start)
+
+
 __all__ = [
     "Support", "Reals", "PositiveReals", "GreaterThan", "UnitInterval", "ClosedUnitInterval",
     "Circle", "IntegerRange",
@@ -481,4 +522,5 @@ __all__ = [
     "REALS", "POSITIVE_REALS", "UNIT", "CLOSED_UNIT", "CIRCLE", "COUNTS", "BINARY", "integer_range",
     "greater_than_support", "simplex", "one_hot", "counts_summing", "real_vectors",
     "MeanPrecisionPairs", "mean_precision_pairs", "UnitSphere", "unit_sphere", "SPHERE_TOLERANCE",
+    "PositiveDefinite", "positive_definite",
 ]

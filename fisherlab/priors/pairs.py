@@ -70,9 +70,10 @@ class Pair:
     doc : str
         The pair in words, with the textbook posterior.
     location : int, optional
-        For a location family (the normal): the index in θ₀ of the prior's location, which
-        moves with the data. Updates are then made on data and prior shifted by the sample mean,
-        where no digits cancel; the results are shifted back.
+        For a location family (the normal, the multivariate normal): the index in θ₀ of the
+        prior's location (its first entry, for a vector location), which moves with the data.
+        Updates are then made on data and prior shifted by the sample mean, where no digits
+        cancel; the results are shifted back.
     """
 
     likelihood: str
@@ -165,6 +166,25 @@ def _normal_to_normal_gamma(m):
     return B, np.array([0.0, 0.0, 0.0, 1.0])
 
 
+def _mvn_to_normal_wishart(m):
+    # ψ = (h, q) with h = Λμ, q_ii = −½Λ_ii, q_ij = −Λ_ij (i > j), a = (½μᵀΛμ, −½ log det Λ),
+    # |∂ψ/∂(μ, Λ)| ∝ det Λ (∂h/∂μ = Λ, q linear in Λ): exp(χ_hᵀΛμ + Σ χ_q,ij q_ij
+    # − ν₁μᵀΛμ/2) det(Λ)^(ν₂/2 + 1) is normal-Wishart with η = (χ_h, −ν₁/2, −½χ_q,ii / −χ_q,ij,
+    # ν₂/2 + 1), i.e. κ = ν₁, μ₀ = χ_h/ν₁, ν = ν₂ + d + 2, W⁻¹ = −2 Q(χ_q) − χ_hχ_hᵀ/ν₁ with
+    # Q(χ_q) the normal's matrix of quadratic natural entries.
+    d = int(round((np.sqrt(8 * m + 9) - 3) / 2))  # m = d + d(d+1)/2
+    k = m - d
+    diag = np.array([i == j for i in range(d) for j in range(i + 1)])
+    B = np.zeros((m + 2, m + 2))
+    B[:d, :d] = np.eye(d)
+    B[d, m] = -0.5
+    B[d + 1:d + 1 + k, d:m] = np.diag(np.where(diag, -0.5, -1.0))
+    B[m + 1, m + 1] = 0.5
+    b = np.zeros(m + 2)
+    b[m + 1] = 1.0
+    return B, b
+
+
 # -- how observations enter ---------------------------------------------------------------------
 
 
@@ -194,6 +214,15 @@ def _natural_less(constant):
         arr, T, log_h = _as_family_sample(fam, x)
         return T, np.ones(T.shape[0]), log_h - constant
     return effective
+
+
+def _mvn_sample(fam, x, known):
+    """t = T(x), w = 1 and log h = −(d/2) log 2π of a multivariate normal sample, x checked
+    against the support declaration directly (the matrix-form kernels have no per-row support
+    check for ``fam.log_base_measure`` to go through)."""
+    arr = fam.spec.support.check(x)
+    n, d = arr.shape
+    return fam.statistics(arr), np.ones(n), np.full(n, -d / 2 * np.log(2 * np.pi))
 
 
 def _pareto(fam, x, known):
@@ -250,6 +279,43 @@ def _student_t(theta, fam, known):
     # Murphy (2007), eq. 100: t_{2α}(μ₀, β(κ + 1)/(ακ)).
     m0, k, a, b = theta
     return "student_t", {"df": 2 * a, "loc": m0, "scale": float(np.sqrt(b * (k + 1) / (a * k)))}
+
+
+def _multivariate_t(theta, fam, known):
+    # Murphy (2007), eq. 232; Bishop (2006), eq. (10.81): t_{ν−d+1}(μ₀, (κ + 1)/(κ(ν − d + 1)) W⁻¹).
+    d = fam.dims["d"]
+    m0, k, nu = np.asarray(theta[:d]), theta[d], theta[d + 1]
+    il = np.tril_indices(d)
+    W = np.zeros((d, d))
+    W[il] = theta[d + 2:]
+    W[il[1], il[0]] = theta[d + 2:]
+    df = nu - d + 1
+    return "multivariate_t", {"df": df, "loc": m0,
+                              "shape": (k + 1) / (k * df) * np.linalg.inv(W)}
+
+
+def _mvn_variable(sp, *psi, **known):
+    # y(ψ) = (μ = Λ⁻¹h, Λ's lower triangle), Λ from the quadratic natural entries
+    m = len(psi)
+    d = int(round((np.sqrt(8 * m + 9) - 3) / 2))
+    pairs = [(i, j) for i in range(d) for j in range(i + 1)]
+    lam = sp.zeros(d, d)
+    for (i, j), q in zip(pairs, psi[d:]):
+        lam[i, j] = lam[j, i] = -2 * q if i == j else -q
+    mu = lam.inv(method="ADJ") * sp.Matrix(psi[:d])
+    return list(mu) + [lam[i, j] for i, j in pairs]
+
+
+def _mvn_parts(sp, *psi):
+    m = len(psi)
+    d = int(round((np.sqrt(8 * m + 9) - 3) / 2))
+    pairs = [(i, j) for i in range(d) for j in range(i + 1)]
+    lam = sp.zeros(d, d)
+    for (i, j), q in zip(pairs, psi[d:]):
+        lam[i, j] = lam[j, i] = -2 * q if i == j else -q
+    h = sp.Matrix(psi[:d])
+    det = lam.det(method="berkowitz")
+    return [(h.T * lam.adjugate(method="berkowitz") * h)[0, 0] / (2 * det), -sp.log(det) / 2]
 
 
 # -- the table ----------------------------------------------------------------------------------
@@ -317,6 +383,11 @@ PAIRS: dict[str, Pair] = {p.likelihood: p for p in (
          lambda sp, *e: [sp.log(1 + sum(sp.exp(v) for v in e))],
          prior_dims=lambda dims: {"k": dims["k"]},
          doc="Dirichlet(α) on p; posterior Dirichlet(α + Σx) (x counts)."),
+    Pair("multivariate_normal", "normal_wishart", "mu0_kappa_nu_scale", _mvn_to_normal_wishart,
+         _mvn_sample, _mvn_variable, _mvn_parts, prior_dims=lambda dims: {"d": dims["d"]},
+         predictive=_multivariate_t, location=0,
+         doc="NW(μ₀, κ, ν, W) on (μ, Λ = Σ⁻¹); posterior κ + n, (κμ₀ + Σx)/(κ + n), ν + n, "
+             "W⁻¹ + S + κn/(κ + n)(x̄ − μ₀)(x̄ − μ₀)ᵀ with S = Σ(x − x̄)(x − x̄)ᵀ."),
 )}
 
 #: The normal's two conjugate priors: with the variance known (``var=``), the prior on the mean.

@@ -125,22 +125,27 @@ class Prior:
         # The normal is a location family: p(x | μ, τ) = p(x − c | μ − c, τ) and the prior of
         # μ − c is the prior shifted by c, so posterior and evidence are those of the data and
         # prior mean shifted by c = x̄, where the normal-gamma's β = η₁²/(4η₂) − η₃ keeps its
-        # digits (unshifted it loses log10(x̄²/s²) of them).
+        # digits (unshifted it loses log10(x̄²/s²) of them). The multivariate normal shifts by the
+        # mean vector, for the normal-Wishart's W⁻¹ = M − η₁η₁ᵀ/κ.
         loc = self.pair.location
         arr = np.asarray(x, dtype=np.float64)
-        if loc is None or arr.ndim != 1 or arr.size == 0:
+        if loc is None or arr.ndim not in (1, 2) or arr.shape[0] == 0:
             return theta0, x, 0.0
-        arr = self.likelihood.kernels("natural").check_observations(arr)  # names the raw value
-        c = float(arr.mean())
+        if arr.ndim == 1:
+            arr = self.likelihood.kernels("natural").check_observations(arr)  # names the value
+            c = float(arr.mean())
+        else:
+            arr = self.likelihood.spec.support.check(arr)
+            c = arr.mean(axis=0)
         theta0 = np.array(theta0, dtype=np.float64)
         if theta0.shape == (len(self.family.params(self.param)),):
-            theta0[loc] -= c
+            theta0[loc:loc + np.size(c)] -= c
         return theta0, arr - c, c
 
     def _unshifted(self, theta, c):
-        if c:
+        if np.any(c):
             theta = np.array(theta)
-            theta[self.pair.location] += c
+            theta[self.pair.location:self.pair.location + np.size(c)] += c
         return theta
 
     def _checked_posterior(self, eta) -> np.ndarray:
@@ -198,7 +203,7 @@ class Predictive:
     """
 
     def __init__(self, prior: Prior, posterior: np.ndarray, natural: np.ndarray,
-                 shift: float = 0.0):
+                 shift=0.0):
         self.prior = prior
         self.posterior = posterior
         # η of the posterior of the data shifted by `shift` (see Prior._shifted).
@@ -218,7 +223,9 @@ class Predictive:
         """
         prior = self.prior
         eta = self._eta
-        if self._shift:
+        if np.ndim(self._shift):
+            x = prior.likelihood.spec.support.check(x) - self._shift
+        elif self._shift:
             x = prior.likelihood.kernels("natural").check_observations(x) - self._shift
         t, w, log_h = prior.statistics(x)
         nat = prior.family.kernels("natural")

@@ -30,6 +30,7 @@ NAN, INF = math.nan, math.inf
     ("count_vectors", S.CountVectors, {"size": 3}),
     ("mean_precision_pairs", S.MeanPrecisionPairs, {}),
     ("unit_sphere", S.UnitSphere, {"size": 3}),
+    ("positive_definite", S.PositiveDefinite, {"size": 5, "start": 2}),
 ])
 def test_kind_string_builds_its_class(kind, cls, fields):
     built = fl.Support(kind, "text", **fields)
@@ -39,7 +40,7 @@ def test_kind_string_builds_its_class(kind, cls, fields):
         S.Reals, S.PositiveReals, S.GreaterThan, S.UnitInterval, S.ClosedUnitInterval, S.Circle,
         S.IntegerRange,
         S.NonnegativeIntegers, S.Binary, S.RealVectors, S.Simplex, S.OneHot, S.CountsSumming,
-        S.CountVectors, S.MeanPrecisionPairs, S.UnitSphere)}
+        S.CountVectors, S.MeanPrecisionPairs, S.UnitSphere, S.PositiveDefinite)}
 
 
 def test_unknown_kind_is_a_spec_error_listing_the_kinds():
@@ -61,6 +62,10 @@ def test_unknown_kind_is_a_spec_error_listing_the_kinds():
     (S.simplex(2), [[0.25, 0.75], [0.0, 1.0], [0.5, 0.6]], [0, 1, 1]),
     (S.mean_precision_pairs(), [[-3.0, 2.0], [1.0, 0.0], [INF, 1.0], [0.0, -1.0], [0.0, NAN]],
      [0, 1, 1, 1, 1]),
+    (S.positive_definite(2), [[2.0, 0.5, 1.0], [1.0, 2.0, 1.0], [-1.0, 0.0, 1.0], [1.0, 0.0, NAN]],
+     [0, 1, 1, 1]),
+    (S.positive_definite(1, start=2), [[-5.0, 3.0, 0.1], [0.0, 0.0, 0.0], [INF, 0.0, 1.0]],
+     [0, 1, 1]),
     (S.one_hot(3), [[0.0, 1.0, 0.0], [1.0, 1.0, 0.0], [0.0, 0.0, 0.0]], [0, 1, 1]),
     (S.counts_summing(2, 4), [[1.0, 3.0], [2.0, 3.0], [5.0, -1.0]], [0, 1, 1]),
     (S.count_vectors(3), [[0.0, 1.0, 7.0], [1.5, 0.0, 0.0], [-1.0, 0.0, 0.0], [NAN, 0.0, 0.0]],
