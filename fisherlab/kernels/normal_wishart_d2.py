@@ -18,7 +18,7 @@ def natural__to_natural(eta1, eta2, eta_kappa, eta11, eta21, eta22, eta_logdet, 
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta_kappa), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta_logdet)) + (7,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta_kappa, eta11, eta21, eta22, eta_logdet).shape + (7,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     _out[..., 2] = eta_kappa
@@ -37,7 +37,7 @@ def natural__from_natural(eta1, eta2, eta_kappa, eta11, eta21, eta22, eta_logdet
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta_kappa), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta_logdet)) + (7,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta_kappa, eta11, eta21, eta22, eta_logdet).shape + (7,))
     _out[..., 0] = eta1
     _out[..., 1] = eta2
     _out[..., 2] = eta_kappa
@@ -56,7 +56,7 @@ def natural__jacobian(eta1, eta2, eta_kappa, eta11, eta21, eta22, eta_logdet, _o
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta_kappa), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta_logdet)) + (7, 7))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta_kappa, eta11, eta21, eta22, eta_logdet).shape + (7, 7))
     _out[..., 0, 0] = 1
     _out[..., 0, 1] = 0
     _out[..., 0, 2] = 0
@@ -117,7 +117,7 @@ def natural__log_partition(eta1, eta2, eta_kappa, eta11, eta21, eta22, eta_logde
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta_kappa), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta_logdet)) + ())
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta_kappa, eta11, eta21, eta22, eta_logdet).shape + ())
     _c0 = eta_logdet + 1
     _out[...] = -_c0*numpy.log(-1/4*(eta1**2*eta22 - eta1*eta2*eta21 + eta11*eta2**2 - 4*eta11*eta22*eta_kappa + eta21**2*eta_kappa)/eta_kappa) - numpy.log(-2*eta_kappa) + _special.gammaln(_c0) + _special.gammaln(eta_logdet + 1/2) + numpy.log(numpy.sqrt(numpy.pi))
     return _out
@@ -131,7 +131,7 @@ def natural__mean(eta1, eta2, eta_kappa, eta11, eta21, eta22, eta_logdet, _out=N
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta_kappa), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta_logdet)) + (7,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta_kappa, eta11, eta21, eta22, eta_logdet).shape + (7,))
     _c0 = eta2*eta21
     _c1 = eta1**2
     _c2 = _c1*eta22
@@ -165,7 +165,7 @@ def natural__log_density(x1, x2, x3, x4, x5, eta1, eta2, eta_kappa, eta11, eta21
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta_kappa), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta_logdet)) + ())
+        _out = numpy.empty(numpy.broadcast(x1, x2, x3, x4, x5, eta1, eta2, eta_kappa, eta11, eta21, eta22, eta_logdet).shape + ())
     _c0 = eta_logdet + 1
     _c1 = x1*x3 + x2*x4
     _c2 = x1*x4 + x2*x5
@@ -181,7 +181,7 @@ def natural__score(x1, x2, x3, x4, x5, eta1, eta2, eta_kappa, eta11, eta21, eta2
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta_kappa), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta_logdet)) + (7,))
+        _out = numpy.empty(numpy.broadcast(x1, x2, x3, x4, x5, eta1, eta2, eta_kappa, eta11, eta21, eta22, eta_logdet).shape + (7,))
     _c0 = eta2*eta21
     _c1 = eta1**2
     _c2 = _c1*eta22
@@ -217,7 +217,7 @@ def natural__hessian(x1, x2, x3, x4, x5, eta1, eta2, eta_kappa, eta11, eta21, et
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta_kappa), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta_logdet)) + (7, 7))
+        _out = numpy.empty(numpy.broadcast(x1, x2, x3, x4, x5, eta1, eta2, eta_kappa, eta11, eta21, eta22, eta_logdet).shape + (7, 7))
     _c0 = 2*eta22
     _c1 = eta2*eta21
     _c2 = _c0*eta1 - _c1
@@ -316,7 +316,7 @@ def natural__fisher(eta1, eta2, eta_kappa, eta11, eta21, eta22, eta_logdet, _out
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta_kappa), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta_logdet)) + (7, 7))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta_kappa, eta11, eta21, eta22, eta_logdet).shape + (7, 7))
     _c0 = 2*eta22
     _c1 = eta2*eta21
     _c2 = _c0*eta1 - _c1
@@ -415,7 +415,7 @@ def natural__natural_fisher(eta1, eta2, eta_kappa, eta11, eta21, eta22, eta_logd
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta_kappa), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta_logdet)) + (7, 7))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta_kappa, eta11, eta21, eta22, eta_logdet).shape + (7, 7))
     _c0 = 2*eta22
     _c1 = eta2*eta21
     _c2 = _c0*eta1 - _c1
@@ -514,7 +514,7 @@ def natural__kl(eta1, eta2, eta_kappa, eta11, eta21, eta22, eta_logdet, eta1_q, 
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta_kappa), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta_logdet), numpy.shape(eta1_q), numpy.shape(eta2_q), numpy.shape(eta_kappa_q), numpy.shape(eta11_q), numpy.shape(eta21_q), numpy.shape(eta22_q), numpy.shape(eta_logdet_q)) + ())
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta_kappa, eta11, eta21, eta22, eta_logdet, eta1_q, eta2_q, eta_kappa_q, eta11_q, eta21_q, eta22_q, eta_logdet_q).shape + ())
     _c0 = eta_logdet + 1
     _c1 = eta_logdet + 1/2
     _c2 = -2*numpy.log(2)
@@ -562,7 +562,7 @@ def natural__entropy(eta1, eta2, eta_kappa, eta11, eta21, eta22, eta_logdet, _ou
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta_kappa), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta_logdet)) + ())
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta_kappa, eta11, eta21, eta22, eta_logdet).shape + ())
     _c0 = eta_logdet + 1/2
     _c1 = eta_logdet + 1
     _c2 = 2*eta_kappa
@@ -592,7 +592,7 @@ def natural__skewness(eta1, eta2, eta_kappa, eta11, eta21, eta22, eta_logdet, _o
     the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta_kappa), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta_logdet)) + (7, 7, 7))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta_kappa, eta11, eta21, eta22, eta_logdet).shape + (7, 7, 7))
     _c0 = eta21**2
     _c1 = _c0*eta_kappa
     _c2 = 4*eta22
@@ -1115,7 +1115,7 @@ def mu0_kappa_nu_scale__to_natural(mu0_1, mu0_2, kappa, nu, scale11, scale21, sc
     in [0.2, 2], scale21 in [-0.045, 0.045], scale22 in [0.2, 2]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu0_1), numpy.shape(mu0_2), numpy.shape(kappa), numpy.shape(nu), numpy.shape(scale11), numpy.shape(scale21), numpy.shape(scale22)) + (7,))
+        _out = numpy.empty(numpy.broadcast(mu0_1, mu0_2, kappa, nu, scale11, scale21, scale22).shape + (7,))
     _c0 = kappa*mu0_1
     _c1 = (scale11*scale22 - scale21**2)**(-1.0)
     _out[..., 0] = _c0
@@ -1135,7 +1135,7 @@ def mu0_kappa_nu_scale__from_natural(eta1, eta2, eta_kappa, eta11, eta21, eta22,
     in [0.2, 2], scale21 in [-0.045, 0.045], scale22 in [0.2, 2]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta_kappa), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta_logdet)) + (7,))
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta_kappa, eta11, eta21, eta22, eta_logdet).shape + (7,))
     _c0 = (1/2)/eta_kappa
     _c1 = 2*eta_kappa
     _c2 = eta2**2
@@ -1159,7 +1159,7 @@ def mu0_kappa_nu_scale__jacobian(mu0_1, mu0_2, kappa, nu, scale11, scale21, scal
     in [0.2, 2], scale21 in [-0.045, 0.045], scale22 in [0.2, 2]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu0_1), numpy.shape(mu0_2), numpy.shape(kappa), numpy.shape(nu), numpy.shape(scale11), numpy.shape(scale21), numpy.shape(scale22)) + (7, 7))
+        _out = numpy.empty(numpy.broadcast(mu0_1, mu0_2, kappa, nu, scale11, scale21, scale22).shape + (7, 7))
     _c0 = -kappa*mu0_1
     _c1 = scale11*scale22
     _c2 = scale21**2
@@ -1229,7 +1229,7 @@ def mu0_kappa_nu_scale__log_partition(mu0_1, mu0_2, kappa, nu, scale11, scale21,
     in [0.2, 2], scale21 in [-0.045, 0.045], scale22 in [0.2, 2]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu0_1), numpy.shape(mu0_2), numpy.shape(kappa), numpy.shape(nu), numpy.shape(scale11), numpy.shape(scale21), numpy.shape(scale22)) + ())
+        _out = numpy.empty(numpy.broadcast(mu0_1, mu0_2, kappa, nu, scale11, scale21, scale22).shape + ())
     _c0 = (1/2)*nu
     _out[...] = _c0*(numpy.log(scale11*scale22 - scale21**2) + 2*numpy.log(2)) - numpy.log(kappa) + _special.gammaln(_c0) + _special.gammaln((1/2)*(nu - 1)) + (1/2)*numpy.log(numpy.pi)
     return _out
@@ -1242,7 +1242,7 @@ def mu0_kappa_nu_scale__mean(mu0_1, mu0_2, kappa, nu, scale11, scale21, scale22,
     in [0.2, 2], scale21 in [-0.045, 0.045], scale22 in [0.2, 2]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu0_1), numpy.shape(mu0_2), numpy.shape(kappa), numpy.shape(nu), numpy.shape(scale11), numpy.shape(scale21), numpy.shape(scale22)) + (7,))
+        _out = numpy.empty(numpy.broadcast(mu0_1, mu0_2, kappa, nu, scale11, scale21, scale22).shape + (7,))
     _c0 = mu0_2*scale21
     _c1 = nu*scale11
     _c2 = nu*scale22
@@ -1263,7 +1263,7 @@ def mu0_kappa_nu_scale__log_density(x1, x2, x3, x4, x5, mu0_1, mu0_2, kappa, nu,
     in [0.2, 2], scale21 in [-0.045, 0.045], scale22 in [0.2, 2]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(mu0_1), numpy.shape(mu0_2), numpy.shape(kappa), numpy.shape(nu), numpy.shape(scale11), numpy.shape(scale21), numpy.shape(scale22)) + ())
+        _out = numpy.empty(numpy.broadcast(x1, x2, x3, x4, x5, mu0_1, mu0_2, kappa, nu, scale11, scale21, scale22).shape + ())
     _c0 = numpy.log(2)
     _c1 = (1/2)*nu
     _c2 = x1*x3 + x2*x4
@@ -1281,7 +1281,7 @@ def mu0_kappa_nu_scale__score(x1, x2, x3, x4, x5, mu0_1, mu0_2, kappa, nu, scale
     in [0.2, 2], scale21 in [-0.045, 0.045], scale22 in [0.2, 2]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(mu0_1), numpy.shape(mu0_2), numpy.shape(kappa), numpy.shape(nu), numpy.shape(scale11), numpy.shape(scale21), numpy.shape(scale22)) + (7,))
+        _out = numpy.empty(numpy.broadcast(x1, x2, x3, x4, x5, mu0_1, mu0_2, kappa, nu, scale11, scale21, scale22).shape + (7,))
     _c0 = mu0_2*x4
     _c1 = x2*x4
     _c2 = mu0_1 - x1
@@ -1315,7 +1315,7 @@ def mu0_kappa_nu_scale__hessian(x1, x2, x3, x4, x5, mu0_1, mu0_2, kappa, nu, sca
     in [0.2, 2], scale21 in [-0.045, 0.045], scale22 in [0.2, 2]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5), numpy.shape(mu0_1), numpy.shape(mu0_2), numpy.shape(kappa), numpy.shape(nu), numpy.shape(scale11), numpy.shape(scale21), numpy.shape(scale22)) + (7, 7))
+        _out = numpy.empty(numpy.broadcast(x1, x2, x3, x4, x5, mu0_1, mu0_2, kappa, nu, scale11, scale21, scale22).shape + (7, 7))
     _c0 = mu0_1 - x1
     _c1 = (1/2)*nu
     _c2 = scale11*scale22
@@ -1405,7 +1405,7 @@ def mu0_kappa_nu_scale__fisher(mu0_1, mu0_2, kappa, nu, scale11, scale21, scale2
     in [0.2, 2], scale21 in [-0.045, 0.045], scale22 in [0.2, 2]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu0_1), numpy.shape(mu0_2), numpy.shape(kappa), numpy.shape(nu), numpy.shape(scale11), numpy.shape(scale21), numpy.shape(scale22)) + (7, 7))
+        _out = numpy.empty(numpy.broadcast(mu0_1, mu0_2, kappa, nu, scale11, scale21, scale22).shape + (7, 7))
     _c0 = kappa*nu
     _c1 = (1/2)*nu
     _c2 = scale11*scale22
@@ -1476,7 +1476,7 @@ def mu0_kappa_nu_scale__natural_fisher(mu0_1, mu0_2, kappa, nu, scale11, scale21
     in [0.2, 2], scale21 in [-0.045, 0.045], scale22 in [0.2, 2]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu0_1), numpy.shape(mu0_2), numpy.shape(kappa), numpy.shape(nu), numpy.shape(scale11), numpy.shape(scale21), numpy.shape(scale22)) + (7, 7))
+        _out = numpy.empty(numpy.broadcast(mu0_1, mu0_2, kappa, nu, scale11, scale21, scale22).shape + (7, 7))
     _c0 = mu0_2**2
     _c1 = _c0*kappa
     _c2 = scale21**2
@@ -1583,7 +1583,7 @@ def mu0_kappa_nu_scale__kl(mu0_1, mu0_2, kappa, nu, scale11, scale21, scale22, m
     in [0.2, 2], scale21 in [-0.045, 0.045], scale22 in [0.2, 2]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu0_1), numpy.shape(mu0_2), numpy.shape(kappa), numpy.shape(nu), numpy.shape(scale11), numpy.shape(scale21), numpy.shape(scale22), numpy.shape(mu0_1_q), numpy.shape(mu0_2_q), numpy.shape(kappa_q), numpy.shape(nu_q), numpy.shape(scale11_q), numpy.shape(scale21_q), numpy.shape(scale22_q)) + ())
+        _out = numpy.empty(numpy.broadcast(mu0_1, mu0_2, kappa, nu, scale11, scale21, scale22, mu0_1_q, mu0_2_q, kappa_q, nu_q, scale11_q, scale21_q, scale22_q).shape + ())
     _c0 = (1/2)*nu
     _c1 = (1/2)*(nu - 1)
     _c2 = 2*numpy.log(2)
@@ -1623,7 +1623,7 @@ def mu0_kappa_nu_scale__entropy(mu0_1, mu0_2, kappa, nu, scale11, scale21, scale
     in [0.2, 2], scale21 in [-0.045, 0.045], scale22 in [0.2, 2]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu0_1), numpy.shape(mu0_2), numpy.shape(kappa), numpy.shape(nu), numpy.shape(scale11), numpy.shape(scale21), numpy.shape(scale22)) + ())
+        _out = numpy.empty(numpy.broadcast(mu0_1, mu0_2, kappa, nu, scale11, scale21, scale22).shape + ())
     _c0 = (1/2)*nu
     _c1 = (1/2)*(nu - 1)
     _c2 = _special.digamma(_c1)
@@ -1638,7 +1638,7 @@ def mu0_kappa_nu_scale__skewness(mu0_1, mu0_2, kappa, nu, scale11, scale21, scal
     in [0.2, 2], scale21 in [-0.045, 0.045], scale22 in [0.2, 2]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(mu0_1), numpy.shape(mu0_2), numpy.shape(kappa), numpy.shape(nu), numpy.shape(scale11), numpy.shape(scale21), numpy.shape(scale22)) + (7, 7, 7))
+        _out = numpy.empty(numpy.broadcast(mu0_1, mu0_2, kappa, nu, scale11, scale21, scale22).shape + (7, 7, 7))
     _c0 = mu0_2**2
     _c1 = _c0*kappa
     _c2 = scale11*scale22
@@ -2196,7 +2196,7 @@ def mu0_kappa_nu_scale__skewness(mu0_1, mu0_2, kappa, nu, scale11, scale21, scal
 def _kl_curvature(eta1, eta2, eta_kappa, eta11, eta21, eta22, eta_logdet, d_eta1, d_eta2, d_eta_kappa, d_eta11, d_eta21, d_eta22, d_eta_logdet, _out=None):
     """g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ), (...): the integrand of the KL near coincidence."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta1), numpy.shape(eta2), numpy.shape(eta_kappa), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta_logdet), numpy.shape(d_eta1), numpy.shape(d_eta2), numpy.shape(d_eta_kappa), numpy.shape(d_eta11), numpy.shape(d_eta21), numpy.shape(d_eta22), numpy.shape(d_eta_logdet)) + ())
+        _out = numpy.empty(numpy.broadcast(eta1, eta2, eta_kappa, eta11, eta21, eta22, eta_logdet, d_eta1, d_eta2, d_eta_kappa, d_eta11, d_eta21, d_eta22, d_eta_logdet).shape + ())
     _c0 = eta_logdet + 1
     _c1 = eta21**2
     _c2 = _c1*eta_kappa
@@ -2249,7 +2249,7 @@ def _kl_curvature(eta1, eta2, eta_kappa, eta11, eta21, eta22, eta_logdet, d_eta1
 def log_base_measure(x1, x2, x3, x4, x5, _out=None):
     """log h(x), (...)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5)) + ())
+        _out = numpy.empty(numpy.broadcast(x1, x2, x3, x4, x5).shape + ())
     _out[...] = -1.8378770664093455
     return _out
 
@@ -2257,7 +2257,7 @@ def log_base_measure(x1, x2, x3, x4, x5, _out=None):
 def statistics(x1, x2, x3, x4, x5, _out=None):
     """T(x), the sufficient statistics, (..., m)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(x4), numpy.shape(x5)) + (7,))
+        _out = numpy.empty(numpy.broadcast(x1, x2, x3, x4, x5).shape + (7,))
     _c0 = x1*x3 + x2*x4
     _c1 = x1*x4 + x2*x5
     _out[..., 0] = _c0

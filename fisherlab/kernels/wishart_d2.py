@@ -17,7 +17,7 @@ def natural__to_natural(eta11, eta21, eta22, eta_logdet, _out=None):
     in [0, 10]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta_logdet)) + (4,))
+        _out = numpy.empty(numpy.broadcast(eta11, eta21, eta22, eta_logdet).shape + (4,))
     _out[..., 0] = eta11
     _out[..., 1] = eta21
     _out[..., 2] = eta22
@@ -32,7 +32,7 @@ def natural__from_natural(eta11, eta21, eta22, eta_logdet, _out=None):
     in [0, 10]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta_logdet)) + (4,))
+        _out = numpy.empty(numpy.broadcast(eta11, eta21, eta22, eta_logdet).shape + (4,))
     _out[..., 0] = eta11
     _out[..., 1] = eta21
     _out[..., 2] = eta22
@@ -47,7 +47,7 @@ def natural__jacobian(eta11, eta21, eta22, eta_logdet, _out=None):
     in [0, 10]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta_logdet)) + (4, 4))
+        _out = numpy.empty(numpy.broadcast(eta11, eta21, eta22, eta_logdet).shape + (4, 4))
     _out[..., 0, 0] = 1
     _out[..., 0, 1] = 0
     _out[..., 0, 2] = 0
@@ -74,7 +74,7 @@ def natural__log_partition(eta11, eta21, eta22, eta_logdet, _out=None):
     in [0, 10]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta_logdet)) + ())
+        _out = numpy.empty(numpy.broadcast(eta11, eta21, eta22, eta_logdet).shape + ())
     _out[...] = -1/2*(2*eta_logdet + 3)*(numpy.log(4*eta11*eta22 - eta21**2) - 2*numpy.log(2)) + _special.gammaln(eta_logdet + 1) + _special.gammaln(eta_logdet + 3/2) + (1/2)*numpy.log(numpy.pi)
     return _out
 
@@ -86,7 +86,7 @@ def natural__mean(eta11, eta21, eta22, eta_logdet, _out=None):
     in [0, 10]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta_logdet)) + (4,))
+        _out = numpy.empty(numpy.broadcast(eta11, eta21, eta22, eta_logdet).shape + (4,))
     _c0 = 4*eta22
     _c1 = _c0*eta11 - eta21**2
     _c2 = _c1**(-1.0)
@@ -106,7 +106,7 @@ def natural__log_density(x1, x2, x3, eta11, eta21, eta22, eta_logdet, _out=None)
     in [0, 10]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta_logdet)) + ())
+        _out = numpy.empty(numpy.broadcast(x1, x2, x3, eta11, eta21, eta22, eta_logdet).shape + ())
     _out[...] = eta11*x1 + eta21*x2 + eta22*x3 + eta_logdet*numpy.log(x1*x3 - x2**2) + (1/2)*(2*eta_logdet + 3)*(numpy.log(4*eta11*eta22 - eta21**2) - 2*numpy.log(2)) - _special.gammaln(eta_logdet + 1) - _special.gammaln(eta_logdet + 3/2) - 1/2*numpy.log(numpy.pi)
     return _out
 
@@ -118,7 +118,7 @@ def natural__score(x1, x2, x3, eta11, eta21, eta22, eta_logdet, _out=None):
     in [0, 10]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta_logdet)) + (4,))
+        _out = numpy.empty(numpy.broadcast(x1, x2, x3, eta11, eta21, eta22, eta_logdet).shape + (4,))
     _c0 = 4*eta11*eta22 - eta21**2
     _c1 = (2*eta_logdet + 3)/_c0
     _c2 = 2*_c1
@@ -136,7 +136,7 @@ def natural__hessian(x1, x2, x3, eta11, eta21, eta22, eta_logdet, _out=None):
     in [0, 10]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta_logdet)) + (4, 4))
+        _out = numpy.empty(numpy.broadcast(x1, x2, x3, eta11, eta21, eta22, eta_logdet).shape + (4, 4))
     _c0 = 4*eta22
     _c1 = _c0*eta11
     _c2 = eta21**2
@@ -172,7 +172,7 @@ def natural__fisher(eta11, eta21, eta22, eta_logdet, _out=None):
     in [0, 10]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta_logdet)) + (4, 4))
+        _out = numpy.empty(numpy.broadcast(eta11, eta21, eta22, eta_logdet).shape + (4, 4))
     _c0 = 4*eta22
     _c1 = _c0*eta11
     _c2 = eta21**2
@@ -209,7 +209,7 @@ def natural__natural_fisher(eta11, eta21, eta22, eta_logdet, _out=None):
     in [0, 10]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta_logdet)) + (4, 4))
+        _out = numpy.empty(numpy.broadcast(eta11, eta21, eta22, eta_logdet).shape + (4, 4))
     _c0 = 4*eta22
     _c1 = _c0*eta11
     _c2 = eta21**2
@@ -246,7 +246,7 @@ def natural__kl(eta11, eta21, eta22, eta_logdet, eta11_q, eta21_q, eta22_q, eta_
     in [0, 10]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta_logdet), numpy.shape(eta11_q), numpy.shape(eta21_q), numpy.shape(eta22_q), numpy.shape(eta_logdet_q)) + ())
+        _out = numpy.empty(numpy.broadcast(eta11, eta21, eta22, eta_logdet, eta11_q, eta21_q, eta22_q, eta_logdet_q).shape + ())
     _c0 = eta_logdet + 1
     _c1 = eta_logdet + 3/2
     _c2 = 2*numpy.log(2)
@@ -277,7 +277,7 @@ def natural__entropy(eta11, eta21, eta22, eta_logdet, _out=None):
     in [0, 10]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta_logdet)) + ())
+        _out = numpy.empty(numpy.broadcast(eta11, eta21, eta22, eta_logdet).shape + ())
     _c0 = numpy.log(2)
     _c1 = eta_logdet + 3/2
     _c2 = 2*_c0
@@ -293,7 +293,7 @@ def natural__skewness(eta11, eta21, eta22, eta_logdet, _out=None):
     in [0, 10]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta_logdet)) + (4, 4, 4))
+        _out = numpy.empty(numpy.broadcast(eta11, eta21, eta22, eta_logdet).shape + (4, 4, 4))
     _c0 = 4*eta11
     _c1 = _c0*eta22
     _c2 = eta21**2
@@ -401,7 +401,7 @@ def df_scale__to_natural(df, scale11, scale21, scale22, _out=None):
     [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(df), numpy.shape(scale11), numpy.shape(scale21), numpy.shape(scale22)) + (4,))
+        _out = numpy.empty(numpy.broadcast(df, scale11, scale21, scale22).shape + (4,))
     _c0 = (scale11*scale22 - scale21**2)**(-1.0)
     _c1 = (1/2)*_c0
     _out[..., 0] = -_c1*scale22
@@ -418,7 +418,7 @@ def df_scale__from_natural(eta11, eta21, eta22, eta_logdet, _out=None):
     [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta_logdet)) + (4,))
+        _out = numpy.empty(numpy.broadcast(eta11, eta21, eta22, eta_logdet).shape + (4,))
     _c0 = (4*eta11*eta22 - eta21**2)**(-1.0)
     _c1 = 2*_c0
     _out[..., 0] = 2*eta_logdet + 3
@@ -435,7 +435,7 @@ def df_scale__jacobian(df, scale11, scale21, scale22, _out=None):
     [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(df), numpy.shape(scale11), numpy.shape(scale21), numpy.shape(scale22)) + (4, 4))
+        _out = numpy.empty(numpy.broadcast(df, scale11, scale21, scale22).shape + (4, 4))
     _c0 = scale11*scale22
     _c1 = scale21**2
     _c2 = (1/((_c0 - _c1)**2))
@@ -470,7 +470,7 @@ def df_scale__log_partition(df, scale11, scale21, scale22, _out=None):
     [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(df), numpy.shape(scale11), numpy.shape(scale21), numpy.shape(scale22)) + ())
+        _out = numpy.empty(numpy.broadcast(df, scale11, scale21, scale22).shape + ())
     _c0 = (1/2)*df
     _out[...] = _c0*(numpy.log(scale11*scale22 - scale21**2) + 2*numpy.log(2)) + _special.gammaln(_c0) + _special.gammaln((1/2)*(df - 1)) + (1/2)*numpy.log(numpy.pi)
     return _out
@@ -483,7 +483,7 @@ def df_scale__mean(df, scale11, scale21, scale22, _out=None):
     [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(df), numpy.shape(scale11), numpy.shape(scale21), numpy.shape(scale22)) + (4,))
+        _out = numpy.empty(numpy.broadcast(df, scale11, scale21, scale22).shape + (4,))
     _out[..., 0] = df*scale11
     _out[..., 1] = df*scale21
     _out[..., 2] = df*scale22
@@ -498,7 +498,7 @@ def df_scale__log_density(x1, x2, x3, df, scale11, scale21, scale22, _out=None):
     [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(df), numpy.shape(scale11), numpy.shape(scale21), numpy.shape(scale22)) + ())
+        _out = numpy.empty(numpy.broadcast(x1, x2, x3, df, scale11, scale21, scale22).shape + ())
     _c0 = scale11*scale22 - scale21**2
     _out[...] = -((1/2)*_c0*(df*(numpy.log(_c0) + 2*numpy.log(2)) - (df - 3)*numpy.log(x1*x3 - x2**2) + 2*_special.gammaln((1/2)*df) + 2*_special.gammaln((1/2)*(df - 1)) + numpy.log(numpy.pi)) + (1/2)*scale11*x3 - scale21*x2 + (1/2)*scale22*x1)/_c0
     return _out
@@ -511,7 +511,7 @@ def df_scale__score(x1, x2, x3, df, scale11, scale21, scale22, _out=None):
     [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(df), numpy.shape(scale11), numpy.shape(scale21), numpy.shape(scale22)) + (4,))
+        _out = numpy.empty(numpy.broadcast(x1, x2, x3, df, scale11, scale21, scale22).shape + (4,))
     _c0 = scale11*scale22
     _c1 = scale21**2
     _c2 = _c0 - _c1
@@ -537,7 +537,7 @@ def df_scale__hessian(x1, x2, x3, df, scale11, scale21, scale22, _out=None):
     [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(df), numpy.shape(scale11), numpy.shape(scale21), numpy.shape(scale22)) + (4, 4))
+        _out = numpy.empty(numpy.broadcast(x1, x2, x3, df, scale11, scale21, scale22).shape + (4, 4))
     _c0 = (1/2)*df
     _c1 = scale11*scale22
     _c2 = scale21**2
@@ -593,7 +593,7 @@ def df_scale__fisher(df, scale11, scale21, scale22, _out=None):
     [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(df), numpy.shape(scale11), numpy.shape(scale21), numpy.shape(scale22)) + (4, 4))
+        _out = numpy.empty(numpy.broadcast(df, scale11, scale21, scale22).shape + (4, 4))
     _c0 = (1/2)*df
     _c1 = scale11*scale22
     _c2 = scale21**2
@@ -630,7 +630,7 @@ def df_scale__natural_fisher(df, scale11, scale21, scale22, _out=None):
     [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(df), numpy.shape(scale11), numpy.shape(scale21), numpy.shape(scale22)) + (4, 4))
+        _out = numpy.empty(numpy.broadcast(df, scale11, scale21, scale22).shape + (4, 4))
     _c0 = 2*df
     _c1 = 2*scale11
     _c2 = scale21**2
@@ -662,7 +662,7 @@ def df_scale__kl(df, scale11, scale21, scale22, df_q, scale11_q, scale21_q, scal
     [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(df), numpy.shape(scale11), numpy.shape(scale21), numpy.shape(scale22), numpy.shape(df_q), numpy.shape(scale11_q), numpy.shape(scale21_q), numpy.shape(scale22_q)) + ())
+        _out = numpy.empty(numpy.broadcast(df, scale11, scale21, scale22, df_q, scale11_q, scale21_q, scale22_q).shape + ())
     _c0 = (1/2)*df
     _c1 = scale11_q*scale22_q - scale21_q**2
     _c2 = scale11*scale22 - scale21**2
@@ -691,7 +691,7 @@ def df_scale__entropy(df, scale11, scale21, scale22, _out=None):
     [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(df), numpy.shape(scale11), numpy.shape(scale21), numpy.shape(scale22)) + ())
+        _out = numpy.empty(numpy.broadcast(df, scale11, scale21, scale22).shape + ())
     _c0 = (1/2)*df
     _c1 = (1/2)*(df - 1)
     _c2 = (1/2)*df - 3/2
@@ -706,7 +706,7 @@ def df_scale__skewness(df, scale11, scale21, scale22, _out=None):
     [0.5, 5]; there it agrees with the exact expression evaluated at 50 digits to a relative
     1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(df), numpy.shape(scale11), numpy.shape(scale21), numpy.shape(scale22)) + (4, 4, 4))
+        _out = numpy.empty(numpy.broadcast(df, scale11, scale21, scale22).shape + (4, 4, 4))
     _c0 = 8*df
     _c1 = scale11**2
     _c2 = _c0*scale21
@@ -806,7 +806,7 @@ def df_precision__to_natural(df, prec11, prec21, prec22, _out=None):
     2]; there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(df), numpy.shape(prec11), numpy.shape(prec21), numpy.shape(prec22)) + (4,))
+        _out = numpy.empty(numpy.broadcast(df, prec11, prec21, prec22).shape + (4,))
     _out[..., 0] = -1/2*prec11
     _out[..., 1] = -prec21
     _out[..., 2] = -1/2*prec22
@@ -821,7 +821,7 @@ def df_precision__from_natural(eta11, eta21, eta22, eta_logdet, _out=None):
     2]; there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta_logdet)) + (4,))
+        _out = numpy.empty(numpy.broadcast(eta11, eta21, eta22, eta_logdet).shape + (4,))
     _out[..., 0] = 2*eta_logdet + 3
     _out[..., 1] = -2*eta11
     _out[..., 2] = -eta21
@@ -836,7 +836,7 @@ def df_precision__jacobian(df, prec11, prec21, prec22, _out=None):
     2]; there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(df), numpy.shape(prec11), numpy.shape(prec21), numpy.shape(prec22)) + (4, 4))
+        _out = numpy.empty(numpy.broadcast(df, prec11, prec21, prec22).shape + (4, 4))
     _out[..., 0, 0] = 0
     _out[..., 0, 1] = -0.50000000000000000
     _out[..., 0, 2] = 0
@@ -863,7 +863,7 @@ def df_precision__log_partition(df, prec11, prec21, prec22, _out=None):
     2]; there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(df), numpy.shape(prec11), numpy.shape(prec21), numpy.shape(prec22)) + ())
+        _out = numpy.empty(numpy.broadcast(df, prec11, prec21, prec22).shape + ())
     _c0 = (1/2)*df
     _out[...] = -_c0*(numpy.log(prec11*prec22 - prec21**2) - 2*numpy.log(2)) + _special.gammaln(_c0) + _special.gammaln((1/2)*(df - 1)) + (1/2)*numpy.log(numpy.pi)
     return _out
@@ -876,7 +876,7 @@ def df_precision__mean(df, prec11, prec21, prec22, _out=None):
     2]; there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(df), numpy.shape(prec11), numpy.shape(prec21), numpy.shape(prec22)) + (4,))
+        _out = numpy.empty(numpy.broadcast(df, prec11, prec21, prec22).shape + (4,))
     _c0 = prec11*prec22 - prec21**2
     _c1 = df/_c0
     _out[..., 0] = _c1*prec22
@@ -893,7 +893,7 @@ def df_precision__log_density(x1, x2, x3, df, prec11, prec21, prec22, _out=None)
     2]; there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(df), numpy.shape(prec11), numpy.shape(prec21), numpy.shape(prec22)) + ())
+        _out = numpy.empty(numpy.broadcast(x1, x2, x3, df, prec11, prec21, prec22).shape + ())
     _out[...] = (1/2)*df*(numpy.log(prec11*prec22 - prec21**2) - 2*numpy.log(2)) - 1/2*prec11*x1 - prec21*x2 - 1/2*prec22*x3 + (1/2)*(df - 3)*numpy.log(x1*x3 - x2**2) - _special.gammaln((1/2)*df) - _special.gammaln((1/2)*(df - 1)) - 1/2*numpy.log(numpy.pi)
     return _out
 
@@ -905,7 +905,7 @@ def df_precision__score(x1, x2, x3, df, prec11, prec21, prec22, _out=None):
     2]; there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(df), numpy.shape(prec11), numpy.shape(prec21), numpy.shape(prec22)) + (4,))
+        _out = numpy.empty(numpy.broadcast(x1, x2, x3, df, prec11, prec21, prec22).shape + (4,))
     _c0 = prec11*prec22 - prec21**2
     _c1 = df/_c0
     _out[..., 0] = (1/2)*numpy.log(_c0) + (1/2)*numpy.log(x1*x3 - x2**2) - 1/2*_special.digamma((1/2)*df) - 1/2*_special.digamma((1/2)*(df - 1)) - numpy.log(2)
@@ -922,7 +922,7 @@ def df_precision__hessian(x1, x2, x3, df, prec11, prec21, prec22, _out=None):
     2]; there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3), numpy.shape(df), numpy.shape(prec11), numpy.shape(prec21), numpy.shape(prec22)) + (4, 4))
+        _out = numpy.empty(numpy.broadcast(x1, x2, x3, df, prec11, prec21, prec22).shape + (4, 4))
     _c0 = (1/2)*df
     _c1 = prec11*prec22
     _c2 = prec21**2
@@ -959,7 +959,7 @@ def df_precision__fisher(df, prec11, prec21, prec22, _out=None):
     2]; there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(df), numpy.shape(prec11), numpy.shape(prec21), numpy.shape(prec22)) + (4, 4))
+        _out = numpy.empty(numpy.broadcast(df, prec11, prec21, prec22).shape + (4, 4))
     _c0 = (1/2)*df
     _c1 = prec11*prec22
     _c2 = prec21**2
@@ -996,7 +996,7 @@ def df_precision__natural_fisher(df, prec11, prec21, prec22, _out=None):
     2]; there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(df), numpy.shape(prec11), numpy.shape(prec21), numpy.shape(prec22)) + (4, 4))
+        _out = numpy.empty(numpy.broadcast(df, prec11, prec21, prec22).shape + (4, 4))
     _c0 = prec11*prec22
     _c1 = prec21**2
     _c2 = _c0 - _c1
@@ -1031,7 +1031,7 @@ def df_precision__kl(df, prec11, prec21, prec22, df_q, prec11_q, prec21_q, prec2
     2]; there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(df), numpy.shape(prec11), numpy.shape(prec21), numpy.shape(prec22), numpy.shape(df_q), numpy.shape(prec11_q), numpy.shape(prec21_q), numpy.shape(prec22_q)) + ())
+        _out = numpy.empty(numpy.broadcast(df, prec11, prec21, prec22, df_q, prec11_q, prec21_q, prec22_q).shape + ())
     _c0 = (1/2)*df
     _c1 = (1/2)*(df - 1)
     _c2 = 2*numpy.log(2)
@@ -1060,7 +1060,7 @@ def df_precision__entropy(df, prec11, prec21, prec22, _out=None):
     2]; there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(df), numpy.shape(prec11), numpy.shape(prec21), numpy.shape(prec22)) + ())
+        _out = numpy.empty(numpy.broadcast(df, prec11, prec21, prec22).shape + ())
     _c0 = (1/2)*df
     _c1 = (1/2)*(df - 1)
     _c2 = (1/2)*df - 3/2
@@ -1075,7 +1075,7 @@ def df_precision__skewness(df, prec11, prec21, prec22, _out=None):
     2]; there it agrees with the exact expression evaluated at 50 digits to a relative 1e-12
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(df), numpy.shape(prec11), numpy.shape(prec21), numpy.shape(prec22)) + (4, 4, 4))
+        _out = numpy.empty(numpy.broadcast(df, prec11, prec21, prec22).shape + (4, 4, 4))
     _c0 = prec11*prec22
     _c1 = prec21**2
     _c2 = _c0 - _c1
@@ -1178,7 +1178,7 @@ def df_precision__skewness(df, prec11, prec21, prec22, _out=None):
 def _kl_curvature(eta11, eta21, eta22, eta_logdet, d_eta11, d_eta21, d_eta22, d_eta_logdet, _out=None):
     """g″(0) = δᵀ∇²A(η)δ of g(t) = A(η + tδ), (...): the integrand of the KL near coincidence."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(eta11), numpy.shape(eta21), numpy.shape(eta22), numpy.shape(eta_logdet), numpy.shape(d_eta11), numpy.shape(d_eta21), numpy.shape(d_eta22), numpy.shape(d_eta_logdet)) + ())
+        _out = numpy.empty(numpy.broadcast(eta11, eta21, eta22, eta_logdet, d_eta11, d_eta21, d_eta22, d_eta_logdet).shape + ())
     _c0 = 4*eta11*eta22
     _c1 = eta21**2
     _c2 = _c0 - _c1
@@ -1197,7 +1197,7 @@ def _kl_curvature(eta11, eta21, eta22, eta_logdet, d_eta11, d_eta21, d_eta22, d_
 def log_base_measure(x1, x2, x3, _out=None):
     """log h(x), (...)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3)) + ())
+        _out = numpy.empty(numpy.broadcast(x1, x2, x3).shape + ())
     _out[...] = 0
     return _out
 
@@ -1205,7 +1205,7 @@ def log_base_measure(x1, x2, x3, _out=None):
 def statistics(x1, x2, x3, _out=None):
     """T(x), the sufficient statistics, (..., m)."""
     if _out is None:
-        _out = numpy.empty(numpy.broadcast_shapes(numpy.shape(x1), numpy.shape(x2), numpy.shape(x3)) + (4,))
+        _out = numpy.empty(numpy.broadcast(x1, x2, x3).shape + (4,))
     _out[..., 0] = x1
     _out[..., 1] = x2
     _out[..., 2] = x3
