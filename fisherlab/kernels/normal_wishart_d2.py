@@ -1111,7 +1111,7 @@ def natural__skewness(eta1, eta2, eta_kappa, eta11, eta21, eta22, eta_logdet, _o
 def mu0_kappa_nu_scale__to_natural(mu0_1, mu0_2, kappa, nu, scale11, scale21, scale22, _out=None):
     """η(θ), (..., m).
 
-    Valid range: mu0_1 in [-1, 1], mu0_2 in [-1, 1], kappa in [0.1, 5], nu in [3, 22], scale11
+    Valid range: mu0_1 in [-1, 1], mu0_2 in [-1, 1], kappa in [0.1, 2], nu in [3, 22], scale11
     in [0.2, 2], scale21 in [-0.045, 0.045], scale22 in [0.2, 2]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
@@ -1131,7 +1131,7 @@ def mu0_kappa_nu_scale__to_natural(mu0_1, mu0_2, kappa, nu, scale11, scale21, sc
 def mu0_kappa_nu_scale__from_natural(eta1, eta2, eta_kappa, eta11, eta21, eta22, eta_logdet, _out=None):
     """θ(η), (..., p).
 
-    Valid range: mu0_1 in [-1, 1], mu0_2 in [-1, 1], kappa in [0.1, 5], nu in [3, 22], scale11
+    Valid range: mu0_1 in [-1, 1], mu0_2 in [-1, 1], kappa in [0.1, 2], nu in [3, 22], scale11
     in [0.2, 2], scale21 in [-0.045, 0.045], scale22 in [0.2, 2]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
@@ -1155,7 +1155,7 @@ def mu0_kappa_nu_scale__from_natural(eta1, eta2, eta_kappa, eta11, eta21, eta22,
 def mu0_kappa_nu_scale__jacobian(mu0_1, mu0_2, kappa, nu, scale11, scale21, scale22, _out=None):
     """J = ∂η/∂θ, (..., m, p).
 
-    Valid range: mu0_1 in [-1, 1], mu0_2 in [-1, 1], kappa in [0.1, 5], nu in [3, 22], scale11
+    Valid range: mu0_1 in [-1, 1], mu0_2 in [-1, 1], kappa in [0.1, 2], nu in [3, 22], scale11
     in [0.2, 2], scale21 in [-0.045, 0.045], scale22 in [0.2, 2]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
@@ -1225,7 +1225,7 @@ def mu0_kappa_nu_scale__jacobian(mu0_1, mu0_2, kappa, nu, scale11, scale21, scal
 def mu0_kappa_nu_scale__log_partition(mu0_1, mu0_2, kappa, nu, scale11, scale21, scale22, _out=None):
     """A(η(θ)), (...).
 
-    Valid range: mu0_1 in [-1, 1], mu0_2 in [-1, 1], kappa in [0.1, 5], nu in [3, 22], scale11
+    Valid range: mu0_1 in [-1, 1], mu0_2 in [-1, 1], kappa in [0.1, 2], nu in [3, 22], scale11
     in [0.2, 2], scale21 in [-0.045, 0.045], scale22 in [0.2, 2]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
@@ -1238,7 +1238,7 @@ def mu0_kappa_nu_scale__log_partition(mu0_1, mu0_2, kappa, nu, scale11, scale21,
 def mu0_kappa_nu_scale__mean(mu0_1, mu0_2, kappa, nu, scale11, scale21, scale22, _out=None):
     """μ = E[T(x)] = ∇A(η(θ)), (..., m).
 
-    Valid range: mu0_1 in [-1, 1], mu0_2 in [-1, 1], kappa in [0.1, 5], nu in [3, 22], scale11
+    Valid range: mu0_1 in [-1, 1], mu0_2 in [-1, 1], kappa in [0.1, 2], nu in [3, 22], scale11
     in [0.2, 2], scale21 in [-0.045, 0.045], scale22 in [0.2, 2]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
@@ -1259,7 +1259,7 @@ def mu0_kappa_nu_scale__mean(mu0_1, mu0_2, kappa, nu, scale11, scale21, scale22,
 def mu0_kappa_nu_scale__log_density(x1, x2, x3, x4, x5, mu0_1, mu0_2, kappa, nu, scale11, scale21, scale22, _out=None):
     """log p(x | θ), (...).
 
-    Valid range: mu0_1 in [-1, 1], mu0_2 in [-1, 1], kappa in [0.1, 5], nu in [3, 22], scale11
+    Valid range: mu0_1 in [-1, 1], mu0_2 in [-1, 1], kappa in [0.1, 2], nu in [3, 22], scale11
     in [0.2, 2], scale21 in [-0.045, 0.045], scale22 in [0.2, 2]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
@@ -1277,7 +1277,7 @@ def mu0_kappa_nu_scale__log_density(x1, x2, x3, x4, x5, mu0_1, mu0_2, kappa, nu,
 def mu0_kappa_nu_scale__score(x1, x2, x3, x4, x5, mu0_1, mu0_2, kappa, nu, scale11, scale21, scale22, _out=None):
     """∇_θ log p(x | θ), (..., p).
 
-    Valid range: mu0_1 in [-1, 1], mu0_2 in [-1, 1], kappa in [0.1, 5], nu in [3, 22], scale11
+    Valid range: mu0_1 in [-1, 1], mu0_2 in [-1, 1], kappa in [0.1, 2], nu in [3, 22], scale11
     in [0.2, 2], scale21 in [-0.045, 0.045], scale22 in [0.2, 2]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
@@ -1311,7 +1311,7 @@ def mu0_kappa_nu_scale__score(x1, x2, x3, x4, x5, mu0_1, mu0_2, kappa, nu, scale
 def mu0_kappa_nu_scale__hessian(x1, x2, x3, x4, x5, mu0_1, mu0_2, kappa, nu, scale11, scale21, scale22, _out=None):
     """∇²_θ log p(x | θ), (..., p, p).
 
-    Valid range: mu0_1 in [-1, 1], mu0_2 in [-1, 1], kappa in [0.1, 5], nu in [3, 22], scale11
+    Valid range: mu0_1 in [-1, 1], mu0_2 in [-1, 1], kappa in [0.1, 2], nu in [3, 22], scale11
     in [0.2, 2], scale21 in [-0.045, 0.045], scale22 in [0.2, 2]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
@@ -1401,7 +1401,7 @@ def mu0_kappa_nu_scale__hessian(x1, x2, x3, x4, x5, mu0_1, mu0_2, kappa, nu, sca
 def mu0_kappa_nu_scale__fisher(mu0_1, mu0_2, kappa, nu, scale11, scale21, scale22, _out=None):
     """F(θ), (..., p, p).
 
-    Valid range: mu0_1 in [-1, 1], mu0_2 in [-1, 1], kappa in [0.1, 5], nu in [3, 22], scale11
+    Valid range: mu0_1 in [-1, 1], mu0_2 in [-1, 1], kappa in [0.1, 2], nu in [3, 22], scale11
     in [0.2, 2], scale21 in [-0.045, 0.045], scale22 in [0.2, 2]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
@@ -1472,7 +1472,7 @@ def mu0_kappa_nu_scale__fisher(mu0_1, mu0_2, kappa, nu, scale11, scale21, scale2
 def mu0_kappa_nu_scale__natural_fisher(mu0_1, mu0_2, kappa, nu, scale11, scale21, scale22, _out=None):
     """∇²A at η(θ), (..., m, m).
 
-    Valid range: mu0_1 in [-1, 1], mu0_2 in [-1, 1], kappa in [0.1, 5], nu in [3, 22], scale11
+    Valid range: mu0_1 in [-1, 1], mu0_2 in [-1, 1], kappa in [0.1, 2], nu in [3, 22], scale11
     in [0.2, 2], scale21 in [-0.045, 0.045], scale22 in [0.2, 2]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
@@ -1579,7 +1579,7 @@ def mu0_kappa_nu_scale__natural_fisher(mu0_1, mu0_2, kappa, nu, scale11, scale21
 def mu0_kappa_nu_scale__kl(mu0_1, mu0_2, kappa, nu, scale11, scale21, scale22, mu0_1_q, mu0_2_q, kappa_q, nu_q, scale11_q, scale21_q, scale22_q, _out=None):
     """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
 
-    Valid range: mu0_1 in [-1, 1], mu0_2 in [-1, 1], kappa in [0.1, 5], nu in [3, 22], scale11
+    Valid range: mu0_1 in [-1, 1], mu0_2 in [-1, 1], kappa in [0.1, 2], nu in [3, 22], scale11
     in [0.2, 2], scale21 in [-0.045, 0.045], scale22 in [0.2, 2]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
@@ -1619,7 +1619,7 @@ def mu0_kappa_nu_scale__kl(mu0_1, mu0_2, kappa, nu, scale11, scale21, scale22, m
 def mu0_kappa_nu_scale__entropy(mu0_1, mu0_2, kappa, nu, scale11, scale21, scale22, _out=None):
     """A − ⟨η, μ⟩ − E[log h] (without E[log h] when it is summed numerically), (...).
 
-    Valid range: mu0_1 in [-1, 1], mu0_2 in [-1, 1], kappa in [0.1, 5], nu in [3, 22], scale11
+    Valid range: mu0_1 in [-1, 1], mu0_2 in [-1, 1], kappa in [0.1, 2], nu in [3, 22], scale11
     in [0.2, 2], scale21 in [-0.045, 0.045], scale22 in [0.2, 2]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
@@ -1634,7 +1634,7 @@ def mu0_kappa_nu_scale__entropy(mu0_1, mu0_2, kappa, nu, scale11, scale21, scale
 def mu0_kappa_nu_scale__skewness(mu0_1, mu0_2, kappa, nu, scale11, scale21, scale22, _out=None):
     """∂³A at η(θ), (..., m, m, m).
 
-    Valid range: mu0_1 in [-1, 1], mu0_2 in [-1, 1], kappa in [0.1, 5], nu in [3, 22], scale11
+    Valid range: mu0_1 in [-1, 1], mu0_2 in [-1, 1], kappa in [0.1, 2], nu in [3, 22], scale11
     in [0.2, 2], scale21 in [-0.045, 0.045], scale22 in [0.2, 2]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
