@@ -305,7 +305,12 @@ class Family:
         for _ in range(4):
             if norm == 0.0:
                 break
-            H = np.average(raw.hessian(x, theta), axis=0, weights=weights)
+            if param == "natural":
+                # in natural parameters the observed Hessian is −∇²A(η) at every x: one
+                # Fisher, not n per-observation Hessians (EM calls this on every M-step)
+                H = -raw.fisher(theta)
+            else:
+                H = np.average(raw.hessian(x, theta), axis=0, weights=weights)
             cand = theta - np.linalg.solve(H, s)
             if not (np.all(np.isfinite(cand)) and k.in_domain(cand[None])[0]):
                 break

@@ -208,6 +208,12 @@ def parallel_map(fn, items, *, workers: int = 1, scheduler: str | None = None,
 # ----------------------------------------------------------------------------- output
 
 
+def load_average() -> list:
+    """The machine's load average over 1, 5 and 15 minutes (``os.getloadavg``), recorded at a
+    run's start and end so that its wall times can be read against how busy the cores were."""
+    return [float(v) for v in os.getloadavg()]
+
+
 def _jsonable(obj):
     if isinstance(obj, dict):
         return {str(k): _jsonable(v) for k, v in obj.items()}

@@ -10,8 +10,7 @@ Steppers: GD, Adam, NaturalGradient (exact GGN = Fisher of the softmax head), K-
 EmpiricalFisher, damped Newton (exact Hessian, LU solve: the Hessian is indefinite away from a
 minimum) and saddle-free Newton (|H| from the eigendecomposition). Each has a grid of step size
 and damping; its best point (the lowest median final training loss) is chosen on the pilot
-seeds at the smallest width only, to keep the search affordable, and used at every width; the
-reported seeds are others.
+seeds at each width separately; the reported seeds are others.
 
 At each run's end: the training loss, the test accuracy, the gradient norm and the smallest
 eigenvalue of the exact Hessian (LAPACK's eigenvalue subset of the dense Hessian). A run ends
@@ -27,7 +26,15 @@ import time
 
 import numpy as np
 
-from ._common import blas_threads, finish_figure, parallel_map, pyplot, save, timed_step
+from ._common import (
+    blas_threads,
+    finish_figure,
+    load_average,
+    parallel_map,
+    pyplot,
+    save,
+    timed_step,
+)
 
 STEPPERS = ("GD", "Adam", "NaturalGradient", "KFAC", "EmpiricalFisher", "Newton",
             "SaddleFreeNewton")
@@ -142,7 +149,9 @@ def budgets(quick: bool = False) -> dict:
     if quick:
         first, kfac, dense = 200, 40, 10
     else:
-        first, kfac, dense = 2000, 200, 25
+        # the dense steppers' budget is set by their price: one saddle-free Newton step at
+        # H = 32 (P = 2410) is an eigendecomposition of ~3 s on one idle core
+        first, kfac, dense = 600, 60, 12
     return {s: first if s in ("GD", "Adam") else kfac if s == "KFAC" else dense for s in STEPPERS}
 
 
@@ -155,14 +164,14 @@ def _stats(v):
             "max": float(v.max()), "count": int(v.size)}
 
 
-def run_local_extrema(out_dir=None, *, hidden=(16, 32), seeds: int = 30, pilot_seeds: int = 2,
-                      wide_seeds: int | None = None, n_train: int = 300, steppers=STEPPERS,
+def run_local_extrema(out_dir=None, *, hidden=(16, 32), seeds: int = 30, pilot_seeds: int = 1,
+                      wide_seeds: int | None = None, n_train: int = 150, steppers=STEPPERS,
                       thresholds=THRESHOLDS,
                       gtol: float = 1e-8, gtol_min: float = 1e-4, eig_tol: float = 1e-6,
                       max_iter: dict | None = None, small_grid: bool = False, seed: int = 0,
                       workers: int = 1,
                       scheduler=None, progress=None, quick: bool = False, **_) -> dict:
-    """Pilot grid at the smallest width, then every stepper on ``seeds`` seeds at each width.
+    """Pilot grid at each width, then every stepper on ``seeds`` seeds at each width.
 
     Parameters
     ----------
@@ -171,8 +180,7 @@ def run_local_extrema(out_dir=None, *, hidden=(16, 32), seeds: int = 30, pilot_s
     seeds, pilot_seeds : int
         Reported runs use initial-weight seeds seed + 1000 + s; the pilot uses seed + s.
     wide_seeds : int, optional
-        Seeds at the widths above the smallest (default ``seeds``): the dense curvature of
-        64-32-10 costs four times that of 64-16-10 and its eigendecomposition eight times.
+        Seeds at the widths above the smallest (default ``seeds``).
     n_train : int
         Training images; the other 1797 − n_train are the test set (split seeded by ``seed``).
     thresholds : sequence of float
@@ -186,7 +194,7 @@ def run_local_extrema(out_dir=None, *, hidden=(16, 32), seeds: int = 30, pilot_s
     small_grid : bool
         Search the two-point grids of the quick run (:func:`grid`) only.
     """
-    t0 = time.perf_counter()
+    t0, load0 = time.perf_counter(), load_average()
     if quick:
         hidden, seeds, pilot_seeds, n_train = (8,), 4, 1, 150
     hidden = tuple(int(h) for h in hidden)
@@ -196,19 +204,22 @@ def run_local_extrema(out_dir=None, *, hidden=(16, 32), seeds: int = 30, pilot_s
     base = {"n_train": n_train, "split_seed": seed, "thresholds": list(thresholds),
             "gtol": gtol, "gtol_min": gtol_min, "eig_tol": eig_tol}
     h0 = min(hidden)
-    pilot = parallel_map(run_one, [{**base, "hidden": h0, "stepper": s, "hyper": h,
+    pilot = parallel_map(run_one, [{**base, "hidden": hd, "stepper": s, "hyper": h,
                                     "max_iter": its[s], "seed": seed + p}
-                                   for s in steppers for h in g[s] for p in range(pilot_seeds)],
+                                   for hd in hidden for s in steppers for h in g[s]
+                                   for p in range(pilot_seeds)],
                          workers=workers, scheduler=scheduler, progress=progress,
                          label="local-extrema pilot")
     best = {}
-    for s in steppers:
-        def score(i_h, s=s):
-            rs = [r for r in pilot if r["stepper"] == s and r["hyper"] == i_h[1]]
-            ok = [r["final_loss"] for r in rs if r["status"] not in ("diverged", "singular")]
-            return (len(rs) - len(ok), float(np.median(ok)) if ok else np.inf, i_h[0])
-        best[s] = min(enumerate(g[s]), key=score)[1]
-    runs = parallel_map(run_one, [{**base, "hidden": hd, "stepper": s, "hyper": best[s],
+    for hd in hidden:
+        for s in steppers:
+            def score(i_h, s=s, hd=hd):
+                rs = [r for r in pilot if r["hidden"] == hd and r["stepper"] == s
+                      and r["hyper"] == i_h[1]]
+                ok = [r["final_loss"] for r in rs if r["status"] not in ("diverged", "singular")]
+                return (len(rs) - len(ok), float(np.median(ok)) if ok else np.inf, i_h[0])
+            best[(hd, s)] = min(enumerate(g[s]), key=score)[1]
+    runs = parallel_map(run_one, [{**base, "hidden": hd, "stepper": s, "hyper": best[(hd, s)],
                                    "max_iter": its[s], "seed": seed + 1000 + k}
                                   for hd in hidden for s in steppers
                                   for k in range(seeds if hd == h0 else wide_seeds)],
@@ -223,7 +234,7 @@ def run_local_extrema(out_dir=None, *, hidden=(16, 32), seeds: int = 30, pilot_s
             rs = [r for r in at if r["stepper"] == s]
             ok = [r for r in rs if r["status"] not in ("diverged", "singular")]
             rows[s] = {
-                "hyper": best[s], "seeds": len(rs), "max_iter": its[s],
+                "hyper": best[(hd, s)], "seeds": len(rs), "max_iter": its[s],
                 "failed": len(rs) - len(ok),
                 "final_loss": _stats(r["final_loss"] for r in ok),
                 "fraction_within_1e-3_of_best": sum(r["final_loss"] - best_loss <= 1e-3
@@ -250,16 +261,19 @@ def run_local_extrema(out_dir=None, *, hidden=(16, 32), seeds: int = 30, pilot_s
                "hidden": list(hidden), "n_train": n_train, "n_test": 1797 - n_train, "l2": L2,
                "seeds": seeds, "wide_seeds": wide_seeds,
                "pilot_seeds": pilot_seeds,
-               "pilot_note": (f"each stepper's grid point chosen on {pilot_seeds} pilot seed(s) "
-                              f"at H = {h0} only (lowest median final training loss), then used "
-                              f"at every width"),
-               "steppers": list(steppers), "grid": g, "chosen": best, "max_iter": its,
+               "pilot_note": (f"each stepper's grid point chosen at each width separately, on "
+                              f"{pilot_seeds} pilot seed(s) (initial weights other than the "
+                              f"reported seeds'; lowest median final training loss)"),
+               "steppers": list(steppers), "grid": g,
+               "chosen": {str(hd): {s: best[(hd, s)] for s in steppers} for hd in hidden},
+               "max_iter": its,
                "thresholds": list(thresholds), "gtol": gtol, "gtol_min": gtol_min,
                "eig_tol": eig_tol, "summary": summary,
                "runs": runs, "pilot": [{k: v for k, v in r.items() if k != "loss_trace"}
                                        for r in pilot],
                "workers": workers}
     numbers["run_seconds"] = time.perf_counter() - t0
+    numbers["load_average_start"], numbers["load_average_end"] = load0, load_average()
     fig = _figure(numbers)
     numbers["files"] = save(out_dir, "local-extrema", numbers, fig)
     return numbers
