@@ -41,6 +41,12 @@ def provenance(nb, name: str) -> str:
     kind = "**quick run** (small sizes; not the full experiment)" if nb.get("quick") else "full run"
     took = (f", {g(nb['run_seconds'], 2)} s of wall time" if nb.get("run_seconds") is not None
             else "")
+    if nb.get("workers"):
+        took += f" with {nb['workers']} worker process{'es' if nb['workers'] > 1 else ''}"
+    if nb.get("load_average_start") and nb.get("load_average_end"):
+        # on a shared machine the wall times are only read honestly beside how busy it was
+        took += (f" at a load average of {g(nb['load_average_start'][0], 2)} at the start and "
+                 f"{g(nb['load_average_end'][0], 2)} at the end (1 min, 2 cores)")
     fig = (f"; figure `docs/figures/{name}.png`" if (FIGURES / f"{name}.png").exists() else "")
     return f"*`fisherlab experiment {name}`, {kind}{took}{fig}.*"
 

@@ -152,7 +152,8 @@ def blas_threads(n: int = 1):
 
 
 def parallel_map(fn, items, *, workers: int = 1, scheduler: str | None = None,
-                 progress: bool | None = None, label: str = "") -> list:
+                 progress: bool | None = None, label: str = "",
+                 chunksize: int | None = None) -> list:
     """``[fn(item) for item in items]``, serially, on a process pool, or on a Dask cluster.
 
     Parameters
@@ -167,6 +168,10 @@ def parallel_map(fn, items, *, workers: int = 1, scheduler: str | None = None,
         ``distributed`` extra. Takes precedence over ``workers``.
     progress : bool, optional
         Show a progress bar (default: when stderr is a terminal).
+    chunksize : int, optional
+        Items handed to a local worker at a time (default: an eighth of each worker's share).
+        Items of very unequal cost want 1, or one worker may be left with a chunk of the
+        costliest ones at the end.
     """
     items = list(items)
     if workers < 1:
@@ -197,7 +202,8 @@ def parallel_map(fn, items, *, workers: int = 1, scheduler: str | None = None,
 
         with ProcessPoolExecutor(max_workers=workers, initializer=_single_threaded_blas) as pool:
             out = []
-            for r in pool.map(fn, items, chunksize=max(1, len(items) // (8 * workers))):
+            chunk = chunksize or max(1, len(items) // (8 * workers))
+            for r in pool.map(fn, items, chunksize=chunk):
                 out.append(r)
                 bar.update()
             return out

@@ -10,7 +10,9 @@ Steppers: GD, Adam, NaturalGradient (exact GGN = Fisher of the softmax head), K-
 EmpiricalFisher, damped Newton (exact Hessian, LU solve: the Hessian is indefinite away from a
 minimum) and saddle-free Newton (|H| from the eigendecomposition). Each has a grid of step size
 and damping; its best point (the lowest median final training loss) is chosen on the pilot
-seeds at each width separately; the reported seeds are others.
+seeds, at each width separately or (``pilot_per_width=False``, the default: a pilot of the
+dense steppers at H = 32 costs as much as a sixth of the reported runs) at the smallest width
+and used at every width; the JSON's ``pilot_note`` says which. The reported seeds are others.
 
 At each run's end: the training loss, the test accuracy, the gradient norm and the smallest
 eigenvalue of the exact Hessian (LAPACK's eigenvalue subset of the dense Hessian). A run ends
@@ -155,6 +157,21 @@ def budgets(quick: bool = False) -> dict:
     return {s: first if s in ("GD", "Adam") else kfac if s == "KFAC" else dense for s in STEPPERS}
 
 
+def _costliest_first(tasks, **kw):
+    """``parallel_map(run_one, tasks)`` with the widest, densest runs handed out first and one
+    at a time, so that no worker is left alone with the slowest ones at the end; results in the
+    order of ``tasks``."""
+    rank = {s: i for i, s in enumerate(("SaddleFreeNewton", "Newton", "NaturalGradient",
+                                        "EmpiricalFisher"))}
+    order = sorted(range(len(tasks)),
+                   key=lambda i: (-tasks[i]["hidden"], rank.get(tasks[i]["stepper"], 9), i))
+    done = parallel_map(run_one, [tasks[i] for i in order], chunksize=1, **kw)
+    out = [None] * len(tasks)
+    for i, r in zip(order, done):
+        out[i] = r
+    return out
+
+
 def _stats(v):
     v = np.asarray([x for x in v if x is not None], dtype=float)
     if not v.size:
@@ -168,10 +185,10 @@ def run_local_extrema(out_dir=None, *, hidden=(16, 32), seeds: int = 30, pilot_s
                       wide_seeds: int | None = None, n_train: int = 150, steppers=STEPPERS,
                       thresholds=THRESHOLDS,
                       gtol: float = 1e-8, gtol_min: float = 1e-4, eig_tol: float = 1e-6,
-                      max_iter: dict | None = None, small_grid: bool = False, seed: int = 0,
-                      workers: int = 1,
+                      max_iter: dict | None = None, small_grid: bool = False,
+                      pilot_per_width: bool = False, seed: int = 0, workers: int = 1,
                       scheduler=None, progress=None, quick: bool = False, **_) -> dict:
-    """Pilot grid at each width, then every stepper on ``seeds`` seeds at each width.
+    """Pilot grid, then every stepper on ``seeds`` seeds at each width.
 
     Parameters
     ----------
@@ -193,6 +210,9 @@ def run_local_extrema(out_dir=None, *, hidden=(16, 32), seeds: int = 30, pilot_s
         Iterations per stepper (default :func:`budgets`).
     small_grid : bool
         Search the two-point grids of the quick run (:func:`grid`) only.
+    pilot_per_width : bool
+        Choose each stepper's grid point at every width (True), or at the smallest width and
+        use it at every width (False).
     """
     t0, load0 = time.perf_counter(), load_average()
     if quick:
@@ -204,14 +224,15 @@ def run_local_extrema(out_dir=None, *, hidden=(16, 32), seeds: int = 30, pilot_s
     base = {"n_train": n_train, "split_seed": seed, "thresholds": list(thresholds),
             "gtol": gtol, "gtol_min": gtol_min, "eig_tol": eig_tol}
     h0 = min(hidden)
-    pilot = parallel_map(run_one, [{**base, "hidden": hd, "stepper": s, "hyper": h,
-                                    "max_iter": its[s], "seed": seed + p}
-                                   for hd in hidden for s in steppers for h in g[s]
-                                   for p in range(pilot_seeds)],
-                         workers=workers, scheduler=scheduler, progress=progress,
-                         label="local-extrema pilot")
+    pilot_widths = hidden if pilot_per_width else (h0,)
+    pilot = _costliest_first([{**base, "hidden": hd, "stepper": s, "hyper": h,
+                               "max_iter": its[s], "seed": seed + p}
+                              for hd in pilot_widths for s in steppers for h in g[s]
+                              for p in range(pilot_seeds)],
+                             workers=workers, scheduler=scheduler, progress=progress,
+                             label="local-extrema pilot")
     best = {}
-    for hd in hidden:
+    for hd in pilot_widths:
         for s in steppers:
             def score(i_h, s=s, hd=hd):
                 rs = [r for r in pilot if r["hidden"] == hd and r["stepper"] == s
@@ -219,12 +240,15 @@ def run_local_extrema(out_dir=None, *, hidden=(16, 32), seeds: int = 30, pilot_s
                 ok = [r["final_loss"] for r in rs if r["status"] not in ("diverged", "singular")]
                 return (len(rs) - len(ok), float(np.median(ok)) if ok else np.inf, i_h[0])
             best[(hd, s)] = min(enumerate(g[s]), key=score)[1]
-    runs = parallel_map(run_one, [{**base, "hidden": hd, "stepper": s, "hyper": best[(hd, s)],
-                                   "max_iter": its[s], "seed": seed + 1000 + k}
-                                  for hd in hidden for s in steppers
-                                  for k in range(seeds if hd == h0 else wide_seeds)],
-                        workers=workers, scheduler=scheduler, progress=progress,
-                        label="local-extrema")
+    for hd in hidden:
+        for s in steppers:
+            best.setdefault((hd, s), best[(h0, s)])
+    runs = _costliest_first([{**base, "hidden": hd, "stepper": s, "hyper": best[(hd, s)],
+                              "max_iter": its[s], "seed": seed + 1000 + k}
+                             for hd in hidden for s in steppers
+                             for k in range(seeds if hd == h0 else wide_seeds)],
+                            workers=workers, scheduler=scheduler, progress=progress,
+                            label="local-extrema")
     summary = {}
     for hd in hidden:
         at = [r for r in runs if r["hidden"] == hd]
@@ -261,9 +285,13 @@ def run_local_extrema(out_dir=None, *, hidden=(16, 32), seeds: int = 30, pilot_s
                "hidden": list(hidden), "n_train": n_train, "n_test": 1797 - n_train, "l2": L2,
                "seeds": seeds, "wide_seeds": wide_seeds,
                "pilot_seeds": pilot_seeds,
-               "pilot_note": (f"each stepper's grid point chosen at each width separately, on "
-                              f"{pilot_seeds} pilot seed(s) (initial weights other than the "
-                              f"reported seeds'; lowest median final training loss)"),
+               "pilot_per_width": pilot_per_width,
+               "pilot_note": (("each stepper's grid point chosen at each width separately"
+                               if pilot_per_width else
+                               f"each stepper's grid point chosen at H = {h0} only and used at "
+                               f"every width") +
+                              f", on {pilot_seeds} pilot seed(s) (initial weights other than "
+                              f"the reported seeds'; lowest median final training loss)"),
                "steppers": list(steppers), "grid": g,
                "chosen": {str(hd): {s: best[(hd, s)] for s in steppers} for hd in hidden},
                "max_iter": its,

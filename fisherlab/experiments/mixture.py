@@ -235,7 +235,7 @@ def run_mixture(out_dir=None, *, problems=PROBLEMS, starts: int = 100, pilot_sta
                                    for p in problems for s in steppers for h in g[s]
                                    if len(g[s]) > 1 for k in range(pilot_starts)],
                          workers=workers, scheduler=scheduler, progress=progress,
-                         label="mixture pilot")
+                         label="mixture pilot", chunksize=1)
     optimum = {p: global_optimum(p, n_per, separation, seed) for p in problems}
     best = {}
     for p in problems:
@@ -252,7 +252,8 @@ def run_mixture(out_dir=None, *, problems=PROBLEMS, starts: int = 100, pilot_sta
                                    "check_identity": True}
                                   for p in problems for s in steppers
                                   for k in range(n_starts[p])],
-                        workers=workers, scheduler=scheduler, progress=progress, label="mixture")
+                        workers=workers, scheduler=scheduler, progress=progress, label="mixture",
+                        chunksize=1)
     results = {}
     for p in problems:
         rs_p = [r for r in runs if r["problem"] == p]
