@@ -26,6 +26,9 @@ def add_parser(subparsers) -> None:
                    help="dask.distributed scheduler address (needs fisherlab[distributed])")
     p.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--cache", metavar="DIR",
+                   help="local-extrema and mixture: keep each run's result in DIR and reuse "
+                        "those found there, so that a long run cut short resumes")
     p.set_defaults(func=run)
 
 
@@ -43,6 +46,13 @@ def run(args) -> int:
     fn = get(args.name)
     options = {"workers": args.workers, "scheduler": args.scheduler, "seed": args.seed,
                "progress": sys.stderr.isatty()}
+    if args.cache:
+        import inspect
+
+        if "cache_dir" not in inspect.signature(fn).parameters:
+            raise FisherlabError(f"--cache: experiment {args.name!r} keeps no cache (only "
+                                 "local-extrema and mixture do)")
+        options["cache_dir"] = args.cache
     if args.quick:
         options.update(_QUICK.get(args.name, {}))
     numbers = fn(args.out, **options)

@@ -30,9 +30,9 @@ import numpy as np
 
 from ._common import (
     blas_threads,
+    cached_map,
     finish_figure,
     load_average,
-    parallel_map,
     pyplot,
     save,
     timed_step,
@@ -158,18 +158,18 @@ def budgets(quick: bool = False) -> dict:
 
 
 def _costliest_first(tasks, **kw):
-    """``parallel_map(run_one, tasks)`` with the widest, densest runs handed out first and one
+    """``cached_map(run_one, tasks)`` with the widest, densest runs handed out first and one
     at a time, so that no worker is left alone with the slowest ones at the end; results in the
-    order of ``tasks``."""
+    order of ``tasks``, and how many came from the cache."""
     rank = {s: i for i, s in enumerate(("SaddleFreeNewton", "Newton", "NaturalGradient",
                                         "EmpiricalFisher"))}
     order = sorted(range(len(tasks)),
                    key=lambda i: (-tasks[i]["hidden"], rank.get(tasks[i]["stepper"], 9), i))
-    done = parallel_map(run_one, [tasks[i] for i in order], chunksize=1, **kw)
+    done, reused = cached_map(run_one, [tasks[i] for i in order], chunksize=1, **kw)
     out = [None] * len(tasks)
     for i, r in zip(order, done):
         out[i] = r
-    return out
+    return out, reused
 
 
 def _stats(v):
@@ -186,7 +186,8 @@ def run_local_extrema(out_dir=None, *, hidden=(16, 32), seeds: int = 30, pilot_s
                       thresholds=THRESHOLDS,
                       gtol: float = 1e-8, gtol_min: float = 1e-4, eig_tol: float = 1e-6,
                       max_iter: dict | None = None, small_grid: bool = False,
-                      pilot_per_width: bool = False, seed: int = 0, workers: int = 1,
+                      pilot_per_width: bool = False, cache_dir=None, seed: int = 0,
+                      workers: int = 1,
                       scheduler=None, progress=None, quick: bool = False, **_) -> dict:
     """Pilot grid, then every stepper on ``seeds`` seeds at each width.
 
@@ -213,6 +214,9 @@ def run_local_extrema(out_dir=None, *, hidden=(16, 32), seeds: int = 30, pilot_s
     pilot_per_width : bool
         Choose each stepper's grid point at every width (True), or at the smallest width and
         use it at every width (False).
+    cache_dir : str, optional
+        Keep every run's result there and reuse those found (a long run cut short resumes);
+        the JSON counts the reused runs, whose seconds are those of the run that made them.
     """
     t0, load0 = time.perf_counter(), load_average()
     if quick:
@@ -230,7 +234,8 @@ def run_local_extrema(out_dir=None, *, hidden=(16, 32), seeds: int = 30, pilot_s
                               for hd in pilot_widths for s in steppers for h in g[s]
                               for p in range(pilot_seeds)],
                              workers=workers, scheduler=scheduler, progress=progress,
-                             label="local-extrema pilot")
+                             label="local-extrema pilot", cache_dir=cache_dir)
+    pilot, reused = pilot
     best = {}
     for hd in pilot_widths:
         for s in steppers:
@@ -248,7 +253,9 @@ def run_local_extrema(out_dir=None, *, hidden=(16, 32), seeds: int = 30, pilot_s
                              for hd in hidden for s in steppers
                              for k in range(seeds if hd == h0 else wide_seeds)],
                             workers=workers, scheduler=scheduler, progress=progress,
-                            label="local-extrema")
+                            label="local-extrema", cache_dir=cache_dir)
+    runs, reused_runs = runs
+    reused += reused_runs
     summary = {}
     for hd in hidden:
         at = [r for r in runs if r["hidden"] == hd]
@@ -301,6 +308,8 @@ def run_local_extrema(out_dir=None, *, hidden=(16, 32), seeds: int = 30, pilot_s
                                        for r in pilot],
                "workers": workers}
     numbers["run_seconds"] = time.perf_counter() - t0
+    if cache_dir is not None:
+        numbers["runs_reused_from_cache"] = reused
     numbers["load_average_start"], numbers["load_average_end"] = load0, load_average()
     fig = _figure(numbers)
     numbers["files"] = save(out_dir, "local-extrema", numbers, fig)

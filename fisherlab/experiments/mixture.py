@@ -47,7 +47,7 @@ import time
 import numpy as np
 
 from ..errors import FisherlabError
-from ._common import blas_threads, finish_figure, load_average, parallel_map, pyplot, save
+from ._common import blas_threads, cached_map, finish_figure, load_average, pyplot, save
 
 PROBLEMS = ("gaussian M=3", "gaussian M=5", "gaussian M=10", "poisson M=3")
 STEPPERS = ("EM", "NaturalGradient", "Newton", "GD")
@@ -201,7 +201,7 @@ def budgets(quick: bool = False) -> dict:
 def run_mixture(out_dir=None, *, problems=PROBLEMS, starts: int = 100, pilot_starts: int = 2,
                 n_per: int = 30, separation: float = 8.0, steppers=STEPPERS, gtol: float = 1e-7,
                 success_tol: float = 1e-6, max_iter: dict | None = None,
-                starts_per_problem: dict | None = None, seed: int = 0,
+                starts_per_problem: dict | None = None, cache_dir=None, seed: int = 0,
                 workers: int = 1, scheduler=None, progress=None, quick: bool = False,
                 **_) -> dict:
     """Pilot step sizes, then every stepper from ``starts`` random starts on every problem.
@@ -222,6 +222,9 @@ def run_mixture(out_dir=None, *, problems=PROBLEMS, starts: int = 100, pilot_sta
         Success: final mean log-likelihood within this of the global optimum's.
     starts_per_problem : dict, optional
         Problem name -> number of starts, overriding ``starts`` for that problem.
+    cache_dir : str, optional
+        Keep every run's result there and reuse those found (a long run cut short resumes);
+        the JSON counts the reused runs, whose seconds are those of the run that made them.
     """
     t0, load0 = time.perf_counter(), load_average()
     if quick:
@@ -230,12 +233,13 @@ def run_mixture(out_dir=None, *, problems=PROBLEMS, starts: int = 100, pilot_sta
     n_starts = {p: int((starts_per_problem or {}).get(p, starts)) for p in problems}
     g = grid(quick)
     base = {"n_per": n_per, "separation": separation, "data_seed": seed, "gtol": gtol}
-    pilot = parallel_map(run_one, [{**base, "problem": p, "stepper": s, "hyper": h,
-                                    "max_iter": its[s], "seed": seed + k}
-                                   for p in problems for s in steppers for h in g[s]
-                                   if len(g[s]) > 1 for k in range(pilot_starts)],
-                         workers=workers, scheduler=scheduler, progress=progress,
-                         label="mixture pilot", chunksize=1)
+    pilot_tasks = [{**base, "problem": p, "stepper": s, "hyper": h, "max_iter": its[s],
+                    "seed": seed + k}
+                   for p in problems for s in steppers for h in g[s] if len(g[s]) > 1
+                   for k in range(pilot_starts)]
+    pilot, reused = cached_map(run_one, pilot_tasks, workers=workers, scheduler=scheduler,
+                               progress=progress, label="mixture pilot", chunksize=1,
+                               cache_dir=cache_dir)
     optimum = {p: global_optimum(p, n_per, separation, seed) for p in problems}
     best = {}
     for p in problems:
@@ -247,13 +251,12 @@ def run_mixture(out_dir=None, *, problems=PROBLEMS, starts: int = 100, pilot_sta
                 return (-ok, float(np.median([r["iterations"] for r in rs])) if rs else 0.0,
                         ih[0])
             best[(p, s)] = min(enumerate(g[s]), key=score)[1]
-    runs = parallel_map(run_one, [{**base, "problem": p, "stepper": s, "hyper": best[(p, s)],
-                                   "max_iter": its[s], "seed": seed + 1000 + k,
-                                   "check_identity": True}
-                                  for p in problems for s in steppers
-                                  for k in range(n_starts[p])],
-                        workers=workers, scheduler=scheduler, progress=progress, label="mixture",
-                        chunksize=1)
+    tasks = [{**base, "problem": p, "stepper": s, "hyper": best[(p, s)], "max_iter": its[s],
+              "seed": seed + 1000 + k, "check_identity": True}
+             for p in problems for s in steppers for k in range(n_starts[p])]
+    runs, reused_runs = cached_map(run_one, tasks, workers=workers, scheduler=scheduler,
+                                   progress=progress, label="mixture", chunksize=1,
+                                   cache_dir=cache_dir)
     results = {}
     for p in problems:
         rs_p = [r for r in runs if r["problem"] == p]
@@ -295,6 +298,8 @@ def run_mixture(out_dir=None, *, problems=PROBLEMS, starts: int = 100, pilot_sta
                "runs": runs, "pilot": [{k: v for k, v in r.items() if k != "loglik_trace"}
                                        for r in pilot]}
     numbers["run_seconds"] = time.perf_counter() - t0
+    if cache_dir is not None:
+        numbers["runs_reused_from_cache"] = reused + reused_runs
     numbers["load_average_start"], numbers["load_average_end"] = load0, load_average()
     fig = _figure(numbers)
     numbers["files"] = save(out_dir, "mixture", numbers, fig)

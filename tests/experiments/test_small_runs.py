@@ -343,6 +343,25 @@ def test_local_extrema_same_seed_same_numbers():
     assert _without_times(c)["runs"] != _without_times(a)["runs"]
 
 
+def test_local_extrema_resumes_from_its_cache(tmp_path):
+    """A run cut short resumes: results kept in cache_dir are reused, and the numbers are those
+    of a run without the cache."""
+    from fisherlab.experiments.local_extrema import run_local_extrema
+
+    opts = dict(hidden=(4,), seeds=2, pilot_seeds=1, n_train=60, steppers=("GD", "Newton"),
+                max_iter={"GD": 10, "Newton": 3}, seed=3)
+    plain = run_local_extrema(None, **opts)
+    first = run_local_extrema(None, cache_dir=str(tmp_path), **opts)
+    kept = sorted(tmp_path.glob("*.pkl"))
+    assert first["runs_reused_from_cache"] == 0 and len(kept) == len(plain["pilot"]) + 4
+    kept[0].unlink()                      # as if the run had stopped before that task
+    again = run_local_extrema(None, cache_dir=str(tmp_path), **opts)
+    assert again["runs_reused_from_cache"] == len(kept) - 1
+    for nb in (first, again):
+        assert _without_times(nb)["runs"] == _without_times(plain)["runs"]
+        assert _without_times(nb)["summary"] == _without_times(plain)["summary"]
+
+
 def test_mixture_same_seed_same_numbers():
     from fisherlab.experiments.mixture import run_mixture
 
