@@ -369,6 +369,26 @@ def mixture(nb) -> list[str]:
                "stationary points of the likelihood, where every one of these steps stops."
                if not better else "it helps there, but not everywhere.")
             + f" No run ends above the optimum by more than {g(max(excess, 0.0), 2)}."]
+    if "max_iter" in nb:
+        # a run stopped by its budget counts as a failure unless already within success_tol:
+        # say how many did, so the rates are read as rates at these budgets
+        held = "; ".join(
+            f"{p}: " + ", ".join(
+                f"{_short(s)} {res[p]['steppers'][s]['statuses'].get('max_iter', 0)}"
+                for s in nb["steppers"]) for p in nb["problems"])
+        never = [s for s in nb["steppers"]
+                 if all(res[p]["steppers"][s]["successes"] == 0 for p in nb["problems"])]
+        out += ["", "Budgets (iterations): " + ", ".join(f"{_short(s)} {nb['max_iter'][s]}"
+                                                         for s in nb["steppers"])
+                + f". Runs stopped by the budget before the gradient tolerance "
+                f"{g(nb['gtol'])} ({held} of the {nb['starts']} starts each) count as "
+                f"failures unless already within {g(nb['success_tol'])} of the optimum, so the "
+                f"success rates are those at these budgets"
+                + (f"; {' and '.join(_short(s) for s in never)} "
+                   + ("reaches the optimum from no start on any problem within its budget"
+                      if len(never) == 1 else
+                      "reach the optimum from no start on any problem within their budgets")
+                   if never else "") + "."]
     return out
 
 

@@ -175,8 +175,10 @@ def cached_map(fn, items, *, cache_dir: str | None = None, **kw) -> tuple:
     """:func:`parallel_map` that keeps each result in ``cache_dir`` and reuses those found there.
 
     A long run cut short resumes where it stopped: a result is stored under a hash of the
-    function's name and its item, so only an identical task reuses it. Reused results carry the
-    timings of the run that computed them, so the caller reports how many it reused.
+    function's name and its item, so only an identical task reuses it. The key does not know
+    the code: resume with the code that started the run, and empty the directory after a
+    change. Reused results carry the timings of the run that computed them, so the caller
+    reports how many it reused.
 
     Returns
     -------
