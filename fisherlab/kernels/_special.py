@@ -1480,10 +1480,37 @@ def digamma_rest(a):
     return digamma_diff(a, sum_others(a))
 
 
+#: An entry a_j with a_j·(1 + this) ≥ Σ a may have the others' sum b_j ≤ _SHIFT_TAYLOR_RATIO·a_j
+#: (the series case of _polygamma_shift); the slack covers the rounding of Σ a.
+_REST_SCREEN = 2 * _SHIFT_TAYLOR_RATIO
+
+
 def trigamma_rest(a):
-    """ψ′(a_j) − ψ′(Σ a) for every j over the last axis, (..., m) (:func:`trigamma_diff`)."""
+    """ψ′(a_j) − ψ′(Σ a) for every j over the last axis, (..., m) (:func:`trigamma_diff`).
+
+    ψ′(Σ a) is evaluated once per point, not once per entry as ψ′(a_j + b_j) with b_j the sum
+    of the others; the others' sums (:func:`sum_others`) are formed only for the points where
+    one entry holds nearly all of the total (b_j ≤ a_j/100 needs the series of
+    :func:`trigamma_diff`; elsewhere the difference of the two values is accurate).
+    """
     a = numpy.asarray(a, dtype=numpy.float64)
-    return trigamma_diff(a, sum_others(a))
+    total = a.sum(axis=-1)
+    if a.ndim == 1:
+        values = a.tolist()
+        if min(values) <= 0 or max(values) * (1.0 + _REST_SCREEN) >= total:
+            return trigamma_diff(a, sum_others(a))  # (NaN for a_j ≤ 0, as trigamma gives)
+        if a.size < _SMALL // 2:
+            # One point: ζ(2, ·) of the entries and the total in one call.
+            z = scipy.special.zeta(2.0, numpy.append(a, total))
+            return z[:-1] - z[-1]
+        return trigamma(a) - trigamma(total)
+    out = trigamma(a)
+    numpy.subtract(out, trigamma(total)[..., None], out=out)
+    dominant = (a * (1.0 + _REST_SCREEN) >= total[..., None]).any(axis=-1)
+    if dominant.any():
+        rows = a[dominant]
+        out[dominant] = trigamma_diff(rows, sum_others(rows))
+    return out
 
 
 def log_multibeta(a):
