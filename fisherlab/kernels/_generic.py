@@ -107,6 +107,12 @@ class GenericKernels(Kernels):
         first = arrays[0]
         if first.ndim == 1 and all(a.ndim == 1 for a in arrays):
             return one(*arrays)  # one point: none of the slicing below
+        if all(a.size == a.shape[-1] for a in arrays) and not any(f.ndim for f in self._fxa):
+            # One point behind batch axes of length 1, (1, p): the one-point paths of the
+            # special functions (floats), then the batch axes put back.
+            batch = np.broadcast_shapes(*(a.shape[:-1] for a in arrays))
+            res = one(*[a.reshape(-1) for a in arrays])
+            return np.reshape(res, batch + np.shape(res))
         shape = first.shape[:-1]
         if len(arrays) > 1:
             shape = np.broadcast_shapes(*(a.shape[:-1] for a in arrays))
@@ -276,6 +282,10 @@ class GenericKernels(Kernels):
         ap, aq = self._array(theta_p, "theta_p"), self._array(theta_q, "theta_q")
         m = self._p
         f = self._f
+        if ap.size == m and aq.size == m and (ap.ndim > 1 or aq.ndim > 1):
+            # one point behind batch axes of length 1: as a point, then those axes put back
+            batch = np.broadcast_shapes(ap.shape[:-1], aq.shape[:-1])
+            return np.reshape(self.kl(ap.reshape(m), aq.reshape(m), refine), batch)
         if ap.ndim == 1 and aq.ndim == 1:
             # one point: the closed form, refined (decided on Python floats) only if needed
             a, b, c = f["kl_terms"](ap, aq, *self._fxa)
