@@ -1,6 +1,7 @@
 """Benchmark the dimension-generic simplex kernels: structured curvature and small-k rows.
 
-Usage: python scripts/bench_structured.py [--json PATH] [--baseline DIR] [--quick]
+Usage: python scripts/bench_structured.py [--json PATH] [--baseline DIR | --baseline-commit REV]
+       [--quick] [--cpu-time]
 
 Two tables, medians of repeated runs (the timing helper of scripts/bench_kernels.py):
 
@@ -9,8 +10,9 @@ Two tables, medians of repeated runs (the timing helper of scripts/bench_kernels
    hand in numpy (F = diag(p) − ppᵀ: F v = p ⊙ v − p (pᵀv); F⁻¹ g = g / p + (Σ g) / p_k).
 2. Categorical k = 10 (probs) and Dirichlet k = 5 (alpha): fisher, kl and score at batch 1 and
    1e6, this tree's kernels against a baseline tree's per-k generated modules (``--baseline
-   DIR``: a checkout that still has categorical_k10.py and dirichlet_k5.py), called in turn in
-   this same process.
+   DIR``: a checkout that still has categorical_k10.py and dirichlet_k5.py; or
+   ``--baseline-commit REV``: those two files taken from commit REV of this repository with
+   ``git show``, the last one that had them by default), called in turn in this same process.
 
 Also the time for a fresh interpreter to import fisherlab and build the k = 1000 kernels (and
 whether sympy got imported). Ratios are this tree over the baseline (below 1: faster).
@@ -102,6 +104,22 @@ def small_rows(baseline: Path, repeats: int = 9) -> dict:
     return rows
 
 
+#: The last commit with the per-k modules categorical_k10.py and dirichlet_k5.py.
+LAST_PER_K_COMMIT = "8ae0cf216c5c91f150805e746ada26b2bad07897"
+
+
+def per_k_modules(rev: str, into: Path) -> Path:
+    """A tree under ``into`` holding the per-k modules of commit ``rev`` (from ``git show``), as
+    ``--baseline`` expects it."""
+    kernels = into / "fisherlab" / "kernels"
+    kernels.mkdir(parents=True, exist_ok=True)
+    for name in ("categorical_k10", "dirichlet_k5"):
+        text = subprocess.run(["git", "show", f"{rev}:fisherlab/kernels/{name}.py"], cwd=ROOT,
+                              capture_output=True, text=True, check=True).stdout
+        (kernels / f"{name}.py").write_text(text)
+    return into
+
+
 def _run(code: str, tree: Path) -> str:
     env = dict(os.environ, PYTHONPATH=str(tree))
     return subprocess.run([sys.executable, "-c", code, str(tree)], capture_output=True,
@@ -163,6 +181,9 @@ def main(argv=None) -> int:
     ap.add_argument("--json", default=str(ROOT / "docs" / "bench_structured.json"))
     ap.add_argument("--baseline", default=None,
                     help="a checkout with the per-k modules (categorical_k10, dirichlet_k5)")
+    ap.add_argument("--baseline-commit", nargs="?", const=LAST_PER_K_COMMIT, default=None,
+                    help="take the per-k modules from this commit (default: the last that had "
+                    "them) instead of a checkout")
     ap.add_argument("--quick", action="store_true", help="batch 1e3 for the k = 1000 table")
     ap.add_argument("--cpu-time", action="store_true",
                     help="time by the process's CPU time instead of wall time (a shared machine)")
@@ -187,8 +208,16 @@ def main(argv=None) -> int:
     result["fresh_process_imports_sympy"] = fresh[1] == "True"
     print(f"fresh interpreter: import + categorical/dirichlet k=1000 kernels {float(fresh[0]):.2f}"
           f" s ({float(fresh[2]):.2f} s after numpy and scipy), sympy imported: {fresh[1]}")
-    if args.baseline:
+    rows = None
+    if args.baseline_commit:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            rows = small_rows(per_k_modules(args.baseline_commit, Path(tmp)))
+        result["baseline_commit"] = args.baseline_commit
+    elif args.baseline:
         rows = small_rows(Path(args.baseline))
+    if rows is not None:
         result["small_k"] = rows
         print("small k, this tree / baseline (per-k modules), medians (round-robin):")
         for key, row in rows.items():

@@ -90,18 +90,29 @@ class GenericKernels(Kernels):
             return _c_order(arr)
         return _c_order(np.asarray(x, dtype=np.float64))
 
-    def _call(self, quantity: str, *arrays, then=None):
+    def _call(self, quantity: str, *arrays, then=None, in_place=False):
         """The generated function on ``arrays`` and the fixed parameters, then ``then`` on its
         result (one array, or a tuple of them); a large batch in cache-sized slices of its first
-        axis, written into one output array."""
+        axis, written into one output array.
+
+        With ``in_place``, ``then(result, out)`` writes each slice's result after the first into
+        its part of the output itself (no temporary to copy from); ``out`` None: a new array."""
         fn = self._f[quantity]
 
-        def one(*args):
-            out = fn(*args, *self._fxa)
-            return out if then is None else then(out)
+        def one(*args, out=None):
+            res = fn(*args, *self._fxa)
+            if then is None:
+                return res
+            return then(res, out) if in_place else then(res)
         first = arrays[0]
         if first.ndim == 1 and all(a.ndim == 1 for a in arrays):
             return one(*arrays)  # one point: none of the slicing below
+        if all(a.size == a.shape[-1] for a in arrays) and not any(f.ndim for f in self._fxa):
+            # One point behind batch axes of length 1, (1, p): the one-point paths of the
+            # special functions (floats), then the batch axes put back.
+            batch = np.broadcast_shapes(*(a.shape[:-1] for a in arrays))
+            res = one(*[a.reshape(-1) for a in arrays])
+            return np.reshape(res, batch + np.shape(res))
         shape = first.shape[:-1]
         if len(arrays) > 1:
             shape = np.broadcast_shapes(*(a.shape[:-1] for a in arrays))
@@ -113,6 +124,12 @@ class GenericKernels(Kernels):
         n = shape[0]
         step = max(1, _SLICE_NUMBERS * n // (np.prod(shape) * width))
         first = one(*[a[:step] for a in arrays])
+        if in_place:
+            out = np.empty((n,) + first.shape[1:])
+            out[:step] = first
+            for i in range(step, n, step):
+                one(*[a[i:i + step] for a in arrays], out=out[i:i + step])
+            return out
         out = np.empty((n,) + first.shape[1:])
         out[:step] = first
         for i in range(step, n, step):
@@ -146,13 +163,18 @@ class GenericKernels(Kernels):
     def _dense(self, quantity: str, *arrays) -> np.ndarray:
         """A matrix quantity, assembled dense slice by slice: c (u_i u_j) (the same either way
         round: exactly symmetric), the diagonal the exact one where the module derives it."""
-        def dense(parts):
+        def dense(parts, full=None):
             d, u, c, _, diagonal = parts
-            full = c[..., None, None] * (u[..., :, None] * u[..., None, :])
-            idx = np.arange(u.shape[-1])
-            full[..., idx, idx] = diagonal if diagonal is not None else d + c[..., None] * u * u
+            m = u.shape[-1]
+            if full is None:
+                full = np.empty(np.broadcast_shapes(u.shape[:-1], c.shape) + (m, m))
+            np.multiply(u[..., :, None], u[..., None, :], out=full)
+            full *= c[..., None, None]
+            # the diagonal through a flat strided view: one pass, no index arrays
+            full.reshape(full.shape[:-2] + (m * m,))[..., ::m + 1] = (
+                diagonal if diagonal is not None else d + c[..., None] * u * u)
             return full
-        return self._call(quantity, *arrays, then=dense)
+        return self._call(quantity, *arrays, then=dense, in_place=True)
 
     def _structured(self, quantity: str, *arrays) -> DiagPlusLowRank:
         """A matrix quantity as a DiagPlusLowRank (whole arrays: its parts are O(p) each)."""
@@ -260,6 +282,10 @@ class GenericKernels(Kernels):
         ap, aq = self._array(theta_p, "theta_p"), self._array(theta_q, "theta_q")
         m = self._p
         f = self._f
+        if ap.size == m and aq.size == m and (ap.ndim > 1 or aq.ndim > 1):
+            # one point behind batch axes of length 1: as a point, then those axes put back
+            batch = np.broadcast_shapes(ap.shape[:-1], aq.shape[:-1])
+            return np.reshape(self.kl(ap.reshape(m), aq.reshape(m), refine), batch)
         if ap.ndim == 1 and aq.ndim == 1:
             # one point: the closed form, refined (decided on Python floats) only if needed
             a, b, c = f["kl_terms"](ap, aq, *self._fxa)

@@ -960,10 +960,70 @@ def _log_beta_near_one(u, v):
     return -numpy.log1p(s) - uv * total
 
 
+#: B_2k/(2k(2k − 1)) and B_2k/(2k), k = 9 … 1: the Horner coefficients of the remainders below
+#: (highest order first), for their one-point paths.
+_STIRLING_COEFFICIENTS = tuple(_BERNOULLI[k - 1] / (2 * k * (2 * k - 1))
+                               for k in range(len(_BERNOULLI), 0, -1))
+_DIGAMMA_COEFFICIENTS = tuple(_BERNOULLI[k - 1] / (2 * k) for k in range(len(_BERNOULLI), 0, -1))
+
+
+#: Up to this many points a series of log_beta or _polygamma_shift is summed point by point on
+#: Python floats: its 20–60 steps would otherwise cost a numpy call each (~0.3 ms for the one or
+#: two points of a batch of a thousand that need it).
+_FEW_SERIES = 8
+
+
+def _log_beta_near_one_float(u: float, v: float) -> float:
+    """:func:`_log_beta_near_one` at one point, on Python floats (the same operations in the same
+    order, numpy's log1p: the same number)."""
+    s, uv = u + v, u * v
+    r_prev, r = 2.0, 3.0 * s
+    power = s
+    total = _LGAMMA1P_SERIES[0] * r_prev + _LGAMMA1P_SERIES[1] * r
+    for c in _LGAMMA1P_SERIES[2:]:
+        power = power * s
+        r_prev, r = r, s * r - uv * r_prev + power
+        total = total + c * r
+    return -float(numpy.log1p(s)) - uv * total
+
+
+def _shift_series(first, x, y):
+    """Σ_{k≥1} ψ^(first + k − 1)(x) y^k/k! for y ≤ x/100 (arrays of the same shape), stopped once
+    the terms are below rounding; point by point on floats for a few points."""
+    if x.size <= _FEW_SERIES:
+        out = []
+        for xv, yv in zip(x.tolist(), y.tolist()):
+            total, coef = 0.0, 1.0
+            for k in range(1, _TAYLOR_TERMS + 1):
+                coef = coef * yv / k
+                term = float(polygamma(first + k - 1, xv)) * coef
+                total = total + term
+                if abs(term) <= 1e-17 * abs(total):
+                    break
+            out.append(total)
+        return numpy.array(out)
+    total = numpy.zeros_like(x)
+    coef = numpy.ones_like(x)
+    for k in range(1, _TAYLOR_TERMS + 1):
+        coef = coef * y / k
+        term = polygamma(first + k - 1, x) * coef
+        total = total + term
+        # The terms shrink like (y/x)^k: stop once the last one is below rounding everywhere
+        # (40 terms only for y/x near 1/4; typical ratios need a handful).
+        if numpy.all(numpy.abs(term) <= 1e-17 * numpy.abs(total)):
+            break
+    return total
+
+
 def _stirling_remainder(z):
     """r(z) = log Γ(z) − (z − ½) log z + z − ½ log 2π for z ≥ 10: Σ_k B_2k/(2k(2k − 1) z^(2k−1))
     (first omitted term < 1e-20 of log Γ at z = 10)."""
     w = 1.0 / (z * z)
+    if isinstance(z, float):  # one point: Python floats, the same roundings
+        s = _STIRLING_COEFFICIENTS[0]
+        for c in _STIRLING_COEFFICIENTS[1:]:
+            s = s * w + c
+        return s / z
     # Horner in place: the same two roundings per step as s * w + c, without the temporaries.
     s = numpy.full_like(z, _BERNOULLI[-1] / (2 * len(_BERNOULLI) * (2 * len(_BERNOULLI) - 1)))
     for k in range(len(_BERNOULLI) - 1, 0, -1):
@@ -976,6 +1036,11 @@ def _stirling_remainder(z):
 def _digamma_remainder(z):
     """r(z) = log z − 1/(2z) − ψ(z) for z ≥ 10: Σ_k B_2k/(2k z^(2k))."""
     w = 1.0 / (z * z)
+    if isinstance(z, float):  # one point: Python floats, the same roundings
+        s = _DIGAMMA_COEFFICIENTS[0]
+        for c in _DIGAMMA_COEFFICIENTS[1:]:
+            s = s * w + c
+        return s * w
     s = numpy.full_like(z, _BERNOULLI[-1] / (2 * len(_BERNOULLI)))
     for k in range(len(_BERNOULLI) - 1, 0, -1):
         s *= w
@@ -990,6 +1055,15 @@ def _log_beta_stirling(x, y):
     r(y) − r(x + y) for y ≥ 10, log Γ(y) − (x − ½) log1p(y/x) − y log(x + y) + y + r(x) −
     r(x + y) below (r the Stirling remainder). scipy's betaln, a difference of log Γ values
     there, loses up to two digits (2.6e-14 relative at (669, 6.75))."""
+    if isinstance(x, float):
+        # One point: the same formula on Python floats, with numpy's logarithms (the math
+        # module's may round the last bit differently, which the cancelling KL magnifies).
+        common = (-(x - 0.5) * float(numpy.log1p(y / x)) + _stirling_remainder(x)
+                  - _stirling_remainder(x + y))
+        if y >= _SHIFT:
+            return (0.5 * float(numpy.log(2.0 * numpy.pi / y)) - y * float(numpy.log1p(x / y))
+                    + _stirling_remainder(y) + common)
+        return float(scipy.special.gammaln(y)) - y * float(numpy.log(x + y)) + y + common
     out = numpy.empty_like(x)
     big = y >= _SHIFT
     xb, yb = x[big], y[big]
@@ -1011,6 +1085,13 @@ def _log_beta_plain(a: float, b: float) -> bool:
         abs(a - 1.0) <= _LOG_BETA_NEAR_ONE and abs(b - 1.0) <= _LOG_BETA_NEAR_ONE)
 
 
+def _log_beta_stirling_only(a: float, b: float) -> bool:
+    """Whether :func:`log_beta` at the floats (a, b) is Stirling's series alone (x ≥ 10 is never
+    near (1, 1))."""
+    x, y = max(a, b), min(a, b)
+    return x >= _SHIFT and y > _SHIFT_TAYLOR_RATIO * x
+
+
 def log_beta(a, b):
     """log B(a, b) for a, b > 0, to a few ulps of its terms even when one argument is tiny.
 
@@ -1019,10 +1100,13 @@ def log_beta(a, b):
     relative at (1e6, 1e-3)); above, for x ≥ 10, Stirling's series without its cancelling terms
     (:func:`_log_beta_stirling`); elsewhere scipy's betaln.
     """
-    if isinstance(a, float) and isinstance(b, float) and _log_beta_plain(a, b):
-        # One point away from the series' ranges (the common case of a single θ): the same
-        # betaln call as below, without the array bookkeeping (~10× cheaper per call).
-        return scipy.special.betaln(a, b)
+    if isinstance(a, float) and isinstance(b, float):
+        if _log_beta_plain(a, b):
+            # One point away from the series' ranges (the common case of a single θ): the
+            # same betaln call as below, without the array bookkeeping (~10× cheaper per call).
+            return scipy.special.betaln(a, b)
+        if _log_beta_stirling_only(a, b):  # ... or in Stirling's range alone
+            return numpy.float64(_log_beta_stirling(max(a, b), min(a, b)))
     a, b = numpy.broadcast_arrays(numpy.asarray(a, dtype=numpy.float64),
                                   numpy.asarray(b, dtype=numpy.float64))
     x, y = numpy.maximum(a, b), numpy.minimum(a, b)
@@ -1038,7 +1122,9 @@ def log_beta(a, b):
         out = numpy.array(scipy.special.betaln(a, b), dtype=numpy.float64)
     ones = (numpy.abs(a - 1.0) <= _LOG_BETA_NEAR_ONE) & (numpy.abs(b - 1.0) <= _LOG_BETA_NEAR_ONE)
     if numpy.any(ones):
-        out[ones] = _log_beta_near_one(a[ones] - 1.0, b[ones] - 1.0)
+        u, v = a[ones] - 1.0, b[ones] - 1.0
+        out[ones] = (_log_beta_near_one(u, v) if u.size > _FEW_SERIES else
+                     [_log_beta_near_one_float(p, q) for p, q in zip(u.tolist(), v.tolist())])
     if count:
         out[stirling] = _log_beta_stirling(x[stirling], y[stirling])
     # As in _polygamma_shift: the series only where y ≤ x/100, stopped once its terms are below
@@ -1046,15 +1132,7 @@ def log_beta(a, b):
     near = y <= _SHIFT_TAYLOR_RATIO * x
     if numpy.any(near):
         xn, yn = x[near], y[near]
-        total = numpy.zeros_like(xn)
-        coef = numpy.ones_like(xn)
-        for k in range(1, _TAYLOR_TERMS + 1):
-            coef = coef * yn / k
-            term = polygamma(k - 1, xn) * coef
-            total = total + term
-            if numpy.all(numpy.abs(term) <= 1e-17 * numpy.abs(total)):
-                break
-        out[near] = scipy.special.gammaln(yn) - total
+        out[near] = scipy.special.gammaln(yn) - _shift_series(0, xn, yn)
     return out[()] if out.ndim == 0 else out
 
 #: ψ and ψ' by order, for _polygamma_shift.
@@ -1076,6 +1154,11 @@ def _polygamma_shift(order, a, b, base=None, shifted=None):
         # One point where the direct difference is accurate: as below, minus the bookkeeping.
         return ((psi(a + b) if shifted is None else shifted)
                 - (psi(a) if base is None else base))
+    if order == 0 and isinstance(a, float) and isinstance(b, float) and (
+            _SHIFT_TAYLOR_RATIO * a < b):
+        # One point with a ≥ 10: the Stirling form below, on Python floats.
+        return (float(numpy.log1p(b / a)) + b / (2.0 * a * (a + b))
+                + (_digamma_remainder(a) - _digamma_remainder(a + b)))
     a, b = numpy.asarray(a, dtype=numpy.float64), numpy.asarray(b, dtype=numpy.float64)
     if a.shape != b.shape:  # (broadcast_arrays costs ~3 µs even when there is nothing to do)
         a, b = numpy.broadcast_arrays(a, b)
@@ -1100,17 +1183,7 @@ def _polygamma_shift(order, a, b, base=None, shifted=None):
                              + (_digamma_remainder(at) - _digamma_remainder(at + bt)))
     near = b <= _SHIFT_TAYLOR_RATIO * a
     if numpy.any(near):
-        an, bn = a[near], b[near]
-        total = numpy.zeros_like(an)
-        coef = numpy.ones_like(an)
-        for k in range(1, _TAYLOR_TERMS + 1):
-            coef = coef * bn / k
-            term = polygamma(order + k, an) * coef
-            total = total + term
-            # The terms shrink like (b/a)^k: stop once the last one is below rounding everywhere
-            # (40 terms only for b/a near 1/4; typical ratios need a handful).
-            if numpy.all(numpy.abs(term) <= 1e-17 * numpy.abs(total)):
-                break
+        total = _shift_series(order + 1, a[near], b[near])
         out = numpy.array(out, copy=True)
         out[near] = total
     return out[()] if out.ndim == 0 else out
@@ -1477,13 +1550,48 @@ def digamma_rest(a):
     """ψ(a_j) − ψ(Σ a) for every j over the last axis, (..., m), as a shift of a_j by the sum of
     the others (:func:`digamma_diff`: no cancellation when the others are small)."""
     a = numpy.asarray(a, dtype=numpy.float64)
-    return digamma_diff(a, sum_others(a))
+    b = sum_others(a)
+    if a.ndim == 1 and a.size < _SMALL // 2:
+        # One point: digamma_diff's float paths entry by entry (the difference of two ψ, or
+        # Stirling's form for a_j ≥ 10), cheaper than its array bookkeeping at this size; the
+        # array path where an entry needs the series (b_j ≤ a_j/100; NaN compares False too).
+        x, y = a.tolist(), b.tolist()
+        if all(_SHIFT_TAYLOR_RATIO * u < v for u, v in zip(x, y)):
+            return numpy.array([digamma_diff(u, v) for u, v in zip(x, y)])
+    return digamma_diff(a, b)
+
+
+#: An entry a_j with a_j·(1 + this) ≥ Σ a may have the others' sum b_j ≤ _SHIFT_TAYLOR_RATIO·a_j
+#: (the series case of _polygamma_shift); the slack covers the rounding of Σ a.
+_REST_SCREEN = 2 * _SHIFT_TAYLOR_RATIO
 
 
 def trigamma_rest(a):
-    """ψ′(a_j) − ψ′(Σ a) for every j over the last axis, (..., m) (:func:`trigamma_diff`)."""
+    """ψ′(a_j) − ψ′(Σ a) for every j over the last axis, (..., m) (:func:`trigamma_diff`).
+
+    ψ′(Σ a) is evaluated once per point, not once per entry as ψ′(a_j + b_j) with b_j the sum
+    of the others; the others' sums (:func:`sum_others`) are formed only for the points where
+    one entry holds nearly all of the total (b_j ≤ a_j/100 needs the series of
+    :func:`trigamma_diff`; elsewhere the difference of the two values is accurate).
+    """
     a = numpy.asarray(a, dtype=numpy.float64)
-    return trigamma_diff(a, sum_others(a))
+    total = a.sum(axis=-1)
+    if a.ndim == 1:
+        values = a.tolist()
+        if min(values) <= 0 or max(values) * (1.0 + _REST_SCREEN) >= total:
+            return trigamma_diff(a, sum_others(a))  # (NaN for a_j ≤ 0, as trigamma gives)
+        if a.size < _SMALL // 2:
+            # One point: ζ(2, ·) of the entries and the total in one call.
+            z = scipy.special.zeta(2.0, numpy.append(a, total))
+            return z[:-1] - z[-1]
+        return trigamma(a) - trigamma(total)
+    out = trigamma(a)
+    numpy.subtract(out, trigamma(total)[..., None], out=out)
+    dominant = (a * (1.0 + _REST_SCREEN) >= total[..., None]).any(axis=-1)
+    if dominant.any():
+        rows = a[dominant]
+        out[dominant] = trigamma_diff(rows, sum_others(rows))
+    return out
 
 
 def log_multibeta(a):
@@ -1493,11 +1601,11 @@ def log_multibeta(a):
     a = numpy.asarray(a, dtype=numpy.float64)
     suffix = numpy.cumsum(a[..., ::-1], axis=-1)[..., ::-1]
     if a.ndim == 1 and a.size <= 64:
-        # One point: log_beta's float path per term, ~10× cheaper than its array path here;
-        # but when a term needs a series (Stirling's, for suffix sums ≥ 10), all terms in one
-        # call of the array path rather than one such call per term.
+        # One point: log_beta's float path per term (scipy's betaln, or Stirling's series on
+        # Python floats), ~10× cheaper than its array path here; but when a term needs the
+        # Taylor series or the one near (1, 1), all terms in one call of the array path.
         x, y = a[:-1].tolist(), suffix[1:].tolist()
-        if all(_log_beta_plain(u, v) for u, v in zip(x, y)):
+        if all(_log_beta_plain(u, v) or _log_beta_stirling_only(u, v) for u, v in zip(x, y)):
             return numpy.float64(math.fsum(log_beta(u, v) for u, v in zip(x, y)))
         return numpy.float64(math.fsum(log_beta(a[:-1], suffix[1:]).tolist()))
     return log_beta(a[..., :-1], suffix[..., 1:]).sum(axis=-1)

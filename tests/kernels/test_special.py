@@ -187,3 +187,44 @@ def test_gammaln_near_its_zeros():
     # away from the zeros it is scipy's, in a batch of any shape
     far = np.array([[0.5, 3.0], [100.0, 1.3]])
     np.testing.assert_array_equal(special.gammaln(far), scipy.special.gammaln(far))
+
+
+def test_trigamma_rest_matches_mpmath_on_every_path():
+    # ψ′(a_j) − ψ′(Σ a): one point and batches, rows where one entry holds nearly all of the total
+    # (the others' sum below a_j/50, the shifted series) mixed with rows where it does not (the
+    # difference of ψ′ of the entries and of the total), against mpmath at 40 digits.
+    rng = np.random.default_rng(11)
+    rows = 10 ** rng.uniform(-3, 3, (40, 5))
+    rows[::4, 0] *= 1e5  # dominant first entry
+    rows[1::4, 2] = rows[1::4].sum(axis=-1) * 60  # dominant, near the screen's edge
+    with mp.workdps(40):
+        def exact(row):
+            total = mp.fsum(mp.mpf(float(v)) for v in row)
+            return [mp.psi(1, mp.mpf(float(v))) - mp.psi(1, total) for v in row]
+        batch = special.trigamma_rest(rows)
+        for row, got in zip(rows, batch):
+            one = special.trigamma_rest(row)
+            for g, h, e in zip(got, one, exact(row)):
+                assert abs(mp.mpf(float(g)) - e) <= 1e-13 * abs(e), row
+                assert abs(mp.mpf(float(h)) - e) <= 1e-13 * abs(e), row
+    assert np.isnan(special.trigamma_rest(np.array([1.0, -2.0, 3.0]))[1])
+
+
+def test_shift_series_few_points_and_many_match_mpmath():
+    # y ≤ x/100: log B and ψ^(n)(x) − ψ^(n)(x + y) are Taylor series in y, summed point by point on
+    # floats for a few points and in array passes for many; both against mpmath at 40 digits.
+    rng = np.random.default_rng(12)
+    x = 10 ** rng.uniform(0.5, 5, 5)
+    y = x * 10 ** rng.uniform(-6, -2.01, 5)
+    many_x, many_y = np.tile(x, 4), np.tile(y, 4)
+    with mp.workdps(40):
+        for fn, ref in [
+            (special.log_beta, lambda a, b: mp.log(mp.beta(a, b))),
+            (special.digamma_diff, lambda a, b: mp.psi(0, a) - mp.psi(0, a + b)),
+            (special.trigamma_diff, lambda a, b: mp.psi(1, a) - mp.psi(1, a + b)),
+        ]:
+            few, many = fn(x, y), fn(many_x, many_y)[:5]
+            for a, b, f, m in zip(x, y, few, many):
+                e = ref(mp.mpf(float(a)), mp.mpf(float(b)))
+                assert abs(mp.mpf(float(f)) - e) <= 1e-14 * abs(e), (fn.__name__, a, b)
+                assert abs(mp.mpf(float(m)) - e) <= 1e-14 * abs(e), (fn.__name__, a, b)
