@@ -35,7 +35,11 @@ are accurate to a few ulps there and Φ_d‴ (the skewness) to 3e-13 (tests/kern
 against 50-digit mpmath). The natural Fisher information's entries are accurate relative to
 its largest, A_d(κ)/κ: along μ it is the small A_d′ ≈ (d − 1)/(2κ²) formed as a sum of terms
 of size A_d/κ, so its smallest eigenvalue carries an error of ~κ ulps of it; the
-``angles_concentration`` parametrization has A_d′ itself.
+``angles_concentration`` parametrization has A_d′ itself. The KL divergence is the Bregman form
+A(η_q) − A(η) − ⟨∇A(η), η_q − η⟩, a sum of terms of the size of A: its absolute error is a few
+ulps of max(κ, κ_q, |A|), and |A| grows like (d/2) log(d/2πe) with the dimension (A(0) is the
+log-area of the sphere, −2.0e3 at d = 1000, where a KL of 0.6 between a near-uniform law and
+κ_q = 35 is 3e-13 off; tests/families/test_von_mises_fisher_textbook.py).
 """
 
 from __future__ import annotations

@@ -779,31 +779,25 @@ def _besseli_ratio_deriv_asymptotic(z):
 
 
 def _besseli_ratio_deriv_direct(z):
-    r = besseli_ratio(z)
-    return 1.0 - r / z - r * r
+    # 1 − R/z − R² cancels to R′ ≈ 1/(2z²) long before the asymptotic series takes over (1e-12
+    # relative at z ≈ 20); R′ is the von Mises–Fisher A_2′, formed there as R·E without the
+    # cancellation (vmf_mean_resultant_deriv, a few ulps).
+    return vmf_mean_resultant_deriv(2, z)
 
 
 def besseli_ratio_deriv(z, r=None):
     """R'(z) = 1 − R(z)/z − R(z)² with R = I₁/I₀, for real z ≠ 0 (even in z).
 
-    For large |z| R' ≈ 1/(2z²) is a difference of numbers near 1; there the asymptotic series
-    Σ c_n z^(−n) is summed instead. ``r``, when given, is R(z) computed already (the generated
-    kernels pass the R(z) they share with other entries): the Bessel functions are not evaluated
-    again.
+    The difference cancels as z grows (R' ≈ 1/(2z²)): below ``_RATIO_DERIV_SWITCH`` it is
+    formed as the von Mises–Fisher A_2′ (``vmf_mean_resultant_deriv``), above by its asymptotic
+    series Σ c_n z^(−n). ``r``, R(z) computed already by the caller, is accepted for the
+    generated kernels' interface and not used: the cancellation-free form needs other ratios.
     """
     z = numpy.abs(numpy.asarray(z, dtype=numpy.float64))
-    if r is None:
-        return _piecewise(z, z >= _RATIO_DERIV_SWITCH, _besseli_ratio_deriv_asymptotic,
-                          _besseli_ratio_deriv_direct)
-    r = numpy.abs(r)  # R is odd: R(|z|) = |R(z)|
-    far = z >= _RATIO_DERIV_SWITCH
-    if z.ndim == 0 and numpy.ndim(r) == 0:
-        return _besseli_ratio_deriv_asymptotic(z) if far else 1.0 - r / z - r * r
-    out = 1.0 - r / z - r * r
-    if far.any():
-        out = numpy.array(numpy.broadcast_to(out, numpy.broadcast_shapes(out.shape, z.shape)))
-        out[far] = _besseli_ratio_deriv_asymptotic(numpy.broadcast_to(z, out.shape)[far])
-    return out
+    if r is not None:
+        z = numpy.broadcast_to(z, numpy.broadcast_shapes(z.shape, numpy.shape(r)))
+    return _piecewise(z, z >= _RATIO_DERIV_SWITCH, _besseli_ratio_deriv_asymptotic,
+                      _besseli_ratio_deriv_direct)
 
 
 # -- log I₀(√s) and its derivatives in s (the von Mises log-partition A(η) = L(‖η‖²)) ---------

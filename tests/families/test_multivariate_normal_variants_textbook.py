@@ -16,6 +16,11 @@ The oracle is written from the textbook, not from the derivation: each parametri
 The second half checks that each subfamily *is* the full family restricted: its KL, entropy,
 log-density equal those of ``multivariate_normal`` at the matrices built here from (μ, Σ), and
 its Fisher information is the full one's pullback by the embedding written out here.
+
+CI runs one seeded pair of points per (subfamily, parametrization, d) and, at d = 1 and 2, the
+corners of the test ranges (see tests/conftest.py); FISHERLAB_EXHAUSTIVE=1 runs twenty seeded
+interior points per case and the corners at every d, against the textbook and against the full
+family.
 """
 
 from __future__ import annotations
@@ -25,8 +30,13 @@ import numpy as np
 import pytest
 
 import fisherlab as fl
+from tests.conftest import EXHAUSTIVE, corner_points, sample_points
 
 DPS = 50
+#: Interior points per case of the sampled tests (each also takes the corners of the ranges).
+N_INTERIOR = 20 if EXHAUSTIVE else 0
+#: The dimensions whose corners CI checks (d = 5's up to 17 corners cost seconds each in mpmath).
+CI_CORNER_DIMS = (1, 2)
 VARIANTS = {
     "multivariate_normal_diagonal": ("natural", "mean_var", "mean_precision", "mean_logstd"),
     "multivariate_normal_isotropic": ("natural", "mean_var", "mean_precision", "mean_logstd"),
@@ -143,28 +153,82 @@ def _rel(got, exact):
     return float(num / den)
 
 
+#: The absolute floor of the scalar log-quantities, in units of ε times the sum of their terms'
+#: magnitudes (see :func:`_close`).
+FLOOR_ULPS = 8
+
+
+def _close(got, exact, terms):
+    """A log-quantity (log p, A, entropy: sums of logarithms and quadratic forms) to 1e-12
+    relative, or, near its zeros, to FLOOR_ULPS ulps of ``terms``, the sum of its terms'
+    magnitudes: a float64 log det formed from a Cholesky factor is off by ~ε per eigenvalue's
+    log whatever its sum (A = ½ log det Σ is exactly 0 at the ``chol`` corner log L₁₁ = −1,
+    log L₂₂ = 1; at Λ = 1 + 2ε, √Λ rounds to 1)."""
+    err = abs(mp.mpf(float(np.asarray(got).reshape(-1)[0])) - exact)
+    return err <= 1e-12 * abs(exact) or err <= FLOOR_ULPS * np.finfo(float).eps * terms
+
+
+def _check_textbook(name, param, d, k, th, tq, x, g):
+    """log p, A, E[T], score, Fisher, natural gradient, KL and entropy at 1e-12 relative (the
+    scalar log-quantities near their zeros: see :func:`_close`)."""
+    with mp.workdps(DPS):
+        t, u = _mp(th), _mp(tq)
+        mu, S = _mu_sigma(name, param, d, t)
+        at = f"at θ={th.tolist()}"
+        eig = mp.eigsy(S, eigvals_only=True)
+        log_eig = mp.fsum(abs(mp.log(v)) for v in eig) / 2
+        quad = (mu.T * S ** -1 * mu)[0] / 2
+        r = mp.matrix(_mp(x)) - mu
+        assert _close(k.log_density(x, th), _log_density(name, param, d, _mp(x), t),
+                      1 + log_eig + (r.T * S ** -1 * r)[0] / 2 + d * mp.log(2 * mp.pi) / 2), (
+            f"log_density {at}, x={x.tolist()}")
+        assert _close(k.log_partition(th), _log_partition(name, param, d, t),
+                      1 + log_eig + quad), f"log_partition {at}"
+        assert _rel(k.mean(th), _mean(name, param, d, t)) < 1e-12, f"mean {at}"
+        score = [_diff(lambda v: _log_density(name, param, d, _mp(x), v), t, a)
+                 for a in range(len(t))]
+        assert _rel(k.score(x, th), score) < 1e-12, f"score {at}, x={x.tolist()}"
+        F = _fisher(name, param, d, t)
+        assert _rel(k.fisher(th), list(F)) < 1e-12, f"fisher {at}"
+        assert _rel(k.natural_gradient(th, g),
+                    list(mp.lu_solve(F, mp.matrix(_mp(g))))) < 1e-11, f"natural_gradient {at}"
+        assert _rel([k.kl(th, tq)], [_kl(name, param, d, t, u)]) < 1e-12, (
+            f"kl {at}, θq={tq.tolist()}")
+        assert _close(k.entropy(th), mp.log(mp.det(2 * mp.pi * mp.e * S)) / 2,
+                      1 + mp.fsum(abs(mp.log(2 * mp.pi * mp.e * v)) for v in eig) / 2), (
+            f"entropy {at}")
+
+
 @pytest.mark.parametrize("name,param,d", CASES)
 def test_textbook(name, param, d):
-    """log p, A, E[T], score, Fisher, natural gradient, KL and entropy at 1e-12 relative."""
     fam = fl.family(name, d=d)
-    k = fam.kernels(param)
     th, tq = _point(fam, param, 10 * d), _point(fam, param, 10 * d + 1)
     x = np.random.default_rng(d).normal(size=d)
     g = np.random.default_rng(d + 7).normal(size=len(th))
-    with mp.workdps(DPS):
-        t, u = _mp(th), _mp(tq)
-        _, S = _mu_sigma(name, param, d, t)
-        assert _rel([k.log_density(x, th)], [_log_density(name, param, d, _mp(x), t)]) < 1e-12
-        assert _rel([k.log_partition(th)], [_log_partition(name, param, d, t)]) < 1e-12
-        assert _rel(k.mean(th), _mean(name, param, d, t)) < 1e-12
-        score = [_diff(lambda v: _log_density(name, param, d, _mp(x), v), t, a)
-                 for a in range(len(t))]
-        assert _rel(k.score(x, th), score) < 1e-12
-        F = _fisher(name, param, d, t)
-        assert _rel(k.fisher(th), list(F)) < 1e-12
-        assert _rel(k.natural_gradient(th, g), list(mp.lu_solve(F, mp.matrix(_mp(g))))) < 1e-11
-        assert _rel([k.kl(th, tq)], [_kl(name, param, d, t, u)]) < 1e-12
-        assert _rel([k.entropy(th)], [mp.log(mp.det(2 * mp.pi * mp.e * S)) / 2]) < 1e-12
+    _check_textbook(name, param, d, fam.kernels(param), th, tq, x, g)
+
+
+def _sampled(fam, param, d):
+    """Seeded interior points and the corners of the test ranges (conftest.sample_points), each
+    paired with the next (the last with the first) as θq; CI: the corners at small d only."""
+    if not EXHAUSTIVE and d not in CI_CORNER_DIMS:
+        return np.empty((0, len(fam.spec.parametrization(param).params)))
+    if not N_INTERIOR:
+        return corner_points(fam, param)
+    return sample_points(fam, param, N_INTERIOR, stream="variants-textbook")
+
+
+@pytest.mark.parametrize("name,param,d", CASES)
+def test_textbook_sampled(name, param, d):
+    fam = fl.family(name, d=d)
+    k = fam.kernels(param)
+    pts = _sampled(fam, param, d)
+    rng = np.random.default_rng(d + 100)
+    for th, tq in zip(pts, np.roll(pts, -1, axis=0)):
+        # an observation a few standard deviations out, in a random direction
+        x = rng.normal(size=d) * 3
+        g = rng.normal(size=len(th))
+        _check_textbook(name, param, d, k, th, tq, x, g)
 
 
 @pytest.mark.parametrize("name", list(VARIANTS))
@@ -203,9 +267,16 @@ def _full_theta(name, param, d, th):
 @pytest.mark.parametrize("name,param,d", [c for c in CASES if c[2] in (2, 5)])
 def test_equals_full_family_restricted(name, param, d):
     fam = fl.family(name, d=d)
+    pts = [_point(fam, param, 5), _point(fam, param, 6)]
+    if EXHAUSTIVE:
+        pts += list(sample_points(fam, param, N_INTERIOR, stream="variants-restricted"))
+    for th, tq in zip(pts, pts[1:] + pts[:1]):
+        _check_restricted(name, param, d, fam, th, tq)
+
+
+def _check_restricted(name, param, d, fam, th, tq):
     full = fl.family("multivariate_normal", d=d).kernels("mean_cov")
     k = fam.kernels(param)
-    th, tq = _point(fam, param, 5), _point(fam, param, 6)
     fp, fq = _full_theta(name, param, d, th), _full_theta(name, param, d, tq)
     x = np.random.default_rng(2).normal(size=d)
     np.testing.assert_allclose(k.kl(th, tq), full.kl(fp, fq), rtol=1e-12)

@@ -11,6 +11,11 @@
 - the structured Fisher information and its solve against the dense matrix at d = 1000;
 - the dimension-generic module against the element-wise d = 3 module, and observations off
   the sphere refused.
+
+CI runs the fixed grids above (their ends are the corners of the valid range: κ = 0, 1e-8 and
+1e4, d = 2 and 1000) and two seeded interior points per dimension; FISHERLAB_EXHAUSTIVE=1 runs
+twenty seeded points (κ log-uniform over the valid range, random directions) per dimension and
+per closed-form check.
 """
 
 from __future__ import annotations
@@ -26,14 +31,24 @@ import scipy.stats
 import fisherlab as fl
 from fisherlab.errors import SupportError
 from fisherlab.kernels import GenericKernels
+from tests.conftest import EXHAUSTIVE
 
 DIMS = (2, 3, 10, 1000)
 KAPPAS = (1e-8, 1e-3, 1.0, 50.0, 1e4)
+#: The valid range of κ (the family's docstring), sampled log-uniformly by the seeded checks.
+KAPPA_RANGE = (1e-8, 1e4)
+N_SEEDED = 20 if EXHAUSTIVE else 2
 
 
 def _direction(d, seed):
     v = np.random.default_rng(seed).standard_normal(d)
     return v / np.linalg.norm(v)
+
+
+def _seeded_kappas(n, seed, lo=KAPPA_RANGE[0], hi=KAPPA_RANGE[1]):
+    """``n`` seeded concentrations, log-uniform over [lo, hi]."""
+    u = np.random.default_rng(seed).random(n)
+    return np.exp(math.log(lo) + u * (math.log(hi) - math.log(lo)))
 
 
 def _mp_A(d, kappa):
@@ -58,19 +73,13 @@ def kernels():
     return {d: fl.family("von_mises_fisher", d=d).kernels("natural") for d in DIMS}
 
 
-@pytest.mark.parametrize("d", DIMS)
-@pytest.mark.parametrize("kappa", KAPPAS)
-def test_against_mpmath(kernels, d, kappa):
-    k = kernels[d]
-    mu = _direction(d, 7)
+def _check_against_mpmath(k, d, kappa, mu, kappa2, mu2):
+    """A, mean, Fisher, entropy at κμ and the KL to κ₂μ₂ against the 50-digit formulas."""
     eta = kappa * mu
     with mp.workdps(50):
         A = _mp_A(d, kappa)
         r, dr = _mp_ratio(d, kappa)
         H = A - mp.mpf(kappa) * r
-        # KL to a second point: another direction, κ₂ = 1.3κ + 0.5
-        mu2 = _direction(d, 11)
-        kappa2 = 1.3 * kappa + 0.5
         A2 = _mp_A(d, kappa2)
         cos = mp.fsum(mp.mpf(a) * mp.mpf(b) for a, b in zip(mu, mu2))
         kl = A2 - A - r * (mp.mpf(kappa2) * cos - mp.mpf(kappa))
@@ -83,8 +92,29 @@ def test_against_mpmath(kernels, d, kappa):
     assert np.max(np.abs(F - ref)) <= 8e-15 * float(r / kappa)
     assert float(k.entropy(eta)) == pytest.approx(float(H), rel=4e-15, abs=4e-15)
     got_kl = float(k.kl(eta, kappa2 * mu2))
-    # KL is a Bregman sum of terms of size up to κ₂: a few ulps of them
-    assert abs(got_kl - float(kl)) <= 8e-15 * max(1.0, kappa2) + 4e-15 * float(kl)
+    # KL is a Bregman sum of terms of the size of A(η), A(η_q) (|A| ≈ κ for large κ, and
+    # ≈ (d/2) log(d/2πe), the log-area of the sphere, for large d: 2.0e3 at d = 1000) and κ₂A_d:
+    # a few ulps of them (the family's docstring)
+    terms = max(1.0, kappa, kappa2, abs(float(A)), abs(float(A2)))
+    assert abs(got_kl - float(kl)) <= 8e-15 * terms + 4e-15 * float(kl)
+
+
+@pytest.mark.parametrize("d", DIMS)
+@pytest.mark.parametrize("kappa", KAPPAS)
+def test_against_mpmath(kernels, d, kappa):
+    # KL to a second point: another direction, κ₂ = 1.3κ + 0.5
+    _check_against_mpmath(kernels[d], d, kappa, _direction(d, 7), 1.3 * kappa + 0.5,
+                          _direction(d, 11))
+
+
+@pytest.mark.parametrize("d", DIMS)
+@pytest.mark.parametrize("i", range(N_SEEDED))
+def test_against_mpmath_seeded(kernels, d, i):
+    """Seeded interior points: κ and κ₂ log-uniform over the valid range, independent random
+    directions (so the KL runs from near-uniform laws to concentrated ones and back)."""
+    kappa, kappa2 = _seeded_kappas(2, 1000 * d + i)
+    _check_against_mpmath(kernels[d], d, float(kappa), _direction(d, 2000 * d + i),
+                          float(kappa2), _direction(d, 3000 * d + i))
 
 
 @pytest.mark.parametrize("d", DIMS)
@@ -101,7 +131,8 @@ def test_uniform_law_at_eta_zero(kernels, d):
     np.testing.assert_allclose(k.log_density(x, eta), -area, rtol=1e-15)
 
 
-@pytest.mark.parametrize("kappa", (1e-3, 0.7, 30.0, 1e4))
+@pytest.mark.parametrize("kappa", (1e-3, 0.7, 30.0, 1e4)
+                         + tuple(float(v) for v in _seeded_kappas(N_SEEDED, 22, 1e-3, 1e4)))
 def test_d2_is_the_von_mises_family(kappa):
     vm = fl.family("von_mises")
     vmf = fl.family("von_mises_fisher", d=2)
@@ -129,11 +160,21 @@ def test_d2_is_the_von_mises_family(kappa):
     np.testing.assert_allclose(fb, fa, rtol=1e-14, atol=0)
 
 
-@pytest.mark.parametrize("kappa", (1e-6, 0.3, 2.0, 40.0, 700.0, 1e4))
-def test_d3_closed_forms(kappa):
+#: (φ₁, φ₂, κ) of the d = 3 closed-form check: a fixed direction at concentrations across the
+#: valid range, then seeded points (angles uniform over their test ranges, κ log-uniform over
+#: the parametrization's range (1e-3, 1e4) and below, to 1e-6).
+D3_POINTS = [(1.1, -0.4, kappa) for kappa in (1e-6, 0.3, 2.0, 40.0, 700.0, 1e4)] + [
+    (float(a), float(b), float(c)) for a, b, c in zip(
+        np.random.default_rng(33).uniform(0.2, 2.9, N_SEEDED),
+        np.random.default_rng(34).uniform(-3.1, 3.1, N_SEEDED),
+        _seeded_kappas(N_SEEDED, 35, 1e-6, 1e4))]
+
+
+@pytest.mark.parametrize(("phi1", "phi2", "kappa"), D3_POINTS)
+def test_d3_closed_forms(phi1, phi2, kappa):
     """A = log(4π sinh κ/κ), A₃ = coth κ − 1/κ, A₃′ = 1/κ² − 1/sinh²κ, in (angles, κ)."""
     k = fl.family("von_mises_fisher", d=3).kernels("angles_concentration")
-    theta = np.array([1.1, -0.4, kappa])
+    theta = np.array([phi1, phi2, kappa])
     with mp.workdps(50):
         K = mp.mpf(kappa)
         A = mp.log(4 * mp.pi * mp.sinh(K) / K)
@@ -144,10 +185,11 @@ def test_d3_closed_forms(kappa):
     F = k.fisher(theta)
     assert F[2, 2] == pytest.approx(float(dr), rel=4e-15)
     assert F[0, 0] == pytest.approx(float(K * r), rel=4e-15)
-    assert F[1, 1] == pytest.approx(float(K * r) * math.sin(1.1) ** 2, rel=4e-15)
+    assert F[1, 1] == pytest.approx(float(K * r) * math.sin(phi1) ** 2, rel=4e-15)
     assert F[0, 1] == F[0, 2] == F[1, 2] == 0.0
     assert float(k.entropy(theta)) == pytest.approx(float(H), rel=4e-15, abs=4e-15)
-    mu = np.array([math.cos(1.1), math.sin(1.1) * math.cos(-0.4), math.sin(1.1) * math.sin(-0.4)])
+    mu = np.array([math.cos(phi1), math.sin(phi1) * math.cos(phi2),
+                   math.sin(phi1) * math.sin(phi2)])
     np.testing.assert_allclose(k.mean(theta), float(r) * mu, rtol=4e-15)
 
 
