@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import DomainError, NotAvailableError, ShapeError, describe
+from ..structure.kronecker import DENSE_NUMBERS_MAX
 from ._cholesky import cho_inverse, cho_solve, tri_solve
 from ._runtime import Kernels
 
@@ -128,6 +129,8 @@ class MVNKernels(Kernels):
         self._domains = [(p.name, p.domain) for p in pz.params]
         self._eye = np.eye(d)
         self._fx_shape = ()
+        # no fixed parameter bounds the support per row (the base class's binomial x <= n)
+        self._support_rows = None
 
     def __repr__(self) -> str:
         return f"<Kernels {self.family} {self.parametrization} (d = {self._d}, p = {self._p})>"
@@ -528,9 +531,12 @@ class MVNKernels(Kernels):
         """∂³A at η(θ): -> (..., m, m, m)."""
         st = self._state(theta)
         m = self._m
-        if m ** 3 * max(1, int(np.prod(st.shape, dtype=np.int64))) > 1 << 27:
-            raise NotAvailableError(f"{self.family}: the skewness tensor would hold "
-                                    f"{m}³ numbers per point; use it for small d only")
+        size = m ** 3 * int(np.prod(st.shape, dtype=np.int64))
+        if size > DENSE_NUMBERS_MAX:
+            raise NotAvailableError(
+                f"{self.family}: the skewness tensor would hold {m}³ numbers per point "
+                f"({size} in all, above {DENSE_NUMBERS_MAX}); use it for small d, or on fewer "
+                "points at a time")
         nat = MVNKernels(self.spec, "natural", self._ns, False)
         h = st.Sig_inv @ st.mu
         eye = np.eye(m)
