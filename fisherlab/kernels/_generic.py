@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import DomainError, NotAvailableError, ShapeError, describe
 from ..structure import DiagPlusLowRank
+from ..structure.kronecker import DENSE_NUMBERS_MAX
 from . import _special
 from ._runtime import Kernels
 
@@ -223,8 +224,19 @@ class GenericKernels(Kernels):
         return self._dense("natural_fisher", self._array(theta))
 
     def skewness(self, theta) -> np.ndarray:
-        """∂³A at η(θ), the skewness tensor in natural coordinates: -> (..., m, m, m)."""
-        return self._call("skewness", self._array(theta))
+        """∂³A at η(θ), the skewness tensor in natural coordinates: -> (..., m, m, m).
+
+        NotAvailableError, before anything is allocated, when the dense tensor would hold more
+        than ``DENSE_NUMBERS_MAX`` numbers (k = 1000: 10⁹ per point, 8 GB).
+        """
+        arr = self._array(theta)
+        size = int(np.prod(arr.shape[:-1], dtype=np.int64)) * self._m ** 3
+        if size > DENSE_NUMBERS_MAX:
+            raise NotAvailableError(
+                f"{self.family}: the skewness tensor would hold {self._m}³ numbers per point "
+                f"({size} in all, above {DENSE_NUMBERS_MAX}); use it for small k, or on fewer "
+                "points at a time")
+        return self._call("skewness", arr)
 
     def entropy(self, theta) -> np.ndarray:
         """Entropy in nats: -> (...)."""

@@ -25,7 +25,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import DomainError, NotAvailableError, ShapeError, describe
+from ..structure.kronecker import DENSE_NUMBERS_MAX
 from ._cholesky import cho_inverse, cho_solve, tri_solve
+from ._generic import _finite
 from ._runtime import Kernels
 
 #: Basis directions applied at once when forming a dense matrix are cut so that one block's
@@ -124,10 +126,13 @@ class MVNKernels(Kernels):
         src[self._il] = src[self._il[1], self._il[0]] = np.arange(len(self._il[0]))
         self._sym_src = src.reshape(-1)
         self._offw = np.where(self._diag, 1.0, 2.0)  # weight of an entry in tr(G U)
+        self._half_off = 1.0 / self._offw  # (a product costs less than a division)
         self._constraint = pz.constraint
         self._domains = [(p.name, p.domain) for p in pz.params]
         self._eye = np.eye(d)
         self._fx_shape = ()
+        # no fixed parameter bounds the support per row (the base class's binomial x <= n)
+        self._support_rows = None
 
     def __repr__(self) -> str:
         return f"<Kernels {self.family} {self.parametrization} (d = {self._d}, p = {self._p})>"
@@ -184,7 +189,7 @@ class MVNKernels(Kernels):
             raise ShapeError(
                 f"{name} must have last axis of length {self._p} for {self.family} "
                 f"{self.parametrization} (d = {self._d}), got shape {arr.shape}")
-        if self.validate and not np.isfinite(arr).all():
+        if self.validate and not _finite(arr):
             bad = ~np.isfinite(arr)
             i = int(np.argmax(bad.reshape(-1, self._p).any(axis=0)))
             raise DomainError(f"{self.family} {self.parametrization}: parameter "
@@ -286,7 +291,7 @@ class MVNKernels(Kernels):
             return g0, self._sym(-0.5 * rest)
         if pz == "mean_chol":
             return g0, self._lower_with_diag(rest, rest[..., self._diag] / st.diag)
-        return g0, self._sym(rest / self._offw)
+        return g0, self._sym(rest * self._half_off)
 
     # -- θ <-> base (μ, Σ)
     def _args(self, st):
@@ -379,14 +384,16 @@ class MVNKernels(Kernels):
         logdiag = np.log(st.diag)
         return d * np.log(2.0) + (logdiag * (d - np.arange(d) + 1)).sum(-1)
 
-    def _dense(self, apply, st, p_in, extra=()):
-        """The matrix (..., p_out, p_in) of the linear map ``apply(st, u, *extra)``."""
-        block = max(1, _BLOCK_NUMBERS // max(1, int(np.prod(st.shape, dtype=np.int64))
+    def _dense(self, apply, st, p_in, extra=(), shape=None):
+        """The matrix (..., p_out, p_in) of the linear map ``apply(st, u, *extra)``, whose
+        result has batch shape ``shape`` (default: the state's)."""
+        shape = st.shape if shape is None else shape
+        block = max(1, _BLOCK_NUMBERS // max(1, int(np.prod(shape, dtype=np.int64))
                                              * self._d * self._d))
         eye = np.eye(p_in)
         cols = []
         for a in range(0, p_in, block):
-            basis = eye[a:a + block].reshape((-1,) + (1,) * len(st.shape) + (p_in,))
+            basis = eye[a:a + block].reshape((-1,) + (1,) * len(shape) + (p_in,))
             cols.append(np.moveaxis(apply(st, basis, *extra), 0, -1))
         return np.concatenate(cols, -1)
 
@@ -463,8 +470,15 @@ class MVNKernels(Kernels):
         st = self._state(theta)
         r = self._residual(x, st)
         shape = np.broadcast_shapes(st.shape, r.shape[:-2])
-        st = self._broadcast(st, shape)
-        r = np.broadcast_to(r, shape + r.shape[-2:])
+        if self.parametrization == "natural":
+            # log p = ⟨η, T(x)⟩ − A(η) + log h(x) is linear in η but for A: ∇²_η log p = −∇²A(η),
+            # the same for every x (formed once per point, not once per draw)
+            F = self._symmetrize(self._dense(self.fisher_apply, st, self._p))
+            return np.array(np.broadcast_to(-F, shape + F.shape[-2:]))
+        # The state keeps its own shape (one θ for many x: shape ()): the products that do not
+        # involve x (J u, the Jacobian's second-order factors) are formed once per direction,
+        # not once per draw; numpy broadcasts them against the per-draw ones.
+        st.materialize()
         s0, S1 = self._g.base_score(r, st.Sig_inv)
         pz = self.parametrization
 
@@ -486,7 +500,8 @@ class MVNKernels(Kernels):
                 out = out + extra
             return out
 
-        return self._symmetrize(self._dense(apply, st, self._p))
+        H = self._dense(apply, st, self._p, shape=shape)
+        return self._symmetrize(np.broadcast_to(H, shape + H.shape[-2:]))
 
     def _broadcast(self, st, shape):
         if st.shape == shape:
@@ -528,9 +543,12 @@ class MVNKernels(Kernels):
         """∂³A at η(θ): -> (..., m, m, m)."""
         st = self._state(theta)
         m = self._m
-        if m ** 3 * max(1, int(np.prod(st.shape, dtype=np.int64))) > 1 << 27:
-            raise NotAvailableError(f"{self.family}: the skewness tensor would hold "
-                                    f"{m}³ numbers per point; use it for small d only")
+        size = m ** 3 * int(np.prod(st.shape, dtype=np.int64))
+        if size > DENSE_NUMBERS_MAX:
+            raise NotAvailableError(
+                f"{self.family}: the skewness tensor would hold {m}³ numbers per point "
+                f"({size} in all, above {DENSE_NUMBERS_MAX}); use it for small d, or on fewer "
+                "points at a time")
         nat = MVNKernels(self.spec, "natural", self._ns, False)
         h = st.Sig_inv @ st.mu
         eye = np.eye(m)
@@ -614,7 +632,7 @@ class MVNKernels(Kernels):
         g = np.asarray(grad, dtype=np.float64)
         if g.ndim == 0 or g.shape[-1] != self._p:
             raise ShapeError(f"grad must have last axis of length {self._p}, got shape {g.shape}")
-        if self.validate and not np.isfinite(g).all():
+        if self.validate and not _finite(g):
             raise DomainError(f"grad must be finite, got {describe(g[~np.isfinite(g)])}")
         return self.fisher(theta, structured=True).solve(g, damping)
 

@@ -403,6 +403,36 @@ def test_errors():
         k.fisher_rao_distance([0, 0, 0, 1, 0, 1, 0, 0, 1], [0, 0, 0, 1, 0, 1, 0, 0, 1])
 
 
+def test_observation_checks():
+    """log h(x) and check_observations of the matrix-form kernels: wrong shape, NaN and ±inf
+    raise the library's errors naming the support."""
+    fam = fl.family("multivariate_normal", d=3)
+    np.testing.assert_array_equal(fam.log_base_measure(np.zeros((2, 3))),
+                                  np.full(2, -1.5 * np.log(2 * np.pi)))
+    k = fam.kernels("mean_cov")
+    np.testing.assert_array_equal(k.check_observations([1.0, 2.0, 3.0]), [1.0, 2.0, 3.0])
+    with pytest.raises(fl.ShapeError, match="length 3"):
+        fam.log_base_measure(np.zeros((2, 4)))
+    with pytest.raises(fl.ShapeError, match="length 3"):
+        k.check_observations(1.0)
+    for bad in ([0.0, np.nan, 1.0], [np.inf, 0.0, 0.0]):
+        with pytest.raises(fl.SupportError, match="finite real 3-vector"):
+            fam.log_base_measure(bad)
+        with pytest.raises(fl.SupportError, match="finite real 3-vector"):
+            k.check_observations(bad)
+
+
+def test_skewness_too_large_raises():
+    """The dense ∂³A tensor at d = 30 (m = 495: 1.2e8 numbers per point, 2 points) is refused
+    before it is allocated, naming its size; one point at d = 4 is formed."""
+    k = fl.kernels("multivariate_normal", "mean_cov", d=30)
+    th = np.r_[np.zeros(30), np.eye(30)[np.tril_indices(30)]]
+    with pytest.raises(fl.NotAvailableError, match="495³ numbers per point"):
+        k.skewness(np.stack([th, th]))
+    k4 = fl.kernels("multivariate_normal", "mean_cov", d=4)
+    assert k4.skewness(np.r_[np.zeros(4), np.eye(4)[np.tril_indices(4)]]).shape == (14, 14, 14)
+
+
 def test_verify_d5():
     """fl.verify at d = 5 in the four parametrizations: round trips, KL invariance and its
     Bregman form, the local KL, scipy's log-density. (The Monte Carlo Fisher information and

@@ -240,3 +240,16 @@ def test_large_k_in_a_fresh_interpreter_leaves_sympy_out():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert out.stdout.split()[-1] == "False", out.stdout + out.stderr
+
+
+@pytest.mark.parametrize("name, param, theta", [("categorical", "probs", np.full(999, 1e-3)),
+                                                ("dirichlet", "alpha", np.ones(1000))])
+def test_skewness_too_large_raises(name, param, theta):
+    """∂³A at k = 1000 would hold 1e9 numbers (8 GB) per point: refused before allocating,
+    naming its size; k = 10 is formed."""
+    k = fl.kernels(name, param, k=1000)
+    with pytest.raises(fl.NotAvailableError, match=f"{len(theta)}³ numbers per point"):
+        k.skewness(theta)
+    small = fl.kernels(name, param, k=10)
+    m = 9 if name == "categorical" else 10
+    assert small.skewness(theta[:m] if name == "dirichlet" else np.full(9, 0.1)).shape == (m,) * 3

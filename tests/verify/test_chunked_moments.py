@@ -45,3 +45,19 @@ def test_column_sums_correctly_rounded_scale(n):
     t = np.random.default_rng(n).normal(3.0, 1.0, (n, 5))
     got = expectations.column_sums(t)
     np.testing.assert_allclose(got, [math.fsum(c) for c in t.T], rtol=8 * np.finfo(float).eps)
+
+
+def test_weighted_moments_equal_the_written_out_sample():
+    """Distinct rows with multiplicities give the moments of the sample written out in full,
+    as chunked_moments computes them, to rounding."""
+    rng = np.random.default_rng(3)
+    u = np.stack([rng.normal(1e3, 1e-2, 7), rng.exponential(5.0, 7), np.full(7, 0.3)], axis=1)
+    counts = np.array([1, 5, 2, 40, 3, 1, 11])
+    full = np.repeat(u, counts, axis=0)
+    ref = expectations.chunked_moments(lambda a, b: full[a:b], len(full), 3)
+    got = expectations.weighted_moments(u, counts)
+    for g, r in zip(got, ref):
+        np.testing.assert_allclose(g[:2], r[:2], rtol=1e-12)
+    np.testing.assert_allclose(got[0][2], 0.3, rtol=1e-15)
+    assert got[1][2] < 1e-28
+    np.testing.assert_allclose(got[2][2], 0.09, rtol=1e-14)
