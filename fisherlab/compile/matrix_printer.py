@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import sympy as sp
 
+#: sympy functions of symbolic d (fisherlab/symbolic/multigamma.py) -> the numeric function
+#: the generated module imports (fisherlab/kernels/_wishart_runtime.py).
+_FUNCTIONS = {"LogMultigamma": "log_multigamma", "MultiPolygamma": "multi_polygamma"}
+
 #: The dimension used to cost products when ordering a chain (only the ordering depends on it).
 _D_COST = 100
 
@@ -40,11 +44,15 @@ class MatrixPrinter:
             chain = self.chain(factors)
             if c == 1:
                 return chain
+            if not c.is_number:  # a scalar array (...) multiplies matrices (..., r, c)
+                return f"(numpy.expand_dims({self.scalar(c)}, (-1, -2)) * {chain})"
             return f"({self.scalar(c)} * {chain})"
         if isinstance(M, sp.Transpose):
             return f"{self.matrix(M.arg)}.swapaxes(-1, -2)"
         if isinstance(M, sp.ZeroMatrix):
             return "0.0"
+        if isinstance(M, sp.Identity):
+            return f"numpy.eye({self.scalar(M.shape[0])})"
         raise NotImplementedError(f"cannot print {M!r}: give it a name among the arguments")
 
     def chain(self, factors) -> str:
@@ -105,6 +113,11 @@ class MatrixPrinter:
             return "numpy.pi"
         if isinstance(e, sp.log):
             return f"numpy.log({self.scalar(e.args[0])})"
+        if isinstance(e, sp.Pow):
+            return f"({self.scalar(e.base)} ** {self.scalar(e.exp)})"
+        if isinstance(e, sp.Function) and type(e).__name__ in _FUNCTIONS:
+            args = ", ".join(self.scalar(a) for a in e.args)
+            return f"{_FUNCTIONS[type(e).__name__]}({args})"
         raise NotImplementedError(f"cannot print the scalar {e!r}")
 
     def expr(self, e) -> str:
@@ -169,3 +182,4 @@ def mvn_subfamily_module_source(name: str) -> str:
         "    from fisherlab.kernels._mvn_subfamily import assemble\n\n"
         "    return assemble(FAMILY, d)\n",
     ])
+
