@@ -39,8 +39,10 @@ off by up to κ(X)·ε (3e-8 at κ(X) = 3e11, n = 1.5, d = 2).
 
 At d = 1 the Wishart W(V, n) is the gamma distribution with shape n/2 and scale 2V.
 
-Dimensions: ``d`` ≥ 1 (default 2). The declaration is element-wise (one sympy symbol per entry)
-and compiles for each d on first use.
+Dimensions: ``d`` ≥ 1 (default 2). This declaration is element-wise (one sympy symbol per entry),
+the reference of the tests at small d. The kernels of every d come from one module derived in
+matrix form for symbolic d (fisherlab/symbolic/wishart_structured.py, assembled by
+fisherlab/kernels/_wishart_runtime.py): ready in well under a second at d = 50, without sympy.
 """
 
 from __future__ import annotations
