@@ -23,14 +23,18 @@ from fisherlab.compile.codegen import family_source  # noqa: E402
 from fisherlab.compile.generic_codegen import generic_source  # noqa: E402
 from fisherlab.compile.matrix_printer import (  # noqa: E402
     MVN_SUBFAMILIES,
+    WISHART_FAMILIES,
     mvn_module_source,
     mvn_subfamily_module_source,
+    wishart_module_source,
 )
 
 #: Families derived once for every dimension in matrix form: module name -> its source.
 MATRIX_FORM: dict = {"multivariate_normal": mvn_module_source}
 MATRIX_FORM.update({name: (lambda name=name: mvn_subfamily_module_source(name))
                     for name in MVN_SUBFAMILIES})
+MATRIX_FORM.update({name: (lambda name=name: wishart_module_source(name))
+                    for name in WISHART_FAMILIES})
 #: Families derived once for symbolic dimension (their ``indexed()`` declaration): one module,
 #: named after the family, serves every k.
 INDEXED = ("categorical", "dirichlet", "multinomial", "von_mises_fisher")

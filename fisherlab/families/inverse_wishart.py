@@ -33,14 +33,17 @@ singular makes log det X ill-conditioned in the entries of X).
 
 At d = 1 the inverse Wishart W⁻¹(Ψ, ν) is the inverse gamma with shape ν/2 and scale Ψ/2.
 
-Dimensions: ``d`` ≥ 1 (default 2); the declaration is element-wise and compiles for each d on
-first use.
+Dimensions: ``d`` ≥ 1 (default 2). This declaration is element-wise (one sympy symbol per entry),
+the reference of the tests at small d. The kernels of every d come from one module derived in
+matrix form for symbolic d (fisherlab/symbolic/wishart_structured.py, assembled by
+fisherlab/kernels/_wishart_runtime.py): ready in well under a second at d = 50, without sympy.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from . import matrices as mx
 from ._spec import (
     NEGATIVE,
     POSITIVE,
@@ -53,13 +56,6 @@ from ._spec import (
     less_than,
     positive_definite,
     require_int,
-)
-from .multivariate_normal import (
-    _ij,
-    _not_positive_definite,
-    _pairs,
-    _sym_matrix,
-    _symmetric,
 )
 from .wishart import (
     bartlett,
@@ -78,25 +74,26 @@ def make(d: int = 2) -> ExponentialFamily:
     from .special.multivariate_gamma import log_multigamma
 
     d = require_int("d", d, 1)
-    pairs = _pairs(d)
+    pairs = mx.pairs(d)
     k = len(pairs)
     off = 0.45 / max(d - 1, 1)
 
     scale = [
-        Param(f"scale{_ij(i, j, d)}", POSITIVE, (0.5, 5.0), f"Ψ_{i + 1}{i + 1} > 0",
+        Param(f"scale{mx.entry_suffix(i, j, d)}", POSITIVE, (0.5, 5.0), f"Ψ_{i + 1}{i + 1} > 0",
               rf"\Psi_{{{i + 1}{j + 1}}}")
         if i == j else
-        Param(f"scale{_ij(i, j, d)}", REAL, (-0.25 * off, 0.25 * off), f"Ψ_{i + 1}{j + 1}",
+        Param(f"scale{mx.entry_suffix(i, j, d)}", REAL, (-0.25 * off, 0.25 * off),
+              f"Ψ_{i + 1}{j + 1}",
               rf"\Psi_{{{i + 1}{j + 1}}}")
         for i, j in pairs
     ]
     df = Param("df", greater_than(d - 1), (d + 1.0, d + 20.0),
                f"ν > {d - 1}, the degrees of freedom", r"\nu")
     natural = [
-        Param(f"eta{_ij(i, j, d)}", NEGATIVE, (-2.5, -0.25),
+        Param(f"eta{mx.entry_suffix(i, j, d)}", NEGATIVE, (-2.5, -0.25),
               f"η_{i + 1}{i + 1} = −½Ψ_{i + 1}{i + 1}", rf"\eta_{{{i + 1}{j + 1}}}")
         if i == j else
-        Param(f"eta{_ij(i, j, d)}", REAL, (-0.25 * off, 0.25 * off),
+        Param(f"eta{mx.entry_suffix(i, j, d)}", REAL, (-0.25 * off, 0.25 * off),
               f"η_{i + 1}{j + 1} = −Ψ_{i + 1}{j + 1}", rf"\eta_{{{i + 1}{j + 1}}}")
         for i, j in pairs
     ]
@@ -104,7 +101,7 @@ def make(d: int = 2) -> ExponentialFamily:
                          "η_last = −(ν + d + 1)/2", r"\eta_{\log}"))
 
     def statistics(sp, x):
-        X = _sym_matrix(sp, d, x)
+        X = mx.sym_matrix(sp, d, x)
         det = X.det(method="berkowitz")
         adj = X.adjugate(method="berkowitz")
         return [adj[i, j] / det for i, j in pairs] + [sp.log(det)]
@@ -116,7 +113,7 @@ def make(d: int = 2) -> ExponentialFamily:
                 + log_multigamma(sp, half_nu, d))
 
     def to_natural(sp, nu, *s):
-        return natural_matrix(sp, d, _sym_matrix(sp, d, s)) + [-(nu + d + 1) / 2]
+        return natural_matrix(sp, d, mx.sym_matrix(sp, d, s)) + [-(nu + d + 1) / 2]
 
     def from_natural(sp, *eta):
         Psi = matrix_of_eta(sp, d, eta[:k])
@@ -124,15 +121,15 @@ def make(d: int = 2) -> ExponentialFamily:
 
     def no_mle(t):
         # Y = X⁻¹ has statistics (Y, −log det Y): the Wishart's hull condition on (Y, log det Y).
-        M = _symmetric(d, t[..., :k])
-        bad = _not_positive_definite(M)
+        M = mx.symmetric(d, t[..., :k])
+        bad = mx.not_positive_definite(M)
         safe = np.where(bad[..., None, None], np.eye(d), M)
         with np.errstate(invalid="ignore"):
             return bad | ~(-t[..., k] < logdet_numeric(safe))
 
     def sample(rng, nu, *s_size):
         *s, size = s_size
-        psi = _symmetric(d, np.array(s, dtype=np.float64))
+        psi = mx.symmetric(d, np.array(s, dtype=np.float64))
         Y = bartlett(rng, float(nu), np.linalg.cholesky(np.linalg.inv(psi)), size)
         X = np.linalg.inv(Y)
         X = (X + np.swapaxes(X, -1, -2)) / 2  # exactly symmetric
@@ -149,14 +146,14 @@ def make(d: int = 2) -> ExponentialFamily:
         log_base_measure=lambda sp, x: sp.Integer(0),
         natural=natural,
         natural_constraint=Constraint(
-            lambda t: _not_positive_definite(matrix_of_eta_numeric(d, t[..., :k])),
+            lambda t: mx.not_positive_definite(matrix_of_eta_numeric(d, t[..., :k])),
             "the scale Ψ (Ψ_ii = -2 eta_ii, Ψ_ij = -eta_ij) positive definite"),
         log_partition=log_partition,
         parametrizations=[
             Parametrization(
                 "df_scale", [df] + scale,
                 to_natural=to_natural, from_natural=from_natural,
-                constraint=Constraint(lambda t: _not_positive_definite(_symmetric(d, t[..., 1:])),
+                constraint=Constraint(lambda t: mx.not_positive_definite_vech(d, t[..., 1:]),
                                       "the scale Ψ positive definite"),
                 doc=f"ν > {d - 1} the degrees of freedom, then the lower triangle of the scale "
                     "Ψ row by row (positive definite): E[X] = Ψ/(ν − d − 1) for ν > d + 1."),

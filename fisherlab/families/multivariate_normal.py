@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import matrices as mx
 from ._spec import (
     NEGATIVE,
     POSITIVE,
@@ -52,79 +53,45 @@ from ._spec import (
 DIMS = {"d": 2}
 
 
-def _ij(i: int, j: int, d: int) -> str:
-    """The name suffix of entry (i, j), 0-based: "21" for d < 10, "2_1" from d = 10 on."""
-    return f"{i + 1}{j + 1}" if d < 10 else f"{i + 1}_{j + 1}"
 
 
-def _pairs(d: int) -> list[tuple[int, int]]:
-    """The lower triangle (i ≥ j), row by row, 0-based."""
-    return [(i, j) for i in range(d) for j in range(i + 1)]
 
 
-def _symmetric(d: int, entries) -> np.ndarray:
-    """(..., d(d+1)/2) lower-triangle entries -> (..., d, d) symmetric matrices."""
-    entries = np.asarray(entries, dtype=np.float64)
-    out = np.zeros(entries.shape[:-1] + (d, d))
-    for n, (i, j) in enumerate(_pairs(d)):
-        out[..., i, j] = out[..., j, i] = entries[..., n]
-    return out
 
 
-def _not_positive_definite(mats: np.ndarray) -> np.ndarray:
-    """Mask (...) of the symmetric matrices (..., d, d) that are not positive definite."""
-    with np.errstate(invalid="ignore"):
-        bad = ~np.isfinite(mats).all(axis=(-2, -1))
-        safe = np.where(bad[..., None, None], np.eye(mats.shape[-1]), mats)
-        return bad | ~(np.linalg.eigvalsh(safe)[..., 0] > 0)
 
 
 def _precision(d: int, quad) -> np.ndarray:
     """Λ from the quadratic natural entries (−½Λ_ii, −Λ_ij)."""
     lam = -np.asarray(quad, dtype=np.float64)
-    for n, (i, j) in enumerate(_pairs(d)):
+    for n, (i, j) in enumerate(mx.pairs(d)):
         if i == j:
             lam[..., n] *= 2.0
-    return _symmetric(d, lam)
+    return mx.symmetric(d, lam)
 
 
-def _lower(sp, d: int, entries, diag=lambda sp, v: v):
-    """A lower-triangular sympy Matrix from row-by-row entries, diag mapped by ``diag``."""
-    L = sp.zeros(d, d)
-    for (i, j), v in zip(_pairs(d), entries):
-        L[i, j] = diag(sp, v) if i == j else v
-    return L
 
 
-def _sym_matrix(sp, d: int, entries):
-    S = sp.zeros(d, d)
-    for (i, j), v in zip(_pairs(d), entries):
-        S[i, j] = S[j, i] = v
-    return S
 
 
 def _natural_of(sp, d: int, mean, precision):
     """η = (Λμ, then −½Λ_ii / −Λ_ij) for sympy μ (list) and Λ (Matrix)."""
     h = precision * sp.Matrix(mean)
-    quad = [-precision[i, j] / 2 if i == j else -precision[i, j] for i, j in _pairs(d)]
+    quad = [-precision[i, j] / 2 if i == j else -precision[i, j] for i, j in mx.pairs(d)]
     return list(h) + quad
 
 
 def _precision_of_eta(sp, d: int, quad):
     """Λ from the quadratic natural entries, as a sympy Matrix."""
-    return _sym_matrix(sp, d, [-2 * q if i == j else -q for (i, j), q in zip(_pairs(d), quad)])
+    return mx.sym_matrix(sp, d, [-2 * q if i == j else -q for (i, j), q in zip(mx.pairs(d), quad)])
 
 
-def _inverse(sp, M):
-    """M⁻¹ as adj(M)/det(M), entrywise: rational functions sympy simplifies well."""
-    det = M.det(method="berkowitz")
-    return M.adjugate(method="berkowitz") / det
 
 
 def make(d: int = 2) -> ExponentialFamily:
     """The d-dimensional normal family, observations of shape (..., d)."""
     d = require_int("d", d, 1)
-    pairs = _pairs(d)
+    pairs = mx.pairs(d)
     m = d + len(pairs)
     # off-diagonal test ranges keep every drawn matrix diagonally dominant
     off = 0.45 / max(d - 1, 1)
@@ -133,7 +100,7 @@ def make(d: int = 2) -> ExponentialFamily:
                          rf"\mu_{{{i + 1}}}") for i in range(d)]
     cov_params = [
         Param(
-            f"cov{_ij(i, j, d)}",
+            f"cov{mx.entry_suffix(i, j, d)}",
             POSITIVE,
             (0.5, 5.0),
             f"Σ_{i + 1}{i + 1} > 0, the variance of x_{i + 1}",
@@ -141,7 +108,7 @@ def make(d: int = 2) -> ExponentialFamily:
         )
         if i == j
         else Param(
-            f"cov{_ij(i, j, d)}",
+            f"cov{mx.entry_suffix(i, j, d)}",
             REAL,
             (-off * 0.5, off * 0.5),
             f"Σ_{i + 1}{j + 1}, the covariance of x_{i + 1} and x_{j + 1}",
@@ -151,7 +118,7 @@ def make(d: int = 2) -> ExponentialFamily:
     ]
     prec_params = [
         Param(
-            f"prec{_ij(i, j, d)}",
+            f"prec{mx.entry_suffix(i, j, d)}",
             POSITIVE,
             (0.5, 5.0),
             f"Λ_{i + 1}{i + 1} > 0, a diagonal entry of the precision Λ = Σ⁻¹",
@@ -159,7 +126,7 @@ def make(d: int = 2) -> ExponentialFamily:
         )
         if i == j
         else Param(
-            f"prec{_ij(i, j, d)}",
+            f"prec{mx.entry_suffix(i, j, d)}",
             REAL,
             (-off * 0.5, off * 0.5),
             f"Λ_{i + 1}{j + 1}, an off-diagonal entry of the precision Λ = Σ⁻¹",
@@ -169,7 +136,7 @@ def make(d: int = 2) -> ExponentialFamily:
     ]
     chol_params = [
         Param(
-            f"log_chol{_ij(i, j, d)}",
+            f"log_chol{mx.entry_suffix(i, j, d)}",
             REAL,
             (-1.0, 1.0),
             f"log L_{i + 1}{i + 1}, a log diagonal entry of L",
@@ -177,7 +144,7 @@ def make(d: int = 2) -> ExponentialFamily:
         )
         if i == j
         else Param(
-            f"chol{_ij(i, j, d)}",
+            f"chol{mx.entry_suffix(i, j, d)}",
             REAL,
             (-off, off),
             f"L_{i + 1}{j + 1}, an entry of the Cholesky factor L",
@@ -191,7 +158,7 @@ def make(d: int = 2) -> ExponentialFamily:
     ]
     natural += [
         Param(
-            f"eta{_ij(i, j, d)}",
+            f"eta{mx.entry_suffix(i, j, d)}",
             NEGATIVE,
             (-5.0, -0.5),
             f"η_{i + 1}{i + 1} = −½Λ_{i + 1}{i + 1}",
@@ -199,7 +166,7 @@ def make(d: int = 2) -> ExponentialFamily:
         )
         if i == j
         else Param(
-            f"eta{_ij(i, j, d)}",
+            f"eta{mx.entry_suffix(i, j, d)}",
             REAL,
             (-off, off),
             f"η_{i + 1}{j + 1} = −Λ_{i + 1}{j + 1}",
@@ -219,46 +186,46 @@ def make(d: int = 2) -> ExponentialFamily:
         return quad / (2 * det) - sp.log(det) / 2
 
     def cov_to_natural(sp, *theta):
-        sigma = _sym_matrix(sp, d, theta[d:])
-        return _natural_of(sp, d, theta[:d], _inverse(sp, sigma))
+        sigma = mx.sym_matrix(sp, d, theta[d:])
+        return _natural_of(sp, d, theta[:d], mx.inverse(sp, sigma))
 
     def cov_from_natural(sp, *eta):
-        sigma = _inverse(sp, _precision_of_eta(sp, d, eta[d:]))
+        sigma = mx.inverse(sp, _precision_of_eta(sp, d, eta[d:]))
         mean = sigma * sp.Matrix(eta[:d])
         return list(mean) + [sigma[i, j] for i, j in pairs]
 
     def prec_to_natural(sp, *theta):
-        return _natural_of(sp, d, theta[:d], _sym_matrix(sp, d, theta[d:]))
+        return _natural_of(sp, d, theta[:d], mx.sym_matrix(sp, d, theta[d:]))
 
     def prec_from_natural(sp, *eta):
         lam = _precision_of_eta(sp, d, eta[d:])
-        mean = _inverse(sp, lam) * sp.Matrix(eta[:d])
+        mean = mx.inverse(sp, lam) * sp.Matrix(eta[:d])
         return list(mean) + [lam[i, j] for i, j in pairs]
 
     def chol_to_natural(sp, *theta):
-        L = _lower(sp, d, theta[d:], diag=lambda sp, v: sp.exp(v))
-        Linv = _inverse(sp, L)
+        L = mx.lower(sp, d, theta[d:], diag=lambda sp, v: sp.exp(v))
+        Linv = mx.inverse(sp, L)
         return _natural_of(sp, d, theta[:d], Linv.T * Linv)
 
     def chol_from_natural(sp, *eta):
-        sigma = _inverse(sp, _precision_of_eta(sp, d, eta[d:]))
+        sigma = mx.inverse(sp, _precision_of_eta(sp, d, eta[d:]))
         mean = sigma * sp.Matrix(eta[:d])
         L = sigma.cholesky(hermitian=False)
         return list(mean) + [sp.log(L[i, j]) if i == j else L[i, j] for i, j in pairs]
 
     def natural_from_mean(sp, *mu):
-        M = _sym_matrix(sp, d, mu[d:])
+        M = mx.sym_matrix(sp, d, mu[d:])
         sigma = M - sp.Matrix(mu[:d]) * sp.Matrix(mu[:d]).T
-        return _natural_of(sp, d, mu[:d], _inverse(sp, sigma))
+        return _natural_of(sp, d, mu[:d], mx.inverse(sp, sigma))
 
     def no_mle(t):
         mean = t[..., :d]
-        second = _symmetric(d, t[..., d:])
-        return _not_positive_definite(second - mean[..., :, None] * mean[..., None, :])
+        second = mx.symmetric(d, t[..., d:])
+        return mx.not_positive_definite(second - mean[..., :, None] * mean[..., None, :])
 
     def sample(rng, *theta_size):
         *theta, size = theta_size
-        return rng.multivariate_normal(np.array(theta[:d]), _symmetric(d, theta[d:]), size=size)
+        return rng.multivariate_normal(np.array(theta[:d]), mx.symmetric(d, theta[d:]), size=size)
 
     return ExponentialFamily(
         name="multivariate_normal",
@@ -270,21 +237,21 @@ def make(d: int = 2) -> ExponentialFamily:
         log_base_measure=lambda sp, x: -sp.Rational(d, 2) * sp.log(2 * sp.pi),
         natural=natural,
         natural_constraint=Constraint(
-            lambda t: _not_positive_definite(_precision(d, t[..., d:])),
+            lambda t: mx.not_positive_definite(_precision(d, t[..., d:])),
             "the precision Λ (Λ_ii = -2 eta_ii, Λ_ij = -eta_ij) positive definite"),
         log_partition=log_partition,
         parametrizations=[
             Parametrization(
                 "mean_cov", mean_params + cov_params,
                 to_natural=cov_to_natural, from_natural=cov_from_natural,
-                constraint=Constraint(lambda t: _not_positive_definite(_symmetric(d, t[..., d:])),
+                constraint=Constraint(lambda t: mx.not_positive_definite_vech(d, t[..., d:]),
                                       "the covariance Σ positive definite"),
                 doc="μ the mean, then the lower triangle of the covariance Σ row by row "
                     "(Σ positive definite)."),
             Parametrization(
                 "mean_precision", mean_params + prec_params,
                 to_natural=prec_to_natural, from_natural=prec_from_natural,
-                constraint=Constraint(lambda t: _not_positive_definite(_symmetric(d, t[..., d:])),
+                constraint=Constraint(lambda t: mx.not_positive_definite_vech(d, t[..., d:]),
                                       "the precision Λ positive definite"),
                 doc="μ the mean, then the lower triangle of the precision Λ = Σ⁻¹ row by row "
                     "(Λ positive definite)."),
@@ -299,6 +266,6 @@ def make(d: int = 2) -> ExponentialFamily:
                                       "at least d + 1 observations in general position"),
         sampler=("mean_cov", sample),
         scipy=("mean_cov", lambda st, *theta: st.multivariate_normal(
-            np.array(theta[:m - len(pairs)]), _symmetric(d, theta[m - len(pairs):]))),
+            np.array(theta[:m - len(pairs)]), mx.symmetric(d, theta[m - len(pairs):]))),
         dims={"d": d},
     )

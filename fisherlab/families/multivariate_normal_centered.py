@@ -27,16 +27,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import matrices as mx
 from ._spec import Constraint, ExponentialFamily, Parametrization, real_vectors, require_int
 from .multivariate_normal import (
-    _inverse,
-    _lower,
-    _not_positive_definite,
-    _pairs,
     _precision,
     _precision_of_eta,
-    _sym_matrix,
-    _symmetric,
 )
 from .multivariate_normal import make as make_full
 
@@ -46,7 +41,7 @@ DIMS = {"d": 2}
 def make(d: int = 2) -> ExponentialFamily:
     """The d-dimensional normal with mean 0, observations of shape (..., d)."""
     d = require_int("d", d, 1)
-    pairs = _pairs(d)
+    pairs = mx.pairs(d)
     full = make_full(d)
     # the full family's parameters without the d mean entries: same names, ranges and domains
     natural = list(full.natural[d:])
@@ -63,25 +58,25 @@ def make(d: int = 2) -> ExponentialFamily:
         lam = _precision_of_eta(sp, d, eta)
         if what == "precision":
             return [lam[i, j] for i, j in pairs]
-        sigma = _inverse(sp, lam)
+        sigma = mx.inverse(sp, lam)
         if what == "cov":
             return [sigma[i, j] for i, j in pairs]
         L = sigma.cholesky(hermitian=False)
         return [sp.log(L[i, j]) if i == j else L[i, j] for i, j in pairs]
 
     def chol_to_natural(sp, *t):
-        Li = _inverse(sp, _lower(sp, d, t, diag=lambda sp, v: sp.exp(v)))
+        Li = mx.inverse(sp, mx.lower(sp, d, t, diag=lambda sp, v: sp.exp(v)))
         return quad(sp, Li.T * Li)
 
     def natural_from_mean(sp, *mu):
-        return quad(sp, _inverse(sp, _sym_matrix(sp, d, mu)))
+        return quad(sp, mx.inverse(sp, mx.sym_matrix(sp, d, mu)))
 
     def sample(rng, *theta_size):
         *theta, size = theta_size
-        return rng.multivariate_normal(np.zeros(d), _symmetric(d, theta), size=size)
+        return rng.multivariate_normal(np.zeros(d), mx.symmetric(d, theta), size=size)
 
     def pd(text):
-        return Constraint(lambda t: _not_positive_definite(_symmetric(d, t)), text)
+        return Constraint(lambda t: mx.not_positive_definite_vech(d, t), text)
 
     return ExponentialFamily(
         name="multivariate_normal_centered",
@@ -93,18 +88,19 @@ def make(d: int = 2) -> ExponentialFamily:
         log_base_measure=lambda sp, x: -sp.Rational(d, 2) * sp.log(2 * sp.pi),
         natural=natural,
         natural_constraint=Constraint(
-            lambda t: _not_positive_definite(_precision(d, t)),
+            lambda t: mx.not_positive_definite(_precision(d, t)),
             "the precision Λ (Λ_ii = -2 eta_ii, Λ_ij = -eta_ij) positive definite"),
         log_partition=log_partition,
         parametrizations=[
             Parametrization("cov", cov,
-                            to_natural=lambda sp, *t: quad(sp, _inverse(sp, _sym_matrix(sp, d, t))),
+                            to_natural=lambda sp, *t: quad(
+                                sp, mx.inverse(sp, mx.sym_matrix(sp, d, t))),
                             from_natural=lambda sp, *e: from_natural(sp, e, "cov"),
                             constraint=pd("the covariance Σ positive definite"),
                             doc="The lower triangle of the covariance Σ row by row "
                                 "(Σ positive definite)."),
             Parametrization("precision", prec,
-                            to_natural=lambda sp, *t: quad(sp, _sym_matrix(sp, d, t)),
+                            to_natural=lambda sp, *t: quad(sp, mx.sym_matrix(sp, d, t)),
                             from_natural=lambda sp, *e: from_natural(sp, e, "precision"),
                             constraint=pd("the precision Λ positive definite"),
                             doc="The lower triangle of the precision Λ = Σ⁻¹ row by row "
@@ -115,11 +111,11 @@ def make(d: int = 2) -> ExponentialFamily:
                                 "diagonal as log L_ii (every entry unconstrained)."),
         ],
         natural_from_mean=natural_from_mean,
-        mean_space=Constraint(lambda t: _not_positive_definite(_symmetric(d, t)),
+        mean_space=Constraint(lambda t: mx.not_positive_definite_vech(d, t),
                               "the MLE needs a positive definite sample second moment: at "
                               "least d observations in general position"),
         sampler=("cov", sample),
         scipy=("cov", lambda st, *theta: st.multivariate_normal(np.zeros(d),
-                                                                _symmetric(d, theta))),
+                                                                mx.symmetric(d, theta))),
         dims={"d": d},
     )

@@ -34,14 +34,17 @@ hold; at a ratio of 100 (κ = 10, W = 5I), 2e-10. The test ranges therefore keep
 8 (|μ₀_i| ≤ 1, κ ≤ 2, W_ii ≤ 2), and ν ≥ d + 1 as the Wishart's. The conjugate-prior update
 shifts the data to keep μ₀ near 0 (docs/priors.md).
 
-Dimensions: ``d`` ≥ 1 (default 2); the declaration is element-wise and compiles for each d on
-first use.
+Dimensions: ``d`` ≥ 1 (default 2). This declaration is element-wise (one sympy symbol per entry),
+the reference of the tests at small d. The kernels of every d come from one module derived in
+matrix form for symbolic d (fisherlab/symbolic/wishart_structured.py, assembled by
+fisherlab/kernels/_wishart_runtime.py): ready in well under a second at d = 50, without sympy.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from . import matrices as mx
 from ._spec import (
     NEGATIVE,
     POSITIVE,
@@ -53,14 +56,6 @@ from ._spec import (
     greater_than,
     positive_definite,
     require_int,
-)
-from .multivariate_normal import (
-    _ij,
-    _inverse,
-    _not_positive_definite,
-    _pairs,
-    _sym_matrix,
-    _symmetric,
 )
 from .wishart import bartlett, logdet_numeric, matrix_of_eta, matrix_of_eta_numeric, natural_matrix
 
@@ -91,14 +86,14 @@ class ScipyNormalWishart:
         self._st = st
         self._mu0 = np.array(theta[:d], dtype=np.float64)
         self._kappa, self._nu = float(theta[d]), float(theta[d + 1])
-        self._W = _symmetric(d, np.array(theta[d + 2:], dtype=np.float64))
+        self._W = mx.symmetric(d, np.array(theta[d + 2:], dtype=np.float64))
         self._lam = st.wishart(df=self._nu, scale=self._W)
 
     def logpdf(self, x):
         """log p of one observation (μ, vech Λ)."""
         x = np.asarray(x, dtype=np.float64)
         d = self._d
-        lam = _symmetric(d, x[d:])
+        lam = mx.symmetric(d, x[d:])
         cov = np.linalg.inv(self._kappa * lam)
         return float(self._lam.logpdf(lam)
                      + self._st.multivariate_normal(self._mu0, cov).logpdf(x[:d]))
@@ -123,7 +118,7 @@ def make(d: int = 2) -> ExponentialFamily:
     from .special.multivariate_gamma import log_multigamma
 
     d = require_int("d", d, 1)
-    pairs = _pairs(d)
+    pairs = mx.pairs(d)
     k = len(pairs)
     off = 0.45 / max(d - 1, 1)
 
@@ -134,10 +129,11 @@ def make(d: int = 2) -> ExponentialFamily:
     nu = Param("nu", greater_than(d - 1), (d + 1.0, d + 20.0),
                f"ν > {d - 1}, the degrees of freedom of Λ", r"\nu")
     scale = [
-        Param(f"scale{_ij(i, j, d)}", POSITIVE, (0.2, 2.0), f"W_{i + 1}{i + 1} > 0",
+        Param(f"scale{mx.entry_suffix(i, j, d)}", POSITIVE, (0.2, 2.0), f"W_{i + 1}{i + 1} > 0",
               rf"W_{{{i + 1}{j + 1}}}")
         if i == j else
-        Param(f"scale{_ij(i, j, d)}", REAL, (-0.1 * off, 0.1 * off), f"W_{i + 1}{j + 1}",
+        Param(f"scale{mx.entry_suffix(i, j, d)}", REAL, (-0.1 * off, 0.1 * off),
+              f"W_{i + 1}{j + 1}",
               rf"W_{{{i + 1}{j + 1}}}")
         for i, j in pairs
     ]
@@ -145,11 +141,11 @@ def make(d: int = 2) -> ExponentialFamily:
                      rf"\eta_{{{i + 1}}}") for i in range(d)]
     natural.append(Param("eta_kappa", NEGATIVE, (-5.0, -0.5), "η_κ = −κ/2", r"\eta_\kappa"))
     natural += [
-        Param(f"eta{_ij(i, j, d)}", NEGATIVE, (-5.0, -1.0),
+        Param(f"eta{mx.entry_suffix(i, j, d)}", NEGATIVE, (-5.0, -1.0),
               f"η_{i + 1}{i + 1} = −½M_{i + 1}{i + 1}, M = W⁻¹ + κμ₀μ₀ᵀ",
               rf"\eta_{{{i + 1}{j + 1}}}")
         if i == j else
-        Param(f"eta{_ij(i, j, d)}", REAL, (-0.1 * off, 0.1 * off),
+        Param(f"eta{mx.entry_suffix(i, j, d)}", REAL, (-0.1 * off, 0.1 * off),
               f"η_{i + 1}{j + 1} = −M_{i + 1}{j + 1}", rf"\eta_{{{i + 1}{j + 1}}}")
         for i, j in pairs
     ]
@@ -158,7 +154,7 @@ def make(d: int = 2) -> ExponentialFamily:
 
     def statistics(sp, x):
         mu = sp.Matrix(x[:d])
-        lam = _sym_matrix(sp, d, x[d:])
+        lam = mx.sym_matrix(sp, d, x[d:])
         lm = lam * mu
         return (list(lm) + [(mu.T * lm)[0, 0]] + list(x[d:])
                 + [sp.log(lam.det(method="berkowitz"))])
@@ -175,21 +171,21 @@ def make(d: int = 2) -> ExponentialFamily:
     def to_natural(sp, *theta):
         m0 = sp.Matrix(theta[:d])
         kap, n = theta[d], theta[d + 1]
-        M = _inverse(sp, _sym_matrix(sp, d, theta[d + 2:])) + kap * m0 * m0.T
+        M = mx.inverse(sp, mx.sym_matrix(sp, d, theta[d + 2:])) + kap * m0 * m0.T
         return list(kap * m0) + [-kap / 2] + natural_matrix(sp, d, M) + [(n - d) / 2]
 
     def from_natural(sp, *eta):
         h = sp.Matrix(eta[:d])
         kap = -2 * eta[d]
-        W = _inverse(sp, matrix_of_eta(sp, d, eta[d + 1:d + 1 + k]) - h * h.T / kap)
+        W = mx.inverse(sp, matrix_of_eta(sp, d, eta[d + 1:d + 1 + k]) - h * h.T / kap)
         return list(h / kap) + [kap, 2 * eta[-1] + d] + [W[i, j] for i, j in pairs]
 
     def no_mle(t):
         # With v = Λμ: E[μᵀΛμ] = E[vᵀΛ⁻¹v] > E[v]ᵀE[Λ]⁻¹E[v] (vᵀM⁻¹v is jointly convex) unless
         # every μ is the same, and E[log det Λ] < log det E[Λ] unless every Λ is (Jensen).
-        v, q, lam_bar, l_bar = t[..., :d], t[..., d], _symmetric(d, t[..., d + 1:d + 1 + k]), \
+        v, q, lam_bar, l_bar = t[..., :d], t[..., d], mx.symmetric(d, t[..., d + 1:d + 1 + k]), \
             t[..., -1]
-        bad = _not_positive_definite(lam_bar)
+        bad = mx.not_positive_definite(lam_bar)
         safe = np.where(bad[..., None, None], np.eye(d), lam_bar)
         with np.errstate(invalid="ignore"):
             quad = (v[..., None, :] @ np.linalg.solve(safe, v[..., :, None]))[..., 0, 0]
@@ -200,7 +196,7 @@ def make(d: int = 2) -> ExponentialFamily:
         theta = [float(t) for t in theta]
         m0 = np.array(theta[:d])
         kap, n = theta[d], theta[d + 1]
-        W = _symmetric(d, np.array(theta[d + 2:]))
+        W = mx.symmetric(d, np.array(theta[d + 2:]))
         lam = bartlett(rng, n, np.linalg.cholesky(W), size)
         L = np.linalg.cholesky(lam)
         z = rng.standard_normal(lam.shape[:-1] + (1,))
@@ -219,7 +215,7 @@ def make(d: int = 2) -> ExponentialFamily:
         log_base_measure=lambda sp, x: -sp.Rational(d, 2) * sp.log(2 * sp.pi),
         natural=natural,
         natural_constraint=Constraint(
-            lambda t: _not_positive_definite(_inverse_scale_numeric(d, t)),
+            lambda t: mx.not_positive_definite(_inverse_scale_numeric(d, t)),
             "W⁻¹ = M − eta·etaᵀ/κ positive definite (M_ii = -2 eta_ii, M_ij = -eta_ij, "
             "κ = -2 eta_kappa)"),
         log_partition=log_partition,
@@ -228,7 +224,7 @@ def make(d: int = 2) -> ExponentialFamily:
                 "mu0_kappa_nu_scale", mu0 + [kappa, nu] + scale,
                 to_natural=to_natural, from_natural=from_natural,
                 constraint=Constraint(
-                    lambda t: _not_positive_definite(_symmetric(d, t[..., d + 2:])),
+                    lambda t: mx.not_positive_definite_vech(d, t[..., d + 2:]),
                     "the scale W positive definite"),
                 doc=f"μ₀ the mean of μ, κ > 0, ν > {d - 1}, then the lower triangle of the "
                     "scale W row by row: Λ ~ Wishart(W, ν), μ | Λ ~ N(μ₀, (κΛ)⁻¹)."),

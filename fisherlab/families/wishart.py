@@ -39,14 +39,17 @@ off by up to κ(X)·ε (3e-8 at κ(X) = 3e11, n = 1.5, d = 2).
 
 At d = 1 the Wishart W(V, n) is the gamma distribution with shape n/2 and scale 2V.
 
-Dimensions: ``d`` ≥ 1 (default 2). The declaration is element-wise (one sympy symbol per entry)
-and compiles for each d on first use.
+Dimensions: ``d`` ≥ 1 (default 2). This declaration is element-wise (one sympy symbol per entry),
+the reference of the tests at small d. The kernels of every d come from one module derived in
+matrix form for symbolic d (fisherlab/symbolic/wishart_structured.py, assembled by
+fisherlab/kernels/_wishart_runtime.py): ready in well under a second at d = 50, without sympy.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from . import matrices as mx
 from ._spec import (
     NEGATIVE,
     POSITIVE,
@@ -59,33 +62,25 @@ from ._spec import (
     positive_definite,
     require_int,
 )
-from .multivariate_normal import (
-    _ij,
-    _inverse,
-    _not_positive_definite,
-    _pairs,
-    _sym_matrix,
-    _symmetric,
-)
 
 DIMS = {"d": 2}
 
 
 def natural_matrix(sp, d: int, mat):
     """The matrix entries of η (−½M_ii, −M_ij) for a sympy Matrix M."""
-    return [-mat[i, j] / 2 if i == j else -mat[i, j] for i, j in _pairs(d)]
+    return [-mat[i, j] / 2 if i == j else -mat[i, j] for i, j in mx.pairs(d)]
 
 
 def matrix_of_eta(sp, d: int, quad):
     """M from the matrix entries of η (M_ii = −2η_ii, M_ij = −η_ij), a sympy Matrix."""
-    return _sym_matrix(sp, d, [-2 * q if i == j else -q for (i, j), q in zip(_pairs(d), quad)])
+    return mx.sym_matrix(sp, d, [-2 * q if i == j else -q for (i, j), q in zip(mx.pairs(d), quad)])
 
 
 def matrix_of_eta_numeric(d: int, quad) -> np.ndarray:
     """(..., d, d) M from the matrix entries of η (..., d(d+1)/2), numerically."""
     m = -np.asarray(quad, dtype=np.float64)
-    m = m * np.where([i == j for i, j in _pairs(d)], 2.0, 1.0)
-    return _symmetric(d, m)
+    m = m * np.where([i == j for i, j in mx.pairs(d)], 2.0, 1.0)
+    return mx.symmetric(d, m)
 
 
 def logdet_numeric(mats: np.ndarray) -> np.ndarray:
@@ -138,7 +133,7 @@ class ScipyMatrixLaw:
 
     def logpdf(self, x):
         """log p(x) of one flattened observation x (d(d+1)/2,)."""
-        return float(self._dist.logpdf(_symmetric(self._d, np.asarray(x, dtype=np.float64))))
+        return float(self._dist.logpdf(mx.symmetric(self._d, np.asarray(x, dtype=np.float64))))
 
     def entropy(self):
         """scipy's closed-form entropy."""
@@ -156,7 +151,7 @@ def scipy_matrix_law(st_law, df, scale_entries) -> ScipyMatrixLaw:
     """``st_law(df=df, scale=V)`` (e.g. scipy.stats.wishart) for V given by its lower triangle."""
     scale_entries = np.asarray(scale_entries, dtype=np.float64)
     d = int(round((np.sqrt(8 * scale_entries.size + 1) - 1) / 2))
-    frozen = st_law(df=df, scale=_symmetric(d, scale_entries))
+    frozen = st_law(df=df, scale=mx.symmetric(d, scale_entries))
     return ScipyMatrixLaw(frozen, d, (df, *scale_entries))
 
 
@@ -165,16 +160,16 @@ def make(d: int = 2) -> ExponentialFamily:
     from .special.multivariate_gamma import log_multigamma
 
     d = require_int("d", d, 1)
-    pairs = _pairs(d)
+    pairs = mx.pairs(d)
     # off-diagonal test ranges keep every drawn matrix diagonally dominant
     off = 0.45 / max(d - 1, 1)
 
     def matrix_params(prefix, what, diag_range, tex):
         return [
-            Param(f"{prefix}{_ij(i, j, d)}", POSITIVE, diag_range,
+            Param(f"{prefix}{mx.entry_suffix(i, j, d)}", POSITIVE, diag_range,
                   f"{what}_{i + 1}{i + 1} > 0", rf"{tex}_{{{i + 1}{j + 1}}}")
             if i == j else
-            Param(f"{prefix}{_ij(i, j, d)}", REAL, (-off * 0.5 * diag_range[0],
+            Param(f"{prefix}{mx.entry_suffix(i, j, d)}", REAL, (-off * 0.5 * diag_range[0],
                                                      off * 0.5 * diag_range[0]),
                   f"{what}_{i + 1}{j + 1}", rf"{tex}_{{{i + 1}{j + 1}}}")
             for i, j in pairs
@@ -183,10 +178,10 @@ def make(d: int = 2) -> ExponentialFamily:
     df = Param("df", greater_than(d - 1), (d + 1.0, d + 20.0),
                f"n > {d - 1}, the degrees of freedom", "n")
     natural = [
-        Param(f"eta{_ij(i, j, d)}", NEGATIVE, (-2.0, -0.1),
+        Param(f"eta{mx.entry_suffix(i, j, d)}", NEGATIVE, (-2.0, -0.1),
               f"η_{i + 1}{i + 1} = −½(V⁻¹)_{i + 1}{i + 1}", rf"\eta_{{{i + 1}{j + 1}}}")
         if i == j else
-        Param(f"eta{_ij(i, j, d)}", REAL, (-0.1 * off, 0.1 * off),
+        Param(f"eta{mx.entry_suffix(i, j, d)}", REAL, (-0.1 * off, 0.1 * off),
               f"η_{i + 1}{j + 1} = −(V⁻¹)_{i + 1}{j + 1}", rf"\eta_{{{i + 1}{j + 1}}}")
         for i, j in pairs
     ]
@@ -195,7 +190,7 @@ def make(d: int = 2) -> ExponentialFamily:
     k = len(pairs)
 
     def statistics(sp, x):
-        X = _sym_matrix(sp, d, x)
+        X = mx.sym_matrix(sp, d, x)
         return list(x) + [sp.log(X.det(method="berkowitz"))]
 
     def log_partition(sp, *eta):
@@ -205,15 +200,15 @@ def make(d: int = 2) -> ExponentialFamily:
                 + log_multigamma(sp, half_n, d))
 
     def df_scale_to_natural(sp, n, *v):
-        P = _inverse(sp, _sym_matrix(sp, d, v))
+        P = mx.inverse(sp, mx.sym_matrix(sp, d, v))
         return natural_matrix(sp, d, P) + [(n - d - 1) / 2]
 
     def df_scale_from_natural(sp, *eta):
-        V = _inverse(sp, matrix_of_eta(sp, d, eta[:k]))
+        V = mx.inverse(sp, matrix_of_eta(sp, d, eta[:k]))
         return [2 * eta[k] + d + 1] + [V[i, j] for i, j in pairs]
 
     def df_prec_to_natural(sp, n, *p):
-        return natural_matrix(sp, d, _sym_matrix(sp, d, p)) + [(n - d - 1) / 2]
+        return natural_matrix(sp, d, mx.sym_matrix(sp, d, p)) + [(n - d - 1) / 2]
 
     def df_prec_from_natural(sp, *eta):
         P = matrix_of_eta(sp, d, eta[:k])
@@ -222,15 +217,15 @@ def make(d: int = 2) -> ExponentialFamily:
     def no_mle(t):
         # T(X) = (X, log det X) with log det strictly concave on the positive-definite cone: the
         # interior of the hull of its graph is {(M, l): M positive definite, l < log det M}.
-        M = _symmetric(d, t[..., :k])
-        bad = _not_positive_definite(M)
+        M = mx.symmetric(d, t[..., :k])
+        bad = mx.not_positive_definite(M)
         safe = np.where(bad[..., None, None], np.eye(d), M)
         with np.errstate(invalid="ignore"):
             return bad | ~(t[..., k] < logdet_numeric(safe))
 
     def sample(rng, n, *v_size):
         *v, size = v_size
-        V = _symmetric(d, np.array(v, dtype=np.float64))
+        V = mx.symmetric(d, np.array(v, dtype=np.float64))
         X = bartlett(rng, float(n), np.linalg.cholesky(V), size)
         return X[..., np.tril_indices(d)[0], np.tril_indices(d)[1]]
 
@@ -244,21 +239,21 @@ def make(d: int = 2) -> ExponentialFamily:
         log_base_measure=lambda sp, x: sp.Integer(0),
         natural=natural,
         natural_constraint=Constraint(
-            lambda t: _not_positive_definite(matrix_of_eta_numeric(d, t[..., :k])),
+            lambda t: mx.not_positive_definite(matrix_of_eta_numeric(d, t[..., :k])),
             "the matrix V⁻¹ (V⁻¹_ii = -2 eta_ii, V⁻¹_ij = -eta_ij) positive definite"),
         log_partition=log_partition,
         parametrizations=[
             Parametrization(
                 "df_scale", [df] + matrix_params("scale", "V", (0.5, 5.0), "V"),
                 to_natural=df_scale_to_natural, from_natural=df_scale_from_natural,
-                constraint=Constraint(lambda t: _not_positive_definite(_symmetric(d, t[..., 1:])),
+                constraint=Constraint(lambda t: mx.not_positive_definite_vech(d, t[..., 1:]),
                                       "the scale V positive definite"),
                 doc=f"n > {d - 1} the degrees of freedom, then the lower triangle of the scale "
                     "V row by row (V positive definite): E[X] = nV."),
             Parametrization(
                 "df_precision", [df] + matrix_params("prec", "V⁻¹", (0.2, 2.0), r"V^{-1}"),
                 to_natural=df_prec_to_natural, from_natural=df_prec_from_natural,
-                constraint=Constraint(lambda t: _not_positive_definite(_symmetric(d, t[..., 1:])),
+                constraint=Constraint(lambda t: mx.not_positive_definite_vech(d, t[..., 1:]),
                                       "the inverse scale V⁻¹ positive definite"),
                 doc=f"n > {d - 1} the degrees of freedom, then the lower triangle of V⁻¹ row by "
                     "row (positive definite)."),

@@ -1,5 +1,5 @@
-"""The normal-Wishart kernels, d = 1 and 2, against textbook formulas in mpmath (50 digits) and,
-at d = 1, against the catalog's normal-gamma.
+"""The normal-Wishart kernels, d = 1, 2, 3, 5, against textbook formulas in mpmath (50 digits)
+and, at d = 1, against the catalog's normal-gamma.
 
 NW(μ₀, κ, ν, W): Λ ~ W(W, ν), μ | Λ ~ N(μ₀, (κΛ)⁻¹) (Bishop, "Pattern Recognition and Machine
 Learning", 2006, (2.157), (B.78)–(B.82)). References, written from those definitions:
@@ -9,7 +9,10 @@ Learning", 2006, (2.157), (B.78)–(B.82)). References, written from those defin
 - entropy by the chain rule, H(Λ) + E[H(μ | Λ)] = H_W + (d/2) log(2πe/κ) − ½E[log det Λ];
 - KL by the chain rule, KL_W(p ‖ q) + E_p[KL(N_p(· | Λ) ‖ N_q(· | Λ))]
   = KL_W + ½(dκ_q/κ_p − d − d log(κ_q/κ_p) + κ_q ν_p δᵀW_pδ), δ = μ₀p − μ₀q, with the
-  Wishart KL of Wikipedia ("Wishart distribution").
+  Wishart KL of Wikipedia ("Wishart distribution");
+- the Fisher information in natural coordinates as the Hessian (mpmath's numerical
+  differentiation at 50 digits) of the textbook log-normalizer written in η, and in
+  (μ₀, κ, ν, W) as Jᵀ F J with J = ∂η/∂θ of the textbook map, differentiated the same way.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ import pytest
 import fisherlab as fl
 from fisherlab.verify.points import draw_points
 from tests.families.test_wishart_textbook import (
+    _hessian,
     _log_multigamma,
+    _pairs,
     _sym,
     _vech,
     w_entropy,
@@ -78,7 +83,49 @@ def nw_kl(tp, tq, d):
             / 2)
 
 
-@pytest.mark.parametrize("d", [1, 2])
+def nw_natural(th, d):
+    """η = (κμ₀, −κ/2, −½M_ii / −M_ij with M = W⁻¹ + κμ₀μ₀ᵀ, (ν − d)/2)."""
+    m0, k, nu, W = _split(th, d)
+    m = mp.matrix(m0)
+    M = W ** -1 + k * m * m.T
+    return ([k * v for v in m0] + [-k / 2]
+            + [-M[i, j] / 2 if i == j else -M[i, j] for i, j in _pairs(d)] + [(nu - d) / 2])
+
+
+def nw_log_z_of_eta(eta, d):
+    h = mp.matrix(eta[:d])
+    k = -2 * eta[d]
+    M = _sym(d, [-2 * e if i == j else -e for (i, j), e in zip(_pairs(d), eta[d + 1:-1])])
+    W = (M - h * h.T / k) ** -1
+    nu = 2 * eta[-1] + d
+    return nw_log_z(list(h / k) + [k, nu] + _vech(W), d)
+
+
+@pytest.mark.parametrize("d", [1, 2, 3])
+def test_fisher_is_the_hessian_of_the_textbook_normalizer(d):
+    fam = fl.family("normal_wishart", d=d)
+    k = fam.kernels(PARAM)
+    th = draw_points(fam.spec, PARAM, 1, np.random.default_rng(31 + d))[0]
+    with mp.workdps(DPS):
+        eta = nw_natural(th, d)
+        F_nat = _hessian(lambda e: nw_log_z_of_eta(e, d), eta)
+        F_got = fam.kernels("natural").fisher(np.array([float(e) for e in eta]))
+        np.testing.assert_allclose(F_got, np.array(F_nat.tolist(), dtype=float), rtol=1e-11,
+                                   atol=1e-11)
+        p = len(th)
+        J = mp.matrix(p, p)
+        for b in range(p):
+            for a in range(p):
+                def f(v, a=a, b=b):
+                    w = [mp.mpf(t) for t in th]
+                    w[b] = v
+                    return nw_natural(w, d)[a]
+                J[a, b] = mp.diff(f, mp.mpf(th[b]))
+        np.testing.assert_allclose(k.fisher(th), np.array((J.T * F_nat * J).tolist(),
+                                                          dtype=float), rtol=1e-11, atol=1e-11)
+
+
+@pytest.mark.parametrize("d", [1, 2, 3, 5])
 def test_against_textbook(d):
     fam = fl.family("normal_wishart", d=d)
     k = fam.kernels(PARAM)

@@ -49,7 +49,7 @@ def _textbook_posterior(x, theta0):
     return np.concatenate([(k0 * m0 + n * xbar) / kn, [kn, nu0 + n], Wn[np.tril_indices(d)]])
 
 
-@pytest.mark.parametrize("d", [1, 2])
+@pytest.mark.parametrize("d", [1, 2, 3, 5])
 def test_posterior_is_the_textbook_update_and_sequential_equals_batch(d):
     prior = fl.family("multivariate_normal", d=d).conjugate_prior()
     assert prior.family.name == "normal_wishart" and prior.param == "mu0_kappa_nu_scale"
@@ -87,7 +87,7 @@ def test_evidence_by_monte_carlo_within_six_standard_errors():
     assert se < 0.05 * est  # the comparison has teeth
 
 
-@pytest.mark.parametrize("d", [1, 2])
+@pytest.mark.parametrize("d", [1, 2, 3, 5])
 def test_predictive_is_scipys_multivariate_t(d):
     prior = fl.family("multivariate_normal", d=d).conjugate_prior()
     x, theta0 = _sample(d, 6), _theta0(d)
