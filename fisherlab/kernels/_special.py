@@ -236,6 +236,11 @@ def log1pexp(u):
     return numpy.maximum(u, 0.0) + numpy.log1p(numpy.exp(-numpy.abs(u)))
 
 
+def expit(u):
+    """σ(u) = 1/(1 + e^−u), (...): scipy's, which neither overflows nor rounds to 1 − ε early."""
+    return scipy.special.expit(numpy.asarray(u, dtype=numpy.float64))
+
+
 def logistic_entropy(u):
     """log(1 + e^u) − u e^u/(1 + e^u), the entropy of a Bernoulli law of log-odds u, without
     cancellation: as softplus(−|u|) + |u| σ(−|u|), two positive terms (the function is even).
@@ -609,7 +614,7 @@ def _refine_joined(batches):
 
 
 __all__ = ["gammaln", "digamma", "polygamma", "trigamma", "trigamma_minus_reciprocal",
-           "gamma_unit_entropy", "logistic_entropy", "logistic_kl",
+           "gamma_unit_entropy", "expit", "logistic_entropy", "logistic_kl",
            "log1pexp", "kl_refine", "kl_refine_pending", "kl_unrefined", "numpy"]
 
 

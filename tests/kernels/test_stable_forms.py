@@ -83,6 +83,29 @@ def test_bernoulli_natural_entropy_at_large_log_odds(eta):
         assert _relative(k.entropy(np.array([eta])), exact) < 1e-14
 
 
+@pytest.mark.parametrize("eta", [-700.0, -30.0, -6.0, 0.0, 6.0, 14.0, 30.0, 100.0, 700.0])
+@pytest.mark.parametrize("x", [0.0, 1.0])
+def test_bernoulli_natural_log_density_and_score_at_large_log_odds(eta, x):
+    """x·η − log(1 + e^η) and x − σ(η) at x = 1 cancel to −log(1 + e^−η) and σ(−η) (2 digits
+    left at η = 30 as written; e^η overflows past 709): the kernels' forms keep every digit."""
+    k = fl.family("bernoulli").kernels("natural")
+    with mp.workdps(DPS):
+        U = mp.mpf(eta)
+        sigma = 1 / (1 + mp.exp(-U))
+        log_p = U * x - _softplus(U)
+        score = x - sigma
+    assert _relative(k.log_density(np.array(x), np.array([eta])), log_p) < TOL
+    assert _relative(k.score(np.array(x), np.array([eta]))[0], score) < TOL
+
+
+def test_bernoulli_natural_score_where_e_eta_overflows():
+    # as x − e^η/(1 + e^η) the score was inf/inf = NaN past η = 709
+    k = fl.family("bernoulli").kernels("natural")
+    eta = np.array([[800.0], [-800.0]])
+    np.testing.assert_array_equal(k.score(np.array([0.0, 1.0]), eta), [[-1.0], [1.0]])
+    np.testing.assert_array_equal(k.log_density(np.array([0.0, 1.0]), eta), [-800.0, -800.0])
+
+
 @pytest.mark.parametrize("shape,rate", [(224.6, 3.0), (1e3, 2.0), (1e5, 0.5)])
 def test_gamma_entropy_at_a_large_shape(shape, rate):
     k = fl.family("gamma").kernels("shape_rate")

@@ -56,6 +56,39 @@ class logistic_entropy(sp.Function):  # noqa: N801 -- the printer dispatches on 
         return self.explicit()._eval_evalf(prec)
 
 
+class log_sigmoid(sp.Function):  # noqa: N801 -- the printer dispatches on it
+    """log σ(u) = −log(1 + e^−u), the log-probability of x = 1 under a Bernoulli law of log-odds
+    u, which the kernels evaluate as one softplus (no difference of two numbers of size u)."""
+
+    nargs = 1
+
+    def explicit(self):
+        """The softplus written out (for mpmath references)."""
+        return -sp.log(1 + sp.exp(-self.args[0]))
+
+    def _eval_rewrite_as_exp(self, u, **kwargs):
+        return self.explicit()
+
+    def _eval_evalf(self, prec):
+        return self.explicit()._eval_evalf(prec)
+
+
+class sigmoid(sp.Function):  # noqa: N801 -- the printer dispatches on it
+    """σ(u) = 1/(1 + e^−u), evaluated without overflow at either end."""
+
+    nargs = 1
+
+    def explicit(self):
+        """The logistic function written out (for mpmath references)."""
+        return 1 / (1 + sp.exp(-self.args[0]))
+
+    def _eval_rewrite_as_exp(self, u, **kwargs):
+        return self.explicit()
+
+    def _eval_evalf(self, prec):
+        return self.explicit()._eval_evalf(prec)
+
+
 class logistic_kl(sp.Function):  # noqa: N801 -- the printer dispatches on it
     """log(1 + e^v) − log(1 + e^u) − (v − u) e^u/(1 + e^u), the KL between the Bernoulli laws of
     log-odds u and v, which the kernels evaluate without the cancellation of its Bregman form
