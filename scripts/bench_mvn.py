@@ -2,8 +2,8 @@
 
 Usage: python scripts/bench_mvn.py [--repeat N] [--quick] [--out docs/bench_mvn.json]
 
-Rows, side by side in one run (medians of N repeats, ours and theirs called in turn so that a
-change of load hits both; with the load average, machine and versions):
+Rows, side by side in one run (CPU-time medians of N repeats, ours and theirs called in turn so
+that a change of load hits both; with the load average, machine and versions):
 
 - natural_gradient at d = 100, batch 1e3, in ``mean_cov`` and ``natural``, against a numpy
   implementation written by hand with one Cholesky factorization per point (the same packing
@@ -37,15 +37,17 @@ import fisherlab as fl  # noqa: E402
 
 
 def _median_times(fns, repeat: int) -> list[float]:
-    """Median seconds of each of ``fns``, after one warm-up call each, called in turn."""
+    """Median CPU seconds of each of ``fns`` (this process, every thread), after one warm-up
+    call each, called in turn. CPU time, not wall time: on the shared machine a call's wall
+    time measures the other users' load as much as the call (8.5 s wall for 0.45 s of CPU)."""
     for fn in fns:
         fn()
     times = [[] for _ in fns]
     for _ in range(repeat):
         for fn, ts in zip(fns, times):
-            t = time.perf_counter()
+            t = time.process_time()
             fn()
-            ts.append(time.perf_counter() - t)
+            ts.append(time.process_time() - t)
     return [float(np.median(ts)) for ts in times]
 
 
@@ -118,7 +120,27 @@ def bench_natural_gradient(d, n, repeat):
     return rows
 
 
+def _one_cpu():
+    """Pin this process to one CPU before JAX creates its CPU client (whose intra-op thread pool
+    has one worker per CPU the process may use), and return the previous CPU set.
+
+    With two workers, XLA runs two independent LAPACK custom calls (``lapack_dtrsm_ffi`` of the
+    vmapped solve) at once, one per worker; each splits its batch with ``ParallelBatchMap`` into
+    tasks for the same pool and blocks in ``BlockingCounter::Wait`` until they finish. Both
+    workers are then waiting and nobody runs the tasks: at batch 1e4 (d = 10), where the batch
+    is split, the first call stalled with every thread asleep in a futex (gdb backtraces), for
+    minutes or for good. With one worker the custom calls run one at a time and inline: 8 s.
+    fisherlab's side is single-threaded too (OPENBLAS_NUM_THREADS=1), and the times are CPU
+    times.
+    """
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(before)})
+    return before
+
+
 def bench_fisher_vs_jax(d, n, repeat):
+    # (a JAX imported earlier has its pool already: then the row is timed as it is)
+    before = _one_cpu() if "jax" not in sys.modules else None
     import jax
 
     jax.config.update("jax_enable_x64", True)
@@ -145,7 +167,10 @@ def bench_fisher_vs_jax(d, n, repeat):
     t_jax, t_struct, t_dense = _median_times(
         [lambda: fisher_jax(ej).block_until_ready(), lambda: k.fisher(eta, structured=True),
          lambda: k.fisher(eta, structured=True).dense()], repeat)
-    return [dict(quantity="fisher (natural coordinates)", d=d, batch=n,
+    jax_cpus = len(os.sched_getaffinity(0))
+    if before is not None:
+        os.sched_setaffinity(0, before)
+    return [dict(quantity="fisher (natural coordinates)", d=d, batch=n, cpus_while_timed=jax_cpus,
                  fisherlab_structured_s=t_struct, fisherlab_dense_s=t_dense, jax_s=t_jax,
                  ratio_structured=t_struct / t_jax, ratio_dense=t_dense / t_jax,
                  max_rel_diff=err)]
@@ -206,8 +231,7 @@ def main(argv=None) -> int:
     ap.add_argument("--rows", default="ng,jax,fresh",
                     help="comma-separated subset of ng (natural gradient), jax, fresh")
     ap.add_argument("--jax-batch", type=int, default=10_000,
-                    help="batch of the JAX row (1e4; on the shared 2-core machine JAX stalled "
-                         "there at 0%% CPU twice, so docs/bench_mvn.json has 1e3)")
+                    help="batch of the JAX row (1e4), timed on one CPU: see _one_cpu")
     ap.add_argument("--out", default=str(ROOT / "docs" / "bench_mvn.json"))
     args = ap.parse_args(argv)
     ng, jx, fresh = ((6, 50), (3, 100), 4) if args.quick else ((100, 1000), (10, args.jax_batch),
@@ -242,6 +266,7 @@ def main(argv=None) -> int:
                threads={v: os.environ.get(v, "default")
                         for v in ("OPENBLAS_NUM_THREADS", "XLA_FLAGS")},
                versions=versions, repeat=args.repeat, quick=args.quick,
+               clock="process CPU time (every thread of this process)",
                median_of="repeat timed calls after one warm-up call, the candidates in turn")
     Path(args.out).write_text(json.dumps(out, indent=1) + "\n")
     print(f"load average {load_before[0]:.1f} -> {load_after[0]:.1f}; wrote {args.out}")
