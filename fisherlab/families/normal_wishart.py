@@ -81,7 +81,7 @@ class ScipyNormalWishart:
     def __init__(self, st, *theta):
         self.args = theta
         n = len(theta)
-        d = int(round((np.sqrt(8 * n + 17) - 5) / 2))  # n = d + 2 + d(d+1)/2
+        d = int(round((np.sqrt(8 * n - 7) - 3) / 2))  # n = d + 2 + d(d+1)/2
         self._d = d
         self._st = st
         self._mu0 = np.array(theta[:d], dtype=np.float64)
