@@ -18,7 +18,8 @@ if [ "$#" -eq 0 ]; then
   set -- tests/verify/test_identities.py tests/kernels/test_accuracy.py \
     tests/families/test_textbook.py tests/families/test_simplex_textbook.py \
     tests/families/test_multivariate_normal_textbook.py tests/kernels/test_simplex_generic.py \
-    tests/kernels/test_multivariate_normal.py tests/report/test_derivation_reports.py \
+    tests/kernels/test_multivariate_normal.py tests/kernels/test_wishart_matrix_form.py \
+    tests/report/test_derivation_reports.py \
     tests/symbolic/test_declaration_fuzz.py tests/families/test_von_mises_fisher_textbook.py \
     tests/families/test_multivariate_normal_variants_textbook.py tests/kernels/test_mvn_subfamily.py
 fi

@@ -27,12 +27,14 @@ Parametrizations:
 - ``mu0_kappa_nu_scale``: (μ₀ (mu0_1, …), κ > 0, ν > d − 1, then W's lower triangle row by row:
   scale11, scale21, …), E[μ] = μ₀, E[Λ] = νW.
 
-Valid range: W⁻¹ = M − η₁η₁ᵀ/κ is a difference, as the normal-gamma's β, which loses about
-log10(κ|μ₀|²‖W‖) digits. At a ratio of 20 (μ₀ = (1, 1), κ = 5, W = 2I) the KL between points 3%
-apart was measured 2.2e-12 off (relative) against 40 digits, past the 1e-12 the accuracy tests
-hold; at a ratio of 100 (κ = 10, W = 5I), 2e-10. The test ranges therefore keep the ratio at most
-8 (|μ₀_i| ≤ 1, κ ≤ 2, W_ii ≤ 2), and ν ≥ d + 1 as the Wishart's. The conjugate-prior update
-shifts the data to keep μ₀ near 0 (docs/priors.md).
+Valid range: in natural parameters W⁻¹ = M − η₁η₁ᵀ/κ is a difference, as the normal-gamma's
+β, which loses about log10(κ|μ₀|²‖W‖) digits; the natural test ranges keep it small. The
+``mu0_kappa_nu_scale`` kernels carry W itself and never form that difference (the KL is written
+over the parameters' differences, fisherlab/kernels/_wishart_runtime.py): at μ₀ = (1, 1), ν = 6,
+κ = 50, W = 5I (a ratio of 500) the KL between points 3%, 1e-4 and 1e-8 apart was measured
+within 2e-16 of 50 digits (it was 2e-10 off at a ratio of 100 when the kernels formed the
+difference). Their test ranges are |μ₀_i| ≤ 1, κ from 0.1 to 20, W_ii from 0.2 to 5, and ν ≥ d + 1
+as the Wishart's. The conjugate-prior update shifts the data to keep μ₀ near 0 (docs/priors.md).
 
 Dimensions: ``d`` ≥ 1 (default 2). This declaration is element-wise (one sympy symbol per entry),
 the reference of the tests at small d. The kernels of every d come from one module derived in
@@ -81,7 +83,7 @@ class ScipyNormalWishart:
     def __init__(self, st, *theta):
         self.args = theta
         n = len(theta)
-        d = int(round((np.sqrt(8 * n + 17) - 5) / 2))  # n = d + 2 + d(d+1)/2
+        d = int(round((np.sqrt(8 * n - 7) - 3) / 2))  # n = d + 2 + d(d+1)/2
         self._d = d
         self._st = st
         self._mu0 = np.array(theta[:d], dtype=np.float64)
@@ -124,12 +126,12 @@ def make(d: int = 2) -> ExponentialFamily:
 
     mu0 = [Param(f"mu0_{i + 1}", REAL, (-1.0, 1.0), f"μ₀_{i + 1}, the mean of μ_{i + 1}",
                  rf"\mu_{{0,{i + 1}}}") for i in range(d)]
-    kappa = Param("kappa", POSITIVE, (0.1, 2.0), "κ > 0, the precision of μ in units of Λ",
+    kappa = Param("kappa", POSITIVE, (0.1, 20.0), "κ > 0, the precision of μ in units of Λ",
                   r"\kappa")
     nu = Param("nu", greater_than(d - 1), (d + 1.0, d + 20.0),
                f"ν > {d - 1}, the degrees of freedom of Λ", r"\nu")
     scale = [
-        Param(f"scale{mx.entry_suffix(i, j, d)}", POSITIVE, (0.2, 2.0), f"W_{i + 1}{i + 1} > 0",
+        Param(f"scale{mx.entry_suffix(i, j, d)}", POSITIVE, (0.2, 5.0), f"W_{i + 1}{i + 1} > 0",
               rf"W_{{{i + 1}{j + 1}}}")
         if i == j else
         Param(f"scale{mx.entry_suffix(i, j, d)}", REAL, (-0.1 * off, 0.1 * off),
