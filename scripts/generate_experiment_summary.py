@@ -47,6 +47,11 @@ def provenance(nb, name: str) -> str:
         # on a shared machine the wall times are only read honestly beside how busy it was
         took += (f" at a load average of {g(nb['load_average_start'][0], 2)} at the start and "
                  f"{g(nb['load_average_end'][0], 2)} at the end (1 min, 2 cores)")
+    if nb.get("runs_reused_from_cache"):
+        # a resumed run's wall time covers only its own part; the reused runs kept the seconds
+        # of the invocation that made them, under that invocation's load
+        took += (f"; {nb['runs_reused_from_cache']} runs were reused from the cache of earlier "
+                 "invocations of the same command, and keep the seconds measured then")
     fig = (f"; figure `docs/figures/{name}.png`" if (FIGURES / f"{name}.png").exists() else "")
     return f"*`fisherlab experiment {name}`, {kind}{took}{fig}.*"
 
