@@ -1916,3 +1916,24 @@ def vmf_log_normalizer_intercept(d, s):
 __all__ += ["vmf_log_normalizer", "vmf_log_normalizer_deriv", "vmf_mean_resultant",
             "vmf_log_normalizer_intercept",
             "vmf_mean_resultant_deriv"]
+
+
+# -- the multivariate gamma function (Wishart families)
+
+
+def log_multigamma(a, d):
+    """log Γ_d(a) = d(d − 1)/4 log π + Σ_{j<d} log Γ(a − j/2): a (...) -> (...)."""
+    a = numpy.asarray(a, dtype=numpy.float64)
+    d = int(d)
+    terms = scipy.special.gammaln(a[..., None] - numpy.arange(d) / 2)
+    return d * (d - 1) / 4 * numpy.log(numpy.pi) + terms.sum(-1)
+
+
+def multi_polygamma(n, a, d):
+    """ψ_d^(n)(a) = Σ_{j<d} ψ^(n)(a − j/2): a (...) -> (...)."""
+    a = numpy.asarray(a, dtype=numpy.float64)
+    x = a[..., None] - numpy.arange(int(d)) / 2
+    return (scipy.special.psi(x) if int(n) == 0 else scipy.special.polygamma(int(n), x)).sum(-1)
+
+
+__all__ += ["log_multigamma", "multi_polygamma"]

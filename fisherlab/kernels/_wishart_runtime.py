@@ -32,29 +32,13 @@ from scipy import special as _sc
 from ..errors import DomainError, NotAvailableError, ShapeError, describe
 from ._cholesky import cho_inverse
 from ._runtime import Kernels
+from ._special import log_multigamma, multi_polygamma
 
 __all__ = ["log_multigamma", "multi_polygamma", "wishart_kl", "assemble", "WishartKernels"]
 
 #: Basis directions applied at once when forming a dense matrix are cut so that one block's
 #: (block, ..., d, d) temporaries hold at most this many numbers.
 _BLOCK_NUMBERS = 1 << 22
-
-
-# -- special functions of the generated modules
-
-
-def log_multigamma(a, d):
-    """log Γ_d(a) = d(d − 1)/4 log π + Σ_{j<d} log Γ(a − j/2): a (...) -> (...)."""
-    a = np.asarray(a, dtype=np.float64)
-    d = int(d)
-    return d * (d - 1) / 4 * np.log(np.pi) + _sc.gammaln(a[..., None] - np.arange(d) / 2).sum(-1)
-
-
-def multi_polygamma(n, a, d):
-    """ψ_d^(n)(a) = Σ_{j<d} ψ^(n)(a − j/2): a (...) -> (...)."""
-    a = np.asarray(a, dtype=np.float64)
-    x = a[..., None] - np.arange(int(d)) / 2
-    return (_sc.psi(x) if int(n) == 0 else _sc.polygamma(int(n), x)).sum(-1)
 
 
 def _x_minus_log1p(x):

@@ -16,10 +16,11 @@ from fisherlab.compile.matrix_printer import MatrixPrinter
 
 def _numeric(expr, names, values):
     """Evaluate a printed expression with numpy, the names bound to ``values``."""
-    from fisherlab.kernels._wishart_runtime import log_multigamma, multi_polygamma
+    from fisherlab.kernels import special
 
     code = MatrixPrinter(names).expr(expr)
-    env = {"numpy": np, "log_multigamma": log_multigamma, "multi_polygamma": multi_polygamma}
+    env = {"numpy": np, "log_multigamma": special.log_multigamma,
+           "multi_polygamma": special.multi_polygamma}
     env.update(values)
     return eval(code, env)  # noqa: S307 (code printed by the library under test)
 
