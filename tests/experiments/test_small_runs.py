@@ -331,6 +331,30 @@ def test_experiment_summary_is_current():
         assert "\n".join(render_one(nb)) != before
 
 
+def test_readme_headline_numbers_are_current():
+    """The README answers each experiment question with numbers from a generated block that
+    matches the JSON files, one answer per question (the six non-convex experiments and the
+    three older ones), none of them "not run"."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "generate_experiment_summary.py"
+    spec = importlib.util.spec_from_file_location("generate_experiment_summary", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    text = mod.README.read_text(encoding="utf-8")
+    assert mod.README_BEGIN in text and mod.README_END in text
+    assert mod.updated_readme(text) == text, "run python scripts/generate_experiment_summary.py"
+    block = text.split(mod.README_BEGIN, 1)[1].split(mod.README_END, 1)[0]
+    bullets = [b for b in block.splitlines() if b.startswith("- ")]
+    assert len(bullets) == 10 and "not run yet" not in block and "quick run" not in block
+    # a changed number in a JSON changes the answer that quotes it
+    nb = mod.load("heteroscedastic")
+    before = mod.headline_heteroscedastic(nb)
+    nb["summary"]["natural gradient"]["rmse_mean"]["median"] *= 2
+    assert mod.headline_heteroscedastic(nb) != before
+
+
 def test_local_extrema_same_seed_same_numbers():
     from fisherlab.experiments.local_extrema import run_local_extrema
 
