@@ -247,9 +247,11 @@ def test_x_minus_log1p_matches_mpmath_over_its_range():
     x = np.concatenate([-np.geomspace(1e-150, 1.0, 600)[:-1], np.geomspace(1e-150, 1e300, 900),
                         rng.uniform(-1.0, 2.0, 600), [-1 + 2**-52, -0.5, 0.5, half, -half]])
     got = special.x_minus_log1p(x)
-    # One point takes a path of its own (Python floats): checked on every 7th point.
-    x, got = np.concatenate([x, x[::7]]), np.concatenate(
-        [got, [special.x_minus_log1p(np.float64(v)) for v in x[::7]]])
+    # One point takes a path of its own (Python floats), and > 4096 series points another
+    # (Horner's rule): each checked too.
+    big = special.x_minus_log1p(np.tile(x, 6))[:x.size]
+    x, got = np.concatenate([x, x, x[::7]]), np.concatenate(
+        [got, big, [special.x_minus_log1p(np.float64(v)) for v in x[::7]]])
     errs = [abs((mp.mpf(float(g)) - e) / e) for g, e in
             ((g, _mp_x_minus_log1p(v)) for g, v in zip(got, x))]
     assert max(errs) <= 1e-15, f"worst {float(max(errs)):.3g} at x = {x[int(np.argmax(errs))]!r}"
@@ -272,8 +274,9 @@ def test_expm1mx_matches_mpmath_over_its_range():
     x = np.concatenate([-np.geomspace(1e-150, 745.0, 700), np.geomspace(1e-150, 709.0, 700),
                         rng.uniform(-3.0, 3.0, 600), [-0.5, 0.5, half, -half]])
     got = special.expm1mx(x)
-    x, got = np.concatenate([x, x[::7]]), np.concatenate(
-        [got, [special.expm1mx(np.float64(v)) for v in x[::7]]])
+    big = special.expm1mx(np.tile(x, 6))[:x.size]  # > 4096 series points: Horner's rule
+    x, got = np.concatenate([x, x, x[::7]]), np.concatenate(
+        [got, big, [special.expm1mx(np.float64(v)) for v in x[::7]]])
     errs = [abs((mp.mpf(float(g)) - e) / e)
             for g, e in ((g, _mp_expm1mx(v)) for g, v in zip(got, x))]
     assert max(errs) <= 1e-15, f"worst {float(max(errs)):.3g} at x = {x[int(np.argmax(errs))]!r}"
