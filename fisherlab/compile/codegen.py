@@ -31,6 +31,7 @@ from ..families.special.rewriting import (
     sigmoid,
     trigamma_minus_reciprocal,
 )
+from ..symbolic.bregman import NoStableForm, stable_kl
 from ..symbolic.derive import Derivation, derive, large_rational, natural_form
 
 HEADER = (
@@ -483,6 +484,24 @@ def _function(name: str, args: list[str], outputs: list, kind: str, shape: tuple
     return "\n".join(lines) + "\n"
 
 
+def _stable_kl_function(name: str, args: list[str], expr, deltas, doc: str) -> str:
+    """Source of a KL kernel printed from :func:`fisherlab.symbolic.bregman.stable_kl`: the
+    differences θq_i − θ_i first (exact where the points nearly coincide), then the remainder.
+    Not passed through :func:`_numeric_form`: its rewrites (expanding polynomial sums, combining
+    logarithms) would undo the grouping that keeps the terms of second order."""
+    lines = _head(name, args, (), doc)
+    for dsym, t, tq in deltas:
+        if expr.has(dsym):
+            lines.append(f"    {_PRINTER.doprint(dsym)} = {tq.name} - {t.name}")
+    replacements, reduced = sp.cse([expr], symbols=sp.numbered_symbols("_c"),
+                                   optimizations="basic")
+    for sym, sub in replacements:
+        lines.append(f"    {_PRINTER.doprint(sym)} = {_PRINTER.doprint(sub)}")
+    lines.append(f"    _out[...] = {_PRINTER.doprint(reduced[0])}")
+    lines.append("    return _out")
+    return "\n".join(lines) + "\n"
+
+
 def _head(name: str, args: list[str], tail: tuple, doc: str) -> list[str]:
     """The first lines of a kernel: signature, docstring and the output array.
 
@@ -637,9 +656,21 @@ def parametrization_source(d: Derivation) -> tuple[str, dict[str, str]]:
     add("fisher", th + fx, list(d.fisher), "matrix", (p, p), True, doc="F(θ), (..., p, p).")
     add("natural_fisher", th + fx, list(d.natural_fisher), "matrix", (m, m), True,
         doc="∇²A at η(θ), (..., m, m).")
-    add("kl", th + thq + fx, [d.kl], "scalar",
-        refine=(f"{P}__to_natural", th, thq, "None" if P == "natural" else f"{P}__jacobian", fx),
-        doc="KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.")
+    try:
+        stable, deltas = stable_kl(d)
+    except NoStableForm:
+        add("kl", th + thq + fx, [d.kl], "scalar",
+            refine=(f"{P}__to_natural", th, thq, "None" if P == "natural" else f"{P}__jacobian",
+                    fx),
+            doc="KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to "
+                "η_q.")
+    else:
+        fname = f"{P}__kl"
+        parts.append(_stable_kl_function(
+            fname, th + thq + fx, stable, deltas,
+            "KL(p_θ ‖ p_θq), (...): the Bregman remainder of A in θq − θ, its terms of second "
+            "order\n    in it (no cancellation near θ = θq).\n\n    " + ranges))
+        table["kl"] = fname
     entropy = d.entropy
     if d.entropy_sums_support:
         # The kernel returns the closed part; the runtime subtracts E[log h(x)] by summation.

@@ -29,6 +29,7 @@ from ..structure.kronecker import DENSE_NUMBERS_MAX
 from ._cholesky import cho_inverse, cho_solve, tri_solve
 from ._generic import _finite
 from ._runtime import Kernels
+from ._special import x_minus_log1p
 
 #: Basis directions applied at once when forming a dense matrix are cut so that one block's
 #: (block, ..., d, d) temporaries hold at most this many numbers.
@@ -616,7 +617,7 @@ class MVNKernels(Kernels):
                 delta = (tq[..., :d] - tp[..., :d])[..., None]
         eps = np.linalg.eigvalsh(0.5 * (E + E.swapaxes(-1, -2)))
         quad = (delta.swapaxes(-1, -2) @ (selq["Sig_inv"] @ delta))[..., 0, 0]
-        return 0.5 * _x_minus_log1p(eps).sum(-1) + 0.5 * quad
+        return 0.5 * x_minus_log1p(eps).sum(-1) + 0.5 * quad
 
     def entropy(self, theta):
         """½ log det(2πeΣ): -> (...)."""
@@ -655,22 +656,6 @@ class MVNKernels(Kernels):
             if self.parametrization == "natural" else self._sym(rest)
         M = np.where(ok[..., None, None], M, self._eye)
         return ok & (np.linalg.eigvalsh(M)[..., 0] > 0)
-
-
-def _x_minus_log1p(x):
-    """x − log(1 + x) elementwise, by its series x²/2 − x³/3 + … where |x| < 0.1."""
-    x = np.asarray(x, dtype=np.float64)
-    small = np.abs(x) < 0.1
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = x - np.log1p(x)
-    xs = x[small]
-    series = np.zeros_like(xs)
-    power = xs * xs
-    for n in range(2, 20):
-        series += (1 if n % 2 == 0 else -1) * power / n
-        power = power * xs
-    out[small] = series
-    return out
 
 
 def _phi(X):

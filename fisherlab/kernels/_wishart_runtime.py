@@ -32,31 +32,13 @@ from scipy import special as _sc
 from ..errors import DomainError, NotAvailableError, ShapeError, describe
 from ._cholesky import cho_inverse
 from ._runtime import Kernels
-from ._special import log_multigamma, multi_polygamma
+from ._special import log_multigamma, multi_polygamma, x_minus_log1p
 
 __all__ = ["log_multigamma", "multi_polygamma", "wishart_kl", "assemble", "WishartKernels"]
 
 #: Basis directions applied at once when forming a dense matrix are cut so that one block's
 #: (block, ..., d, d) temporaries hold at most this many numbers.
 _BLOCK_NUMBERS = 1 << 22
-
-
-def _x_minus_log1p(x):
-    """x − log(1 + x) elementwise; by its series Σ_{k≥2} (−x)^k/k... where |x| < 0.1, so that
-    eigenvalues 1 + x close to 1 keep their digits."""
-    x = np.asarray(x, dtype=np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.array(x - np.log1p(x), dtype=np.float64)
-    small = np.abs(x) < 0.1
-    if np.any(small):
-        xs = x[small]
-        acc = np.zeros_like(xs)
-        power = xs * xs
-        for k in range(2, 20):
-            acc += (1.0 if k % 2 == 0 else -1.0) * power / k
-            power = power * xs
-        out[small] = acc
-    return out
 
 
 def _lgamma_bregman(x, delta):
@@ -100,7 +82,7 @@ def wishart_kl(a_p, da, C, D, form: str):
         raise ValueError(form)
     j = np.arange(d) / 2
     gam = _lgamma_bregman(np.asarray(a_p)[..., None] - j, -np.asarray(da)[..., None]).sum(-1)
-    return (a_p * _x_minus_log1p(eps).sum(-1) + da * np.log1p(eps).sum(-1) + gam)
+    return (a_p * x_minus_log1p(eps).sum(-1) + da * np.log1p(eps).sum(-1) + gam)
 
 
 # -- block layouts
@@ -514,7 +496,7 @@ class WishartKernels(Kernels):
                 Wp = bm(a["T"])
             rho = dk / kp
             quad = (delta.swapaxes(-1, -2) @ (Wp @ delta))[..., 0, 0]
-            return kl_w + 0.5 * (d * _x_minus_log1p(rho) + kq * 2 * ap * quad)
+            return kl_w + 0.5 * (d * x_minus_log1p(rho) + kq * 2 * ap * quad)
         if pz == "natural":
             # a = n/2 = e + (d + 1)/2 (Wishart), ν/2 = −e − (d + 1)/2 (inverse Wishart)
             s = -1.0 if name == "inverse_wishart" else 1.0

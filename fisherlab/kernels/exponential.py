@@ -121,18 +121,16 @@ def natural__natural_fisher(eta, _out=None):
 
 
 def natural__kl(eta, eta_q, _out=None):
-    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
+    """KL(p_θ ‖ p_θq), (...): the Bregman remainder of A in θq − θ, its terms of second order
+    in it (no cancellation near θ = θq).
 
     Valid range: eta in [-1000, -0.001]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast(eta, eta_q).shape + ())
-    _c0 = -eta_q
-    _t0 = -numpy.log(_c0)
-    _t1 = -(_c0 + eta)/eta
-    _t2 = numpy.log(-eta)
-    _out[...] = _t0 + _t1 + _t2
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2), natural__to_natural, None, _kl_curvature, (eta,), (eta_q,))
+    _d_eta = eta_q - eta
+    _out[...] = _special.expm1mx(_special.log_ratio(_d_eta, eta, eta_q))
+    return _out
 
 
 def natural__entropy(eta, _out=None):
@@ -268,17 +266,16 @@ def rate__natural_fisher(rate, _out=None):
 
 
 def rate__kl(rate, rate_q, _out=None):
-    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
+    """KL(p_θ ‖ p_θq), (...): the Bregman remainder of A in θq − θ, its terms of second order
+    in it (no cancellation near θ = θq).
 
     Valid range: rate in [0.001, 1000]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast(rate, rate_q).shape + ())
-    _t0 = -numpy.log(rate_q)
-    _t1 = -(rate - rate_q)/rate
-    _t2 = numpy.log(rate)
-    _out[...] = _t0 + _t1 + _t2
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2), rate__to_natural, rate__jacobian, _kl_curvature, (rate,), (rate_q,))
+    _d_rate = rate_q - rate
+    _out[...] = _special.expm1mx(_special.log_ratio(_d_rate, rate, rate_q))
+    return _out
 
 
 def rate__entropy(rate, _out=None):
@@ -425,18 +422,16 @@ def scale__natural_fisher(scale, _out=None):
 
 
 def scale__kl(scale, scale_q, _out=None):
-    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
+    """KL(p_θ ‖ p_θq), (...): the Bregman remainder of A in θq − θ, its terms of second order
+    in it (no cancellation near θ = θq).
 
     Valid range: scale in [0.001, 1000]; there it agrees with the exact expression evaluated at
     50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast(scale, scale_q).shape + ())
-    _t0 = scale/scale_q
-    _t1 = -1
-    _t2 = numpy.log(scale_q)
-    _t3 = -numpy.log(scale)
-    _out[...] = _t0 + _t1 + _t2 + _t3
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3), scale__to_natural, scale__jacobian, _kl_curvature, (scale,), (scale_q,))
+    _d_scale = scale_q - scale
+    _out[...] = _special.expm1mx(-_special.log_ratio(_d_scale, scale, scale_q))
+    return _out
 
 
 def scale__entropy(scale, _out=None):

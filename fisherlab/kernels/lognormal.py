@@ -142,23 +142,17 @@ def natural__natural_fisher(eta1, eta2, _out=None):
 
 
 def natural__kl(eta1, eta2, eta1_q, eta2_q, _out=None):
-    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
+    """KL(p_θ ‖ p_θq), (...): the Bregman remainder of A in θq − θ, its terms of second order
+    in it (no cancellation near θ = θq).
 
     Valid range: eta1 in [-0.07, 0.07], eta2 in [-200, -0.005]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast(eta1, eta2, eta1_q, eta2_q).shape + ())
-    _c0 = -2*eta2
-    _c1 = eta1**2
-    _c2 = eta2**(-1.0)
-    _t0 = (1/2)*numpy.log(_c0)
-    _t1 = -1/2*numpy.log(-2*eta2_q)
-    _t2 = -1/4*eta1_q**2/eta2_q
-    _t3 = (1/4)*_c1*_c2
-    _t4 = -1/2*_c2*eta1*(eta1 - eta1_q)
-    _t5 = (1/4)*(_c0 + _c1)*(eta2 - eta2_q)/eta2**2
-    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5), natural__to_natural, None, _kl_curvature, (eta1, eta2,), (eta1_q, eta2_q,))
+    _d_eta1 = eta1_q - eta1
+    _d_eta2 = eta2_q - eta2
+    _out[...] = (1/4)*(2*_special.expm1mx(_special.log_ratio(_d_eta2, eta2, eta2_q)) - (_d_eta1 - _d_eta2*eta1/eta2)**2/eta2_q)
+    return _out
 
 
 def natural__entropy(eta1, eta2, _out=None):
@@ -330,20 +324,17 @@ def mu_sigma__natural_fisher(mu, sigma, _out=None):
 
 
 def mu_sigma__kl(mu, sigma, mu_q, sigma_q, _out=None):
-    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
+    """KL(p_θ ‖ p_θq), (...): the Bregman remainder of A in θq − θ, its terms of second order
+    in it (no cancellation near θ = θq).
 
     Valid range: mu in [-7, 7], sigma in [0.05, 10]; there it agrees with the exact expression
     evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast(mu, sigma, mu_q, sigma_q).shape + ())
-    _c0 = (1/2)/sigma_q**2
-    _t0 = _c0*sigma**2
-    _t1 = _c0*(mu - mu_q)**2
-    _t2 = -1/2
-    _t3 = -numpy.log(sigma)
-    _t4 = numpy.log(sigma_q)
-    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4), mu_sigma__to_natural, mu_sigma__jacobian, _kl_curvature, (mu, sigma,), (mu_q, sigma_q,))
+    _d_mu = mu_q - mu
+    _d_sigma = sigma_q - sigma
+    _out[...] = (1/2)*(_d_mu**2/sigma_q**2 + _special.expm1mx(-2*_special.log_ratio(_d_sigma, sigma, sigma_q)))
+    return _out
 
 
 def mu_sigma__entropy(mu, sigma, _out=None):

@@ -140,23 +140,17 @@ def natural__natural_fisher(eta1, eta2, _out=None):
 
 
 def natural__kl(eta1, eta2, eta1_q, eta2_q, _out=None):
-    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
+    """KL(p_θ ‖ p_θq), (...): the Bregman remainder of A in θq − θ, its terms of second order
+    in it (no cancellation near θ = θq).
 
     Valid range: eta1 in [-3, 3], eta2 in [-1000, -0.001]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast(eta1, eta2, eta1_q, eta2_q).shape + ())
-    _c0 = -2*eta2
-    _c1 = eta1**2
-    _c2 = eta2**(-1.0)
-    _t0 = (1/2)*numpy.log(_c0)
-    _t1 = -1/2*numpy.log(-2*eta2_q)
-    _t2 = -1/4*eta1_q**2/eta2_q
-    _t3 = (1/4)*_c1*_c2
-    _t4 = -1/2*_c2*eta1*(eta1 - eta1_q)
-    _t5 = (1/4)*(_c0 + _c1)*(eta2 - eta2_q)/eta2**2
-    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4 + _t5
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4) + numpy.abs(_t5), natural__to_natural, None, _kl_curvature, (eta1, eta2,), (eta1_q, eta2_q,))
+    _d_eta1 = eta1_q - eta1
+    _d_eta2 = eta2_q - eta2
+    _out[...] = (1/4)*(2*_special.expm1mx(_special.log_ratio(_d_eta2, eta2, eta2_q)) - (_d_eta1 - _d_eta2*eta1/eta2)**2/eta2_q)
+    return _out
 
 
 def natural__entropy(eta1, eta2, _out=None):
@@ -333,22 +327,18 @@ def mean__natural_fisher(mean_x, mean_x2, _out=None):
 
 
 def mean__kl(mean_x, mean_x2, mean_x_q, mean_x2_q, _out=None):
-    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
+    """KL(p_θ ‖ p_θq), (...): the Bregman remainder of A in θq − θ, its terms of second order
+    in it (no cancellation near θ = θq).
 
     Valid range: mean_x in [-30, 30], mean_x2 in [0.01, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast(mean_x, mean_x2, mean_x_q, mean_x2_q).shape + ())
+    _d_mean_x = mean_x_q - mean_x
+    _d_mean_x2 = mean_x2_q - mean_x2
     _c0 = _special.moment_variance(mean_x_q, mean_x2_q)
-    _c1 = (1/2)/_c0
-    _c2 = _special.moment_variance(mean_x, mean_x2)
-    _t0 = _c1*(mean_x - mean_x_q)**2
-    _t1 = -1/2
-    _t2 = (1/2)*numpy.log(_c0)
-    _t3 = -1/2*numpy.log(_c2)
-    _t4 = _c1*_c2
-    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4), mean__to_natural, mean__jacobian, _kl_curvature, (mean_x, mean_x2,), (mean_x_q, mean_x2_q,))
+    _out[...] = (1/2)*_special.expm1mx(-_special.log_ratio(-_d_mean_x*(mean_x + mean_x_q) + _d_mean_x2, _special.moment_variance(mean_x, mean_x2), _c0)) + (1/2)*_d_mean_x**2/_c0
+    return _out
 
 
 def mean__entropy(mean_x, mean_x2, _out=None):
@@ -519,20 +509,17 @@ def mean_std__natural_fisher(mean, std, _out=None):
 
 
 def mean_std__kl(mean, std, mean_q, std_q, _out=None):
-    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
+    """KL(p_θ ‖ p_θq), (...): the Bregman remainder of A in θq − θ, its terms of second order
+    in it (no cancellation near θ = θq).
 
     Valid range: mean in [-1000, 1000], std in [0.001, 1000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast(mean, std, mean_q, std_q).shape + ())
-    _c0 = (1/2)/std_q**2
-    _t0 = _c0*std**2
-    _t1 = _c0*(mean - mean_q)**2
-    _t2 = -1/2
-    _t3 = -numpy.log(std)
-    _t4 = numpy.log(std_q)
-    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4), mean_std__to_natural, mean_std__jacobian, _kl_curvature, (mean, std,), (mean_q, std_q,))
+    _d_mean = mean_q - mean
+    _d_std = std_q - std
+    _out[...] = (1/2)*(_d_mean**2/std_q**2 + _special.expm1mx(-2*_special.log_ratio(_d_std, std, std_q)))
+    return _out
 
 
 def mean_std__entropy(mean, std, _out=None):
@@ -710,20 +697,17 @@ def mean_var__natural_fisher(mean, var, _out=None):
 
 
 def mean_var__kl(mean, var, mean_q, var_q, _out=None):
-    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
+    """KL(p_θ ‖ p_θq), (...): the Bregman remainder of A in θq − θ, its terms of second order
+    in it (no cancellation near θ = θq).
 
     Valid range: mean in [-1000, 1000], var in [0.0001, 10000]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast(mean, var, mean_q, var_q).shape + ())
-    _c0 = (1/2)/var_q
-    _t0 = _c0*var
-    _t1 = _c0*(mean - mean_q)**2
-    _t2 = -1/2
-    _t3 = (1/2)*numpy.log(var_q)
-    _t4 = -1/2*numpy.log(var)
-    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4), mean_var__to_natural, mean_var__jacobian, _kl_curvature, (mean, var,), (mean_q, var_q,))
+    _d_mean = mean_q - mean
+    _d_var = var_q - var
+    _out[...] = (1/2)*(_d_mean**2/var_q + _special.expm1mx(-_special.log_ratio(_d_var, var, var_q)))
+    return _out
 
 
 def mean_var__entropy(mean, var, _out=None):
@@ -894,20 +878,17 @@ def mean_logstd__natural_fisher(mean, log_std, _out=None):
 
 
 def mean_logstd__kl(mean, log_std, mean_q, log_std_q, _out=None):
-    """KL(p_θ ‖ p_θq), (...); near θ = θq by quadrature of its curvature from η_p to η_q.
+    """KL(p_θ ‖ p_θq), (...): the Bregman remainder of A in θq − θ, its terms of second order
+    in it (no cancellation near θ = θq).
 
     Valid range: mean in [-1000, 1000], log_std in [-6, 6.5]; there it agrees with the exact
     expression evaluated at 50 digits to a relative 1e-12 (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast(mean, log_std, mean_q, log_std_q).shape + ())
-    _c0 = (1/2)*numpy.exp(-2*log_std_q)
-    _t0 = _c0*(mean - mean_q)**2
-    _t1 = -1/2
-    _t2 = -log_std
-    _t3 = log_std_q
-    _t4 = _c0*numpy.exp(2*log_std)
-    _out[...] = _t0 + _t1 + _t2 + _t3 + _t4
-    return _special.kl_refine(_out, numpy.abs(_t0) + numpy.abs(_t1) + numpy.abs(_t2) + numpy.abs(_t3) + numpy.abs(_t4), mean_logstd__to_natural, mean_logstd__jacobian, _kl_curvature, (mean, log_std,), (mean_q, log_std_q,))
+    _d_mean = mean_q - mean
+    _d_log_std = log_std_q - log_std
+    _out[...] = (1/2)*(_d_mean**2*numpy.exp(-2*log_std_q) + _special.expm1mx(-2*_d_log_std))
+    return _out
 
 
 def mean_logstd__entropy(mean, log_std, _out=None):

@@ -230,3 +230,80 @@ def test_shift_series_few_points_and_many_match_mpmath():
                 e = ref(mp.mpf(float(a)), mp.mpf(float(b)))
                 assert abs(mp.mpf(float(f)) - e) <= 1e-14 * abs(e), (fn.__name__, a, b)
                 assert abs(mp.mpf(float(m)) - e) <= 1e-14 * abs(e), (fn.__name__, a, b)
+
+
+def _mp_x_minus_log1p(x):
+    # x − log(1 + x) ≈ x²/2 cancels 2·log10(1/|x|) digits of the working precision.
+    with mp.workdps(40 + int(2 * abs(np.log10(abs(x))))):
+        v = mp.mpf(float(x))
+        return +(v - mp.log1p(v))
+
+
+def test_x_minus_log1p_matches_mpmath_over_its_range():
+    """x − log(1 + x) to 1e-15 relative from −1 (exclusive) to 1e300, across the switch at
+    |x| = 0.5 between the atanh series and the direct difference, for |x| ≥ 1e-150."""
+    rng = np.random.default_rng(20261205)
+    half = np.nextafter(0.5, 0.0)
+    x = np.concatenate([-np.geomspace(1e-150, 1.0, 600)[:-1], np.geomspace(1e-150, 1e300, 900),
+                        rng.uniform(-1.0, 2.0, 600), [-1 + 2**-52, -0.5, 0.5, half, -half]])
+    got = special.x_minus_log1p(x)
+    # One point takes a path of its own (Python floats), and > 4096 series points another
+    # (Horner's rule): each checked too.
+    big = special.x_minus_log1p(np.tile(x, 6))[:x.size]
+    x, got = np.concatenate([x, x, x[::7]]), np.concatenate(
+        [got, big, [special.x_minus_log1p(np.float64(v)) for v in x[::7]]])
+    errs = [abs((mp.mpf(float(g)) - e) / e) for g, e in
+            ((g, _mp_x_minus_log1p(v)) for g, v in zip(got, x))]
+    assert max(errs) <= 1e-15, f"worst {float(max(errs)):.3g} at x = {x[int(np.argmax(errs))]!r}"
+    assert special.x_minus_log1p(0.0) == 0.0 and special.x_minus_log1p(-1.0) == np.inf
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(special.x_minus_log1p(np.array([-2.0, 0.1])))[0]
+
+
+def _mp_expm1mx(x):
+    with mp.workdps(40 + int(2 * abs(np.log10(abs(x))))):
+        v = mp.mpf(float(x))
+        return +(mp.expm1(v) - v)
+
+
+def test_expm1mx_matches_mpmath_over_its_range():
+    """e^x − 1 − x to 1e-15 relative for 1e-150 ≤ |x| ≤ 709, across the switch at |x| = 0.5
+    between the Taylor series and expm1(x) − x."""
+    rng = np.random.default_rng(20261206)
+    half = np.nextafter(0.5, 0.0)
+    x = np.concatenate([-np.geomspace(1e-150, 745.0, 700), np.geomspace(1e-150, 709.0, 700),
+                        rng.uniform(-3.0, 3.0, 600), [-0.5, 0.5, half, -half]])
+    got = special.expm1mx(x)
+    big = special.expm1mx(np.tile(x, 6))[:x.size]  # > 4096 series points: Horner's rule
+    x, got = np.concatenate([x, x, x[::7]]), np.concatenate(
+        [got, big, [special.expm1mx(np.float64(v)) for v in x[::7]]])
+    errs = [abs((mp.mpf(float(g)) - e) / e)
+            for g, e in ((g, _mp_expm1mx(v)) for g, v in zip(got, x))]
+    assert max(errs) <= 1e-15, f"worst {float(max(errs)):.3g} at x = {x[int(np.argmax(errs))]!r}"
+    assert special.expm1mx(0.0) == 0.0
+
+
+def test_log_ratio_keeps_its_digits_near_and_far():
+    """log(u_q/u) from an exact u_q − u: 1e-15 relative to 50 digits both where u_q ≈ u (the
+    quotient alone keeps an absolute ε) and where u_q ≪ u (du/u ≈ −1 alone keeps an absolute
+    ε of 1 + du/u), for u of either sign, as one array, broadcast, and point by point."""
+    rng = np.random.default_rng(20261207)
+    u = rng.uniform(0.5, 2.0, 400) * 10.0 ** rng.integers(-100, 100, 400)
+    ratio = np.concatenate([1 + rng.uniform(-1, 1, 200) * 10.0 ** rng.uniform(-15, -0.3, 200),
+                            10.0 ** rng.uniform(-12, 12, 200)])
+    uq = u * ratio
+    u, uq = np.concatenate([u, -u]), np.concatenate([uq, -uq])
+    with mp.workdps(60):
+        du = np.array([float(mp.mpf(float(b)) - mp.mpf(float(a))) for a, b in zip(u, uq)])
+        exact = [mp.log(mp.mpf(float(b)) / mp.mpf(float(a))) for a, b in zip(u, uq)]
+        # Near the coincidence the test's u_q − u is itself rounded: compare with the log of
+        # the ratio it stands for, (u + du)/u.
+        exact = [mp.log1p(mp.mpf(float(d)) / mp.mpf(float(a))) if abs(d / a) < 0.5 else e
+                 for a, d, e in zip(u, du, exact)]
+        got = special.log_ratio(du, u, uq)
+        errs = [abs((mp.mpf(float(g)) - e) / e) for g, e in zip(got, exact) if e != 0]
+    assert max(errs) <= 1e-15, f"worst {float(max(errs)):.3g}"
+    one = [special.log_ratio(float(d), float(a), float(b)) for d, a, b in zip(du, u, uq)][::9]
+    assert np.allclose(one, got[::9], rtol=4e-16, atol=0)
+    row = special.log_ratio(du[:5], u[:5], uq[0])  # a scalar u_q broadcast against the rows
+    assert row.shape == (5,)

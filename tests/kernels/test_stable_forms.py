@@ -175,3 +175,29 @@ def test_beta_mean_precision_kl_where_log_beta_lost_digits():
         exact = (log_beta(aq, bq) - log_beta(a, b) + (a - aq) * (mp.digamma(a) - mp.digamma(a + b))
                  + (b - bq) * (mp.digamma(b) - mp.digamma(a + b)))
         assert _relative(k.kl(np.array(p), np.array(q)), exact) < 1e-13
+
+
+@pytest.mark.parametrize("param,theta,theta_q", [
+    ("mean_std", (3.0, 1e-3), (-2.0, 1e3)),   # σq/σ = 1e6: 1 + Δ(σ²)/σq² is 1e-12
+    ("mean_std", (3.0, 1e3), (3.0, 1e-3)),
+    ("mean_std", (900.0, 0.5), (900.0 * (1 + 1e-13), 0.5 * (1 + 3e-12))),
+    ("mean_var", (-5.0, 1e-4), (7.0, 1e4)),
+    ("mean_logstd", (1e3, -6.0), (-1e3, 6.5)),
+    ("mean_logstd", (0.0, 0.25), (1e-9, 0.25 + 1e-11)),
+    ("natural", (3.0, -1e3), (-3.0, -1e-3)),
+    ("mean", (30.0, 900.01), (30.0 * (1 + 1e-12), 900.01 * (1 + 2e-12))),
+])
+def test_normal_kl_as_a_remainder_near_and_far(param, theta, theta_q):
+    """The normal KL printed as Δμ²/(2σq²) + ½(e^L − 1 − L), L = Δlog(1/σ²): with the variances
+    a factor 1e12 apart (where 1 + Δ(σ²)/σq², formed from a difference, would keep only its
+    absolute ε) and 1e-11 apart (where the Bregman form cancels), against the textbook KL of
+    (μ, σ²)."""
+    to_mv = {"natural": lambda a, b: (-a / (2 * b), -1 / (2 * b)),
+             "mean": lambda a, b: (a, b - a * a), "mean_std": lambda a, b: (a, b * b),
+             "mean_var": lambda a, b: (a, b), "mean_logstd": lambda a, b: (a, mp.exp(2 * b))}
+    got = fl.kernels("normal", param).kl(np.array(theta), np.array(theta_q))
+    with mp.workdps(DPS):
+        (m1, v1), (m2, v2) = (to_mv[param](*[mp.mpf(float(t)) for t in th])
+                              for th in (theta, theta_q))
+        exact = (mp.log(v2 / v1) + (v1 + (m1 - m2) ** 2) / v2 - 1) / 2
+        assert _relative(got, exact) <= TOL

@@ -146,3 +146,63 @@ class Logit(KernelFunctionBase):
     def _latex(self, printer, exp=None):
         tex = rf"\operatorname{{logit}}\left({printer._print(self.args[0])}\right)"
         return rf"\left({tex}\right)^{{{exp}}}" if exp else tex
+
+
+
+class Expm1MinusX(KernelFunctionBase):
+    """e^x − 1 − x: the Bregman remainder of exp at 0, and −(remainder of log) at x = Δlog.
+
+    As written it cancels to x²/2 for small x; opaque, it prints as
+    :func:`fisherlab.kernels._special.expm1mx`, which keeps every digit.
+    """
+
+    kernel_name = "expm1mx"
+
+    @classmethod
+    def eval(cls, x):
+        """0 at x = 0; otherwise None keeps it opaque."""
+        if x == 0:
+            return sp.Integer(0)
+        return None
+
+    def explicit(self):
+        """The elementary form e^x − 1 − x."""
+        x = self.args[0]
+        return sp.exp(x) - 1 - x
+
+    def fdiff(self, argindex=1):
+        """The derivative e^x − 1."""
+        return sp.exp(self.args[0]) - 1
+
+    def _sympystr(self, printer):
+        return f"({printer._print(self.explicit())})"
+
+    def _latex(self, printer):
+        return rf"\left({printer._print(self.explicit())}\right)"
+
+
+class LogRatio(KernelFunctionBase):
+    """log(u_q/u) for u, u_q of one sign, given du = u_q − u formed without cancellation.
+
+    log1p(du/u) near u_q = u (where the rounded quotient would carry an absolute ε), the log of
+    the quotient far apart (where du/u ≈ −1 would): :func:`fisherlab.kernels._special.log_ratio`.
+    """
+
+    kernel_name = "log_ratio"
+
+    @classmethod
+    def eval(cls, du, u, uq):
+        """Never evaluated: the ratio stays one function so codegen can write it stably."""
+        return None
+
+    def explicit(self):
+        """The elementary form log(1 + du/u) (with du, so that a check at high precision
+        exercises the difference as the kernel forms it)."""
+        du, u, uq = self.args
+        return sp.log(1 + du / u)
+
+    def _sympystr(self, printer):
+        return printer._print(self.explicit())
+
+    def _latex(self, printer):
+        return printer._print(self.explicit())
