@@ -38,8 +38,9 @@ A_d′ are accurate to a few ulps there and Φ_d‴ (the skewness) to 3e-13
 information's entries are accurate relative to its largest, A_d(κ)/κ: along μ it is the small
 A_d′ ≈ (d − 1)/(2κ²) formed as a sum of terms of size A_d/κ, so its smallest eigenvalue carries
 an error of ~κ ulps of it; the ``angles_concentration`` parametrization has A_d′ itself. The KL
-divergence is the Bregman form A(η_q) − A(η) − ⟨∇A(η), η_q − η⟩, a sum of terms of the size of
-κ and κ_q (tests/families/test_von_mises_fisher_textbook.py).
+divergence is the Bregman form A(η_q) − A(η) − ⟨∇A(η), η_q − η⟩, summed as A(η_q) − Ψ_d(‖η‖²) −
+⟨∇A(η), η_q⟩: terms of the size of κ_q and of the KL itself, a few ulps of max(1, κ_q) off
+(tests/families/test_von_mises_fisher_textbook.py).
 """
 
 from __future__ import annotations

@@ -118,8 +118,7 @@ def natural__kl_terms(eta, eta_q):
     m = _shape[-1]
     _c0 = numpy.add.reduce(eta_q**2, axis=-1)
     _c1 = numpy.add.reduce(eta**2, axis=-1)
-    _c2 = 2*_special.vmf_log_normalizer_deriv(1, m, _c1)
-    return (_special.full((2*_c0*_special.vmf_log_normalizer_deriv(1, m, _c0) + _special.vmf_log_normalizer_intercept(m, _c0)), _shape[:-1]), _special.full(((-_special.vmf_log_normalizer_intercept(m, _c1)) + (-_c1*_c2)), _shape[:-1]), _special.full(_c2*((_c1 + (-numpy.add.reduce(eta*eta_q, axis=-1)))), _shape[:-1]))
+    return (_special.full((2*_c0*_special.vmf_log_normalizer_deriv(1, m, _c0) + _special.vmf_log_normalizer_intercept(m, _c0)), _shape[:-1]), _special.full((-_special.vmf_log_normalizer_intercept(m, _c1)), _shape[:-1]), _special.full((-2)*numpy.add.reduce(eta*eta_q, axis=-1)*_special.vmf_log_normalizer_deriv(1, m, _c1), _shape[:-1]))
 
 
 def natural__skewness(eta):
