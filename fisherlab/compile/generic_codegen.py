@@ -168,6 +168,9 @@ class _Module:
         s = sp.Symbol("s", integer=True)
         logh = fam.log_base_measure(sp, x, s, self.k, **{v.name: v for v in d.fixed})
         pr = IndexPrinter({x: self.k}, {v: v.name for v in d.fixed})
+        body = pr.print(sp.sympify(logh), ())
+        # a log h with a constant depending on the dimension (the von Mises–Fisher's log-area)
+        m_of_x = f"x.shape[-1] + {fam.offset}" if fam.offset else "x.shape[-1]"
         chunks.append(
             f"def log_base_measure(*x_fixed, _out=None):\n"
             f'    """log h(x) from the columns of x (then the fixed parameters), (...)."""\n'
@@ -175,7 +178,8 @@ class _Module:
             f"axis=-1)\n"
             + "".join(f"    {n} = numpy.asarray(x_fixed[{i - len(fx)}], dtype=numpy.float64)\n"
                       for i, n in enumerate(fx))
-            + f"    return _special.into(_out, {pr.print(sp.sympify(logh), ())}, x.shape[:-1])\n")
+            + (f"    m = {m_of_x}\n" if pr.uses_m else "")
+            + f"    return _special.into(_out, {body}, x.shape[:-1])\n")
         stat = fam.statistics(sp, x, J)
         pr = IndexPrinter({x: self.k}, {})
         chunks.append(

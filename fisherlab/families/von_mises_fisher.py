@@ -3,18 +3,20 @@ p(x) = C_d(κ) exp(κ μᵀx), C_d(κ) = κ^ν / ((2π)^(d/2) I_ν(κ)), ν = d/
 with respect to the surface measure of the sphere (of total mass 2π^(d/2)/Γ(d/2)).
 
 Observations have shape (..., d) with ‖x‖ = 1 to within ``SPHERE_TOLERANCE`` (1e-10; farther
-raises SupportError). Exponential-family form: T(x) = x, log h(x) = 0, η = κμ ∈ ℝ^d, and
+raises SupportError). Exponential-family form: T(x) = x, η = κμ ∈ ℝ^d,
+log h(x) = −log |S^(d−1)| = −log(2π^(d/2)/Γ(d/2)) (the uniform law on the sphere), and
 
-    A(η) = log I_ν(‖η‖) − ν log ‖η‖ + (d/2) log 2π = Φ_d(‖η‖²) + (d/2) log 2π,
+    A(η) = log(Γ(ν + 1) (2/‖η‖)^ν I_ν(‖η‖)) = Φ_d(‖η‖²),
 
-with Φ_d(s) = log I_ν(√s) − (ν/2) log s analytic at s = 0 (η = 0 is the uniform law, A(0) =
-log(2π^(d/2)/Γ(d/2)), the log-area of the sphere). A is declared through s = ‖η‖² (see
-:mod:`fisherlab.families.special.bessel_sphere`), so the derived quantities are polynomials in
-η times Φ_d′, Φ_d″, Φ_d‴ and nothing divides by ‖η‖. Mean E[x] = A_d(κ)μ with
+with Φ_d(s) = log ₀F₁(; ν + 1; s/4) analytic at s = 0 (DLMF 10.25.2; η = 0 is the uniform law,
+A(0) = 0). A is declared through s = ‖η‖² (see :mod:`fisherlab.families.special.bessel_sphere`),
+so the derived quantities are polynomials in η times Φ_d′, Φ_d″, Φ_d‴ and nothing divides by
+‖η‖. The log-area, a constant of size (d/2) log(d/2πe) (−2.0e3 at d = 1000), is in log h and
+not in A: A, its Bregman KL and the entropy's η-dependent part Ψ_d = A − ⟨η, ∇A⟩ stay of the
+size of their own terms. Mean E[x] = A_d(κ)μ with
 A_d(κ) = I_(d/2)(κ)/I_(d/2−1)(κ); Fisher information in η
 ∇²A = (A_d(κ)/κ)(I − μμᵀ) + A_d′(κ) μμᵀ, with A_d′ = 1 − A_d² − (d − 1)A_d/κ (→ 1/d as κ → 0).
-For d = 2 it is the von Mises family (``von_mises``), whose log h holds the −log 2π this A
-holds.
+For d = 2 it is the von Mises family (``von_mises``), with the same log h = −log 2π and A.
 
 Parametrizations:
 
@@ -30,16 +32,15 @@ serves the natural parametrization for every d, derived once for symbolic d from
 :func:`indexed` (its Fisher information diag(2Φ′) + 4Φ″ηηᵀ also as a structured matrix); for
 d = 2 and 3, modules derived from this element-wise declaration add the angles.
 
-Valid range: κ = ‖η‖ from 0 (exactly) to 1e4 and d up to 1000: Φ_d, Φ_d′, Φ_d″, A_d and A_d′
-are accurate to a few ulps there and Φ_d‴ (the skewness) to 3e-13 (tests/kernels/test_special.py
-against 50-digit mpmath). The natural Fisher information's entries are accurate relative to
-its largest, A_d(κ)/κ: along μ it is the small A_d′ ≈ (d − 1)/(2κ²) formed as a sum of terms
-of size A_d/κ, so its smallest eigenvalue carries an error of ~κ ulps of it; the
-``angles_concentration`` parametrization has A_d′ itself. The KL divergence is the Bregman form
-A(η_q) − A(η) − ⟨∇A(η), η_q − η⟩, a sum of terms of the size of A: its absolute error is a few
-ulps of max(κ, κ_q, |A|), and |A| grows like (d/2) log(d/2πe) with the dimension (A(0) is the
-log-area of the sphere, −2.0e3 at d = 1000, where a KL of 0.6 between a near-uniform law and
-κ_q = 35 is 3e-13 off; tests/families/test_von_mises_fisher_textbook.py).
+Valid range: κ = ‖η‖ from 0 (exactly) to 1e4 and d up to 1000: Φ_d, Φ_d′, Φ_d″, Ψ_d, A_d and
+A_d′ are accurate to a few ulps there and Φ_d‴ (the skewness) to 3e-13
+(tests/kernels/test_special_bessel_sphere.py against 50-digit mpmath). The natural Fisher
+information's entries are accurate relative to its largest, A_d(κ)/κ: along μ it is the small
+A_d′ ≈ (d − 1)/(2κ²) formed as a sum of terms of size A_d/κ, so its smallest eigenvalue carries
+an error of ~κ ulps of it; the ``angles_concentration`` parametrization has A_d′ itself. The KL
+divergence is the Bregman form A(η_q) − A(η) − ⟨∇A(η), η_q − η⟩, summed as A(η_q) − Ψ_d(‖η‖²) −
+⟨∇A(η), η_q⟩: terms of the size of κ_q and of the KL itself, a few ulps of max(1, κ_q) off
+(tests/families/test_von_mises_fisher_textbook.py).
 """
 
 from __future__ import annotations
@@ -72,6 +73,13 @@ def _log_partition(d):
 
         return lp(sp.Integer(d), sum(e**2 for e in eta))
     return log_partition
+
+
+def _log_base_measure(sp, d):
+    """−log |S^(d−1)|: the uniform law's log-density, a constant (d an integer or a symbol)."""
+    from .special.bessel_sphere import log_sphere_area
+
+    return -log_sphere_area(d)
 
 
 def _angles_to_natural(d):
@@ -187,7 +195,7 @@ def make(d: int = 3) -> ExponentialFamily:
                  r" e^{\kappa \mu^\top x},\quad \|x\| = 1"),
         support=unit_sphere(d),
         statistics=lambda sp, x: list(x),
-        log_base_measure=lambda sp, x: sp.Integer(0),
+        log_base_measure=lambda sp, x: _log_base_measure(sp, d),
         natural=natural,
         log_partition=_log_partition(d),
         parametrizations=parametrizations,
@@ -201,7 +209,8 @@ def make(d: int = 3) -> ExponentialFamily:
 
 def indexed():
     """The von Mises–Fisher family for every d at once (see :mod:`fisherlab.families.indexed`):
-    A(η) = Φ_d(Σ_s η_s²) + (d/2) log 2π with d the symbolic number of natural parameters."""
+    A(η) = Φ_d(Σ_s η_s²) and log h = −log |S^(d−1)| with d the symbolic number of natural
+    parameters."""
     from .indexed import IndexedFamily
 
     def log_partition(sp, eta, s, m):
@@ -212,7 +221,7 @@ def indexed():
     return IndexedFamily(
         name="von_mises_fisher", offset=0,
         statistics=lambda sp, x, i: x[i],
-        log_base_measure=lambda sp, x, s, k: sp.Integer(0),
+        log_base_measure=lambda sp, x, s, k: _log_base_measure(sp, k),
         log_partition=log_partition,
-        expected_log_base_measure=lambda sp, mean, i, s, m: sp.Integer(0),
+        expected_log_base_measure=lambda sp, mean, i, s, m: _log_base_measure(sp, m),
         pull_entropy=True)

@@ -1773,31 +1773,36 @@ __all__ += ["batch_shape", "full", "into", "logsumexp0_last", "softmax_last", "c
             "log_multibeta"]
 
 
-# -- the von Mises–Fisher log-normalizer Φ_d(s) = log I_ν(√s) − (ν/2) log s, ν = d/2 − 1 ----------
+# -- the von Mises–Fisher log-normalizer Φ_d(s) = log(Γ(ν + 1)(2/√s)^ν I_ν(√s)), ν = d/2 − 1 ------
 #
-# A(η) of the von Mises–Fisher family on the sphere S^(d−1) ⊂ ℝ^d is Φ_d(‖η‖²) + (d/2) log 2π.
-# As a function of s = κ² it is analytic at 0: I_ν(√s) s^(−ν/2) = 2^(−ν)/Γ(ν + 1) · S_ν(s) with
-# S_ν(s) = Σ_k (s/4)^k / (k! (ν + 1)_k) entire, and by its Hadamard product over the Bessel
-# zeros j_(ν,m), log S_ν(s) = Σ_m log(1 + s/j_(ν,m)²) (Watson, Treatise on Bessel functions,
-# §15.41). Hence Φ's Taylor coefficients alternate in sign with ratio → −1/j_(ν,1)², and the
-# derivatives Φ⁽ⁿ⁾ = (−1)^(n+1) (n − 1)! Σ_m (j_(ν,m)² + s)^(−n) have one sign each.
+# A(η) of the von Mises–Fisher family on the sphere S^(d−1) ⊂ ℝ^d is Φ_d(‖η‖²), with the
+# log-area of the sphere in log h. Φ_d(s) = log S_ν(s), S_ν(s) = Γ(ν + 1)(2/√s)^ν I_ν(√s) =
+# Σ_k (s/4)^k / (k! (ν + 1)_k) = ₀F₁(; ν + 1; s/4) (DLMF 10.25.2), is analytic at 0 with
+# Φ_d(0) = 0, so A(0) = 0 and A is of the size of the KL's and the entropy's own terms (a form
+# with the log-area inside A carries ~(d/2) log(d/2πe), 2.0e3 at d = 1000, through them). By
+# the Hadamard product of S_ν over the Bessel zeros j_(ν,m), log S_ν(s) = Σ_m log(1 +
+# s/j_(ν,m)²) (Watson, Treatise on Bessel functions, §15.41). Hence Φ's Taylor coefficients
+# alternate in sign with ratio → −1/j_(ν,1)², and the derivatives Φ⁽ⁿ⁾ = (−1)^(n+1) (n − 1)!
+# Σ_m (j_(ν,m)² + s)^(−n) have one sign each; Φ ≥ 0 increases and Ψ = Φ − 2sΦ′ ≤ 0 decreases.
 #
 # - For s ≤ j²/4 (j² = max(5.78, ν(ν + 2)) ≤ j_(ν,1)², since j_(0,1)² = 5.783 and
 #   j_(ν,1) > √(ν(ν + 2)), Watson §15.3), Φ⁽ⁿ⁾ is summed from its Taylor series, whose 48
 #   coefficients are exact rationals (log S_ν from S_ν by k b_k = k a_k − Σ_(j<k) j b_j a_(k−j))
 #   rounded once: an alternating series of ratio ≤ 1/4 loses nothing, and s = 0 (η = 0) is a
-#   plain evaluation (Φ′(0) = 1/(2d)).
-# - Above, Φ = log ive(ν, κ) + κ − ν log κ (scipy's exponentially scaled I_ν, which does not
-#   underflow there for d ≤ 1000), and the ratio R_ν = I_(ν+1)/I_ν with the differences that
-#   the derivatives need — D = R_ν − R_(ν+1), E = 1/κ − D, q = 1 − R_ν — from backward
-#   recurrences (:func:`_vmf_ratios`) that never subtract numbers of one size:
+#   plain evaluation (Φ(0) = 0, Φ′(0) = 1/(2d)).
+# - Above, Φ at an order ν′ = ν + M ≥ 20 from Debye's uniform expansion (DLMF 10.41.3 with
+#   Stirling's series for log Γ(ν′ + 1), DLMF 5.11.1; :func:`_vmf_debye`), which leaves a sum of
+#   positive terms, and for M > 0 the exact steps S_k/S_(k+1) = 1 + κR_(k+1)/(2(k + 1)) (from
+#   DLMF 10.29.1) down to ν (:func:`_vmf_order_shift`), positive too: a few ulps for every d and
+#   κ. The ratio R_ν = I_(ν+1)/I_ν and the differences that the derivatives need —
+#   D = R_ν − R_(ν+1), E = 1/κ − D, q = 1 − R_ν — come from backward recurrences
+#   (:func:`_vmf_ratios`) that never subtract numbers of one size:
 #   Φ′ = R/(2κ), Φ″ = −R D/(4κ²), A_d′ = R E (from R_ν′ = R_ν (R_(ν+1) − R_ν + 1/κ)), and
 #   Φ‴ = −((ν + 2)Φ″ + Φ′ R E/2)/s from the Riccati equation 4sΦ″ = 1 − 4(ν + 1)Φ′ − 4sΦ′² of
 #   the Bessel equation (its two terms cancel to ~log₁₀(ν + 2) digits). Past the threshold of
 #   Hankel's expansion, A_d′ (hence E) comes from that expansion (:func:`_vmf_asymptotic`).
-#   Measured against 50-digit mpmath for d ≤ 1000 and κ ≤ 1e4 (tests/kernels/test_special.py):
-#   Φ, Φ′, Φ″, A_d, A_d′ and Ψ = Φ − 2sΦ′ to a few ulps (Φ and Ψ absolutely near their zeros),
-#   Φ‴ to 3e-13.
+#   Measured against 50-digit mpmath for d ≤ 1000 and κ ≤ 1e4 (tests/kernels/
+#   test_special_bessel_sphere.py): Φ, Φ′, Φ″, A_d, A_d′ and Ψ to a few ulps, Φ‴ to 3e-13.
 
 #: Terms of the Taylor series of Φ (the 48th is below 4^−47 of the first where it is used).
 _VMF_TERMS = 48
@@ -1812,8 +1817,8 @@ def _vmf_nu(d):
 
 @functools.cache
 def _vmf_series_coefficients(d, n):
-    """Taylor coefficients of Φ_d⁽ⁿ⁾(s) = Σ_k k!/(k−n)! b_k s^(k−n) (b_0 = Φ_d(0)), as floats
-    rounded once from exact rationals."""
+    """Taylor coefficients of Φ_d⁽ⁿ⁾(s) = Σ_k k!/(k−n)! b_k s^(k−n) (b_0 = Φ_d(0) = 0), as
+    floats rounded once from exact rationals."""
     from fractions import Fraction
 
     nu = Fraction(d - 2, 2)
@@ -1824,11 +1829,7 @@ def _vmf_series_coefficients(d, n):
     for k in range(1, _VMF_TERMS):
         # the sum starts from Fraction(0): an empty int sum divided by k would be a float
         b[k] = a[k] - sum((j * b[j] * a[k - j] for j in range(1, k)), Fraction(0)) / k
-    coef = [float(math.perm(k, n) * b[k]) for k in range(n, _VMF_TERMS)]
-    if n == 0:
-        nu_f = float(nu)
-        coef[0] = -nu_f * math.log(2.0) - float(scipy.special.gammaln(nu_f + 1.0))
-    return tuple(coef)
+    return tuple(float(math.perm(k, n) * b[k]) for k in range(n, _VMF_TERMS))
 
 
 def _vmf_series_bound(nu):
@@ -1846,9 +1847,93 @@ def _vmf_ive(nu, z):
     v = scipy.special.ive(nu, z)
     if numpy.any(v == 0.0):
         raise FloatingPointError(
-            f"von Mises–Fisher: I_{nu}(κ) e^(−κ) underflows at κ = {numpy.min(z)}: "
-            "dimension beyond the documented range d <= 1000")
+            f"von Mises–Fisher: I_{nu}(κ) e^(−κ) underflows at κ = {numpy.min(z)}")
     return v
+
+
+#: The least order at which Φ is taken from Debye's expansion (lower orders step down to theirs
+#: from ν + M ≥ this), and the number of its terms U_1 … U_K: at ν = 20 the sum is within
+#: 2e-16 of 50-digit mpmath for κ/ν ≥ 0.05 (smaller ratios are in the Taylor branch).
+_VMF_DEBYE_NU = 20.0
+_VMF_DEBYE_TERMS = 16
+
+
+@functools.cache
+def _vmf_debye_polynomials():
+    """Coefficients (lowest power first) of Debye's polynomials U_1(p) … U_K(p), from exact
+    rationals by U_(k+1) = ½p²(1 − p²)U_k′ + ⅛∫₀ᵖ (1 − 5t²)U_k(t) dt, U_0 = 1 (DLMF 10.41.10)."""
+    from fractions import Fraction
+
+    u = [Fraction(1)]
+    out = []
+    for _ in range(_VMF_DEBYE_TERMS):
+        new = [Fraction(0)] * (len(u) + 4)
+        for j, c in enumerate(u):
+            new[j + 1] += j * c / 2 + c / (8 * (j + 1))
+            new[j + 3] -= j * c / 2 + 5 * c / (8 * (j + 3))
+        while new[-1] == 0:
+            new.pop()
+        u = new
+        out.append(tuple(float(c) for c in u))
+    return tuple(out)
+
+
+def _vmf_debye(nu, kappa):
+    """(z, w, t, c) at the order ``nu`` ≥ 20 with Φ = ν(t − log1p(t/2)) + c, (...) each:
+    z = κ/ν, w = √(1 + z²), t = w − 1 = z²/(1 + w) and the small c.
+
+    From I_ν(νz) ~ e^(νξ) Σ_k U_k(p)/ν^k / ((2πν)^½ (1 + z²)^¼), ξ = w + log(z/(1 + w)),
+    p = 1/w (DLMF 10.41.3) and log Γ(ν + 1) = (ν + ½) log ν − ν + ½ log 2π + r(ν) (Stirling,
+    DLMF 5.11.1), the terms of size ν log ν cancel exactly: Φ = ν(w − 1 − log((1 + w)/2)) −
+    ¼ log(1 + z²) + r(ν) + log Σ_k U_k(p)/ν^k. t − log1p(t/2) ≥ t/2 loses at most a bit.
+    """
+    z = kappa / nu
+    zz = z * z
+    w = numpy.sqrt(1.0 + zz)
+    p = 1.0 / w
+    t = zz / (1.0 + w)
+    total = numpy.zeros_like(z)
+    for poly in _vmf_debye_polynomials()[::-1]:
+        u = numpy.zeros_like(z)
+        for c in poly[::-1]:
+            u = u * p + c
+        total = (total + u) / nu
+    c = -0.25 * numpy.log1p(zz) + _stirling_remainder(float(nu)) + numpy.log1p(total)
+    return z, w, t, c
+
+
+def _vmf_order_shift(nu, m, z):
+    """log S_ν(z²) − log S_(ν+m)(z²) = Σ_(k=ν+1)^(ν+m) log1p(z R_k/(2k)), (...): positive terms.
+
+    S_(k−1)/S_k = z/(2k R_(k−1)) = 1 + z R_k/(2k), from R_(k−1) = 1/(2k/z + R_k) (DLMF
+    10.29.1); R_k by that backward recurrence from the start of :func:`_vmf_ratios`.
+    """
+    top = nu + m
+    steps = int(math.ceil(math.sqrt(40.0 * float(numpy.max(z)) + top * top) - top)) + 8
+    a = top + steps + 1.0
+    r = z / (a + numpy.sqrt(a * a + z * z))
+    total = numpy.zeros_like(z)
+    for j in range(m + steps, 0, -1):
+        k = nu + j
+        if j <= m:
+            total = total + numpy.log1p(z * r / (2.0 * k))
+        if j > 1:
+            r = 1.0 / (2.0 * k / z + r)
+    return total
+
+
+def _vmf_debye_order(nu):
+    """(M, ν + M): the steps from the order of Debye's expansion down to ν."""
+    m = max(0, math.ceil(_VMF_DEBYE_NU - nu))
+    return m, nu + m
+
+
+def _vmf_log_normalizer_closed(nu, z):
+    """Φ_d(z²) = log S_ν(z²) above the Taylor branch, (...)."""
+    m, top = _vmf_debye_order(nu)
+    _, _, t, c = _vmf_debye(top, z)
+    phi = top * (t - numpy.log1p(t / 2.0)) + c
+    return phi + _vmf_order_shift(nu, m, z) if m else phi
 
 
 def _vmf_ratios(nu, z):
@@ -1967,7 +2052,7 @@ def _vmf_ratios_far(d, nu, z):
 def _vmf_closed(d, n, nu, s):
     z = numpy.sqrt(s)
     if n == 0:
-        return numpy.log(_vmf_ive(nu, z)) + z - nu * numpy.log(z)
+        return _vmf_log_normalizer_closed(nu, z)
     r, dd, e, _ = _vmf_ratios_far(d, nu, z)
     g1 = r / (2.0 * z)
     if n == 1:
@@ -1981,7 +2066,7 @@ def _vmf_closed(d, n, nu, s):
 
 
 def vmf_log_normalizer_deriv(n, d, s):
-    """Φ_d⁽ⁿ⁾(s), the n-th derivative (n = 0…3) in s of Φ_d(s) = log I_ν(√s) − (ν/2) log s,
+    """Φ_d⁽ⁿ⁾(s), the n-th derivative (n = 0…3) in s of Φ_d(s) = log(Γ(ν + 1)(2/√s)^ν I_ν(√s)),
     ν = d/2 − 1, for s ≥ 0 (s = 0 included) and an integer dimension d ≥ 2, (...).
 
     A_d(κ) = I_(d/2)(κ)/I_(d/2−1)(κ) is 2κΦ′(κ²); see the notes above for the two regimes.
@@ -1996,7 +2081,8 @@ def vmf_log_normalizer_deriv(n, d, s):
 
 
 def vmf_log_normalizer(d, s):
-    """Φ_d(s) = log I_ν(√s) − (ν/2) log s, ν = d/2 − 1, for s ≥ 0, (...)."""
+    """Φ_d(s) = log(Γ(ν + 1)(2/√s)^ν I_ν(√s)) = log ₀F₁(; ν + 1; s/4), ν = d/2 − 1, for s ≥ 0,
+    (...)."""
     return vmf_log_normalizer_deriv(0, d, s)
 
 
@@ -2028,12 +2114,50 @@ def vmf_mean_resultant_deriv(d, kappa):
     return _piecewise(kappa, small, series, closed)
 
 
+#: Below this order the intercept at κ ≥ _VMF_INTERCEPT_IVE_KAPPA is formed from log(I_ν(κ)e^−κ)
+#: (its constants log Γ(ν + 1) + ν log 2 stay below 19); from it, from Debye's expansion. scipy's
+#: ive loses up to 2e-14 at half-integer orders (odd d) for κ below ~21 (2.5e-14 at (0.5, 20.0),
+#: 2e-14 at (4.5, 12.8)), so there it waits for κ ≥ 24; at integer orders from 20, and at
+#: half-integer ones from 24 on, it is within 5e-16 for ν < 10 (scipy 1.17).
+_VMF_INTERCEPT_IVE_NU = 10.0
+_VMF_INTERCEPT_IVE_KAPPA = 24.0
+
+
 def _vmf_intercept_closed(d, nu, s):
     z = numpy.sqrt(s)
-    q = _vmf_ratios_far(d, nu, z)[3]
-    # Φ − 2sΦ′ = log I_ν − ν log κ − κR = log ive(ν, κ) − ν log κ + κ(1 − R): the κ of log I_ν
-    # and of κR cancel exactly, not in floats
-    return numpy.log(_vmf_ive(nu, z)) - nu * numpy.log(z) + z * q
+    m, top = _vmf_debye_order(nu)
+    r, _, _, q = _vmf_ratios_far(d, nu, z)
+    r = numpy.broadcast_to(r, z.shape)
+    q = numpy.broadcast_to(q, z.shape)
+
+    def near(k, rk, qk):
+        # κ < ν + M: Φ − κR, each term at most about twice |Ψ| there (Φ ≈ κR/2 for small κ)
+        return _vmf_log_normalizer_closed(nu, k) - k * rk
+
+    def far_ive(k, rk, qk):
+        # log I_ν − ν log κ + log Γ(ν + 1) + ν log 2 − κR = log(I_ν e^−κ) − ν log κ + … + κq:
+        # the κ of log I_ν and of κR cancel exactly, not in floats
+        return (numpy.log(_vmf_ive(nu, k)) - nu * numpy.log(k) + k * qk
+                + (nu * math.log(2.0) + float(scipy.special.gammaln(nu + 1.0))))
+
+    def far_debye(k, rk, qk):
+        # Debye's ν(w − 1) − κ = ν(1/(w + z) − 1) (z = κ/ν, w − z = 1/(w + z)), then + κq
+        zt, w, t, c = _vmf_debye(top, k)
+        out = top * (1.0 / (w + zt) - 1.0) - top * numpy.log1p(t / 2.0) + c + k * qk
+        return out + _vmf_order_shift(nu, m, k) if m else out
+
+    branch = numpy.where(z < top, 0, numpy.where(
+        (nu < _VMF_INTERCEPT_IVE_NU) & (z >= (_VMF_INTERCEPT_IVE_KAPPA if d % 2 else 0.0)),
+        1, 2))
+    forms = (near, far_ive, far_debye)
+    if z.ndim == 0:
+        return forms[int(branch)](z, r, q)
+    out = numpy.empty_like(z)
+    for i, form in enumerate(forms):
+        sel = branch == i
+        if numpy.any(sel):
+            out[sel] = form(z[sel], r[sel], q[sel])
+    return out
 
 
 @functools.cache
@@ -2049,17 +2173,26 @@ def _vmf_intercept_series(d, s):
 
 
 def vmf_log_normalizer_intercept(d, s):
-    """Ψ_d(s) = Φ_d(s) − 2sΦ_d′(s) = log I_ν(κ) − ν log κ − κA_d(κ) at s = κ² ≥ 0, (...): the
-    entropy of the von Mises–Fisher family less (d/2) log 2π. Its series Σ (1 − 2k) b_k s^k
-    for small s; above, with κ(1 − A_d) from the recurrence for q (no cancellation of the two
-    terms of size κ)."""
+    """Ψ_d(s) = Φ_d(s) − 2sΦ_d′(s) = log(Γ(ν + 1)(2/κ)^ν I_ν(κ)) − κA_d(κ) at s = κ² ≥ 0,
+    (...): the entropy of the von Mises–Fisher family less the log-area of the sphere (0 at
+    κ = 0, decreasing). Its series Σ (1 − 2k) b_k s^k for small s; above, Φ − κA_d for κ below
+    the order ν + M of Debye's expansion, and past it with κ(1 − A_d) from the recurrence for q
+    (no cancellation of the two terms of size κ)."""
     d, nu = _vmf_nu(d)
     s = numpy.asarray(s, dtype=numpy.float64)
     return _piecewise(s, s <= _vmf_series_bound(nu), lambda v: _vmf_intercept_series(d, v),
                       lambda v: _vmf_intercept_closed(d, nu, v))
 
 
-__all__ += ["vmf_log_normalizer", "vmf_log_normalizer_deriv", "vmf_mean_resultant",
+def log_sphere_area(d):
+    """log |S^(d−1)| = log(2π^(d/2)/Γ(d/2)), the log-area of the unit sphere in ℝ^d, for an
+    integer d ≥ 2 (a float; the von Mises–Fisher log h is its negative)."""
+    d, _ = _vmf_nu(d)
+    return math.log(2.0) + d / 2.0 * math.log(math.pi) - math.lgamma(d / 2.0)
+
+
+__all__ += ["log_sphere_area", "vmf_log_normalizer", "vmf_log_normalizer_deriv",
+            "vmf_mean_resultant",
             "vmf_log_normalizer_intercept",
             "vmf_mean_resultant_deriv"]
 

@@ -27,7 +27,7 @@ def natural__log_partition(eta):
     _shape = numpy.shape(eta)
     m = _shape[-1]
     _c0 = numpy.add.reduce(eta**2, axis=-1)
-    return _special.full((0.5*m*numpy.log(2*numpy.pi) + 2*_c0*_special.vmf_log_normalizer_deriv(1, m, _c0) + _special.vmf_log_normalizer_intercept(m, _c0)), _shape[:-1])
+    return _special.full((2*_c0*_special.vmf_log_normalizer_deriv(1, m, _c0) + _special.vmf_log_normalizer_intercept(m, _c0)), _shape[:-1])
 
 
 def natural__mean(eta):
@@ -42,9 +42,8 @@ def natural__log_density(x, eta):
     _shape = _special.batch_shape(x, eta)
     m = _shape[-1]
     t = x
-    _c0 = 0.5*m
-    _c1 = numpy.add.reduce(eta**2, axis=-1)
-    return _special.full(((-numpy.add.reduce((((-t) + 2*eta*_special.vmf_log_normalizer_deriv(1, m, _c1[..., None])))*eta, axis=-1)) + (-_special.vmf_log_normalizer_intercept(m, _c1)) + (-_c0*numpy.log(2)) + (-_c0*numpy.log(numpy.pi))), _shape[:-1])
+    _c0 = numpy.add.reduce(eta**2, axis=-1)
+    return _special.full(((-_special.log_sphere_area(m)) + (-numpy.add.reduce((((-t) + 2*eta*_special.vmf_log_normalizer_deriv(1, m, _c0[..., None])))*eta, axis=-1)) + (-_special.vmf_log_normalizer_intercept(m, _c0))), _shape[:-1])
 
 
 def natural__score(x, eta):
@@ -110,19 +109,16 @@ def natural__entropy(eta):
     """A − ⟨η, μ⟩ − E[log h], (...)."""
     _shape = numpy.shape(eta)
     m = _shape[-1]
-    _c0 = 0.5*m
-    return _special.full((_c0*numpy.log(2) + _c0*numpy.log(numpy.pi) + _special.vmf_log_normalizer_intercept(m, numpy.add.reduce(eta**2, axis=-1))), _shape[:-1])
+    return _special.full((_special.log_sphere_area(m) + _special.vmf_log_normalizer_intercept(m, numpy.add.reduce(eta**2, axis=-1))), _shape[:-1])
 
 
 def natural__kl_terms(eta, eta_q):
     """The terms of the Bregman-form KL(p_θ ‖ p_θq), each (...)."""
     _shape = numpy.shape(eta)
     m = _shape[-1]
-    _c0 = 0.5*m*numpy.log(2*numpy.pi)
-    _c1 = numpy.add.reduce(eta_q**2, axis=-1)
-    _c2 = numpy.add.reduce(eta**2, axis=-1)
-    _c3 = 2*_special.vmf_log_normalizer_deriv(1, m, _c2)
-    return (_special.full((_c0 + 2*_c1*_special.vmf_log_normalizer_deriv(1, m, _c1) + _special.vmf_log_normalizer_intercept(m, _c1)), _shape[:-1]), _special.full(((-_c0) + (-_special.vmf_log_normalizer_intercept(m, _c2)) + (-_c2*_c3)), _shape[:-1]), _special.full(_c3*((_c2 + (-numpy.add.reduce(eta*eta_q, axis=-1)))), _shape[:-1]))
+    _c0 = numpy.add.reduce(eta_q**2, axis=-1)
+    _c1 = numpy.add.reduce(eta**2, axis=-1)
+    return (_special.full((2*_c0*_special.vmf_log_normalizer_deriv(1, m, _c0) + _special.vmf_log_normalizer_intercept(m, _c0)), _shape[:-1]), _special.full((-_special.vmf_log_normalizer_intercept(m, _c1)), _shape[:-1]), _special.full((-2)*numpy.add.reduce(eta*eta_q, axis=-1)*_special.vmf_log_normalizer_deriv(1, m, _c1), _shape[:-1]))
 
 
 def natural__skewness(eta):
@@ -138,7 +134,8 @@ def natural__skewness(eta):
 def log_base_measure(*x_fixed, _out=None):
     """log h(x) from the columns of x (then the fixed parameters), (...)."""
     x = numpy.stack(numpy.broadcast_arrays(*x_fixed[:len(x_fixed) - 0]), axis=-1)
-    return _special.into(_out, 0, x.shape[:-1])
+    m = x.shape[-1]
+    return _special.into(_out, (-_special.log_sphere_area(m)), x.shape[:-1])
 
 
 def statistics(*x_fixed, _out=None):

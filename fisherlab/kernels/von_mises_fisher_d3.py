@@ -67,7 +67,7 @@ def natural__log_partition(eta1, eta2, eta3, _out=None):
     if _out is None:
         _out = numpy.empty(numpy.broadcast(eta1, eta2, eta3).shape + ())
     _c0 = eta1**2 + eta2**2 + eta3**2
-    _out[...] = 2*_c0*_special.vmf_log_normalizer_deriv(1, 3, _c0) + _special.vmf_log_normalizer_intercept(3, _c0) + (3/2)*numpy.log(2*numpy.pi)
+    _out[...] = 2*_c0*_special.vmf_log_normalizer_deriv(1, 3, _c0) + _special.vmf_log_normalizer_intercept(3, _c0)
     return _out
 
 
@@ -95,7 +95,7 @@ def natural__log_density(x1, x2, x3, eta1, eta2, eta3, _out=None):
     if _out is None:
         _out = numpy.empty(numpy.broadcast(x1, x2, x3, eta1, eta2, eta3).shape + ())
     _c0 = eta1**2 + eta2**2 + eta3**2
-    _out[...] = -2*_c0*_special.vmf_log_normalizer_deriv(1, 3, _c0) + eta1*x1 + eta2*x2 + eta3*x3 - _special.vmf_log_normalizer_intercept(3, _c0) - 3/2*numpy.log(2*numpy.pi)
+    _out[...] = -2*_c0*_special.vmf_log_normalizer_deriv(1, 3, _c0) + eta1*x1 + eta2*x2 + eta3*x3 - _special.vmf_log_normalizer_intercept(3, _c0) - _special.log_sphere_area(3)
     return _out
 
 
@@ -233,7 +233,7 @@ def natural__entropy(eta1, eta2, eta3, _out=None):
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast(eta1, eta2, eta3).shape + ())
-    _out[...] = _special.vmf_log_normalizer_intercept(3, eta1**2 + eta2**2 + eta3**2) + (3/2)*numpy.log(2) + (3/2)*numpy.log(numpy.pi)
+    _out[...] = _special.vmf_log_normalizer_intercept(3, eta1**2 + eta2**2 + eta3**2) + _special.log_sphere_area(3)
     return _out
 
 
@@ -363,7 +363,7 @@ def angles_concentration__log_partition(angle1, angle2, concentration, _out=None
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast(angle1, angle2, concentration).shape + ())
-    _out[...] = concentration*_special.vmf_mean_resultant(3, concentration) + _special.vmf_log_normalizer_intercept(3, concentration**2) + (3/2)*numpy.log(2) + (3/2)*numpy.log(numpy.pi)
+    _out[...] = concentration*_special.vmf_mean_resultant(3, concentration) + _special.vmf_log_normalizer_intercept(3, concentration**2)
     return _out
 
 
@@ -391,7 +391,7 @@ def angles_concentration__log_density(x1, x2, x3, angle1, angle2, concentration,
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast(x1, x2, x3, angle1, angle2, concentration).shape + ())
-    _out[...] = concentration*x1*numpy.cos(angle1) + concentration*(x2*numpy.cos(angle2) + x3*numpy.sin(angle2))*numpy.sin(angle1) - concentration*_special.vmf_mean_resultant(3, concentration) - _special.vmf_log_normalizer_intercept(3, concentration**2) - 3/2*numpy.log(numpy.pi) - 3/2*numpy.log(2)
+    _out[...] = concentration*x1*numpy.cos(angle1) + concentration*(x2*numpy.cos(angle2) + x3*numpy.sin(angle2))*numpy.sin(angle1) - concentration*_special.vmf_mean_resultant(3, concentration) - _special.vmf_log_normalizer_intercept(3, concentration**2) - _special.log_sphere_area(3)
     return _out
 
 
@@ -541,7 +541,7 @@ def angles_concentration__entropy(angle1, angle2, concentration, _out=None):
     (tests/kernels/test_accuracy.py)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast(angle1, angle2, concentration).shape + ())
-    _out[...] = _special.vmf_log_normalizer_intercept(3, concentration**2) + (3/2)*numpy.log(2) + (3/2)*numpy.log(numpy.pi)
+    _out[...] = _special.vmf_log_normalizer_intercept(3, concentration**2) + _special.log_sphere_area(3)
     return _out
 
 
@@ -642,7 +642,7 @@ def log_base_measure(x1, x2, x3, _out=None):
     """log h(x), (...)."""
     if _out is None:
         _out = numpy.empty(numpy.broadcast(x1, x2, x3).shape + ())
-    _out[...] = 0
+    _out[...] = -2.5310242469692908
     return _out
 
 

@@ -373,6 +373,12 @@ class _Deriver:
         out["kl_terms"] = [self.A_theta(thq), -A,
                            -sp.Sum(mean.subs(J, S_) * (self.eta_of(thq, S_)
                                                        - self.eta_of(th, S_)), (S_, 1, M))]
+        if self.fam.pull_entropy:
+            # A(θq), −(A − ⟨η, μ⟩) and −⟨μ, η_q⟩, the same sum: ⟨η, μ⟩ cancels against A inside
+            # the entropy's form, where −A and ⟨μ, η − η_q⟩ would each carry it (terms of size
+            # κ for a KL of size κ_q: the von Mises–Fisher from a concentrated to a flat law)
+            out["kl_terms"] = [self.A_theta(thq), -entropy,
+                               -sp.Sum(mean.subs(J, S_) * self.eta_of(thq, S_), (S_, 1, M))]
         del kl
         # ∂³A in natural coordinates
         skew = tidy(sp.diff(nat if self.pz is None else tidy(sp.diff(mu_eta, self.eta[L])),

@@ -1,10 +1,13 @@
 """The von Mises–Fisher family against independent references.
 
-- 50-digit mpmath (mpmath.besseli) textbook formulas for A, the mean A_d(κ)μ, the Fisher
-  information (A_d/κ)(I − μμᵀ) + A_d′μμᵀ, the KL divergence (the Bregman form written with
-  Bessel functions) and the entropy, at d ∈ {2, 3, 10, 1000} and κ ∈ {1e-8, 1e-3, 1, 50, 1e4},
-  and at η = 0 exactly;
-- d = 2 is the catalog's von Mises family (same η; A differs by the log 2π its h holds);
+- 50-digit mpmath (mpmath.besseli) textbook formulas for A = log(Γ(ν + 1)(2/κ)^ν I_ν(κ)),
+  log h = −log |S^(d−1)|, the log-density log C_d(κ) + κμᵀx with the normalizer
+  C_d(κ) = κ^ν/((2π)^(d/2) I_ν(κ)), the mean A_d(κ)μ, the Fisher information
+  (A_d/κ)(I − μμᵀ) + A_d′μμᵀ, the KL divergence log C_d(κ) − log C_d(κ₂) + A_d(κ)(κ − κ₂μᵀμ₂)
+  and the entropy −log C_d(κ) − κA_d(κ) (the last three through C_d, not through A and h), at
+  d ∈ {2, 3, 5, 10, 50, 1000} and κ ∈ {1e-8, 1e-3, 1, 20.7, 50, 1e4} (and κ = 300 at d = 50 and
+  1000, past the Taylor branch there), and at η = 0 exactly;
+- d = 2 is the catalog's von Mises family (same η, same A and h);
 - d = 3 closed forms in sinh and coth, with no Bessel function;
 - scipy.stats.vonmises_fisher's logpdf and entropy;
 - the sampler's mean against the exact one within 6 standard errors;
@@ -33,8 +36,8 @@ from fisherlab.errors import SupportError
 from fisherlab.kernels import GenericKernels
 from tests.conftest import EXHAUSTIVE
 
-DIMS = (2, 3, 10, 1000)
-KAPPAS = (1e-8, 1e-3, 1.0, 50.0, 1e4)
+DIMS = (2, 3, 5, 10, 50, 1000)
+KAPPAS = (1e-8, 1e-3, 1.0, 20.7, 50.0, 300.0, 1e4)
 #: The valid range of κ (the family's docstring), sampled log-uniformly by the seeded checks.
 KAPPA_RANGE = (1e-8, 1e4)
 N_SEEDED = 20 if EXHAUSTIVE else 2
@@ -52,12 +55,25 @@ def _seeded_kappas(n, seed, lo=KAPPA_RANGE[0], hi=KAPPA_RANGE[1]):
 
 
 def _mp_A(d, kappa):
-    """A = log I_ν(κ) − ν log κ + (d/2) log 2π (the log-area of the sphere at κ = 0)."""
+    """A = log(Γ(ν + 1)(2/κ)^ν I_ν(κ)) (0 at κ = 0, the uniform law)."""
     nu = mp.mpf(d) / 2 - 1
     if kappa == 0:
-        return mp.log(2 * mp.pi ** (mp.mpf(d) / 2) / mp.gamma(mp.mpf(d) / 2))
+        return mp.mpf(0)
     k = mp.mpf(kappa)
-    return mp.log(mp.besseli(nu, k)) - nu * mp.log(k) + mp.mpf(d) / 2 * mp.log(2 * mp.pi)
+    return mp.loggamma(nu + 1) + nu * mp.log(2 / k) + mp.log(mp.besseli(nu, k))
+
+
+def _mp_log_area(d):
+    """log |S^(d−1)| = log(2π^(d/2)/Γ(d/2)), so log h = −log |S^(d−1)|."""
+    return mp.log(2 * mp.pi ** (mp.mpf(d) / 2) / mp.gamma(mp.mpf(d) / 2))
+
+
+def _mp_log_normalizer(d, kappa):
+    """log C_d(κ) = ν log κ − (d/2) log 2π − log I_ν(κ), the textbook normalizer of
+    C_d(κ) e^(κμᵀx) with respect to the surface measure (no A, no h)."""
+    nu = mp.mpf(d) / 2 - 1
+    k = mp.mpf(kappa)
+    return nu * mp.log(k) - mp.mpf(d) / 2 * mp.log(2 * mp.pi) - mp.log(mp.besseli(nu, k))
 
 
 def _mp_ratio(d, kappa):
@@ -74,29 +90,39 @@ def kernels():
 
 
 def _check_against_mpmath(k, d, kappa, mu, kappa2, mu2):
-    """A, mean, Fisher, entropy at κμ and the KL to κ₂μ₂ against the 50-digit formulas."""
+    """A, log-density, mean, Fisher, entropy at κμ and the KL to κ₂μ₂ against the 50-digit
+    formulas."""
     eta = kappa * mu
+    x = np.stack([mu, mu2, -mu])
     with mp.workdps(50):
         A = _mp_A(d, kappa)
         r, dr = _mp_ratio(d, kappa)
-        H = A - mp.mpf(kappa) * r
-        A2 = _mp_A(d, kappa2)
+        logc, logc2 = _mp_log_normalizer(d, kappa), _mp_log_normalizer(d, kappa2)
+        H = -logc - mp.mpf(kappa) * r
         cos = mp.fsum(mp.mpf(a) * mp.mpf(b) for a, b in zip(mu, mu2))
-        kl = A2 - A - r * (mp.mpf(kappa2) * cos - mp.mpf(kappa))
+        kl = logc - logc2 + r * (mp.mpf(kappa) - mp.mpf(kappa2) * cos)
+        logp = [logc + mp.mpf(kappa) * mp.fsum(mp.mpf(a) * mp.mpf(b) for a, b in zip(mu, xi))
+                for xi in x]
+    # A is of the size of κ²/(2d) (small κ) to κ (large): relative to itself, no constant
     assert float(k.log_partition(eta)) == pytest.approx(float(A), rel=4e-15)
+    # log p = κμᵀx − A − log |S^(d−1)|: terms of size κ and of the log-area, a few ulps of them
+    scale = max(1.0, kappa, abs(float(_mp_log_area(d))))
+    np.testing.assert_allclose(k.log_density(x, eta), [float(v) for v in logp], rtol=0,
+                               atol=4e-15 * scale)
     np.testing.assert_allclose(k.mean(eta), float(r) * mu, rtol=0, atol=4e-15 * float(r))
     F = k.fisher(eta)
     ref = float(r / kappa) * (np.eye(d) - np.outer(mu, mu)) + float(dr) * np.outer(mu, mu)
     # entrywise to a few ulps of the largest entry A_d/κ (along μ the small A_d′ is a sum of
     # terms of that size: see the family's notes)
     assert np.max(np.abs(F - ref)) <= 8e-15 * float(r / kappa)
+    # the entropy is Ψ_d + log |S^(d−1)|, both of one sign (≤ 0 and, for d ≥ 7, < 0)
     assert float(k.entropy(eta)) == pytest.approx(float(H), rel=4e-15, abs=4e-15)
     got_kl = float(k.kl(eta, kappa2 * mu2))
-    # KL is a Bregman sum of terms of the size of A(η), A(η_q) (|A| ≈ κ for large κ, and
-    # ≈ (d/2) log(d/2πe), the log-area of the sphere, for large d: 2.0e3 at d = 1000) and κ₂A_d:
-    # a few ulps of them (the family's docstring)
-    terms = max(1.0, kappa, kappa2, abs(float(A)), abs(float(A2)))
-    assert abs(got_kl - float(kl)) <= 8e-15 * terms + 4e-15 * float(kl)
+    # the KL's terms A(η_q), −Ψ_d(η) and −⟨∇A(η), η_q⟩ are of the size of κ₂ and of the KL
+    # itself (A holds no constant of the size of the log-area, and no term holds κA_d(κ)):
+    # a few ulps of them
+    err = abs(got_kl - float(kl))
+    assert err <= 8e-15 * max(1.0, kappa2) + 4e-15 * float(kl), (kappa, kappa2, err)
 
 
 @pytest.mark.parametrize("d", DIMS)
@@ -122,12 +148,15 @@ def test_uniform_law_at_eta_zero(kernels, d):
     k = kernels[d]
     eta = np.zeros(d)
     with mp.workdps(50):
-        area = float(_mp_A(d, 0))
-    assert float(k.log_partition(eta)) == pytest.approx(area, rel=1e-15)
+        area = float(_mp_log_area(d))
+    assert float(k.log_partition(eta)) == 0.0
     assert float(k.entropy(eta)) == pytest.approx(area, rel=1e-15)
+    x = np.eye(d)[:2]
+    fam = fl.family("von_mises_fisher", d=d)
+    np.testing.assert_allclose(fam.log_base_measure(x), -area, rtol=1e-15)
+    assert float(k.kl(eta, eta)) == 0.0
     np.testing.assert_array_equal(k.mean(eta), np.zeros(d))
     np.testing.assert_allclose(k.fisher(eta), np.eye(d) / d, rtol=1e-15, atol=0)
-    x = np.eye(d)[:2]
     np.testing.assert_allclose(k.log_density(x, eta), -area, rtol=1e-15)
 
 
@@ -140,9 +169,10 @@ def test_d2_is_the_von_mises_family(kappa):
     eta = vm.kernels("loc_concentration").to_natural(theta)
     eta_q = vm.kernels("loc_concentration").to_natural(np.array([-1.2, 1.7 * kappa]))
     a, b = vm.kernels("natural"), vmf.kernels("natural")
-    # the same density: the von Mises holds −log 2π in log h, this family in A
-    assert float(b.log_partition(eta) - a.log_partition(eta)) == pytest.approx(
-        math.log(2 * math.pi), rel=1e-14, abs=1e-14 * kappa)
+    # the same density, the same A = log I₀(κ) and log h = −log 2π
+    assert float(b.log_partition(eta)) == pytest.approx(float(a.log_partition(eta)), rel=1e-14)
+    np.testing.assert_allclose(vmf.log_base_measure(np.array([[1.0, 0.0]])), -math.log(2 * math.pi),
+                               rtol=1e-15)
     x = np.stack([np.cos([0.1, 2.0, -2.9]), np.sin([0.1, 2.0, -2.9])], -1)
     angles = np.array([0.1, 2.0, -2.9])
     np.testing.assert_allclose(b.log_density(x, eta), a.log_density(angles, eta),
@@ -172,16 +202,19 @@ D3_POINTS = [(1.1, -0.4, kappa) for kappa in (1e-6, 0.3, 2.0, 40.0, 700.0, 1e4)]
 
 @pytest.mark.parametrize(("phi1", "phi2", "kappa"), D3_POINTS)
 def test_d3_closed_forms(phi1, phi2, kappa):
-    """A = log(4π sinh κ/κ), A₃ = coth κ − 1/κ, A₃′ = 1/κ² − 1/sinh²κ, in (angles, κ)."""
+    """A = log(sinh κ/κ), log h = −log 4π, A₃ = coth κ − 1/κ, A₃′ = 1/κ² − 1/sinh²κ, the
+    entropy log(4π sinh κ/κ) − κA₃, in (angles, κ)."""
     k = fl.family("von_mises_fisher", d=3).kernels("angles_concentration")
     theta = np.array([phi1, phi2, kappa])
     with mp.workdps(50):
         K = mp.mpf(kappa)
-        A = mp.log(4 * mp.pi * mp.sinh(K) / K)
+        A = mp.log(mp.sinh(K) / K)
         r = mp.coth(K) - 1 / K
         dr = 1 / K**2 - 1 / mp.sinh(K) ** 2
-        H = A - K * r
+        H = mp.log(4 * mp.pi * mp.sinh(K) / K) - K * r
     assert float(k.log_partition(theta)) == pytest.approx(float(A), rel=4e-15)
+    assert float(fl.family("von_mises_fisher", d=3).log_base_measure(np.array([0.0, 0.6, 0.8]))
+                 ) == pytest.approx(-math.log(4 * math.pi), rel=1e-15)
     F = k.fisher(theta)
     assert F[2, 2] == pytest.approx(float(dr), rel=4e-15)
     assert F[0, 0] == pytest.approx(float(K * r), rel=4e-15)

@@ -1,5 +1,5 @@
-"""The mpmath oracle's KL keeps its digits where the Bregman form cancels (the reference of
-kl_refinement)."""
+"""The oracles keep their digits: the mpmath oracle's KL where the Bregman form cancels (the
+reference of kl_refinement), the autograd oracle's von Mises–Fisher where I_ν(κ) overflows."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import fisherlab as fl
+from fisherlab.verify.oracles.autograd import oracle
 from fisherlab.verify.oracles.mp import kl
 
 
@@ -24,3 +25,30 @@ def test_bernoulli_kl_near_coincidence_against_the_textbook(eta, step):
         q = 1 / (1 + mp.exp(-mp.mpf(eta_q)))
         exact = p * mp.log(p / q) + (1 - p) * mp.log((1 - p) / (1 - q))
     assert abs(got - float(exact)) <= 1e-15 * float(exact)
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+@pytest.mark.parametrize("kappa", [2.0, 700.0, 1e4])
+def test_autograd_von_mises_fisher_past_the_overflow_of_bessel_i(kappa):
+    """The declaration's explicit Φ_3, Ψ_3 hold I_ν(κ), inf past κ ≈ 713: autograd's gradient
+    of iv was then inf·0 (NaN, RuntimeWarnings) and every comparison fell to the 40-digit
+    oracle. Written with the scaled ive, the oracle's log density, mean and Fisher information in
+    (angles, κ) match the d = 3 closed forms: A₃ = coth κ − 1/κ, F = diag(κA₃, κA₃ sin²φ₁,
+    A₃′), A₃′ = 1/κ² − 1/sinh²κ (autograd forms A₃′ from terms of size 1: absolutely)."""
+    spec = fl.family("von_mises_fisher", d=3).spec
+    ag = oracle(spec, "angles_concentration")
+    phi1, phi2 = 1.1, -0.4
+    th = np.array([[phi1, phi2, kappa]])
+    x = np.array([[0.6, 0.0, 0.8]])
+    mu = np.array([np.cos(phi1), np.sin(phi1) * np.cos(phi2), np.sin(phi1) * np.sin(phi2)])
+    with mp.workdps(50):
+        K = mp.mpf(kappa)
+        r = mp.coth(K) - 1 / K
+        dr = 1 / K**2 - 1 / mp.sinh(K) ** 2
+        logp = mp.log(K / (4 * mp.pi * mp.sinh(K))) + K * mp.mpf(float(mu @ x[0]))
+    F = ag.fisher(th)[0]
+    assert float(ag.log_density(x, th)[0]) == pytest.approx(float(logp), rel=4e-15)
+    np.testing.assert_allclose(ag.mean(th)[0], float(r) * mu, rtol=0, atol=4e-16)
+    assert F[0, 0] == pytest.approx(float(K * r), rel=4e-15)
+    assert F[1, 1] == pytest.approx(float(K * r) * np.sin(phi1) ** 2, rel=4e-15)
+    assert abs(F[2, 2] - float(dr)) <= 4e-16

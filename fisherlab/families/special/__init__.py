@@ -13,8 +13,8 @@ function that knows its derivatives and how to print itself:
   Fisher–Rao distances, the normal's moment parametrization, the continuous Bernoulli's λ);
 - :mod:`.log_series`: log(1 − e^η) and the log-series log-partition, mean and excess (logarithmic);
 - :mod:`.exprel`: log((e^η − 1)/η), its derivatives and A − ηA′ (continuous Bernoulli);
-- :mod:`.bessel_sphere`: log I_ν(√s) − (ν/2) log s, its derivatives, the mean resultant length
-  I_(d/2)/I_(d/2−1) and its derivative (von Mises–Fisher);
+- :mod:`.bessel_sphere`: log(Γ(ν + 1)(2/√s)^ν I_ν(√s)), its derivatives, the mean resultant
+  length I_(d/2)/I_(d/2−1) and its derivative, the log-area of the sphere (von Mises–Fisher);
 - :mod:`.multivariate_gamma`: log Γ_d and ψ_d written out for a given d (Wishart, inverse
   Wishart, normal-Wishart);
 - :mod:`.rewriting`: the forms the code generator substitutes before printing (ψ'(u) − 1/u, the

@@ -1,14 +1,16 @@
 """The von Mises–Fisher log-normalizer and the mean resultant length (imports sympy).
 
-On the sphere S^(d−1) ⊂ ℝ^d the von Mises–Fisher log-partition is A(η) = Φ_d(‖η‖²) +
-(d/2) log 2π with
+On the sphere S^(d−1) ⊂ ℝ^d the von Mises–Fisher log-partition is A(η) = Φ_d(‖η‖²) with
 
-    Φ_d(s) = log I_ν(√s) − (ν/2) log s,        ν = d/2 − 1,
+    Φ_d(s) = log(Γ(ν + 1) (2/√s)^ν I_ν(√s)) = log ₀F₁(; ν + 1; s/4),        ν = d/2 − 1
 
-analytic in s at 0 (Φ_d(0) = −ν log 2 − log Γ(ν + 1), Φ_d′(0) = 1/(2d)): declared through s,
-the derivatives in η are polynomials in η times Φ_d⁽ⁿ⁾(s), with no power of 1/‖η‖ to cancel
-or underflow at η = 0. Three opaque functions keep the derivation in quantities the kernels
-evaluate without overflow or cancellation (:mod:`fisherlab.kernels._special`):
+(DLMF 10.25.2), and log h = −log |S^(d−1)| = −log(2π^(d/2)/Γ(d/2)) (:func:`log_sphere_area`).
+Φ_d is analytic in s at 0 (Φ_d(0) = 0, Φ_d′(0) = 1/(2d)): declared through s, the derivatives
+in η are polynomials in η times Φ_d⁽ⁿ⁾(s), with no power of 1/‖η‖ to cancel or underflow at
+η = 0; and A(0) = 0, so A, the KL and the entropy's η-dependent part carry no constant of the
+size of the log-area (−2.0e3 at d = 1000). Three opaque functions keep the derivation in
+quantities the kernels evaluate without overflow or cancellation
+(:mod:`fisherlab.kernels._special`):
 
 - ``VMFLogNormalizerDeriv(n, d, s)`` = Φ_d⁽ⁿ⁾(s), n ≥ 0, differentiating to order n + 1;
 - ``VMFRatio(d, κ)`` = A_d(κ) = I_(d/2)(κ)/I_(d/2−1)(κ), the mean resultant length E[μᵀx];
@@ -43,14 +45,16 @@ def _phi_explicit(n, d, s):
     """Φ_d⁽ⁿ⁾(s) in Bessel functions."""
     t = sp.Dummy("t", positive=True)
     nu = _nu(d)
-    f = sp.log(sp.besseli(nu, sp.sqrt(t))) - nu / 2 * sp.log(t)
+    f = (sp.log(sp.besseli(nu, sp.sqrt(t))) - nu / 2 * sp.log(t) + nu * sp.log(2)
+         + sp.loggamma(nu + 1))
     return sp.diff(f, t, int(n)).subs(t, s)
 
 
 def mp_vmf_log_normalizer_deriv(n: int, d: int, s, dps: int = 50):
     """Φ_d⁽ⁿ⁾(s) for n = 0…3, d ≥ 2 and s ≥ 0 in mpmath, to ``dps`` digits (an oracle).
 
-    From mpmath's besseli by the closed forms Φ = log I_ν(κ) − ν log κ, Φ′ = R/(2κ),
+    From mpmath's besseli by the closed forms Φ = log I_ν(κ) − ν log(κ/2) + log Γ(ν + 1),
+    Φ′ = R/(2κ),
     Φ″ = R (R_(ν+1) − R)/(4κ²) and the Riccati equation 4sΦ″ = 1 − 4(ν + 1)Φ′ − 4sΦ′² (R_ν =
     I_(ν+1)/I_ν), at a working precision raised by the digits they cancel for small s; at s = 0
     the Taylor values Φ′(0) = 1/(4(ν + 1)), Φ″(0) = −1/(16(ν + 1)²(ν + 2)),
@@ -65,12 +69,12 @@ def mp_vmf_log_normalizer_deriv(n: int, d: int, s, dps: int = 50):
         s = mpmath.mpf(s)
         if s == 0:
             x = nu + 1
-            return +[-nu * mpmath.log(2) - mpmath.loggamma(x), 1 / (4 * x),
+            return +[mpmath.mpf(0), 1 / (4 * x),
                      -1 / (16 * x**2 * (x + 1)), 1 / (16 * x**3 * (x + 1) * (x + 2))][n]
     with mpmath.workdps(dps + 30 + int(3 * max(0, -mpmath.log10(s)))):
         z = mpmath.sqrt(s)
         i0, i1, i2 = (mpmath.besseli(nu + j, z) for j in range(3))
-        g0 = mpmath.log(i0) - nu * mpmath.log(z)
+        g0 = mpmath.log(i0) - nu * mpmath.log(z / 2) + mpmath.loggamma(nu + 1)
         r0, r1 = i1 / i0, i2 / i1
         g1 = r0 / (2 * z)
         g2 = r0 * (r1 - r0) / (4 * s)
@@ -79,7 +83,8 @@ def mp_vmf_log_normalizer_deriv(n: int, d: int, s, dps: int = 50):
 
 
 class VMFLogNormalizerDeriv(KernelFunctionBase):
-    """Φ_d⁽ⁿ⁾(s), the n-th derivative in s of log I_ν(√s) − (ν/2) log s, ν = d/2 − 1 (s ≥ 0)."""
+    """Φ_d⁽ⁿ⁾(s), the n-th derivative in s of log(Γ(ν + 1)(2/√s)^ν I_ν(√s)), ν = d/2 − 1
+    (s ≥ 0)."""
 
     kernel_name = "vmf_log_normalizer_deriv"
     nargs = 3
@@ -97,7 +102,7 @@ class VMFLogNormalizerDeriv(KernelFunctionBase):
         return None
 
     def explicit(self):
-        """The elementary form: the n-th derivative of log I_ν(√s) − (ν/2) log s."""
+        """The elementary form: the n-th derivative of log(Γ(ν + 1)(2/√s)^ν I_ν(√s))."""
         return _phi_explicit(*self.args)
 
     def fdiff(self, argindex=3):
@@ -231,8 +236,9 @@ class VMFRatioDeriv(KernelFunctionBase):
 
 
 class VMFLogNormalizerIntercept(KernelFunctionBase):
-    """Ψ_d(s) = Φ_d(s) − 2sΦ_d′(s) (s ≥ 0): at s = κ², log I_ν(κ) − ν log κ − κA_d(κ), the
-    entropy less (d/2) log 2π; its derivative is −Φ_d′ − 2sΦ_d″."""
+    """Ψ_d(s) = Φ_d(s) − 2sΦ_d′(s) (s ≥ 0): at s = κ², log(Γ(ν + 1)(2/κ)^ν I_ν(κ)) − κA_d(κ),
+    the entropy less the log-area of the sphere (0 at s = 0); its derivative is
+    −Φ_d′ − 2sΦ_d″."""
 
     kernel_name = "vmf_log_normalizer_intercept"
     nargs = 2
@@ -276,12 +282,53 @@ class VMFLogNormalizerIntercept(KernelFunctionBase):
 
 
 def log_partition(d, s):
-    """A = Φ_d(s) + (d/2) log 2π at s = ‖η‖², written 2sΦ_d′(s) + Ψ_d(s) + (d/2) log 2π (an
-    identity): the derived entropy A − ⟨η, ∇A⟩ is then Ψ_d itself, not a difference of two
-    numbers of size κ."""
-    return (2 * s * VMFLogNormalizerDeriv(1, d, s) + VMFLogNormalizerIntercept(d, s)
-            + sp.sympify(d) / 2 * sp.log(2 * sp.pi))
+    """A = Φ_d(s) at s = ‖η‖², written 2sΦ_d′(s) + Ψ_d(s) (an identity): the derived entropy
+    A − ⟨η, ∇A⟩ is then Ψ_d itself, not a difference of two numbers of size κ."""
+    return 2 * s * VMFLogNormalizerDeriv(1, d, s) + VMFLogNormalizerIntercept(d, s)
 
 
-__all__ = ["VMFLogNormalizerDeriv", "VMFLogNormalizerIntercept", "VMFRatio", "VMFRatioDeriv",
-           "log_partition", "mp_vmf_log_normalizer_deriv"]
+class LogSphereArea(KernelFunctionBase):
+    """log |S^(d−1)| = log(2π^(d/2)/Γ(d/2)), the log-area of the unit sphere in ℝ^d (d ≥ 2).
+
+    Opaque, so that sympy neither rewrites log Γ(d/2) of a symbolic integer d by the duplication
+    formula nor writes log Γ(500) as the logarithm of a 1,100-digit integer."""
+
+    kernel_name = "log_sphere_area"
+    nargs = 1
+
+    def explicit(self):
+        """log 2 + (d/2) log π − log Γ(d/2), the log-gamma left unevaluated."""
+        d = self.args[0]
+        return sp.log(2) + d / 2 * sp.log(sp.pi) - sp.loggamma(d / 2, evaluate=False)
+
+    def _eval_evalf(self, prec):
+        d = self.args[0]
+        if not d.is_number:
+            return None
+        import mpmath
+
+        dps = prec_to_dps(prec)
+        with mpmath.workdps(dps + 10):
+            half = mpmath.mpf(str(d.evalf(dps + 10))) / 2
+            value = mpmath.log(2) + half * mpmath.log(mpmath.pi) - mpmath.loggamma(half)
+        return sp.Float(value, dps)
+
+    def _eval_is_real(self):
+        return True if self.args[0].is_positive else None
+
+    def _latex(self, printer, exp=None):
+        tex = rf"\log\left|S^{{{printer._print(self.args[0])} - 1}}\right|"
+        return rf"\left({tex}\right)^{{{exp}}}" if exp else tex
+
+    def _sympystr(self, printer):
+        return f"log_sphere_area({printer._print(self.args[0])})"
+
+
+def log_sphere_area(d):
+    """log |S^(d−1)| (:class:`LogSphereArea`) for an integer or a symbol d; the von Mises–Fisher
+    log h is its negative."""
+    return LogSphereArea(sp.sympify(d))
+
+
+__all__ = ["LogSphereArea", "VMFLogNormalizerDeriv", "VMFLogNormalizerIntercept", "VMFRatio",
+           "VMFRatioDeriv", "log_partition", "log_sphere_area", "mp_vmf_log_normalizer_deriv"]

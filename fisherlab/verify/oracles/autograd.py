@@ -89,14 +89,56 @@ class _Printer(SciPyPrinter):
         z = self._print(expr.args[0])
         return f"(numpy.exp({z}) * scipy.special.exp1({z}))"
 
+    # The von Mises–Fisher's Φ_d(s) = log(Γ(ν + 1)(2/√s)^ν I_ν(√s)), Φ_d′ = R_ν/(2√s) (R_ν =
+    # I_(ν+1)/I_ν) and Ψ_d = Φ_d − 2sΦ_d′ (its declaration's A = 2sΦ′ + Ψ), written with the
+    # exponentially scaled I_ν: the explicit forms' I_ν(κ) overflows past κ ≈ 700, where
+    # autograd's derivative of iv multiplied 0 by inf (NaN, RuntimeWarnings at κ = 1e4).
+    def _print_KernelFunctionBase(self, expr):
+        hook = getattr(self, f"_print_{expr.kernel_name}", None)
+        out = hook(*expr.args) if hook is not None else None
+        return out if out is not None else self._print(explicit(expr.explicit()))
 
-def explicit(expr):
+    def _vmf(self, d, s):
+        """(z, log(Γ(ν + 1)(2/z)^ν I_ν(z)), I_(ν+1)/I_ν) printed, or None for a symbolic d."""
+        if not d.is_Integer:
+            return None
+        nu = int(d) / 2 - 1
+        z = f"numpy.sqrt({self._print(s)})"
+        phi = (f"(numpy.log(scipy.special.ive({nu!r}, {z})) + {z} - {nu!r} * numpy.log({z} / 2)"
+               f" + scipy.special.gammaln({nu + 1!r}))")
+        ratio = f"(scipy.special.ive({nu + 1!r}, {z}) / scipy.special.ive({nu!r}, {z}))"
+        return z, phi, ratio
+
+    def _print_vmf_log_normalizer_deriv(self, n, d, s):
+        parts = self._vmf(d, s)
+        if parts is None or n not in (0, 1):
+            return None
+        z, phi, ratio = parts
+        return phi if n == 0 else f"({ratio} / (2 * {z}))"
+
+    def _print_vmf_log_normalizer_intercept(self, d, s):
+        parts = self._vmf(d, s)
+        if parts is None:
+            return None
+        z, phi, ratio = parts
+        return f"({phi} - {z} * {ratio})"
+
+
+#: Kernel functions the printer writes itself (overflow-free) rather than by their explicit form.
+_PRINTED = frozenset(name[len("_print_"):] for name in vars(_Printer)
+                     if name.startswith("_print_vmf_"))
+
+
+def explicit(expr, keep=frozenset()):
     """``expr`` with every kernel function of :mod:`fisherlab.families.special` (LogSumExp0,
     Softmax0, ...) written out with exp and log, the form the declaration means: the oracle
-    must not share the kernels' overflow-free special functions."""
+    must not share the kernels' overflow-free special functions. Those whose ``kernel_name`` is
+    in ``keep`` stay (the autograd printer writes them out itself)."""
     expr = sp.sympify(expr)
 
     def is_kernel_function(a):
+        if getattr(type(a), "kernel_name", None) in keep:
+            return False
         return isinstance(a, sp.Function) and (
             hasattr(type(a), "kernel_name") or hasattr(type(a), "_eval_rewrite_as_loggamma")
             or hasattr(type(a), "_eval_rewrite_as_polygamma"))
@@ -125,7 +167,8 @@ def _lambdify(args, exprs):
     adj(Λ)/det Λ of a 5 × 5 precision repeats its minors thousands of times, and every repeat
     would be a node autograd traces and differentiates (d = 5: a Hessian of 50 draws took 40 s
     of CPU, 4 s with them shared)."""
-    fn = sp.lambdify(args, [explicit(e) for e in exprs], modules=[_NAMESPACE], printer=_Printer(),
+    fn = sp.lambdify(args, [explicit(e, _PRINTED) for e in exprs], modules=[_NAMESPACE],
+                     printer=_Printer(),
                      cse=True)
     return fn
 
