@@ -44,6 +44,11 @@ class Param:
     integer : bool
         Whether only whole numbers are allowed (a fixed parameter such as binomial n); the
         sympy symbol is then declared an integer.
+    sample_range : (float, float) or None
+        Where the verifier draws its default points for the checks that average over draws of
+        the family (Monte Carlo), when float64 cannot represent the draws in part of
+        ``test_range`` (they round to the edge of the support). Must lie inside ``test_range``;
+        the family's docstring says why. None: ``test_range``.
     """
 
     name: str
@@ -52,6 +57,7 @@ class Param:
     doc: str = ""
     latex: str | None = None
     integer: bool = False
+    sample_range: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -219,6 +225,12 @@ class ExponentialFamily:
                     raise SpecError(
                         f"family {self.name!r}, parametrization {pz.name!r}: test range of "
                         f"{p.name!r} {p.test_range} leaves its domain ({p.domain.text})")
+                srange = p.sample_range
+                if srange is not None and not lo <= srange[0] < srange[1] <= hi:
+                    raise SpecError(
+                        f"family {self.name!r}, parametrization {pz.name!r}: sample range of "
+                        f"{p.name!r} {srange} must be an interval inside its test range "
+                        f"{p.test_range}")
         for p in self.fixed:
             lo, hi = p.test_range
             if p.domain.violations(np.array([lo, hi], dtype=float)).any():

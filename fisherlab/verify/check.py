@@ -201,7 +201,8 @@ def _fmt(theta) -> str:
     return "(" + ", ".join(f"{v:.6g}" for v in np.atleast_1d(theta)) + ")"
 
 
-def _run(name, tol, default_n, family, param, points, seed, n_points, body, what: str):
+def _run(name, tol, default_n, family, param, points, seed, n_points, body, what: str,
+         for_samples: bool = False):
     from .. import as_family
 
     fam = as_family(family)
@@ -210,7 +211,7 @@ def _run(name, tol, default_n, family, param, points, seed, n_points, body, what
     rng = np.random.default_rng([seed, _stable_hash(fam.spec.key), _stable_hash(param),
                                  _stable_hash(name)])
     if points is None:
-        points = draw_points(fam.spec, param, n_points or default_n, rng)
+        points = draw_points(fam.spec, param, n_points or default_n, rng, for_samples)
     points = np.atleast_2d(np.asarray(points, dtype=np.float64))
     ctx = _Ctx(fam, param, points, rng, seed)
     base = dict(name=name, tolerance=tol, n_points=len(points), family=fam.spec.key,

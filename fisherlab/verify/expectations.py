@@ -122,7 +122,8 @@ def fisher_monte_carlo(family, param, points=None, seed=0, n_points=None,
     α = 1e-3 puts half its mass below 1e-308, which rounds to 0.0): dropping those draws would
     bias the means, so the point is not compared (the quadrature route, which integrates past
     the end of float64, covers scalar families there). When no point is left the check
-    reports itself not applicable, saying why.
+    reports itself not applicable, saying why. Default points come from the parameters'
+    sample ranges where the family declares them (:mod:`fisherlab.verify.points`).
     """
     def body(ctx):
         k = ctx.k
@@ -207,7 +208,8 @@ def fisher_monte_carlo(family, param, points=None, seed=0, n_points=None,
             ctx.record(math.inf, "no point had an informative sample")
 
     return _run("fisher_monte_carlo", SIGMAS, 3, family, param, points, seed, n_points, body,
-                f"F and μ vs Monte Carlo means (n={n_samples}), in standard errors")
+                f"F and μ vs Monte Carlo means (n={n_samples}), in standard errors",
+                for_samples=True)
 
 
 #: A bias of this many standard errors is caught with probability ≥ 97.7% at the 6σ limit.
@@ -309,7 +311,9 @@ def bregman_kl(family, param, points=None, seed=0, n_points=None,
     The Monte Carlo standard error is the sample's: the route serves only the multivariate
     normal and the Dirichlet, whose log p(x; θ1) − log p(x; θ2) is quadratic in Gaussian draws
     or affine in log x, light-tailed (the heavy-tail bound of :func:`fisher_monte_carlo` needs
-    the quadrature this route lacks).
+    the quadrature this route lacks). On that route the default points θ1 come from the
+    parameters' sample ranges where declared (:mod:`fisherlab.verify.points`); θ2 from the test
+    ranges.
     """
     def body(ctx):
         k = ctx.k
@@ -344,5 +348,8 @@ def bregman_kl(family, param, points=None, seed=0, n_points=None,
                        f"KL {klv:.12g} vs ∫p log(p/q) {q:.12g} at θ1={_fmt(th)}, θ2={_fmt(th2)}")
         _note_unrepresentable(ctx, unrepresentable)
 
+    from .. import as_family
+
     return _run("bregman_kl", TOL_QUADRATURE, 3, family, param, points, seed, n_points, body,
-                "Bregman KL vs ∫ p log(p/q) over x")
+                "Bregman KL vs ∫ p log(p/q) over x",
+                for_samples=route(as_family(family).spec) == "none")

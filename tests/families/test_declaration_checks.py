@@ -50,3 +50,9 @@ def test_test_range_outside_domain_rejected():
     with pytest.raises(SpecError, match="test range"):
         dataclasses.replace(_poisson(), name="bad", natural=[
             fl.Param("eta", fl.Domain(lo=0.0), (-1.0, 1.0))])
+
+
+def test_sample_range_outside_test_range_rejected():
+    with pytest.raises(SpecError, match="sample range of 'eta'"):
+        dataclasses.replace(_poisson(), name="bad", natural=[
+            fl.Param("eta", fl.Domain(), (-1.0, 1.0), sample_range=(-2.0, 0.5))])

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import fisherlab as fl
-from fisherlab.verify.expectations import fisher_monte_carlo
+from fisherlab.verify.expectations import bregman_kl, fisher_monte_carlo
 from fisherlab.verify.identities import IDENTITIES
 from tests.conftest import EXHAUSTIVE
 
@@ -29,6 +29,39 @@ def test_monte_carlo_fisher_k50(name, param):
         theta = fam.convert(probs, "probs", param)
     result = fisher_monte_carlo(fam, param, points=theta, n_samples=20_000)
     assert result.status == "pass", result.explanation
+
+
+@pytest.mark.parametrize("check", [fisher_monte_carlo, bregman_kl])
+@pytest.mark.parametrize("param", ["alpha", "natural"])
+def test_dirichlet_k50_monte_carlo_applies_at_default_points(check, param):
+    """The Monte Carlo checks draw their default concentrations from the Dirichlet's sample
+    range (0.05 to 1e3): over the whole test range (1e-3 to 1e3) some α_i of k = 50 is almost
+    surely small enough that draws round to 0.0, and the checks were not applicable at all."""
+    fam = fl.family("dirichlet", k=50)
+    result = check(fam, param, n_points=1, n_samples=20_000)
+    assert result.status == "pass", result.explanation
+    assert "not compared" not in result.explanation
+
+
+def test_dirichlet_sample_range_draws_are_representable():
+    """The sample range's reason, independently of the sampler: at its lower end α_i = 0.05 and
+    the largest Σα of k = 50 (the other 49 at 1e3) the Beta(α_i, Σα − α_i) marginal puts at most
+    2e-16 below 2⁻¹⁰⁷⁴ (so 2e5 draws × 50 coordinates hold a 0.0 with probability < 1e-8), and
+    2e5 draws there hold none; at the test range's lower end 1e-3 nearly half do."""
+    import mpmath as mp
+
+    from fisherlab.families.dirichlet import SAMPLE_RANGE
+
+    lo = SAMPLE_RANGE[0]
+    total = lo + 49 * 1e3
+    with mp.workdps(30):
+        tail = mp.betainc(lo, total - lo, 0, mp.mpf(2) ** -1074, regularized=True)
+    assert tail < 2e-16
+    rng = np.random.default_rng(11)
+    alpha = np.array([lo] * 25 + [1e3] * 25)
+    assert np.all(rng.dirichlet(alpha, 200_000) > 0)
+    small = rng.dirichlet(np.array([1e-3] + [1e3] * 49), 2_000)[:, 0]
+    assert 0.3 < np.mean(small == 0) < 0.7
 
 
 @pytest.mark.parametrize("name, dims, param, identity", [
