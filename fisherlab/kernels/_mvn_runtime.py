@@ -127,6 +127,8 @@ class MVNKernels(Kernels):
         self._sym_src = src.reshape(-1)
         self._offw = np.where(self._diag, 1.0, 2.0)  # weight of an entry in tr(G U)
         self._half_off = 1.0 / self._offw  # (a product costs less than a division)
+        self._twice_diag = 2.0 * self._half_off  # 2G from a gradient's packed entries
+        self._phi_weights = np.tril(np.ones((d, d))) - 0.5 * np.eye(d)  # Φ as a product
         self._constraint = pz.constraint
         self._domains = [(p.name, p.domain) for p in pz.params]
         self._eye = np.eye(d)
@@ -348,11 +350,46 @@ class MVNKernels(Kernels):
         return self._dual_vec(st, *self._vjp(st, f0, F1))
 
     def fisher_solve(self, st, g):
-        """F(θ)⁻¹ g for the factored state ``st`` of θ: g (..., p) -> (..., p), in O(d³)."""
-        if self.parametrization == "natural":
+        """F(θ)⁻¹ g for the factored state ``st`` of θ: g (..., p) -> (..., p), in O(d³).
+
+        In every parametrization the chain J⁻¹ B⁻¹ J⁻ᵀ (B⁻¹ the derived
+        ``base_fisher_inverse_apply``, (g, G) ↦ (Σg, 2ΣGΣ)) collapses to two matrix products
+        per point, which is what is computed (:meth:`fisher_solve_chain` keeps the chain itself,
+        the reference of the tests):
+
+        - ``mean_cov`` (μ, Σ): (Σg, 2ΣGΣ);
+        - ``mean_precision`` (μ, Λ): J⁻ᵀ(g, G) = (g, −ΛGΛ), then B⁻¹ gives (Σg, −2G), then J⁻¹
+          (u, U) ↦ (u, −ΛUΛ) gives (Σg, 2ΛGΛ), Σg by the Cholesky solve with Λ's factor;
+        - ``mean_chol`` (μ, L), Σ = LLᵀ: with Y = Φ(LᵀG) (Φ: the lower triangle, diagonal
+          halved), J⁻ᵀ gives Ḡ = ½L⁻ᵀ(Y + Yᵀ)L⁻¹, B⁻¹ gives 2ΣḠΣ = L(Y + Yᵀ)Lᵀ, and J⁻¹,
+          U ↦ LΦ(L⁻¹UL⁻ᵀ), gives LΦ(Y + Yᵀ) = LY: (LLᵀg, LΦ(LᵀG)), no triangular solve;
+        - ``natural``: the derived ∇²A* (``natural_fisher_inverse_apply``), in μ and Λ only.
+        """
+        pz, d = self.parametrization, self._d
+        if pz == "natural":
             # F⁻¹ = ∇²A*, in μ and Λ only: Σ = Λ⁻¹ is never formed
             t0, T1 = self._g.natural_fisher_inverse_apply(st.mu, st.Sig_inv, *self._dual(st, g))
             return self._tangent_vec(st, t0, T1)
+        g0, rest = g[..., :d, None], g[..., d:]
+        if pz == "mean_chol":
+            L = st.T1
+            Lt = L.swapaxes(-1, -2)
+            Y = Lt @ self._lower_with_diag(rest, rest[..., self._diag] / st.diag)
+            Y *= self._phi_weights  # Φ in place (Y is this call's own array)
+            return self._tangent_vec(st, L @ (Lt @ g0), L @ Y)
+        # 2G: the factor 2 of 2MGM carried by the packed weights (a pass over p numbers per
+        # point instead of d²)
+        M = st.T1
+        G2 = self._sym(rest * self._twice_diag)
+        X = G2 @ M
+        # M X into G2's memory where the shapes allow (a fresh array costs its page faults)
+        T1 = np.matmul(M, X, out=G2) if G2.shape == X.shape else M @ X
+        t0 = M @ g0 if pz == "mean_cov" else cho_solve(st.chol, g0)
+        return self._tangent_vec(st, t0, T1)
+
+    def fisher_solve_chain(self, st, g):
+        """F(θ)⁻¹ g as the chain J⁻¹ B⁻¹ J⁻ᵀ of the derived operators (the reference of
+        :meth:`fisher_solve`): g (..., p) -> (..., p)."""
         b0, B1 = self._inverse_vjp(st, *self._dual(st, g))
         t0, T1 = self._g.base_fisher_inverse_apply(st.mu, st.Sigma, b0, B1)
         return self._tangent_vec(st, *self._inverse_jvp(st, t0, T1))

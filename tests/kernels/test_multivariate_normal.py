@@ -373,6 +373,26 @@ def test_kronecker_blocks_equal_dense(d, param):
     np.testing.assert_array_equal(S.dense(), F)
 
 
+@pytest.mark.parametrize("param", [p for p in PARAMS if p != "natural"])
+@pytest.mark.parametrize("d", [3, 17])
+def test_fisher_solve_equals_the_derived_chain(d, param):
+    """The collapsed natural gradient (two products per point) against the chain J⁻¹ B⁻¹ J⁻ᵀ of
+    the derived operators it collapses, with the batch broadcast either way (one θ for many g,
+    many θ for one g)."""
+    fam = fl.family("multivariate_normal", d=d)
+    th = np.stack([fam.convert(_theta_cov(*_point(d, s, cond=1e3)), "mean_cov", param)
+                   for s in range(3)])
+    k = fam.kernels(param)
+    g = np.random.default_rng(d).normal(size=(4, 3, th.shape[-1]))
+    for t, v in ((th, g), (th[0], g), (th, g[0, 0])):
+        st = k._state(t)
+        ours, chain = k.fisher_solve(st, v), k.fisher_solve_chain(st, v)
+        assert ours.shape == chain.shape == np.broadcast_shapes(t.shape, v.shape)
+        np.testing.assert_allclose(ours, chain, rtol=1e-9, atol=1e-12 * np.abs(chain).max())
+        np.testing.assert_allclose(k.natural_gradient(t, v), chain, rtol=1e-9,
+                                   atol=1e-12 * np.abs(chain).max())
+
+
 def test_damped_solve_too_large_raises():
     """With damping the structure is lost; a dense system beyond 2^27 numbers is refused."""
     k = fl.kernels("multivariate_normal", "mean_cov", d=40)  # p = 860: 182 points exceed it
