@@ -30,6 +30,9 @@ from ._cholesky import cho_inverse, cho_solve, tri_solve
 from ._generic import _finite
 from ._runtime import Kernels
 
+#: From this many points on, a vector is packed from its matrix row by row (below, one gather).
+_PACK_BY_ROWS_FROM = 64
+
 #: Basis directions applied at once when forming a dense matrix are cut so that one block's
 #: (block, ..., d, d) temporaries hold at most this many numbers.
 _BLOCK_NUMBERS = 1 << 22
@@ -128,6 +131,9 @@ class MVNKernels(Kernels):
         self._offw = np.where(self._diag, 1.0, 2.0)  # weight of an entry in tr(G U)
         self._half_off = 1.0 / self._offw  # (a product costs less than a division)
         self._twice_diag = 2.0 * self._half_off  # 2G from a gradient's packed entries
+        self._nat_w = np.where(self._diag, -0.5, -1.0)  # η's entries of a symmetric Λ
+        self._diag_at = d + np.flatnonzero(self._diag)  # the diagonal's places in θ
+        self._row_starts = d + np.arange(d) * (np.arange(d) + 1) // 2
         self._phi_weights = np.tril(np.ones((d, d))) - 0.5 * np.eye(d)  # Φ as a product
         self._constraint = pz.constraint
         self._domains = [(p.name, p.domain) for p in pz.params]
@@ -170,6 +176,24 @@ class MVNKernels(Kernels):
 
     def _vech(self, M):
         return M[..., self._il[0], self._il[1]]
+
+    def _pack(self, u0, U1):
+        """(u0 (..., d, 1), U1 (..., d, d)) -> the vector (..., p): u0, then U1's lower
+        triangle row by row, broadcast together."""
+        d = self._d
+        u0 = np.asarray(u0)[..., 0] if np.ndim(u0) else u0
+        shape = np.broadcast_shapes(np.shape(u0)[:-1], U1.shape[:-2])
+        if int(np.prod(shape, dtype=np.int64)) < _PACK_BY_ROWS_FROM:
+            v = self._vech(U1)
+            return np.concatenate([np.broadcast_to(u0, shape + (d,)),
+                                   np.broadcast_to(v, shape + v.shape[-1:])], -1)
+        # row i of the triangle is one contiguous slice of U1 and of the vector: d copies
+        # instead of a gather and a concatenation (a third of their time at d = 100)
+        out = np.empty(shape + (self._p,))
+        out[..., :d] = u0
+        for i, a in enumerate(self._row_starts):
+            out[..., a:a + i + 1] = U1[..., i, :i + 1]
+        return out
 
     def _cols(self, theta, name: str = "theta"):
         """The columns of θ, checked (finite; the matrix positive definite), and their batch
@@ -265,25 +289,24 @@ class MVNKernels(Kernels):
 
     def _tangent_vec(self, st, u0, U1):
         pz = self.parametrization
-        v = self._vech(U1)
+        out = self._pack(u0, U1)
         if pz == "natural":
-            v = -v * np.where(self._diag, 0.5, 1.0)
+            out[..., self._d:] *= self._nat_w
         elif pz == "mean_chol":
-            v = self._with_diag(v, v[..., self._diag] / st.diag)
-        return np.concatenate([np.broadcast_to(u0[..., 0], v.shape[:-1] + (self._d,)), v], -1)
+            out[..., self._diag_at] /= st.diag
+        return out
 
     def _dual_vec(self, st, g0, G1):
         """A gradient as matrices (g0, G1) -> the gradient vector (..., p) of θ."""
         pz = self.parametrization
-        v = self._vech(G1)
+        out = self._pack(g0, G1)
         if pz == "natural":
-            v = -2.0 * v
+            out[..., self._d:] *= -2.0
         elif pz == "mean_chol":
-            v = self._with_diag(v, v[..., self._diag] * st.diag)
+            out[..., self._diag_at] *= st.diag
         else:
-            v = v * self._offw
-        g0 = np.broadcast_to(g0, v.shape[:-1] + (self._d, 1))
-        return np.concatenate([g0[..., 0], v], -1)
+            out[..., self._d:] *= self._offw
+        return out
 
     def _dual(self, st, g):
         d = self._d

@@ -393,6 +393,24 @@ def test_fisher_solve_equals_the_derived_chain(d, param):
                                    atol=1e-12 * np.abs(chain).max())
 
 
+@pytest.mark.parametrize("param", PARAMS)
+def test_large_batch_equals_point_by_point(param):
+    """A batch of 70 points (vectors packed from their matrices row by row) gives what each
+    point alone gives (packed by one gather): natural gradient, Fisher-vector product, score."""
+    d, n = 4, 70
+    fam = fl.family("multivariate_normal", d=d)
+    th = np.stack([fam.convert(_theta_cov(*_point(d, s)), "mean_cov", param) for s in range(n)])
+    k = fam.kernels(param)
+    rng = np.random.default_rng(7)
+    g, x = rng.normal(size=th.shape), rng.normal(size=(n, d))
+    S = k.fisher(th, structured=True)
+    for batch, one in ((k.natural_gradient(th, g), lambda i: k.natural_gradient(th[i], g[i])),
+                       (S.matvec(g), lambda i: k.fisher(th[i], structured=True).matvec(g[i])),
+                       (k.score(x, th), lambda i: k.score(x[i], th[i]))):
+        np.testing.assert_allclose(batch, np.stack([one(i) for i in range(n)]), rtol=1e-13,
+                                   atol=1e-13 * np.abs(batch).max())
+
+
 def test_damped_solve_too_large_raises():
     """With damping the structure is lost; a dense system beyond 2^27 numbers is refused."""
     k = fl.kernels("multivariate_normal", "mean_cov", d=40)  # p = 860: 182 points exceed it
