@@ -134,6 +134,7 @@ class MVNKernels(Kernels):
         self._nat_w = np.where(self._diag, -0.5, -1.0)  # η's entries of a symmetric Λ
         self._diag_at = d + np.flatnonzero(self._diag)  # the diagonal's places in θ
         self._row_starts = d + np.arange(d) * (np.arange(d) + 1) // 2
+        self._arange = np.arange(d)
         self._phi_weights = np.tril(np.ones((d, d))) - 0.5 * np.eye(d)  # Φ as a product
         self._constraint = pz.constraint
         self._domains = [(p.name, p.domain) for p in pz.params]
@@ -156,23 +157,25 @@ class MVNKernels(Kernels):
         # two scatters into zeros
         return np.take(v, self._sym_src, axis=-1).reshape(v.shape[:-1] + (self._d, self._d))
 
-    def _lower(self, v):
+    def _lower(self, v, diag=None):
+        """The lower-triangular matrices (..., d, d) of entries v (..., n), their diagonal
+        replaced by ``diag`` (..., d) if given, broadcast together."""
         d = self._d
-        out = np.zeros(v.shape[:-1] + (d, d))
-        out[..., self._il[0], self._il[1]] = v
-        return out
-
-    def _with_diag(self, v, diag):
-        """The lower-triangle entries v (..., n) with the diagonal ones replaced by ``diag``
-        (..., d), broadcast together."""
-        out = np.array(np.broadcast_to(v, np.broadcast_shapes(v.shape[:-1], diag.shape[:-1])
-                                       + v.shape[-1:]))
-        out[..., self._diag] = diag
+        shape = v.shape[:-1] if diag is None else np.broadcast_shapes(v.shape[:-1],
+                                                                      diag.shape[:-1])
+        out = np.zeros(shape + (d, d))
+        if int(np.prod(shape, dtype=np.int64)) < _PACK_BY_ROWS_FROM:
+            out[..., self._il[0], self._il[1]] = v
+        else:  # row by row, as _pack: half the time of the scatter at d = 100
+            for i, a in enumerate(self._row_starts - d):
+                out[..., i, :i + 1] = v[..., a:a + i + 1]
+        if diag is not None:
+            out[..., self._arange, self._arange] = diag
         return out
 
     def _lower_with_diag(self, v, diag):
         """The lower-triangular matrix of entries v (..., n), its diagonal ``diag`` (..., d)."""
-        return self._lower(self._with_diag(v, diag))
+        return self._lower(v, diag)
 
     def _vech(self, M):
         return M[..., self._il[0], self._il[1]]
@@ -252,9 +255,8 @@ class MVNKernels(Kernels):
         text = self._constraint.text if self._constraint is not None else \
             self.spec.natural_constraint.text
         if pz == "mean_chol":
-            L = self._lower(rest)
             diag = np.exp(rest[..., self._diag])
-            L[..., np.arange(d), np.arange(d)] = diag
+            L = self._lower(rest, diag)
             st.T1, st.diag, st.chol, st.factors = L, diag, L, "Sigma"
             st.mu, st.t0 = t0, t0
             st.logdet = 2.0 * rest[..., self._diag].sum(-1)
@@ -386,14 +388,22 @@ class MVNKernels(Kernels):
         - ``mean_chol`` (μ, L), Σ = LLᵀ: with Y = Φ(LᵀG) (Φ: the lower triangle, diagonal
           halved), J⁻ᵀ gives Ḡ = ½L⁻ᵀ(Y + Yᵀ)L⁻¹, B⁻¹ gives 2ΣḠΣ = L(Y + Yᵀ)Lᵀ, and J⁻¹,
           U ↦ LΦ(L⁻¹UL⁻ᵀ), gives LΦ(Y + Yᵀ) = LY: (LLᵀg, LΦ(LᵀG)), no triangular solve;
-        - ``natural``: the derived ∇²A* (``natural_fisher_inverse_apply``), in μ and Λ only.
+        - ``natural``: F⁻¹ = ∇²A*, the derived ``natural_fisher_inverse_apply`` in μ and Λ
+          only (Σ = Λ⁻¹ is never formed): (Λg + 2ΛGΛm + Λg mᵀΛm + Λm gᵀΛm, 2ΛGΛ + Λg mᵀΛ +
+          Λm gᵀΛ), regrouped as δΛ = ΛWΛ with W = 2G + gmᵀ + mgᵀ (the rank-two term added to
+          the packed entries of 2G, before the products) and δh = Λg + δΛ m.
         """
         pz, d = self.parametrization, self._d
-        if pz == "natural":
-            # F⁻¹ = ∇²A*, in μ and Λ only: Σ = Λ⁻¹ is never formed
-            t0, T1 = self._g.natural_fisher_inverse_apply(st.mu, st.Sig_inv, *self._dual(st, g))
-            return self._tangent_vec(st, t0, T1)
         g0, rest = g[..., :d, None], g[..., d:]
+        if pz == "natural":
+            lam, m = st.Sig_inv, st.mu[..., 0]
+            gv = g[..., :d]
+            i, j = self._il
+            # 2G = sym(−rest) (the dual's G is sym(−½ rest)); + the lower triangle of gmᵀ + mgᵀ
+            W = self._sym(gv[..., i] * m[..., j] + m[..., i] * gv[..., j] - rest)
+            X = W @ lam
+            T1 = np.matmul(lam, X, out=W) if W.shape == X.shape else lam @ X
+            return self._tangent_vec(st, lam @ g0 + T1 @ st.mu, T1)
         if pz == "mean_chol":
             L = st.T1
             Lt = L.swapaxes(-1, -2)
@@ -411,8 +421,11 @@ class MVNKernels(Kernels):
         return self._tangent_vec(st, t0, T1)
 
     def fisher_solve_chain(self, st, g):
-        """F(θ)⁻¹ g as the chain J⁻¹ B⁻¹ J⁻ᵀ of the derived operators (the reference of
-        :meth:`fisher_solve`): g (..., p) -> (..., p)."""
+        """F(θ)⁻¹ g as the derived operators give it (the reference of :meth:`fisher_solve`):
+        ∇²A* in natural coordinates, the chain J⁻¹ B⁻¹ J⁻ᵀ in the others; g (..., p) -> (..., p)."""
+        if self.parametrization == "natural":
+            t0, T1 = self._g.natural_fisher_inverse_apply(st.mu, st.Sig_inv, *self._dual(st, g))
+            return self._tangent_vec(st, t0, T1)
         b0, B1 = self._inverse_vjp(st, *self._dual(st, g))
         t0, T1 = self._g.base_fisher_inverse_apply(st.mu, st.Sigma, b0, B1)
         return self._tangent_vec(st, *self._inverse_jvp(st, t0, T1))

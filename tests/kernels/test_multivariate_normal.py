@@ -373,12 +373,12 @@ def test_kronecker_blocks_equal_dense(d, param):
     np.testing.assert_array_equal(S.dense(), F)
 
 
-@pytest.mark.parametrize("param", [p for p in PARAMS if p != "natural"])
+@pytest.mark.parametrize("param", PARAMS)
 @pytest.mark.parametrize("d", [3, 17])
 def test_fisher_solve_equals_the_derived_chain(d, param):
-    """The collapsed natural gradient (two products per point) against the chain J⁻¹ B⁻¹ J⁻ᵀ of
-    the derived operators it collapses, with the batch broadcast either way (one θ for many g,
-    many θ for one g)."""
+    """The collapsed natural gradient (two products per point) against the derived operators it
+    collapses (∇²A* in natural coordinates, the chain J⁻¹ B⁻¹ J⁻ᵀ in the others), with the batch
+    broadcast either way (one θ for many g, many θ for one g)."""
     fam = fl.family("multivariate_normal", d=d)
     th = np.stack([fam.convert(_theta_cov(*_point(d, s, cond=1e3)), "mean_cov", param)
                    for s in range(3)])
