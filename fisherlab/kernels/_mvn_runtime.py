@@ -390,19 +390,18 @@ class MVNKernels(Kernels):
           U ↦ LΦ(L⁻¹UL⁻ᵀ), gives LΦ(Y + Yᵀ) = LY: (LLᵀg, LΦ(LᵀG)), no triangular solve;
         - ``natural``: F⁻¹ = ∇²A*, the derived ``natural_fisher_inverse_apply`` in μ and Λ
           only (Σ = Λ⁻¹ is never formed): (Λg + 2ΛGΛm + Λg mᵀΛm + Λm gᵀΛm, 2ΛGΛ + Λg mᵀΛ +
-          Λm gᵀΛ), regrouped as δΛ = ΛWΛ with W = 2G + gmᵀ + mgᵀ (the rank-two term added to
-          the packed entries of 2G, before the products) and δh = Λg + δΛ m.
+          Λm gᵀΛ), regrouped as δΛ = ΛWΛ with W = 2G + gmᵀ + mgᵀ (the rank-two term added
+          before the products) and δh = Λg + δΛ m.
         """
         pz, d = self.parametrization, self._d
         g0, rest = g[..., :d, None], g[..., d:]
         if pz == "natural":
-            lam, m = st.Sig_inv, st.mu[..., 0]
-            gv = g[..., :d]
-            i, j = self._il
-            # 2G = sym(−rest) (the dual's G is sym(−½ rest)); + the lower triangle of gmᵀ + mgᵀ
-            W = self._sym(gv[..., i] * m[..., j] + m[..., i] * gv[..., j] - rest)
-            X = W @ lam
-            T1 = np.matmul(lam, X, out=W) if W.shape == X.shape else lam @ X
+            lam = st.Sig_inv
+            gm = np.stack(np.broadcast_arrays(g[..., :d], st.mu[..., 0]), -1)  # (..., d, 2)
+            W = gm @ gm[..., ::-1].swapaxes(-1, -2)  # gmᵀ + mgᵀ: one product with 2 columns
+            W += self._sym(-rest)  # 2G (the dual's G is sym(−½ rest))
+            # ΛWΛ with W's memory reused for the result (a fresh array costs its page faults)
+            T1 = np.matmul(lam, W @ lam, out=W)
             return self._tangent_vec(st, lam @ g0 + T1 @ st.mu, T1)
         if pz == "mean_chol":
             L = st.T1
