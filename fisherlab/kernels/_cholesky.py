@@ -17,6 +17,27 @@ import numpy as np
 LAPACK_FROM_D = 16
 
 
+def cholesky(M: np.ndarray) -> np.ndarray:
+    """The lower Cholesky factors (..., d, d) of symmetric M (..., d, d), the upper triangle
+    zero; ``np.linalg.LinAlgError`` where one is not positive definite (as numpy's)."""
+    d = M.shape[-1]
+    if d < LAPACK_FROM_D or M.size == 0:
+        return np.linalg.cholesky(M)
+    from scipy.linalg.lapack import dpotrf
+
+    Ms = np.ascontiguousarray(M).reshape((-1, d, d))
+    out = np.empty(Ms.shape)
+    for i in range(len(Ms)):
+        # M symmetric: Ms[i].T, Fortran-ordered, is M itself without a copy; its upper factor
+        # U = Lᵀ, read back through .T, is L in C order (numpy's batched routine copies each
+        # matrix in and out column by column: 15 % slower at d = 100)
+        c, info = dpotrf(Ms[i].T, lower=0, clean=1)
+        if info:
+            raise np.linalg.LinAlgError("Matrix is not positive definite")
+        out[i] = c.T
+    return out.reshape(M.shape)
+
+
 def cho_solve(C: np.ndarray, b: np.ndarray) -> np.ndarray:
     """(C Cᵀ)⁻¹ b for lower-triangular factors C (..., d, d) and right-hand sides b (..., d, k)."""
     d = C.shape[-1]

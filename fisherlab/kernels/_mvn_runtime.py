@@ -26,7 +26,7 @@ import numpy as np
 
 from ..errors import DomainError, NotAvailableError, ShapeError, describe
 from ..structure.kronecker import DENSE_NUMBERS_MAX
-from ._cholesky import cho_inverse, cho_solve, tri_solve
+from ._cholesky import cho_inverse, cho_solve, cholesky, tri_solve
 from ._generic import _finite
 from ._runtime import Kernels
 
@@ -230,7 +230,7 @@ class MVNKernels(Kernels):
         """The lower Cholesky factor of M (..., d, d); DomainError where M is not positive
         definite (the factorization is the check)."""
         try:
-            return np.linalg.cholesky(M)
+            return cholesky(M)
         except np.linalg.LinAlgError:
             # name a parameter outside its own domain (a variance <= 0) before the constraint
             for i, (pname, dom) in enumerate(self._domains):
