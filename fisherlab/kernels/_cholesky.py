@@ -1,4 +1,5 @@
-"""Batched solves and inverses from Cholesky factors, for the matrix-form kernels.
+"""Batched Cholesky factorizations, and solves and inverses from the factors, for the
+matrix-form kernels.
 
 numpy has no triangular solve: ``np.linalg.solve`` on a Cholesky factor pays an LU
 factorization, O(d³), even for one right-hand side, where the triangular solve is O(d²). From
@@ -6,7 +7,8 @@ d = :data:`LAPACK_FROM_D` on, the factor's own LAPACK routines (``potrs``, ``pot
 per point, are faster than numpy's batched general routines (measured at d = 10 to 100: 1.2× to
 9× for a solve with one right-hand side, 1.8× to 4× for the inverse, single-threaded); below it
 the per-call overhead (a few µs) dominates and numpy's batched loop is kept. A solve with a
-triangular factor itself (``trtrs``) likewise skips the LU factorization numpy would pay.
+triangular factor itself (``trtrs``) likewise skips the LU factorization numpy would pay, and
+the factorization (``potrf``) skips the copies in and out of numpy's batched one.
 """
 
 from __future__ import annotations
