@@ -16,7 +16,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import DomainError, NotAvailableError, ShapeError, describe
-from ..families.arrays import FEW_NUMBERS
 from ..structure import DiagPlusLowRank
 from ..structure.kronecker import DENSE_NUMBERS_MAX
 from . import _special
@@ -68,16 +67,7 @@ class GenericKernels(Kernels):
                 f"{name} must have last axis of length {self._p} ({self._names_text()}) for "
                 f"{self.family} {self.parametrization}, got shape {arr.shape}")
         if self.validate:
-            if arr.size <= FEW_NUMBERS:
-                # A handful of numbers: Python comparisons beat three ufunc calls (NaN fails
-                # both, ±inf one), as in Kernels._cols
-                lo, hi = self._lo_list, self._hi_list
-                if not all(lo[i] < v < hi[i] for row in arr.reshape(-1, self._p).tolist()
-                           for i, v in enumerate(row)):
-                    self._check_domain(arr, [arr[..., i] for i in range(self._p)], name)
-                elif self._constraint is not None:
-                    self._check_constraint(arr, name)
-            elif self._all_real:
+            if self._all_real:
                 if not _finite(arr):
                     self._check_domain(arr, [arr[..., i] for i in range(self._p)], name)
             # NaN fails both comparisons, ±inf one of them
