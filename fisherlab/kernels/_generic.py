@@ -121,9 +121,12 @@ class GenericKernels(Kernels):
         if len(shape) < 1 or shape[0] < 2 or shape[0] * width * 4 <= _SLICE_NUMBERS or any(
                 f.ndim for f in self._fxa):
             return one(*arrays)
-        arrays = [np.broadcast_to(a, shape + a.shape[-1:]) for a in arrays]
         n = shape[0]
         step = max(1, _SLICE_NUMBERS * n // (np.prod(shape) * width))
+        if step >= n:
+            # one slice would hold the whole batch: no output array to copy it into
+            return one(*arrays)
+        arrays = [np.broadcast_to(a, shape + a.shape[-1:]) for a in arrays]
         first = one(*[a[:step] for a in arrays])
         if in_place:
             out = np.empty((n,) + first.shape[1:])

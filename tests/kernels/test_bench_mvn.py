@@ -18,7 +18,7 @@ def test_bench_mvn_quick(tmp_path):
     assert bench.main(["--quick", "--repeat", "1", "--out", str(out)]) == 0
     report = json.loads(out.read_text())
     rows = {(r["quantity"], r.get("param")): r for r in report["rows"]}
-    for param in ("mean_cov", "natural"):
+    for param in ("mean_cov", "natural", "mean_precision", "mean_chol"):
         assert rows["natural_gradient", param]["max_rel_diff"] < 1e-12
     fisher = rows["fisher (natural coordinates)", None]
     assert "skipped" in fisher or fisher["max_rel_diff"] < 1e-12

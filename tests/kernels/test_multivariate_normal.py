@@ -373,6 +373,44 @@ def test_kronecker_blocks_equal_dense(d, param):
     np.testing.assert_array_equal(S.dense(), F)
 
 
+@pytest.mark.parametrize("param", PARAMS)
+@pytest.mark.parametrize("d", [3, 17])
+def test_fisher_solve_equals_the_derived_chain(d, param):
+    """The collapsed natural gradient (two products per point) against the derived operators it
+    collapses (∇²A* in natural coordinates, the chain J⁻¹ B⁻¹ J⁻ᵀ in the others), with the batch
+    broadcast either way (one θ for many g, many θ for one g)."""
+    fam = fl.family("multivariate_normal", d=d)
+    th = np.stack([fam.convert(_theta_cov(*_point(d, s, cond=1e3)), "mean_cov", param)
+                   for s in range(3)])
+    k = fam.kernels(param)
+    g = np.random.default_rng(d).normal(size=(4, 3, th.shape[-1]))
+    for t, v in ((th, g), (th[0], g), (th, g[0, 0])):
+        st = k._state(t)
+        ours, chain = k.fisher_solve(st, v), k.fisher_solve_chain(st, v)
+        assert ours.shape == chain.shape == np.broadcast_shapes(t.shape, v.shape)
+        np.testing.assert_allclose(ours, chain, rtol=1e-9, atol=1e-12 * np.abs(chain).max())
+        np.testing.assert_allclose(k.natural_gradient(t, v), chain, rtol=1e-9,
+                                   atol=1e-12 * np.abs(chain).max())
+
+
+@pytest.mark.parametrize("param", PARAMS)
+def test_large_batch_equals_point_by_point(param):
+    """A batch of 70 points (vectors packed from their matrices row by row) gives what each
+    point alone gives (packed by one gather): natural gradient, Fisher-vector product, score."""
+    d, n = 4, 70
+    fam = fl.family("multivariate_normal", d=d)
+    th = np.stack([fam.convert(_theta_cov(*_point(d, s)), "mean_cov", param) for s in range(n)])
+    k = fam.kernels(param)
+    rng = np.random.default_rng(7)
+    g, x = rng.normal(size=th.shape), rng.normal(size=(n, d))
+    S = k.fisher(th, structured=True)
+    for batch, one in ((k.natural_gradient(th, g), lambda i: k.natural_gradient(th[i], g[i])),
+                       (S.matvec(g), lambda i: k.fisher(th[i], structured=True).matvec(g[i])),
+                       (k.score(x, th), lambda i: k.score(x[i], th[i]))):
+        np.testing.assert_allclose(batch, np.stack([one(i) for i in range(n)]), rtol=1e-13,
+                                   atol=1e-13 * np.abs(batch).max())
+
+
 def test_damped_solve_too_large_raises():
     """With damping the structure is lost; a dense system beyond 2^27 numbers is refused."""
     k = fl.kernels("multivariate_normal", "mean_cov", d=40)  # p = 860: 182 points exceed it
