@@ -967,7 +967,8 @@ _LOG_I0_SQ_SERIES = 2.25
 
 
 def _log_i0_sq_coefficients(terms):
-    """Taylor coefficients l_k of L(s) = log I₀(√s) = Σ_{k≥1} l_k s^k, k < ``terms``, as exact rationals.
+    """Taylor coefficients l_k of L(s) = log I₀(√s) = Σ_{k≥1} l_k s^k, k < ``terms``, exact
+    rationals.
 
     From I₀(√s) = Σ c_k s^k, c_k = 1/(4^k (k!)²), and L′·I₀ = I₀′: k l_k = k c_k − Σ_{j<k} j l_j
     c_{k−j}, in exact rationals.
