@@ -19,9 +19,11 @@ Points of a parametrization are of two kinds, both over each parameter's documen
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import os
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -38,6 +40,18 @@ settings.register_profile(
     "fisherlab", derandomize=True, deadline=None, print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.load_profile("fisherlab")
+
+#: The repository's root (scripts/, docs/, README.md).
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_script(name: str):
+    """scripts/NAME.py imported as a module (the scripts are not a package), run in this process."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
 
 #: Test arguments that name the family under test: a family handle or a catalog name.
 FAMILY_ARGS = ("fam", "family", "name")

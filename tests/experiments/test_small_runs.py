@@ -14,6 +14,7 @@ import pytest
 from fisherlab.cli import main
 from fisherlab.experiments import EXPERIMENTS
 from fisherlab.experiments.race import PROBLEMS
+from tests.conftest import load_script
 
 
 def _files_ok(numbers, name):
@@ -312,13 +313,7 @@ def test_plateau_same_seed_same_numbers():
 
 def test_experiment_summary_is_current():
     """docs/experiments.md's generated section matches the JSON files under docs/figures."""
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[2] / "scripts" / "generate_experiment_summary.py"
-    spec = importlib.util.spec_from_file_location("generate_experiment_summary", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = load_script("generate_experiment_summary")
     text = mod.DOC.read_text(encoding="utf-8")
     assert mod.BEGIN in text and mod.END in text
     assert mod.updated(text) == text, "run python scripts/generate_experiment_summary.py"
@@ -335,13 +330,7 @@ def test_readme_headline_numbers_are_current():
     """The README answers each experiment question with numbers from a generated block that
     matches the JSON files, one answer per question (the six non-convex experiments and the
     three older ones), none of them "not run"."""
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[2] / "scripts" / "generate_experiment_summary.py"
-    spec = importlib.util.spec_from_file_location("generate_experiment_summary", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = load_script("generate_experiment_summary")
     text = mod.README.read_text(encoding="utf-8")
     assert mod.README_BEGIN in text and mod.README_END in text
     assert mod.updated_readme(text) == text, "run python scripts/generate_experiment_summary.py"

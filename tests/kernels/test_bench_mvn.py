@@ -3,17 +3,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "bench_mvn.py"
+from tests.conftest import load_script
 
 
 def test_bench_mvn_quick(tmp_path):
-    spec = importlib.util.spec_from_file_location("bench_mvn", SCRIPT)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_script("bench_mvn")
     out = tmp_path / "bench.json"
     assert bench.main(["--quick", "--repeat", "1", "--out", str(out)]) == 0
     report = json.loads(out.read_text())

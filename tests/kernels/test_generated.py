@@ -8,7 +8,6 @@ derivations stay cached for the accuracy tests that run after it).
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import os
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 import fisherlab as fl
-from tests.conftest import EXHAUSTIVE
+from tests.conftest import EXHAUSTIVE, load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -33,11 +32,7 @@ def _run(code: str, *args: str, timeout: float = 900) -> subprocess.CompletedPro
 def _generator():
     """scripts/generate_kernels.py as a module (run in-process: the derivations it caches are
     the ones the accuracy tests use next)."""
-    spec = importlib.util.spec_from_file_location("_generate_kernels",
-                                                  ROOT / "scripts" / "generate_kernels.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("generate_kernels")
 
 
 #: Modules whose generation alone takes many minutes on 2 cores (none since the multivariate

@@ -7,21 +7,18 @@ its kernels). Skipped when torch or curvlinops is not installed; neither is in t
 (``scripts/bench_curvlinops.py`` times the two side by side).
 """
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
 from fisherlab import models as flm
+from tests.conftest import load_script
 
 torch = pytest.importorskip("torch", reason="torch is not installed (it is not in the test extra)")
 curvlinops = pytest.importorskip(
     "curvlinops", reason="curvlinops-for-pytorch is not installed (it is not in the test extra)")
 
 #: scripts/bench_curvlinops.py, for its copy of fisherlab's weights into torch (checked here)
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "bench_curvlinops.py"
 SIZES = [64, 32, 10]
 N_ROWS = 150
 RTOL = 1e-10
@@ -29,9 +26,7 @@ RTOL = 1e-10
 
 @pytest.fixture(scope="module")
 def case():
-    spec = importlib.util.spec_from_file_location("bench_curvlinops", SCRIPT)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_script("bench_curvlinops")
     X, y = load_digits(return_X_y=True)
     X, y = X[:N_ROWS] / 16.0, y[:N_ROWS]
     model = flm.MLP(SIZES, flm.Head("categorical", link="softmax", k=10), activation="tanh")
