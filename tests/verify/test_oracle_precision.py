@@ -1,5 +1,6 @@
 """The oracles keep their digits: the mpmath oracle's KL where the Bregman form cancels (the
-reference of kl_refinement), the autograd oracle's von Mises–Fisher where I_ν(κ) overflows."""
+reference of kl_refinement), the autograd oracle's von Mises–Fisher where I_ν(κ) overflows and
+its negative binomial where x! does."""
 
 from __future__ import annotations
 
@@ -52,3 +53,26 @@ def test_autograd_von_mises_fisher_past_the_overflow_of_bessel_i(kappa):
     assert F[0, 0] == pytest.approx(float(K * r), rel=4e-15)
     assert F[1, 1] == pytest.approx(float(K * r) * np.sin(phi1) ** 2, rel=4e-15)
     assert abs(F[2, 2] - float(dr)) <= 4e-16
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_autograd_negative_binomial_past_the_overflow_of_the_factorial():
+    """log h(x) = log Γ(x + r) − log Γ(r) − log x! at r = 3 reaches the autograd oracle as
+    log(Γ(x + 3)) − log(Γ(x + 1)) (sympy's form for an integer x): Γ overflows past x ≈ 170 and
+    the log density was inf − inf (NaN, a RuntimeWarning). Against 50-digit log Γ, and the
+    score against its closed form r/p − x/(1 − p)."""
+    spec = fl.family("negative_binomial").spec
+    ag = oracle(spec, "p")
+    x = np.array([0.0, 7.0, 170.0, 500.0, 1e5])
+    p = np.full((x.size, 1), 0.01)
+    with mp.workdps(50):
+        exact = [mp.loggamma(mp.mpf(v) + 3) - mp.loggamma(3) - mp.loggamma(mp.mpf(v) + 1)
+                 + 3 * mp.log(mp.mpf(0.01)) + mp.mpf(v) * mp.log1p(-mp.mpf(0.01)) for v in x]
+    # The oracle evaluates the declaration as written, a sum of terms of the size of log Γ(x + 3):
+    # a few ulps of those (2.6e3 at x = 500, where the density is −7.1).
+    terms = [float(mp.loggamma(mp.mpf(v) + 3) + mp.loggamma(mp.mpf(v) + 1)) + 14 + 0.011 * v
+             for v in x]
+    got = ag.log_density(x, p)
+    for g, e, t in zip(got, exact, terms):
+        assert abs(g - float(e)) <= 4 * np.finfo(float).eps * t
+    np.testing.assert_allclose(ag.score(x, p)[:, 0], 3 / 0.01 - x / 0.99, rtol=1e-13)

@@ -60,6 +60,15 @@ class _Printer(SciPyPrinter):
     def _print_loggamma(self, expr):
         return f"scipy.special.gammaln({self._print(expr.args[0])})"
 
+    def _print_log(self, expr):
+        # sympy writes log Γ(z) of an integer-valued z as log(gamma(z)) (the negative binomial's
+        # log Γ(x + r) − log x! at r = 3), and Γ overflows past z ≈ 171: the same function,
+        # printed as gammaln, keeps every count finite (Γ(z) > 0 on the arguments it gets).
+        (arg,) = expr.args
+        if isinstance(arg, sp.gamma):
+            return f"scipy.special.gammaln({self._print(arg.args[0])})"
+        return f"numpy.log({self._print(arg)})"
+
     def _print_polygamma(self, expr):
         n, arg = expr.args
         return f"scipy.special.polygamma({self._print(n)}, {self._print(arg)})"
