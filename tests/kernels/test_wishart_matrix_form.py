@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 
 import fisherlab as fl
+from fisherlab.verify.identities import IDENTITIES
 from fisherlab.verify.points import draw_points
 from tests.conftest import EXHAUSTIVE
 
@@ -192,15 +193,30 @@ def test_bad_input_any_d(name):
 # -- fl.verify at d = 2, 3, 5 ------------------------------------------------------------------
 
 
+#: The identities CI checks at d = 3 and 5 (the Monte Carlo Fisher information and the autograd
+#: pullbacks of the element-wise declaration take minutes there).
+_FAST_IDENTITIES = ["roundtrip", "kl_invariance", "bregman_kl", "kl_refinement", "local_kl",
+                    "scipy"]
+
+
+def _verify_cases():
+    """(d, identity): every identity together at d = 2; at d = 3 and 5 the fast ones together
+    in CI, and under FISHERLAB_EXHAUSTIVE=1 each identity of the verifier as a test of its own
+    (all of them at d = 5 take longer than one exhaustive invocation is given)."""
+    yield 2, None
+    for d in (3, 5):
+        if EXHAUSTIVE:
+            yield from ((d, identity) for identity in IDENTITIES)
+        else:
+            yield d, None
+
+
 @pytest.mark.parametrize("name", NAMES)
-@pytest.mark.parametrize("d", [2, 3, 5])
-def test_verify(name, d):
+@pytest.mark.parametrize("d,identity", list(_verify_cases()))
+def test_verify(name, d, identity):
     """fl.verify passes: every identity at d = 2; at d = 3 and 5 the round trips, KL invariance,
-    its Bregman form and refinement, the local KL and scipy (the Monte Carlo Fisher information
-    and the autograd pullbacks of the element-wise declaration, which take minutes there, run
-    under FISHERLAB_EXHAUSTIVE=1)."""
-    ids = None
-    if d > 2 and not EXHAUSTIVE:
-        ids = ["roundtrip", "kl_invariance", "bregman_kl", "kl_refinement", "local_kl", "scipy"]
+    its Bregman form and refinement, the local KL and scipy in CI, and every identity, one per
+    test, under FISHERLAB_EXHAUSTIVE=1."""
+    ids = [identity] if identity else (_FAST_IDENTITIES if d > 2 else None)
     report = fl.verify(name, d=d, identities=ids, n_points=3 if EXHAUSTIVE else 1)
     assert report.ok, report.table(explain=True)
