@@ -249,7 +249,8 @@ class Kernels:
             bad = dom.violations(col)
             if bad.any():
                 values = col[bad]
-                what = "finite and " if not np.isfinite(values).all() else ""
+                what = ("finite and " if not np.isfinite(values).all()
+                        and "finite" not in dom.text else "")
                 raise DomainError(
                     f"{self.family} {self.parametrization}: parameter {pname!r} in {name} must be "
                     f"{what}{dom.text}, got {describe(values)}")

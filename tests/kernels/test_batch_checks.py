@@ -114,6 +114,17 @@ def test_one_bad_parameter_in_a_large_batch_is_reported(rows):
             k.fisher(bad)
 
 
+def test_a_nonfinite_entry_of_an_unbounded_parameter_is_worded_once():
+    """A mean of NaN or ±inf is outside "finite real"; the message says so once ("must be finite
+    real, got nan"), and a bounded parameter's adds "finite and" to its bound."""
+    k = fl.kernels("normal", "mean_std")
+    for bad, words in [([np.nan, 1.0], r"'mean' in theta must be finite real, got nan"),
+                       ([-np.inf, 1.0], r"'mean' in theta must be finite real, got -inf"),
+                       ([0.0, np.inf], r"'std' in theta must be finite and > 0, got inf")]:
+        with pytest.raises(fl.DomainError, match=words):
+            k.fisher(np.tile(bad, (BATCH, 1)))
+
+
 def test_simplex_constraint_in_a_large_batch_is_reported():
     k = fl.kernels("categorical", "probs", k=4)
     theta = np.tile([0.2, 0.3, 0.1], (BATCH, 1))
