@@ -1210,19 +1210,49 @@ def _log_beta_stirling(x, y):
             return (0.5 * float(numpy.log(2.0 * numpy.pi / y)) - y * float(numpy.log1p(x / y))
                     + _stirling_remainder(y) + common)
         return float(scipy.special.gammaln(y)) - y * float(numpy.log(x + y)) + y + common
-    out = numpy.empty_like(x)
-    big = y >= _SHIFT
-    xb, yb = x[big], y[big]
-    # The three remainders in one call: its Horner steps cost a point little, a call much.
-    n = x.size
-    r = _stirling_remainder(numpy.concatenate([x, x + y, yb]))
-    common = -(x - 0.5) * numpy.log1p(y / x) + r[:n] - r[n:2 * n]
-    out[big] = (0.5 * numpy.log(2.0 * numpy.pi / yb) - yb * numpy.log1p(xb / yb)
-                + r[2 * n:] + common[big])
-    small = ~big
-    xs, ys = x[small], y[small]
-    out[small] = scipy.special.gammaln(ys) - ys * numpy.log(xs + ys) + ys + common[small]
+    # Arrays (1-d, of one length): in place, one temporary per step; the two forms of the y
+    # part each on its own points, gathered by index (no pass of a boolean mask per form).
+    s = x + y
+    out = numpy.divide(y, x)
+    numpy.log1p(out, out=out)
+    out *= 0.5 - x
+    out += _stirling_remainder(x)
+    out -= _stirling_remainder(s)
+    big = numpy.flatnonzero(y >= _SHIFT)
+    if big.size == y.size:
+        out += _log_beta_stirling_big(x, y)
+        return out
+    small = numpy.flatnonzero(y < _SHIFT) if big.size else None
+    if small is None:
+        out += _log_beta_stirling_small(y, s)
+        return out
+    out[big] += _log_beta_stirling_big(x[big], y[big])
+    out[small] += _log_beta_stirling_small(y[small], s[small])
     return out
+
+
+def _log_beta_stirling_big(x, y):
+    """½ log(2π/y) − y log1p(x/y) + r(y): the part of :func:`_log_beta_stirling` for y ≥ 10."""
+    t = numpy.divide(x, y)
+    numpy.log1p(t, out=t)
+    t *= y
+    u = numpy.divide(2.0 * numpy.pi, y)
+    numpy.log(u, out=u)
+    u *= 0.5
+    u -= t
+    u += _stirling_remainder(y)
+    return u
+
+
+def _log_beta_stirling_small(y, s):
+    """log Γ(y) − y log(x + y) + y (s = x + y): the part of :func:`_log_beta_stirling` for
+    y < 10."""
+    t = numpy.log(s)
+    t *= y
+    u = scipy.special.gammaln(y)
+    u -= t
+    u += y
+    return u
 
 
 def _log_beta_plain(a: float, b: float) -> bool:
@@ -1253,33 +1283,48 @@ def log_beta(a, b):
             return scipy.special.betaln(a, b)
         if _log_beta_stirling_only(a, b):  # ... or in Stirling's range alone
             return numpy.float64(_log_beta_stirling(max(a, b), min(a, b)))
-    a, b = numpy.broadcast_arrays(numpy.asarray(a, dtype=numpy.float64),
-                                  numpy.asarray(b, dtype=numpy.float64))
-    x, y = numpy.maximum(a, b), numpy.minimum(a, b)
-    stirling = (x >= _SHIFT) & (y > _SHIFT_TAYLOR_RATIO * x)
-    count = int(numpy.count_nonzero(stirling))
-    if 2 * count > stirling.size:
-        # Mostly Stirling's series (a Dirichlet's suffix sums): scipy's betaln, ~60 ns a point,
-        # only where the series does not replace it.
-        out = numpy.empty(a.shape)
-        other = ~stirling
-        out[other] = scipy.special.betaln(a[other], b[other])
+    a = numpy.asarray(a, dtype=numpy.float64)
+    b = numpy.asarray(b, dtype=numpy.float64)
+    if a.shape != b.shape:  # (broadcast_arrays costs ~3 µs even when there is nothing to do)
+        a, b = numpy.broadcast_arrays(a, b)
+    shape = a.shape
+    x, y = numpy.maximum(a, b).reshape(-1), numpy.minimum(a, b).reshape(-1)
+    # Each point takes one of four forms; Stirling's series is the common one (x ≥ 10), so its
+    # points are found by index and the others (betaln, the two series) gathered by index too:
+    # no pass of a boolean mask per form over the whole batch.
+    stirling = x >= _SHIFT
+    stirling &= y > _SHIFT_TAYLOR_RATIO * x
+    rest = numpy.flatnonzero(~stirling)
+    if not rest.size:
+        out = _log_beta_stirling(x, y)
     else:
-        out = numpy.array(scipy.special.betaln(a, b), dtype=numpy.float64)
-    ones = (numpy.abs(a - 1.0) <= _LOG_BETA_NEAR_ONE) & (numpy.abs(b - 1.0) <= _LOG_BETA_NEAR_ONE)
-    if numpy.any(ones):
+        out = numpy.empty(x.shape)
+        if rest.size < x.size:
+            st = numpy.flatnonzero(stirling)
+            out[st] = _log_beta_stirling(x[st], y[st])
+        out[rest] = _log_beta_rest(a.reshape(-1)[rest], b.reshape(-1)[rest], x[rest], y[rest])
+    out = out.reshape(shape)
+    return out[()] if out.ndim == 0 else out
+
+
+def _log_beta_rest(a, b, x, y):
+    """:func:`log_beta` at points outside Stirling's range (1-d arrays; x, y the larger and the
+    smaller of a, b): the Taylor series where y ≤ x/100, the series about (1, 1) within 0.25 of
+    it, scipy's betaln elsewhere."""
+    out = scipy.special.betaln(a, b)
+    ones = numpy.flatnonzero((numpy.abs(a - 1.0) <= _LOG_BETA_NEAR_ONE)
+                             & (numpy.abs(b - 1.0) <= _LOG_BETA_NEAR_ONE))
+    if ones.size:
         u, v = a[ones] - 1.0, b[ones] - 1.0
         out[ones] = (_log_beta_near_one(u, v) if u.size > _FEW_SERIES else
                      [_log_beta_near_one_float(p, q) for p, q in zip(u.tolist(), v.tolist())])
-    if count:
-        out[stirling] = _log_beta_stirling(x[stirling], y[stirling])
     # As in _polygamma_shift: the series only where y ≤ x/100, stopped once its terms are below
     # rounding.
-    near = y <= _SHIFT_TAYLOR_RATIO * x
-    if numpy.any(near):
+    near = numpy.flatnonzero(y <= _SHIFT_TAYLOR_RATIO * x)
+    if near.size:
         xn, yn = x[near], y[near]
         out[near] = scipy.special.gammaln(yn) - _shift_series(0, xn, yn)
-    return out[()] if out.ndim == 0 else out
+    return out
 
 #: ψ and ψ' by order, for _polygamma_shift.
 _PSI = {0: digamma, 1: trigamma}
@@ -1314,25 +1359,46 @@ def _polygamma_shift(order, a, b, base=None, shifted=None):
         out = both[:a.size] - both[a.size:]
     else:
         out = (psi(a + b) if shifted is None else shifted) - (psi(a) if base is None else base)
+    if out.shape != a.shape:  # a base or shifted of fewer dimensions
+        out = numpy.array(numpy.broadcast_to(out, a.shape))
+    shape = a.shape
+    a, b, flat = a.reshape(-1), b.reshape(-1), out.reshape(-1)
     # The direct difference loses about log10(a/b) digits (≤ 2 at b ≥ a/100, ~2e-14 relative);
     # below that the series, whose terms then shrink by ≥ 100 each (a few polygamma calls, which
     # cost ~1 µs per element at high order: b ≤ a/4 made the kernel 20× slower than the rest).
+    # Each replacement is found by index: no pass of a boolean mask per form over the batch.
+    scaled = _SHIFT_TAYLOR_RATIO * a
     if order == 0:
         # ψ(a + b) − ψ(a) = log1p(b/a) + b/(2a(a + b)) + r(a) − r(a + b) (r the remainder of
         # ψ's asymptotic series) for a ≥ 10: no cancellation, where the direct difference loses
         # log10(a/b) digits (1.5e-14 relative at (903, 43)).
-        stirling = (a >= _SHIFT) & (b > _SHIFT_TAYLOR_RATIO * a)
-        if numpy.any(stirling):
-            out = numpy.array(out, copy=True)
-            at, bt = a[stirling], b[stirling]
-            out[stirling] = (numpy.log1p(bt / at) + bt / (2.0 * at * (at + bt))
-                             + (_digamma_remainder(at) - _digamma_remainder(at + bt)))
-    near = b <= _SHIFT_TAYLOR_RATIO * a
-    if numpy.any(near):
-        total = _shift_series(order + 1, a[near], b[near])
-        out = numpy.array(out, copy=True)
-        out[near] = total
+        stirling = numpy.flatnonzero((a >= _SHIFT) & (b > scaled))
+        if stirling.size:
+            if stirling.size == a.size:
+                flat = _digamma_shift_stirling(a, b)
+            else:
+                flat[stirling] = _digamma_shift_stirling(a[stirling], b[stirling])
+    near = numpy.flatnonzero(b <= scaled)
+    if near.size:
+        flat[near] = _shift_series(order + 1, a[near], b[near])
+    out = flat.reshape(shape)
     return out[()] if out.ndim == 0 else out
+
+
+def _digamma_shift_stirling(a, b):
+    """ψ(a + b) − ψ(a) = log1p(b/a) + b/(2a(a + b)) + r(a) − r(a + b) for a ≥ 10 (1-d arrays; r
+    the remainder of ψ's asymptotic series), in place."""
+    s = a + b
+    out = numpy.divide(b, a)
+    numpy.log1p(out, out=out)
+    t = numpy.multiply(s, a)
+    t *= 2.0
+    numpy.divide(b, t, out=t)
+    out += t
+    t = _digamma_remainder(a)
+    t -= _digamma_remainder(s)
+    out += t
+    return out
 
 
 def digamma_diff(a, b, base=None, shifted=None):
