@@ -1760,17 +1760,44 @@ def sum_others(a):
 
 def digamma_rest(a):
     """ψ(a_j) − ψ(Σ a) for every j over the last axis, (..., m), as a shift of a_j by the sum of
-    the others (:func:`digamma_diff`: no cancellation when the others are small)."""
+    the others (:func:`digamma_diff`: no cancellation when the others are small).
+
+    For a batch, ψ(Σ a) is evaluated once per point where no entry holds more than half of the
+    total: there the others' sum b_j = Σ a − a_j ≥ a_j is exact to a few ulps, a_j + b_j is
+    Σ a to about an ulp (a change of ψ(Σ a) − ψ(a_j) ≥ ψ(2a_j) − ψ(a_j) ≥ log 2 by ~ε), and the
+    entries a_j ≥ 10 take Stirling's form of the shift with that b_j. Points with a dominant
+    entry take :func:`digamma_diff` with :func:`sum_others` entry by entry.
+    """
     a = numpy.asarray(a, dtype=numpy.float64)
-    b = sum_others(a)
     if a.ndim == 1 and a.size < _SMALL // 2:
         # One point: digamma_diff's float paths entry by entry (the difference of two ψ, or
         # Stirling's form for a_j ≥ 10), cheaper than its array bookkeeping at this size; the
         # array path where an entry needs the series (b_j ≤ a_j/100; NaN compares False too).
+        b = sum_others(a)
         x, y = a.tolist(), b.tolist()
         if all(_SHIFT_TAYLOR_RATIO * u < v for u, v in zip(x, y)):
             return numpy.array([digamma_diff(u, v) for u, v in zip(x, y)])
-    return digamma_diff(a, b)
+        return digamma_diff(a, b)
+    if a.ndim < 2 or a.size == 0:
+        return digamma_diff(a, sum_others(a))
+    m = a.shape[-1]
+    rows = a.reshape(-1, m)
+    total = rows.sum(axis=-1)
+    # (not ≤: NaN and non-positive totals go to sum_others' path with digamma_diff's NaN)
+    dominant = numpy.flatnonzero(~(2.0 * rows.max(axis=-1) <= total))
+    out = digamma(rows)
+    out -= digamma(total)[:, None]
+    flat = out.reshape(-1)
+    big = numpy.flatnonzero(rows.reshape(-1) >= _SHIFT)
+    if big.size:
+        # (entries of dominant rows too: overwritten below)
+        ab = rows.reshape(-1)[big]
+        bb = total[big // m] - ab
+        flat[big] = -_digamma_shift_stirling(ab, bb)
+    if dominant.size:
+        sub = rows[dominant]
+        out[dominant] = digamma_diff(sub, sum_others(sub))
+    return out.reshape(a.shape)
 
 
 #: An entry a_j with a_j·(1 + this) ≥ Σ a may have the others' sum b_j ≤ _SHIFT_TAYLOR_RATIO·a_j
