@@ -1759,12 +1759,11 @@ def sum_others(a):
 
 
 def _by_columns(a) -> bool:
-    """Whether a batch a (..., m) is worth handling column by column: as many points as entries
-    (a reduction of numpy's over a short last axis costs ~15 ns a point, an elementwise pass over
-    one column ~1 ns a point), and m ≤ 8, where numpy's sums over the last axis add in sequence
-    too (pairwise from 9 on): the same numbers either way."""
+    """Whether a batch a (..., m) is handled column by column: for m ≤ 8 (a reduction of numpy's
+    over a short last axis costs ~15-40 ns a point, an elementwise pass over one column ~1 ns a
+    point; and its order of additions depends on the number of points, the columns' does not)."""
     m = a.shape[-1]
-    return a.ndim > 1 and 2 <= m <= 8 and a.size >= m * m
+    return a.ndim > 1 and 2 <= m <= 8
 
 
 def _sum_columns(cols):
@@ -1861,23 +1860,9 @@ def trigamma_rest(a):
     return out
 
 
-def log_multibeta(a):
-    """Σ_i log Γ(a_i) − log Γ(Σ a) over the last axis, (...), as the telescoping sum
-    Σ_{i<m} log B(a_i, a_{i+1} + … + a_m) of :func:`log_beta` terms (each accurate when one
-    argument is tiny)."""
-    a = numpy.asarray(a, dtype=numpy.float64)
-    if _by_columns(a):
-        # A batch of small m: the suffix sums and the sum of the terms column by column, with
-        # the terms laid out term by term, (m − 1, n) (numpy's cumsum and sum over a short last
-        # axis cost ~15 ns a point each): the same additions in the same order as below.
-        m = a.shape[-1]
-        cols = a.reshape(-1, m).T
-        suffix = numpy.empty((m - 1, cols.shape[1]))
-        suffix[-1] = cols[-1]
-        for j in range(m - 3, -1, -1):
-            numpy.add(suffix[j + 1], cols[j + 1], out=suffix[j])
-        terms = log_beta(cols[:-1], suffix)
-        return (_sum_columns(terms) if m > 2 else terms[0]).reshape(a.shape[:-1])
+def _log_multibeta_telescoping(a):
+    """:func:`log_multibeta` as the telescoping sum Σ_{i<m} log B(a_i, a_{i+1} + … + a_m) of
+    :func:`log_beta` terms (each accurate when one argument is tiny or both are near 1), (...)."""
     suffix = numpy.cumsum(a[..., ::-1], axis=-1)[..., ::-1]
     if a.ndim == 1 and a.size <= 64:
         # One point: log_beta's float path per term (scipy's betaln, or Stirling's series on
@@ -1888,6 +1873,122 @@ def log_multibeta(a):
             return numpy.float64(math.fsum(log_beta(u, v) for u, v in zip(x, y)))
         return numpy.float64(math.fsum(log_beta(a[:-1], suffix[1:]).tolist()))
     return log_beta(a[..., :-1], suffix[..., 1:]).sum(axis=-1)
+
+
+def log_multibeta(a):
+    """Σ_i log Γ(a_i) − log Γ(Σ a) over the last axis, (...).
+
+    For two entries log B(a₁, a₂) (:func:`log_beta`). For more, with S = Σ a, h = ½ log(S/2π)
+    and r the remainder of Stirling's series (:func:`_stirling_remainder`), where S ≥ 10:
+
+        Σ_{a_i < 10} [log Γ(a_i) − a_i (log S − 1)] + Σ_{a_i ≥ 10} [(a_i − ½) log(a_i/S) − h
+        + r(a_i)] + h − r(S),
+
+    Stirling's series for every log Γ of an argument ≥ 10 with its terms of size a log a
+    cancelled exactly (the identity S − ½ = Σ a_i − ½ regroups (S − ½) log S into the
+    logarithms of the ratios a_i/S ≤ 1); log(a_i/S) is log1p(−b_i/S), b_i the sum of the
+    others, for an entry above half the total. One gammaln or Stirling remainder per entry,
+    instead of two or three per term of the telescoping sum Σ_{i<m} log B(a_i, a_{i+1} + … +
+    a_m) (:func:`log_beta` terms), which is summed where S < 10.
+    """
+    a = numpy.asarray(a, dtype=numpy.float64)
+    m = a.shape[-1]
+    if m < 3:
+        return _log_multibeta_telescoping(a)
+    if a.ndim == 1:
+        return numpy.float64(_log_multibeta_point(a.tolist()))
+    rows = a.reshape(-1, m)
+    by_columns = _by_columns(a)
+    if by_columns:
+        cols = rows.T
+        total = _sum_columns(cols)
+        top = numpy.maximum(cols[0], cols[1])
+        for c in cols[2:]:
+            numpy.maximum(top, c, out=top)
+    else:
+        total, top = rows.sum(axis=-1), rows.max(axis=-1)
+    log_total = numpy.log(total)
+    h = log_total - _LOG_2PI
+    h *= 0.5
+    slope = log_total - 1.0  # (the rows with S < 10 are redone below)
+    terms = scipy.special.gammaln(rows)
+    terms -= rows * slope[:, None]
+    flat = terms.reshape(-1)
+    big = numpy.flatnonzero(rows.reshape(-1) >= _SHIFT)
+    if big.size:
+        ab = rows.reshape(-1)[big]
+        row = big // m
+        t = numpy.divide(ab, total[row])
+        numpy.log(t, out=t)
+        t *= ab - 0.5
+        t -= h[row]
+        t += _stirling_remainder(ab)
+        flat[big] = t
+        # An entry above half the total (at most one a point): log1p(−b/S), b the others' sum
+        dominant = numpy.flatnonzero(2.0 * top > total)
+        if dominant.size:
+            sub = rows[dominant]
+            j = sub.argmax(axis=-1)
+            at = sub[numpy.arange(sub.shape[0]), j]
+            keep = numpy.flatnonzero(at >= _SHIFT)
+            if keep.size:
+                sub, j, at, dominant = sub[keep], j[keep], at[keep], dominant[keep]
+                sub[numpy.arange(sub.shape[0]), j] = 0.0
+                st = total[dominant]
+                t = numpy.log1p(-((_sum_columns(sub.T) if by_columns else sub.sum(axis=-1))
+                                   / st))
+                t *= at - 0.5
+                t -= h[dominant]
+                t += _stirling_remainder(at)
+                terms[dominant, j] = t
+    out = _sum_columns(terms.T) if by_columns else terms.sum(axis=-1)
+    out += h
+    out -= _stirling_remainder(total)
+    low = numpy.flatnonzero(total < _SHIFT)
+    if low.size:
+        out[low] = _log_multibeta_telescoping(rows[low])
+    return out.reshape(a.shape[:-1])
+
+
+#: log 2π, for the Stirling forms of log_multibeta.
+_LOG_2PI = float(numpy.log(2.0 * numpy.pi))
+
+
+def _log_multibeta_point(v: list) -> float:
+    """:func:`log_multibeta` at one point (Python floats, m ≥ 3): the same operations in the same
+    order as its batch path (the logarithms and gammaln numpy's and scipy's, on short arrays),
+    so the same number; up to 8 entries, where that path sums in sequence."""
+    m = len(v)
+    if m > 8:
+        return float(log_multibeta(numpy.array([v]))[0])
+    total = v[0] + v[1]
+    for x in v[2:]:
+        total += x
+    if total < _SHIFT:
+        return float(_log_multibeta_telescoping(numpy.array(v)))
+    gl = scipy.special.gammaln(v).tolist()
+    log_total = float(numpy.log(total))
+    h = (log_total - _LOG_2PI) * 0.5
+    slope = log_total - 1.0
+    terms = [g - x * slope for g, x in zip(gl, v)]
+    big = [i for i, x in enumerate(v) if x >= _SHIFT]
+    if big:
+        logs = numpy.log([v[i] / total for i in big]).tolist()
+        for i, lg in zip(big, logs):
+            x = v[i]
+            terms[i] = lg * (x - 0.5) - h + _stirling_remainder(x)
+        top = max(v)
+        if 2.0 * top > total and top >= _SHIFT:
+            j = v.index(top)
+            rest = 0.0 if j == 0 else v[0]
+            for i in range(1, m):
+                rest += 0.0 if i == j else v[i]
+            lg = float(numpy.log1p(-(rest / total)))
+            terms[j] = lg * (top - 0.5) - h + _stirling_remainder(top)
+    s = terms[0] + terms[1]
+    for t in terms[2:]:
+        s += t
+    return (s + h) - _stirling_remainder(total)
 
 
 def multinomial_expected_log_base(n, p, p_last):
