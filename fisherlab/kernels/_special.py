@@ -1216,8 +1216,10 @@ def _log_beta_stirling(x, y):
     out = numpy.divide(y, x)
     numpy.log1p(out, out=out)
     out *= 0.5 - x
-    out += _stirling_remainder(x)
-    out -= _stirling_remainder(s)
+    # r(x) and r(x + y) in one call: its Horner steps cost a point little, a call much
+    r = _stirling_remainder(numpy.concatenate([x, s]))
+    out += r[:x.size]
+    out -= r[x.size:]
     big = numpy.flatnonzero(y >= _SHIFT)
     if big.size == y.size:
         out += _log_beta_stirling_big(x, y)
@@ -1395,8 +1397,10 @@ def _digamma_shift_stirling(a, b):
     t *= 2.0
     numpy.divide(b, t, out=t)
     out += t
-    t = _digamma_remainder(a)
-    t -= _digamma_remainder(s)
+    # both remainders in one call: its Horner steps cost a point little, a call much
+    r = _digamma_remainder(numpy.concatenate([a, s]))
+    t = r[:a.size]
+    t -= r[a.size:]
     out += t
     return out
 
@@ -1774,6 +1778,35 @@ def _sum_columns(cols):
     return total
 
 
+def _digamma_rest_point(v: list) -> list:
+    """:func:`digamma_rest` at one point of 2 to 8 positive finite entries (Python floats): the
+    same operations in the same order as its batch path (ψ and log1p numpy's and scipy's on
+    short arrays), so the same numbers."""
+    total = v[0] + v[1]
+    for x in v[2:]:
+        total += x
+    psi = scipy.special.digamma(v + [total]).tolist()
+    last = psi.pop()
+    out = [p - last for p in psi]
+    big = [i for i, x in enumerate(v) if x >= _SHIFT]
+    if big:
+        others = [total - v[i] for i in big]
+        logs = numpy.log1p([b / v[i] for i, b in zip(big, others)]).tolist()
+        for i, b, lg in zip(big, others, logs):
+            x = v[i]
+            s = x + b
+            out[i] = -((lg + b / ((s * x) * 2.0))
+                       + (_digamma_remainder(x) - _digamma_remainder(s)))
+    top = max(v)
+    if 2.0 * top > total:
+        j = v.index(top)
+        rest = 0.0 if j == 0 else v[0]
+        for i in range(1, len(v)):
+            rest += 0.0 if i == j else v[i]
+        out[j] = float(digamma_diff(numpy.array([top]), numpy.array([rest]))[0])
+    return out
+
+
 def digamma_rest(a):
     """ψ(a_j) − ψ(Σ a) for every j over the last axis, (..., m), as a shift of a_j by the sum of
     the others (:func:`digamma_diff`: no cancellation when the others are small).
@@ -1785,18 +1818,15 @@ def digamma_rest(a):
     per point) takes :func:`digamma_diff` with the sum of the others formed term by term.
     """
     a = numpy.asarray(a, dtype=numpy.float64)
-    if a.ndim == 1 and a.size < _SMALL // 2:
-        # One point: digamma_diff's float paths entry by entry (the difference of two ψ, or
-        # Stirling's form for a_j ≥ 10), cheaper than its array bookkeeping at this size; the
-        # array path where an entry needs the series (b_j ≤ a_j/100; NaN compares False too).
-        b = sum_others(a)
-        x, y = a.tolist(), b.tolist()
-        if all(_SHIFT_TAYLOR_RATIO * u < v for u, v in zip(x, y)):
-            return numpy.array([digamma_diff(u, v) for u, v in zip(x, y)])
-        return digamma_diff(a, b)
+    m = a.shape[-1] if a.ndim else 0
+    if a.ndim == 1 and 2 <= m <= 8:
+        v = a.tolist()
+        if min(v) > 0.0 and sum(v) < math.inf:
+            return numpy.array(_digamma_rest_point(v))
+    if a.ndim == 1 and m >= 2:
+        return digamma_rest(a[None])[0]
     if a.ndim < 2 or a.size == 0:
         return digamma_diff(a, sum_others(a))
-    m = a.shape[-1]
     rows = a.reshape(-1, m)
     if _by_columns(a):
         cols = rows.T
@@ -1823,7 +1853,7 @@ def digamma_rest(a):
         j = sub.argmax(axis=-1)
         at = sub[numpy.arange(sub.shape[0]), j]
         sub[numpy.arange(sub.shape[0]), j] = 0.0
-        out[dominant, j] = digamma_diff(at, sub.sum(axis=-1))
+        out[dominant, j] = digamma_diff(at, _sum_columns(sub.T) if m <= 8 else sub.sum(axis=-1))
     return out.reshape(a.shape)
 
 
@@ -1915,14 +1945,17 @@ def log_multibeta(a):
     terms -= rows * slope[:, None]
     flat = terms.reshape(-1)
     big = numpy.flatnonzero(rows.reshape(-1) >= _SHIFT)
+    ab = rows.reshape(-1)[big]
+    # r of the big entries and of the totals in one call (a call of its Horner steps costs
+    # more than a thousand points of them)
+    r = _stirling_remainder(numpy.concatenate([ab, total]))
     if big.size:
-        ab = rows.reshape(-1)[big]
         row = big // m
         t = numpy.divide(ab, total[row])
         numpy.log(t, out=t)
         t *= ab - 0.5
         t -= h[row]
-        t += _stirling_remainder(ab)
+        t += r[:big.size]
         flat[big] = t
         # An entry above half the total (at most one a point): log1p(−b/S), b the others' sum
         dominant = numpy.flatnonzero(2.0 * top > total)
@@ -1943,7 +1976,7 @@ def log_multibeta(a):
                 terms[dominant, j] = t
     out = _sum_columns(terms.T) if by_columns else terms.sum(axis=-1)
     out += h
-    out -= _stirling_remainder(total)
+    out -= r[big.size:]
     low = numpy.flatnonzero(total < _SHIFT)
     if low.size:
         out[low] = _log_multibeta_telescoping(rows[low])
@@ -1967,13 +2000,14 @@ def _log_multibeta_point(v: list) -> float:
     if total < _SHIFT:
         return float(_log_multibeta_telescoping(numpy.array(v)))
     gl = scipy.special.gammaln(v).tolist()
-    log_total = float(numpy.log(total))
+    big = [i for i, x in enumerate(v) if x >= _SHIFT]
+    # log S and the logarithms of the big entries' shares in one call
+    logs = numpy.log([total] + [v[i] / total for i in big]).tolist()
+    log_total = logs.pop(0)
     h = (log_total - _LOG_2PI) * 0.5
     slope = log_total - 1.0
     terms = [g - x * slope for g, x in zip(gl, v)]
-    big = [i for i, x in enumerate(v) if x >= _SHIFT]
     if big:
-        logs = numpy.log([v[i] / total for i in big]).tolist()
         for i, lg in zip(big, logs):
             x = v[i]
             terms[i] = lg * (x - 0.5) - h + _stirling_remainder(x)
