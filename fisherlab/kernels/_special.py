@@ -1216,25 +1216,30 @@ def _log_beta_stirling(x, y):
     out = numpy.divide(y, x)
     numpy.log1p(out, out=out)
     out *= 0.5 - x
-    # r(x) and r(x + y) in one call: its Horner steps cost a point little, a call much
-    r = _stirling_remainder(numpy.concatenate([x, s]))
-    out += r[:x.size]
-    out -= r[x.size:]
+    n = x.size
     big = numpy.flatnonzero(y >= _SHIFT)
-    if big.size == y.size:
-        out += _log_beta_stirling_big(x, y)
+    every = big.size == n
+    yb = y if every else y[big]
+    # r(x), r(x + y) and r(y) (y ≥ 10) in one call: its Horner steps cost a point little, a
+    # call much
+    r = _stirling_remainder(numpy.concatenate([x, s, yb]))
+    out += r[:n]
+    out -= r[n:2 * n]
+    if every:
+        out += _log_beta_stirling_big(x, y, r[2 * n:])
         return out
-    small = numpy.flatnonzero(y < _SHIFT) if big.size else None
-    if small is None:
+    if not big.size:
         out += _log_beta_stirling_small(y, s)
         return out
-    out[big] += _log_beta_stirling_big(x[big], y[big])
+    small = numpy.flatnonzero(y < _SHIFT)
+    out[big] += _log_beta_stirling_big(x[big], yb, r[2 * n:])
     out[small] += _log_beta_stirling_small(y[small], s[small])
     return out
 
 
-def _log_beta_stirling_big(x, y):
-    """½ log(2π/y) − y log1p(x/y) + r(y): the part of :func:`_log_beta_stirling` for y ≥ 10."""
+def _log_beta_stirling_big(x, y, ry):
+    """½ log(2π/y) − y log1p(x/y) + r(y), given ry = r(y): the part of
+    :func:`_log_beta_stirling` for y ≥ 10."""
     t = numpy.divide(x, y)
     numpy.log1p(t, out=t)
     t *= y
@@ -1242,7 +1247,7 @@ def _log_beta_stirling_big(x, y):
     numpy.log(u, out=u)
     u *= 0.5
     u -= t
-    u += _stirling_remainder(y)
+    u += ry
     return u
 
 
