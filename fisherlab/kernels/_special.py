@@ -1319,8 +1319,8 @@ def _log_beta_rest(a, b, x, y):
     smaller of a, b): the Taylor series where y ≤ x/100, the series about (1, 1) within 0.25 of
     it, scipy's betaln elsewhere."""
     out = scipy.special.betaln(a, b)
-    ones = numpy.flatnonzero((numpy.abs(a - 1.0) <= _LOG_BETA_NEAR_ONE)
-                             & (numpy.abs(b - 1.0) <= _LOG_BETA_NEAR_ONE))
+    # |a − 1|, |b − 1| ≤ 1/4 is x ≤ 5/4 and y ≥ 3/4 (a − 1 is exact there)
+    ones = numpy.flatnonzero((x <= 1.0 + _LOG_BETA_NEAR_ONE) & (y >= 1.0 - _LOG_BETA_NEAR_ONE))
     if ones.size:
         u, v = a[ones] - 1.0, b[ones] - 1.0
         out[ones] = (_log_beta_near_one(u, v) if u.size > _FEW_SERIES else
