@@ -10,8 +10,9 @@ differences that the kernels evaluate without cancellation.
 Dimensions: ``k`` ≥ 2 (default 3); ``fl.family("dirichlet", k=5)``. One kernel module serves
 every k, derived once for symbolic k from :func:`indexed` (A = Σ log Γ(α_i) − log Γ(Σα)); its
 Fisher information diag(ψ′(α)) − ψ′(Σα) 11ᵀ is also available as a structured matrix. Their
-log-partition is the same telescoping sum of log B terms, and ψ⁽ⁿ⁾(α_j) − ψ⁽ⁿ⁾(Σα) is a shift by
-the other components' sum, without cancellation.
+log-partition is ``log_multibeta`` (Stirling's series with its terms of size α log α cancelled
+exactly; the same telescoping sum of log B terms where Σα < 10), and ψ⁽ⁿ⁾(α_j) − ψ⁽ⁿ⁾(Σα) is a
+shift by the other components' sum, without cancellation.
 
 Valid range: every α_i from 1e-3 to 1e6. Across it A, E[T] and the Fisher information are accurate
 to a few ulps of their terms (tests/families/test_ranges_against_mpmath.py); the entropy and KL are

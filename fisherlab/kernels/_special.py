@@ -1217,19 +1217,56 @@ def _log_beta_stirling(x, y):
             return (0.5 * float(numpy.log(2.0 * numpy.pi / y)) - y * float(numpy.log1p(x / y))
                     + _stirling_remainder(y) + common)
         return float(scipy.special.gammaln(y)) - y * float(numpy.log(x + y)) + y + common
-    out = numpy.empty_like(x)
-    big = y >= _SHIFT
-    xb, yb = x[big], y[big]
-    # The three remainders in one call: its Horner steps cost a point little, a call much.
+    # Arrays (1-d, of one length): in place, one temporary per step; the two forms of the y
+    # part each on its own points, gathered by index (no pass of a boolean mask per form).
+    s = x + y
+    out = numpy.divide(y, x)
+    numpy.log1p(out, out=out)
+    out *= 0.5 - x
     n = x.size
-    r = _stirling_remainder(numpy.concatenate([x, x + y, yb]))
-    common = -(x - 0.5) * numpy.log1p(y / x) + r[:n] - r[n:2 * n]
-    out[big] = (0.5 * numpy.log(2.0 * numpy.pi / yb) - yb * numpy.log1p(xb / yb)
-                + r[2 * n:] + common[big])
-    small = ~big
-    xs, ys = x[small], y[small]
-    out[small] = scipy.special.gammaln(ys) - ys * numpy.log(xs + ys) + ys + common[small]
+    big = numpy.flatnonzero(y >= _SHIFT)
+    every = big.size == n
+    yb = y if every else y[big]
+    # r(x), r(x + y) and r(y) (y ≥ 10) in one call: its Horner steps cost a point little, a
+    # call much
+    r = _stirling_remainder(numpy.concatenate([x, s, yb]))
+    out += r[:n]
+    out -= r[n:2 * n]
+    if every:
+        out += _log_beta_stirling_big(x, y, r[2 * n:])
+        return out
+    if not big.size:
+        out += _log_beta_stirling_small(y, s)
+        return out
+    small = numpy.flatnonzero(y < _SHIFT)
+    out[big] += _log_beta_stirling_big(x[big], yb, r[2 * n:])
+    out[small] += _log_beta_stirling_small(y[small], s[small])
     return out
+
+
+def _log_beta_stirling_big(x, y, ry):
+    """½ log(2π/y) − y log1p(x/y) + r(y), given ry = r(y): the part of
+    :func:`_log_beta_stirling` for y ≥ 10."""
+    t = numpy.divide(x, y)
+    numpy.log1p(t, out=t)
+    t *= y
+    u = numpy.divide(2.0 * numpy.pi, y)
+    numpy.log(u, out=u)
+    u *= 0.5
+    u -= t
+    u += ry
+    return u
+
+
+def _log_beta_stirling_small(y, s):
+    """log Γ(y) − y log(x + y) + y (s = x + y): the part of :func:`_log_beta_stirling` for
+    y < 10."""
+    t = numpy.log(s)
+    t *= y
+    u = scipy.special.gammaln(y)
+    u -= t
+    u += y
+    return u
 
 
 def _log_beta_plain(a: float, b: float) -> bool:
@@ -1260,33 +1297,48 @@ def log_beta(a, b):
             return scipy.special.betaln(a, b)
         if _log_beta_stirling_only(a, b):  # ... or in Stirling's range alone
             return numpy.float64(_log_beta_stirling(max(a, b), min(a, b)))
-    a, b = numpy.broadcast_arrays(numpy.asarray(a, dtype=numpy.float64),
-                                  numpy.asarray(b, dtype=numpy.float64))
-    x, y = numpy.maximum(a, b), numpy.minimum(a, b)
-    stirling = (x >= _SHIFT) & (y > _SHIFT_TAYLOR_RATIO * x)
-    count = int(numpy.count_nonzero(stirling))
-    if 2 * count > stirling.size:
-        # Mostly Stirling's series (a Dirichlet's suffix sums): scipy's betaln, ~60 ns a point,
-        # only where the series does not replace it.
-        out = numpy.empty(a.shape)
-        other = ~stirling
-        out[other] = scipy.special.betaln(a[other], b[other])
+    a = numpy.asarray(a, dtype=numpy.float64)
+    b = numpy.asarray(b, dtype=numpy.float64)
+    if a.shape != b.shape:  # (broadcast_arrays costs ~3 µs even when there is nothing to do)
+        a, b = numpy.broadcast_arrays(a, b)
+    shape = a.shape
+    x, y = numpy.maximum(a, b).reshape(-1), numpy.minimum(a, b).reshape(-1)
+    # Each point takes one of four forms; Stirling's series is the common one (x ≥ 10), so its
+    # points are found by index and the others (betaln, the two series) gathered by index too:
+    # no pass of a boolean mask per form over the whole batch.
+    stirling = x >= _SHIFT
+    stirling &= y > _SHIFT_TAYLOR_RATIO * x
+    rest = numpy.flatnonzero(~stirling)
+    if not rest.size:
+        out = _log_beta_stirling(x, y)
     else:
-        out = numpy.array(scipy.special.betaln(a, b), dtype=numpy.float64)
-    ones = (numpy.abs(a - 1.0) <= _LOG_BETA_NEAR_ONE) & (numpy.abs(b - 1.0) <= _LOG_BETA_NEAR_ONE)
-    if numpy.any(ones):
+        out = numpy.empty(x.shape)
+        if rest.size < x.size:
+            st = numpy.flatnonzero(stirling)
+            out[st] = _log_beta_stirling(x[st], y[st])
+        out[rest] = _log_beta_rest(a.reshape(-1)[rest], b.reshape(-1)[rest], x[rest], y[rest])
+    out = out.reshape(shape)
+    return out[()] if out.ndim == 0 else out
+
+
+def _log_beta_rest(a, b, x, y):
+    """:func:`log_beta` at points outside Stirling's range (1-d arrays; x, y the larger and the
+    smaller of a, b): the Taylor series where y ≤ x/100, the series about (1, 1) within 0.25 of
+    it, scipy's betaln elsewhere."""
+    out = scipy.special.betaln(a, b)
+    # |a − 1|, |b − 1| ≤ 1/4 is x ≤ 5/4 and y ≥ 3/4 (a − 1 is exact there)
+    ones = numpy.flatnonzero((x <= 1.0 + _LOG_BETA_NEAR_ONE) & (y >= 1.0 - _LOG_BETA_NEAR_ONE))
+    if ones.size:
         u, v = a[ones] - 1.0, b[ones] - 1.0
         out[ones] = (_log_beta_near_one(u, v) if u.size > _FEW_SERIES else
                      [_log_beta_near_one_float(p, q) for p, q in zip(u.tolist(), v.tolist())])
-    if count:
-        out[stirling] = _log_beta_stirling(x[stirling], y[stirling])
     # As in _polygamma_shift: the series only where y ≤ x/100, stopped once its terms are below
     # rounding.
-    near = y <= _SHIFT_TAYLOR_RATIO * x
-    if numpy.any(near):
+    near = numpy.flatnonzero(y <= _SHIFT_TAYLOR_RATIO * x)
+    if near.size:
         xn, yn = x[near], y[near]
         out[near] = scipy.special.gammaln(yn) - _shift_series(0, xn, yn)
-    return out[()] if out.ndim == 0 else out
+    return out
 
 #: ψ and ψ' by order, for _polygamma_shift.
 _PSI = {0: digamma, 1: trigamma}
@@ -1321,25 +1373,48 @@ def _polygamma_shift(order, a, b, base=None, shifted=None):
         out = both[:a.size] - both[a.size:]
     else:
         out = (psi(a + b) if shifted is None else shifted) - (psi(a) if base is None else base)
+    if out.shape != a.shape:  # a base or shifted of fewer dimensions
+        out = numpy.array(numpy.broadcast_to(out, a.shape))
+    shape = a.shape
+    a, b, flat = a.reshape(-1), b.reshape(-1), out.reshape(-1)
     # The direct difference loses about log10(a/b) digits (≤ 2 at b ≥ a/100, ~2e-14 relative);
     # below that the series, whose terms then shrink by ≥ 100 each (a few polygamma calls, which
     # cost ~1 µs per element at high order: b ≤ a/4 made the kernel 20× slower than the rest).
+    # Each replacement is found by index: no pass of a boolean mask per form over the batch.
+    scaled = _SHIFT_TAYLOR_RATIO * a
     if order == 0:
         # ψ(a + b) − ψ(a) = log1p(b/a) + b/(2a(a + b)) + r(a) − r(a + b) (r the remainder of
         # ψ's asymptotic series) for a ≥ 10: no cancellation, where the direct difference loses
         # log10(a/b) digits (1.5e-14 relative at (903, 43)).
-        stirling = (a >= _SHIFT) & (b > _SHIFT_TAYLOR_RATIO * a)
-        if numpy.any(stirling):
-            out = numpy.array(out, copy=True)
-            at, bt = a[stirling], b[stirling]
-            out[stirling] = (numpy.log1p(bt / at) + bt / (2.0 * at * (at + bt))
-                             + (_digamma_remainder(at) - _digamma_remainder(at + bt)))
-    near = b <= _SHIFT_TAYLOR_RATIO * a
-    if numpy.any(near):
-        total = _shift_series(order + 1, a[near], b[near])
-        out = numpy.array(out, copy=True)
-        out[near] = total
+        stirling = numpy.flatnonzero((a >= _SHIFT) & (b > scaled))
+        if stirling.size:
+            if stirling.size == a.size:
+                flat = _digamma_shift_stirling(a, b)
+            else:
+                flat[stirling] = _digamma_shift_stirling(a[stirling], b[stirling])
+    near = numpy.flatnonzero(b <= scaled)
+    if near.size:
+        flat[near] = _shift_series(order + 1, a[near], b[near])
+    out = flat.reshape(shape)
     return out[()] if out.ndim == 0 else out
+
+
+def _digamma_shift_stirling(a, b):
+    """ψ(a + b) − ψ(a) = log1p(b/a) + b/(2a(a + b)) + r(a) − r(a + b) for a ≥ 10 (1-d arrays; r
+    the remainder of ψ's asymptotic series), in place."""
+    s = a + b
+    out = numpy.divide(b, a)
+    numpy.log1p(out, out=out)
+    t = numpy.multiply(s, a)
+    t *= 2.0
+    numpy.divide(b, t, out=t)
+    out += t
+    # both remainders in one call: its Horner steps cost a point little, a call much
+    r = _digamma_remainder(numpy.concatenate([a, s]))
+    t = r[:a.size]
+    t -= r[a.size:]
+    out += t
+    return out
 
 
 def digamma_diff(a, b, base=None, shifted=None):
@@ -1699,19 +1774,99 @@ def sum_others(a):
     return out
 
 
+def _by_columns(a) -> bool:
+    """Whether a batch a (..., m) is handled column by column: for m ≤ 8 (a reduction of numpy's
+    over a short last axis costs ~15-40 ns a point, an elementwise pass over one column ~1 ns a
+    point; and its order of additions depends on the number of points, the columns' does not)."""
+    m = a.shape[-1]
+    return a.ndim > 1 and 2 <= m <= 8
+
+
+def _sum_columns(cols):
+    """Σ over the leading axis of ``cols`` (m, n), in sequence (one pass a column)."""
+    total = cols[0] + cols[1]
+    for c in cols[2:]:
+        total += c
+    return total
+
+
+def _digamma_rest_point(v: list) -> list:
+    """:func:`digamma_rest` at one point of 2 to 8 positive finite entries (Python floats): the
+    same operations in the same order as its batch path (ψ and log1p numpy's and scipy's on
+    short arrays), so the same numbers."""
+    total = v[0] + v[1]
+    for x in v[2:]:
+        total += x
+    psi = scipy.special.digamma(v + [total]).tolist()
+    last = psi.pop()
+    out = [p - last for p in psi]
+    big = [i for i, x in enumerate(v) if x >= _SHIFT]
+    if big:
+        others = [total - v[i] for i in big]
+        logs = numpy.log1p([b / v[i] for i, b in zip(big, others)]).tolist()
+        for i, b, lg in zip(big, others, logs):
+            x = v[i]
+            s = x + b
+            out[i] = -((lg + b / ((s * x) * 2.0))
+                       + (_digamma_remainder(x) - _digamma_remainder(s)))
+    top = max(v)
+    if 2.0 * top > total:
+        j = v.index(top)
+        rest = 0.0 if j == 0 else v[0]
+        for i in range(1, len(v)):
+            rest += 0.0 if i == j else v[i]
+        out[j] = float(digamma_diff(numpy.array([top]), numpy.array([rest]))[0])
+    return out
+
+
 def digamma_rest(a):
     """ψ(a_j) − ψ(Σ a) for every j over the last axis, (..., m), as a shift of a_j by the sum of
-    the others (:func:`digamma_diff`: no cancellation when the others are small)."""
+    the others (:func:`digamma_diff`: no cancellation when the others are small).
+
+    For a batch, ψ(Σ a) is evaluated once per point: for an entry at most half the total the
+    others' sum b_j = Σ a − a_j ≥ a_j is exact to a few ulps, and a_j + b_j is Σ a to about an
+    ulp (which moves ψ(Σ a) − ψ(a_j) ≥ ψ(2a_j) − ψ(a_j) > log 2 by ~ε). The entries a_j ≥ 10
+    take Stirling's form of the shift with that b_j. An entry above half the total (at most one
+    per point) takes :func:`digamma_diff` with the sum of the others formed term by term.
+    """
     a = numpy.asarray(a, dtype=numpy.float64)
-    b = sum_others(a)
-    if a.ndim == 1 and a.size < _SMALL // 2:
-        # One point: digamma_diff's float paths entry by entry (the difference of two ψ, or
-        # Stirling's form for a_j ≥ 10), cheaper than its array bookkeeping at this size; the
-        # array path where an entry needs the series (b_j ≤ a_j/100; NaN compares False too).
-        x, y = a.tolist(), b.tolist()
-        if all(_SHIFT_TAYLOR_RATIO * u < v for u, v in zip(x, y)):
-            return numpy.array([digamma_diff(u, v) for u, v in zip(x, y)])
-    return digamma_diff(a, b)
+    m = a.shape[-1] if a.ndim else 0
+    if a.ndim == 1 and 2 <= m <= 8:
+        v = a.tolist()
+        if min(v) > 0.0 and sum(v) < math.inf:
+            return numpy.array(_digamma_rest_point(v))
+    if a.ndim == 1 and m >= 2:
+        return digamma_rest(a[None])[0]
+    if a.ndim < 2 or a.size == 0:
+        return digamma_diff(a, sum_others(a))
+    rows = a.reshape(-1, m)
+    if _by_columns(a):
+        cols = rows.T
+        total = _sum_columns(cols)
+        top = numpy.maximum(cols[0], cols[1])
+        for c in cols[2:]:
+            numpy.maximum(top, c, out=top)
+    else:
+        total, top = rows.sum(axis=-1), rows.max(axis=-1)
+    out = digamma(rows)
+    out -= digamma(total)[:, None]
+    flat = out.reshape(-1)
+    big = numpy.flatnonzero(rows.reshape(-1) >= _SHIFT)
+    if big.size:
+        ab = rows.reshape(-1)[big]
+        bb = total[big // m] - ab
+        flat[big] = -_digamma_shift_stirling(ab, bb)
+    # Points with an entry above half the total (not ≤: NaN totals too): that entry's others'
+    # sum term by term, and digamma_diff there (its series where it is below a_j/100); the
+    # other entries of the point are at most half the total, as above.
+    dominant = numpy.flatnonzero(~(2.0 * top <= total))
+    if dominant.size:
+        sub = rows[dominant]
+        j = sub.argmax(axis=-1)
+        at = sub[numpy.arange(sub.shape[0]), j]
+        sub[numpy.arange(sub.shape[0]), j] = 0.0
+        out[dominant, j] = digamma_diff(at, _sum_columns(sub.T) if m <= 8 else sub.sum(axis=-1))
+    return out.reshape(a.shape)
 
 
 #: An entry a_j with a_j·(1 + this) ≥ Σ a may have the others' sum b_j ≤ _SHIFT_TAYLOR_RATIO·a_j
@@ -1747,11 +1902,9 @@ def trigamma_rest(a):
     return out
 
 
-def log_multibeta(a):
-    """Σ_i log Γ(a_i) − log Γ(Σ a) over the last axis, (...), as the telescoping sum
-    Σ_{i<m} log B(a_i, a_{i+1} + … + a_m) of :func:`log_beta` terms (each accurate when one
-    argument is tiny)."""
-    a = numpy.asarray(a, dtype=numpy.float64)
+def _log_multibeta_telescoping(a):
+    """:func:`log_multibeta` as the telescoping sum Σ_{i<m} log B(a_i, a_{i+1} + … + a_m) of
+    :func:`log_beta` terms (each accurate when one argument is tiny or both are near 1), (...)."""
     suffix = numpy.cumsum(a[..., ::-1], axis=-1)[..., ::-1]
     if a.ndim == 1 and a.size <= 64:
         # One point: log_beta's float path per term (scipy's betaln, or Stirling's series on
@@ -1762,6 +1915,126 @@ def log_multibeta(a):
             return numpy.float64(math.fsum(log_beta(u, v) for u, v in zip(x, y)))
         return numpy.float64(math.fsum(log_beta(a[:-1], suffix[1:]).tolist()))
     return log_beta(a[..., :-1], suffix[..., 1:]).sum(axis=-1)
+
+
+def log_multibeta(a):
+    """Σ_i log Γ(a_i) − log Γ(Σ a) over the last axis, (...).
+
+    For two entries log B(a₁, a₂) (:func:`log_beta`). For more, with S = Σ a, h = ½ log(S/2π)
+    and r the remainder of Stirling's series (:func:`_stirling_remainder`), where S ≥ 10:
+
+        Σ_{a_i < 10} [log Γ(a_i) − a_i (log S − 1)] + Σ_{a_i ≥ 10} [(a_i − ½) log(a_i/S) − h
+        + r(a_i)] + h − r(S),
+
+    Stirling's series for every log Γ of an argument ≥ 10 with its terms of size a log a
+    cancelled exactly (the identity S − ½ = Σ a_i − ½ regroups (S − ½) log S into the
+    logarithms of the ratios a_i/S ≤ 1); log(a_i/S) is log1p(−b_i/S), b_i the sum of the
+    others, for an entry above half the total. One gammaln or Stirling remainder per entry,
+    instead of two or three per term of the telescoping sum Σ_{i<m} log B(a_i, a_{i+1} + … +
+    a_m) (:func:`log_beta` terms), which is summed where S < 10.
+    """
+    a = numpy.asarray(a, dtype=numpy.float64)
+    m = a.shape[-1]
+    if m < 3:
+        return _log_multibeta_telescoping(a)
+    if a.ndim == 1:
+        return numpy.float64(_log_multibeta_point(a.tolist()))
+    rows = a.reshape(-1, m)
+    by_columns = _by_columns(a)
+    if by_columns:
+        cols = rows.T
+        total = _sum_columns(cols)
+        top = numpy.maximum(cols[0], cols[1])
+        for c in cols[2:]:
+            numpy.maximum(top, c, out=top)
+    else:
+        total, top = rows.sum(axis=-1), rows.max(axis=-1)
+    log_total = numpy.log(total)
+    h = log_total - _LOG_2PI
+    h *= 0.5
+    slope = log_total - 1.0  # (the rows with S < 10 are redone below)
+    terms = scipy.special.gammaln(rows)
+    terms -= rows * slope[:, None]
+    flat = terms.reshape(-1)
+    big = numpy.flatnonzero(rows.reshape(-1) >= _SHIFT)
+    ab = rows.reshape(-1)[big]
+    # r of the big entries and of the totals in one call (a call of its Horner steps costs
+    # more than a thousand points of them)
+    r = _stirling_remainder(numpy.concatenate([ab, total]))
+    if big.size:
+        row = big // m
+        t = numpy.divide(ab, total[row])
+        numpy.log(t, out=t)
+        t *= ab - 0.5
+        t -= h[row]
+        t += r[:big.size]
+        flat[big] = t
+        # An entry above half the total (at most one a point): log1p(−b/S), b the others' sum
+        dominant = numpy.flatnonzero(2.0 * top > total)
+        if dominant.size:
+            sub = rows[dominant]
+            j = sub.argmax(axis=-1)
+            at = sub[numpy.arange(sub.shape[0]), j]
+            keep = numpy.flatnonzero(at >= _SHIFT)
+            if keep.size:
+                sub, j, at, dominant = sub[keep], j[keep], at[keep], dominant[keep]
+                sub[numpy.arange(sub.shape[0]), j] = 0.0
+                st = total[dominant]
+                t = numpy.log1p(-((_sum_columns(sub.T) if by_columns else sub.sum(axis=-1))
+                                   / st))
+                t *= at - 0.5
+                t -= h[dominant]
+                t += _stirling_remainder(at)
+                terms[dominant, j] = t
+    out = _sum_columns(terms.T) if by_columns else terms.sum(axis=-1)
+    out += h
+    out -= r[big.size:]
+    low = numpy.flatnonzero(total < _SHIFT)
+    if low.size:
+        out[low] = _log_multibeta_telescoping(rows[low])
+    return out.reshape(a.shape[:-1])
+
+
+#: log 2π, for the Stirling forms of log_multibeta.
+_LOG_2PI = float(numpy.log(2.0 * numpy.pi))
+
+
+def _log_multibeta_point(v: list) -> float:
+    """:func:`log_multibeta` at one point (Python floats, m ≥ 3): the same operations in the same
+    order as its batch path (the logarithms and gammaln numpy's and scipy's, on short arrays),
+    so the same number; up to 8 entries, where that path sums in sequence."""
+    m = len(v)
+    if m > 8:
+        return float(log_multibeta(numpy.array([v]))[0])
+    total = v[0] + v[1]
+    for x in v[2:]:
+        total += x
+    if total < _SHIFT:
+        return float(_log_multibeta_telescoping(numpy.array(v)))
+    gl = scipy.special.gammaln(v).tolist()
+    big = [i for i, x in enumerate(v) if x >= _SHIFT]
+    # log S and the logarithms of the big entries' shares in one call
+    logs = numpy.log([total] + [v[i] / total for i in big]).tolist()
+    log_total = logs.pop(0)
+    h = (log_total - _LOG_2PI) * 0.5
+    slope = log_total - 1.0
+    terms = [g - x * slope for g, x in zip(gl, v)]
+    if big:
+        for i, lg in zip(big, logs):
+            x = v[i]
+            terms[i] = lg * (x - 0.5) - h + _stirling_remainder(x)
+        top = max(v)
+        if 2.0 * top > total and top >= _SHIFT:
+            j = v.index(top)
+            rest = 0.0 if j == 0 else v[0]
+            for i in range(1, m):
+                rest += 0.0 if i == j else v[i]
+            lg = float(numpy.log1p(-(rest / total)))
+            terms[j] = lg * (top - 0.5) - h + _stirling_remainder(top)
+    s = terms[0] + terms[1]
+    for t in terms[2:]:
+        s += t
+    return (s + h) - _stirling_remainder(total)
 
 
 def multinomial_expected_log_base(n, p, p_last):

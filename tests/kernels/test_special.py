@@ -309,3 +309,88 @@ def test_log_ratio_keeps_its_digits_near_and_far():
     assert np.allclose(one, got[::9], rtol=4e-16, atol=0)
     row = special.log_ratio(du[:5], u[:5], uq[0])  # a scalar u_q broadcast against the rows
     assert row.shape == (5,)
+
+
+def test_log_beta_and_digamma_diff_batches_match_mpmath_on_every_path():
+    # A batch that mixes every form: Stirling's series (x ≥ 10, both y ≥ 10 and y < 10), the
+    # series about (1, 1), the Taylor series (y ≤ x/100) and scipy's betaln; each point found by
+    # index in the batch, and equal to the same point alone. The ψ shift likewise (its Stirling
+    # form for a ≥ 10, the series, the difference of two ψ).
+    rng = np.random.default_rng(13)
+    a = np.concatenate([10 ** rng.uniform(-1, 3, 60), rng.uniform(0.8, 1.2, 8),
+                        10 ** rng.uniform(1, 3, 8), [10.0, 9.999999999999998, 669.0]])
+    b = np.concatenate([10 ** rng.uniform(-1, 3, 60), rng.uniform(0.8, 1.2, 8),
+                        10 ** rng.uniform(-3, 0, 8), [10.0, 20.0, 6.75]])
+    for fn, ref in [
+        (special.log_beta, lambda x, y: mp.log(mp.beta(x, y))),
+        (special.digamma_diff, lambda x, y: mp.psi(0, x) - mp.psi(0, x + y)),
+    ]:
+        for p, q in ((a, b), (b, a)):
+            got = fn(p, q)
+            assert got.shape == p.shape
+            with mp.workdps(40):
+                for x, y, g in zip(p, q, got):
+                    e = ref(mp.mpf(float(x)), mp.mpf(float(y)))
+                    # log B near its zero curve through (1, 1): a few ulps of its parts there
+                    scale = max(abs(e), mp.mpf(1)) if fn is special.log_beta else abs(e)
+                    assert abs(mp.mpf(float(g)) - e) <= 1e-14 * scale, (fn.__name__, x, y)
+            single = np.array([fn(float(x), float(y)) for x, y in zip(p, q)])
+            np.testing.assert_allclose(got, single, rtol=1e-14, atol=0)
+
+
+def test_digamma_rest_matches_mpmath_on_every_path():
+    # ψ(a_j) − ψ(Σ a): batches whose rows mix entries above and below 10 (Stirling's form of the
+    # shift, the difference of ψ(a_j) and ψ(Σ a) evaluated once per row) with rows where one
+    # entry holds more than half the total (the others' sums entry by entry, the series where
+    # they are below a_j/100), and one point, against mpmath at 40 digits.
+    rng = np.random.default_rng(14)
+    rows = 10 ** rng.uniform(-3, 3, (40, 5))
+    rows[::4, 0] *= 1e5  # dominant first entry
+    rows[1::4, 2] = rows[1::4].sum(axis=-1) * 1.01  # just over half the total
+    rows[2::4] = rng.uniform(0.5, 20.0, (10, 5))  # the benchmark's range
+    with mp.workdps(40):
+        def exact(row):
+            total = mp.fsum(mp.mpf(float(v)) for v in row)
+            return [mp.psi(0, mp.mpf(float(v))) - mp.psi(0, total) for v in row]
+        batch = special.digamma_rest(rows)
+        assert batch.shape == rows.shape
+        np.testing.assert_array_equal(special.digamma_rest(rows.reshape(2, 20, 5)).reshape(40, 5),
+                                      batch)
+        # fewer points than entries: numpy's sums over the last axis instead of column by column
+        np.testing.assert_array_equal(special.digamma_rest(rows[:3]), batch[:3])
+        for row, got in zip(rows, batch):
+            one = special.digamma_rest(row)
+            for g, h, e in zip(got, one, exact(row)):
+                assert abs(mp.mpf(float(g)) - e) <= 1e-14 * abs(e), row
+                assert abs(mp.mpf(float(h)) - e) <= 1e-14 * abs(e), row
+
+
+@pytest.mark.parametrize("m", [3, 5, 8, 12])
+def test_log_multibeta_matches_mpmath_on_every_path(m):
+    # Σ log Γ(a_i) − log Γ(Σ a): rows across 1e-3 … 1e6 (Stirling's form for the entries ≥ 10,
+    # gammaln below), rows with an entry above half the total (log1p of the others' share),
+    # rows summing below 10 (the telescoping sum of log_beta terms) and the benchmark's range;
+    # within 4 ulps of the sum of the |log Γ| terms of mpmath, and one point alone the same
+    # number as in the batch where Σ a ≥ 10 (up to 8 entries, where both add in sequence).
+    rng = np.random.default_rng(15 + m)
+    rows = 10 ** rng.uniform(-3, 6, (60, m))
+    rows[::5] = rng.uniform(0.5, 20.0, (12, m))
+    rows[1::7, 0] *= 1e4
+    rows[2::9] = rng.uniform(1e-3, 1.5, (len(rows[2::9]), m))
+    rows[3::11] = 10 ** rng.uniform(-3, 3, (len(rows[3::11]), m))
+    got = special.log_multibeta(rows)
+    assert got.shape == (60,)
+    np.testing.assert_array_equal(special.log_multibeta(rows.reshape(3, 20, m)).reshape(60), got)
+    eps = np.finfo(float).eps
+    with mp.workdps(40):
+        for row, g in zip(rows, got):
+            r = [mp.mpf(float(v)) for v in row]
+            lg = [mp.loggamma(v) for v in r] + [mp.loggamma(mp.fsum(r))]
+            exact = mp.fsum(lg[:-1]) - lg[-1]
+            scale = mp.fsum(abs(v) for v in lg)
+            assert abs(mp.mpf(float(g)) - exact) <= 4 * eps * scale, row
+            one = special.log_multibeta(row)
+            if m <= 8 and row.sum() >= 10:
+                assert one == g, row
+            else:
+                assert abs(mp.mpf(float(one)) - exact) <= 4 * eps * scale, row
