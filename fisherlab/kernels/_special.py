@@ -17,6 +17,93 @@ import scipy.special
 
 digamma = scipy.special.digamma
 
+
+# -- power series on arrays -------------------------------------------------------------------
+
+#: :func:`_series_rows` sums by Estrin's scheme while its first (terms/2, ..., points) array
+#: has at most this many elements (512 kB); beyond, it outgrows the caches and Horner's rule in
+#: place is faster.
+_ESTRIN_MAX_SIZE = 65536
+
+
+def _series_rows(x, table):
+    """Σ_k table[k, ...]·x^k, (*x.shape, *table.shape[1:-1]): one or several power series in
+    the same x, each of positive terms or of terms that fall fast.
+
+    ``table`` (terms, ..., 1), from :func:`_table`: the terms first, a unit points axis last,
+    so that numpy's loops run along the points. Up to _ESTRIN_MAX_SIZE terms × points / 2 the
+    sums are formed by Estrin's scheme, three numpy calls per level on all terms at once (a
+    Horner loop costs two calls per term, most of a kernel's time on a small batch), until an
+    odd number of blocks is left, which Horner's rule in x^(block) sums; beyond, by Horner's
+    rule in place.
+    Either way the rounding error is a few ulps of the sum of the terms' magnitudes. A single
+    point (0-d x) and a one-row table take :func:`_series_float`, the same operations on Python
+    floats (a tenth of the cost of array calls on one element, and the same value as in a small
+    batch).
+    """
+    lead = table.shape[1:-1]
+    if numpy.ndim(x) == 0 and not lead:
+        return numpy.float64(_series_float(float(x), _table_rows(table)[0]))
+    row = numpy.reshape(x, (1,) * len(lead) + (-1,))
+    if row.size * table.size > 2 * _ESTRIN_MAX_SIZE:
+        acc = numpy.empty(lead + row.shape[-1:])
+        acc[...] = table[-1]
+        for c in table[-2::-1]:
+            acc *= row
+            acc += c
+    else:
+        acc = table[1::2] * row
+        acc += table[0::2]
+        power = row * row
+        while acc.shape[0] % 2 == 0:
+            acc = acc[1::2] * power + acc[0::2]
+            power *= power
+        # an odd number of blocks left (a table of 8·9 terms: 9 of 8): Horner's rule in x^8
+        blocks, acc = acc, acc[-1]
+        for block in blocks[-2::-1]:
+            acc = acc * power
+            acc += block
+    if lead:
+        acc = acc.reshape(-1, acc.shape[-1]).T
+    return acc.reshape(numpy.shape(x) + lead)
+
+
+def _series_float(v: float, coeffs) -> float:
+    """Σ_k coeffs[k]·v^k on Python floats by the operations, in the order, of
+    :func:`_series_rows`'s Estrin scheme: the same value, rounding for rounding."""
+    acc = [coeffs[j + 1] * v + coeffs[j] for j in range(0, len(coeffs), 2)]
+    power = v * v
+    while len(acc) % 2 == 0:
+        acc = [acc[j + 1] * power + acc[j] for j in range(0, len(acc), 2)]
+        power *= power
+    out = acc[-1]
+    for block in acc[-2::-1]:
+        out = out * power + block
+    return out
+
+
+_TABLE_ROWS: dict[int, tuple[numpy.ndarray, tuple[tuple[float, ...], ...]]] = {}
+
+
+def _table_rows(table) -> tuple[tuple[float, ...], ...]:
+    """A table's rows as tuples of Python floats, lowest power first (cached)."""
+    entry = _TABLE_ROWS.get(id(table))
+    if entry is None or entry[0] is not table:
+        rows = table.reshape(table.shape[0], -1).T
+        entry = _TABLE_ROWS[id(table)] = (table, tuple(tuple(map(float, r)) for r in rows))
+    return entry[1]
+
+
+def _table(*rows, length=None) -> numpy.ndarray:
+    """Coefficient rows (lowest power first) as a (terms, rows, 1) table for
+    :func:`_series_rows` ((terms, 1) for one row), zero-padded to one length (by default the
+    next power of two)."""
+    n = length or 1 << (max(len(r) for r in rows) - 1).bit_length()
+    table = numpy.array([[float(c) for c in r] + [0.0] * (n - len(r)) for r in rows]).T
+    return table[:, :, None] if len(rows) > 1 else table
+
+
+
 #: Within this distance of 1 and of 2 (the zeros of log Γ), gammaln sums the series of
 #: log Γ(1 + u); farther out scipy's gammaln keeps ≤ 1e-15 relative (9e-16 at 1 + 0.1).
 _LGAMMA_NEAR_ZEROS = 0.1
@@ -37,41 +124,62 @@ def _lgamma1p(u):
     return (out - float(numpy.euler_gamma)) * u
 
 
+#: log Γ near its zeros as u·P(u): P for log Γ(1 + u) (−γ, then (−1)^k ζ(k)/k) and for
+#: log Γ(2 + v) = log Γ(1 + v) + log1p(v) ((1 − γ), then (−1)^k (ζ(k) − 1)/k, radius 2), k ≤ 20
+#: (at |u| ≤ 0.1 the first omitted terms are below 1e-21 of the sums); 20 = 4·5 terms.
+_LGAMMA_NEAR_TABLE = _table(
+    (-float(numpy.euler_gamma),) + _LGAMMA1P_SERIES[:19],
+    (0.42278433509846713939348790991759756895784066406008,)
+    + tuple((-1) ** k * float(scipy.special.zetac(k)) / k for k in range(2, 21)),
+    length=20)
+
+
+def _gammaln_float(v: float) -> float:
+    """:func:`gammaln` at one point, the same value as in a small batch."""
+    u = v - 1.0
+    if abs(u) <= _LGAMMA_NEAR_ZEROS:
+        row = 0
+    elif abs(u - 1.0) <= _LGAMMA_NEAR_ZEROS:
+        row, u = 1, u - 1.0
+    else:
+        return float(scipy.special.gammaln(v))
+    return _series_float(u, _table_rows(_LGAMMA_NEAR_TABLE)[row]) * u
+
+
 def gammaln(x):
     """log Γ(x) for x > 0, (...), relatively accurate near its zeros x = 1 and x = 2.
 
     scipy's gammaln is accurate to an ulp of log Γ's size away from them, but near them it is a
     difference of order-one numbers (5.9e-7 relative at 1 − 3e-10, 2e-9 at 1 + 2.3e-8, 8e-7 at
-    2 − 3e-10); within 0.1 of 1 it is the series of log Γ(1 + u), u = x − 1 (exact), and within
-    0.1 of 2 log1p(v) + log Γ(1 + v), v = x − 2. A large batch is screened by two comparisons
-    (0.9 ≤ x ≤ 2.1) before the exact test on the points that pass.
+    2 − 3e-10); within 0.1 of 1 it is the series of log Γ(1 + u), u = x − 1, and within 0.1 of
+    2 that of log Γ(2 + v), v = x − 2 (both exact to rounding; _LGAMMA_NEAR_TABLE). A batch is
+    screened by two comparisons (0.9 ≤ x ≤ 2.1) before the exact test on the points that pass,
+    and both series run on those points in one pass.
     """
     if isinstance(x, float):
-        u = float(x) - 1.0
-        if abs(u) <= _LGAMMA_NEAR_ZEROS:
-            return _lgamma1p(u)
-        if abs(u - 1.0) <= _LGAMMA_NEAR_ZEROS:
-            return math.log1p(u - 1.0) + _lgamma1p(u - 1.0)
-        return float(scipy.special.gammaln(x))
+        return _gammaln_float(x)
     x = numpy.asarray(x, dtype=numpy.float64)
     out = scipy.special.gammaln(x)
     if x.ndim == 0:
-        return gammaln(float(x)) if 0.9 <= x <= 2.1 else out
+        return _gammaln_float(float(x)) if 0.9 <= x <= 2.1 else out
     screen = numpy.flatnonzero((x >= 1.0 - _LGAMMA_NEAR_ZEROS) & (x <= 2.0 + _LGAMMA_NEAR_ZEROS))
     if screen.size:
         xs = x.reshape(-1)[screen]
-        # The offset from the nearer zero (exact: Sterbenz), and one series for the points near
-        # either zero: its 18 Horner steps cost a batch of a thousand points more than scipy's
-        # gammaln of all of them, so they run once, not once per zero.
+        # the offset from the nearer zero, exact (Sterbenz): x − 1 on [0.9, 2.1], then − 1
         two = xs >= 1.5
-        u = xs - numpy.where(two, 2.0, 1.0)
+        u = xs - 1.0
+        u -= two
         keep = numpy.abs(u) <= _LGAMMA_NEAR_ZEROS
-        if keep.any():
-            out = numpy.array(out, copy=True)
-            u, two = u[keep], two[keep]
-            series = _lgamma1p(u)
-            series[two] += numpy.log1p(u[two])
-            out.reshape(-1)[screen[keep]] = series
+        if not keep.all():
+            screen, u, two = screen[keep], u[keep], two[keep]
+        if screen.size:
+            sums = _series_rows(u, _LGAMMA_NEAR_TABLE)
+            value = numpy.where(two, sums[:, 1], sums[:, 0])
+            value *= u
+            # scipy's result is a fresh array, in the input's memory order
+            if not out.flags.c_contiguous:
+                out = numpy.ascontiguousarray(out)
+            out.reshape(-1)[screen] = value
     return out
 
 
@@ -101,16 +209,20 @@ _BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617
               43867 / 798)
 #: Below this many elements scipy's per-element call is cheaper than the array passes.
 _SMALL = 64
+#: Arrays are shifted in blocks of this many points: the (10, block) array of the recurrence's
+#: terms stays in the caches.
+_TRIGAMMA_BLOCK = 4096
+#: 0, 1, …, 9 as a column: the recurrence's offsets, one row each.
+_SHIFTS = numpy.arange(_SHIFT)[:, None]
+#: Σ_k B_2k w^(k−1), w = 1/y² ≤ 0.01, the terms falling by ≥ 12× (padded to 10 = 2·5 for
+#: Estrin's scheme).
+_BERNOULLI_TABLE = _table(_BERNOULLI, length=10)
 
 
 def _trigamma_asymptotic(y):
     """ψ'(y) for y ≥ 10 (array, float64), by the asymptotic series; in-place passes."""
     z = 1.0 / y
-    w = z * z
-    s = numpy.full_like(y, _BERNOULLI[-1])
-    for b in _BERNOULLI[-2::-1]:
-        s *= w
-        s += b
+    s = _series_rows(z * z, _BERNOULLI_TABLE)
     # z + z²/2 + z³ s = z (1 + z (1/2 + z s))
     s *= z
     s += 0.5
@@ -118,6 +230,23 @@ def _trigamma_asymptotic(y):
     s += 1.0
     s *= z
     return s
+
+
+def _trigamma_shifted(x):
+    """ψ'(x) for a 1-d array x > 0: Σ_{j<10} 1/(x + j)² + ψ'(x + 10), the ten terms as the
+    rows of one array, summed in order (largest first; all positive)."""
+    if x.size > _TRIGAMMA_BLOCK:
+        out = numpy.empty_like(x)
+        for start in range(0, x.size, _TRIGAMMA_BLOCK):
+            out[start:start + _TRIGAMMA_BLOCK] = _trigamma_shifted(
+                x[start:start + _TRIGAMMA_BLOCK])
+        return out
+    t = _SHIFTS + x
+    t *= t
+    numpy.divide(1.0, t, out=t)
+    out = numpy.add.reduce(t, axis=0)
+    out += _trigamma_asymptotic(x + _SHIFT)
+    return out
 
 
 def trigamma(x):
@@ -135,40 +264,28 @@ def trigamma(x):
     if x.size < _SMALL:
         # ζ(2, x) directly: scipy's polygamma wrapper costs ~10× more per call at this size.
         return numpy.where(x > 0, scipy.special.zeta(2.0, x), numpy.nan)
-    out = numpy.empty_like(x)
-    small = x < _SHIFT
-    big = ~small
-    if big.any():
-        out[big] = _trigamma_asymptotic(x[big])
-    if small.any():
-        y = x[small]
-        acc = numpy.zeros_like(y)
-        tmp = numpy.empty_like(y)
-        # Shift every point by the same number of steps: one pass per step over the subset,
-        # no per-element counts. y ≥ 10 afterwards because y > 0.
-        for _ in range(int(_SHIFT)):
-            numpy.multiply(y, y, out=tmp)
-            numpy.divide(1.0, tmp, out=tmp)
-            acc += tmp
-            y += 1.0
-        acc += _trigamma_asymptotic(y)
-        out[small] = acc
-    out[x <= 0] = numpy.nan
-    return out[()] if out.ndim == 0 else out
+    # every point shifted by ten (no split at 10: the shift costs four numpy calls for all ten
+    # steps, a split by index more); x ≥ 10 loses nothing by it, the terms being positive
+    out = _trigamma_shifted(x.reshape(-1))
+    out[~(x.reshape(-1) > 0)] = numpy.nan
+    return out.reshape(x.shape)
 
 
 def _trigamma_minus_reciprocal_series(y):
     """ψ'(y) − 1/y for y ≥ 10: 1/(2y²) + Σ B_2k/y^(2k+1), without forming 1/y."""
     z = 1.0 / y
     w = z * z
-    s = numpy.full_like(y, _BERNOULLI[-1])
-    for b in _BERNOULLI[-2::-1]:
-        s *= w
-        s += b
+    s = _series_rows(w, _BERNOULLI_TABLE)
     s *= z
     s += 0.5
     s *= w
     return s
+
+
+def _trigamma_minus_reciprocal_direct(x):
+    out = trigamma(x)
+    out -= 1.0 / x
+    return out
 
 
 def trigamma_minus_reciprocal(x):
@@ -180,16 +297,17 @@ def trigamma_minus_reciprocal(x):
     is summed without its leading 1/x term.
     """
     x = numpy.asarray(x, dtype=numpy.float64)
-    out = numpy.empty_like(x)
-    small = x < _SHIFT
-    if small.any():
-        xs = x[small]
-        out[small] = trigamma(xs) - 1.0 / xs
-    big = ~small
-    if big.any():
-        out[big] = _trigamma_minus_reciprocal_series(x[big])
-    out[x <= 0] = numpy.nan
-    return out[()] if out.ndim == 0 else out
+    if x.ndim == 0:
+        v = float(x)
+        if not v > 0:
+            return numpy.float64(numpy.nan)
+        if v < _SHIFT:
+            return numpy.float64(scipy.special.zeta(2.0, v) - 1.0 / v)
+        return _trigamma_minus_reciprocal_series(x)[()]
+    out = _piecewise(x, x < _SHIFT, _trigamma_minus_reciprocal_direct,
+                     _trigamma_minus_reciprocal_series)
+    out[~(x > 0)] = numpy.nan
+    return out
 
 
 def _gamma_unit_entropy_series(a):
@@ -854,74 +972,6 @@ def _piecewise(x, use_first, first, second):
     out[first_at] = first(flat[first_at])
     out[second_at] = second(flat[second_at])
     return out.reshape(x.shape)
-
-
-#: Up to this many points :func:`_series_rows` sums by Estrin's scheme: beyond, its
-#: (terms/2, ..., points) arrays outgrow the caches and Horner's rule in place is faster.
-_ESTRIN_MAX_POINTS = 512
-
-
-def _series_rows(x, table):
-    """Σ_k table[k, ...]·x^k, (*x.shape, *table.shape[1:-1]): one or several power series in
-    the same x, each of positive terms or of terms that fall fast.
-
-    ``table`` (terms, ..., 1), from :func:`_table`: the terms first, a unit points axis last,
-    so that numpy's loops run along the points. Up to _ESTRIN_MAX_POINTS points the sums are
-    formed by Estrin's scheme, three numpy calls per level on all terms at once (a Horner loop
-    costs two calls per term, most of a kernel's time on a small batch), until an odd number of
-    blocks is left, which Horner's rule in x^(block) sums; beyond, by Horner's rule in place.
-    Either way the rounding error is a few ulps of the sum of the terms' magnitudes. A single
-    point (0-d x) and a one-row table take Horner's rule on Python floats (a tenth of the cost
-    of array calls on one element).
-    """
-    lead = table.shape[1:-1]
-    if numpy.ndim(x) == 0 and not lead:
-        v, acc = float(x), 0.0
-        for c in _table_list(table):
-            acc = acc * v + c
-        return numpy.float64(acc)
-    row = numpy.reshape(x, (1,) * len(lead) + (-1,))
-    if row.shape[-1] > _ESTRIN_MAX_POINTS:
-        acc = numpy.empty(lead + row.shape[-1:])
-        acc[...] = table[-1]
-        for c in table[-2::-1]:
-            acc *= row
-            acc += c
-    else:
-        acc = table[1::2] * row
-        acc += table[0::2]
-        power = row * row
-        while acc.shape[0] % 2 == 0:
-            acc = acc[1::2] * power + acc[0::2]
-            power *= power
-        # an odd number of blocks left (a table of 8·9 terms: 9 of 8): Horner's rule in x^8
-        blocks, acc = acc, acc[-1]
-        for block in blocks[-2::-1]:
-            acc = acc * power
-            acc += block
-    if lead:
-        acc = acc.reshape(-1, acc.shape[-1]).T
-    return acc.reshape(numpy.shape(x) + lead)
-
-
-_TABLE_LISTS: dict[int, tuple[numpy.ndarray, tuple[float, ...]]] = {}
-
-
-def _table_list(table) -> tuple[float, ...]:
-    """A one-row table's coefficients as Python floats, highest power first (cached)."""
-    entry = _TABLE_LISTS.get(id(table))
-    if entry is None or entry[0] is not table:
-        entry = _TABLE_LISTS[id(table)] = (table, tuple(float(c) for c in table[::-1, 0]))
-    return entry[1]
-
-
-def _table(*rows, length=None) -> numpy.ndarray:
-    """Coefficient rows (lowest power first) as a (terms, rows, 1) table for
-    :func:`_series_rows` ((terms, 1) for one row), zero-padded to one length (by default the
-    next power of two)."""
-    n = length or 1 << (max(len(r) for r in rows) - 1).bit_length()
-    table = numpy.array([[float(c) for c in r] + [0.0] * (n - len(r)) for r in rows]).T
-    return table[:, :, None] if len(rows) > 1 else table
 
 
 #: Σ_{k≥1} q^k/(k!)² = I₀(z) − 1, q = z²/4 ≤ 1 where it is used (z < 2): the 14th term is below
