@@ -983,57 +983,40 @@ def _log_besseli0_series(z):
     return numpy.log1p(_series_rows(z * z / 4.0, _LOG_I0_SERIES))
 
 
-def _log_besseli0_scaled(z):
-    with numpy.errstate(divide="ignore"):
-        out = numpy.log(scipy.special.i0e(z))
-    out += z
-    return out
-
-
 def log_besseli0(z):
     """log I₀(z) for real z, through the exponentially scaled i0e: finite for any finite z.
 
     I₀(z) overflows for |z| > 713; log I₀(z) = log(i0e(z)) + |z| does not. For |z| < 2 that
     sum cancels (log I₀(z) ≈ z²/4), so there log1p of the power series I₀(z) − 1 =
-    Σ_{k≥1} (z²/4)^k/(k!)² is used; 13 terms leave a remainder below 1e-19 of it.
+    Σ_{k≥1} (z²/4)^k/(k!)² is used; 13 terms leave a remainder below 1e-19 of it. The scaled
+    form is evaluated at every point (cheaper than splitting the batch), then overwritten at
+    the points below 2.
     """
     z = numpy.abs(numpy.asarray(z, dtype=numpy.float64))
-    return _piecewise(z, z < 2.0, _log_besseli0_series, _log_besseli0_scaled)
-
-
-def _besseli_ratio_scaled(z):
-    out = scipy.special.i1e(z)
-    out /= scipy.special.i0e(z)
+    if z.ndim == 0:
+        if z < 2.0:
+            return _log_besseli0_series(z)
+        with numpy.errstate(divide="ignore"):
+            return numpy.log(scipy.special.i0e(z)) + z
+    with numpy.errstate(divide="ignore"):
+        out = numpy.log(scipy.special.i0e(z))
+    out += z
+    near = numpy.flatnonzero(z < 2.0)
+    if near.size:
+        out.reshape(-1)[near] = _log_besseli0_series(z.reshape(-1)[near])
     return out
-
-
-def _besseli_ratio_asymptotic(z):
-    w = 1.0 / z
-    out = _series_rows(w, _RATIO_ASYMPTOTIC_TABLE)
-    out *= -w
-    out += 1.0
-    return out
-
-
-#: Up to this many points besseli_ratio is i1e/i0e at every point.
-_RATIO_SCALED_MAX = 512
 
 
 def besseli_ratio(z):
-    """R(z) = I₁(z)/I₀(z) for real z (odd in z).
-
-    As i1e(z)/i0e(z) (the exponential scalings cancel) for |z| < 30; above, the asymptotic
-    series 1 − Σ_n a_n |z|^(−n) (error < 1e-18; 10× cheaper than the two Bessel functions).
-    Batches up to _RATIO_SCALED_MAX points take i1e/i0e everywhere (within 2 ulps there too):
-    splitting them between the branches costs more than the Bessel functions.
+    """R(z) = I₁(z)/I₀(z) for real z (odd in z), as i1e(z)/i0e(z): the exponential scalings
+    cancel, and the quotient is within 2 ulps of R for every z (scipy's i0e and i1e, Chebyshev
+    expansions to an ulp).
     """
     z = numpy.asarray(z, dtype=numpy.float64)
-    size = numpy.abs(z)
-    if size.size <= _RATIO_SCALED_MAX:
-        r = _besseli_ratio_scaled(size)
-    else:
-        r = _piecewise(size, size >= _RATIO_DERIV_SWITCH, _besseli_ratio_asymptotic,
-                       _besseli_ratio_scaled)
+    # |z| capped at 1e300, where R = 1 − 5e-301 rounds to 1: i1e and i0e both vanish at ∞
+    size = numpy.minimum(numpy.abs(z), 1e300)
+    r = scipy.special.i1e(size)
+    r /= scipy.special.i0e(size)
     return numpy.copysign(r, z)
 
 
@@ -1046,16 +1029,11 @@ _RATIO_DERIV_ASYMPTOTIC = (
     218929206507989 / 131072, 129409220879325503523 / 8589934592, 75178348284725377 / 524288,
     98703313076876872901155 / 68719476736, 31675319369945025033 / 2097152,
     182922359930830908324943325 / 1099511627776)
-#: Above this |z| the asymptotic series is used (its error there is < 1e-15 relative); below,
+#: Above this |z| R′'s asymptotic series is used (its error there is < 1e-15 relative); below,
 #: the quotient of the two power series of _RATIO_DERIV_SERIES.
 _RATIO_DERIV_SWITCH = 30.0
-#: Coefficients a_n of R(z) ~ 1 − Σ_{n≥1} a_n z^(−n) (n = 1…22): term by term, R' = Σ n a_n
-#: z^(−n−1),
-#: so a_n = c_{n+1}/n. Above _RATIO_DERIV_SWITCH the first omitted term is < 1e-18.
-_RATIO_ASYMPTOTIC = tuple(c / n for n, c in enumerate(_RATIO_DERIV_ASYMPTOTIC[:-1], start=1))
-#: The two series as tables of positive coefficients: 1 − R = Σ a_n w^(n−1) · w and
-#: R' = Σ c_n w^(n−2) · w², w = 1/z; 24 = 8·3 terms for Estrin's scheme in blocks of 8.
-_RATIO_ASYMPTOTIC_TABLE = _table(_RATIO_ASYMPTOTIC, length=24)
+#: The series as a table of positive coefficients, R' = Σ c_n w^(n−2) · w², w = 1/z; 24 = 8·3
+#: terms for Estrin's scheme in blocks of 8.
 _RATIO_DERIV_ASYMPTOTIC_TABLE = _table(_RATIO_DERIV_ASYMPTOTIC, length=24)
 #: R′ = 1 − R/z − R² = (I₀² − I₀I₁/z − I₁²)/I₀². By the product formula for Bessel functions
 #: (DLMF 10.31.3 for I: I_μ I_ν = Σ_k (μ + ν + 2k)! (z/2)^(μ+ν+2k)/(k!(μ+k)!(ν+k)!(μ+ν+k)!)),
@@ -1164,6 +1142,27 @@ def _log_i0_sq_deriv_closed(n, s):
     return (4.0 * (r / z - dr) / z - 2.0 * r * dr) / (8.0 * s * z)
 
 
+#: L″(s) = (R′ − R/z)/(4s), z = √s, w = s/4, and I₀²(R/z − R′) = 2I₀I₁/z + I₁² − I₀² =
+#: I₀I₁/z − (I₀² − I₀I₁/z − I₁²). By the product formula behind _RATIO_DERIV_SERIES the
+#: coefficients of w^k are ½(2k + 1)!/(k!²(k + 1)!²) and ½(2k)!/(k!²(k + 1)!²): their
+#: difference is k·C(2k, k)/((k + 1)!)², so with 4s = 16w
+#:     L″(s) = −(1/16) Σ_j (j + 1)C(2j + 2, j + 1) w^j/((j + 2)!)²  /  Σ_k C(2k, k) w^k/(k!)²,
+#: two series of positive terms in the exact w = s/4 (L″(0) = −1/32 exactly). For s < 900 (the
+#: range of _RATIO_DERIV_SERIES, w ≤ 225) the 72 kept terms leave less than 1e-18 of either.
+_LOG_I0_SQ_DERIV2_SERIES = _table(
+    [(j + 1) * math.comb(2 * j + 2, j + 1) / math.factorial(j + 2) ** 2
+     for j in range(_RATIO_DERIV_TERMS)],
+    [math.comb(2 * k, k) / math.factorial(k) ** 2 for k in range(_RATIO_DERIV_TERMS)],
+    length=_RATIO_DERIV_TERMS)
+
+
+def _log_i0_sq_deriv2_series(s):
+    sums = _series_rows(s / 4.0, _LOG_I0_SQ_DERIV2_SERIES)
+    out = sums[..., 0] / sums[..., 1]
+    out *= -0.0625
+    return out
+
+
 def log_besseli0_sq_deriv(n, s):
     """L⁽ⁿ⁾(s) = dⁿ/dsⁿ log I₀(√s) for s ≥ 0 and n = 1, 2, 3 (see the notes above), (...).
 
@@ -1173,6 +1172,11 @@ def log_besseli0_sq_deriv(n, s):
     if n not in (1, 2, 3):
         raise NotImplementedError(f"log_besseli0_sq_deriv: order {n}; orders 1, 2, 3 exist")
     s = numpy.asarray(s, dtype=numpy.float64)
+    if n == 2:
+        # one branch below z = 30, the quotient of two positive series, instead of the Taylor
+        # series and R′ − R/z (which cancels by a digit at z = 1.5)
+        return _piecewise(s, s < _RATIO_DERIV_SWITCH**2, _log_i0_sq_deriv2_series,
+                          lambda v: _log_i0_sq_deriv_closed(2, v))
     return _piecewise(s, s <= _LOG_I0_SQ_SERIES, lambda v: _log_i0_sq_deriv_series(n, v),
                       lambda v: _log_i0_sq_deriv_closed(n, v))
 

@@ -2,9 +2,8 @@
 
 Their power series are summed three ways, chosen by the size of the batch (:func:`_series_rows`):
 by Estrin's scheme on small batches, by Horner's rule on large ones, and on Python floats for a
-single point; trigamma works through large arrays in blocks, and besseli_ratio splits a large
-batch between i1e/i0e and its asymptotic series. Each path is forced here on a grid that covers
-the series' whole range, and each must meet the function's stated tolerance.
+single point; trigamma works through large arrays in blocks. Each path is forced here on a grid
+that covers the series' whole range, and each must meet the function's stated tolerance.
 """
 
 from __future__ import annotations
@@ -27,6 +26,14 @@ def _ratio_deriv(z):
     return 1 - r / z - r * r
 
 
+def _log_i0_sq_deriv2(s):
+    if s == 0:
+        return mp.mpf(-1) / 32
+    with mp.workdps(60):
+        # near s = 0 the stencil reaches s < 0, where log I₀(√s) continues as log J₀(√|s|)
+        return mp.re(mp.diff(lambda t: mp.log(mp.besseli(0, mp.sqrt(t))), s, 2))
+
+
 _RNG = np.random.default_rng(20)
 # (function, reference, grid, relative tolerance): each grid spans the branch of its series and
 # crosses into the neighbouring one
@@ -35,8 +42,14 @@ CASES = {
                      np.concatenate([np.geomspace(1e-8, 2.0, 40), _RNG.uniform(0, 2, 60),
                                      [2.0, 2.5, 40.0]]), 1e-14),
     "besseli_ratio": (special.besseli_ratio, _ratio,
-                      np.concatenate([_RNG.uniform(29, 31, 30), np.geomspace(30, 1e6, 40),
-                                      -_RNG.uniform(25, 300, 20), [1e-3, 5.0]]), 1e-14),
+                      np.concatenate([np.geomspace(1e-300, 1e300, 60), _RNG.uniform(0, 60, 40),
+                                      -_RNG.uniform(0, 300, 20)]), 1e-14),
+    # L″(s) = d²/ds² log I₀(√s): the quotient of two series below s = 900, R and R′ above; the
+    # reference differentiates log I₀(√s) itself (mpmath's diff), a route shared with neither
+    "log_besseli0_sq_deriv2": (
+        lambda s: special.log_besseli0_sq_deriv(2, s), _log_i0_sq_deriv2,
+        np.concatenate([[0.0, 1e-300, 1e-20], np.geomspace(1e-8, 900, 25),
+                        _RNG.uniform(0, 900, 25), [899.99, 900.0, 900.01, 1e4, 1e8]]), 1e-14),
     "besseli_ratio_deriv": (special.besseli_ratio_deriv, _ratio_deriv,
                             np.concatenate([np.geomspace(1e-8, 30, 40), _RNG.uniform(0, 30, 60),
                                             np.linspace(29.9, 30.1, 9),
@@ -70,8 +83,6 @@ def _check(name, got, grid):
 def test_each_series_path_matches_mpmath(name, path, monkeypatch):
     # Estrin's scheme for any size, or Horner's rule from the first point on
     monkeypatch.setattr(special, "_ESTRIN_MAX_SIZE", 10**9 if path == "estrin" else 0)
-    # besseli_ratio's split between its branches, which small batches skip
-    monkeypatch.setattr(special, "_RATIO_SCALED_MAX", 0)
     fn, _, grid, _ = CASES[name]
     _check(name, fn(grid), grid)
 
@@ -85,7 +96,8 @@ def test_single_points_match_mpmath(name):
     _check(name, got, points)
 
 
-@pytest.mark.parametrize("name", ["log_besseli0", "besseli_ratio_deriv", "gammaln"])
+@pytest.mark.parametrize("name", ["log_besseli0", "besseli_ratio_deriv", "gammaln",
+                                  "log_besseli0_sq_deriv2"])
 def test_single_point_equals_small_batch(name):
     # the single-point sums repeat Estrin's operations on Python floats: the same value, not
     # merely a close one
@@ -93,14 +105,6 @@ def test_single_point_equals_small_batch(name):
     batch = fn(grid)
     single = np.array([fn(np.float64(z)) for z in grid])
     np.testing.assert_array_equal(single, batch)
-
-
-def test_besseli_ratio_small_batches_take_the_scaled_form():
-    # up to _RATIO_SCALED_MAX points i1e/i0e everywhere, beyond it the split: both within the
-    # tolerance (the first test covers the split)
-    _, _, grid, _ = CASES["besseli_ratio"]
-    assert grid.size <= special._RATIO_SCALED_MAX
-    _check("besseli_ratio", special.besseli_ratio(grid), grid)
 
 
 def test_trigamma_blocks(monkeypatch):
