@@ -1183,6 +1183,26 @@ def _log_i0_sq_deriv2_series(s):
     return out
 
 
+#: Above z = 30: L″ = (R′ − R/z)/(4z²) with R = 1 − Σ_{m≥1} a_m w^m and R′ = Σ_{n≥2} c_n w^n
+#: (w = 1/z, a_m = c_(m+1)/m, _RATIO_DERIV_ASYMPTOTIC): R′ − R/z = −w(1 − Σ_{m≥1} q_m w^m),
+#: q_m = c_(m+1) + a_m = c_(m+1)(m + 1)/m, so L″ = −(w³/4)(1 − Σ q_m w^m); q_1 = 1, and at
+#: w ≤ 1/30 nothing cancels. Truncated where R′'s series is (its error < 1e-15 of R′ ≈ w²/2 is
+#: below 2e-17 of R′ − R/z ≈ −w). 24 = 8·3 terms.
+_LOG_I0_SQ_DERIV2_ASYMPTOTIC = _table(
+    [1.0] + [-c * (m + 1) / m for m, c in enumerate(_RATIO_DERIV_ASYMPTOTIC, start=1)],
+    length=24)
+
+
+def _log_i0_sq_deriv2_asymptotic(s):
+    w = numpy.sqrt(1.0 / s)
+    out = _series_rows(w, _LOG_I0_SQ_DERIV2_ASYMPTOTIC)
+    w3 = w * w
+    w3 *= w
+    out *= w3
+    out *= -0.25
+    return out
+
+
 def log_besseli0_sq_deriv(n, s):
     """L⁽ⁿ⁾(s) = dⁿ/dsⁿ log I₀(√s) for s ≥ 0 and n = 1, 2, 3 (see the notes above), (...).
 
@@ -1193,10 +1213,10 @@ def log_besseli0_sq_deriv(n, s):
         raise NotImplementedError(f"log_besseli0_sq_deriv: order {n}; orders 1, 2, 3 exist")
     s = numpy.asarray(s, dtype=numpy.float64)
     if n == 2:
-        # one branch below z = 30, the quotient of two positive series, instead of the Taylor
-        # series and R′ − R/z (which cancels by a digit at z = 1.5)
+        # below z = 30 the quotient of two positive series, instead of the Taylor series and
+        # R′ − R/z (which cancels by a digit at z = 1.5); above, one asymptotic series
         return _piecewise(s, s < _RATIO_DERIV_SWITCH**2, _log_i0_sq_deriv2_series,
-                          lambda v: _log_i0_sq_deriv_closed(2, v))
+                          _log_i0_sq_deriv2_asymptotic)
     return _piecewise(s, s <= _LOG_I0_SQ_SERIES, lambda v: _log_i0_sq_deriv_series(n, v),
                       lambda v: _log_i0_sq_deriv_closed(n, v))
 

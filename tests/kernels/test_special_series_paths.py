@@ -44,12 +44,14 @@ CASES = {
     "besseli_ratio": (special.besseli_ratio, _ratio,
                       np.concatenate([np.geomspace(1e-300, 1e300, 60), _RNG.uniform(0, 60, 40),
                                       -_RNG.uniform(0, 300, 20)]), 1e-14),
-    # L″(s) = d²/ds² log I₀(√s): the quotient of two series below s = 900, R and R′ above; the
+    # L″(s) = d²/ds² log I₀(√s): the quotient of two series below s = 900, one asymptotic
+    # series above; the
     # reference differentiates log I₀(√s) itself (mpmath's diff), a route shared with neither
     "log_besseli0_sq_deriv2": (
         lambda s: special.log_besseli0_sq_deriv(2, s), _log_i0_sq_deriv2,
         np.concatenate([[0.0, 1e-300, 1e-20], np.geomspace(1e-8, 900, 25),
-                        _RNG.uniform(0, 900, 25), [899.99, 900.0, 900.01, 1e4, 1e8]]), 1e-14),
+                        _RNG.uniform(0, 900, 25), [899.99, 900.0, 900.01],
+                        _RNG.uniform(900, 2500, 15), np.geomspace(900, 1e12, 15)]), 1e-14),
     "besseli_ratio_deriv": (special.besseli_ratio_deriv, _ratio_deriv,
                             np.concatenate([np.geomspace(1e-8, 30, 40), _RNG.uniform(0, 30, 60),
                                             np.linspace(29.9, 30.1, 9),
