@@ -31,7 +31,8 @@ def _series_rows(x, table):
     the same x, each of positive terms or of terms that fall fast.
 
     ``table`` (terms, ..., 1), from :func:`_table`: the terms first, a unit points axis last,
-    so that numpy's loops run along the points. Up to _ESTRIN_MAX_SIZE terms × points / 2 the
+    so that numpy's loops run along the points (or (terms, points) for a 1-d x: each point's
+    own coefficients). Up to _ESTRIN_MAX_SIZE terms × points / 2 the
     sums are formed by Estrin's scheme, three numpy calls per level on all terms at once (a
     Horner loop costs two calls per term, most of a kernel's time on a small batch), until an
     odd number of blocks is left, which Horner's rule in x^(block) sums; beyond, by Horner's
@@ -45,7 +46,7 @@ def _series_rows(x, table):
     if numpy.ndim(x) == 0 and not lead:
         return numpy.float64(_series_float(float(x), _table_rows(table)[0]))
     row = numpy.reshape(x, (1,) * len(lead) + (-1,))
-    if row.size * table.size > 2 * _ESTRIN_MAX_SIZE:
+    if table.shape[0] * row.size * math.prod(lead) > 2 * _ESTRIN_MAX_SIZE:
         acc = numpy.empty(lead + row.shape[-1:])
         acc[...] = table[-1]
         for c in table[-2::-1]:
@@ -134,6 +135,11 @@ _LGAMMA_NEAR_TABLE = _table(
     length=20)
 
 
+#: Up to this many points near the zeros gammaln sums both series as one, with a (terms, points)
+#: table of coefficients; beyond, that table costs more memory traffic than two passes.
+_LGAMMA_NEAR_TOGETHER = 512
+
+
 def _gammaln_float(v: float) -> float:
     """:func:`gammaln` at one point, the same value as in a small batch."""
     u = v - 1.0
@@ -154,7 +160,7 @@ def gammaln(x):
     2 − 3e-10); within 0.1 of 1 it is the series of log Γ(1 + u), u = x − 1, and within 0.1 of
     2 that of log Γ(2 + v), v = x − 2 (both exact to rounding; _LGAMMA_NEAR_TABLE). A batch is
     screened by two comparisons (0.9 ≤ x ≤ 2.1) before the exact test on the points that pass,
-    and both series run on those points in one pass.
+    and the two series run on those points as one, each point with its own coefficients.
     """
     if isinstance(x, float):
         return _gammaln_float(x)
@@ -172,14 +178,23 @@ def gammaln(x):
         keep = numpy.abs(u) <= _LGAMMA_NEAR_ZEROS
         if not keep.all():
             screen, u, two = screen[keep], u[keep], two[keep]
-        if screen.size:
-            sums = _series_rows(u, _LGAMMA_NEAR_TABLE)
-            value = numpy.where(two, sums[:, 1], sums[:, 0])
-            value *= u
-            # scipy's result is a fresh array, in the input's memory order
-            if not out.flags.c_contiguous:
-                out = numpy.ascontiguousarray(out)
-            out.reshape(-1)[screen] = value
+            if not screen.size:
+                return out
+        if screen.size <= _LGAMMA_NEAR_TOGETHER:
+            # each point's own row of coefficients, a (terms, points) table: one series' work
+            coef = numpy.where(two, _LGAMMA_NEAR_TABLE[:, 1], _LGAMMA_NEAR_TABLE[:, 0])
+            value = _series_rows(u, coef)
+        else:
+            # many points: each zero's series on its own points, with scalar coefficients
+            value = numpy.empty_like(u)
+            for row, at in enumerate((numpy.flatnonzero(~two), numpy.flatnonzero(two))):
+                if at.size:
+                    value[at] = _series_rows(u[at], _LGAMMA_NEAR_TABLE[:, row])
+        value *= u
+        # scipy's result is a fresh array, in the input's memory order
+        if not out.flags.c_contiguous:
+            out = numpy.ascontiguousarray(out)
+        out.reshape(-1)[screen] = value
     return out
 
 

@@ -129,3 +129,16 @@ def test_gammaln_keeps_the_memory_order_of_its_input():
     got = special.gammaln(x)
     exact = np.array([[float(mp.loggamma(mp.mpf(float(v)))) for v in row] for row in x])
     np.testing.assert_allclose(got, exact, rtol=4e-16, atol=1e-300)
+
+
+@pytest.mark.parametrize("path", ["estrin", "horner"])
+def test_gammaln_near_both_zeros_one_zero_at_a_time(path, monkeypatch):
+    # many points near the zeros take each zero's series on its own points, few take both as
+    # one series with per-point coefficients (the first test): the same tolerance
+    monkeypatch.setattr(special, "_ESTRIN_MAX_SIZE", 10**9 if path == "estrin" else 0)
+    monkeypatch.setattr(special, "_LGAMMA_NEAR_TOGETHER", 0)
+    _, _, grid, _ = CASES["gammaln"]
+    _check("gammaln", special.gammaln(grid), grid)
+    # a batch with points near one zero only
+    near_one = grid[np.abs(grid - 1.0) < 0.1]
+    _check("gammaln", special.gammaln(near_one), near_one)
