@@ -17,6 +17,94 @@ import scipy.special
 
 digamma = scipy.special.digamma
 
+
+# -- power series on arrays -------------------------------------------------------------------
+
+#: :func:`_series_rows` sums by Estrin's scheme while its first (terms/2, ..., points) array
+#: has at most this many elements (512 kB); beyond, it outgrows the caches and Horner's rule in
+#: place is faster.
+_ESTRIN_MAX_SIZE = 65536
+
+
+def _series_rows(x, table):
+    """Σ_k table[k, ...]·x^k, (*x.shape, *table.shape[1:-1]): one or several power series in
+    the same x, each of positive terms or of terms that fall fast.
+
+    ``table`` (terms, ..., 1), from :func:`_table`: the terms first, a unit points axis last,
+    so that numpy's loops run along the points (or (terms, points) for a 1-d x: each point's
+    own coefficients). Up to _ESTRIN_MAX_SIZE terms × points / 2 the
+    sums are formed by Estrin's scheme, three numpy calls per level on all terms at once (a
+    Horner loop costs two calls per term, most of a kernel's time on a small batch), until an
+    odd number of blocks is left, which Horner's rule in x^(block) sums; beyond, by Horner's
+    rule in place.
+    Either way the rounding error is a few ulps of the sum of the terms' magnitudes. A single
+    point (0-d x) and a one-row table take :func:`_series_float`, the same operations on Python
+    floats (a tenth of the cost of array calls on one element, and the same value as in a small
+    batch).
+    """
+    lead = table.shape[1:-1]
+    if numpy.ndim(x) == 0 and not lead:
+        return numpy.float64(_series_float(float(x), _table_rows(table)[0]))
+    row = numpy.reshape(x, (1,) * len(lead) + (-1,))
+    if table.shape[0] * row.size * math.prod(lead) > 2 * _ESTRIN_MAX_SIZE:
+        acc = numpy.empty(lead + row.shape[-1:])
+        acc[...] = table[-1]
+        for c in table[-2::-1]:
+            acc *= row
+            acc += c
+    else:
+        acc = table[1::2] * row
+        acc += table[0::2]
+        power = row * row
+        while acc.shape[0] % 2 == 0:
+            acc = acc[1::2] * power + acc[0::2]
+            power *= power
+        # an odd number of blocks left (a table of 8·9 terms: 9 of 8): Horner's rule in x^8
+        blocks, acc = acc, acc[-1]
+        for block in blocks[-2::-1]:
+            acc = acc * power
+            acc += block
+    if lead:
+        acc = acc.reshape(-1, acc.shape[-1]).T
+    return acc.reshape(numpy.shape(x) + lead)
+
+
+def _series_float(v: float, coeffs) -> float:
+    """Σ_k coeffs[k]·v^k on Python floats by the operations, in the order, of
+    :func:`_series_rows`'s Estrin scheme: the same value, rounding for rounding."""
+    acc = [coeffs[j + 1] * v + coeffs[j] for j in range(0, len(coeffs), 2)]
+    power = v * v
+    while len(acc) % 2 == 0:
+        acc = [acc[j + 1] * power + acc[j] for j in range(0, len(acc), 2)]
+        power *= power
+    out = acc[-1]
+    for block in acc[-2::-1]:
+        out = out * power + block
+    return out
+
+
+_TABLE_ROWS: dict[int, tuple[numpy.ndarray, tuple[tuple[float, ...], ...]]] = {}
+
+
+def _table_rows(table) -> tuple[tuple[float, ...], ...]:
+    """A table's rows as tuples of Python floats, lowest power first (cached)."""
+    entry = _TABLE_ROWS.get(id(table))
+    if entry is None or entry[0] is not table:
+        rows = table.reshape(table.shape[0], -1).T
+        entry = _TABLE_ROWS[id(table)] = (table, tuple(tuple(map(float, r)) for r in rows))
+    return entry[1]
+
+
+def _table(*rows, length=None) -> numpy.ndarray:
+    """Coefficient rows (lowest power first) as a (terms, rows, 1) table for
+    :func:`_series_rows` ((terms, 1) for one row), zero-padded to one length (by default the
+    next power of two)."""
+    n = length or 1 << (max(len(r) for r in rows) - 1).bit_length()
+    table = numpy.array([[float(c) for c in r] + [0.0] * (n - len(r)) for r in rows]).T
+    return table[:, :, None] if len(rows) > 1 else table
+
+
+
 #: Within this distance of 1 and of 2 (the zeros of log Γ), gammaln sums the series of
 #: log Γ(1 + u); farther out scipy's gammaln keeps ≤ 1e-15 relative (9e-16 at 1 + 0.1).
 _LGAMMA_NEAR_ZEROS = 0.1
@@ -37,41 +125,76 @@ def _lgamma1p(u):
     return (out - float(numpy.euler_gamma)) * u
 
 
+#: log Γ near its zeros as u·P(u): P for log Γ(1 + u) (−γ, then (−1)^k ζ(k)/k) and for
+#: log Γ(2 + v) = log Γ(1 + v) + log1p(v) ((1 − γ), then (−1)^k (ζ(k) − 1)/k, radius 2), k ≤ 20
+#: (at |u| ≤ 0.1 the first omitted terms are below 1e-21 of the sums); 20 = 4·5 terms.
+_LGAMMA_NEAR_TABLE = _table(
+    (-float(numpy.euler_gamma),) + _LGAMMA1P_SERIES[:19],
+    (0.42278433509846713939348790991759756895784066406008,)
+    + tuple((-1) ** k * float(scipy.special.zetac(k)) / k for k in range(2, 21)),
+    length=20)
+
+
+#: Up to this many points near the zeros gammaln sums both series as one, with a (terms, points)
+#: table of coefficients; beyond, that table costs more memory traffic than two passes.
+_LGAMMA_NEAR_TOGETHER = 512
+
+
+def _gammaln_float(v: float) -> float:
+    """:func:`gammaln` at one point, the same value as in a small batch."""
+    u = v - 1.0
+    if abs(u) <= _LGAMMA_NEAR_ZEROS:
+        row = 0
+    elif abs(u - 1.0) <= _LGAMMA_NEAR_ZEROS:
+        row, u = 1, u - 1.0
+    else:
+        return float(scipy.special.gammaln(v))
+    return _series_float(u, _table_rows(_LGAMMA_NEAR_TABLE)[row]) * u
+
+
 def gammaln(x):
     """log Γ(x) for x > 0, (...), relatively accurate near its zeros x = 1 and x = 2.
 
     scipy's gammaln is accurate to an ulp of log Γ's size away from them, but near them it is a
     difference of order-one numbers (5.9e-7 relative at 1 − 3e-10, 2e-9 at 1 + 2.3e-8, 8e-7 at
-    2 − 3e-10); within 0.1 of 1 it is the series of log Γ(1 + u), u = x − 1 (exact), and within
-    0.1 of 2 log1p(v) + log Γ(1 + v), v = x − 2. A large batch is screened by two comparisons
-    (0.9 ≤ x ≤ 2.1) before the exact test on the points that pass.
+    2 − 3e-10); within 0.1 of 1 it is the series of log Γ(1 + u), u = x − 1, and within 0.1 of
+    2 that of log Γ(2 + v), v = x − 2 (both exact to rounding; _LGAMMA_NEAR_TABLE). A batch is
+    screened by two comparisons (0.9 ≤ x ≤ 2.1) before the exact test on the points that pass,
+    and the two series run on those points as one, each point with its own coefficients.
     """
     if isinstance(x, float):
-        u = float(x) - 1.0
-        if abs(u) <= _LGAMMA_NEAR_ZEROS:
-            return _lgamma1p(u)
-        if abs(u - 1.0) <= _LGAMMA_NEAR_ZEROS:
-            return math.log1p(u - 1.0) + _lgamma1p(u - 1.0)
-        return float(scipy.special.gammaln(x))
+        return _gammaln_float(x)
     x = numpy.asarray(x, dtype=numpy.float64)
     out = scipy.special.gammaln(x)
     if x.ndim == 0:
-        return gammaln(float(x)) if 0.9 <= x <= 2.1 else out
+        return _gammaln_float(float(x)) if 0.9 <= x <= 2.1 else out
     screen = numpy.flatnonzero((x >= 1.0 - _LGAMMA_NEAR_ZEROS) & (x <= 2.0 + _LGAMMA_NEAR_ZEROS))
     if screen.size:
         xs = x.reshape(-1)[screen]
-        # The offset from the nearer zero (exact: Sterbenz), and one series for the points near
-        # either zero: its 18 Horner steps cost a batch of a thousand points more than scipy's
-        # gammaln of all of them, so they run once, not once per zero.
+        # the offset from the nearer zero, exact (Sterbenz): x − 1 on [0.9, 2.1], then − 1
         two = xs >= 1.5
-        u = xs - numpy.where(two, 2.0, 1.0)
+        u = xs - 1.0
+        u -= two
         keep = numpy.abs(u) <= _LGAMMA_NEAR_ZEROS
-        if keep.any():
-            out = numpy.array(out, copy=True)
-            u, two = u[keep], two[keep]
-            series = _lgamma1p(u)
-            series[two] += numpy.log1p(u[two])
-            out.reshape(-1)[screen[keep]] = series
+        if not keep.all():
+            screen, u, two = screen[keep], u[keep], two[keep]
+            if not screen.size:
+                return out
+        if screen.size <= _LGAMMA_NEAR_TOGETHER:
+            # each point's own row of coefficients, a (terms, points) table: one series' work
+            coef = numpy.where(two, _LGAMMA_NEAR_TABLE[:, 1], _LGAMMA_NEAR_TABLE[:, 0])
+            value = _series_rows(u, coef)
+        else:
+            # many points: each zero's series on its own points, with scalar coefficients
+            value = numpy.empty_like(u)
+            for row, at in enumerate((numpy.flatnonzero(~two), numpy.flatnonzero(two))):
+                if at.size:
+                    value[at] = _series_rows(u[at], _LGAMMA_NEAR_TABLE[:, row])
+        value *= u
+        # scipy's result is a fresh array, in the input's memory order
+        if not out.flags.c_contiguous:
+            out = numpy.ascontiguousarray(out)
+        out.reshape(-1)[screen] = value
     return out
 
 
@@ -101,16 +224,20 @@ _BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617
               43867 / 798)
 #: Below this many elements scipy's per-element call is cheaper than the array passes.
 _SMALL = 64
+#: Arrays are shifted in blocks of this many points: the (10, block) array of the recurrence's
+#: terms stays in the caches.
+_TRIGAMMA_BLOCK = 4096
+#: 0, 1, …, 9 as a column: the recurrence's offsets, one row each.
+_SHIFTS = numpy.arange(_SHIFT)[:, None]
+#: Σ_k B_2k w^(k−1), w = 1/y² ≤ 0.01, the terms falling by ≥ 12× (padded to 10 = 2·5 for
+#: Estrin's scheme).
+_BERNOULLI_TABLE = _table(_BERNOULLI, length=10)
 
 
 def _trigamma_asymptotic(y):
     """ψ'(y) for y ≥ 10 (array, float64), by the asymptotic series; in-place passes."""
     z = 1.0 / y
-    w = z * z
-    s = numpy.full_like(y, _BERNOULLI[-1])
-    for b in _BERNOULLI[-2::-1]:
-        s *= w
-        s += b
+    s = _series_rows(z * z, _BERNOULLI_TABLE)
     # z + z²/2 + z³ s = z (1 + z (1/2 + z s))
     s *= z
     s += 0.5
@@ -118,6 +245,23 @@ def _trigamma_asymptotic(y):
     s += 1.0
     s *= z
     return s
+
+
+def _trigamma_shifted(x):
+    """ψ'(x) for a 1-d array x > 0: Σ_{j<10} 1/(x + j)² + ψ'(x + 10), the ten terms as the
+    rows of one array, summed in order (largest first; all positive)."""
+    if x.size > _TRIGAMMA_BLOCK:
+        out = numpy.empty_like(x)
+        for start in range(0, x.size, _TRIGAMMA_BLOCK):
+            out[start:start + _TRIGAMMA_BLOCK] = _trigamma_shifted(
+                x[start:start + _TRIGAMMA_BLOCK])
+        return out
+    t = _SHIFTS + x
+    t *= t
+    numpy.divide(1.0, t, out=t)
+    out = numpy.add.reduce(t, axis=0)
+    out += _trigamma_asymptotic(x + _SHIFT)
+    return out
 
 
 def trigamma(x):
@@ -135,61 +279,70 @@ def trigamma(x):
     if x.size < _SMALL:
         # ζ(2, x) directly: scipy's polygamma wrapper costs ~10× more per call at this size.
         return numpy.where(x > 0, scipy.special.zeta(2.0, x), numpy.nan)
-    out = numpy.empty_like(x)
-    small = x < _SHIFT
-    big = ~small
-    if big.any():
-        out[big] = _trigamma_asymptotic(x[big])
-    if small.any():
-        y = x[small]
-        acc = numpy.zeros_like(y)
-        tmp = numpy.empty_like(y)
-        # Shift every point by the same number of steps: one pass per step over the subset,
-        # no per-element counts. y ≥ 10 afterwards because y > 0.
-        for _ in range(int(_SHIFT)):
-            numpy.multiply(y, y, out=tmp)
-            numpy.divide(1.0, tmp, out=tmp)
-            acc += tmp
-            y += 1.0
-        acc += _trigamma_asymptotic(y)
-        out[small] = acc
-    out[x <= 0] = numpy.nan
-    return out[()] if out.ndim == 0 else out
+    # every point shifted by ten (no split at 10: the shift costs four numpy calls for all ten
+    # steps, a split by index more); x ≥ 10 loses nothing by it, the terms being positive
+    out = _trigamma_shifted(x.reshape(-1))
+    out[~(x.reshape(-1) > 0)] = numpy.nan
+    return out.reshape(x.shape)
 
 
 def _trigamma_minus_reciprocal_series(y):
     """ψ'(y) − 1/y for y ≥ 10: 1/(2y²) + Σ B_2k/y^(2k+1), without forming 1/y."""
     z = 1.0 / y
     w = z * z
-    s = numpy.full_like(y, _BERNOULLI[-1])
-    for b in _BERNOULLI[-2::-1]:
-        s *= w
-        s += b
+    s = _series_rows(w, _BERNOULLI_TABLE)
     s *= z
     s += 0.5
     s *= w
     return s
 
 
-def trigamma_minus_reciprocal(x):
-    """ψ'(x) − 1/x for x > 0 without cancellation (relative error < 1e-14 on (0, ∞)).
+def _trigamma_minus_reciprocal_shifted(x):
+    """ψ'(x) − 1/x for a 1-d array x > 0: Σ_{j<10} 1/((x + j)²(x + j + 1)) + ψ'(y) − 1/y,
+    y = x + 10, a sum of positive terms (see trigamma_minus_reciprocal)."""
+    if x.size > _TRIGAMMA_BLOCK:
+        out = numpy.empty_like(x)
+        for start in range(0, x.size, _TRIGAMMA_BLOCK):
+            out[start:start + _TRIGAMMA_BLOCK] = _trigamma_minus_reciprocal_shifted(
+                x[start:start + _TRIGAMMA_BLOCK])
+        return out
+    t = _SHIFTS + x
+    d = t + 1.0
+    d *= t
+    d *= t
+    numpy.divide(1.0, d, out=d)
+    out = numpy.add.reduce(d, axis=0)
+    out += _trigamma_minus_reciprocal_series(x + _SHIFT)
+    return out
 
-    At large x, ψ'(x) = 1/x + 1/(2x²) + …: the difference loses log10(2x) digits when formed
-    naively (all of them by x ~ 1e16). Below 10 the two terms differ by a factor ≥ 1.05 and the
-    difference of the accurate ψ'(x) and 1/x loses at most a digit; above it the asymptotic series
-    is summed without its leading 1/x term.
+
+def trigamma_minus_reciprocal(x):
+    """ψ'(x) − 1/x for x > 0 without cancellation (within 4 ulps on (0, ∞)).
+
+    ψ'(x) = 1/x + 1/(2x²) + …: the difference loses log10(2x) digits when formed naively (all
+    of them by x ~ 1e16, and 1.3 already at x = 10). The recurrence of ψ' and 1/x telescoped,
+    1/x = Σ_{j<n} 1/((x + j)(x + j + 1)) + 1/(x + n), make it a sum of positive terms,
+
+        ψ'(x) − 1/x = Σ_{j<10} 1/((x + j)²(x + j + 1)) + (ψ'(y) − 1/y),   y = x + 10,
+
+    the last by the asymptotic series without its leading 1/y. One formula for every x, so a
+    batch is not split. Non-positive x gives NaN.
     """
     x = numpy.asarray(x, dtype=numpy.float64)
-    out = numpy.empty_like(x)
-    small = x < _SHIFT
-    if small.any():
-        xs = x[small]
-        out[small] = trigamma(xs) - 1.0 / xs
-    big = ~small
-    if big.any():
-        out[big] = _trigamma_minus_reciprocal_series(x[big])
-    out[x <= 0] = numpy.nan
-    return out[()] if out.ndim == 0 else out
+    if x.ndim == 0:
+        v = float(x)
+        if not v > 0:
+            return numpy.float64(numpy.nan)
+        acc = 0.0
+        for j in range(int(_SHIFT)):
+            a = v + j
+            acc += 1.0 / ((a + 1.0) * a * a)
+        return numpy.float64(acc + float(_trigamma_minus_reciprocal_series(
+            numpy.float64(v + _SHIFT))))
+    flat = x.reshape(-1)
+    out = _trigamma_minus_reciprocal_shifted(flat)
+    out[~(flat > 0)] = numpy.nan
+    return out.reshape(x.shape)
 
 
 def _gamma_unit_entropy_series(a):
@@ -844,35 +997,32 @@ def _piecewise(x, use_first, first, second):
     """``first(x)`` where ``use_first``, ``second(x)`` elsewhere, (...).
 
     Each branch is evaluated only on its own points (a 0-d input takes one branch), so a series
-    needed near one end costs nothing for the points that do not need it.
+    needed near one end costs nothing for the points that do not need it. The points are
+    gathered by index (two flatnonzero), cheaper than boolean masks for the batches of a
+    hundred points the KL's quadrature evaluates.
     """
     if x.ndim == 0:
         return first(x) if use_first else second(x)
-    out = numpy.empty_like(x)
-    n_first = numpy.count_nonzero(use_first)
-    if n_first == x.size:
+    first_at = numpy.flatnonzero(use_first)
+    if first_at.size == x.size:
         return first(x)
-    if n_first == 0:
+    if first_at.size == 0:
         return second(x)
-    out[use_first] = first(x[use_first])
-    rest = ~use_first
-    out[rest] = second(x[rest])
-    return out
+    flat = x.reshape(-1)
+    second_at = numpy.flatnonzero(~use_first.reshape(-1))
+    out = numpy.empty(x.size)
+    out[first_at] = first(flat[first_at])
+    out[second_at] = second(flat[second_at])
+    return out.reshape(x.shape)
+
+
+#: Σ_{k≥1} q^k/(k!)² = I₀(z) − 1, q = z²/4 ≤ 1 where it is used (z < 2): the 14th term is below
+#: 1e-19 of the first.
+_LOG_I0_SERIES = _table([0] + [1 / math.factorial(k) ** 2 for k in range(1, 14)])
 
 
 def _log_besseli0_series(z):
-    q = z * z / 4.0
-    term = numpy.ones_like(q)
-    series = numpy.zeros_like(q)
-    for k in range(1, 21):
-        term = term * q / (k * k)
-        series = series + term
-    return numpy.log1p(series)
-
-
-def _log_besseli0_scaled(z):
-    with numpy.errstate(divide="ignore"):
-        return numpy.log(scipy.special.i0e(z)) + z
+    return numpy.log1p(_series_rows(z * z / 4.0, _LOG_I0_SERIES))
 
 
 def log_besseli0(z):
@@ -880,33 +1030,35 @@ def log_besseli0(z):
 
     I₀(z) overflows for |z| > 713; log I₀(z) = log(i0e(z)) + |z| does not. For |z| < 2 that
     sum cancels (log I₀(z) ≈ z²/4), so there log1p of the power series I₀(z) − 1 =
-    Σ_{k≥1} (z²/4)^k/(k!)² is used; 20 terms leave a remainder below 1e-40.
+    Σ_{k≥1} (z²/4)^k/(k!)² is used; 13 terms leave a remainder below 1e-19 of it. The scaled
+    form is evaluated at every point (cheaper than splitting the batch), then overwritten at
+    the points below 2.
     """
     z = numpy.abs(numpy.asarray(z, dtype=numpy.float64))
-    return _piecewise(z, z < 2.0, _log_besseli0_series, _log_besseli0_scaled)
-
-
-def _besseli_ratio_scaled(z):
-    return scipy.special.i1e(z) / scipy.special.i0e(z)
-
-
-def _besseli_ratio_asymptotic(z):
-    w = 1.0 / z
-    series = numpy.zeros_like(w)
-    for b in _RATIO_ASYMPTOTIC[::-1]:
-        series = (series + b) * w
-    return 1.0 - series
+    if z.ndim == 0:
+        if z < 2.0:
+            return _log_besseli0_series(z)
+        with numpy.errstate(divide="ignore"):
+            return numpy.log(scipy.special.i0e(z)) + z
+    with numpy.errstate(divide="ignore"):
+        out = numpy.log(scipy.special.i0e(z))
+    out += z
+    near = numpy.flatnonzero(z < 2.0)
+    if near.size:
+        out.reshape(-1)[near] = _log_besseli0_series(z.reshape(-1)[near])
+    return out
 
 
 def besseli_ratio(z):
-    """R(z) = I₁(z)/I₀(z) for real z (odd in z).
-
-    As i1e(z)/i0e(z) (the exponential scalings cancel) for |z| < 30; above, the asymptotic
-    series 1 − Σ_n a_n |z|^(−n) (error < 1e-18; 10× cheaper than the two Bessel functions).
+    """R(z) = I₁(z)/I₀(z) for real z (odd in z), as i1e(z)/i0e(z): the exponential scalings
+    cancel, and the quotient is within 2 ulps of R for every z (scipy's i0e and i1e, Chebyshev
+    expansions to an ulp).
     """
     z = numpy.asarray(z, dtype=numpy.float64)
-    r = _piecewise(numpy.abs(z), numpy.abs(z) >= _RATIO_DERIV_SWITCH, _besseli_ratio_asymptotic,
-                   _besseli_ratio_scaled)
+    # |z| capped at 1e300, where R = 1 − 5e-301 rounds to 1: i1e and i0e both vanish at ∞
+    size = numpy.minimum(numpy.abs(z), 1e300)
+    r = scipy.special.i1e(size)
+    r /= scipy.special.i0e(size)
     return numpy.copysign(r, z)
 
 
@@ -919,43 +1071,56 @@ _RATIO_DERIV_ASYMPTOTIC = (
     218929206507989 / 131072, 129409220879325503523 / 8589934592, 75178348284725377 / 524288,
     98703313076876872901155 / 68719476736, 31675319369945025033 / 2097152,
     182922359930830908324943325 / 1099511627776)
-#: Above this |z| the asymptotic series is used (its error there is < 1e-15 relative); below,
-#: 1 − R/z − R² loses at most 2z²·eps ≈ 2e-13 relative.
+#: Above this |z| R′'s asymptotic series is used (its error there is < 1e-15 relative); below,
+#: the quotient of the two power series of _RATIO_DERIV_SERIES.
 _RATIO_DERIV_SWITCH = 30.0
-#: Coefficients a_n of R(z) ~ 1 − Σ_{n≥1} a_n z^(−n) (n = 1…22): term by term, R' = Σ n a_n
-#: z^(−n−1),
-#: so a_n = c_{n+1}/n. Above _RATIO_DERIV_SWITCH the first omitted term is < 1e-18.
-_RATIO_ASYMPTOTIC = tuple(c / n for n, c in enumerate(_RATIO_DERIV_ASYMPTOTIC[:-1], start=1))
+#: The series as a table of positive coefficients, R' = Σ c_n w^(n−2) · w², w = 1/z; 24 = 8·3
+#: terms for Estrin's scheme in blocks of 8.
+_RATIO_DERIV_ASYMPTOTIC_TABLE = _table(_RATIO_DERIV_ASYMPTOTIC, length=24)
+#: R′ = 1 − R/z − R² = (I₀² − I₀I₁/z − I₁²)/I₀². By the product formula for Bessel functions
+#: (DLMF 10.31.3 for I: I_μ I_ν = Σ_k (μ + ν + 2k)! (z/2)^(μ+ν+2k)/(k!(μ+k)!(ν+k)!(μ+ν+k)!)),
+#: with w = z²/4 the coefficient of w^k in the numerator is (2k)!/(k!²(k+1)!²) times
+#: (k + 1)² − k(k + 1) − (2k + 1)/2 = 1/2, so
+#:     R′(z) = ½ Σ_k C(2k, k) w^k/((k + 1)!)²  /  Σ_k C(2k, k) w^k/(k!)²,
+#: two series of positive terms: nothing cancels, R′(0) = 1/2 included, where 1 − R/z − R²
+#: loses 2z²·eps. Below z = 30 (w = 225) the terms from the 70th on sum to less than 1e-18 of
+#: either series; 72 = 8·9 are kept, for Estrin's scheme in blocks of 8 (integer quotients,
+#: rounded once). The terms peak near k = z, at most ~e^(2z) ≤ 1e27: no overflow.
+_RATIO_DERIV_TERMS = 72
+_RATIO_DERIV_SERIES = _table(
+    [math.comb(2 * k, k) / (2 * math.factorial(k + 1) ** 2) for k in range(_RATIO_DERIV_TERMS)],
+    [math.comb(2 * k, k) / math.factorial(k) ** 2 for k in range(_RATIO_DERIV_TERMS)],
+    length=_RATIO_DERIV_TERMS)
 
 
 def _besseli_ratio_deriv_asymptotic(z):
     w = 1.0 / z
-    series = numpy.zeros_like(w)
-    for c in _RATIO_DERIV_ASYMPTOTIC[::-1]:
-        series = (series + c) * w
-    return series * w
+    out = _series_rows(w, _RATIO_DERIV_ASYMPTOTIC_TABLE)
+    w *= w
+    out *= w
+    return out
 
 
-def _besseli_ratio_deriv_direct(z):
-    # 1 − R/z − R² cancels to R′ ≈ 1/(2z²) long before the asymptotic series takes over (1e-12
-    # relative at z ≈ 20); R′ is the von Mises–Fisher A_2′, formed there as R·E without the
-    # cancellation (vmf_mean_resultant_deriv, a few ulps).
-    return vmf_mean_resultant_deriv(2, z)
+def _besseli_ratio_deriv_series(z):
+    # both sums at once, then their quotient; a rounding of w perturbs the two alike (the
+    # quotient's condition number in w is about 1)
+    sums = _series_rows(z * z / 4.0, _RATIO_DERIV_SERIES)
+    return sums[..., 0] / sums[..., 1]
 
 
 def besseli_ratio_deriv(z, r=None):
-    """R'(z) = 1 − R(z)/z − R(z)² with R = I₁/I₀, for real z ≠ 0 (even in z).
+    """R'(z) = 1 − R(z)/z − R(z)² with R = I₁/I₀, for real z (even in z).
 
     The difference cancels as z grows (R' ≈ 1/(2z²)): below ``_RATIO_DERIV_SWITCH`` it is
-    formed as the von Mises–Fisher A_2′ (``vmf_mean_resultant_deriv``), above by its asymptotic
-    series Σ c_n z^(−n). ``r``, R(z) computed already by the caller, is accepted for the
-    generated kernels' interface and not used: the cancellation-free form needs other ratios.
+    the quotient of two power series of positive terms (see _RATIO_DERIV_SERIES), above the
+    asymptotic series Σ c_n z^(−n). ``r``, R(z) computed already by the caller, is accepted for
+    the generated kernels' interface and not used: the cancellation-free forms need no R.
     """
     z = numpy.abs(numpy.asarray(z, dtype=numpy.float64))
     if r is not None:
         z = numpy.broadcast_to(z, numpy.broadcast_shapes(z.shape, numpy.shape(r)))
     return _piecewise(z, z >= _RATIO_DERIV_SWITCH, _besseli_ratio_deriv_asymptotic,
-                      _besseli_ratio_deriv_direct)
+                      _besseli_ratio_deriv_series)
 
 
 # -- log I₀(√s) and its derivatives in s (the von Mises log-partition A(η) = L(‖η‖²)) ---------
@@ -997,11 +1162,15 @@ def _log_i0_sq_deriv_coefficients(n):
     return tuple(float(math.perm(k, n) * coef[k]) for k in range(n, len(coef)))
 
 
+@functools.cache
+def _log_i0_sq_deriv_table(n):
+    return _table(_log_i0_sq_deriv_coefficients(n))
+
+
 def _log_i0_sq_deriv_series(n, s):
-    out = numpy.zeros_like(s)
-    for c in _log_i0_sq_deriv_coefficients(n)[::-1]:
-        out = out * s + c
-    return out
+    # the terms alternate and fall by ≥ 2.5× each on s ≤ 2.25 (radius 5.78): Estrin's pairing
+    # keeps the error of Horner's rule, a few ulps of the sum of their magnitudes
+    return _series_rows(s, _log_i0_sq_deriv_table(n))
 
 
 def _log_i0_sq_deriv_closed(n, s):
@@ -1015,6 +1184,47 @@ def _log_i0_sq_deriv_closed(n, s):
     return (4.0 * (r / z - dr) / z - 2.0 * r * dr) / (8.0 * s * z)
 
 
+#: L″(s) = (R′ − R/z)/(4s), z = √s, w = s/4, and I₀²(R/z − R′) = 2I₀I₁/z + I₁² − I₀² =
+#: I₀I₁/z − (I₀² − I₀I₁/z − I₁²). By the product formula behind _RATIO_DERIV_SERIES the
+#: coefficients of w^k are ½(2k + 1)!/(k!²(k + 1)!²) and ½(2k)!/(k!²(k + 1)!²): their
+#: difference is k·C(2k, k)/((k + 1)!)², so with 4s = 16w
+#:     L″(s) = −(1/16) Σ_j (j + 1)C(2j + 2, j + 1) w^j/((j + 2)!)²  /  Σ_k C(2k, k) w^k/(k!)²,
+#: two series of positive terms in the exact w = s/4 (L″(0) = −1/32 exactly). For s < 900 (the
+#: range of _RATIO_DERIV_SERIES, w ≤ 225) the 72 kept terms leave less than 1e-18 of either.
+_LOG_I0_SQ_DERIV2_SERIES = _table(
+    [(j + 1) * math.comb(2 * j + 2, j + 1) / math.factorial(j + 2) ** 2
+     for j in range(_RATIO_DERIV_TERMS)],
+    [math.comb(2 * k, k) / math.factorial(k) ** 2 for k in range(_RATIO_DERIV_TERMS)],
+    length=_RATIO_DERIV_TERMS)
+
+
+def _log_i0_sq_deriv2_series(s):
+    sums = _series_rows(s / 4.0, _LOG_I0_SQ_DERIV2_SERIES)
+    out = sums[..., 0] / sums[..., 1]
+    out *= -0.0625
+    return out
+
+
+#: Above z = 30: L″ = (R′ − R/z)/(4z²) with R = 1 − Σ_{m≥1} a_m w^m and R′ = Σ_{n≥2} c_n w^n
+#: (w = 1/z, a_m = c_(m+1)/m, _RATIO_DERIV_ASYMPTOTIC): R′ − R/z = −w(1 − Σ_{m≥1} q_m w^m),
+#: q_m = c_(m+1) + a_m = c_(m+1)(m + 1)/m, so L″ = −(w³/4)(1 − Σ q_m w^m); q_1 = 1, and at
+#: w ≤ 1/30 nothing cancels. Truncated where R′'s series is (its error < 1e-15 of R′ ≈ w²/2 is
+#: below 2e-17 of R′ − R/z ≈ −w). 24 = 8·3 terms.
+_LOG_I0_SQ_DERIV2_ASYMPTOTIC = _table(
+    [1.0] + [-c * (m + 1) / m for m, c in enumerate(_RATIO_DERIV_ASYMPTOTIC, start=1)],
+    length=24)
+
+
+def _log_i0_sq_deriv2_asymptotic(s):
+    w = numpy.sqrt(1.0 / s)
+    out = _series_rows(w, _LOG_I0_SQ_DERIV2_ASYMPTOTIC)
+    w3 = w * w
+    w3 *= w
+    out *= w3
+    out *= -0.25
+    return out
+
+
 def log_besseli0_sq_deriv(n, s):
     """L⁽ⁿ⁾(s) = dⁿ/dsⁿ log I₀(√s) for s ≥ 0 and n = 1, 2, 3 (see the notes above), (...).
 
@@ -1024,6 +1234,11 @@ def log_besseli0_sq_deriv(n, s):
     if n not in (1, 2, 3):
         raise NotImplementedError(f"log_besseli0_sq_deriv: order {n}; orders 1, 2, 3 exist")
     s = numpy.asarray(s, dtype=numpy.float64)
+    if n == 2:
+        # below z = 30 the quotient of two positive series, instead of the Taylor series and
+        # R′ − R/z (which cancels by a digit at z = 1.5); above, one asymptotic series
+        return _piecewise(s, s < _RATIO_DERIV_SWITCH**2, _log_i0_sq_deriv2_series,
+                          _log_i0_sq_deriv2_asymptotic)
     return _piecewise(s, s <= _LOG_I0_SQ_SERIES, lambda v: _log_i0_sq_deriv_series(n, v),
                       lambda v: _log_i0_sq_deriv_closed(n, v))
 
