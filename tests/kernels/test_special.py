@@ -248,9 +248,9 @@ def test_x_minus_log1p_matches_mpmath_over_its_range():
                         rng.uniform(-1.0, 2.0, 600), [-1 + 2**-52, -0.5, 0.5, half, -half]])
     got = special.x_minus_log1p(x)
     # One point takes a path of its own (Python floats), and a few series points another
-    # (Estrin's scheme, up to _SERIES_BY_ESTRIN_MAX of them; more go by Horner's rule).
+    # (Estrin's scheme, up to _ESTRIN_MAX_SIZE series points; more go by Horner's rule).
     few = np.concatenate([special.x_minus_log1p(c) for c in np.array_split(x, x.size // 40)])
-    assert special._SERIES_BY_ESTRIN_MAX >= 40
+    assert 40 <= special._ESTRIN_MAX_SIZE < 600
     x, got = np.concatenate([x, x, x[::7]]), np.concatenate(
         [got, few, [special.x_minus_log1p(np.float64(v)) for v in x[::7]]])
     errs = [abs((mp.mpf(float(g)) - e) / e) for g, e in
@@ -274,9 +274,9 @@ def test_expm1mx_matches_mpmath_over_its_range():
     half = np.nextafter(0.5, 0.0)
     x = np.concatenate([-np.geomspace(1e-150, 745.0, 700), np.geomspace(1e-150, 709.0, 700),
                         rng.uniform(-3.0, 3.0, 600), [-0.5, 0.5, half, -half]])
-    got = special.expm1mx(x)  # > _SERIES_BY_ESTRIN_MAX series points: Horner's rule
+    got = special.expm1mx(x)  # > _ESTRIN_MAX_SIZE series points: Horner's rule
     few = np.concatenate([special.expm1mx(c) for c in np.array_split(x, x.size // 40)])
-    assert special._SERIES_BY_ESTRIN_MAX >= 40
+    assert 40 <= special._ESTRIN_MAX_SIZE < 600
     x, got = np.concatenate([x, x, x[::7]]), np.concatenate(
         [got, few, [special.expm1mx(np.float64(v)) for v in x[::7]]])
     errs = [abs((mp.mpf(float(g)) - e) / e)
