@@ -97,8 +97,11 @@ def check_inputs(X) -> np.ndarray:
     if arr.ndim != 2:
         raise ShapeError(f"X must have shape (n, d), got {arr.shape}")
     # a finite sum proves every entry finite (NaN and ±inf propagate) without an (n, d) mask;
-    # a sum that overflows from finite entries falls through to the entry-wise check
-    if not np.isfinite(arr.sum()) and not np.isfinite(arr).all():
+    # a sum that overflows from finite entries falls through to the entry-wise check (silently:
+    # those inputs are valid)
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = arr.sum()
+    if not np.isfinite(total) and not np.isfinite(arr).all():
         rows = np.flatnonzero(~np.isfinite(arr).all(axis=1))
         raise DomainError(f"X must be finite; row {rows[0]} has {arr[rows[0]].tolist()!r} "
                           f"({rows.size} row(s) in all)")

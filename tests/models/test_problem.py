@@ -69,6 +69,7 @@ def test_fisher_diag_in_row_blocks(monkeypatch):
     np.testing.assert_allclose(whole, np.diag(prob.fisher(w)), rtol=1e-13)
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")
 def test_check_inputs_accepts_finite_entries_whose_sum_overflows_and_names_a_bad_row():
     from fisherlab.errors import DomainError
     from fisherlab.models.problem import check_inputs
