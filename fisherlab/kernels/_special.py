@@ -372,14 +372,15 @@ def gamma_unit_entropy(a):
     """
     a = numpy.asarray(a, dtype=numpy.float64)
     out = numpy.empty_like(a)
-    small = a < _SHIFT
+    # (a ≤ 0 and NaN are in neither part: NaN, without the inf − inf of log Γ(0) − ψ(0))
+    small = (a > 0) & (a < _SHIFT)
     if small.any():
         x = a[small]
         out[small] = x + gammaln(x) - (x - 1.0) * digamma(x)
-    big = ~small
+    big = a >= _SHIFT
     if big.any():
         out[big] = _gamma_unit_entropy_series(a[big])
-    out[a <= 0] = numpy.nan
+    out[~(small | big)] = numpy.nan
     return out[()] if out.ndim == 0 else out
 
 
