@@ -349,7 +349,8 @@ def _segment_delta(jacobian, theta_p, theta_q, fixed=()):
     The nodes and both ends are evaluated in one call; the weighted sum over the nodes is one
     matrix product over J's flattened entries (the ends weigh 0), and the two ends are taken
     together: for the dozen points of a typical batch the numpy calls' fixed cost is all there
-    is, and for the ten thousand of a batch of 10⁶ ``einsum`` over 2×2 blocks cost 3× more.
+    is, and for the ten thousand of a batch of 10⁶ ``einsum`` over 2×2 blocks cost 2× more
+    (gamma, 10⁴ points: 7.2 → 3.3 ms; von Mises 9.6 → 5.5).
 
     J changing by at most 1e-2 along the segment (the only case the result is used in) puts the
     nearest singularity ≳ 100 segment lengths away, where 8 nodes are exact to far below rounding.
