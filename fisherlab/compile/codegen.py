@@ -647,6 +647,7 @@ def parametrization_source(d: Derivation) -> tuple[str, dict[str, str]]:
         add("from_natural", eta + fx, list(d.from_natural), "vector", (p,),
             doc="θ(η), (..., p).")
     add("jacobian", th + fx, list(d.jacobian), "matrix", (m, p), doc="J = ∂η/∂θ, (..., m, p).")
+    jacobian_part = len(parts) - 1
     add("log_partition", th + fx, [d.log_partition], "scalar", doc="A(η(θ)), (...).")
     add("mean", th + fx, list(d.mean), "vector", (m,), doc="μ = E[T(x)] = ∇A(η(θ)), (..., m).")
     add("log_density", x + th + fx, [d.log_density], "scalar", doc="log p(x | θ), (...).")
@@ -659,6 +660,9 @@ def parametrization_source(d: Derivation) -> tuple[str, dict[str, str]]:
     try:
         stable, deltas = stable_kl(d)
     except NoStableForm:
+        if P != "natural" and not d.jacobian.free_symbols & set(d.params):
+            # η affine in θ: the KL's refinement takes δ = JΔ at once, no quadrature of J.
+            parts[jacobian_part] += f"\n\n{P}__jacobian.constant = True\n"
         add("kl", th + thq + fx, [d.kl], "scalar",
             refine=(f"{P}__to_natural", th, thq, "None" if P == "natural" else f"{P}__jacobian",
                     fx),

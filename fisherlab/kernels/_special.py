@@ -452,13 +452,22 @@ def logistic_kl(u, v):
 # predicted error above ~2e-12; the prediction is pessimistic by about 10×), and those whose θ's
 # are close componentwise (|θ_q − θ_p| ≤ 0.06·(|θ_p| + |θ_q|), within ~13%): there the Bregman
 # form has lost at least 2–3 digits, and M, the sum of the summands' magnitudes, can miss a
-# cancellation inside a summand (digamma_diff(a, b)·(a_q − a) next to log B(a, b)). The 4- and
-# 8-node rules are evaluated first; the 8-node value is used where the two agree to 1e-8 (its own
-# error is then about the square of that). Elsewhere the 16-node rule is evaluated too, and used
-# where it agrees with the 8-node one to 1e-8 or where their difference is smaller than the
-# Bregman form's predicted error. (Against always evaluating 8 and 16 nodes, this halves the cost
-# of a point: 5.3 → 2.1 µs for gamma.) Of random, far-apart points (gamma, beta, normal, von Mises
-# at the benchmark's ranges) a few percent are candidates; the rest pay a few comparisons.
+# cancellation inside a summand (digamma_diff(a, b)·(a_q − a) next to log B(a, b)). Neither test
+# can go. At pairs the close test alone selects (400 per parametrization, relative steps 1e-4 to
+# 0.13) the Bregman form's error reaches 2e-5 (Bernoulli's natural η, whose KL is one cancelling
+# summand), 3e-10 (logarithmic), 8e-11 (negative binomial, mean), 2e-11 (beta), up to 285×
+# ε·M/|KL| where M sees the cancellation at all; between 0.04 and 0.06 still 1e-10 (Bernoulli's
+# η) and 5e-12 (negative binomial). Gamma's and von Mises' stay within 1.1× ε·M/|KL|: there the
+# close test buys no accuracy, but the kernels cannot tell the families apart.
+#
+# The 4- and 8-node rules are evaluated first; the 8-node value is used where the two agree to
+# 1e-8 (its own error is then about the square of that). Elsewhere the 16-node rule is evaluated
+# too, and used where it agrees with the 8-node one to 1e-8 or where their difference is smaller
+# than the Bregman form's predicted error. (Against always evaluating 8 and 16 nodes, this halves
+# the cost of a point: 5.3 → 2.1 µs for gamma.) Of random, far-apart points (gamma, beta, normal,
+# von Mises at the benchmark's ranges) a few percent are candidates; the rest pay a few
+# comparisons. (3 to 6 nodes instead of 4 and 8 were tried on 10⁴ candidates of random pairs:
+# 3/6 converges for half as many, 4/6 accepts errors of 2e-12.)
 
 _EPS = float(numpy.finfo(numpy.float64).eps)
 _TINY = float(numpy.finfo(numpy.float64).tiny)
@@ -485,10 +494,6 @@ def _gauss_legendre(n):
 _GL_4, _GL_8, _GL_16 = _gauss_legendre(4), _gauss_legendre(8), _gauss_legendre(16)
 #: The 4- and 8-node rules' nodes, evaluated in one call of the curvature kernel.
 _GL_FIRST = numpy.concatenate([_GL_4[0], _GL_8[0]])
-#: ... and with the 16-node rule's after them, for a few candidates (see _curvature_integral).
-_GL_ALL = numpy.concatenate([_GL_FIRST, _GL_16[0]])
-#: Up to this many candidates the three rules are evaluated in one call.
-_KL_FEW = 256
 
 
 def _segment_delta(jacobian, theta_p, theta_q, fixed=()):
@@ -498,62 +503,90 @@ def _segment_delta(jacobian, theta_p, theta_q, fixed=()):
     η(θ) itself, and how much J changes along the segment,
     ‖J(end) − J(start)‖ / (‖J(start)‖ + ‖J(end)‖) (Frobenius), (n,). ``theta_p``, ``theta_q``:
     columns of shape (n,); ``fixed``: the fixed parameters' columns (n,), passed after θ.
-    The nodes and both ends are evaluated in one call, and each reduction is one ``einsum``:
-    for the dozen points of a typical batch the numpy calls' fixed cost is all there is.
+    The nodes and both ends are evaluated in one call; the weighted sum over the nodes is one
+    matrix product over J's flattened entries (the ends weigh 0), and the two ends are taken
+    together: for the dozen points of a typical batch the numpy calls' fixed cost is all there
+    is, and for the ten thousand of a batch of 10⁶ ``einsum`` over 2×2 blocks cost 2× more
+    (gamma, 10⁴ points: 7.2 → 3.3 ms; von Mises 9.6 → 5.5).
 
     J changing by at most 1e-2 along the segment (the only case the result is used in) puts the
     nearest singularity ≳ 100 segment lengths away, where 8 nodes are exact to far below rounding.
+    (Not 4: where η mixes scales, as the gamma's mean_shape or the inverse Gaussian's, the
+    4-node rule is off by up to 1e4 ulps of the result where J changes by less than 1e-2.)
     """
     tp, tq = numpy.array(theta_p, ndmin=2).T, numpy.array(theta_q, ndmin=2).T  # (n, p)
     step = tq - tp
     points = tp[:, None, :] + _SEGMENT_NODES[:, None] * step[:, None, :]  # (n, 10, p)
     J = jacobian(*numpy.moveaxis(points, -1, 0), *[f[:, None] for f in fixed])  # (n, 10, m, p)
-    delta = numpy.einsum("s,nsij,nj->ni", _GL_8[1], J[:, 1:-1], step)
-    first, last = J[:, 0], J[:, -1]
-    scale = 0.5 * (numpy.einsum("nij,nj->ni", numpy.abs(first), numpy.abs(tp))
-                   + numpy.einsum("nij,nj->ni", numpy.abs(last), numpy.abs(tq)))
-    change = last - first
-    size = (numpy.sqrt(numpy.einsum("nij,nij->n", first, first))
-            + numpy.sqrt(numpy.einsum("nij,nij->n", last, last)))
+    n, s, m, p = J.shape
+    flat = J.reshape(n, s, m * p)
+    delta = ((_SEGMENT_WEIGHTS @ flat).reshape(n, m, p) @ step[:, :, None])[..., 0]
+    ends = flat[:, ::s - 1]  # (n, 2, m·p): J(θ_p), J(θ_q)
+    scale = (numpy.abs(ends).reshape(n, 2, m, p)
+             @ numpy.abs(numpy.stack([tp, tq], 1))[..., None]).sum(1)[..., 0]
+    scale *= 0.5
+    size = numpy.sqrt(numpy.einsum("nsi,nsi->ns", ends, ends)).sum(1)
     size[size == 0] = 1.0
-    bend = numpy.sqrt(numpy.einsum("nij,nij->n", change, change)) / size
+    change = ends[:, 1] - ends[:, 0]
+    bend = numpy.sqrt(numpy.einsum("ni,ni->n", change, change)) / size
     return delta, scale, bend
+
+
+def _constant_delta(jacobian, theta_p, theta_q, fixed=()):
+    """:func:`_segment_delta` where J does not depend on θ (η affine in θ; the code generator
+    marks such a Jacobian ``constant``): δ = JΔ from one J, ½|J|(|θ_p| + |θ_q|), no bend.
+
+    The quadrature would give the same up to the rounding of its weights' sum (an ulp), for
+    ten evaluations of J and the sums over them (gamma, 10⁴ close candidates: 7.1 → 0.7 ms;
+    19 of them: 39 → 10 µs).
+    """
+    tp, tq = numpy.array(theta_p, ndmin=2).T, numpy.array(theta_q, ndmin=2).T  # (n, p)
+    J = jacobian(*theta_p, *fixed)  # (n, m, p)
+    delta = (J @ (tq - tp)[:, :, None])[..., 0]
+    scale = (numpy.abs(J) @ (numpy.abs(tp) + numpy.abs(tq))[:, :, None])[..., 0]
+    scale *= 0.5
+    return delta, scale, numpy.zeros(len(tp))
 
 
 #: The nodes of :func:`_segment_delta`: both ends and the 8-node rule's nodes between them.
 _SEGMENT_NODES = numpy.concatenate([[0.0], _GL_8[0], [1.0]])
+_SEGMENT_WEIGHTS = numpy.concatenate([[0.0], _GL_8[1], [0.0]])
 
 
 def _curvature_rule(curvature, eta_p, delta, t, fixed=()):
-    """(1 − t) δᵀ∇²A(η_p + tδ)δ at the nodes t, (n, nodes): one call of ``curvature``."""
-    nodes = eta_p[:, None, :] + t[:, None] * delta[:, None, :]  # (n, nodes, m)
-    g = curvature(*numpy.moveaxis(nodes, -1, 0), *delta.T[:, :, None],
-                  *[f[:, None] for f in fixed])
+    """(1 − t) δᵀ∇²A(η_p + tδ)δ at the nodes t, (n, nodes): one call of ``curvature``.
+
+    Each node column is built contiguous, (n, nodes), not as a strided view of an (n, nodes, m)
+    array: the kernel's special functions make many passes over it (~10% of their time)."""
+    nodes = []
+    for e, d in zip(eta_p.T, delta.T):
+        col = numpy.multiply.outer(d, t)
+        col += e[:, None]
+        nodes.append(col)
+    g = curvature(*nodes, *delta.T[:, :, None], *[f[:, None] for f in fixed])
     return g * (1.0 - t)
 
 
 def _curvature_integral(curvature, eta_p, delta, fixed=()):
     """∫₀¹ (1 − t) δᵀ∇²A(η_p + tδ)δ dt and an estimate of its relative error, two arrays (n,).
 
-    The 4- and 8-node rules first: where they agree to ``_KL_CONVERGED`` the 8-node value's error
-    is about the square of that (Gauss–Legendre converges like r^(−2n)), far below rounding.
-    Elsewhere the 16-node rule, with its difference from the 8-node one as the estimate.
+    The 4- and 8-node rules first, in one call: where they agree to ``_KL_CONVERGED`` the 8-node
+    value's error is about the square of that (Gauss–Legendre converges like r^(−2n)), far below
+    rounding. Elsewhere the 16-node rule, with its difference from the 8-node one as the
+    estimate. Of the candidates of random pairs 0.1% (gamma), none (beta) and 4% (von Mises)
+    need it. Evaluating the 16 nodes as well for every candidate of a small batch, to save the
+    second call, cost more where the curvature's special functions pay per node (19 gamma
+    candidates: 12 nodes 90 µs, 28 nodes 120 µs): the refinement of a batch of 10³ random
+    pairs, mean of 12 batches, gamma 277 → 253 µs, beta 341 → 328, von Mises 575 → 585.
     Called with floating-point warnings off (see :func:`_refine`).
     """
-    few = len(eta_p) <= _KL_FEW
-    # A few candidates (those of a batch of a thousand random pairs): the 16-node rule's nodes
-    # in the same call, whether needed or not; the numpy calls, not the nodes, are the cost.
-    g = _curvature_rule(curvature, eta_p, delta, _GL_ALL if few else _GL_FIRST, fixed)
-    n4, n12 = _GL_4[0].size, _GL_FIRST.size
-    coarse, value = g[:, :n4] @ _GL_4[1], g[:, n4:n12] @ _GL_8[1]
+    g = _curvature_rule(curvature, eta_p, delta, _GL_FIRST, fixed)
+    n4 = _GL_4[0].size
+    coarse, value = g[:, :n4] @ _GL_4[1], g[:, n4:] @ _GL_8[1]
     err = numpy.abs(value - coarse) / numpy.abs(value)
     # value = 0 only when δ = 0 (A is strictly convex): the KL is exactly 0.
     err[(value == 0) | (err <= _KL_CONVERGED)] = 0.0
     todo = err > 0  # NaN (an overflowing node) compares False and is kept as it is
-    if few:
-        fine = g[:, n12:] @ _GL_16[1]
-        err = numpy.where(todo, numpy.abs(fine - value) / numpy.abs(fine), err)
-        return numpy.where(todo, fine, value), err
     if todo.any():
         g = _curvature_rule(curvature, eta_p[todo], delta[todo], _GL_16[0],
                             [f[todo] for f in fixed]) @ _GL_16[1]
@@ -570,27 +603,57 @@ def _full(column, shape):
     return numpy.broadcast_to(column, shape)
 
 
-def _close_points(theta_p, theta_q, shape):
+def _close_points(theta_p, theta_q, shape, scratch=None):
     """Indices (a tuple, as from ``numpy.nonzero``) of the points of ``shape`` whose every
     parameter has |θ_q − θ_p| ≤ ``_KL_CLOSE``·(|θ_p| + |θ_q|).
 
     The test is written |θ_q − θ_p| ≤ c·|θ_q + θ_p|, the same for c < 1 (when the signs differ
     the left side is |θ_p| + |θ_q| and fails both), and each parameter after the first is tested
     only where all before it passed: of far-apart points about a tenth pass the first, so the
-    rest cost little (a Dirichlet's five parameters, a categorical's nine).
+    rest cost little (a Dirichlet's five parameters, a categorical's nine). ``scratch``: two
+    float arrays and a boolean one of ``shape`` for the first parameter's test, which then
+    allocates nothing (a slice of 32768 points: 0.25 → 0.08 ms, the fresh arrays' page faults).
     """
     where = None
     for p, q in zip(theta_p, theta_q):
-        p, q = _full(p, shape), _full(q, shape)
-        if where is not None:
-            p, q = p[where], q[where]
-        total = numpy.abs(q + p)
-        total *= _KL_CLOSE
-        ok = numpy.abs(q - p) <= total
-        where = numpy.nonzero(ok) if where is None else tuple(i[ok] for i in where)
+        if where is None:
+            total, diff, ok = scratch or (numpy.empty(shape), numpy.empty(shape),
+                                          numpy.empty(shape, dtype=bool))
+            numpy.add(q, p, out=total)
+            numpy.abs(total, out=total)
+            total *= _KL_CLOSE
+            numpy.subtract(q, p, out=diff)
+            numpy.abs(diff, out=diff)
+            where = numpy.nonzero(numpy.less_equal(diff, total, out=ok))
+        else:
+            p, q = _full(p, shape)[where], _full(q, shape)[where]
+            total = numpy.abs(q + p)
+            total *= _KL_CLOSE
+            ok = numpy.abs(q - p) <= total
+            where = tuple(i[ok] for i in where)
         if not where[0].size:
             break
     return where
+
+
+#: Up to this many points the selection's scratch arrays are kept between calls (per thread).
+_SCRATCH_MAX = 1 << 16
+_SCRATCH = threading.local()
+
+
+def _selection_scratch(shape):
+    """Two float arrays and a mask of ``shape`` for :func:`kl_refine`'s selection, written in
+    place. Up to a slice's size (see fisherlab.kernels._runtime) the same memory serves every
+    call of the thread: fresh arrays of 32768 points, freed and trimmed back to the system
+    after each slice, cost more in page faults than the arithmetic (0.35 → 0.13 ms a slice)."""
+    size = math.prod(shape)
+    if size > _SCRATCH_MAX:
+        return numpy.empty(shape), numpy.empty(shape), numpy.empty(shape, dtype=bool)
+    kept = getattr(_SCRATCH, "arrays", None)
+    if kept is None or kept[0].size < size:
+        kept = _SCRATCH.arrays = (numpy.empty(size), numpy.empty(size),
+                                  numpy.empty(size, dtype=bool))
+    return tuple(a[:size].reshape(shape) for a in kept)
 
 
 def kl_refine(bregman, magnitude, to_natural, jacobian, curvature, theta_p, theta_q, fixed=()):
@@ -630,21 +693,24 @@ def kl_refine(bregman, magnitude, to_natural, jacobian, curvature, theta_p, thet
                        for p, q in zip(theta_p, theta_q))
         if not (is_close or abs(float(bregman)) < _KL_SUSPECT * float(magnitude)):
             return bregman
-        close = numpy.array(is_close)
+        close, near = numpy.array(is_close), numpy.array(True)
+        mag = _full(magnitude, shape)
     else:
-        close = numpy.zeros(shape, dtype=bool)
-        close[_close_points(theta_p, theta_q, shape)] = True
-    mag = _full(magnitude, shape)
-    near = numpy.abs(bregman) < _KL_SUSPECT * mag
-    near |= close
-    if shape:
+        scratch = _selection_scratch(shape)
+        where = _close_points(theta_p, theta_q, shape, scratch)
+        mag = _full(magnitude, shape)
+        absolute, bound, mask = scratch
+        numpy.abs(bregman, out=absolute)
+        numpy.multiply(mag, _KL_SUSPECT, out=bound)
+        near = numpy.less(absolute, bound, out=mask)
+        near[where] = True
         # The candidates' indices, found once: each gather below then touches a few hundred
         # points instead of making a pass over the slice with a boolean mask.
         near = near.nonzero()
         if not near[0].size:
             return bregman
-    elif not near:
-        return bregman
+        close = numpy.zeros(shape, dtype=bool)
+        close[where] = True
     point = _Candidates(bregman, near, mag[near], close[near],
                         [_full(c, shape)[near] for c in theta_p],
                         [_full(c, shape)[near] for c in theta_q],
@@ -748,7 +814,8 @@ def _refine_joined(batches):
         every = bool(close.all())  # the usual case: no selection to make
         if every or close.any():
             naive, ep = (delta, eta_p) if every else (delta[close], eta_p[close])
-            quad, scale, bend = _segment_delta(
+            segment = _constant_delta if getattr(jacobian, "constant", False) else _segment_delta
+            quad, scale, bend = segment(
                 jacobian, tp if every else [c[close] for c in tp],
                 tq if every else [c[close] for c in tq], fx if every else [f[close] for f in fx])
             # (Differences below the smallest normal float count as agreement: subnormal

@@ -226,6 +226,9 @@ def alpha_beta__jacobian(alpha, beta, _out=None):
     return _out
 
 
+alpha_beta__jacobian.constant = True
+
+
 def alpha_beta__log_partition(alpha, beta, _out=None):
     """A(η(θ)), (...).
 

@@ -191,6 +191,9 @@ def df__jacobian(df, _out=None):
     return _out
 
 
+df__jacobian.constant = True
+
+
 def df__log_partition(df, _out=None):
     """A(η(θ)), (...).
 

@@ -223,6 +223,9 @@ def shape_rate__jacobian(shape, rate, _out=None):
     return _out
 
 
+shape_rate__jacobian.constant = True
+
+
 def shape_rate__log_partition(shape, rate, _out=None):
     """A(η(θ)), (...).
 

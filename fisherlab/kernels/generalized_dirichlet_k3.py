@@ -415,6 +415,9 @@ def a_b__jacobian(a1, a2, b1, b2, _out=None):
     return _out
 
 
+a_b__jacobian.constant = True
+
+
 def a_b__log_partition(a1, a2, b1, b2, _out=None):
     """A(η(θ)), (...).
 

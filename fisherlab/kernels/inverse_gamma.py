@@ -227,6 +227,9 @@ def shape_scale__jacobian(shape, scale, _out=None):
     return _out
 
 
+shape_scale__jacobian.constant = True
+
+
 def shape_scale__log_partition(shape, scale, _out=None):
     """A(η(θ)), (...).
 

@@ -192,6 +192,9 @@ def alpha__jacobian(alpha, x_m, _out=None):
     return _out
 
 
+alpha__jacobian.constant = True
+
+
 def alpha__log_partition(alpha, x_m, _out=None):
     """A(η(θ)), (...).
 

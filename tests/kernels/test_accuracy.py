@@ -434,6 +434,32 @@ def test_kl_across_the_switch(t):
     assert err <= TOL, f"t={t}: relative error {err:.3g}"
 
 
+def test_kl_sixteen_node_rule_in_a_small_batch(monkeypatch):
+    """A von Mises pair where the 4- and 8-node rules of the refinement disagree (by 1.5e-8):
+    the 16-node rule, evaluated for it alone in a second call of the curvature, holds 1e-12,
+    in a batch of three and as one point."""
+    from fisherlab.kernels import _special
+
+    k = fl.kernels("von_mises", "loc_concentration")
+    theta = np.array([[2.519286188777846, 38.14868320697641], [0.3, 5.0], [1.0, 2.0]])
+    theta_q = np.array([[2.7978051062075764, 36.53569127698688], [0.3 * 1.01, 5.0 * 0.99],
+                        [-1.0, 20.0]])
+    nodes = []
+    rule = _special._curvature_rule
+
+    def spy(curvature, eta_p, delta, t, fixed=()):
+        nodes.append((len(eta_p), t.size))
+        return rule(curvature, eta_p, delta, t, fixed)
+
+    monkeypatch.setattr(_special, "_curvature_rule", spy)
+    batch = k.kl(theta, theta_q)
+    assert (1, 16) in nodes, nodes  # the first pair, alone, by the 16-node rule
+    single = k.kl(theta[0], theta_q[0])
+    for got, p, q in [*zip(batch, theta, theta_q), (single, theta[0], theta_q[0])]:
+        err = _relative_error(got, _exact("von_mises", "loc_concentration", "kl", *p, *q))
+        assert err <= TOL, f"θ={p.tolist()}, θq={q.tolist()}: relative error {err:.3g}"
+
+
 # -- the special functions themselves
 # ---------------------------------------------------------------
 

@@ -238,3 +238,26 @@ def test_mvn_blocks_equal_whole(param, monkeypatch):
         blocks = fn()
         assert whole.shape == blocks.shape, label
         np.testing.assert_array_equal(blocks, whole, err_msg=f"{param} {label}")
+
+
+@pytest.mark.parametrize("name, param, dims", CASES, ids=[c[0] for c in CASES])
+def test_kl_selection_scratch_equals_fresh_arrays(name, param, dims, monkeypatch):
+    # kl_refine selects its candidates in scratch arrays kept per thread up to _SCRATCH_MAX
+    # points (views of them for smaller batches, of any shape) and in fresh arrays beyond:
+    # the same KL either way, after batches of other sizes and shapes have used the scratch.
+    from fisherlab.kernels import _special
+
+    rng = np.random.default_rng(3)
+    k = fl.kernels(name, param, **dims)
+    theta = _theta(name, param, dims, rng, (5, 7))
+    theta_q = _theta(name, param, dims, rng, (5, 7))
+    theta_q[::2] = theta[::2] * (1 + 1e-6)  # near-coincident rows: refined by quadrature
+    theta_q[1, ::3] = theta[1, ::3] * (1 + 3e-2)  # close, within the band
+    monkeypatch.setattr(_special, "_SCRATCH_MAX", 0)
+    fresh = k.kl(theta, theta_q)
+    monkeypatch.setattr(_special, "_SCRATCH_MAX", 1 << 16)
+    k.kl(theta.reshape(-1, theta.shape[-1]), theta_q.reshape(-1, theta.shape[-1]))
+    kept = k.kl(theta, theta_q)
+    np.testing.assert_array_equal(kept, fresh)
+    k.kl(theta[:2, :3], theta_q[:2, :3])  # a smaller batch in between
+    np.testing.assert_array_equal(k.kl(theta[1:], theta_q[1:]), fresh[1:])

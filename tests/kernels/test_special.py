@@ -394,3 +394,35 @@ def test_log_multibeta_matches_mpmath_on_every_path(m):
                 assert one == g, row
             else:
                 assert abs(mp.mpf(float(one)) - exact) <= 4 * eps * scale, row
+
+
+def test_constant_jacobian_delta_equals_the_quadrature():
+    # Where η is affine in θ the code generator marks the Jacobian kernel ``constant`` and the
+    # KL's refinement takes δ = JΔ from one J instead of the 8-node quadrature of J along the
+    # segment: the same δ to rounding, the same error scale, no bend.
+    import importlib
+
+    from fisherlab.kernels._special import _EPS, _constant_delta, _segment_delta
+
+    rng = np.random.default_rng(11)
+    marked = []
+    for name in ("gamma", "beta", "pareto", "chi2", "inverse_gamma", "generalized_dirichlet_k3"):
+        module = importlib.import_module(f"fisherlab.kernels.{name}")
+        for param, table in module.KERNELS.items():
+            jacobian = table["jacobian"]
+            if not getattr(jacobian, "constant", False):
+                continue
+            marked.append(f"{name}-{param}")
+            args = jacobian.__code__.co_argcount - 1  # θ, then the fixed parameters
+            p = jacobian(*[np.ones(1)] * args).shape[-1]
+            tp = [rng.uniform(0.5, 5.0, 50) for _ in range(p)]
+            tq = [t * (1 + rng.uniform(-0.06, 0.06, 50)) for t in tp]
+            fixed = [np.full(50, 0.25) for _ in range(args - p)]  # Pareto's x_m
+            # a constant J: the same at two unrelated points
+            np.testing.assert_array_equal(jacobian(*tp, *fixed), jacobian(*tq, *fixed))
+            quad, scale, bend = _segment_delta(jacobian, tp, tq, fixed)
+            one, one_scale, no_bend = _constant_delta(jacobian, tp, tq, fixed)
+            assert np.all(np.abs(one - quad) <= 4 * _EPS * np.abs(quad)), name
+            np.testing.assert_allclose(one_scale, scale, rtol=1e-15)
+            assert np.all(bend == 0) and np.all(no_bend == 0)
+    assert {"gamma-shape_rate", "beta-alpha_beta"} <= set(marked), marked
